@@ -1,0 +1,342 @@
+//! The per-chunk analysis: every parser hands its exchanges to an
+//! `Analyzer`, which classifies 401s, follows the sequence state of the
+//! chunk and folds everything into a `State`. One analyzer per chunk;
+//! chunks are merged with `State::merge`.
+
+use std::collections::HashMap;
+
+use crate::classify::challenge;
+use crate::classify::rules::{self, RuleSettings};
+use crate::classify::sequence::{ChunkSequence, SeenCredential};
+use crate::classify::{Cause, Verdict};
+use crate::exchange::{ClientView, Exchange, Position};
+use crate::fingerprint::{Fingerprinter, hash_parts};
+use crate::path;
+use crate::summary::{FileStats, Order, Record401, Settings, State};
+
+/// Everything about a run that does not change while it runs.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub settings: Settings,
+    pub rules: RuleSettings,
+    pub fingerprints: Fingerprinter,
+    /// Keep every 401 for the events output.
+    pub keep_events: bool,
+}
+
+impl Context {
+    pub fn new(settings: Settings, fingerprints: Fingerprinter, keep_events: bool) -> Self {
+        let rules = RuleSettings { clock_skew_secs: settings.clock_skew_secs };
+        Context { settings, rules, fingerprints, keep_events }
+    }
+}
+
+/// The input a chunk belongs to.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The path as the user gave it (or `-`).
+    pub name: String,
+    /// Stable identity for the global order.
+    pub key: u64,
+    /// Index in this run's input table.
+    pub id: u32,
+    pub format: String,
+}
+
+impl Source {
+    pub fn new(name: &str, id: u32, format: &str) -> Self {
+        Source { name: name.to_string(), key: hash_parts(&[name.as_bytes()]), id, format: format.to_string() }
+    }
+}
+
+/// What a chunk produced.
+pub struct ChunkResult {
+    pub state: State,
+    pub events: Vec<Record401>,
+}
+
+/// A cheap, stable hash of a request target for the "could this success
+/// complete a handshake?" test (FNV-1a).
+pub fn target_hash(target: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in target {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+pub struct Analyzer<'c> {
+    ctx: &'c Context,
+    src: &'c Source,
+    state: State,
+    stats: FileStats,
+    seq: ChunkSequence,
+    decided: Vec<Record401>,
+    events: Vec<Record401>,
+    /// Verdicts decided after their event was written (events output only).
+    changed: HashMap<Order, Verdict>,
+}
+
+impl<'c> Analyzer<'c> {
+    pub fn new(ctx: &'c Context, src: &'c Source) -> Self {
+        Analyzer {
+            ctx,
+            src,
+            state: State::new(ctx.settings.clone()),
+            stats: FileStats { format: src.format.clone(), ..FileStats::default() },
+            seq: ChunkSequence::new(ctx.settings.handshake_window_us),
+            decided: Vec::new(),
+            events: Vec::new(),
+            changed: HashMap::new(),
+        }
+    }
+
+    pub fn source(&self) -> &Source {
+        self.src
+    }
+
+    pub fn add_bytes(&mut self, n: u64) {
+        self.stats.bytes += n;
+    }
+
+    /// Records that were counted and need no detail (not 401, no sequence use).
+    pub fn count_plain(&mut self, n: u64) {
+        self.stats.exchanges += n;
+    }
+
+    /// A record that could not be parsed at all.
+    pub fn unparsed(&mut self, position: u64, message: impl Into<String>) {
+        self.stats.unparsed += 1;
+        self.stats.problem(position, message.into());
+    }
+
+    /// A record that counted, but with a field that could not be read.
+    pub fn degraded(&mut self, position: u64, message: impl Into<String>) {
+        self.stats.degraded += 1;
+        self.stats.problem(position, message.into());
+    }
+
+    /// The whole input failed (or stopped early).
+    pub fn failed(&mut self, message: impl Into<String>) {
+        self.stats.error.get_or_insert(message.into());
+    }
+
+    pub fn unparsed_count(&self) -> u64 {
+        self.stats.unparsed
+    }
+
+    pub fn exchange_count(&self) -> u64 {
+        self.stats.exchanges + self.stats.unparsed
+    }
+
+    /// Does a successful exchange with this target need its details (time,
+    /// client, credentials) for the sequence rules?
+    pub fn wants_success_detail(&self, target_hash: u64) -> bool {
+        self.seq.may_complete(target_hash) || self.seq.in_head(None)
+    }
+
+    /// Is the chunk still inside its first handshake window at time `t`?
+    pub fn in_head(&self, t: i64) -> bool {
+        self.seq.in_head(Some(t))
+    }
+
+    fn order(&self, pos: Position, t: i64) -> Order {
+        Order { t, file: self.src.key, record: pos.record }
+    }
+
+    fn client_id(ex: &Exchange<'_>) -> u64 {
+        match (ex.client_addr.as_deref(), ex.user_agent.as_deref()) {
+            (None, None) => 0,
+            (a, u) => hash_parts(&[a.unwrap_or("").as_bytes(), u.unwrap_or("").as_bytes()]),
+        }
+    }
+
+    fn handshake_key(ex: &Exchange<'_>) -> Option<u64> {
+        let ua = ex.user_agent.as_deref().unwrap_or("").as_bytes();
+        match ex.shows.client {
+            ClientView::None => None,
+            ClientView::UserAgent => Some(hash_parts(&[b"ua", ua, ex.method.as_bytes(), ex.target.as_bytes()])),
+            ClientView::AddrAndAgent => Some(hash_parts(&[
+                ex.client_addr.as_deref().unwrap_or("").as_bytes(),
+                ua,
+                ex.method.as_bytes(),
+                ex.target.as_bytes(),
+            ])),
+        }
+    }
+
+    /// Identity of a credential on the exchange's host (history is per host).
+    fn history_id(&self, ex: &Exchange<'_>, fp: u64) -> u64 {
+        let scope = if ex.shows.host { ex.host.as_deref().unwrap_or("") } else { "" };
+        mix(fp ^ target_hash(scope.as_bytes()).rotate_left(17))
+    }
+
+    fn status_detail(ex: &Exchange<'_>) -> Option<String> {
+        if let Some((sub, win32)) = ex.response.substatus {
+            return Some(format!("{}.{sub}.{win32}", ex.status));
+        }
+        if ex.response.challenges.is_empty() {
+            return None;
+        }
+        let chs = challenge::parse_all(ex.response.challenges.iter().map(|c| &**c));
+        let mut parts: Vec<String> = Vec::new();
+        for c in &chs {
+            let mut s = display_scheme(&c.scheme);
+            if let Some(e) = c.param("error") {
+                s.push_str(" error=");
+                s.push_str(&rules::safe_quote(e));
+            }
+            if !parts.contains(&s) {
+                parts.push(s);
+            }
+        }
+        Some(parts.join(", "))
+    }
+
+    fn record_of(&self, ex: &Exchange<'_>, verdict: Verdict) -> Record401 {
+        let t = ex.time.map_or(i64::MIN, |t| t.0);
+        let credential = rules::primary_credential(ex).map(|c| self.ctx.fingerprints.credential(&c));
+        Record401 {
+            order: self.order(ex.pos, t),
+            time: ex.time,
+            file: self.src.id,
+            record: ex.pos.record,
+            host: if ex.shows.host { ex.host.as_deref().map(str::to_owned) } else { None },
+            method: ex.method.to_string(),
+            path: path::template(&ex.target),
+            target: path::redact(&ex.target),
+            client: ex.client_addr.as_deref().or(ex.user_agent.as_deref()).map(str::to_owned),
+            client_id: Self::client_id(ex),
+            user_agent: ex.user_agent.as_deref().map(str::to_owned),
+            credential,
+            status_detail: Self::status_detail(ex),
+            verdict,
+        }
+    }
+
+    fn in_range(&self, ex: &Exchange<'_>) -> bool {
+        let s = &self.ctx.settings;
+        match ex.time {
+            Some(t) => s.since.is_none_or(|x| t >= x) && s.until.is_none_or(|x| t < x),
+            None => s.since.is_none() && s.until.is_none(),
+        }
+    }
+
+    fn flush_decided(&mut self) {
+        for rec in self.decided.drain(..) {
+            if self.ctx.keep_events {
+                self.changed.insert(rec.order, rec.verdict.clone());
+            }
+            self.state.record(&rec, false);
+        }
+    }
+
+    /// One parsed exchange (any status).
+    pub fn exchange(&mut self, ex: &Exchange<'_>) {
+        self.stats.exchanges += 1;
+        if !self.in_range(ex) {
+            self.stats.filtered += 1;
+            return;
+        }
+        if let Some(t) = ex.time {
+            self.seq.advance(t.0, &mut self.decided);
+            if !self.decided.is_empty() {
+                self.flush_decided();
+            }
+        }
+        if ex.status == 401 {
+            self.stats.status_401 += 1;
+            self.on_401(ex);
+        } else if ex.is_success() {
+            self.on_success(ex);
+        }
+    }
+
+    fn on_401(&mut self, ex: &Exchange<'_>) {
+        let a = rules::assess(ex, &self.ctx.rules);
+        let rec = self.record_of(ex, a.verdict.clone());
+        if self.ctx.keep_events {
+            self.events.push(rec.clone());
+        }
+        if ex.time.is_none() {
+            self.state.record(&rec, false);
+            return;
+        }
+        if a.needs_sequence {
+            if a.leg
+                && let Some(key) = Self::handshake_key(ex)
+            {
+                self.seq.leg(rec, key, target_hash(ex.target.as_bytes()));
+                return;
+            }
+            if let Some(c) = &a.history_credential {
+                let id = self.history_id(ex, self.ctx.fingerprints.credential(c));
+                self.seq.history_failure(rec, id, false);
+                return;
+            }
+        }
+        if matches!(rec.verdict.cause, Cause::ExpiredCredentials | Cause::RevokedCredentials)
+            && rec.client_id != 0
+            && let Some(fp) = rec.credential
+        {
+            let id = self.history_id(ex, fp);
+            self.seq.history_failure(rec, id, true);
+            return;
+        }
+        self.state.record(&rec, false);
+    }
+
+    fn on_success(&mut self, ex: &Exchange<'_>) {
+        let Some(t) = ex.time else { return };
+        let order = self.order(ex.pos, t.0);
+        let key = Self::handshake_key(ex);
+        let creds: Vec<SeenCredential> = rules::success_credentials(ex)
+            .into_iter()
+            .filter(|(v, _)| !v.trim().is_empty())
+            .map(|(v, is_token)| {
+                let fp = self.ctx.fingerprints.credential(&v);
+                SeenCredential { history: self.history_id(ex, fp), fp, is_token }
+            })
+            .collect();
+        self.seq.success(key, order, Self::client_id(ex), &creds);
+    }
+
+    pub fn finish(mut self) -> ChunkResult {
+        let mut decided = std::mem::take(&mut self.decided);
+        self.seq.finish(&mut self.state, &mut decided);
+        if self.ctx.keep_events {
+            self.changed.extend(decided.iter().map(|r| (r.order, r.verdict.clone())));
+            for e in &mut self.events {
+                if let Some(v) = self.changed.get(&e.order) {
+                    e.verdict = v.clone();
+                }
+            }
+        }
+        for rec in &decided {
+            self.state.record(rec, false);
+        }
+        let name = self.src.name.clone();
+        let stats = std::mem::take(&mut self.stats);
+        self.state.files.insert(name, stats);
+        ChunkResult { state: self.state, events: self.events }
+    }
+}
+
+fn display_scheme(lower: &str) -> String {
+    match lower {
+        "ntlm" => "NTLM".into(),
+        "negotiate" => "Negotiate".into(),
+        "basic" => "Basic".into(),
+        "bearer" => "Bearer".into(),
+        "digest" => "Digest".into(),
+        "apikey" => "ApiKey".into(),
+        other => rules::safe_quote(other),
+    }
+}

@@ -1,0 +1,165 @@
+//! Where requests carry credentials: the `Authorization` header, API-key
+//! headers, query parameters and session cookies. The carrier names are
+//! data; extend the tables, not the control flow.
+
+use std::borrow::Cow;
+
+/// Request headers that carry an API key or token (lower case).
+pub const KEY_HEADERS: &[&str] = &[
+    "x-api-key", "api-key", "apikey", "x-apikey", "x-api-token", "x-auth-token", "x-access-token", "x-token", "x-auth-key",
+    "x-goog-api-key", "ocp-apim-subscription-key", "x-functions-key", "private-token", "x-gitlab-token", "x-vault-token",
+    "x-consul-token", "x-figma-token", "x-shopify-access-token", "x-algolia-api-key", "x-rapidapi-key", "x-amz-security-token",
+    "x-session-token", "x-jwt-assertion", "x-ibm-client-secret", "x-client-secret",
+];
+
+/// Query parameters that carry a credential (compared case-insensitively).
+pub const KEY_PARAMS: &[&str] = &[
+    "api_key", "apikey", "api-key", "key", "access_token", "token", "auth", "auth_token", "private_token", "client_secret",
+    "x-api-key", "subscription-key", "code_token", "id_token", "jwt", "sig_token",
+];
+
+/// Query parameters that carry a bearer token rather than an API key.
+pub const TOKEN_PARAMS: &[&str] = &["access_token", "token", "auth_token", "id_token", "jwt"];
+
+/// Cookie names that usually hold a session (compared case-insensitively; a
+/// trailing `*` matches a prefix).
+pub const SESSION_COOKIES: &[&str] = &[
+    "sid", "session", "sessionid", "session_id", "connect.sid", "phpsessid", "jsessionid", "asp.net_sessionid",
+    ".aspnetcore.*", "_session*", "*_session", "auth*", "token", "access_token", "jwt", "id_token", "laravel_session",
+];
+
+/// Authorization schemes that are legs of a challenge-response handshake:
+/// their values are protocol messages, not reusable credentials.
+pub const HANDSHAKE_SCHEMES: &[&str] = &["ntlm", "negotiate", "digest", "kerberos"];
+
+pub fn is_key_header(name: &str) -> bool {
+    KEY_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
+}
+
+pub fn is_key_param(name: &str) -> bool {
+    KEY_PARAMS.iter().any(|p| p.eq_ignore_ascii_case(name))
+}
+
+pub fn is_token_param(name: &str) -> bool {
+    TOKEN_PARAMS.iter().any(|p| p.eq_ignore_ascii_case(name))
+}
+
+pub fn is_handshake_scheme(scheme: &str) -> bool {
+    HANDSHAKE_SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(scheme))
+}
+
+fn glob_match(pat: &str, name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    if let Some(p) = pat.strip_suffix('*') {
+        name.starts_with(p)
+    } else if let Some(p) = pat.strip_prefix('*') {
+        name.ends_with(p)
+    } else {
+        name == pat
+    }
+}
+
+pub fn is_session_cookie(name: &str) -> bool {
+    SESSION_COOKIES.iter().any(|p| glob_match(p, name.trim()))
+}
+
+/// Names of the session cookies in a `Cookie` header value.
+pub fn session_cookies(header: &str) -> impl Iterator<Item = (&str, &str)> {
+    header.split(';').filter_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        let k = k.trim();
+        is_session_cookie(k).then_some((k, v.trim()))
+    })
+}
+
+/// `Scheme rest` split at the first space, as sent (nothing trimmed).
+/// A value with no space is a scheme with no credential.
+pub fn split_authorization(value: &str) -> (&str, Option<&str>) {
+    match value.split_once(' ') {
+        Some((s, r)) => (s, Some(r)),
+        None => (value, None),
+    }
+}
+
+fn hex(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Percent-decoding of a query value (`+` is left alone, as in a path).
+pub fn percent_decode(s: &str) -> Cow<'_, str> {
+    if !s.contains('%') {
+        return Cow::Borrowed(s);
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push(h << 4 | l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Credential parameters of a request target: `(name, decoded value)`.
+pub fn query_credentials(target: &str) -> impl Iterator<Item = (&str, Cow<'_, str>)> {
+    let q = target.split_once('?').map_or("", |(_, q)| q);
+    let q = q.split_once('#').map_or(q, |(q, _)| q);
+    q.split('&').filter_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        is_key_param(k).then(|| (k, percent_decode(v)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_params() {
+        let got: Vec<_> = query_credentials("/v3/geocode/json?address=1+Main&api_key=mk_abc&x=1").collect();
+        assert_eq!(got, vec![("api_key", Cow::Borrowed("mk_abc"))]);
+        let got: Vec<_> = query_credentials("/m?api_key=%7Bapikey%7D&ACCESS_TOKEN=a.b.c").collect();
+        assert_eq!(got[0].1, "{apikey}");
+        assert_eq!(got[1].0, "ACCESS_TOKEN");
+        assert_eq!(query_credentials("/plain/path").count(), 0);
+        assert_eq!(query_credentials("/p?keyboard=1&monkey=2").count(), 0);
+    }
+
+    #[test]
+    fn percent_decoding_edges() {
+        assert_eq!(percent_decode("%24%7BX%7D"), "${X}");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+        assert_eq!(percent_decode("%C3%A9"), "é");
+    }
+
+    #[test]
+    fn headers_and_cookies() {
+        assert!(is_key_header("X-Api-Key"));
+        assert!(is_key_header("Ocp-Apim-Subscription-Key"));
+        assert!(!is_key_header("x-request-id"));
+        assert!(!is_key_header("x-csrf-token"));
+        let got: Vec<_> = session_cookies("_ga=GA1.1; sid=abc; theme=dark; .AspNetCore.Cookies=xyz").map(|(k, _)| k).collect();
+        assert_eq!(got, vec!["sid", ".AspNetCore.Cookies"]);
+    }
+
+    #[test]
+    fn authorization_split() {
+        assert_eq!(split_authorization("Bearer abc"), ("Bearer", Some("abc")));
+        assert_eq!(split_authorization("Bearer "), ("Bearer", Some("")));
+        assert_eq!(split_authorization("Bearer  abc "), ("Bearer", Some(" abc ")));
+        assert_eq!(split_authorization("eyJ.eyJ.sig"), ("eyJ.eyJ.sig", None));
+    }
+}

@@ -1,0 +1,546 @@
+//! Per-exchange rules: the causes a single 401 can show, in the precedence
+//! of the cause taxonomy (steps 1–4 and 6). Where step 5 (sequence) could
+//! still change the answer, the assessment says so and carries what the
+//! sequence stage needs; the verdict is then the fallback.
+
+use std::borrow::Cow;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+use super::challenge::{self, Challenge};
+use super::credential::{self, is_handshake_scheme, split_authorization};
+use super::phrases::{self, Phrase};
+use super::placeholder::placeholder_kind;
+use super::{Cause, EvidenceKind, Verdict, jwt};
+use crate::exchange::{ClientView, Exchange, HeaderView, UserField};
+
+#[derive(Debug, Clone, Copy)]
+pub struct RuleSettings {
+    /// Allowed clock difference when comparing token times, in seconds.
+    pub clock_skew_secs: i64,
+}
+
+impl Default for RuleSettings {
+    fn default() -> Self {
+        RuleSettings { clock_skew_secs: 30 }
+    }
+}
+
+/// What the per-exchange rules concluded about one 401.
+#[derive(Debug, Clone)]
+pub struct Assessment<'e> {
+    /// The verdict; when `needs_sequence` it is the fallback that stands if
+    /// no sequence rule applies.
+    pub verdict: Verdict,
+    pub needs_sequence: bool,
+    /// The 401 can be a leg of a challenge-response handshake.
+    pub leg: bool,
+    /// The credential whose history decides revoked/transient (step 5).
+    pub history_credential: Option<Cow<'e, str>>,
+}
+
+impl Assessment<'_> {
+    fn done(verdict: Verdict) -> Self {
+        Assessment { verdict, needs_sequence: false, leg: false, history_credential: None }
+    }
+}
+
+/// Everything the rules read from one exchange, gathered once.
+struct View<'e> {
+    auth: Option<&'e str>,
+    scheme: Option<String>,
+    redacted: bool,
+    keys: Vec<(&'e str, &'e str)>,
+    query: Vec<(&'e str, Cow<'e, str>)>,
+    user: Option<&'e str>,
+    session_cookie: bool,
+    challenges: Option<Vec<Challenge<'e>>>,
+    body: String,
+}
+
+impl<'e> View<'e> {
+    fn of(ex: &'e Exchange<'e>) -> Self {
+        let auth = ex.request.authorization.as_deref();
+        let scheme = auth.map(|a| split_authorization(a).0.to_ascii_lowercase());
+        let challenges =
+            ex.shows.challenge.then(|| challenge::parse_all(ex.response.challenges.iter().map(|c| &**c)));
+        let body = match (&ex.response.body, ex.shows.body) {
+            (Some(b), true) => b.to_lowercase(),
+            _ => String::new(),
+        };
+        View {
+            auth,
+            scheme,
+            redacted: ex.request.authorization_redacted,
+            keys: ex.request.key_headers.iter().map(|(k, v)| (&**k, &**v)).collect(),
+            query: credential::query_credentials(&ex.target).collect(),
+            user: ex.request.user.as_deref().filter(|u| !u.is_empty() && *u != "-"),
+            session_cookie: ex.request.cookie.as_deref().is_some_and(|c| credential::session_cookies(c).next().is_some()),
+            challenges,
+            body,
+        }
+    }
+
+    fn handshake_scheme(&self) -> bool {
+        self.scheme.as_deref().is_some_and(is_handshake_scheme)
+    }
+
+    /// A credential the request visibly carried that is not a handshake token.
+    fn plain(&self) -> bool {
+        (self.auth.is_some() && !self.handshake_scheme()) || !self.keys.is_empty() || !self.query.is_empty() || self.user.is_some()
+    }
+
+    fn present(&self) -> bool {
+        self.auth.is_some() || self.redacted || !self.keys.is_empty() || !self.query.is_empty() || self.user.is_some()
+    }
+
+    fn bearer_errors(&self) -> Vec<Option<&str>> {
+        self.challenges.iter().flatten().filter(|c| c.is("bearer")).map(|c| c.param("error")).collect()
+    }
+}
+
+/// The credential a 401 or 2xx is identified by for history and
+/// fingerprints: the `Authorization` value (not handshake tokens), else the
+/// first API-key header, else the first credential query parameter.
+pub fn primary_credential<'e>(ex: &'e Exchange<'e>) -> Option<Cow<'e, str>> {
+    if let Some(a) = ex.request.authorization.as_deref() {
+        let (scheme, rest) = split_authorization(a);
+        if !is_handshake_scheme(scheme) {
+            return Some(Cow::Borrowed(rest.unwrap_or(scheme)));
+        }
+    }
+    if let Some((_, v)) = ex.request.key_headers.first() {
+        return Some(Cow::Borrowed(&**v));
+    }
+    credential::query_credentials(&ex.target).next().map(|(_, v)| v)
+}
+
+/// Every credential a (successful) exchange visibly carried, and whether it
+/// is a bearer token (for "old token used after refresh").
+pub fn success_credentials<'e>(ex: &'e Exchange<'e>) -> Vec<(Cow<'e, str>, bool)> {
+    let mut out: Vec<(Cow<'e, str>, bool)> =
+        credential::query_credentials(&ex.target).map(|(k, v)| (v, credential::is_token_param(k))).collect();
+    if let Some(a) = ex.request.authorization.as_deref() {
+        let (scheme, rest) = split_authorization(a);
+        if !is_handshake_scheme(scheme) {
+            out.push((Cow::Borrowed(rest.unwrap_or(scheme)), scheme.eq_ignore_ascii_case("bearer")));
+        }
+    }
+    for (_, v) in &ex.request.key_headers {
+        out.push((Cow::Borrowed(&**v), false));
+    }
+    out
+}
+
+/// Quotes server text in evidence without letting a secret through: long
+/// token-like runs are replaced and the text is cut short.
+pub fn safe_quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(120));
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.len() >= 16 && run.bytes().any(|b| b.is_ascii_digit()) {
+            out.push_str("<redacted>");
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for ch in text.chars().filter(|c| !c.is_control()) {
+        if ch.is_ascii_alphanumeric() || "-_.+/=~".contains(ch) {
+            run.push(ch);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(ch);
+        }
+        if out.len() > 120 {
+            break;
+        }
+    }
+    flush(&mut run, &mut out);
+    if out.chars().count() > 120 {
+        let cut: String = out.chars().take(117).collect();
+        return cut + "...";
+    }
+    out
+}
+
+fn carrier_name(kind: &str, name: &str) -> String {
+    format!("{kind} {}", name.to_ascii_lowercase())
+}
+
+/// Why an `Authorization` value is unusable as sent, if it is.
+fn malformed_reason(auth: &str) -> Option<&'static str> {
+    let (scheme, rest) = split_authorization(auth);
+    let Some(rest) = rest else {
+        return Some(if jwt::looks_like_jwt(scheme) {
+            "Authorization holds a bare token with no scheme"
+        } else {
+            "Authorization scheme with no value"
+        });
+    };
+    if rest.trim().is_empty() {
+        return Some("Authorization scheme with an empty value");
+    }
+    if rest != rest.trim() {
+        return Some("whitespace around the Authorization value");
+    }
+    if rest.starts_with(['"', '\'']) {
+        return Some("quotes around the Authorization value");
+    }
+    if scheme.eq_ignore_ascii_case("basic") {
+        let Ok(raw) = STANDARD.decode(rest) else {
+            return Some("Basic value is not base64");
+        };
+        let Some(colon) = raw.iter().position(|&b| b == b':') else {
+            return Some("Basic value has no ':' between user and password");
+        };
+        if colon == 0 {
+            return Some("Basic value has an empty user name");
+        }
+        if colon + 1 == raw.len() {
+            return Some("Basic value has no password");
+        }
+    }
+    None
+}
+
+fn phrase_detail(ph: &Phrase, from_description: Option<&str>) -> String {
+    match from_description {
+        Some(d) => format!("www-authenticate error_description: \"{}\"", safe_quote(d)),
+        None => format!("response body phrase \"{}\"", ph.text),
+    }
+}
+
+/// Applies precedence steps 1–4 and 6 to one 401.
+pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'e> {
+    let v = View::of(ex);
+
+    // -- step 1: certain facts about the request
+    let mut tokens: Vec<(String, &str)> = v.query.iter().map(|(k, val)| (carrier_name("query parameter", k), &**val)).collect();
+    tokens.extend(v.keys.iter().map(|(k, val)| (carrier_name("header", k), *val)));
+    if let (Some(a), Some(s)) = (v.auth, v.scheme.as_deref())
+        && !matches!(s, "basic" | "ntlm" | "negotiate" | "digest")
+        && let (_, Some(rest)) = split_authorization(a)
+    {
+        tokens.push((format!("Authorization {}", split_authorization(a).0), rest));
+    }
+    for (carrier, tok) in &tokens {
+        if let Some(kind) = placeholder_kind(tok) {
+            return Assessment::done(Verdict::new(
+                Cause::PlaceholderCredentials,
+                EvidenceKind::RequestShape,
+                "step1:placeholder",
+                format!("{kind} in {carrier}"),
+            ));
+        }
+    }
+    if let Some(reason) = v.auth.and_then(malformed_reason) {
+        return Assessment::done(Verdict::new(Cause::MalformedCredentials, EvidenceKind::RequestShape, "step1:malformed", reason));
+    }
+    if let Some((carrier, _)) = tokens.iter().find(|(_, t)| t.trim().is_empty()) {
+        return Assessment::done(Verdict::new(
+            Cause::MalformedCredentials,
+            EvidenceKind::RequestShape,
+            "step1:empty",
+            format!("empty value in {carrier}"),
+        ));
+    }
+
+    let shows = ex.shows;
+    let present = v.present();
+    let all_carriers_shown = matches!(shows.request_headers, HeaderView::All | HeaderView::Redacting);
+    let absent = all_carriers_shown && !present && !v.session_cookie;
+    let errs = v.bearer_errors();
+    let leg = eligible_leg(ex, &v);
+
+    if absent || !present {
+        let said = if absent {
+            None
+        } else if errs.iter().any(Option::is_none) {
+            Some(("server:bearer-no-error", "Bearer challenge without error (RFC 6750 §3.1): no token was sent".to_string()))
+        } else if let Some((sub, _)) = ex.response.substatus.filter(|(s, _)| *s == 2 && v.user.is_none()) {
+            Some(("server:iis-401.2", format!("IIS substatus 401.{sub} with no user: {}", phrases::iis_meaning(sub))))
+        } else {
+            phrases::find(phrases::MISSING, &[&v.body])
+                .map(|ph| ("server:missing-phrase", format!("response body phrase \"{}\"", ph.text)))
+        };
+        if absent || said.is_some() {
+            let verdict = match said {
+                None => Verdict::new(
+                    Cause::MissingCredentials,
+                    EvidenceKind::RequestShape,
+                    "step1:no-credential",
+                    "no Authorization header, no api key header or parameter, no session cookie",
+                ),
+                Some((rule, detail)) => Verdict::new(Cause::MissingCredentials, EvidenceKind::ServerMessage, rule, detail),
+            };
+            return Assessment { verdict, needs_sequence: leg, leg, history_credential: None };
+        }
+    }
+
+    // -- step 2: a server statement that names a specific cause
+    if let Some(ch) = v.challenges.iter().flatten().find(|c| c.param("error") == Some("insufficient_scope")) {
+        let scope = ch.param("scope").map(|s| format!(" (scope {})", safe_quote(s))).unwrap_or_default();
+        return Assessment::done(Verdict::new(
+            Cause::InsufficientScope,
+            EvidenceKind::ServerMessage,
+            "server:insufficient_scope",
+            format!("www-authenticate error=insufficient_scope{scope}"),
+        ));
+    }
+    let descs: Vec<String> =
+        v.challenges.iter().flatten().filter_map(|c| c.param("error_description")).map(str::to_lowercase).collect();
+    let mut texts: Vec<&str> = descs.iter().map(String::as_str).collect();
+    texts.push(&v.body);
+    if let Some(ph) = phrases::find(phrases::SPECIFIC, &texts) {
+        let desc = v
+            .challenges
+            .iter()
+            .flatten()
+            .filter_map(|c| c.param("error_description"))
+            .find(|d| d.to_lowercase().contains(ph.text));
+        return Assessment::done(Verdict::new(ph.cause, EvidenceKind::ServerMessage, format!("phrase:{}", ph.id), phrase_detail(ph, desc)));
+    }
+
+    // -- step 3: the request's scheme against the challenge
+    let req_scheme: Option<String> = v.scheme.clone().or_else(|| {
+        if v.user.is_some() && shows.user == UserField::Nginx {
+            Some("basic".into())
+        } else if !v.keys.is_empty() || !v.query.is_empty() {
+            Some(if v.query.iter().any(|(k, _)| credential::is_token_param(k)) { "bearer" } else { "apikey" }.into())
+        } else {
+            None
+        }
+    });
+    if let (Some(rs), Some(chs)) = (req_scheme.as_deref(), v.challenges.as_ref())
+        && !chs.is_empty()
+        && !chs.iter().any(|c| c.scheme == rs)
+    {
+        let mut offered: Vec<&str> = chs.iter().map(|c| &*c.scheme).collect();
+        offered.dedup();
+        return Assessment::done(Verdict::new(
+            Cause::WrongScheme,
+            EvidenceKind::RequestShape,
+            "step3:scheme-vs-challenge",
+            format!("request used {rs}, server challenges {} (a challenge alone is weak evidence)", offered.join(", ")),
+        ));
+    }
+
+    // -- step 4: token claims
+    let token: Option<Cow<'_, str>> = match (v.auth, v.scheme.as_deref()) {
+        (Some(a), Some("bearer")) => split_authorization(a).1.map(Cow::Borrowed),
+        _ => v.query.iter().find(|(k, _)| credential::is_token_param(k)).map(|(_, t)| t.clone()),
+    };
+    if let (Some(tok), Some(now)) = (token.as_deref(), ex.time)
+        && let Some(claims) = jwt::decode(tok)
+    {
+        let now_s = now.secs();
+        if let Some(exp) = claims.exp
+            && exp <= now_s - settings.clock_skew_secs
+        {
+            return Assessment::done(Verdict::new(
+                Cause::ExpiredCredentials,
+                EvidenceKind::TokenClaims,
+                "claims:exp",
+                format!("jwt exp {} before request {}", crate::time::Timestamp::from_secs(exp), now),
+            ));
+        }
+        if let Some(host) = ex.host.as_deref().filter(|_| shows.host)
+            && !claims.aud.is_empty()
+        {
+            let host = jwt::host_of(host);
+            if claims.aud.iter().all(|a| !jwt::host_of(a).eq_ignore_ascii_case(host)) {
+                return Assessment::done(Verdict::new(
+                    Cause::WrongAudience,
+                    EvidenceKind::TokenClaims,
+                    "claims:aud",
+                    format!("jwt aud {} != host {}", safe_quote(jwt::host_of(&claims.aud[0])), safe_quote(host)),
+                ));
+            }
+        }
+    }
+
+    // -- step 6 (the fallback of step 5): a credential was sent and rejected
+    let fallback = if !errs.is_empty() {
+        let detail = match errs.iter().flatten().next() {
+            Some(e) => format!("www-authenticate Bearer error={} and no more specific statement", safe_quote(e)),
+            None => "Bearer challenge to a request that carried a credential".to_string(),
+        };
+        Verdict::new(Cause::InvalidCredentials, EvidenceKind::ServerMessage, "step6:bearer-challenge", detail)
+    } else if let Some((1, win32)) = ex.response.substatus {
+        Verdict::new(
+            Cause::InvalidCredentials,
+            EvidenceKind::ServerMessage,
+            "step6:iis-401.1",
+            format!("IIS substatus 401.1 ({}), win32 status {win32}", phrases::iis_meaning(1)),
+        )
+    } else if present {
+        let generic = phrases::find(phrases::GENERIC, &[&v.body]);
+        let what = if v.auth.is_some() {
+            format!("{} credential", split_authorization(v.auth.unwrap_or_default()).0)
+        } else if let Some((k, _)) = v.keys.first() {
+            carrier_name("api key in header", k)
+        } else if let Some((k, _)) = v.query.first() {
+            carrier_name("api key in query parameter", k)
+        } else if v.redacted {
+            "redacted Authorization header".to_string()
+        } else {
+            "Basic user".to_string()
+        };
+        match generic {
+            Some(ph) => Verdict::new(
+                Cause::InvalidCredentials,
+                EvidenceKind::ServerMessage,
+                format!("generic:{}", ph.id),
+                format!("{what} rejected; response body phrase \"{}\"", ph.text),
+            ),
+            None => Verdict::new(Cause::InvalidCredentials, EvidenceKind::RequestShape, "step6:rejected", format!("{what} rejected, no other signal")),
+        }
+    } else {
+        let missing = match shows.request_headers {
+            HeaderView::None => "format carries no request headers",
+            HeaderView::Some => "format logs no credential carrier of this request",
+            _ => "no credential and no server statement",
+        };
+        Verdict::new(Cause::Unknown, EvidenceKind::None, "step6:no-signal", missing)
+    };
+    let history_credential = if ex.request.authorization.is_some() && !v.handshake_scheme() || !v.keys.is_empty() || !v.query.is_empty() {
+        primary_credential(ex)
+    } else {
+        None
+    };
+    Assessment { needs_sequence: leg || history_credential.is_some(), verdict: fallback, leg, history_credential }
+}
+
+/// Can this 401 be a leg of a challenge-response handshake, from what the
+/// format shows? (CAUSES.md step 5.)
+fn eligible_leg(ex: &Exchange<'_>, v: &View<'_>) -> bool {
+    if ex.shows.client == ClientView::None || v.plain() {
+        return false;
+    }
+    match &v.challenges {
+        None => true,
+        Some(chs) => chs.iter().any(|c| {
+            matches!(&*c.scheme, "basic" | "digest" | "ntlm" | "negotiate")
+                || (c.is("bearer") && c.param("service").is_some() && c.param("error").is_none())
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchange::{Position, Shows};
+    use crate::time::parse_iso8601;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    fn har401<'a>(auth: Option<&'a str>, challenge: Option<&'a str>, body: Option<&'a str>) -> Exchange<'a> {
+        let mut ex = Exchange::new(Position { file: 0, record: 0 }, Shows::HAR);
+        ex.status = 401;
+        ex.time = parse_iso8601("2024-05-01T08:00:00Z");
+        ex.method = "GET".into();
+        ex.host = Some("api.example.com".into());
+        ex.target = "/v1/me".into();
+        ex.user_agent = Some("ua".into());
+        ex.request.authorization = auth.map(Into::into);
+        ex.response.challenges = challenge.into_iter().map(Into::into).collect();
+        ex.response.body = body.map(Into::into);
+        ex
+    }
+
+    fn jwt(payload: &str) -> String {
+        format!("{}.{}.sig", URL_SAFE_NO_PAD.encode("{\"alg\":\"none\"}"), URL_SAFE_NO_PAD.encode(payload))
+    }
+
+    fn cause(ex: &Exchange<'_>) -> Cause {
+        assess(ex, &RuleSettings::default()).verdict.cause
+    }
+
+    #[test]
+    fn missing_is_a_certain_fact() {
+        let ex = har401(None, Some(r#"Bearer realm="api""#), None);
+        let a = assess(&ex, &RuleSettings::default());
+        assert_eq!(a.verdict.cause, Cause::MissingCredentials);
+        assert_eq!(a.verdict.kind, EvidenceKind::RequestShape);
+        assert!(!a.leg, "a bare Bearer challenge is not a handshake");
+    }
+
+    #[test]
+    fn placeholder_wins_over_server_message() {
+        let ex = har401(Some("Bearer <token>"), Some(r#"Bearer error="invalid_token", error_description="Token expired""#), None);
+        assert_eq!(cause(&ex), Cause::PlaceholderCredentials);
+        let mut ex = har401(None, None, Some("API key not valid"));
+        ex.target = "/m?api_key=%7Bapikey%7D".into();
+        assert_eq!(cause(&ex), Cause::PlaceholderCredentials);
+    }
+
+    #[test]
+    fn malformed_values() {
+        for a in ["Bearer", "Bearer ", "Bearer \"abc\"", "Bearer  abc ", "Basic dXNlcjo=", "Basic OnB3", "Basic dXNlcg==", "Basic user:pw", "eyJ.eyJ.sig"] {
+            assert_eq!(cause(&har401(Some(a), Some(r#"Bearer error="invalid_request""#), None)), Cause::MalformedCredentials, "{a}");
+        }
+    }
+
+    #[test]
+    fn server_statements() {
+        let e = har401(Some("Bearer abc"), Some(r#"Bearer error="invalid_token", error_description="The access token expired""#), None);
+        let a = assess(&e, &RuleSettings::default());
+        assert_eq!(a.verdict.cause, Cause::ExpiredCredentials);
+        assert!(a.verdict.detail.contains("The access token expired"));
+        let e = har401(Some("Bearer abc"), Some(r#"Bearer error="invalid_token", error_description="Token is not active""#), None);
+        assert_eq!(cause(&e), Cause::RevokedCredentials);
+        let e = har401(Some("Bearer abc"), Some(r#"Bearer error="insufficient_scope", scope="a:b""#), None);
+        assert_eq!(cause(&e), Cause::InsufficientScope);
+        let e = har401(Some("Bearer abc"), None, Some(r#"{"code":"region_mismatch"}"#));
+        assert_eq!(cause(&e), Cause::WrongAudience);
+    }
+
+    #[test]
+    fn scheme_against_challenge() {
+        let e = har401(Some("Basic dXNlcjpwdw=="), Some(r#"Bearer realm="api", error="invalid_request""#), None);
+        assert_eq!(cause(&e), Cause::WrongScheme);
+        let e = har401(Some("Token abc"), Some(r#"Bearer realm="api""#), None);
+        assert_eq!(cause(&e), Cause::WrongScheme);
+    }
+
+    #[test]
+    fn claims() {
+        let t = jwt(r#"{"exp":1714549000,"aud":"https://api.example.com"}"#);
+        let a = format!("Bearer {t}");
+        assert_eq!(cause(&har401(Some(&a), Some(r#"Bearer error="invalid_token""#), None)), Cause::ExpiredCredentials);
+        // within the clock skew: not expired
+        let t = jwt(r#"{"exp":1714550390,"aud":"https://api.example.com"}"#);
+        let a = format!("Bearer {t}");
+        let ex = har401(Some(&a), Some(r#"Bearer error="invalid_token""#), None);
+        let got = assess(&ex, &RuleSettings::default());
+        assert_eq!(got.verdict.cause, Cause::InvalidCredentials);
+        assert!(got.needs_sequence && got.history_credential.is_some());
+        let t = jwt(r#"{"exp":1814550000,"aud":"https://api.eu.example.com"}"#);
+        let a = format!("Bearer {t}");
+        assert_eq!(cause(&har401(Some(&a), None, None)), Cause::WrongAudience);
+    }
+
+    #[test]
+    fn handshake_legs() {
+        let e = har401(None, Some("Negotiate"), None);
+        let a = assess(&e, &RuleSettings::default());
+        assert_eq!(a.verdict.cause, Cause::MissingCredentials);
+        assert!(a.leg && a.needs_sequence);
+        let e = har401(Some("NTLM TlRMTVNTUAABAAAAl4II4gAAAAAAAAAAAAAAAAAAAAAKAGFKAAAADw=="), Some("NTLM TlRMTVNTUAACAAAA"), None);
+        let a = assess(&e, &RuleSettings::default());
+        assert!(a.leg && a.history_credential.is_none());
+        let e = har401(Some("Basic dXNlcjpwdw=="), Some(r#"Basic realm="x""#), None);
+        let a = assess(&e, &RuleSettings::default());
+        assert_eq!(a.verdict.cause, Cause::InvalidCredentials);
+        assert!(!a.leg && a.history_credential.is_some());
+    }
+
+    #[test]
+    fn quotes_are_secret_free() {
+        let q = safe_quote("Invalid API Key provided: pay_live_eu1_aB3dE5fG7hJ9kL1mN3pQ5rS7");
+        assert!(!q.contains("aB3dE5"), "{q}");
+        assert_eq!(safe_quote("The access token expired"), "The access token expired");
+        assert!(safe_quote(&"word ".repeat(100)).ends_with("..."));
+    }
+}

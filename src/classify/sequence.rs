@@ -1,0 +1,316 @@
+//! The sequence stage (precedence step 5): causes that show only in the
+//! order of exchanges. `ChunkSequence` follows one chunk in input order and
+//! decides what the chunk alone can decide (a handshake completed inside
+//! it, a leg whose window closed); what needs the rest of the input leaves
+//! the chunk as `Pending`, with the chunk's credential successes and the
+//! successes of its first window (`heads`). `resolve` decides those once
+//! every chunk has been merged. Exact for inputs in time order, however they
+//! were cut into chunks, files or partial summaries.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use super::{Cause, EvidenceKind, Verdict};
+use crate::fingerprint::show;
+use crate::summary::{CredHistory, Order, Pending, Record401, State, Success};
+use crate::time::Timestamp;
+
+struct OpenLeg {
+    key: u64,
+    target: u64,
+    rec: Record401,
+    /// Gap to the success that completed it, in microseconds.
+    done: Option<i64>,
+}
+
+struct LocalCred {
+    first: Order,
+    last: Order,
+    fp: u64,
+    first_client: u64,
+    is_token: bool,
+}
+
+/// A credential a successful request carried.
+#[derive(Debug, Clone, Copy)]
+pub struct SeenCredential {
+    /// (host, value) identity for the history.
+    pub history: u64,
+    pub fp: u64,
+    pub is_token: bool,
+}
+
+/// Sequence tracking inside one chunk.
+pub struct ChunkSequence {
+    window_us: i64,
+    open: VecDeque<OpenLeg>,
+    open_targets: HashMap<u64, u32>,
+    first_t: Option<i64>,
+    max_t: i64,
+    heads: Vec<Success>,
+    creds: HashMap<u64, LocalCred>,
+    awaiting_after: HashMap<u64, Vec<usize>>,
+    pending: Vec<Pending>,
+}
+
+pub fn handshake_verdict(rec: &Record401, gap_us: i64) -> Verdict {
+    let what = match rec.status_detail.as_deref() {
+        Some(d) if !d.is_empty() => format!("{d} challenge"),
+        _ => "401".to_string(),
+    };
+    Verdict::new(
+        Cause::ChallengeHandshake,
+        EvidenceKind::Sequence,
+        "sequence:handshake",
+        format!("{what}, same client succeeded on the same target {:.3} s later", gap_us as f64 / 1e6),
+    )
+}
+
+impl ChunkSequence {
+    pub fn new(window_us: i64) -> Self {
+        ChunkSequence {
+            window_us,
+            open: VecDeque::new(),
+            open_targets: HashMap::new(),
+            first_t: None,
+            max_t: i64::MIN,
+            heads: Vec::new(),
+            creds: HashMap::new(),
+            awaiting_after: HashMap::new(),
+            pending: Vec::new(),
+        }
+    }
+
+    /// Could a success on this target complete an open leg? (A cheap test
+    /// that lets log parsers skip the details of most successful lines.)
+    pub fn may_complete(&self, target_hash: u64) -> bool {
+        self.open_targets.contains_key(&target_hash)
+    }
+
+    /// Is a success at time `t` (or an unknown time) inside the chunk's first window?
+    pub fn in_head(&self, t: Option<i64>) -> bool {
+        match (self.first_t, t) {
+            (None, _) => true,
+            (Some(f), Some(t)) => t <= f + self.window_us,
+            (Some(_), None) => false,
+        }
+    }
+
+    pub fn has_open_legs(&self) -> bool {
+        !self.open.is_empty()
+    }
+
+    /// Notes the time of a record and closes legs whose window has passed.
+    pub fn advance(&mut self, t: i64, decided: &mut Vec<Record401>) {
+        if self.first_t.is_none() {
+            self.first_t = Some(t);
+        }
+        self.max_t = self.max_t.max(t);
+        while let Some(front) = self.open.front() {
+            if front.rec.order.t + self.window_us >= t {
+                break;
+            }
+            let leg = self.open.pop_front().expect("front exists");
+            self.close_target(leg.target);
+            decided.push(Self::decide(leg));
+        }
+    }
+
+    fn close_target(&mut self, target: u64) {
+        if let Some(n) = self.open_targets.get_mut(&target) {
+            *n -= 1;
+            if *n == 0 {
+                self.open_targets.remove(&target);
+            }
+        }
+    }
+
+    fn decide(leg: OpenLeg) -> Record401 {
+        let mut rec = leg.rec;
+        if let Some(gap) = leg.done {
+            rec.verdict = handshake_verdict(&rec, gap);
+        }
+        rec
+    }
+
+    /// A 401 that may be a handshake leg.
+    pub fn leg(&mut self, rec: Record401, key: u64, target: u64) {
+        *self.open_targets.entry(target).or_insert(0) += 1;
+        self.open.push_back(OpenLeg { key, target, rec, done: None });
+    }
+
+    /// A 401 whose credential history decides revoked/transient, or whose
+    /// evidence may name a refresh.
+    pub fn history_failure(&mut self, rec: Record401, history: u64, annotate_only: bool) {
+        let local_before = self.creds.get(&history).map(|c| c.last);
+        self.awaiting_after.entry(history).or_default().push(self.pending.len());
+        self.pending.push(Pending { rec, leg: None, history: Some(history), annotate_only, local_before, local_after: None });
+    }
+
+    /// A successful exchange: completes legs, feeds the credential history.
+    pub fn success(&mut self, key: Option<u64>, order: Order, client: u64, creds: &[SeenCredential]) {
+        let t = order.t;
+        if let Some(key) = key {
+            for leg in self.open.iter_mut() {
+                if leg.done.is_none() && leg.key == key && order > leg.rec.order && t - leg.rec.order.t <= self.window_us {
+                    leg.done = Some(t - leg.rec.order.t);
+                }
+            }
+            if self.in_head(Some(t)) {
+                self.heads.push(Success { key, order });
+            }
+        }
+        for c in creds {
+            let e = self.creds.entry(c.history).or_insert(LocalCred {
+                first: order,
+                last: order,
+                fp: c.fp,
+                first_client: client,
+                is_token: c.is_token,
+            });
+            if order < e.first {
+                e.first = order;
+                e.first_client = client;
+            }
+            e.last = e.last.max(order);
+            e.is_token |= c.is_token;
+            if let Some(waiting) = self.awaiting_after.remove(&c.history) {
+                for i in waiting {
+                    let p = &mut self.pending[i];
+                    if order > p.rec.order && p.local_after.is_none_or(|a| order < a) {
+                        p.local_after = Some(order);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Ends the chunk: decided records go to `decided`, the rest into `state`.
+    pub fn finish(mut self, state: &mut State, decided: &mut Vec<Record401>) {
+        let tail_from = self.max_t.saturating_sub(self.window_us);
+        while let Some(leg) = self.open.pop_front() {
+            if leg.done.is_none() && leg.rec.order.t >= tail_from {
+                self.pending.push(Pending {
+                    rec: leg.rec,
+                    leg: Some(leg.key),
+                    history: None,
+                    annotate_only: false,
+                    local_before: None,
+                    local_after: None,
+                });
+            } else {
+                decided.push(Self::decide(leg));
+            }
+        }
+        let seq = &mut state.sequence;
+        for (id, c) in self.creds {
+            let h = CredHistory { intervals: vec![(c.first, c.last)], fp: c.fp, first_client: c.first_client, is_token: c.is_token };
+            match seq.history.get_mut(&id) {
+                Some(old) => {
+                    if c.first < old.first_ok() {
+                        old.first_client = c.first_client;
+                    }
+                    old.intervals.push((c.first, c.last));
+                    old.intervals.sort();
+                    old.is_token |= c.is_token;
+                }
+                None => {
+                    seq.history.insert(id, h);
+                }
+            }
+        }
+        seq.heads.extend(self.heads);
+        seq.pending.extend(self.pending);
+    }
+}
+
+fn at(o: Order) -> String {
+    Timestamp(o.t).to_string()
+}
+
+/// Decides every pending 401 and records it; returns the verdicts that
+/// differ from the ones the 401s were first given (for the events output).
+pub fn resolve(state: &mut State) -> BTreeMap<Order, Verdict> {
+    let window = state.settings.handshake_window_us;
+    let mut pending = std::mem::take(&mut state.sequence.pending);
+    pending.sort_by(|a, b| a.rec.order.cmp(&b.rec.order));
+    let mut heads: HashMap<u64, Vec<Order>> = HashMap::new();
+    for s in &state.sequence.heads {
+        heads.entry(s.key).or_default().push(s.order);
+    }
+    for v in heads.values_mut() {
+        v.sort();
+    }
+    // per client, the tokens it started using successfully: (first success, identity)
+    let mut switches: HashMap<u64, Vec<(Order, u64)>> = HashMap::new();
+    for (id, h) in &state.sequence.history {
+        if h.is_token && h.first_client != 0 {
+            switches.entry(h.first_client).or_default().push((h.first_ok(), *id));
+        }
+    }
+    for v in switches.values_mut() {
+        v.sort();
+    }
+
+    let mut changed = BTreeMap::new();
+    for p in pending {
+        let mut rec = p.rec;
+        let o = rec.order;
+        let hist = p.history.and_then(|id| state.sequence.history.get(&id));
+        if let Some(key) = p.leg {
+            let done = heads.get(&key).and_then(|v| {
+                let i = v.partition_point(|h| *h <= o);
+                v.get(i).filter(|h| h.t - o.t <= window).map(|h| h.t - o.t)
+            });
+            if let Some(gap) = done {
+                rec.verdict = handshake_verdict(&rec, gap);
+            }
+        } else if let (Some(h), false) = (hist, p.annotate_only) {
+            let fp = show(h.fp);
+            let before = h.before(o).max(p.local_before.filter(|b| *b < o));
+            if let Some(before) = before {
+                let after = match (h.after(o), p.local_after) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                rec.verdict = match after {
+                    Some(after) => Verdict::new(
+                        Cause::TransientRejection,
+                        EvidenceKind::Sequence,
+                        "sequence:transient",
+                        format!("credential {fp} succeeded at {} and again at {}, fails in between", at(before), at(after)),
+                    ),
+                    None => Verdict::new(
+                        Cause::RevokedCredentials,
+                        EvidenceKind::Sequence,
+                        "sequence:revoked",
+                        format!("credential {fp} succeeded until {}, fails from {} and never succeeds again", at(before), at(o)),
+                    ),
+                };
+            }
+        }
+        if let (Some(id), Some(h)) = (p.history, hist)
+            && matches!(rec.verdict.cause, Cause::ExpiredCredentials | Cause::RevokedCredentials)
+            && rec.client_id != 0
+            && let Some(list) = switches.get(&rec.client_id)
+        {
+            // the newest token this client started using after this one's last success
+            let floor = h.before(o);
+            if let Some((when, _)) = list.iter().rev().find(|(w, other)| *other != id && *w < o && floor.is_none_or(|f| *w > f)) {
+                rec.verdict.detail.push_str(&format!("; old token used after refresh at {}", at(*when)));
+            }
+        } else if let (Some(_), None) = (p.history, hist)
+            && matches!(rec.verdict.cause, Cause::ExpiredCredentials | Cause::RevokedCredentials)
+            && rec.client_id != 0
+            && let Some(list) = switches.get(&rec.client_id)
+            && let Some((when, _)) = list.iter().rev().find(|(w, _)| *w < o)
+        {
+            // the token never worked here, but the client already had a newer one
+            rec.verdict.detail.push_str(&format!("; old token used after refresh at {}", at(*when)));
+        }
+        let valid_elsewhere = hist.is_some();
+        changed.insert(o, rec.verdict.clone());
+        state.record(&rec, valid_elsewhere);
+    }
+    state.sequence.heads.clear();
+    changed
+}

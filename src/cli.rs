@@ -1,0 +1,153 @@
+//! Command-line flags (clap). Only `main` and `config` see these types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::input::FormatName;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "authsift",
+    version,
+    about = "Find every HTTP 401 in HAR captures and access logs, explain its cause, summarise the patterns",
+    long_about = "authsift reads HAR captures and web-server access logs, finds every HTTP 401 exchange, \
+decides why each one failed (missing, malformed, placeholder, expired, revoked or invalid credentials, \
+wrong scheme or audience, insufficient scope, a benign challenge handshake, ...) and writes summaries \
+as a terminal table, JSON and CSV. Credentials never appear in any output: only keyed fingerprints.",
+    after_help = "Run 'authsift causes' for the cause table. Exit codes: 0 success, 1 an input failed or was \
+truncated (the rest was analysed), 2 usage error or nothing could be analysed, 3 --strict found unparsed records."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Analyse HAR captures and access logs
+    Analyze(AnalyzeArgs),
+    /// Combine partial summaries written with --partial
+    Merge(MergeArgs),
+    /// Print the cause table
+    Causes {
+        /// Print it as JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ProgressWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct OutputArgs {
+    /// Write summary.json, summary.csv, timeseries.csv, incidents.csv, clients.csv and credentials.csv into DIR
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print the summary JSON to stdout instead of the table
+    #[arg(long)]
+    pub json: bool,
+    /// Write the complete mergeable state to FILE (for 'authsift merge')
+    #[arg(long, value_name = "FILE")]
+    pub partial: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct AnalyzeArgs {
+    /// Files, directories (walked recursively) or - for stdin
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<String>,
+
+    /// Input format (detected from the content when not given)
+    #[arg(short, long, value_enum)]
+    pub format: Option<FormatName>,
+
+    /// A log format string: 'nginx:$remote_addr - $remote_user [$time_local] "$request" $status ...'
+    /// or 'apache:%h %l %u %t "%r" %>s %b ...'
+    #[arg(long, value_name = "SPEC")]
+    pub log_format: Option<String>,
+
+    /// Field mapping for generic JSON lines: status=…,time=…,path=…,method=…,host=…,client=…,
+    /// user_agent=…,authorization=…,www_authenticate=…,user=… (dotted paths for nested fields)
+    #[arg(long, value_name = "MAPPING")]
+    pub json_fields: Option<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// Write one row per 401 to FILE (CSV, or NDJSON when FILE ends in .ndjson or .jsonl)
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<PathBuf>,
+
+    /// Pattern key: a comma-separated list of cause, host, method, path, client, user_agent,
+    /// credential, status_detail
+    #[arg(long, value_name = "DIMS", default_value = "cause,host,method,path")]
+    pub group_by: String,
+
+    /// Time-series bucket width: 1m, 5m, 15m, 1h or 1d
+    #[arg(long, value_name = "WIDTH", default_value = "1h")]
+    pub bucket: String,
+
+    /// Only exchanges at or after this time (RFC 3339, or a date)
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Only exchanges before this time (RFC 3339, or a date)
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// Seconds within which a successful retry completes a challenge handshake
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub handshake_window: f64,
+
+    /// Allowed clock difference in seconds when comparing token times
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub clock_skew: i64,
+
+    /// Distinct valid credentials failing on one host within a minute that make an incident
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub incident_min_credentials: u64,
+
+    /// 401s per minute from one client and credential that make a retry storm
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub storm_per_minute: u64,
+
+    /// Key for credential fingerprints (default: a public key, so fingerprints match across machines)
+    #[arg(long, value_name = "KEY", env = "AUTHSIFT_FINGERPRINT_KEY", hide_env_values = true)]
+    pub fingerprint_key: Option<String>,
+
+    /// Treat any unparsed record as an error (exit code 3)
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Worker threads (default: all cores)
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Progress bars on stderr
+    #[arg(long, value_enum, default_value = "auto")]
+    pub progress: ProgressWhen,
+
+    /// No diagnostics on stderr (errors still print)
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// Partial summaries written by 'authsift analyze --partial'
+    #[arg(required = true, value_name = "PARTIAL")]
+    pub partials: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// No diagnostics on stderr (errors still print)
+    #[arg(short, long)]
+    pub quiet: bool,
+}

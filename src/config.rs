@@ -1,0 +1,187 @@
+//! Validated configuration: what the flags mean, checked once. The engine
+//! sees these types, never clap's.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use crate::cli::{AnalyzeArgs, OutputArgs, ProgressWhen};
+use crate::error::{Error, Result};
+use crate::fingerprint::Fingerprinter;
+use crate::input::FormatName;
+use crate::summary::{Dim, Settings};
+use crate::time::{Timestamp, days_from_civil, parse_iso8601};
+
+/// Where results go.
+#[derive(Debug, Clone, Default)]
+pub struct Outputs {
+    pub out_dir: Option<PathBuf>,
+    pub json: bool,
+    pub partial: Option<PathBuf>,
+}
+
+impl From<OutputArgs> for Outputs {
+    fn from(o: OutputArgs) -> Self {
+        Outputs { out_dir: o.out, json: o.json, partial: o.partial }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub paths: Vec<String>,
+    pub format: Option<FormatName>,
+    pub log_format: Option<String>,
+    pub json_fields: Option<String>,
+    pub outputs: Outputs,
+    pub events: Option<PathBuf>,
+    pub settings: Settings,
+    pub fingerprints: Fingerprinter,
+    pub threads: usize,
+    pub strict: bool,
+    pub quiet: bool,
+    pub progress: bool,
+}
+
+/// `1m`, `5m`, `1h`, `1d`, `90s`: a duration in seconds.
+pub fn parse_width(s: &str) -> Result<i64> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: i64 = num.parse().map_err(|_| Error::Usage(format!("bucket width {s:?}: expected a number and a unit, like 5m or 1h")))?;
+    let mult = match unit {
+        "s" => 1,
+        "m" | "min" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        _ => return Err(Error::Usage(format!("bucket width {s:?}: the unit must be s, m, h or d"))),
+    };
+    if n <= 0 || 86400 % (n * mult) != 0 && (n * mult) % 86400 != 0 {
+        return Err(Error::Usage(format!("bucket width {s:?} must divide a day evenly (1m, 5m, 15m, 1h, 1d, …)")));
+    }
+    Ok(n * mult)
+}
+
+/// An RFC 3339 time, or a date (`2024-05-01`, midnight UTC).
+pub fn parse_time(s: &str) -> Result<Timestamp> {
+    if let Some(t) = parse_iso8601(s) {
+        return Ok(t);
+    }
+    let b = s.trim();
+    if b.len() == 10 && b.as_bytes()[4] == b'-' && b.as_bytes()[7] == b'-' {
+        let (y, m, d) = (b[0..4].parse::<i64>(), b[5..7].parse::<u32>(), b[8..10].parse::<u32>());
+        if let (Ok(y), Ok(m), Ok(d)) = (y, m, d)
+            && (1..=12).contains(&m)
+            && (1..=31).contains(&d)
+        {
+            return Ok(Timestamp::from_secs(days_from_civil(y, m, d) * 86400));
+        }
+    }
+    Err(Error::Usage(format!("{s:?} is not a time: use RFC 3339 (2024-05-01T08:00:00Z) or a date (2024-05-01)")))
+}
+
+pub fn parse_group_by(s: &str) -> Result<Vec<Dim>> {
+    let mut dims = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let d = Dim::from_id(part).ok_or_else(|| {
+            Error::Usage(format!(
+                "--group-by: unknown dimension {part:?}; choose from {}",
+                Dim::ALL.iter().map(|d| d.id()).collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        if !dims.contains(&d) {
+            dims.push(d);
+        }
+    }
+    if dims.is_empty() {
+        return Err(Error::Usage("--group-by needs at least one dimension".into()));
+    }
+    Ok(dims)
+}
+
+impl Config {
+    pub fn from_args(a: AnalyzeArgs) -> Result<Config> {
+        if !(a.handshake_window >= 0.0 && a.handshake_window <= 3600.0) {
+            return Err(Error::Usage("--handshake-window must be between 0 and 3600 seconds".into()));
+        }
+        if a.clock_skew < 0 {
+            return Err(Error::Usage("--clock-skew must not be negative".into()));
+        }
+        if a.threads == Some(0) {
+            return Err(Error::Usage("--threads must be at least 1".into()));
+        }
+        if a.output.json && a.output.out.is_none() && a.events.as_deref().is_some_and(|p| p.as_os_str() == "-") {
+            return Err(Error::Usage("--json and --events - both want stdout".into()));
+        }
+        let fingerprints = Fingerprinter::new(a.fingerprint_key.as_deref());
+        let since = a.since.as_deref().map(parse_time).transpose()?;
+        let until = a.until.as_deref().map(parse_time).transpose()?;
+        if let (Some(s), Some(u)) = (since, until)
+            && s >= u
+        {
+            return Err(Error::Usage("--since must be before --until".into()));
+        }
+        let settings = Settings {
+            fingerprint_key_id: fingerprints.key_id.clone(),
+            group_by: parse_group_by(&a.group_by)?,
+            bucket_secs: parse_width(&a.bucket)?,
+            handshake_window_us: (a.handshake_window * 1e6).round() as i64,
+            clock_skew_secs: a.clock_skew,
+            incident_min_credentials: a.incident_min_credentials.max(1),
+            storm_per_minute: a.storm_per_minute.max(1),
+            since,
+            until,
+        };
+        if let Some(spec) = &a.log_format
+            && !(spec.starts_with("nginx:") || spec.starts_with("apache:"))
+        {
+            return Err(Error::Usage("--log-format must start with 'nginx:' or 'apache:'".into()));
+        }
+        let progress = match a.progress {
+            ProgressWhen::Always => true,
+            ProgressWhen::Never => false,
+            ProgressWhen::Auto => !a.quiet && std::io::stderr().is_terminal(),
+        };
+        Ok(Config {
+            paths: a.paths,
+            format: a.format,
+            log_format: a.log_format,
+            json_fields: a.json_fields,
+            outputs: a.output.into(),
+            events: a.events,
+            settings,
+            fingerprints,
+            threads: a.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+            strict: a.strict,
+            quiet: a.quiet,
+            progress,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widths() {
+        assert_eq!(parse_width("1m").unwrap(), 60);
+        assert_eq!(parse_width("5m").unwrap(), 300);
+        assert_eq!(parse_width("1h").unwrap(), 3600);
+        assert_eq!(parse_width("1d").unwrap(), 86400);
+        assert!(parse_width("7m").is_err());
+        assert!(parse_width("h").is_err());
+        assert!(parse_width("0m").is_err());
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(parse_time("2024-05-01").unwrap().to_string(), "2024-05-01T00:00:00Z");
+        assert_eq!(parse_time("2024-05-01T08:00:00+02:00").unwrap().to_string(), "2024-05-01T06:00:00Z");
+        assert!(parse_time("yesterday").is_err());
+    }
+
+    #[test]
+    fn group_by() {
+        assert_eq!(parse_group_by("host, cause,host").unwrap(), vec![Dim::Host, Dim::Cause]);
+        assert!(parse_group_by("colour").is_err());
+        assert!(parse_group_by("").is_err());
+    }
+}

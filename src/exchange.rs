@@ -1,0 +1,161 @@
+//! The one normalized record every parser produces: a request/response pair
+//! with the authentication material it visibly carried, where it came from,
+//! and what its source format is able to show at all. Borrowed from the input
+//! where possible; owned only where the source had to be unescaped or decoded.
+
+use std::borrow::Cow;
+
+use crate::time::Timestamp;
+
+pub type Text<'a> = Cow<'a, str>;
+
+/// Index of an input in the run's file table.
+pub type FileId = u32;
+
+/// Where a record came from: a file and the record's index in it (the 0-based
+/// entry index of `log.entries` for HAR, the 1-based line number for logs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Position {
+    pub file: FileId,
+    pub record: u64,
+}
+
+/// How a source shows request headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderView {
+    /// Every request header is written (HAR).
+    All,
+    /// Every header is written, but some values may be replaced by a
+    /// redaction marker (Caddy's `REDACTED`); a redacted credential is
+    /// present but unreadable.
+    Redacting,
+    /// Only the headers the format's fields name (a log format string that
+    /// logs `$http_authorization`, say). Absence of an unlisted carrier
+    /// proves nothing.
+    Some,
+    /// No request headers at all (the request line only).
+    None,
+}
+
+/// What the "user" field of a log means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserField {
+    /// The format has no user field.
+    Absent,
+    /// Apache `%u`: the Basic user of a site that checks Basic auth.
+    Apache,
+    /// nginx `$remote_user`: the user of any decodable `Basic` header.
+    Nginx,
+    /// IIS `cs-username`: the authenticated (or attempted) Windows/Basic user.
+    Iis,
+}
+
+/// What identifies a client for the sequence rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientView {
+    /// One capture is one browser: its user agent.
+    UserAgent,
+    /// Client address plus user agent.
+    AddrAndAgent,
+    /// The format does not write enough to tell clients apart.
+    None,
+}
+
+/// What a source format writes at all. Rules use it so that the absence of a
+/// field the format never writes is not read as evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shows {
+    pub request_headers: HeaderView,
+    /// `WWW-Authenticate` of the response.
+    pub challenge: bool,
+    /// Response body text.
+    pub body: bool,
+    pub host: bool,
+    pub user: UserField,
+    pub client: ClientView,
+}
+
+impl Shows {
+    pub const HAR: Shows = Shows {
+        request_headers: HeaderView::All,
+        challenge: true,
+        body: true,
+        host: true,
+        user: UserField::Absent,
+        client: ClientView::UserAgent,
+    };
+}
+
+/// Authentication material on the request, as the source shows it.
+#[derive(Debug, Clone, Default)]
+pub struct RequestAuth<'a> {
+    /// `Authorization` value in clear.
+    pub authorization: Option<Text<'a>>,
+    /// An `Authorization` header was sent but its value is redacted.
+    pub authorization_redacted: bool,
+    /// API-key style headers (`x-api-key: …`), name as written.
+    pub key_headers: Vec<(Text<'a>, Text<'a>)>,
+    /// The `Cookie` header value, if written.
+    pub cookie: Option<Text<'a>>,
+    /// The user name field of a log (`%u`, `$remote_user`, `cs-username`),
+    /// `None` when empty or `-`.
+    pub user: Option<Text<'a>>,
+}
+
+/// Authentication material on the response.
+#[derive(Debug, Clone, Default)]
+pub struct ResponseAuth<'a> {
+    /// Each `WWW-Authenticate` header value (one header may hold several challenges).
+    pub challenges: Vec<Text<'a>>,
+    /// Response body text (decoded when it was base64), possibly truncated.
+    pub body: Option<Text<'a>>,
+    /// IIS `sc-substatus` and `sc-win32-status`.
+    pub substatus: Option<(u32, u64)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Exchange<'a> {
+    pub pos: Position,
+    pub time: Option<Timestamp>,
+    pub status: u16,
+    pub method: Text<'a>,
+    pub host: Option<Text<'a>>,
+    /// Request target as sent: path and query (`/v1/me?x=1`).
+    pub target: Text<'a>,
+    pub client_addr: Option<Text<'a>>,
+    pub user_agent: Option<Text<'a>>,
+    pub request: RequestAuth<'a>,
+    pub response: ResponseAuth<'a>,
+    pub shows: Shows,
+}
+
+impl<'a> Exchange<'a> {
+    pub fn new(pos: Position, shows: Shows) -> Self {
+        Exchange {
+            pos,
+            time: None,
+            status: 0,
+            method: Cow::Borrowed(""),
+            host: None,
+            target: Cow::Borrowed(""),
+            client_addr: None,
+            user_agent: None,
+            request: RequestAuth::default(),
+            response: ResponseAuth::default(),
+            shows,
+        }
+    }
+
+    pub fn path(&self) -> &str {
+        let t = &*self.target;
+        t.split_once('?').map_or(t, |(p, _)| p)
+    }
+
+    pub fn query(&self) -> Option<&str> {
+        self.target.split_once('?').map(|(_, q)| q)
+    }
+
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}

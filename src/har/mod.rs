@@ -1,0 +1,347 @@
+//! HAR 1.2 captures. The document is never built as a whole: a short walk
+//! finds `log.entries`, a structural scan (`scan`) finds each entry's bytes
+//! on all cores, and entries are deserialized in parallel into borrowed
+//! structs (`entry`) that skip what no verdict needs.
+
+pub mod entry;
+pub mod scan;
+
+use std::borrow::Cow;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use rayon::prelude::*;
+
+use crate::analyzer::{Analyzer, ChunkResult, Context, Source};
+use crate::classify::credential::is_key_header;
+use crate::exchange::{Exchange, Position, Shows};
+use crate::time::parse_iso8601;
+use entry::{Content, Entry};
+
+/// Response bodies of 401s are read up to this many bytes.
+pub const BODY_LIMIT: usize = 64 * 1024;
+/// Entries are parsed in batches of about this many bytes.
+const BATCH_BYTES: usize = 4 << 20;
+
+/// Why a document is not a HAR capture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotHar(pub String);
+
+struct Walker<'b> {
+    b: &'b [u8],
+    i: usize,
+}
+
+impl Walker<'_> {
+    fn ws(&mut self) {
+        while self.i < self.b.len() && matches!(self.b[self.i], b' ' | b'\t' | b'\r' | b'\n') {
+            self.i += 1;
+        }
+    }
+    fn expect(&mut self, c: u8) -> Result<(), NotHar> {
+        self.ws();
+        if self.b.get(self.i) == Some(&c) {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(NotHar(format!("expected '{}' at byte {}", c as char, self.i)))
+        }
+    }
+    /// A string at the cursor; returns its raw bytes (escapes left in).
+    fn string(&mut self) -> Result<&[u8], NotHar> {
+        self.expect(b'"')?;
+        let start = self.i;
+        loop {
+            match memchr::memchr2(b'"', b'\\', &self.b[self.i..]) {
+                None => return Err(NotHar("unterminated string".into())),
+                Some(off) => {
+                    let p = self.i + off;
+                    if self.b[p] == b'\\' {
+                        self.i = p + 2;
+                    } else {
+                        self.i = p + 1;
+                        return Ok(&self.b[start..p]);
+                    }
+                }
+            }
+        }
+    }
+    /// Skips one value of any kind.
+    fn skip_value(&mut self) -> Result<(), NotHar> {
+        self.ws();
+        match self.b.get(self.i) {
+            Some(b'"') => self.string().map(|_| ()),
+            Some(b'{' | b'[') => {
+                // the value ends where the depth first returns to 0
+                let mut depth = 0i32;
+                let mut st = scan::ScanState::default();
+                let mut i = self.i;
+                while i < self.b.len() {
+                    let c = self.b[i];
+                    if st.in_string {
+                        if st.escape {
+                            st.escape = false;
+                        } else if c == b'\\' {
+                            st.escape = true;
+                        } else if c == b'"' {
+                            st.in_string = false;
+                        }
+                    } else if c == b'"' {
+                        st.in_string = true;
+                    } else if c == b'{' || c == b'[' {
+                        depth += 1;
+                    } else if c == b'}' || c == b']' {
+                        depth -= 1;
+                        if depth == 0 {
+                            self.i = i + 1;
+                            return Ok(());
+                        }
+                    }
+                    i += 1;
+                }
+                Err(NotHar("document ends inside a value".into()))
+            }
+            Some(_) => {
+                while self.i < self.b.len() && !matches!(self.b[self.i], b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t') {
+                    self.i += 1;
+                }
+                Ok(())
+            }
+            None => Err(NotHar("document ends early".into())),
+        }
+    }
+    /// Walks the members of the object at the cursor until `key`; leaves the
+    /// cursor at its value.
+    fn member(&mut self, key: &[u8]) -> Result<(), NotHar> {
+        self.expect(b'{')?;
+        loop {
+            self.ws();
+            if self.b.get(self.i) == Some(&b'}') {
+                return Err(NotHar(format!("no \"{}\" member", String::from_utf8_lossy(key))));
+            }
+            let k = self.string()?;
+            let found = k == key;
+            self.expect(b':')?;
+            if found {
+                self.ws();
+                return Ok(());
+            }
+            self.skip_value()?;
+            self.ws();
+            match self.b.get(self.i) {
+                Some(b',') => self.i += 1,
+                Some(b'}') => return Err(NotHar(format!("no \"{}\" member", String::from_utf8_lossy(key)))),
+                _ => return Err(NotHar(format!("unexpected byte at {}", self.i))),
+            }
+        }
+    }
+}
+
+/// Offset just after the `[` of `log.entries`.
+pub fn find_entries(bytes: &[u8]) -> Result<usize, NotHar> {
+    let mut w = Walker { b: bytes, i: 0 };
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        w.i = 3;
+    }
+    w.member(b"log")?;
+    w.member(b"entries")?;
+    w.expect(b'[')?;
+    Ok(w.i)
+}
+
+/// A serde error without any of the input's text (it could hold a secret).
+fn describe(e: &serde_json::Error) -> String {
+    let what = match e.classify() {
+        serde_json::error::Category::Io => "read error",
+        serde_json::error::Category::Syntax => "invalid JSON",
+        serde_json::error::Category::Data => "unexpected value type",
+        serde_json::error::Category::Eof => "entry ends early",
+    };
+    format!("{what} at line {} column {} of the entry", e.line(), e.column())
+}
+
+fn split_url(url: &str) -> (Option<&str>, &str) {
+    let Some((_, rest)) = url.split_once("://") else {
+        return (None, url.split('#').next().unwrap_or(url));
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host = strip_port(authority.rsplit_once('@').map_or(authority, |(_, h)| h));
+    let target = rest[end..].split('#').next().unwrap_or("");
+    (Some(host), if target.is_empty() { "/" } else { target })
+}
+
+fn strip_port(host: &str) -> &str {
+    if host.starts_with('[') {
+        return host.find(']').map_or(host, |i| &host[..=i]);
+    }
+    match host.rsplit_once(':') {
+        Some((h, p)) if p.bytes().all(|c| c.is_ascii_digit()) => h,
+        _ => host,
+    }
+}
+
+fn decode_body<'a>(raw: &'a serde_json::value::RawValue) -> Option<Cow<'a, str>> {
+    let c: Content<'a> = serde_json::from_str(raw.get()).ok()?;
+    let text = c.text?;
+    let body = if c.encoding.as_deref().is_some_and(|e| e.eq_ignore_ascii_case("base64")) {
+        let clean: String = text.chars().filter(|c| !c.is_whitespace()).take(BODY_LIMIT * 4 / 3 + 4).collect();
+        let clean = &clean[..clean.len() - clean.len() % 4];
+        let bytes = STANDARD.decode(clean).ok()?;
+        Cow::Owned(String::from_utf8_lossy(&bytes).into_owned())
+    } else {
+        text
+    };
+    Some(match body {
+        Cow::Borrowed(s) if s.len() > BODY_LIMIT => Cow::Borrowed(truncate(s)),
+        Cow::Owned(s) if s.len() > BODY_LIMIT => Cow::Owned(truncate(&s).to_string()),
+        b => b,
+    })
+}
+
+fn truncate(s: &str) -> &str {
+    let mut end = BODY_LIMIT.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// Feeds one entry to the analyzer.
+fn analyze_entry(a: &mut Analyzer<'_>, bytes: &[u8], index: u64) {
+    let e: Entry<'_> = match serde_json::from_slice(bytes) {
+        Ok(e) => e,
+        Err(err) => {
+            a.unparsed(index, format!("entry {index}: {}", describe(&err)));
+            return;
+        }
+    };
+    let pos = Position { file: a.source().id, record: index };
+    let mut ex = Exchange::new(pos, Shows::HAR);
+    match e.started.as_deref().map(parse_iso8601) {
+        Some(Some(t)) => ex.time = Some(t),
+        Some(None) => a.degraded(index, format!("entry {index}: startedDateTime is not an ISO 8601 time")),
+        None => a.degraded(index, format!("entry {index}: no startedDateTime")),
+    }
+    if let Some(req) = &e.request {
+        ex.method = req.method.as_deref().unwrap_or("").into();
+        if let Some(url) = req.url.as_deref() {
+            let (host, target) = split_url(url);
+            ex.host = host.map(Into::into);
+            ex.target = target.into();
+        }
+        for h in &req.headers {
+            let (Some(name), Some(value)) = (h.name.as_deref(), h.value.as_deref()) else { continue };
+            if name.eq_ignore_ascii_case("authorization") {
+                if ex.request.authorization.is_none() {
+                    ex.request.authorization = Some(value.into());
+                }
+            } else if name.eq_ignore_ascii_case("user-agent") {
+                ex.user_agent.get_or_insert(value.into());
+            } else if name.eq_ignore_ascii_case("cookie") {
+                ex.request.cookie.get_or_insert(value.into());
+            } else if (name.eq_ignore_ascii_case(":authority") || name.eq_ignore_ascii_case("host")) && ex.host.is_none() {
+                ex.host = Some(value.into());
+            } else if is_key_header(name) {
+                ex.request.key_headers.push((name.into(), value.into()));
+            }
+        }
+    }
+    if let Some(resp) = &e.response {
+        ex.status = resp.status;
+        if ex.status == 401 {
+            for h in &resp.headers {
+                if let (Some(n), Some(v)) = (h.name.as_deref(), h.value.as_deref())
+                    && n.eq_ignore_ascii_case("www-authenticate")
+                {
+                    ex.response.challenges.push(v.into());
+                }
+            }
+            ex.response.body = resp.content.and_then(decode_body);
+        }
+    }
+    a.exchange(&ex);
+}
+
+/// Analyzes a whole HAR document held in memory (mapped or read).
+pub fn analyze(bytes: &[u8], ctx: &Context, src: &Source, threads: usize) -> ChunkResult {
+    let start = match find_entries(bytes) {
+        Ok(s) => s,
+        Err(NotHar(why)) => {
+            let mut a = Analyzer::new(ctx, src);
+            a.add_bytes(bytes.len() as u64);
+            a.failed(format!("not a HAR capture: {why}"));
+            return a.finish();
+        }
+    };
+    let elems = scan::elements(bytes, start, bytes.len(), threads.max(1) * 4);
+    // batches of consecutive entries, about BATCH_BYTES each
+    let mut batches: Vec<(usize, usize)> = Vec::new();
+    let mut from = 0;
+    let mut acc = 0;
+    for (i, &(s, e)) in elems.ranges.iter().enumerate() {
+        acc += e - s;
+        if acc >= BATCH_BYTES {
+            batches.push((from, i + 1));
+            from = i + 1;
+            acc = 0;
+        }
+    }
+    if from < elems.ranges.len() || batches.is_empty() {
+        batches.push((from, elems.ranges.len()));
+    }
+    let results: Vec<ChunkResult> = batches
+        .par_iter()
+        .map(|&(lo, hi)| {
+            let mut a = Analyzer::new(ctx, src);
+            for i in lo..hi {
+                let (s, e) = elems.ranges[i];
+                analyze_entry(&mut a, &bytes[s..e], i as u64);
+            }
+            a.finish()
+        })
+        .collect();
+    let mut tail = Analyzer::new(ctx, src);
+    tail.add_bytes(bytes.len() as u64);
+    let n = elems.ranges.len() as u64;
+    for &p in &elems.stray {
+        tail.unparsed(n, format!("a value that is not an object in log.entries at byte {p}"));
+    }
+    if !elems.closed {
+        if elems.open_tail.is_some() {
+            tail.unparsed(n, format!("entry {n}: cut off (the file ends inside it)"));
+        }
+        tail.failed(format!("truncated: log.entries is not closed ({n} complete entries read)"));
+    }
+    let mut out = tail.finish();
+    for r in results {
+        out.state.merge(r.state);
+        out.events.extend(r.events);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_entries_anywhere_in_log() {
+        let doc = br#"{"log":{"version":"1.2","pages":[{"id":"p","x":"]}"}],"creator":{"name":"x"},"entries":[{"a":1}]}}"#;
+        let s = find_entries(doc).unwrap();
+        assert_eq!(&doc[s..s + 7], br#"{"a":1}"#);
+        let doc = b"\xEF\xBB\xBF{\"_x\":{\"log\":1},\"log\":{\"entries\":[]}}";
+        assert!(find_entries(doc).is_ok());
+        assert!(find_entries(br#"{"log":{"pages":[]}}"#).is_err());
+        assert!(find_entries(b"127.0.0.1 - - [x]").is_err());
+    }
+
+    #[test]
+    fn urls() {
+        assert_eq!(split_url("https://api.example.com/v1/me?x=1#f"), (Some("api.example.com"), "/v1/me?x=1"));
+        assert_eq!(split_url("https://api.example.com:8443"), (Some("api.example.com"), "/"));
+        assert_eq!(split_url("http://u:p@h.example/x"), (Some("h.example"), "/x"));
+        assert_eq!(split_url("http://[::1]:8080/x"), (Some("[::1]"), "/x"));
+        assert_eq!(split_url("/relative?q"), (None, "/relative?q"));
+    }
+}

@@ -1,0 +1,203 @@
+//! Format detection from the first bytes of an input.
+
+use std::fmt;
+
+/// The formats `--format` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum FormatName {
+    /// HAR 1.2 capture (browsers, mitmproxy, Charles, Fiddler, Playwright)
+    Har,
+    /// Apache/nginx combined (extra trailing fields allowed)
+    Combined,
+    /// Apache/nginx common
+    Common,
+    /// An nginx log_format string (--log-format 'nginx:…')
+    Nginx,
+    /// An Apache LogFormat string (--log-format 'apache:…')
+    Apache,
+    /// JSON lines with a field mapping (--json-fields)
+    Jsonl,
+    /// Caddy JSON access log
+    Caddy,
+    /// Traefik JSON access log
+    Traefik,
+    /// Envoy JSON access log (default fields)
+    Envoy,
+    /// AWS Application Load Balancer
+    Alb,
+    /// W3C extended log with #Fields
+    W3c,
+    /// IIS W3C extended log (sc-substatus, sc-win32-status)
+    Iis,
+    /// CloudFront standard log (W3C)
+    Cloudfront,
+}
+
+impl FormatName {
+    pub fn id(self) -> &'static str {
+        match self {
+            FormatName::Har => "har",
+            FormatName::Combined => "combined",
+            FormatName::Common => "common",
+            FormatName::Nginx => "nginx",
+            FormatName::Apache => "apache",
+            FormatName::Jsonl => "jsonl",
+            FormatName::Caddy => "caddy",
+            FormatName::Traefik => "traefik",
+            FormatName::Envoy => "envoy",
+            FormatName::Alb => "alb",
+            FormatName::W3c => "w3c",
+            FormatName::Iis => "iis",
+            FormatName::Cloudfront => "cloudfront",
+        }
+    }
+}
+
+impl fmt::Display for FormatName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+pub type Detected = FormatName;
+
+fn first_line(b: &[u8]) -> &[u8] {
+    let b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b);
+    let end = memchr::memchr(b'\n', b).unwrap_or(b.len());
+    let l = &b[..end];
+    l.strip_suffix(b"\r").unwrap_or(l)
+}
+
+fn json_kind(line: &[u8]) -> Option<FormatName> {
+    let v: serde_json::Value = serde_json::from_slice(line).ok()?;
+    let o = v.as_object()?;
+    if o.get("request").is_some_and(|r| r.get("uri").is_some() || r.get("headers").is_some()) && o.contains_key("status") {
+        return Some(FormatName::Caddy);
+    }
+    if o.contains_key("DownstreamStatus") || o.contains_key("RequestPath") {
+        return Some(FormatName::Traefik);
+    }
+    if o.contains_key("response_code") && (o.contains_key("start_time") || o.contains_key("path")) {
+        return Some(FormatName::Envoy);
+    }
+    Some(FormatName::Jsonl)
+}
+
+fn is_clf(line: &[u8]) -> Option<FormatName> {
+    // host ident user [time] "request" status bytes ...
+    let s = std::str::from_utf8(line).ok().or_else(|| {
+        let cut = line.iter().position(|&c| c == b'"').unwrap_or(line.len());
+        std::str::from_utf8(&line[..cut]).ok()
+    })?;
+    let lb = s.find(" [")?;
+    let rb = s[lb..].find("] \"")? + lb;
+    if s[..lb].split(' ').count() != 3 {
+        return None;
+    }
+    crate::time::parse_clf(s[lb + 2..rb].as_bytes())?;
+    let bytes = line;
+    // after the request's closing quote: status, size, then maybe "referer" "agent"
+    let req_start = rb + 3;
+    let mut i = req_start;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => break,
+            _ => i += 1,
+        }
+    }
+    let rest = std::str::from_utf8(bytes.get(i + 1..)?).ok()?;
+    let mut it = rest.split_whitespace();
+    let status = it.next()?;
+    if status.len() != 3 || !status.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let after: Vec<&str> = rest.trim_start().splitn(3, ' ').collect();
+    Some(if after.len() == 3 && after[2].starts_with('"') { FormatName::Combined } else { FormatName::Common })
+}
+
+fn is_alb(line: &[u8]) -> bool {
+    let s = match std::str::from_utf8(&line[..line.len().min(64)]) {
+        Ok(s) => s,
+        Err(e) => std::str::from_utf8(&line[..e.valid_up_to()]).unwrap_or(""),
+    };
+    let mut it = s.split(' ');
+    matches!(it.next(), Some("http" | "https" | "h2" | "ws" | "wss" | "grpcs"))
+        && it.next().is_some_and(|t| t.len() >= 20 && crate::time::parse_iso8601(t).is_some())
+}
+
+/// Detects the format from the first bytes (already decompressed). `name`
+/// helps only for HAR (`.har`).
+pub fn detect(head: &[u8], name: &str) -> Option<FormatName> {
+    let trimmed = {
+        let b = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+        let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
+        &b[n..]
+    };
+    match trimmed.first()? {
+        b'{' => {
+            let line = first_line(trimmed);
+            if line.len() < trimmed.len()
+                && line.last() == Some(&b'}')
+                && let Some(k) = json_kind(line)
+            {
+                return Some(k);
+            }
+            let window = &trimmed[..trimmed.len().min(64 * 1024)];
+            if memchr::memmem::find(window, b"\"log\"").is_some() || name.to_ascii_lowercase().ends_with(".har") {
+                return Some(FormatName::Har);
+            }
+            None
+        }
+        b'#' => {
+            let text = String::from_utf8_lossy(&trimmed[..trimmed.len().min(16 * 1024)]);
+            let fields = text.lines().find_map(|l| l.strip_prefix("#Fields:"))?;
+            if fields.contains("x-edge-location") {
+                Some(FormatName::Cloudfront)
+            } else if fields.contains("sc-substatus") || fields.contains("s-sitename") || fields.contains("cs-uri-stem") {
+                Some(FormatName::Iis)
+            } else {
+                Some(FormatName::W3c)
+            }
+        }
+        _ => {
+            let line = first_line(trimmed);
+            if is_alb(line) {
+                return Some(FormatName::Alb);
+            }
+            // look at a few lines: the first may be a partial or a garbage line
+            for l in trimmed.split(|&c| c == b'\n').take(8) {
+                let l = l.strip_suffix(b"\r").unwrap_or(l);
+                if let Some(f) = is_clf(l) {
+                    return Some(f);
+                }
+            }
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_formats() {
+        assert_eq!(detect(b"{\n  \"log\": {\n    \"version\": \"1.2\"", "x"), Some(FormatName::Har));
+        assert_eq!(detect(b"\xEF\xBB\xBF{\"log\":{\"entries\":[]}}", "x"), Some(FormatName::Har));
+        assert_eq!(
+            detect(b"1.2.3.4 - - [01/May/2024:08:00:00 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"curl/8\"\n", "x"),
+            Some(FormatName::Combined)
+        );
+        assert_eq!(detect(b"1.2.3.4 - bob [01/May/2024:08:00:00 +0000] \"GET / HTTP/1.1\" 401 5\n", "x"), Some(FormatName::Common));
+        assert_eq!(
+            detect(b"{\"ts\":1.5,\"request\":{\"uri\":\"/\",\"headers\":{}},\"status\":200}\n{}", "x"),
+            Some(FormatName::Caddy)
+        );
+        assert_eq!(detect(b"#Software: Microsoft Internet Information Services 10.0\n#Fields: date time cs-uri-stem sc-status sc-substatus\n", "x"), Some(FormatName::Iis));
+        assert_eq!(detect(b"#Version: 1.0\n#Fields: date time x-edge-location sc-status\n", "x"), Some(FormatName::Cloudfront));
+        assert_eq!(detect(b"https 2024-05-01T08:00:00.123456Z app/x/1 1.2.3.4:5 - 0.1 0.1 0.1 401 401 0 0 \"GET https://x:443/ HTTP/1.1\"", "x"), Some(FormatName::Alb));
+        assert_eq!(detect(b"hello world\n", "x"), None);
+        assert_eq!(detect(b"", "x"), None);
+    }
+}

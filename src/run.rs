@@ -1,0 +1,285 @@
+//! The driver: inputs → per-input analysis (in parallel across and within
+//! inputs) → one merged `State` → outputs.
+
+use std::io::Read;
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::analyzer::{Analyzer, ChunkResult, Context, Source};
+use crate::config::{Config, Outputs};
+use crate::error::{Error, Result};
+use crate::input::{self, Data, FormatName, Input};
+use crate::logs;
+use crate::output;
+use crate::progress::Progress;
+use crate::summary::report::Report;
+use crate::summary::{PARTIAL_VERSION, Record401, State};
+use crate::{har, summary};
+
+/// What a run produced before outputs.
+pub struct Analysis {
+    pub state: State,
+    pub events: Vec<Record401>,
+    /// Input names by input index (for events).
+    pub files: Vec<String>,
+}
+
+/// Exit codes (documented in README).
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const INPUT_FAILED: i32 = 1;
+    pub const USAGE: i32 = 2;
+    pub const STRICT: i32 = 3;
+}
+
+fn format_for(cfg: &Config, head: &[u8], name: &str) -> Option<FormatName> {
+    if let Some(f) = cfg.format {
+        return Some(f);
+    }
+    if let Some(spec) = &cfg.log_format {
+        return Some(if spec.starts_with("apache:") { FormatName::Apache } else { FormatName::Nginx });
+    }
+    if cfg.json_fields.is_some() {
+        return Some(FormatName::Jsonl);
+    }
+    input::detect::detect(head, name)
+}
+
+fn failed(ctx: &Context, src: &Source, message: String) -> ChunkResult {
+    let mut a = Analyzer::new(ctx, src);
+    a.failed(message);
+    a.finish()
+}
+
+fn analyze_input(inp: &Input, id: u32, ctx: &Context, cfg: &Config, parser: &logs::Parsers, progress: &Progress) -> Option<ChunkResult> {
+    let opened = match input::open(inp) {
+        Ok(o) => o,
+        Err(e) => {
+            let src = Source::new(&inp.name, id, "");
+            return Some(failed(ctx, &src, error_text(&e)));
+        }
+    };
+    let Some(format) = format_for(cfg, &opened.head, &inp.name) else {
+        if inp.from_dir {
+            if !cfg.quiet {
+                eprintln!("authsift: {}: skipped (not a recognised format)", inp.name);
+            }
+            return None;
+        }
+        let src = Source::new(&inp.name, id, "");
+        let names = <FormatName as clap::ValueEnum>::value_variants().iter().map(|f| f.id()).collect::<Vec<_>>().join(", ");
+        return Some(failed(ctx, &src, format!("format not recognised from the first lines; give --format (one of: {names})")));
+    };
+    let src = Source::new(&inp.name, id, format.id());
+    let compression = opened.compression;
+    let bar = progress.file(&inp.name, opened.size);
+    let result = match (format, opened.data) {
+        (FormatName::Har, Data::Mapped(map)) => {
+            let r = har::analyze(&map, ctx, &src, cfg.threads);
+            bar.inc(map.len() as u64);
+            r
+        }
+        (FormatName::Har, Data::Stream(mut r)) => {
+            let mut buf = Vec::new();
+            match r.read_to_end(&mut buf) {
+                Ok(_) => {
+                    bar.inc(buf.len() as u64);
+                    har::analyze(&buf, ctx, &src, cfg.threads)
+                }
+                Err(e) => {
+                    let mut res = if buf.is_empty() { failed(ctx, &src, String::new()) } else { har::analyze(&buf, ctx, &src, cfg.threads) };
+                    let f = res.state.file_mut(&inp.name);
+                    f.error = Some(format!("read error: {}", input::describe_io(&e, compression)));
+                    res
+                }
+            }
+        }
+        (f, data) => logs::analyze(data, compression, f, parser, ctx, &src, cfg.threads, &bar),
+    };
+    bar.finish();
+    Some(result)
+}
+
+fn error_text(e: &Error) -> String {
+    match e {
+        Error::Io { source, .. } => source.to_string(),
+        Error::Input { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Runs the analysis of `cfg`'s inputs.
+pub fn analyze(cfg: &Config) -> Result<Analysis> {
+    let inputs = input::discover(&cfg.paths)?;
+    if inputs.is_empty() {
+        return Err(Error::Usage("no input files found".into()));
+    }
+    let parsers = logs::Parsers::new(cfg.log_format.as_deref(), cfg.json_fields.as_deref())?;
+    let ctx = Context::new(cfg.settings.clone(), cfg.fingerprints.clone(), cfg.events.is_some());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.threads)
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start {} threads: {e}", cfg.threads)))?;
+    let progress = Progress::new(cfg.progress, inputs.len());
+    let results: Vec<Option<ChunkResult>> = pool.install(|| {
+        inputs
+            .par_iter()
+            .enumerate()
+            .map(|(i, inp)| analyze_input(inp, i as u32, &ctx, cfg, &parsers, &progress))
+            .collect()
+    });
+    progress.done();
+    let mut state = State::new(cfg.settings.clone());
+    let mut events = Vec::new();
+    for r in results.into_iter().flatten() {
+        state.merge(r.state);
+        events.extend(r.events);
+    }
+    if state.files.is_empty() {
+        return Err(Error::Usage("no input in a recognised format".into()));
+    }
+    Ok(Analysis { state, events, files: inputs.into_iter().map(|i| i.name).collect() })
+}
+
+/// The file format of `--partial`.
+#[derive(Serialize, Deserialize)]
+pub struct PartialFile {
+    pub format: String,
+    pub version: u32,
+    pub state: State,
+}
+
+const PARTIAL_FORMAT: &str = "authsift-partial";
+
+pub fn write_partial(state: &State, path: &Path) -> Result<()> {
+    let mut st = state.clone();
+    st.canonicalize();
+    let file = PartialFile { format: PARTIAL_FORMAT.into(), version: PARTIAL_VERSION, state: st };
+    let mut w = output::create(path)?;
+    serde_json::to_writer(&mut w, &file).map_err(|e| Error::output(path, e.into()))?;
+    std::io::Write::flush(&mut w).map_err(|e| Error::output(path, e))
+}
+
+pub fn read_partial(path: &Path) -> Result<State> {
+    let name = path.display().to_string();
+    let f = std::fs::File::open(path).map_err(|e| Error::io(name.clone(), e))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, f);
+    #[derive(Deserialize)]
+    struct Head {
+        format: String,
+        version: u32,
+    }
+    let mut text = Vec::new();
+    reader.read_to_end(&mut text).map_err(|e| Error::io(name.clone(), e))?;
+    let head: Head = serde_json::from_slice(&text).map_err(|_| Error::input(name.clone(), "not an authsift partial summary"))?;
+    if head.format != PARTIAL_FORMAT {
+        return Err(Error::input(name, "not an authsift partial summary"));
+    }
+    if head.version != PARTIAL_VERSION {
+        return Err(Error::input(
+            name,
+            format!("partial summary version {} cannot be merged by this authsift (version {PARTIAL_VERSION})", head.version),
+        ));
+    }
+    let p: PartialFile = serde_json::from_slice(&text)
+        .map_err(|e| Error::input(name, format!("damaged partial summary (line {} column {})", e.line(), e.column())))?;
+    Ok(p.state)
+}
+
+/// Merges partial summaries (in any order: the result does not depend on it).
+pub fn merge<P: AsRef<Path> + Sync>(paths: &[P]) -> Result<State> {
+    let states: Vec<Result<State>> = paths.par_iter().map(|p| read_partial(p.as_ref())).collect();
+    let mut acc: Option<State> = None;
+    for (p, s) in paths.iter().zip(states) {
+        let s = s?;
+        match &mut acc {
+            None => acc = Some(s),
+            Some(a) => {
+                a.check_mergeable(&s).map_err(|why| Error::input(p.as_ref().display().to_string(), format!("cannot merge: {why}")))?;
+                a.merge(s);
+            }
+        }
+    }
+    acc.ok_or_else(|| Error::Usage("no partial summaries given".into()))
+}
+
+/// Writes the requested outputs; returns the report.
+pub fn write_outputs(state: State, events: Option<(Vec<Record401>, &[String], &Path)>, outs: &Outputs) -> Result<Report> {
+    if let Some(p) = &outs.partial {
+        write_partial(&state, p)?;
+    }
+    let (report, changed) = state.finalize();
+    if let Some(dir) = &outs.out_dir {
+        output::write_dir(&report, dir)?;
+    }
+    if let Some((mut evs, files, path)) = events {
+        for e in &mut evs {
+            if let Some(v) = changed.get(&e.order) {
+                e.verdict = v.clone();
+            }
+        }
+        evs.sort_by(|a, b| a.order.cmp(&b.order));
+        let ndjson = path.extension().is_some_and(|x| x == "ndjson" || x == "jsonl");
+        if path.as_os_str() == "-" {
+            let out = std::io::stdout();
+            output::events::write(&evs, files, ndjson, std::io::BufWriter::new(out.lock())).map_err(|e| Error::output("stdout", e))?;
+        } else {
+            let w = output::create(path)?;
+            output::events::write(&evs, files, ndjson, w).map_err(|e| Error::output(path, e))?;
+        }
+    }
+    let out = std::io::stdout();
+    let mut w = std::io::BufWriter::new(out.lock());
+    if outs.json {
+        output::write_json(&report, &mut w).map_err(|e| Error::output("stdout", e))?;
+    } else if outs.out_dir.is_none() && outs.partial.is_none() {
+        output::table::write(&report, &mut w).map_err(|e| Error::output("stdout", e))?;
+    }
+    std::io::Write::flush(&mut w).map_err(|e| Error::output("stdout", e))?;
+    Ok(report)
+}
+
+/// Diagnostics on stderr: failed inputs and unparsed records.
+pub fn diagnose(report: &Report, quiet: bool) {
+    for f in &report.files {
+        if let Some(err) = &f.error {
+            eprintln!("authsift: {}: {err}", f.path);
+        }
+        if quiet {
+            continue;
+        }
+        if f.unparsed > 0 {
+            let first = report.problems.iter().find(|p| p.file == f.path);
+            let seen = f.exchanges + f.unparsed;
+            eprintln!(
+                "authsift: {}: {} of {} records could not be parsed as {}{}",
+                f.path,
+                f.unparsed,
+                seen,
+                f.format,
+                first.map(|p| format!(" (first at {}: {})", p.position, p.message)).unwrap_or_default()
+            );
+            if f.unparsed * 2 > seen {
+                eprintln!("authsift: {}: warning: most records do not match the {} format; is --format right?", f.path, f.format);
+            }
+        }
+    }
+}
+
+/// The exit code a finished run deserves.
+pub fn exit_code(report: &Report, strict: bool) -> i32 {
+    let t = &report.totals;
+    if t.failed_inputs > 0 && t.failed_inputs == t.inputs {
+        exit::USAGE
+    } else if t.failed_inputs > 0 {
+        exit::INPUT_FAILED
+    } else if strict && t.unparsed > 0 {
+        exit::STRICT
+    } else {
+        exit::OK
+    }
+}
+
+pub use summary::report::SCHEMA_VERSION;

@@ -1,0 +1,703 @@
+//! The mergeable summary. `State` holds everything a run has learned: the
+//! counters of decided 401s, parse problems, and the sequence state (credential
+//! history, 401s whose cause waits for the rest of the input). It is a
+//! commutative monoid: `merge` is associative and commutative and
+//! `State::new` is its identity, so the same code combines rayon chunks,
+//! files, and partial summaries written on other machines. `finalize`
+//! resolves what waited and produces the `Report` that outputs write.
+
+pub mod distinct;
+pub mod report;
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::classify::{Cause, EvidenceKind, Verdict};
+use crate::time::Timestamp;
+pub use distinct::Distinct;
+
+/// Version of the partial-summary format (`--partial`, `merge`).
+pub const PARTIAL_VERSION: u32 = 1;
+/// Problems kept per file (the rest are counted).
+pub const PROBLEMS_PER_FILE: usize = 20;
+
+/// A place in the global order of exchanges: time first, then the input's
+/// identity and the record's position, so that the order does not depend on
+/// the order of paths on the command line or on threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Order {
+    pub t: i64,
+    pub file: u64,
+    pub record: u64,
+}
+
+/// A grouping dimension of the pattern key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dim {
+    Cause,
+    Host,
+    Method,
+    Path,
+    Client,
+    UserAgent,
+    Credential,
+    StatusDetail,
+}
+
+impl Dim {
+    pub const ALL: [Dim; 8] =
+        [Dim::Cause, Dim::Host, Dim::Method, Dim::Path, Dim::Client, Dim::UserAgent, Dim::Credential, Dim::StatusDetail];
+    pub const DEFAULT: [Dim; 4] = [Dim::Cause, Dim::Host, Dim::Method, Dim::Path];
+    pub fn id(self) -> &'static str {
+        match self {
+            Dim::Cause => "cause",
+            Dim::Host => "host",
+            Dim::Method => "method",
+            Dim::Path => "path",
+            Dim::Client => "client",
+            Dim::UserAgent => "user_agent",
+            Dim::Credential => "credential",
+            Dim::StatusDetail => "status_detail",
+        }
+    }
+    pub fn from_id(s: &str) -> Option<Dim> {
+        Dim::ALL.into_iter().find(|d| d.id() == s)
+    }
+}
+
+/// Options that change what a summary contains. Two states can only be
+/// merged when these are equal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    pub fingerprint_key_id: String,
+    pub group_by: Vec<Dim>,
+    pub bucket_secs: i64,
+    pub handshake_window_us: i64,
+    pub clock_skew_secs: i64,
+    pub incident_min_credentials: u64,
+    pub storm_per_minute: u64,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            fingerprint_key_id: "default".into(),
+            group_by: Dim::DEFAULT.to_vec(),
+            bucket_secs: 3600,
+            handshake_window_us: 10_000_000,
+            clock_skew_secs: 30,
+            incident_min_credentials: 3,
+            storm_per_minute: 10,
+            since: None,
+            until: None,
+        }
+    }
+}
+
+/// One 401 with everything the aggregates and the events output need;
+/// secret-free (credentials are fingerprints, targets are redacted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record401 {
+    pub order: Order,
+    pub time: Option<Timestamp>,
+    /// Input index in the run that read it and record position (events only).
+    pub file: u32,
+    pub record: u64,
+    pub host: Option<String>,
+    pub method: String,
+    /// Path template.
+    pub path: String,
+    /// Redacted target (path and query).
+    pub target: String,
+    /// Client as shown: address, or user agent when there is no address.
+    pub client: Option<String>,
+    /// Hash of the client identity (0 when none).
+    pub client_id: u64,
+    pub user_agent: Option<String>,
+    /// Credential fingerprint.
+    pub credential: Option<u64>,
+    pub status_detail: Option<String>,
+    pub verdict: Verdict,
+}
+
+/// The key of a pattern row: the group-by dimensions, others empty.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+pub struct PatternKey {
+    pub cause: Option<Cause>,
+    pub host: Option<String>,
+    pub method: Option<String>,
+    pub path: Option<String>,
+    pub client: Option<String>,
+    pub user_agent: Option<String>,
+    pub credential: Option<String>,
+    pub status_detail: Option<String>,
+}
+
+impl PatternKey {
+    pub fn of(r: &Record401, dims: &[Dim]) -> Self {
+        let mut k = PatternKey::default();
+        for d in dims {
+            match d {
+                Dim::Cause => k.cause = Some(r.verdict.cause),
+                Dim::Host => k.host = Some(r.host.clone().unwrap_or_default()),
+                Dim::Method => k.method = Some(r.method.clone()),
+                Dim::Path => k.path = Some(r.path.clone()),
+                Dim::Client => k.client = Some(r.client.clone().unwrap_or_default()),
+                Dim::UserAgent => k.user_agent = Some(r.user_agent.clone().unwrap_or_default()),
+                Dim::Credential => k.credential = Some(r.credential.map(crate::fingerprint::show).unwrap_or_default()),
+                Dim::StatusDetail => k.status_detail = Some(r.status_detail.clone().unwrap_or_default()),
+            }
+        }
+        k
+    }
+}
+
+/// The first example of something, by global order (deterministic under merge).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Example {
+    pub order: Order,
+    pub cause: Cause,
+    pub kind: EvidenceKind,
+    pub rule: String,
+    pub detail: String,
+}
+
+impl Example {
+    fn of(r: &Record401) -> Self {
+        Example {
+            order: r.order,
+            cause: r.verdict.cause,
+            kind: r.verdict.kind,
+            rule: r.verdict.rule.clone(),
+            detail: r.verdict.detail.clone(),
+        }
+    }
+    fn merge(&mut self, o: &Example) {
+        if o.order < self.order {
+            *self = o.clone();
+        }
+    }
+}
+
+fn min_opt<T: Ord + Copy>(a: Option<T>, b: Option<T>) -> Option<T> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+fn max_opt<T: Ord + Copy>(a: Option<T>, b: Option<T>) -> Option<T> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatternStats {
+    pub count: u64,
+    pub first_seen: Option<Timestamp>,
+    pub last_seen: Option<Timestamp>,
+    pub clients: Distinct,
+    pub credentials: Distinct,
+    pub causes: [u64; 12],
+    pub example: Example,
+}
+
+impl PatternStats {
+    fn merge(&mut self, o: &PatternStats) {
+        self.count += o.count;
+        self.first_seen = min_opt(self.first_seen, o.first_seen);
+        self.last_seen = max_opt(self.last_seen, o.last_seen);
+        self.clients.merge(&o.clients);
+        self.credentials.merge(&o.credentials);
+        for (a, b) in self.causes.iter_mut().zip(o.causes) {
+            *a += b;
+        }
+        self.example.merge(&o.example);
+    }
+}
+
+/// Failures of one client with one credential (retry storms).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientStats {
+    pub client: String,
+    pub user_agent: Option<String>,
+    pub count: u64,
+    pub first: Option<Timestamp>,
+    pub last: Option<Timestamp>,
+    /// 401s per minute (minute start in seconds).
+    pub per_minute: BTreeMap<i64, u64>,
+    pub causes: [u64; 12],
+}
+
+/// Failures of one credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct CredentialFailures {
+    pub count: u64,
+    pub first: Option<Timestamp>,
+    pub last: Option<Timestamp>,
+    pub causes: [u64; 12],
+}
+
+/// 401s of otherwise valid credentials on one host in one minute.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct IncidentBucket {
+    pub count: u64,
+    pub first: Option<Timestamp>,
+    pub last: Option<Timestamp>,
+    pub credentials: Distinct,
+    pub clients: Distinct,
+    pub causes: [u64; 12],
+}
+
+/// Where a credential succeeded, on one host: the first and last success of
+/// each chunk that saw it. Chunks of one time-ordered input do not overlap
+/// in time, so these intervals answer "the last success before" and "the
+/// first success after" a failure exactly, however the input was chunked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredHistory {
+    pub intervals: Vec<(Order, Order)>,
+    /// Fingerprint of the value (host-independent).
+    pub fp: u64,
+    /// The client of the first success (for "old token used after refresh").
+    pub first_client: u64,
+    pub is_token: bool,
+}
+
+impl CredHistory {
+    pub fn first_ok(&self) -> Order {
+        self.intervals.iter().map(|i| i.0).min().unwrap_or(Order { t: i64::MAX, file: 0, record: 0 })
+    }
+
+    pub fn last_ok(&self) -> Order {
+        self.intervals.iter().map(|i| i.1).max().unwrap_or(Order { t: i64::MIN, file: 0, record: 0 })
+    }
+
+    fn merge(&mut self, o: &CredHistory) {
+        if o.first_ok() < self.first_ok() {
+            self.first_client = o.first_client;
+        }
+        self.intervals.extend(o.intervals.iter().copied());
+        self.intervals.sort();
+        self.intervals.dedup();
+        self.is_token |= o.is_token;
+    }
+
+    /// The nearest success before `o` that these intervals prove.
+    pub fn before(&self, o: Order) -> Option<Order> {
+        self.intervals
+            .iter()
+            .filter_map(|&(f, l)| if l < o { Some(l) } else if f < o { Some(f) } else { None })
+            .max()
+    }
+
+    /// The nearest success after `o` that these intervals prove.
+    pub fn after(&self, o: Order) -> Option<Order> {
+        self.intervals
+            .iter()
+            .filter_map(|&(f, l)| if f > o { Some(f) } else if l > o { Some(l) } else { None })
+            .min()
+    }
+}
+
+/// A successful request seen in a chunk's first handshake window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Success {
+    pub key: u64,
+    pub order: Order,
+}
+
+/// A 401 whose cause waits for the rest of the input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    pub rec: Record401,
+    /// Handshake key (client, method, target) when it can be a leg not completed in its chunk.
+    pub leg: Option<u64>,
+    /// Credential history identity when revoked/transient may apply.
+    pub history: Option<u64>,
+    /// Only the evidence may change (stale token after a refresh).
+    pub annotate_only: bool,
+    /// Nearest successes of the history credential inside the 401's own chunk.
+    pub local_before: Option<Order>,
+    pub local_after: Option<Order>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// Entry index (HAR, 0-based) or line number (logs, 1-based).
+    pub position: u64,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct FileStats {
+    pub format: String,
+    pub bytes: u64,
+    pub exchanges: u64,
+    pub status_401: u64,
+    pub unparsed: u64,
+    /// Records that counted but had a field that could not be read (a bad timestamp, say).
+    pub degraded: u64,
+    /// Records outside `--since`/`--until` (counted, not analysed).
+    pub filtered: u64,
+    pub problems: Vec<Problem>,
+    /// The input could not be read (or only partly).
+    pub error: Option<String>,
+}
+
+impl FileStats {
+    fn merge(&mut self, o: &FileStats) {
+        if self.format.is_empty() {
+            self.format = o.format.clone();
+        }
+        self.bytes += o.bytes;
+        self.exchanges += o.exchanges;
+        self.status_401 += o.status_401;
+        self.unparsed += o.unparsed;
+        self.degraded += o.degraded;
+        self.filtered += o.filtered;
+        self.problems.extend(o.problems.iter().cloned());
+        self.problems.sort_by(|a, b| a.position.cmp(&b.position).then_with(|| a.message.cmp(&b.message)));
+        self.problems.dedup();
+        self.problems.truncate(PROBLEMS_PER_FILE);
+        self.error = self.error.take().or_else(|| o.error.clone());
+    }
+
+    pub fn problem(&mut self, position: u64, message: String) {
+        if self.problems.len() < PROBLEMS_PER_FILE {
+            self.problems.push(Problem { position, message });
+        } else if let Some(last) = self.problems.last()
+            && position < last.position
+        {
+            self.problems.pop();
+            self.problems.push(Problem { position, message });
+            self.problems.sort_by_key(|p| p.position);
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SequenceState {
+    /// Credential history by (host, value) identity.
+    #[serde(with = "sorted_map")]
+    pub history: HashMap<u64, CredHistory>,
+    pub pending: Vec<Pending>,
+    pub heads: Vec<Success>,
+}
+
+mod sorted_map {
+    use super::CredHistory;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::HashMap;
+
+    pub fn serialize<S: Serializer>(m: &HashMap<u64, CredHistory>, s: S) -> Result<S::Ok, S::Error> {
+        let mut v: Vec<(&u64, &CredHistory)> = m.iter().collect();
+        v.sort_by_key(|(k, _)| **k);
+        v.serialize(s)
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<HashMap<u64, CredHistory>, D::Error> {
+        let v: Vec<(u64, CredHistory)> = Vec::deserialize(d)?;
+        Ok(v.into_iter().collect())
+    }
+}
+
+/// Everything a run has learned so far; see the module documentation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct State {
+    pub settings: Settings,
+    pub files: BTreeMap<String, FileStats>,
+    pub causes: [u64; 12],
+    pub patterns: BTreeMap<PatternKey, PatternStats>,
+    /// (bucket start in seconds, cause) → 401s.
+    pub timeseries: BTreeMap<(i64, Cause), u64>,
+    /// (client id, credential fingerprint or 0) → failures.
+    pub clients: BTreeMap<(u64, u64), ClientStats>,
+    pub credentials: BTreeMap<u64, CredentialFailures>,
+    /// (host, minute start in seconds) → 401s of otherwise valid credentials.
+    pub incident_buckets: BTreeMap<(String, i64), IncidentBucket>,
+    pub sequence: SequenceState,
+}
+
+impl State {
+    pub fn new(settings: Settings) -> Self {
+        State {
+            settings,
+            files: BTreeMap::new(),
+            causes: [0; 12],
+            patterns: BTreeMap::new(),
+            timeseries: BTreeMap::new(),
+            clients: BTreeMap::new(),
+            credentials: BTreeMap::new(),
+            incident_buckets: BTreeMap::new(),
+            sequence: SequenceState::default(),
+        }
+    }
+
+    pub fn file_mut(&mut self, path: &str) -> &mut FileStats {
+        if !self.files.contains_key(path) {
+            self.files.insert(path.to_string(), FileStats::default());
+        }
+        self.files.get_mut(path).expect("inserted above")
+    }
+
+    /// Counts one decided 401 in every aggregate. `valid_elsewhere` says the
+    /// credential succeeded somewhere in the input (for incidents).
+    pub fn record(&mut self, r: &Record401, valid_elsewhere: bool) {
+        let cause = r.verdict.cause;
+        self.causes[cause.index()] += 1;
+        let key = PatternKey::of(r, &self.settings.group_by);
+        let st = self.patterns.entry(key).or_insert_with(|| PatternStats {
+            count: 0,
+            first_seen: None,
+            last_seen: None,
+            clients: Distinct::default(),
+            credentials: Distinct::default(),
+            causes: [0; 12],
+            example: Example::of(r),
+        });
+        st.count += 1;
+        st.first_seen = min_opt(st.first_seen, r.time);
+        st.last_seen = max_opt(st.last_seen, r.time);
+        if r.client_id != 0 {
+            st.clients.insert(r.client_id);
+        }
+        if let Some(fp) = r.credential {
+            st.credentials.insert(fp);
+        }
+        st.causes[cause.index()] += 1;
+        st.example.merge(&Example::of(r));
+
+        let Some(t) = r.time else { return };
+        *self.timeseries.entry((t.floor_to(self.settings.bucket_secs).secs(), cause)).or_insert(0) += 1;
+        if cause.is_benign() {
+            return;
+        }
+        let minute = t.floor_to(60).secs();
+        if r.client_id != 0 {
+            let c = self.clients.entry((r.client_id, r.credential.unwrap_or(0))).or_insert_with(|| ClientStats {
+                client: r.client.clone().unwrap_or_default(),
+                user_agent: r.user_agent.clone(),
+                count: 0,
+                first: None,
+                last: None,
+                per_minute: BTreeMap::new(),
+                causes: [0; 12],
+            });
+            c.count += 1;
+            c.first = min_opt(c.first, r.time);
+            c.last = max_opt(c.last, r.time);
+            *c.per_minute.entry(minute).or_insert(0) += 1;
+            c.causes[cause.index()] += 1;
+        }
+        if let Some(fp) = r.credential {
+            let c = self.credentials.entry(fp).or_default();
+            c.count += 1;
+            c.first = min_opt(c.first, r.time);
+            c.last = max_opt(c.last, r.time);
+            c.causes[cause.index()] += 1;
+            if valid_elsewhere
+                && matches!(cause, Cause::TransientRejection | Cause::RevokedCredentials | Cause::InvalidCredentials)
+            {
+                let b = self.incident_buckets.entry((r.host.clone().unwrap_or_default(), minute)).or_default();
+                b.count += 1;
+                b.first = min_opt(b.first, r.time);
+                b.last = max_opt(b.last, r.time);
+                b.credentials.insert(fp);
+                if r.client_id != 0 {
+                    b.clients.insert(r.client_id);
+                }
+                b.causes[cause.index()] += 1;
+            }
+        }
+    }
+
+    /// Combines another state into this one. Associative and commutative;
+    /// callers check `settings` first (see `check_mergeable`).
+    pub fn merge(&mut self, o: State) {
+        for (k, v) in o.files {
+            match self.files.get_mut(&k) {
+                Some(f) => f.merge(&v),
+                None => {
+                    self.files.insert(k, v);
+                }
+            }
+        }
+        for (a, b) in self.causes.iter_mut().zip(o.causes) {
+            *a += b;
+        }
+        for (k, v) in o.patterns {
+            match self.patterns.get_mut(&k) {
+                Some(p) => p.merge(&v),
+                None => {
+                    self.patterns.insert(k, v);
+                }
+            }
+        }
+        for (k, v) in o.timeseries {
+            *self.timeseries.entry(k).or_insert(0) += v;
+        }
+        for (k, v) in o.clients {
+            match self.clients.get_mut(&k) {
+                Some(c) => {
+                    c.count += v.count;
+                    c.first = min_opt(c.first, v.first);
+                    c.last = max_opt(c.last, v.last);
+                    for (m, n) in v.per_minute {
+                        *c.per_minute.entry(m).or_insert(0) += n;
+                    }
+                    for (a, b) in c.causes.iter_mut().zip(v.causes) {
+                        *a += b;
+                    }
+                    // keep the display values deterministic: the smallest
+                    if (v.client.as_str(), &v.user_agent) < (c.client.as_str(), &c.user_agent) {
+                        c.client = v.client;
+                        c.user_agent = v.user_agent;
+                    }
+                }
+                None => {
+                    self.clients.insert(k, v);
+                }
+            }
+        }
+        for (k, v) in o.credentials {
+            let c = self.credentials.entry(k).or_default();
+            c.count += v.count;
+            c.first = min_opt(c.first, v.first);
+            c.last = max_opt(c.last, v.last);
+            for (a, b) in c.causes.iter_mut().zip(v.causes) {
+                *a += b;
+            }
+        }
+        for (k, v) in o.incident_buckets {
+            let b = self.incident_buckets.entry(k).or_default();
+            b.count += v.count;
+            b.first = min_opt(b.first, v.first);
+            b.last = max_opt(b.last, v.last);
+            b.credentials.merge(&v.credentials);
+            b.clients.merge(&v.clients);
+            for (x, y) in b.causes.iter_mut().zip(v.causes) {
+                *x += y;
+            }
+        }
+        let seq = &mut self.sequence;
+        let mut other = o.sequence.history;
+        if seq.history.len() < other.len() {
+            std::mem::swap(&mut seq.history, &mut other);
+        }
+        for (k, v) in other {
+            seq.history.entry(k).and_modify(|h| h.merge(&v)).or_insert(v);
+        }
+        seq.pending.extend(o.sequence.pending);
+        seq.heads.extend(o.sequence.heads);
+    }
+
+    /// Why two states cannot be merged, if they cannot.
+    pub fn check_mergeable(&self, o: &State) -> Result<(), String> {
+        let (a, b) = (&self.settings, &o.settings);
+        if a.fingerprint_key_id != b.fingerprint_key_id {
+            return Err(format!(
+                "fingerprint keys differ ({} vs {}): credentials could not be matched",
+                a.fingerprint_key_id, b.fingerprint_key_id
+            ));
+        }
+        if a != b {
+            return Err(format!(
+                "analysis options differ (group-by, bucket, handshake window, clock skew, thresholds or time filter): {} vs {}",
+                serde_json::to_string(a).unwrap_or_default(),
+                serde_json::to_string(b).unwrap_or_default()
+            ));
+        }
+        Ok(())
+    }
+
+    /// Puts order-free collections into their canonical order, so that two
+    /// equal states serialize to the same bytes.
+    pub fn canonicalize(&mut self) {
+        self.sequence.pending.sort_by(|a, b| a.rec.order.cmp(&b.rec.order));
+        self.sequence.heads.sort();
+        self.sequence.heads.dedup();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(t: i64, cause: Cause, host: &str, client: u64, cred: Option<u64>) -> Record401 {
+        Record401 {
+            order: Order { t: t * 1_000_000, file: 1, record: t as u64 },
+            time: Some(Timestamp::from_secs(t)),
+            file: 0,
+            record: t as u64,
+            host: Some(host.into()),
+            method: "GET".into(),
+            path: "/v1/x".into(),
+            target: "/v1/x".into(),
+            client: Some(format!("10.0.0.{client}")),
+            client_id: client,
+            user_agent: None,
+            credential: cred,
+            status_detail: None,
+            verdict: Verdict::new(cause, EvidenceKind::None, "r", format!("d{t}")),
+        }
+    }
+
+    fn state_of(recs: &[Record401]) -> State {
+        let mut s = State::new(Settings::default());
+        for r in recs {
+            s.record(r, true);
+        }
+        s
+    }
+
+    #[test]
+    fn merge_is_commutative_and_associative_with_identity() {
+        let recs: Vec<Record401> = (0..30)
+            .map(|i| rec(1714550400 + i * 17, Cause::ALL[(i % 12) as usize], ["a", "b"][(i % 2) as usize], (i % 5) as u64 + 1, Some((i % 7) as u64)))
+            .collect();
+        let whole = state_of(&recs);
+        let (a, rest) = recs.split_at(9);
+        let (b, c) = rest.split_at(13);
+        let (sa, sb, sc) = (state_of(a), state_of(b), state_of(c));
+        let mut ab_c = sa.clone();
+        ab_c.merge(sb.clone());
+        ab_c.merge(sc.clone());
+        let mut a_bc = sa.clone();
+        let mut bc = sb.clone();
+        bc.merge(sc.clone());
+        a_bc.merge(bc);
+        let mut cba = sc.clone();
+        cba.merge(sb);
+        cba.merge(sa);
+        cba.merge(State::new(Settings::default()));
+        assert_eq!(ab_c, whole);
+        assert_eq!(a_bc, whole);
+        assert_eq!(cba, whole);
+    }
+
+    #[test]
+    fn example_is_the_earliest() {
+        let mut s = state_of(&[rec(200, Cause::Unknown, "a", 1, None)]);
+        s.merge(state_of(&[rec(100, Cause::Unknown, "a", 1, None)]));
+        let p = s.patterns.values().next().unwrap();
+        assert_eq!(p.example.detail, "d100");
+        assert_eq!(p.count, 2);
+    }
+
+    #[test]
+    fn settings_must_match() {
+        let a = State::new(Settings::default());
+        let mut other = Settings::default();
+        other.fingerprint_key_id = "custom:1".into();
+        assert!(a.check_mergeable(&State::new(other)).unwrap_err().contains("fingerprint"));
+        let other = Settings { bucket_secs: 60, ..Settings::default() };
+        assert!(a.check_mergeable(&State::new(other)).is_err());
+    }
+}

@@ -1,0 +1,391 @@
+//! The finished summary: `State::finalize` resolves the sequence state and
+//! turns counters into sorted, display-ready rows. Outputs only read a
+//! `Report`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+
+use super::{Dim, Distinct, Order, State};
+use crate::classify::{Cause, Verdict, sequence};
+use crate::fingerprint::show;
+use crate::time::Timestamp;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Per-cause counts, serialized as a map in the taxonomy's order with every id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CauseCounts(pub [u64; 12]);
+
+impl Serialize for CauseCounts {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(12))?;
+        for c in Cause::ALL {
+            m.serialize_entry(c.id(), &self.0[c.index()])?;
+        }
+        m.end()
+    }
+}
+
+impl CauseCounts {
+    /// The most frequent cause (the first in table order on ties), if any.
+    pub fn dominant(&self) -> Option<Cause> {
+        let (i, n) = self.0.iter().enumerate().fold((0, 0), |best, (i, &n)| if n > best.1 { (i, n) } else { best });
+        (n > 0).then(|| Cause::ALL[i])
+    }
+
+    /// `cause:count;…` of the non-zero causes.
+    pub fn compact(&self) -> String {
+        Cause::ALL
+            .iter()
+            .filter(|c| self.0[c.index()] > 0)
+            .map(|c| format!("{}:{}", c.id(), self.0[c.index()]))
+            .collect::<Vec<_>>()
+            .join(";")
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Totals {
+    pub inputs: u64,
+    pub bytes: u64,
+    pub exchanges: u64,
+    pub status_401: u64,
+    /// 401s that are legs of a completed handshake (benign).
+    pub benign_401: u64,
+    pub unparsed: u64,
+    pub degraded: u64,
+    pub filtered: u64,
+    pub failed_inputs: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PatternRow {
+    pub cause: Option<Cause>,
+    pub host: Option<String>,
+    pub method: Option<String>,
+    pub path: Option<String>,
+    pub client: Option<String>,
+    pub user_agent: Option<String>,
+    pub credential: Option<String>,
+    pub status_detail: Option<String>,
+    pub count: u64,
+    pub first_seen: Option<Timestamp>,
+    pub last_seen: Option<Timestamp>,
+    pub distinct_clients: u64,
+    pub distinct_credentials: u64,
+    /// False when a distinct count is a sketch estimate.
+    pub distinct_exact: bool,
+    pub causes: CauseCounts,
+    pub evidence_kind: &'static str,
+    pub evidence_rule: String,
+    pub example_evidence: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TimeRow {
+    pub bucket_start: Timestamp,
+    pub cause: Cause,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Incident {
+    pub host: String,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub distinct_credentials: u64,
+    pub distinct_clients: u64,
+    pub count_401: u64,
+    pub dominant_cause: Option<Cause>,
+    pub causes: CauseCounts,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientRow {
+    pub client: String,
+    pub user_agent: Option<String>,
+    pub credential: Option<String>,
+    pub count_401: u64,
+    pub first: Option<Timestamp>,
+    pub last: Option<Timestamp>,
+    pub peak_per_minute: u64,
+    pub storm: bool,
+    pub dominant_cause: Option<Cause>,
+    pub causes: CauseCounts,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CredentialRow {
+    pub credential: String,
+    pub first_success: Option<Timestamp>,
+    pub last_success: Option<Timestamp>,
+    pub first_failure: Option<Timestamp>,
+    pub last_failure: Option<Timestamp>,
+    pub failures: u64,
+    pub causes: CauseCounts,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileRow {
+    pub path: String,
+    pub format: String,
+    pub bytes: u64,
+    pub exchanges: u64,
+    pub status_401: u64,
+    pub unparsed: u64,
+    pub degraded: u64,
+    pub filtered: u64,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProblemRow {
+    pub file: String,
+    pub position: u64,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportSettings {
+    pub group_by: Vec<&'static str>,
+    pub bucket_seconds: i64,
+    pub handshake_window_seconds: f64,
+    pub clock_skew_seconds: i64,
+    pub incident_min_credentials: u64,
+    pub storm_per_minute: u64,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+    pub fingerprint_key: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub settings: ReportSettings,
+    pub totals: Totals,
+    pub causes: CauseCounts,
+    pub patterns: Vec<PatternRow>,
+    pub incidents: Vec<Incident>,
+    pub clients: Vec<ClientRow>,
+    pub credentials: Vec<CredentialRow>,
+    pub timeseries: Vec<TimeRow>,
+    pub files: Vec<FileRow>,
+    pub problems: Vec<ProblemRow>,
+}
+
+impl State {
+    /// Resolves the sequence state and builds the report. Returns the final
+    /// verdicts of the 401s that were still pending (for the events output).
+    pub fn finalize(mut self) -> (Report, BTreeMap<Order, Verdict>) {
+        let changed = sequence::resolve(&mut self);
+        let s = &self.settings;
+        let mut totals = Totals {
+            inputs: self.files.len() as u64,
+            bytes: 0,
+            exchanges: 0,
+            status_401: 0,
+            benign_401: self.causes[Cause::ChallengeHandshake.index()],
+            unparsed: 0,
+            degraded: 0,
+            filtered: 0,
+            failed_inputs: 0,
+        };
+        let mut files = Vec::new();
+        let mut problems = Vec::new();
+        for (path, f) in &self.files {
+            totals.bytes += f.bytes;
+            totals.exchanges += f.exchanges;
+            totals.status_401 += f.status_401;
+            totals.unparsed += f.unparsed;
+            totals.degraded += f.degraded;
+            totals.filtered += f.filtered;
+            totals.failed_inputs += f.error.is_some() as u64;
+            files.push(FileRow {
+                path: path.clone(),
+                format: f.format.clone(),
+                bytes: f.bytes,
+                exchanges: f.exchanges,
+                status_401: f.status_401,
+                unparsed: f.unparsed,
+                degraded: f.degraded,
+                filtered: f.filtered,
+                error: f.error.clone(),
+            });
+            for p in &f.problems {
+                problems.push(ProblemRow { file: path.clone(), position: p.position, message: p.message.clone() });
+            }
+        }
+
+        let dims = &s.group_by;
+        let mut keyed: Vec<(&super::PatternKey, PatternRow)> = self
+            .patterns
+            .iter()
+            .map(|(k, p)| {
+                let row = PatternRow {
+                    cause: if dims.contains(&Dim::Cause) { k.cause } else { None },
+                    host: k.host.clone(),
+                    method: k.method.clone(),
+                    path: k.path.clone(),
+                    client: k.client.clone(),
+                    user_agent: k.user_agent.clone(),
+                    credential: k.credential.clone(),
+                    status_detail: k.status_detail.clone(),
+                    count: p.count,
+                    first_seen: p.first_seen,
+                    last_seen: p.last_seen,
+                    distinct_clients: p.clients.count(),
+                    distinct_credentials: p.credentials.count(),
+                    distinct_exact: p.clients.is_exact() && p.credentials.is_exact(),
+                    causes: CauseCounts(p.causes),
+                    evidence_kind: p.example.kind.id(),
+                    evidence_rule: p.example.rule.clone(),
+                    example_evidence: p.example.detail.clone(),
+                };
+                (k, row)
+            })
+            .collect();
+        // most frequent first; the key (unique) breaks ties
+        keyed.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(b.0)));
+        let patterns: Vec<PatternRow> = keyed.into_iter().map(|(_, r)| r).collect();
+
+        let timeseries = self
+            .timeseries
+            .iter()
+            .map(|(&(b, cause), &count)| TimeRow { bucket_start: Timestamp::from_secs(b), cause, count })
+            .collect();
+
+        // incidents: runs of consecutive minutes on one host in which enough
+        // distinct, otherwise valid credentials failed
+        let mut incidents = Vec::new();
+        let mut current: Option<(String, i64, Incident, Distinct, Distinct)> = None;
+        for ((host, minute), b) in &self.incident_buckets {
+            if b.credentials.count() < s.incident_min_credentials {
+                continue;
+            }
+            let extend = matches!(&current, Some((h, m, ..)) if h == host && *m + 60 == *minute);
+            if !extend && let Some((_, _, inc, cr, cl)) = current.take() {
+                incidents.push(close_incident(inc, &cr, &cl));
+            }
+            match &mut current {
+                Some((_, m, inc, cr, cl)) => {
+                    *m = *minute;
+                    inc.count_401 += b.count;
+                    inc.start = inc.start.min(b.first.unwrap_or(inc.start));
+                    inc.end = inc.end.max(b.last.unwrap_or(inc.end));
+                    for (x, y) in inc.causes.0.iter_mut().zip(b.causes) {
+                        *x += y;
+                    }
+                    cr.merge(&b.credentials);
+                    cl.merge(&b.clients);
+                }
+                None => {
+                    let start = b.first.unwrap_or(Timestamp::from_secs(*minute));
+                    current = Some((
+                        host.clone(),
+                        *minute,
+                        Incident {
+                            host: host.clone(),
+                            start,
+                            end: b.last.unwrap_or(start),
+                            distinct_credentials: 0,
+                            distinct_clients: 0,
+                            count_401: b.count,
+                            dominant_cause: None,
+                            causes: CauseCounts(b.causes),
+                        },
+                        b.credentials.clone(),
+                        b.clients.clone(),
+                    ));
+                }
+            }
+        }
+        if let Some((_, _, inc, cr, cl)) = current.take() {
+            incidents.push(close_incident(inc, &cr, &cl));
+        }
+
+        let mut clients: Vec<ClientRow> = self
+            .clients
+            .iter()
+            .map(|(&(_, cred), c)| {
+                let peak = c.per_minute.values().copied().max().unwrap_or(0);
+                ClientRow {
+                    client: c.client.clone(),
+                    user_agent: c.user_agent.clone(),
+                    credential: (cred != 0).then(|| show(cred)),
+                    count_401: c.count,
+                    first: c.first,
+                    last: c.last,
+                    peak_per_minute: peak,
+                    storm: peak >= s.storm_per_minute,
+                    dominant_cause: CauseCounts(c.causes).dominant(),
+                    causes: CauseCounts(c.causes),
+                }
+            })
+            .collect();
+        clients.sort_by(|a, b| {
+            b.count_401.cmp(&a.count_401).then_with(|| (&a.client, &a.user_agent, &a.credential).cmp(&(&b.client, &b.user_agent, &b.credential)))
+        });
+
+        let mut successes: HashMap<u64, (Order, Order)> = HashMap::new();
+        for h in self.sequence.history.values() {
+            let e = successes.entry(h.fp).or_insert((h.first_ok(), h.last_ok()));
+            e.0 = e.0.min(h.first_ok());
+            e.1 = e.1.max(h.last_ok());
+        }
+        let mut credentials: Vec<CredentialRow> = self
+            .credentials
+            .iter()
+            .map(|(&fp, c)| {
+                let ok = successes.get(&fp);
+                CredentialRow {
+                    credential: show(fp),
+                    first_success: ok.map(|o| Timestamp(o.0.t)),
+                    last_success: ok.map(|o| Timestamp(o.1.t)),
+                    first_failure: c.first,
+                    last_failure: c.last,
+                    failures: c.count,
+                    causes: CauseCounts(c.causes),
+                }
+            })
+            .collect();
+        credentials.sort_by(|a, b| b.failures.cmp(&a.failures).then_with(|| a.credential.cmp(&b.credential)));
+
+        let report = Report {
+            schema_version: SCHEMA_VERSION,
+            tool: "authsift",
+            version: env!("CARGO_PKG_VERSION"),
+            settings: ReportSettings {
+                group_by: s.group_by.iter().map(|d| d.id()).collect(),
+                bucket_seconds: s.bucket_secs,
+                handshake_window_seconds: s.handshake_window_us as f64 / 1e6,
+                clock_skew_seconds: s.clock_skew_secs,
+                incident_min_credentials: s.incident_min_credentials,
+                storm_per_minute: s.storm_per_minute,
+                since: s.since,
+                until: s.until,
+                fingerprint_key: s.fingerprint_key_id.clone(),
+            },
+            totals,
+            causes: CauseCounts(self.causes),
+            patterns,
+            incidents,
+            clients,
+            credentials,
+            timeseries,
+            files,
+            problems,
+        };
+        (report, changed)
+    }
+}
+
+fn close_incident(mut inc: Incident, creds: &Distinct, clients: &Distinct) -> Incident {
+    inc.distinct_credentials = creds.count();
+    inc.distinct_clients = clients.count();
+    inc.dominant_cause = inc.causes.dominant();
+    inc
+}

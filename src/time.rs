@@ -1,0 +1,287 @@
+//! Timestamps: microseconds since the Unix epoch, UTC. Parsers for the
+//! timestamp shapes that HAR files and access logs write, and RFC 3339
+//! formatting for outputs. Hand-written because they run once per record.
+
+use std::fmt;
+
+/// A point in time, microseconds since 1970-01-01T00:00:00Z.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp(pub i64);
+
+pub const MICROS_PER_SEC: i64 = 1_000_000;
+
+impl Timestamp {
+    pub fn from_secs(s: i64) -> Self {
+        Timestamp(s * MICROS_PER_SEC)
+    }
+    pub fn secs(self) -> i64 {
+        self.0.div_euclid(MICROS_PER_SEC)
+    }
+    /// Start of the bucket of `width` seconds that holds this time.
+    pub fn floor_to(self, width_secs: i64) -> Timestamp {
+        let w = width_secs * MICROS_PER_SEC;
+        Timestamp(self.0.div_euclid(w) * w)
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    if b.is_empty() {
+        return None;
+    }
+    let mut v: u32 = 0;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add((c - b'0') as u32)?;
+    }
+    Some(v)
+}
+
+fn valid_date(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> bool {
+    (1..=12).contains(&mo) && (1..=31).contains(&d) && h <= 23 && mi <= 59 && s <= 60 && y > 0
+}
+
+fn compose(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, micros: i64, offset_secs: i64) -> Option<Timestamp> {
+    if !valid_date(y, mo, d, h, mi, s) {
+        return None;
+    }
+    let days = days_from_civil(y, mo, d);
+    let secs = days * 86400 + (h * 3600 + mi * 60 + s) as i64 - offset_secs;
+    Some(Timestamp(secs * MICROS_PER_SEC + micros))
+}
+
+/// Fraction digits after a '.', as microseconds (extra digits truncated).
+fn fraction(b: &[u8]) -> Option<(i64, usize)> {
+    let n = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    if n == 0 {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for (i, &c) in b[..n].iter().enumerate() {
+        if i < 6 {
+            v = v * 10 + (c - b'0') as i64;
+        }
+    }
+    for _ in n..6 {
+        v *= 10;
+    }
+    Some((v, n))
+}
+
+/// `+hh:mm`, `+hhmm`, `+hh`, `Z` at the start of `b`; returns seconds east of UTC.
+fn offset(b: &[u8]) -> Option<(i64, usize)> {
+    match b.first()? {
+        b'Z' | b'z' => Some((0, 1)),
+        c @ (b'+' | b'-') => {
+            let sign = if *c == b'-' { -1 } else { 1 };
+            let h = digits(b.get(1..3)?)? as i64;
+            let (m, used) = match b.get(3) {
+                Some(b':') => (digits(b.get(4..6)?)? as i64, 6),
+                Some(d) if d.is_ascii_digit() => (digits(b.get(3..5)?)? as i64, 5),
+                _ => (0, 3),
+            };
+            if h > 23 || m > 59 {
+                return None;
+            }
+            Some((sign * (h * 3600 + m * 60), used))
+        }
+        _ => None,
+    }
+}
+
+/// ISO 8601 / RFC 3339: `2024-05-01T08:00:00.123Z`, `2024-05-01T10:00:00+02:00`,
+/// `2024-05-01 08:00:00` (no offset means UTC), fractions of any length.
+pub fn parse_iso8601(s: &str) -> Option<Timestamp> {
+    let b = s.trim().as_bytes();
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let y = digits(&b[0..4])? as i64;
+    let mo = digits(&b[5..7])?;
+    let d = digits(&b[8..10])?;
+    let h = digits(&b[11..13])?;
+    let mi = digits(&b[14..16])?;
+    let sec = digits(&b[17..19])?;
+    let mut rest = &b[19..];
+    let mut micros = 0;
+    if let Some(b'.' | b',') = rest.first() {
+        let (v, n) = fraction(&rest[1..])?;
+        micros = v;
+        rest = &rest[1 + n..];
+    }
+    let mut off = 0;
+    if !rest.is_empty() {
+        let (o, used) = offset(rest)?;
+        off = o;
+        if used != rest.len() {
+            return None;
+        }
+    }
+    compose(y, mo, d, h, mi, sec, micros, off)
+}
+
+const MONTHS: [&[u8; 3]; 12] = [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
+
+fn month(b: &[u8]) -> Option<u32> {
+    let m = [b.first()?.to_ascii_uppercase(), b.get(1)?.to_ascii_lowercase(), b.get(2)?.to_ascii_lowercase()];
+    MONTHS.iter().position(|x| **x == m).map(|i| i as u32 + 1)
+}
+
+/// Common Log Format time, without the brackets: `01/May/2024:08:00:00 +0000`
+/// (Apache `%t`, nginx `$time_local`); fractions after the seconds are accepted.
+pub fn parse_clf(b: &[u8]) -> Option<Timestamp> {
+    if b.len() < 20 || b[2] != b'/' || b[6] != b'/' || b[11] != b':' || b[14] != b':' || b[17] != b':' {
+        return None;
+    }
+    let d = digits(&b[0..2])?;
+    let mo = month(&b[3..6])?;
+    let y = digits(&b[7..11])? as i64;
+    let h = digits(&b[12..14])?;
+    let mi = digits(&b[15..17])?;
+    let s = digits(&b[18..20])?;
+    let mut rest = &b[20..];
+    let mut micros = 0;
+    if let Some(b'.') = rest.first() {
+        let (v, n) = fraction(&rest[1..])?;
+        micros = v;
+        rest = &rest[1 + n..];
+    }
+    let mut off = 0;
+    if let Some(b' ') = rest.first() {
+        let (o, used) = offset(&rest[1..])?;
+        off = o;
+        rest = &rest[1 + used..];
+    }
+    if !rest.is_empty() {
+        return None;
+    }
+    compose(y, mo, d, h, mi, s, micros, off)
+}
+
+/// Seconds since the epoch written as a decimal (`1714550400.123456`), exactly.
+pub fn parse_epoch_decimal(s: &str) -> Option<Timestamp> {
+    let b = s.trim().as_bytes();
+    let (neg, b) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        _ => (false, b),
+    };
+    let int_len = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    if int_len == 0 || int_len > 12 {
+        return None;
+    }
+    let secs = digits(&b[..int_len]).map(|v| v as i64).or_else(|| std::str::from_utf8(&b[..int_len]).ok()?.parse().ok())?;
+    let mut micros = 0;
+    let rest = &b[int_len..];
+    if !rest.is_empty() {
+        if rest[0] != b'.' {
+            return None;
+        }
+        let (v, n) = fraction(&rest[1..])?;
+        if n + 1 != rest.len() {
+            return None;
+        }
+        micros = v;
+    }
+    let t = secs * MICROS_PER_SEC + micros;
+    Some(Timestamp(if neg { -t } else { t }))
+}
+
+impl fmt::Display for Timestamp {
+    /// RFC 3339 in UTC, with milliseconds or microseconds only when present.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secs = self.0.div_euclid(MICROS_PER_SEC);
+        let micros = self.0.rem_euclid(MICROS_PER_SEC);
+        let (y, mo, d) = civil_from_days(secs.div_euclid(86400));
+        let sod = secs.rem_euclid(86400);
+        write!(f, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", y, mo, d, sod / 3600, sod / 60 % 60, sod % 60)?;
+        if micros != 0 {
+            if micros % 1000 == 0 {
+                write!(f, ".{:03}", micros / 1000)?;
+            } else {
+                write!(f, ".{:06}", micros)?;
+            }
+        }
+        f.write_str("Z")
+    }
+}
+
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <String as serde::Deserialize>::deserialize(d)?;
+        parse_iso8601(&s).ok_or_else(|| serde::de::Error::custom(format!("not an RFC 3339 time: {s}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_shapes() {
+        let t = parse_iso8601("2024-05-01T08:00:00.123Z").unwrap();
+        assert_eq!(t.0, 1714550400_123000);
+        assert_eq!(parse_iso8601("2024-05-01T10:00:00+02:00").unwrap().0, 1714550400_000000);
+        assert_eq!(parse_iso8601("2024-05-01T03:30:00.5-0430").unwrap().0, 1714550400_500000);
+        assert_eq!(parse_iso8601("2024-05-01 08:00:00").unwrap().0, 1714550400_000000);
+        assert_eq!(parse_iso8601("2024-05-01T08:00:00.123456789Z").unwrap().0, 1714550400_123456);
+        assert!(parse_iso8601("2024-13-01T08:00:00Z").is_none());
+        assert!(parse_iso8601("yesterday").is_none());
+        assert!(parse_iso8601("2024-05-01T08:00:00Zjunk").is_none());
+    }
+
+    #[test]
+    fn clf_shapes() {
+        assert_eq!(parse_clf(b"01/May/2024:08:00:00 +0000").unwrap().0, 1714550400_000000);
+        assert_eq!(parse_clf(b"01/May/2024:10:00:00 +0200").unwrap().0, 1714550400_000000);
+        assert_eq!(parse_clf(b"01/may/2024:08:00:00").unwrap().0, 1714550400_000000);
+        assert!(parse_clf(b"01/Foo/2024:08:00:00 +0000").is_none());
+    }
+
+    #[test]
+    fn epoch_decimal_is_exact() {
+        assert_eq!(parse_epoch_decimal("1714550400.123456").unwrap().0, 1714550400_123456);
+        assert_eq!(parse_epoch_decimal("1714550400").unwrap().0, 1714550400_000000);
+        assert_eq!(parse_epoch_decimal("1714550400.1").unwrap().0, 1714550400_100000);
+        assert!(parse_epoch_decimal("17x").is_none());
+    }
+
+    #[test]
+    fn display_round_trips() {
+        for s in ["2024-05-01T08:00:00Z", "2024-02-29T23:59:59.250Z", "1999-12-31T00:00:00.000001Z"] {
+            assert_eq!(parse_iso8601(s).unwrap().to_string(), s);
+        }
+        assert_eq!(Timestamp(0).to_string(), "1970-01-01T00:00:00Z");
+        assert_eq!(Timestamp::from_secs(1714550461).floor_to(60).to_string(), "2024-05-01T08:01:00Z");
+    }
+}
