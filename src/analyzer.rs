@@ -26,8 +26,15 @@ pub struct Context {
 
 impl Context {
     pub fn new(settings: Settings, fingerprints: Fingerprinter, keep_events: bool) -> Self {
-        let rules = RuleSettings { clock_skew_secs: settings.clock_skew_secs };
-        Context { settings, rules, fingerprints, keep_events }
+        let rules = RuleSettings {
+            clock_skew_secs: settings.clock_skew_secs,
+        };
+        Context {
+            settings,
+            rules,
+            fingerprints,
+            keep_events,
+        }
     }
 }
 
@@ -45,7 +52,12 @@ pub struct Source {
 
 impl Source {
     pub fn new(name: &str, id: u32, format: &str) -> Self {
-        Source { name: name.to_string(), key: hash_parts(&[name.as_bytes()]), id, format: format.to_string() }
+        Source {
+            name: name.to_string(),
+            key: hash_parts(&[name.as_bytes()]),
+            id,
+            format: format.to_string(),
+        }
     }
 }
 
@@ -53,6 +65,27 @@ impl Source {
 pub struct ChunkResult {
     pub state: State,
     pub events: Vec<Record401>,
+}
+
+impl ChunkResult {
+    /// Adds `lines` to every record position of input `name` (a chunk
+    /// numbers its lines from 1; the driver knows where the chunk starts).
+    pub fn shift_records(&mut self, name: &str, lines: u64) {
+        if lines == 0 {
+            return;
+        }
+        if let Some(f) = self.state.files.get_mut(name) {
+            for p in &mut f.problems {
+                p.position += lines;
+            }
+        }
+        for p in &mut self.state.sequence.pending {
+            p.rec.record += lines;
+        }
+        for e in &mut self.events {
+            e.record += lines;
+        }
+    }
 }
 
 /// A cheap, stable hash of a request target for the "could this success
@@ -90,7 +123,10 @@ impl<'c> Analyzer<'c> {
             ctx,
             src,
             state: State::new(ctx.settings.clone()),
-            stats: FileStats { format: src.format.clone(), ..FileStats::default() },
+            stats: FileStats {
+                format: src.format.clone(),
+                ..FileStats::default()
+            },
             seq: ChunkSequence::new(ctx.settings.handshake_window_us),
             decided: Vec::new(),
             events: Vec::new(),
@@ -136,19 +172,28 @@ impl<'c> Analyzer<'c> {
         self.stats.exchanges + self.stats.unparsed
     }
 
-    /// Does a successful exchange with this target need its details (time,
-    /// client, credentials) for the sequence rules?
-    pub fn wants_success_detail(&self, target_hash: u64) -> bool {
-        self.seq.may_complete(target_hash) || self.seq.in_head(None)
+    /// Must every successful exchange still be looked at in detail (the
+    /// chunk's first handshake window is not over)?
+    pub fn head_open(&self) -> bool {
+        self.seq.head_open()
     }
 
-    /// Is the chunk still inside its first handshake window at time `t`?
-    pub fn in_head(&self, t: i64) -> bool {
-        self.seq.in_head(Some(t))
+    /// Are there 401s waiting for a successful retry?
+    pub fn has_open_legs(&self) -> bool {
+        self.seq.has_open_legs()
+    }
+
+    /// Could a success on this target complete an open leg?
+    pub fn may_complete(&self, target_hash: u64) -> bool {
+        self.seq.may_complete(target_hash)
     }
 
     fn order(&self, pos: Position, t: i64) -> Order {
-        Order { t, file: self.src.key, record: pos.record }
+        Order {
+            t,
+            file: self.src.key,
+            record: pos.offset,
+        }
     }
 
     fn client_id(ex: &Exchange<'_>) -> u64 {
@@ -162,7 +207,12 @@ impl<'c> Analyzer<'c> {
         let ua = ex.user_agent.as_deref().unwrap_or("").as_bytes();
         match ex.shows.client {
             ClientView::None => None,
-            ClientView::UserAgent => Some(hash_parts(&[b"ua", ua, ex.method.as_bytes(), ex.target.as_bytes()])),
+            ClientView::UserAgent => Some(hash_parts(&[
+                b"ua",
+                ua,
+                ex.method.as_bytes(),
+                ex.target.as_bytes(),
+            ])),
             ClientView::AddrAndAgent => Some(hash_parts(&[
                 ex.client_addr.as_deref().unwrap_or("").as_bytes(),
                 ua,
@@ -174,7 +224,11 @@ impl<'c> Analyzer<'c> {
 
     /// Identity of a credential on the exchange's host (history is per host).
     fn history_id(&self, ex: &Exchange<'_>, fp: u64) -> u64 {
-        let scope = if ex.shows.host { ex.host.as_deref().unwrap_or("") } else { "" };
+        let scope = if ex.shows.host {
+            ex.host.as_deref().unwrap_or("")
+        } else {
+            ""
+        };
         mix(fp ^ target_hash(scope.as_bytes()).rotate_left(17))
     }
 
@@ -202,17 +256,26 @@ impl<'c> Analyzer<'c> {
 
     fn record_of(&self, ex: &Exchange<'_>, verdict: Verdict) -> Record401 {
         let t = ex.time.map_or(i64::MIN, |t| t.0);
-        let credential = rules::primary_credential(ex).map(|c| self.ctx.fingerprints.credential(&c));
+        let credential =
+            rules::primary_credential(ex).map(|c| self.ctx.fingerprints.credential(&c));
         Record401 {
             order: self.order(ex.pos, t),
             time: ex.time,
             file: self.src.id,
             record: ex.pos.record,
-            host: if ex.shows.host { ex.host.as_deref().map(str::to_owned) } else { None },
+            host: if ex.shows.host {
+                ex.host.as_deref().map(str::to_owned)
+            } else {
+                None
+            },
             method: ex.method.to_string(),
             path: path::template(&ex.target),
             target: path::redact(&ex.target),
-            client: ex.client_addr.as_deref().or(ex.user_agent.as_deref()).map(str::to_owned),
+            client: ex
+                .client_addr
+                .as_deref()
+                .or(ex.user_agent.as_deref())
+                .map(str::to_owned),
             client_id: Self::client_id(ex),
             user_agent: ex.user_agent.as_deref().map(str::to_owned),
             credential,
@@ -282,8 +345,10 @@ impl<'c> Analyzer<'c> {
                 return;
             }
         }
-        if matches!(rec.verdict.cause, Cause::ExpiredCredentials | Cause::RevokedCredentials)
-            && rec.client_id != 0
+        if matches!(
+            rec.verdict.cause,
+            Cause::ExpiredCredentials | Cause::RevokedCredentials
+        ) && rec.client_id != 0
             && let Some(fp) = rec.credential
         {
             let id = self.history_id(ex, fp);
@@ -302,7 +367,11 @@ impl<'c> Analyzer<'c> {
             .filter(|(v, _)| !v.trim().is_empty())
             .map(|(v, is_token)| {
                 let fp = self.ctx.fingerprints.credential(&v);
-                SeenCredential { history: self.history_id(ex, fp), fp, is_token }
+                SeenCredential {
+                    history: self.history_id(ex, fp),
+                    fp,
+                    is_token,
+                }
             })
             .collect();
         self.seq.success(key, order, Self::client_id(ex), &creds);
@@ -312,7 +381,8 @@ impl<'c> Analyzer<'c> {
         let mut decided = std::mem::take(&mut self.decided);
         self.seq.finish(&mut self.state, &mut decided);
         if self.ctx.keep_events {
-            self.changed.extend(decided.iter().map(|r| (r.order, r.verdict.clone())));
+            self.changed
+                .extend(decided.iter().map(|r| (r.order, r.verdict.clone())));
             for e in &mut self.events {
                 if let Some(v) = self.changed.get(&e.order) {
                     e.verdict = v.clone();
@@ -325,7 +395,10 @@ impl<'c> Analyzer<'c> {
         let name = self.src.name.clone();
         let stats = std::mem::take(&mut self.stats);
         self.state.files.insert(name, stats);
-        ChunkResult { state: self.state, events: self.events }
+        ChunkResult {
+            state: self.state,
+            events: self.events,
+        }
     }
 }
 

@@ -118,7 +118,12 @@ pub struct AnalyzeArgs {
     pub storm_per_minute: u64,
 
     /// Key for credential fingerprints (default: a public key, so fingerprints match across machines)
-    #[arg(long, value_name = "KEY", env = "AUTHSIFT_FINGERPRINT_KEY", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "AUTHSIFT_FINGERPRINT_KEY",
+        hide_env_values = true
+    )]
     pub fingerprint_key: Option<String>,
 
     /// Treat any unparsed record as an error (exit code 3)

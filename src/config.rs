@@ -21,7 +21,11 @@ pub struct Outputs {
 
 impl From<OutputArgs> for Outputs {
     fn from(o: OutputArgs) -> Self {
-        Outputs { out_dir: o.out, json: o.json, partial: o.partial }
+        Outputs {
+            out_dir: o.out,
+            json: o.json,
+            partial: o.partial,
+        }
     }
 }
 
@@ -45,16 +49,26 @@ pub struct Config {
 pub fn parse_width(s: &str) -> Result<i64> {
     let s = s.trim();
     let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: i64 = num.parse().map_err(|_| Error::Usage(format!("bucket width {s:?}: expected a number and a unit, like 5m or 1h")))?;
+    let n: i64 = num.parse().map_err(|_| {
+        Error::Usage(format!(
+            "bucket width {s:?}: expected a number and a unit, like 5m or 1h"
+        ))
+    })?;
     let mult = match unit {
         "s" => 1,
         "m" | "min" => 60,
         "h" => 3600,
         "d" => 86400,
-        _ => return Err(Error::Usage(format!("bucket width {s:?}: the unit must be s, m, h or d"))),
+        _ => {
+            return Err(Error::Usage(format!(
+                "bucket width {s:?}: the unit must be s, m, h or d"
+            )));
+        }
     };
     if n <= 0 || 86400 % (n * mult) != 0 && (n * mult) % 86400 != 0 {
-        return Err(Error::Usage(format!("bucket width {s:?} must divide a day evenly (1m, 5m, 15m, 1h, 1d, …)")));
+        return Err(Error::Usage(format!(
+            "bucket width {s:?} must divide a day evenly (1m, 5m, 15m, 1h, 1d, …)"
+        )));
     }
     Ok(n * mult)
 }
@@ -66,7 +80,11 @@ pub fn parse_time(s: &str) -> Result<Timestamp> {
     }
     let b = s.trim();
     if b.len() == 10 && b.as_bytes()[4] == b'-' && b.as_bytes()[7] == b'-' {
-        let (y, m, d) = (b[0..4].parse::<i64>(), b[5..7].parse::<u32>(), b[8..10].parse::<u32>());
+        let (y, m, d) = (
+            b[0..4].parse::<i64>(),
+            b[5..7].parse::<u32>(),
+            b[8..10].parse::<u32>(),
+        );
         if let (Ok(y), Ok(m), Ok(d)) = (y, m, d)
             && (1..=12).contains(&m)
             && (1..=31).contains(&d)
@@ -74,7 +92,9 @@ pub fn parse_time(s: &str) -> Result<Timestamp> {
             return Ok(Timestamp::from_secs(days_from_civil(y, m, d) * 86400));
         }
     }
-    Err(Error::Usage(format!("{s:?} is not a time: use RFC 3339 (2024-05-01T08:00:00Z) or a date (2024-05-01)")))
+    Err(Error::Usage(format!(
+        "{s:?} is not a time: use RFC 3339 (2024-05-01T08:00:00Z) or a date (2024-05-01)"
+    )))
 }
 
 pub fn parse_group_by(s: &str) -> Result<Vec<Dim>> {
@@ -83,7 +103,11 @@ pub fn parse_group_by(s: &str) -> Result<Vec<Dim>> {
         let d = Dim::from_id(part).ok_or_else(|| {
             Error::Usage(format!(
                 "--group-by: unknown dimension {part:?}; choose from {}",
-                Dim::ALL.iter().map(|d| d.id()).collect::<Vec<_>>().join(", ")
+                Dim::ALL
+                    .iter()
+                    .map(|d| d.id())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
         })?;
         if !dims.contains(&d) {
@@ -91,7 +115,9 @@ pub fn parse_group_by(s: &str) -> Result<Vec<Dim>> {
         }
     }
     if dims.is_empty() {
-        return Err(Error::Usage("--group-by needs at least one dimension".into()));
+        return Err(Error::Usage(
+            "--group-by needs at least one dimension".into(),
+        ));
     }
     Ok(dims)
 }
@@ -99,7 +125,9 @@ pub fn parse_group_by(s: &str) -> Result<Vec<Dim>> {
 impl Config {
     pub fn from_args(a: AnalyzeArgs) -> Result<Config> {
         if !(a.handshake_window >= 0.0 && a.handshake_window <= 3600.0) {
-            return Err(Error::Usage("--handshake-window must be between 0 and 3600 seconds".into()));
+            return Err(Error::Usage(
+                "--handshake-window must be between 0 and 3600 seconds".into(),
+            ));
         }
         if a.clock_skew < 0 {
             return Err(Error::Usage("--clock-skew must not be negative".into()));
@@ -107,8 +135,13 @@ impl Config {
         if a.threads == Some(0) {
             return Err(Error::Usage("--threads must be at least 1".into()));
         }
-        if a.output.json && a.output.out.is_none() && a.events.as_deref().is_some_and(|p| p.as_os_str() == "-") {
-            return Err(Error::Usage("--json and --events - both want stdout".into()));
+        if a.output.json
+            && a.output.out.is_none()
+            && a.events.as_deref().is_some_and(|p| p.as_os_str() == "-")
+        {
+            return Err(Error::Usage(
+                "--json and --events - both want stdout".into(),
+            ));
         }
         let fingerprints = Fingerprinter::new(a.fingerprint_key.as_deref());
         let since = a.since.as_deref().map(parse_time).transpose()?;
@@ -132,7 +165,9 @@ impl Config {
         if let Some(spec) = &a.log_format
             && !(spec.starts_with("nginx:") || spec.starts_with("apache:"))
         {
-            return Err(Error::Usage("--log-format must start with 'nginx:' or 'apache:'".into()));
+            return Err(Error::Usage(
+                "--log-format must start with 'nginx:' or 'apache:'".into(),
+            ));
         }
         let progress = match a.progress {
             ProgressWhen::Always => true,
@@ -148,7 +183,9 @@ impl Config {
             events: a.events,
             settings,
             fingerprints,
-            threads: a.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+            threads: a
+                .threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
             strict: a.strict,
             quiet: a.quiet,
             progress,
@@ -173,14 +210,23 @@ mod tests {
 
     #[test]
     fn times() {
-        assert_eq!(parse_time("2024-05-01").unwrap().to_string(), "2024-05-01T00:00:00Z");
-        assert_eq!(parse_time("2024-05-01T08:00:00+02:00").unwrap().to_string(), "2024-05-01T06:00:00Z");
+        assert_eq!(
+            parse_time("2024-05-01").unwrap().to_string(),
+            "2024-05-01T00:00:00Z"
+        );
+        assert_eq!(
+            parse_time("2024-05-01T08:00:00+02:00").unwrap().to_string(),
+            "2024-05-01T06:00:00Z"
+        );
         assert!(parse_time("yesterday").is_err());
     }
 
     #[test]
     fn group_by() {
-        assert_eq!(parse_group_by("host, cause,host").unwrap(), vec![Dim::Host, Dim::Cause]);
+        assert_eq!(
+            parse_group_by("host, cause,host").unwrap(),
+            vec![Dim::Host, Dim::Cause]
+        );
         assert!(parse_group_by("colour").is_err());
         assert!(parse_group_by("").is_err());
     }

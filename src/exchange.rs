@@ -12,12 +12,15 @@ pub type Text<'a> = Cow<'a, str>;
 /// Index of an input in the run's file table.
 pub type FileId = u32;
 
-/// Where a record came from: a file and the record's index in it (the 0-based
-/// entry index of `log.entries` for HAR, the 1-based line number for logs).
+/// Where a record came from: a file, the record's index in it for people (the
+/// 0-based entry index of `log.entries` for HAR, the 1-based line number for
+/// logs) and a position that orders records within the file (the entry
+/// index, or the byte offset of the line).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Position {
     pub file: FileId,
     pub record: u64,
+    pub offset: u64,
 }
 
 /// How a source shows request headers.

@@ -16,7 +16,9 @@ pub struct Fingerprinter {
 
 impl std::fmt::Debug for Fingerprinter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Fingerprinter").field("key_id", &self.key_id).finish()
+        f.debug_struct("Fingerprinter")
+            .field("key_id", &self.key_id)
+            .finish()
     }
 }
 
@@ -29,7 +31,10 @@ impl Fingerprinter {
     pub fn new(secret: Option<&str>) -> Self {
         let key = blake3::derive_key(DEFAULT_CONTEXT, secret.unwrap_or("").as_bytes());
         let key_id = if secret.is_some() {
-            format!("custom:{:016x}", first_u64(&blake3::keyed_hash(&key, b"key id")))
+            format!(
+                "custom:{:016x}",
+                first_u64(&blake3::keyed_hash(&key, b"key id"))
+            )
         } else {
             "default".to_string()
         };
@@ -80,7 +85,10 @@ mod tests {
         let k = Fingerprinter::new(Some("team key"));
         assert_ne!(a.credential("secret-token"), k.credential("secret-token"));
         assert_ne!(a.key_id, k.key_id);
-        assert_ne!(a.scoped(Some("a.example"), "t"), a.scoped(Some("b.example"), "t"));
+        assert_ne!(
+            a.scoped(Some("a.example"), "t"),
+            a.scoped(Some("b.example"), "t")
+        );
         assert_eq!(show(0x0123_4567_89ab_cdef), "0123456789ab");
         assert_ne!(hash_parts(&[b"ab", b"c"]), hash_parts(&[b"a", b"bc"]));
     }
@@ -88,7 +96,10 @@ mod tests {
     #[test]
     fn known_value_does_not_drift() {
         // A fingerprint is a stable interface: merged summaries depend on it.
-        assert_eq!(show(Fingerprinter::new(None).credential("abc")), show(Fingerprinter::new(None).credential("abc")));
+        assert_eq!(
+            show(Fingerprinter::new(None).credential("abc")),
+            show(Fingerprinter::new(None).credential("abc"))
+        );
         assert_eq!(show(Fingerprinter::new(None).credential("abc")).len(), 12);
     }
 }

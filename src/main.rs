@@ -35,7 +35,10 @@ fn run(cli: Cli) -> Result<i32, Error> {
         Command::Analyze(args) => {
             let cfg = Config::from_args(args)?;
             let analysis = run::analyze(&cfg)?;
-            let events = cfg.events.as_deref().map(|p: &Path| (analysis.events, analysis.files.as_slice(), p));
+            let events = cfg
+                .events
+                .as_deref()
+                .map(|p: &Path| (analysis.events, analysis.files.as_slice(), p));
             let report = run::write_outputs(analysis.state, events, &cfg.outputs)?;
             run::diagnose(&report, cfg.quiet);
             Ok(run::exit_code(&report, cfg.strict))

@@ -8,9 +8,29 @@ use crate::classify::credential::is_key_param;
 
 /// Query parameters whose values are secret besides the credential ones.
 pub const SECRET_PARAMS: &[&str] = &[
-    "password", "passwd", "pwd", "pass", "secret", "client_secret", "refresh_token", "code", "sig", "signature",
-    "x-amz-signature", "x-amz-credential", "x-amz-security-token", "x-goog-signature", "x-goog-credential", "session",
-    "sessionid", "session_id", "sid", "assertion", "client_assertion", "state", "nonce",
+    "password",
+    "passwd",
+    "pwd",
+    "pass",
+    "secret",
+    "client_secret",
+    "refresh_token",
+    "code",
+    "sig",
+    "signature",
+    "x-amz-signature",
+    "x-amz-credential",
+    "x-amz-security-token",
+    "x-goog-signature",
+    "x-goog-credential",
+    "session",
+    "sessionid",
+    "session_id",
+    "sid",
+    "assertion",
+    "client_assertion",
+    "state",
+    "nonce",
 ];
 
 fn is_secret_param(name: &str) -> bool {
@@ -20,7 +40,13 @@ fn is_secret_param(name: &str) -> bool {
 fn is_uuid(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 36
-        && b.iter().enumerate().all(|(i, &c)| if matches!(i, 8 | 13 | 18 | 23) { c == b'-' } else { c.is_ascii_hexdigit() })
+        && b.iter().enumerate().all(|(i, &c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                c == b'-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
 }
 
 /// The placeholder a segment is replaced by, if any.
@@ -38,7 +64,9 @@ fn segment_class(seg: &str) -> Option<&'static str> {
     if b.len() >= 16 && b.iter().all(u8::is_ascii_hexdigit) {
         return Some("{hex}");
     }
-    let tokenish = b.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~' | b'=' | b'+' | b'%'));
+    let tokenish = b.iter().all(|&c| {
+        c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~' | b'=' | b'+' | b'%')
+    });
     let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
     let letters = b.iter().filter(|c| c.is_ascii_alphabetic()).count();
     if tokenish && b.len() >= 20 && digits >= 2 && letters >= 2 && !seg.contains("--") {
@@ -130,22 +158,49 @@ mod tests {
     #[test]
     fn templates() {
         assert_eq!(template("/v1/orders/123456?x=1"), "/v1/orders/{id}");
-        assert_eq!(template("/v1/users/3f2b8a4e-1c2d-4e5f-a6b7-8c9d0e1f2a3b/cart"), "/v1/users/{uuid}/cart");
-        assert_eq!(template("/blobs/sha256/9f86d081884c7d659a2feaa0c55ad015"), "/blobs/sha256/{hex}");
+        assert_eq!(
+            template("/v1/users/3f2b8a4e-1c2d-4e5f-a6b7-8c9d0e1f2a3b/cart"),
+            "/v1/users/{uuid}/cart"
+        );
+        assert_eq!(
+            template("/blobs/sha256/9f86d081884c7d659a2feaa0c55ad015"),
+            "/blobs/sha256/{hex}"
+        );
         assert_eq!(template("/api/labels/12345678.pdf"), "/api/labels/{id}.pdf");
-        assert_eq!(template("/v1/reset/aB3dE5fG7hJ9kL1mN3pQ5rS7"), "/v1/reset/{token}");
-        assert_eq!(template("/v1/products/trail-runner-2"), "/v1/products/trail-runner-2");
-        assert_eq!(template("/v3/tiles/12/345/678.png?api_key=x"), "/v3/tiles/{id}/{id}/{id}.png");
+        assert_eq!(
+            template("/v1/reset/aB3dE5fG7hJ9kL1mN3pQ5rS7"),
+            "/v1/reset/{token}"
+        );
+        assert_eq!(
+            template("/v1/products/trail-runner-2"),
+            "/v1/products/trail-runner-2"
+        );
+        assert_eq!(
+            template("/v3/tiles/12/345/678.png?api_key=x"),
+            "/v3/tiles/{id}/{id}/{id}.png"
+        );
         assert_eq!(template(""), "/");
         assert_eq!(template("/"), "/");
     }
 
     #[test]
     fn redaction() {
-        assert_eq!(redact("/m?address=1+Main&api_key=mk_secret"), "/m?address=1+Main&api_key=REDACTED");
-        assert_eq!(redact("/s?access_token=eyJ.eyJ.sig&page=2"), "/s?access_token=REDACTED&page=2");
+        assert_eq!(
+            redact("/m?address=1+Main&api_key=mk_secret"),
+            "/m?address=1+Main&api_key=REDACTED"
+        );
+        assert_eq!(
+            redact("/s?access_token=eyJ.eyJ.sig&page=2"),
+            "/s?access_token=REDACTED&page=2"
+        );
         assert_eq!(redact("/v1/orders/123"), "/v1/orders/123");
-        assert_eq!(redact("/reset/aB3dE5fG7hJ9kL1mN3pQ5rS7?x"), "/reset/{token}?x");
-        assert_eq!(redact("/cb?code=abc&state=xyz&ok=1"), "/cb?code=REDACTED&state=REDACTED&ok=1");
+        assert_eq!(
+            redact("/reset/aB3dE5fG7hJ9kL1mN3pQ5rS7?x"),
+            "/reset/{token}?x"
+        );
+        assert_eq!(
+            redact("/cb?code=abc&state=xyz&ok=1"),
+            "/cb?code=REDACTED&state=REDACTED&ok=1"
+        );
     }
 }

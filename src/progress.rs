@@ -15,11 +15,16 @@ pub struct FileBar {
 
 impl Progress {
     pub fn new(enabled: bool, _inputs: usize) -> Self {
-        Progress { multi: enabled.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(8))) }
+        Progress {
+            multi: enabled
+                .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(8))),
+        }
     }
 
     pub fn file(&self, name: &str, size: Option<u64>) -> FileBar {
-        let Some(m) = &self.multi else { return FileBar { bar: None } };
+        let Some(m) = &self.multi else {
+            return FileBar { bar: None };
+        };
         let bar = match size {
             Some(n) => ProgressBar::new(n).with_style(
                 ProgressStyle::with_template("{prefix:30!} {bar:30} {bytes:>10}/{total_bytes:10} {bytes_per_sec:>12} eta {eta}")

@@ -39,7 +39,11 @@ fn format_for(cfg: &Config, head: &[u8], name: &str) -> Option<FormatName> {
         return Some(f);
     }
     if let Some(spec) = &cfg.log_format {
-        return Some(if spec.starts_with("apache:") { FormatName::Apache } else { FormatName::Nginx });
+        return Some(if spec.starts_with("apache:") {
+            FormatName::Apache
+        } else {
+            FormatName::Nginx
+        });
     }
     if cfg.json_fields.is_some() {
         return Some(FormatName::Jsonl);
@@ -53,7 +57,14 @@ fn failed(ctx: &Context, src: &Source, message: String) -> ChunkResult {
     a.finish()
 }
 
-fn analyze_input(inp: &Input, id: u32, ctx: &Context, cfg: &Config, parser: &logs::Parsers, progress: &Progress) -> Option<ChunkResult> {
+fn analyze_input(
+    inp: &Input,
+    id: u32,
+    ctx: &Context,
+    cfg: &Config,
+    parser: &logs::Parsers,
+    progress: &Progress,
+) -> Option<ChunkResult> {
     let opened = match input::open(inp) {
         Ok(o) => o,
         Err(e) => {
@@ -69,8 +80,16 @@ fn analyze_input(inp: &Input, id: u32, ctx: &Context, cfg: &Config, parser: &log
             return None;
         }
         let src = Source::new(&inp.name, id, "");
-        let names = <FormatName as clap::ValueEnum>::value_variants().iter().map(|f| f.id()).collect::<Vec<_>>().join(", ");
-        return Some(failed(ctx, &src, format!("format not recognised from the first lines; give --format (one of: {names})")));
+        let names = <FormatName as clap::ValueEnum>::value_variants()
+            .iter()
+            .map(|f| f.id())
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Some(failed(
+            ctx,
+            &src,
+            format!("format not recognised from the first lines; give --format (one of: {names})"),
+        ));
     };
     let src = Source::new(&inp.name, id, format.id());
     let compression = opened.compression;
@@ -89,9 +108,16 @@ fn analyze_input(inp: &Input, id: u32, ctx: &Context, cfg: &Config, parser: &log
                     har::analyze(&buf, ctx, &src, cfg.threads)
                 }
                 Err(e) => {
-                    let mut res = if buf.is_empty() { failed(ctx, &src, String::new()) } else { har::analyze(&buf, ctx, &src, cfg.threads) };
+                    let mut res = if buf.is_empty() {
+                        failed(ctx, &src, String::new())
+                    } else {
+                        har::analyze(&buf, ctx, &src, cfg.threads)
+                    };
                     let f = res.state.file_mut(&inp.name);
-                    f.error = Some(format!("read error: {}", input::describe_io(&e, compression)));
+                    f.error = Some(format!(
+                        "read error: {}",
+                        input::describe_io(&e, compression)
+                    ));
                     res
                 }
             }
@@ -117,7 +143,11 @@ pub fn analyze(cfg: &Config) -> Result<Analysis> {
         return Err(Error::Usage("no input files found".into()));
     }
     let parsers = logs::Parsers::new(cfg.log_format.as_deref(), cfg.json_fields.as_deref())?;
-    let ctx = Context::new(cfg.settings.clone(), cfg.fingerprints.clone(), cfg.events.is_some());
+    let ctx = Context::new(
+        cfg.settings.clone(),
+        cfg.fingerprints.clone(),
+        cfg.events.is_some(),
+    );
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.threads)
         .build()
@@ -140,7 +170,11 @@ pub fn analyze(cfg: &Config) -> Result<Analysis> {
     if state.files.is_empty() {
         return Err(Error::Usage("no input in a recognised format".into()));
     }
-    Ok(Analysis { state, events, files: inputs.into_iter().map(|i| i.name).collect() })
+    Ok(Analysis {
+        state,
+        events,
+        files: inputs.into_iter().map(|i| i.name).collect(),
+    })
 }
 
 /// The file format of `--partial`.
@@ -156,7 +190,11 @@ const PARTIAL_FORMAT: &str = "authsift-partial";
 pub fn write_partial(state: &State, path: &Path) -> Result<()> {
     let mut st = state.clone();
     st.canonicalize();
-    let file = PartialFile { format: PARTIAL_FORMAT.into(), version: PARTIAL_VERSION, state: st };
+    let file = PartialFile {
+        format: PARTIAL_FORMAT.into(),
+        version: PARTIAL_VERSION,
+        state: st,
+    };
     let mut w = output::create(path)?;
     serde_json::to_writer(&mut w, &file).map_err(|e| Error::output(path, e.into()))?;
     std::io::Write::flush(&mut w).map_err(|e| Error::output(path, e))
@@ -172,19 +210,33 @@ pub fn read_partial(path: &Path) -> Result<State> {
         version: u32,
     }
     let mut text = Vec::new();
-    reader.read_to_end(&mut text).map_err(|e| Error::io(name.clone(), e))?;
-    let head: Head = serde_json::from_slice(&text).map_err(|_| Error::input(name.clone(), "not an authsift partial summary"))?;
+    reader
+        .read_to_end(&mut text)
+        .map_err(|e| Error::io(name.clone(), e))?;
+    let head: Head = serde_json::from_slice(&text)
+        .map_err(|_| Error::input(name.clone(), "not an authsift partial summary"))?;
     if head.format != PARTIAL_FORMAT {
         return Err(Error::input(name, "not an authsift partial summary"));
     }
     if head.version != PARTIAL_VERSION {
         return Err(Error::input(
             name,
-            format!("partial summary version {} cannot be merged by this authsift (version {PARTIAL_VERSION})", head.version),
+            format!(
+                "partial summary version {} cannot be merged by this authsift (version {PARTIAL_VERSION})",
+                head.version
+            ),
         ));
     }
-    let p: PartialFile = serde_json::from_slice(&text)
-        .map_err(|e| Error::input(name, format!("damaged partial summary (line {} column {})", e.line(), e.column())))?;
+    let p: PartialFile = serde_json::from_slice(&text).map_err(|e| {
+        Error::input(
+            name,
+            format!(
+                "damaged partial summary (line {} column {})",
+                e.line(),
+                e.column()
+            ),
+        )
+    })?;
     Ok(p.state)
 }
 
@@ -197,7 +249,12 @@ pub fn merge<P: AsRef<Path> + Sync>(paths: &[P]) -> Result<State> {
         match &mut acc {
             None => acc = Some(s),
             Some(a) => {
-                a.check_mergeable(&s).map_err(|why| Error::input(p.as_ref().display().to_string(), format!("cannot merge: {why}")))?;
+                a.check_mergeable(&s).map_err(|why| {
+                    Error::input(
+                        p.as_ref().display().to_string(),
+                        format!("cannot merge: {why}"),
+                    )
+                })?;
                 a.merge(s);
             }
         }
@@ -206,7 +263,11 @@ pub fn merge<P: AsRef<Path> + Sync>(paths: &[P]) -> Result<State> {
 }
 
 /// Writes the requested outputs; returns the report.
-pub fn write_outputs(state: State, events: Option<(Vec<Record401>, &[String], &Path)>, outs: &Outputs) -> Result<Report> {
+pub fn write_outputs(
+    state: State,
+    events: Option<(Vec<Record401>, &[String], &Path)>,
+    outs: &Outputs,
+) -> Result<Report> {
     if let Some(p) = &outs.partial {
         write_partial(&state, p)?;
     }
@@ -221,10 +282,13 @@ pub fn write_outputs(state: State, events: Option<(Vec<Record401>, &[String], &P
             }
         }
         evs.sort_by(|a, b| a.order.cmp(&b.order));
-        let ndjson = path.extension().is_some_and(|x| x == "ndjson" || x == "jsonl");
+        let ndjson = path
+            .extension()
+            .is_some_and(|x| x == "ndjson" || x == "jsonl");
         if path.as_os_str() == "-" {
             let out = std::io::stdout();
-            output::events::write(&evs, files, ndjson, std::io::BufWriter::new(out.lock())).map_err(|e| Error::output("stdout", e))?;
+            output::events::write(&evs, files, ndjson, std::io::BufWriter::new(out.lock()))
+                .map_err(|e| Error::output("stdout", e))?;
         } else {
             let w = output::create(path)?;
             output::events::write(&evs, files, ndjson, w).map_err(|e| Error::output(path, e))?;
@@ -259,10 +323,15 @@ pub fn diagnose(report: &Report, quiet: bool) {
                 f.unparsed,
                 seen,
                 f.format,
-                first.map(|p| format!(" (first at {}: {})", p.position, p.message)).unwrap_or_default()
+                first
+                    .map(|p| format!(" (first at {}: {})", p.position, p.message))
+                    .unwrap_or_default()
             );
             if f.unparsed * 2 > seen {
-                eprintln!("authsift: {}: warning: most records do not match the {} format; is --format right?", f.path, f.format);
+                eprintln!(
+                    "authsift: {}: warning: most records do not match the {} format; is --format right?",
+                    f.path, f.format
+                );
             }
         }
     }

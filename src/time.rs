@@ -66,7 +66,16 @@ fn valid_date(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> bool {
     (1..=12).contains(&mo) && (1..=31).contains(&d) && h <= 23 && mi <= 59 && s <= 60 && y > 0
 }
 
-fn compose(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, micros: i64, offset_secs: i64) -> Option<Timestamp> {
+fn compose(
+    y: i64,
+    mo: u32,
+    d: u32,
+    h: u32,
+    mi: u32,
+    s: u32,
+    micros: i64,
+    offset_secs: i64,
+) -> Option<Timestamp> {
     if !valid_date(y, mo, d, h, mi, s) {
         return None;
     }
@@ -118,7 +127,13 @@ fn offset(b: &[u8]) -> Option<(i64, usize)> {
 /// `2024-05-01 08:00:00` (no offset means UTC), fractions of any length.
 pub fn parse_iso8601(s: &str) -> Option<Timestamp> {
     let b = s.trim().as_bytes();
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let y = digits(&b[0..4])? as i64;
@@ -145,17 +160,29 @@ pub fn parse_iso8601(s: &str) -> Option<Timestamp> {
     compose(y, mo, d, h, mi, sec, micros, off)
 }
 
-const MONTHS: [&[u8; 3]; 12] = [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
+const MONTHS: [&[u8; 3]; 12] = [
+    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
+];
 
 fn month(b: &[u8]) -> Option<u32> {
-    let m = [b.first()?.to_ascii_uppercase(), b.get(1)?.to_ascii_lowercase(), b.get(2)?.to_ascii_lowercase()];
+    let m = [
+        b.first()?.to_ascii_uppercase(),
+        b.get(1)?.to_ascii_lowercase(),
+        b.get(2)?.to_ascii_lowercase(),
+    ];
     MONTHS.iter().position(|x| **x == m).map(|i| i as u32 + 1)
 }
 
 /// Common Log Format time, without the brackets: `01/May/2024:08:00:00 +0000`
 /// (Apache `%t`, nginx `$time_local`); fractions after the seconds are accepted.
 pub fn parse_clf(b: &[u8]) -> Option<Timestamp> {
-    if b.len() < 20 || b[2] != b'/' || b[6] != b'/' || b[11] != b':' || b[14] != b':' || b[17] != b':' {
+    if b.len() < 20
+        || b[2] != b'/'
+        || b[6] != b'/'
+        || b[11] != b':'
+        || b[14] != b':'
+        || b[17] != b':'
+    {
         return None;
     }
     let d = digits(&b[0..2])?;
@@ -194,7 +221,9 @@ pub fn parse_epoch_decimal(s: &str) -> Option<Timestamp> {
     if int_len == 0 || int_len > 12 {
         return None;
     }
-    let secs = digits(&b[..int_len]).map(|v| v as i64).or_else(|| std::str::from_utf8(&b[..int_len]).ok()?.parse().ok())?;
+    let secs = digits(&b[..int_len])
+        .map(|v| v as i64)
+        .or_else(|| std::str::from_utf8(&b[..int_len]).ok()?.parse().ok())?;
     let mut micros = 0;
     let rest = &b[int_len..];
     if !rest.is_empty() {
@@ -218,7 +247,16 @@ impl fmt::Display for Timestamp {
         let micros = self.0.rem_euclid(MICROS_PER_SEC);
         let (y, mo, d) = civil_from_days(secs.div_euclid(86400));
         let sod = secs.rem_euclid(86400);
-        write!(f, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", y, mo, d, sod / 3600, sod / 60 % 60, sod % 60)?;
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            y,
+            mo,
+            d,
+            sod / 3600,
+            sod / 60 % 60,
+            sod % 60
+        )?;
         if micros != 0 {
             if micros % 1000 == 0 {
                 write!(f, ".{:03}", micros / 1000)?;
@@ -239,7 +277,8 @@ impl serde::Serialize for Timestamp {
 impl<'de> serde::Deserialize<'de> for Timestamp {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <String as serde::Deserialize>::deserialize(d)?;
-        parse_iso8601(&s).ok_or_else(|| serde::de::Error::custom(format!("not an RFC 3339 time: {s}")))
+        parse_iso8601(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("not an RFC 3339 time: {s}")))
     }
 }
 
@@ -251,10 +290,22 @@ mod tests {
     fn iso_shapes() {
         let t = parse_iso8601("2024-05-01T08:00:00.123Z").unwrap();
         assert_eq!(t.0, 1714550400_123000);
-        assert_eq!(parse_iso8601("2024-05-01T10:00:00+02:00").unwrap().0, 1714550400_000000);
-        assert_eq!(parse_iso8601("2024-05-01T03:30:00.5-0430").unwrap().0, 1714550400_500000);
-        assert_eq!(parse_iso8601("2024-05-01 08:00:00").unwrap().0, 1714550400_000000);
-        assert_eq!(parse_iso8601("2024-05-01T08:00:00.123456789Z").unwrap().0, 1714550400_123456);
+        assert_eq!(
+            parse_iso8601("2024-05-01T10:00:00+02:00").unwrap().0,
+            1714550400_000000
+        );
+        assert_eq!(
+            parse_iso8601("2024-05-01T03:30:00.5-0430").unwrap().0,
+            1714550400_500000
+        );
+        assert_eq!(
+            parse_iso8601("2024-05-01 08:00:00").unwrap().0,
+            1714550400_000000
+        );
+        assert_eq!(
+            parse_iso8601("2024-05-01T08:00:00.123456789Z").unwrap().0,
+            1714550400_123456
+        );
         assert!(parse_iso8601("2024-13-01T08:00:00Z").is_none());
         assert!(parse_iso8601("yesterday").is_none());
         assert!(parse_iso8601("2024-05-01T08:00:00Zjunk").is_none());
@@ -262,26 +313,51 @@ mod tests {
 
     #[test]
     fn clf_shapes() {
-        assert_eq!(parse_clf(b"01/May/2024:08:00:00 +0000").unwrap().0, 1714550400_000000);
-        assert_eq!(parse_clf(b"01/May/2024:10:00:00 +0200").unwrap().0, 1714550400_000000);
-        assert_eq!(parse_clf(b"01/may/2024:08:00:00").unwrap().0, 1714550400_000000);
+        assert_eq!(
+            parse_clf(b"01/May/2024:08:00:00 +0000").unwrap().0,
+            1714550400_000000
+        );
+        assert_eq!(
+            parse_clf(b"01/May/2024:10:00:00 +0200").unwrap().0,
+            1714550400_000000
+        );
+        assert_eq!(
+            parse_clf(b"01/may/2024:08:00:00").unwrap().0,
+            1714550400_000000
+        );
         assert!(parse_clf(b"01/Foo/2024:08:00:00 +0000").is_none());
     }
 
     #[test]
     fn epoch_decimal_is_exact() {
-        assert_eq!(parse_epoch_decimal("1714550400.123456").unwrap().0, 1714550400_123456);
-        assert_eq!(parse_epoch_decimal("1714550400").unwrap().0, 1714550400_000000);
-        assert_eq!(parse_epoch_decimal("1714550400.1").unwrap().0, 1714550400_100000);
+        assert_eq!(
+            parse_epoch_decimal("1714550400.123456").unwrap().0,
+            1714550400_123456
+        );
+        assert_eq!(
+            parse_epoch_decimal("1714550400").unwrap().0,
+            1714550400_000000
+        );
+        assert_eq!(
+            parse_epoch_decimal("1714550400.1").unwrap().0,
+            1714550400_100000
+        );
         assert!(parse_epoch_decimal("17x").is_none());
     }
 
     #[test]
     fn display_round_trips() {
-        for s in ["2024-05-01T08:00:00Z", "2024-02-29T23:59:59.250Z", "1999-12-31T00:00:00.000001Z"] {
+        for s in [
+            "2024-05-01T08:00:00Z",
+            "2024-02-29T23:59:59.250Z",
+            "1999-12-31T00:00:00.000001Z",
+        ] {
             assert_eq!(parse_iso8601(s).unwrap().to_string(), s);
         }
         assert_eq!(Timestamp(0).to_string(), "1970-01-01T00:00:00Z");
-        assert_eq!(Timestamp::from_secs(1714550461).floor_to(60).to_string(), "2024-05-01T08:01:00Z");
+        assert_eq!(
+            Timestamp::from_secs(1714550461).floor_to(60).to_string(),
+            "2024-05-01T08:01:00Z"
+        );
     }
 }

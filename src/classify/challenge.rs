@@ -16,7 +16,10 @@ pub struct Challenge<'a> {
 
 impl<'a> Challenge<'a> {
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.params.iter().find(|(k, _)| k == name).map(|(_, v)| &**v)
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| &**v)
     }
     pub fn is(&self, scheme: &str) -> bool {
         self.scheme == scheme
@@ -32,7 +35,11 @@ fn is_token68_char(c: u8) -> bool {
 }
 
 fn lower(s: &str) -> Cow<'_, str> {
-    if s.bytes().any(|c| c.is_ascii_uppercase()) { Cow::Owned(s.to_ascii_lowercase()) } else { Cow::Borrowed(s) }
+    if s.bytes().any(|c| c.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
 }
 
 struct Cursor<'a> {
@@ -137,7 +144,11 @@ pub fn parse(value: &str) -> Vec<Challenge<'_>> {
         }
         // a new challenge: its scheme, then a token68 or parameters
         c.i = after_tok;
-        let mut ch = Challenge { scheme: lower(tok), token68: None, params: Vec::new() };
+        let mut ch = Challenge {
+            scheme: lower(tok),
+            token68: None,
+            params: Vec::new(),
+        };
         c.skip_ws();
         let start = c.i;
         if !c.take_while(is_token68_char).is_empty() {
@@ -175,17 +186,25 @@ mod tests {
 
     #[test]
     fn bearer_with_error_and_description() {
-        let c = one(r#"Bearer realm="api", error="invalid_token", error_description="The access token expired""#);
+        let c = one(
+            r#"Bearer realm="api", error="invalid_token", error_description="The access token expired""#,
+        );
         assert_eq!(c.scheme, "bearer");
         assert_eq!(c.param("realm"), Some("api"));
         assert_eq!(c.param("error"), Some("invalid_token"));
-        assert_eq!(c.param("error_description"), Some("The access token expired"));
+        assert_eq!(
+            c.param("error_description"),
+            Some("The access token expired")
+        );
     }
 
     #[test]
     fn bare_schemes_and_token68() {
         let all = parse("Negotiate, NTLM");
-        assert_eq!(all.iter().map(|c| &*c.scheme).collect::<Vec<_>>(), ["negotiate", "ntlm"]);
+        assert_eq!(
+            all.iter().map(|c| &*c.scheme).collect::<Vec<_>>(),
+            ["negotiate", "ntlm"]
+        );
         let c = one("NTLM TlRMTVNTUAACAAAACAAIADgAAAAVgorimFq==");
         assert_eq!(c.token68, Some("TlRMTVNTUAACAAAACAAIADgAAAAVgorimFq=="));
         let c = one("Negotiate oYG2MIGzoAMKAQChCwYJKoZIgvcSAQIC");
@@ -195,7 +214,9 @@ mod tests {
 
     #[test]
     fn several_challenges_in_one_value() {
-        let all = parse(r#"Newauth realm="apps", type=1, title="Login to \"apps\"", Basic realm="simple""#);
+        let all = parse(
+            r#"Newauth realm="apps", type=1, title="Login to \"apps\"", Basic realm="simple""#,
+        );
         assert_eq!(all.len(), 2);
         assert_eq!(all[0].scheme, "newauth");
         assert_eq!(all[0].param("type"), Some("1"));
@@ -206,10 +227,13 @@ mod tests {
 
     #[test]
     fn digest_and_docker_registry() {
-        let c = one(r#"Digest realm="r@x", qop="auth", algorithm=SHA-256, nonce="abc", opaque="5c""#);
+        let c =
+            one(r#"Digest realm="r@x", qop="auth", algorithm=SHA-256, nonce="abc", opaque="5c""#);
         assert_eq!(c.param("algorithm"), Some("SHA-256"));
         assert_eq!(c.param("opaque"), Some("5c"));
-        let c = one(r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull""#);
+        let c = one(
+            r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull""#,
+        );
         assert_eq!(c.param("service"), Some("registry.docker.io"));
         assert_eq!(c.param("scope"), Some("repository:library/alpine:pull"));
     }
@@ -224,7 +248,16 @@ mod tests {
 
     #[test]
     fn garbage_does_not_panic() {
-        for v in ["", ",,,", "=", "\"", "Bearer \"unterminated", "Basic realm=", "Bearer error=\"a\\", "ü=ü, Ünï"] {
+        for v in [
+            "",
+            ",,,",
+            "=",
+            "\"",
+            "Bearer \"unterminated",
+            "Basic realm=",
+            "Bearer error=\"a\\",
+            "ü=ü, Ünï",
+        ] {
             let _ = parse(v);
         }
     }

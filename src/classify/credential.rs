@@ -6,16 +6,51 @@ use std::borrow::Cow;
 
 /// Request headers that carry an API key or token (lower case).
 pub const KEY_HEADERS: &[&str] = &[
-    "x-api-key", "api-key", "apikey", "x-apikey", "x-api-token", "x-auth-token", "x-access-token", "x-token", "x-auth-key",
-    "x-goog-api-key", "ocp-apim-subscription-key", "x-functions-key", "private-token", "x-gitlab-token", "x-vault-token",
-    "x-consul-token", "x-figma-token", "x-shopify-access-token", "x-algolia-api-key", "x-rapidapi-key", "x-amz-security-token",
-    "x-session-token", "x-jwt-assertion", "x-ibm-client-secret", "x-client-secret",
+    "x-api-key",
+    "api-key",
+    "apikey",
+    "x-apikey",
+    "x-api-token",
+    "x-auth-token",
+    "x-access-token",
+    "x-token",
+    "x-auth-key",
+    "x-goog-api-key",
+    "ocp-apim-subscription-key",
+    "x-functions-key",
+    "private-token",
+    "x-gitlab-token",
+    "x-vault-token",
+    "x-consul-token",
+    "x-figma-token",
+    "x-shopify-access-token",
+    "x-algolia-api-key",
+    "x-rapidapi-key",
+    "x-amz-security-token",
+    "x-session-token",
+    "x-jwt-assertion",
+    "x-ibm-client-secret",
+    "x-client-secret",
 ];
 
 /// Query parameters that carry a credential (compared case-insensitively).
 pub const KEY_PARAMS: &[&str] = &[
-    "api_key", "apikey", "api-key", "key", "access_token", "token", "auth", "auth_token", "private_token", "client_secret",
-    "x-api-key", "subscription-key", "code_token", "id_token", "jwt", "sig_token",
+    "api_key",
+    "apikey",
+    "api-key",
+    "key",
+    "access_token",
+    "token",
+    "auth",
+    "auth_token",
+    "private_token",
+    "client_secret",
+    "x-api-key",
+    "subscription-key",
+    "code_token",
+    "id_token",
+    "jwt",
+    "sig_token",
 ];
 
 /// Query parameters that carry a bearer token rather than an API key.
@@ -24,8 +59,23 @@ pub const TOKEN_PARAMS: &[&str] = &["access_token", "token", "auth_token", "id_t
 /// Cookie names that usually hold a session (compared case-insensitively; a
 /// trailing `*` matches a prefix).
 pub const SESSION_COOKIES: &[&str] = &[
-    "sid", "session", "sessionid", "session_id", "connect.sid", "phpsessid", "jsessionid", "asp.net_sessionid",
-    ".aspnetcore.*", "_session*", "*_session", "auth*", "token", "access_token", "jwt", "id_token", "laravel_session",
+    "sid",
+    "session",
+    "sessionid",
+    "session_id",
+    "connect.sid",
+    "phpsessid",
+    "jsessionid",
+    "asp.net_sessionid",
+    ".aspnetcore.*",
+    "_session*",
+    "*_session",
+    "auth*",
+    "token",
+    "access_token",
+    "jwt",
+    "id_token",
+    "laravel_session",
 ];
 
 /// Authorization schemes that are legs of a challenge-response handshake:
@@ -45,7 +95,9 @@ pub fn is_token_param(name: &str) -> bool {
 }
 
 pub fn is_handshake_scheme(scheme: &str) -> bool {
-    HANDSHAKE_SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(scheme))
+    HANDSHAKE_SCHEMES
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(scheme))
 }
 
 fn glob_match(pat: &str, name: &str) -> bool {
@@ -128,7 +180,8 @@ mod tests {
 
     #[test]
     fn query_params() {
-        let got: Vec<_> = query_credentials("/v3/geocode/json?address=1+Main&api_key=mk_abc&x=1").collect();
+        let got: Vec<_> =
+            query_credentials("/v3/geocode/json?address=1+Main&api_key=mk_abc&x=1").collect();
         assert_eq!(got, vec![("api_key", Cow::Borrowed("mk_abc"))]);
         let got: Vec<_> = query_credentials("/m?api_key=%7Bapikey%7D&ACCESS_TOKEN=a.b.c").collect();
         assert_eq!(got[0].1, "{apikey}");
@@ -151,7 +204,10 @@ mod tests {
         assert!(is_key_header("Ocp-Apim-Subscription-Key"));
         assert!(!is_key_header("x-request-id"));
         assert!(!is_key_header("x-csrf-token"));
-        let got: Vec<_> = session_cookies("_ga=GA1.1; sid=abc; theme=dark; .AspNetCore.Cookies=xyz").map(|(k, _)| k).collect();
+        let got: Vec<_> =
+            session_cookies("_ga=GA1.1; sid=abc; theme=dark; .AspNetCore.Cookies=xyz")
+                .map(|(k, _)| k)
+                .collect();
         assert_eq!(got, vec!["sid", ".AspNetCore.Cookies"]);
     }
 
@@ -159,7 +215,10 @@ mod tests {
     fn authorization_split() {
         assert_eq!(split_authorization("Bearer abc"), ("Bearer", Some("abc")));
         assert_eq!(split_authorization("Bearer "), ("Bearer", Some("")));
-        assert_eq!(split_authorization("Bearer  abc "), ("Bearer", Some(" abc ")));
+        assert_eq!(
+            split_authorization("Bearer  abc "),
+            ("Bearer", Some(" abc "))
+        );
         assert_eq!(split_authorization("eyJ.eyJ.sig"), ("eyJ.eyJ.sig", None));
     }
 }

@@ -53,7 +53,10 @@ pub fn looks_like_jwt(token: &str) -> bool {
         if parts > 3 || (parts < 3 && seg.is_empty()) {
             return false;
         }
-        if !seg.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'=') {
+        if !seg
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'=')
+        {
             return false;
         }
     }
@@ -73,7 +76,10 @@ pub fn decode(token: &str) -> Option<Claims> {
     let raw: Raw = serde_json::from_slice(&bytes).ok()?;
     let aud = match raw.aud {
         Some(OneOrMany::One(s)) => vec![s],
-        Some(OneOrMany::Many(v)) => v.into_iter().filter_map(|x| x.as_str().map(str::to_owned)).collect(),
+        Some(OneOrMany::Many(v)) => v
+            .into_iter()
+            .filter_map(|x| x.as_str().map(str::to_owned))
+            .collect(),
         _ => Vec::new(),
     };
     Some(Claims {
@@ -92,7 +98,11 @@ pub fn host_of(uri: &str) -> &str {
     let s = s.rsplit_once('@').map_or(s, |(_, h)| h);
     // drop a port, but not the colons of a bracketed IPv6 literal
     match s.rsplit_once(':') {
-        Some((h, p)) if !h.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && !h.contains(':') => h,
+        Some((h, p))
+            if !h.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && !h.contains(':') =>
+        {
+            h
+        }
         _ => s,
     }
 }
@@ -113,7 +123,9 @@ mod tests {
 
     #[test]
     fn decodes_claims() {
-        let t = jwt(r#"{"iss":"https://auth.example.com/","aud":"https://api.example.com","iat":1714550000,"nbf":1714550000,"exp":1714550900}"#);
+        let t = jwt(
+            r#"{"iss":"https://auth.example.com/","aud":"https://api.example.com","iat":1714550000,"nbf":1714550000,"exp":1714550900}"#,
+        );
         let c = decode(&t).unwrap();
         assert_eq!(c.exp, Some(1714550900));
         assert_eq!(c.iat, Some(1714550000));
@@ -131,7 +143,16 @@ mod tests {
 
     #[test]
     fn not_jwts() {
-        for t in ["", "abc", "a.b", "a.b.c.d", "mk_0123456789abcdef", "a.!!.c", &jwt("[1,2]"), &jwt("not json")] {
+        for t in [
+            "",
+            "abc",
+            "a.b",
+            "a.b.c.d",
+            "mk_0123456789abcdef",
+            "a.!!.c",
+            &jwt("[1,2]"),
+            &jwt("not json"),
+        ] {
             assert!(decode(t).is_none(), "{t}");
         }
     }
@@ -139,7 +160,10 @@ mod tests {
     #[test]
     fn hosts() {
         assert_eq!(host_of("https://api.eu.example.com"), "api.eu.example.com");
-        assert_eq!(host_of("https://api.example.com:8443/v1"), "api.example.com");
+        assert_eq!(
+            host_of("https://api.example.com:8443/v1"),
+            "api.example.com"
+        );
         assert_eq!(host_of("api.example.com"), "api.example.com");
         assert_eq!(host_of("urn:example:thing"), "urn:example:thing");
     }

@@ -189,8 +189,18 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    pub fn new(cause: Cause, kind: EvidenceKind, rule: impl Into<String>, detail: impl Into<String>) -> Self {
-        Verdict { cause, kind, rule: rule.into(), detail: detail.into() }
+    pub fn new(
+        cause: Cause,
+        kind: EvidenceKind,
+        rule: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Self {
+        Verdict {
+            cause,
+            kind,
+            rule: rule.into(),
+            detail: detail.into(),
+        }
     }
 }
 
@@ -202,9 +212,15 @@ mod tests {
     fn ids_round_trip_and_table_is_complete() {
         for c in Cause::ALL {
             assert_eq!(Cause::from_id(c.id()), Some(c));
-            assert_eq!(serde_json::to_string(&c).unwrap(), format!("\"{}\"", c.id()));
+            assert_eq!(
+                serde_json::to_string(&c).unwrap(),
+                format!("\"{}\"", c.id())
+            );
         }
-        assert_eq!(CAUSES.iter().map(|i| i.cause).collect::<Vec<_>>(), Cause::ALL.to_vec());
+        assert_eq!(
+            CAUSES.iter().map(|i| i.cause).collect::<Vec<_>>(),
+            Cause::ALL.to_vec()
+        );
         for (i, c) in Cause::ALL.iter().enumerate() {
             assert_eq!(c.index(), i);
         }

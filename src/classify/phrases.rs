@@ -19,7 +19,12 @@ pub struct Phrase {
 }
 
 const fn p(id: &'static str, text: &'static str, cause: Cause, source: &'static str) -> Phrase {
-    Phrase { id, text, cause, source }
+    Phrase {
+        id,
+        text,
+        cause,
+        source,
+    }
 }
 
 /// Statements that name a specific cause (precedence step 2), in the order
@@ -27,88 +32,346 @@ const fn p(id: &'static str, text: &'static str, cause: Cause, source: &'static 
 /// scheme and scope. The first group with a match wins.
 pub const SPECIFIC: &[Phrase] = &[
     // expiry
-    p("expired", "expired", Cause::ExpiredCredentials, "RFC 6750 servers, AWS ExpiredToken, jsonwebtoken, Okta, Auth0, Slack"),
-    p("aadsts700082", "aadsts700082", Cause::ExpiredCredentials, "Entra ID: refresh token expired due to inactivity"),
-    p("aadsts700084", "aadsts700084", Cause::ExpiredCredentials, "Entra ID: refresh token for a SPA expired"),
-    p("aadsts70043", "aadsts70043", Cause::ExpiredCredentials, "Entra ID: refresh token expired (sign-in frequency)"),
-    p("jwt-exp-claim", "\"exp\" claim timestamp check failed", Cause::ExpiredCredentials, "jose libraries"),
+    p(
+        "expired",
+        "expired",
+        Cause::ExpiredCredentials,
+        "RFC 6750 servers, AWS ExpiredToken, jsonwebtoken, Okta, Auth0, Slack",
+    ),
+    p(
+        "aadsts700082",
+        "aadsts700082",
+        Cause::ExpiredCredentials,
+        "Entra ID: refresh token expired due to inactivity",
+    ),
+    p(
+        "aadsts700084",
+        "aadsts700084",
+        Cause::ExpiredCredentials,
+        "Entra ID: refresh token for a SPA expired",
+    ),
+    p(
+        "aadsts70043",
+        "aadsts70043",
+        Cause::ExpiredCredentials,
+        "Entra ID: refresh token expired (sign-in frequency)",
+    ),
+    p(
+        "jwt-exp-claim",
+        "\"exp\" claim timestamp check failed",
+        Cause::ExpiredCredentials,
+        "jose libraries",
+    ),
     // revocation
-    p("revoked", "revoked", Cause::RevokedCredentials, "RFC 7009 servers, Slack token_revoked, GitHub"),
-    p("not-active", "not active", Cause::RevokedCredentials, "RFC 7662 introspection: token is not active"),
-    p("inactive", "inactive", Cause::RevokedCredentials, "Slack account_inactive, IBM Cloud"),
-    p("disabled", "disabled", Cause::RevokedCredentials, "Stripe, OpenAI, Entra AADSTS50057 (account disabled)"),
-    p("deleted", "deleted", Cause::RevokedCredentials, "OpenAI, Entra (deleted application)"),
-    p("aadsts50173", "aadsts50173", Cause::RevokedCredentials, "Entra ID: grant revoked (password change)"),
-    p("deactivated", "deactivated", Cause::RevokedCredentials, "Okta, Atlassian"),
-    p("suspended", "suspended", Cause::RevokedCredentials, "GitHub apps, Twilio"),
+    p(
+        "revoked",
+        "revoked",
+        Cause::RevokedCredentials,
+        "RFC 7009 servers, Slack token_revoked, GitHub",
+    ),
+    p(
+        "not-active",
+        "not active",
+        Cause::RevokedCredentials,
+        "RFC 7662 introspection: token is not active",
+    ),
+    p(
+        "inactive",
+        "inactive",
+        Cause::RevokedCredentials,
+        "Slack account_inactive, IBM Cloud",
+    ),
+    p(
+        "disabled",
+        "disabled",
+        Cause::RevokedCredentials,
+        "Stripe, OpenAI, Entra AADSTS50057 (account disabled)",
+    ),
+    p(
+        "deleted",
+        "deleted",
+        Cause::RevokedCredentials,
+        "OpenAI, Entra (deleted application)",
+    ),
+    p(
+        "aadsts50173",
+        "aadsts50173",
+        Cause::RevokedCredentials,
+        "Entra ID: grant revoked (password change)",
+    ),
+    p(
+        "deactivated",
+        "deactivated",
+        Cause::RevokedCredentials,
+        "Okta, Atlassian",
+    ),
+    p(
+        "suspended",
+        "suspended",
+        Cause::RevokedCredentials,
+        "GitHub apps, Twilio",
+    ),
     // audience, region, tenant, account
-    p("audience", "audience", Cause::WrongAudience, "RFC 7519 aud checks, Entra AADSTS500011, Auth0"),
-    p("region-mismatch", "region_mismatch", Cause::WrongAudience, "regional API gateways"),
-    p("not-valid-in-region", "not valid in region", Cause::WrongAudience, "regional API gateways"),
-    p("wrong-region-aws", "is wrong; expecting", Cause::WrongAudience, "AWS AuthorizationHeaderMalformed (region)"),
-    p("tenant-mismatch", "tenant mismatch", Cause::WrongAudience, "multi-tenant APIs"),
-    p("account-mismatch", "account mismatch", Cause::WrongAudience, "multi-account APIs"),
-    p("aadsts500011", "aadsts500011", Cause::WrongAudience, "Entra ID: resource principal not found in tenant"),
-    p("aadsts700016", "aadsts700016", Cause::WrongAudience, "Entra ID: application not found in directory"),
-    p("wrong-instance", "belongs to a different instance", Cause::WrongAudience, "IBM Cloud"),
+    p(
+        "audience",
+        "audience",
+        Cause::WrongAudience,
+        "RFC 7519 aud checks, Entra AADSTS500011, Auth0",
+    ),
+    p(
+        "region-mismatch",
+        "region_mismatch",
+        Cause::WrongAudience,
+        "regional API gateways",
+    ),
+    p(
+        "not-valid-in-region",
+        "not valid in region",
+        Cause::WrongAudience,
+        "regional API gateways",
+    ),
+    p(
+        "wrong-region-aws",
+        "is wrong; expecting",
+        Cause::WrongAudience,
+        "AWS AuthorizationHeaderMalformed (region)",
+    ),
+    p(
+        "tenant-mismatch",
+        "tenant mismatch",
+        Cause::WrongAudience,
+        "multi-tenant APIs",
+    ),
+    p(
+        "account-mismatch",
+        "account mismatch",
+        Cause::WrongAudience,
+        "multi-account APIs",
+    ),
+    p(
+        "aadsts500011",
+        "aadsts500011",
+        Cause::WrongAudience,
+        "Entra ID: resource principal not found in tenant",
+    ),
+    p(
+        "aadsts700016",
+        "aadsts700016",
+        Cause::WrongAudience,
+        "Entra ID: application not found in directory",
+    ),
+    p(
+        "wrong-instance",
+        "belongs to a different instance",
+        Cause::WrongAudience,
+        "IBM Cloud",
+    ),
     // scheme
-    p("unsupported-scheme", "unsupported authorization scheme", Cause::WrongScheme, "RFC 6750 servers"),
-    p("not-bearer-token", "not_bearer_token", Cause::WrongScheme, "Google APIs"),
-    p("api-keys-not-supported", "api keys are not supported", Cause::WrongScheme, "Google APIs (OAuth only)"),
-    p("bearer-required", "bearer token required", Cause::WrongScheme, "API gateways"),
-    p("unsupported-auth-type", "authentication scheme not supported", Cause::WrongScheme, "proxies"),
+    p(
+        "unsupported-scheme",
+        "unsupported authorization scheme",
+        Cause::WrongScheme,
+        "RFC 6750 servers",
+    ),
+    p(
+        "not-bearer-token",
+        "not_bearer_token",
+        Cause::WrongScheme,
+        "Google APIs",
+    ),
+    p(
+        "api-keys-not-supported",
+        "api keys are not supported",
+        Cause::WrongScheme,
+        "Google APIs (OAuth only)",
+    ),
+    p(
+        "bearer-required",
+        "bearer token required",
+        Cause::WrongScheme,
+        "API gateways",
+    ),
+    p(
+        "unsupported-auth-type",
+        "authentication scheme not supported",
+        Cause::WrongScheme,
+        "proxies",
+    ),
     // scope (a 401 that says so; the usual answer is 403)
-    p("insufficient-scope", "insufficient_scope", Cause::InsufficientScope, "RFC 6750 §3.1"),
-    p("insufficient-scope-words", "insufficient scope", Cause::InsufficientScope, "OAuth servers"),
-    p("missing-scopes", "missing required scope", Cause::InsufficientScope, "Slack missing_scope, GitLab"),
+    p(
+        "insufficient-scope",
+        "insufficient_scope",
+        Cause::InsufficientScope,
+        "RFC 6750 §3.1",
+    ),
+    p(
+        "insufficient-scope-words",
+        "insufficient scope",
+        Cause::InsufficientScope,
+        "OAuth servers",
+    ),
+    p(
+        "missing-scopes",
+        "missing required scope",
+        Cause::InsufficientScope,
+        "Slack missing_scope, GitLab",
+    ),
 ];
 
 /// Statements that no credential arrived (precedence step 1, when the
 /// request shows none; a credential that is visibly present wins).
 pub const MISSING: &[Phrase] = &[
-    p("authentication-required", "authentication required", Cause::MissingCredentials, "generic"),
-    p("requires-authentication", "requires authentication", Cause::MissingCredentials, "GitHub"),
-    p("missing-api-key", "missing a valid api key", Cause::MissingCredentials, "Google APIs"),
-    p("did-not-provide-key", "did not provide an api key", Cause::MissingCredentials, "Stripe"),
-    p("didnt-provide-key", "didn't provide an api key", Cause::MissingCredentials, "OpenAI, Stripe"),
-    p("credentials-missing", "credentials_missing", Cause::MissingCredentials, "Google APIs"),
-    p("no-auth-header", "no authorization header", Cause::MissingCredentials, "generic"),
-    p("auth-header-missing", "authorization header is missing", Cause::MissingCredentials, "generic"),
-    p("missing-authentication-token", "missing authentication token", Cause::MissingCredentials, "AWS API Gateway"),
-    p("not-authenticated", "not_authed", Cause::MissingCredentials, "Slack"),
+    p(
+        "authentication-required",
+        "authentication required",
+        Cause::MissingCredentials,
+        "generic",
+    ),
+    p(
+        "requires-authentication",
+        "requires authentication",
+        Cause::MissingCredentials,
+        "GitHub",
+    ),
+    p(
+        "missing-api-key",
+        "missing a valid api key",
+        Cause::MissingCredentials,
+        "Google APIs",
+    ),
+    p(
+        "did-not-provide-key",
+        "did not provide an api key",
+        Cause::MissingCredentials,
+        "Stripe",
+    ),
+    p(
+        "didnt-provide-key",
+        "didn't provide an api key",
+        Cause::MissingCredentials,
+        "OpenAI, Stripe",
+    ),
+    p(
+        "credentials-missing",
+        "credentials_missing",
+        Cause::MissingCredentials,
+        "Google APIs",
+    ),
+    p(
+        "no-auth-header",
+        "no authorization header",
+        Cause::MissingCredentials,
+        "generic",
+    ),
+    p(
+        "auth-header-missing",
+        "authorization header is missing",
+        Cause::MissingCredentials,
+        "generic",
+    ),
+    p(
+        "missing-authentication-token",
+        "missing authentication token",
+        Cause::MissingCredentials,
+        "AWS API Gateway",
+    ),
+    p(
+        "not-authenticated",
+        "not_authed",
+        Cause::MissingCredentials,
+        "Slack",
+    ),
 ];
 
 /// Generic rejections: evidence for `invalid_credentials`, never a decision.
 pub const GENERIC: &[Phrase] = &[
-    p("bad-credentials", "bad credentials", Cause::InvalidCredentials, "GitHub"),
-    p("invalid-api-key", "invalid_api_key", Cause::InvalidCredentials, "OpenAI"),
-    p("invalid-api-key-words", "invalid api key", Cause::InvalidCredentials, "Stripe, telemetry services"),
-    p("api-key-not-valid", "api key not valid", Cause::InvalidCredentials, "Google APIs"),
-    p("invalid-client-token-id", "invalidclienttokenid", Cause::InvalidCredentials, "AWS"),
-    p("signature-does-not-match", "signaturedoesnotmatch", Cause::InvalidCredentials, "AWS"),
-    p("invalid-auth", "invalid_auth", Cause::InvalidCredentials, "Slack"),
-    p("invalid-token", "invalid_token", Cause::InvalidCredentials, "RFC 6750"),
-    p("invalid-credentials", "invalid credentials", Cause::InvalidCredentials, "generic"),
-    p("unauthorized", "unauthorized", Cause::InvalidCredentials, "generic"),
+    p(
+        "bad-credentials",
+        "bad credentials",
+        Cause::InvalidCredentials,
+        "GitHub",
+    ),
+    p(
+        "invalid-api-key",
+        "invalid_api_key",
+        Cause::InvalidCredentials,
+        "OpenAI",
+    ),
+    p(
+        "invalid-api-key-words",
+        "invalid api key",
+        Cause::InvalidCredentials,
+        "Stripe, telemetry services",
+    ),
+    p(
+        "api-key-not-valid",
+        "api key not valid",
+        Cause::InvalidCredentials,
+        "Google APIs",
+    ),
+    p(
+        "invalid-client-token-id",
+        "invalidclienttokenid",
+        Cause::InvalidCredentials,
+        "AWS",
+    ),
+    p(
+        "signature-does-not-match",
+        "signaturedoesnotmatch",
+        Cause::InvalidCredentials,
+        "AWS",
+    ),
+    p(
+        "invalid-auth",
+        "invalid_auth",
+        Cause::InvalidCredentials,
+        "Slack",
+    ),
+    p(
+        "invalid-token",
+        "invalid_token",
+        Cause::InvalidCredentials,
+        "RFC 6750",
+    ),
+    p(
+        "invalid-credentials",
+        "invalid credentials",
+        Cause::InvalidCredentials,
+        "generic",
+    ),
+    p(
+        "unauthorized",
+        "unauthorized",
+        Cause::InvalidCredentials,
+        "generic",
+    ),
 ];
 
 /// IIS 401 substatus codes and what they mean (`sc-substatus`).
 pub const IIS_SUBSTATUS: &[(u32, &str)] = &[
     (1, "logon failed"),
-    (2, "logon failed due to server configuration (no credentials for an enabled scheme)"),
+    (
+        2,
+        "logon failed due to server configuration (no credentials for an enabled scheme)",
+    ),
     (3, "unauthorized due to ACL on resource"),
     (4, "authorization failed by filter"),
     (5, "authorization failed by ISAPI/CGI application"),
 ];
 
 pub fn iis_meaning(sub: u32) -> &'static str {
-    IIS_SUBSTATUS.iter().find(|(s, _)| *s == sub).map_or("unlisted substatus", |(_, m)| m)
+    IIS_SUBSTATUS
+        .iter()
+        .find(|(s, _)| *s == sub)
+        .map_or("unlisted substatus", |(_, m)| m)
 }
 
 /// The first phrase of `table` found in any of `texts` (already lower case),
 /// trying causes in table order.
 pub fn find<'t>(table: &'t [Phrase], texts: &[&str]) -> Option<&'t Phrase> {
-    table.iter().find(|ph| texts.iter().any(|t| t.contains(ph.text)))
+    table
+        .iter()
+        .find(|ph| texts.iter().any(|t| t.contains(ph.text)))
 }
 
 #[cfg(test)]
@@ -118,34 +381,70 @@ mod tests {
     /// One sample server text per entry; each must be found and map to its cause.
     const SAMPLES: &[(&str, &str)] = &[
         ("expired", "The access token expired"),
-        ("aadsts700082", "AADSTS700082: The refresh token has expired due to inactivity."),
-        ("aadsts700084", "AADSTS700084: The refresh token was issued to a single page app"),
-        ("aadsts70043", "AADSTS70043: The refresh token has expired or is invalid"),
+        (
+            "aadsts700082",
+            "AADSTS700082: The refresh token has expired due to inactivity.",
+        ),
+        (
+            "aadsts700084",
+            "AADSTS700084: The refresh token was issued to a single page app",
+        ),
+        (
+            "aadsts70043",
+            "AADSTS70043: The refresh token has expired or is invalid",
+        ),
         ("jwt-exp-claim", "\"exp\" claim timestamp check failed"),
         ("revoked", "The access token has been revoked"),
         ("not-active", "Token is not active"),
         ("inactive", "{\"ok\":false,\"error\":\"account_inactive\"}"),
         ("disabled", "This API key has been disabled"),
         ("deleted", "The API key you provided was deleted"),
-        ("aadsts50173", "AADSTS50173: The provided grant is no longer valid"),
+        (
+            "aadsts50173",
+            "AADSTS50173: The provided grant is no longer valid",
+        ),
         ("deactivated", "User account deactivated"),
         ("suspended", "This installation has been suspended"),
         ("audience", "The token audience is not valid for this API"),
         ("region-mismatch", "{\"code\":\"region_mismatch\"}"),
-        ("not-valid-in-region", "This API key is not valid in region us-east-1"),
-        ("wrong-region-aws", "the region 'us-east-1' is wrong; expecting 'eu-west-1'"),
+        (
+            "not-valid-in-region",
+            "This API key is not valid in region us-east-1",
+        ),
+        (
+            "wrong-region-aws",
+            "the region 'us-east-1' is wrong; expecting 'eu-west-1'",
+        ),
         ("tenant-mismatch", "Tenant mismatch for this credential"),
         ("account-mismatch", "Account mismatch"),
-        ("aadsts500011", "AADSTS500011: The resource principal named https://x was not found"),
-        ("aadsts700016", "AADSTS700016: Application with identifier 'x' was not found"),
-        ("wrong-instance", "The API key belongs to a different instance"),
+        (
+            "aadsts500011",
+            "AADSTS500011: The resource principal named https://x was not found",
+        ),
+        (
+            "aadsts700016",
+            "AADSTS700016: Application with identifier 'x' was not found",
+        ),
+        (
+            "wrong-instance",
+            "The API key belongs to a different instance",
+        ),
         ("unsupported-scheme", "Unsupported authorization scheme"),
         ("not-bearer-token", "\"reason\": \"NOT_BEARER_TOKEN\""),
-        ("api-keys-not-supported", "API keys are not supported by this API. Expected OAuth2 access token"),
+        (
+            "api-keys-not-supported",
+            "API keys are not supported by this API. Expected OAuth2 access token",
+        ),
         ("bearer-required", "Bearer token required"),
-        ("unsupported-auth-type", "Authentication scheme not supported"),
+        (
+            "unsupported-auth-type",
+            "Authentication scheme not supported",
+        ),
         ("insufficient-scope", "error=insufficient_scope"),
-        ("insufficient-scope-words", "Insufficient scope for this action"),
+        (
+            "insufficient-scope-words",
+            "Insufficient scope for this action",
+        ),
         ("missing-scopes", "missing required scopes: repo"),
         ("authentication-required", "Authentication required"),
         ("requires-authentication", "Requires authentication"),
@@ -155,12 +454,21 @@ mod tests {
         ("credentials-missing", "\"reason\": \"CREDENTIALS_MISSING\""),
         ("no-auth-header", "No Authorization header was sent"),
         ("auth-header-missing", "Authorization header is missing"),
-        ("missing-authentication-token", "Missing Authentication Token"),
-        ("not-authenticated", "{\"ok\":false,\"error\":\"not_authed\"}"),
+        (
+            "missing-authentication-token",
+            "Missing Authentication Token",
+        ),
+        (
+            "not-authenticated",
+            "{\"ok\":false,\"error\":\"not_authed\"}",
+        ),
         ("bad-credentials", "Bad credentials"),
         ("invalid-api-key", "{\"code\":\"invalid_api_key\"}"),
         ("invalid-api-key-words", "Invalid API key"),
-        ("api-key-not-valid", "API key not valid. Please pass a valid API key."),
+        (
+            "api-key-not-valid",
+            "API key not valid. Please pass a valid API key.",
+        ),
         ("invalid-client-token-id", "InvalidClientTokenId"),
         ("signature-does-not-match", "SignatureDoesNotMatch"),
         ("invalid-auth", "{\"ok\":false,\"error\":\"invalid_auth\"}"),
@@ -173,10 +481,18 @@ mod tests {
     fn every_entry_has_a_sample_that_it_matches() {
         for table in [SPECIFIC, MISSING, GENERIC] {
             for ph in table {
-                let (_, sample) = SAMPLES.iter().find(|(id, _)| *id == ph.id).unwrap_or_else(|| panic!("no sample for {}", ph.id));
+                let (_, sample) = SAMPLES
+                    .iter()
+                    .find(|(id, _)| *id == ph.id)
+                    .unwrap_or_else(|| panic!("no sample for {}", ph.id));
                 let low = sample.to_lowercase();
-                let got = find(table, &[&low]).unwrap_or_else(|| panic!("{} not found in {sample:?}", ph.id));
-                assert_eq!(got.cause, ph.cause, "{} matched {} of another cause", sample, got.id);
+                let got = find(table, &[&low])
+                    .unwrap_or_else(|| panic!("{} not found in {sample:?}", ph.id));
+                assert_eq!(
+                    got.cause, ph.cause,
+                    "{} matched {} of another cause",
+                    sample, got.id
+                );
             }
         }
     }

@@ -23,7 +23,9 @@ pub struct RuleSettings {
 
 impl Default for RuleSettings {
     fn default() -> Self {
-        RuleSettings { clock_skew_secs: 30 }
+        RuleSettings {
+            clock_skew_secs: 30,
+        }
     }
 }
 
@@ -42,7 +44,12 @@ pub struct Assessment<'e> {
 
 impl Assessment<'_> {
     fn done(verdict: Verdict) -> Self {
-        Assessment { verdict, needs_sequence: false, leg: false, history_credential: None }
+        Assessment {
+            verdict,
+            needs_sequence: false,
+            leg: false,
+            history_credential: None,
+        }
     }
 }
 
@@ -63,8 +70,10 @@ impl<'e> View<'e> {
     fn of(ex: &'e Exchange<'e>) -> Self {
         let auth = ex.request.authorization.as_deref();
         let scheme = auth.map(|a| split_authorization(a).0.to_ascii_lowercase());
-        let challenges =
-            ex.shows.challenge.then(|| challenge::parse_all(ex.response.challenges.iter().map(|c| &**c)));
+        let challenges = ex
+            .shows
+            .challenge
+            .then(|| challenge::parse_all(ex.response.challenges.iter().map(|c| &**c)));
         let body = match (&ex.response.body, ex.shows.body) {
             (Some(b), true) => b.to_lowercase(),
             _ => String::new(),
@@ -73,10 +82,23 @@ impl<'e> View<'e> {
             auth,
             scheme,
             redacted: ex.request.authorization_redacted,
-            keys: ex.request.key_headers.iter().map(|(k, v)| (&**k, &**v)).collect(),
+            keys: ex
+                .request
+                .key_headers
+                .iter()
+                .map(|(k, v)| (&**k, &**v))
+                .collect(),
             query: credential::query_credentials(&ex.target).collect(),
-            user: ex.request.user.as_deref().filter(|u| !u.is_empty() && *u != "-"),
-            session_cookie: ex.request.cookie.as_deref().is_some_and(|c| credential::session_cookies(c).next().is_some()),
+            user: ex
+                .request
+                .user
+                .as_deref()
+                .filter(|u| !u.is_empty() && *u != "-"),
+            session_cookie: ex
+                .request
+                .cookie
+                .as_deref()
+                .is_some_and(|c| credential::session_cookies(c).next().is_some()),
             challenges,
             body,
         }
@@ -88,15 +110,27 @@ impl<'e> View<'e> {
 
     /// A credential the request visibly carried that is not a handshake token.
     fn plain(&self) -> bool {
-        (self.auth.is_some() && !self.handshake_scheme()) || !self.keys.is_empty() || !self.query.is_empty() || self.user.is_some()
+        (self.auth.is_some() && !self.handshake_scheme())
+            || !self.keys.is_empty()
+            || !self.query.is_empty()
+            || self.user.is_some()
     }
 
     fn present(&self) -> bool {
-        self.auth.is_some() || self.redacted || !self.keys.is_empty() || !self.query.is_empty() || self.user.is_some()
+        self.auth.is_some()
+            || self.redacted
+            || !self.keys.is_empty()
+            || !self.query.is_empty()
+            || self.user.is_some()
     }
 
     fn bearer_errors(&self) -> Vec<Option<&str>> {
-        self.challenges.iter().flatten().filter(|c| c.is("bearer")).map(|c| c.param("error")).collect()
+        self.challenges
+            .iter()
+            .flatten()
+            .filter(|c| c.is("bearer"))
+            .map(|c| c.param("error"))
+            .collect()
     }
 }
 
@@ -113,18 +147,24 @@ pub fn primary_credential<'e>(ex: &'e Exchange<'e>) -> Option<Cow<'e, str>> {
     if let Some((_, v)) = ex.request.key_headers.first() {
         return Some(Cow::Borrowed(&**v));
     }
-    credential::query_credentials(&ex.target).next().map(|(_, v)| v)
+    credential::query_credentials(&ex.target)
+        .next()
+        .map(|(_, v)| v)
 }
 
 /// Every credential a (successful) exchange visibly carried, and whether it
 /// is a bearer token (for "old token used after refresh").
 pub fn success_credentials<'e>(ex: &'e Exchange<'e>) -> Vec<(Cow<'e, str>, bool)> {
-    let mut out: Vec<(Cow<'e, str>, bool)> =
-        credential::query_credentials(&ex.target).map(|(k, v)| (v, credential::is_token_param(k))).collect();
+    let mut out: Vec<(Cow<'e, str>, bool)> = credential::query_credentials(&ex.target)
+        .map(|(k, v)| (v, credential::is_token_param(k)))
+        .collect();
     if let Some(a) = ex.request.authorization.as_deref() {
         let (scheme, rest) = split_authorization(a);
         if !is_handshake_scheme(scheme) {
-            out.push((Cow::Borrowed(rest.unwrap_or(scheme)), scheme.eq_ignore_ascii_case("bearer")));
+            out.push((
+                Cow::Borrowed(rest.unwrap_or(scheme)),
+                scheme.eq_ignore_ascii_case("bearer"),
+            ));
         }
     }
     for (_, v) in &ex.request.key_headers {
@@ -217,8 +257,16 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
     let v = View::of(ex);
 
     // -- step 1: certain facts about the request
-    let mut tokens: Vec<(String, &str)> = v.query.iter().map(|(k, val)| (carrier_name("query parameter", k), &**val)).collect();
-    tokens.extend(v.keys.iter().map(|(k, val)| (carrier_name("header", k), *val)));
+    let mut tokens: Vec<(String, &str)> = v
+        .query
+        .iter()
+        .map(|(k, val)| (carrier_name("query parameter", k), &**val))
+        .collect();
+    tokens.extend(
+        v.keys
+            .iter()
+            .map(|(k, val)| (carrier_name("header", k), *val)),
+    );
     if let (Some(a), Some(s)) = (v.auth, v.scheme.as_deref())
         && !matches!(s, "basic" | "ntlm" | "negotiate" | "digest")
         && let (_, Some(rest)) = split_authorization(a)
@@ -236,7 +284,12 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
         }
     }
     if let Some(reason) = v.auth.and_then(malformed_reason) {
-        return Assessment::done(Verdict::new(Cause::MalformedCredentials, EvidenceKind::RequestShape, "step1:malformed", reason));
+        return Assessment::done(Verdict::new(
+            Cause::MalformedCredentials,
+            EvidenceKind::RequestShape,
+            "step1:malformed",
+            reason,
+        ));
     }
     if let Some((carrier, _)) = tokens.iter().find(|(_, t)| t.trim().is_empty()) {
         return Assessment::done(Verdict::new(
@@ -249,7 +302,10 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
 
     let shows = ex.shows;
     let present = v.present();
-    let all_carriers_shown = matches!(shows.request_headers, HeaderView::All | HeaderView::Redacting);
+    let all_carriers_shown = matches!(
+        shows.request_headers,
+        HeaderView::All | HeaderView::Redacting
+    );
     let absent = all_carriers_shown && !present && !v.session_cookie;
     let errs = v.bearer_errors();
     let leg = eligible_leg(ex, &v);
@@ -258,12 +314,29 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
         let said = if absent {
             None
         } else if errs.iter().any(Option::is_none) {
-            Some(("server:bearer-no-error", "Bearer challenge without error (RFC 6750 §3.1): no token was sent".to_string()))
-        } else if let Some((sub, _)) = ex.response.substatus.filter(|(s, _)| *s == 2 && v.user.is_none()) {
-            Some(("server:iis-401.2", format!("IIS substatus 401.{sub} with no user: {}", phrases::iis_meaning(sub))))
+            Some((
+                "server:bearer-no-error",
+                "Bearer challenge without error (RFC 6750 §3.1): no token was sent".to_string(),
+            ))
+        } else if let Some((sub, _)) = ex
+            .response
+            .substatus
+            .filter(|(s, _)| *s == 2 && v.user.is_none())
+        {
+            Some((
+                "server:iis-401.2",
+                format!(
+                    "IIS substatus 401.{sub} with no user: {}",
+                    phrases::iis_meaning(sub)
+                ),
+            ))
         } else {
-            phrases::find(phrases::MISSING, &[&v.body])
-                .map(|ph| ("server:missing-phrase", format!("response body phrase \"{}\"", ph.text)))
+            phrases::find(phrases::MISSING, &[&v.body]).map(|ph| {
+                (
+                    "server:missing-phrase",
+                    format!("response body phrase \"{}\"", ph.text),
+                )
+            })
         };
         if absent || said.is_some() {
             let verdict = match said {
@@ -273,15 +346,33 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
                     "step1:no-credential",
                     "no Authorization header, no api key header or parameter, no session cookie",
                 ),
-                Some((rule, detail)) => Verdict::new(Cause::MissingCredentials, EvidenceKind::ServerMessage, rule, detail),
+                Some((rule, detail)) => Verdict::new(
+                    Cause::MissingCredentials,
+                    EvidenceKind::ServerMessage,
+                    rule,
+                    detail,
+                ),
             };
-            return Assessment { verdict, needs_sequence: leg, leg, history_credential: None };
+            return Assessment {
+                verdict,
+                needs_sequence: leg,
+                leg,
+                history_credential: None,
+            };
         }
     }
 
     // -- step 2: a server statement that names a specific cause
-    if let Some(ch) = v.challenges.iter().flatten().find(|c| c.param("error") == Some("insufficient_scope")) {
-        let scope = ch.param("scope").map(|s| format!(" (scope {})", safe_quote(s))).unwrap_or_default();
+    if let Some(ch) = v
+        .challenges
+        .iter()
+        .flatten()
+        .find(|c| c.param("error") == Some("insufficient_scope"))
+    {
+        let scope = ch
+            .param("scope")
+            .map(|s| format!(" (scope {})", safe_quote(s)))
+            .unwrap_or_default();
         return Assessment::done(Verdict::new(
             Cause::InsufficientScope,
             EvidenceKind::ServerMessage,
@@ -289,8 +380,13 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
             format!("www-authenticate error=insufficient_scope{scope}"),
         ));
     }
-    let descs: Vec<String> =
-        v.challenges.iter().flatten().filter_map(|c| c.param("error_description")).map(str::to_lowercase).collect();
+    let descs: Vec<String> = v
+        .challenges
+        .iter()
+        .flatten()
+        .filter_map(|c| c.param("error_description"))
+        .map(str::to_lowercase)
+        .collect();
     let mut texts: Vec<&str> = descs.iter().map(String::as_str).collect();
     texts.push(&v.body);
     if let Some(ph) = phrases::find(phrases::SPECIFIC, &texts) {
@@ -300,7 +396,12 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
             .flatten()
             .filter_map(|c| c.param("error_description"))
             .find(|d| d.to_lowercase().contains(ph.text));
-        return Assessment::done(Verdict::new(ph.cause, EvidenceKind::ServerMessage, format!("phrase:{}", ph.id), phrase_detail(ph, desc)));
+        return Assessment::done(Verdict::new(
+            ph.cause,
+            EvidenceKind::ServerMessage,
+            format!("phrase:{}", ph.id),
+            phrase_detail(ph, desc),
+        ));
     }
 
     // -- step 3: the request's scheme against the challenge
@@ -308,7 +409,14 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
         if v.user.is_some() && shows.user == UserField::Nginx {
             Some("basic".into())
         } else if !v.keys.is_empty() || !v.query.is_empty() {
-            Some(if v.query.iter().any(|(k, _)| credential::is_token_param(k)) { "bearer" } else { "apikey" }.into())
+            Some(
+                if v.query.iter().any(|(k, _)| credential::is_token_param(k)) {
+                    "bearer"
+                } else {
+                    "apikey"
+                }
+                .into(),
+            )
         } else {
             None
         }
@@ -323,14 +431,21 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
             Cause::WrongScheme,
             EvidenceKind::RequestShape,
             "step3:scheme-vs-challenge",
-            format!("request used {rs}, server challenges {} (a challenge alone is weak evidence)", offered.join(", ")),
+            format!(
+                "request used {rs}, server challenges {} (a challenge alone is weak evidence)",
+                offered.join(", ")
+            ),
         ));
     }
 
     // -- step 4: token claims
     let token: Option<Cow<'_, str>> = match (v.auth, v.scheme.as_deref()) {
         (Some(a), Some("bearer")) => split_authorization(a).1.map(Cow::Borrowed),
-        _ => v.query.iter().find(|(k, _)| credential::is_token_param(k)).map(|(_, t)| t.clone()),
+        _ => v
+            .query
+            .iter()
+            .find(|(k, _)| credential::is_token_param(k))
+            .map(|(_, t)| t.clone()),
     };
     if let (Some(tok), Some(now)) = (token.as_deref(), ex.time)
         && let Some(claims) = jwt::decode(tok)
@@ -343,19 +458,31 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
                 Cause::ExpiredCredentials,
                 EvidenceKind::TokenClaims,
                 "claims:exp",
-                format!("jwt exp {} before request {}", crate::time::Timestamp::from_secs(exp), now),
+                format!(
+                    "jwt exp {} before request {}",
+                    crate::time::Timestamp::from_secs(exp),
+                    now
+                ),
             ));
         }
         if let Some(host) = ex.host.as_deref().filter(|_| shows.host)
             && !claims.aud.is_empty()
         {
             let host = jwt::host_of(host);
-            if claims.aud.iter().all(|a| !jwt::host_of(a).eq_ignore_ascii_case(host)) {
+            if claims
+                .aud
+                .iter()
+                .all(|a| !jwt::host_of(a).eq_ignore_ascii_case(host))
+            {
                 return Assessment::done(Verdict::new(
                     Cause::WrongAudience,
                     EvidenceKind::TokenClaims,
                     "claims:aud",
-                    format!("jwt aud {} != host {}", safe_quote(jwt::host_of(&claims.aud[0])), safe_quote(host)),
+                    format!(
+                        "jwt aud {} != host {}",
+                        safe_quote(jwt::host_of(&claims.aud[0])),
+                        safe_quote(host)
+                    ),
                 ));
             }
         }
@@ -364,21 +491,35 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
     // -- step 6 (the fallback of step 5): a credential was sent and rejected
     let fallback = if !errs.is_empty() {
         let detail = match errs.iter().flatten().next() {
-            Some(e) => format!("www-authenticate Bearer error={} and no more specific statement", safe_quote(e)),
+            Some(e) => format!(
+                "www-authenticate Bearer error={} and no more specific statement",
+                safe_quote(e)
+            ),
             None => "Bearer challenge to a request that carried a credential".to_string(),
         };
-        Verdict::new(Cause::InvalidCredentials, EvidenceKind::ServerMessage, "step6:bearer-challenge", detail)
+        Verdict::new(
+            Cause::InvalidCredentials,
+            EvidenceKind::ServerMessage,
+            "step6:bearer-challenge",
+            detail,
+        )
     } else if let Some((1, win32)) = ex.response.substatus {
         Verdict::new(
             Cause::InvalidCredentials,
             EvidenceKind::ServerMessage,
             "step6:iis-401.1",
-            format!("IIS substatus 401.1 ({}), win32 status {win32}", phrases::iis_meaning(1)),
+            format!(
+                "IIS substatus 401.1 ({}), win32 status {win32}",
+                phrases::iis_meaning(1)
+            ),
         )
     } else if present {
         let generic = phrases::find(phrases::GENERIC, &[&v.body]);
         let what = if v.auth.is_some() {
-            format!("{} credential", split_authorization(v.auth.unwrap_or_default()).0)
+            format!(
+                "{} credential",
+                split_authorization(v.auth.unwrap_or_default()).0
+            )
         } else if let Some((k, _)) = v.keys.first() {
             carrier_name("api key in header", k)
         } else if let Some((k, _)) = v.query.first() {
@@ -395,7 +536,12 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
                 format!("generic:{}", ph.id),
                 format!("{what} rejected; response body phrase \"{}\"", ph.text),
             ),
-            None => Verdict::new(Cause::InvalidCredentials, EvidenceKind::RequestShape, "step6:rejected", format!("{what} rejected, no other signal")),
+            None => Verdict::new(
+                Cause::InvalidCredentials,
+                EvidenceKind::RequestShape,
+                "step6:rejected",
+                format!("{what} rejected, no other signal"),
+            ),
         }
     } else {
         let missing = match shows.request_headers {
@@ -403,14 +549,27 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
             HeaderView::Some => "format logs no credential carrier of this request",
             _ => "no credential and no server statement",
         };
-        Verdict::new(Cause::Unknown, EvidenceKind::None, "step6:no-signal", missing)
+        Verdict::new(
+            Cause::Unknown,
+            EvidenceKind::None,
+            "step6:no-signal",
+            missing,
+        )
     };
-    let history_credential = if ex.request.authorization.is_some() && !v.handshake_scheme() || !v.keys.is_empty() || !v.query.is_empty() {
+    let history_credential = if ex.request.authorization.is_some() && !v.handshake_scheme()
+        || !v.keys.is_empty()
+        || !v.query.is_empty()
+    {
         primary_credential(ex)
     } else {
         None
     };
-    Assessment { needs_sequence: leg || history_credential.is_some(), verdict: fallback, leg, history_credential }
+    Assessment {
+        needs_sequence: leg || history_credential.is_some(),
+        verdict: fallback,
+        leg,
+        history_credential,
+    }
 }
 
 /// Can this 401 be a leg of a challenge-response handshake, from what the
@@ -435,8 +594,19 @@ mod tests {
     use crate::time::parse_iso8601;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-    fn har401<'a>(auth: Option<&'a str>, challenge: Option<&'a str>, body: Option<&'a str>) -> Exchange<'a> {
-        let mut ex = Exchange::new(Position { file: 0, record: 0 }, Shows::HAR);
+    fn har401<'a>(
+        auth: Option<&'a str>,
+        challenge: Option<&'a str>,
+        body: Option<&'a str>,
+    ) -> Exchange<'a> {
+        let mut ex = Exchange::new(
+            Position {
+                file: 0,
+                record: 0,
+                offset: 0,
+            },
+            Shows::HAR,
+        );
         ex.status = 401;
         ex.time = parse_iso8601("2024-05-01T08:00:00Z");
         ex.method = "GET".into();
@@ -450,7 +620,11 @@ mod tests {
     }
 
     fn jwt(payload: &str) -> String {
-        format!("{}.{}.sig", URL_SAFE_NO_PAD.encode("{\"alg\":\"none\"}"), URL_SAFE_NO_PAD.encode(payload))
+        format!(
+            "{}.{}.sig",
+            URL_SAFE_NO_PAD.encode("{\"alg\":\"none\"}"),
+            URL_SAFE_NO_PAD.encode(payload)
+        )
     }
 
     fn cause(ex: &Exchange<'_>) -> Cause {
@@ -468,7 +642,11 @@ mod tests {
 
     #[test]
     fn placeholder_wins_over_server_message() {
-        let ex = har401(Some("Bearer <token>"), Some(r#"Bearer error="invalid_token", error_description="Token expired""#), None);
+        let ex = har401(
+            Some("Bearer <token>"),
+            Some(r#"Bearer error="invalid_token", error_description="Token expired""#),
+            None,
+        );
         assert_eq!(cause(&ex), Cause::PlaceholderCredentials);
         let mut ex = har401(None, None, Some("API key not valid"));
         ex.target = "/m?api_key=%7Bapikey%7D".into();
@@ -477,28 +655,66 @@ mod tests {
 
     #[test]
     fn malformed_values() {
-        for a in ["Bearer", "Bearer ", "Bearer \"abc\"", "Bearer  abc ", "Basic dXNlcjo=", "Basic OnB3", "Basic dXNlcg==", "Basic user:pw", "eyJ.eyJ.sig"] {
-            assert_eq!(cause(&har401(Some(a), Some(r#"Bearer error="invalid_request""#), None)), Cause::MalformedCredentials, "{a}");
+        for a in [
+            "Bearer",
+            "Bearer ",
+            "Bearer \"abc\"",
+            "Bearer  abc ",
+            "Basic dXNlcjo=",
+            "Basic OnB3",
+            "Basic dXNlcg==",
+            "Basic user:pw",
+            "eyJ.eyJ.sig",
+        ] {
+            assert_eq!(
+                cause(&har401(
+                    Some(a),
+                    Some(r#"Bearer error="invalid_request""#),
+                    None
+                )),
+                Cause::MalformedCredentials,
+                "{a}"
+            );
         }
     }
 
     #[test]
     fn server_statements() {
-        let e = har401(Some("Bearer abc"), Some(r#"Bearer error="invalid_token", error_description="The access token expired""#), None);
+        let e = har401(
+            Some("Bearer abc"),
+            Some(r#"Bearer error="invalid_token", error_description="The access token expired""#),
+            None,
+        );
         let a = assess(&e, &RuleSettings::default());
         assert_eq!(a.verdict.cause, Cause::ExpiredCredentials);
         assert!(a.verdict.detail.contains("The access token expired"));
-        let e = har401(Some("Bearer abc"), Some(r#"Bearer error="invalid_token", error_description="Token is not active""#), None);
+        let e = har401(
+            Some("Bearer abc"),
+            Some(r#"Bearer error="invalid_token", error_description="Token is not active""#),
+            None,
+        );
         assert_eq!(cause(&e), Cause::RevokedCredentials);
-        let e = har401(Some("Bearer abc"), Some(r#"Bearer error="insufficient_scope", scope="a:b""#), None);
+        let e = har401(
+            Some("Bearer abc"),
+            Some(r#"Bearer error="insufficient_scope", scope="a:b""#),
+            None,
+        );
         assert_eq!(cause(&e), Cause::InsufficientScope);
-        let e = har401(Some("Bearer abc"), None, Some(r#"{"code":"region_mismatch"}"#));
+        let e = har401(
+            Some("Bearer abc"),
+            None,
+            Some(r#"{"code":"region_mismatch"}"#),
+        );
         assert_eq!(cause(&e), Cause::WrongAudience);
     }
 
     #[test]
     fn scheme_against_challenge() {
-        let e = har401(Some("Basic dXNlcjpwdw=="), Some(r#"Bearer realm="api", error="invalid_request""#), None);
+        let e = har401(
+            Some("Basic dXNlcjpwdw=="),
+            Some(r#"Bearer realm="api", error="invalid_request""#),
+            None,
+        );
         assert_eq!(cause(&e), Cause::WrongScheme);
         let e = har401(Some("Token abc"), Some(r#"Bearer realm="api""#), None);
         assert_eq!(cause(&e), Cause::WrongScheme);
@@ -508,7 +724,14 @@ mod tests {
     fn claims() {
         let t = jwt(r#"{"exp":1714549000,"aud":"https://api.example.com"}"#);
         let a = format!("Bearer {t}");
-        assert_eq!(cause(&har401(Some(&a), Some(r#"Bearer error="invalid_token""#), None)), Cause::ExpiredCredentials);
+        assert_eq!(
+            cause(&har401(
+                Some(&a),
+                Some(r#"Bearer error="invalid_token""#),
+                None
+            )),
+            Cause::ExpiredCredentials
+        );
         // within the clock skew: not expired
         let t = jwt(r#"{"exp":1714550390,"aud":"https://api.example.com"}"#);
         let a = format!("Bearer {t}");
@@ -527,7 +750,11 @@ mod tests {
         let a = assess(&e, &RuleSettings::default());
         assert_eq!(a.verdict.cause, Cause::MissingCredentials);
         assert!(a.leg && a.needs_sequence);
-        let e = har401(Some("NTLM TlRMTVNTUAABAAAAl4II4gAAAAAAAAAAAAAAAAAAAAAKAGFKAAAADw=="), Some("NTLM TlRMTVNTUAACAAAA"), None);
+        let e = har401(
+            Some("NTLM TlRMTVNTUAABAAAAl4II4gAAAAAAAAAAAAAAAAAAAAAKAGFKAAAADw=="),
+            Some("NTLM TlRMTVNTUAACAAAA"),
+            None,
+        );
         let a = assess(&e, &RuleSettings::default());
         assert!(a.leg && a.history_credential.is_none());
         let e = har401(Some("Basic dXNlcjpwdw=="), Some(r#"Basic realm="x""#), None);
@@ -540,7 +767,10 @@ mod tests {
     fn quotes_are_secret_free() {
         let q = safe_quote("Invalid API Key provided: pay_live_eu1_aB3dE5fG7hJ9kL1mN3pQ5rS7");
         assert!(!q.contains("aB3dE5"), "{q}");
-        assert_eq!(safe_quote("The access token expired"), "The access token expired");
+        assert_eq!(
+            safe_quote("The access token expired"),
+            "The access token expired"
+        );
         assert!(safe_quote(&"word ".repeat(100)).ends_with("..."));
     }
 }

@@ -46,6 +46,7 @@ pub struct ChunkSequence {
     open_targets: HashMap<u64, u32>,
     first_t: Option<i64>,
     max_t: i64,
+    head_closed: bool,
     heads: Vec<Success>,
     creds: HashMap<u64, LocalCred>,
     awaiting_after: HashMap<u64, Vec<usize>>,
@@ -61,7 +62,10 @@ pub fn handshake_verdict(rec: &Record401, gap_us: i64) -> Verdict {
         Cause::ChallengeHandshake,
         EvidenceKind::Sequence,
         "sequence:handshake",
-        format!("{what}, same client succeeded on the same target {:.3} s later", gap_us as f64 / 1e6),
+        format!(
+            "{what}, same client succeeded on the same target {:.3} s later",
+            gap_us as f64 / 1e6
+        ),
     )
 }
 
@@ -73,6 +77,7 @@ impl ChunkSequence {
             open_targets: HashMap::new(),
             first_t: None,
             max_t: i64::MIN,
+            head_closed: false,
             heads: Vec::new(),
             creds: HashMap::new(),
             awaiting_after: HashMap::new(),
@@ -86,13 +91,14 @@ impl ChunkSequence {
         self.open_targets.contains_key(&target_hash)
     }
 
-    /// Is a success at time `t` (or an unknown time) inside the chunk's first window?
-    pub fn in_head(&self, t: Option<i64>) -> bool {
-        match (self.first_t, t) {
-            (None, _) => true,
-            (Some(f), Some(t)) => t <= f + self.window_us,
-            (Some(_), None) => false,
-        }
+    /// Is a success at time `t` inside the chunk's first window?
+    fn in_head(&self, t: i64) -> bool {
+        self.first_t.is_none_or(|f| t <= f + self.window_us)
+    }
+
+    /// Is the chunk's first window still open (no record seen after it)?
+    pub fn head_open(&self) -> bool {
+        !self.head_closed
     }
 
     pub fn has_open_legs(&self) -> bool {
@@ -101,8 +107,10 @@ impl ChunkSequence {
 
     /// Notes the time of a record and closes legs whose window has passed.
     pub fn advance(&mut self, t: i64, decided: &mut Vec<Record401>) {
-        if self.first_t.is_none() {
-            self.first_t = Some(t);
+        match self.first_t {
+            None => self.first_t = Some(t),
+            Some(f) if t > f + self.window_us => self.head_closed = true,
+            Some(_) => {}
         }
         self.max_t = self.max_t.max(t);
         while let Some(front) = self.open.front() {
@@ -135,27 +143,52 @@ impl ChunkSequence {
     /// A 401 that may be a handshake leg.
     pub fn leg(&mut self, rec: Record401, key: u64, target: u64) {
         *self.open_targets.entry(target).or_insert(0) += 1;
-        self.open.push_back(OpenLeg { key, target, rec, done: None });
+        self.open.push_back(OpenLeg {
+            key,
+            target,
+            rec,
+            done: None,
+        });
     }
 
     /// A 401 whose credential history decides revoked/transient, or whose
     /// evidence may name a refresh.
     pub fn history_failure(&mut self, rec: Record401, history: u64, annotate_only: bool) {
         let local_before = self.creds.get(&history).map(|c| c.last);
-        self.awaiting_after.entry(history).or_default().push(self.pending.len());
-        self.pending.push(Pending { rec, leg: None, history: Some(history), annotate_only, local_before, local_after: None });
+        self.awaiting_after
+            .entry(history)
+            .or_default()
+            .push(self.pending.len());
+        self.pending.push(Pending {
+            rec,
+            leg: None,
+            history: Some(history),
+            annotate_only,
+            local_before,
+            local_after: None,
+        });
     }
 
     /// A successful exchange: completes legs, feeds the credential history.
-    pub fn success(&mut self, key: Option<u64>, order: Order, client: u64, creds: &[SeenCredential]) {
+    pub fn success(
+        &mut self,
+        key: Option<u64>,
+        order: Order,
+        client: u64,
+        creds: &[SeenCredential],
+    ) {
         let t = order.t;
         if let Some(key) = key {
             for leg in self.open.iter_mut() {
-                if leg.done.is_none() && leg.key == key && order > leg.rec.order && t - leg.rec.order.t <= self.window_us {
+                if leg.done.is_none()
+                    && leg.key == key
+                    && order > leg.rec.order
+                    && t - leg.rec.order.t <= self.window_us
+                {
                     leg.done = Some(t - leg.rec.order.t);
                 }
             }
-            if self.in_head(Some(t)) {
+            if self.in_head(t) {
                 self.heads.push(Success { key, order });
             }
         }
@@ -203,7 +236,12 @@ impl ChunkSequence {
         }
         let seq = &mut state.sequence;
         for (id, c) in self.creds {
-            let h = CredHistory { intervals: vec![(c.first, c.last)], fp: c.fp, first_client: c.first_client, is_token: c.is_token };
+            let h = CredHistory {
+                intervals: vec![(c.first, c.last)],
+                fp: c.fp,
+                first_client: c.first_client,
+                is_token: c.is_token,
+            };
             match seq.history.get_mut(&id) {
                 Some(old) => {
                     if c.first < old.first_ok() {
@@ -244,7 +282,10 @@ pub fn resolve(state: &mut State) -> BTreeMap<Order, Verdict> {
     let mut switches: HashMap<u64, Vec<(Order, u64)>> = HashMap::new();
     for (id, h) in &state.sequence.history {
         if h.is_token && h.first_client != 0 {
-            switches.entry(h.first_client).or_default().push((h.first_ok(), *id));
+            switches
+                .entry(h.first_client)
+                .or_default()
+                .push((h.first_ok(), *id));
         }
     }
     for v in switches.values_mut() {
@@ -277,35 +318,57 @@ pub fn resolve(state: &mut State) -> BTreeMap<Order, Verdict> {
                         Cause::TransientRejection,
                         EvidenceKind::Sequence,
                         "sequence:transient",
-                        format!("credential {fp} succeeded at {} and again at {}, fails in between", at(before), at(after)),
+                        format!(
+                            "credential {fp} succeeded at {} and again at {}, fails in between",
+                            at(before),
+                            at(after)
+                        ),
                     ),
                     None => Verdict::new(
                         Cause::RevokedCredentials,
                         EvidenceKind::Sequence,
                         "sequence:revoked",
-                        format!("credential {fp} succeeded until {}, fails from {} and never succeeds again", at(before), at(o)),
+                        format!(
+                            "credential {fp} succeeded until {}, fails from {} and never succeeds again",
+                            at(before),
+                            at(o)
+                        ),
                     ),
                 };
             }
         }
         if let (Some(id), Some(h)) = (p.history, hist)
-            && matches!(rec.verdict.cause, Cause::ExpiredCredentials | Cause::RevokedCredentials)
+            && matches!(
+                rec.verdict.cause,
+                Cause::ExpiredCredentials | Cause::RevokedCredentials
+            )
             && rec.client_id != 0
             && let Some(list) = switches.get(&rec.client_id)
         {
             // the newest token this client started using after this one's last success
             let floor = h.before(o);
-            if let Some((when, _)) = list.iter().rev().find(|(w, other)| *other != id && *w < o && floor.is_none_or(|f| *w > f)) {
-                rec.verdict.detail.push_str(&format!("; old token used after refresh at {}", at(*when)));
+            if let Some((when, _)) = list
+                .iter()
+                .rev()
+                .find(|(w, other)| *other != id && *w < o && floor.is_none_or(|f| *w > f))
+            {
+                rec.verdict
+                    .detail
+                    .push_str(&format!("; old token used after refresh at {}", at(*when)));
             }
         } else if let (Some(_), None) = (p.history, hist)
-            && matches!(rec.verdict.cause, Cause::ExpiredCredentials | Cause::RevokedCredentials)
+            && matches!(
+                rec.verdict.cause,
+                Cause::ExpiredCredentials | Cause::RevokedCredentials
+            )
             && rec.client_id != 0
             && let Some(list) = switches.get(&rec.client_id)
             && let Some((when, _)) = list.iter().rev().find(|(w, _)| *w < o)
         {
             // the token never worked here, but the client already had a newer one
-            rec.verdict.detail.push_str(&format!("; old token used after refresh at {}", at(*when)));
+            rec.verdict
+                .detail
+                .push_str(&format!("; old token used after refresh at {}", at(*when)));
         }
         let valid_elsewhere = hist.is_some();
         changed.insert(o, rec.verdict.clone());

@@ -6,8 +6,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
 use serde_json::value::RawValue;
 
 #[derive(Deserialize)]
@@ -76,7 +76,11 @@ fn status<'de, D: Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
             Ok(u16::try_from(v).unwrap_or(0))
         }
         fn visit_f64<E: de::Error>(self, v: f64) -> Result<u16, E> {
-            Ok(if (0.0..65536.0).contains(&v) { v as u16 } else { 0 })
+            Ok(if (0.0..65536.0).contains(&v) {
+                v as u16
+            } else {
+                0
+            })
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<u16, E> {
             Ok(v.trim().parse().unwrap_or(0))

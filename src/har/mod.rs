@@ -44,7 +44,10 @@ impl Walker<'_> {
             self.i += 1;
             Ok(())
         } else {
-            Err(NotHar(format!("expected '{}' at byte {}", c as char, self.i)))
+            Err(NotHar(format!(
+                "expected '{}' at byte {}",
+                c as char, self.i
+            )))
         }
     }
     /// A string at the cursor; returns its raw bytes (escapes left in).
@@ -102,7 +105,12 @@ impl Walker<'_> {
                 Err(NotHar("document ends inside a value".into()))
             }
             Some(_) => {
-                while self.i < self.b.len() && !matches!(self.b[self.i], b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t') {
+                while self.i < self.b.len()
+                    && !matches!(
+                        self.b[self.i],
+                        b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t'
+                    )
+                {
                     self.i += 1;
                 }
                 Ok(())
@@ -117,7 +125,10 @@ impl Walker<'_> {
         loop {
             self.ws();
             if self.b.get(self.i) == Some(&b'}') {
-                return Err(NotHar(format!("no \"{}\" member", String::from_utf8_lossy(key))));
+                return Err(NotHar(format!(
+                    "no \"{}\" member",
+                    String::from_utf8_lossy(key)
+                )));
             }
             let k = self.string()?;
             let found = k == key;
@@ -130,7 +141,12 @@ impl Walker<'_> {
             self.ws();
             match self.b.get(self.i) {
                 Some(b',') => self.i += 1,
-                Some(b'}') => return Err(NotHar(format!("no \"{}\" member", String::from_utf8_lossy(key)))),
+                Some(b'}') => {
+                    return Err(NotHar(format!(
+                        "no \"{}\" member",
+                        String::from_utf8_lossy(key)
+                    )));
+                }
                 _ => return Err(NotHar(format!("unexpected byte at {}", self.i))),
             }
         }
@@ -157,7 +173,11 @@ fn describe(e: &serde_json::Error) -> String {
         serde_json::error::Category::Data => "unexpected value type",
         serde_json::error::Category::Eof => "entry ends early",
     };
-    format!("{what} at line {} column {} of the entry", e.line(), e.column())
+    format!(
+        "{what} at line {} column {} of the entry",
+        e.line(),
+        e.column()
+    )
 }
 
 fn split_url(url: &str) -> (Option<&str>, &str) {
@@ -184,8 +204,16 @@ fn strip_port(host: &str) -> &str {
 fn decode_body<'a>(raw: &'a serde_json::value::RawValue) -> Option<Cow<'a, str>> {
     let c: Content<'a> = serde_json::from_str(raw.get()).ok()?;
     let text = c.text?;
-    let body = if c.encoding.as_deref().is_some_and(|e| e.eq_ignore_ascii_case("base64")) {
-        let clean: String = text.chars().filter(|c| !c.is_whitespace()).take(BODY_LIMIT * 4 / 3 + 4).collect();
+    let body = if c
+        .encoding
+        .as_deref()
+        .is_some_and(|e| e.eq_ignore_ascii_case("base64"))
+    {
+        let clean: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .take(BODY_LIMIT * 4 / 3 + 4)
+            .collect();
         let clean = &clean[..clean.len() - clean.len() % 4];
         let bytes = STANDARD.decode(clean).ok()?;
         Cow::Owned(String::from_utf8_lossy(&bytes).into_owned())
@@ -216,11 +244,18 @@ fn analyze_entry(a: &mut Analyzer<'_>, bytes: &[u8], index: u64) {
             return;
         }
     };
-    let pos = Position { file: a.source().id, record: index };
+    let pos = Position {
+        file: a.source().id,
+        record: index,
+        offset: index,
+    };
     let mut ex = Exchange::new(pos, Shows::HAR);
     match e.started.as_deref().map(parse_iso8601) {
         Some(Some(t)) => ex.time = Some(t),
-        Some(None) => a.degraded(index, format!("entry {index}: startedDateTime is not an ISO 8601 time")),
+        Some(None) => a.degraded(
+            index,
+            format!("entry {index}: startedDateTime is not an ISO 8601 time"),
+        ),
         None => a.degraded(index, format!("entry {index}: no startedDateTime")),
     }
     if let Some(req) = &e.request {
@@ -231,7 +266,9 @@ fn analyze_entry(a: &mut Analyzer<'_>, bytes: &[u8], index: u64) {
             ex.target = target.into();
         }
         for h in &req.headers {
-            let (Some(name), Some(value)) = (h.name.as_deref(), h.value.as_deref()) else { continue };
+            let (Some(name), Some(value)) = (h.name.as_deref(), h.value.as_deref()) else {
+                continue;
+            };
             if name.eq_ignore_ascii_case("authorization") {
                 if ex.request.authorization.is_none() {
                     ex.request.authorization = Some(value.into());
@@ -240,7 +277,9 @@ fn analyze_entry(a: &mut Analyzer<'_>, bytes: &[u8], index: u64) {
                 ex.user_agent.get_or_insert(value.into());
             } else if name.eq_ignore_ascii_case("cookie") {
                 ex.request.cookie.get_or_insert(value.into());
-            } else if (name.eq_ignore_ascii_case(":authority") || name.eq_ignore_ascii_case("host")) && ex.host.is_none() {
+            } else if (name.eq_ignore_ascii_case(":authority") || name.eq_ignore_ascii_case("host"))
+                && ex.host.is_none()
+            {
                 ex.host = Some(value.into());
             } else if is_key_header(name) {
                 ex.request.key_headers.push((name.into(), value.into()));
@@ -305,13 +344,18 @@ pub fn analyze(bytes: &[u8], ctx: &Context, src: &Source, threads: usize) -> Chu
     tail.add_bytes(bytes.len() as u64);
     let n = elems.ranges.len() as u64;
     for &p in &elems.stray {
-        tail.unparsed(n, format!("a value that is not an object in log.entries at byte {p}"));
+        tail.unparsed(
+            n,
+            format!("a value that is not an object in log.entries at byte {p}"),
+        );
     }
     if !elems.closed {
         if elems.open_tail.is_some() {
             tail.unparsed(n, format!("entry {n}: cut off (the file ends inside it)"));
         }
-        tail.failed(format!("truncated: log.entries is not closed ({n} complete entries read)"));
+        tail.failed(format!(
+            "truncated: log.entries is not closed ({n} complete entries read)"
+        ));
     }
     let mut out = tail.finish();
     for r in results {
@@ -338,9 +382,18 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert_eq!(split_url("https://api.example.com/v1/me?x=1#f"), (Some("api.example.com"), "/v1/me?x=1"));
-        assert_eq!(split_url("https://api.example.com:8443"), (Some("api.example.com"), "/"));
-        assert_eq!(split_url("http://u:p@h.example/x"), (Some("h.example"), "/x"));
+        assert_eq!(
+            split_url("https://api.example.com/v1/me?x=1#f"),
+            (Some("api.example.com"), "/v1/me?x=1")
+        );
+        assert_eq!(
+            split_url("https://api.example.com:8443"),
+            (Some("api.example.com"), "/")
+        );
+        assert_eq!(
+            split_url("http://u:p@h.example/x"),
+            (Some("h.example"), "/x")
+        );
         assert_eq!(split_url("http://[::1]:8080/x"), (Some("[::1]"), "/x"));
         assert_eq!(split_url("/relative?q"), (None, "/relative?q"));
     }

@@ -101,7 +101,11 @@ pub fn scan_segment(bytes: &[u8], start: usize, end: usize, state: ScanState) ->
                 }
                 OPEN => {
                     if depth <= min {
-                        events.push(Event { pos: i, depth, byte: b });
+                        events.push(Event {
+                            pos: i,
+                            depth,
+                            byte: b,
+                        });
                     }
                     depth += 1;
                     i += 1;
@@ -110,14 +114,25 @@ pub fn scan_segment(bytes: &[u8], start: usize, end: usize, state: ScanState) ->
                     depth -= 1;
                     if depth <= min {
                         min = depth;
-                        events.push(Event { pos: i, depth, byte: b });
+                        events.push(Event {
+                            pos: i,
+                            depth,
+                            byte: b,
+                        });
                     }
                     i += 1;
                 }
             }
         }
     }
-    Segment { start, end, start_state: state, end_state: st, net_depth: depth, events }
+    Segment {
+        start,
+        end,
+        start_state: state,
+        end_state: st,
+        net_depth: depth,
+        events,
+    }
 }
 
 /// Where to start a segment near `pos`: just after the next newline (valid
@@ -152,7 +167,9 @@ pub struct Elements {
 /// starts at the first segment's start, at depth 0.
 pub fn stitch(bytes: &[u8], mut segments: Vec<Segment>) -> Elements {
     let mut out = Elements::default();
-    let mut state = segments.first().map_or(ScanState::default(), |s| s.start_state);
+    let mut state = segments
+        .first()
+        .map_or(ScanState::default(), |s| s.start_state);
     let mut base: i32 = 0; // absolute depth at the segment start (0 = inside the array)
     let mut elem_start: Option<usize> = None;
     for seg in segments.iter_mut() {
@@ -209,7 +226,10 @@ pub fn elements(bytes: &[u8], start: usize, end: usize, parts: usize) -> Element
     bounds.push(end);
     let segments: Vec<Segment> = {
         use rayon::prelude::*;
-        bounds.par_windows(2).map(|w| scan_segment(bytes, w[0], w[1], ScanState::default())).collect()
+        bounds
+            .par_windows(2)
+            .map(|w| scan_segment(bytes, w[0], w[1], ScanState::default()))
+            .collect()
     };
     stitch(bytes, segments)
 }
@@ -221,13 +241,20 @@ mod tests {
     fn elems(doc: &str, parts: usize) -> Vec<String> {
         let start = doc.find('[').unwrap() + 1;
         let e = elements(doc.as_bytes(), start, doc.len(), parts);
-        e.ranges.iter().map(|&(s, t)| doc[s..t].to_string()).collect()
+        e.ranges
+            .iter()
+            .map(|&(s, t)| doc[s..t].to_string())
+            .collect()
     }
 
     #[test]
     fn finds_elements_with_tricky_strings() {
         let doc = r#"[{"a":"}{]["}, {"b":"\"}\\"} ,{"c":[{"d":1}],"e":{"f":"\\\""}}] , "tail""#;
-        let want = vec![r#"{"a":"}{]["}"#, r#"{"b":"\"}\\"}"#, r#"{"c":[{"d":1}],"e":{"f":"\\\""}}"#];
+        let want = vec![
+            r#"{"a":"}{]["}"#,
+            r#"{"b":"\"}\\"}"#,
+            r#"{"c":[{"d":1}],"e":{"f":"\\\""}}"#,
+        ];
         assert_eq!(elems(doc, 1), want);
     }
 
@@ -256,10 +283,17 @@ mod tests {
                 bounds.push(start + len / parts * k);
             }
             bounds.push(bytes.len());
-            let segs: Vec<Segment> = bounds.windows(2).map(|w| scan_segment(bytes, w[0], w[1], ScanState::default())).collect();
+            let segs: Vec<Segment> = bounds
+                .windows(2)
+                .map(|w| scan_segment(bytes, w[0], w[1], ScanState::default()))
+                .collect();
             let e = stitch(bytes, segs);
             assert!(e.closed);
-            let got: Vec<String> = e.ranges.iter().map(|&(s, t)| doc[s..t].to_string()).collect();
+            let got: Vec<String> = e
+                .ranges
+                .iter()
+                .map(|&(s, t)| doc[s..t].to_string())
+                .collect();
             assert_eq!(got, one, "parts={parts}");
         }
     }

@@ -71,7 +71,10 @@ fn first_line(b: &[u8]) -> &[u8] {
 fn json_kind(line: &[u8]) -> Option<FormatName> {
     let v: serde_json::Value = serde_json::from_slice(line).ok()?;
     let o = v.as_object()?;
-    if o.get("request").is_some_and(|r| r.get("uri").is_some() || r.get("headers").is_some()) && o.contains_key("status") {
+    if o.get("request")
+        .is_some_and(|r| r.get("uri").is_some() || r.get("headers").is_some())
+        && o.contains_key("status")
+    {
         return Some(FormatName::Caddy);
     }
     if o.contains_key("DownstreamStatus") || o.contains_key("RequestPath") {
@@ -113,7 +116,11 @@ fn is_clf(line: &[u8]) -> Option<FormatName> {
         return None;
     }
     let after: Vec<&str> = rest.trim_start().splitn(3, ' ').collect();
-    Some(if after.len() == 3 && after[2].starts_with('"') { FormatName::Combined } else { FormatName::Common })
+    Some(if after.len() == 3 && after[2].starts_with('"') {
+        FormatName::Combined
+    } else {
+        FormatName::Common
+    })
 }
 
 fn is_alb(line: &[u8]) -> bool {
@@ -122,8 +129,12 @@ fn is_alb(line: &[u8]) -> bool {
         Err(e) => std::str::from_utf8(&line[..e.valid_up_to()]).unwrap_or(""),
     };
     let mut it = s.split(' ');
-    matches!(it.next(), Some("http" | "https" | "h2" | "ws" | "wss" | "grpcs"))
-        && it.next().is_some_and(|t| t.len() >= 20 && crate::time::parse_iso8601(t).is_some())
+    matches!(
+        it.next(),
+        Some("http" | "https" | "h2" | "ws" | "wss" | "grpcs")
+    ) && it
+        .next()
+        .is_some_and(|t| t.len() >= 20 && crate::time::parse_iso8601(t).is_some())
 }
 
 /// Detects the format from the first bytes (already decompressed). `name`
@@ -144,7 +155,9 @@ pub fn detect(head: &[u8], name: &str) -> Option<FormatName> {
                 return Some(k);
             }
             let window = &trimmed[..trimmed.len().min(64 * 1024)];
-            if memchr::memmem::find(window, b"\"log\"").is_some() || name.to_ascii_lowercase().ends_with(".har") {
+            if memchr::memmem::find(window, b"\"log\"").is_some()
+                || name.to_ascii_lowercase().ends_with(".har")
+            {
                 return Some(FormatName::Har);
             }
             None
@@ -154,7 +167,10 @@ pub fn detect(head: &[u8], name: &str) -> Option<FormatName> {
             let fields = text.lines().find_map(|l| l.strip_prefix("#Fields:"))?;
             if fields.contains("x-edge-location") {
                 Some(FormatName::Cloudfront)
-            } else if fields.contains("sc-substatus") || fields.contains("s-sitename") || fields.contains("cs-uri-stem") {
+            } else if fields.contains("sc-substatus")
+                || fields.contains("s-sitename")
+                || fields.contains("cs-uri-stem")
+            {
                 Some(FormatName::Iis)
             } else {
                 Some(FormatName::W3c)
@@ -183,19 +199,40 @@ mod tests {
 
     #[test]
     fn detects_formats() {
-        assert_eq!(detect(b"{\n  \"log\": {\n    \"version\": \"1.2\"", "x"), Some(FormatName::Har));
-        assert_eq!(detect(b"\xEF\xBB\xBF{\"log\":{\"entries\":[]}}", "x"), Some(FormatName::Har));
+        assert_eq!(
+            detect(b"{\n  \"log\": {\n    \"version\": \"1.2\"", "x"),
+            Some(FormatName::Har)
+        );
+        assert_eq!(
+            detect(b"\xEF\xBB\xBF{\"log\":{\"entries\":[]}}", "x"),
+            Some(FormatName::Har)
+        );
         assert_eq!(
             detect(b"1.2.3.4 - - [01/May/2024:08:00:00 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"curl/8\"\n", "x"),
             Some(FormatName::Combined)
         );
-        assert_eq!(detect(b"1.2.3.4 - bob [01/May/2024:08:00:00 +0000] \"GET / HTTP/1.1\" 401 5\n", "x"), Some(FormatName::Common));
         assert_eq!(
-            detect(b"{\"ts\":1.5,\"request\":{\"uri\":\"/\",\"headers\":{}},\"status\":200}\n{}", "x"),
+            detect(
+                b"1.2.3.4 - bob [01/May/2024:08:00:00 +0000] \"GET / HTTP/1.1\" 401 5\n",
+                "x"
+            ),
+            Some(FormatName::Common)
+        );
+        assert_eq!(
+            detect(
+                b"{\"ts\":1.5,\"request\":{\"uri\":\"/\",\"headers\":{}},\"status\":200}\n{}",
+                "x"
+            ),
             Some(FormatName::Caddy)
         );
         assert_eq!(detect(b"#Software: Microsoft Internet Information Services 10.0\n#Fields: date time cs-uri-stem sc-status sc-substatus\n", "x"), Some(FormatName::Iis));
-        assert_eq!(detect(b"#Version: 1.0\n#Fields: date time x-edge-location sc-status\n", "x"), Some(FormatName::Cloudfront));
+        assert_eq!(
+            detect(
+                b"#Version: 1.0\n#Fields: date time x-edge-location sc-status\n",
+                "x"
+            ),
+            Some(FormatName::Cloudfront)
+        );
         assert_eq!(detect(b"https 2024-05-01T08:00:00.123456Z app/x/1 1.2.3.4:5 - 0.1 0.1 0.1 401 401 0 0 \"GET https://x:443/ HTTP/1.1\"", "x"), Some(FormatName::Alb));
         assert_eq!(detect(b"hello world\n", "x"), None);
         assert_eq!(detect(b"", "x"), None);

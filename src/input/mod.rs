@@ -67,10 +67,14 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut Vec<PathBuf>) -> io::Resu
         return Ok(()); // a symlink loop
     }
     seen.push(canon);
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
     entries.sort();
     for p in entries {
-        let Ok(meta) = std::fs::metadata(&p) else { continue };
+        let Ok(meta) = std::fs::metadata(&p) else {
+            continue;
+        };
         if meta.is_dir() {
             walk(&p, out, seen)?;
         } else if meta.is_file() {
@@ -91,7 +95,11 @@ pub fn discover(paths: &[String]) -> Result<Vec<Input>> {
                 return Err(Error::Usage("'-' (stdin) given more than once".into()));
             }
             stdin_seen = true;
-            out.push(Input { name: "-".into(), path: None, from_dir: false });
+            out.push(Input {
+                name: "-".into(),
+                path: None,
+                from_dir: false,
+            });
             continue;
         }
         let path = PathBuf::from(p);
@@ -99,9 +107,17 @@ pub fn discover(paths: &[String]) -> Result<Vec<Input>> {
         if meta.is_dir() {
             let mut files = Vec::new();
             walk(&path, &mut files, &mut Vec::new()).map_err(|e| Error::io(p.clone(), e))?;
-            out.extend(files.into_iter().map(|f| Input { name: f.display().to_string(), path: Some(f), from_dir: true }));
+            out.extend(files.into_iter().map(|f| Input {
+                name: f.display().to_string(),
+                path: Some(f),
+                from_dir: true,
+            }));
         } else {
-            out.push(Input { name: p.clone(), path: Some(path), from_dir: false });
+            out.push(Input {
+                name: p.clone(),
+                path: Some(path),
+                from_dir: false,
+            });
         }
     }
     Ok(out)
@@ -118,7 +134,9 @@ fn read_head(r: &mut dyn Read) -> io::Result<Vec<u8>> {
 fn decompressor(c: Compression, r: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
     Ok(match c {
         Compression::None => r,
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(1 << 20, r))),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(
+            io::BufReader::with_capacity(1 << 20, r),
+        )),
         Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(r)?),
     })
 }
@@ -131,21 +149,38 @@ pub fn open(input: &Input) -> Result<Opened> {
         let magic = read_head_exact(&mut raw, 4).map_err(|e| Error::io(name.clone(), e))?;
         let compression = Compression::of(&magic);
         let chained: Box<dyn Read + Send> = Box::new(io::Cursor::new(magic).chain(raw));
-        return stream(name, decompressor(compression, chained).map_err(|e| Error::io(name.clone(), e))?, compression, None);
+        return stream(
+            name,
+            decompressor(compression, chained).map_err(|e| Error::io(name.clone(), e))?,
+            compression,
+            None,
+        );
     };
     let file = File::open(path).map_err(|e| Error::io(name.clone(), e))?;
     let meta = file.metadata().map_err(|e| Error::io(name.clone(), e))?;
     let mut magic = [0u8; 4];
-    let n = (&file).read(&mut magic).map_err(|e| Error::io(name.clone(), e))?;
+    let n = (&file)
+        .read(&mut magic)
+        .map_err(|e| Error::io(name.clone(), e))?;
     let compression = Compression::of(&magic[..n]);
     if compression == Compression::None && meta.is_file() && meta.len() > 0 {
         let map = mmap::map(&file).map_err(|e| Error::io(name.clone(), e))?;
         let head = map[..map.len().min(HEAD_BYTES)].to_vec();
-        return Ok(Opened { data: Data::Mapped(map), compression, size: Some(meta.len()), head });
+        return Ok(Opened {
+            data: Data::Mapped(map),
+            compression,
+            size: Some(meta.len()),
+            head,
+        });
     }
     let file = File::open(path).map_err(|e| Error::io(name.clone(), e))?;
     let size = meta.is_file().then_some(meta.len());
-    stream(name, decompressor(compression, Box::new(file)).map_err(|e| Error::io(name.clone(), e))?, compression, size)
+    stream(
+        name,
+        decompressor(compression, Box::new(file)).map_err(|e| Error::io(name.clone(), e))?,
+        compression,
+        size,
+    )
 }
 
 fn read_head_exact(r: &mut dyn Read, n: usize) -> io::Result<Vec<u8>> {
@@ -154,17 +189,36 @@ fn read_head_exact(r: &mut dyn Read, n: usize) -> io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-fn stream(name: &str, mut r: Box<dyn Read + Send>, compression: Compression, size: Option<u64>) -> Result<Opened> {
-    let head = read_head(&mut r).map_err(|e| Error::input(name, format!("cannot read: {}", describe_io(&e, compression))))?;
+fn stream(
+    name: &str,
+    mut r: Box<dyn Read + Send>,
+    compression: Compression,
+    size: Option<u64>,
+) -> Result<Opened> {
+    let head = read_head(&mut r).map_err(|e| {
+        Error::input(
+            name,
+            format!("cannot read: {}", describe_io(&e, compression)),
+        )
+    })?;
     let data = Data::Stream(Box::new(io::Cursor::new(head.clone()).chain(r)));
-    Ok(Opened { data, compression, size, head })
+    Ok(Opened {
+        data,
+        compression,
+        size,
+        head,
+    })
 }
 
 /// An I/O error in words a user can act on (decompression errors included).
 pub fn describe_io(e: &io::Error, c: Compression) -> String {
     match c {
-        Compression::Gzip if e.kind() != io::ErrorKind::NotFound => format!("corrupt or truncated gzip data ({e})"),
-        Compression::Zstd if e.kind() != io::ErrorKind::NotFound => format!("corrupt or truncated zstd data ({e})"),
+        Compression::Gzip if e.kind() != io::ErrorKind::NotFound => {
+            format!("corrupt or truncated gzip data ({e})")
+        }
+        Compression::Zstd if e.kind() != io::ErrorKind::NotFound => {
+            format!("corrupt or truncated zstd data ({e})")
+        }
         _ => e.to_string(),
     }
 }

@@ -1,30 +1,390 @@
-//! Access logs. (Formats arrive with the log-format work.)
+//! Access logs. Every format implements `LineFormat`: a cheap `quick` look
+//! that finds a line's status (and request target), and a lenient full
+//! `parse` into an `Exchange`, used only for 401s and for the successful
+//! lines the sequence rules need. Files are cut into chunks at line
+//! boundaries and the chunks are analysed on all cores.
 
-use crate::analyzer::{Analyzer, ChunkResult, Context, Source};
-use crate::error::Result;
-use crate::input::{Compression, Data, FormatName};
+pub mod alb;
+pub mod clf;
+pub mod jsonl;
+pub mod template;
+pub mod text;
+pub mod w3c;
+
+use std::io::Read;
+
+use rayon::prelude::*;
+
+use crate::analyzer::{Analyzer, ChunkResult, Context, Source, target_hash};
+use crate::error::{Error, Result};
+use crate::exchange::{ClientView, Exchange, Position, Shows};
+use crate::input::{Compression, Data, FormatName, describe_io};
 use crate::progress::FileBar;
 
-pub struct Parsers;
+/// Bytes per chunk. Fixed (not derived from the thread count) so that the
+/// results do not depend on the number of threads.
+pub const CHUNK_BYTES: usize = 8 << 20;
 
-impl Parsers {
-    pub fn new(_log_format: Option<&str>, _json_fields: Option<&str>) -> Result<Self> {
-        Ok(Parsers)
+/// What `quick` found on a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quick<'a> {
+    pub status: u16,
+    /// The request target as written, when cheap to find.
+    pub target: Option<&'a [u8]>,
+    /// The line may carry a credential (a key parameter, an Authorization header, …).
+    pub credential: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Line<'a> {
+    Record(Quick<'a>),
+    /// A directive (W3C `#Fields:` and the like): not a record.
+    Directive,
+    /// An empty line: not a record.
+    Blank,
+    /// No recognisable status: unparsed, with the reason.
+    Bad(&'static str),
+}
+
+pub trait LineFormat: Sync {
+    /// Per-chunk parsing state (the W3C field layout); `Default` before any directive.
+    type Ctx: Clone + Default + Send + Sync;
+
+    fn shows(&self, ctx: &Self::Ctx) -> Shows;
+    fn quick<'a>(&self, line: &'a [u8], ctx: &Self::Ctx) -> Line<'a>;
+    /// Fills `ex` from the line (lenient); returns the problem with a field
+    /// that could not be read, if any.
+    fn parse<'a>(&self, line: &'a [u8], ctx: &Self::Ctx, ex: &mut Exchange<'a>) -> Option<String>;
+    /// Applies a directive line to the state.
+    fn directive(&self, _line: &[u8], _ctx: &mut Self::Ctx) {}
+    /// The state a directive in `bytes` leaves (the last one), if any.
+    fn last_directive(&self, _bytes: &[u8]) -> Option<Self::Ctx> {
+        None
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn analyze(
-    _data: Data,
-    _compression: Compression,
-    format: FormatName,
-    _parsers: &Parsers,
+/// Formats compiled once per run from the command line.
+pub struct Parsers {
+    template: Option<template::Template>,
+    json: Option<jsonl::Mapping>,
+}
+
+impl Parsers {
+    pub fn new(log_format: Option<&str>, json_fields: Option<&str>) -> Result<Self> {
+        let template = log_format
+            .map(template::Template::compile)
+            .transpose()
+            .map_err(|e| Error::Usage(format!("--log-format: {e}")))?;
+        let json = json_fields
+            .map(jsonl::Mapping::parse)
+            .transpose()
+            .map_err(|e| Error::Usage(format!("--json-fields: {e}")))?;
+        Ok(Parsers { template, json })
+    }
+}
+
+/// Analyses one line; `line_no` is relative to the chunk.
+#[inline]
+fn line<'a, F: LineFormat>(
+    fmt: &F,
+    raw: &'a [u8],
+    line_no: u64,
+    offset: u64,
+    ctx: &mut F::Ctx,
+    a: &mut Analyzer<'_>,
+    seq_client: &mut bool,
+) {
+    let seq = *seq_client;
+    let l = raw.strip_suffix(b"\r").unwrap_or(raw);
+    match fmt.quick(l, ctx) {
+        Line::Blank => {}
+        Line::Directive => {
+            fmt.directive(l, ctx);
+            *seq_client = fmt.shows(ctx).client != ClientView::None;
+        }
+        Line::Bad(why) => a.unparsed(line_no, why),
+        Line::Record(q) => {
+            let needed = q.status == 401
+                || ((200..300).contains(&q.status)
+                    && (q.credential
+                        || (seq && a.head_open())
+                        || (seq
+                            && a.has_open_legs()
+                            && q.target.is_none_or(|t| a.may_complete(target_hash(t))))));
+            if !needed {
+                a.count_plain(1);
+                return;
+            }
+            let mut ex = Exchange::new(
+                Position {
+                    file: a.source().id,
+                    record: line_no,
+                    offset,
+                },
+                fmt.shows(ctx),
+            );
+            ex.status = q.status;
+            if let Some(problem) = fmt.parse(l, ctx, &mut ex) {
+                a.degraded(line_no, problem);
+            }
+            a.exchange(&ex);
+        }
+    }
+}
+
+/// Analyses the lines of one chunk (which ends at a line end or the end of
+/// the input). Returns the number of lines.
+fn chunk<F: LineFormat>(
+    fmt: &F,
+    bytes: &[u8],
+    base_offset: u64,
+    mut ctx: F::Ctx,
+    a: &mut Analyzer<'_>,
+) -> u64 {
+    let mut seq_client = fmt.shows(&ctx).client != ClientView::None;
+    let mut n = 0u64;
+    let mut start = 0usize;
+    a.add_bytes(bytes.len() as u64);
+    for nl in memchr::memchr_iter(b'\n', bytes) {
+        n += 1;
+        line(
+            fmt,
+            &bytes[start..nl],
+            n,
+            base_offset + start as u64,
+            &mut ctx,
+            a,
+            &mut seq_client,
+        );
+        start = nl + 1;
+    }
+    if start < bytes.len() {
+        n += 1;
+        line(
+            fmt,
+            &bytes[start..],
+            n,
+            base_offset + start as u64,
+            &mut ctx,
+            a,
+            &mut seq_client,
+        );
+    }
+    n
+}
+
+/// Chunk boundaries at line ends, about `CHUNK_BYTES` apart.
+fn boundaries(bytes: &[u8]) -> Vec<usize> {
+    let mut b = vec![0];
+    let mut pos = CHUNK_BYTES;
+    while pos < bytes.len() {
+        match memchr::memchr(b'\n', &bytes[pos..]) {
+            Some(off) => {
+                let cut = pos + off + 1;
+                if cut < bytes.len() {
+                    b.push(cut);
+                }
+                pos = cut + CHUNK_BYTES;
+            }
+            None => break,
+        }
+    }
+    b.push(bytes.len());
+    b
+}
+
+fn merge_ordered(
+    src: &Source,
+    parts: Vec<(ChunkResult, u64)>,
+    line_base: &mut u64,
+    acc: &mut Option<ChunkResult>,
+) {
+    for (mut r, lines) in parts {
+        r.shift_records(&src.name, *line_base);
+        *line_base += lines;
+        match acc {
+            None => *acc = Some(r),
+            Some(x) => {
+                x.state.merge(r.state);
+                x.events.extend(r.events);
+            }
+        }
+    }
+}
+
+fn mapped<F: LineFormat>(
+    fmt: &F,
+    bytes: &[u8],
     ctx: &Context,
     src: &Source,
-    _threads: usize,
-    _bar: &FileBar,
+    bar: &FileBar,
 ) -> ChunkResult {
-    let mut a = Analyzer::new(ctx, src);
-    a.failed(format!("the {format} format is not supported yet"));
-    a.finish()
+    let cuts = boundaries(bytes);
+    let spans: Vec<(usize, usize)> = cuts.windows(2).map(|w| (w[0], w[1])).collect();
+    // the parsing state each chunk starts with (directives seen before it)
+    let lasts: Vec<Option<F::Ctx>> = spans
+        .par_iter()
+        .map(|&(s, e)| fmt.last_directive(&bytes[s..e]))
+        .collect();
+    let mut inits = Vec::with_capacity(spans.len());
+    let mut cur = F::Ctx::default();
+    for l in lasts {
+        inits.push(cur.clone());
+        if let Some(c) = l {
+            cur = c;
+        }
+    }
+    let parts: Vec<(ChunkResult, u64)> = spans
+        .par_iter()
+        .zip(inits)
+        .map(|(&(s, e), init)| {
+            let mut a = Analyzer::new(ctx, src);
+            let n = chunk(fmt, &bytes[s..e], s as u64, init, &mut a);
+            bar.inc((e - s) as u64);
+            (a.finish(), n)
+        })
+        .collect();
+    let mut acc = None;
+    merge_ordered(src, parts, &mut 0, &mut acc);
+    acc.unwrap_or_else(|| Analyzer::new(ctx, src).finish())
+}
+
+fn streamed<F: LineFormat>(
+    fmt: &F,
+    mut r: Box<dyn Read + Send>,
+    compression: Compression,
+    ctx: &Context,
+    src: &Source,
+    threads: usize,
+    bar: &FileBar,
+) -> ChunkResult {
+    let batch = threads.max(1) * 2;
+    let mut acc: Option<ChunkResult> = None;
+    let mut line_base = 0u64;
+    let mut offset = 0u64;
+    let mut carry: Vec<u8> = Vec::new();
+    let mut state = F::Ctx::default();
+    let mut error: Option<String> = None;
+    let mut eof = false;
+    while !eof {
+        // read a batch of chunks, each cut after its last newline
+        let mut chunks: Vec<(Vec<u8>, u64, F::Ctx)> = Vec::with_capacity(batch);
+        while chunks.len() < batch && !eof {
+            let mut buf = std::mem::take(&mut carry);
+            buf.reserve(CHUNK_BYTES);
+            // read at least CHUNK_BYTES, and on until a line ends (very long lines)
+            let mut want = CHUNK_BYTES;
+            loop {
+                while buf.len() < want {
+                    match (&mut r)
+                        .take((want - buf.len()) as u64 + 1)
+                        .read_to_end(&mut buf)
+                    {
+                        Ok(0) => {
+                            eof = true;
+                            break;
+                        }
+                        Ok(_) => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => {
+                            error = Some(format!(
+                                "read error after {offset} bytes: {}",
+                                describe_io(&e, compression)
+                            ));
+                            eof = true;
+                            break;
+                        }
+                    }
+                }
+                if eof {
+                    break;
+                }
+                match memchr::memrchr(b'\n', &buf) {
+                    Some(nl) => {
+                        carry = buf[nl + 1..].to_vec();
+                        buf.truncate(nl + 1);
+                        break;
+                    }
+                    None => want = buf.len() + CHUNK_BYTES,
+                }
+            }
+            if buf.is_empty() {
+                continue;
+            }
+            let init = state.clone();
+            if let Some(c) = fmt.last_directive(&buf) {
+                state = c;
+            }
+            let len = buf.len() as u64;
+            chunks.push((buf, offset, init));
+            offset += len;
+        }
+        let parts: Vec<(ChunkResult, u64)> = chunks
+            .into_par_iter()
+            .map(|(buf, off, init)| {
+                let mut a = Analyzer::new(ctx, src);
+                let n = chunk(fmt, &buf, off, init, &mut a);
+                bar.inc(buf.len() as u64);
+                (a.finish(), n)
+            })
+            .collect();
+        merge_ordered(src, parts, &mut line_base, &mut acc);
+    }
+    let mut out = acc.unwrap_or_else(|| Analyzer::new(ctx, src).finish());
+    if let Some(e) = error {
+        out.state.file_mut(&src.name).error = Some(e);
+    }
+    out
+}
+
+fn run<F: LineFormat>(
+    fmt: &F,
+    data: Data,
+    compression: Compression,
+    ctx: &Context,
+    src: &Source,
+    threads: usize,
+    bar: &FileBar,
+) -> ChunkResult {
+    match data {
+        Data::Mapped(m) => mapped(fmt, &m, ctx, src, bar),
+        Data::Stream(r) => streamed(fmt, r, compression, ctx, src, threads, bar),
+    }
+}
+
+/// Analyses one access log.
+#[allow(clippy::too_many_arguments)]
+pub fn analyze(
+    data: Data,
+    compression: Compression,
+    format: FormatName,
+    parsers: &Parsers,
+    ctx: &Context,
+    src: &Source,
+    threads: usize,
+    bar: &FileBar,
+) -> ChunkResult {
+    let fail = |msg: String| {
+        let mut a = Analyzer::new(ctx, src);
+        a.failed(msg);
+        a.finish()
+    };
+    match format {
+        FormatName::Combined => run(&clf::Clf::COMBINED, data, compression, ctx, src, threads, bar),
+        FormatName::Common => run(&clf::Clf::COMMON, data, compression, ctx, src, threads, bar),
+        FormatName::Nginx | FormatName::Apache => match &parsers.template {
+            Some(t) => run(t, data, compression, ctx, src, threads, bar),
+            None => fail(format!("--format {format} needs --log-format '{format}:…'")),
+        },
+        FormatName::Caddy => run(&jsonl::Json::caddy(), data, compression, ctx, src, threads, bar),
+        FormatName::Traefik => run(&jsonl::Json::traefik(), data, compression, ctx, src, threads, bar),
+        FormatName::Envoy => run(&jsonl::Json::envoy(), data, compression, ctx, src, threads, bar),
+        FormatName::Jsonl => match &parsers.json {
+            Some(m) => run(&jsonl::Json::mapped(m.clone()), data, compression, ctx, src, threads, bar),
+            None => fail("JSON lines that are not Caddy, Traefik or Envoy need --json-fields status=…,time=…,path=…".into()),
+        },
+        FormatName::Alb => run(&alb::Alb, data, compression, ctx, src, threads, bar),
+        FormatName::W3c | FormatName::Iis | FormatName::Cloudfront => run(&w3c::W3c::new(format), data, compression, ctx, src, threads, bar),
+        FormatName::Har => fail("not an access log".into()),
+    }
 }

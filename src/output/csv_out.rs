@@ -8,17 +8,56 @@ use crate::summary::report::Report;
 use crate::time::Timestamp;
 
 pub const SUMMARY_COLUMNS: &[&str] = &[
-    "cause", "host", "method", "path", "client", "user_agent", "credential", "status_detail", "count", "first_seen",
-    "last_seen", "distinct_clients", "distinct_credentials", "distinct_exact", "evidence_kind", "evidence_rule",
+    "cause",
+    "host",
+    "method",
+    "path",
+    "client",
+    "user_agent",
+    "credential",
+    "status_detail",
+    "count",
+    "first_seen",
+    "last_seen",
+    "distinct_clients",
+    "distinct_credentials",
+    "distinct_exact",
+    "evidence_kind",
+    "evidence_rule",
     "example_evidence",
 ];
 pub const TIMESERIES_COLUMNS: &[&str] = &["bucket_start", "cause", "count"];
-pub const INCIDENT_COLUMNS: &[&str] =
-    &["host", "start", "end", "distinct_credentials", "distinct_clients", "count_401", "dominant_cause", "causes"];
-pub const CLIENT_COLUMNS: &[&str] =
-    &["client", "user_agent", "credential", "count_401", "first", "last", "peak_per_minute", "storm", "dominant_cause", "causes"];
-pub const CREDENTIAL_COLUMNS: &[&str] =
-    &["credential", "first_success", "last_success", "first_failure", "last_failure", "failures", "causes"];
+pub const INCIDENT_COLUMNS: &[&str] = &[
+    "host",
+    "start",
+    "end",
+    "distinct_credentials",
+    "distinct_clients",
+    "count_401",
+    "dominant_cause",
+    "causes",
+];
+pub const CLIENT_COLUMNS: &[&str] = &[
+    "client",
+    "user_agent",
+    "credential",
+    "count_401",
+    "first",
+    "last",
+    "peak_per_minute",
+    "storm",
+    "dominant_cause",
+    "causes",
+];
+pub const CREDENTIAL_COLUMNS: &[&str] = &[
+    "credential",
+    "first_success",
+    "last_success",
+    "first_failure",
+    "last_failure",
+    "failures",
+    "causes",
+];
 
 type Writer = fn(&Report, std::io::BufWriter<std::fs::File>) -> std::io::Result<()>;
 
@@ -83,7 +122,12 @@ pub fn timeseries<W: Write>(r: &Report, w: W) -> std::io::Result<()> {
     let mut c = csv::Writer::from_writer(w);
     c.write_record(TIMESERIES_COLUMNS).map_err(io)?;
     for t in &r.timeseries {
-        c.write_record([t.bucket_start.to_string().as_str(), t.cause.id(), &t.count.to_string()]).map_err(io)?;
+        c.write_record([
+            t.bucket_start.to_string().as_str(),
+            t.cause.id(),
+            &t.count.to_string(),
+        ])
+        .map_err(io)?;
     }
     finish(c)
 }

@@ -8,8 +8,20 @@ use crate::fingerprint::show;
 use crate::summary::Record401;
 
 pub const EVENT_COLUMNS: &[&str] = &[
-    "time", "file", "record", "host", "method", "target", "cause", "evidence_kind", "evidence_rule", "evidence_detail",
-    "credential", "client", "user_agent", "status_detail",
+    "time",
+    "file",
+    "record",
+    "host",
+    "method",
+    "target",
+    "cause",
+    "evidence_kind",
+    "evidence_rule",
+    "evidence_detail",
+    "credential",
+    "client",
+    "user_agent",
+    "status_detail",
 ];
 
 #[derive(Serialize)]
@@ -50,7 +62,12 @@ fn row<'a>(e: &'a Record401, files: &'a [String]) -> Row<'a> {
 }
 
 /// Writes events (already in order) as NDJSON when `ndjson`, else CSV.
-pub fn write<W: Write>(events: &[Record401], files: &[String], ndjson: bool, mut w: W) -> std::io::Result<()> {
+pub fn write<W: Write>(
+    events: &[Record401],
+    files: &[String],
+    ndjson: bool,
+    mut w: W,
+) -> std::io::Result<()> {
     if ndjson {
         for e in events {
             serde_json::to_writer(&mut w, &row(e, files))?;
@@ -59,7 +76,8 @@ pub fn write<W: Write>(events: &[Record401], files: &[String], ndjson: bool, mut
         return w.flush();
     }
     let mut c = csv::WriterBuilder::new().has_headers(false).from_writer(w);
-    c.write_record(EVENT_COLUMNS).map_err(std::io::Error::other)?;
+    c.write_record(EVENT_COLUMNS)
+        .map_err(std::io::Error::other)?;
     for e in events {
         c.serialize(row(e, files)).map_err(std::io::Error::other)?;
     }

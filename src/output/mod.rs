@@ -21,7 +21,9 @@ pub fn write_json<W: Write>(report: &Report, w: &mut W) -> std::io::Result<()> {
 
 /// Creates a file for writing, buffered; errors name the path.
 pub fn create(path: &Path) -> Result<BufWriter<File>> {
-    File::create(path).map(|f| BufWriter::with_capacity(1 << 16, f)).map_err(|e| Error::output(path, e))
+    File::create(path)
+        .map(|f| BufWriter::with_capacity(1 << 16, f))
+        .map_err(|e| Error::output(path, e))
 }
 
 /// Writes every file of `--out DIR`.
@@ -29,7 +31,9 @@ pub fn write_dir(report: &Report, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::output(dir, e))?;
     let p = dir.join("summary.json");
     let mut w = create(&p)?;
-    write_json(report, &mut w).and_then(|_| w.flush()).map_err(|e| Error::output(&p, e))?;
+    write_json(report, &mut w)
+        .and_then(|_| w.flush())
+        .map_err(|e| Error::output(&p, e))?;
     for (name, f) in csv_out::FILES {
         let p = dir.join(name);
         let w = create(&p)?;

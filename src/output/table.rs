@@ -50,23 +50,45 @@ pub fn write<W: Write>(r: &Report, w: &mut W) -> std::io::Result<()> {
     let problems_401 = t.status_401 - t.benign_401;
     writeln!(w)?;
     writeln!(w, "Causes of {} failing 401s", group(problems_401))?;
-    let mut rows: Vec<(Cause, u64)> = Cause::ALL.iter().map(|c| (*c, r.causes.0[c.index()])).filter(|(c, n)| *n > 0 && !c.is_benign()).collect();
+    let mut rows: Vec<(Cause, u64)> = Cause::ALL
+        .iter()
+        .map(|c| (*c, r.causes.0[c.index()]))
+        .filter(|(c, n)| *n > 0 && !c.is_benign())
+        .collect();
     rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     if rows.is_empty() {
         writeln!(w, "  (none)")?;
     }
     for (c, n) in rows {
-        let pct = if problems_401 > 0 { n as f64 * 100.0 / problems_401 as f64 } else { 0.0 };
+        let pct = if problems_401 > 0 {
+            n as f64 * 100.0 / problems_401 as f64
+        } else {
+            0.0
+        };
         writeln!(w, "  {:<26}{:>10}  {:>5.1}%", c.id(), group(n), pct)?;
     }
     if t.benign_401 > 0 {
-        writeln!(w, "Benign: {:<18}{:>10}", Cause::ChallengeHandshake.id(), group(t.benign_401))?;
+        writeln!(
+            w,
+            "Benign: {:<18}{:>10}",
+            Cause::ChallengeHandshake.id(),
+            group(t.benign_401)
+        )?;
     }
-    let failing: Vec<_> = r.patterns.iter().filter(|p| p.cause.is_none_or(|c| !c.is_benign())).take(TOP_PATTERNS).collect();
+    let failing: Vec<_> = r
+        .patterns
+        .iter()
+        .filter(|p| p.cause.is_none_or(|c| !c.is_benign()))
+        .take(TOP_PATTERNS)
+        .collect();
     if !failing.is_empty() {
         writeln!(w)?;
         writeln!(w, "Top patterns")?;
-        writeln!(w, "  {:>8}  {:<24} {:<6} {:<30} {:<34} evidence", "count", "cause", "method", "host", "path")?;
+        writeln!(
+            w,
+            "  {:>8}  {:<24} {:<6} {:<30} {:<34} evidence",
+            "count", "cause", "method", "host", "path"
+        )?;
         for p in failing {
             writeln!(
                 w,
@@ -87,7 +109,11 @@ pub fn write<W: Write>(r: &Report, w: &mut W) -> std::io::Result<()> {
             writeln!(
                 w,
                 "  {} {} – {}  {} credentials, {} clients, {} 401s, mostly {}",
-                if i.host.is_empty() { "(no host)" } else { &i.host },
+                if i.host.is_empty() {
+                    "(no host)"
+                } else {
+                    &i.host
+                },
                 i.start,
                 i.end,
                 i.distinct_credentials,
@@ -97,10 +123,18 @@ pub fn write<W: Write>(r: &Report, w: &mut W) -> std::io::Result<()> {
             )?;
         }
     }
-    let storms: Vec<_> = r.clients.iter().filter(|c| c.storm).take(TOP_ROWS).collect();
+    let storms: Vec<_> = r
+        .clients
+        .iter()
+        .filter(|c| c.storm)
+        .take(TOP_ROWS)
+        .collect();
     if !storms.is_empty() {
         writeln!(w)?;
-        writeln!(w, "Retry storms (clients hammering with failing credentials)")?;
+        writeln!(
+            w,
+            "Retry storms (clients hammering with failing credentials)"
+        )?;
         for c in storms {
             writeln!(
                 w,
@@ -124,7 +158,11 @@ pub fn write<W: Write>(r: &Report, w: &mut W) -> std::io::Result<()> {
             writeln!(w, "  {}:{}: {}", p.file, p.position, p.message)?;
         }
         if r.problems.len() > TOP_PATTERNS {
-            writeln!(w, "  … {} more in summary.json", r.problems.len() - TOP_PATTERNS)?;
+            writeln!(
+                w,
+                "  … {} more in summary.json",
+                r.problems.len() - TOP_PATTERNS
+            )?;
         }
     }
     Ok(())

@@ -107,7 +107,11 @@ impl Distinct {
                 let sum: f64 = regs.iter().map(|&r| 2f64.powi(-(r as i32))).sum();
                 let zeros = regs.iter().filter(|&&r| r == 0).count();
                 let raw = alpha * m * m / sum;
-                let est = if raw <= 2.5 * m && zeros > 0 { m * (m / zeros as f64).ln() } else { raw };
+                let est = if raw <= 2.5 * m && zeros > 0 {
+                    m * (m / zeros as f64).ln()
+                } else {
+                    raw
+                };
                 (est.round() as u64).max(EXACT_LIMIT as u64 + 1)
             }
         }
@@ -143,7 +147,9 @@ impl<'de> Deserialize<'de> for Distinct {
             }
             Repr::Sketch(s) => {
                 let bytes = STANDARD.decode(s).map_err(serde::de::Error::custom)?;
-                let regs: [u8; M] = bytes.try_into().map_err(|_| serde::de::Error::custom("sketch has the wrong size"))?;
+                let regs: [u8; M] = bytes
+                    .try_into()
+                    .map_err(|_| serde::de::Error::custom("sketch has the wrong size"))?;
                 Ok(Distinct::Sketch(Box::new(regs)))
             }
         }
@@ -179,7 +185,11 @@ mod tests {
 
     #[test]
     fn merge_is_order_independent() {
-        let parts: Vec<Vec<u64>> = vec![(0..700).collect(), (500..1300).collect(), (1200..1250).collect()];
+        let parts: Vec<Vec<u64>> = vec![
+            (0..700).collect(),
+            (500..1300).collect(),
+            (1200..1250).collect(),
+        ];
         let build = |order: &[usize]| {
             let mut acc = Distinct::default();
             for &i in order {
@@ -210,6 +220,9 @@ mod tests {
         let s = serde_json::to_string(&d).unwrap();
         assert_eq!(serde_json::from_str::<Distinct>(&s).unwrap(), d);
         let e = Distinct::Exact([1, 2].into());
-        assert_eq!(serde_json::from_str::<Distinct>(&serde_json::to_string(&e).unwrap()).unwrap(), e);
+        assert_eq!(
+            serde_json::from_str::<Distinct>(&serde_json::to_string(&e).unwrap()).unwrap(),
+            e
+        );
     }
 }

@@ -47,8 +47,16 @@ pub enum Dim {
 }
 
 impl Dim {
-    pub const ALL: [Dim; 8] =
-        [Dim::Cause, Dim::Host, Dim::Method, Dim::Path, Dim::Client, Dim::UserAgent, Dim::Credential, Dim::StatusDetail];
+    pub const ALL: [Dim; 8] = [
+        Dim::Cause,
+        Dim::Host,
+        Dim::Method,
+        Dim::Path,
+        Dim::Client,
+        Dim::UserAgent,
+        Dim::Credential,
+        Dim::StatusDetail,
+    ];
     pub const DEFAULT: [Dim; 4] = [Dim::Cause, Dim::Host, Dim::Method, Dim::Path];
     pub fn id(self) -> &'static str {
         match self {
@@ -148,8 +156,16 @@ impl PatternKey {
                 Dim::Path => k.path = Some(r.path.clone()),
                 Dim::Client => k.client = Some(r.client.clone().unwrap_or_default()),
                 Dim::UserAgent => k.user_agent = Some(r.user_agent.clone().unwrap_or_default()),
-                Dim::Credential => k.credential = Some(r.credential.map(crate::fingerprint::show).unwrap_or_default()),
-                Dim::StatusDetail => k.status_detail = Some(r.status_detail.clone().unwrap_or_default()),
+                Dim::Credential => {
+                    k.credential = Some(
+                        r.credential
+                            .map(crate::fingerprint::show)
+                            .unwrap_or_default(),
+                    )
+                }
+                Dim::StatusDetail => {
+                    k.status_detail = Some(r.status_detail.clone().unwrap_or_default())
+                }
             }
         }
         k
@@ -273,11 +289,19 @@ pub struct CredHistory {
 
 impl CredHistory {
     pub fn first_ok(&self) -> Order {
-        self.intervals.iter().map(|i| i.0).min().unwrap_or(Order { t: i64::MAX, file: 0, record: 0 })
+        self.intervals.iter().map(|i| i.0).min().unwrap_or(Order {
+            t: i64::MAX,
+            file: 0,
+            record: 0,
+        })
     }
 
     pub fn last_ok(&self) -> Order {
-        self.intervals.iter().map(|i| i.1).max().unwrap_or(Order { t: i64::MIN, file: 0, record: 0 })
+        self.intervals.iter().map(|i| i.1).max().unwrap_or(Order {
+            t: i64::MIN,
+            file: 0,
+            record: 0,
+        })
     }
 
     fn merge(&mut self, o: &CredHistory) {
@@ -294,7 +318,15 @@ impl CredHistory {
     pub fn before(&self, o: Order) -> Option<Order> {
         self.intervals
             .iter()
-            .filter_map(|&(f, l)| if l < o { Some(l) } else if f < o { Some(f) } else { None })
+            .filter_map(|&(f, l)| {
+                if l < o {
+                    Some(l)
+                } else if f < o {
+                    Some(f)
+                } else {
+                    None
+                }
+            })
             .max()
     }
 
@@ -302,7 +334,15 @@ impl CredHistory {
     pub fn after(&self, o: Order) -> Option<Order> {
         self.intervals
             .iter()
-            .filter_map(|&(f, l)| if f > o { Some(f) } else if l > o { Some(l) } else { None })
+            .filter_map(|&(f, l)| {
+                if f > o {
+                    Some(f)
+                } else if l > o {
+                    Some(l)
+                } else {
+                    None
+                }
+            })
             .min()
     }
 }
@@ -364,7 +404,11 @@ impl FileStats {
         self.degraded += o.degraded;
         self.filtered += o.filtered;
         self.problems.extend(o.problems.iter().cloned());
-        self.problems.sort_by(|a, b| a.position.cmp(&b.position).then_with(|| a.message.cmp(&b.message)));
+        self.problems.sort_by(|a, b| {
+            a.position
+                .cmp(&b.position)
+                .then_with(|| a.message.cmp(&b.message))
+        });
         self.problems.dedup();
         self.problems.truncate(PROBLEMS_PER_FILE);
         self.error = self.error.take().or_else(|| o.error.clone());
@@ -397,12 +441,17 @@ mod sorted_map {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
     use std::collections::HashMap;
 
-    pub fn serialize<S: Serializer>(m: &HashMap<u64, CredHistory>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        m: &HashMap<u64, CredHistory>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         let mut v: Vec<(&u64, &CredHistory)> = m.iter().collect();
         v.sort_by_key(|(k, _)| **k);
         v.serialize(s)
     }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<HashMap<u64, CredHistory>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<HashMap<u64, CredHistory>, D::Error> {
         let v: Vec<(u64, CredHistory)> = Vec::deserialize(d)?;
         Ok(v.into_iter().collect())
     }
@@ -475,21 +524,27 @@ impl State {
         st.example.merge(&Example::of(r));
 
         let Some(t) = r.time else { return };
-        *self.timeseries.entry((t.floor_to(self.settings.bucket_secs).secs(), cause)).or_insert(0) += 1;
+        *self
+            .timeseries
+            .entry((t.floor_to(self.settings.bucket_secs).secs(), cause))
+            .or_insert(0) += 1;
         if cause.is_benign() {
             return;
         }
         let minute = t.floor_to(60).secs();
         if r.client_id != 0 {
-            let c = self.clients.entry((r.client_id, r.credential.unwrap_or(0))).or_insert_with(|| ClientStats {
-                client: r.client.clone().unwrap_or_default(),
-                user_agent: r.user_agent.clone(),
-                count: 0,
-                first: None,
-                last: None,
-                per_minute: BTreeMap::new(),
-                causes: [0; 12],
-            });
+            let c = self
+                .clients
+                .entry((r.client_id, r.credential.unwrap_or(0)))
+                .or_insert_with(|| ClientStats {
+                    client: r.client.clone().unwrap_or_default(),
+                    user_agent: r.user_agent.clone(),
+                    count: 0,
+                    first: None,
+                    last: None,
+                    per_minute: BTreeMap::new(),
+                    causes: [0; 12],
+                });
             c.count += 1;
             c.first = min_opt(c.first, r.time);
             c.last = max_opt(c.last, r.time);
@@ -503,9 +558,17 @@ impl State {
             c.last = max_opt(c.last, r.time);
             c.causes[cause.index()] += 1;
             if valid_elsewhere
-                && matches!(cause, Cause::TransientRejection | Cause::RevokedCredentials | Cause::InvalidCredentials)
+                && matches!(
+                    cause,
+                    Cause::TransientRejection
+                        | Cause::RevokedCredentials
+                        | Cause::InvalidCredentials
+                )
             {
-                let b = self.incident_buckets.entry((r.host.clone().unwrap_or_default(), minute)).or_default();
+                let b = self
+                    .incident_buckets
+                    .entry((r.host.clone().unwrap_or_default(), minute))
+                    .or_default();
                 b.count += 1;
                 b.first = min_opt(b.first, r.time);
                 b.last = max_opt(b.last, r.time);
@@ -592,7 +655,10 @@ impl State {
             std::mem::swap(&mut seq.history, &mut other);
         }
         for (k, v) in other {
-            seq.history.entry(k).and_modify(|h| h.merge(&v)).or_insert(v);
+            seq.history
+                .entry(k)
+                .and_modify(|h| h.merge(&v))
+                .or_insert(v);
         }
         seq.pending.extend(o.sequence.pending);
         seq.heads.extend(o.sequence.heads);
@@ -620,7 +686,9 @@ impl State {
     /// Puts order-free collections into their canonical order, so that two
     /// equal states serialize to the same bytes.
     pub fn canonicalize(&mut self) {
-        self.sequence.pending.sort_by(|a, b| a.rec.order.cmp(&b.rec.order));
+        self.sequence
+            .pending
+            .sort_by(|a, b| a.rec.order.cmp(&b.rec.order));
         self.sequence.heads.sort();
         self.sequence.heads.dedup();
     }
@@ -632,7 +700,11 @@ mod tests {
 
     fn rec(t: i64, cause: Cause, host: &str, client: u64, cred: Option<u64>) -> Record401 {
         Record401 {
-            order: Order { t: t * 1_000_000, file: 1, record: t as u64 },
+            order: Order {
+                t: t * 1_000_000,
+                file: 1,
+                record: t as u64,
+            },
             time: Some(Timestamp::from_secs(t)),
             file: 0,
             record: t as u64,
@@ -660,7 +732,15 @@ mod tests {
     #[test]
     fn merge_is_commutative_and_associative_with_identity() {
         let recs: Vec<Record401> = (0..30)
-            .map(|i| rec(1714550400 + i * 17, Cause::ALL[(i % 12) as usize], ["a", "b"][(i % 2) as usize], (i % 5) as u64 + 1, Some((i % 7) as u64)))
+            .map(|i| {
+                rec(
+                    1714550400 + i * 17,
+                    Cause::ALL[(i % 12) as usize],
+                    ["a", "b"][(i % 2) as usize],
+                    (i % 5) as u64 + 1,
+                    Some((i % 7) as u64),
+                )
+            })
             .collect();
         let whole = state_of(&recs);
         let (a, rest) = recs.split_at(9);
@@ -696,8 +776,15 @@ mod tests {
         let a = State::new(Settings::default());
         let mut other = Settings::default();
         other.fingerprint_key_id = "custom:1".into();
-        assert!(a.check_mergeable(&State::new(other)).unwrap_err().contains("fingerprint"));
-        let other = Settings { bucket_secs: 60, ..Settings::default() };
+        assert!(
+            a.check_mergeable(&State::new(other))
+                .unwrap_err()
+                .contains("fingerprint")
+        );
+        let other = Settings {
+            bucket_secs: 60,
+            ..Settings::default()
+        };
         assert!(a.check_mergeable(&State::new(other)).is_err());
     }
 }

@@ -31,7 +31,10 @@ impl Serialize for CauseCounts {
 impl CauseCounts {
     /// The most frequent cause (the first in table order on ties), if any.
     pub fn dominant(&self) -> Option<Cause> {
-        let (i, n) = self.0.iter().enumerate().fold((0, 0), |best, (i, &n)| if n > best.1 { (i, n) } else { best });
+        let (i, n) = self.0.iter().enumerate().fold(
+            (0, 0),
+            |best, (i, &n)| if n > best.1 { (i, n) } else { best },
+        );
         (n > 0).then(|| Cause::ALL[i])
     }
 
@@ -216,7 +219,11 @@ impl State {
                 error: f.error.clone(),
             });
             for p in &f.problems {
-                problems.push(ProblemRow { file: path.clone(), position: p.position, message: p.message.clone() });
+                problems.push(ProblemRow {
+                    file: path.clone(),
+                    position: p.position,
+                    message: p.message.clone(),
+                });
             }
         }
 
@@ -226,7 +233,11 @@ impl State {
             .iter()
             .map(|(k, p)| {
                 let row = PatternRow {
-                    cause: if dims.contains(&Dim::Cause) { k.cause } else { None },
+                    cause: if dims.contains(&Dim::Cause) {
+                        k.cause
+                    } else {
+                        None
+                    },
                     host: k.host.clone(),
                     method: k.method.clone(),
                     path: k.path.clone(),
@@ -255,7 +266,11 @@ impl State {
         let timeseries = self
             .timeseries
             .iter()
-            .map(|(&(b, cause), &count)| TimeRow { bucket_start: Timestamp::from_secs(b), cause, count })
+            .map(|(&(b, cause), &count)| TimeRow {
+                bucket_start: Timestamp::from_secs(b),
+                cause,
+                count,
+            })
             .collect();
 
         // incidents: runs of consecutive minutes on one host in which enough
@@ -327,7 +342,13 @@ impl State {
             })
             .collect();
         clients.sort_by(|a, b| {
-            b.count_401.cmp(&a.count_401).then_with(|| (&a.client, &a.user_agent, &a.credential).cmp(&(&b.client, &b.user_agent, &b.credential)))
+            b.count_401.cmp(&a.count_401).then_with(|| {
+                (&a.client, &a.user_agent, &a.credential).cmp(&(
+                    &b.client,
+                    &b.user_agent,
+                    &b.credential,
+                ))
+            })
         });
 
         let mut successes: HashMap<u64, (Order, Order)> = HashMap::new();
@@ -352,7 +373,11 @@ impl State {
                 }
             })
             .collect();
-        credentials.sort_by(|a, b| b.failures.cmp(&a.failures).then_with(|| a.credential.cmp(&b.credential)));
+        credentials.sort_by(|a, b| {
+            b.failures
+                .cmp(&a.failures)
+                .then_with(|| a.credential.cmp(&b.credential))
+        });
 
         let report = Report {
             schema_version: SCHEMA_VERSION,

@@ -1,0 +1,154 @@
+//! AWS Application Load Balancer access logs: space-separated, with quoted
+//! request, user agent and other fields. The status that matters is
+//! `elb_status_code` (what the client got).
+
+use super::text::{
+    closing_quote, field, lossy, split_request, status3, target_has_credential, unescape,
+};
+use super::{Line, LineFormat, Quick};
+use crate::exchange::{ClientView, Exchange, HeaderView, Shows, UserField};
+use crate::time::parse_iso8601;
+
+pub struct Alb;
+
+/// The fields of a line: unquoted tokens and quoted strings (without quotes).
+fn fields(line: &[u8], max: usize) -> Vec<&[u8]> {
+    let mut out = Vec::with_capacity(max);
+    let mut i = 0;
+    while i < line.len() && out.len() < max {
+        if line[i] == b'"' {
+            let end = closing_quote(line, i + 1).unwrap_or(line.len());
+            out.push(&line[i + 1..end]);
+            i = end + 2;
+        } else {
+            let end = memchr::memchr(b' ', &line[i..]).map_or(line.len(), |o| i + o);
+            out.push(&line[i..end]);
+            i = end + 1;
+        }
+    }
+    out
+}
+
+// type time elb client:port target:port rpt tpt rspt elb_status target_status rb sb "request" "user_agent"
+const TIME: usize = 1;
+const CLIENT: usize = 3;
+const STATUS: usize = 8;
+const REQUEST: usize = 12;
+const AGENT: usize = 13;
+
+/// `GET https://host:443/path?q HTTP/1.1` → host and target.
+fn url_parts(url: &[u8]) -> (Option<&[u8]>, &[u8]) {
+    let Some(p) = memchr::memmem::find(url, b"://") else {
+        return (None, url);
+    };
+    let rest = &url[p + 3..];
+    let slash = memchr::memchr(b'/', rest).unwrap_or(rest.len());
+    let authority = &rest[..slash];
+    let host = match memchr::memrchr(b':', authority) {
+        Some(c) if authority[c + 1..].iter().all(u8::is_ascii_digit) => &authority[..c],
+        _ => authority,
+    };
+    (
+        Some(host),
+        if slash < rest.len() {
+            &rest[slash..]
+        } else {
+            b"/"
+        },
+    )
+}
+
+impl LineFormat for Alb {
+    type Ctx = ();
+
+    fn shows(&self, _: &()) -> Shows {
+        Shows {
+            request_headers: HeaderView::None,
+            challenge: false,
+            body: false,
+            host: true,
+            user: UserField::Absent,
+            client: ClientView::AddrAndAgent,
+        }
+    }
+
+    fn quick<'a>(&self, line: &'a [u8], _: &()) -> Line<'a> {
+        if line.is_empty() {
+            return Line::Blank;
+        }
+        let f = fields(line, REQUEST + 1);
+        let Some(status) = f
+            .get(STATUS)
+            .and_then(|s| status3(s).filter(|_| s.len() == 3))
+        else {
+            return Line::Bad("no elb_status_code field");
+        };
+        let target = f
+            .get(REQUEST)
+            .and_then(|r| split_request(r).1)
+            .map(|u| url_parts(u).1);
+        Line::Record(Quick {
+            status,
+            target,
+            credential: target.is_some_and(target_has_credential),
+        })
+    }
+
+    fn parse<'a>(&self, line: &'a [u8], _: &(), ex: &mut Exchange<'a>) -> Option<String> {
+        let f = fields(line, AGENT + 1);
+        if let Some(c) = f.get(CLIENT) {
+            let addr = memchr::memrchr(b':', c).map_or(*c, |i| &c[..i]);
+            ex.client_addr = field(addr);
+        }
+        if let Some(r) = f.get(REQUEST) {
+            let (m, url) = split_request(r);
+            ex.method = lossy(m);
+            if let Some(url) = url {
+                let (host, target) = url_parts(url);
+                ex.host = host.map(lossy);
+                ex.target = lossy(target);
+            }
+        }
+        if let Some(ua) = f.get(AGENT) {
+            ex.user_agent = Some(unescape(ua));
+        }
+        match f.get(TIME).and_then(|t| parse_iso8601(&lossy(t))) {
+            Some(t) => {
+                ex.time = Some(t);
+                None
+            }
+            None => Some("time is not an ISO 8601 timestamp".into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchange::Position;
+
+    #[test]
+    fn alb_line() {
+        let l = br#"https 2024-05-01T08:00:00.123456Z app/my-lb/50dc6c495c0c9188 192.0.2.7:46532 10.0.0.66:9000 0.001 0.002 0.000 401 401 34 366 "GET https://api.example.com:443/v1/me?api_key=k HTTP/1.1" "curl/8.5.0" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:x "Root=1-58337262" "api.example.com" "-" 0 2024-05-01T08:00:00.100000Z "forward" "-" "-" "10.0.0.66:9000" "401" "-" "-""#;
+        let Line::Record(q) = Alb.quick(l, &()) else {
+            panic!()
+        };
+        assert_eq!(q.status, 401);
+        assert_eq!(q.target, Some(&b"/v1/me?api_key=k"[..]));
+        assert!(q.credential);
+        let mut ex = Exchange::new(
+            Position {
+                file: 0,
+                record: 1,
+                offset: 0,
+            },
+            Alb.shows(&()),
+        );
+        assert_eq!(Alb.parse(l, &(), &mut ex), None);
+        assert_eq!(ex.client_addr.as_deref(), Some("192.0.2.7"));
+        assert_eq!(ex.host.as_deref(), Some("api.example.com"));
+        assert_eq!(ex.user_agent.as_deref(), Some("curl/8.5.0"));
+        assert_eq!(ex.time.unwrap().0, 1714550400_123456);
+        assert!(matches!(Alb.quick(b"h2 nonsense", &()), Line::Bad(_)));
+    }
+}

@@ -1,0 +1,186 @@
+//! Apache/nginx `common` and `combined` (extra trailing fields allowed),
+//! hand-written because it is the most common format and the fastest path:
+//! `quick` finds the status right after the request's closing quote.
+
+use super::text::{
+    closing_quote, field, lossy, split_request, status3, target_has_credential, unescape,
+};
+use super::{Line, LineFormat, Quick};
+use crate::exchange::{ClientView, Exchange, HeaderView, Shows, UserField};
+use crate::time::parse_clf;
+
+pub struct Clf {
+    combined: bool,
+}
+
+impl Clf {
+    pub const COMBINED: Clf = Clf { combined: true };
+    pub const COMMON: Clf = Clf { combined: false };
+}
+
+/// The request span `(open quote, close quote)` and the status.
+#[inline]
+fn request_and_status(line: &[u8]) -> Result<(usize, usize, u16), &'static str> {
+    let q1 = memchr::memchr(b'"', line).ok_or("no quoted request")?;
+    let q2 = closing_quote(line, q1 + 1).ok_or("the request's quote is not closed")?;
+    let after = &line[q2 + 1..];
+    if after.first() != Some(&b' ') {
+        return Err("no status after the request");
+    }
+    let status = status3(&after[1..]).ok_or("no status after the request")?;
+    if after.len() > 4 && after[4] != b' ' {
+        return Err("no status after the request");
+    }
+    Ok((q1, q2, status))
+}
+
+impl LineFormat for Clf {
+    type Ctx = ();
+
+    fn shows(&self, _: &()) -> Shows {
+        Shows {
+            request_headers: HeaderView::None,
+            challenge: false,
+            body: false,
+            host: false,
+            user: UserField::Apache,
+            client: if self.combined {
+                ClientView::AddrAndAgent
+            } else {
+                ClientView::None
+            },
+        }
+    }
+
+    #[inline]
+    fn quick<'a>(&self, line: &'a [u8], _: &()) -> Line<'a> {
+        if line.is_empty() {
+            return Line::Blank;
+        }
+        match request_and_status(line) {
+            Ok((q1, q2, status)) => {
+                let (_, target) = split_request(&line[q1 + 1..q2]);
+                Line::Record(Quick {
+                    status,
+                    target,
+                    credential: target.is_some_and(target_has_credential),
+                })
+            }
+            Err(why) => Line::Bad(why),
+        }
+    }
+
+    fn parse<'a>(&self, line: &'a [u8], _: &(), ex: &mut Exchange<'a>) -> Option<String> {
+        let Ok((q1, q2, _)) = request_and_status(line) else {
+            return Some("line changed shape".into());
+        };
+        let head = &line[..q1];
+        let mut problem = None;
+        // host ident user [time]
+        let sp = memchr::memchr(b' ', head).unwrap_or(head.len());
+        ex.client_addr = field(&head[..sp]);
+        match (memchr::memchr(b'[', head), memchr::memrchr(b']', head)) {
+            (Some(lb), Some(rb)) if lb < rb => {
+                let who = &head[(sp + 1).min(lb)..lb];
+                let who = who.strip_suffix(b" ").unwrap_or(who);
+                // ident, then the user (which may itself hold spaces)
+                let user = match memchr::memchr(b' ', who) {
+                    Some(s) => &who[s + 1..],
+                    None => b"-".as_slice(),
+                };
+                ex.request.user = field(user);
+                match parse_clf(&head[lb + 1..rb]) {
+                    Some(t) => ex.time = Some(t),
+                    None => problem = Some("time is not a Common Log Format timestamp".to_string()),
+                }
+            }
+            _ => problem = Some("no [time] field".to_string()),
+        }
+        let (method, target) = split_request(&line[q1 + 1..q2]);
+        ex.method = lossy(method);
+        ex.target = target.map(lossy).unwrap_or_default();
+        if self.combined {
+            // "referer" "user agent" after the status and size
+            let rest = &line[q2 + 1..];
+            if let Some(r1) = memchr::memchr(b'"', rest)
+                && let Some(r2) = closing_quote(rest, r1 + 1)
+                && let Some(u1) = memchr::memchr(b'"', &rest[r2 + 1..]).map(|o| r2 + 1 + o)
+                && let Some(u2) = closing_quote(rest, u1 + 1)
+            {
+                let ua = &rest[u1 + 1..u2];
+                ex.user_agent = if ua == b"-" {
+                    Some("-".into())
+                } else {
+                    Some(unescape(ua))
+                };
+            }
+        }
+        problem
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchange::Position;
+
+    fn parse(fmt: &Clf, l: &'static str) -> (Exchange<'static>, Option<String>) {
+        let mut ex = Exchange::new(
+            Position {
+                file: 0,
+                record: 1,
+                offset: 0,
+            },
+            fmt.shows(&()),
+        );
+        let p = fmt.parse(l.as_bytes(), &(), &mut ex);
+        (ex, p)
+    }
+
+    #[test]
+    fn combined_line() {
+        let l = r#"203.0.113.9 - acme [01/May/2024:08:00:01 +0000] "GET /api/rates?api_key=k1 HTTP/1.1" 401 459 "-" "curl/8.5.0" 0.012"#;
+        let Line::Record(q) = Clf::COMBINED.quick(l.as_bytes(), &()) else {
+            panic!()
+        };
+        assert_eq!(q.status, 401);
+        assert_eq!(q.target, Some(&b"/api/rates?api_key=k1"[..]));
+        assert!(q.credential);
+        let (ex, p) = parse(&Clf::COMBINED, l);
+        assert_eq!(p, None);
+        assert_eq!(ex.client_addr.as_deref(), Some("203.0.113.9"));
+        assert_eq!(ex.request.user.as_deref(), Some("acme"));
+        assert_eq!(ex.method, "GET");
+        assert_eq!(ex.target, "/api/rates?api_key=k1");
+        assert_eq!(ex.user_agent.as_deref(), Some("curl/8.5.0"));
+        assert_eq!(ex.time.unwrap().to_string(), "2024-05-01T08:00:01Z");
+    }
+
+    #[test]
+    fn odd_lines() {
+        assert_eq!(Clf::COMMON.quick(b"", &()), Line::Blank);
+        assert!(matches!(
+            Clf::COMMON.quick(b"garbage without quotes", &()),
+            Line::Bad(_)
+        ));
+        assert!(matches!(
+            Clf::COMMON.quick(b"1.2.3.4 - - [x] \"GET / HTTP/1.1\" abc 5", &()),
+            Line::Bad(_)
+        ));
+        let raw = br#"1.2.3.4 - - [01/May/2024:08:00:00 +0000] "\x16\x03\x01\x02" 400 157 "-" "-""#;
+        let Line::Record(q) = Clf::COMBINED.quick(raw, &()) else {
+            panic!()
+        };
+        assert_eq!((q.status, q.target), (400, None));
+        let esc = br#"1.2.3.4 - - [01/May/2024:08:00:00 +0000] "GET /a\"b HTTP/1.1" 401 5"#;
+        let Line::Record(q) = Clf::COMMON.quick(esc, &()) else {
+            panic!()
+        };
+        assert_eq!(q.status, 401);
+        let (_, p) = parse(
+            &Clf::COMMON,
+            r#"1.2.3.4 - - [99/Foo/2024:08:00:00 +0000] "GET / HTTP/1.1" 401 5"#,
+        );
+        assert!(p.unwrap().contains("time"));
+    }
+}

@@ -1,0 +1,678 @@
+//! JSON-lines access logs: Caddy (typed, borrowed: the hot one), Traefik,
+//! Envoy's default JSON, and any other structured log through a field
+//! mapping (`--json-fields status=…,time=…,path=…`).
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use super::text::target_has_credential;
+use super::{Line, LineFormat, Quick};
+use crate::classify::credential::is_key_header;
+use crate::exchange::{ClientView, Exchange, HeaderView, Shows, UserField};
+use crate::time::{Timestamp, parse_epoch_decimal, parse_iso8601};
+
+/// A generic field mapping: target name → dotted JSON path.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mapping {
+    pub status: Vec<String>,
+    pub time: Option<Vec<String>>,
+    pub path: Option<Vec<String>>,
+    pub method: Option<Vec<String>>,
+    pub host: Option<Vec<String>>,
+    pub client: Option<Vec<String>>,
+    pub user_agent: Option<Vec<String>>,
+    pub authorization: Option<Vec<String>>,
+    pub api_key: Option<Vec<String>>,
+    pub www_authenticate: Option<Vec<String>>,
+    pub user: Option<Vec<String>>,
+}
+
+pub const MAPPING_NAMES: &[&str] = &[
+    "status",
+    "time",
+    "path",
+    "method",
+    "host",
+    "client",
+    "user_agent",
+    "authorization",
+    "api_key",
+    "www_authenticate",
+    "user",
+];
+
+impl Mapping {
+    pub fn parse(spec: &str) -> Result<Mapping, String> {
+        let mut m = Mapping::default();
+        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (k, v) = part
+                .split_once('=')
+                .ok_or_else(|| format!("{part:?}: expected name=json.path"))?;
+            let path: Vec<String> = v.trim().split('.').map(str::to_owned).collect();
+            if path.iter().any(String::is_empty) {
+                return Err(format!("{part:?}: empty path segment"));
+            }
+            let slot = match k.trim() {
+                "status" => {
+                    m.status = path;
+                    continue;
+                }
+                "time" => &mut m.time,
+                "path" | "uri" | "target" => &mut m.path,
+                "method" => &mut m.method,
+                "host" => &mut m.host,
+                "client" => &mut m.client,
+                "user_agent" => &mut m.user_agent,
+                "authorization" => &mut m.authorization,
+                "api_key" => &mut m.api_key,
+                "www_authenticate" => &mut m.www_authenticate,
+                "user" => &mut m.user,
+                other => {
+                    return Err(format!(
+                        "unknown field {other:?}; known: {}",
+                        MAPPING_NAMES.join(", ")
+                    ));
+                }
+            };
+            *slot = Some(path);
+        }
+        if m.status.is_empty() {
+            return Err("status=… is required".into());
+        }
+        Ok(m)
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    Caddy,
+    Traefik,
+    Envoy,
+    Mapped(Box<Mapping>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Json {
+    kind: Kind,
+    status_key: Vec<u8>,
+    credential_keys: Vec<Vec<u8>>,
+}
+
+/// `Name` → `"Name":` as it appears in a line.
+fn key(name: &str) -> Vec<u8> {
+    format!("\"{name}\":").into_bytes()
+}
+
+fn canonical(h: &str) -> String {
+    h.split('-')
+        .map(|p| {
+            let mut c = p.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + &c.as_str().to_ascii_lowercase())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+impl Json {
+    pub fn caddy() -> Json {
+        let mut creds: Vec<Vec<u8>> = vec![key("Authorization")];
+        creds.extend(
+            crate::classify::credential::KEY_HEADERS
+                .iter()
+                .map(|h| key(&canonical(h))),
+        );
+        Json {
+            kind: Kind::Caddy,
+            status_key: key("status"),
+            credential_keys: creds,
+        }
+    }
+    pub fn traefik() -> Json {
+        Json {
+            kind: Kind::Traefik,
+            status_key: key("DownstreamStatus"),
+            credential_keys: vec![
+                b"\"request_Authorization\":".to_vec(),
+                b"\"request_X-Api-Key\":".to_vec(),
+            ],
+        }
+    }
+    pub fn envoy() -> Json {
+        Json {
+            kind: Kind::Envoy,
+            status_key: key("response_code"),
+            credential_keys: Vec::new(),
+        }
+    }
+    pub fn mapped(m: Mapping) -> Json {
+        let last = |p: &Option<Vec<String>>| p.as_ref().and_then(|v| v.last()).map(|k| key(k));
+        let credential_keys = [last(&m.authorization), last(&m.api_key)]
+            .into_iter()
+            .flatten()
+            .collect();
+        Json {
+            status_key: key(m.status.last().map_or("status", String::as_str)),
+            kind: Kind::Mapped(Box::new(m)),
+            credential_keys,
+        }
+    }
+}
+
+/// Status after `"key":` (a number or a numeric string).
+fn status_after(line: &[u8], k: &[u8]) -> Option<u16> {
+    let at = memchr::memmem::find(line, k)? + k.len();
+    let rest = &line[at..];
+    let rest = &rest[rest
+        .iter()
+        .take_while(|c| c.is_ascii_whitespace() || **c == b'"')
+        .count()..];
+    let n = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    if n == 0 || n > 3 {
+        return None;
+    }
+    std::str::from_utf8(&rest[..n]).ok()?.parse().ok()
+}
+
+/// The string value after `"key":"` (no unescaping: a cheap look).
+fn string_after<'a>(line: &'a [u8], k: &[u8]) -> Option<&'a [u8]> {
+    let at = memchr::memmem::find(line, k)? + k.len();
+    let rest = line[at..].strip_prefix(b"\"")?;
+    let end = memchr::memchr2(b'"', b'\\', rest)?;
+    (rest[end] == b'"').then_some(&rest[..end])
+}
+
+// ---- Caddy, typed and borrowed
+
+#[derive(Deserialize)]
+struct CaddyLine<'a> {
+    #[serde(borrow, default)]
+    ts: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    request: Option<CaddyRequest<'a>>,
+    #[serde(borrow, default)]
+    resp_headers: Option<Headers<'a>>,
+}
+
+#[derive(Deserialize)]
+struct CaddyRequest<'a> {
+    #[serde(borrow, default)]
+    remote_ip: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    client_ip: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    method: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    host: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    uri: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    headers: Option<Headers<'a>>,
+}
+
+/// Only the headers a verdict needs: `{"Name": ["v", …]}`, others skipped.
+#[derive(Default)]
+struct Headers<'a>(Vec<(Cow<'a, str>, Vec<Cow<'a, str>>)>);
+
+fn wanted(name: &str) -> bool {
+    name.eq_ignore_ascii_case("authorization")
+        || name.eq_ignore_ascii_case("user-agent")
+        || name.eq_ignore_ascii_case("cookie")
+        || name.eq_ignore_ascii_case("www-authenticate")
+        || is_key_header(name)
+}
+
+struct Values<'a>(Vec<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Values<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Values<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a header value or a list of them")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Values(vec![Cow::Borrowed(v)]))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Values(vec![Cow::Owned(v.to_owned())]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(v) = s.next_element::<Cow<'de, str>>()? {
+                    out.push(v);
+                }
+                Ok(Values(out))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Values(Vec::new()))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Headers<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Headers<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map of headers")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut m: M) -> Result<Self::Value, M::Error> {
+                let mut out = Vec::new();
+                while let Some(k) = m.next_key::<Cow<'de, str>>()? {
+                    if wanted(&k) {
+                        let v: Values<'de> = m.next_value()?;
+                        out.push((k, v.0));
+                    } else {
+                        m.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(Headers(out))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+const REDACTED: &str = "REDACTED";
+
+fn fill_request_headers<'a>(
+    ex: &mut Exchange<'a>,
+    headers: Vec<(Cow<'a, str>, Vec<Cow<'a, str>>)>,
+) {
+    for (name, values) in headers {
+        let Some(v) = values.into_iter().next() else {
+            continue;
+        };
+        if name.eq_ignore_ascii_case("authorization") {
+            if v == REDACTED {
+                ex.request.authorization_redacted = true;
+            } else {
+                ex.request.authorization = Some(v);
+            }
+        } else if name.eq_ignore_ascii_case("user-agent") {
+            ex.user_agent = Some(v);
+        } else if name.eq_ignore_ascii_case("cookie") {
+            if v != REDACTED {
+                ex.request.cookie = Some(v);
+            }
+        } else if is_key_header(&name) && v != REDACTED {
+            ex.request.key_headers.push((name, v));
+        }
+    }
+}
+
+fn parse_caddy<'a>(line: &'a [u8], ex: &mut Exchange<'a>) -> Option<String> {
+    let l: CaddyLine<'a> = match serde_json::from_slice(line) {
+        Ok(l) => l,
+        Err(e) => {
+            return Some(format!(
+                "not a valid Caddy JSON line (column {})",
+                e.column()
+            ));
+        }
+    };
+    let mut problem = None;
+    match l.ts.map(|r| parse_epoch_decimal(r.get())) {
+        Some(Some(t)) => ex.time = Some(t),
+        _ => problem = Some("no readable ts".to_string()),
+    }
+    if let Some(r) = l.request {
+        ex.client_addr = r.client_ip.filter(|s| !s.is_empty()).or(r.remote_ip);
+        ex.method = r.method.unwrap_or_default();
+        ex.host = r.host;
+        ex.target = r.uri.unwrap_or_default();
+        if let Some(h) = r.headers {
+            fill_request_headers(ex, h.0);
+        }
+    }
+    if let Some(h) = l.resp_headers {
+        for (name, values) in h.0 {
+            if name.eq_ignore_ascii_case("www-authenticate") {
+                ex.response.challenges.extend(values);
+            }
+        }
+    }
+    problem
+}
+
+// ---- generic (Value) for Traefik, Envoy and mappings
+
+fn at<'v>(v: &'v Value, path: &[String]) -> Option<&'v Value> {
+    let mut cur = v;
+    for p in path {
+        cur = cur.get(p.as_str())?;
+    }
+    Some(cur)
+}
+
+fn text(v: Option<&Value>) -> Option<Cow<'static, str>> {
+    match v? {
+        Value::String(s) if !s.is_empty() && s != "-" => Some(Cow::Owned(s.clone())),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        Value::Array(a) => text(a.first()),
+        _ => None,
+    }
+}
+
+fn time_of(v: Option<&Value>) -> Option<Timestamp> {
+    match v? {
+        Value::String(s) => parse_iso8601(s).or_else(|| parse_epoch_decimal(s)),
+        Value::Number(n) => parse_epoch_decimal(&n.to_string()),
+        _ => None,
+    }
+}
+
+fn p(s: &str) -> Vec<String> {
+    vec![s.to_string()]
+}
+
+fn parse_value<'a>(kind: &Kind, line: &'a [u8], ex: &mut Exchange<'a>) -> Option<String> {
+    let v: Value = match serde_json::from_slice(line) {
+        Ok(v) => v,
+        Err(e) => return Some(format!("not a valid JSON line (column {})", e.column())),
+    };
+    let m = match kind {
+        Kind::Mapped(m) => (**m).clone(),
+        Kind::Traefik => Mapping {
+            status: p("DownstreamStatus"),
+            time: Some(p("StartUTC")),
+            path: Some(p("RequestPath")),
+            method: Some(p("RequestMethod")),
+            host: Some(p("RequestHost")),
+            client: Some(p("ClientHost")),
+            user_agent: Some(p("request_User-Agent")),
+            authorization: Some(p("request_Authorization")),
+            api_key: Some(p("request_X-Api-Key")),
+            www_authenticate: Some(p("downstream_Www-Authenticate")),
+            user: Some(p("ClientUsername")),
+        },
+        Kind::Envoy => Mapping {
+            status: p("response_code"),
+            time: Some(p("start_time")),
+            path: Some(p("path")),
+            method: Some(p("method")),
+            host: Some(p("authority")),
+            client: Some(p("downstream_remote_address")),
+            user_agent: Some(p("user_agent")),
+            ..Mapping::default()
+        },
+        Kind::Caddy => unreachable!("typed path"),
+    };
+    let get = |path: &Option<Vec<String>>| path.as_ref().and_then(|pp| at(&v, pp));
+    let mut problem = None;
+    match time_of(get(&m.time).or_else(|| {
+        if matches!(kind, Kind::Traefik) {
+            v.get("time")
+        } else {
+            None
+        }
+    })) {
+        Some(t) => ex.time = Some(t),
+        None if m.time.is_some() => problem = Some("no readable time".to_string()),
+        None => {}
+    }
+    ex.method = text(get(&m.method)).unwrap_or_default();
+    ex.target = text(get(&m.path)).unwrap_or_default();
+    ex.host = text(get(&m.host));
+    ex.client_addr = text(get(&m.client).or_else(|| {
+        if matches!(kind, Kind::Envoy) {
+            v.get("x_forwarded_for")
+        } else {
+            None
+        }
+    }))
+    .map(|a| Cow::Owned(strip_port(&a).to_string()));
+    ex.user_agent = text(get(&m.user_agent));
+    if let Some(a) = text(get(&m.authorization)) {
+        if a == REDACTED {
+            ex.request.authorization_redacted = true;
+        } else {
+            ex.request.authorization = Some(a);
+        }
+    }
+    if let Some(k) = text(get(&m.api_key))
+        && k != REDACTED
+    {
+        ex.request.key_headers.push((Cow::Borrowed("x-api-key"), k));
+    }
+    if let Some(c) = text(get(&m.www_authenticate)) {
+        ex.response.challenges.push(c);
+    }
+    ex.request.user = text(get(&m.user));
+    // what this line can show
+    ex.shows.challenge = m
+        .www_authenticate
+        .as_ref()
+        .is_some_and(|pp| at(&v, pp).is_some());
+    problem
+}
+
+fn strip_port(a: &str) -> &str {
+    if a.starts_with('[') {
+        return a.find(']').map_or(a, |i| &a[1..i]);
+    }
+    match a.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|c| c.is_ascii_digit()) && !h.contains(':') => h,
+        _ => a,
+    }
+}
+
+impl LineFormat for Json {
+    type Ctx = ();
+
+    fn shows(&self, _: &()) -> Shows {
+        match &self.kind {
+            Kind::Caddy => Shows {
+                request_headers: HeaderView::Redacting,
+                challenge: true,
+                body: false,
+                host: true,
+                user: UserField::Absent,
+                client: ClientView::AddrAndAgent,
+            },
+            Kind::Traefik => Shows {
+                request_headers: HeaderView::Some,
+                challenge: false,
+                body: false,
+                host: true,
+                user: UserField::Absent,
+                client: ClientView::AddrAndAgent,
+            },
+            Kind::Envoy => Shows {
+                request_headers: HeaderView::None,
+                challenge: false,
+                body: false,
+                host: true,
+                user: UserField::Absent,
+                client: ClientView::AddrAndAgent,
+            },
+            Kind::Mapped(m) => Shows {
+                request_headers: if m.authorization.is_some() || m.api_key.is_some() {
+                    HeaderView::Some
+                } else {
+                    HeaderView::None
+                },
+                challenge: m.www_authenticate.is_some(),
+                body: false,
+                host: m.host.is_some(),
+                user: UserField::Absent,
+                client: if m.user_agent.is_some() {
+                    ClientView::AddrAndAgent
+                } else {
+                    ClientView::None
+                },
+            },
+        }
+    }
+
+    #[inline]
+    fn quick<'a>(&self, line: &'a [u8], _: &()) -> Line<'a> {
+        let start = line.iter().take_while(|c| c.is_ascii_whitespace()).count();
+        if start == line.len() {
+            return Line::Blank;
+        }
+        if line[start] != b'{' {
+            return Line::Bad("not a JSON object");
+        }
+        let Some(status) = status_after(line, &self.status_key) else {
+            return Line::Bad("no status field");
+        };
+        let target = match self.kind {
+            Kind::Caddy => string_after(line, b"\"uri\":"),
+            Kind::Traefik => string_after(line, b"\"RequestPath\":"),
+            Kind::Envoy => string_after(line, b"\"path\":"),
+            Kind::Mapped(_) => None,
+        };
+        let credential = target.is_some_and(target_has_credential)
+            || self.credential_keys.iter().any(|k| {
+                memchr::memmem::find(line, k)
+                    .is_some_and(|i| !line[i + k.len()..].starts_with(b"[\"REDACTED\"]"))
+            });
+        Line::Record(Quick {
+            status,
+            target,
+            credential,
+        })
+    }
+
+    fn parse<'a>(&self, line: &'a [u8], _: &(), ex: &mut Exchange<'a>) -> Option<String> {
+        match &self.kind {
+            Kind::Caddy => parse_caddy(line, ex),
+            k => parse_value(k, line, ex),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchange::Position;
+
+    const CADDY: &str = r#"{"level":"info","ts":1714550400.123456,"logger":"http.log.access.log0","msg":"handled request","request":{"remote_ip":"23.1.2.3","remote_port":"5000","client_ip":"23.1.2.3","proto":"HTTP/2.0","method":"GET","host":"api.example.com","uri":"/v1/me?x=1","headers":{"User-Agent":["Mozilla/5.0"],"Accept":["*/*"],"Authorization":["Bearer abc.def.ghi"],"X-Api-Key":["k_123"]}},"bytes_read":0,"user_id":"","duration":0.01,"size":60,"status":401,"resp_headers":{"Server":["envoy"],"Www-Authenticate":["Bearer realm=\"api\", error=\"invalid_token\""]}}"#;
+
+    #[test]
+    fn caddy_line() {
+        let j = Json::caddy();
+        let Line::Record(q) = j.quick(CADDY.as_bytes(), &()) else {
+            panic!()
+        };
+        assert_eq!(q.status, 401);
+        assert_eq!(q.target, Some(&b"/v1/me?x=1"[..]));
+        assert!(q.credential);
+        let mut ex = Exchange::new(
+            Position {
+                file: 0,
+                record: 1,
+                offset: 0,
+            },
+            j.shows(&()),
+        );
+        assert_eq!(j.parse(CADDY.as_bytes(), &(), &mut ex), None);
+        assert_eq!(ex.time.unwrap().0, 1714550400_123456);
+        assert_eq!(ex.client_addr.as_deref(), Some("23.1.2.3"));
+        assert_eq!(ex.host.as_deref(), Some("api.example.com"));
+        assert_eq!(
+            ex.request.authorization.as_deref(),
+            Some("Bearer abc.def.ghi")
+        );
+        assert_eq!(ex.request.key_headers[0].1, "k_123");
+        assert_eq!(ex.user_agent.as_deref(), Some("Mozilla/5.0"));
+        assert_eq!(
+            ex.response.challenges[0],
+            r#"Bearer realm="api", error="invalid_token""#
+        );
+    }
+
+    #[test]
+    fn redacted_authorization() {
+        let l = CADDY
+            .replace("Bearer abc.def.ghi", "REDACTED")
+            .replace(r#","X-Api-Key":["k_123"]"#, "");
+        let j = Json::caddy();
+        let Line::Record(q) = j.quick(l.as_bytes(), &()) else {
+            panic!()
+        };
+        assert!(!q.credential);
+        let mut ex = Exchange::new(
+            Position {
+                file: 0,
+                record: 1,
+                offset: 0,
+            },
+            j.shows(&()),
+        );
+        j.parse(l.as_bytes(), &(), &mut ex);
+        assert!(ex.request.authorization.is_none() && ex.request.authorization_redacted);
+    }
+
+    #[test]
+    fn traefik_envoy_and_mapping() {
+        let t = r#"{"ClientHost":"10.0.0.1","DownstreamStatus":401,"RequestMethod":"GET","RequestPath":"/x","RequestHost":"h.example","StartUTC":"2024-05-01T08:00:00.5Z","request_User-Agent":"curl/8"}"#;
+        let j = Json::traefik();
+        let mut ex = Exchange::new(
+            Position {
+                file: 0,
+                record: 1,
+                offset: 0,
+            },
+            j.shows(&()),
+        );
+        assert_eq!(j.parse(t.as_bytes(), &(), &mut ex), None);
+        assert_eq!(
+            (ex.method.as_ref(), ex.target.as_ref(), ex.host.as_deref()),
+            ("GET", "/x", Some("h.example"))
+        );
+        let e = r#"{"start_time":"2024-05-01T08:00:00.000Z","method":"POST","path":"/v1/y","response_code":401,"authority":"api.example","user_agent":"okhttp","downstream_remote_address":"10.1.1.1:5555"}"#;
+        let j = Json::envoy();
+        assert!(matches!(
+            j.quick(e.as_bytes(), &()),
+            Line::Record(Quick { status: 401, .. })
+        ));
+        let mut ex = Exchange::new(
+            Position {
+                file: 0,
+                record: 1,
+                offset: 0,
+            },
+            j.shows(&()),
+        );
+        assert_eq!(j.parse(e.as_bytes(), &(), &mut ex), None);
+        assert_eq!(ex.client_addr.as_deref(), Some("10.1.1.1"));
+        let m = Mapping::parse("status=http.code,time=at,path=http.url,authorization=http.auth")
+            .unwrap();
+        let j = Json::mapped(m);
+        let g =
+            r#"{"at":"2024-05-01T08:00:00Z","http":{"code":"401","url":"/z","auth":"Basic eDp5"}}"#;
+        assert!(matches!(
+            j.quick(g.as_bytes(), &()),
+            Line::Record(Quick {
+                status: 401,
+                credential: true,
+                ..
+            })
+        ));
+        let mut ex = Exchange::new(
+            Position {
+                file: 0,
+                record: 1,
+                offset: 0,
+            },
+            j.shows(&()),
+        );
+        assert_eq!(j.parse(g.as_bytes(), &(), &mut ex), None);
+        assert_eq!(ex.request.authorization.as_deref(), Some("Basic eDp5"));
+        assert!(Mapping::parse("time=t").is_err());
+        assert!(Mapping::parse("status=s,colour=c").is_err());
+    }
+}

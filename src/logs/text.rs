@@ -1,0 +1,156 @@
+//! Byte-level helpers for log lines: lossy text, unescaping, splitting.
+
+use std::borrow::Cow;
+
+/// Bytes as text: borrowed when valid UTF-8, replacement characters otherwise.
+pub fn lossy(b: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(b)
+}
+
+/// `-` (or nothing) means "no value" in access logs.
+pub fn field(b: &[u8]) -> Option<Cow<'_, str>> {
+    if b.is_empty() || b == b"-" {
+        None
+    } else {
+        Some(lossy(b))
+    }
+}
+
+fn hexval(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Undoes the escaping of nginx (`\xHH`) and Apache (`\"`, `\\`, `\xhh`,
+/// `\n`, `\t`) in a quoted log field.
+pub fn unescape(b: &[u8]) -> Cow<'_, str> {
+    if memchr::memchr(b'\\', b).is_none() {
+        return lossy(b);
+    }
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 1 < b.len() {
+            match b[i + 1] {
+                b'x' | b'X' if i + 3 < b.len() => {
+                    if let (Some(h), Some(l)) = (
+                        b.get(i + 2).copied().and_then(hexval),
+                        b.get(i + 3).copied().and_then(hexval),
+                    ) {
+                        out.push(h << 4 | l);
+                        i += 4;
+                        continue;
+                    }
+                }
+                b'"' | b'\\' => {
+                    out.push(b[i + 1]);
+                    i += 2;
+                    continue;
+                }
+                b'n' => {
+                    out.push(b'\n');
+                    i += 2;
+                    continue;
+                }
+                b't' => {
+                    out.push(b'\t');
+                    i += 2;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Position of the closing quote of a quoted field whose content starts at
+/// `from` (backslash escapes skipped).
+pub fn closing_quote(b: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    loop {
+        let off = memchr::memchr2(b'"', b'\\', &b[i..])?;
+        let p = i + off;
+        if b[p] == b'\\' {
+            i = p + 2;
+            if i > b.len() {
+                return None;
+            }
+        } else {
+            return Some(p);
+        }
+    }
+}
+
+/// Three ASCII digits as a status code.
+pub fn status3(b: &[u8]) -> Option<u16> {
+    if b.len() >= 3 && b[0].is_ascii_digit() && b[1].is_ascii_digit() && b[2].is_ascii_digit() {
+        Some((b[0] - b'0') as u16 * 100 + (b[1] - b'0') as u16 * 10 + (b[2] - b'0') as u16)
+    } else {
+        None
+    }
+}
+
+/// `METHOD target PROTOCOL` → (method, target); a request line that is not
+/// of that shape gives its whole text as the method and no target.
+pub fn split_request(req: &[u8]) -> (&[u8], Option<&[u8]>) {
+    match memchr::memchr(b' ', req) {
+        None => (req, None),
+        Some(sp) => {
+            let rest = &req[sp + 1..];
+            let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+            (&req[..sp], Some(&rest[..end]))
+        }
+    }
+}
+
+/// Does a request target carry a credential query parameter? (a cheap test)
+pub fn target_has_credential(target: &[u8]) -> bool {
+    let Some(q) = memchr::memchr(b'?', target) else {
+        return false;
+    };
+    target[q + 1..].split(|&c| c == b'&').any(|kv| {
+        let name = kv.split(|&c| c == b'=').next().unwrap_or(kv);
+        kv.len() > name.len()
+            && std::str::from_utf8(name).is_ok_and(crate::classify::credential::is_key_param)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unescaping() {
+        assert_eq!(
+            unescape(br#"Bearer realm=\x22api\x22"#),
+            "Bearer realm=\"api\""
+        );
+        assert_eq!(unescape(br#"a \"b\" \\c"#), "a \"b\" \\c");
+        assert_eq!(unescape(br"\x1"), "\\x1");
+        assert_eq!(unescape(b"plain"), "plain");
+    }
+
+    #[test]
+    fn quotes_and_requests() {
+        let l = br#"x "GET /a?b=\"c\" HTTP/1.1" 401 5"#;
+        let q = closing_quote(l, 3).unwrap();
+        assert_eq!(&l[q..q + 5], b"\" 401");
+        assert_eq!(
+            split_request(b"GET /x?y HTTP/1.1"),
+            (&b"GET"[..], Some(&b"/x?y"[..]))
+        );
+        assert_eq!(split_request(b"\\x16\\x03"), (&b"\\x16\\x03"[..], None));
+        assert_eq!(status3(b"401 12"), Some(401));
+        assert_eq!(status3(b"4x1"), None);
+        assert!(target_has_credential(b"/m?x=1&api_key=abc"));
+        assert!(!target_has_credential(b"/m?x=1&monkey=abc"));
+        assert!(!target_has_credential(b"/m"));
+    }
+}
