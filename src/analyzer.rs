@@ -10,9 +10,9 @@ use crate::classify::rules::{self, RuleSettings};
 use crate::classify::sequence::{ChunkSequence, SeenCredential};
 use crate::classify::{Cause, Verdict};
 use crate::exchange::{ClientView, Exchange, Position};
-use crate::fingerprint::{Fingerprinter, hash_parts};
+use crate::fingerprint::{Fingerprinter, IdMap, fast_hash};
 use crate::path;
-use crate::summary::{FileStats, Order, Record401, Settings, State};
+use crate::summary::{FileStats, Order, Record401, Settings, Shared, State};
 
 /// Everything about a run that does not change while it runs.
 #[derive(Debug, Clone)]
@@ -54,7 +54,7 @@ impl Source {
     pub fn new(name: &str, id: u32, format: &str) -> Self {
         Source {
             name: name.to_string(),
-            key: hash_parts(&[name.as_bytes()]),
+            key: fast_hash(&[name.as_bytes()]),
             id,
             format: format.to_string(),
         }
@@ -88,15 +88,18 @@ impl ChunkResult {
     }
 }
 
-/// A cheap, stable hash of a request target for the "could this success
-/// complete a handshake?" test (FNV-1a).
-pub fn target_hash(target: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in target {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+/// The key of the "could this success complete an open handshake leg?"
+/// test: client address (as the exchange holds it) and request target.
+/// Log parsers compute it from raw bytes without a full parse.
+#[inline]
+pub fn quick_key(client: Option<&[u8]>, target: &[u8]) -> u64 {
+    fast_hash(&[client.unwrap_or(b""), target])
+}
+
+/// The first stage of that test: the client address alone.
+#[inline]
+pub fn client_key(client: Option<&[u8]>) -> u64 {
+    fast_hash(&[client.unwrap_or(b"")])
 }
 
 fn mix(mut z: u64) -> u64 {
@@ -115,6 +118,9 @@ pub struct Analyzer<'c> {
     events: Vec<Record401>,
     /// Verdicts decided after their event was written (events output only).
     changed: HashMap<Order, Verdict>,
+    fp_cache: IdMap<u64>,
+    strings: IdMap<Shared>,
+    derived: IdMap<Option<Shared>>,
 }
 
 impl<'c> Analyzer<'c> {
@@ -131,6 +137,9 @@ impl<'c> Analyzer<'c> {
             decided: Vec::new(),
             events: Vec::new(),
             changed: HashMap::new(),
+            fp_cache: IdMap::default(),
+            strings: IdMap::default(),
+            derived: IdMap::default(),
         }
     }
 
@@ -183,9 +192,14 @@ impl<'c> Analyzer<'c> {
         self.seq.has_open_legs()
     }
 
-    /// Could a success on this target complete an open leg?
-    pub fn may_complete(&self, target_hash: u64) -> bool {
-        self.seq.may_complete(target_hash)
+    /// Could a success with this `quick_key` complete an open leg?
+    pub fn may_complete(&self, quick_key: u64) -> bool {
+        self.seq.may_complete(quick_key)
+    }
+
+    /// Has this client address an open leg? (`None`: unknown, so maybe.)
+    pub fn may_complete_client(&self, client: Option<&[u8]>) -> bool {
+        client.is_none() || self.seq.may_complete_client(client_key(client))
     }
 
     fn order(&self, pos: Position, t: i64) -> Order {
@@ -199,7 +213,7 @@ impl<'c> Analyzer<'c> {
     fn client_id(ex: &Exchange<'_>) -> u64 {
         match (ex.client_addr.as_deref(), ex.user_agent.as_deref()) {
             (None, None) => 0,
-            (a, u) => hash_parts(&[a.unwrap_or("").as_bytes(), u.unwrap_or("").as_bytes()]),
+            (a, u) => fast_hash(&[a.unwrap_or("").as_bytes(), u.unwrap_or("").as_bytes()]),
         }
     }
 
@@ -207,13 +221,13 @@ impl<'c> Analyzer<'c> {
         let ua = ex.user_agent.as_deref().unwrap_or("").as_bytes();
         match ex.shows.client {
             ClientView::None => None,
-            ClientView::UserAgent => Some(hash_parts(&[
+            ClientView::UserAgent => Some(fast_hash(&[
                 b"ua",
                 ua,
                 ex.method.as_bytes(),
                 ex.target.as_bytes(),
             ])),
-            ClientView::AddrAndAgent => Some(hash_parts(&[
+            ClientView::AddrAndAgent => Some(fast_hash(&[
                 ex.client_addr.as_deref().unwrap_or("").as_bytes(),
                 ua,
                 ex.method.as_bytes(),
@@ -229,7 +243,7 @@ impl<'c> Analyzer<'c> {
         } else {
             ""
         };
-        mix(fp ^ target_hash(scope.as_bytes()).rotate_left(17))
+        mix(fp ^ fast_hash(&[scope.as_bytes()]).rotate_left(17))
     }
 
     fn status_detail(ex: &Exchange<'_>) -> Option<String> {
@@ -254,32 +268,102 @@ impl<'c> Analyzer<'c> {
         Some(parts.join(", "))
     }
 
-    fn record_of(&self, ex: &Exchange<'_>, verdict: Verdict) -> Record401 {
+    /// One shared copy of a string per chunk (hosts, methods, clients repeat).
+    fn intern(&mut self, s: &str) -> Shared {
+        let k = fast_hash(&[s.as_bytes()]);
+        match self.strings.get(&k) {
+            Some(v) if &**v == s => v.clone(),
+            Some(_) => Shared::from(s),
+            None => {
+                let v = Shared::from(s);
+                self.strings.insert(k, v.clone());
+                v
+            }
+        }
+    }
+
+    /// A derived string (a path template, a challenge summary), computed once
+    /// per distinct input per chunk.
+    fn derived(
+        &mut self,
+        kind: u8,
+        input: &[&[u8]],
+        make: impl FnOnce() -> Option<String>,
+    ) -> Option<Shared> {
+        let mut parts: Vec<&[u8]> = Vec::with_capacity(input.len() + 1);
+        let tag = [kind];
+        parts.push(&tag);
+        parts.extend_from_slice(input);
+        let k = fast_hash(&parts);
+        if let Some(v) = self.derived.get(&k) {
+            return v.clone();
+        }
+        let v = make().map(|s| self.intern(&s));
+        self.derived.insert(k, v.clone());
+        v
+    }
+
+    /// The keyed fingerprint of a credential, cached per chunk (credentials
+    /// repeat, and the keyed hash costs more than a map lookup).
+    fn fingerprint(&mut self, value: &str) -> u64 {
+        let k = fast_hash(&[value.as_bytes()]);
+        if let Some(fp) = self.fp_cache.get(&k) {
+            return *fp;
+        }
+        let fp = self.ctx.fingerprints.credential(value);
+        self.fp_cache.insert(k, fp);
+        fp
+    }
+
+    fn record_of(&mut self, ex: &Exchange<'_>, verdict: Verdict) -> Record401 {
         let t = ex.time.map_or(i64::MIN, |t| t.0);
-        let credential =
-            rules::primary_credential(ex).map(|c| self.ctx.fingerprints.credential(&c));
+        let credential = rules::primary_credential(ex).map(|c| self.fingerprint(&c));
+        let host = match (&ex.host, ex.shows.host) {
+            (Some(h), true) => Some(self.intern(h)),
+            _ => None,
+        };
+        let method = self.intern(&ex.method);
+        let path_bytes = ex.path().as_bytes();
+        let path = self
+            .derived(0, &[path_bytes], || Some(path::template(&ex.target)))
+            .unwrap_or_else(|| Shared::from("/"));
+        let target = self
+            .ctx
+            .keep_events
+            .then(|| Shared::from(path::redact(&ex.target)));
+        let client = ex
+            .client_addr
+            .as_deref()
+            .or(ex.user_agent.as_deref())
+            .map(|c| self.intern(c));
+        let user_agent = ex.user_agent.as_deref().map(|u| self.intern(u));
+        let mut detail_key: Vec<&[u8]> = ex
+            .response
+            .challenges
+            .iter()
+            .map(|c| c.as_bytes())
+            .collect();
+        let sub = ex
+            .response
+            .substatus
+            .map(|(s, w)| format!("{s}.{w}"))
+            .unwrap_or_default();
+        detail_key.push(sub.as_bytes());
+        let status_detail = self.derived(1, &detail_key, || Self::status_detail(ex));
         Record401 {
             order: self.order(ex.pos, t),
             time: ex.time,
             file: self.src.id,
             record: ex.pos.record,
-            host: if ex.shows.host {
-                ex.host.as_deref().map(str::to_owned)
-            } else {
-                None
-            },
-            method: ex.method.to_string(),
-            path: path::template(&ex.target),
-            target: path::redact(&ex.target),
-            client: ex
-                .client_addr
-                .as_deref()
-                .or(ex.user_agent.as_deref())
-                .map(str::to_owned),
+            host,
+            method,
+            path,
+            target,
+            client,
             client_id: Self::client_id(ex),
-            user_agent: ex.user_agent.as_deref().map(str::to_owned),
+            user_agent,
             credential,
-            status_detail: Self::status_detail(ex),
+            status_detail,
             verdict,
         }
     }
@@ -336,11 +420,18 @@ impl<'c> Analyzer<'c> {
             if a.leg
                 && let Some(key) = Self::handshake_key(ex)
             {
-                self.seq.leg(rec, key, target_hash(ex.target.as_bytes()));
+                let addr = ex.client_addr.as_deref().map(str::as_bytes);
+                self.seq.leg(
+                    rec,
+                    key,
+                    quick_key(addr, ex.target.as_bytes()),
+                    client_key(addr),
+                );
                 return;
             }
             if let Some(c) = &a.history_credential {
-                let id = self.history_id(ex, self.ctx.fingerprints.credential(c));
+                let fp = self.fingerprint(c);
+                let id = self.history_id(ex, fp);
                 self.seq.history_failure(rec, id, false);
                 return;
             }
@@ -366,7 +457,7 @@ impl<'c> Analyzer<'c> {
             .into_iter()
             .filter(|(v, _)| !v.trim().is_empty())
             .map(|(v, is_token)| {
-                let fp = self.ctx.fingerprints.credential(&v);
+                let fp = self.fingerprint(&v);
                 SeenCredential {
                     history: self.history_id(ex, fp),
                     fp,

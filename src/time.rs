@@ -240,37 +240,71 @@ pub fn parse_epoch_decimal(s: &str) -> Option<Timestamp> {
     Some(Timestamp(if neg { -t } else { t }))
 }
 
+fn put(buf: &mut [u8], at: usize, v: u64, width: usize) {
+    let mut v = v;
+    for i in (0..width).rev() {
+        buf[at + i] = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+}
+
+impl Timestamp {
+    /// RFC 3339 in UTC into `buf`, with milliseconds or microseconds only
+    /// when present; returns the text (written without the `fmt` machinery:
+    /// outputs print many times).
+    pub fn rfc3339<'b>(&self, buf: &'b mut [u8; 32]) -> &'b str {
+        let secs = self.0.div_euclid(MICROS_PER_SEC);
+        let micros = self.0.rem_euclid(MICROS_PER_SEC) as u64;
+        let (y, mo, d) = civil_from_days(secs.div_euclid(86400));
+        let sod = secs.rem_euclid(86400) as u64;
+        let mut n = 0;
+        if !(0..=9999).contains(&y) {
+            // outside the 4-digit years RFC 3339 covers: fall back to the slow path
+            let s = format!("{y:04}");
+            buf[..s.len().min(12)].copy_from_slice(&s.as_bytes()[..s.len().min(12)]);
+            n = s.len().min(12);
+        } else {
+            put(buf, 0, y as u64, 4);
+            n += 4;
+        }
+        buf[n] = b'-';
+        put(buf, n + 1, mo as u64, 2);
+        buf[n + 3] = b'-';
+        put(buf, n + 4, d as u64, 2);
+        buf[n + 6] = b'T';
+        put(buf, n + 7, sod / 3600, 2);
+        buf[n + 9] = b':';
+        put(buf, n + 10, sod / 60 % 60, 2);
+        buf[n + 12] = b':';
+        put(buf, n + 13, sod % 60, 2);
+        n += 15;
+        if micros != 0 {
+            buf[n] = b'.';
+            if micros % 1000 == 0 {
+                put(buf, n + 1, micros / 1000, 3);
+                n += 4;
+            } else {
+                put(buf, n + 1, micros, 6);
+                n += 7;
+            }
+        }
+        buf[n] = b'Z';
+        std::str::from_utf8(&buf[..n + 1]).unwrap_or("")
+    }
+}
+
 impl fmt::Display for Timestamp {
     /// RFC 3339 in UTC, with milliseconds or microseconds only when present.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let secs = self.0.div_euclid(MICROS_PER_SEC);
-        let micros = self.0.rem_euclid(MICROS_PER_SEC);
-        let (y, mo, d) = civil_from_days(secs.div_euclid(86400));
-        let sod = secs.rem_euclid(86400);
-        write!(
-            f,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-            y,
-            mo,
-            d,
-            sod / 3600,
-            sod / 60 % 60,
-            sod % 60
-        )?;
-        if micros != 0 {
-            if micros % 1000 == 0 {
-                write!(f, ".{:03}", micros / 1000)?;
-            } else {
-                write!(f, ".{:06}", micros)?;
-            }
-        }
-        f.write_str("Z")
+        let mut buf = [0u8; 32];
+        f.write_str(self.rfc3339(&mut buf))
     }
 }
 
 impl serde::Serialize for Timestamp {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        let mut buf = [0u8; 32];
+        s.serialize_str(self.rfc3339(&mut buf))
     }
 }
 

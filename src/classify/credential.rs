@@ -87,7 +87,19 @@ pub fn is_key_header(name: &str) -> bool {
 }
 
 pub fn is_key_param(name: &str) -> bool {
-    KEY_PARAMS.iter().any(|p| p.eq_ignore_ascii_case(name))
+    is_key_param_bytes(name.as_bytes())
+}
+
+/// `is_key_param` on bytes, rejecting most names by their length alone.
+#[inline]
+pub fn is_key_param_bytes(name: &[u8]) -> bool {
+    const MAX: usize = 16;
+    if name.len() < 3 || name.len() > MAX {
+        return false;
+    }
+    KEY_PARAMS
+        .iter()
+        .any(|p| p.len() == name.len() && p.as_bytes().eq_ignore_ascii_case(name))
 }
 
 pub fn is_token_param(name: &str) -> bool {

@@ -11,6 +11,8 @@ pub mod placeholder;
 pub mod rules;
 pub mod sequence;
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 /// The cause ids of the taxonomy: a stable interface, matched by consumers.
@@ -184,7 +186,7 @@ pub struct Verdict {
     pub cause: Cause,
     pub kind: EvidenceKind,
     /// The rule that matched (`phrase:expired`, `step1:placeholder`, …).
-    pub rule: String,
+    pub rule: Cow<'static, str>,
     pub detail: String,
 }
 
@@ -192,7 +194,7 @@ impl Verdict {
     pub fn new(
         cause: Cause,
         kind: EvidenceKind,
-        rule: impl Into<String>,
+        rule: impl Into<Cow<'static, str>>,
         detail: impl Into<String>,
     ) -> Self {
         Verdict {

@@ -206,7 +206,11 @@ pub fn safe_quote(text: &str) -> String {
 }
 
 fn carrier_name(kind: &str, name: &str) -> String {
-    format!("{kind} {}", name.to_ascii_lowercase())
+    if kind == "Authorization" {
+        format!("Authorization {name}")
+    } else {
+        format!("{kind} {}", name.to_ascii_lowercase())
+    }
 }
 
 /// Why an `Authorization` value is unusable as sent, if it is.
@@ -257,29 +261,26 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
     let v = View::of(ex);
 
     // -- step 1: certain facts about the request
-    let mut tokens: Vec<(String, &str)> = v
+    // (carrier kind, carrier name, value); names are formatted only for a verdict
+    let mut tokens: Vec<(&str, &str, &str)> = v
         .query
         .iter()
-        .map(|(k, val)| (carrier_name("query parameter", k), &**val))
+        .map(|(k, val)| ("query parameter", *k, &**val))
         .collect();
-    tokens.extend(
-        v.keys
-            .iter()
-            .map(|(k, val)| (carrier_name("header", k), *val)),
-    );
+    tokens.extend(v.keys.iter().map(|(k, val)| ("header", *k, *val)));
     if let (Some(a), Some(s)) = (v.auth, v.scheme.as_deref())
         && !matches!(s, "basic" | "ntlm" | "negotiate" | "digest")
-        && let (_, Some(rest)) = split_authorization(a)
+        && let (scheme, Some(rest)) = split_authorization(a)
     {
-        tokens.push((format!("Authorization {}", split_authorization(a).0), rest));
+        tokens.push(("Authorization", scheme, rest));
     }
-    for (carrier, tok) in &tokens {
+    for (kind_of, name, tok) in &tokens {
         if let Some(kind) = placeholder_kind(tok) {
             return Assessment::done(Verdict::new(
                 Cause::PlaceholderCredentials,
                 EvidenceKind::RequestShape,
                 "step1:placeholder",
-                format!("{kind} in {carrier}"),
+                format!("{kind} in {}", carrier_name(kind_of, name)),
             ));
         }
     }
@@ -291,12 +292,12 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
             reason,
         ));
     }
-    if let Some((carrier, _)) = tokens.iter().find(|(_, t)| t.trim().is_empty()) {
+    if let Some((kind_of, name, _)) = tokens.iter().find(|(_, _, t)| t.trim().is_empty()) {
         return Assessment::done(Verdict::new(
             Cause::MalformedCredentials,
             EvidenceKind::RequestShape,
             "step1:empty",
-            format!("empty value in {carrier}"),
+            format!("empty value in {}", carrier_name(kind_of, name)),
         ));
     }
 
@@ -331,12 +332,15 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
                 ),
             ))
         } else {
-            phrases::find(phrases::MISSING, &[&v.body]).map(|ph| {
-                (
-                    "server:missing-phrase",
-                    format!("response body phrase \"{}\"", ph.text),
-                )
-            })
+            (!v.body.is_empty())
+                .then(|| phrases::find(phrases::MISSING, &[&v.body]))
+                .flatten()
+                .map(|ph| {
+                    (
+                        "server:missing-phrase",
+                        format!("response body phrase \"{}\"", ph.text),
+                    )
+                })
         };
         if absent || said.is_some() {
             let verdict = match said {
@@ -388,8 +392,13 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
         .map(str::to_lowercase)
         .collect();
     let mut texts: Vec<&str> = descs.iter().map(String::as_str).collect();
-    texts.push(&v.body);
-    if let Some(ph) = phrases::find(phrases::SPECIFIC, &texts) {
+    if !v.body.is_empty() {
+        texts.push(&v.body);
+    }
+    if let Some(ph) = (!texts.is_empty())
+        .then(|| phrases::find(phrases::SPECIFIC, &texts))
+        .flatten()
+    {
         let desc = v
             .challenges
             .iter()
@@ -399,7 +408,7 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
         return Assessment::done(Verdict::new(
             ph.cause,
             EvidenceKind::ServerMessage,
-            format!("phrase:{}", ph.id),
+            ph.id,
             phrase_detail(ph, desc),
         ));
     }
@@ -514,7 +523,9 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
             ),
         )
     } else if present {
-        let generic = phrases::find(phrases::GENERIC, &[&v.body]);
+        let generic = (!v.body.is_empty())
+            .then(|| phrases::find(phrases::GENERIC, &[&v.body]))
+            .flatten();
         let what = if v.auth.is_some() {
             format!(
                 "{} credential",
@@ -533,7 +544,7 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
             Some(ph) => Verdict::new(
                 Cause::InvalidCredentials,
                 EvidenceKind::ServerMessage,
-                format!("generic:{}", ph.id),
+                ph.id,
                 format!("{what} rejected; response body phrase \"{}\"", ph.text),
             ),
             None => Verdict::new(

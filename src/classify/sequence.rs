@@ -7,16 +7,17 @@
 //! every chunk has been merged. Exact for inputs in time order, however they
 //! were cut into chunks, files or partial summaries.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use super::{Cause, EvidenceKind, Verdict};
-use crate::fingerprint::show;
+use crate::fingerprint::{IdMap, show};
 use crate::summary::{CredHistory, Order, Pending, Record401, State, Success};
 use crate::time::Timestamp;
 
 struct OpenLeg {
     key: u64,
     target: u64,
+    client: u64,
     rec: Record401,
     /// Gap to the success that completed it, in microseconds.
     done: Option<i64>,
@@ -43,13 +44,14 @@ pub struct SeenCredential {
 pub struct ChunkSequence {
     window_us: i64,
     open: VecDeque<OpenLeg>,
-    open_targets: HashMap<u64, u32>,
+    open_targets: IdMap<u32>,
+    open_clients: IdMap<u32>,
     first_t: Option<i64>,
     max_t: i64,
     head_closed: bool,
     heads: Vec<Success>,
-    creds: HashMap<u64, LocalCred>,
-    awaiting_after: HashMap<u64, Vec<usize>>,
+    creds: IdMap<LocalCred>,
+    awaiting_after: IdMap<Vec<usize>>,
     pending: Vec<Pending>,
 }
 
@@ -74,21 +76,28 @@ impl ChunkSequence {
         ChunkSequence {
             window_us,
             open: VecDeque::new(),
-            open_targets: HashMap::new(),
+            open_targets: IdMap::default(),
+            open_clients: IdMap::default(),
             first_t: None,
             max_t: i64::MIN,
             head_closed: false,
             heads: Vec::new(),
-            creds: HashMap::new(),
-            awaiting_after: HashMap::new(),
+            creds: IdMap::default(),
+            awaiting_after: IdMap::default(),
             pending: Vec::new(),
         }
     }
 
-    /// Could a success on this target complete an open leg? (A cheap test
-    /// that lets log parsers skip the details of most successful lines.)
-    pub fn may_complete(&self, target_hash: u64) -> bool {
-        self.open_targets.contains_key(&target_hash)
+    /// Could a success with this quick key (client and target) complete an
+    /// open leg? (A cheap test that lets log parsers skip the details of most
+    /// successful lines.)
+    pub fn may_complete(&self, quick_key: u64) -> bool {
+        self.open_targets.contains_key(&quick_key)
+    }
+
+    /// Has this client (hash of its address) an open leg?
+    pub fn may_complete_client(&self, client: u64) -> bool {
+        self.open_clients.contains_key(&client)
     }
 
     /// Is a success at time `t` inside the chunk's first window?
@@ -118,16 +127,17 @@ impl ChunkSequence {
                 break;
             }
             let leg = self.open.pop_front().expect("front exists");
-            self.close_target(leg.target);
+            Self::release(&mut self.open_targets, leg.target);
+            Self::release(&mut self.open_clients, leg.client);
             decided.push(Self::decide(leg));
         }
     }
 
-    fn close_target(&mut self, target: u64) {
-        if let Some(n) = self.open_targets.get_mut(&target) {
+    fn release(map: &mut IdMap<u32>, k: u64) {
+        if let Some(n) = map.get_mut(&k) {
             *n -= 1;
             if *n == 0 {
-                self.open_targets.remove(&target);
+                map.remove(&k);
             }
         }
     }
@@ -141,11 +151,13 @@ impl ChunkSequence {
     }
 
     /// A 401 that may be a handshake leg.
-    pub fn leg(&mut self, rec: Record401, key: u64, target: u64) {
+    pub fn leg(&mut self, rec: Record401, key: u64, target: u64, client: u64) {
         *self.open_targets.entry(target).or_insert(0) += 1;
+        *self.open_clients.entry(client).or_insert(0) += 1;
         self.open.push_back(OpenLeg {
             key,
             target,
+            client,
             rec,
             done: None,
         });
@@ -271,7 +283,7 @@ pub fn resolve(state: &mut State) -> BTreeMap<Order, Verdict> {
     let window = state.settings.handshake_window_us;
     let mut pending = std::mem::take(&mut state.sequence.pending);
     pending.sort_by(|a, b| a.rec.order.cmp(&b.rec.order));
-    let mut heads: HashMap<u64, Vec<Order>> = HashMap::new();
+    let mut heads: IdMap<Vec<Order>> = IdMap::default();
     for s in &state.sequence.heads {
         heads.entry(s.key).or_default().push(s.order);
     }
@@ -279,7 +291,7 @@ pub fn resolve(state: &mut State) -> BTreeMap<Order, Verdict> {
         v.sort();
     }
     // per client, the tokens it started using successfully: (first success, identity)
-    let mut switches: HashMap<u64, Vec<(Order, u64)>> = HashMap::new();
+    let mut switches: IdMap<Vec<(Order, u64)>> = IdMap::default();
     for (id, h) in &state.sequence.history {
         if h.is_token && h.first_client != 0 {
             switches

@@ -2,6 +2,7 @@
 //! request, user agent and other fields. The status that matters is
 //! `elb_status_code` (what the client got).
 
+use super::text::{addr, strip_port};
 use super::text::{
     closing_quote, field, lossy, split_request, status3, target_has_credential, unescape,
 };
@@ -72,33 +73,41 @@ impl LineFormat for Alb {
         }
     }
 
-    fn quick<'a>(&self, line: &'a [u8], _: &()) -> Line<'a> {
+    fn quick(&self, line: &[u8], _: &()) -> Line {
         if line.is_empty() {
             return Line::Blank;
         }
-        let f = fields(line, REQUEST + 1);
-        let Some(status) = f
+        let f = fields(line, STATUS + 1);
+        match f
             .get(STATUS)
             .and_then(|s| status3(s).filter(|_| s.len() == 3))
-        else {
-            return Line::Bad("no elb_status_code field");
-        };
-        let target = f
+        {
+            Some(status) => Line::Record(Quick::status(status)),
+            None => Line::Bad("no elb_status_code field"),
+        }
+    }
+
+    fn success_credential(&self, line: &[u8], q: &Quick, _: &()) -> bool {
+        self.target(line, q, &()).is_some_and(target_has_credential)
+    }
+
+    fn client<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
+        fields(line, CLIENT + 1)
+            .get(CLIENT)
+            .and_then(|c| addr(strip_port(c)))
+    }
+
+    fn target<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
+        fields(line, REQUEST + 1)
             .get(REQUEST)
             .and_then(|r| split_request(r).1)
-            .map(|u| url_parts(u).1);
-        Line::Record(Quick {
-            status,
-            target,
-            credential: target.is_some_and(target_has_credential),
-        })
+            .map(|u| url_parts(u).1)
     }
 
     fn parse<'a>(&self, line: &'a [u8], _: &(), ex: &mut Exchange<'a>) -> Option<String> {
         let f = fields(line, AGENT + 1);
         if let Some(c) = f.get(CLIENT) {
-            let addr = memchr::memrchr(b':', c).map_or(*c, |i| &c[..i]);
-            ex.client_addr = field(addr);
+            ex.client_addr = field(strip_port(c));
         }
         if let Some(r) = f.get(REQUEST) {
             let (m, url) = split_request(r);
@@ -134,8 +143,9 @@ mod tests {
             panic!()
         };
         assert_eq!(q.status, 401);
-        assert_eq!(q.target, Some(&b"/v1/me?api_key=k"[..]));
-        assert!(q.credential);
+        assert_eq!(Alb.target(l, &q, &()), Some(&b"/v1/me?api_key=k"[..]));
+        assert_eq!(Alb.client(l, &q, &()), Some(&b"192.0.2.7"[..]));
+        assert!(Alb.success_credential(l, &q, &()));
         let mut ex = Exchange::new(
             Position {
                 file: 0,

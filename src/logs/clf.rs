@@ -2,8 +2,9 @@
 //! hand-written because it is the most common format and the fastest path:
 //! `quick` finds the status right after the request's closing quote.
 
+use super::text::addr;
 use super::text::{
-    closing_quote, field, lossy, split_request, status3, target_has_credential, unescape,
+    closing_quote, field, lossy, query_has_credential, split_request, status3, unescape,
 };
 use super::{Line, LineFormat, Quick};
 use crate::exchange::{ClientView, Exchange, HeaderView, Shows, UserField};
@@ -53,21 +54,41 @@ impl LineFormat for Clf {
     }
 
     #[inline]
-    fn quick<'a>(&self, line: &'a [u8], _: &()) -> Line<'a> {
+    fn quick(&self, line: &[u8], _: &()) -> Line {
         if line.is_empty() {
             return Line::Blank;
         }
         match request_and_status(line) {
-            Ok((q1, q2, status)) => {
-                let (_, target) = split_request(&line[q1 + 1..q2]);
-                Line::Record(Quick {
-                    status,
-                    target,
-                    credential: target.is_some_and(target_has_credential),
-                })
-            }
+            Ok((q1, q2, status)) => Line::Record(Quick {
+                status,
+                marks: [q1 as u32, q2 as u32],
+            }),
             Err(why) => Line::Bad(why),
         }
+    }
+
+    #[inline]
+    fn success_credential(&self, line: &[u8], q: &Quick, _: &()) -> bool {
+        let req = &line[q.marks[0] as usize + 1..q.marks[1] as usize];
+        match memchr::memchr(b'?', req) {
+            None => false,
+            Some(i) => {
+                let rest = &req[i + 1..];
+                let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+                query_has_credential(&rest[..end])
+            }
+        }
+    }
+
+    #[inline]
+    fn client<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
+        let sp = memchr::memchr(b' ', line).unwrap_or(0);
+        addr(&line[..sp])
+    }
+
+    #[inline]
+    fn target<'a>(&self, line: &'a [u8], q: &Quick, _: &()) -> Option<&'a [u8]> {
+        split_request(&line[q.marks[0] as usize + 1..q.marks[1] as usize]).1
     }
 
     fn parse<'a>(&self, line: &'a [u8], _: &(), ex: &mut Exchange<'a>) -> Option<String> {
@@ -144,8 +165,13 @@ mod tests {
             panic!()
         };
         assert_eq!(q.status, 401);
-        assert_eq!(q.target, Some(&b"/api/rates?api_key=k1"[..]));
-        assert!(q.credential);
+        let f = &Clf::COMBINED;
+        assert_eq!(
+            f.target(l.as_bytes(), &q, &()),
+            Some(&b"/api/rates?api_key=k1"[..])
+        );
+        assert_eq!(f.client(l.as_bytes(), &q, &()), Some(&b"203.0.113.9"[..]));
+        assert!(f.success_credential(l.as_bytes(), &q, &()));
         let (ex, p) = parse(&Clf::COMBINED, l);
         assert_eq!(p, None);
         assert_eq!(ex.client_addr.as_deref(), Some("203.0.113.9"));
@@ -171,7 +197,7 @@ mod tests {
         let Line::Record(q) = Clf::COMBINED.quick(raw, &()) else {
             panic!()
         };
-        assert_eq!((q.status, q.target), (400, None));
+        assert_eq!((q.status, Clf::COMBINED.target(raw, &q, &())), (400, None));
         let esc = br#"1.2.3.4 - - [01/May/2024:08:00:00 +0000] "GET /a\"b HTTP/1.1" 401 5"#;
         let Line::Record(q) = Clf::COMMON.quick(esc, &()) else {
             panic!()

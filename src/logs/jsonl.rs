@@ -10,7 +10,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::text::target_has_credential;
+use super::text::{addr, strip_port as strip_port_bytes, target_has_credential};
 use super::{Line, LineFormat, Quick};
 use crate::classify::credential::is_key_header;
 use crate::exchange::{ClientView, Exchange, HeaderView, Shows, UserField};
@@ -517,7 +517,7 @@ impl LineFormat for Json {
     }
 
     #[inline]
-    fn quick<'a>(&self, line: &'a [u8], _: &()) -> Line<'a> {
+    fn quick(&self, line: &[u8], _: &()) -> Line {
         let start = line.iter().take_while(|c| c.is_ascii_whitespace()).count();
         if start == line.len() {
             return Line::Blank;
@@ -525,25 +525,43 @@ impl LineFormat for Json {
         if line[start] != b'{' {
             return Line::Bad("not a JSON object");
         }
-        let Some(status) = status_after(line, &self.status_key) else {
-            return Line::Bad("no status field");
-        };
-        let target = match self.kind {
-            Kind::Caddy => string_after(line, b"\"uri\":"),
-            Kind::Traefik => string_after(line, b"\"RequestPath\":"),
-            Kind::Envoy => string_after(line, b"\"path\":"),
-            Kind::Mapped(_) => None,
-        };
-        let credential = target.is_some_and(target_has_credential)
+        match status_after(line, &self.status_key) {
+            Some(status) => Line::Record(Quick::status(status)),
+            None => Line::Bad("no status field"),
+        }
+    }
+
+    fn success_credential(&self, line: &[u8], q: &Quick, _: &()) -> bool {
+        self.target(line, q, &()).is_some_and(target_has_credential)
             || self.credential_keys.iter().any(|k| {
                 memchr::memmem::find(line, k)
                     .is_some_and(|i| !line[i + k.len()..].starts_with(b"[\"REDACTED\"]"))
-            });
-        Line::Record(Quick {
-            status,
-            target,
-            credential,
-        })
+            })
+    }
+
+    fn client<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
+        let c = match self.kind {
+            Kind::Caddy => string_after(line, b"\"client_ip\":")
+                .filter(|c| !c.is_empty())
+                .or_else(|| string_after(line, b"\"remote_ip\":")),
+            Kind::Traefik => string_after(line, b"\"ClientHost\":"),
+            Kind::Envoy => {
+                string_after(line, b"\"downstream_remote_address\":").map(strip_port_bytes)
+            }
+            Kind::Mapped(_) => None,
+        };
+        c.and_then(addr)
+    }
+
+    fn target<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
+        match self.kind {
+            Kind::Caddy => string_after(line, b"\"uri\":"),
+            Kind::Traefik => string_after(line, b"\"RequestPath\":"),
+            // without an address the parse falls back to x_forwarded_for: parse to know
+            Kind::Envoy => string_after(line, b"\"downstream_remote_address\":")
+                .and_then(|_| string_after(line, b"\"path\":")),
+            Kind::Mapped(_) => None,
+        }
     }
 
     fn parse<'a>(&self, line: &'a [u8], _: &(), ex: &mut Exchange<'a>) -> Option<String> {
@@ -568,8 +586,12 @@ mod tests {
             panic!()
         };
         assert_eq!(q.status, 401);
-        assert_eq!(q.target, Some(&b"/v1/me?x=1"[..]));
-        assert!(q.credential);
+        assert_eq!(
+            j.target(CADDY.as_bytes(), &q, &()),
+            Some(&b"/v1/me?x=1"[..])
+        );
+        assert_eq!(j.client(CADDY.as_bytes(), &q, &()), Some(&b"23.1.2.3"[..]));
+        assert!(j.success_credential(CADDY.as_bytes(), &q, &()));
         let mut ex = Exchange::new(
             Position {
                 file: 0,
@@ -603,7 +625,7 @@ mod tests {
         let Line::Record(q) = j.quick(l.as_bytes(), &()) else {
             panic!()
         };
-        assert!(!q.credential);
+        assert!(!j.success_credential(l.as_bytes(), &q, &()));
         let mut ex = Exchange::new(
             Position {
                 file: 0,
@@ -654,14 +676,11 @@ mod tests {
         let j = Json::mapped(m);
         let g =
             r#"{"at":"2024-05-01T08:00:00Z","http":{"code":"401","url":"/z","auth":"Basic eDp5"}}"#;
-        assert!(matches!(
-            j.quick(g.as_bytes(), &()),
-            Line::Record(Quick {
-                status: 401,
-                credential: true,
-                ..
-            })
-        ));
+        let Line::Record(q) = j.quick(g.as_bytes(), &()) else {
+            panic!()
+        };
+        assert_eq!(q.status, 401);
+        assert!(j.success_credential(g.as_bytes(), &q, &()));
         let mut ex = Exchange::new(
             Position {
                 file: 0,

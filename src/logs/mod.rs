@@ -15,7 +15,7 @@ use std::io::Read;
 
 use rayon::prelude::*;
 
-use crate::analyzer::{Analyzer, ChunkResult, Context, Source, target_hash};
+use crate::analyzer::{Analyzer, ChunkResult, Context, Source, quick_key};
 use crate::error::{Error, Result};
 use crate::exchange::{ClientView, Exchange, Position, Shows};
 use crate::input::{Compression, Data, FormatName, describe_io};
@@ -25,19 +25,26 @@ use crate::progress::FileBar;
 /// results do not depend on the number of threads.
 pub const CHUNK_BYTES: usize = 8 << 20;
 
-/// What `quick` found on a line.
+/// What `quick` found on a line: its status, and positions the format
+/// may use to answer the questions below without scanning the line again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Quick<'a> {
+pub struct Quick {
     pub status: u16,
-    /// The request target as written, when cheap to find.
-    pub target: Option<&'a [u8]>,
-    /// The line may carry a credential (a key parameter, an Authorization header, …).
-    pub credential: bool,
+    pub marks: [u32; 2],
+}
+
+impl Quick {
+    pub fn status(status: u16) -> Quick {
+        Quick {
+            status,
+            marks: [0, 0],
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Line<'a> {
-    Record(Quick<'a>),
+pub enum Line {
+    Record(Quick),
     /// A directive (W3C `#Fields:` and the like): not a record.
     Directive,
     /// An empty line: not a record.
@@ -51,7 +58,15 @@ pub trait LineFormat: Sync {
     type Ctx: Clone + Default + Send + Sync;
 
     fn shows(&self, ctx: &Self::Ctx) -> Shows;
-    fn quick<'a>(&self, line: &'a [u8], ctx: &Self::Ctx) -> Line<'a>;
+    fn quick(&self, line: &[u8], ctx: &Self::Ctx) -> Line;
+    /// For a successful line: may it carry a credential the history needs?
+    fn success_credential(&self, line: &[u8], q: &Quick, ctx: &Self::Ctx) -> bool;
+    /// The client address exactly as the full parse stores it, when cheap to
+    /// find (`None`: no address, or not cheap).
+    fn client<'a>(&self, line: &'a [u8], q: &Quick, ctx: &Self::Ctx) -> Option<&'a [u8]>;
+    /// The request target exactly as the full parse stores it, when cheap to
+    /// find (`None`: the line must be parsed to know).
+    fn target<'a>(&self, line: &'a [u8], q: &Quick, ctx: &Self::Ctx) -> Option<&'a [u8]>;
     /// Fills `ex` from the line (lenient); returns the problem with a field
     /// that could not be read, if any.
     fn parse<'a>(&self, line: &'a [u8], ctx: &Self::Ctx, ex: &mut Exchange<'a>) -> Option<String>;
@@ -106,11 +121,15 @@ fn line<'a, F: LineFormat>(
         Line::Record(q) => {
             let needed = q.status == 401
                 || ((200..300).contains(&q.status)
-                    && (q.credential
+                    && (fmt.success_credential(l, &q, ctx)
                         || (seq && a.head_open())
-                        || (seq
-                            && a.has_open_legs()
-                            && q.target.is_none_or(|t| a.may_complete(target_hash(t))))));
+                        || (seq && a.has_open_legs() && {
+                            let client = fmt.client(l, &q, ctx);
+                            a.may_complete_client(client)
+                                && fmt
+                                    .target(l, &q, ctx)
+                                    .is_none_or(|t| a.may_complete(quick_key(client, t)))
+                        })));
             if !needed {
                 a.count_plain(1);
                 return;

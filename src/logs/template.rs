@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 
+use super::text::addr;
 use super::text::{
     closing_quote, field, lossy, split_request, status3, target_has_credential, unescape,
 };
@@ -63,6 +64,7 @@ pub struct Template {
     /// Index (among fields) of the status, and of the field giving the target.
     status_field: usize,
     target_field: Option<(usize, bool)>,
+    addr_field: Option<usize>,
     fields: usize,
 }
 
@@ -256,7 +258,9 @@ impl Template {
                 ClientView::None
             },
         };
+        let addr_field = vars.iter().position(|v| **v == Var::Addr);
         Ok(Template {
+            addr_field,
             fields: vars.len(),
             toks,
             flavor,
@@ -327,7 +331,7 @@ impl LineFormat for Template {
         self.shows
     }
 
-    fn quick<'a>(&self, line: &'a [u8], _: &()) -> Line<'a> {
+    fn quick(&self, line: &[u8], _: &()) -> Line {
         if line.is_empty() {
             return Line::Blank;
         }
@@ -338,27 +342,36 @@ impl LineFormat for Template {
         if let Err(why) = self.spans(line, &mut spans) {
             return Line::Bad(why);
         }
-        let Some(status) = status3(self.value(line, spans[self.status_field])) else {
-            return Line::Bad("the status field is not a number");
-        };
-        let target = self.target_field.and_then(|(i, is_request)| {
-            let v = self.value(line, spans[i]);
-            if is_request {
-                split_request(v).1
-            } else {
-                Some(v)
-            }
-        });
-        let credential = target.is_some_and(target_has_credential)
-            || self
-                .toks
-                .iter()
-                .any(|t| matches!(t, Tok::Var(Var::Authorization | Var::KeyHeader(_))));
-        Line::Record(Quick {
-            status,
-            target,
-            credential,
-        })
+        match status3(self.value(line, spans[self.status_field])) {
+            Some(status) => Line::Record(Quick::status(status)),
+            None => Line::Bad("the status field is not a number"),
+        }
+    }
+
+    fn success_credential(&self, line: &[u8], q: &Quick, _: &()) -> bool {
+        self.toks
+            .iter()
+            .any(|t| matches!(t, Tok::Var(Var::Authorization | Var::KeyHeader(_))))
+            || self.target(line, q, &()).is_some_and(target_has_credential)
+    }
+
+    fn client<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
+        let mut spans = [(0usize, 0usize); 48];
+        let i = self.addr_field?;
+        self.spans(line, &mut spans).ok()?;
+        addr(self.value(line, spans[i]))
+    }
+
+    fn target<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
+        let mut spans = [(0usize, 0usize); 48];
+        let (i, is_request) = self.target_field?;
+        self.spans(line, &mut spans).ok()?;
+        let v = self.value(line, spans[i]);
+        if is_request {
+            split_request(v).1
+        } else {
+            Some(v)
+        }
     }
 
     fn parse<'a>(&self, line: &'a [u8], _: &(), ex: &mut Exchange<'a>) -> Option<String> {
@@ -489,7 +502,11 @@ mod tests {
         let Line::Record(q) = t.quick(l.as_bytes(), &()) else {
             panic!()
         };
-        assert_eq!((q.status, q.target), (401, Some(&b"/v1/session"[..])));
+        assert_eq!(
+            (q.status, t.target(l.as_bytes(), &q, &())),
+            (401, Some(&b"/v1/session"[..]))
+        );
+        assert_eq!(t.client(l.as_bytes(), &q, &()), Some(&b"23.1.2.3"[..]));
         let ex = parse(&t, l);
         assert_eq!(ex.host.as_deref(), Some("api.shop.example.com"));
         assert_eq!(

@@ -3,8 +3,12 @@
 use std::borrow::Cow;
 
 /// Bytes as text: borrowed when valid UTF-8, replacement characters otherwise.
+#[inline]
 pub fn lossy(b: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(b)
+    match std::str::from_utf8(b) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
+    }
 }
 
 /// `-` (or nothing) means "no value" in access logs.
@@ -22,6 +26,30 @@ fn hexval(c: u8) -> Option<u8> {
         b'a'..=b'f' => Some(c - b'a' + 10),
         b'A'..=b'F' => Some(c - b'A' + 10),
         _ => None,
+    }
+}
+
+/// A client address field as the full parse keeps it (`-` and empty are none).
+#[inline]
+pub fn addr(b: &[u8]) -> Option<&[u8]> {
+    if b.is_empty() || b == b"-" {
+        None
+    } else {
+        Some(b)
+    }
+}
+
+/// `host:port` → `host` (IPv6 in brackets loses its brackets and port).
+pub fn strip_port(a: &[u8]) -> &[u8] {
+    if a.first() == Some(&b'[') {
+        return match memchr::memchr(b']', a) {
+            Some(i) => &a[1..i],
+            None => a,
+        };
+    }
+    match memchr::memrchr(b':', a) {
+        Some(i) if a[i + 1..].iter().all(u8::is_ascii_digit) && !a[..i].contains(&b':') => &a[..i],
+        _ => a,
     }
 }
 
@@ -110,16 +138,29 @@ pub fn split_request(req: &[u8]) -> (&[u8], Option<&[u8]>) {
     }
 }
 
+/// Does a query string (after its `?`) carry a credential parameter? A
+/// cheap test: one pass over the bytes, names checked by length first.
+pub fn query_has_credential(q: &[u8]) -> bool {
+    let mut start = 0;
+    while start < q.len() {
+        let end = memchr::memchr(b'&', &q[start..]).map_or(q.len(), |o| start + o);
+        let kv = &q[start..end];
+        if let Some(eq) = memchr::memchr(b'=', kv)
+            && crate::classify::credential::is_key_param_bytes(&kv[..eq])
+        {
+            return true;
+        }
+        start = end + 1;
+    }
+    false
+}
+
 /// Does a request target carry a credential query parameter? (a cheap test)
 pub fn target_has_credential(target: &[u8]) -> bool {
-    let Some(q) = memchr::memchr(b'?', target) else {
-        return false;
-    };
-    target[q + 1..].split(|&c| c == b'&').any(|kv| {
-        let name = kv.split(|&c| c == b'=').next().unwrap_or(kv);
-        kv.len() > name.len()
-            && std::str::from_utf8(name).is_ok_and(crate::classify::credential::is_key_param)
-    })
+    match memchr::memchr(b'?', target) {
+        Some(i) => query_has_credential(&target[i + 1..]),
+        None => false,
+    }
 }
 
 #[cfg(test)]

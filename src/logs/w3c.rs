@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::text::{lossy, status3, target_has_credential};
+use super::text::{addr, lossy, query_has_credential, status3};
 use super::{Line, LineFormat, Quick};
 use crate::exchange::{ClientView, Exchange, HeaderView, Shows, UserField};
 use crate::input::FormatName;
@@ -147,7 +147,7 @@ impl LineFormat for W3c {
         )
     }
 
-    fn quick<'a>(&self, line: &'a [u8], ctx: &Ctx) -> Line<'a> {
+    fn quick(&self, line: &[u8], ctx: &Ctx) -> Line {
         if line.is_empty() {
             return Line::Blank;
         }
@@ -157,35 +157,44 @@ impl LineFormat for W3c {
         let Some(layout) = ctx else {
             return Line::Bad("no #Fields directive before this line");
         };
-        let mut status = None;
-        let mut stem: Option<&'a [u8]> = None;
-        let mut query_empty = true;
-        let mut credential = false;
-        for (i, v) in split(line, layout.tabs).enumerate() {
-            match layout.fields.get(i) {
-                Some(F::Status) => status = status3(v).filter(|_| v.len() == 3),
-                Some(F::Stem) => stem = Some(v),
-                Some(F::Query) if !empty(v) => {
-                    query_empty = false;
-                    let mut t = Vec::with_capacity(v.len() + 1);
-                    t.push(b'?');
-                    t.extend_from_slice(v);
-                    credential = target_has_credential(&t);
-                }
-                _ => {}
-            }
-            if i >= layout.fields.len() {
-                break;
-            }
-        }
-        match status {
-            Some(status) => Line::Record(Quick {
-                status,
-                target: if query_empty { stem } else { None },
-                credential,
-            }),
+        match split(line, layout.tabs)
+            .nth(layout.status)
+            .and_then(|v| status3(v).filter(|_| v.len() == 3))
+        {
+            Some(status) => Line::Record(Quick::status(status)),
             None => Line::Bad("no status in the sc-status field"),
         }
+    }
+
+    fn success_credential(&self, line: &[u8], _: &Quick, ctx: &Ctx) -> bool {
+        let Some(layout) = ctx else { return false };
+        let Some(i) = layout.fields.iter().position(|f| *f == F::Query) else {
+            return false;
+        };
+        split(line, layout.tabs)
+            .nth(i)
+            .is_some_and(|q| !empty(q) && query_has_credential(q))
+    }
+
+    fn client<'a>(&self, line: &'a [u8], _: &Quick, ctx: &Ctx) -> Option<&'a [u8]> {
+        let layout = ctx.as_ref()?;
+        let i = layout.fields.iter().position(|f| *f == F::ClientIp)?;
+        split(line, layout.tabs).nth(i).and_then(addr)
+    }
+
+    fn target<'a>(&self, line: &'a [u8], _: &Quick, ctx: &Ctx) -> Option<&'a [u8]> {
+        // the parse joins stem and query; only a line without a query has its target in one piece
+        let layout = ctx.as_ref()?;
+        let mut stem = None;
+        for (i, v) in split(line, layout.tabs).enumerate() {
+            match layout.fields.get(i) {
+                Some(F::Stem) => stem = Some(v),
+                Some(F::Query) if !empty(v) => return None,
+                None => break,
+                _ => {}
+            }
+        }
+        stem
     }
 
     fn directive(&self, line: &[u8], ctx: &mut Ctx) {
@@ -282,9 +291,10 @@ mod tests {
             panic!()
         };
         assert_eq!(
-            (q.status, q.target),
+            (q.status, w.target(l, &q, &ctx)),
             (401, Some(&b"/_layouts/15/start.aspx"[..]))
         );
+        assert_eq!(w.client(l, &q, &ctx), Some(&b"23.1.2.3"[..]));
         let mut ex = Exchange::new(
             Position {
                 file: 0,
@@ -303,7 +313,7 @@ mod tests {
         let Line::Record(q) = w.quick(l, &ctx) else {
             panic!()
         };
-        assert!(q.credential && q.target.is_none());
+        assert!(w.success_credential(l, &q, &ctx) && w.target(l, &q, &ctx).is_none());
     }
 
     #[test]

@@ -49,7 +49,7 @@ fn row<'a>(e: &'a Record401, files: &'a [String]) -> Row<'a> {
         record: e.record,
         host: e.host.as_deref(),
         method: &e.method,
-        target: &e.target,
+        target: e.target.as_deref().unwrap_or(""),
         cause: e.verdict.cause.id(),
         evidence_kind: e.verdict.kind.id(),
         evidence_rule: &e.verdict.rule,

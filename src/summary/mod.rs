@@ -9,7 +9,11 @@
 pub mod distinct;
 pub mod report;
 
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::fingerprint::{IdMap, fast_hash};
 
 use serde::{Deserialize, Serialize};
 
@@ -106,6 +110,10 @@ impl Default for Settings {
     }
 }
 
+/// Text shared between records (hosts, paths, clients repeat): cloning is
+/// a reference-count increment.
+pub type Shared = Arc<str>;
+
 /// One 401 with everything the aggregates and the events output need;
 /// secret-free (credentials are fingerprints, targets are redacted).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,34 +123,47 @@ pub struct Record401 {
     /// Input index in the run that read it and record position (events only).
     pub file: u32,
     pub record: u64,
-    pub host: Option<String>,
-    pub method: String,
+    pub host: Option<Shared>,
+    pub method: Shared,
     /// Path template.
-    pub path: String,
-    /// Redacted target (path and query).
-    pub target: String,
+    pub path: Shared,
+    /// Redacted target (path and query); only kept for the events output.
+    pub target: Option<Shared>,
     /// Client as shown: address, or user agent when there is no address.
-    pub client: Option<String>,
+    pub client: Option<Shared>,
     /// Hash of the client identity (0 when none).
     pub client_id: u64,
-    pub user_agent: Option<String>,
+    pub user_agent: Option<Shared>,
     /// Credential fingerprint.
     pub credential: Option<u64>,
-    pub status_detail: Option<String>,
+    pub status_detail: Option<Shared>,
     pub verdict: Verdict,
 }
 
-/// The key of a pattern row: the group-by dimensions, others empty.
+/// The key of a pattern row: the group-by dimensions, others `None`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
 pub struct PatternKey {
     pub cause: Option<Cause>,
-    pub host: Option<String>,
-    pub method: Option<String>,
-    pub path: Option<String>,
-    pub client: Option<String>,
-    pub user_agent: Option<String>,
-    pub credential: Option<String>,
-    pub status_detail: Option<String>,
+    pub host: Option<Shared>,
+    pub method: Option<Shared>,
+    pub path: Option<Shared>,
+    pub client: Option<Shared>,
+    pub user_agent: Option<Shared>,
+    /// `Some(None)`: grouped by credential, and the 401 carried none.
+    pub credential: Option<Option<u64>>,
+    pub status_detail: Option<Shared>,
+}
+
+fn text_or_empty(v: &Option<Shared>) -> Shared {
+    v.clone().unwrap_or_else(|| Arc::from(""))
+}
+
+fn same(k: &Option<Shared>, v: &Option<Shared>) -> bool {
+    match (k, v) {
+        (Some(a), Some(b)) => a == b,
+        (Some(a), None) => a.is_empty(),
+        (None, _) => false,
+    }
 }
 
 impl PatternKey {
@@ -151,24 +172,56 @@ impl PatternKey {
         for d in dims {
             match d {
                 Dim::Cause => k.cause = Some(r.verdict.cause),
-                Dim::Host => k.host = Some(r.host.clone().unwrap_or_default()),
+                Dim::Host => k.host = Some(text_or_empty(&r.host)),
                 Dim::Method => k.method = Some(r.method.clone()),
                 Dim::Path => k.path = Some(r.path.clone()),
-                Dim::Client => k.client = Some(r.client.clone().unwrap_or_default()),
-                Dim::UserAgent => k.user_agent = Some(r.user_agent.clone().unwrap_or_default()),
-                Dim::Credential => {
-                    k.credential = Some(
-                        r.credential
-                            .map(crate::fingerprint::show)
-                            .unwrap_or_default(),
-                    )
-                }
-                Dim::StatusDetail => {
-                    k.status_detail = Some(r.status_detail.clone().unwrap_or_default())
-                }
+                Dim::Client => k.client = Some(text_or_empty(&r.client)),
+                Dim::UserAgent => k.user_agent = Some(text_or_empty(&r.user_agent)),
+                Dim::Credential => k.credential = Some(r.credential),
+                Dim::StatusDetail => k.status_detail = Some(text_or_empty(&r.status_detail)),
             }
         }
         k
+    }
+
+    /// Is this the key `of(r, dims)` would build? (without building it)
+    fn matches(&self, r: &Record401, dims: &[Dim]) -> bool {
+        dims.iter().all(|d| match d {
+            Dim::Cause => self.cause == Some(r.verdict.cause),
+            Dim::Host => same(&self.host, &r.host),
+            Dim::Method => self.method.as_deref() == Some(&*r.method),
+            Dim::Path => self.path.as_deref() == Some(&*r.path),
+            Dim::Client => same(&self.client, &r.client),
+            Dim::UserAgent => same(&self.user_agent, &r.user_agent),
+            Dim::Credential => self.credential == Some(r.credential),
+            Dim::StatusDetail => same(&self.status_detail, &r.status_detail),
+        })
+    }
+
+    /// A hash of the key a record falls under, computed without building it.
+    fn hash_of(r: &Record401, dims: &[Dim]) -> u64 {
+        let mut parts: [&[u8]; 8] = [b""; 8];
+        let cause = [r.verdict.cause as u8];
+        let cred = r.credential.unwrap_or(0).to_le_bytes();
+        fn opt(v: &Option<Shared>) -> &[u8] {
+            v.as_deref().map_or(b"", str::as_bytes)
+        }
+        let canonical = Dim::ALL.iter().filter(|d| dims.contains(d));
+        let mut n = 0;
+        for (i, d) in canonical.enumerate() {
+            n = i + 1;
+            parts[i] = match d {
+                Dim::Cause => &cause,
+                Dim::Host => opt(&r.host),
+                Dim::Method => r.method.as_bytes(),
+                Dim::Path => r.path.as_bytes(),
+                Dim::Client => opt(&r.client),
+                Dim::UserAgent => opt(&r.user_agent),
+                Dim::Credential => &cred,
+                Dim::StatusDetail => opt(&r.status_detail),
+            };
+        }
+        fast_hash(&parts[..n])
     }
 }
 
@@ -178,7 +231,7 @@ pub struct Example {
     pub order: Order,
     pub cause: Cause,
     pub kind: EvidenceKind,
-    pub rule: String,
+    pub rule: Cow<'static, str>,
     pub detail: String,
 }
 
@@ -196,6 +249,147 @@ impl Example {
         if o.order < self.order {
             *self = o.clone();
         }
+    }
+    fn offer(&mut self, r: &Record401) {
+        if r.order < self.order {
+            *self = Example::of(r);
+        }
+    }
+}
+
+/// Pattern rows, found by a hash of their key (no key is built to look one
+/// up); serialized in key order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Patterns(IdMap<Vec<(PatternKey, PatternStats)>>);
+
+impl Patterns {
+    pub fn iter(&self) -> impl Iterator<Item = (&PatternKey, &PatternStats)> {
+        self.0.values().flatten().map(|(k, v)| (k, v))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.values().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn entry(&mut self, r: &Record401, dims: &[Dim]) -> &mut PatternStats {
+        let bucket = self.0.entry(PatternKey::hash_of(r, dims)).or_default();
+        let i = match bucket.iter().position(|(k, _)| k.matches(r, dims)) {
+            Some(i) => i,
+            None => {
+                bucket.push((
+                    PatternKey::of(r, dims),
+                    PatternStats {
+                        count: 0,
+                        first_seen: None,
+                        last_seen: None,
+                        clients: Distinct::default(),
+                        credentials: Distinct::default(),
+                        causes: [0; 12],
+                        example: Example::of(r),
+                    },
+                ));
+                bucket.len() - 1
+            }
+        };
+        &mut bucket[i].1
+    }
+
+    fn merge(&mut self, o: Patterns) {
+        for (h, rows) in o.0 {
+            let bucket = self.0.entry(h).or_default();
+            for (k, v) in rows {
+                match bucket.iter_mut().find(|(bk, _)| *bk == k) {
+                    Some((_, p)) => p.merge(&v),
+                    None => bucket.push((k, v)),
+                }
+            }
+        }
+    }
+
+    fn sorted(&self) -> Vec<(&PatternKey, &PatternStats)> {
+        let mut v: Vec<_> = self.iter().collect();
+        v.sort_by(|a, b| a.0.cmp(b.0));
+        v
+    }
+}
+
+impl Serialize for Patterns {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.sorted().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Patterns {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let rows: Vec<(PatternKey, PatternStats)> = Vec::deserialize(d)?;
+        let mut p = Patterns::default();
+        for (k, v) in rows {
+            // the hash a record with this key would have: rebuild it from the key
+            let h = k.hash();
+            p.0.entry(h).or_default().push((k, v));
+        }
+        Ok(p)
+    }
+}
+
+impl PatternKey {
+    /// The same hash as `hash_of` gives for the records of this key.
+    fn hash(&self) -> u64 {
+        let mut parts: Vec<Vec<u8>> = Vec::new();
+        let opt = |v: &Option<Shared>| v.as_deref().unwrap_or("").as_bytes().to_vec();
+        // the dimensions present, in the canonical order records use
+        for d in self.dims() {
+            parts.push(match d {
+                Dim::Cause => vec![self.cause.map_or(0, |c| c as u8)],
+                Dim::Host => opt(&self.host),
+                Dim::Method => opt(&self.method),
+                Dim::Path => opt(&self.path),
+                Dim::Client => opt(&self.client),
+                Dim::UserAgent => opt(&self.user_agent),
+                Dim::Credential => self
+                    .credential
+                    .flatten()
+                    .unwrap_or(0)
+                    .to_le_bytes()
+                    .to_vec(),
+                Dim::StatusDetail => opt(&self.status_detail),
+            });
+        }
+        let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+        fast_hash(&refs)
+    }
+
+    fn dims(&self) -> Vec<Dim> {
+        let mut v = Vec::new();
+        if self.cause.is_some() {
+            v.push(Dim::Cause);
+        }
+        if self.host.is_some() {
+            v.push(Dim::Host);
+        }
+        if self.method.is_some() {
+            v.push(Dim::Method);
+        }
+        if self.path.is_some() {
+            v.push(Dim::Path);
+        }
+        if self.client.is_some() {
+            v.push(Dim::Client);
+        }
+        if self.user_agent.is_some() {
+            v.push(Dim::UserAgent);
+        }
+        if self.credential.is_some() {
+            v.push(Dim::Credential);
+        }
+        if self.status_detail.is_some() {
+            v.push(Dim::StatusDetail);
+        }
+        v
     }
 }
 
@@ -243,8 +437,8 @@ impl PatternStats {
 /// Failures of one client with one credential (retry storms).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientStats {
-    pub client: String,
-    pub user_agent: Option<String>,
+    pub client: Shared,
+    pub user_agent: Option<Shared>,
     pub count: u64,
     pub first: Option<Timestamp>,
     pub last: Option<Timestamp>,
@@ -431,27 +625,22 @@ impl FileStats {
 pub struct SequenceState {
     /// Credential history by (host, value) identity.
     #[serde(with = "sorted_map")]
-    pub history: HashMap<u64, CredHistory>,
+    pub history: IdMap<CredHistory>,
     pub pending: Vec<Pending>,
     pub heads: Vec<Success>,
 }
 
 mod sorted_map {
     use super::CredHistory;
+    use crate::fingerprint::IdMap;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
-    use std::collections::HashMap;
 
-    pub fn serialize<S: Serializer>(
-        m: &HashMap<u64, CredHistory>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(m: &IdMap<CredHistory>, s: S) -> Result<S::Ok, S::Error> {
         let mut v: Vec<(&u64, &CredHistory)> = m.iter().collect();
         v.sort_by_key(|(k, _)| **k);
         v.serialize(s)
     }
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<HashMap<u64, CredHistory>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<IdMap<CredHistory>, D::Error> {
         let v: Vec<(u64, CredHistory)> = Vec::deserialize(d)?;
         Ok(v.into_iter().collect())
     }
@@ -463,14 +652,14 @@ pub struct State {
     pub settings: Settings,
     pub files: BTreeMap<String, FileStats>,
     pub causes: [u64; 12],
-    pub patterns: BTreeMap<PatternKey, PatternStats>,
+    pub patterns: Patterns,
     /// (bucket start in seconds, cause) → 401s.
     pub timeseries: BTreeMap<(i64, Cause), u64>,
     /// (client id, credential fingerprint or 0) → failures.
     pub clients: BTreeMap<(u64, u64), ClientStats>,
     pub credentials: BTreeMap<u64, CredentialFailures>,
     /// (host, minute start in seconds) → 401s of otherwise valid credentials.
-    pub incident_buckets: BTreeMap<(String, i64), IncidentBucket>,
+    pub incident_buckets: BTreeMap<(Shared, i64), IncidentBucket>,
     pub sequence: SequenceState,
 }
 
@@ -480,7 +669,7 @@ impl State {
             settings,
             files: BTreeMap::new(),
             causes: [0; 12],
-            patterns: BTreeMap::new(),
+            patterns: Patterns::default(),
             timeseries: BTreeMap::new(),
             clients: BTreeMap::new(),
             credentials: BTreeMap::new(),
@@ -501,16 +690,7 @@ impl State {
     pub fn record(&mut self, r: &Record401, valid_elsewhere: bool) {
         let cause = r.verdict.cause;
         self.causes[cause.index()] += 1;
-        let key = PatternKey::of(r, &self.settings.group_by);
-        let st = self.patterns.entry(key).or_insert_with(|| PatternStats {
-            count: 0,
-            first_seen: None,
-            last_seen: None,
-            clients: Distinct::default(),
-            credentials: Distinct::default(),
-            causes: [0; 12],
-            example: Example::of(r),
-        });
+        let st = self.patterns.entry(r, &self.settings.group_by);
         st.count += 1;
         st.first_seen = min_opt(st.first_seen, r.time);
         st.last_seen = max_opt(st.last_seen, r.time);
@@ -521,7 +701,7 @@ impl State {
             st.credentials.insert(fp);
         }
         st.causes[cause.index()] += 1;
-        st.example.merge(&Example::of(r));
+        st.example.offer(r);
 
         let Some(t) = r.time else { return };
         *self
@@ -537,7 +717,7 @@ impl State {
                 .clients
                 .entry((r.client_id, r.credential.unwrap_or(0)))
                 .or_insert_with(|| ClientStats {
-                    client: r.client.clone().unwrap_or_default(),
+                    client: text_or_empty(&r.client),
                     user_agent: r.user_agent.clone(),
                     count: 0,
                     first: None,
@@ -567,7 +747,7 @@ impl State {
             {
                 let b = self
                     .incident_buckets
-                    .entry((r.host.clone().unwrap_or_default(), minute))
+                    .entry((text_or_empty(&r.host), minute))
                     .or_default();
                 b.count += 1;
                 b.first = min_opt(b.first, r.time);
@@ -595,14 +775,7 @@ impl State {
         for (a, b) in self.causes.iter_mut().zip(o.causes) {
             *a += b;
         }
-        for (k, v) in o.patterns {
-            match self.patterns.get_mut(&k) {
-                Some(p) => p.merge(&v),
-                None => {
-                    self.patterns.insert(k, v);
-                }
-            }
-        }
+        self.patterns.merge(o.patterns);
         for (k, v) in o.timeseries {
             *self.timeseries.entry(k).or_insert(0) += v;
         }
@@ -619,7 +792,7 @@ impl State {
                         *a += b;
                     }
                     // keep the display values deterministic: the smallest
-                    if (v.client.as_str(), &v.user_agent) < (c.client.as_str(), &c.user_agent) {
+                    if (&v.client, &v.user_agent) < (&c.client, &c.user_agent) {
                         c.client = v.client;
                         c.user_agent = v.user_agent;
                     }
@@ -711,8 +884,8 @@ mod tests {
             host: Some(host.into()),
             method: "GET".into(),
             path: "/v1/x".into(),
-            target: "/v1/x".into(),
-            client: Some(format!("10.0.0.{client}")),
+            target: None,
+            client: Some(format!("10.0.0.{client}").into()),
             client_id: client,
             user_agent: None,
             credential: cred,
@@ -766,7 +939,7 @@ mod tests {
     fn example_is_the_earliest() {
         let mut s = state_of(&[rec(200, Cause::Unknown, "a", 1, None)]);
         s.merge(state_of(&[rec(100, Cause::Unknown, "a", 1, None)]));
-        let p = s.patterns.values().next().unwrap();
+        let p = s.patterns.iter().next().unwrap().1;
         assert_eq!(p.example.detail, "d100");
         assert_eq!(p.count, 2);
     }

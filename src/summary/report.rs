@@ -173,8 +173,14 @@ pub struct Report {
     pub causes: CauseCounts,
     pub patterns: Vec<PatternRow>,
     pub incidents: Vec<Incident>,
+    /// The clients with the most failing 401s (all of them in clients.csv).
+    #[serde(serialize_with = "top_rows")]
     pub clients: Vec<ClientRow>,
+    pub clients_total: u64,
+    /// The most failing credentials (all of them in credentials.csv).
+    #[serde(serialize_with = "top_rows")]
     pub credentials: Vec<CredentialRow>,
+    pub credentials_total: u64,
     pub timeseries: Vec<TimeRow>,
     pub files: Vec<FileRow>,
     pub problems: Vec<ProblemRow>,
@@ -238,13 +244,13 @@ impl State {
                     } else {
                         None
                     },
-                    host: k.host.clone(),
-                    method: k.method.clone(),
-                    path: k.path.clone(),
-                    client: k.client.clone(),
-                    user_agent: k.user_agent.clone(),
-                    credential: k.credential.clone(),
-                    status_detail: k.status_detail.clone(),
+                    host: k.host.as_deref().map(str::to_owned),
+                    method: k.method.as_deref().map(str::to_owned),
+                    path: k.path.as_deref().map(str::to_owned),
+                    client: k.client.as_deref().map(str::to_owned),
+                    user_agent: k.user_agent.as_deref().map(str::to_owned),
+                    credential: k.credential.map(|c| c.map(show).unwrap_or_default()),
+                    status_detail: k.status_detail.as_deref().map(str::to_owned),
                     count: p.count,
                     first_seen: p.first_seen,
                     last_seen: p.last_seen,
@@ -253,7 +259,7 @@ impl State {
                     distinct_exact: p.clients.is_exact() && p.credentials.is_exact(),
                     causes: CauseCounts(p.causes),
                     evidence_kind: p.example.kind.id(),
-                    evidence_rule: p.example.rule.clone(),
+                    evidence_rule: p.example.rule.to_string(),
                     example_evidence: p.example.detail.clone(),
                 };
                 (k, row)
@@ -281,7 +287,8 @@ impl State {
             if b.credentials.count() < s.incident_min_credentials {
                 continue;
             }
-            let extend = matches!(&current, Some((h, m, ..)) if h == host && *m + 60 == *minute);
+            let extend =
+                matches!(&current, Some((h, m, ..)) if **h == **host && *m + 60 == *minute);
             if !extend && let Some((_, _, inc, cr, cl)) = current.take() {
                 incidents.push(close_incident(inc, &cr, &cl));
             }
@@ -300,10 +307,10 @@ impl State {
                 None => {
                     let start = b.first.unwrap_or(Timestamp::from_secs(*minute));
                     current = Some((
-                        host.clone(),
+                        host.to_string(),
                         *minute,
                         Incident {
-                            host: host.clone(),
+                            host: host.to_string(),
                             start,
                             end: b.last.unwrap_or(start),
                             distinct_credentials: 0,
@@ -322,14 +329,20 @@ impl State {
             incidents.push(close_incident(inc, &cr, &cl));
         }
 
-        let mut clients: Vec<ClientRow> = self
-            .clients
-            .iter()
+        // sort references (cheap to move), then build the rows
+        let mut refs: Vec<(&(u64, u64), &super::ClientStats)> = self.clients.iter().collect();
+        refs.sort_by(|(ka, a), (kb, b)| {
+            b.count.cmp(&a.count).then_with(|| {
+                (&a.client, &a.user_agent, ka.1).cmp(&(&b.client, &b.user_agent, kb.1))
+            })
+        });
+        let clients: Vec<ClientRow> = refs
+            .into_iter()
             .map(|(&(_, cred), c)| {
                 let peak = c.per_minute.values().copied().max().unwrap_or(0);
                 ClientRow {
-                    client: c.client.clone(),
-                    user_agent: c.user_agent.clone(),
+                    client: c.client.to_string(),
+                    user_agent: c.user_agent.as_deref().map(str::to_owned),
                     credential: (cred != 0).then(|| show(cred)),
                     count_401: c.count,
                     first: c.first,
@@ -341,15 +354,6 @@ impl State {
                 }
             })
             .collect();
-        clients.sort_by(|a, b| {
-            b.count_401.cmp(&a.count_401).then_with(|| {
-                (&a.client, &a.user_agent, &a.credential).cmp(&(
-                    &b.client,
-                    &b.user_agent,
-                    &b.credential,
-                ))
-            })
-        });
 
         let mut successes: HashMap<u64, (Order, Order)> = HashMap::new();
         for h in self.sequence.history.values() {
@@ -398,7 +402,9 @@ impl State {
             causes: CauseCounts(self.causes),
             patterns,
             incidents,
+            clients_total: clients.len() as u64,
             clients,
+            credentials_total: credentials.len() as u64,
             credentials,
             timeseries,
             files,
@@ -406,6 +412,13 @@ impl State {
         };
         (report, changed)
     }
+}
+
+/// Rows of `clients` and `credentials` in the JSON summary (the CSV files have all).
+pub const JSON_TOP_ROWS: usize = 1000;
+
+fn top_rows<S: Serializer, T: Serialize>(rows: &[T], s: S) -> Result<S::Ok, S::Error> {
+    rows[..rows.len().min(JSON_TOP_ROWS)].serialize(s)
 }
 
 fn close_incident(mut inc: Incident, creds: &Distinct, clients: &Distinct) -> Incident {
