@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use crate::classify::challenge;
 use crate::classify::rules::{self, RuleSettings};
-use crate::classify::sequence::{ChunkSequence, SeenCredential};
+use crate::classify::sequence::{ChunkSequence, SeenCredential, scope_key};
 use crate::classify::{Cause, Verdict};
 use crate::exchange::{ClientView, Exchange, Position};
 use crate::fingerprint::{Fingerprinter, IdMap, fast_hash};
@@ -237,13 +237,18 @@ impl<'c> Analyzer<'c> {
     }
 
     /// Identity of a credential on the exchange's host (history is per host).
-    fn history_id(&self, ex: &Exchange<'_>, fp: u64) -> u64 {
-        let scope = if ex.shows.host {
-            ex.host.as_deref().unwrap_or("")
+    /// The host credential identities are kept under (none when the format
+    /// shows no host).
+    fn scope(ex: &Exchange<'_>) -> u64 {
+        scope_key(if ex.shows.host {
+            ex.host.as_deref()
         } else {
-            ""
-        };
-        mix(fp ^ fast_hash(&[scope.as_bytes()]).rotate_left(17))
+            None
+        })
+    }
+
+    fn history_id(&self, ex: &Exchange<'_>, fp: u64) -> u64 {
+        mix(fp ^ Self::scope(ex).rotate_left(17))
     }
 
     fn status_detail(ex: &Exchange<'_>) -> Option<String> {
@@ -254,12 +259,13 @@ impl<'c> Analyzer<'c> {
             return None;
         }
         let chs = challenge::parse_all(ex.response.challenges.iter().map(|c| &**c));
+        let secrets = rules::request_secrets(ex);
         let mut parts: Vec<String> = Vec::new();
         for c in &chs {
             let mut s = display_scheme(&c.scheme);
             if let Some(e) = c.param("error") {
                 s.push_str(" error=");
-                s.push_str(&rules::safe_quote(e));
+                s.push_str(&rules::safe_quote_in(e, &secrets));
             }
             if !parts.contains(&s) {
                 parts.push(s);
@@ -388,9 +394,11 @@ impl<'c> Analyzer<'c> {
     /// One parsed exchange (any status).
     pub fn exchange(&mut self, ex: &Exchange<'_>) {
         self.stats.exchanges += 1;
-        if !self.in_range(ex) {
+        // outside --since/--until a record is not reported, but a success
+        // still tells the sequence rules what happened around the window
+        let in_range = self.in_range(ex);
+        if !in_range {
             self.stats.filtered += 1;
-            return;
         }
         if let Some(t) = ex.time {
             self.seq.advance(t.0, &mut self.decided);
@@ -399,8 +407,10 @@ impl<'c> Analyzer<'c> {
             }
         }
         if ex.status == 401 {
-            self.stats.status_401 += 1;
-            self.on_401(ex);
+            if in_range {
+                self.stats.status_401 += 1;
+                self.on_401(ex);
+            }
         } else if ex.is_success() {
             self.on_success(ex);
         }
@@ -462,6 +472,7 @@ impl<'c> Analyzer<'c> {
                     history: self.history_id(ex, fp),
                     fp,
                     is_token,
+                    scope: Self::scope(ex),
                 }
             })
             .collect();

@@ -23,6 +23,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// one value per run: its size does not matter
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Analyse HAR captures and access logs

@@ -271,6 +271,9 @@ pub fn write_outputs(
     if let Some(p) = &outs.partial {
         write_partial(&state, p)?;
     }
+    let events_on_stdout = events
+        .as_ref()
+        .is_some_and(|(_, _, p)| p.as_os_str() == "-");
     let (report, changed) = state.finalize();
     if let Some(dir) = &outs.out_dir {
         output::write_dir(&report, dir)?;
@@ -281,7 +284,7 @@ pub fn write_outputs(
                 e.verdict = v.clone();
             }
         }
-        evs.sort_by(|a, b| a.order.cmp(&b.order));
+        evs.sort_by_key(|e| e.order);
         let ndjson = path
             .extension()
             .is_some_and(|x| x == "ndjson" || x == "jsonl");
@@ -298,7 +301,11 @@ pub fn write_outputs(
     let mut w = std::io::BufWriter::new(out.lock());
     if outs.json {
         output::write_json(&report, &mut w).map_err(|e| Error::output("stdout", e))?;
-    } else if outs.out_dir.is_none() && outs.partial.is_none() {
+    } else if outs.out_dir.is_none()
+        && outs.partial.is_none()
+        && !events_on_stdout
+        && !nothing_analysed(&report)
+    {
         output::table::write(&report, &mut w).map_err(|e| Error::output("stdout", e))?;
     }
     std::io::Write::flush(&mut w).map_err(|e| Error::output("stdout", e))?;
@@ -337,10 +344,16 @@ pub fn diagnose(report: &Report, quiet: bool) {
     }
 }
 
+/// Every input failed and not one record was read.
+pub fn nothing_analysed(report: &Report) -> bool {
+    let t = &report.totals;
+    t.failed_inputs == t.inputs && t.exchanges == 0 && t.unparsed == 0
+}
+
 /// The exit code a finished run deserves.
 pub fn exit_code(report: &Report, strict: bool) -> i32 {
     let t = &report.totals;
-    if t.failed_inputs > 0 && t.failed_inputs == t.inputs {
+    if nothing_analysed(report) {
         exit::USAGE
     } else if t.failed_inputs > 0 {
         exit::INPUT_FAILED

@@ -66,6 +66,7 @@ fn valid_date(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> bool {
     (1..=12).contains(&mo) && (1..=31).contains(&d) && h <= 23 && mi <= 59 && s <= 60 && y > 0
 }
 
+#[allow(clippy::too_many_arguments)]
 fn compose(
     y: i64,
     mo: u32,
@@ -323,22 +324,22 @@ mod tests {
     #[test]
     fn iso_shapes() {
         let t = parse_iso8601("2024-05-01T08:00:00.123Z").unwrap();
-        assert_eq!(t.0, 1714550400_123000);
+        assert_eq!(t.0, 1_714_550_400_123_000);
         assert_eq!(
             parse_iso8601("2024-05-01T10:00:00+02:00").unwrap().0,
-            1714550400_000000
+            1_714_550_400_000_000
         );
         assert_eq!(
             parse_iso8601("2024-05-01T03:30:00.5-0430").unwrap().0,
-            1714550400_500000
+            1_714_550_400_500_000
         );
         assert_eq!(
             parse_iso8601("2024-05-01 08:00:00").unwrap().0,
-            1714550400_000000
+            1_714_550_400_000_000
         );
         assert_eq!(
             parse_iso8601("2024-05-01T08:00:00.123456789Z").unwrap().0,
-            1714550400_123456
+            1_714_550_400_123_456
         );
         assert!(parse_iso8601("2024-13-01T08:00:00Z").is_none());
         assert!(parse_iso8601("yesterday").is_none());
@@ -349,15 +350,15 @@ mod tests {
     fn clf_shapes() {
         assert_eq!(
             parse_clf(b"01/May/2024:08:00:00 +0000").unwrap().0,
-            1714550400_000000
+            1_714_550_400_000_000
         );
         assert_eq!(
             parse_clf(b"01/May/2024:10:00:00 +0200").unwrap().0,
-            1714550400_000000
+            1_714_550_400_000_000
         );
         assert_eq!(
             parse_clf(b"01/may/2024:08:00:00").unwrap().0,
-            1714550400_000000
+            1_714_550_400_000_000
         );
         assert!(parse_clf(b"01/Foo/2024:08:00:00 +0000").is_none());
     }
@@ -366,15 +367,15 @@ mod tests {
     fn epoch_decimal_is_exact() {
         assert_eq!(
             parse_epoch_decimal("1714550400.123456").unwrap().0,
-            1714550400_123456
+            1_714_550_400_123_456
         );
         assert_eq!(
             parse_epoch_decimal("1714550400").unwrap().0,
-            1714550400_000000
+            1_714_550_400_000_000
         );
         assert_eq!(
             parse_epoch_decimal("1714550400.1").unwrap().0,
-            1714550400_100000
+            1_714_550_400_100_000
         );
         assert!(parse_epoch_decimal("17x").is_none());
     }

@@ -138,18 +138,26 @@ impl<'e> View<'e> {
 /// fingerprints: the `Authorization` value (not handshake tokens), else the
 /// first API-key header, else the first credential query parameter.
 pub fn primary_credential<'e>(ex: &'e Exchange<'e>) -> Option<Cow<'e, str>> {
-    if let Some(a) = ex.request.authorization.as_deref() {
-        let (scheme, rest) = split_authorization(a);
-        if !is_handshake_scheme(scheme) {
-            return Some(Cow::Borrowed(rest.unwrap_or(scheme)));
+    let found = (|| {
+        if let Some(a) = ex.request.authorization.as_deref() {
+            let (scheme, rest) = split_authorization(a);
+            if !is_handshake_scheme(scheme) {
+                return Some(Cow::Borrowed(rest.unwrap_or(scheme)));
+            }
         }
-    }
-    if let Some((_, v)) = ex.request.key_headers.first() {
-        return Some(Cow::Borrowed(&**v));
-    }
-    credential::query_credentials(&ex.target)
-        .next()
-        .map(|(_, v)| v)
+        if let Some((_, v)) = ex.request.key_headers.first() {
+            return Some(Cow::Borrowed(&**v));
+        }
+        if let Some((_, v)) = credential::query_credentials(&ex.target).next() {
+            return Some(v);
+        }
+        let c = ex.request.cookie.as_deref()?;
+        credential::session_cookies(c)
+            .map(|(_, v)| Cow::Borrowed(v))
+            .next()
+    })();
+    // an empty value identifies nothing
+    found.filter(|v| !v.trim().is_empty())
 }
 
 /// Every credential a (successful) exchange visibly carried, and whether it
@@ -170,23 +178,73 @@ pub fn success_credentials<'e>(ex: &'e Exchange<'e>) -> Vec<(Cow<'e, str>, bool)
     for (_, v) in &ex.request.key_headers {
         out.push((Cow::Borrowed(&**v), false));
     }
+    if let Some(c) = ex.request.cookie.as_deref() {
+        out.extend(credential::session_cookies(c).map(|(_, v)| (Cow::Borrowed(v), false)));
+    }
     out
 }
 
-/// Quotes server text in evidence without letting a secret through: long
-/// token-like runs are replaced and the text is cut short.
-pub fn safe_quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len().min(120));
+/// Every credential value a request visibly carried (to keep them out of
+/// quoted server text): the `Authorization` value, API-key headers,
+/// credential query parameters, session cookies.
+pub fn request_secrets<'e>(ex: &'e Exchange<'e>) -> Vec<Cow<'e, str>> {
+    let mut out: Vec<Cow<'e, str>> = credential::query_credentials(&ex.target)
+        .map(|(_, v)| v)
+        .collect();
+    if let Some(a) = ex.request.authorization.as_deref() {
+        out.push(Cow::Borrowed(a));
+        if let (_, Some(rest)) = split_authorization(a) {
+            out.push(Cow::Borrowed(rest.trim()));
+        }
+    }
+    out.extend(
+        ex.request
+            .key_headers
+            .iter()
+            .map(|(_, v)| Cow::Borrowed(v.trim())),
+    );
+    if let Some(c) = ex.request.cookie.as_deref() {
+        out.extend(
+            c.split(';')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(_, v)| Cow::Borrowed(v.trim())),
+        );
+    }
+    out.retain(|v| v.len() >= 4);
+    out
+}
+
+/// Is a run of token characters likely a secret? Long and either holding a
+/// digit or mixing upper and lower case.
+fn secret_like(run: &str) -> bool {
+    let b = run.as_bytes();
+    (b.len() >= 16 && b.iter().any(u8::is_ascii_digit))
+        || (b.len() >= 20
+            && b.iter().any(u8::is_ascii_uppercase)
+            && b.iter().any(u8::is_ascii_lowercase))
+}
+
+/// Quotes server text in evidence without letting a secret through: the
+/// request's own credential values and long token-like runs are replaced,
+/// and the text is cut short.
+pub fn safe_quote_in(text: &str, secrets: &[Cow<'_, str>]) -> String {
+    let mut scrubbed = Cow::Borrowed(text);
+    for s in secrets {
+        if scrubbed.contains(&**s) {
+            scrubbed = Cow::Owned(scrubbed.replace(&**s, "<redacted>"));
+        }
+    }
+    let mut out = String::with_capacity(scrubbed.len().min(120));
     let mut run = String::new();
     let flush = |run: &mut String, out: &mut String| {
-        if run.len() >= 16 && run.bytes().any(|b| b.is_ascii_digit()) {
+        if secret_like(run) {
             out.push_str("<redacted>");
         } else {
             out.push_str(run);
         }
         run.clear();
     };
-    for ch in text.chars().filter(|c| !c.is_control()) {
+    for ch in scrubbed.chars().filter(|c| !c.is_control()) {
         if ch.is_ascii_alphanumeric() || "-_.+/=~".contains(ch) {
             run.push(ch);
         } else {
@@ -203,6 +261,11 @@ pub fn safe_quote(text: &str) -> String {
         return cut + "...";
     }
     out
+}
+
+/// `safe_quote_in` without request secrets (text with no request behind it).
+pub fn safe_quote(text: &str) -> String {
+    safe_quote_in(text, &[])
 }
 
 fn carrier_name(kind: &str, name: &str) -> String {
@@ -249,9 +312,12 @@ fn malformed_reason(auth: &str) -> Option<&'static str> {
     None
 }
 
-fn phrase_detail(ph: &Phrase, from_description: Option<&str>) -> String {
+fn phrase_detail(ph: &Phrase, from_description: Option<&str>, secrets: &[Cow<'_, str>]) -> String {
     match from_description {
-        Some(d) => format!("www-authenticate error_description: \"{}\"", safe_quote(d)),
+        Some(d) => format!(
+            "www-authenticate error_description: \"{}\"",
+            safe_quote_in(d, secrets)
+        ),
         None => format!("response body phrase \"{}\"", ph.text),
     }
 }
@@ -259,6 +325,7 @@ fn phrase_detail(ph: &Phrase, from_description: Option<&str>) -> String {
 /// Applies precedence steps 1–4 and 6 to one 401.
 pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'e> {
     let v = View::of(ex);
+    let secrets = request_secrets(ex);
 
     // -- step 1: certain facts about the request
     // (carrier kind, carrier name, value); names are formatted only for a verdict
@@ -375,7 +442,7 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
     {
         let scope = ch
             .param("scope")
-            .map(|s| format!(" (scope {})", safe_quote(s)))
+            .map(|s| format!(" (scope {})", safe_quote_in(s, &secrets)))
             .unwrap_or_default();
         return Assessment::done(Verdict::new(
             Cause::InsufficientScope,
@@ -409,7 +476,7 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
             ph.cause,
             EvidenceKind::ServerMessage,
             ph.id,
-            phrase_detail(ph, desc),
+            phrase_detail(ph, desc, &secrets),
         ));
     }
 
@@ -489,8 +556,8 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
                     "claims:aud",
                     format!(
                         "jwt aud {} != host {}",
-                        safe_quote(jwt::host_of(&claims.aud[0])),
-                        safe_quote(host)
+                        safe_quote_in(jwt::host_of(&claims.aud[0]), &secrets),
+                        safe_quote_in(host, &secrets)
                     ),
                 ));
             }
@@ -502,7 +569,7 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
         let detail = match errs.iter().flatten().next() {
             Some(e) => format!(
                 "www-authenticate Bearer error={} and no more specific statement",
-                safe_quote(e)
+                safe_quote_in(e, &secrets)
             ),
             None => "Bearer challenge to a request that carried a credential".to_string(),
         };
@@ -522,7 +589,7 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
                 phrases::iis_meaning(1)
             ),
         )
-    } else if present {
+    } else if present || v.session_cookie {
         let generic = (!v.body.is_empty())
             .then(|| phrases::find(phrases::GENERIC, &[&v.body]))
             .flatten();
@@ -537,8 +604,10 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
             carrier_name("api key in query parameter", k)
         } else if v.redacted {
             "redacted Authorization header".to_string()
-        } else {
+        } else if v.user.is_some() {
             "Basic user".to_string()
+        } else {
+            "session cookie".to_string()
         };
         match generic {
             Some(ph) => Verdict::new(
@@ -570,6 +639,7 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
     let history_credential = if ex.request.authorization.is_some() && !v.handshake_scheme()
         || !v.keys.is_empty()
         || !v.query.is_empty()
+        || (v.session_cookie && !leg)
     {
         primary_credential(ex)
     } else {
@@ -783,5 +853,12 @@ mod tests {
             "The access token expired"
         );
         assert!(safe_quote(&"word ".repeat(100)).ends_with("..."));
+        // a token without digits, echoed by the server
+        let t = "sk_live_QmVyZWFsbHlTZWNyZXRUbxtlbgAbCdEf";
+        assert!(!safe_quote(&format!("The token {t} has been revoked")).contains("QmVy"));
+        let short = "abcDEFgh";
+        let q = safe_quote_in(&format!("key {short} revoked"), &[Cow::Borrowed(short)]);
+        assert!(!q.contains(short), "{q}");
+        assert_eq!(safe_quote("insufficient_scope"), "insufficient_scope");
     }
 }

@@ -29,6 +29,7 @@ struct LocalCred {
     fp: u64,
     first_client: u64,
     is_token: bool,
+    scope: u64,
 }
 
 /// A credential a successful request carried.
@@ -38,6 +39,18 @@ pub struct SeenCredential {
     pub history: u64,
     pub fp: u64,
     pub is_token: bool,
+    /// Hash of the host it was seen on (`scope_key`).
+    pub scope: u64,
+}
+
+/// The host part of credential identities, as a hash (empty when the format
+/// shows no host).
+pub fn scope_key(host: Option<&str>) -> u64 {
+    crate::fingerprint::fast_hash(&[host.unwrap_or("").as_bytes()])
+}
+
+fn switch_key(client: u64, scope: u64) -> u64 {
+    client ^ scope.rotate_left(29)
 }
 
 /// Sequence tracking inside one chunk.
@@ -211,6 +224,7 @@ impl ChunkSequence {
                 fp: c.fp,
                 first_client: client,
                 is_token: c.is_token,
+                scope: c.scope,
             });
             if order < e.first {
                 e.first = order;
@@ -253,6 +267,7 @@ impl ChunkSequence {
                 fp: c.fp,
                 first_client: c.first_client,
                 is_token: c.is_token,
+                scope: c.scope,
             };
             match seq.history.get_mut(&id) {
                 Some(old) => {
@@ -282,7 +297,7 @@ fn at(o: Order) -> String {
 pub fn resolve(state: &mut State) -> BTreeMap<Order, Verdict> {
     let window = state.settings.handshake_window_us;
     let mut pending = std::mem::take(&mut state.sequence.pending);
-    pending.sort_by(|a, b| a.rec.order.cmp(&b.rec.order));
+    pending.sort_by_key(|p| p.rec.order);
     let mut heads: IdMap<Vec<Order>> = IdMap::default();
     for s in &state.sequence.heads {
         heads.entry(s.key).or_default().push(s.order);
@@ -295,7 +310,7 @@ pub fn resolve(state: &mut State) -> BTreeMap<Order, Verdict> {
     for (id, h) in &state.sequence.history {
         if h.is_token && h.first_client != 0 {
             switches
-                .entry(h.first_client)
+                .entry(switch_key(h.first_client, h.scope))
                 .or_default()
                 .push((h.first_ok(), *id));
         }
@@ -355,7 +370,8 @@ pub fn resolve(state: &mut State) -> BTreeMap<Order, Verdict> {
                 Cause::ExpiredCredentials | Cause::RevokedCredentials
             )
             && rec.client_id != 0
-            && let Some(list) = switches.get(&rec.client_id)
+            && let Some(list) =
+                switches.get(&switch_key(rec.client_id, scope_key(rec.host.as_deref())))
         {
             // the newest token this client started using after this one's last success
             let floor = h.before(o);
@@ -374,7 +390,8 @@ pub fn resolve(state: &mut State) -> BTreeMap<Order, Verdict> {
                 Cause::ExpiredCredentials | Cause::RevokedCredentials
             )
             && rec.client_id != 0
-            && let Some(list) = switches.get(&rec.client_id)
+            && let Some(list) =
+                switches.get(&switch_key(rec.client_id, scope_key(rec.host.as_deref())))
             && let Some((when, _)) = list.iter().rev().find(|(w, _)| *w < o)
         {
             // the token never worked here, but the client already had a newer one

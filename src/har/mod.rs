@@ -237,13 +237,27 @@ fn truncate(s: &str) -> &str {
 
 /// Feeds one entry to the analyzer.
 fn analyze_entry(a: &mut Analyzer<'_>, bytes: &[u8], index: u64) {
-    let e: Entry<'_> = match serde_json::from_slice(bytes) {
-        Ok(e) => e,
+    match serde_json::from_slice::<Entry<'_>>(bytes) {
+        Ok(e) => feed_entry(a, &e, index),
         Err(err) => {
+            // invalid UTF-8 inside a string: read the entry with replacement characters
+            if std::str::from_utf8(bytes).is_err() {
+                let text = String::from_utf8_lossy(bytes);
+                if let Ok(e) = serde_json::from_str::<Entry<'_>>(&text) {
+                    a.degraded(
+                        index,
+                        format!("entry {index}: invalid UTF-8 read as replacement characters"),
+                    );
+                    feed_entry(a, &e, index);
+                    return;
+                }
+            }
             a.unparsed(index, format!("entry {index}: {}", describe(&err)));
-            return;
         }
-    };
+    }
+}
+
+fn feed_entry(a: &mut Analyzer<'_>, e: &Entry<'_>, index: u64) {
     let pos = Position {
         file: a.source().id,
         record: index,

@@ -97,7 +97,7 @@ fn is_clf(line: &[u8]) -> Option<FormatName> {
     if s[..lb].split(' ').count() != 3 {
         return None;
     }
-    crate::time::parse_clf(s[lb + 2..rb].as_bytes())?;
+    crate::time::parse_clf(&s.as_bytes()[lb + 2..rb])?;
     let bytes = line;
     // after the request's closing quote: status, size, then maybe "referer" "agent"
     let req_start = rb + 3;

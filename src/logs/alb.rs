@@ -158,7 +158,7 @@ mod tests {
         assert_eq!(ex.client_addr.as_deref(), Some("192.0.2.7"));
         assert_eq!(ex.host.as_deref(), Some("api.example.com"));
         assert_eq!(ex.user_agent.as_deref(), Some("curl/8.5.0"));
-        assert_eq!(ex.time.unwrap().0, 1714550400_123456);
+        assert_eq!(ex.time.unwrap().0, 1_714_550_400_123_456);
         assert!(matches!(Alb.quick(b"h2 nonsense", &()), Line::Bad(_)));
     }
 }

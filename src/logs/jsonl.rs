@@ -601,7 +601,7 @@ mod tests {
             j.shows(&()),
         );
         assert_eq!(j.parse(CADDY.as_bytes(), &(), &mut ex), None);
-        assert_eq!(ex.time.unwrap().0, 1714550400_123456);
+        assert_eq!(ex.time.unwrap().0, 1_714_550_400_123_456);
         assert_eq!(ex.client_addr.as_deref(), Some("23.1.2.3"));
         assert_eq!(ex.host.as_deref(), Some("api.example.com"));
         assert_eq!(

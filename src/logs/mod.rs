@@ -100,9 +100,9 @@ impl Parsers {
 
 /// Analyses one line; `line_no` is relative to the chunk.
 #[inline]
-fn line<'a, F: LineFormat>(
+fn line<F: LineFormat>(
     fmt: &F,
-    raw: &'a [u8],
+    raw: &[u8],
     line_no: u64,
     offset: u64,
     ctx: &mut F::Ctx,

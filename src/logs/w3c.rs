@@ -104,7 +104,7 @@ impl W3c {
     }
 }
 
-fn split<'a>(line: &'a [u8], tabs: bool) -> impl Iterator<Item = &'a [u8]> {
+fn split(line: &[u8], tabs: bool) -> impl Iterator<Item = &[u8]> {
     let sep = if tabs || memchr::memchr(b'\t', line).is_some() {
         b'\t'
     } else {
@@ -118,7 +118,7 @@ fn empty(v: &[u8]) -> bool {
 }
 
 fn percent_or_plus(v: &[u8], plus: bool) -> Cow<'_, str> {
-    if !v.contains(&b'%') && !(plus && v.contains(&b'+')) {
+    if !v.contains(&b'%') && (!plus || !v.contains(&b'+')) {
         return lossy(v);
     }
     let s = lossy(v);

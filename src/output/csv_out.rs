@@ -83,7 +83,8 @@ fn finish<W: Write>(w: csv::Writer<W>) -> std::io::Result<()> {
     inner.flush()
 }
 
-fn io(e: csv::Error) -> std::io::Error {
+/// A CSV error as the I/O error it wraps (a closed pipe stays a closed pipe).
+pub(crate) fn io(e: csv::Error) -> std::io::Error {
     match e.into_kind() {
         csv::ErrorKind::Io(e) => e,
         other => std::io::Error::other(format!("{other:?}")),

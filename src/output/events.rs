@@ -76,10 +76,9 @@ pub fn write<W: Write>(
         return w.flush();
     }
     let mut c = csv::WriterBuilder::new().has_headers(false).from_writer(w);
-    c.write_record(EVENT_COLUMNS)
-        .map_err(std::io::Error::other)?;
+    c.write_record(EVENT_COLUMNS).map_err(super::csv_out::io)?;
     for e in events {
-        c.serialize(row(e, files)).map_err(std::io::Error::other)?;
+        c.serialize(row(e, files)).map_err(super::csv_out::io)?;
     }
     c.into_inner().map_err(|e| e.into_error())?.flush()
 }

@@ -479,6 +479,8 @@ pub struct CredHistory {
     /// The client of the first success (for "old token used after refresh").
     pub first_client: u64,
     pub is_token: bool,
+    /// Hash of the host (see `classify::sequence::scope_key`).
+    pub scope: u64,
 }
 
 impl CredHistory {
@@ -646,6 +648,31 @@ mod sorted_map {
     }
 }
 
+/// Maps whose keys are not strings are written as lists of pairs (JSON
+/// object keys must be strings).
+mod pairs {
+    use serde::de::DeserializeOwned;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<S: Serializer, K: Serialize, V: Serialize>(
+        m: &BTreeMap<K, V>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(m.iter())
+    }
+
+    pub fn deserialize<'de, D, K, V>(d: D) -> Result<BTreeMap<K, V>, D::Error>
+    where
+        D: Deserializer<'de>,
+        K: DeserializeOwned + Ord,
+        V: DeserializeOwned,
+    {
+        let v: Vec<(K, V)> = Vec::deserialize(d)?;
+        Ok(v.into_iter().collect())
+    }
+}
+
 /// Everything a run has learned so far; see the module documentation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct State {
@@ -654,11 +681,14 @@ pub struct State {
     pub causes: [u64; 12],
     pub patterns: Patterns,
     /// (bucket start in seconds, cause) → 401s.
+    #[serde(with = "pairs")]
     pub timeseries: BTreeMap<(i64, Cause), u64>,
     /// (client id, credential fingerprint or 0) → failures.
+    #[serde(with = "pairs")]
     pub clients: BTreeMap<(u64, u64), ClientStats>,
     pub credentials: BTreeMap<u64, CredentialFailures>,
     /// (host, minute start in seconds) → 401s of otherwise valid credentials.
+    #[serde(with = "pairs")]
     pub incident_buckets: BTreeMap<(Shared, i64), IncidentBucket>,
     pub sequence: SequenceState,
 }
@@ -859,9 +889,7 @@ impl State {
     /// Puts order-free collections into their canonical order, so that two
     /// equal states serialize to the same bytes.
     pub fn canonicalize(&mut self) {
-        self.sequence
-            .pending
-            .sort_by(|a, b| a.rec.order.cmp(&b.rec.order));
+        self.sequence.pending.sort_by_key(|p| p.rec.order);
         self.sequence.heads.sort();
         self.sequence.heads.dedup();
     }
@@ -945,10 +973,35 @@ mod tests {
     }
 
     #[test]
+    fn state_round_trips_through_json() {
+        let recs: Vec<Record401> = (0..40)
+            .map(|i| {
+                rec(
+                    1714550400 + i * 7,
+                    Cause::ALL[(i % 12) as usize],
+                    "h",
+                    (i % 3) as u64 + 1,
+                    Some(i as u64),
+                )
+            })
+            .collect();
+        let mut s = State::new(Settings::default());
+        for r in &recs {
+            s.record(r, i64::from(r.order.t % 2 == 0) == 1);
+        }
+        let text = serde_json::to_string(&s).expect("a state serializes");
+        let back: State = serde_json::from_str(&text).expect("and reads back");
+        assert_eq!(back, s);
+        assert_eq!(serde_json::to_string(&back).unwrap(), text);
+    }
+
+    #[test]
     fn settings_must_match() {
         let a = State::new(Settings::default());
-        let mut other = Settings::default();
-        other.fingerprint_key_id = "custom:1".into();
+        let other = Settings {
+            fingerprint_key_id: "custom:1".into(),
+            ..Settings::default()
+        };
         assert!(
             a.check_mergeable(&State::new(other))
                 .unwrap_err()

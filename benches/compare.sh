@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# End-to-end speed of authsift against common tools on the same files: the
+# script behind the README's performance figures.
+#
+#   benches/compare.sh                 # HAR 1024 MB, combined log 2048 MB
+#   benches/compare.sh --quick         # ~100 MB each
+#   benches/compare.sh --har-mb 512 --log-mb 0 -j 4 --runs 5
+#
+# It builds the release binary, generates deterministic inputs with
+# benches/gen_inputs.py into a git-ignored folder (reused while the
+# generator is unchanged), reads each file once to warm the page cache,
+# then times each tool best-of-N (wall clock) and reports size, seconds,
+# GB/s, peak RSS, the 401 count each tool found, and the time ratio
+# authsift/peer (below 1: authsift is faster). Peers that are not
+# installed are skipped with a note. Needs bash, python3 and coreutils;
+# jq, mawk, rg and GNU time (/usr/bin/time, for peak RSS) are optional.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DATA=${AUTHSIFT_BENCH_DATA:-$ROOT/target/bench-data}
+HAR_MB=1024
+LOG_MB=2048
+JSONL_MB=0
+SEED=1
+RUNS=3
+THREADS=
+BUILD=1
+
+usage() {
+    cat <<EOF
+usage: benches/compare.sh [options]
+  --quick          HAR and combined log of ~100 MB each (a quick check)
+  --har-mb N       size of the HAR capture in MiB (default $HAR_MB; 0 skips it)
+  --log-mb N       size of the combined log in MiB (default $LOG_MB; 0 skips it)
+  --jsonl-mb N     also a Caddy JSON-lines log of N MiB (default 0: none)
+  -j, --threads N  authsift worker threads (default: all cores)
+  --runs N         timed runs per tool, the best counts (default $RUNS)
+  --seed S         generator seed (default $SEED)
+  --data DIR       where inputs go (default target/bench-data, or \$AUTHSIFT_BENCH_DATA)
+  --no-build       use target/release/authsift as it is
+EOF
+}
+
+while [ $# -gt 0 ]; do
+    case $1 in
+        --quick) HAR_MB=100; LOG_MB=100 ;;
+        --har-mb) HAR_MB=$2; shift ;;
+        --log-mb) LOG_MB=$2; shift ;;
+        --jsonl-mb) JSONL_MB=$2; shift ;;
+        -j|--threads) THREADS=$2; shift ;;
+        --runs) RUNS=$2; shift ;;
+        --seed) SEED=$2; shift ;;
+        --data) DATA=$2; shift ;;
+        --no-build) BUILD=0 ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "compare.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+    esac
+    shift
+done
+
+for n in "$HAR_MB" "$LOG_MB" "$JSONL_MB" "$RUNS" "$SEED" ${THREADS:+"$THREADS"}; do
+    case $n in ''|*[!0-9]*) echo "compare.sh: '$n' is not a whole number" >&2; exit 2 ;; esac
+done
+[ "$RUNS" -ge 1 ] || { echo "compare.sh: --runs must be at least 1" >&2; exit 2; }
+
+have() { command -v "$1" >/dev/null 2>&1; }
+have python3 || { echo "compare.sh: python3 is needed to generate the inputs" >&2; exit 2; }
+
+GNU_TIME=
+if [ -x /usr/bin/time ] && /usr/bin/time -f '%M' -o /dev/null true 2>/dev/null; then
+    GNU_TIME=/usr/bin/time
+fi
+
+BIN=$ROOT/target/release/authsift
+if [ "$BUILD" = 1 ]; then
+    echo "== building the release binary"
+    (cd "$ROOT" && cargo build --release --quiet)
+fi
+[ -x "$BIN" ] || { echo "compare.sh: $BIN is missing (drop --no-build)" >&2; exit 2; }
+
+mkdir -p "$DATA"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# gen KIND SIZE_MB FILE [FORMAT]: (re)generates FILE unless it is newer than the generator.
+gen() {
+    local kind=$1 mb=$2 file=$3 format=${4:-}
+    if [ -s "$file" ] && [ "$file" -nt "$ROOT/benches/gen_inputs.py" ]; then
+        echo "== reusing $file"
+        return
+    fi
+    echo "== generating $file"
+    if [ "$kind" = har ]; then
+        python3 "$ROOT/benches/gen_inputs.py" har --size-mb "$mb" --seed "$SEED" -o "$file.part"
+    else
+        python3 "$ROOT/benches/gen_inputs.py" log --format "$format" --size-mb "$mb" --seed "$SEED" -o "$file.part"
+    fi
+    mv "$file.part" "$file"
+}
+
+mem_available_kb() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo 2>/dev/null || echo 0; }
+
+warm() {
+    local size_kb
+    size_kb=$(( $(stat -c %s "$1") / 1024 ))
+    if [ "$size_kb" -gt $(( $(mem_available_kb) / 2 )) ]; then
+        echo "   note: $1 is large for the free memory; timings may include disk reads"
+    fi
+    cat "$1" > /dev/null
+}
+
+AUTHSIFT_SECS=
+# measure NAME COUNT_KIND CMD: runs CMD (a shell command line) RUNS times and
+# prints one table row. COUNT_KIND says how to read the 401 count from the
+# command's stdout: "authsift" (summary JSON) or "number" (a count).
+measure() {
+    local name=$1 kind=$2 cmd=$3
+    local best= best_rss= i t0 t1 secs rss count status
+    for ((i = 0; i < RUNS; i++)); do
+        t0=$(date +%s.%N)
+        status=0
+        if [ -n "$GNU_TIME" ]; then
+            $GNU_TIME -f '%M' -o "$TMP/rss" bash -c "$cmd" > "$TMP/out" 2> "$TMP/err" || status=$?
+        else
+            bash -c "$cmd" > "$TMP/out" 2> "$TMP/err" || status=$?
+        fi
+        t1=$(date +%s.%N)
+        if [ "$status" -ne 0 ]; then
+            printf '   %-10s failed (exit %s): %s\n' "$name" "$status" "$(grep -v '^Command exited' "$TMP/err" | head -n 1)"
+            [ "$kind" = authsift ] && AUTHSIFT_SECS=
+            return
+        fi
+        secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+        rss=$( [ -n "$GNU_TIME" ] && tail -n 1 "$TMP/rss" || echo "")
+        if [ -z "$best" ] || awk -v s="$secs" -v b="$best" 'BEGIN { exit !(s < b) }'; then
+            best=$secs
+            best_rss=$rss
+        fi
+    done
+    if [ "$kind" = authsift ]; then
+        count=$(python3 -c 'import json,sys; t=json.load(sys.stdin)["totals"]; print(t["status_401"] if not t.get("failed_inputs") else "failed")' < "$TMP/out" 2>/dev/null || echo "?")
+        if [ "$count" = failed ]; then
+            printf '   %-10s the input failed: %s\n' "$name" "$(head -n 1 "$TMP/err")"
+            AUTHSIFT_SECS=
+            return
+        fi
+        AUTHSIFT_SECS=$best
+        AUTHSIFT_COUNT=$count
+    else
+        count=$(tr -d ' \n' < "$TMP/out")
+    fi
+    local ratio="-"
+    if [ "$kind" != authsift ] && [ -n "$AUTHSIFT_SECS" ]; then
+        ratio=$(awk -v a="$AUTHSIFT_SECS" -v p="$best" 'BEGIN { if (p > 0) printf "%.3f (%.1fx)", a / p, p / (a > 0 ? a : 0.001); else print "-" }')
+        if [ "$count" != "$AUTHSIFT_COUNT" ]; then
+            count="$count (authsift: $AUTHSIFT_COUNT)"
+        fi
+    fi
+    local gbs rss_mb
+    gbs=$(awk -v b="$SIZE" -v s="$best" 'BEGIN { if (s > 0) printf "%.2f", b / s / 1e9; else print "-" }')
+    rss_mb=$( [ -n "$best_rss" ] && awk -v k="$best_rss" 'BEGIN { printf "%.0f", k / 1024 }' || echo "n/a")
+    printf '   %-10s %9s %8s %10s  %-14s %s\n' "$name" "$best" "$gbs" "$rss_mb" "$ratio" "$count"
+}
+
+header() {
+    SIZE=$(stat -c %s "$1")
+    echo
+    printf '%s: %.1f MB (%s bytes), best of %s\n' "$(basename "$1")" "$(awk -v b="$SIZE" 'BEGIN { print b / 1e6 }')" "$SIZE" "$RUNS"
+    printf '   %-10s %9s %8s %10s  %-14s %s\n' tool seconds GB/s "RSS (MiB)" "authsift/peer" "401s"
+}
+
+skip() { printf '   %-10s skipped: %s\n' "$1" "$2"; }
+
+J=${THREADS:+-j $THREADS}
+AUTHSIFT="'$BIN' analyze --json --progress never -q $J"
+
+echo "== machine: $(nproc) cores, $(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM; authsift threads: ${THREADS:-all cores}"
+[ -n "$GNU_TIME" ] || echo "   note: GNU time (/usr/bin/time) not found: no peak RSS"
+
+if [ "$HAR_MB" -gt 0 ]; then
+    HAR=$DATA/har-${HAR_MB}m-s$SEED.har
+    gen har "$HAR_MB" "$HAR"
+    warm "$HAR"
+    header "$HAR"
+    measure authsift authsift "$AUTHSIFT '$HAR'"
+    if ! have jq; then
+        skip jq "not installed"
+    elif [ $(( SIZE / 1024 * 5 )) -gt "$(mem_available_kb)" ]; then
+        skip jq "it builds the whole document in memory (~3x the file with jq 1.6) and there is not enough free memory"
+    else
+        measure jq number "jq '[.log.entries[] | select(.response.status == 401)] | length' '$HAR'"
+    fi
+fi
+
+if [ "$LOG_MB" -gt 0 ]; then
+    LOG=$DATA/combined-${LOG_MB}m-s$SEED.log
+    gen log "$LOG_MB" "$LOG" combined
+    warm "$LOG"
+    header "$LOG"
+    measure authsift authsift "$AUTHSIFT --format combined '$LOG'"
+    if have mawk; then measure mawk number "mawk '\$9 == 401' '$LOG' | wc -l"; else skip mawk "not installed"; fi
+    if have rg; then measure rg number "rg -c '\" 401 ' '$LOG'"; else skip rg "not installed"; fi
+    measure grep number "LC_ALL=C grep -c '\" 401 ' '$LOG'"
+fi
+
+if [ "$JSONL_MB" -gt 0 ]; then
+    JL=$DATA/caddy-${JSONL_MB}m-s$SEED.jsonl
+    gen log "$JSONL_MB" "$JL" jsonl
+    warm "$JL"
+    header "$JL"
+    measure authsift authsift "$AUTHSIFT --format caddy '$JL'"
+    if have jq; then measure jq number "jq -c 'select(.status == 401) | 1' '$JL' | wc -l"; else skip jq "not installed"; fi
+    if have rg; then measure rg number "rg -c '\"status\":401,' '$JL'"; else skip rg "not installed"; fi
+    measure grep number "LC_ALL=C grep -c '\"status\":401,' '$JL'"
+fi
+echo
+echo "authsift/peer is the time ratio (below 1: authsift is faster; the factor in brackets is peer/authsift)."
+echo "GB/s uses 10^9 bytes; peak RSS is of the measured command's largest process."
+echo "authsift memory-maps its inputs, so its peak RSS includes the file's pages (shared page cache, not heap)."
