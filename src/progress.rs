@@ -48,6 +48,11 @@ impl Progress {
 }
 
 impl FileBar {
+    /// A bar that shows nothing.
+    pub fn hidden() -> FileBar {
+        FileBar { bar: None }
+    }
+
     pub fn inc(&self, n: u64) {
         if let Some(b) = &self.bar {
             b.inc(n);

@@ -356,18 +356,23 @@ fn streamed<F: LineFormat>(
     out
 }
 
+/// The bytes of a log: in memory (mapped), or a stream.
+pub enum Bytes<'b> {
+    Slice(&'b [u8]),
+    Stream(Box<dyn Read + Send>, Compression),
+}
+
 fn run<F: LineFormat>(
     fmt: &F,
-    data: Data,
-    compression: Compression,
+    data: Bytes<'_>,
     ctx: &Context,
     src: &Source,
     threads: usize,
     bar: &FileBar,
 ) -> ChunkResult {
     match data {
-        Data::Mapped(m) => mapped(fmt, &m, ctx, src, bar),
-        Data::Stream(r) => streamed(fmt, r, compression, ctx, src, threads, bar),
+        Bytes::Slice(b) => mapped(fmt, b, ctx, src, bar),
+        Bytes::Stream(r, compression) => streamed(fmt, r, compression, ctx, src, threads, bar),
     }
 }
 
@@ -383,27 +388,70 @@ pub fn analyze(
     threads: usize,
     bar: &FileBar,
 ) -> ChunkResult {
+    match data {
+        Data::Mapped(m) => analyze_in(Bytes::Slice(&m), format, parsers, ctx, src, threads, bar),
+        Data::Stream(r) => analyze_in(
+            Bytes::Stream(r, compression),
+            format,
+            parsers,
+            ctx,
+            src,
+            threads,
+            bar,
+        ),
+    }
+}
+
+/// Analyses a log held in memory (what benchmarks and embedders call).
+pub fn analyze_bytes(
+    bytes: &[u8],
+    format: FormatName,
+    parsers: &Parsers,
+    ctx: &Context,
+    src: &Source,
+    threads: usize,
+) -> ChunkResult {
+    analyze_in(
+        Bytes::Slice(bytes),
+        format,
+        parsers,
+        ctx,
+        src,
+        threads,
+        &FileBar::hidden(),
+    )
+}
+
+fn analyze_in(
+    data: Bytes<'_>,
+    format: FormatName,
+    parsers: &Parsers,
+    ctx: &Context,
+    src: &Source,
+    threads: usize,
+    bar: &FileBar,
+) -> ChunkResult {
     let fail = |msg: String| {
         let mut a = Analyzer::new(ctx, src);
         a.failed(msg);
         a.finish()
     };
     match format {
-        FormatName::Combined => run(&clf::Clf::COMBINED, data, compression, ctx, src, threads, bar),
-        FormatName::Common => run(&clf::Clf::COMMON, data, compression, ctx, src, threads, bar),
+        FormatName::Combined => run(&clf::Clf::COMBINED, data, ctx, src, threads, bar),
+        FormatName::Common => run(&clf::Clf::COMMON, data, ctx, src, threads, bar),
         FormatName::Nginx | FormatName::Apache => match &parsers.template {
-            Some(t) => run(t, data, compression, ctx, src, threads, bar),
+            Some(t) => run(t, data, ctx, src, threads, bar),
             None => fail(format!("--format {format} needs --log-format '{format}:…'")),
         },
-        FormatName::Caddy => run(&jsonl::Json::caddy(), data, compression, ctx, src, threads, bar),
-        FormatName::Traefik => run(&jsonl::Json::traefik(), data, compression, ctx, src, threads, bar),
-        FormatName::Envoy => run(&jsonl::Json::envoy(), data, compression, ctx, src, threads, bar),
+        FormatName::Caddy => run(&jsonl::Json::caddy(), data, ctx, src, threads, bar),
+        FormatName::Traefik => run(&jsonl::Json::traefik(), data, ctx, src, threads, bar),
+        FormatName::Envoy => run(&jsonl::Json::envoy(), data, ctx, src, threads, bar),
         FormatName::Jsonl => match &parsers.json {
-            Some(m) => run(&jsonl::Json::mapped(m.clone()), data, compression, ctx, src, threads, bar),
+            Some(m) => run(&jsonl::Json::mapped(m.clone()), data, ctx, src, threads, bar),
             None => fail("JSON lines that are not Caddy, Traefik or Envoy need --json-fields status=…,time=…,path=…".into()),
         },
-        FormatName::Alb => run(&alb::Alb, data, compression, ctx, src, threads, bar),
-        FormatName::W3c | FormatName::Iis | FormatName::Cloudfront => run(&w3c::W3c::new(format), data, compression, ctx, src, threads, bar),
+        FormatName::Alb => run(&alb::Alb, data, ctx, src, threads, bar),
+        FormatName::W3c | FormatName::Iis | FormatName::Cloudfront => run(&w3c::W3c::new(format), data, ctx, src, threads, bar),
         FormatName::Har => fail("not an access log".into()),
     }
 }
