@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use crate::classify::challenge;
+use crate::classify::credential;
 use crate::classify::rules::{self, RuleSettings};
 use crate::classify::sequence::{ChunkSequence, SeenCredential, scope_key};
 use crate::classify::{Cause, Verdict};
@@ -13,6 +14,7 @@ use crate::exchange::{ClientView, Exchange, Position};
 use crate::fingerprint::{Fingerprinter, IdMap, fast_hash};
 use crate::path;
 use crate::summary::{FileStats, Order, Record401, Settings, Shared, State};
+use crate::time::Timestamp;
 
 /// Everything about a run that does not change while it runs.
 #[derive(Debug, Clone)]
@@ -96,10 +98,10 @@ pub fn quick_key(client: Option<&[u8]>, target: &[u8]) -> u64 {
     fast_hash(&[client.unwrap_or(b""), target])
 }
 
-/// The first stage of that test: the client address alone.
+/// The first stage of that test: the first bytes of the client address.
 #[inline]
 pub fn client_key(client: Option<&[u8]>) -> u64 {
-    fast_hash(&[client.unwrap_or(b"")])
+    crate::fingerprint::spread(crate::logs::text::addr_prefix(client.unwrap_or(b"")))
 }
 
 fn mix(mut z: u64) -> u64 {
@@ -118,7 +120,6 @@ pub struct Analyzer<'c> {
     events: Vec<Record401>,
     /// Verdicts decided after their event was written (events output only).
     changed: HashMap<Order, Verdict>,
-    fp_cache: IdMap<u64>,
     strings: IdMap<Shared>,
     derived: IdMap<Option<Shared>>,
 }
@@ -137,7 +138,6 @@ impl<'c> Analyzer<'c> {
             decided: Vec::new(),
             events: Vec::new(),
             changed: HashMap::new(),
-            fp_cache: IdMap::default(),
             strings: IdMap::default(),
             derived: IdMap::default(),
         }
@@ -197,9 +197,10 @@ impl<'c> Analyzer<'c> {
         self.seq.may_complete(quick_key)
     }
 
-    /// Has this client address an open leg? (`None`: unknown, so maybe.)
-    pub fn may_complete_client(&self, client: Option<&[u8]>) -> bool {
-        client.is_none() || self.seq.may_complete_client(client_key(client))
+    /// Has a client whose address starts with these bytes
+    /// (`text::addr_prefix`) an open leg? (`None`: unknown, so maybe.)
+    pub fn may_complete_client(&self, prefix: Option<u64>) -> bool {
+        prefix.is_none_or(|p| self.seq.may_complete_client(crate::fingerprint::spread(p)))
     }
 
     fn order(&self, pos: Position, t: i64) -> Order {
@@ -217,19 +218,13 @@ impl<'c> Analyzer<'c> {
         }
     }
 
-    fn handshake_key(ex: &Exchange<'_>) -> Option<u64> {
-        let ua = ex.user_agent.as_deref().unwrap_or("").as_bytes();
+    /// The handshake identity: the same client (address and user agent, or
+    /// the user agent of a browser capture) asking for the same target.
+    fn handshake_key(ex: &Exchange<'_>, client_id: u64) -> Option<u64> {
         match ex.shows.client {
             ClientView::None => None,
-            ClientView::UserAgent => Some(fast_hash(&[
-                b"ua",
-                ua,
-                ex.method.as_bytes(),
-                ex.target.as_bytes(),
-            ])),
-            ClientView::AddrAndAgent => Some(fast_hash(&[
-                ex.client_addr.as_deref().unwrap_or("").as_bytes(),
-                ua,
+            ClientView::UserAgent | ClientView::AddrAndAgent => Some(fast_hash(&[
+                &client_id.to_le_bytes(),
                 ex.method.as_bytes(),
                 ex.target.as_bytes(),
             ])),
@@ -309,16 +304,9 @@ impl<'c> Analyzer<'c> {
         v
     }
 
-    /// The keyed fingerprint of a credential, cached per chunk (credentials
-    /// repeat, and the keyed hash costs more than a map lookup).
+    /// The keyed fingerprint of a credential.
     fn fingerprint(&mut self, value: &str) -> u64 {
-        let k = fast_hash(&[value.as_bytes()]);
-        if let Some(fp) = self.fp_cache.get(&k) {
-            return *fp;
-        }
-        let fp = self.ctx.fingerprints.credential(value);
-        self.fp_cache.insert(k, fp);
-        fp
+        self.ctx.fingerprints.credential(value)
     }
 
     fn record_of(&mut self, ex: &Exchange<'_>, verdict: Verdict) -> Record401 {
@@ -428,7 +416,7 @@ impl<'c> Analyzer<'c> {
         }
         if a.needs_sequence {
             if a.leg
-                && let Some(key) = Self::handshake_key(ex)
+                && let Some(key) = Self::handshake_key(ex, rec.client_id)
             {
                 let addr = ex.client_addr.as_deref().map(str::as_bytes);
                 self.seq.leg(
@@ -462,7 +450,8 @@ impl<'c> Analyzer<'c> {
     fn on_success(&mut self, ex: &Exchange<'_>) {
         let Some(t) = ex.time else { return };
         let order = self.order(ex.pos, t.0);
-        let key = Self::handshake_key(ex);
+        let client_id = Self::client_id(ex);
+        let key = Self::handshake_key(ex, client_id);
         let creds: Vec<SeenCredential> = rules::success_credentials(ex)
             .into_iter()
             .filter(|(v, _)| !v.trim().is_empty())
@@ -476,7 +465,47 @@ impl<'c> Analyzer<'c> {
                 }
             })
             .collect();
-        self.seq.success(key, order, Self::client_id(ex), &creds);
+        self.seq.success(key, order, client_id, &creds);
+    }
+
+    /// A successful record that matters only for the (non-token) credentials
+    /// in its query string: the light path of log parsers (no client, no
+    /// handshake: the caller checked that no open leg can need it).
+    pub fn light_success(&mut self, offset: u64, time: Option<Timestamp>, query: &str) {
+        self.stats.exchanges += 1;
+        let Some(t) = time else { return };
+        let s = &self.ctx.settings;
+        if s.since.is_some_and(|x| t < x) || s.until.is_some_and(|x| t >= x) {
+            self.stats.filtered += 1;
+        }
+        self.seq.advance(t.0, &mut self.decided);
+        if !self.decided.is_empty() {
+            self.flush_decided();
+        }
+        let order = Order {
+            t: t.0,
+            file: self.src.key,
+            record: offset,
+        };
+        let scope = scope_key(None);
+        let mut creds: [Option<SeenCredential>; 4] = [None; 4];
+        for (slot, (_, v)) in creds
+            .iter_mut()
+            .zip(credential::query_credentials_of(query))
+        {
+            if v.trim().is_empty() {
+                continue;
+            }
+            let fp = self.fingerprint(&v);
+            *slot = Some(SeenCredential {
+                history: mix(fp ^ scope.rotate_left(17)),
+                fp,
+                is_token: false,
+                scope,
+            });
+        }
+        let list: Vec<SeenCredential> = creds.into_iter().flatten().collect();
+        self.seq.success(None, order, 0, &list);
     }
 
     pub fn finish(mut self) -> ChunkResult {

@@ -1,7 +1,9 @@
 //! Stable identities without secrets: credentials are identified by a keyed
-//! BLAKE3 hash (the same credential gives the same fingerprint on every run
-//! and machine with the same key, so summaries merge), and other identities
-//! (clients, targets) by a plain BLAKE3 hash.
+//! hash, SipHash-2-4 (a pseudorandom function made for short inputs) under a
+//! key derived with BLAKE3 from `--fingerprint-key`; the same credential
+//! gives the same fingerprint on every run and machine with the same key, so
+//! summaries merge. Other identities (clients, targets) use a fast unkeyed
+//! hash.
 
 /// The default key, public: fingerprints are comparable across machines.
 /// `--fingerprint-key` makes them private to whoever holds the key.
@@ -9,7 +11,8 @@ const DEFAULT_CONTEXT: &str = "authsift 2026-11 credential fingerprint v1";
 
 #[derive(Clone)]
 pub struct Fingerprinter {
-    key: [u8; 32],
+    k0: u64,
+    k1: u64,
     /// Identifies the key without revealing it (stored in partial summaries).
     pub key_id: String,
 }
@@ -38,22 +41,64 @@ impl Fingerprinter {
         } else {
             "default".to_string()
         };
-        Fingerprinter { key, key_id }
+        let k0 = u64::from_le_bytes(key[0..8].try_into().unwrap_or([0; 8]));
+        let k1 = u64::from_le_bytes(key[8..16].try_into().unwrap_or([0; 8]));
+        Fingerprinter { k0, k1, key_id }
     }
 
     /// Fingerprint of a credential value.
     pub fn credential(&self, value: &str) -> u64 {
-        first_u64(&blake3::keyed_hash(&self.key, value.as_bytes()))
+        siphash24(self.k0, self.k1, value.as_bytes())
     }
+}
 
-    /// Identity of a credential on a host (credential history is kept per host).
-    pub fn scoped(&self, scope: Option<&str>, value: &str) -> u64 {
-        let mut h = blake3::Hasher::new_keyed(&self.key);
-        h.update(scope.unwrap_or("").as_bytes());
-        h.update(&[0]);
-        h.update(value.as_bytes());
-        first_u64(&h.finalize())
+#[inline]
+fn sip_round(v: &mut [u64; 4]) {
+    v[0] = v[0].wrapping_add(v[1]);
+    v[1] = v[1].rotate_left(13);
+    v[1] ^= v[0];
+    v[0] = v[0].rotate_left(32);
+    v[2] = v[2].wrapping_add(v[3]);
+    v[3] = v[3].rotate_left(16);
+    v[3] ^= v[2];
+    v[0] = v[0].wrapping_add(v[3]);
+    v[3] = v[3].rotate_left(21);
+    v[3] ^= v[0];
+    v[2] = v[2].wrapping_add(v[1]);
+    v[1] = v[1].rotate_left(17);
+    v[1] ^= v[2];
+    v[2] = v[2].rotate_left(32);
+}
+
+/// SipHash-2-4 (Aumasson and Bernstein, 2012) of `m` under the key `(k0, k1)`.
+pub fn siphash24(k0: u64, k1: u64, m: &[u8]) -> u64 {
+    let mut v = [
+        k0 ^ 0x736f_6d65_7073_6575,
+        k1 ^ 0x646f_7261_6e64_6f6d,
+        k0 ^ 0x6c79_6765_6e65_7261,
+        k1 ^ 0x7465_6462_7974_6573,
+    ];
+    let mut words = m.chunks_exact(8);
+    for w in &mut words {
+        let mi = u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
+        v[3] ^= mi;
+        sip_round(&mut v);
+        sip_round(&mut v);
+        v[0] ^= mi;
     }
+    let rest = words.remainder();
+    let mut last = [0u8; 8];
+    last[..rest.len()].copy_from_slice(rest);
+    let b = u64::from_le_bytes(last) | ((m.len() as u64 & 0xff) << 56);
+    v[3] ^= b;
+    sip_round(&mut v);
+    sip_round(&mut v);
+    v[0] ^= b;
+    v[2] ^= 0xff;
+    for _ in 0..4 {
+        sip_round(&mut v);
+    }
+    v[0] ^ v[1] ^ v[2] ^ v[3]
 }
 
 /// A stable 64-bit hash of several byte strings (separated, so that
@@ -101,6 +146,14 @@ pub fn fast_hash(parts: &[&[u8]]) -> u64 {
     mum(h, K0 ^ K1)
 }
 
+/// Spreads the bits of a 64-bit value (for map keys that are not hashes).
+#[inline]
+pub fn spread(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 /// A `Hasher` for keys that are already well-mixed 64-bit hashes: it uses
 /// them as they are (SipHash would hash them again).
 #[derive(Default, Clone, Copy)]
@@ -140,10 +193,6 @@ mod tests {
         let k = Fingerprinter::new(Some("team key"));
         assert_ne!(a.credential("secret-token"), k.credential("secret-token"));
         assert_ne!(a.key_id, k.key_id);
-        assert_ne!(
-            a.scoped(Some("a.example"), "t"),
-            a.scoped(Some("b.example"), "t")
-        );
         assert_eq!(show(0x0123_4567_89ab_cdef), "0123456789ab");
         assert_ne!(hash_parts(&[b"ab", b"c"]), hash_parts(&[b"a", b"bc"]));
         assert_ne!(fast_hash(&[b"ab", b"c"]), fast_hash(&[b"a", b"bc"]));
@@ -153,6 +202,15 @@ mod tests {
             fast_hash(&[b"10.0.0.1", b"/v1/me"]),
             fast_hash(&[b"10.0.0.1", b"/v1/me"])
         );
+    }
+
+    #[test]
+    fn siphash_reference_vector() {
+        // the reference vector of the SipHash paper: key 00..0f, message 00..0e
+        let k0 = u64::from_le_bytes([0, 1, 2, 3, 4, 5, 6, 7]);
+        let k1 = u64::from_le_bytes([8, 9, 10, 11, 12, 13, 14, 15]);
+        let m: Vec<u8> = (0..15).collect();
+        assert_eq!(siphash24(k0, k1, &m), 0xa129_ca61_49be_45e5);
     }
 
     #[test]

@@ -156,7 +156,7 @@ fn hex(c: u8) -> Option<u8> {
 
 /// Percent-decoding of a query value (`+` is left alone, as in a path).
 pub fn percent_decode(s: &str) -> Cow<'_, str> {
-    if !s.contains('%') {
+    if memchr::memchr(b'%', s.as_bytes()).is_none() {
         return Cow::Borrowed(s);
     }
     let b = s.as_bytes();
@@ -177,13 +177,46 @@ pub fn percent_decode(s: &str) -> Cow<'_, str> {
 }
 
 /// Credential parameters of a request target: `(name, decoded value)`.
-pub fn query_credentials(target: &str) -> impl Iterator<Item = (&str, Cow<'_, str>)> {
-    let q = target.split_once('?').map_or("", |(_, q)| q);
-    let q = q.split_once('#').map_or(q, |(q, _)| q);
-    q.split('&').filter_map(|kv| {
-        let (k, v) = kv.split_once('=')?;
-        is_key_param(k).then(|| (k, percent_decode(v)))
-    })
+pub fn query_credentials(target: &str) -> QueryCredentials<'_> {
+    let b = target.as_bytes();
+    let start = memchr::memchr(b'?', b).map_or(b.len(), |i| i + 1);
+    let end = memchr::memchr(b'#', &b[start..]).map_or(b.len(), |i| start + i);
+    QueryCredentials {
+        query: &target[start..end],
+        pos: 0,
+    }
+}
+
+/// Credential parameters of a query string (the part after `?`).
+pub fn query_credentials_of(query: &str) -> QueryCredentials<'_> {
+    QueryCredentials { query, pos: 0 }
+}
+
+/// Iterator of `query_credentials`: one pass over the query's bytes.
+pub struct QueryCredentials<'a> {
+    query: &'a str,
+    pos: usize,
+}
+
+impl<'a> Iterator for QueryCredentials<'a> {
+    type Item = (&'a str, Cow<'a, str>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let q = self.query;
+        let b = q.as_bytes();
+        while self.pos < b.len() {
+            let start = self.pos;
+            let end = memchr::memchr(b'&', &b[start..]).map_or(b.len(), |o| start + o);
+            self.pos = end + 1;
+            if let Some(eq) = memchr::memchr(b'=', &b[start..end]) {
+                let name = &q[start..start + eq];
+                if is_key_param_bytes(name.as_bytes()) {
+                    return Some((name, percent_decode(&q[start + eq + 1..end])));
+                }
+            }
+        }
+        None
+    }
 }
 
 #[cfg(test)]

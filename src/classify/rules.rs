@@ -325,7 +325,9 @@ fn phrase_detail(ph: &Phrase, from_description: Option<&str>, secrets: &[Cow<'_,
 /// Applies precedence steps 1–4 and 6 to one 401.
 pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'e> {
     let v = View::of(ex);
-    let secrets = request_secrets(ex);
+    // the request's credential values, gathered only when server text is quoted
+    let secrets_cell = std::cell::OnceCell::new();
+    let secrets = || -> &Vec<Cow<'e, str>> { secrets_cell.get_or_init(|| request_secrets(ex)) };
 
     // -- step 1: certain facts about the request
     // (carrier kind, carrier name, value); names are formatted only for a verdict
@@ -442,7 +444,7 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
     {
         let scope = ch
             .param("scope")
-            .map(|s| format!(" (scope {})", safe_quote_in(s, &secrets)))
+            .map(|s| format!(" (scope {})", safe_quote_in(s, secrets())))
             .unwrap_or_default();
         return Assessment::done(Verdict::new(
             Cause::InsufficientScope,
@@ -476,7 +478,7 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
             ph.cause,
             EvidenceKind::ServerMessage,
             ph.id,
-            phrase_detail(ph, desc, &secrets),
+            phrase_detail(ph, desc, secrets()),
         ));
     }
 
@@ -556,8 +558,8 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
                     "claims:aud",
                     format!(
                         "jwt aud {} != host {}",
-                        safe_quote_in(jwt::host_of(&claims.aud[0]), &secrets),
-                        safe_quote_in(host, &secrets)
+                        safe_quote_in(jwt::host_of(&claims.aud[0]), secrets()),
+                        safe_quote_in(host, secrets())
                     ),
                 ));
             }
@@ -569,7 +571,7 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
         let detail = match errs.iter().flatten().next() {
             Some(e) => format!(
                 "www-authenticate Bearer error={} and no more specific statement",
-                safe_quote_in(e, &secrets)
+                safe_quote_in(e, secrets())
             ),
             None => "Bearer challenge to a request that carried a credential".to_string(),
         };

@@ -33,7 +33,7 @@ struct LocalCred {
 }
 
 /// A credential a successful request carried.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SeenCredential {
     /// (host, value) identity for the history.
     pub history: u64,

@@ -6,7 +6,7 @@ use super::text::addr;
 use super::text::{
     closing_quote, field, lossy, query_has_credential, split_request, status3, unescape,
 };
-use super::{Line, LineFormat, Quick};
+use super::{LightSuccess, Line, LineFormat, Quick};
 use crate::exchange::{ClientView, Exchange, HeaderView, Shows, UserField};
 use crate::time::parse_clf;
 
@@ -19,20 +19,43 @@ impl Clf {
     pub const COMMON: Clf = Clf { combined: false };
 }
 
-/// The request span `(open quote, close quote)` and the status.
+/// The request span `(open quote, close quote)`, the position of the
+/// request's first `?` (0 when none) and the status, in one forward pass;
+/// `None` when the line has no such shape (`why_bad` says why).
 #[inline]
-fn request_and_status(line: &[u8]) -> Result<(usize, usize, u16), &'static str> {
-    let q1 = memchr::memchr(b'"', line).ok_or("no quoted request")?;
-    let q2 = closing_quote(line, q1 + 1).ok_or("the request's quote is not closed")?;
-    let after = &line[q2 + 1..];
-    if after.first() != Some(&b' ') {
-        return Err("no status after the request");
+fn request_and_status(line: &[u8]) -> Option<(u32, u32, u32, u16)> {
+    let q1 = memchr::memchr(b'"', line)?;
+    let mut qmark = 0;
+    let mut i = q1 + 1;
+    let q2 = loop {
+        let p = i + memchr::memchr3(b'"', b'\\', b'?', &line[i..])?;
+        match line[p] {
+            b'"' => break p,
+            b'?' => {
+                if qmark == 0 {
+                    qmark = p;
+                }
+                i = p + 1;
+            }
+            _ => i = p + 2,
+        }
+    };
+    // ` ddd` and then a space or the end of the line
+    let s = line.get(q2 + 1..q2 + 5)?;
+    if s[0] != b' ' || line.get(q2 + 5).is_some_and(|&c| c != b' ') {
+        return None;
     }
-    let status = status3(&after[1..]).ok_or("no status after the request")?;
-    if after.len() > 4 && after[4] != b' ' {
-        return Err("no status after the request");
+    let status = status3(&s[1..])?;
+    Some((q1 as u32, q2 as u32, qmark as u32, status))
+}
+
+/// Why `request_and_status` found nothing (only computed for bad lines).
+fn why_bad(line: &[u8]) -> &'static str {
+    match memchr::memchr(b'"', line) {
+        None => "no quoted request",
+        Some(q1) if closing_quote(line, q1 + 1).is_none() => "the request's quote is not closed",
+        Some(_) => "no status after the request",
     }
-    Ok((q1, q2, status))
 }
 
 impl LineFormat for Clf {
@@ -59,31 +82,58 @@ impl LineFormat for Clf {
             return Line::Blank;
         }
         match request_and_status(line) {
-            Ok((q1, q2, status)) => Line::Record(Quick {
+            Some((q1, q2, qmark, status)) => Line::Record(Quick {
                 status,
-                marks: [q1 as u32, q2 as u32],
+                marks: [q1, q2, qmark],
             }),
-            Err(why) => Line::Bad(why),
+            None => Line::Bad(why_bad(line)),
         }
     }
 
     #[inline]
     fn success_credential(&self, line: &[u8], q: &Quick, _: &()) -> bool {
-        let req = &line[q.marks[0] as usize + 1..q.marks[1] as usize];
-        match memchr::memchr(b'?', req) {
-            None => false,
-            Some(i) => {
-                let rest = &req[i + 1..];
-                let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
-                query_has_credential(&rest[..end])
-            }
+        let qmark = q.marks[2] as usize;
+        if qmark == 0 {
+            return false;
         }
+        let rest = &line[qmark + 1..q.marks[1] as usize];
+        let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+        query_has_credential(&rest[..end])
+    }
+
+    fn light_success<'a>(&self, line: &'a [u8], q: &Quick, _: &()) -> Option<LightSuccess<'a>> {
+        let qmark = q.marks[2] as usize;
+        let rest = &line[qmark + 1..q.marks[1] as usize];
+        let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+        let query = std::str::from_utf8(&rest[..end]).ok()?;
+        // a bearer token's history also needs its client: parse those fully
+        if crate::classify::credential::query_credentials_of(query)
+            .any(|(k, _)| crate::classify::credential::is_token_param(k))
+        {
+            return None;
+        }
+        let head = &line[..q.marks[0] as usize];
+        let lb = memchr::memchr(b'[', head)?;
+        let rb = memchr::memrchr(b']', head)?;
+        let time = (lb < rb).then(|| parse_clf(&head[lb + 1..rb])).flatten();
+        Some(LightSuccess { time, query })
     }
 
     #[inline]
-    fn client<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
-        let sp = memchr::memchr(b' ', line).unwrap_or(0);
-        addr(&line[..sp])
+    fn client_prefix(&self, line: &[u8], _: &Quick, _: &()) -> Option<u64> {
+        // "-" is no address (the full parse keeps none)
+        if line.starts_with(b"- ") {
+            return None;
+        }
+        Some(super::text::addr_prefix(line))
+    }
+
+    #[inline]
+    fn client<'a>(&self, line: &'a [u8], q: &Quick, _: &()) -> Option<&'a [u8]> {
+        // the address is short: a plain loop beats a vectorised search
+        let head = &line[..q.marks[0] as usize];
+        let sp = head.iter().position(|&c| c == b' ').unwrap_or(0);
+        addr(&head[..sp])
     }
 
     #[inline]
@@ -92,7 +142,9 @@ impl LineFormat for Clf {
     }
 
     fn parse<'a>(&self, line: &'a [u8], _: &(), ex: &mut Exchange<'a>) -> Option<String> {
-        let Ok((q1, q2, _)) = request_and_status(line) else {
+        let Some((q1, q2, _, _)) =
+            request_and_status(line).map(|(a, b, c, d)| (a as usize, b as usize, c, d))
+        else {
             return Some("line changed shape".into());
         };
         let head = &line[..q1];

@@ -30,14 +30,14 @@ pub const CHUNK_BYTES: usize = 8 << 20;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Quick {
     pub status: u16,
-    pub marks: [u32; 2],
+    pub marks: [u32; 3],
 }
 
 impl Quick {
     pub fn status(status: u16) -> Quick {
         Quick {
             status,
-            marks: [0, 0],
+            marks: [0; 3],
         }
     }
 }
@@ -53,6 +53,14 @@ pub enum Line {
     Bad(&'static str),
 }
 
+/// A successful line that matters only for the credential in its query
+/// string: what the history needs, without a full parse.
+pub struct LightSuccess<'a> {
+    pub time: Option<crate::time::Timestamp>,
+    /// The query string (after `?`) holding the credential.
+    pub query: &'a str,
+}
+
 pub trait LineFormat: Sync {
     /// Per-chunk parsing state (the W3C field layout); `Default` before any directive.
     type Ctx: Clone + Default + Send + Sync;
@@ -64,12 +72,26 @@ pub trait LineFormat: Sync {
     /// The client address exactly as the full parse stores it, when cheap to
     /// find (`None`: no address, or not cheap).
     fn client<'a>(&self, line: &'a [u8], q: &Quick, ctx: &Self::Ctx) -> Option<&'a [u8]>;
+    /// `text::addr_prefix` of the client address, when cheaper than `client`.
+    fn client_prefix(&self, line: &[u8], q: &Quick, ctx: &Self::Ctx) -> Option<u64> {
+        self.client(line, q, ctx).map(text::addr_prefix)
+    }
     /// The request target exactly as the full parse stores it, when cheap to
     /// find (`None`: the line must be parsed to know).
     fn target<'a>(&self, line: &'a [u8], q: &Quick, ctx: &Self::Ctx) -> Option<&'a [u8]>;
     /// Fills `ex` from the line (lenient); returns the problem with a field
     /// that could not be read, if any.
     fn parse<'a>(&self, line: &'a [u8], ctx: &Self::Ctx, ex: &mut Exchange<'a>) -> Option<String>;
+    /// The light path for a successful line with a credential query
+    /// parameter (not a bearer token): `None` means "parse it fully".
+    fn light_success<'a>(
+        &self,
+        _line: &'a [u8],
+        _q: &Quick,
+        _ctx: &Self::Ctx,
+    ) -> Option<LightSuccess<'a>> {
+        None
+    }
     /// Applies a directive line to the state.
     fn directive(&self, _line: &[u8], _ctx: &mut Self::Ctx) {}
     /// The state a directive in `bytes` leaves (the last one), if any.
@@ -119,17 +141,31 @@ fn line<F: LineFormat>(
         }
         Line::Bad(why) => a.unparsed(line_no, why),
         Line::Record(q) => {
-            let needed = q.status == 401
-                || ((200..300).contains(&q.status)
-                    && (fmt.success_credential(l, &q, ctx)
-                        || (seq && a.head_open())
-                        || (seq && a.has_open_legs() && {
-                            let client = fmt.client(l, &q, ctx);
-                            a.may_complete_client(client)
-                                && fmt
-                                    .target(l, &q, ctx)
+            let needed = if q.status == 401 {
+                true
+            } else if (200..300).contains(&q.status) {
+                let sequence = seq
+                    && (a.head_open()
+                        || (a.has_open_legs()
+                            && a.may_complete_client(fmt.client_prefix(l, &q, ctx))
+                            && {
+                                let client = fmt.client(l, &q, ctx);
+                                fmt.target(l, &q, ctx)
                                     .is_none_or(|t| a.may_complete(quick_key(client, t)))
-                        })));
+                            }));
+                if !sequence && fmt.success_credential(l, &q, ctx) {
+                    // needed for its credential only: the light path, when the format has one
+                    if let Some(light) = fmt.light_success(l, &q, ctx) {
+                        a.light_success(offset, light.time, light.query);
+                        return;
+                    }
+                    true
+                } else {
+                    sequence
+                }
+            } else {
+                false
+            };
             if !needed {
                 a.count_plain(1);
                 return;

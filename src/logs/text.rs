@@ -29,6 +29,17 @@ fn hexval(c: u8) -> Option<u8> {
     }
 }
 
+/// The first (up to) eight bytes of a client address, packed: the cheap
+/// first test of "could this line complete an open handshake leg?".
+#[inline]
+pub fn addr_prefix(addr: &[u8]) -> u64 {
+    let mut v = [0u8; 8];
+    for (d, &c) in v.iter_mut().zip(addr.iter().take_while(|&&c| c != b' ')) {
+        *d = c;
+    }
+    u64::from_le_bytes(v)
+}
+
 /// A client address field as the full parse keeps it (`-` and empty are none).
 #[inline]
 pub fn addr(b: &[u8]) -> Option<&[u8]> {

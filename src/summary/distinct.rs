@@ -4,25 +4,31 @@
 //! alone, whatever the order of inserts and merges, so merges are
 //! associative, commutative and deterministic.
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
+
+use crate::fingerprint::IdHasher;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub const EXACT_LIMIT: usize = 1024;
+
+/// A set of ids that are hashes already.
+pub type IdSet = HashSet<u64, BuildHasherDefault<IdHasher>>;
 const P: u32 = 12;
 const M: usize = 1 << P;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Distinct {
-    Exact(BTreeSet<u64>),
+    Exact(IdSet),
     Sketch(Box<[u8; M]>),
 }
 
 impl Default for Distinct {
     fn default() -> Self {
-        Distinct::Exact(BTreeSet::new())
+        Distinct::Exact(IdSet::default())
     }
 }
 
@@ -128,7 +134,11 @@ enum Repr {
 impl Serialize for Distinct {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            Distinct::Exact(set) => Repr::Exact(set.iter().copied().collect()),
+            Distinct::Exact(set) => {
+                let mut v: Vec<u64> = set.iter().copied().collect();
+                v.sort_unstable();
+                Repr::Exact(v)
+            }
             Distinct::Sketch(regs) => Repr::Sketch(STANDARD.encode(&regs[..])),
         }
         .serialize(s)
@@ -139,7 +149,7 @@ impl<'de> Deserialize<'de> for Distinct {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match Repr::deserialize(d)? {
             Repr::Exact(v) => {
-                let mut out = Distinct::Exact(BTreeSet::new());
+                let mut out = Distinct::Exact(IdSet::default());
                 for x in v {
                     out.insert(x);
                 }
@@ -219,7 +229,7 @@ mod tests {
         }
         let s = serde_json::to_string(&d).unwrap();
         assert_eq!(serde_json::from_str::<Distinct>(&s).unwrap(), d);
-        let e = Distinct::Exact([1, 2].into());
+        let e = Distinct::Exact([1, 2].into_iter().collect());
         assert_eq!(
             serde_json::from_str::<Distinct>(&serde_json::to_string(&e).unwrap()).unwrap(),
             e

@@ -437,6 +437,9 @@ impl PatternStats {
 /// Failures of one client with one credential (retry storms).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientStats {
+    pub client_id: u64,
+    /// Fingerprint, 0 when the 401s carried none.
+    pub credential: u64,
     pub client: Shared,
     pub user_agent: Option<Shared>,
     pub count: u64,
@@ -648,6 +651,31 @@ mod sorted_map {
     }
 }
 
+/// The key of a (client, credential) pair in `State::clients`.
+pub fn client_key(client: u64, credential: u64) -> u64 {
+    fast_hash(&[&client.to_le_bytes(), &credential.to_le_bytes()])
+}
+
+/// Maps keyed by ids written as lists of pairs in id order (deterministic).
+mod sorted_ids {
+    use crate::fingerprint::IdMap;
+    use serde::de::DeserializeOwned;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer, V: Serialize>(m: &IdMap<V>, s: S) -> Result<S::Ok, S::Error> {
+        let mut v: Vec<(&u64, &V)> = m.iter().collect();
+        v.sort_unstable_by_key(|(k, _)| **k);
+        s.collect_seq(v)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, V: DeserializeOwned>(
+        d: D,
+    ) -> Result<IdMap<V>, D::Error> {
+        let v: Vec<(u64, V)> = Vec::deserialize(d)?;
+        Ok(v.into_iter().collect())
+    }
+}
+
 /// Maps whose keys are not strings are written as lists of pairs (JSON
 /// object keys must be strings).
 mod pairs {
@@ -683,10 +711,12 @@ pub struct State {
     /// (bucket start in seconds, cause) → 401s.
     #[serde(with = "pairs")]
     pub timeseries: BTreeMap<(i64, Cause), u64>,
-    /// (client id, credential fingerprint or 0) → failures.
-    #[serde(with = "pairs")]
-    pub clients: BTreeMap<(u64, u64), ClientStats>,
-    pub credentials: BTreeMap<u64, CredentialFailures>,
+    /// `client_key(client id, credential fingerprint or 0)` → failures.
+    #[serde(with = "sorted_ids")]
+    pub clients: IdMap<ClientStats>,
+    /// Credential fingerprint → failures.
+    #[serde(with = "sorted_ids")]
+    pub credentials: IdMap<CredentialFailures>,
     /// (host, minute start in seconds) → 401s of otherwise valid credentials.
     #[serde(with = "pairs")]
     pub incident_buckets: BTreeMap<(Shared, i64), IncidentBucket>,
@@ -701,8 +731,8 @@ impl State {
             causes: [0; 12],
             patterns: Patterns::default(),
             timeseries: BTreeMap::new(),
-            clients: BTreeMap::new(),
-            credentials: BTreeMap::new(),
+            clients: IdMap::default(),
+            credentials: IdMap::default(),
             incident_buckets: BTreeMap::new(),
             sequence: SequenceState::default(),
         }
@@ -745,8 +775,10 @@ impl State {
         if r.client_id != 0 {
             let c = self
                 .clients
-                .entry((r.client_id, r.credential.unwrap_or(0)))
+                .entry(client_key(r.client_id, r.credential.unwrap_or(0)))
                 .or_insert_with(|| ClientStats {
+                    client_id: r.client_id,
+                    credential: r.credential.unwrap_or(0),
                     client: text_or_empty(&r.client),
                     user_agent: r.user_agent.clone(),
                     count: 0,

@@ -330,15 +330,21 @@ impl State {
         }
 
         // sort references (cheap to move), then build the rows
-        let mut refs: Vec<(&(u64, u64), &super::ClientStats)> = self.clients.iter().collect();
-        refs.sort_by(|(ka, a), (kb, b)| {
+        let mut refs: Vec<&super::ClientStats> = self.clients.values().collect();
+        refs.sort_by(|a, b| {
             b.count.cmp(&a.count).then_with(|| {
-                (&a.client, &a.user_agent, ka.1).cmp(&(&b.client, &b.user_agent, kb.1))
+                (&a.client, &a.user_agent, a.credential, a.client_id).cmp(&(
+                    &b.client,
+                    &b.user_agent,
+                    b.credential,
+                    b.client_id,
+                ))
             })
         });
         let clients: Vec<ClientRow> = refs
             .into_iter()
-            .map(|(&(_, cred), c)| {
+            .map(|c| {
+                let cred = c.credential;
                 let peak = c.per_minute.values().copied().max().unwrap_or(0);
                 ClientRow {
                     client: c.client.to_string(),
