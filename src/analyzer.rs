@@ -419,11 +419,16 @@ impl<'c> Analyzer<'c> {
                 && let Some(key) = Self::handshake_key(ex, rec.client_id)
             {
                 let addr = ex.client_addr.as_deref().map(str::as_bytes);
+                let history = a.history_credential.as_deref().map(|c| {
+                    let fp = self.fingerprint(c);
+                    self.history_id(ex, fp)
+                });
                 self.seq.leg(
                     rec,
                     key,
                     quick_key(addr, ex.target.as_bytes()),
                     client_key(addr),
+                    history,
                 );
                 return;
             }

@@ -72,6 +72,21 @@ fn analyze_input(
             return Some(failed(ctx, &src, error_text(&e)));
         }
     };
+    if opened.head.is_empty() && cfg.format.is_none() {
+        // an empty file (logrotate leaves them): nothing to read, nothing wrong
+        let src = Source::new(&inp.name, id, "empty");
+        let mut a = Analyzer::new(ctx, &src);
+        if let Data::Stream(mut r) = opened.data {
+            let mut probe = [0u8; 1];
+            if let Err(e) = r.read(&mut probe) {
+                a.failed(format!(
+                    "read error: {}",
+                    input::describe_io(&e, opened.compression)
+                ));
+            }
+        }
+        return Some(a.finish());
+    }
     let Some(format) = format_for(cfg, &opened.head, &inp.name) else {
         if inp.from_dir {
             if !cfg.quiet {

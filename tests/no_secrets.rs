@@ -495,3 +495,319 @@ fn server_text_that_echoes_a_token_is_quoted_without_it() {
         leaks.join("\n")
     );
 }
+
+// ---------------------------------------------------------------- access logs
+
+/// Every log file of `fixtures/logs` and `fixtures/sequence`, recursively, sorted.
+fn log_fixture_files() -> Vec<PathBuf> {
+    fn walk(d: &Path, out: &mut Vec<PathBuf>) {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            let n = p.file_name().unwrap().to_string_lossy().into_owned();
+            if n.starts_with('.') || n.ends_with(".md") {
+                continue;
+            }
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    let mut v = Vec::new();
+    walk(&fixture("logs"), &mut v);
+    walk(&fixture("sequence"), &mut v);
+    v
+}
+
+/// A log's text, decompressed by its magic bytes.
+fn log_text(path: &Path) -> String {
+    let raw = std::fs::read(path).unwrap();
+    let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(&raw[..]), &mut out)
+            .unwrap();
+        out
+    } else if raw.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        zstd::decode_all(&raw[..]).unwrap()
+    } else {
+        raw
+    };
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// A quoted log field that is an `Authorization` value: a scheme and one
+/// token (challenges such as `Bearer realm=\x22api\x22` are not).
+fn quoted_authorization(field: &str) -> bool {
+    let Some((scheme, token)) = field.split_once(' ') else {
+        return false;
+    };
+    ["basic", "bearer", "token", "ntlm", "negotiate", "apikey"]
+        .contains(&scheme.to_ascii_lowercase().as_str())
+        && !token.is_empty()
+        && token
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+/=._~-".contains(c))
+        && !token.contains("realm=")
+}
+
+impl Secrets {
+    /// The credentials of one JSON log line: `Authorization` values (any key
+    /// ending in `authorization`: Caddy headers, Traefik `request_Authorization`),
+    /// API-key headers, cookies, and credential parameters of any URL.
+    fn json_value(&mut self, key: &str, v: &Value) {
+        let lk = key.to_ascii_lowercase();
+        let lk = lk
+            .strip_prefix("request_")
+            .or_else(|| lk.strip_prefix("downstream_"))
+            .unwrap_or(&lk)
+            .to_owned();
+        let strings: Vec<&str> = match v {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        for s in &strings {
+            if *s == "REDACTED" {
+                continue;
+            }
+            if lk.ends_with("authorization") {
+                self.authorization(s);
+            } else if lk == "cookie" {
+                for kv in s.split(';') {
+                    if let Some((_, v)) = kv.split_once('=') {
+                        self.add(v);
+                    }
+                }
+            } else if is_secret_header(&lk) {
+                self.add(s);
+            }
+            if s.contains('?') {
+                self.query(s);
+            }
+        }
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    self.json_value(k, x);
+                }
+            }
+            Value::Array(a) => {
+                for x in a {
+                    self.json_value(key, x);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The credentials of one text log line: credential parameters of any
+    /// URL or W3C query field, quoted `Authorization` fields (and the
+    /// password of a Basic one).
+    fn text_line(&mut self, line: &str) {
+        for tok in line.split(|c: char| c.is_whitespace() || c == '"') {
+            if tok.contains('?') {
+                self.query(tok);
+            } else if tok.contains('=') {
+                self.query(&format!("?{tok}"));
+            }
+        }
+        for (i, field) in line.split('"').enumerate() {
+            if i % 2 == 1 && quoted_authorization(field) {
+                self.authorization(field);
+            }
+        }
+    }
+}
+
+fn all_log_secrets() -> BTreeSet<String> {
+    let mut s = Secrets::default();
+    for f in log_fixture_files() {
+        for line in log_text(&f).lines() {
+            match serde_json::from_str::<Value>(line) {
+                Ok(v @ Value::Object(_)) => s.json_value("", &v),
+                _ => s.text_line(line),
+            }
+        }
+    }
+    s.0
+}
+
+/// The extra flags a fixture needs (`--log-format …`), from its expected file.
+fn fixture_args(name: &str) -> Vec<String> {
+    let p = crate_root()
+        .join("tests/expected")
+        .join(format!("{name}.json"));
+    let Ok(text) = std::fs::read_to_string(p) else {
+        return Vec::new();
+    };
+    let v: Value = serde_json::from_str(&text).unwrap();
+    v["args"]
+        .as_array()
+        .map(|a| a.iter().map(|x| x.as_str().unwrap().to_owned()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_log_fixtures_hold_credentials_of_every_kind() {
+    let s = all_log_secrets();
+    assert!(
+        s.len() > 30,
+        "only {} credential strings found in the log fixtures: {s:?}",
+        s.len()
+    );
+    let has = |pred: &dyn Fn(&str) -> bool, what: &str| {
+        assert!(
+            s.iter().any(|x| pred(x)),
+            "no {what} among the log fixture credentials: {s:?}"
+        )
+    };
+    has(
+        &|x| x.starts_with("eyJ") && x.matches('.').count() == 2,
+        "JWT in an Authorization header",
+    );
+    has(
+        &|x| x == "mk_fx_7c1e0a9b3d5f4e2a",
+        "API key in a query string",
+    );
+    has(
+        &|x| x == "mk_iis_4d5e6f708192a3b4",
+        "API key in a W3C query field",
+    );
+    has(&|x| x == "mk_seq_storm_9f8e7d6c5b4a3921", "API key header");
+    has(
+        &|x| x == "tkn_fx_7f3e9a1c5b2d",
+        "Traefik request_Authorization token",
+    );
+    has(
+        &|x| x == "wrong-pass",
+        "Basic password from a quoted log field",
+    );
+    has(
+        &|x| x == "Seq-Basic-pass-not-real",
+        "Basic password from a JSON log",
+    );
+    has(&|x| x.starts_with("TlRMTVNTUAAD"), "NTLM type-3 token");
+    has(
+        &|x| x == "mk_rot_7d6c5b4a39281706",
+        "key of the gzip-compressed rotated log",
+    );
+    assert!(
+        !s.iter()
+            .any(|x| x.contains("API_KEY") || x.contains("TOKEN}")),
+        "placeholders are not secrets: {s:?}"
+    );
+}
+
+#[test]
+fn no_log_credential_appears_in_any_output() {
+    let secrets = all_log_secrets();
+    let ws = workspace();
+    let dir = ws.path();
+    let mut inputs = BTreeSet::new();
+    let mut out = Outputs::default();
+    std::fs::create_dir(dir.join("logs")).unwrap();
+    for (i, f) in log_fixture_files().iter().enumerate() {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        // names repeat across folders: keep each in its own
+        let sub = format!("in{i}");
+        std::fs::create_dir(dir.join(&sub)).unwrap();
+        std::fs::copy(f, dir.join(&sub).join(&name)).unwrap();
+        std::fs::copy(f, dir.join("logs").join(format!("{i}-{name}"))).unwrap();
+        inputs.insert(name.clone());
+        inputs.insert(format!("{i}-{name}"));
+        let input = format!("{sub}/{name}");
+        let extra = fixture_args(&name);
+        let with = |head: &[&str]| -> Vec<String> {
+            head.iter()
+                .map(|s| s.to_string())
+                .chain(extra.iter().cloned())
+                .chain([input.clone()])
+                .collect()
+        };
+        let stem = format!("{sub}/out");
+        let runs: Vec<Vec<String>> = vec![
+            with(&["analyze"]),
+            with(&["analyze", "--json", "--group-by", ALL_DIMS]),
+            with(&[
+                "analyze",
+                "--out",
+                &format!("{stem}1"),
+                "--events",
+                &format!("{stem}.csv"),
+                "--partial",
+                &format!("{stem}.partial"),
+            ]),
+            with(&[
+                "analyze",
+                "--out",
+                &format!("{stem}2"),
+                "--events",
+                &format!("{stem}.ndjson"),
+                "--group-by",
+                ALL_DIMS,
+                "--bucket",
+                "1m",
+                "--incident-min-credentials",
+                "1",
+                "--storm-per-minute",
+                "1",
+            ]),
+            with(&[
+                "analyze",
+                "--events",
+                "-",
+                "--group-by",
+                "credential,client,status_detail",
+            ]),
+            with(&["analyze", "--json", "--fingerprint-key", TEAM_KEY]),
+        ];
+        for args in &runs {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            out.run(dir, &args);
+        }
+        let partial = format!("{stem}.partial");
+        if dir.join(&partial).is_file() {
+            out.run(dir, &["merge", "--json", &partial]);
+        }
+    }
+    out.run(
+        dir,
+        &[
+            "analyze",
+            "--json",
+            "--out",
+            "all-logs",
+            "--events",
+            "all-logs.ndjson",
+            "--group-by",
+            ALL_DIMS,
+            "-j",
+            "4",
+            "logs",
+        ],
+    );
+    out.files(dir, &inputs);
+    assert!(
+        dir.join("all-logs/summary.json").is_file(),
+        "the run over every log fixture wrote no summary"
+    );
+    assert!(
+        out.0.len() > 200,
+        "too few outputs were collected ({})",
+        out.0.len()
+    );
+    let mut leaks = out.leaks(&secrets);
+    let key: BTreeSet<String> = [TEAM_KEY.to_string()].into();
+    leaks.extend(out.leaks(&key));
+    assert!(
+        leaks.is_empty(),
+        "{} leaks:\n{}",
+        leaks.len(),
+        leaks.join("\n")
+    );
+}

@@ -436,6 +436,19 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
     }
 
     // -- step 2: a server statement that names a specific cause
+    if let Some((3, win32)) = ex.response.substatus
+        && v.user.is_some()
+    {
+        return Assessment::done(Verdict::new(
+            Cause::InsufficientScope,
+            EvidenceKind::ServerMessage,
+            "server:iis-401.3",
+            format!(
+                "IIS substatus 401.3 ({}), win32 status {win32}: the user has no access to this resource",
+                phrases::iis_meaning(3)
+            ),
+        ));
+    }
     if let Some(ch) = v
         .challenges
         .iter()
@@ -607,7 +620,12 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
         } else if v.redacted {
             "redacted Authorization header".to_string()
         } else if v.user.is_some() {
-            "Basic user".to_string()
+            if ex.shows.user == UserField::Iis {
+                "user name"
+            } else {
+                "Basic user"
+            }
+            .to_string()
         } else {
             "session cookie".to_string()
         };
@@ -641,7 +659,7 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
     let history_credential = if ex.request.authorization.is_some() && !v.handshake_scheme()
         || !v.keys.is_empty()
         || !v.query.is_empty()
-        || (v.session_cookie && !leg)
+        || v.session_cookie
     {
         primary_credential(ex)
     } else {
@@ -839,7 +857,10 @@ mod tests {
             None,
         );
         let a = assess(&e, &RuleSettings::default());
-        assert!(a.leg && a.history_credential.is_none());
+        assert!(
+            a.leg && a.history_credential.is_none(),
+            "an NTLM token is not a credential with a history"
+        );
         let e = har401(Some("Basic dXNlcjpwdw=="), Some(r#"Basic realm="x""#), None);
         let a = assess(&e, &RuleSettings::default());
         assert_eq!(a.verdict.cause, Cause::InvalidCredentials);

@@ -18,6 +18,9 @@ struct OpenLeg {
     key: u64,
     target: u64,
     client: u64,
+    /// The pending entry of the same 401 when its credential history also
+    /// matters (a leg that carried a session cookie).
+    pending: Option<usize>,
     rec: Record401,
     /// Gap to the success that completed it, in microseconds.
     done: Option<i64>,
@@ -142,7 +145,9 @@ impl ChunkSequence {
             let leg = self.open.pop_front().expect("front exists");
             Self::release(&mut self.open_targets, leg.target);
             Self::release(&mut self.open_clients, leg.client);
-            decided.push(Self::decide(leg));
+            if let Some(rec) = self.decide(leg) {
+                decided.push(rec);
+            }
         }
     }
 
@@ -155,22 +160,47 @@ impl ChunkSequence {
         }
     }
 
-    fn decide(leg: OpenLeg) -> Record401 {
+    /// The record of a leg whose window has closed; `None` when the 401 also
+    /// waits in `pending` (for its credential history), which is updated here.
+    fn decide(&mut self, leg: OpenLeg) -> Option<Record401> {
         let mut rec = leg.rec;
-        if let Some(gap) = leg.done {
-            rec.verdict = handshake_verdict(&rec, gap);
+        match (leg.done, leg.pending) {
+            (Some(gap), Some(i)) => {
+                let p = &mut self.pending[i];
+                p.rec.verdict = handshake_verdict(&rec, gap);
+                p.history = None;
+                None
+            }
+            (None, Some(_)) => None,
+            (Some(gap), None) => {
+                rec.verdict = handshake_verdict(&rec, gap);
+                Some(rec)
+            }
+            (None, None) => Some(rec),
         }
-        rec
     }
 
-    /// A 401 that may be a handshake leg.
-    pub fn leg(&mut self, rec: Record401, key: u64, target: u64, client: u64) {
+    /// A 401 that may be a handshake leg; `history` when a credential it
+    /// carried (a session cookie) decides it if no retry completes it.
+    pub fn leg(
+        &mut self,
+        rec: Record401,
+        key: u64,
+        target: u64,
+        client: u64,
+        history: Option<u64>,
+    ) {
         *self.open_targets.entry(target).or_insert(0) += 1;
         *self.open_clients.entry(client).or_insert(0) += 1;
+        let pending = history.map(|h| {
+            self.history_failure(rec.clone(), h, false);
+            self.pending.len() - 1
+        });
         self.open.push_back(OpenLeg {
             key,
             target,
             client,
+            pending,
             rec,
             done: None,
         });
@@ -248,16 +278,20 @@ impl ChunkSequence {
         let tail_from = self.max_t.saturating_sub(self.window_us);
         while let Some(leg) = self.open.pop_front() {
             if leg.done.is_none() && leg.rec.order.t >= tail_from {
-                self.pending.push(Pending {
-                    rec: leg.rec,
-                    leg: Some(leg.key),
-                    history: None,
-                    annotate_only: false,
-                    local_before: None,
-                    local_after: None,
-                });
-            } else {
-                decided.push(Self::decide(leg));
+                // a retry may still come in the next chunk or input
+                match leg.pending {
+                    Some(i) => self.pending[i].leg = Some(leg.key),
+                    None => self.pending.push(Pending {
+                        rec: leg.rec,
+                        leg: Some(leg.key),
+                        history: None,
+                        annotate_only: false,
+                        local_before: None,
+                        local_after: None,
+                    }),
+                }
+            } else if let Some(rec) = self.decide(leg) {
+                decided.push(rec);
             }
         }
         let seq = &mut state.sequence;
@@ -332,7 +366,10 @@ pub fn resolve(state: &mut State) -> BTreeMap<Order, Verdict> {
             if let Some(gap) = done {
                 rec.verdict = handshake_verdict(&rec, gap);
             }
-        } else if let (Some(h), false) = (hist, p.annotate_only) {
+        }
+        if rec.verdict.cause != Cause::ChallengeHandshake
+            && let (Some(h), false) = (hist, p.annotate_only)
+        {
             let fp = show(h.fp);
             let before = h.before(o).max(p.local_before.filter(|b| *b < o));
             if let Some(before) = before {

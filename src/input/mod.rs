@@ -125,10 +125,27 @@ pub fn discover(paths: &[String]) -> Result<Vec<Input>> {
 
 const HEAD_BYTES: usize = 256 * 1024;
 
-fn read_head(r: &mut dyn Read) -> io::Result<Vec<u8>> {
+/// The first bytes of a stream; a read error after some bytes is kept for
+/// later (the bytes before it are still analysed).
+fn read_head(r: &mut dyn Read) -> (Vec<u8>, Option<io::Error>) {
     let mut head = Vec::with_capacity(HEAD_BYTES);
-    r.take(HEAD_BYTES as u64).read_to_end(&mut head)?;
-    Ok(head)
+    match r.take(HEAD_BYTES as u64).read_to_end(&mut head) {
+        Ok(_) => (head, None),
+        Err(e) => (head, Some(e)),
+    }
+}
+
+/// A reader that fails once with a stored error (a stream that broke while
+/// its first bytes were being read).
+struct Failing(Option<io::Error>);
+
+impl Read for Failing {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        match self.0.take() {
+            Some(e) => Err(e),
+            None => Ok(0),
+        }
+    }
 }
 
 fn decompressor(c: Compression, r: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
@@ -195,13 +212,19 @@ fn stream(
     compression: Compression,
     size: Option<u64>,
 ) -> Result<Opened> {
-    let head = read_head(&mut r).map_err(|e| {
-        Error::input(
-            name,
-            format!("cannot read: {}", describe_io(&e, compression)),
-        )
-    })?;
-    let data = Data::Stream(Box::new(io::Cursor::new(head.clone()).chain(r)));
+    let (head, err) = read_head(&mut r);
+    let data = match err {
+        None => Data::Stream(Box::new(io::Cursor::new(head.clone()).chain(r))),
+        Some(e) if head.is_empty() => {
+            return Err(Error::input(
+                name,
+                format!("cannot read: {}", describe_io(&e, compression)),
+            ));
+        }
+        Some(e) => Data::Stream(Box::new(
+            io::Cursor::new(head.clone()).chain(Failing(Some(e))),
+        )),
+    };
     Ok(Opened {
         data,
         compression,

@@ -122,7 +122,7 @@ fn canonical(h: &str) -> String {
 
 impl Json {
     pub fn caddy() -> Json {
-        let mut creds: Vec<Vec<u8>> = vec![key("Authorization")];
+        let mut creds: Vec<Vec<u8>> = vec![key("Authorization"), key("Cookie")];
         creds.extend(
             crate::classify::credential::KEY_HEADERS
                 .iter()

@@ -150,8 +150,9 @@ fn line<F: LineFormat>(
                             && a.may_complete_client(fmt.client_prefix(l, &q, ctx))
                             && {
                                 let client = fmt.client(l, &q, ctx);
-                                fmt.target(l, &q, ctx)
-                                    .is_none_or(|t| a.may_complete(quick_key(client, t)))
+                                fmt.target(l, &q, ctx).is_none_or(|t| {
+                                    a.may_complete(quick_key(client, text::lossy(t).as_bytes()))
+                                })
                             }));
                 if !sequence && fmt.success_credential(l, &q, ctx) {
                     // needed for its credential only: the light path, when the format has one
@@ -343,7 +344,8 @@ fn streamed<F: LineFormat>(
                         Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                         Err(e) => {
                             error = Some(format!(
-                                "read error after {offset} bytes: {}",
+                                "read error after {} bytes: {}",
+                                offset + buf.len() as u64,
                                 describe_io(&e, compression)
                             ));
                             eof = true;

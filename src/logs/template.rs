@@ -349,10 +349,12 @@ impl LineFormat for Template {
     }
 
     fn success_credential(&self, line: &[u8], q: &Quick, _: &()) -> bool {
-        self.toks
-            .iter()
-            .any(|t| matches!(t, Tok::Var(Var::Authorization | Var::KeyHeader(_))))
-            || self.target(line, q, &()).is_some_and(target_has_credential)
+        self.toks.iter().any(|t| {
+            matches!(
+                t,
+                Tok::Var(Var::Authorization | Var::KeyHeader(_) | Var::Cookie)
+            )
+        }) || self.target(line, q, &()).is_some_and(target_has_credential)
     }
 
     fn client<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {

@@ -168,12 +168,13 @@ impl LineFormat for W3c {
 
     fn success_credential(&self, line: &[u8], _: &Quick, ctx: &Ctx) -> bool {
         let Some(layout) = ctx else { return false };
-        let Some(i) = layout.fields.iter().position(|f| *f == F::Query) else {
-            return false;
-        };
         split(line, layout.tabs)
-            .nth(i)
-            .is_some_and(|q| !empty(q) && query_has_credential(q))
+            .zip(&layout.fields)
+            .any(|(v, f)| match f {
+                F::Query => !empty(v) && query_has_credential(v),
+                F::Cookie => !empty(v),
+                _ => false,
+            })
     }
 
     fn client<'a>(&self, line: &'a [u8], _: &Quick, ctx: &Ctx) -> Option<&'a [u8]> {

@@ -150,8 +150,18 @@ pub struct PatternKey {
     pub client: Option<Shared>,
     pub user_agent: Option<Shared>,
     /// `Some(None)`: grouped by credential, and the 401 carried none.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "grouped"
+    )]
     pub credential: Option<Option<u64>>,
     pub status_detail: Option<Shared>,
+}
+
+/// A present `credential` field (even `null`) means "grouped by credential".
+fn grouped<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u64>>, D::Error> {
+    Option::<u64>::deserialize(d).map(Some)
 }
 
 fn text_or_empty(v: &Option<Shared>) -> Shared {
