@@ -187,6 +187,11 @@ impl<'c> Analyzer<'c> {
         self.seq.head_open()
     }
 
+    /// Is a `--since`/`--until` filter set?
+    pub fn has_time_filter(&self) -> bool {
+        self.ctx.settings.since.is_some() || self.ctx.settings.until.is_some()
+    }
+
     /// Are there 401s waiting for a successful retry?
     pub fn has_open_legs(&self) -> bool {
         self.seq.has_open_legs()

@@ -48,7 +48,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
             let outs: Outputs = args.output.into();
             let report = run::write_outputs(state, None, &outs)?;
             run::diagnose(&report, args.quiet);
-            Ok(exit::OK)
+            Ok(run::exit_code(&report, false))
         }
     }
 }

@@ -2,7 +2,9 @@
 //! throughput and ETA; one bar per input when there are several. Nothing at
 //! all when disabled (not a terminal, `--quiet`, `--progress never`).
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{self, Write};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 
 pub struct Progress {
     multi: Option<MultiProgress>,
@@ -13,11 +15,70 @@ pub struct FileBar {
     bar: Option<ProgressBar>,
 }
 
+/// stderr drawn with plain ANSI sequences, terminal or not: what
+/// `--progress always` asks for when stderr is a pipe or a file.
+#[derive(Debug)]
+struct AnsiStderr;
+
+impl TermLike for AnsiStderr {
+    fn width(&self) -> u16 {
+        100
+    }
+    fn move_cursor_up(&self, n: usize) -> io::Result<()> {
+        if n > 0 {
+            write!(io::stderr(), "\x1b[{n}A")
+        } else {
+            Ok(())
+        }
+    }
+    fn move_cursor_down(&self, n: usize) -> io::Result<()> {
+        if n > 0 {
+            write!(io::stderr(), "\x1b[{n}B")
+        } else {
+            Ok(())
+        }
+    }
+    fn move_cursor_right(&self, n: usize) -> io::Result<()> {
+        if n > 0 {
+            write!(io::stderr(), "\x1b[{n}C")
+        } else {
+            Ok(())
+        }
+    }
+    fn move_cursor_left(&self, n: usize) -> io::Result<()> {
+        if n > 0 {
+            write!(io::stderr(), "\x1b[{n}D")
+        } else {
+            Ok(())
+        }
+    }
+    fn write_line(&self, s: &str) -> io::Result<()> {
+        writeln!(io::stderr(), "{s}")
+    }
+    fn write_str(&self, s: &str) -> io::Result<()> {
+        io::stderr().write_all(s.as_bytes())
+    }
+    fn clear_line(&self) -> io::Result<()> {
+        io::stderr().write_all(b"\r\x1b[2K")
+    }
+    fn flush(&self) -> io::Result<()> {
+        io::stderr().flush()
+    }
+}
+
 impl Progress {
-    pub fn new(enabled: bool, _inputs: usize) -> Self {
+    /// `enabled`: draw at all; `terminal`: stderr is a terminal (else the
+    /// bars are drawn with plain ANSI sequences, because they were asked for).
+    pub fn new(enabled: bool, terminal: bool) -> Self {
         Progress {
-            multi: enabled
-                .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(8))),
+            multi: enabled.then(|| {
+                let target = if terminal {
+                    ProgressDrawTarget::stderr_with_hz(8)
+                } else {
+                    ProgressDrawTarget::term_like_with_hz(Box::new(AnsiStderr), 8)
+                };
+                MultiProgress::with_draw_target(target)
+            }),
         }
     }
 

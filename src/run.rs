@@ -167,7 +167,10 @@ pub fn analyze(cfg: &Config) -> Result<Analysis> {
         .num_threads(cfg.threads)
         .build()
         .map_err(|e| Error::Usage(format!("cannot start {} threads: {e}", cfg.threads)))?;
-    let progress = Progress::new(cfg.progress, inputs.len());
+    let progress = Progress::new(
+        cfg.progress,
+        std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    );
     let results: Vec<Option<ChunkResult>> = pool.install(|| {
         inputs
             .par_iter()

@@ -616,7 +616,11 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
         } else if let Some((k, _)) = v.keys.first() {
             carrier_name("api key in header", k)
         } else if let Some((k, _)) = v.query.first() {
-            carrier_name("api key in query parameter", k)
+            if credential::is_token_param(k) {
+                carrier_name("token in query parameter", k)
+            } else {
+                carrier_name("api key in query parameter", k)
+            }
         } else if v.redacted {
             "redacted Authorization header".to_string()
         } else if v.user.is_some() {

@@ -305,7 +305,7 @@ impl ChunkSequence {
             };
             match seq.history.get_mut(&id) {
                 Some(old) => {
-                    if c.first < old.first_ok() {
+                    if (c.first, c.first_client) < (old.first_ok(), old.first_client) {
                         old.first_client = c.first_client;
                     }
                     old.intervals.push((c.first, c.last));

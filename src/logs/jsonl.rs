@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use memchr::memmem::Finder;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
@@ -99,8 +100,21 @@ enum Kind {
 #[derive(Debug, Clone)]
 pub struct Json {
     kind: Kind,
-    status_key: Vec<u8>,
-    credential_keys: Vec<Vec<u8>>,
+    status: Finder<'static>,
+    credential_keys: Vec<Finder<'static>>,
+    uri: Finder<'static>,
+    request_path: Finder<'static>,
+    path: Finder<'static>,
+    client_ip: Finder<'static>,
+    remote_ip: Finder<'static>,
+    client_host: Finder<'static>,
+    downstream: Finder<'static>,
+    /// `":["`: the start of a header's value list (Caddy).
+    header_values: Finder<'static>,
+}
+
+fn finder(k: &[u8]) -> Finder<'static> {
+    Finder::new(k).into_owned()
 }
 
 /// `Name` → `"Name":` as it appears in a line.
@@ -108,48 +122,38 @@ fn key(name: &str) -> Vec<u8> {
     format!("\"{name}\":").into_bytes()
 }
 
-fn canonical(h: &str) -> String {
-    h.split('-')
-        .map(|p| {
-            let mut c = p.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + &c.as_str().to_ascii_lowercase())
-                .unwrap_or_default()
-        })
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
 impl Json {
-    pub fn caddy() -> Json {
-        let mut creds: Vec<Vec<u8>> = vec![key("Authorization"), key("Cookie")];
-        creds.extend(
-            crate::classify::credential::KEY_HEADERS
-                .iter()
-                .map(|h| key(&canonical(h))),
-        );
+    fn new(kind: Kind, status_key: &str, credential_keys: Vec<Vec<u8>>) -> Json {
         Json {
-            kind: Kind::Caddy,
-            status_key: key("status"),
-            credential_keys: creds,
+            kind,
+            status: finder(&key(status_key)),
+            credential_keys: credential_keys.iter().map(|k| finder(k)).collect(),
+            uri: finder(b"\"uri\":"),
+            request_path: finder(b"\"RequestPath\":"),
+            path: finder(b"\"path\":"),
+            client_ip: finder(b"\"client_ip\":"),
+            remote_ip: finder(b"\"remote_ip\":"),
+            client_host: finder(b"\"ClientHost\":"),
+            downstream: finder(b"\"downstream_remote_address\":"),
+            header_values: finder(b"\":[\""),
         }
+    }
+    pub fn caddy() -> Json {
+        Json::new(Kind::Caddy, "status", Vec::new())
     }
     pub fn traefik() -> Json {
-        Json {
-            kind: Kind::Traefik,
-            status_key: key("DownstreamStatus"),
-            credential_keys: vec![
+        Json::new(
+            Kind::Traefik,
+            "DownstreamStatus",
+            vec![
                 b"\"request_Authorization\":".to_vec(),
                 b"\"request_X-Api-Key\":".to_vec(),
+                b"\"request_Cookie\":".to_vec(),
             ],
-        }
+        )
     }
     pub fn envoy() -> Json {
-        Json {
-            kind: Kind::Envoy,
-            status_key: key("response_code"),
-            credential_keys: Vec::new(),
-        }
+        Json::new(Kind::Envoy, "response_code", Vec::new())
     }
     pub fn mapped(m: Mapping) -> Json {
         let last = |p: &Option<Vec<String>>| p.as_ref().and_then(|v| v.last()).map(|k| key(k));
@@ -157,17 +161,31 @@ impl Json {
             .into_iter()
             .flatten()
             .collect();
-        Json {
-            status_key: key(m.status.last().map_or("status", String::as_str)),
-            kind: Kind::Mapped(Box::new(m)),
-            credential_keys,
-        }
+        let status_key = m.status.last().cloned().unwrap_or_else(|| "status".into());
+        Json::new(Kind::Mapped(Box::new(m)), &status_key, credential_keys)
+    }
+
+    /// Does a Caddy line show a credential header (not redacted)?
+    fn caddy_credential_header(&self, line: &[u8]) -> bool {
+        self.header_values.find_iter(line).any(|pos| {
+            let Some(open) = memchr::memrchr(b'"', &line[..pos]) else {
+                return false;
+            };
+            let name = &line[open + 1..pos];
+            let value = &line[pos + 4..];
+            !value.starts_with(b"REDACTED\"")
+                && std::str::from_utf8(name).is_ok_and(|n| {
+                    n.eq_ignore_ascii_case("authorization")
+                        || n.eq_ignore_ascii_case("cookie")
+                        || is_key_header(n)
+                })
+        })
     }
 }
 
 /// Status after `"key":` (a number or a numeric string).
-fn status_after(line: &[u8], k: &[u8]) -> Option<u16> {
-    let at = memchr::memmem::find(line, k)? + k.len();
+fn status_after(line: &[u8], k: &Finder<'_>) -> Option<u16> {
+    let at = k.find(line)? + k.needle().len();
     let rest = &line[at..];
     let rest = &rest[rest
         .iter()
@@ -181,8 +199,8 @@ fn status_after(line: &[u8], k: &[u8]) -> Option<u16> {
 }
 
 /// The string value after `"key":"` (no unescaping: a cheap look).
-fn string_after<'a>(line: &'a [u8], k: &[u8]) -> Option<&'a [u8]> {
-    let at = memchr::memmem::find(line, k)? + k.len();
+fn string_after<'a>(line: &'a [u8], k: &Finder<'_>) -> Option<&'a [u8]> {
+    let at = k.find(line)? + k.needle().len();
     let rest = line[at..].strip_prefix(b"\"")?;
     let end = memchr::memchr2(b'"', b'\\', rest)?;
     (rest[end] == b'"').then_some(&rest[..end])
@@ -525,7 +543,7 @@ impl LineFormat for Json {
         if line[start] != b'{' {
             return Line::Bad("not a JSON object");
         }
-        match status_after(line, &self.status_key) {
+        match status_after(line, &self.status) {
             Some(status) => Line::Record(Quick::status(status)),
             None => Line::Bad("no status field"),
         }
@@ -533,21 +551,24 @@ impl LineFormat for Json {
 
     fn success_credential(&self, line: &[u8], q: &Quick, _: &()) -> bool {
         self.target(line, q, &()).is_some_and(target_has_credential)
-            || self.credential_keys.iter().any(|k| {
-                memchr::memmem::find(line, k)
-                    .is_some_and(|i| !line[i + k.len()..].starts_with(b"[\"REDACTED\"]"))
-            })
+            || match self.kind {
+                Kind::Caddy => self.caddy_credential_header(line),
+                _ => self.credential_keys.iter().any(|k| {
+                    k.find(line).is_some_and(|i| {
+                        let v = &line[i + k.needle().len()..];
+                        !v.starts_with(b"[\"REDACTED\"]") && !v.starts_with(b"\"REDACTED\"")
+                    })
+                }),
+            }
     }
 
     fn client<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
         let c = match self.kind {
-            Kind::Caddy => string_after(line, b"\"client_ip\":")
+            Kind::Caddy => string_after(line, &self.client_ip)
                 .filter(|c| !c.is_empty())
-                .or_else(|| string_after(line, b"\"remote_ip\":")),
-            Kind::Traefik => string_after(line, b"\"ClientHost\":"),
-            Kind::Envoy => {
-                string_after(line, b"\"downstream_remote_address\":").map(strip_port_bytes)
-            }
+                .or_else(|| string_after(line, &self.remote_ip)),
+            Kind::Traefik => string_after(line, &self.client_host),
+            Kind::Envoy => string_after(line, &self.downstream).map(strip_port_bytes),
             Kind::Mapped(_) => None,
         };
         c.and_then(addr)
@@ -555,11 +576,12 @@ impl LineFormat for Json {
 
     fn target<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
         match self.kind {
-            Kind::Caddy => string_after(line, b"\"uri\":"),
-            Kind::Traefik => string_after(line, b"\"RequestPath\":"),
+            Kind::Caddy => string_after(line, &self.uri),
+            Kind::Traefik => string_after(line, &self.request_path),
             // without an address the parse falls back to x_forwarded_for: parse to know
-            Kind::Envoy => string_after(line, b"\"downstream_remote_address\":")
-                .and_then(|_| string_after(line, b"\"path\":")),
+            Kind::Envoy => {
+                string_after(line, &self.downstream).and_then(|_| string_after(line, &self.path))
+            }
             Kind::Mapped(_) => None,
         }
     }

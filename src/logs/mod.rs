@@ -141,7 +141,8 @@ fn line<F: LineFormat>(
         }
         Line::Bad(why) => a.unparsed(line_no, why),
         Line::Record(q) => {
-            let needed = if q.status == 401 {
+            // with --since/--until every record's time is read (to count it as filtered)
+            let needed = if q.status == 401 || a.has_time_filter() {
                 true
             } else if (200..300).contains(&q.status) {
                 let sequence = seq

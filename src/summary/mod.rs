@@ -120,7 +120,9 @@ pub type Shared = Arc<str>;
 pub struct Record401 {
     pub order: Order,
     pub time: Option<Timestamp>,
-    /// Input index in the run that read it and record position (events only).
+    /// Input index in the run that read it (events only: not kept in
+    /// partial summaries, whose order of inputs is their own).
+    #[serde(skip)]
     pub file: u32,
     pub record: u64,
     pub host: Option<Shared>,
@@ -128,6 +130,7 @@ pub struct Record401 {
     /// Path template.
     pub path: Shared,
     /// Redacted target (path and query); only kept for the events output.
+    #[serde(skip)]
     pub target: Option<Shared>,
     /// Client as shown: address, or user agent when there is no address.
     pub client: Option<Shared>,
@@ -255,13 +258,19 @@ impl Example {
             detail: r.verdict.detail.clone(),
         }
     }
+    /// The earliest wins; equal positions (two inputs of the same name)
+    /// are ordered by their text, so that the result does not depend on
+    /// the order of merges.
+    fn key(&self) -> (Order, &str, &str) {
+        (self.order, &self.detail, &self.rule)
+    }
     fn merge(&mut self, o: &Example) {
-        if o.order < self.order {
+        if o.key() < self.key() {
             *self = o.clone();
         }
     }
     fn offer(&mut self, r: &Record401) {
-        if r.order < self.order {
+        if (r.order, r.verdict.detail.as_str(), &*r.verdict.rule) < self.key() {
             *self = Example::of(r);
         }
     }
@@ -514,7 +523,7 @@ impl CredHistory {
     }
 
     fn merge(&mut self, o: &CredHistory) {
-        if o.first_ok() < self.first_ok() {
+        if (o.first_ok(), o.first_client) < (self.first_ok(), self.first_client) {
             self.first_client = o.first_client;
         }
         self.intervals.extend(o.intervals.iter().copied());

@@ -10,6 +10,8 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
+pub mod scenario;
+
 /// The 12 cause ids of CAUSES.md, in the documented order. Written out here
 /// (not taken from the library) so that a renamed id fails a test.
 pub const CAUSE_IDS: [&str; 12] = [
