@@ -53,6 +53,9 @@ pub const KEY_PARAMS: &[&str] = &[
     "sig_token",
 ];
 
+/// The longest name in `KEY_PARAMS`.
+pub const MAX_KEY_PARAM: usize = 16;
+
 /// Query parameters that carry a bearer token rather than an API key.
 pub const TOKEN_PARAMS: &[&str] = &["access_token", "token", "auth_token", "id_token", "jwt"];
 
@@ -83,7 +86,18 @@ pub const SESSION_COOKIES: &[&str] = &[
 pub const HANDSHAKE_SCHEMES: &[&str] = &["ntlm", "negotiate", "digest", "kerberos"];
 
 pub fn is_key_header(name: &str) -> bool {
-    KEY_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
+    // most header names are not key headers: sort them out by length first
+    static BY_LENGTH: std::sync::OnceLock<Vec<Vec<&'static str>>> = std::sync::OnceLock::new();
+    let table = BY_LENGTH.get_or_init(|| {
+        let mut t: Vec<Vec<&'static str>> = vec![Vec::new(); 64];
+        for h in KEY_HEADERS {
+            t[h.len()].push(h);
+        }
+        t
+    });
+    table
+        .get(name.len())
+        .is_some_and(|same| same.iter().any(|h| h.eq_ignore_ascii_case(name)))
 }
 
 pub fn is_key_param(name: &str) -> bool {
@@ -93,8 +107,7 @@ pub fn is_key_param(name: &str) -> bool {
 /// `is_key_param` on bytes, rejecting most names by their length alone.
 #[inline]
 pub fn is_key_param_bytes(name: &[u8]) -> bool {
-    const MAX: usize = 16;
-    if name.len() < 3 || name.len() > MAX {
+    if name.len() < 3 || name.len() > MAX_KEY_PARAM {
         return false;
     }
     KEY_PARAMS
@@ -206,17 +219,34 @@ impl<'a> Iterator for QueryCredentials<'a> {
         let b = q.as_bytes();
         while self.pos < b.len() {
             let start = self.pos;
-            let end = memchr::memchr(b'&', &b[start..]).map_or(b.len(), |o| start + o);
-            self.pos = end + 1;
-            if let Some(eq) = memchr::memchr(b'=', &b[start..end]) {
-                let name = &q[start..start + eq];
-                if is_key_param_bytes(name.as_bytes()) {
-                    return Some((name, percent_decode(&q[start + eq + 1..end])));
-                }
+            let (name_end, is_eq) = name_end(b, start);
+            if is_eq && is_key_param_bytes(&b[start..name_end]) {
+                let end =
+                    memchr::memchr(b'&', &b[name_end + 1..]).map_or(b.len(), |o| name_end + 1 + o);
+                self.pos = end + 1;
+                return Some((&q[start..name_end], percent_decode(&q[name_end + 1..end])));
             }
+            // values can be long (tokens): skip them with a vectorised search
+            self.pos = memchr::memchr(b'&', &b[name_end..]).map_or(b.len(), |o| name_end + o) + 1;
         }
         None
     }
+}
+
+/// Where the name of the parameter starting at `start` ends, looking no
+/// further than the longest credential parameter name: `(position, found '=')`.
+#[inline]
+pub fn name_end(b: &[u8], start: usize) -> (usize, bool) {
+    let limit = b.len().min(start + MAX_KEY_PARAM + 1);
+    let mut j = start;
+    while j < limit {
+        match b[j] {
+            b'=' => return (j, true),
+            b'&' => return (j, false),
+            _ => j += 1,
+        }
+    }
+    (j, false)
 }
 
 #[cfg(test)]
@@ -241,6 +271,25 @@ mod tests {
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(percent_decode("%zz%4"), "%zz%4");
         assert_eq!(percent_decode("%C3%A9"), "é");
+    }
+
+    #[test]
+    fn key_param_names_fit_the_length_bound() {
+        assert!(
+            KEY_PARAMS
+                .iter()
+                .all(|p| (3..=MAX_KEY_PARAM).contains(&p.len()))
+        );
+    }
+
+    #[test]
+    fn long_values_and_odd_queries() {
+        let long = format!("/e?x={}&access_token=a.b.c&q", "y".repeat(5000));
+        let got: Vec<_> = query_credentials(&long).collect();
+        assert_eq!(got, vec![("access_token", Cow::Borrowed("a.b.c"))]);
+        assert_eq!(query_credentials("/e?&&=&key").count(), 0);
+        let got: Vec<_> = query_credentials("/e?averyveryverylongparametername=1&key=v").collect();
+        assert_eq!(got, vec![("key", Cow::Borrowed("v"))]);
     }
 
     #[test]

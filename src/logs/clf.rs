@@ -2,7 +2,7 @@
 //! hand-written because it is the most common format and the fastest path:
 //! `quick` finds the status right after the request's closing quote.
 
-use super::text::addr;
+use super::text::{addr, find1, find3};
 use super::text::{
     closing_quote, field, lossy, query_has_credential, split_request, status3, unescape,
 };
@@ -24,11 +24,11 @@ impl Clf {
 /// `None` when the line has no such shape (`why_bad` says why).
 #[inline]
 fn request_and_status(line: &[u8]) -> Option<(u32, u32, u32, u16)> {
-    let q1 = memchr::memchr(b'"', line)?;
+    let q1 = find1(line, 0, b'"')?;
     let mut qmark = 0;
     let mut i = q1 + 1;
     let q2 = loop {
-        let p = i + memchr::memchr3(b'"', b'\\', b'?', &line[i..])?;
+        let p = find3(line, i, b'"', b'\\', b'?')?;
         match line[p] {
             b'"' => break p,
             b'?' => {

@@ -246,6 +246,29 @@ fn wanted(name: &str) -> bool {
         || is_key_header(name)
 }
 
+/// A string borrowed from the line when it has no escapes (serde's own
+/// `Cow` always copies).
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Text<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(V(std::marker::PhantomData))
+    }
+}
+
 struct Values<'a>(Vec<Cow<'a, str>>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Values<'a> {
@@ -264,8 +287,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for Values<'a> {
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
                 let mut out = Vec::new();
-                while let Some(v) = s.next_element::<Cow<'de, str>>()? {
-                    out.push(v);
+                while let Some(v) = s.next_element::<Text<'de>>()? {
+                    out.push(v.0);
                 }
                 Ok(Values(out))
             }
@@ -287,7 +310,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Headers<'a> {
             }
             fn visit_map<M: MapAccess<'de>>(self, mut m: M) -> Result<Self::Value, M::Error> {
                 let mut out = Vec::new();
-                while let Some(k) = m.next_key::<Cow<'de, str>>()? {
+                while let Some(Text(k)) = m.next_key::<Text<'de>>()? {
                     if wanted(&k) {
                         let v: Values<'de> = m.next_value()?;
                         out.push((k, v.0));
