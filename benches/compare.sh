@@ -25,6 +25,7 @@ SEED=1
 RUNS=3
 THREADS=
 BUILD=1
+GZIP=0
 
 usage() {
     cat <<EOF
@@ -33,6 +34,7 @@ usage: benches/compare.sh [options]
   --har-mb N       size of the HAR capture in MiB (default $HAR_MB; 0 skips it)
   --log-mb N       size of the combined log in MiB (default $LOG_MB; 0 skips it)
   --jsonl-mb N     also a Caddy JSON-lines log of N MiB (default 0: none)
+  --gzip           also time the combined log gzip-compressed, against zcat
   -j, --threads N  authsift worker threads (default: all cores)
   --runs N         timed runs per tool, the best counts (default $RUNS)
   --seed S         generator seed (default $SEED)
@@ -47,6 +49,7 @@ while [ $# -gt 0 ]; do
         --har-mb) HAR_MB=$2; shift ;;
         --log-mb) LOG_MB=$2; shift ;;
         --jsonl-mb) JSONL_MB=$2; shift ;;
+        --gzip) GZIP=1 ;;
         -j|--threads) THREADS=$2; shift ;;
         --runs) RUNS=$2; shift ;;
         --seed) SEED=$2; shift ;;
@@ -146,13 +149,15 @@ measure() {
         fi
         AUTHSIFT_SECS=$best
         AUTHSIFT_COUNT=$count
+    elif [ "$kind" = plain ]; then
+        count="-"
     else
         count=$(tr -d ' \n' < "$TMP/out")
     fi
     local ratio="-"
     if [ "$kind" != authsift ] && [ -n "$AUTHSIFT_SECS" ]; then
         ratio=$(awk -v a="$AUTHSIFT_SECS" -v p="$best" 'BEGIN { if (p > 0) printf "%.3f (%.1fx)", a / p, p / (a > 0 ? a : 0.001); else print "-" }')
-        if [ "$count" != "$AUTHSIFT_COUNT" ]; then
+        if [ "$count" != "$AUTHSIFT_COUNT" ] && [ "$kind" != plain ]; then
             count="$count (authsift: $AUTHSIFT_COUNT)"
         fi
     fi
@@ -201,6 +206,15 @@ if [ "$LOG_MB" -gt 0 ]; then
     if have mawk; then measure mawk number "mawk '\$9 == 401' '$LOG' | wc -l"; else skip mawk "not installed"; fi
     if have rg; then measure rg number "rg -c '\" 401 ' '$LOG'"; else skip rg "not installed"; fi
     measure grep number "LC_ALL=C grep -c '\" 401 ' '$LOG'"
+    if [ "$GZIP" = 1 ]; then
+        # gzip input: the decompressor is the limit; compare with zcat alone
+        GZ=$LOG.gz
+        [ -s "$GZ" ] && [ "$GZ" -nt "$LOG" ] || gzip -1 -c "$LOG" > "$GZ"
+        warm "$GZ"
+        header "$GZ"
+        measure authsift authsift "$AUTHSIFT --format combined '$GZ'"
+        measure zcat plain "zcat '$GZ' > /dev/null"
+    fi
 fi
 
 if [ "$JSONL_MB" -gt 0 ]; then

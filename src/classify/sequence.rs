@@ -401,7 +401,9 @@ pub fn resolve(state: &mut State) -> BTreeMap<Order, Verdict> {
                 };
             }
         }
-        if let (Some(id), Some(h)) = (p.history, hist)
+        // "old token used after refresh": the newest token this client started
+        // using on this host after this credential's last success (if it had any)
+        if let Some(id) = p.history
             && matches!(
                 rec.verdict.cause,
                 Cause::ExpiredCredentials | Cause::RevokedCredentials
@@ -410,8 +412,7 @@ pub fn resolve(state: &mut State) -> BTreeMap<Order, Verdict> {
             && let Some(list) =
                 switches.get(&switch_key(rec.client_id, scope_key(rec.host.as_deref())))
         {
-            // the newest token this client started using after this one's last success
-            let floor = h.before(o);
+            let floor = hist.and_then(|h| h.before(o));
             if let Some((when, _)) = list
                 .iter()
                 .rev()
@@ -421,20 +422,6 @@ pub fn resolve(state: &mut State) -> BTreeMap<Order, Verdict> {
                     .detail
                     .push_str(&format!("; old token used after refresh at {}", at(*when)));
             }
-        } else if let (Some(_), None) = (p.history, hist)
-            && matches!(
-                rec.verdict.cause,
-                Cause::ExpiredCredentials | Cause::RevokedCredentials
-            )
-            && rec.client_id != 0
-            && let Some(list) =
-                switches.get(&switch_key(rec.client_id, scope_key(rec.host.as_deref())))
-            && let Some((when, _)) = list.iter().rev().find(|(w, _)| *w < o)
-        {
-            // the token never worked here, but the client already had a newer one
-            rec.verdict
-                .detail
-                .push_str(&format!("; old token used after refresh at {}", at(*when)));
         }
         let valid_elsewhere = hist.is_some();
         changed.insert(o, rec.verdict.clone());

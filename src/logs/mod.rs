@@ -291,18 +291,24 @@ fn mapped<F: LineFormat>(
             cur = c;
         }
     }
-    let parts: Vec<(ChunkResult, u64)> = spans
-        .par_iter()
-        .zip(inits)
-        .map(|(&(s, e), init)| {
-            let mut a = Analyzer::new(ctx, src);
-            let n = chunk(fmt, &bytes[s..e], s as u64, init, &mut a);
-            bar.inc((e - s) as u64);
-            (a.finish(), n)
-        })
-        .collect();
+    // chunks in groups, each group merged before the next starts: memory
+    // holds a group of chunk states, not one per chunk of the file
+    let group = rayon::current_num_threads().max(1) * 4;
     let mut acc = None;
-    merge_ordered(src, parts, &mut 0, &mut acc);
+    let mut line_base = 0;
+    for (spans, inits) in spans.chunks(group).zip(inits.chunks(group)) {
+        let parts: Vec<(ChunkResult, u64)> = spans
+            .par_iter()
+            .zip(inits.par_iter())
+            .map(|(&(s, e), init)| {
+                let mut a = Analyzer::new(ctx, src);
+                let n = chunk(fmt, &bytes[s..e], s as u64, init.clone(), &mut a);
+                bar.inc((e - s) as u64);
+                (a.finish(), n)
+            })
+            .collect();
+        merge_ordered(src, parts, &mut line_base, &mut acc);
+    }
     acc.unwrap_or_else(|| Analyzer::new(ctx, src).finish())
 }
 
