@@ -98,10 +98,10 @@ pub fn quick_key(client: Option<&[u8]>, target: &[u8]) -> u64 {
     fast_hash(&[client.unwrap_or(b""), target])
 }
 
-/// The first stage of that test: the first bytes of the client address.
+/// The first stage of that test: the client address alone.
 #[inline]
 pub fn client_key(client: Option<&[u8]>) -> u64 {
-    crate::fingerprint::spread(crate::logs::text::addr_prefix(client.unwrap_or(b"")))
+    crate::logs::text::addr_key(client.unwrap_or(b""))
 }
 
 fn mix(mut z: u64) -> u64 {
@@ -202,10 +202,10 @@ impl<'c> Analyzer<'c> {
         self.seq.may_complete(quick_key)
     }
 
-    /// Has a client whose address starts with these bytes
-    /// (`text::addr_prefix`) an open leg? (`None`: unknown, so maybe.)
+    /// Has the client with this address key (`text::addr_key`) an open
+    /// leg? (`None`: unknown, so maybe.)
     pub fn may_complete_client(&self, prefix: Option<u64>) -> bool {
-        prefix.is_none_or(|p| self.seq.may_complete_client(crate::fingerprint::spread(p)))
+        prefix.is_none_or(|p| self.seq.may_complete_client(p))
     }
 
     fn order(&self, pos: Position, t: i64) -> Order {

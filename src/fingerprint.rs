@@ -146,14 +146,6 @@ pub fn fast_hash(parts: &[&[u8]]) -> u64 {
     mum(h, K0 ^ K1)
 }
 
-/// Spreads the bits of a 64-bit value (for map keys that are not hashes).
-#[inline]
-pub fn spread(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 /// A `Hasher` for keys that are already well-mixed 64-bit hashes: it uses
 /// them as they are (SipHash would hash them again).
 #[derive(Default, Clone, Copy)]

@@ -120,12 +120,12 @@ impl LineFormat for Clf {
     }
 
     #[inline]
-    fn client_prefix(&self, line: &[u8], _: &Quick, _: &()) -> Option<u64> {
+    fn client_key(&self, line: &[u8], _: &Quick, _: &()) -> Option<u64> {
         // "-" is no address (the full parse keeps none)
         if line.starts_with(b"- ") {
             return None;
         }
-        Some(super::text::addr_prefix(line))
+        Some(super::text::addr_key(line))
     }
 
     #[inline]

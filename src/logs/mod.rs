@@ -72,9 +72,9 @@ pub trait LineFormat: Sync {
     /// The client address exactly as the full parse stores it, when cheap to
     /// find (`None`: no address, or not cheap).
     fn client<'a>(&self, line: &'a [u8], q: &Quick, ctx: &Self::Ctx) -> Option<&'a [u8]>;
-    /// `text::addr_prefix` of the client address, when cheaper than `client`.
-    fn client_prefix(&self, line: &[u8], q: &Quick, ctx: &Self::Ctx) -> Option<u64> {
-        self.client(line, q, ctx).map(text::addr_prefix)
+    /// `text::addr_key` of the client address, when cheaper than `client`.
+    fn client_key(&self, line: &[u8], q: &Quick, ctx: &Self::Ctx) -> Option<u64> {
+        self.client(line, q, ctx).map(text::addr_key)
     }
     /// The request target exactly as the full parse stores it, when cheap to
     /// find (`None`: the line must be parsed to know).
@@ -148,7 +148,7 @@ fn line<F: LineFormat>(
                 let sequence = seq
                     && (a.head_open()
                         || (a.has_open_legs()
-                            && a.may_complete_client(fmt.client_prefix(l, &q, ctx))
+                            && a.may_complete_client(fmt.client_key(l, &q, ctx))
                             && {
                                 let client = fmt.client(l, &q, ctx);
                                 fmt.target(l, &q, ctx).is_none_or(|t| {

@@ -67,15 +67,13 @@ pub fn find3(h: &[u8], from: usize, a: u8, b: u8, c: u8) -> Option<usize> {
         .map(|o| base + o)
 }
 
-/// The first (up to) eight bytes of a client address, packed: the cheap
-/// first test of "could this line complete an open handshake leg?".
+/// A hash of a client address (up to the first space): the cheap first
+/// test of "could this line complete an open handshake leg?".
 #[inline]
-pub fn addr_prefix(addr: &[u8]) -> u64 {
-    let mut v = [0u8; 8];
-    for (d, &c) in v.iter_mut().zip(addr.iter().take_while(|&&c| c != b' ')) {
-        *d = c;
-    }
-    u64::from_le_bytes(v)
+pub fn addr_key(addr: &[u8]) -> u64 {
+    let head = &addr[..addr.len().min(64)];
+    let end = head.iter().position(|&c| c == b' ').unwrap_or(head.len());
+    crate::fingerprint::fast_hash(&[&head[..end]])
 }
 
 /// A client address field as the full parse keeps it (`-` and empty are none).
