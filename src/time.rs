@@ -281,7 +281,7 @@ impl Timestamp {
         n += 15;
         if micros != 0 {
             buf[n] = b'.';
-            if micros % 1000 == 0 {
+            if micros.is_multiple_of(1000) {
                 put(buf, n + 1, micros / 1000, 3);
                 n += 4;
             } else {

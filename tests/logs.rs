@@ -642,8 +642,8 @@ fn the_first_unparsed_lines_are_reported_across_chunks() {
     // 10 bad lines in the first chunk, 15 in the third: 25 in all
     while text.len() < 2 * chunk + chunk / 2 {
         lines += 1;
-        let in_first = text.len() < chunk / 2 && lines % 1000 == 0 && bad.len() < 10;
-        let in_third = text.len() > 2 * chunk + 1000 && lines % 500 == 0 && bad.len() < 25;
+        let in_first = text.len() < chunk / 2 && lines.is_multiple_of(1000) && bad.len() < 10;
+        let in_third = text.len() > 2 * chunk + 1000 && lines.is_multiple_of(500) && bad.len() < 25;
         if in_first || in_third {
             text.push_str("<<not a record>>\n");
             bad.push(lines);
@@ -1111,7 +1111,7 @@ fn a_fields_restart_is_followed_across_chunks() {
         i += 1;
         let s = 1000 + i / 50;
         let t = format!("{:02}:{:02}:{:02}", s / 3600 % 24, s / 60 % 60, s % 60);
-        let status = if i % 97 == 0 { 401 } else { 200 };
+        let status = if i.is_multiple_of(97) { 401 } else { 200 };
         want_401 += u64::from(status == 401);
         if !restarted && text.len() > chunk + chunk / 4 {
             text.push_str("#Date: 2024-06-04 10:00:00\n");

@@ -821,7 +821,7 @@ impl LogBuilder {
     fn fill_to(&mut self, bytes: usize) {
         while self.text.len() < bytes {
             self.filler += 1;
-            if self.filler % 100 == 0 {
+            if self.filler.is_multiple_of(100) {
                 self.sec += 1;
             }
             let i = self.filler;

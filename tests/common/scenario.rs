@@ -264,7 +264,7 @@ pub fn traffic(seed: u64, episodes: usize, span_secs: i64, clients: u32) -> Vec<
             6 => {
                 let ch = vec![h("WWW-Authenticate", "Bearer realm=\"api\"")];
                 ep.get(0, host, "/v1/session", vec![], 401, ch);
-                if id % 2 == 0 {
+                if id.is_multiple_of(2) {
                     ep.get(
                         2_000,
                         host,
@@ -279,7 +279,7 @@ pub fn traffic(seed: u64, episodes: usize, span_secs: i64, clients: u32) -> Vec<
             7 => ep.get(0, host, "/v2/charges", vec![h("X-Api-Key", "YOUR_API_KEY")], 401, vec![]),
             // an unusable value
             8 => {
-                let v = if id % 2 == 0 { "Bearer " } else { "Basic !!not-base64!!" };
+                let v = if id.is_multiple_of(2) { "Bearer " } else { "Basic !!not-base64!!" };
                 ep.get(
                     0,
                     host,
