@@ -72,6 +72,14 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut Vec<PathBuf>) -> io::Resu
         .collect();
     entries.sort();
     for p in entries {
+        // hidden files and notes beside the data are not inputs
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        if name.starts_with('.') || name.ends_with(".md") {
+            continue;
+        }
         let Ok(meta) = std::fs::metadata(&p) else {
             continue;
         };
