@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use super::{Cause, EvidenceKind, Verdict};
 use crate::fingerprint::{IdMap, show};
-use crate::summary::{CredHistory, Order, Pending, Record401, State, Success};
+use crate::summary::{CredHistory, Intervals, Order, Pending, Record401, State, Success};
 use crate::time::Timestamp;
 
 struct OpenLeg {
@@ -297,7 +297,7 @@ impl ChunkSequence {
         let seq = &mut state.sequence;
         for (id, c) in self.creds {
             let h = CredHistory {
-                intervals: vec![(c.first, c.last)],
+                intervals: Intervals::new(c.first, c.last),
                 fp: c.fp,
                 first_client: c.first_client,
                 is_token: c.is_token,
@@ -308,8 +308,7 @@ impl ChunkSequence {
                     if (c.first, c.first_client) < (old.first_ok(), old.first_client) {
                         old.first_client = c.first_client;
                     }
-                    old.intervals.push((c.first, c.last));
-                    old.intervals.sort();
+                    old.intervals.extend([(c.first, c.last)]);
                     old.is_token |= c.is_token;
                 }
                 None => {
@@ -339,14 +338,25 @@ pub fn resolve(state: &mut State) -> BTreeMap<Order, Verdict> {
     for v in heads.values_mut() {
         v.sort();
     }
-    // per client, the tokens it started using successfully: (first success, identity)
+    // per client and host, the tokens it started using successfully: (first
+    // success, identity); only for the clients a pending 401 may need
+    let wanted: IdMap<()> = pending
+        .iter()
+        .filter(|p| p.history.is_some() && p.rec.client_id != 0)
+        .map(|p| {
+            (
+                switch_key(p.rec.client_id, scope_key(p.rec.host.as_deref())),
+                (),
+            )
+        })
+        .collect();
     let mut switches: IdMap<Vec<(Order, u64)>> = IdMap::default();
-    for (id, h) in &state.sequence.history {
-        if h.is_token && h.first_client != 0 {
-            switches
-                .entry(switch_key(h.first_client, h.scope))
-                .or_default()
-                .push((h.first_ok(), *id));
+    if !wanted.is_empty() {
+        for (id, h) in &state.sequence.history {
+            let k = switch_key(h.first_client, h.scope);
+            if h.is_token && h.first_client != 0 && wanted.contains_key(&k) {
+                switches.entry(k).or_default().push((h.first_ok(), *id));
+            }
         }
     }
     for v in switches.values_mut() {

@@ -291,25 +291,30 @@ fn mapped<F: LineFormat>(
             cur = c;
         }
     }
-    // chunks in groups, each group merged before the next starts: memory
-    // holds a group of chunk states, not one per chunk of the file
-    let group = rayon::current_num_threads().max(1) * 4;
-    let mut acc = None;
-    let mut line_base = 0;
-    for (spans, inits) in spans.chunks(group).zip(inits.chunks(group)) {
-        let parts: Vec<(ChunkResult, u64)> = spans
-            .par_iter()
-            .zip(inits.par_iter())
-            .map(|(&(s, e), init)| {
-                let mut a = Analyzer::new(ctx, src);
-                let n = chunk(fmt, &bytes[s..e], s as u64, init.clone(), &mut a);
-                bar.inc((e - s) as u64);
-                (a.finish(), n)
-            })
-            .collect();
-        merge_ordered(src, parts, &mut line_base, &mut acc);
-    }
-    acc.unwrap_or_else(|| Analyzer::new(ctx, src).finish())
+    // a parallel reduce: neighbouring chunks merge as soon as both are done
+    // (on every core, not in a serial pass at the end), and only a few chunk
+    // states are alive at a time. The right-hand side's line numbers are
+    // shifted by the left-hand side's line count: that keeps the merge
+    // associative, which is all a reduce needs.
+    let (out, _) = spans
+        .par_iter()
+        .zip(inits.into_par_iter())
+        .map(|(&(s, e), init)| {
+            let mut a = Analyzer::new(ctx, src);
+            let n = chunk(fmt, &bytes[s..e], s as u64, init, &mut a);
+            bar.inc((e - s) as u64);
+            (a.finish(), n)
+        })
+        .reduce(
+            || (Analyzer::new(ctx, src).finish(), 0),
+            |(mut left, nl), (mut right, nr)| {
+                right.shift_records(&src.name, nl);
+                left.state.merge(right.state);
+                left.events.extend(right.events);
+                (left, nl + nr)
+            },
+        );
+    out
 }
 
 fn streamed<F: LineFormat>(

@@ -495,7 +495,7 @@ pub struct IncidentBucket {
 /// first success after" a failure exactly, however the input was chunked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CredHistory {
-    pub intervals: Vec<(Order, Order)>,
+    pub intervals: Intervals,
     /// Fingerprint of the value (host-independent).
     pub fp: u64,
     /// The client of the first success (for "old token used after refresh").
@@ -503,6 +503,58 @@ pub struct CredHistory {
     pub is_token: bool,
     /// Hash of the host (see `classify::sequence::scope_key`).
     pub scope: u64,
+}
+
+/// First and last success per chunk, sorted; the first pair is kept inline
+/// (most credentials are seen by one chunk: no allocation for them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Intervals {
+    first: (Order, Order),
+    more: Vec<(Order, Order)>,
+}
+
+impl Intervals {
+    pub fn new(first: Order, last: Order) -> Self {
+        Intervals {
+            first: (first, last),
+            more: Vec::new(),
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &(Order, Order)> {
+        std::iter::once(&self.first).chain(self.more.iter())
+    }
+
+    /// Adds intervals, keeping them sorted and without repeats.
+    pub fn extend(&mut self, add: impl IntoIterator<Item = (Order, Order)>) {
+        let mut all: Vec<(Order, Order)> = self.iter().copied().chain(add).collect();
+        all.sort();
+        all.dedup();
+        self.first = all[0];
+        all.remove(0);
+        self.more = all;
+    }
+}
+
+impl Serialize for Intervals {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Intervals {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut v: Vec<(Order, Order)> = Vec::deserialize(d)?;
+        if v.is_empty() {
+            return Err(serde::de::Error::custom(
+                "a credential history without an interval",
+            ));
+        }
+        v.sort();
+        v.dedup();
+        let first = v.remove(0);
+        Ok(Intervals { first, more: v })
+    }
 }
 
 impl CredHistory {
@@ -527,8 +579,6 @@ impl CredHistory {
             self.first_client = o.first_client;
         }
         self.intervals.extend(o.intervals.iter().copied());
-        self.intervals.sort();
-        self.intervals.dedup();
         self.is_token |= o.is_token;
     }
 

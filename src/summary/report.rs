@@ -190,7 +190,14 @@ impl State {
     /// Resolves the sequence state and builds the report. Returns the final
     /// verdicts of the 401s that were still pending (for the events output).
     pub fn finalize(mut self) -> (Report, BTreeMap<Order, Verdict>) {
-        let changed = sequence::resolve(&mut self);
+        self.finalize_in_place(Rows::All)
+    }
+
+    /// `finalize` without consuming the state (the caller decides when to
+    /// drop it), building every row of `clients` and `credentials` or only
+    /// the ones the JSON summary shows.
+    pub fn finalize_in_place(&mut self, rows: Rows) -> (Report, BTreeMap<Order, Verdict>) {
+        let changed = sequence::resolve(self);
         let s = &self.settings;
         let mut totals = Totals {
             inputs: self.files.len() as u64,
@@ -331,16 +338,17 @@ impl State {
 
         // sort references (cheap to move), then build the rows
         let mut refs: Vec<&super::ClientStats> = self.clients.values().collect();
-        refs.sort_by(|a, b| {
-            b.count.cmp(&a.count).then_with(|| {
-                (&a.client, &a.user_agent, a.credential, a.client_id).cmp(&(
-                    &b.client,
-                    &b.user_agent,
-                    b.credential,
-                    b.client_id,
-                ))
-            })
-        });
+        // most failures first; ties in the (stable, numeric) identity order
+        let by_count = |a: &&super::ClientStats, b: &&super::ClientStats| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| (a.client_id, a.credential).cmp(&(b.client_id, b.credential)))
+        };
+        if rows == Rows::Top && refs.len() > JSON_TOP_ROWS {
+            refs.select_nth_unstable_by(JSON_TOP_ROWS, by_count);
+            refs.truncate(JSON_TOP_ROWS);
+        }
+        refs.sort_unstable_by(by_count);
         let clients: Vec<ClientRow> = refs
             .into_iter()
             .map(|c| {
@@ -408,7 +416,7 @@ impl State {
             causes: CauseCounts(self.causes),
             patterns,
             incidents,
-            clients_total: clients.len() as u64,
+            clients_total: self.clients.len() as u64,
             clients,
             credentials_total: credentials.len() as u64,
             credentials,
@@ -418,6 +426,15 @@ impl State {
         };
         (report, changed)
     }
+}
+
+/// Which rows of `clients` and `credentials` a report needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rows {
+    /// Every row (for the CSV files).
+    All,
+    /// The first `JSON_TOP_ROWS` (for the JSON summary and the table).
+    Top,
 }
 
 /// Rows of `clients` and `credentials` in the JSON summary (the CSV files have all).
