@@ -481,9 +481,8 @@ impl<'c> Analyzer<'c> {
     /// A successful record that matters only for the (non-token) credentials
     /// in its query string: the light path of log parsers (no client, no
     /// handshake: the caller checked that no open leg can need it).
-    pub fn light_success(&mut self, offset: u64, time: Option<Timestamp>, query: &str) {
+    pub fn light_success(&mut self, offset: u64, t: Timestamp, query: &str) {
         self.stats.exchanges += 1;
-        let Some(t) = time else { return };
         let s = &self.ctx.settings;
         if s.since.is_some_and(|x| t < x) || s.until.is_some_and(|x| t >= x) {
             self.stats.filtered += 1;

@@ -179,12 +179,16 @@ pub fn analyze(cfg: &Config) -> Result<Analysis> {
             .collect()
     });
     progress.done();
-    let mut state = State::new(cfg.settings.clone());
+    let mut merged: Option<State> = None;
     let mut events = Vec::new();
     for r in results.into_iter().flatten() {
-        state.merge(r.state);
+        match &mut merged {
+            Some(s) => s.merge(r.state),
+            None => merged = Some(r.state),
+        }
         events.extend(r.events);
     }
+    let state = merged.unwrap_or_else(|| State::new(cfg.settings.clone()));
     if state.files.is_empty() {
         return Err(Error::Usage("no input in a recognised format".into()));
     }

@@ -56,12 +56,22 @@ fn switch_key(client: u64, scope: u64) -> u64 {
     client ^ scope.rotate_left(29)
 }
 
+const CLIENT_SLOTS: usize = 4096;
+
+#[inline]
+fn client_slot(client: u64) -> usize {
+    (client >> 52) as usize % CLIENT_SLOTS
+}
+
 /// Sequence tracking inside one chunk.
 pub struct ChunkSequence {
     window_us: i64,
     open: VecDeque<OpenLeg>,
     open_targets: IdMap<u32>,
     open_clients: IdMap<u32>,
+    /// Open legs per slot of client keys (a counting filter in front of
+    /// `open_clients`: most successful lines are answered from it alone).
+    client_slots: Vec<u32>,
     first_t: Option<i64>,
     max_t: i64,
     head_closed: bool,
@@ -94,6 +104,7 @@ impl ChunkSequence {
             open: VecDeque::new(),
             open_targets: IdMap::default(),
             open_clients: IdMap::default(),
+            client_slots: vec![0; CLIENT_SLOTS],
             first_t: None,
             max_t: i64::MIN,
             head_closed: false,
@@ -113,7 +124,7 @@ impl ChunkSequence {
 
     /// Has this client (hash of its address) an open leg?
     pub fn may_complete_client(&self, client: u64) -> bool {
-        self.open_clients.contains_key(&client)
+        self.client_slots[client_slot(client)] != 0 && self.open_clients.contains_key(&client)
     }
 
     /// Is a success at time `t` inside the chunk's first window?
@@ -145,6 +156,7 @@ impl ChunkSequence {
             let leg = self.open.pop_front().expect("front exists");
             Self::release(&mut self.open_targets, leg.target);
             Self::release(&mut self.open_clients, leg.client);
+            self.client_slots[client_slot(leg.client)] -= 1;
             if let Some(rec) = self.decide(leg) {
                 decided.push(rec);
             }
@@ -192,6 +204,7 @@ impl ChunkSequence {
     ) {
         *self.open_targets.entry(target).or_insert(0) += 1;
         *self.open_clients.entry(client).or_insert(0) += 1;
+        self.client_slots[client_slot(client)] += 1;
         let pending = history.map(|h| {
             self.history_failure(rec.clone(), h, false);
             self.pending.len() - 1

@@ -2,7 +2,7 @@
 //! hand-written because it is the most common format and the fastest path:
 //! `quick` finds the status right after the request's closing quote.
 
-use super::text::{addr, find1, find3};
+use super::text::{Cursor, addr, find1, find3};
 use super::text::{
     closing_quote, field, lossy, query_has_credential, split_request, status3, unescape,
 };
@@ -49,6 +49,33 @@ fn request_and_status(line: &[u8]) -> Option<(u32, u32, u32, u16)> {
     Some((q1 as u32, q2 as u32, qmark as u32, status))
 }
 
+/// `request_and_status` for the line `[s, e)` of `h`, with the quotes found
+/// by a cursor over the whole buffer; `None` when the line needs the careful
+/// look (no such shape, or a backslash that may escape a quote).
+#[inline]
+fn quick_with(h: &[u8], s: usize, e: usize, quotes: &mut Cursor<'_>) -> Option<Quick> {
+    let q1 = quotes.next(s).filter(|&q| q < e)?;
+    let q2 = quotes.next(q1 + 1).filter(|&q| q < e)?;
+    if h[q2 - 1] == b'\\' {
+        return None;
+    }
+    let st = h.get(q2 + 1..q2 + 5).filter(|_| q2 + 5 <= e)?;
+    if st[0] != b' ' || (q2 + 5 < e && h[q2 + 5] != b' ') {
+        return None;
+    }
+    let status = status3(&st[1..])?;
+    let qmark = match memchr::memchr2(b'?', b'\\', &h[q1 + 1..q2]) {
+        Some(o) if h[q1 + 1 + o] == b'?' => q1 + 1 + o,
+        Some(_) => return None,
+        None => 0,
+    };
+    let rel = |p: usize| (p - s) as u32;
+    Some(Quick {
+        status,
+        marks: [rel(q1), rel(q2), if qmark == 0 { 0 } else { rel(qmark) }],
+    })
+}
+
 /// Why `request_and_status` found nothing (only computed for bad lines).
 fn why_bad(line: &[u8]) -> &'static str {
     match memchr::memchr(b'"', line) {
@@ -90,6 +117,27 @@ impl LineFormat for Clf {
         }
     }
 
+    fn scan<E: FnMut(usize, usize, Line)>(&self, h: &[u8], mut each: E) -> bool {
+        let mut lines = Cursor::new(h, b'\n');
+        let mut quotes = Cursor::new(h, b'"');
+        let mut s = 0;
+        while s < h.len() {
+            let end = lines.next(s).unwrap_or(h.len());
+            let e = if end > s && h[end - 1] == b'\r' {
+                end - 1
+            } else {
+                end
+            };
+            let q = match quick_with(h, s, e, &mut quotes) {
+                Some(q) => Line::Record(q),
+                None => self.quick(&h[s..e], &()),
+            };
+            each(s, e, q);
+            s = end + 1;
+        }
+        true
+    }
+
     #[inline]
     fn success_credential(&self, line: &[u8], q: &Quick, _: &()) -> bool {
         let qmark = q.marks[2] as usize;
@@ -115,7 +163,7 @@ impl LineFormat for Clf {
         let head = &line[..q.marks[0] as usize];
         let lb = memchr::memchr(b'[', head)?;
         let rb = memchr::memrchr(b']', head)?;
-        let time = (lb < rb).then(|| parse_clf(&head[lb + 1..rb])).flatten();
+        let time = (lb < rb).then(|| parse_clf(&head[lb + 1..rb])).flatten()?;
         Some(LightSuccess { time, query })
     }
 
@@ -208,6 +256,55 @@ mod tests {
         );
         let p = fmt.parse(l.as_bytes(), &(), &mut ex);
         (ex, p)
+    }
+
+    /// What the line-by-line path says of every line of `h`.
+    fn one_by_one(h: &[u8]) -> Vec<(usize, usize, Line)> {
+        let mut out = Vec::new();
+        let mut s = 0;
+        while s < h.len() {
+            let end = memchr::memchr(b'\n', &h[s..]).map_or(h.len(), |o| s + o);
+            let l = &h[s..end];
+            let l = l.strip_suffix(b"\r").unwrap_or(l);
+            out.push((s, s + l.len(), Clf::COMBINED.quick(l, &())));
+            s = end + 1;
+        }
+        out
+    }
+
+    fn scanned(h: &[u8]) -> Vec<(usize, usize, Line)> {
+        let mut out = Vec::new();
+        assert!(Clf::COMBINED.scan(h, |s, e, q| out.push((s, e, q))));
+        out
+    }
+
+    #[test]
+    fn the_block_scan_agrees_with_the_line_by_line_path() {
+        let h = concat!(
+            "1.2.3.4 - - [01/May/2024:08:00:00 +0000] \"GET /a?api_key=k HTTP/1.1\" 200 5 \"-\" \"ua\"\n",
+            "\r\n",
+            "\n",
+            "no quotes at all\n",
+            "5.6.7.8 - - [x] \"GET /b\\\" HTTP/1.1\" 401 0 \"-\" \"-\"\r\n",
+            "5.6.7.8 - - [x] \"GET /c\\\\\" 204 0\n",
+            "open \"quote\n",
+            "\"GET /d?x HTTP/1.1\" 2000 1\n",
+            "\"GET /e HTTP/1.1\" 401",
+        );
+        assert_eq!(scanned(h.as_bytes()), one_by_one(h.as_bytes()));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_block_scan_agrees_on_any_bytes(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "\"", "\\", "?", "\n", "\r", " ", " 200", " 401 ", "GET /a", "x", "\"GET /p?q=1 HTTP/1.1\" 200 1 ",
+                "1.2.3.4 - - [01/May/2024:08:00:00 +0000] ",
+            ]), 0..120),
+        ) {
+            let h = parts.concat();
+            proptest::prop_assert_eq!(scanned(h.as_bytes()), one_by_one(h.as_bytes()));
+        }
     }
 
     #[test]

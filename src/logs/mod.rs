@@ -56,7 +56,9 @@ pub enum Line {
 /// A successful line that matters only for the credential in its query
 /// string: what the history needs, without a full parse.
 pub struct LightSuccess<'a> {
-    pub time: Option<crate::time::Timestamp>,
+    /// The time (a line whose time cannot be read takes the full parse,
+    /// which reports it).
+    pub time: crate::time::Timestamp,
     /// The query string (after `?`) holding the credential.
     pub query: &'a str,
 }
@@ -91,6 +93,17 @@ pub trait LineFormat: Sync {
         _ctx: &Self::Ctx,
     ) -> Option<LightSuccess<'a>> {
         None
+    }
+    /// Calls `each(start, end, line)` for every line of `bytes` (`end`
+    /// excludes the newline and a carriage return before it), with what
+    /// `quick` would say of it, when the format has a faster way to do that
+    /// than line by line; returns `false` (having called nothing) when it
+    /// has not. Only for formats without directives.
+    fn scan<E: FnMut(usize, usize, Line)>(&self, _bytes: &[u8], _each: E) -> bool
+    where
+        Self: Sized,
+    {
+        false
     }
     /// Applies a directive line to the state.
     fn directive(&self, _line: &[u8], _ctx: &mut Self::Ctx) {}
@@ -131,9 +144,26 @@ fn line<F: LineFormat>(
     a: &mut Analyzer<'_>,
     seq_client: &mut bool,
 ) {
-    let seq = *seq_client;
     let l = raw.strip_suffix(b"\r").unwrap_or(raw);
-    match fmt.quick(l, ctx) {
+    let q = fmt.quick(l, ctx);
+    handle(fmt, l, q, line_no, offset, ctx, a, seq_client);
+}
+
+/// Analyses one line (without its line end) given what `quick` found.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+fn handle<F: LineFormat>(
+    fmt: &F,
+    l: &[u8],
+    q: Line,
+    line_no: u64,
+    offset: u64,
+    ctx: &mut F::Ctx,
+    a: &mut Analyzer<'_>,
+    seq_client: &mut bool,
+) {
+    let seq = *seq_client;
+    match q {
         Line::Blank => {}
         Line::Directive => {
             fmt.directive(l, ctx);
@@ -142,8 +172,8 @@ fn line<F: LineFormat>(
         Line::Bad(why) => a.unparsed(line_no, why),
         Line::Record(q) => {
             // with --since/--until every record's time is read (to count it as filtered)
-            let needed = if q.status == 401 || a.has_time_filter() {
-                true
+            let (needed, report) = if q.status == 401 || a.has_time_filter() {
+                (true, true)
             } else if (200..300).contains(&q.status) {
                 let sequence = seq
                     && (a.head_open()
@@ -155,18 +185,20 @@ fn line<F: LineFormat>(
                                     a.may_complete(quick_key(client, text::lossy(t).as_bytes()))
                                 })
                             }));
-                if !sequence && fmt.success_credential(l, &q, ctx) {
+                let credential = fmt.success_credential(l, &q, ctx);
+                if !sequence && credential {
                     // needed for its credential only: the light path, when the format has one
                     if let Some(light) = fmt.light_success(l, &q, ctx) {
                         a.light_success(offset, light.time, light.query);
                         return;
                     }
-                    true
-                } else {
-                    sequence
                 }
+                // A line looked at only for the sequence rules (which depends
+                // on where chunks start) does not report its problems: the
+                // report must not depend on the chunking.
+                (sequence || credential, credential)
             } else {
-                false
+                (false, false)
             };
             if !needed {
                 a.count_plain(1);
@@ -181,7 +213,9 @@ fn line<F: LineFormat>(
                 fmt.shows(ctx),
             );
             ex.status = q.status;
-            if let Some(problem) = fmt.parse(l, ctx, &mut ex) {
+            if let Some(problem) = fmt.parse(l, ctx, &mut ex)
+                && report
+            {
                 a.degraded(line_no, problem);
             }
             a.exchange(&ex);
@@ -190,18 +224,36 @@ fn line<F: LineFormat>(
 }
 
 /// Analyses the lines of one chunk (which ends at a line end or the end of
-/// the input). Returns the number of lines.
+/// the input), numbering them from `first_line + 1`. Returns the number of
+/// lines.
 fn chunk<F: LineFormat>(
     fmt: &F,
     bytes: &[u8],
     base_offset: u64,
+    first_line: u64,
     mut ctx: F::Ctx,
     a: &mut Analyzer<'_>,
 ) -> u64 {
     let mut seq_client = fmt.shows(&ctx).client != ClientView::None;
-    let mut n = 0u64;
+    let mut n = first_line;
     let mut start = 0usize;
     a.add_bytes(bytes.len() as u64);
+    let scanned = fmt.scan(bytes, |s, e, q| {
+        n += 1;
+        handle(
+            fmt,
+            &bytes[s..e],
+            q,
+            n,
+            base_offset + s as u64,
+            &mut ctx,
+            a,
+            &mut seq_client,
+        );
+    });
+    if scanned {
+        return n - first_line;
+    }
     for nl in memchr::memchr_iter(b'\n', bytes) {
         n += 1;
         line(
@@ -227,7 +279,7 @@ fn chunk<F: LineFormat>(
             &mut seq_client,
         );
     }
-    n
+    n - first_line
 }
 
 /// Chunk boundaries at line ends, about `CHUNK_BYTES` apart.
@@ -291,30 +343,38 @@ fn mapped<F: LineFormat>(
             cur = c;
         }
     }
-    // a parallel reduce: neighbouring chunks merge as soon as both are done
-    // (on every core, not in a serial pass at the end), and only a few chunk
-    // states are alive at a time. The right-hand side's line numbers are
-    // shifted by the left-hand side's line count: that keeps the merge
-    // associative, which is all a reduce needs.
-    let (out, _) = spans
+    // Each worker analyses a run of neighbouring chunks with one analyzer
+    // (a fold: the chunks of a run are one stretch of the file, so nothing
+    // is merged inside a run), and neighbouring runs merge as soon as both
+    // are done. The right-hand side's line numbers are shifted by the
+    // left-hand side's line count: that keeps the merge associative, which
+    // is all a reduce needs, and the result the same for any split.
+    let runs = spans
         .par_iter()
         .zip(inits.into_par_iter())
-        .map(|(&(s, e), init)| {
-            let mut a = Analyzer::new(ctx, src);
-            let n = chunk(fmt, &bytes[s..e], s as u64, init, &mut a);
-            bar.inc((e - s) as u64);
-            (a.finish(), n)
-        })
-        .reduce(
-            || (Analyzer::new(ctx, src).finish(), 0),
-            |(mut left, nl), (mut right, nr)| {
+        .fold(
+            || None,
+            |acc: Option<(Analyzer<'_>, u64)>, (&(s, e), init)| {
+                let (mut a, lines) = acc.unwrap_or_else(|| (Analyzer::new(ctx, src), 0));
+                let n = chunk(fmt, &bytes[s..e], s as u64, lines, init, &mut a);
+                bar.inc((e - s) as u64);
+                Some((a, lines + n))
+            },
+        )
+        .map(|run| run.map(|(a, n)| (a.finish(), n)));
+    let out = runs.reduce(
+        || None,
+        |left, right| match (left, right) {
+            (Some((mut left, nl)), Some((mut right, nr))) => {
                 right.shift_records(&src.name, nl);
                 left.state.merge(right.state);
                 left.events.extend(right.events);
-                (left, nl + nr)
-            },
-        );
-    out
+                Some((left, nl + nr))
+            }
+            (l, r) => l.or(r),
+        },
+    );
+    out.map_or_else(|| Analyzer::new(ctx, src).finish(), |(r, _)| r)
 }
 
 fn streamed<F: LineFormat>(
@@ -392,7 +452,7 @@ fn streamed<F: LineFormat>(
             .into_par_iter()
             .map(|(buf, off, init)| {
                 let mut a = Analyzer::new(ctx, src);
-                let n = chunk(fmt, &buf, off, init, &mut a);
+                let n = chunk(fmt, &buf, off, 0, init, &mut a);
                 bar.inc(buf.len() as u64);
                 (a.finish(), n)
             })

@@ -317,7 +317,11 @@ impl Patterns {
         &mut bucket[i].1
     }
 
-    fn merge(&mut self, o: Patterns) {
+    fn merge(&mut self, mut o: Patterns) {
+        // walk the smaller table
+        if self.0.len() < o.0.len() {
+            std::mem::swap(self, &mut o);
+        }
         for (h, rows) in o.0 {
             let bucket = self.0.entry(h).or_default();
             for (k, v) in rows {
@@ -894,7 +898,20 @@ impl State {
 
     /// Combines another state into this one. Associative and commutative;
     /// callers check `settings` first (see `check_mergeable`).
-    pub fn merge(&mut self, o: State) {
+    pub fn merge(&mut self, mut o: State) {
+        // every table below is merged by walking the smaller of the two
+        if self.timeseries.len() < o.timeseries.len() {
+            std::mem::swap(&mut self.timeseries, &mut o.timeseries);
+        }
+        if self.clients.len() < o.clients.len() {
+            std::mem::swap(&mut self.clients, &mut o.clients);
+        }
+        if self.credentials.len() < o.credentials.len() {
+            std::mem::swap(&mut self.credentials, &mut o.credentials);
+        }
+        if self.incident_buckets.len() < o.incident_buckets.len() {
+            std::mem::swap(&mut self.incident_buckets, &mut o.incident_buckets);
+        }
         for (k, v) in o.files {
             match self.files.get_mut(&k) {
                 Some(f) => f.merge(&v),
@@ -910,6 +927,7 @@ impl State {
         for (k, v) in o.timeseries {
             *self.timeseries.entry(k).or_insert(0) += v;
         }
+        self.clients.reserve(o.clients.len());
         for (k, v) in o.clients {
             match self.clients.get_mut(&k) {
                 Some(c) => {
@@ -933,6 +951,7 @@ impl State {
                 }
             }
         }
+        self.credentials.reserve(o.credentials.len());
         for (k, v) in o.credentials {
             let c = self.credentials.entry(k).or_default();
             c.count += v.count;
@@ -958,6 +977,7 @@ impl State {
         if seq.history.len() < other.len() {
             std::mem::swap(&mut seq.history, &mut other);
         }
+        seq.history.reserve(other.len());
         for (k, v) in other {
             seq.history
                 .entry(k)

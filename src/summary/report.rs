@@ -2,14 +2,14 @@
 //! turns counters into sorted, display-ready rows. Outputs only read a
 //! `Report`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use super::{Dim, Distinct, Order, State};
 use crate::classify::{Cause, Verdict, sequence};
-use crate::fingerprint::show;
+use crate::fingerprint::{IdMap, show};
 use crate::time::Timestamp;
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -369,8 +369,13 @@ impl State {
             })
             .collect();
 
-        let mut successes: HashMap<u64, (Order, Order)> = HashMap::new();
+        // first and last success of the credentials that failed (most
+        // credentials in the history never did)
+        let mut successes: IdMap<(Order, Order)> = IdMap::default();
         for h in self.sequence.history.values() {
+            if !self.credentials.contains_key(&h.fp) {
+                continue;
+            }
             let e = successes.entry(h.fp).or_insert((h.first_ok(), h.last_ok()));
             e.0 = e.0.min(h.first_ok());
             e.1 = e.1.max(h.last_ok());
