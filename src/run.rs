@@ -171,23 +171,24 @@ pub fn analyze(cfg: &Config) -> Result<Analysis> {
         cfg.progress,
         std::io::IsTerminal::is_terminal(&std::io::stderr()),
     );
-    let results: Vec<Option<ChunkResult>> = pool.install(|| {
-        inputs
+    let (merged, events) = pool.install(|| {
+        let results: Vec<Option<ChunkResult>> = inputs
             .par_iter()
             .enumerate()
             .map(|(i, inp)| analyze_input(inp, i as u32, &ctx, cfg, &parsers, &progress))
-            .collect()
-    });
-    progress.done();
-    let mut merged: Option<State> = None;
-    let mut events = Vec::new();
-    for r in results.into_iter().flatten() {
-        match &mut merged {
-            Some(s) => s.merge(r.state),
-            None => merged = Some(r.state),
+            .collect();
+        progress.done();
+        let mut merged: Option<State> = None;
+        let mut events = Vec::new();
+        for r in results.into_iter().flatten() {
+            match &mut merged {
+                Some(s) => s.merge(r.state),
+                None => merged = Some(r.state),
+            }
+            events.extend(r.events);
         }
-        events.extend(r.events);
-    }
+        (merged, events)
+    });
     let state = merged.unwrap_or_else(|| State::new(cfg.settings.clone()));
     if state.files.is_empty() {
         return Err(Error::Usage("no input in a recognised format".into()));

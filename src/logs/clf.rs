@@ -2,13 +2,14 @@
 //! hand-written because it is the most common format and the fastest path:
 //! `quick` finds the status right after the request's closing quote.
 
-use super::text::{Cursor, addr, find1, find3};
+use super::text::{addr, find1, find3};
 use super::text::{
     closing_quote, field, lossy, query_has_credential, split_request, status3, unescape,
 };
 use super::{LightSuccess, Line, LineFormat, Quick};
 use crate::exchange::{ClientView, Exchange, HeaderView, Shows, UserField};
 use crate::time::parse_clf;
+use wide::u8x16;
 
 pub struct Clf {
     combined: bool,
@@ -49,14 +50,108 @@ fn request_and_status(line: &[u8]) -> Option<(u32, u32, u32, u16)> {
     Some((q1 as u32, q2 as u32, qmark as u32, status))
 }
 
-/// `request_and_status` for the line `[s, e)` of `h`, with the quotes found
-/// by a cursor over the whole buffer; `None` when the line needs the careful
-/// look (no such shape, or a backslash that may escape a quote).
+/// The bits of a 64-byte block: newlines, quotes, `?` and `\\`.
+#[inline(always)]
+fn block_masks(b: &[u8; 64]) -> [u64; 4] {
+    let find = [b'\n', b'"', b'?', b'\\'].map(u8x16::splat);
+    let (parts, _) = b.as_chunks::<16>();
+    let mut m = [0u64; 4];
+    for (i, p) in parts.iter().enumerate() {
+        let v = u8x16::new(*p);
+        for (mk, f) in m.iter_mut().zip(find) {
+            *mk |= u64::from(v.simd_eq(f).to_bitmask()) << (i * 16);
+        }
+    }
+    m
+}
+
+const NONE: usize = usize::MAX;
+
+/// What the block scan found of a line: its first two quotes, the first
+/// `?` between them, and whether a backslash is between them (then the line
+/// takes the careful path, which knows about escaped quotes).
+#[derive(Clone, Copy)]
+struct Marks {
+    q1: usize,
+    q2: usize,
+    qmark: usize,
+    escaped: bool,
+}
+
+impl Marks {
+    const EMPTY: Marks = Marks {
+        q1: NONE,
+        q2: NONE,
+        qmark: NONE,
+        escaped: false,
+    };
+}
+
+/// The line ends and the request marks of every line, 64 bytes at a time:
+/// each block is compared once into bit masks, and the lines are read off
+/// the bits in order.
+struct Blocks {
+    /// Start of the current line, and what was found of it so far.
+    start: usize,
+    marks: Marks,
+}
+
+impl Blocks {
+    /// Consumes the bits of the block at `base`; `line(start, end, marks)`
+    /// for every line that ends in it (`end` at the newline).
+    #[inline(always)]
+    fn block(&mut self, base: usize, masks: [u64; 4], line: &mut impl FnMut(usize, usize, Marks)) {
+        let [mut lines, mut quotes, mut qmarks, mut slashes] = masks;
+        loop {
+            // the events that matter where the line is: before the request
+            // its quote, inside it the closing quote, `?` and `\\`, after it
+            // only the line end
+            let ev = if self.marks.q1 == NONE {
+                lines | quotes
+            } else if self.marks.q2 == NONE {
+                lines | quotes | qmarks | slashes
+            } else {
+                lines
+            };
+            if ev == 0 {
+                return;
+            }
+            let bit = ev & ev.wrapping_neg();
+            let pos = base + bit.trailing_zeros() as usize;
+            // everything up to here has been seen
+            let seen = !(bit | (bit - 1));
+            let kind = (lines & bit != 0, quotes & bit != 0, qmarks & bit != 0);
+            lines &= seen;
+            quotes &= seen;
+            qmarks &= seen;
+            slashes &= seen;
+            let m = &mut self.marks;
+            match kind {
+                (true, _, _) => {
+                    line(self.start, pos, *m);
+                    self.start = pos + 1;
+                    *m = Marks::EMPTY;
+                }
+                (_, true, _) if m.q1 == NONE => m.q1 = pos,
+                (_, true, _) => m.q2 = pos,
+                (_, _, true) => {
+                    if m.qmark == NONE {
+                        m.qmark = pos;
+                    }
+                }
+                _ => m.escaped = true,
+            }
+        }
+    }
+}
+
+/// `request_and_status` for the line `[s, e)` of `h` from what the block
+/// scan found; `None` when the line needs the careful look (no such shape,
+/// or a backslash in the request).
 #[inline]
-fn quick_with(h: &[u8], s: usize, e: usize, quotes: &mut Cursor<'_>) -> Option<Quick> {
-    let q1 = quotes.next(s).filter(|&q| q < e)?;
-    let q2 = quotes.next(q1 + 1).filter(|&q| q < e)?;
-    if h[q2 - 1] == b'\\' {
+fn quick_with(h: &[u8], s: usize, e: usize, m: Marks) -> Option<Quick> {
+    let q2 = m.q2;
+    if q2 >= e || m.escaped {
         return None;
     }
     let st = h.get(q2 + 1..q2 + 5).filter(|_| q2 + 5 <= e)?;
@@ -64,15 +159,14 @@ fn quick_with(h: &[u8], s: usize, e: usize, quotes: &mut Cursor<'_>) -> Option<Q
         return None;
     }
     let status = status3(&st[1..])?;
-    let qmark = match memchr::memchr2(b'?', b'\\', &h[q1 + 1..q2]) {
-        Some(o) if h[q1 + 1 + o] == b'?' => q1 + 1 + o,
-        Some(_) => return None,
-        None => 0,
-    };
     let rel = |p: usize| (p - s) as u32;
     Some(Quick {
         status,
-        marks: [rel(q1), rel(q2), if qmark == 0 { 0 } else { rel(qmark) }],
+        marks: [
+            rel(m.q1),
+            rel(q2),
+            if m.qmark == NONE { 0 } else { rel(m.qmark) },
+        ],
     })
 }
 
@@ -118,22 +212,35 @@ impl LineFormat for Clf {
     }
 
     fn scan<E: FnMut(usize, usize, Line)>(&self, h: &[u8], mut each: E) -> bool {
-        let mut lines = Cursor::new(h, b'\n');
-        let mut quotes = Cursor::new(h, b'"');
-        let mut s = 0;
-        while s < h.len() {
-            let end = lines.next(s).unwrap_or(h.len());
+        let mut line = |s: usize, end: usize, m: Marks| {
             let e = if end > s && h[end - 1] == b'\r' {
                 end - 1
             } else {
                 end
             };
-            let q = match quick_with(h, s, e, &mut quotes) {
+            let q = match quick_with(h, s, e, m) {
                 Some(q) => Line::Record(q),
                 None => self.quick(&h[s..e], &()),
             };
             each(s, e, q);
-            s = end + 1;
+        };
+        let mut b = Blocks {
+            start: 0,
+            marks: Marks::EMPTY,
+        };
+        let (blocks, tail) = h.as_chunks::<64>();
+        for (i, blk) in blocks.iter().enumerate() {
+            b.block(i * 64, block_masks(blk), &mut line);
+        }
+        if !tail.is_empty() {
+            let mut pad = [0u8; 64];
+            pad[..tail.len()].copy_from_slice(tail);
+            let keep = (1u64 << tail.len()) - 1;
+            let masks = block_masks(&pad).map(|m| m & keep);
+            b.block(blocks.len() * 64, masks, &mut line);
+        }
+        if b.start < h.len() {
+            line(b.start, h.len(), b.marks);
         }
         true
     }

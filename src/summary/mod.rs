@@ -796,6 +796,48 @@ pub struct State {
     pub sequence: SequenceState,
 }
 
+/// Merges failing-client rows into `into` (walking the smaller table).
+fn merge_clients(into: &mut IdMap<ClientStats>, mut o: IdMap<ClientStats>) {
+    if into.len() < o.len() {
+        std::mem::swap(into, &mut o);
+    }
+    into.reserve(o.len());
+    for (k, v) in o {
+        match into.get_mut(&k) {
+            Some(c) => {
+                c.count += v.count;
+                c.first = min_opt(c.first, v.first);
+                c.last = max_opt(c.last, v.last);
+                for (m, n) in v.per_minute {
+                    *c.per_minute.entry(m).or_insert(0) += n;
+                }
+                for (a, b) in c.causes.iter_mut().zip(v.causes) {
+                    *a += b;
+                }
+                // keep the display values deterministic: the smallest
+                if (&v.client, &v.user_agent) < (&c.client, &c.user_agent) {
+                    c.client = v.client;
+                    c.user_agent = v.user_agent;
+                }
+            }
+            None => {
+                into.insert(k, v);
+            }
+        }
+    }
+}
+
+/// Merges credential histories into `into` (walking the smaller table).
+fn merge_history(into: &mut IdMap<CredHistory>, mut o: IdMap<CredHistory>) {
+    if into.len() < o.len() {
+        std::mem::swap(into, &mut o);
+    }
+    into.reserve(o.len());
+    for (k, v) in o {
+        into.entry(k).and_modify(|h| h.merge(&v)).or_insert(v);
+    }
+}
+
 impl State {
     pub fn new(settings: Settings) -> Self {
         State {
@@ -899,12 +941,30 @@ impl State {
     /// Combines another state into this one. Associative and commutative;
     /// callers check `settings` first (see `check_mergeable`).
     pub fn merge(&mut self, mut o: State) {
+        // the two largest tables merge beside the rest (on other cores when
+        // there are idle ones)
+        let clients = std::mem::take(&mut o.clients);
+        let history = std::mem::take(&mut o.sequence.history);
+        let mut into_clients = std::mem::take(&mut self.clients);
+        let mut into_history = std::mem::take(&mut self.sequence.history);
+        rayon::join(
+            || merge_clients(&mut into_clients, clients),
+            || {
+                rayon::join(
+                    || merge_history(&mut into_history, history),
+                    || self.merge_rest(o),
+                )
+            },
+        );
+        self.clients = into_clients;
+        self.sequence.history = into_history;
+    }
+
+    /// `merge` of everything but clients and the credential history.
+    fn merge_rest(&mut self, mut o: State) {
         // every table below is merged by walking the smaller of the two
         if self.timeseries.len() < o.timeseries.len() {
             std::mem::swap(&mut self.timeseries, &mut o.timeseries);
-        }
-        if self.clients.len() < o.clients.len() {
-            std::mem::swap(&mut self.clients, &mut o.clients);
         }
         if self.credentials.len() < o.credentials.len() {
             std::mem::swap(&mut self.credentials, &mut o.credentials);
@@ -926,30 +986,6 @@ impl State {
         self.patterns.merge(o.patterns);
         for (k, v) in o.timeseries {
             *self.timeseries.entry(k).or_insert(0) += v;
-        }
-        self.clients.reserve(o.clients.len());
-        for (k, v) in o.clients {
-            match self.clients.get_mut(&k) {
-                Some(c) => {
-                    c.count += v.count;
-                    c.first = min_opt(c.first, v.first);
-                    c.last = max_opt(c.last, v.last);
-                    for (m, n) in v.per_minute {
-                        *c.per_minute.entry(m).or_insert(0) += n;
-                    }
-                    for (a, b) in c.causes.iter_mut().zip(v.causes) {
-                        *a += b;
-                    }
-                    // keep the display values deterministic: the smallest
-                    if (&v.client, &v.user_agent) < (&c.client, &c.user_agent) {
-                        c.client = v.client;
-                        c.user_agent = v.user_agent;
-                    }
-                }
-                None => {
-                    self.clients.insert(k, v);
-                }
-            }
         }
         self.credentials.reserve(o.credentials.len());
         for (k, v) in o.credentials {
@@ -973,17 +1009,6 @@ impl State {
             }
         }
         let seq = &mut self.sequence;
-        let mut other = o.sequence.history;
-        if seq.history.len() < other.len() {
-            std::mem::swap(&mut seq.history, &mut other);
-        }
-        seq.history.reserve(other.len());
-        for (k, v) in other {
-            seq.history
-                .entry(k)
-                .and_modify(|h| h.merge(&v))
-                .or_insert(v);
-        }
         seq.pending.extend(o.sequence.pending);
         seq.heads.extend(o.sequence.heads);
     }
