@@ -216,7 +216,7 @@ impl<'c> Analyzer<'c> {
         }
     }
 
-    fn client_id(ex: &Exchange<'_>) -> u64 {
+    pub(crate) fn client_id(ex: &Exchange<'_>) -> u64 {
         match (ex.client_addr.as_deref(), ex.user_agent.as_deref()) {
             (None, None) => 0,
             (a, u) => fast_hash(&[a.unwrap_or("").as_bytes(), u.unwrap_or("").as_bytes()]),
@@ -478,10 +478,11 @@ impl<'c> Analyzer<'c> {
         self.seq.success(key, order, client_id, &creds);
     }
 
-    /// A successful record that matters only for the (non-token) credentials
-    /// in its query string: the light path of log parsers (no client, no
-    /// handshake: the caller checked that no open leg can need it).
-    pub fn light_success(&mut self, offset: u64, t: Timestamp, query: &str) {
+    /// A successful record that matters only for the credentials in its
+    /// query string (at most four): the light path of log parsers (no
+    /// handshake: the caller checked that no open leg can need it; `client`
+    /// is the client identity, needed for tokens only).
+    pub fn light_success(&mut self, offset: u64, t: Timestamp, query: &str, client: u64) {
         self.stats.exchanges += 1;
         let s = &self.ctx.settings;
         if s.since.is_some_and(|x| t < x) || s.until.is_some_and(|x| t >= x) {
@@ -497,8 +498,9 @@ impl<'c> Analyzer<'c> {
             record: offset,
         };
         let scope = scope_key(None);
-        let mut creds: [Option<SeenCredential>; 4] = [None; 4];
-        for (slot, (_, v)) in creds
+        let mut creds: [Option<SeenCredential>; crate::logs::LIGHT_MAX_CREDENTIALS] =
+            [None; crate::logs::LIGHT_MAX_CREDENTIALS];
+        for (slot, (k, v)) in creds
             .iter_mut()
             .zip(credential::query_credentials_of(query))
         {
@@ -509,12 +511,12 @@ impl<'c> Analyzer<'c> {
             *slot = Some(SeenCredential {
                 history: mix(fp ^ scope.rotate_left(17)),
                 fp,
-                is_token: false,
+                is_token: credential::is_token_param(k),
                 scope,
             });
         }
         let list: Vec<SeenCredential> = creds.into_iter().flatten().collect();
-        self.seq.success(None, order, 0, &list);
+        self.seq.success(None, order, client, &list);
     }
 
     pub fn finish(mut self) -> ChunkResult {

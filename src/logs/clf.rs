@@ -165,6 +165,22 @@ fn quick_with(h: &[u8], s: usize, e: usize, m: Marks) -> Option<Quick> {
     })
 }
 
+/// The raw user agent of a combined line: the second quoted field after
+/// the request (which closes at `q2`), still escaped.
+fn user_agent_of(line: &[u8], q2: usize) -> Option<&[u8]> {
+    let rest = &line[q2 + 1..];
+    let r1 = memchr::memchr(b'"', rest)?;
+    let r2 = closing_quote(rest, r1 + 1)?;
+    let u1 = memchr::memchr(b'"', &rest[r2 + 1..]).map(|o| r2 + 1 + o)?;
+    let u2 = closing_quote(rest, u1 + 1)?;
+    Some(&rest[u1 + 1..u2])
+}
+
+/// `text::field` without the text: `-` and empty are no value.
+fn field_bytes(b: &[u8]) -> Option<&[u8]> {
+    (!b.is_empty() && b != b"-").then_some(b)
+}
+
 /// Why `request_and_status` found nothing (only computed for bad lines).
 fn why_bad(line: &[u8]) -> &'static str {
     match memchr::memchr(b'"', line) {
@@ -256,17 +272,47 @@ impl LineFormat for Clf {
         let rest = &line[qmark + 1..q.marks[1] as usize];
         let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
         let query = std::str::from_utf8(&rest[..end]).ok()?;
-        // a bearer token's history also needs its client: parse those fully
-        if crate::classify::credential::query_credentials_of(query)
-            .any(|(k, _)| crate::classify::credential::is_token_param(k))
-        {
-            return None;
-        }
         let head = &line[..q.marks[0] as usize];
         let lb = memchr::memchr(b'[', head)?;
         let rb = memchr::memrchr(b']', head)?;
         let time = (lb < rb).then(|| parse_clf(&head[lb + 1..rb])).flatten()?;
-        Some(LightSuccess { time, query })
+        // a bearer token's history also keeps its client (for "old token
+        // used after refresh"): the client identity the full parse would
+        // give, or the full parse when the fields need decoding
+        let (mut n, mut token) = (0, false);
+        for (k, _) in crate::classify::credential::query_credentials_of(query) {
+            n += 1;
+            token |= crate::classify::credential::is_token_param(k);
+        }
+        if n > super::LIGHT_MAX_CREDENTIALS {
+            return None;
+        }
+        let client = if token {
+            let sp = memchr::memchr(b' ', head).unwrap_or(head.len());
+            let addr = field_bytes(&head[..sp]);
+            let ua = if self.combined {
+                match user_agent_of(line, q.marks[1] as usize) {
+                    Some(ua) if ua.contains(&b'\\') => return None,
+                    ua => ua,
+                }
+            } else {
+                None
+            };
+            for b in [addr, ua].into_iter().flatten() {
+                std::str::from_utf8(b).ok()?;
+            }
+            match (addr, ua) {
+                (None, None) => 0,
+                (a, u) => crate::fingerprint::fast_hash(&[a.unwrap_or(b""), u.unwrap_or(b"")]),
+            }
+        } else {
+            0
+        };
+        Some(LightSuccess {
+            time,
+            query,
+            client,
+        })
     }
 
     #[inline]
@@ -322,21 +368,14 @@ impl LineFormat for Clf {
         let (method, target) = split_request(&line[q1 + 1..q2]);
         ex.method = lossy(method);
         ex.target = target.map(lossy).unwrap_or_default();
-        if self.combined {
-            // "referer" "user agent" after the status and size
-            let rest = &line[q2 + 1..];
-            if let Some(r1) = memchr::memchr(b'"', rest)
-                && let Some(r2) = closing_quote(rest, r1 + 1)
-                && let Some(u1) = memchr::memchr(b'"', &rest[r2 + 1..]).map(|o| r2 + 1 + o)
-                && let Some(u2) = closing_quote(rest, u1 + 1)
-            {
-                let ua = &rest[u1 + 1..u2];
-                ex.user_agent = if ua == b"-" {
-                    Some("-".into())
-                } else {
-                    Some(unescape(ua))
-                };
-            }
+        if self.combined
+            && let Some(ua) = user_agent_of(line, q2)
+        {
+            ex.user_agent = if ua == b"-" {
+                Some("-".into())
+            } else {
+                Some(unescape(ua))
+            };
         }
         problem
     }
@@ -408,6 +447,62 @@ mod tests {
         ) {
             let h = parts.concat();
             proptest::prop_assert_eq!(scanned(h.as_bytes()), one_by_one(h.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn the_light_path_gives_the_client_of_the_full_parse() {
+        let lines = [
+            (
+                &Clf::COMBINED,
+                r#"203.0.113.9 - - [01/May/2024:08:00:01 +0000] "GET /a?access_token=t1 HTTP/1.1" 200 5 "-" "curl/8.5.0""#,
+            ),
+            (
+                &Clf::COMBINED,
+                r#"- - - [01/May/2024:08:00:01 +0000] "GET /a?token=t2&api_key=k HTTP/1.1" 200 5 "https://r/" "-""#,
+            ),
+            (
+                &Clf::COMBINED,
+                r#"203.0.113.9 - - [01/May/2024:08:00:01 +0000] "GET /a?access_token=t3 HTTP/1.1" 200 5"#,
+            ),
+            (
+                &Clf::COMMON,
+                r#"203.0.113.9 - - [01/May/2024:08:00:01 +0000] "GET /a?access_token=t4 HTTP/1.1" 200 5"#,
+            ),
+            (
+                &Clf::COMBINED,
+                r#"203.0.113.9 - - [01/May/2024:08:00:01 +0000] "GET /a?api_key=k5 HTTP/1.1" 200 5 "-" "ua""#,
+            ),
+        ];
+        for (fmt, l) in lines {
+            let Line::Record(q) = fmt.quick(l.as_bytes(), &()) else {
+                panic!("{l}")
+            };
+            let light = fmt.light_success(l.as_bytes(), &q, &()).expect(l);
+            let (ex, _) = parse(fmt, l);
+            let token = l.contains("token=");
+            let want = if token {
+                crate::analyzer::Analyzer::client_id(&ex)
+            } else {
+                0
+            };
+            assert_eq!(light.client, want, "{l}");
+            assert_eq!(Some(light.time), ex.time, "{l}");
+        }
+        // fields that need decoding, more credentials than the light path
+        // takes, and an unreadable time take the full parse
+        for l in [
+            r#"203.0.113.9 - - [01/May/2024:08:00:01 +0000] "GET /a?access_token=t HTTP/1.1" 200 5 "-" "a \"quoted\" agent""#,
+            r#"203.0.113.9 - - [01/May/2024:08:00:01 +0000] "GET /a?key=1&api_key=2&token=3&apikey=4&access_token=5 HTTP/1.1" 200 5 "-" "ua""#,
+            r#"203.0.113.9 - - [01/Mya/2024:08:00:01 +0000] "GET /a?api_key=k HTTP/1.1" 200 5 "-" "ua""#,
+        ] {
+            let Line::Record(q) = Clf::COMBINED.quick(l.as_bytes(), &()) else {
+                panic!("{l}")
+            };
+            assert!(
+                Clf::COMBINED.light_success(l.as_bytes(), &q, &()).is_none(),
+                "{l}"
+            );
         }
     }
 

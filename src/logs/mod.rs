@@ -53,6 +53,9 @@ pub enum Line {
     Bad(&'static str),
 }
 
+/// Credentials in one query that the light path takes (more: the full parse).
+pub const LIGHT_MAX_CREDENTIALS: usize = 4;
+
 /// A successful line that matters only for the credential in its query
 /// string: what the history needs, without a full parse.
 pub struct LightSuccess<'a> {
@@ -61,6 +64,9 @@ pub struct LightSuccess<'a> {
     pub time: crate::time::Timestamp,
     /// The query string (after `?`) holding the credential.
     pub query: &'a str,
+    /// The client identity the full parse would give (see
+    /// `Analyzer::client_id`) when the query holds a token, else 0.
+    pub client: u64,
 }
 
 pub trait LineFormat: Sync {
@@ -85,7 +91,7 @@ pub trait LineFormat: Sync {
     /// that could not be read, if any.
     fn parse<'a>(&self, line: &'a [u8], ctx: &Self::Ctx, ex: &mut Exchange<'a>) -> Option<String>;
     /// The light path for a successful line with a credential query
-    /// parameter (not a bearer token): `None` means "parse it fully".
+    /// parameter: `None` means "parse it fully".
     fn light_success<'a>(
         &self,
         _line: &'a [u8],
@@ -189,7 +195,7 @@ fn handle<F: LineFormat>(
                 if !sequence && credential {
                     // needed for its credential only: the light path, when the format has one
                     if let Some(light) = fmt.light_success(l, &q, ctx) {
-                        a.light_success(offset, light.time, light.query);
+                        a.light_success(offset, light.time, light.query, light.client);
                         return;
                     }
                 }
