@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 
 use crate::classify::challenge;
-use crate::classify::credential;
 use crate::classify::rules::{self, RuleSettings};
 use crate::classify::sequence::{ChunkSequence, SeenCredential, scope_key};
 use crate::classify::{Cause, Verdict};
@@ -482,7 +481,14 @@ impl<'c> Analyzer<'c> {
     /// query string (at most four): the light path of log parsers (no
     /// handshake: the caller checked that no open leg can need it; `client`
     /// is the client identity, needed for tokens only).
-    pub fn light_success(&mut self, offset: u64, t: Timestamp, query: &str, client: u64) {
+    pub fn light_success(
+        &mut self,
+        offset: u64,
+        t: Timestamp,
+        query_creds: [Option<(std::borrow::Cow<'_, str>, bool)>;
+            crate::logs::LIGHT_MAX_CREDENTIALS],
+        client: u64,
+    ) {
         self.stats.exchanges += 1;
         let s = &self.ctx.settings;
         if s.since.is_some_and(|x| t < x) || s.until.is_some_and(|x| t >= x) {
@@ -498,25 +504,22 @@ impl<'c> Analyzer<'c> {
             record: offset,
         };
         let scope = scope_key(None);
-        let mut creds: [Option<SeenCredential>; crate::logs::LIGHT_MAX_CREDENTIALS] =
-            [None; crate::logs::LIGHT_MAX_CREDENTIALS];
-        for (slot, (k, v)) in creds
-            .iter_mut()
-            .zip(credential::query_credentials_of(query))
-        {
+        let mut creds = [SeenCredential::default(); crate::logs::LIGHT_MAX_CREDENTIALS];
+        let mut n = 0;
+        for (v, is_token) in query_creds.into_iter().flatten() {
             if v.trim().is_empty() {
                 continue;
             }
             let fp = self.fingerprint(&v);
-            *slot = Some(SeenCredential {
+            creds[n] = SeenCredential {
                 history: mix(fp ^ scope.rotate_left(17)),
                 fp,
-                is_token: credential::is_token_param(k),
+                is_token,
                 scope,
-            });
+            };
+            n += 1;
         }
-        let list: Vec<SeenCredential> = creds.into_iter().flatten().collect();
-        self.seq.success(None, order, client, &list);
+        self.seq.success(None, order, client, &creds[..n]);
     }
 
     pub fn finish(mut self) -> ChunkResult {

@@ -36,7 +36,7 @@ struct LocalCred {
 }
 
 /// A credential a successful request carried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SeenCredential {
     /// (host, value) identity for the history.
     pub history: u64,

@@ -279,13 +279,13 @@ impl LineFormat for Clf {
         // a bearer token's history also keeps its client (for "old token
         // used after refresh"): the client identity the full parse would
         // give, or the full parse when the fields need decoding
-        let (mut n, mut token) = (0, false);
-        for (k, _) in crate::classify::credential::query_credentials_of(query) {
-            n += 1;
-            token |= crate::classify::credential::is_token_param(k);
-        }
-        if n > super::LIGHT_MAX_CREDENTIALS {
-            return None;
+        let mut creds: [Option<(std::borrow::Cow<'a, str>, bool)>; super::LIGHT_MAX_CREDENTIALS] =
+            Default::default();
+        let mut token = false;
+        for (i, (k, v)) in crate::classify::credential::query_credentials_of(query).enumerate() {
+            let is_token = crate::classify::credential::is_token_param(k);
+            *creds.get_mut(i)? = Some((v, is_token));
+            token |= is_token;
         }
         let client = if token {
             let sp = memchr::memchr(b' ', head).unwrap_or(head.len());
@@ -310,7 +310,7 @@ impl LineFormat for Clf {
         };
         Some(LightSuccess {
             time,
-            query,
+            creds,
             client,
         })
     }

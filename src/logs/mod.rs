@@ -62,8 +62,9 @@ pub struct LightSuccess<'a> {
     /// The time (a line whose time cannot be read takes the full parse,
     /// which reports it).
     pub time: crate::time::Timestamp,
-    /// The query string (after `?`) holding the credential.
-    pub query: &'a str,
+    /// The credential parameters of the query string (after `?`): value
+    /// and whether it is a token.
+    pub creds: [Option<(std::borrow::Cow<'a, str>, bool)>; LIGHT_MAX_CREDENTIALS],
     /// The client identity the full parse would give (see
     /// `Analyzer::client_id`) when the query holds a token, else 0.
     pub client: u64,
@@ -195,7 +196,7 @@ fn handle<F: LineFormat>(
                 if !sequence && credential {
                     // needed for its credential only: the light path, when the format has one
                     if let Some(light) = fmt.light_success(l, &q, ctx) {
-                        a.light_success(offset, light.time, light.query, light.client);
+                        a.light_success(offset, light.time, light.creds, light.client);
                         return;
                     }
                 }
