@@ -261,6 +261,11 @@ impl ChunkSequence {
             }
         }
         for c in creds {
+            // the client matters for tokens only ("old token used after
+            // refresh"); for other credentials it is not kept, so that the
+            // light path of log parsers, which does not read it, gives the
+            // same history as a full parse
+            let client = if c.is_token { client } else { 0 };
             let e = self.creds.entry(c.history).or_insert(LocalCred {
                 first: order,
                 last: order,

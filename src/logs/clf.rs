@@ -165,6 +165,20 @@ fn quick_with(h: &[u8], s: usize, e: usize, m: Marks) -> Option<Quick> {
     })
 }
 
+/// The query string of the request target, exactly the part the full
+/// parse reads credentials from (`credential::query_credentials`: after
+/// the target's first `?`, up to a `#`); `None` when there is none.
+#[inline]
+fn target_query<'a>(line: &'a [u8], q: &Quick) -> Option<&'a [u8]> {
+    if q.marks[2] == 0 {
+        return None;
+    }
+    let target = split_request(&line[q.marks[0] as usize + 1..q.marks[1] as usize]).1?;
+    let start = memchr::memchr(b'?', target)? + 1;
+    let end = memchr::memchr(b'#', &target[start..]).map_or(target.len(), |i| start + i);
+    Some(&target[start..end])
+}
+
 /// The raw user agent of a combined line: the second quoted field after
 /// the request (which closes at `q2`), still escaped.
 fn user_agent_of(line: &[u8], q2: usize) -> Option<&[u8]> {
@@ -258,20 +272,11 @@ impl LineFormat for Clf {
 
     #[inline]
     fn success_credential(&self, line: &[u8], q: &Quick, _: &()) -> bool {
-        let qmark = q.marks[2] as usize;
-        if qmark == 0 {
-            return false;
-        }
-        let rest = &line[qmark + 1..q.marks[1] as usize];
-        let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
-        query_has_credential(&rest[..end])
+        target_query(line, q).is_some_and(query_has_credential)
     }
 
     fn light_success<'a>(&self, line: &'a [u8], q: &Quick, _: &()) -> Option<LightSuccess<'a>> {
-        let qmark = q.marks[2] as usize;
-        let rest = &line[qmark + 1..q.marks[1] as usize];
-        let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
-        let query = std::str::from_utf8(&rest[..end]).ok()?;
+        let query = std::str::from_utf8(target_query(line, q)?).ok()?;
         let head = &line[..q.marks[0] as usize];
         let lb = memchr::memchr(b'[', head)?;
         let rb = memchr::memrchr(b']', head)?;
@@ -488,6 +493,36 @@ mod tests {
             };
             assert_eq!(light.client, want, "{l}");
             assert_eq!(Some(light.time), ex.time, "{l}");
+        }
+        // the light path reads the same query as the full parse: the target's,
+        // up to a fragment
+        for l in [
+            r#"203.0.113.9 - - [01/May/2024:08:00:01 +0000] "GET /a?access_token=t1#f HTTP/1.1" 200 5 "-" "ua""#,
+            r#"203.0.113.9 - - [01/May/2024:08:00:01 +0000] "GET?access_token=t1 /a HTTP/1.1" 200 5 "-" "ua""#,
+            r#"203.0.113.9 - - [01/May/2024:08:00:01 +0000] "/a?access_token=t1" 200 5 "-" "ua""#,
+            r#"203.0.113.9 - - [01/May/2024:08:00:01 +0000] "GET /a?api_key=k1&x=1#frag?token=t HTTP/1.1" 200 5 "-" "ua""#,
+        ] {
+            let Line::Record(q) = Clf::COMBINED.quick(l.as_bytes(), &()) else {
+                panic!("{l}")
+            };
+            let (ex, _) = parse(&Clf::COMBINED, l);
+            let full: Vec<String> = crate::classify::credential::query_credentials(&ex.target)
+                .map(|(_, v)| v.into_owned())
+                .collect();
+            assert_eq!(
+                Clf::COMBINED.success_credential(l.as_bytes(), &q, &()),
+                !full.is_empty(),
+                "{l}"
+            );
+            if let Some(light) = Clf::COMBINED.light_success(l.as_bytes(), &q, &()) {
+                let got: Vec<String> = light
+                    .creds
+                    .into_iter()
+                    .flatten()
+                    .map(|(v, _)| v.into_owned())
+                    .collect();
+                assert_eq!(got, full, "{l}");
+            }
         }
         // fields that need decoding, more credentials than the light path
         // takes, and an unreadable time take the full parse
