@@ -149,11 +149,12 @@ impl ChunkSequence {
             Some(_) => {}
         }
         self.max_t = self.max_t.max(t);
-        while let Some(front) = self.open.front() {
-            if front.rec.order.t + self.window_us >= t {
-                break;
-            }
-            let leg = self.open.pop_front().expect("front exists");
+        while self
+            .open
+            .front()
+            .is_some_and(|front| front.rec.order.t + self.window_us < t)
+            && let Some(leg) = self.open.pop_front()
+        {
             Self::release(&mut self.open_targets, leg.target);
             Self::release(&mut self.open_clients, leg.client);
             self.client_slots[client_slot(leg.client)] -= 1;

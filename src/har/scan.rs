@@ -216,11 +216,13 @@ pub fn elements(bytes: &[u8], start: usize, end: usize, parts: usize) -> Element
     let len = end.saturating_sub(start);
     let parts = parts.clamp(1, (len / (1 << 20)).max(1));
     let mut bounds = vec![start];
+    let mut last = start;
     for k in 1..parts {
         let nominal = start + len / parts * k;
         let s = segment_start(bytes, nominal, end, 1 << 16);
-        if s > *bounds.last().expect("not empty") && s < end {
+        if s > last && s < end {
             bounds.push(s);
+            last = s;
         }
     }
     bounds.push(end);

@@ -854,10 +854,7 @@ impl State {
     }
 
     pub fn file_mut(&mut self, path: &str) -> &mut FileStats {
-        if !self.files.contains_key(path) {
-            self.files.insert(path.to_string(), FileStats::default());
-        }
-        self.files.get_mut(path).expect("inserted above")
+        self.files.entry(path.to_string()).or_default()
     }
 
     /// Counts one decided 401 in every aggregate. `valid_elsewhere` says the
