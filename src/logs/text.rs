@@ -67,94 +67,6 @@ pub fn find3(h: &[u8], from: usize, a: u8, b: u8, c: u8) -> Option<usize> {
         .map(|o| base + o)
 }
 
-/// Positions of one byte in a buffer, found 64 bytes at a time: each block
-/// is compared once into a bit mask, and the searches of neighbouring lines
-/// (which mostly start in the block the last one ended in) reuse it. For the
-/// many short searches of a line-by-line scan this costs less than starting
-/// a general search per line.
-pub struct Cursor<'a> {
-    h: &'a [u8],
-    needle: u8,
-    /// The block whose mask is cached, and the mask.
-    block: usize,
-    mask: u64,
-    /// The last search: from where, and what it found (`usize::MAX`: nothing).
-    /// A search from anywhere in between has the same answer.
-    last_from: usize,
-    last_at: usize,
-}
-
-impl<'a> Cursor<'a> {
-    pub fn new(h: &'a [u8], needle: u8) -> Self {
-        Cursor {
-            h,
-            needle,
-            block: usize::MAX,
-            mask: 0,
-            last_from: usize::MAX,
-            last_at: usize::MAX,
-        }
-    }
-
-    #[inline]
-    fn block_mask(&self, block: usize) -> u64 {
-        let start = block * 64;
-        match self.h.get(start..start + 64) {
-            Some(b) => {
-                let n = u8x16::splat(self.needle);
-                let (parts, _) = b.as_chunks::<16>();
-                let mut m = 0u64;
-                for (i, p) in parts.iter().enumerate() {
-                    m |= u64::from(u8x16::new(*p).simd_eq(n).to_bitmask()) << (i * 16);
-                }
-                m
-            }
-            None => {
-                let mut m = 0u64;
-                for (i, &c) in self.h.get(start..).unwrap_or(&[]).iter().enumerate() {
-                    m |= u64::from(c == self.needle) << i;
-                }
-                m
-            }
-        }
-    }
-
-    /// The first position at or after `from` holding the byte.
-    #[inline]
-    pub fn next(&mut self, from: usize) -> Option<usize> {
-        if from >= self.last_from && from <= self.last_at {
-            return (self.last_at != usize::MAX).then_some(self.last_at);
-        }
-        let found = self.search(from);
-        self.last_from = from;
-        self.last_at = found.unwrap_or(usize::MAX);
-        found
-    }
-
-    #[inline]
-    fn search(&mut self, from: usize) -> Option<usize> {
-        if from >= self.h.len() {
-            return None;
-        }
-        let mut b = from / 64;
-        if b != self.block {
-            self.block = b;
-            self.mask = self.block_mask(b);
-        }
-        let mut m = self.mask & (u64::MAX << (from % 64));
-        while m == 0 {
-            b += 1;
-            if b * 64 >= self.h.len() {
-                return None;
-            }
-            self.block = b;
-            self.mask = self.block_mask(b);
-            m = self.mask;
-        }
-        Some(b * 64 + m.trailing_zeros() as usize)
-    }
-}
-
 /// A hash of a client address (up to the first space): the cheap first
 /// test of "could this line complete an open handshake leg?". Addresses of
 /// up to sixteen bytes (every IPv4 one) are hashed from one 16-byte word.
@@ -366,24 +278,6 @@ mod tests {
         assert_ne!(addr_key(b"10.0.0.1"), addr_key(b"10.0.0.2"));
         assert_ne!(addr_key(b"10.0.0.1"), addr_key(b"10.0.0.10"));
         assert_ne!(addr_key(b""), addr_key(b"0"));
-    }
-
-    proptest::proptest! {
-        // any sequence of searches, forwards and backwards, over buffers
-        // that end inside and on a block boundary
-        #[test]
-        fn cursor_agrees_with_a_plain_search(
-            h in proptest::collection::vec(proptest::sample::select(b"ab\n\"".to_vec()), 0..300),
-            froms in proptest::collection::vec(0usize..320, 1..40),
-        ) {
-            for needle in [b'\n', b'"'] {
-                let mut c = Cursor::new(&h, needle);
-                for &from in &froms {
-                    let want = h.get(from..).and_then(|t| t.iter().position(|&x| x == needle)).map(|o| from + o);
-                    proptest::prop_assert_eq!(c.next(from), want, "from {}", from);
-                }
-            }
-        }
     }
 
     #[test]
