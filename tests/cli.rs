@@ -44,10 +44,6 @@ fn args_with<'a>(head: &[&'a str], names: &'a [String]) -> Vec<&'a str> {
     v
 }
 
-fn u(v: &Value) -> u64 {
-    v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"))
-}
-
 /// A minimal HAR 1.2 document around `entries`.
 fn har_doc(entries: Vec<Value>) -> String {
     serde_json::to_string_pretty(&json!({"log": {"version": "1.2", "creator": {"name": "authsift-tests", "version": "1"}, "entries": entries}}))

@@ -24,10 +24,6 @@ fn nasty(name: &str) -> (tempfile::TempDir, String) {
     (ws, n)
 }
 
-fn u(v: &Value) -> u64 {
-    v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"))
-}
-
 #[test]
 fn the_fixtures_are_as_nasty_as_their_names() {
     // guards against an editor or a git setting "repairing" them

@@ -191,6 +191,18 @@ pub fn authsift_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Run {
 }
 
 /// `value` at a dotted path (`totals.exchanges`).
+/// A JSON count.
+pub fn u(v: &Value) -> u64 {
+    v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"))
+}
+
+/// `bytes` gzip-compressed.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(bytes).expect("gzip");
+    gz.finish().expect("gzip")
+}
+
 pub fn at<'v>(value: &'v Value, path: &str) -> &'v Value {
     path.split('.').fold(value, |v, k| &v[k])
 }
