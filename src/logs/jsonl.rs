@@ -11,6 +11,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use super::compact::{MAX_QUOTES, Walk};
 use super::text::{addr, strip_port as strip_port_bytes, target_has_credential};
 use super::{Line, LineFormat, Quick};
 use crate::classify::credential::is_key_header;
@@ -109,8 +110,6 @@ pub struct Json {
     remote_ip: Finder<'static>,
     client_host: Finder<'static>,
     downstream: Finder<'static>,
-    /// `":["`: the start of a header's value list (Caddy).
-    header_values: Finder<'static>,
 }
 
 fn finder(k: &[u8]) -> Finder<'static> {
@@ -135,7 +134,6 @@ impl Json {
             remote_ip: finder(b"\"remote_ip\":"),
             client_host: finder(b"\"ClientHost\":"),
             downstream: finder(b"\"downstream_remote_address\":"),
-            header_values: finder(b"\":[\""),
         }
     }
     pub fn caddy() -> Json {
@@ -167,7 +165,11 @@ impl Json {
 
     /// Does a Caddy line show a credential header (not redacted)?
     fn caddy_credential_header(&self, line: &[u8]) -> bool {
-        self.header_values.find_iter(line).any(|pos| {
+        // `":["` found from its `[` (a rarer byte in these lines than `"` or `:`)
+        let hits = memchr::memchr_iter(b'[', line)
+            .filter(|&b| b >= 2 && line[b - 2..].starts_with(b"\":[\""))
+            .map(|b| b - 2);
+        hits.into_iter().any(|pos| {
             let Some(open) = memchr::memrchr(b'"', &line[..pos]) else {
                 return false;
             };
@@ -353,7 +355,141 @@ fn fill_request_headers<'a>(
     }
 }
 
+/// What a Caddy line gives an exchange.
+#[derive(Default)]
+struct CaddyFields<'a> {
+    ts: Option<&'a str>,
+    request: Option<CaddyRequest<'a>>,
+    resp_headers: Option<Headers<'a>>,
+}
+
+/// Header values as `Values` reads them: a string, a list of strings, or null.
+fn compact_values<'a>(w: &mut Walk<'a, '_>, depth: u32) -> Option<Vec<Cow<'a, str>>> {
+    match w.peek()? {
+        b'n' => w.null().map(|_| Vec::new()),
+        b'"' => Some(vec![Cow::Borrowed(w.string()?)]),
+        _ => {
+            let mut out = Vec::new();
+            w.array(depth, |w| {
+                out.push(Cow::Borrowed(w.string()?));
+                Some(())
+            })?;
+            Some(out)
+        }
+    }
+}
+
+/// `Option<Headers>` as serde reads it: null, or a map whose wanted
+/// entries are kept in order.
+fn compact_headers<'a>(w: &mut Walk<'a, '_>, depth: u32) -> Option<Option<Headers<'a>>> {
+    if w.null()? {
+        return Some(None);
+    }
+    let mut out = Vec::new();
+    w.object(depth, |w, k| {
+        if wanted(k) {
+            out.push((Cow::Borrowed(k), compact_values(w, depth + 1)?));
+        } else {
+            w.value(depth + 1)?;
+        }
+        Some(())
+    })?;
+    Some(Some(Headers(out)))
+}
+
+/// `Option<Cow<str>>` as serde reads it (null or a string); a field seen
+/// twice is an error for serde, so `None` here.
+fn compact_field<'a>(w: &mut Walk<'a, '_>, slot: &mut Option<Option<Cow<'a, str>>>) -> Option<()> {
+    if slot.is_some() {
+        return None;
+    }
+    *slot = Some(if w.null()? {
+        None
+    } else {
+        Some(Cow::Borrowed(w.string()?))
+    });
+    Some(())
+}
+
+/// A Caddy line read by the compact reader, exactly as serde would read it;
+/// `None`: not a compact line (or not valid), serde decides.
+fn compact_caddy(line: &[u8]) -> Option<CaddyFields<'_>> {
+    let mut buf = [0; MAX_QUOTES];
+    let mut w = Walk::new(line, &mut buf)?;
+    let mut f = CaddyFields::default();
+    let (mut seen_ts, mut seen_request, mut seen_resp) = (false, false, false);
+    w.object(0, |w, k| {
+        match k {
+            "ts" => {
+                if std::mem::replace(&mut seen_ts, true) {
+                    return None;
+                }
+                // a RawValue: null is no value
+                f.ts = if w.null()? { None } else { Some(w.value(1)?) };
+            }
+            "request" => {
+                if std::mem::replace(&mut seen_request, true) {
+                    return None;
+                }
+                if !w.null()? {
+                    let mut fields: [Option<Option<Cow<'_, str>>>; 5] = Default::default();
+                    let mut headers: Option<Option<Headers<'_>>> = None;
+                    w.object(1, |w, k| {
+                        let i = match k {
+                            "remote_ip" => 0,
+                            "client_ip" => 1,
+                            "method" => 2,
+                            "host" => 3,
+                            "uri" => 4,
+                            "headers" => {
+                                if headers.is_some() {
+                                    return None;
+                                }
+                                headers = Some(compact_headers(w, 2)?);
+                                return Some(());
+                            }
+                            _ => {
+                                w.value(2)?;
+                                return Some(());
+                            }
+                        };
+                        compact_field(w, &mut fields[i])
+                    })?;
+                    let [remote_ip, client_ip, method, host, uri] = fields.map(Option::flatten);
+                    f.request = Some(CaddyRequest {
+                        remote_ip,
+                        client_ip,
+                        method,
+                        host,
+                        uri,
+                        headers: headers.flatten(),
+                    });
+                }
+            }
+            "resp_headers" => {
+                if std::mem::replace(&mut seen_resp, true) {
+                    return None;
+                }
+                f.resp_headers = compact_headers(w, 1)?;
+            }
+            _ => {
+                w.value(1)?;
+            }
+        }
+        Some(())
+    })?;
+    w.end()?;
+    Some(f)
+}
+
 fn parse_caddy<'a>(line: &'a [u8], ex: &mut Exchange<'a>) -> Option<String> {
+    if let Some(f) = compact_caddy(line) {
+        return fill_caddy(ex, f.ts.map(str::as_bytes), f.request, f.resp_headers);
+    }
+    parse_caddy_serde(line, ex)
+}
+
+fn parse_caddy_serde<'a>(line: &'a [u8], ex: &mut Exchange<'a>) -> Option<String> {
     let l: CaddyLine<'a> = match serde_json::from_slice(line) {
         Ok(l) => l,
         Err(e) => {
@@ -363,12 +499,26 @@ fn parse_caddy<'a>(line: &'a [u8], ex: &mut Exchange<'a>) -> Option<String> {
             ));
         }
     };
+    fill_caddy(
+        ex,
+        l.ts.map(|r| r.get().as_bytes()),
+        l.request,
+        l.resp_headers,
+    )
+}
+
+fn fill_caddy<'a>(
+    ex: &mut Exchange<'a>,
+    ts: Option<&[u8]>,
+    request: Option<CaddyRequest<'a>>,
+    resp_headers: Option<Headers<'a>>,
+) -> Option<String> {
     let mut problem = None;
-    match l.ts.map(|r| parse_epoch_decimal(r.get())) {
+    match ts.map(|r| std::str::from_utf8(r).ok().and_then(parse_epoch_decimal)) {
         Some(Some(t)) => ex.time = Some(t),
         _ => problem = Some("no readable ts".to_string()),
     }
-    if let Some(r) = l.request {
+    if let Some(r) = request {
         ex.client_addr = r.client_ip.filter(|s| !s.is_empty()).or(r.remote_ip);
         ex.method = r.method.unwrap_or_default();
         ex.host = r.host;
@@ -377,7 +527,7 @@ fn parse_caddy<'a>(line: &'a [u8], ex: &mut Exchange<'a>) -> Option<String> {
             fill_request_headers(ex, h.0);
         }
     }
-    if let Some(h) = l.resp_headers {
+    if let Some(h) = resp_headers {
         for (name, values) in h.0 {
             if name.eq_ignore_ascii_case("www-authenticate") {
                 ex.response.challenges.extend(values);
@@ -623,6 +773,129 @@ mod tests {
     use crate::exchange::Position;
 
     const CADDY: &str = r#"{"level":"info","ts":1714550400.123456,"logger":"http.log.access.log0","msg":"handled request","request":{"remote_ip":"23.1.2.3","remote_port":"5000","client_ip":"23.1.2.3","proto":"HTTP/2.0","method":"GET","host":"api.example.com","uri":"/v1/me?x=1","headers":{"User-Agent":["Mozilla/5.0"],"Accept":["*/*"],"Authorization":["Bearer abc.def.ghi"],"X-Api-Key":["k_123"]}},"bytes_read":0,"user_id":"","duration":0.01,"size":60,"status":401,"resp_headers":{"Server":["envoy"],"Www-Authenticate":["Bearer realm=\"api\", error=\"invalid_token\""]}}"#;
+
+    fn exchange() -> Exchange<'static> {
+        Exchange::new(
+            Position {
+                file: 0,
+                record: 1,
+                offset: 0,
+            },
+            Json::caddy().shows(&()),
+        )
+    }
+
+    /// The compact reader and serde give the same exchange and the same
+    /// problem (or the compact reader steps aside); returns whether the
+    /// compact reader took the line.
+    fn same_as_serde(line: &str) -> bool {
+        let (mut fast, mut slow) = (exchange(), exchange());
+        let taken = compact_caddy(line.as_bytes()).is_some();
+        let p1 = parse_caddy(line.as_bytes(), &mut fast);
+        let p2 = parse_caddy_serde(line.as_bytes(), &mut slow);
+        assert_eq!(p1, p2, "{line}");
+        assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{line}");
+        taken
+    }
+
+    #[test]
+    fn compact_reader_agrees_with_serde_on_variants() {
+        // the base line without escapes, so that the compact reader takes it
+        let base = CADDY.replace(r#"\""#, "'");
+        assert!(same_as_serde(&base));
+        // each variant: text in the base, what replaces it, and whether the
+        // compact reader still takes the line
+        let cases: &[(&str, &str, bool)] = &[
+            (r#""ts":1714550400.123456"#, r#""ts":null"#, true),
+            (r#""ts":1714550400.123456"#, r#""ts":"1714550400.5""#, true),
+            (r#""ts":1714550400.123456"#, r#""ts":{"a":1}"#, true),
+            (r#""ts":1714550400.123456"#, r#""ts":1,"ts":2"#, false),
+            (r#""ts":1714550400.123456"#, r#""ts":01"#, false),
+            (r#""client_ip":"23.1.2.3""#, r#""client_ip":"""#, true),
+            (r#""client_ip":"23.1.2.3""#, r#""client_ip":null"#, true),
+            (r#""client_ip":"23.1.2.3""#, r#""client_ip":7"#, false),
+            (
+                r#""host":"api.example.com""#,
+                r#""host":"a","host":"b""#,
+                false,
+            ),
+            (r#""Accept":["*/*"]"#, r#""Accept":[1,{"x":[]}]"#, true),
+            (
+                r#""Authorization":["Bearer abc.def.ghi"]"#,
+                r#""Authorization":"Bearer s""#,
+                true,
+            ),
+            (
+                r#""Authorization":["Bearer abc.def.ghi"]"#,
+                r#""Authorization":null"#,
+                true,
+            ),
+            (
+                r#""Authorization":["Bearer abc.def.ghi"]"#,
+                r#""Authorization":[]"#,
+                true,
+            ),
+            (
+                r#""Authorization":["Bearer abc.def.ghi"]"#,
+                r#""Authorization":["a","b"],"authorization":["c"]"#,
+                true,
+            ),
+            (
+                r#""Authorization":["Bearer abc.def.ghi"]"#,
+                r#""Authorization":[null]"#,
+                false,
+            ),
+            (
+                r#""Authorization":["Bearer abc.def.ghi"]"#,
+                r#""Authorization":["REDACTED"]"#,
+                true,
+            ),
+            (
+                r#""X-Api-Key":["k_123"]"#,
+                r#""X-Api-Key":["k_\u0031"]"#,
+                false,
+            ),
+            (
+                r#""X-Api-Key":["k_123"]"#,
+                "\"X-Api-Key\":[\"k_\u{e9}\"]",
+                true,
+            ),
+            (r#""headers":{"#, r#""headers":null,"h":{"#, true),
+            (r#""request":{"#, r#""request":null,"r":{"#, true),
+            (r#""request":{"#, r#""request":{},"request":{"#, false),
+            (r#""resp_headers":{"#, r#""resp_headers":null,"rh":{"#, true),
+            (r#""duration":0.01"#, r#""duration":-1.5e-3"#, true),
+            (r#""duration":0.01"#, r#""duration":1.e3"#, false),
+            (r#""duration":0.01"#, r#""duration": 0.01"#, false),
+            (r#""bytes_read":0"#, r#""bytes_read":true,"x":false"#, true),
+        ];
+        for (from, to, taken) in cases {
+            assert!(base.contains(from), "{from}");
+            let line = base.replacen(from, to, 1);
+            assert_eq!(same_as_serde(&line), *taken, "{line}");
+        }
+        // cut anywhere: never taken, and the same problem as serde's
+        for cut in 0..base.len() {
+            assert!(!same_as_serde(&base[..cut]));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn compact_reader_never_disagrees_with_serde(
+            edits in proptest::collection::vec((0usize..2000, proptest::sample::select(vec![
+                "\"", ":", ",", "{", "}", "[", "]", "null", "1", "-", ".", "e", " ", "\\", "x",
+                "\"X-Api-Key\":[\"k\"],", "\"request\":{},", "\"ts\":2,",
+            ])), 0..4)
+        ) {
+            let mut line = CADDY.replace(r#"\""#, "'");
+            for (at, text) in edits {
+                let at = at % (line.len() + 1);
+                line.insert_str(at, text);
+            }
+            same_as_serde(&line);
+        }
+    }
 
     #[test]
     fn caddy_line() {

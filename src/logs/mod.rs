@@ -6,6 +6,7 @@
 
 pub mod alb;
 pub mod clf;
+mod compact;
 pub mod jsonl;
 pub mod template;
 pub mod text;
