@@ -121,7 +121,14 @@ pub struct Analyzer<'c> {
     changed: HashMap<Order, Verdict>,
     strings: IdMap<Shared>,
     derived: IdMap<Option<Shared>>,
+    /// Recent long credentials and their fingerprints (see `fingerprint`).
+    recent: Vec<Option<(Box<str>, u64)>>,
 }
+
+/// Slots of the recent-credential memo (a power of two).
+const RECENT_SLOTS: usize = 4096;
+/// Credentials shorter than this are hashed every time (as cheap as a look-up).
+const RECENT_MIN_LEN: usize = 48;
 
 impl<'c> Analyzer<'c> {
     pub fn new(ctx: &'c Context, src: &'c Source) -> Self {
@@ -139,6 +146,7 @@ impl<'c> Analyzer<'c> {
             changed: HashMap::new(),
             strings: IdMap::default(),
             derived: IdMap::default(),
+            recent: Vec::new(),
         }
     }
 
@@ -309,8 +317,31 @@ impl<'c> Analyzer<'c> {
     }
 
     /// The keyed fingerprint of a credential.
+    ///
+    /// A client sends the same long token with request after request: the
+    /// fingerprint of a long credential is remembered in a direct-mapped
+    /// memo, its slot picked from a few of its bytes and the whole value
+    /// compared on a hit (so the memo never changes a fingerprint).
     fn fingerprint(&mut self, value: &str) -> u64 {
-        self.ctx.fingerprints.credential(value)
+        let b = value.as_bytes();
+        let n = b.len();
+        if n < RECENT_MIN_LEN {
+            return self.ctx.fingerprints.credential(value);
+        }
+        let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or([0; 8]));
+        let slot = (mix(word(n - 8) ^ word(n / 2).rotate_left(23) ^ n as u64) as usize)
+            & (RECENT_SLOTS - 1);
+        if self.recent.is_empty() {
+            self.recent.resize(RECENT_SLOTS, None);
+        }
+        if let Some((v, fp)) = &self.recent[slot]
+            && **v == *value
+        {
+            return *fp;
+        }
+        let fp = self.ctx.fingerprints.credential(value);
+        self.recent[slot] = Some((value.into(), fp));
+        fp
     }
 
     fn record_of(&mut self, ex: &Exchange<'_>, verdict: Verdict) -> Record401 {
@@ -556,5 +587,30 @@ fn display_scheme(lower: &str) -> String {
         "digest" => "Digest".into(),
         "apikey" => "ApiKey".into(),
         other => rules::safe_quote(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fingerprint::Fingerprinter;
+
+    #[test]
+    fn remembered_fingerprints_are_the_fingerprints() {
+        let ctx = Context::new(Settings::default(), Fingerprinter::new(Some("k")), false);
+        let src = Source::new("t.log", 0, "combined");
+        let mut a = Analyzer::new(&ctx, &src);
+        // long values that share their last and middle bytes (the same memo
+        // slot) but differ elsewhere, asked for again and again
+        let tail = "m".repeat(40);
+        let values: Vec<String> = (0..50)
+            .map(|i| format!("{i:08}{}{tail}", "x".repeat(i % 3)))
+            .chain((0..50).map(|i| format!("{i}-token-{tail}")))
+            .collect();
+        for _ in 0..3 {
+            for v in &values {
+                assert_eq!(a.fingerprint(v), ctx.fingerprints.credential(v), "{v}");
+            }
+        }
     }
 }

@@ -85,8 +85,42 @@ pub const SESSION_COOKIES: &[&str] = &[
 /// their values are protocol messages, not reusable credentials.
 pub const HANDSHAKE_SCHEMES: &[&str] = &["ntlm", "negotiate", "digest", "kerberos"];
 
+/// Bit `n` set: some key header is `n` bytes long.
+const KEY_HEADER_LENGTHS: u64 = {
+    let mut m = 0u64;
+    let mut i = 0;
+    while i < KEY_HEADERS.len() {
+        m |= 1 << KEY_HEADERS[i].len();
+        i += 1;
+    }
+    m
+};
+
+/// Bit `c - b'a'` set: some key header ends with the letter `c`.
+const KEY_HEADER_LAST_LETTERS: u32 = {
+    let mut m = 0u32;
+    let mut i = 0;
+    while i < KEY_HEADERS.len() {
+        let b = KEY_HEADERS[i].as_bytes();
+        m |= 1 << (b[b.len() - 1] - b'a');
+        i += 1;
+    }
+    m
+};
+
 pub fn is_key_header(name: &str) -> bool {
-    // most header names are not key headers: sort them out by length first
+    // most header names are not key headers: sort them out by their length
+    // and last letter, then compare with the names of that length
+    let b = name.as_bytes();
+    let Some(&last) = b.last() else { return false };
+    let last = last.to_ascii_lowercase().wrapping_sub(b'a');
+    if b.len() >= 64
+        || KEY_HEADER_LENGTHS >> b.len() & 1 == 0
+        || last >= 26
+        || KEY_HEADER_LAST_LETTERS >> last & 1 == 0
+    {
+        return false;
+    }
     static BY_LENGTH: std::sync::OnceLock<Vec<Vec<&'static str>>> = std::sync::OnceLock::new();
     let table = BY_LENGTH.get_or_init(|| {
         let mut t: Vec<Vec<&'static str>> = vec![Vec::new(); 64];
@@ -253,6 +287,35 @@ pub fn name_end(b: &[u8], start: usize) -> (usize, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_headers_in_any_case() {
+        for h in KEY_HEADERS {
+            assert!(is_key_header(h), "{h}");
+            assert!(is_key_header(&h.to_ascii_uppercase()), "{h}");
+            let canonical: String = h
+                .split('-')
+                .map(|w| w[..1].to_ascii_uppercase() + &w[1..])
+                .collect::<Vec<_>>()
+                .join("-");
+            assert!(is_key_header(&canonical), "{canonical}");
+        }
+        for h in [
+            "",
+            "x",
+            "Accept",
+            "User-Agent",
+            "X-Api-Keys",
+            "x-api-ke",
+            "X-Api-Key1",
+            "x-api-key ",
+            "Authorization",
+            "Cookie",
+            "x-token-",
+        ] {
+            assert!(!is_key_header(h), "{h}");
+        }
+    }
 
     #[test]
     fn query_params() {

@@ -15,7 +15,7 @@ use super::compact::{MAX_QUOTES, Walk};
 use super::text::{addr, strip_port as strip_port_bytes, target_has_credential};
 use super::{Line, LineFormat, Quick};
 use crate::classify::credential::is_key_header;
-use crate::exchange::{ClientView, Exchange, HeaderView, Shows, UserField};
+use crate::exchange::{ClientView, Exchange, HeaderView, RequestAuth, Shows, UserField};
 use crate::time::{Timestamp, parse_epoch_decimal, parse_iso8601};
 
 /// A generic field mapping: target name → dotted JSON path.
@@ -241,11 +241,31 @@ struct CaddyRequest<'a> {
 struct Headers<'a>(Vec<(Cow<'a, str>, Vec<Cow<'a, str>>)>);
 
 fn wanted(name: &str) -> bool {
-    name.eq_ignore_ascii_case("authorization")
-        || name.eq_ignore_ascii_case("user-agent")
-        || name.eq_ignore_ascii_case("cookie")
-        || name.eq_ignore_ascii_case("www-authenticate")
-        || is_key_header(name)
+    wanted_header(name).is_some()
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wanted {
+    Authorization,
+    UserAgent,
+    Cookie,
+    WwwAuthenticate,
+    Key,
+}
+
+/// Which wanted header a name is (sorted out by length first).
+fn wanted_header(name: &str) -> Option<Wanted> {
+    let fixed = match name.len() {
+        13 => Some(("authorization", Wanted::Authorization)),
+        10 => Some(("user-agent", Wanted::UserAgent)),
+        6 => Some(("cookie", Wanted::Cookie)),
+        16 => Some(("www-authenticate", Wanted::WwwAuthenticate)),
+        _ => None,
+    };
+    match fixed {
+        Some((n, w)) if name.eq_ignore_ascii_case(n) => Some(w),
+        _ => is_key_header(name).then_some(Wanted::Key),
+    }
 }
 
 /// A string borrowed from the line when it has no escapes (serde's own
@@ -355,46 +375,86 @@ fn fill_request_headers<'a>(
     }
 }
 
-/// What a Caddy line gives an exchange.
+/// The headers a Caddy exchange takes, as `fill_request_headers` and
+/// `fill_caddy` take them (in order, first value of each request header).
+#[derive(Default)]
+struct CompactHeaders<'a> {
+    auth: RequestAuth<'a>,
+    user_agent: Option<Cow<'a, str>>,
+    challenges: Vec<Cow<'a, str>>,
+}
+
+/// What a Caddy line gives an exchange, read by the compact reader.
 #[derive(Default)]
 struct CaddyFields<'a> {
     ts: Option<&'a str>,
-    request: Option<CaddyRequest<'a>>,
-    resp_headers: Option<Headers<'a>>,
+    /// `remote_ip`, `client_ip`, `method`, `host`, `uri` (when `request` is an object).
+    request: Option<[Option<Cow<'a, str>>; 5]>,
+    headers: CompactHeaders<'a>,
 }
 
-/// Header values as `Values` reads them: a string, a list of strings, or null.
-fn compact_values<'a>(w: &mut Walk<'a, '_>, depth: u32) -> Option<Vec<Cow<'a, str>>> {
+/// Header values as `Values` reads them (a string, a list of strings, or
+/// null), each passed to `each`.
+fn compact_values<'a>(
+    w: &mut Walk<'a, '_>,
+    depth: u32,
+    mut each: impl FnMut(&'a str),
+) -> Option<()> {
     match w.peek()? {
-        b'n' => w.null().map(|_| Vec::new()),
-        b'"' => Some(vec![Cow::Borrowed(w.string()?)]),
-        _ => {
-            let mut out = Vec::new();
-            w.array(depth, |w| {
-                out.push(Cow::Borrowed(w.string()?));
-                Some(())
-            })?;
-            Some(out)
+        b'n' => w.null().map(drop),
+        b'"' => {
+            each(w.string()?);
+            Some(())
         }
+        _ => w.array(depth, |w| {
+            each(w.string()?);
+            Some(())
+        }),
     }
 }
 
-/// `Option<Headers>` as serde reads it: null, or a map whose wanted
-/// entries are kept in order.
-fn compact_headers<'a>(w: &mut Walk<'a, '_>, depth: u32) -> Option<Option<Headers<'a>>> {
+/// `Option<Headers>` as serde reads it (null, or a map whose wanted
+/// entries must be header values), applied to `h` as the fill functions
+/// apply it: request headers (`request`) or response headers.
+fn compact_headers<'a>(
+    w: &mut Walk<'a, '_>,
+    depth: u32,
+    request: bool,
+    h: &mut CompactHeaders<'a>,
+) -> Option<()> {
     if w.null()? {
-        return Some(None);
+        return Some(());
     }
-    let mut out = Vec::new();
     w.object(depth, |w, k| {
-        if wanted(k) {
-            out.push((Cow::Borrowed(k), compact_values(w, depth + 1)?));
-        } else {
-            w.value(depth + 1)?;
+        let Some(name) = wanted_header(k) else {
+            return w.value(depth + 1).map(drop);
+        };
+        if !request {
+            return compact_values(w, depth + 1, |v| {
+                if name == Wanted::WwwAuthenticate {
+                    h.challenges.push(Cow::Borrowed(v));
+                }
+            });
+        }
+        let mut first = None;
+        compact_values(w, depth + 1, |v| {
+            first.get_or_insert(v);
+        })?;
+        let Some(v) = first else { return Some(()) };
+        match name {
+            Wanted::Authorization if v == REDACTED => h.auth.authorization_redacted = true,
+            Wanted::Authorization => h.auth.authorization = Some(Cow::Borrowed(v)),
+            Wanted::UserAgent => h.user_agent = Some(Cow::Borrowed(v)),
+            Wanted::Cookie if v != REDACTED => h.auth.cookie = Some(Cow::Borrowed(v)),
+            Wanted::Key if v != REDACTED => {
+                h.auth
+                    .key_headers
+                    .push((Cow::Borrowed(k), Cow::Borrowed(v)));
+            }
+            _ => {}
         }
         Some(())
-    })?;
-    Some(Some(Headers(out)))
+    })
 }
 
 /// `Option<Cow<str>>` as serde reads it (null or a string); a field seen
@@ -433,7 +493,7 @@ fn compact_caddy(line: &[u8]) -> Option<CaddyFields<'_>> {
                 }
                 if !w.null()? {
                     let mut fields: [Option<Option<Cow<'_, str>>>; 5] = Default::default();
-                    let mut headers: Option<Option<Headers<'_>>> = None;
+                    let mut seen_headers = false;
                     w.object(1, |w, k| {
                         let i = match k {
                             "remote_ip" => 0,
@@ -442,35 +502,23 @@ fn compact_caddy(line: &[u8]) -> Option<CaddyFields<'_>> {
                             "host" => 3,
                             "uri" => 4,
                             "headers" => {
-                                if headers.is_some() {
+                                if std::mem::replace(&mut seen_headers, true) {
                                     return None;
                                 }
-                                headers = Some(compact_headers(w, 2)?);
-                                return Some(());
+                                return compact_headers(w, 2, true, &mut f.headers);
                             }
-                            _ => {
-                                w.value(2)?;
-                                return Some(());
-                            }
+                            _ => return w.value(2).map(drop),
                         };
                         compact_field(w, &mut fields[i])
                     })?;
-                    let [remote_ip, client_ip, method, host, uri] = fields.map(Option::flatten);
-                    f.request = Some(CaddyRequest {
-                        remote_ip,
-                        client_ip,
-                        method,
-                        host,
-                        uri,
-                        headers: headers.flatten(),
-                    });
+                    f.request = Some(fields.map(Option::flatten));
                 }
             }
             "resp_headers" => {
                 if std::mem::replace(&mut seen_resp, true) {
                     return None;
                 }
-                f.resp_headers = compact_headers(w, 1)?;
+                compact_headers(w, 1, false, &mut f.headers)?;
             }
             _ => {
                 w.value(1)?;
@@ -482,9 +530,38 @@ fn compact_caddy(line: &[u8]) -> Option<CaddyFields<'_>> {
     Some(f)
 }
 
+/// `fill_caddy` for what the compact reader read.
+fn fill_caddy_compact<'a>(ex: &mut Exchange<'a>, f: CaddyFields<'a>) -> Option<String> {
+    let problem = read_ts(ex, f.ts.map(str::as_bytes));
+    if let Some([remote_ip, client_ip, method, host, uri]) = f.request {
+        ex.client_addr = client_ip.filter(|s| !s.is_empty()).or(remote_ip);
+        ex.method = method.unwrap_or_default();
+        ex.host = host;
+        ex.target = uri.unwrap_or_default();
+    }
+    let h = f.headers;
+    ex.request.authorization = h.auth.authorization;
+    ex.request.authorization_redacted = h.auth.authorization_redacted;
+    ex.request.cookie = h.auth.cookie;
+    ex.request.key_headers = h.auth.key_headers;
+    ex.user_agent = h.user_agent;
+    ex.response.challenges = h.challenges;
+    problem
+}
+
+fn read_ts(ex: &mut Exchange<'_>, ts: Option<&[u8]>) -> Option<String> {
+    match ts.map(|r| std::str::from_utf8(r).ok().and_then(parse_epoch_decimal)) {
+        Some(Some(t)) => {
+            ex.time = Some(t);
+            None
+        }
+        _ => Some("no readable ts".to_string()),
+    }
+}
+
 fn parse_caddy<'a>(line: &'a [u8], ex: &mut Exchange<'a>) -> Option<String> {
     if let Some(f) = compact_caddy(line) {
-        return fill_caddy(ex, f.ts.map(str::as_bytes), f.request, f.resp_headers);
+        return fill_caddy_compact(ex, f);
     }
     parse_caddy_serde(line, ex)
 }
@@ -513,11 +590,7 @@ fn fill_caddy<'a>(
     request: Option<CaddyRequest<'a>>,
     resp_headers: Option<Headers<'a>>,
 ) -> Option<String> {
-    let mut problem = None;
-    match ts.map(|r| std::str::from_utf8(r).ok().and_then(parse_epoch_decimal)) {
-        Some(Some(t)) => ex.time = Some(t),
-        _ => problem = Some("no readable ts".to_string()),
-    }
+    let problem = read_ts(ex, ts);
     if let Some(r) = request {
         ex.client_addr = r.client_ip.filter(|s| !s.is_empty()).or(r.remote_ip);
         ex.method = r.method.unwrap_or_default();
