@@ -796,16 +796,16 @@ impl LineFormat for Json {
     }
 
     fn success_credential(&self, line: &[u8], q: &Quick, _: &()) -> bool {
-        self.target(line, q, &()).is_some_and(target_has_credential)
-            || match self.kind {
-                Kind::Caddy => self.caddy_credential_header(line),
-                _ => self.credential_keys.iter().any(|k| {
-                    k.find(line).is_some_and(|i| {
-                        let v = &line[i + k.needle().len()..];
-                        !v.starts_with(b"[\"REDACTED\"]") && !v.starts_with(b"\"REDACTED\"")
-                    })
-                }),
-            }
+        // headers first: they carry most credentials
+        (match self.kind {
+            Kind::Caddy => self.caddy_credential_header(line),
+            _ => self.credential_keys.iter().any(|k| {
+                k.find(line).is_some_and(|i| {
+                    let v = &line[i + k.needle().len()..];
+                    !v.starts_with(b"[\"REDACTED\"]") && !v.starts_with(b"\"REDACTED\"")
+                })
+            }),
+        }) || self.target(line, q, &()).is_some_and(target_has_credential)
     }
 
     fn client<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
