@@ -186,40 +186,33 @@ impl<'a, 'q> Walk<'a, 'q> {
         depth: u32,
         mut each: impl FnMut(&mut Self, &'a str) -> Option<()>,
     ) -> Option<()> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
-        self.eat(b'{')?;
-        if self.peek()? == b'}' {
-            self.i += 1;
-            return Some(());
-        }
-        loop {
-            let k = self.string()?;
-            self.eat(b':')?;
-            each(self, k)?;
-            match self.peek()? {
-                b',' => self.i += 1,
-                b'}' => {
-                    self.i += 1;
-                    return Some(());
-                }
-                _ => return None,
-            }
-        }
+        self.items(depth, b'{', b'}', |w| {
+            let k = w.string()?;
+            w.eat(b':')?;
+            each(w, k)
+        })
     }
 
     /// An array: `each(walk)` must consume one element.
-    pub fn array(
+    pub fn array(&mut self, depth: u32, each: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.items(depth, b'[', b']', each)
+    }
+
+    /// `open`, items separated by commas (each read by `each`), `close`.
+    /// Inlined into each caller: objects and arrays keep branches of their own.
+    #[inline(always)]
+    fn items(
         &mut self,
         depth: u32,
+        open: u8,
+        close: u8,
         mut each: impl FnMut(&mut Self) -> Option<()>,
     ) -> Option<()> {
         if depth > MAX_DEPTH {
             return None;
         }
-        self.eat(b'[')?;
-        if self.peek()? == b']' {
+        self.eat(open)?;
+        if self.peek()? == close {
             self.i += 1;
             return Some(());
         }
@@ -227,7 +220,7 @@ impl<'a, 'q> Walk<'a, 'q> {
             each(self)?;
             match self.peek()? {
                 b',' => self.i += 1,
-                b']' => {
+                c if c == close => {
                     self.i += 1;
                     return Some(());
                 }
