@@ -1,25 +1,35 @@
-//! A validating reader for compact JSON lines: valid UTF-8, no escapes, no
-//! control characters, no whitespace between tokens — what Caddy writes for
+//! A validating reader for compact JSON lines: valid UTF-8, no control
+//! characters, no whitespace between tokens — what Caddy writes for
 //! ordinary requests. On such a line it checks the whole JSON grammar as
-//! serde_json does and hands out borrowed strings; on any other line it
-//! gives up (`None`) and the caller takes serde's path, which then decides
-//! (and words the error). It never accepts a line serde_json would reject.
+//! serde_json does and hands out strings (borrowed unless they hold an
+//! escape); on any other line, or a string it does not decode (a `\u`
+//! escape in a string it keeps, an escaped key), it gives up (`None`) and
+//! the caller takes serde's path, which then decides (and words the error).
+//! It never accepts a line serde_json would reject.
+
+use std::borrow::Cow;
+
+/// Most backslashes a line may have for this reader (more: serde's path).
+const MAX_BACKSLASHES: usize = 64;
 
 /// Most quotes a line may have for this reader (more: serde's path).
 pub const MAX_QUOTES: usize = 512;
 
-/// Where the quotes of a line are, when no byte is a backslash or a control
-/// character: one pass, 64 bytes at a time. Without escapes every quote
-/// opens or closes a string, so a string ends at the next quote.
-fn quotes_of(line: &[u8], out: &mut [u32; MAX_QUOTES]) -> Option<usize> {
+/// Where the string delimiters of a line are, when no byte is a control
+/// character: one pass, 64 bytes at a time, then the backslashes (few) in
+/// order: each one that is not itself escaped must start a valid escape,
+/// and a quote it escapes is not a delimiter. A string then ends at the
+/// next delimiter. Returns their number and whether the line has escapes.
+fn quotes_of(line: &[u8], out: &mut [u32; MAX_QUOTES]) -> Option<(usize, bool)> {
     use wide::u8x16;
     let (control, backslash, quote) = (u8x16::splat(0x1f), u8x16::splat(b'\\'), u8x16::splat(b'"'));
-    let mut n = 0usize;
-    let mut push = |m: u64, base: usize| -> Option<()> {
+    let mut slashes = [0u32; MAX_BACKSLASHES];
+    let (mut n, mut ns) = (0usize, 0usize);
+    let push = |m: u64, base: usize, to: &mut [u32], n: &mut usize| -> Option<()> {
         let mut m = m;
         while m != 0 {
-            *out.get_mut(n)? = (base + m.trailing_zeros() as usize) as u32;
-            n += 1;
+            *to.get_mut(*n)? = (base + m.trailing_zeros() as usize) as u32;
+            *n += 1;
             m &= m - 1;
         }
         Some(())
@@ -28,28 +38,94 @@ fn quotes_of(line: &[u8], out: &mut [u32; MAX_QUOTES]) -> Option<usize> {
     let mut base = 0usize;
     for b in &mut blocks {
         let mut bad = u8x16::splat(0);
-        let mut quotes = 0u64;
+        let (mut quotes, mut bs) = (0u64, 0u64);
         for (i, part) in b.chunks_exact(16).enumerate() {
             let v = u8x16::new(part.try_into().unwrap_or([0; 16]));
             // v <= 0x1f exactly when min(v, 0x1f) == v
-            bad |= v.min(control).simd_eq(v) | v.simd_eq(backslash);
+            bad |= v.min(control).simd_eq(v);
             quotes |= u64::from(v.simd_eq(quote).to_bitmask()) << (i * 16);
+            bs |= u64::from(v.simd_eq(backslash).to_bitmask()) << (i * 16);
         }
         if bad.any() {
             return None;
         }
-        push(quotes, base)?;
+        push(quotes, base, out, &mut n)?;
+        push(bs, base, &mut slashes, &mut ns)?;
         base += 64;
     }
-    let mut quotes = 0u64;
+    let (mut quotes, mut bs) = (0u64, 0u64);
     for (i, &c) in blocks.remainder().iter().enumerate() {
-        if c < 0x20 || c == b'\\' {
+        if c < 0x20 {
             return None;
         }
         quotes |= u64::from(c == b'"') << i;
+        bs |= u64::from(c == b'\\') << i;
     }
-    push(quotes, base)?;
-    Some(n)
+    push(quotes, base, out, &mut n)?;
+    push(bs, base, &mut slashes, &mut ns)?;
+    if ns == 0 {
+        return Some((n, false));
+    }
+    // the escapes, in order; `next` is the first byte not yet escaped
+    let mut escaped_quotes = [0u32; MAX_BACKSLASHES];
+    let (mut ne, mut next) = (0usize, 0usize);
+    for &p in &slashes[..ns] {
+        let p = p as usize;
+        if p < next {
+            continue; // escaped itself (the second of `\\`)
+        }
+        next = p + match *line.get(p + 1)? {
+            b'"' => {
+                *escaped_quotes.get_mut(ne)? = (p + 1) as u32;
+                ne += 1;
+                2
+            }
+            b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => 2,
+            b'u' if line.get(p + 2..p + 6)?.iter().all(u8::is_ascii_hexdigit) => 6,
+            _ => return None,
+        };
+    }
+    // drop the escaped quotes (both lists are sorted)
+    let mut kept = 0;
+    let mut e = 0;
+    for i in 0..n {
+        let q = out[i];
+        while e < ne && escaped_quotes[e] < q {
+            e += 1;
+        }
+        if e < ne && escaped_quotes[e] == q {
+            continue;
+        }
+        out[kept] = q;
+        kept += 1;
+    }
+    Some((kept, true))
+}
+
+/// A string's text with its escapes decoded as serde_json decodes them;
+/// `None` for `\u` escapes (left to serde). The escapes were checked.
+fn unescape(raw: &str) -> Option<String> {
+    let b = raw.as_bytes();
+    let mut out = String::with_capacity(raw.len());
+    let mut last = 0;
+    while let Some(p) = memchr::memchr(b'\\', &b[last..]) {
+        let at = last + p;
+        out.push_str(&raw[last..at]);
+        out.push(match *b.get(at + 1)? {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            _ => return None,
+        });
+        last = at + 2;
+    }
+    out.push_str(&raw[last..]);
+    Some(out)
 }
 
 /// Nesting deeper than this is left to serde (whose limit is 128).
@@ -59,8 +135,11 @@ const MAX_DEPTH: u32 = 100;
 pub struct Walk<'a, 'q> {
     s: &'a str,
     i: usize,
-    /// The line's quotes; the next one not yet consumed is `quotes[0]`.
+    /// The line's string delimiters; the next one not yet consumed is
+    /// `quotes[0]`.
     quotes: &'q [u32],
+    /// The line has escapes (strings are checked for a backslash).
+    escapes: bool,
 }
 
 impl<'a, 'q> Walk<'a, 'q> {
@@ -70,12 +149,13 @@ impl<'a, 'q> Walk<'a, 'q> {
         if line.len() > u32::MAX as usize {
             return None;
         }
-        let n = quotes_of(line, buf)?;
+        let (n, escapes) = quotes_of(line, buf)?;
         let s = std::str::from_utf8(line).ok()?;
         Some(Walk {
             s,
             i: 0,
             quotes: &buf[..n],
+            escapes,
         })
     }
 
@@ -93,9 +173,26 @@ impl<'a, 'q> Walk<'a, 'q> {
         (self.i == self.s.len()).then_some(())
     }
 
-    pub fn string(&mut self) -> Option<&'a str> {
-        // every quote before the cursor was consumed, in order: the next
-        // one opens this string and the one after closes it
+    /// A string, its escapes decoded (`None` for a `\u` escape).
+    pub fn string(&mut self) -> Option<Cow<'a, str>> {
+        let s = self.raw()?;
+        if self.escapes && s.contains('\\') {
+            unescape(s).map(Cow::Owned)
+        } else {
+            Some(Cow::Borrowed(s))
+        }
+    }
+
+    /// An object key (`None` when it holds an escape).
+    pub fn key(&mut self) -> Option<&'a str> {
+        let s = self.raw()?;
+        (!self.escapes || !s.contains('\\')).then_some(s)
+    }
+
+    /// A string as written (its escapes were checked with the line's).
+    fn raw(&mut self) -> Option<&'a str> {
+        // every delimiter before the cursor was consumed, in order: the
+        // next one opens this string and the one after closes it
         let [open, close, ..] = *self.quotes else {
             return None;
         };
@@ -167,7 +264,7 @@ impl<'a, 'q> Walk<'a, 'q> {
         let start = self.i;
         match self.peek()? {
             b'"' => {
-                self.string()?;
+                self.raw()?;
             }
             b'{' => self.object(depth, |w, _| w.value(depth + 1).map(drop))?,
             b'[' => self.array(depth, |w| w.value(depth + 1).map(drop))?,
@@ -187,7 +284,7 @@ impl<'a, 'q> Walk<'a, 'q> {
         mut each: impl FnMut(&mut Self, &'a str) -> Option<()>,
     ) -> Option<()> {
         self.items(depth, b'{', b'}', |w| {
-            let k = w.string()?;
+            let k = w.key()?;
             w.eat(b':')?;
             each(w, k)
         })
@@ -252,21 +349,54 @@ mod tests {
             "{\"a\":\"\u{e9}t\u{e9}\"}",
             "0",
             "-12.25E-7",
+            r#"{"a":"x\"y","b":["\\","\/\b\f\n\r\t","\u00e9\uD83D\uDE00"]}"#,
+            r#"{"etag":"W/\"1a\"","k":"v","e":"\\\\\""}"#,
         ] {
             assert_eq!(skip(s), Some(s), "{s}");
             serde_json::from_str::<serde_json::Value>(s).unwrap();
         }
     }
 
+    fn text(s: &str) -> Option<Cow<'_, str>> {
+        let mut buf = [0; MAX_QUOTES];
+        let mut w = Walk::new(s.as_bytes(), &mut buf)?;
+        let v = w.string()?;
+        w.end()?;
+        Some(v)
+    }
+
+    #[test]
+    fn strings_are_decoded_as_serde_decodes_them() {
+        for s in [
+            r#""plain""#,
+            r#""a \"quoted\" word""#,
+            r#""\\\/\b\f\n\r\t""#,
+            r#""back\\slash\\""#,
+            r#""\\\"""#,
+            r#""\\\\\"\\""#,
+        ] {
+            let want: String = serde_json::from_str(s).unwrap();
+            assert_eq!(text(s).as_deref(), Some(want.as_str()), "{s}");
+        }
+        // borrowed when nothing is escaped
+        assert!(matches!(text(r#""plain""#), Some(Cow::Borrowed("plain"))));
+        // a \u escape in a string the caller keeps: serde's path
+        assert_eq!(text(r#""\u0041""#), None);
+        // an escaped key: serde's path
+        assert_eq!(skip(r#"{"t\u0073":1}"#), None);
+        assert_eq!(skip(r#"{"a\"b":1}"#), None);
+    }
+
     #[test]
     fn gives_up_on_what_it_does_not_handle() {
         for s in [
-            r#"{"a":"x\"y"}"#, // escape
-            "{\"a\":\"\t\"}",  // control character
-            r#"{"a": 1}"#,     // whitespace between tokens
+            "{\"a\":\"\t\"}", // control character
+            r#"{"a": 1}"#,    // whitespace between tokens
         ] {
             assert_eq!(skip(s), None, "{s}");
         }
+        let many = format!("[{}]", vec![r#""\n""#; 70].join(","));
+        assert_eq!(skip(&many), None, "more backslashes than it keeps");
     }
 
     #[test]
@@ -289,6 +419,13 @@ mod tests {
             r#"{"a":1}}"#,
             "",
             "\"open",
+            r#""bad \x escape""#,
+            r#""short \u12""#,
+            r#""not hex \u12G4""#,
+            r#""ends in a backslash\"#,
+            r#"["\"]"#,
+            r#"[\"x"]"#,
+            r#"{"a":"b"\}"#,
         ] {
             assert_eq!(skip(s), None, "{s}");
             assert!(serde_json::from_str::<serde_json::Value>(s).is_err(), "{s}");
@@ -307,9 +444,9 @@ mod tests {
     fn alphabet_is_checked_on_every_byte() {
         let mut line = vec![b'a'; 100];
         let mut q = [0; MAX_QUOTES];
-        assert_eq!(quotes_of(&line, &mut q), Some(0));
+        assert_eq!(quotes_of(&line, &mut q), Some((0, false)));
         for at in [0, 15, 16, 63, 99] {
-            for bad in [b'\\', 0x1f, 0, b'\t', b'\n'] {
+            for bad in [0x1f, 0, b'\t', b'\n'] {
                 line[at] = bad;
                 assert_eq!(quotes_of(&line, &mut q), None, "{at} {bad}");
                 line[at] = b'a';
@@ -318,8 +455,35 @@ mod tests {
         for at in [0, 15, 16, 17, 63, 99] {
             line[at] = b'"';
         }
-        assert_eq!(quotes_of(&line, &mut q), Some(6));
+        assert_eq!(quotes_of(&line, &mut q), Some((6, false)));
         assert_eq!(q[..6], [0, 15, 16, 17, 63, 99]);
+        // escaped quotes are not delimiters, across block edges too
+        line[14] = b'\\';
+        line[62] = b'\\';
+        assert_eq!(quotes_of(&line, &mut q), Some((4, true)));
+        assert_eq!(q[..4], [0, 16, 17, 99]);
+        line[61] = b'\\'; // `\\"`: the quote is a delimiter again
+        assert_eq!(quotes_of(&line, &mut q), Some((5, true)));
+        assert_eq!(q[..5], [0, 16, 17, 63, 99]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn delimiters_are_the_quotes_after_an_even_run_of_backslashes(
+            bytes in proptest::collection::vec(proptest::sample::select(b"a\"\\nu0".to_vec()), 0..200)
+        ) {
+            let mut q = [0; MAX_QUOTES];
+            if let Some((n, _)) = quotes_of(&bytes, &mut q) {
+                let want: Vec<u32> = (0..bytes.len())
+                    .filter(|&i| {
+                        bytes[i] == b'"'
+                            && bytes[..i].iter().rev().take_while(|&&c| c == b'\\').count() % 2 == 0
+                    })
+                    .map(|i| i as u32)
+                    .collect();
+                proptest::prop_assert_eq!(&q[..n], &want[..]);
+            }
+        }
     }
 
     #[test]
