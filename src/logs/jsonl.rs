@@ -166,10 +166,10 @@ impl Json {
     /// Does a Caddy line show a credential header (not redacted)?
     fn caddy_credential_header(&self, line: &[u8]) -> bool {
         // `":["` found from its `[` (a rarer byte in these lines than `"` or `:`)
-        let hits = memchr::memchr_iter(b'[', line)
+        let mut hits = memchr::memchr_iter(b'[', line)
             .filter(|&b| b >= 2 && line[b - 2..].starts_with(b"\":[\""))
             .map(|b| b - 2);
-        hits.into_iter().any(|pos| {
+        hits.any(|pos| {
             let Some(open) = memchr::memrchr(b'"', &line[..pos]) else {
                 return false;
             };
@@ -177,9 +177,10 @@ impl Json {
             let value = &line[pos + 4..];
             !value.starts_with(b"REDACTED\"")
                 && std::str::from_utf8(name).is_ok_and(|n| {
-                    n.eq_ignore_ascii_case("authorization")
-                        || n.eq_ignore_ascii_case("cookie")
-                        || is_key_header(n)
+                    matches!(
+                        wanted_header(n),
+                        Some(Wanted::Authorization | Wanted::Cookie | Wanted::Key)
+                    )
                 })
         })
     }
@@ -255,17 +256,17 @@ enum Wanted {
 
 /// Which wanted header a name is (sorted out by length first).
 fn wanted_header(name: &str) -> Option<Wanted> {
-    let fixed = match name.len() {
-        13 => Some(("authorization", Wanted::Authorization)),
-        10 => Some(("user-agent", Wanted::UserAgent)),
-        6 => Some(("cookie", Wanted::Cookie)),
-        16 => Some(("www-authenticate", Wanted::WwwAuthenticate)),
-        _ => None,
-    };
-    match fixed {
-        Some((n, w)) if name.eq_ignore_ascii_case(n) => Some(w),
-        _ => is_key_header(name).then_some(Wanted::Key),
-    }
+    const FIXED: [(&str, Wanted); 4] = [
+        ("authorization", Wanted::Authorization),
+        ("user-agent", Wanted::UserAgent),
+        ("cookie", Wanted::Cookie),
+        ("www-authenticate", Wanted::WwwAuthenticate),
+    ];
+    FIXED
+        .iter()
+        .find(|(n, _)| n.len() == name.len() && name.eq_ignore_ascii_case(n))
+        .map(|&(_, w)| w)
+        .or_else(|| is_key_header(name).then_some(Wanted::Key))
 }
 
 /// A string borrowed from the line when it has no escapes (serde's own
@@ -354,24 +355,27 @@ fn fill_request_headers<'a>(
     headers: Vec<(Cow<'a, str>, Vec<Cow<'a, str>>)>,
 ) {
     for (name, values) in headers {
-        let Some(v) = values.into_iter().next() else {
-            continue;
-        };
-        if name.eq_ignore_ascii_case("authorization") {
-            if v == REDACTED {
-                ex.request.authorization_redacted = true;
-            } else {
-                ex.request.authorization = Some(v);
-            }
-        } else if name.eq_ignore_ascii_case("user-agent") {
-            ex.user_agent = Some(v);
-        } else if name.eq_ignore_ascii_case("cookie") {
-            if v != REDACTED {
-                ex.request.cookie = Some(v);
-            }
-        } else if is_key_header(&name) && v != REDACTED {
-            ex.request.key_headers.push((name, v));
+        if let (Some(kind), Some(v)) = (wanted_header(&name), values.into_iter().next()) {
+            take_request_header(&mut ex.request, &mut ex.user_agent, name, kind, v);
         }
+    }
+}
+
+/// One request header, by the first of its values (both Caddy paths).
+fn take_request_header<'a>(
+    auth: &mut RequestAuth<'a>,
+    user_agent: &mut Option<Cow<'a, str>>,
+    name: Cow<'a, str>,
+    kind: Wanted,
+    v: Cow<'a, str>,
+) {
+    match kind {
+        Wanted::Authorization if v == REDACTED => auth.authorization_redacted = true,
+        Wanted::Authorization => auth.authorization = Some(v),
+        Wanted::UserAgent => *user_agent = Some(v),
+        Wanted::Cookie if v != REDACTED => auth.cookie = Some(v),
+        Wanted::Key if v != REDACTED => auth.key_headers.push((name, v)),
+        _ => {}
     }
 }
 
@@ -384,12 +388,12 @@ struct CompactHeaders<'a> {
     challenges: Vec<Cow<'a, str>>,
 }
 
-/// What a Caddy line gives an exchange, read by the compact reader.
+/// What a Caddy line gives an exchange, read by the compact reader (the
+/// request's headers are in `headers`).
 #[derive(Default)]
 struct CaddyFields<'a> {
     ts: Option<&'a str>,
-    /// `remote_ip`, `client_ip`, `method`, `host`, `uri` (when `request` is an object).
-    request: Option<[Option<Cow<'a, str>>; 5]>,
+    request: Option<CaddyRequest<'a>>,
     headers: CompactHeaders<'a>,
 }
 
@@ -440,14 +444,8 @@ fn compact_headers<'a>(
         compact_values(w, depth + 1, |v| {
             first.get_or_insert(v);
         })?;
-        let Some(v) = first else { return Some(()) };
-        match name {
-            Wanted::Authorization if v == REDACTED => h.auth.authorization_redacted = true,
-            Wanted::Authorization => h.auth.authorization = Some(v),
-            Wanted::UserAgent => h.user_agent = Some(v),
-            Wanted::Cookie if v != REDACTED => h.auth.cookie = Some(v),
-            Wanted::Key if v != REDACTED => h.auth.key_headers.push((Cow::Borrowed(k), v)),
-            _ => {}
+        if let Some(v) = first {
+            take_request_header(&mut h.auth, &mut h.user_agent, Cow::Borrowed(k), name, v);
         }
         Some(())
     })
@@ -503,7 +501,15 @@ fn compact_caddy(line: &[u8]) -> Option<CaddyFields<'_>> {
                         };
                         compact_field(w, &mut fields[i])
                     })?;
-                    f.request = Some(fields.map(Option::flatten));
+                    let [remote_ip, client_ip, method, host, uri] = fields.map(Option::flatten);
+                    f.request = Some(CaddyRequest {
+                        remote_ip,
+                        client_ip,
+                        method,
+                        host,
+                        uri,
+                        headers: None,
+                    });
                 }
             }
             "resp_headers" => {
@@ -524,13 +530,7 @@ fn compact_caddy(line: &[u8]) -> Option<CaddyFields<'_>> {
 
 /// `fill_caddy` for what the compact reader read.
 fn fill_caddy_compact<'a>(ex: &mut Exchange<'a>, f: CaddyFields<'a>) -> Option<String> {
-    let problem = read_ts(ex, f.ts.map(str::as_bytes));
-    if let Some([remote_ip, client_ip, method, host, uri]) = f.request {
-        ex.client_addr = client_ip.filter(|s| !s.is_empty()).or(remote_ip);
-        ex.method = method.unwrap_or_default();
-        ex.host = host;
-        ex.target = uri.unwrap_or_default();
-    }
+    let problem = fill_caddy(ex, f.ts.map(str::as_bytes), f.request, None);
     let h = f.headers;
     ex.request.authorization = h.auth.authorization;
     ex.request.authorization_redacted = h.auth.authorization_redacted;
