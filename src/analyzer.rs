@@ -103,6 +103,15 @@ pub fn client_key(client: Option<&[u8]>) -> u64 {
     crate::logs::text::addr_key(client.unwrap_or(b""))
 }
 
+/// The client identity of an address and a user agent (0: neither), as
+/// the summaries and the sequence rules key clients.
+pub(crate) fn client_identity(addr: Option<&[u8]>, user_agent: Option<&[u8]>) -> u64 {
+    match (addr, user_agent) {
+        (None, None) => 0,
+        (a, u) => fast_hash(&[a.unwrap_or(b""), u.unwrap_or(b"")]),
+    }
+}
+
 fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -224,10 +233,10 @@ impl<'c> Analyzer<'c> {
     }
 
     pub(crate) fn client_id(ex: &Exchange<'_>) -> u64 {
-        match (ex.client_addr.as_deref(), ex.user_agent.as_deref()) {
-            (None, None) => 0,
-            (a, u) => fast_hash(&[a.unwrap_or("").as_bytes(), u.unwrap_or("").as_bytes()]),
-        }
+        client_identity(
+            ex.client_addr.as_deref().map(str::as_bytes),
+            ex.user_agent.as_deref().map(str::as_bytes),
+        )
     }
 
     /// The handshake identity: the same client (address and user agent, or

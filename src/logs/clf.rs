@@ -190,11 +190,6 @@ fn user_agent_of(line: &[u8], q2: usize) -> Option<&[u8]> {
     Some(&rest[u1 + 1..u2])
 }
 
-/// `text::field` without the text: `-` and empty are no value.
-fn field_bytes(b: &[u8]) -> Option<&[u8]> {
-    (!b.is_empty() && b != b"-").then_some(b)
-}
-
 /// Why `request_and_status` found nothing (only computed for bad lines).
 fn why_bad(line: &[u8]) -> &'static str {
     match memchr::memchr(b'"', line) {
@@ -294,7 +289,7 @@ impl LineFormat for Clf {
         }
         let client = if token {
             let sp = memchr::memchr(b' ', head).unwrap_or(head.len());
-            let addr = field_bytes(&head[..sp]);
+            let address = addr(&head[..sp]);
             let ua = if self.combined {
                 match user_agent_of(line, q.marks[1] as usize) {
                     Some(ua) if ua.contains(&b'\\') => return None,
@@ -303,13 +298,10 @@ impl LineFormat for Clf {
             } else {
                 None
             };
-            for b in [addr, ua].into_iter().flatten() {
+            for b in [address, ua].into_iter().flatten() {
                 std::str::from_utf8(b).ok()?;
             }
-            match (addr, ua) {
-                (None, None) => 0,
-                (a, u) => crate::fingerprint::fast_hash(&[a.unwrap_or(b""), u.unwrap_or(b"")]),
-            }
+            crate::analyzer::client_identity(address, ua)
         } else {
             0
         };
