@@ -796,45 +796,41 @@ pub struct State {
     pub sequence: SequenceState,
 }
 
-/// Merges failing-client rows into `into` (walking the smaller table).
-fn merge_clients(into: &mut IdMap<ClientStats>, mut o: IdMap<ClientStats>) {
+/// Merges the rows of `o` into `into`, walking the smaller of the two
+/// tables; `both` combines a row found in both (it is commutative, so which
+/// side is walked does not change the result).
+fn merge_ids<V>(into: &mut IdMap<V>, mut o: IdMap<V>, mut both: impl FnMut(&mut V, V)) {
     if into.len() < o.len() {
         std::mem::swap(into, &mut o);
     }
     into.reserve(o.len());
     for (k, v) in o {
-        match into.get_mut(&k) {
-            Some(c) => {
-                c.count += v.count;
-                c.first = min_opt(c.first, v.first);
-                c.last = max_opt(c.last, v.last);
-                for (m, n) in v.per_minute {
-                    *c.per_minute.entry(m).or_insert(0) += n;
-                }
-                for (a, b) in c.causes.iter_mut().zip(v.causes) {
-                    *a += b;
-                }
-                // keep the display values deterministic: the smallest
-                if (&v.client, &v.user_agent) < (&c.client, &c.user_agent) {
-                    c.client = v.client;
-                    c.user_agent = v.user_agent;
-                }
-            }
-            None => {
-                into.insert(k, v);
+        match into.entry(k) {
+            std::collections::hash_map::Entry::Occupied(mut e) => both(e.get_mut(), v),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(v);
             }
         }
     }
 }
 
-/// Merges credential histories into `into` (walking the smaller table).
-fn merge_history(into: &mut IdMap<CredHistory>, mut o: IdMap<CredHistory>) {
-    if into.len() < o.len() {
-        std::mem::swap(into, &mut o);
-    }
-    into.reserve(o.len());
-    for (k, v) in o {
-        into.entry(k).and_modify(|h| h.merge(&v)).or_insert(v);
+impl ClientStats {
+    /// Adds another part's row of the same client and credential.
+    fn absorb(&mut self, v: ClientStats) {
+        self.count += v.count;
+        self.first = min_opt(self.first, v.first);
+        self.last = max_opt(self.last, v.last);
+        for (m, n) in v.per_minute {
+            *self.per_minute.entry(m).or_insert(0) += n;
+        }
+        for (a, b) in self.causes.iter_mut().zip(v.causes) {
+            *a += b;
+        }
+        // keep the display values deterministic: the smallest
+        if (&v.client, &v.user_agent) < (&self.client, &self.user_agent) {
+            self.client = v.client;
+            self.user_agent = v.user_agent;
+        }
     }
 }
 
@@ -945,10 +941,10 @@ impl State {
         let mut into_clients = std::mem::take(&mut self.clients);
         let mut into_history = std::mem::take(&mut self.sequence.history);
         rayon::join(
-            || merge_clients(&mut into_clients, clients),
+            || merge_ids(&mut into_clients, clients, ClientStats::absorb),
             || {
                 rayon::join(
-                    || merge_history(&mut into_history, history),
+                    || merge_ids(&mut into_history, history, |h, v| h.merge(&v)),
                     || self.merge_rest(o),
                 )
             },
@@ -962,9 +958,6 @@ impl State {
         // every table below is merged by walking the smaller of the two
         if self.timeseries.len() < o.timeseries.len() {
             std::mem::swap(&mut self.timeseries, &mut o.timeseries);
-        }
-        if self.credentials.len() < o.credentials.len() {
-            std::mem::swap(&mut self.credentials, &mut o.credentials);
         }
         if self.incident_buckets.len() < o.incident_buckets.len() {
             std::mem::swap(&mut self.incident_buckets, &mut o.incident_buckets);
@@ -984,16 +977,14 @@ impl State {
         for (k, v) in o.timeseries {
             *self.timeseries.entry(k).or_insert(0) += v;
         }
-        self.credentials.reserve(o.credentials.len());
-        for (k, v) in o.credentials {
-            let c = self.credentials.entry(k).or_default();
+        merge_ids(&mut self.credentials, o.credentials, |c, v| {
             c.count += v.count;
             c.first = min_opt(c.first, v.first);
             c.last = max_opt(c.last, v.last);
             for (a, b) in c.causes.iter_mut().zip(v.causes) {
                 *a += b;
             }
-        }
+        });
         for (k, v) in o.incident_buckets {
             let b = self.incident_buckets.entry(k).or_default();
             b.count += v.count;
