@@ -21,8 +21,6 @@ pub const MAX_QUOTES: usize = 512;
 /// and a quote it escapes is not a delimiter. A string then ends at the
 /// next delimiter. Returns their number and whether the line has escapes.
 fn quotes_of(line: &[u8], out: &mut [u32; MAX_QUOTES]) -> Option<(usize, bool)> {
-    use wide::u8x16;
-    let (control, backslash, quote) = (u8x16::splat(0x1f), u8x16::splat(b'\\'), u8x16::splat(b'"'));
     let mut slashes = [0u32; MAX_BACKSLASHES];
     let (mut n, mut ns) = (0usize, 0usize);
     let push = |m: u64, base: usize, to: &mut [u32], n: &mut usize| -> Option<()> {
@@ -34,35 +32,15 @@ fn quotes_of(line: &[u8], out: &mut [u32; MAX_QUOTES]) -> Option<(usize, bool)> 
         }
         Some(())
     };
-    let mut blocks = line.chunks_exact(64);
-    let mut base = 0usize;
-    for b in &mut blocks {
-        let mut bad = u8x16::splat(0);
-        let (mut quotes, mut bs) = (0u64, 0u64);
-        for (i, part) in b.chunks_exact(16).enumerate() {
-            let v = u8x16::new(part.try_into().unwrap_or([0; 16]));
-            // v <= 0x1f exactly when min(v, 0x1f) == v
-            bad |= v.min(control).simd_eq(v);
-            quotes |= u64::from(v.simd_eq(quote).to_bitmask()) << (i * 16);
-            bs |= u64::from(v.simd_eq(backslash).to_bitmask()) << (i * 16);
-        }
-        if bad.any() {
-            return None;
-        }
-        push(quotes, base, out, &mut n)?;
-        push(bs, base, &mut slashes, &mut ns)?;
-        base += 64;
+    let (blocks, tail) = line.as_chunks::<64>();
+    // the tail padded with spaces (neither control characters nor quotes)
+    let mut pad = [b' '; 64];
+    pad[..tail.len()].copy_from_slice(tail);
+    for (i, b) in blocks.iter().chain([&pad]).enumerate() {
+        let (quotes, bs) = block_masks(b)?;
+        push(quotes, i * 64, out, &mut n)?;
+        push(bs, i * 64, &mut slashes, &mut ns)?;
     }
-    let (mut quotes, mut bs) = (0u64, 0u64);
-    for (i, &c) in blocks.remainder().iter().enumerate() {
-        if c < 0x20 {
-            return None;
-        }
-        quotes |= u64::from(c == b'"') << i;
-        bs |= u64::from(c == b'\\') << i;
-    }
-    push(quotes, base, out, &mut n)?;
-    push(bs, base, &mut slashes, &mut ns)?;
     if ns == 0 {
         return Some((n, false));
     }
@@ -85,21 +63,36 @@ fn quotes_of(line: &[u8], out: &mut [u32; MAX_QUOTES]) -> Option<(usize, bool)> 
             _ => return None,
         };
     }
-    // drop the escaped quotes (both lists are sorted)
+    // drop the escaped quotes
+    let escaped = &escaped_quotes[..ne];
     let mut kept = 0;
-    let mut e = 0;
     for i in 0..n {
         let q = out[i];
-        while e < ne && escaped_quotes[e] < q {
-            e += 1;
+        if escaped.binary_search(&q).is_err() {
+            out[kept] = q;
+            kept += 1;
         }
-        if e < ne && escaped_quotes[e] == q {
-            continue;
-        }
-        out[kept] = q;
-        kept += 1;
     }
     Some((kept, true))
+}
+
+/// The quote and backslash bits of a 64-byte block; `None` when it holds a
+/// control character.
+#[inline(always)]
+fn block_masks(b: &[u8; 64]) -> Option<(u64, u64)> {
+    use wide::u8x16;
+    let (control, backslash, quote) = (u8x16::splat(0x1f), u8x16::splat(b'\\'), u8x16::splat(b'"'));
+    let mut bad = u8x16::splat(0);
+    let (mut quotes, mut bs) = (0u64, 0u64);
+    let (parts, _) = b.as_chunks::<16>();
+    for (i, p) in parts.iter().enumerate() {
+        let v = u8x16::new(*p);
+        // v <= 0x1f exactly when min(v, 0x1f) == v
+        bad |= v.min(control).simd_eq(v);
+        quotes |= u64::from(v.simd_eq(quote).to_bitmask()) << (i * 16);
+        bs |= u64::from(v.simd_eq(backslash).to_bitmask()) << (i * 16);
+    }
+    (!bad.any()).then_some((quotes, bs))
 }
 
 /// A string's text with its escapes decoded as serde_json decodes them;
