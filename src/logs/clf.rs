@@ -9,7 +9,6 @@ use super::text::{
 use super::{LightSuccess, Line, LineFormat, Quick};
 use crate::exchange::{ClientView, Exchange, HeaderView, Shows, UserField};
 use crate::time::parse_clf;
-use wide::u8x16;
 
 pub struct Clf {
     combined: bool,
@@ -53,16 +52,7 @@ fn request_and_status(line: &[u8]) -> Option<(u32, u32, u32, u16)> {
 /// The bits of a 64-byte block: newlines, quotes and `?`.
 #[inline(always)]
 fn block_masks(b: &[u8; 64]) -> [u64; 3] {
-    let find = [b'\n', b'"', b'?'].map(u8x16::splat);
-    let (parts, _) = b.as_chunks::<16>();
-    let mut m = [0u64; 3];
-    for (i, p) in parts.iter().enumerate() {
-        let v = u8x16::new(*p);
-        for (mk, f) in m.iter_mut().zip(find) {
-            *mk |= u64::from(v.simd_eq(f).to_bitmask()) << (i * 16);
-        }
-    }
-    m
+    super::text::block_masks(b, [b'\n', b'"', b'?'])
 }
 
 const NONE: usize = usize::MAX;

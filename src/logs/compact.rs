@@ -81,17 +81,14 @@ fn quotes_of(line: &[u8], out: &mut [u32; MAX_QUOTES]) -> Option<(usize, bool)> 
 #[inline(always)]
 fn block_masks(b: &[u8; 64]) -> Option<(u64, u64)> {
     use wide::u8x16;
-    let (control, backslash, quote) = (u8x16::splat(0x1f), u8x16::splat(b'\\'), u8x16::splat(b'"'));
-    let mut bad = u8x16::splat(0);
-    let (mut quotes, mut bs) = (0u64, 0u64);
+    let control = u8x16::splat(0x1f);
     let (parts, _) = b.as_chunks::<16>();
-    for (i, p) in parts.iter().enumerate() {
+    // v <= 0x1f exactly when min(v, 0x1f) == v
+    let bad = parts.iter().fold(u8x16::splat(0), |bad, p| {
         let v = u8x16::new(*p);
-        // v <= 0x1f exactly when min(v, 0x1f) == v
-        bad |= v.min(control).simd_eq(v);
-        quotes |= u64::from(v.simd_eq(quote).to_bitmask()) << (i * 16);
-        bs |= u64::from(v.simd_eq(backslash).to_bitmask()) << (i * 16);
-    }
+        bad | v.min(control).simd_eq(v)
+    });
+    let [quotes, bs] = super::text::block_masks(b, [b'"', b'\\']);
     (!bad.any()).then_some((quotes, bs))
 }
 

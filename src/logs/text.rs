@@ -4,6 +4,22 @@ use std::borrow::Cow;
 
 use wide::u8x16;
 
+/// The positions of each needle in a 64-byte block, as bit masks (bit `i`:
+/// byte `i`), 16 bytes at a time.
+#[inline(always)]
+pub fn block_masks<const N: usize>(b: &[u8; 64], needles: [u8; N]) -> [u64; N] {
+    let find = needles.map(u8x16::splat);
+    let (parts, _) = b.as_chunks::<16>();
+    let mut m = [0u64; N];
+    for (i, p) in parts.iter().enumerate() {
+        let v = u8x16::new(*p);
+        for (mk, f) in m.iter_mut().zip(find) {
+            *mk |= u64::from(v.simd_eq(f).to_bitmask()) << (i * 16);
+        }
+    }
+    m
+}
+
 /// Bytes as text: borrowed when valid UTF-8, replacement characters otherwise.
 #[inline]
 pub fn lossy(b: &[u8]) -> Cow<'_, str> {
