@@ -109,9 +109,13 @@ const KEY_HEADER_LAST_LETTERS: u32 = {
 };
 
 pub fn is_key_header(name: &str) -> bool {
+    is_key_header_bytes(name.as_bytes())
+}
+
+/// `is_key_header` on bytes (a name that is not UTF-8 is no key header).
+pub fn is_key_header_bytes(b: &[u8]) -> bool {
     // most header names are not key headers: sort them out by their length
     // and last letter, then compare with the names of that length
-    let b = name.as_bytes();
     let Some(&last) = b.last() else { return false };
     let last = last.to_ascii_lowercase().wrapping_sub(b'a');
     if b.len() >= 64
@@ -130,8 +134,8 @@ pub fn is_key_header(name: &str) -> bool {
         t
     });
     table
-        .get(name.len())
-        .is_some_and(|same| same.iter().any(|h| h.eq_ignore_ascii_case(name)))
+        .get(b.len())
+        .is_some_and(|same| same.iter().any(|h| h.as_bytes().eq_ignore_ascii_case(b)))
 }
 
 pub fn is_key_param(name: &str) -> bool {

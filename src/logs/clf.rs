@@ -6,7 +6,7 @@ use super::text::{addr, find1, find3};
 use super::text::{
     closing_quote, field, lossy, query_has_credential, split_request, status3, unescape,
 };
-use super::{LightSuccess, Line, LineFormat, Quick};
+use super::{LightSuccess, Line, LineFormat, Quick, simd};
 use crate::exchange::{ClientView, Exchange, HeaderView, Shows, UserField};
 use crate::time::parse_clf;
 
@@ -49,11 +49,8 @@ fn request_and_status(line: &[u8]) -> Option<(u32, u32, u32, u16)> {
     Some((q1 as u32, q2 as u32, qmark as u32, status))
 }
 
-/// The bits of a 64-byte block: newlines, quotes and `?`.
-#[inline(always)]
-fn block_masks(b: &[u8; 64]) -> [u64; 3] {
-    super::text::block_masks(b, [b'\n', b'"', b'?'])
-}
+/// The bytes the block scan marks: newlines, quotes and `?`.
+const NEEDLES: [u8; 3] = [b'\n', b'"', b'?'];
 
 const NONE: usize = usize::MAX;
 
@@ -239,14 +236,18 @@ impl LineFormat for Clf {
             marks: Marks::EMPTY,
         };
         let (blocks, tail) = h.as_chunks::<64>();
-        for (i, blk) in blocks.iter().enumerate() {
-            b.block(i * 64, block_masks(blk), &mut line);
+        let mut masks = [[0u64; 3]; simd::BATCH];
+        for (j, batch) in blocks.chunks(simd::BATCH).enumerate() {
+            simd::masks(batch, NEEDLES, &mut masks);
+            for (i, m) in masks[..batch.len()].iter().enumerate() {
+                b.block((j * simd::BATCH + i) * 64, *m, &mut line);
+            }
         }
         if !tail.is_empty() {
             let mut pad = [0u8; 64];
             pad[..tail.len()].copy_from_slice(tail);
             let keep = (1u64 << tail.len()) - 1;
-            let masks = block_masks(&pad).map(|m| m & keep);
+            let masks = super::text::block_masks(&pad, NEEDLES).map(|m| m & keep);
             b.block(blocks.len() * 64, masks, &mut line);
         }
         if b.start < h.len() {

@@ -9,6 +9,8 @@
 
 use std::borrow::Cow;
 
+use super::simd;
+
 /// Most backslashes a line may have for this reader (more: serde's path).
 const MAX_BACKSLASHES: usize = 64;
 
@@ -33,14 +35,27 @@ fn quotes_of(line: &[u8], out: &mut [u32; MAX_QUOTES]) -> Option<(usize, bool)> 
         Some(())
     };
     let (blocks, tail) = line.as_chunks::<64>();
+    let mut masks = [[0u64; 3]; simd::BATCH];
+    for (j, batch) in blocks.chunks(simd::BATCH).enumerate() {
+        simd::json_masks(batch, &mut masks);
+        for (i, &[quotes, bs, controls]) in masks[..batch.len()].iter().enumerate() {
+            if controls != 0 {
+                return None;
+            }
+            let base = (j * simd::BATCH + i) * 64;
+            push(quotes, base, out, &mut n)?;
+            push(bs, base, &mut slashes, &mut ns)?;
+        }
+    }
     // the tail padded with spaces (neither control characters nor quotes)
     let mut pad = [b' '; 64];
     pad[..tail.len()].copy_from_slice(tail);
-    for (i, b) in blocks.iter().chain([&pad]).enumerate() {
-        let (quotes, bs) = block_masks(b)?;
-        push(quotes, i * 64, out, &mut n)?;
-        push(bs, i * 64, &mut slashes, &mut ns)?;
+    let [quotes, bs, controls] = simd::json_block(&pad);
+    if controls != 0 {
+        return None;
     }
+    push(quotes, blocks.len() * 64, out, &mut n)?;
+    push(bs, blocks.len() * 64, &mut slashes, &mut ns)?;
     if ns == 0 {
         return Some((n, false));
     }
@@ -74,22 +89,6 @@ fn quotes_of(line: &[u8], out: &mut [u32; MAX_QUOTES]) -> Option<(usize, bool)> 
         }
     }
     Some((kept, true))
-}
-
-/// The quote and backslash bits of a 64-byte block; `None` when it holds a
-/// control character.
-#[inline(always)]
-fn block_masks(b: &[u8; 64]) -> Option<(u64, u64)> {
-    use wide::u8x16;
-    let control = u8x16::splat(0x1f);
-    let (parts, _) = b.as_chunks::<16>();
-    // v <= 0x1f exactly when min(v, 0x1f) == v
-    let bad = parts.iter().fold(u8x16::splat(0), |bad, p| {
-        let v = u8x16::new(*p);
-        bad | v.min(control).simd_eq(v)
-    });
-    let [quotes, bs] = super::text::block_masks(b, [b'"', b'\\']);
-    (!bad.any()).then_some((quotes, bs))
 }
 
 /// A string's text with its escapes decoded as serde_json decodes them;

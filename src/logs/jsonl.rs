@@ -14,7 +14,7 @@ use serde_json::value::RawValue;
 use super::compact::{MAX_QUOTES, Walk};
 use super::text::{addr, strip_port as strip_port_bytes, target_has_credential};
 use super::{Line, LineFormat, Quick};
-use crate::classify::credential::is_key_header;
+use crate::classify::credential::is_key_header_bytes;
 use crate::exchange::{ClientView, Exchange, HeaderView, RequestAuth, Shows, UserField};
 use crate::time::{Timestamp, parse_epoch_decimal, parse_iso8601};
 
@@ -176,12 +176,10 @@ impl Json {
             let name = &line[open + 1..pos];
             let value = &line[pos + 4..];
             !value.starts_with(b"REDACTED\"")
-                && std::str::from_utf8(name).is_ok_and(|n| {
-                    matches!(
-                        wanted_header(n),
-                        Some(Wanted::Authorization | Wanted::Cookie | Wanted::Key)
-                    )
-                })
+                && matches!(
+                    wanted_header(name),
+                    Some(Wanted::Authorization | Wanted::Cookie | Wanted::Key)
+                )
         })
     }
 }
@@ -242,7 +240,7 @@ struct CaddyRequest<'a> {
 struct Headers<'a>(Vec<(Cow<'a, str>, Vec<Cow<'a, str>>)>);
 
 fn wanted(name: &str) -> bool {
-    wanted_header(name).is_some()
+    wanted_header(name.as_bytes()).is_some()
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -254,19 +252,20 @@ enum Wanted {
     Key,
 }
 
-/// Which wanted header a name is (sorted out by length first).
-fn wanted_header(name: &str) -> Option<Wanted> {
-    const FIXED: [(&str, Wanted); 4] = [
-        ("authorization", Wanted::Authorization),
-        ("user-agent", Wanted::UserAgent),
-        ("cookie", Wanted::Cookie),
-        ("www-authenticate", Wanted::WwwAuthenticate),
+/// Which wanted header a name is (sorted out by length first; a name that
+/// is not UTF-8 is none).
+fn wanted_header(name: &[u8]) -> Option<Wanted> {
+    const FIXED: [(&[u8], Wanted); 4] = [
+        (b"authorization", Wanted::Authorization),
+        (b"user-agent", Wanted::UserAgent),
+        (b"cookie", Wanted::Cookie),
+        (b"www-authenticate", Wanted::WwwAuthenticate),
     ];
     FIXED
         .iter()
         .find(|(n, _)| n.len() == name.len() && name.eq_ignore_ascii_case(n))
         .map(|&(_, w)| w)
-        .or_else(|| is_key_header(name).then_some(Wanted::Key))
+        .or_else(|| is_key_header_bytes(name).then_some(Wanted::Key))
 }
 
 /// A string borrowed from the line when it has no escapes (serde's own
@@ -355,7 +354,7 @@ fn fill_request_headers<'a>(
     headers: Vec<(Cow<'a, str>, Vec<Cow<'a, str>>)>,
 ) {
     for (name, values) in headers {
-        if let (Some(kind), Some(v)) = (wanted_header(&name), values.into_iter().next()) {
+        if let (Some(kind), Some(v)) = (wanted_header(name.as_bytes()), values.into_iter().next()) {
             take_request_header(&mut ex.request, &mut ex.user_agent, name, kind, v);
         }
     }
@@ -430,7 +429,7 @@ fn compact_headers<'a>(
         return Some(());
     }
     w.object(depth, |w, k| {
-        let Some(name) = wanted_header(k) else {
+        let Some(name) = wanted_header(k.as_bytes()) else {
             return w.value(depth + 1).map(drop);
         };
         if !request {

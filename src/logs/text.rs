@@ -92,9 +92,15 @@ pub fn addr_key(addr: &[u8]) -> u64 {
     const LOW: u128 = u128::from_ne_bytes([0x01; 16]);
     const HIGH: u128 = u128::from_ne_bytes([0x80; 16]);
     let n = addr.len().min(16);
-    let mut w = [0u8; 16];
-    w[..n].copy_from_slice(&addr[..n]);
-    let x = u128::from_le_bytes(w);
+    // one 16-byte load when there are 16 bytes (a line always has them)
+    let x = match addr.first_chunk::<16>() {
+        Some(w) => u128::from_le_bytes(*w),
+        None => {
+            let mut w = [0u8; 16];
+            w[..n].copy_from_slice(&addr[..n]);
+            u128::from_le_bytes(w)
+        }
+    };
     // the first space byte: the lowest zero byte of x ^ spaces
     let y = x ^ SPACES;
     let zeros = y.wrapping_sub(LOW) & !y & HIGH;
