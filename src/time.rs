@@ -176,7 +176,29 @@ fn month(b: &[u8]) -> Option<u32> {
 
 /// Common Log Format time, without the brackets: `01/May/2024:08:00:00 +0000`
 /// (Apache `%t`, nginx `$time_local`); fractions after the seconds are accepted.
+///
+/// Lines of a log come in time order and many share their second: the
+/// usual 26-byte form is remembered per thread (the last one read).
 pub fn parse_clf(b: &[u8]) -> Option<Timestamp> {
+    type Last = ([u8; 26], Option<Timestamp>);
+    thread_local! {
+        static LAST: std::cell::Cell<Last> = const { std::cell::Cell::new(([0; 26], None)) };
+    }
+    let Some(key) = b.first_chunk::<26>().filter(|_| b.len() == 26) else {
+        return parse_clf_text(b);
+    };
+    LAST.with(|last| {
+        let (k, t) = last.get();
+        if k == *key {
+            return t;
+        }
+        let t = parse_clf_text(b);
+        last.set((*key, t));
+        t
+    })
+}
+
+fn parse_clf_text(b: &[u8]) -> Option<Timestamp> {
     if b.len() < 20
         || b[2] != b'/'
         || b[6] != b'/'
@@ -361,6 +383,20 @@ mod tests {
             1_714_550_400_000_000
         );
         assert!(parse_clf(b"01/Foo/2024:08:00:00 +0000").is_none());
+        // the remembered last time is the time of the same text only
+        let texts: [&[u8]; 6] = [
+            b"01/May/2024:08:00:00 +0000",
+            b"01/May/2024:08:00:00 +0000",
+            b"01/May/2024:08:00:01 +0000",
+            b"01/Foo/2024:08:00:00 +0000",
+            b"01/Foo/2024:08:00:00 +0000",
+            b"01/May/2024:08:00:00 +0000",
+        ];
+        for t in texts {
+            assert_eq!(parse_clf(t), parse_clf_text(t));
+        }
+        // the initial memo (26 zero bytes) is no time
+        assert_eq!(parse_clf(&[0; 26]), None);
     }
 
     #[test]

@@ -88,28 +88,25 @@ pub fn find3(h: &[u8], from: usize, a: u8, b: u8, c: u8) -> Option<usize> {
 /// up to sixteen bytes (every IPv4 one) are hashed from one 16-byte word.
 #[inline]
 pub fn addr_key(addr: &[u8]) -> u64 {
-    const SPACES: u128 = u128::from_ne_bytes([b' '; 16]);
-    const LOW: u128 = u128::from_ne_bytes([0x01; 16]);
-    const HIGH: u128 = u128::from_ne_bytes([0x80; 16]);
     let n = addr.len().min(16);
     // one 16-byte load when there are 16 bytes (a line always has them)
-    let x = match addr.first_chunk::<16>() {
-        Some(w) => u128::from_le_bytes(*w),
+    let w = match addr.first_chunk::<16>() {
+        Some(w) => *w,
         None => {
             let mut w = [0u8; 16];
             w[..n].copy_from_slice(&addr[..n]);
-            u128::from_le_bytes(w)
+            w
         }
     };
-    // the first space byte: the lowest zero byte of x ^ spaces
-    let y = x ^ SPACES;
-    let zeros = y.wrapping_sub(LOW) & !y & HIGH;
-    let len = ((zeros.trailing_zeros() / 8) as usize).min(n);
+    // the first space, or the end of the address
+    let spaces = u8x16::new(w).simd_eq(u8x16::splat(b' ')).to_bitmask() | 1 << 16;
+    let len = (spaces.trailing_zeros() as usize).min(n);
     if len == 16 && addr.get(16).is_some_and(|&c| c != b' ') {
         let head = &addr[..addr.len().min(64)];
         let end = head.iter().position(|&c| c == b' ').unwrap_or(head.len());
         return crate::fingerprint::fast_hash(&[&head[..end]]);
     }
+    let x = u128::from_le_bytes(w);
     let kept = if len == 0 {
         0
     } else {
@@ -244,7 +241,7 @@ pub fn query_has_credential(q: &[u8]) -> bool {
         if is_eq && is_key_param_bytes(&q[pos..end]) {
             return true;
         }
-        pos = memchr::memchr(b'&', &q[end..]).map_or(q.len(), |o| end + o) + 1;
+        pos = find1(q, end, b'&').unwrap_or(q.len()) + 1;
     }
     false
 }
