@@ -386,9 +386,86 @@ fn mapped<F: LineFormat>(
     out.map_or_else(|| Analyzer::new(ctx, src).finish(), |(r, _)| r)
 }
 
-fn streamed<F: LineFormat>(
+/// One chunk read from a stream: its bytes (ending at a line end, or the
+/// end of the input), its offset and the parsing state it starts with.
+type StreamChunk<C> = (Vec<u8>, u64, C);
+
+/// Reads `r` into chunks of about `CHUNK_BYTES`, each cut after its last
+/// newline, and sends them in order; stops early when the receiver is
+/// gone. Returns the read error, if any (worded for the user).
+fn read_chunks<F: LineFormat>(
     fmt: &F,
     mut r: Box<dyn Read + Send>,
+    compression: Compression,
+    to: std::sync::mpsc::SyncSender<StreamChunk<F::Ctx>>,
+) -> Option<String> {
+    let mut offset = 0u64;
+    let mut carry: Vec<u8> = Vec::new();
+    let mut state = F::Ctx::default();
+    let mut eof = false;
+    let mut error = None;
+    while !eof {
+        let mut buf = std::mem::take(&mut carry);
+        buf.reserve(CHUNK_BYTES);
+        // read at least CHUNK_BYTES, and on until a line ends (very long lines)
+        let mut want = CHUNK_BYTES;
+        loop {
+            while buf.len() < want {
+                match (&mut r)
+                    .take((want - buf.len()) as u64 + 1)
+                    .read_to_end(&mut buf)
+                {
+                    Ok(0) => {
+                        eof = true;
+                        break;
+                    }
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        error = Some(format!(
+                            "read error after {} bytes: {}",
+                            offset + buf.len() as u64,
+                            describe_io(&e, compression)
+                        ));
+                        eof = true;
+                        break;
+                    }
+                }
+            }
+            if eof {
+                break;
+            }
+            match memchr::memrchr(b'\n', &buf) {
+                Some(nl) => {
+                    carry = buf[nl + 1..].to_vec();
+                    buf.truncate(nl + 1);
+                    break;
+                }
+                None => want = buf.len() + CHUNK_BYTES,
+            }
+        }
+        if buf.is_empty() {
+            continue;
+        }
+        let init = state.clone();
+        if let Some(c) = fmt.last_directive(&buf) {
+            state = c;
+        }
+        let len = buf.len() as u64;
+        if to.send((buf, offset, init)).is_err() {
+            break;
+        }
+        offset += len;
+    }
+    error
+}
+
+/// A stream (a pipe, a decompressor) read on a thread of its own while the
+/// chunks read before are analysed: reading and analysis overlap, and
+/// batches of chunks are analysed in parallel and merged in order.
+fn streamed<F: LineFormat>(
+    fmt: &F,
+    r: Box<dyn Read + Send>,
     compression: Compression,
     ctx: &Context,
     src: &Source,
@@ -398,76 +475,35 @@ fn streamed<F: LineFormat>(
     let batch = threads.max(1) * 2;
     let mut acc: Option<ChunkResult> = None;
     let mut line_base = 0u64;
-    let mut offset = 0u64;
-    let mut carry: Vec<u8> = Vec::new();
-    let mut state = F::Ctx::default();
-    let mut error: Option<String> = None;
-    let mut eof = false;
-    while !eof {
-        // read a batch of chunks, each cut after its last newline
-        let mut chunks: Vec<(Vec<u8>, u64, F::Ctx)> = Vec::with_capacity(batch);
-        while chunks.len() < batch && !eof {
-            let mut buf = std::mem::take(&mut carry);
-            buf.reserve(CHUNK_BYTES);
-            // read at least CHUNK_BYTES, and on until a line ends (very long lines)
-            let mut want = CHUNK_BYTES;
-            loop {
-                while buf.len() < want {
-                    match (&mut r)
-                        .take((want - buf.len()) as u64 + 1)
-                        .read_to_end(&mut buf)
-                    {
-                        Ok(0) => {
-                            eof = true;
-                            break;
-                        }
-                        Ok(_) => {}
-                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                        Err(e) => {
-                            error = Some(format!(
-                                "read error after {} bytes: {}",
-                                offset + buf.len() as u64,
-                                describe_io(&e, compression)
-                            ));
-                            eof = true;
-                            break;
-                        }
-                    }
-                }
-                if eof {
-                    break;
-                }
-                match memchr::memrchr(b'\n', &buf) {
-                    Some(nl) => {
-                        carry = buf[nl + 1..].to_vec();
-                        buf.truncate(nl + 1);
-                        break;
-                    }
-                    None => want = buf.len() + CHUNK_BYTES,
+    // the reader may be one batch ahead of the analysis
+    let (to, from) = std::sync::mpsc::sync_channel::<StreamChunk<F::Ctx>>(batch);
+    let error = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || read_chunks(fmt, r, compression, to));
+        loop {
+            // a batch of chunks (fewer at the end of the input)
+            let Ok(first) = from.recv() else { break };
+            let mut chunks = vec![first];
+            while chunks.len() < batch {
+                match from.recv() {
+                    Ok(c) => chunks.push(c),
+                    Err(_) => break,
                 }
             }
-            if buf.is_empty() {
-                continue;
-            }
-            let init = state.clone();
-            if let Some(c) = fmt.last_directive(&buf) {
-                state = c;
-            }
-            let len = buf.len() as u64;
-            chunks.push((buf, offset, init));
-            offset += len;
+            let parts: Vec<(ChunkResult, u64)> = chunks
+                .into_par_iter()
+                .map(|(buf, off, init)| {
+                    let mut a = Analyzer::new(ctx, src);
+                    let n = chunk(fmt, &buf, off, 0, init, &mut a);
+                    bar.inc(buf.len() as u64);
+                    (a.finish(), n)
+                })
+                .collect();
+            merge_ordered(src, parts, &mut line_base, &mut acc);
         }
-        let parts: Vec<(ChunkResult, u64)> = chunks
-            .into_par_iter()
-            .map(|(buf, off, init)| {
-                let mut a = Analyzer::new(ctx, src);
-                let n = chunk(fmt, &buf, off, 0, init, &mut a);
-                bar.inc(buf.len() as u64);
-                (a.finish(), n)
-            })
-            .collect();
-        merge_ordered(src, parts, &mut line_base, &mut acc);
-    }
+        reader
+            .join()
+            .unwrap_or_else(|_| Some("the reader stopped unexpectedly".to_string()))
+    });
     let mut out = acc.unwrap_or_else(|| Analyzer::new(ctx, src).finish());
     if let Some(e) = error {
         out.state.file_mut(&src.name).error = Some(e);
