@@ -479,6 +479,9 @@ fn streamed<F: LineFormat>(
     let (to, from) = std::sync::mpsc::sync_channel::<StreamChunk<F::Ctx>>(batch);
     let error = std::thread::scope(|scope| {
         let reader = scope.spawn(move || read_chunks(fmt, r, compression, to));
+        // owned here, so that it is dropped (and the reader stops) before
+        // the scope waits for the reader, even when an analysis panics
+        let from = from;
         loop {
             // a batch of chunks (fewer at the end of the input)
             let Ok(first) = from.recv() else { break };
