@@ -421,6 +421,15 @@ mod tests {
             "\"GET /e HTTP/1.1\" 401",
         );
         assert_eq!(scanned(h.as_bytes()), one_by_one(h.as_bytes()));
+        // many batches of blocks (4 KiB each), lines across their edges,
+        // and a line longer than a batch
+        let mut long = h.repeat(97);
+        long.push_str(&format!(
+            "\n9.9.9.9 - - [x] \"GET /{} HTTP/1.1\" 401 0\n",
+            "p".repeat(9000)
+        ));
+        long.push_str(&h.repeat(31));
+        assert_eq!(scanned(long.as_bytes()), one_by_one(long.as_bytes()));
     }
 
     proptest::proptest! {

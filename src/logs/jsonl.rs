@@ -991,6 +991,24 @@ mod tests {
             let line = base.replacen(from, to, 1);
             assert_eq!(same_as_serde(&line), *taken, "{line}");
         }
+        // lines longer than one batch of masked blocks (4 KiB): the
+        // delimiters, escapes and control characters past it count too
+        let long = "a".repeat(5000);
+        let long_cases = [
+            (format!(r#"["{long}"]"#), true),
+            (format!(r#"["{long}","\"x\"\\"]"#), true),
+            // a `\u` escape is checked where skipped (Accept), decoded by serde where kept
+            (format!(r#"["{long}","\u0041"]"#), true),
+            (format!("[\"{long}\",\"a\u{1}b\"]"), false),
+            (format!(r#"["{long}",01]"#), false),
+        ];
+        for (accept, taken) in long_cases {
+            let line = base.replacen(r#"["*/*"]"#, &accept, 1);
+            assert!(line.len() > 5000);
+            assert_eq!(same_as_serde(&line), taken, "{}", &accept[5000..]);
+        }
+        let kept = base.replacen(r#"["Mozilla/5.0"]"#, &format!(r#"["{long}\u0041"]"#), 1);
+        assert!(!same_as_serde(&kept));
         // cut anywhere: never taken, and the same problem as serde's
         for cut in 0..base.len() {
             assert!(!same_as_serde(&base[..cut]));
