@@ -556,24 +556,10 @@ fn compact_caddy(line: &[u8]) -> Option<CaddyFields<'_>> {
 /// `fill_caddy` for what the compact reader read.
 fn fill_caddy_compact<'a>(ex: &mut Exchange<'a>, f: CaddyFields<'a>) -> Option<String> {
     let problem = fill_caddy(ex, f.ts.map(str::as_bytes), f.request, None);
-    let h = f.headers;
-    ex.request.authorization = h.auth.authorization;
-    ex.request.authorization_redacted = h.auth.authorization_redacted;
-    ex.request.cookie = h.auth.cookie;
-    ex.request.key_headers = h.auth.key_headers;
-    ex.user_agent = h.user_agent;
-    ex.response.challenges = h.challenges;
+    ex.request = f.headers.auth;
+    ex.user_agent = f.headers.user_agent;
+    ex.response.challenges = f.headers.challenges;
     problem
-}
-
-fn read_ts(ex: &mut Exchange<'_>, ts: Option<&[u8]>) -> Option<String> {
-    match ts.map(|r| std::str::from_utf8(r).ok().and_then(parse_epoch_decimal)) {
-        Some(Some(t)) => {
-            ex.time = Some(t);
-            None
-        }
-        _ => Some("no readable ts".to_string()),
-    }
 }
 
 fn parse_caddy<'a>(line: &'a [u8], ex: &mut Exchange<'a>) -> Option<String> {
@@ -607,7 +593,11 @@ fn fill_caddy<'a>(
     request: Option<CaddyRequest<'a>>,
     resp_headers: Option<Headers<'a>>,
 ) -> Option<String> {
-    let problem = read_ts(ex, ts);
+    let mut problem = None;
+    match ts.map(|r| std::str::from_utf8(r).ok().and_then(parse_epoch_decimal)) {
+        Some(Some(t)) => ex.time = Some(t),
+        _ => problem = Some("no readable ts".to_string()),
+    }
     if let Some(r) = request {
         ex.client_addr = r.client_ip.filter(|s| !s.is_empty()).or(r.remote_ip);
         ex.method = r.method.unwrap_or_default();

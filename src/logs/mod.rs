@@ -484,13 +484,9 @@ fn streamed<F: LineFormat>(
         let from = from;
         loop {
             // a batch of chunks (fewer at the end of the input)
-            let Ok(first) = from.recv() else { break };
-            let mut chunks = vec![first];
-            while chunks.len() < batch {
-                match from.recv() {
-                    Ok(c) => chunks.push(c),
-                    Err(_) => break,
-                }
+            let chunks: Vec<_> = from.iter().take(batch).collect();
+            if chunks.is_empty() {
+                break;
             }
             let parts: Vec<(ChunkResult, u64)> = chunks
                 .into_par_iter()
