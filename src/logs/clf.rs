@@ -71,60 +71,76 @@ impl Marks {
     };
 }
 
-/// The line ends and the request marks of every line, 64 bytes at a time:
-/// each block is compared once into bit masks, and the lines are read off
-/// the bits in order.
-struct Blocks {
-    /// Start of the current line, and what was found of it so far.
-    start: usize,
-    marks: Marks,
+/// A forward-only view of the byte-class masks of `h` (newlines, quotes,
+/// `?`): the masks of a window of `simd::BATCH` blocks of 64 bytes, moved
+/// on as the searches pass its end. A search reads two neighbouring blocks'
+/// masks as one 128-bit word, so the next event within 64 bytes is found
+/// without a loop.
+struct Window<'h> {
+    h: &'h [u8],
+    /// First block of the window.
+    first: usize,
+    masks: [[u64; 3]; simd::BATCH],
 }
 
-impl Blocks {
-    /// Consumes the bits of the block at `base`; `line(start, end, marks)`
-    /// for every line that ends in it (`end` at the newline).
-    #[inline(always)]
-    fn block(&mut self, base: usize, masks: [u64; 3], line: &mut impl FnMut(usize, usize, Marks)) {
-        let [mut lines, mut quotes, mut qmarks] = masks;
-        loop {
-            // the events that matter where the line is: before the request
-            // its quote, inside it the closing quote and `?`, after it only
-            // the line end
-            let ev = if self.marks.q1 == NONE {
-                lines | quotes
-            } else if self.marks.q2 == NONE {
-                lines | quotes | qmarks
-            } else {
-                lines
-            };
-            if ev == 0 {
-                return;
-            }
-            let bit = ev & ev.wrapping_neg();
-            let pos = base + bit.trailing_zeros() as usize;
-            // everything up to here has been seen
-            let seen = !(bit | (bit - 1));
-            let (is_line, is_quote) = (lines & bit != 0, quotes & bit != 0);
-            lines &= seen;
-            quotes &= seen;
-            qmarks &= seen;
-            let m = &mut self.marks;
-            if is_line {
-                line(self.start, pos, *m);
-                self.start = pos + 1;
-                *m = Marks::EMPTY;
-            } else if is_quote {
-                if m.q1 == NONE {
-                    m.q1 = pos;
-                } else {
-                    m.q2 = pos;
-                }
-            } else if m.qmark == NONE {
-                m.qmark = pos;
-            }
+impl<'h> Window<'h> {
+    fn new(h: &'h [u8]) -> Self {
+        let mut w = Window {
+            h,
+            first: 0,
+            masks: [[0; 3]; simd::BATCH],
+        };
+        w.fill(0);
+        w
+    }
+
+    /// Computes the masks of the blocks from `first` on (zero past the end
+    /// of `h`; the last partial block is padded).
+    #[cold]
+    #[inline(never)]
+    fn fill(&mut self, first: usize) {
+        self.first = first;
+        let (blocks, tail) = self.h.as_chunks::<64>();
+        let full = blocks.len().saturating_sub(first).min(simd::BATCH);
+        if full > 0 {
+            simd::masks(&blocks[first..first + full], NEEDLES, &mut self.masks);
         }
+        let mut i = full;
+        if i < simd::BATCH && first + i == blocks.len() && !tail.is_empty() {
+            let mut pad = [0u8; 64];
+            pad[..tail.len()].copy_from_slice(tail);
+            let keep = (1u64 << tail.len()) - 1;
+            self.masks[i] = super::text::block_masks(&pad, NEEDLES).map(|m| m & keep);
+            i += 1;
+        }
+        self.masks[i..].fill([0; 3]);
+    }
+
+    /// The first position at or after `pos` of a byte `pick` selects from
+    /// a block's masks; `h.len()` when there is none.
+    #[inline(always)]
+    fn next(&mut self, mut pos: usize, pick: impl Fn(&[u64; 3]) -> u64) -> usize {
+        let n = self.h.len();
+        while pos < n {
+            let b = pos >> 6;
+            if b + 1 >= self.first + simd::BATCH || b < self.first {
+                self.fill(b);
+            }
+            let i = b - self.first;
+            let two = u128::from(pick(&self.masks[i])) | u128::from(pick(&self.masks[i + 1])) << 64;
+            let x = two >> (pos & 63);
+            if x != 0 {
+                return pos + x.trailing_zeros() as usize;
+            }
+            pos = (b + 2) << 6;
+        }
+        n
     }
 }
+
+const LINES: fn(&[u64; 3]) -> u64 = |m| m[0];
+const LINES_QUOTES: fn(&[u64; 3]) -> u64 = |m| m[0] | m[1];
+const LINES_QUOTES_QMARKS: fn(&[u64; 3]) -> u64 = |m| m[0] | m[1] | m[2];
 
 /// `request_and_status` for the line `[s, e)` of `h` from what the block
 /// scan found; `None` when the line needs the careful look (no such shape,
@@ -231,27 +247,28 @@ impl LineFormat for Clf {
             };
             each(s, e, q);
         };
-        let mut b = Blocks {
-            start: 0,
-            marks: Marks::EMPTY,
-        };
-        let (blocks, tail) = h.as_chunks::<64>();
-        let mut masks = [[0u64; 3]; simd::BATCH];
-        for (j, batch) in blocks.chunks(simd::BATCH).enumerate() {
-            simd::masks(batch, NEEDLES, &mut masks);
-            for (i, m) in masks[..batch.len()].iter().enumerate() {
-                b.block((j * simd::BATCH + i) * 64, *m, &mut line);
+        // each line: its first quote, the request's closing quote (and the
+        // first `?` before it), then the line end
+        let n = h.len();
+        let mut w = Window::new(h);
+        let mut s = 0;
+        while s < n {
+            let mut m = Marks::EMPTY;
+            let mut p = w.next(s, LINES_QUOTES);
+            if p < n && h[p] == b'"' {
+                m.q1 = p;
+                p = w.next(p + 1, LINES_QUOTES_QMARKS);
+                if p < n && h[p] == b'?' {
+                    m.qmark = p;
+                    p = w.next(p + 1, LINES_QUOTES);
+                }
+                if p < n && h[p] == b'"' {
+                    m.q2 = p;
+                    p = w.next(p + 1, LINES);
+                }
             }
-        }
-        if !tail.is_empty() {
-            let mut pad = [0u8; 64];
-            pad[..tail.len()].copy_from_slice(tail);
-            let keep = (1u64 << tail.len()) - 1;
-            let masks = super::text::block_masks(&pad, NEEDLES).map(|m| m & keep);
-            b.block(blocks.len() * 64, masks, &mut line);
-        }
-        if b.start < h.len() {
-            line(b.start, h.len(), b.marks);
+            line(s, p, m);
+            s = p + 1;
         }
         true
     }
