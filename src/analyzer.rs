@@ -10,7 +10,7 @@ use crate::classify::rules::{self, RuleSettings};
 use crate::classify::sequence::{ChunkSequence, SeenCredential, scope_key};
 use crate::classify::{Cause, Verdict};
 use crate::exchange::{ClientView, Exchange, Position};
-use crate::fingerprint::{Fingerprinter, IdMap, fast_hash};
+use crate::fingerprint::{Fingerprinter, IdMap, fast_hash, fast_hash_seeded};
 use crate::path;
 use crate::summary::{FileStats, Order, Record401, Settings, Shared, State};
 use crate::time::Timestamp;
@@ -312,11 +312,7 @@ impl<'c> Analyzer<'c> {
         input: &[&[u8]],
         make: impl FnOnce() -> Option<String>,
     ) -> Option<Shared> {
-        let mut parts: Vec<&[u8]> = Vec::with_capacity(input.len() + 1);
-        let tag = [kind];
-        parts.push(&tag);
-        parts.extend_from_slice(input);
-        let k = fast_hash(&parts);
+        let k = fast_hash_seeded(mix(u64::from(kind) + 1), input);
         if let Some(v) = self.derived.get(&k) {
             return v.clone();
         }
@@ -375,19 +371,24 @@ impl<'c> Analyzer<'c> {
             .or(ex.user_agent.as_deref())
             .map(|c| self.intern(c));
         let user_agent = ex.user_agent.as_deref().map(|u| self.intern(u));
-        let mut detail_key: Vec<&[u8]> = ex
-            .response
-            .challenges
-            .iter()
-            .map(|c| c.as_bytes())
-            .collect();
         let sub = ex
             .response
             .substatus
             .map(|(s, w)| format!("{s}.{w}"))
             .unwrap_or_default();
-        detail_key.push(sub.as_bytes());
-        let status_detail = self.derived(1, &detail_key, || Self::status_detail(ex));
+        // the challenges and the substatus (most records have no challenge)
+        let status_detail = if ex.response.challenges.is_empty() {
+            self.derived(1, &[sub.as_bytes()], || Self::status_detail(ex))
+        } else {
+            let mut key: Vec<&[u8]> = ex
+                .response
+                .challenges
+                .iter()
+                .map(|c| c.as_bytes())
+                .collect();
+            key.push(sub.as_bytes());
+            self.derived(1, &key, || Self::status_detail(ex))
+        };
         Record401 {
             order: self.order(ex.pos, t),
             time: ex.time,
@@ -449,8 +450,13 @@ impl<'c> Analyzer<'c> {
     }
 
     fn on_401(&mut self, ex: &Exchange<'_>) {
-        let a = rules::assess(ex, &self.ctx.rules);
-        let rec = self.record_of(ex, a.verdict.clone());
+        let rules::Assessment {
+            verdict,
+            needs_sequence,
+            leg,
+            history_credential,
+        } = rules::assess(ex, &self.ctx.rules);
+        let rec = self.record_of(ex, verdict);
         if self.ctx.keep_events {
             self.events.push(rec.clone());
         }
@@ -458,12 +464,10 @@ impl<'c> Analyzer<'c> {
             self.state.record(&rec, false);
             return;
         }
-        if a.needs_sequence {
-            if a.leg
-                && let Some(key) = Self::handshake_key(ex, rec.client_id)
-            {
+        if needs_sequence {
+            if leg && let Some(key) = Self::handshake_key(ex, rec.client_id) {
                 let addr = ex.client_addr.as_deref().map(str::as_bytes);
-                let history = a.history_credential.as_deref().map(|c| {
+                let history = history_credential.as_deref().map(|c| {
                     let fp = self.fingerprint(c);
                     self.history_id(ex, fp)
                 });
@@ -476,7 +480,7 @@ impl<'c> Analyzer<'c> {
                 );
                 return;
             }
-            if let Some(c) = &a.history_credential {
+            if let Some(c) = &history_credential {
                 let fp = self.fingerprint(c);
                 let id = self.history_id(ex, fp);
                 self.seq.history_failure(rec, id, false);

@@ -127,7 +127,13 @@ fn mum(a: u64, b: u64) -> u64 {
 /// machine (partial summaries carry it).
 #[inline]
 pub fn fast_hash(parts: &[&[u8]]) -> u64 {
-    let mut h: u64 = 0x243F_6A88_85A3_08D3;
+    fast_hash_seeded(0, parts)
+}
+
+/// `fast_hash` in one of several name spaces (`seed`: 0 is `fast_hash`).
+#[inline]
+pub fn fast_hash_seeded(seed: u64, parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0x243F_6A88_85A3_08D3 ^ seed;
     for p in parts {
         h = mum(h ^ p.len() as u64, K0);
         let mut words = p.chunks_exact(8);

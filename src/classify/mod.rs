@@ -187,7 +187,8 @@ pub struct Verdict {
     pub kind: EvidenceKind,
     /// The rule that matched (`phrase:expired`, `step1:placeholder`, …).
     pub rule: Cow<'static, str>,
-    pub detail: String,
+    /// Fixed text for most rules, formatted for the rest.
+    pub detail: Cow<'static, str>,
 }
 
 impl Verdict {
@@ -195,7 +196,7 @@ impl Verdict {
         cause: Cause,
         kind: EvidenceKind,
         rule: impl Into<Cow<'static, str>>,
-        detail: impl Into<String>,
+        detail: impl Into<Cow<'static, str>>,
     ) -> Self {
         Verdict {
             cause,

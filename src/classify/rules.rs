@@ -386,7 +386,7 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
         } else if errs.iter().any(Option::is_none) {
             Some((
                 "server:bearer-no-error",
-                "Bearer challenge without error (RFC 6750 §3.1): no token was sent".to_string(),
+                "Bearer challenge without error (RFC 6750 §3.1): no token was sent".into(),
             ))
         } else if let Some((sub, _)) = ex
             .response

@@ -449,6 +449,7 @@ pub fn resolve(state: &mut State) -> BTreeMap<Order, Verdict> {
             {
                 rec.verdict
                     .detail
+                    .to_mut()
                     .push_str(&format!("; old token used after refresh at {}", at(*when)));
             }
         }

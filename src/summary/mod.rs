@@ -245,7 +245,7 @@ pub struct Example {
     pub cause: Cause,
     pub kind: EvidenceKind,
     pub rule: Cow<'static, str>,
-    pub detail: String,
+    pub detail: Cow<'static, str>,
 }
 
 impl Example {
@@ -270,7 +270,7 @@ impl Example {
         }
     }
     fn offer(&mut self, r: &Record401) {
-        if (r.order, r.verdict.detail.as_str(), &*r.verdict.rule) < self.key() {
+        if (r.order, &*r.verdict.detail, &*r.verdict.rule) < self.key() {
             *self = Example::of(r);
         }
     }

@@ -267,7 +267,7 @@ impl State {
                     causes: CauseCounts(p.causes),
                     evidence_kind: p.example.kind.id(),
                     evidence_rule: p.example.rule.to_string(),
-                    example_evidence: p.example.detail.clone(),
+                    example_evidence: p.example.detail.to_string(),
                 };
                 (k, row)
             })
