@@ -176,10 +176,24 @@ fn target_query<'a>(line: &'a [u8], q: &Quick) -> Option<&'a [u8]> {
     if q.marks[2] == 0 {
         return None;
     }
-    let target = split_request(&line[q.marks[0] as usize + 1..q.marks[1] as usize]).1?;
-    let start = memchr::memchr(b'?', target)? + 1;
-    let end = memchr::memchr(b'#', &target[start..]).map_or(target.len(), |i| start + i);
-    Some(&target[start..end])
+    // the request's first `?` is the target's when it is past the method
+    // (`split_request`: the target lies between the first two spaces);
+    // the method is short (`find1`), a target may be long (memchr)
+    let (q1, q2) = (q.marks[0] as usize, q.marks[1] as usize);
+    let req = &line[q1 + 1..q2];
+    let sp = find1(req, 0, b' ')?;
+    let end = memchr::memchr(b' ', &req[sp + 1..]).map_or(req.len(), |o| sp + 1 + o);
+    let qmark = q.marks[2] as usize - (q1 + 1);
+    let start = if qmark > sp {
+        qmark + 1
+    } else {
+        sp + 1 + find1(&req[sp + 1..end], 0, b'?')? + 1
+    };
+    if start > end {
+        return None;
+    }
+    let stop = memchr::memchr(b'#', &req[start..end]).map_or(end, |o| start + o);
+    Some(&req[start..stop])
 }
 
 /// The raw user agent of a combined line: the second quoted field after
@@ -281,8 +295,8 @@ impl LineFormat for Clf {
     fn light_success<'a>(&self, line: &'a [u8], q: &Quick, _: &()) -> Option<LightSuccess<'a>> {
         let query = std::str::from_utf8(target_query(line, q)?).ok()?;
         let head = &line[..q.marks[0] as usize];
-        let lb = memchr::memchr(b'[', head)?;
-        let rb = memchr::memrchr(b']', head)?;
+        let lb = find1(head, 0, b'[')?;
+        let rb = head.iter().rposition(|&c| c == b']')?;
         let time = (lb < rb).then(|| parse_clf(&head[lb + 1..rb])).flatten()?;
         // a bearer token's history also keeps its client (for "old token
         // used after refresh"): the client identity the full parse would
@@ -296,7 +310,7 @@ impl LineFormat for Clf {
             token |= is_token;
         }
         let client = if token {
-            let sp = memchr::memchr(b' ', head).unwrap_or(head.len());
+            let sp = find1(head, 0, b' ').unwrap_or(head.len());
             let address = addr(&head[..sp]);
             let ua = if self.combined {
                 match user_agent_of(line, q.marks[1] as usize) {
@@ -351,14 +365,14 @@ impl LineFormat for Clf {
         let head = &line[..q1];
         let mut problem = None;
         // host ident user [time]
-        let sp = memchr::memchr(b' ', head).unwrap_or(head.len());
+        let sp = find1(head, 0, b' ').unwrap_or(head.len());
         ex.client_addr = field(&head[..sp]);
-        match (memchr::memchr(b'[', head), memchr::memrchr(b']', head)) {
+        match (find1(head, 0, b'['), head.iter().rposition(|&c| c == b']')) {
             (Some(lb), Some(rb)) if lb < rb => {
                 let who = &head[(sp + 1).min(lb)..lb];
                 let who = who.strip_suffix(b" ").unwrap_or(who);
                 // ident, then the user (which may itself hold spaces)
-                let user = match memchr::memchr(b' ', who) {
+                let user = match find1(who, 0, b' ') {
                     Some(s) => &who[s + 1..],
                     None => b"-".as_slice(),
                 };
@@ -447,6 +461,37 @@ mod tests {
         ));
         long.push_str(&h.repeat(31));
         assert_eq!(scanned(long.as_bytes()), one_by_one(long.as_bytes()));
+    }
+
+    /// `target_query` as first defined: the query of `split_request`'s
+    /// target, after its first `?`, up to a `#`.
+    fn target_query_plain<'a>(line: &'a [u8], q: &Quick) -> Option<&'a [u8]> {
+        let target = split_request(&line[q.marks[0] as usize + 1..q.marks[1] as usize]).1?;
+        let start = target.iter().position(|&c| c == b'?')? + 1;
+        let end = target[start..]
+            .iter()
+            .position(|&c| c == b'#')
+            .map_or(target.len(), |i| start + i);
+        Some(&target[start..end])
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(3000))]
+        #[test]
+        fn the_query_found_from_the_marks_is_the_targets(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "GET", "G?T", " ", "  ", "/a", "?", "#", "x=1", "&", "api_key=k", "HTTP/1.1", "H?", "#f",
+            ]), 0..12),
+        ) {
+            let line = format!("1.2.3.4 - - [01/May/2024:08:00:00 +0000] \"{}\" 200 5", parts.concat());
+            if let Line::Record(q) = Clf::COMMON.quick(line.as_bytes(), &()) {
+                proptest::prop_assert_eq!(
+                    target_query(line.as_bytes(), &q),
+                    target_query_plain(line.as_bytes(), &q),
+                    "{}", line
+                );
+            }
+        }
     }
 
     proptest::proptest! {
