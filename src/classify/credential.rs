@@ -85,28 +85,44 @@ pub const SESSION_COOKIES: &[&str] = &[
 /// their values are protocol messages, not reusable credentials.
 pub const HANDSHAKE_SCHEMES: &[&str] = &["ntlm", "negotiate", "digest", "kerberos"];
 
-/// Bit `n` set: some key header is `n` bytes long.
-const KEY_HEADER_LENGTHS: u64 = {
+/// Bit `n` set: some name in `names` is `n` bytes long (all are shorter
+/// than 64 bytes).
+const fn length_bits(names: &[&str]) -> u64 {
     let mut m = 0u64;
     let mut i = 0;
-    while i < KEY_HEADERS.len() {
-        m |= 1 << KEY_HEADERS[i].len();
+    while i < names.len() {
+        m |= 1 << names[i].len();
         i += 1;
     }
     m
-};
+}
 
-/// Bit `c - b'a'` set: some key header ends with the letter `c`.
-const KEY_HEADER_LAST_LETTERS: u32 = {
+/// Bit `c - b'a'` set: some name in `names` ends with the letter `c` (all
+/// end with a lowercase letter).
+const fn last_letter_bits(names: &[&str]) -> u32 {
     let mut m = 0u32;
     let mut i = 0;
-    while i < KEY_HEADERS.len() {
-        let b = KEY_HEADERS[i].as_bytes();
+    while i < names.len() {
+        let b = names[i].as_bytes();
         m |= 1 << (b[b.len() - 1] - b'a');
         i += 1;
     }
     m
-};
+}
+
+/// Can `b` be, in any case, one of the names these bits were taken from?
+/// (Most names are sorted out by their length and last letter alone.)
+#[inline]
+fn may_be_one_of(b: &[u8], lengths: u64, last_letters: u32) -> bool {
+    let Some(&last) = b.last() else { return false };
+    let last = last.to_ascii_lowercase().wrapping_sub(b'a');
+    b.len() < 64 && lengths >> b.len() & 1 == 1 && last < 26 && last_letters >> last & 1 == 1
+}
+
+const KEY_HEADER_LENGTHS: u64 = length_bits(KEY_HEADERS);
+const KEY_HEADER_LAST_LETTERS: u32 = last_letter_bits(KEY_HEADERS);
+const KEY_PARAM_LENGTHS: u64 = length_bits(KEY_PARAMS);
+const KEY_PARAM_LAST_LETTERS: u32 = last_letter_bits(KEY_PARAMS);
 
 pub fn is_key_header(name: &str) -> bool {
     is_key_header_bytes(name.as_bytes())
@@ -116,13 +132,7 @@ pub fn is_key_header(name: &str) -> bool {
 pub fn is_key_header_bytes(b: &[u8]) -> bool {
     // most header names are not key headers: sort them out by their length
     // and last letter, then compare with the names of that length
-    let Some(&last) = b.last() else { return false };
-    let last = last.to_ascii_lowercase().wrapping_sub(b'a');
-    if b.len() >= 64
-        || KEY_HEADER_LENGTHS >> b.len() & 1 == 0
-        || last >= 26
-        || KEY_HEADER_LAST_LETTERS >> last & 1 == 0
-    {
+    if !may_be_one_of(b, KEY_HEADER_LENGTHS, KEY_HEADER_LAST_LETTERS) {
         return false;
     }
     static BY_LENGTH: std::sync::OnceLock<Vec<Vec<&'static str>>> = std::sync::OnceLock::new();
@@ -142,10 +152,12 @@ pub fn is_key_param(name: &str) -> bool {
     is_key_param_bytes(name.as_bytes())
 }
 
-/// `is_key_param` on bytes, rejecting most names by their length alone.
+/// `is_key_param` on bytes, rejecting most names by their length and last
+/// letter alone.
 #[inline]
 pub fn is_key_param_bytes(name: &[u8]) -> bool {
-    if name.len() < 3 || name.len() > MAX_KEY_PARAM {
+    if name.len() > MAX_KEY_PARAM || !may_be_one_of(name, KEY_PARAM_LENGTHS, KEY_PARAM_LAST_LETTERS)
+    {
         return false;
     }
     KEY_PARAMS
@@ -339,6 +351,23 @@ mod tests {
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(percent_decode("%zz%4"), "%zz%4");
         assert_eq!(percent_decode("%C3%A9"), "é");
+    }
+
+    #[test]
+    fn key_params_in_any_case_and_near_misses() {
+        for p in KEY_PARAMS {
+            assert!(is_key_param(p), "{p}");
+            assert!(is_key_param(&p.to_ascii_uppercase()), "{p}");
+            // one letter more, one letter less, another last letter
+            assert!(!is_key_param(&format!("{p}s")), "{p}");
+            assert!(!is_key_param(&p[..p.len() - 1]) || KEY_PARAMS.contains(&&p[..p.len() - 1]));
+            assert!(!is_key_param(&format!("{}q", &p[..p.len() - 1])), "{p}");
+        }
+        for other in [
+            "", "k", "limit", "tokens", "keys", "since", "api_key_", "authz",
+        ] {
+            assert!(!is_key_param(other), "{other}");
+        }
     }
 
     #[test]
