@@ -156,8 +156,7 @@ pub fn is_key_param(name: &str) -> bool {
 /// letter alone.
 #[inline]
 pub fn is_key_param_bytes(name: &[u8]) -> bool {
-    if name.len() > MAX_KEY_PARAM || !may_be_one_of(name, KEY_PARAM_LENGTHS, KEY_PARAM_LAST_LETTERS)
-    {
+    if !may_be_one_of(name, KEY_PARAM_LENGTHS, KEY_PARAM_LAST_LETTERS) {
         return false;
     }
     KEY_PARAMS

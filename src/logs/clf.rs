@@ -196,6 +196,14 @@ fn target_query<'a>(line: &'a [u8], q: &Quick) -> Option<&'a [u8]> {
     Some(&req[start..stop])
 }
 
+/// The `[time]` brackets in the head of a line (before the request): its
+/// first `[` and its last `]`, in that order.
+fn time_brackets(head: &[u8]) -> Option<(usize, usize)> {
+    let lb = find1(head, 0, b'[')?;
+    let rb = head.iter().rposition(|&c| c == b']')?;
+    (lb < rb).then_some((lb, rb))
+}
+
 /// The raw user agent of a combined line: the second quoted field after
 /// the request (which closes at `q2`), still escaped.
 fn user_agent_of(line: &[u8], q2: usize) -> Option<&[u8]> {
@@ -295,9 +303,8 @@ impl LineFormat for Clf {
     fn light_success<'a>(&self, line: &'a [u8], q: &Quick, _: &()) -> Option<LightSuccess<'a>> {
         let query = std::str::from_utf8(target_query(line, q)?).ok()?;
         let head = &line[..q.marks[0] as usize];
-        let lb = find1(head, 0, b'[')?;
-        let rb = head.iter().rposition(|&c| c == b']')?;
-        let time = (lb < rb).then(|| parse_clf(&head[lb + 1..rb])).flatten()?;
+        let (lb, rb) = time_brackets(head)?;
+        let time = parse_clf(&head[lb + 1..rb])?;
         // a bearer token's history also keeps its client (for "old token
         // used after refresh"): the client identity the full parse would
         // give, or the full parse when the fields need decoding
@@ -367,8 +374,8 @@ impl LineFormat for Clf {
         // host ident user [time]
         let sp = find1(head, 0, b' ').unwrap_or(head.len());
         ex.client_addr = field(&head[..sp]);
-        match (find1(head, 0, b'['), head.iter().rposition(|&c| c == b']')) {
-            (Some(lb), Some(rb)) if lb < rb => {
+        match time_brackets(head) {
+            Some((lb, rb)) => {
                 let who = &head[(sp + 1).min(lb)..lb];
                 let who = who.strip_suffix(b" ").unwrap_or(who);
                 // ident, then the user (which may itself hold spaces)
@@ -382,7 +389,7 @@ impl LineFormat for Clf {
                     None => problem = Some("time is not a Common Log Format timestamp".to_string()),
                 }
             }
-            _ => problem = Some("no [time] field".to_string()),
+            None => problem = Some("no [time] field".to_string()),
         }
         let (method, target) = split_request(&line[q1 + 1..q2]);
         ex.method = lossy(method);
