@@ -6,7 +6,8 @@ use super::text::{addr, find1, find3};
 use super::text::{
     closing_quote, field, lossy, query_has_credential, split_request, status3, unescape,
 };
-use super::{LightSuccess, Line, LineFormat, Quick, simd};
+use super::{LightSuccess, Line, LineFormat, Quick, SuccessPath, simd};
+use crate::classify::credential::{is_key_param_bytes, is_token_param, name_end, percent_decode};
 use crate::exchange::{ClientView, Exchange, HeaderView, Shows, UserField};
 use crate::time::parse_clf;
 
@@ -177,21 +178,24 @@ fn target_query<'a>(line: &'a [u8], q: &Quick) -> Option<&'a [u8]> {
         return None;
     }
     // the request's first `?` is the target's when it is past the method
-    // (`split_request`: the target lies between the first two spaces);
-    // the method is short (`find1`), a target may be long (memchr)
+    // (`split_request`: the target lies between the first two spaces) and
+    // no space comes between; the query ends at the target's end or a `#`
     let (q1, q2) = (q.marks[0] as usize, q.marks[1] as usize);
     let req = &line[q1 + 1..q2];
     let sp = find1(req, 0, b' ')?;
-    let end = memchr::memchr(b' ', &req[sp + 1..]).map_or(req.len(), |o| sp + 1 + o);
     let qmark = q.marks[2] as usize - (q1 + 1);
-    let start = if qmark > sp {
-        qmark + 1
-    } else {
-        sp + 1 + find1(&req[sp + 1..end], 0, b'?')? + 1
-    };
-    if start > end {
-        return None;
+    if qmark > sp {
+        if find1(&req[..qmark], sp + 1, b' ').is_some() {
+            return None;
+        }
+        let start = qmark + 1;
+        // a target may be long: one vectorised search for both ends
+        let stop = memchr::memchr2(b' ', b'#', &req[start..]).map_or(req.len(), |o| start + o);
+        return Some(&req[start..stop]);
     }
+    // a `?` in the method: the target's own, if any
+    let end = memchr::memchr(b' ', &req[sp + 1..]).map_or(req.len(), |o| sp + 1 + o);
+    let start = sp + 1 + find1(&req[sp + 1..end], 0, b'?')? + 1;
     let stop = memchr::memchr(b'#', &req[start..end]).map_or(end, |o| start + o);
     Some(&req[start..stop])
 }
@@ -221,6 +225,57 @@ fn why_bad(line: &[u8]) -> &'static str {
         None => "no quoted request",
         Some(q1) if closing_quote(line, q1 + 1).is_none() => "the request's quote is not closed",
         Some(_) => "no status after the request",
+    }
+}
+
+impl Clf {
+    /// The light path of a successful line whose query holds the credential
+    /// parameters `found` (see `success_path`); `None`: the full parse.
+    fn light<'a>(
+        &self,
+        line: &'a [u8],
+        q: &Quick,
+        query: &'a [u8],
+        found: &[(usize, usize, usize)],
+    ) -> Option<LightSuccess<'a>> {
+        let query = std::str::from_utf8(query).ok()?;
+        let head = &line[..q.marks[0] as usize];
+        let (lb, rb) = time_brackets(head)?;
+        let time = parse_clf(&head[lb + 1..rb])?;
+        let mut creds: [Option<(std::borrow::Cow<'a, str>, bool)>; super::LIGHT_MAX_CREDENTIALS] =
+            Default::default();
+        let mut token = false;
+        for (slot, &(s, name_end, end)) in creds.iter_mut().zip(found) {
+            let is_token = is_token_param(&query[s..name_end]);
+            *slot = Some((percent_decode(&query[name_end + 1..end]), is_token));
+            token |= is_token;
+        }
+        // a bearer token's history also keeps its client (for "old token
+        // used after refresh"): the client identity the full parse would
+        // give, or the full parse when the fields need decoding
+        let client = if token {
+            let sp = find1(head, 0, b' ').unwrap_or(head.len());
+            let address = addr(&head[..sp]);
+            let ua = if self.combined {
+                match user_agent_of(line, q.marks[1] as usize) {
+                    Some(ua) if ua.contains(&b'\\') => return None,
+                    ua => ua,
+                }
+            } else {
+                None
+            };
+            for b in [address, ua].into_iter().flatten() {
+                std::str::from_utf8(b).ok()?;
+            }
+            crate::analyzer::client_identity(address, ua)
+        } else {
+            0
+        };
+        Some(LightSuccess {
+            time,
+            creds,
+            client,
+        })
     }
 }
 
@@ -300,45 +355,37 @@ impl LineFormat for Clf {
         target_query(line, q).is_some_and(query_has_credential)
     }
 
-    fn light_success<'a>(&self, line: &'a [u8], q: &Quick, _: &()) -> Option<LightSuccess<'a>> {
-        let query = std::str::from_utf8(target_query(line, q)?).ok()?;
-        let head = &line[..q.marks[0] as usize];
-        let (lb, rb) = time_brackets(head)?;
-        let time = parse_clf(&head[lb + 1..rb])?;
-        // a bearer token's history also keeps its client (for "old token
-        // used after refresh"): the client identity the full parse would
-        // give, or the full parse when the fields need decoding
-        let mut creds: [Option<(std::borrow::Cow<'a, str>, bool)>; super::LIGHT_MAX_CREDENTIALS] =
-            Default::default();
-        let mut token = false;
-        for (i, (k, v)) in crate::classify::credential::query_credentials_of(query).enumerate() {
-            let is_token = crate::classify::credential::is_token_param(k);
-            *creds.get_mut(i)? = Some((v, is_token));
-            token |= is_token;
-        }
-        let client = if token {
-            let sp = find1(head, 0, b' ').unwrap_or(head.len());
-            let address = addr(&head[..sp]);
-            let ua = if self.combined {
-                match user_agent_of(line, q.marks[1] as usize) {
-                    Some(ua) if ua.contains(&b'\\') => return None,
-                    ua => ua,
-                }
-            } else {
-                None
-            };
-            for b in [address, ua].into_iter().flatten() {
-                std::str::from_utf8(b).ok()?;
-            }
-            crate::analyzer::client_identity(address, ua)
-        } else {
-            0
+    fn success_path<'a>(&self, line: &'a [u8], q: &Quick, _: &()) -> SuccessPath<'a> {
+        let Some(query) = target_query(line, q) else {
+            return SuccessPath::Plain;
         };
-        Some(LightSuccess {
-            time,
-            creds,
-            client,
-        })
+        // the credential parameters (name start, its '=', value end), found
+        // in one walk of the query as `query_credentials_of` walks it
+        let mut found = [(0usize, 0usize, 0usize); super::LIGHT_MAX_CREDENTIALS];
+        let mut n = 0;
+        let mut pos = 0;
+        while pos < query.len() {
+            let (name_end, is_eq) = name_end(query, pos);
+            // values can be long (tokens): a vectorised search skips them
+            let end =
+                memchr::memchr(b'&', &query[name_end..]).map_or(query.len(), |o| name_end + o);
+            if is_eq && is_key_param_bytes(&query[pos..name_end]) {
+                let Some(slot) = found.get_mut(n) else {
+                    // more than the light path takes
+                    return SuccessPath::Full;
+                };
+                *slot = (pos, name_end, end);
+                n += 1;
+            }
+            pos = end + 1;
+        }
+        if n == 0 {
+            return SuccessPath::Plain;
+        }
+        match self.light(line, q, query, &found[..n]) {
+            Some(light) => SuccessPath::Light(light),
+            None => SuccessPath::Full,
+        }
     }
 
     #[inline]
@@ -412,7 +459,15 @@ mod tests {
     use super::*;
     use crate::exchange::Position;
 
-    fn parse(fmt: &Clf, l: &'static str) -> (Exchange<'static>, Option<String>) {
+    /// The light path's reading of a successful line, if it takes it.
+    fn light_path<'a>(fmt: &Clf, l: &'a str, q: &Quick) -> Option<LightSuccess<'a>> {
+        match fmt.success_path(l.as_bytes(), q, &()) {
+            SuccessPath::Light(light) => Some(light),
+            _ => None,
+        }
+    }
+
+    fn parse<'a>(fmt: &Clf, l: &'a str) -> (Exchange<'a>, Option<String>) {
         let mut ex = Exchange::new(
             Position {
                 file: 0,
@@ -485,6 +540,56 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::test_runner::Config::with_cases(3000))]
         #[test]
+        fn the_light_path_reads_what_the_full_parse_reads(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "api_key=", "access_token=", "Token=", "key", "x=", "=", "&", "&&", "%41", "%4", "+",
+                "#", " ", "?", "k", "\u{e9}", "v1", "API_KEY=", "apikey=",
+            ]), 0..14),
+        ) {
+            let line = format!(
+                "1.2.3.4 - - [01/May/2024:08:00:00 +0000] \"GET /a?{} HTTP/1.1\" 200 5 \"-\" \"ua\"",
+                parts.concat()
+            );
+            let Line::Record(q) = Clf::COMBINED.quick(line.as_bytes(), &()) else {
+                return Ok(());
+            };
+            let (ex, _) = parse(&Clf::COMBINED, &line);
+            let full: Vec<(String, bool)> = crate::classify::credential::query_credentials(&ex.target)
+                .map(|(k, v)| (v.into_owned(), is_token_param(k)))
+                .collect();
+            let path = Clf::COMBINED.success_path(line.as_bytes(), &q, &());
+            proptest::prop_assert_eq!(
+                matches!(path, SuccessPath::Plain),
+                full.is_empty(),
+                "{}", line
+            );
+            proptest::prop_assert_eq!(
+                Clf::COMBINED.success_credential(line.as_bytes(), &q, &()),
+                !full.is_empty(),
+                "{}", line
+            );
+            match path {
+                SuccessPath::Light(light) => {
+                    let got: Vec<(String, bool)> = light
+                        .creds
+                        .into_iter()
+                        .flatten()
+                        .map(|(v, t)| (v.into_owned(), t))
+                        .collect();
+                    proptest::prop_assert_eq!(got, full, "{}", line);
+                    proptest::prop_assert_eq!(Some(light.time), ex.time);
+                }
+                SuccessPath::Full => {
+                    proptest::prop_assert!(full.len() > crate::logs::LIGHT_MAX_CREDENTIALS, "{}", line);
+                }
+                SuccessPath::Plain => {}
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(3000))]
+        #[test]
         fn the_query_found_from_the_marks_is_the_targets(
             parts in proptest::collection::vec(proptest::sample::select(vec![
                 "GET", "G?T", " ", "  ", "/a", "?", "#", "x=1", "&", "api_key=k", "HTTP/1.1", "H?", "#f",
@@ -544,7 +649,7 @@ mod tests {
             let Line::Record(q) = fmt.quick(l.as_bytes(), &()) else {
                 panic!("{l}")
             };
-            let light = fmt.light_success(l.as_bytes(), &q, &()).expect(l);
+            let light = light_path(fmt, l, &q).expect(l);
             let (ex, _) = parse(fmt, l);
             let token = l.contains("token=");
             let want = if token {
@@ -575,7 +680,7 @@ mod tests {
                 !full.is_empty(),
                 "{l}"
             );
-            if let Some(light) = Clf::COMBINED.light_success(l.as_bytes(), &q, &()) {
+            if let Some(light) = light_path(&Clf::COMBINED, l, &q) {
                 let got: Vec<String> = light
                     .creds
                     .into_iter()
@@ -596,7 +701,10 @@ mod tests {
                 panic!("{l}")
             };
             assert!(
-                Clf::COMBINED.light_success(l.as_bytes(), &q, &()).is_none(),
+                matches!(
+                    Clf::COMBINED.success_path(l.as_bytes(), &q, &()),
+                    SuccessPath::Full
+                ),
                 "{l}"
             );
         }

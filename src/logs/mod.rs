@@ -72,6 +72,16 @@ pub struct LightSuccess<'a> {
     pub client: u64,
 }
 
+/// What a successful line needs (`LineFormat::success_path`).
+pub enum SuccessPath<'a> {
+    /// Nothing but its count: no credential.
+    Plain,
+    /// Its credentials, read by the light path.
+    Light(LightSuccess<'a>),
+    /// A credential the light path cannot take: the full parse.
+    Full,
+}
+
 pub trait LineFormat: Sync {
     /// Per-chunk parsing state (the W3C field layout); `Default` before any directive.
     type Ctx: Clone + Default + Send + Sync;
@@ -93,15 +103,16 @@ pub trait LineFormat: Sync {
     /// Fills `ex` from the line (lenient); returns the problem with a field
     /// that could not be read, if any.
     fn parse<'a>(&self, line: &'a [u8], ctx: &Self::Ctx, ex: &mut Exchange<'a>) -> Option<String>;
-    /// The light path for a successful line with a credential query
-    /// parameter: `None` means "parse it fully".
-    fn light_success<'a>(
-        &self,
-        _line: &'a [u8],
-        _q: &Quick,
-        _ctx: &Self::Ctx,
-    ) -> Option<LightSuccess<'a>> {
-        None
+    /// What a successful line that no sequence rule needs must get: nothing
+    /// without a credential (`success_credential`), else the light path for
+    /// a credential query parameter when the format has one (reading the
+    /// line once for both), else the full parse.
+    fn success_path<'a>(&self, line: &'a [u8], q: &Quick, ctx: &Self::Ctx) -> SuccessPath<'a> {
+        if self.success_credential(line, q, ctx) {
+            SuccessPath::Full
+        } else {
+            SuccessPath::Plain
+        }
     }
     /// Calls `each(start, end, line)` for every line of `bytes` (`end`
     /// excludes the newline and a carriage return before it), with what
@@ -194,14 +205,19 @@ fn handle<F: LineFormat>(
                                     a.may_complete(quick_key(client, text::lossy(t).as_bytes()))
                                 })
                             }));
-                let credential = fmt.success_credential(l, &q, ctx);
-                if !sequence && credential {
+                let credential = if sequence {
+                    fmt.success_credential(l, &q, ctx)
+                } else {
                     // needed for its credential only: the light path, when the format has one
-                    if let Some(light) = fmt.light_success(l, &q, ctx) {
-                        a.light_success(offset, light.time, light.creds, light.client);
-                        return;
+                    match fmt.success_path(l, &q, ctx) {
+                        SuccessPath::Plain => false,
+                        SuccessPath::Light(light) => {
+                            a.light_success(offset, light.time, light.creds, light.client);
+                            return;
+                        }
+                        SuccessPath::Full => true,
                     }
-                }
+                };
                 // A line looked at only for the sequence rules (which depends
                 // on where chunks start) does not report its problems: the
                 // report must not depend on the chunking.
