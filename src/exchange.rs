@@ -151,11 +151,13 @@ impl<'a> Exchange<'a> {
 
     pub fn path(&self) -> &str {
         let t = &*self.target;
-        t.split_once('?').map_or(t, |(p, _)| p)
+        // a byte search: `?` is ASCII, so the split is at a char boundary
+        memchr::memchr(b'?', t.as_bytes()).map_or(t, |i| &t[..i])
     }
 
     pub fn query(&self) -> Option<&str> {
-        self.target.split_once('?').map(|(_, q)| q)
+        let t = &*self.target;
+        memchr::memchr(b'?', t.as_bytes()).map(|i| &t[i + 1..])
     }
 
     pub fn is_success(&self) -> bool {

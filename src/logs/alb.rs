@@ -104,7 +104,13 @@ impl LineFormat for Alb {
             .map(|u| url_parts(u).1)
     }
 
-    fn parse<'a>(&self, line: &'a [u8], _: &(), ex: &mut Exchange<'a>) -> Option<String> {
+    fn parse<'a>(
+        &self,
+        line: &'a [u8],
+        _: &Quick,
+        _: &(),
+        ex: &mut Exchange<'a>,
+    ) -> Option<String> {
         let f = fields(line, AGENT + 1);
         if let Some(c) = f.get(CLIENT) {
             ex.client_addr = field(strip_port(c));
@@ -154,7 +160,7 @@ mod tests {
             },
             Alb.shows(&()),
         );
-        assert_eq!(Alb.parse(l, &(), &mut ex), None);
+        assert_eq!(Alb.parse(l, &Quick::status(401), &(), &mut ex), None);
         assert_eq!(ex.client_addr.as_deref(), Some("192.0.2.7"));
         assert_eq!(ex.host.as_deref(), Some("api.example.com"));
         assert_eq!(ex.user_agent.as_deref(), Some("curl/8.5.0"));

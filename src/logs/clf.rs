@@ -410,12 +410,15 @@ impl LineFormat for Clf {
         split_request(&line[q.marks[0] as usize + 1..q.marks[1] as usize]).1
     }
 
-    fn parse<'a>(&self, line: &'a [u8], _: &(), ex: &mut Exchange<'a>) -> Option<String> {
-        let Some((q1, q2, _, _)) =
-            request_and_status(line).map(|(a, b, c, d)| (a as usize, b as usize, c, d))
-        else {
-            return Some("line changed shape".into());
-        };
+    fn parse<'a>(
+        &self,
+        line: &'a [u8],
+        q: &Quick,
+        _: &(),
+        ex: &mut Exchange<'a>,
+    ) -> Option<String> {
+        // the request's quotes, as the scan found them
+        let (q1, q2) = (q.marks[0] as usize, q.marks[1] as usize);
         let head = &line[..q1];
         let mut problem = None;
         // host ident user [time]
@@ -476,7 +479,10 @@ mod tests {
             },
             fmt.shows(&()),
         );
-        let p = fmt.parse(l.as_bytes(), &(), &mut ex);
+        let Line::Record(q) = fmt.quick(l.as_bytes(), &()) else {
+            panic!("not a record: {l}")
+        };
+        let p = fmt.parse(l.as_bytes(), &q, &(), &mut ex);
         (ex, p)
     }
 

@@ -839,7 +839,13 @@ impl LineFormat for Json {
         }
     }
 
-    fn parse<'a>(&self, line: &'a [u8], _: &(), ex: &mut Exchange<'a>) -> Option<String> {
+    fn parse<'a>(
+        &self,
+        line: &'a [u8],
+        _: &Quick,
+        _: &(),
+        ex: &mut Exchange<'a>,
+    ) -> Option<String> {
         match &self.kind {
             Kind::Caddy => parse_caddy(line, ex),
             k => parse_value(k, line, ex),
@@ -1044,7 +1050,10 @@ mod tests {
             },
             j.shows(&()),
         );
-        assert_eq!(j.parse(CADDY.as_bytes(), &(), &mut ex), None);
+        assert_eq!(
+            j.parse(CADDY.as_bytes(), &Quick::status(200), &(), &mut ex),
+            None
+        );
         assert_eq!(ex.time.unwrap().0, 1_714_550_400_123_456);
         assert_eq!(ex.client_addr.as_deref(), Some("23.1.2.3"));
         assert_eq!(ex.host.as_deref(), Some("api.example.com"));
@@ -1078,7 +1087,7 @@ mod tests {
             },
             j.shows(&()),
         );
-        j.parse(l.as_bytes(), &(), &mut ex);
+        j.parse(l.as_bytes(), &Quick::status(200), &(), &mut ex);
         assert!(ex.request.authorization.is_none() && ex.request.authorization_redacted);
     }
 
@@ -1094,7 +1103,10 @@ mod tests {
             },
             j.shows(&()),
         );
-        assert_eq!(j.parse(t.as_bytes(), &(), &mut ex), None);
+        assert_eq!(
+            j.parse(t.as_bytes(), &Quick::status(200), &(), &mut ex),
+            None
+        );
         assert_eq!(
             (ex.method.as_ref(), ex.target.as_ref(), ex.host.as_deref()),
             ("GET", "/x", Some("h.example"))
@@ -1113,7 +1125,10 @@ mod tests {
             },
             j.shows(&()),
         );
-        assert_eq!(j.parse(e.as_bytes(), &(), &mut ex), None);
+        assert_eq!(
+            j.parse(e.as_bytes(), &Quick::status(200), &(), &mut ex),
+            None
+        );
         assert_eq!(ex.client_addr.as_deref(), Some("10.1.1.1"));
         let m = Mapping::parse("status=http.code,time=at,path=http.url,authorization=http.auth")
             .unwrap();
@@ -1133,7 +1148,10 @@ mod tests {
             },
             j.shows(&()),
         );
-        assert_eq!(j.parse(g.as_bytes(), &(), &mut ex), None);
+        assert_eq!(
+            j.parse(g.as_bytes(), &Quick::status(200), &(), &mut ex),
+            None
+        );
         assert_eq!(ex.request.authorization.as_deref(), Some("Basic eDp5"));
         assert!(Mapping::parse("time=t").is_err());
         assert!(Mapping::parse("status=s,colour=c").is_err());

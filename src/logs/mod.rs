@@ -100,9 +100,16 @@ pub trait LineFormat: Sync {
     /// The request target exactly as the full parse stores it, when cheap to
     /// find (`None`: the line must be parsed to know).
     fn target<'a>(&self, line: &'a [u8], q: &Quick, ctx: &Self::Ctx) -> Option<&'a [u8]>;
-    /// Fills `ex` from the line (lenient); returns the problem with a field
-    /// that could not be read, if any.
-    fn parse<'a>(&self, line: &'a [u8], ctx: &Self::Ctx, ex: &mut Exchange<'a>) -> Option<String>;
+    /// Fills `ex` from the line (lenient), which `quick` found to be the
+    /// record `q`; returns the problem with a field that could not be read,
+    /// if any.
+    fn parse<'a>(
+        &self,
+        line: &'a [u8],
+        q: &Quick,
+        ctx: &Self::Ctx,
+        ex: &mut Exchange<'a>,
+    ) -> Option<String>;
     /// What a successful line that no sequence rule needs must get: nothing
     /// without a credential (`success_credential`), else the light path for
     /// a credential query parameter when the format has one (reading the
@@ -229,23 +236,40 @@ fn handle<F: LineFormat>(
                 a.count_plain(1);
                 return;
             }
-            let mut ex = Exchange::new(
-                Position {
-                    file: a.source().id,
-                    record: line_no,
-                    offset,
-                },
-                fmt.shows(ctx),
-            );
-            ex.status = q.status;
-            if let Some(problem) = fmt.parse(l, ctx, &mut ex)
-                && report
-            {
-                a.degraded(line_no, problem);
-            }
-            a.exchange(&ex);
+            full(fmt, l, &q, line_no, offset, ctx, a, report);
         }
     }
+}
+
+/// The full parse and analysis of a record (kept out of the per-line loop:
+/// few lines need it).
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn full<F: LineFormat>(
+    fmt: &F,
+    l: &[u8],
+    q: &Quick,
+    line_no: u64,
+    offset: u64,
+    ctx: &F::Ctx,
+    a: &mut Analyzer<'_>,
+    report: bool,
+) {
+    let mut ex = Exchange::new(
+        Position {
+            file: a.source().id,
+            record: line_no,
+            offset,
+        },
+        fmt.shows(ctx),
+    );
+    ex.status = q.status;
+    if let Some(problem) = fmt.parse(l, q, ctx, &mut ex)
+        && report
+    {
+        a.degraded(line_no, problem);
+    }
+    a.exchange(&ex);
 }
 
 /// Analyses the lines of one chunk (which ends at a line end or the end of

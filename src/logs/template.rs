@@ -376,7 +376,13 @@ impl LineFormat for Template {
         }
     }
 
-    fn parse<'a>(&self, line: &'a [u8], _: &(), ex: &mut Exchange<'a>) -> Option<String> {
+    fn parse<'a>(
+        &self,
+        line: &'a [u8],
+        _: &Quick,
+        _: &(),
+        ex: &mut Exchange<'a>,
+    ) -> Option<String> {
         let mut spans = [(0usize, 0usize); 48];
         if self.fields > spans.len() || self.spans(line, &mut spans).is_err() {
             return Some("line changed shape".into());
@@ -491,7 +497,10 @@ mod tests {
             },
             t.shows(&()),
         );
-        assert_eq!(t.parse(l.as_bytes(), &(), &mut ex), None);
+        assert_eq!(
+            t.parse(l.as_bytes(), &Quick::status(401), &(), &mut ex),
+            None
+        );
         ex
     }
 

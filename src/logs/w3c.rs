@@ -222,7 +222,13 @@ impl LineFormat for W3c {
         Some(Layout::from_directive(line, self.format).map(Arc::new))
     }
 
-    fn parse<'a>(&self, line: &'a [u8], ctx: &Ctx, ex: &mut Exchange<'a>) -> Option<String> {
+    fn parse<'a>(
+        &self,
+        line: &'a [u8],
+        _: &Quick,
+        ctx: &Ctx,
+        ex: &mut Exchange<'a>,
+    ) -> Option<String> {
         let layout = ctx.as_ref()?;
         let (mut date, mut time): (&[u8], &[u8]) = (b"", b"");
         let (mut stem, mut query): (&'a [u8], &'a [u8]) = (b"", b"");
@@ -304,7 +310,7 @@ mod tests {
             },
             w.shows(&ctx),
         );
-        assert_eq!(w.parse(l, &ctx, &mut ex), None);
+        assert_eq!(w.parse(l, &Quick::status(401), &ctx, &mut ex), None);
         assert_eq!(ex.response.substatus, Some((2, 5)));
         assert_eq!(ex.user_agent.as_deref(), Some("Mozilla/5.0 (Windows)"));
         assert_eq!(ex.host.as_deref(), Some("intranet.corp.example.com"));
