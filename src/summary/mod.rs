@@ -469,8 +469,77 @@ pub struct ClientStats {
     pub first: Option<Timestamp>,
     pub last: Option<Timestamp>,
     /// 401s per minute (minute start in seconds).
-    pub per_minute: BTreeMap<i64, u64>,
+    pub per_minute: PerMinute,
     pub causes: [u64; 12],
+}
+
+/// Counts per minute (minute start in seconds), sorted by minute. Most
+/// clients fail within one minute: that one is kept inline (no allocation).
+/// Serialized as a map from minute to count.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PerMinute {
+    /// The only minute, while there is one.
+    one: Option<(i64, u64)>,
+    /// Every minute, sorted, once there are two or more.
+    more: Vec<(i64, u64)>,
+}
+
+impl PerMinute {
+    /// Adds `n` to minute `m`.
+    pub fn add(&mut self, m: i64, n: u64) {
+        if self.more.is_empty() {
+            match &mut self.one {
+                None => self.one = Some((m, n)),
+                Some((m0, c)) if *m0 == m => *c += n,
+                Some(x) => {
+                    let x = *x;
+                    self.more = if x.0 < m {
+                        vec![x, (m, n)]
+                    } else {
+                        vec![(m, n), x]
+                    };
+                    self.one = None;
+                }
+            }
+            return;
+        }
+        // records come mostly in time order: the last minute first
+        match self.more.last_mut() {
+            Some(last) if last.0 == m => last.1 += n,
+            Some(last) if last.0 < m => self.more.push((m, n)),
+            _ => match self.more.binary_search_by_key(&m, |e| e.0) {
+                Ok(i) => self.more[i].1 += n,
+                Err(i) => self.more.insert(i, (m, n)),
+            },
+        }
+    }
+
+    /// Every minute and its count, in minute order.
+    pub fn iter(&self) -> impl Iterator<Item = (i64, u64)> + '_ {
+        self.one.iter().chain(&self.more).copied()
+    }
+
+    /// The largest count of a minute (0 without any).
+    pub fn peak(&self) -> u64 {
+        self.iter().map(|(_, n)| n).max().unwrap_or(0)
+    }
+}
+
+impl Serialize for PerMinute {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for PerMinute {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let map = BTreeMap::<i64, u64>::deserialize(d)?;
+        let mut p = PerMinute::default();
+        for (m, n) in map {
+            p.add(m, n);
+        }
+        Ok(p)
+    }
 }
 
 /// Failures of one credential.
@@ -820,8 +889,8 @@ impl ClientStats {
         self.count += v.count;
         self.first = min_opt(self.first, v.first);
         self.last = max_opt(self.last, v.last);
-        for (m, n) in v.per_minute {
-            *self.per_minute.entry(m).or_insert(0) += n;
+        for (m, n) in v.per_minute.iter() {
+            self.per_minute.add(m, n);
         }
         for (a, b) in self.causes.iter_mut().zip(v.causes) {
             *a += b;
@@ -892,13 +961,13 @@ impl State {
                     count: 0,
                     first: None,
                     last: None,
-                    per_minute: BTreeMap::new(),
+                    per_minute: PerMinute::default(),
                     causes: [0; 12],
                 });
             c.count += 1;
             c.first = min_opt(c.first, r.time);
             c.last = max_opt(c.last, r.time);
-            *c.per_minute.entry(minute).or_insert(0) += 1;
+            c.per_minute.add(minute, 1);
             c.causes[cause.index()] += 1;
         }
         if let Some(fp) = r.credential {
@@ -1032,6 +1101,29 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn per_minute_counts_as_a_sorted_map_does(
+            adds in proptest::collection::vec((0i64..6, 1u64..4), 0..20),
+        ) {
+            let mut p = PerMinute::default();
+            let mut want = BTreeMap::new();
+            for &(m, n) in &adds {
+                p.add(m * 60, n);
+                *want.entry(m * 60).or_insert(0) += n;
+            }
+            let got: Vec<(i64, u64)> = p.iter().collect();
+            let want_v: Vec<(i64, u64)> = want.iter().map(|(a, b)| (*a, *b)).collect();
+            proptest::prop_assert_eq!(&got, &want_v);
+            proptest::prop_assert_eq!(p.peak(), want.values().copied().max().unwrap_or(0));
+            // the serialized form is the map's, both ways
+            let json = serde_json::to_string(&p).unwrap_or_default();
+            proptest::prop_assert_eq!(&json, &serde_json::to_string(&want).unwrap_or_default());
+            let back: PerMinute = serde_json::from_str(&json).unwrap_or_default();
+            proptest::prop_assert_eq!(back.iter().collect::<Vec<_>>(), want_v);
+        }
+    }
 
     fn rec(t: i64, cause: Cause, host: &str, client: u64, cred: Option<u64>) -> Record401 {
         Record401 {

@@ -353,7 +353,7 @@ impl State {
             .into_iter()
             .map(|c| {
                 let cred = c.credential;
-                let peak = c.per_minute.values().copied().max().unwrap_or(0);
+                let peak = c.per_minute.peak();
                 ClientRow {
                     client: c.client.to_string(),
                     user_agent: c.user_agent.as_deref().map(str::to_owned),
