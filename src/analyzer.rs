@@ -124,7 +124,6 @@ pub struct Analyzer<'c> {
     state: State,
     stats: FileStats,
     seq: ChunkSequence,
-    decided: Vec<Record401>,
     events: Vec<Record401>,
     /// Verdicts decided after their event was written (events output only).
     changed: HashMap<Order, Verdict>,
@@ -150,7 +149,6 @@ impl<'c> Analyzer<'c> {
                 ..FileStats::default()
             },
             seq: ChunkSequence::new(ctx.settings.handshake_window_us),
-            decided: Vec::new(),
             events: Vec::new(),
             changed: HashMap::new(),
             strings: IdMap::default(),
@@ -415,13 +413,17 @@ impl<'c> Analyzer<'c> {
         }
     }
 
-    fn flush_decided(&mut self) {
-        for rec in self.decided.drain(..) {
-            if self.ctx.keep_events {
-                self.changed.insert(rec.order, rec.verdict.clone());
+    /// Notes the time of a record: the legs whose window it closes are
+    /// decided and recorded.
+    fn advance(&mut self, t: i64) {
+        let (state, changed) = (&mut self.state, &mut self.changed);
+        let keep_events = self.ctx.keep_events;
+        self.seq.advance(t, |rec| {
+            if keep_events {
+                changed.insert(rec.order, rec.verdict.clone());
             }
-            self.state.record(&rec, false);
-        }
+            state.record(&rec, false);
+        });
     }
 
     /// One parsed exchange (any status).
@@ -434,10 +436,7 @@ impl<'c> Analyzer<'c> {
             self.stats.filtered += 1;
         }
         if let Some(t) = ex.time {
-            self.seq.advance(t.0, &mut self.decided);
-            if !self.decided.is_empty() {
-                self.flush_decided();
-            }
+            self.advance(t.0);
         }
         if ex.status == 401 {
             if in_range {
@@ -538,10 +537,7 @@ impl<'c> Analyzer<'c> {
         if s.since.is_some_and(|x| t < x) || s.until.is_some_and(|x| t >= x) {
             self.stats.filtered += 1;
         }
-        self.seq.advance(t.0, &mut self.decided);
-        if !self.decided.is_empty() {
-            self.flush_decided();
-        }
+        self.advance(t.0);
         let order = Order {
             t: t.0,
             file: self.src.key,
@@ -567,7 +563,7 @@ impl<'c> Analyzer<'c> {
     }
 
     pub fn finish(mut self) -> ChunkResult {
-        let mut decided = std::mem::take(&mut self.decided);
+        let mut decided = Vec::new();
         self.seq.finish(&mut self.state, &mut decided);
         if self.ctx.keep_events {
             self.changed

@@ -142,7 +142,8 @@ impl ChunkSequence {
     }
 
     /// Notes the time of a record and closes legs whose window has passed.
-    pub fn advance(&mut self, t: i64, decided: &mut Vec<Record401>) {
+    /// `decided` gets the records of the legs it closes.
+    pub fn advance(&mut self, t: i64, mut decided: impl FnMut(Record401)) {
         match self.first_t {
             None => self.first_t = Some(t),
             Some(f) if t > f + self.window_us => self.head_closed = true,
@@ -159,7 +160,7 @@ impl ChunkSequence {
             Self::release(&mut self.open_clients, leg.client);
             self.client_slots[client_slot(leg.client)] -= 1;
             if let Some(rec) = self.decide(leg) {
-                decided.push(rec);
+                decided(rec);
             }
         }
     }
