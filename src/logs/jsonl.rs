@@ -269,7 +269,7 @@ fn wanted(name: &str) -> bool {
     wanted_header(name.as_bytes()).is_some()
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Wanted {
     Authorization,
     UserAgent,
@@ -856,6 +856,32 @@ impl LineFormat for Json {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wanted_headers_in_any_case() {
+        for (n, w) in [
+            ("Authorization", Wanted::Authorization),
+            ("USER-AGENT", Wanted::UserAgent),
+            ("cookie", Wanted::Cookie),
+            ("Www-Authenticate", Wanted::WwwAuthenticate),
+            ("X-Api-Key", Wanted::Key),
+            ("apikey", Wanted::Key),
+            ("Ocp-Apim-Subscription-Key", Wanted::Key),
+        ] {
+            assert_eq!(wanted_header(n.as_bytes()), Some(w), "{n}");
+        }
+        for n in [
+            "",
+            "Accept",
+            "Cookies",
+            "authorizatio",
+            "user-agent ",
+            "Set-Cookie",
+            "x-api-keys",
+        ] {
+            assert_eq!(wanted_header(n.as_bytes()), None, "{n}");
+        }
+    }
     use crate::exchange::Position;
 
     const CADDY: &str = r#"{"level":"info","ts":1714550400.123456,"logger":"http.log.access.log0","msg":"handled request","request":{"remote_ip":"23.1.2.3","remote_port":"5000","client_ip":"23.1.2.3","proto":"HTTP/2.0","method":"GET","host":"api.example.com","uri":"/v1/me?x=1","headers":{"User-Agent":["Mozilla/5.0"],"Accept":["*/*"],"Authorization":["Bearer abc.def.ghi"],"X-Api-Key":["k_123"]}},"bytes_read":0,"user_id":"","duration":0.01,"size":60,"status":401,"resp_headers":{"Server":["envoy"],"Www-Authenticate":["Bearer realm=\"api\", error=\"invalid_token\""]}}"#;
