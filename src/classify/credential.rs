@@ -124,6 +124,16 @@ const KEY_HEADER_LAST_LETTERS: u32 = last_letter_bits(KEY_HEADERS);
 const KEY_PARAM_LENGTHS: u64 = length_bits(KEY_PARAMS);
 const KEY_PARAM_LAST_LETTERS: u32 = last_letter_bits(KEY_PARAMS);
 
+/// Could a header name ending in byte `last` be a credential header
+/// (`Authorization`, `Cookie` or a key header)? A one-byte test that sorts
+/// out most other names before any search or comparison.
+#[inline]
+pub fn may_end_credential_header(last: u8) -> bool {
+    const LETTERS: u32 = KEY_HEADER_LAST_LETTERS | last_letter_bits(&["authorization", "cookie"]);
+    let l = last.to_ascii_lowercase().wrapping_sub(b'a');
+    l < 26 && LETTERS >> l & 1 == 1
+}
+
 pub fn is_key_header(name: &str) -> bool {
     is_key_header_bytes(name.as_bytes())
 }
@@ -302,6 +312,29 @@ pub fn name_end(b: &[u8], start: usize) -> (usize, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credential_header_names_pass_the_last_letter_test() {
+        for h in KEY_HEADERS
+            .iter()
+            .chain(&["authorization", "Cookie", "AUTHORIZATION"])
+        {
+            let last = *h.as_bytes().last().unwrap_or(&0);
+            assert!(may_end_credential_header(last), "{h}");
+            assert!(may_end_credential_header(last.to_ascii_uppercase()), "{h}");
+        }
+        // common other names end in letters no credential header ends in
+        for h in [
+            "Accept-Encoding",
+            "Referer",
+            "X-Forwarded-For",
+            "Server",
+            "X-Request-Id1",
+        ] {
+            let last = *h.as_bytes().last().unwrap_or(&0);
+            assert!(!may_end_credential_header(last), "{h}");
+        }
+    }
 
     #[test]
     fn key_headers_in_any_case() {

@@ -14,7 +14,7 @@ use serde_json::value::RawValue;
 use super::compact::{MAX_QUOTES, Walk};
 use super::text::{addr, strip_port as strip_port_bytes, target_has_credential};
 use super::{Line, LineFormat, Quick};
-use crate::classify::credential::is_key_header_bytes;
+use crate::classify::credential::{is_key_header_bytes, may_end_credential_header};
 use crate::exchange::{ClientView, Exchange, HeaderView, RequestAuth, Shows, UserField};
 use crate::time::{Timestamp, parse_epoch_decimal, parse_iso8601};
 
@@ -192,8 +192,14 @@ impl Json {
     /// Does a Caddy line show a credential header (not redacted)?
     fn caddy_credential_header(&self, line: &[u8]) -> bool {
         // `":["` found from its `[` (a rarer byte in these lines than `"` or `:`)
+        // (the name's last letter first: it sorts out most names before the
+        // search for where the name starts)
         let mut hits = memchr::memchr_iter(b'[', line)
-            .filter(|&b| b >= 2 && line[b - 2..].starts_with(b"\":[\""))
+            .filter(|&b| {
+                b >= 3
+                    && line[b - 2..].starts_with(b"\":[\"")
+                    && may_end_credential_header(line[b - 3])
+            })
             .map(|b| b - 2);
         hits.any(|pos| {
             let Some(open) = memchr::memrchr(b'"', &line[..pos]) else {
