@@ -347,9 +347,14 @@ impl<'c> Analyzer<'c> {
         fp
     }
 
-    fn record_of(&mut self, ex: &Exchange<'_>, verdict: Verdict) -> Record401 {
+    fn record_of(
+        &mut self,
+        ex: &Exchange<'_>,
+        verdict: Verdict,
+        primary_credential: Option<&str>,
+    ) -> Record401 {
         let t = ex.time.map_or(i64::MIN, |t| t.0);
-        let credential = rules::primary_credential(ex).map(|c| self.fingerprint(&c));
+        let credential = primary_credential.map(|c| self.fingerprint(c));
         let host = match (&ex.host, ex.shows.host) {
             (Some(h), true) => Some(self.intern(h)),
             _ => None,
@@ -454,8 +459,9 @@ impl<'c> Analyzer<'c> {
             needs_sequence,
             leg,
             history_credential,
+            primary_credential,
         } = rules::assess(ex, &self.ctx.rules);
-        let rec = self.record_of(ex, verdict);
+        let rec = self.record_of(ex, verdict, primary_credential.as_deref());
         if self.ctx.keep_events {
             self.events.push(rec.clone());
         }

@@ -40,6 +40,9 @@ pub struct Assessment<'e> {
     pub leg: bool,
     /// The credential whose history decides revoked/transient (step 5).
     pub history_credential: Option<Cow<'e, str>>,
+    /// `primary_credential` of the exchange (read from what the rules
+    /// gathered anyway).
+    pub primary_credential: Option<Cow<'e, str>>,
 }
 
 impl Assessment<'_> {
@@ -49,6 +52,7 @@ impl Assessment<'_> {
             needs_sequence: false,
             leg: false,
             history_credential: None,
+            primary_credential: None,
         }
     }
 }
@@ -132,32 +136,6 @@ impl<'e> View<'e> {
             .map(|c| c.param("error"))
             .collect()
     }
-}
-
-/// The credential a 401 or 2xx is identified by for history and
-/// fingerprints: the `Authorization` value (not handshake tokens), else the
-/// first API-key header, else the first credential query parameter.
-pub fn primary_credential<'e>(ex: &'e Exchange<'e>) -> Option<Cow<'e, str>> {
-    let found = (|| {
-        if let Some(a) = ex.request.authorization.as_deref() {
-            let (scheme, rest) = split_authorization(a);
-            if !is_handshake_scheme(scheme) {
-                return Some(Cow::Borrowed(rest.unwrap_or(scheme)));
-            }
-        }
-        if let Some((_, v)) = ex.request.key_headers.first() {
-            return Some(Cow::Borrowed(&**v));
-        }
-        if let Some((_, v)) = credential::query_credentials(&ex.target).next() {
-            return Some(v);
-        }
-        let c = ex.request.cookie.as_deref()?;
-        credential::session_cookies(c)
-            .map(|(_, v)| Cow::Borrowed(v))
-            .next()
-    })();
-    // an empty value identifies nothing
-    found.filter(|v| !v.trim().is_empty())
 }
 
 /// Every credential a (successful) exchange visibly carried, and whether it
@@ -325,6 +303,45 @@ fn phrase_detail(ph: &Phrase, from_description: Option<&str>, secrets: &[Cow<'_,
 /// Applies precedence steps 1–4 and 6 to one 401.
 pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'e> {
     let v = View::of(ex);
+    let primary = primary_credential(ex, &v);
+    let mut a = assess_view(ex, &v, settings, &primary);
+    a.primary_credential = primary;
+    a
+}
+
+/// The credential a 401 is identified by for history and fingerprints:
+/// the `Authorization` value (not handshake tokens), else the first
+/// API-key header, else the first credential query parameter, else the
+/// first session cookie (read from the rules' view of the exchange).
+fn primary_credential<'e>(ex: &'e Exchange<'e>, v: &View<'e>) -> Option<Cow<'e, str>> {
+    let found = (|| {
+        if let Some(a) = v.auth {
+            let (scheme, rest) = split_authorization(a);
+            if !is_handshake_scheme(scheme) {
+                return Some(Cow::Borrowed(rest.unwrap_or(scheme)));
+            }
+        }
+        if let Some((_, k)) = v.keys.first() {
+            return Some(Cow::Borrowed(*k));
+        }
+        if let Some((_, q)) = v.query.first() {
+            return Some(q.clone());
+        }
+        let c = ex.request.cookie.as_deref()?;
+        credential::session_cookies(c)
+            .map(|(_, v)| Cow::Borrowed(v))
+            .next()
+    })();
+    // an empty value identifies nothing
+    found.filter(|v| !v.trim().is_empty())
+}
+
+fn assess_view<'e>(
+    ex: &'e Exchange<'e>,
+    v: &View<'e>,
+    settings: &RuleSettings,
+    primary: &Option<Cow<'e, str>>,
+) -> Assessment<'e> {
     // the request's credential values, gathered only when server text is quoted
     let secrets_cell = std::cell::OnceCell::new();
     let secrets = || -> &Vec<Cow<'e, str>> { secrets_cell.get_or_init(|| request_secrets(ex)) };
@@ -431,6 +448,7 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
                 needs_sequence: leg,
                 leg,
                 history_credential: None,
+                primary_credential: None,
             };
         }
     }
@@ -665,7 +683,7 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
         || !v.query.is_empty()
         || v.session_cookie
     {
-        primary_credential(ex)
+        primary.clone()
     } else {
         None
     };
@@ -674,6 +692,7 @@ pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'
         verdict: fallback,
         leg,
         history_credential,
+        primary_credential: None,
     }
 }
 

@@ -315,6 +315,7 @@ impl ChunkSequence {
             }
         }
         let seq = &mut state.sequence;
+        seq.history.reserve(self.creds.len());
         for (id, c) in self.creds {
             let h = CredHistory {
                 intervals: Intervals::new(c.first, c.last),
