@@ -395,7 +395,7 @@ fn assess_view<'e>(
     );
     let absent = all_carriers_shown && !present && !v.session_cookie;
     let errs = v.bearer_errors();
-    let leg = eligible_leg(ex, &v);
+    let leg = eligible_leg(ex, v);
 
     if absent || !present {
         let said = if absent {
