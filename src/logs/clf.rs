@@ -38,7 +38,14 @@ fn request_and_status(line: &[u8]) -> Option<(u32, u32, u32, u16)> {
                 }
                 i = p + 1;
             }
-            _ => i = p + 2,
+            _ => {
+                // an escaped `?` still starts the target's query: the full
+                // parse does not unescape the request
+                if qmark == 0 && line.get(p + 1) == Some(&b'?') {
+                    qmark = p + 1;
+                }
+                i = p + 2
+            }
         }
     };
     // ` ddd` and then a space or the end of the line
@@ -417,8 +424,15 @@ impl LineFormat for Clf {
         _: &(),
         ex: &mut Exchange<'a>,
     ) -> Option<String> {
-        // the request's quotes, as the scan found them
-        let (q1, q2) = (q.marks[0] as usize, q.marks[1] as usize);
+        // the request's quotes, as the scan found them (found again when
+        // `q` is not this line's)
+        let (q1, q2) = match (q.marks[0] as usize, q.marks[1] as usize) {
+            (a, b) if a < b && line.get(a) == Some(&b'"') && line.get(b) == Some(&b'"') => (a, b),
+            _ => match request_and_status(line) {
+                Some((a, b, _, _)) => (a as usize, b as usize),
+                None => return Some("line changed shape".into()),
+            },
+        };
         let head = &line[..q1];
         let mut problem = None;
         // host ident user [time]
@@ -549,7 +563,7 @@ mod tests {
         fn the_light_path_reads_what_the_full_parse_reads(
             parts in proptest::collection::vec(proptest::sample::select(vec![
                 "api_key=", "access_token=", "Token=", "key", "x=", "=", "&", "&&", "%41", "%4", "+",
-                "#", " ", "?", "k", "\u{e9}", "v1", "API_KEY=", "apikey=",
+                "#", " ", "?", "k", "\u{e9}", "v1", "API_KEY=", "apikey=", "\\?", "\\\\",
             ]), 0..14),
         ) {
             let line = format!(
@@ -599,6 +613,7 @@ mod tests {
         fn the_query_found_from_the_marks_is_the_targets(
             parts in proptest::collection::vec(proptest::sample::select(vec![
                 "GET", "G?T", " ", "  ", "/a", "?", "#", "x=1", "&", "api_key=k", "HTTP/1.1", "H?", "#f",
+                "\\?", "\\\\",
             ]), 0..12),
         ) {
             let line = format!("1.2.3.4 - - [01/May/2024:08:00:00 +0000] \"{}\" 200 5", parts.concat());

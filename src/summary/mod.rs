@@ -514,6 +514,53 @@ impl PerMinute {
         }
     }
 
+    /// Adds every minute of `other` (one pass over both sorted lists: the
+    /// minutes of another part may all come before these).
+    pub fn merge(&mut self, other: PerMinute) {
+        if other.one.is_none() && other.more.is_empty() {
+            return;
+        }
+        if self.one.is_none() && self.more.is_empty() {
+            *self = other;
+            return;
+        }
+        let (a, b) = (std::mem::take(self), other);
+        let mut out: Vec<(i64, u64)> = Vec::with_capacity(a.len() + b.len());
+        let (mut x, mut y) = (a.iter().peekable(), b.iter().peekable());
+        loop {
+            let next = match (x.peek(), y.peek()) {
+                (Some(&p), Some(&q)) if p.0 == q.0 => {
+                    x.next();
+                    y.next();
+                    (p.0, p.1 + q.1)
+                }
+                (Some(&p), Some(&q)) if p.0 < q.0 => {
+                    x.next();
+                    p
+                }
+                (_, Some(&q)) => {
+                    y.next();
+                    q
+                }
+                (Some(&p), None) => {
+                    x.next();
+                    p
+                }
+                (None, None) => break,
+            };
+            out.push(next);
+        }
+        if out.len() == 1 {
+            self.one = out.pop();
+        } else {
+            self.more = out;
+        }
+    }
+
+    fn len(&self) -> usize {
+        usize::from(self.one.is_some()) + self.more.len()
+    }
+
     /// Every minute and its count, in minute order.
     pub fn iter(&self) -> impl Iterator<Item = (i64, u64)> + '_ {
         self.one.iter().chain(&self.more).copied()
@@ -889,9 +936,7 @@ impl ClientStats {
         self.count += v.count;
         self.first = min_opt(self.first, v.first);
         self.last = max_opt(self.last, v.last);
-        for (m, n) in v.per_minute.iter() {
-            self.per_minute.add(m, n);
-        }
+        self.per_minute.merge(v.per_minute);
         for (a, b) in self.causes.iter_mut().zip(v.causes) {
             *a += b;
         }
@@ -1121,7 +1166,22 @@ mod tests {
             let json = serde_json::to_string(&p).unwrap_or_default();
             proptest::prop_assert_eq!(&json, &serde_json::to_string(&want).unwrap_or_default());
             let back: PerMinute = serde_json::from_str(&json).unwrap_or_default();
-            proptest::prop_assert_eq!(back.iter().collect::<Vec<_>>(), want_v);
+            proptest::prop_assert_eq!(&back.iter().collect::<Vec<_>>(), &want_v);
+            // merged in two parts, either way round: the same counts, and the
+            // same value as adding one by one
+            let half = adds.len() / 2;
+            let part = |r: &[(i64, u64)]| {
+                let mut p = PerMinute::default();
+                for &(m, n) in r {
+                    p.add(m * 60, n);
+                }
+                p
+            };
+            for (x, y) in [(&adds[..half], &adds[half..]), (&adds[half..], &adds[..half])] {
+                let mut m = part(x);
+                m.merge(part(y));
+                proptest::prop_assert_eq!(&m, &p);
+            }
         }
     }
 
