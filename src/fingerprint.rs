@@ -204,7 +204,7 @@ mod tests {
 
     #[test]
     fn the_tail_word_is_the_zero_padded_tail() {
-        let m: Vec<u8> = (1..=40).map(|i| i * 7).collect();
+        let m: Vec<u8> = (1..=40u8).map(|i| i.wrapping_mul(37)).collect();
         for n in 0..=m.len() {
             let rest = &m[n - n % 8..n];
             let mut padded = [0u8; 8];
