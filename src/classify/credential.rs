@@ -254,40 +254,61 @@ pub fn query_credentials(target: &str) -> QueryCredentials<'_> {
     let b = target.as_bytes();
     let start = memchr::memchr(b'?', b).map_or(b.len(), |i| i + 1);
     let end = memchr::memchr(b'#', &b[start..]).map_or(b.len(), |i| start + i);
+    let query = &target[start..end];
     QueryCredentials {
-        query: &target[start..end],
-        pos: 0,
+        query,
+        spans: credential_spans(query.as_bytes()),
     }
 }
 
-/// Credential parameters of a query string (the part after `?`).
-pub fn query_credentials_of(query: &str) -> QueryCredentials<'_> {
-    QueryCredentials { query, pos: 0 }
-}
-
-/// Iterator of `query_credentials`: one pass over the query's bytes.
+/// Iterator of `query_credentials`: the credential parameters of
+/// `credential_spans`, named and decoded.
 pub struct QueryCredentials<'a> {
     query: &'a str,
-    pos: usize,
+    spans: CredentialSpans<'a>,
 }
 
 impl<'a> Iterator for QueryCredentials<'a> {
     type Item = (&'a str, Cow<'a, str>);
 
     fn next(&mut self) -> Option<Self::Item> {
+        let (start, name_end, end) = self.spans.next()?;
         let q = self.query;
-        let b = q.as_bytes();
+        // the positions are of ASCII delimiters: char boundaries
+        Some((&q[start..name_end], percent_decode(&q[name_end + 1..end])))
+    }
+}
+
+/// Where the credential parameters of a query string (the part after `?`)
+/// are, in order: `(name start, its '=', value end)`. One pass over the
+/// bytes: the one definition of what a credential parameter is, for the
+/// full parse and the fast paths of log parsers alike.
+#[inline]
+pub fn credential_spans(query: &[u8]) -> CredentialSpans<'_> {
+    CredentialSpans { b: query, pos: 0 }
+}
+
+/// Iterator of `credential_spans`.
+pub struct CredentialSpans<'a> {
+    b: &'a [u8],
+    pos: usize,
+}
+
+impl Iterator for CredentialSpans<'_> {
+    type Item = (usize, usize, usize);
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<Self::Item> {
+        let b = self.b;
         while self.pos < b.len() {
             let start = self.pos;
             let (name_end, is_eq) = name_end(b, start);
-            if is_eq && is_key_param_bytes(&b[start..name_end]) {
-                let end =
-                    memchr::memchr(b'&', &b[name_end + 1..]).map_or(b.len(), |o| name_end + 1 + o);
-                self.pos = end + 1;
-                return Some((&q[start..name_end], percent_decode(&q[name_end + 1..end])));
-            }
             // values can be long (tokens): skip them with a vectorised search
-            self.pos = memchr::memchr(b'&', &b[name_end..]).map_or(b.len(), |o| name_end + o) + 1;
+            let end = memchr::memchr(b'&', &b[name_end..]).map_or(b.len(), |o| name_end + o);
+            self.pos = end + 1;
+            if is_eq && is_key_param_bytes(&b[start..name_end]) {
+                return Some((start, name_end, end));
+            }
         }
         None
     }
@@ -296,7 +317,7 @@ impl<'a> Iterator for QueryCredentials<'a> {
 /// Where the name of the parameter starting at `start` ends, looking no
 /// further than the longest credential parameter name: `(position, found '=')`.
 #[inline]
-pub fn name_end(b: &[u8], start: usize) -> (usize, bool) {
+fn name_end(b: &[u8], start: usize) -> (usize, bool) {
     let limit = b.len().min(start + MAX_KEY_PARAM + 1);
     let mut j = start;
     while j < limit {

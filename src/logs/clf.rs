@@ -7,7 +7,7 @@ use super::text::{
     closing_quote, field, lossy, query_has_credential, split_request, status3, unescape,
 };
 use super::{LightSuccess, Line, LineFormat, Quick, SuccessPath, simd};
-use crate::classify::credential::{is_key_param_bytes, is_token_param, name_end, percent_decode};
+use crate::classify::credential::{credential_spans, is_token_param, percent_decode};
 use crate::exchange::{ClientView, Exchange, HeaderView, Shows, UserField};
 use crate::time::parse_clf;
 
@@ -366,25 +366,16 @@ impl LineFormat for Clf {
         let Some(query) = target_query(line, q) else {
             return SuccessPath::Plain;
         };
-        // the credential parameters (name start, its '=', value end), found
-        // in one walk of the query as `query_credentials_of` walks it
+        // the credential parameters (name start, its '=', value end)
         let mut found = [(0usize, 0usize, 0usize); super::LIGHT_MAX_CREDENTIALS];
         let mut n = 0;
-        let mut pos = 0;
-        while pos < query.len() {
-            let (name_end, is_eq) = name_end(query, pos);
-            // values can be long (tokens): a vectorised search skips them
-            let end =
-                memchr::memchr(b'&', &query[name_end..]).map_or(query.len(), |o| name_end + o);
-            if is_eq && is_key_param_bytes(&query[pos..name_end]) {
-                let Some(slot) = found.get_mut(n) else {
-                    // more than the light path takes
-                    return SuccessPath::Full;
-                };
-                *slot = (pos, name_end, end);
-                n += 1;
-            }
-            pos = end + 1;
+        for span in credential_spans(query) {
+            let Some(slot) = found.get_mut(n) else {
+                // more than the light path takes
+                return SuccessPath::Full;
+            };
+            *slot = span;
+            n += 1;
         }
         if n == 0 {
             return SuccessPath::Plain;

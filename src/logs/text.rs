@@ -234,16 +234,9 @@ pub fn split_request(req: &[u8]) -> (&[u8], Option<&[u8]>) {
 /// Does a query string (after its `?`) carry a credential parameter? A
 /// cheap test: one pass over the bytes, names checked by length first.
 pub fn query_has_credential(q: &[u8]) -> bool {
-    use crate::classify::credential::{is_key_param_bytes, name_end};
-    let mut pos = 0;
-    while pos < q.len() {
-        let (end, is_eq) = name_end(q, pos);
-        if is_eq && is_key_param_bytes(&q[pos..end]) {
-            return true;
-        }
-        pos = find1(q, end, b'&').unwrap_or(q.len()) + 1;
-    }
-    false
+    crate::classify::credential::credential_spans(q)
+        .next()
+        .is_some()
 }
 
 /// Does a request target carry a credential query parameter? (a cheap test)
