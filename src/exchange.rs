@@ -150,14 +150,21 @@ impl<'a> Exchange<'a> {
     }
 
     pub fn path(&self) -> &str {
-        let t = &*self.target;
-        // a byte search: `?` is ASCII, so the split is at a char boundary
-        memchr::memchr(b'?', t.as_bytes()).map_or(t, |i| &t[..i])
+        self.split_target().0
     }
 
     pub fn query(&self) -> Option<&str> {
+        self.split_target().1
+    }
+
+    /// The target's path and query, split at its first `?` (a byte search:
+    /// `?` is ASCII, so the split is at a char boundary).
+    fn split_target(&self) -> (&str, Option<&str>) {
         let t = &*self.target;
-        memchr::memchr(b'?', t.as_bytes()).map(|i| &t[i + 1..])
+        match memchr::memchr(b'?', t.as_bytes()) {
+            Some(i) => (&t[..i], Some(&t[i + 1..])),
+            None => (t, None),
+        }
     }
 
     pub fn is_success(&self) -> bool {
