@@ -304,7 +304,7 @@ pub fn write_outputs(
     } else {
         Rows::Top
     };
-    let (report, changed) = state.finalize_in_place(rows);
+    let (report, changed) = state.finalize_in_place(rows, events.is_some());
     // The process ends after the outputs: freeing hundreds of thousands of
     // small allocations one by one would be a measurable part of the run.
     std::mem::forget(state);

@@ -346,9 +346,9 @@ fn at(o: Order) -> String {
     Timestamp(o.t).to_string()
 }
 
-/// Decides every pending 401 and records it; returns the verdicts that
-/// differ from the ones the 401s were first given (for the events output).
-pub fn resolve(state: &mut State) -> BTreeMap<Order, Verdict> {
+/// Decides every pending 401 and records it; with `keep`, returns the final
+/// verdicts of those 401s (for the events output), else an empty map.
+pub fn resolve(state: &mut State, keep: bool) -> BTreeMap<Order, Verdict> {
     let window = state.settings.handshake_window_us;
     let mut pending = std::mem::take(&mut state.sequence.pending);
     pending.sort_by_key(|p| p.rec.order);
@@ -456,7 +456,9 @@ pub fn resolve(state: &mut State) -> BTreeMap<Order, Verdict> {
             }
         }
         let valid_elsewhere = hist.is_some();
-        changed.insert(o, rec.verdict.clone());
+        if keep {
+            changed.insert(o, rec.verdict.clone());
+        }
         state.record(&rec, valid_elsewhere);
     }
     state.sequence.heads.clear();

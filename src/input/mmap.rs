@@ -10,6 +10,7 @@
 #![allow(unsafe_code)]
 
 use std::fs::File;
+use std::ops::Range;
 
 pub use memmap2::Mmap;
 
@@ -21,4 +22,50 @@ pub fn map(file: &File) -> std::io::Result<Mmap> {
         let _ = m.advise(memmap2::Advice::Sequential);
     }
     Ok(m)
+}
+
+/// Gives back the pages wholly inside `range` (byte offsets into `m`) once
+/// a pass has read them: they leave this process's page tables but stay in
+/// the page cache, and reading them again maps them again (same bytes).
+/// So a run over a large file holds only the part it is reading in its
+/// resident set, and the page tables are taken down by the workers as they
+/// go instead of all at once, on one thread, when the file is unmapped.
+/// Failures are ignored: the pages are then released at the unmap.
+pub fn release(m: &Mmap, range: Range<usize>) {
+    const PAGE: usize = 4096;
+    let start = range.start.div_ceil(PAGE) * PAGE;
+    let end = range.end.min(m.len()) / PAGE * PAGE;
+    if start >= end {
+        return;
+    }
+    // SAFETY: `MADV_DONTNEED` on a read-only private file mapping drops
+    // page-table entries only: there are no private copies to lose (nothing
+    // writes to the mapping), the addresses stay mapped, and a later read
+    // faults the file's page in again. References into the range stay valid.
+    #[cfg(unix)]
+    let _ =
+        unsafe { m.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start) };
+    #[cfg(not(unix))]
+    let _ = (m, start, end);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn released_pages_read_back_the_same_bytes() {
+        let bytes: Vec<u8> = (0..5 * 4096 + 123).map(|i| (i * 7 % 251) as u8).collect();
+        let mut f = tempfile::NamedTempFile::new().expect("temp file");
+        f.write_all(&bytes).expect("write");
+        f.flush().expect("flush");
+        let m = map(f.as_file()).expect("map");
+        assert_eq!(&m[..], &bytes[..]);
+        // ranges that are not page-aligned, empty, or reach past the end
+        for r in [100..3 * 4096 + 5, 0..m.len(), 7..7, 4096..4096 * 9] {
+            release(&m, r);
+            assert_eq!(&m[..], &bytes[..]);
+        }
+    }
 }

@@ -10,7 +10,7 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 pub use detect::{Detected, FormatName};
-pub use mmap::Mmap;
+pub use mmap::{Mmap, release};
 
 use crate::error::{Error, Result};
 

@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use crate::analyzer::{Analyzer, ChunkResult, Context, Source, quick_key};
 use crate::error::{Error, Result};
 use crate::exchange::{ClientView, Exchange, Position, Shows};
-use crate::input::{Compression, Data, FormatName, describe_io};
+use crate::input::{Compression, Data, FormatName, Mmap, describe_io};
 use crate::progress::FileBar;
 
 /// Bytes per chunk. Fixed (not derived from the thread count) so that the
@@ -370,9 +370,12 @@ fn merge_ordered(
     }
 }
 
+/// `map`: the mapping `bytes` is, whose pages are given back chunk by
+/// chunk as they are read (`input::release`).
 fn mapped<F: LineFormat>(
     fmt: &F,
     bytes: &[u8],
+    map: Option<&Mmap>,
     ctx: &Context,
     src: &Source,
     bar: &FileBar,
@@ -406,6 +409,9 @@ fn mapped<F: LineFormat>(
             |acc: Option<(Analyzer<'_>, u64)>, (&(s, e), init)| {
                 let (mut a, lines) = acc.unwrap_or_else(|| (Analyzer::new(ctx, src), 0));
                 let n = chunk(fmt, &bytes[s..e], s as u64, lines, init, &mut a);
+                if let Some(m) = map {
+                    crate::input::release(m, s..e);
+                }
                 bar.inc((e - s) as u64);
                 Some((a, lines + n))
             },
@@ -553,6 +559,8 @@ fn streamed<F: LineFormat>(
 /// The bytes of a log: in memory (mapped), or a stream.
 pub enum Bytes<'b> {
     Slice(&'b [u8]),
+    /// A mapped file (its pages are given back as they are read).
+    Mapped(&'b Mmap),
     Stream(Box<dyn Read + Send>, Compression),
 }
 
@@ -565,7 +573,8 @@ fn run<F: LineFormat>(
     bar: &FileBar,
 ) -> ChunkResult {
     match data {
-        Bytes::Slice(b) => mapped(fmt, b, ctx, src, bar),
+        Bytes::Slice(b) => mapped(fmt, b, None, ctx, src, bar),
+        Bytes::Mapped(m) => mapped(fmt, m, Some(m), ctx, src, bar),
         Bytes::Stream(r, compression) => streamed(fmt, r, compression, ctx, src, threads, bar),
     }
 }
@@ -583,7 +592,7 @@ pub fn analyze(
     bar: &FileBar,
 ) -> ChunkResult {
     match data {
-        Data::Mapped(m) => analyze_in(Bytes::Slice(&m), format, parsers, ctx, src, threads, bar),
+        Data::Mapped(m) => analyze_in(Bytes::Mapped(&m), format, parsers, ctx, src, threads, bar),
         Data::Stream(r) => analyze_in(
             Bytes::Stream(r, compression),
             format,

@@ -190,14 +190,19 @@ impl State {
     /// Resolves the sequence state and builds the report. Returns the final
     /// verdicts of the 401s that were still pending (for the events output).
     pub fn finalize(mut self) -> (Report, BTreeMap<Order, Verdict>) {
-        self.finalize_in_place(Rows::All)
+        self.finalize_in_place(Rows::All, true)
     }
 
     /// `finalize` without consuming the state (the caller decides when to
     /// drop it), building every row of `clients` and `credentials` or only
-    /// the ones the JSON summary shows.
-    pub fn finalize_in_place(&mut self, rows: Rows) -> (Report, BTreeMap<Order, Verdict>) {
-        let changed = sequence::resolve(self);
+    /// the ones the JSON summary shows; the verdicts of pending 401s are
+    /// returned only when `verdicts` asks for them (else the map is empty).
+    pub fn finalize_in_place(
+        &mut self,
+        rows: Rows,
+        verdicts: bool,
+    ) -> (Report, BTreeMap<Order, Verdict>) {
+        let changed = sequence::resolve(self, verdicts);
         let s = &self.settings;
         let mut totals = Totals {
             inputs: self.files.len() as u64,
