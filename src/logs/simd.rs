@@ -1,11 +1,11 @@
-//! Bit masks of byte classes over many 64-byte blocks per call: 32 bytes
-//! per compare with AVX2 when the processor has it (checked at run time),
-//! 16 bytes per compare (SSE2, `text::block_masks`) otherwise. Scanners
-//! compute the masks of a batch of blocks here, then read events off the
-//! bits.
+//! Bit masks of byte classes over many 64-byte blocks per call: a whole
+//! block per compare with AVX-512BW, 32 bytes with AVX2 (whichever the
+//! processor has, checked at run time), 16 bytes per compare (SSE2,
+//! `text::block_masks`) otherwise. Scanners compute the masks of a batch of
+//! blocks here, then read events off the bits.
 //!
-//! The second place with unsafe code: the 32-byte loads and the call into
-//! the AVX2 function after the run-time check.
+//! The second place with unsafe code: the 64- and 32-byte loads and the
+//! calls into the AVX-512 and AVX2 functions after the run-time checks.
 #![allow(unsafe_code)]
 
 /// Blocks per call a scanner passes (4 KiB: the masks stay in L1).
@@ -15,6 +15,12 @@ pub const BATCH: usize = 64;
 /// block); `out` has at least as many entries as there are blocks.
 #[inline]
 pub fn masks<const N: usize>(blocks: &[[u8; 64]], needles: [u8; N], out: &mut [[u64; N]]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512bw") {
+        // SAFETY: the processor has AVX-512BW (checked just above).
+        unsafe { avx512::masks(blocks, needles, out) };
+        return;
+    }
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the processor has AVX2 (checked just above).
@@ -30,6 +36,12 @@ pub fn masks<const N: usize>(blocks: &[[u8; 64]], needles: [u8; N], out: &mut [[
 /// and control characters (below 0x20).
 #[inline]
 pub fn json_masks(blocks: &[[u8; 64]], out: &mut [[u64; 3]]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512bw") {
+        // SAFETY: the processor has AVX-512BW (checked just above).
+        unsafe { avx512::json_masks(blocks, out) };
+        return;
+    }
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the processor has AVX2 (checked just above).
@@ -119,10 +131,111 @@ mod avx2 {
     }
 }
 
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use std::arch::x86_64::{
+        __m512i, _mm512_cmpeq_epi8_mask, _mm512_cmple_epu8_mask, _mm512_loadu_si512,
+        _mm512_set1_epi8,
+    };
+
+    /// A block in one 64-byte register.
+    #[inline]
+    #[target_feature(enable = "avx512bw")]
+    fn load(b: &[u8; 64]) -> __m512i {
+        // SAFETY: `b` is 64 readable bytes; the load needs no alignment.
+        unsafe { _mm512_loadu_si512(b.as_ptr().cast()) }
+    }
+
+    #[target_feature(enable = "avx512bw")]
+    pub fn json_masks(blocks: &[[u8; 64]], out: &mut [[u64; 3]]) {
+        let (quote, slash, control) = (
+            _mm512_set1_epi8(b'"' as i8),
+            _mm512_set1_epi8(b'\\' as i8),
+            _mm512_set1_epi8(0x1f),
+        );
+        for (b, o) in blocks.iter().zip(out.iter_mut()) {
+            let v = load(b);
+            *o = [
+                _mm512_cmpeq_epi8_mask(v, quote),
+                _mm512_cmpeq_epi8_mask(v, slash),
+                _mm512_cmple_epu8_mask(v, control),
+            ];
+        }
+    }
+
+    #[target_feature(enable = "avx512bw")]
+    pub fn masks<const N: usize>(blocks: &[[u8; 64]], needles: [u8; N], out: &mut [[u64; N]]) {
+        let find: [__m512i; N] = needles.map(|n| _mm512_set1_epi8(n as i8));
+        for (b, o) in blocks.iter().zip(out.iter_mut()) {
+            let v = load(b);
+            for (mk, f) in o.iter_mut().zip(find) {
+                *mk = _mm512_cmpeq_epi8_mask(v, f);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    type MasksFn = fn(&[[u8; 64]], [u8; 4], &mut [[u64; 4]]);
+
+    /// `run` with every implementation of `masks` this processor has.
+    fn every_way(run: impl Fn(MasksFn) -> [[u64; 4]; 5]) -> Vec<(&'static str, [[u64; 4]; 5])> {
+        let mut out = vec![("dispatch", run(masks::<4>))];
+        out.push((
+            "sse2",
+            run(|blocks, needles, o| {
+                for (b, m) in blocks.iter().zip(o.iter_mut()) {
+                    *m = super::super::text::block_masks(b, needles);
+                }
+            }),
+        ));
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the processor has AVX2.
+                out.push(("avx2", run(|b, n, o| unsafe { avx2::masks(b, n, o) })));
+            }
+            if std::arch::is_x86_feature_detected!("avx512bw") {
+                // SAFETY: the processor has AVX-512BW.
+                out.push(("avx512", run(|b, n, o| unsafe { avx512::masks(b, n, o) })));
+            }
+        }
+        out
+    }
+
+    /// `json_masks` of `blocks` by every implementation this processor has.
+    fn every_json_way(blocks: &[[u8; 64]]) -> Vec<(&'static str, [[u64; 3]; 5])> {
+        let run = |f: &dyn Fn(&mut [[u64; 3]; 5])| {
+            let mut out = [[0u64; 3]; 5];
+            f(&mut out);
+            out
+        };
+        let mut out = vec![("dispatch", run(&|o| json_masks(blocks, o)))];
+        out.push((
+            "sse2",
+            run(&|o| {
+                for (b, m) in blocks.iter().zip(o.iter_mut()) {
+                    *m = json_block(b);
+                }
+            }),
+        ));
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the processor has AVX2.
+                out.push(("avx2", run(&|o| unsafe { avx2::json_masks(blocks, o) })));
+            }
+            if std::arch::is_x86_feature_detected!("avx512bw") {
+                // SAFETY: the processor has AVX-512BW.
+                out.push(("avx512", run(&|o| unsafe { avx512::json_masks(blocks, o) })));
+            }
+        }
+        out
+    }
 
     fn plain(b: &[u8; 64], needle: u8) -> u64 {
         b.iter()
@@ -141,12 +254,16 @@ mod tests {
         ) {
             let (blocks, _) = bytes.as_chunks::<64>();
             let needles = [b'\n', b'"', b'?', 0xff];
-            let mut out = [[0u64; 4]; 5];
-            masks(blocks, needles, &mut out);
-            for (b, o) in blocks.iter().zip(out) {
-                let want = needles.map(|n| plain(b, n));
-                prop_assert_eq!(o, want);
-                prop_assert_eq!(super::super::text::block_masks(b, needles), want);
+            for (name, o) in every_way(|f| {
+                let mut out = [[0u64; 4]; 5];
+                f(blocks, needles, &mut out);
+                out
+            }) {
+                for (b, o) in blocks.iter().zip(o) {
+                    let want = needles.map(|n| plain(b, n));
+                    prop_assert_eq!(o, want, "{}", name);
+                    prop_assert_eq!(super::super::text::block_masks(b, needles), want);
+                }
             }
         }
 
@@ -158,13 +275,13 @@ mod tests {
             )
         ) {
             let (blocks, _) = bytes.as_chunks::<64>();
-            let mut out = [[0u64; 3]; 5];
-            json_masks(blocks, &mut out);
-            for (b, o) in blocks.iter().zip(out) {
-                let controls = b.iter().enumerate().filter(|&(_, &c)| c < 0x20).fold(0, |m, (i, _)| m | 1 << i);
-                let want = [plain(b, b'"'), plain(b, b'\\'), controls];
-                prop_assert_eq!(o, want);
-                prop_assert_eq!(json_block(b), want);
+            for (name, o) in every_json_way(blocks) {
+                for (b, o) in blocks.iter().zip(o) {
+                    let controls = b.iter().enumerate().filter(|&(_, &c)| c < 0x20).fold(0, |m, (i, _)| m | 1 << i);
+                    let want = [plain(b, b'"'), plain(b, b'\\'), controls];
+                    prop_assert_eq!(o, want, "{}", name);
+                    prop_assert_eq!(json_block(b), want);
+                }
             }
         }
     }
