@@ -192,6 +192,9 @@ impl std::hash::Hasher for IdHasher {
 
 /// A map keyed by ids that are hashes already.
 pub type IdMap<V> = std::collections::HashMap<u64, V, std::hash::BuildHasherDefault<IdHasher>>;
+/// An `IdMap` whose entries live in one vector (an index table in front):
+/// growing it moves 8-byte indices, not the entries.
+pub type IdTable<V> = indexmap::IndexMap<u64, V, std::hash::BuildHasherDefault<IdHasher>>;
 
 /// How a fingerprint is shown: 12 hex digits.
 pub fn show(fp: u64) -> String {

@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use super::{Cause, EvidenceKind, Verdict};
-use crate::fingerprint::{IdMap, show};
+use crate::fingerprint::{IdMap, IdTable, show};
 use crate::summary::{CredHistory, Intervals, Order, Pending, Record401, State, Success};
 use crate::time::Timestamp;
 
@@ -76,7 +76,7 @@ pub struct ChunkSequence {
     max_t: i64,
     head_closed: bool,
     heads: Vec<Success>,
-    creds: IdMap<LocalCred>,
+    creds: IdTable<LocalCred>,
     awaiting_after: IdMap<Vec<usize>>,
     pending: Vec<Pending>,
 }
@@ -109,7 +109,7 @@ impl ChunkSequence {
             max_t: i64::MIN,
             head_closed: false,
             heads: Vec::new(),
-            creds: IdMap::default(),
+            creds: IdTable::default(),
             awaiting_after: IdMap::default(),
             pending: Vec::new(),
         }

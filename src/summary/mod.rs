@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::fingerprint::{IdMap, fast_hash};
+use crate::fingerprint::{IdMap, IdTable, fast_hash};
 
 use serde::{Deserialize, Serialize};
 
@@ -819,22 +819,22 @@ impl FileStats {
 pub struct SequenceState {
     /// Credential history by (host, value) identity.
     #[serde(with = "sorted_map")]
-    pub history: IdMap<CredHistory>,
+    pub history: IdTable<CredHistory>,
     pub pending: Vec<Pending>,
     pub heads: Vec<Success>,
 }
 
 mod sorted_map {
     use super::CredHistory;
-    use crate::fingerprint::IdMap;
+    use crate::fingerprint::IdTable;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    pub fn serialize<S: Serializer>(m: &IdMap<CredHistory>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(m: &IdTable<CredHistory>, s: S) -> Result<S::Ok, S::Error> {
         let mut v: Vec<(&u64, &CredHistory)> = m.iter().collect();
         v.sort_by_key(|(k, _)| **k);
         v.serialize(s)
     }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<IdMap<CredHistory>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<IdTable<CredHistory>, D::Error> {
         let v: Vec<(u64, CredHistory)> = Vec::deserialize(d)?;
         Ok(v.into_iter().collect())
     }
@@ -847,7 +847,7 @@ pub fn client_key(client: u64, credential: u64) -> u64 {
 
 /// Maps keyed by ids written as lists of pairs in id order (deterministic).
 mod sorted_ids {
-    use crate::fingerprint::IdMap;
+    use crate::fingerprint::IdTable as IdMap;
     use serde::de::DeserializeOwned;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -902,10 +902,10 @@ pub struct State {
     pub timeseries: BTreeMap<(i64, Cause), u64>,
     /// `client_key(client id, credential fingerprint or 0)` → failures.
     #[serde(with = "sorted_ids")]
-    pub clients: IdMap<ClientStats>,
+    pub clients: IdTable<ClientStats>,
     /// Credential fingerprint → failures.
     #[serde(with = "sorted_ids")]
-    pub credentials: IdMap<CredentialFailures>,
+    pub credentials: IdTable<CredentialFailures>,
     /// (host, minute start in seconds) → 401s of otherwise valid credentials.
     #[serde(with = "pairs")]
     pub incident_buckets: BTreeMap<(Shared, i64), IncidentBucket>,
@@ -915,15 +915,15 @@ pub struct State {
 /// Merges the rows of `o` into `into`, walking the smaller of the two
 /// tables; `both` combines a row found in both (it is commutative, so which
 /// side is walked does not change the result).
-fn merge_ids<V>(into: &mut IdMap<V>, mut o: IdMap<V>, mut both: impl FnMut(&mut V, V)) {
+fn merge_ids<V>(into: &mut IdTable<V>, mut o: IdTable<V>, mut both: impl FnMut(&mut V, V)) {
     if into.len() < o.len() {
         std::mem::swap(into, &mut o);
     }
     into.reserve(o.len());
     for (k, v) in o {
         match into.entry(k) {
-            std::collections::hash_map::Entry::Occupied(mut e) => both(e.get_mut(), v),
-            std::collections::hash_map::Entry::Vacant(e) => {
+            indexmap::map::Entry::Occupied(mut e) => both(e.get_mut(), v),
+            indexmap::map::Entry::Vacant(e) => {
                 e.insert(v);
             }
         }
@@ -956,8 +956,8 @@ impl State {
             causes: [0; 12],
             patterns: Patterns::default(),
             timeseries: BTreeMap::new(),
-            clients: IdMap::default(),
-            credentials: IdMap::default(),
+            clients: IdTable::default(),
+            credentials: IdTable::default(),
             incident_buckets: BTreeMap::new(),
             sequence: SequenceState::default(),
         }
