@@ -350,8 +350,15 @@ fn at(o: Order) -> String {
 /// verdicts of those 401s (for the events output), else an empty map.
 pub fn resolve(state: &mut State, keep: bool) -> BTreeMap<Order, Verdict> {
     let window = state.settings.handshake_window_us;
-    let mut pending = std::mem::take(&mut state.sequence.pending);
-    pending.sort_by_key(|p| p.rec.order);
+    let pending = std::mem::take(&mut state.sequence.pending);
+    // decided in the global order (the positions are sorted, not the
+    // entries: an entry is large to move); equal orders keep their places
+    let mut by_order: Vec<(Order, usize)> = pending
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.rec.order, i))
+        .collect();
+    by_order.sort_unstable();
     let mut heads: IdMap<Vec<Order>> = IdMap::default();
     for s in &state.sequence.heads {
         heads.entry(s.key).or_default().push(s.order);
@@ -385,7 +392,9 @@ pub fn resolve(state: &mut State, keep: bool) -> BTreeMap<Order, Verdict> {
     }
 
     let mut changed = BTreeMap::new();
-    for p in pending {
+    let mut slots: Vec<Option<Pending>> = pending.into_iter().map(Some).collect();
+    for (_, i) in by_order {
+        let Some(p) = slots[i].take() else { continue };
         let mut rec = p.rec;
         let o = rec.order;
         let hist = p.history.and_then(|id| state.sequence.history.get(&id));

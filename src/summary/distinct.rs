@@ -41,6 +41,12 @@ fn mix(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// 2^-r, exactly: built from its bits (every `u8` gives a normal number)
+/// instead of by repeated multiplication.
+fn inverse_power_of_two(r: u8) -> f64 {
+    f64::from_bits((1023 - u64::from(r)) << 52)
+}
+
 fn sketch_insert(regs: &mut [u8; M], x: u64) {
     let h = mix(x);
     let idx = (h >> (64 - P)) as usize;
@@ -110,7 +116,7 @@ impl Distinct {
             Distinct::Sketch(regs) => {
                 let m = M as f64;
                 let alpha = 0.7213 / (1.0 + 1.079 / m);
-                let sum: f64 = regs.iter().map(|&r| 2f64.powi(-(r as i32))).sum();
+                let sum: f64 = regs.iter().map(|&r| inverse_power_of_two(r)).sum();
                 let zeros = regs.iter().filter(|&&r| r == 0).count();
                 let raw = alpha * m * m / sum;
                 let est = if raw <= 2.5 * m && zeros > 0 {
@@ -169,6 +175,13 @@ impl<'de> Deserialize<'de> for Distinct {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inverse_powers_of_two_are_exact() {
+        for r in 0..=u8::MAX {
+            assert_eq!(inverse_power_of_two(r), 2f64.powi(-i32::from(r)), "{r}");
+        }
+    }
 
     #[test]
     fn exact_below_the_limit() {

@@ -385,9 +385,22 @@ impl State {
             e.0 = e.0.min(h.first_ok());
             e.1 = e.1.max(h.last_ok());
         }
-        let mut credentials: Vec<CredentialRow> = self
-            .credentials
-            .iter()
+        // most failures first; ties in the order of the shown fingerprint,
+        // then of the whole one (so the order never depends on the table's)
+        let mut creds: Vec<(&u64, &super::CredentialFailures)> = self.credentials.iter().collect();
+        let by_failures = |a: &(&u64, &super::CredentialFailures),
+                           b: &(&u64, &super::CredentialFailures)| {
+            b.1.count
+                .cmp(&a.1.count)
+                .then_with(|| (*a.0 >> 16, *a.0).cmp(&(*b.0 >> 16, *b.0)))
+        };
+        if rows == Rows::Top && creds.len() > JSON_TOP_ROWS {
+            creds.select_nth_unstable_by(JSON_TOP_ROWS, by_failures);
+            creds.truncate(JSON_TOP_ROWS);
+        }
+        creds.sort_unstable_by(by_failures);
+        let credentials: Vec<CredentialRow> = creds
+            .into_iter()
             .map(|(&fp, c)| {
                 let ok = successes.get(&fp);
                 CredentialRow {
@@ -401,11 +414,6 @@ impl State {
                 }
             })
             .collect();
-        credentials.sort_by(|a, b| {
-            b.failures
-                .cmp(&a.failures)
-                .then_with(|| a.credential.cmp(&b.credential))
-        });
 
         let report = Report {
             schema_version: SCHEMA_VERSION,
@@ -428,7 +436,7 @@ impl State {
             incidents,
             clients_total: self.clients.len() as u64,
             clients,
-            credentials_total: credentials.len() as u64,
+            credentials_total: self.credentials.len() as u64,
             credentials,
             timeseries,
             files,
