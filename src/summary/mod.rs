@@ -8,6 +8,7 @@
 
 pub mod distinct;
 pub mod report;
+pub mod tally;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -20,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::classify::{Cause, EvidenceKind, Verdict};
 use crate::time::Timestamp;
 pub use distinct::Distinct;
+pub use tally::Tally;
 
 /// Version of the partial-summary format (`--partial`, `merge`).
 pub const PARTIAL_VERSION: u32 = 1;
@@ -470,46 +472,44 @@ pub struct ClientStats {
     pub last: Option<Timestamp>,
     /// 401s per minute (minute start in seconds).
     pub per_minute: PerMinute,
-    pub causes: [u64; 12],
+    pub causes: Tally,
 }
 
 /// Counts per minute (minute start in seconds), sorted by minute. Most
-/// clients fail within one minute: that one is kept inline (no allocation).
-/// Serialized as a map from minute to count.
+/// clients fail within one minute: that one is kept inline (no allocation,
+/// and a row stays small). Serialized as a map from minute to count.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct PerMinute {
-    /// The only minute, while there is one.
-    one: Option<(i64, u64)>,
+pub enum PerMinute {
+    #[default]
+    Empty,
+    /// The only minute.
+    One(i64, u64),
     /// Every minute, sorted, once there are two or more.
-    more: Vec<(i64, u64)>,
+    More(Box<Vec<(i64, u64)>>),
 }
 
 impl PerMinute {
     /// Adds `n` to minute `m`.
     pub fn add(&mut self, m: i64, n: u64) {
-        if self.more.is_empty() {
-            match &mut self.one {
-                None => self.one = Some((m, n)),
-                Some((m0, c)) if *m0 == m => *c += n,
-                Some(x) => {
-                    let x = *x;
-                    self.more = if x.0 < m {
-                        vec![x, (m, n)]
-                    } else {
-                        vec![(m, n), x]
-                    };
-                    self.one = None;
-                }
+        match self {
+            PerMinute::Empty => *self = PerMinute::One(m, n),
+            PerMinute::One(m0, c) if *m0 == m => *c += n,
+            PerMinute::One(m0, c) => {
+                let x = (*m0, *c);
+                *self = PerMinute::More(Box::new(if x.0 < m {
+                    vec![x, (m, n)]
+                } else {
+                    vec![(m, n), x]
+                }));
             }
-            return;
-        }
-        // records come mostly in time order: the last minute first
-        match self.more.last_mut() {
-            Some(last) if last.0 == m => last.1 += n,
-            Some(last) if last.0 < m => self.more.push((m, n)),
-            _ => match self.more.binary_search_by_key(&m, |e| e.0) {
-                Ok(i) => self.more[i].1 += n,
-                Err(i) => self.more.insert(i, (m, n)),
+            // records come mostly in time order: the last minute first
+            PerMinute::More(more) => match more.last_mut() {
+                Some(last) if last.0 == m => last.1 += n,
+                Some(last) if last.0 < m => more.push((m, n)),
+                _ => match more.binary_search_by_key(&m, |e| e.0) {
+                    Ok(i) => more[i].1 += n,
+                    Err(i) => more.insert(i, (m, n)),
+                },
             },
         }
     }
@@ -517,10 +517,10 @@ impl PerMinute {
     /// Adds every minute of `other` (one pass over both sorted lists: the
     /// minutes of another part may all come before these).
     pub fn merge(&mut self, other: PerMinute) {
-        if other.one.is_none() && other.more.is_empty() {
+        if other == PerMinute::Empty {
             return;
         }
-        if self.one.is_none() && self.more.is_empty() {
+        if *self == PerMinute::Empty {
             *self = other;
             return;
         }
@@ -550,20 +550,32 @@ impl PerMinute {
             };
             out.push(next);
         }
-        if out.len() == 1 {
-            self.one = out.pop();
-        } else {
-            self.more = out;
-        }
+        *self = match out[..] {
+            [] => PerMinute::Empty,
+            [(m, n)] => PerMinute::One(m, n),
+            _ => PerMinute::More(Box::new(out)),
+        };
     }
 
     fn len(&self) -> usize {
-        usize::from(self.one.is_some()) + self.more.len()
+        match self {
+            PerMinute::Empty => 0,
+            PerMinute::One(..) => 1,
+            PerMinute::More(more) => more.len(),
+        }
     }
 
     /// Every minute and its count, in minute order.
     pub fn iter(&self) -> impl Iterator<Item = (i64, u64)> + '_ {
-        self.one.iter().chain(&self.more).copied()
+        let one = match self {
+            PerMinute::One(m, n) => Some((*m, *n)),
+            _ => None,
+        };
+        let more: &[(i64, u64)] = match self {
+            PerMinute::More(more) => more,
+            _ => &[],
+        };
+        one.into_iter().chain(more.iter().copied())
     }
 
     /// The largest count of a minute (0 without any).
@@ -595,7 +607,7 @@ pub struct CredentialFailures {
     pub count: u64,
     pub first: Option<Timestamp>,
     pub last: Option<Timestamp>,
-    pub causes: [u64; 12],
+    pub causes: Tally,
 }
 
 /// 401s of otherwise valid credentials on one host in one minute.
@@ -937,9 +949,7 @@ impl ClientStats {
         self.first = min_opt(self.first, v.first);
         self.last = max_opt(self.last, v.last);
         self.per_minute.merge(v.per_minute);
-        for (a, b) in self.causes.iter_mut().zip(v.causes) {
-            *a += b;
-        }
+        self.causes.merge(&v.causes);
         // keep the display values deterministic: the smallest
         if (&v.client, &v.user_agent) < (&self.client, &self.user_agent) {
             self.client = v.client;
@@ -1007,20 +1017,20 @@ impl State {
                     first: None,
                     last: None,
                     per_minute: PerMinute::default(),
-                    causes: [0; 12],
+                    causes: Tally::default(),
                 });
             c.count += 1;
             c.first = min_opt(c.first, r.time);
             c.last = max_opt(c.last, r.time);
             c.per_minute.add(minute, 1);
-            c.causes[cause.index()] += 1;
+            c.causes.add(cause, 1);
         }
         if let Some(fp) = r.credential {
             let c = self.credentials.entry(fp).or_default();
             c.count += 1;
             c.first = min_opt(c.first, r.time);
             c.last = max_opt(c.last, r.time);
-            c.causes[cause.index()] += 1;
+            c.causes.add(cause, 1);
             if valid_elsewhere
                 && matches!(
                     cause,
@@ -1095,9 +1105,7 @@ impl State {
             c.count += v.count;
             c.first = min_opt(c.first, v.first);
             c.last = max_opt(c.last, v.last);
-            for (a, b) in c.causes.iter_mut().zip(v.causes) {
-                *a += b;
-            }
+            c.causes.merge(&v.causes);
         });
         for (k, v) in o.incident_buckets {
             let b = self.incident_buckets.entry(k).or_default();

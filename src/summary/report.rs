@@ -368,8 +368,8 @@ impl State {
                     last: c.last,
                     peak_per_minute: peak,
                     storm: peak >= s.storm_per_minute,
-                    dominant_cause: CauseCounts(c.causes).dominant(),
-                    causes: CauseCounts(c.causes),
+                    dominant_cause: CauseCounts(c.causes.counts()).dominant(),
+                    causes: CauseCounts(c.causes.counts()),
                 }
             })
             .collect();
@@ -410,7 +410,7 @@ impl State {
                     first_failure: c.first,
                     last_failure: c.last,
                     failures: c.count,
-                    causes: CauseCounts(c.causes),
+                    causes: CauseCounts(c.causes.counts()),
                 }
             })
             .collect();
