@@ -130,7 +130,9 @@ pub struct Analyzer<'c> {
     strings: IdMap<Shared>,
     derived: IdMap<Option<Shared>>,
     /// Recent long credentials and their fingerprints (see `fingerprint`).
-    recent: Vec<Option<(Box<str>, u64)>>,
+    /// (value, fingerprint) per slot; a slot's string is reused (no
+    /// allocation once it has held a long token).
+    recent: Vec<(String, u64)>,
 }
 
 /// Slots of the recent-credential memo (a power of two).
@@ -335,16 +337,17 @@ impl<'c> Analyzer<'c> {
         let slot = (mix(word(n - 8) ^ word(n / 2).rotate_left(23) ^ n as u64) as usize)
             & (RECENT_SLOTS - 1);
         if self.recent.is_empty() {
-            self.recent.resize(RECENT_SLOTS, None);
+            self.recent.resize(RECENT_SLOTS, (String::new(), 0));
         }
-        if let Some((v, fp)) = &self.recent[slot]
-            && **v == *value
-        {
+        let (v, fp) = &mut self.recent[slot];
+        // an empty slot holds "", which no value of this length equals
+        if v == value {
             return *fp;
         }
-        let fp = self.ctx.fingerprints.credential(value);
-        self.recent[slot] = Some((value.into(), fp));
-        fp
+        *fp = self.ctx.fingerprints.credential(value);
+        v.clear();
+        v.push_str(value);
+        *fp
     }
 
     fn record_of(

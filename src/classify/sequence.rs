@@ -315,15 +315,21 @@ impl ChunkSequence {
             }
         }
         let seq = &mut state.sequence;
+        let history = |c: &LocalCred| CredHistory {
+            intervals: Intervals::new(c.first, c.last),
+            fp: c.fp,
+            first_client: c.first_client,
+            is_token: c.is_token,
+            scope: c.scope,
+        };
+        if seq.history.is_empty() {
+            // the usual case (the analyzer's own state): no look-ups needed
+            seq.history = self.creds.iter().map(|(&id, c)| (id, history(c))).collect();
+            self.creds = IdTable::default();
+        }
         seq.history.reserve(self.creds.len());
         for (id, c) in self.creds {
-            let h = CredHistory {
-                intervals: Intervals::new(c.first, c.last),
-                fp: c.fp,
-                first_client: c.first_client,
-                is_token: c.is_token,
-                scope: c.scope,
-            };
+            let h = history(&c);
             match seq.history.get_mut(&id) {
                 Some(old) => {
                     if (c.first, c.first_client) < (old.first_ok(), old.first_client) {
