@@ -382,8 +382,12 @@ impl<'c> Analyzer<'c> {
             .substatus
             .map(|(s, w)| format!("{s}.{w}"))
             .unwrap_or_default();
-        // the challenges and the substatus (most records have no challenge)
-        let status_detail = if ex.response.challenges.is_empty() {
+        // the challenges and the substatus (most records have neither:
+        // nothing to derive)
+        let status_detail = if ex.response.challenges.is_empty() && ex.response.substatus.is_none()
+        {
+            None
+        } else if ex.response.challenges.is_empty() {
             self.derived(1, &[sub.as_bytes()], || Self::status_detail(ex))
         } else {
             let mut key: Vec<&[u8]> = ex
