@@ -230,4 +230,5 @@ fi
 echo
 echo "authsift/peer is the time ratio (below 1: authsift is faster; the factor in brackets is peer/authsift)."
 echo "GB/s uses 10^9 bytes; peak RSS is of the measured command's largest process."
-echo "authsift memory-maps its inputs, so its peak RSS includes the file's pages (shared page cache, not heap)."
+echo "authsift memory-maps its inputs: a HAR's peak RSS includes the file's pages (shared page cache, not heap);"
+echo "access logs give their pages back as they are read, so their peak RSS is mostly the summaries."
