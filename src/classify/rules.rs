@@ -302,11 +302,63 @@ fn phrase_detail(ph: &Phrase, from_description: Option<&str>, secrets: &[Cow<'_,
 
 /// Applies precedence steps 1–4 and 6 to one 401.
 pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'e> {
+    if let Some(a) = assess_bare(ex) {
+        return a;
+    }
+    assess_full(ex, settings)
+}
+
+/// `assess` by every rule (what `assess_bare` shortens).
+fn assess_full<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'e> {
     let v = View::of(ex);
     let primary = primary_credential(ex, &v);
     let mut a = assess_view(ex, &v, settings, &primary);
     a.primary_credential = primary;
     a
+}
+
+/// `assess` of a 401 that shows nothing at all, from a format that does not
+/// write every credential carrier (most access-log 401s): no credential, no
+/// user, no challenge, no body, no substatus. Every rule then falls through
+/// to the same verdict (no signal; a handshake leg when clients are told
+/// apart), which this gives without gathering the view. `None`: the full
+/// rules apply.
+fn assess_bare<'e>(ex: &'e Exchange<'e>) -> Option<Assessment<'e>> {
+    let r = &ex.request;
+    let bare = !matches!(
+        ex.shows.request_headers,
+        HeaderView::All | HeaderView::Redacting
+    ) && r.authorization.is_none()
+        && !r.authorization_redacted
+        && r.key_headers.is_empty()
+        && r.cookie.is_none()
+        && r.user.as_deref().is_none_or(|u| u.is_empty() || u == "-")
+        && ex.response.challenges.is_empty()
+        && ex.response.substatus.is_none()
+        && (ex.response.body.is_none() || !ex.shows.body)
+        && credential::query_credentials(&ex.target).next().is_none();
+    if !bare {
+        return None;
+    }
+    // `eligible_leg` of an empty view: a format that writes challenges
+    // wrote none here, so no challenge makes this 401 a leg
+    let leg = ex.shows.client != ClientView::None && !ex.shows.challenge;
+    let missing = match ex.shows.request_headers {
+        HeaderView::None => "format carries no request headers",
+        _ => "format logs no credential carrier of this request",
+    };
+    Some(Assessment {
+        verdict: Verdict::new(
+            Cause::Unknown,
+            EvidenceKind::None,
+            "step6:no-signal",
+            missing,
+        ),
+        needs_sequence: leg,
+        leg,
+        history_credential: None,
+        primary_credential: None,
+    })
 }
 
 /// The credential a 401 is identified by for history and fingerprints:
@@ -715,6 +767,66 @@ fn eligible_leg(ex: &Exchange<'_>, v: &View<'_>) -> bool {
 mod tests {
     use super::*;
     use crate::exchange::{Position, Shows};
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(2000))]
+        /// The shortcut for 401s that show nothing gives exactly what every
+        /// rule gives, and is taken for such 401s only.
+        #[test]
+        fn a_bare_401_gets_what_every_rule_gives(
+            headers in 0..4usize,
+            challenge in proptest::bool::ANY,
+            body_shown in proptest::bool::ANY,
+            client in 0..3usize,
+            user in proptest::sample::select(vec![None, Some(""), Some("-"), Some("bob")]),
+            target in proptest::sample::select(vec![
+                "/a", "/a?x=1", "/a?api_key=k1234567", "/a?access_token=", "/a#?api_key=k", "/a?key=",
+            ]),
+            auth in proptest::sample::select(vec![None, Some("Bearer abc"), Some("NTLM TlRMTVNTUAAB")]),
+            cookie in proptest::sample::select(vec![None, Some("theme=dark"), Some("session=abc123")]),
+            www in proptest::sample::select(vec![None, Some("Basic realm=\"x\""), Some("Bearer")]),
+            body in proptest::sample::select(vec![None, Some("Unauthorized"), Some("token has expired")]),
+            substatus in proptest::sample::select(vec![None, Some((2u32, 5u64)), Some((1, 1326))]),
+        ) {
+            let mut shows = Shows::HAR;
+            shows.request_headers = [HeaderView::All, HeaderView::Redacting, HeaderView::Some, HeaderView::None][headers];
+            shows.challenge = challenge;
+            shows.body = body_shown;
+            shows.client = [ClientView::UserAgent, ClientView::AddrAndAgent, ClientView::None][client];
+            shows.user = UserField::Nginx;
+            let mut ex = Exchange::new(Position { file: 0, record: 0, offset: 0 }, shows);
+            ex.status = 401;
+            ex.time = parse_iso8601("2024-05-01T08:00:00Z");
+            ex.method = "GET".into();
+            ex.target = target.into();
+            ex.request.user = user.map(Into::into);
+            ex.request.authorization = auth.map(Into::into);
+            ex.request.cookie = cookie.map(Into::into);
+            ex.response.challenges = www.into_iter().map(Into::into).collect();
+            ex.response.body = body.map(Into::into);
+            ex.response.substatus = substatus;
+            let settings = RuleSettings::default();
+            let full = assess_full(&ex, &settings);
+            match assess_bare(&ex) {
+                Some(b) => {
+                    proptest::prop_assert_eq!(&b.verdict, &full.verdict);
+                    proptest::prop_assert_eq!(b.needs_sequence, full.needs_sequence);
+                    proptest::prop_assert_eq!(b.leg, full.leg);
+                    proptest::prop_assert_eq!(b.history_credential, full.history_credential);
+                    proptest::prop_assert_eq!(b.primary_credential, full.primary_credential);
+                }
+                None => {
+                    // the shortcut declined: was there anything to see?
+                    let seen = auth.is_some() || cookie.is_some() || www.is_some()
+                        || substatus.is_some() || (body.is_some() && body_shown)
+                        || user.is_some_and(|u| !u.is_empty() && u != "-")
+                        || credential::query_credentials(target).next().is_some()
+                        || headers < 2;
+                    proptest::prop_assert!(seen);
+                }
+            }
+        }
+    }
     use crate::time::parse_iso8601;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
