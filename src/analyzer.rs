@@ -371,12 +371,13 @@ impl<'c> Analyzer<'c> {
             .ctx
             .keep_events
             .then(|| Shared::from(path::redact(&ex.target)));
-        let client = ex
-            .client_addr
-            .as_deref()
-            .or(ex.user_agent.as_deref())
-            .map(|c| self.intern(c));
         let user_agent = ex.user_agent.as_deref().map(|u| self.intern(u));
+        // an address repeats little (most failing clients fail a few times):
+        // kept as it is, not looked up; without one, the user agent
+        let client = match ex.client_addr.as_deref() {
+            Some(a) => Some(Shared::from(a)),
+            None => user_agent.clone(),
+        };
         let sub = ex
             .response
             .substatus
