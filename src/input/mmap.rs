@@ -1,4 +1,5 @@
-//! The only unsafe code of the crate: memory-mapping a regular file.
+//! Unsafe code: memory-mapping a regular file, and giving back pages of
+//! the mapping once they have been read.
 //!
 //! Why it is sound enough: the mapping is read-only and private to this
 //! process, and it is created only for regular files. If another process
