@@ -349,11 +349,7 @@ impl State {
                 .cmp(&a.count)
                 .then_with(|| (a.client_id, a.credential).cmp(&(b.client_id, b.credential)))
         };
-        if rows == Rows::Top && refs.len() > JSON_TOP_ROWS {
-            refs.select_nth_unstable_by(JSON_TOP_ROWS, by_count);
-            refs.truncate(JSON_TOP_ROWS);
-        }
-        refs.sort_unstable_by(by_count);
+        rows.order(&mut refs, by_count);
         let clients: Vec<ClientRow> = refs
             .into_iter()
             .map(|c| {
@@ -394,11 +390,7 @@ impl State {
                 .cmp(&a.1.count)
                 .then_with(|| (*a.0 >> 16, *a.0).cmp(&(*b.0 >> 16, *b.0)))
         };
-        if rows == Rows::Top && creds.len() > JSON_TOP_ROWS {
-            creds.select_nth_unstable_by(JSON_TOP_ROWS, by_failures);
-            creds.truncate(JSON_TOP_ROWS);
-        }
-        creds.sort_unstable_by(by_failures);
+        rows.order(&mut creds, by_failures);
         let credentials: Vec<CredentialRow> = creds
             .into_iter()
             .map(|(&fp, c)| {
@@ -457,6 +449,18 @@ pub enum Rows {
 
 /// Rows of `clients` and `credentials` in the JSON summary (the CSV files have all).
 pub const JSON_TOP_ROWS: usize = 1000;
+
+impl Rows {
+    /// Sorts `v` by `cmp` (a total order), keeping only the rows these
+    /// rows are: the first `JSON_TOP_ROWS` are picked before the sort.
+    fn order<T>(self, v: &mut Vec<T>, cmp: impl Fn(&T, &T) -> std::cmp::Ordering) {
+        if self == Rows::Top && v.len() > JSON_TOP_ROWS {
+            v.select_nth_unstable_by(JSON_TOP_ROWS, &cmp);
+            v.truncate(JSON_TOP_ROWS);
+        }
+        v.sort_unstable_by(cmp);
+    }
+}
 
 fn top_rows<S: Serializer, T: Serialize>(rows: &[T], s: S) -> Result<S::Ok, S::Error> {
     rows[..rows.len().min(JSON_TOP_ROWS)].serialize(s)
