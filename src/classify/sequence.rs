@@ -315,34 +315,22 @@ impl ChunkSequence {
             }
         }
         let seq = &mut state.sequence;
-        let history = |c: &LocalCred| CredHistory {
-            intervals: Intervals::new(c.first, c.last),
-            fp: c.fp,
-            first_client: c.first_client,
-            is_token: c.is_token,
-            scope: c.scope,
-        };
-        if seq.history.is_empty() {
-            // the usual case (the analyzer's own state): no look-ups needed
-            seq.history = self.creds.iter().map(|(&id, c)| (id, history(c))).collect();
-            self.creds = IdTable::default();
-        }
-        seq.history.reserve(self.creds.len());
-        for (id, c) in self.creds {
-            let h = history(&c);
-            match seq.history.get_mut(&id) {
-                Some(old) => {
-                    if (c.first, c.first_client) < (old.first_ok(), old.first_client) {
-                        old.first_client = c.first_client;
-                    }
-                    old.intervals.extend([(c.first, c.last)]);
-                    old.is_token |= c.is_token;
-                }
-                None => {
-                    seq.history.insert(id, h);
-                }
-            }
-        }
+        let mine: IdTable<CredHistory> = self
+            .creds
+            .into_iter()
+            .map(|(id, c)| {
+                let h = CredHistory {
+                    intervals: Intervals::new(c.first, c.last),
+                    fp: c.fp,
+                    first_client: c.first_client,
+                    is_token: c.is_token,
+                    scope: c.scope,
+                };
+                (id, h)
+            })
+            .collect();
+        // (the analyzer's own state has none yet: it takes the table whole)
+        crate::summary::merge_ids(&mut seq.history, mine, |h, o| h.merge(&o));
         seq.heads.extend(self.heads);
         seq.pending.extend(self.pending);
     }

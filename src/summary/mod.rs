@@ -706,7 +706,8 @@ impl CredHistory {
         })
     }
 
-    fn merge(&mut self, o: &CredHistory) {
+    /// Adds another part's successes of the same credential on the same host.
+    pub(crate) fn merge(&mut self, o: &CredHistory) {
         if (o.first_ok(), o.first_client) < (self.first_ok(), self.first_client) {
             self.first_client = o.first_client;
         }
@@ -859,11 +860,11 @@ pub fn client_key(client: u64, credential: u64) -> u64 {
 
 /// Maps keyed by ids written as lists of pairs in id order (deterministic).
 mod sorted_ids {
-    use crate::fingerprint::IdTable as IdMap;
+    use crate::fingerprint::IdTable;
     use serde::de::DeserializeOwned;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    pub fn serialize<S: Serializer, V: Serialize>(m: &IdMap<V>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer, V: Serialize>(m: &IdTable<V>, s: S) -> Result<S::Ok, S::Error> {
         let mut v: Vec<(&u64, &V)> = m.iter().collect();
         v.sort_unstable_by_key(|(k, _)| **k);
         s.collect_seq(v)
@@ -871,7 +872,7 @@ mod sorted_ids {
 
     pub fn deserialize<'de, D: Deserializer<'de>, V: DeserializeOwned>(
         d: D,
-    ) -> Result<IdMap<V>, D::Error> {
+    ) -> Result<IdTable<V>, D::Error> {
         let v: Vec<(u64, V)> = Vec::deserialize(d)?;
         Ok(v.into_iter().collect())
     }
@@ -927,7 +928,11 @@ pub struct State {
 /// Merges the rows of `o` into `into`, walking the smaller of the two
 /// tables; `both` combines a row found in both (it is commutative, so which
 /// side is walked does not change the result).
-fn merge_ids<V>(into: &mut IdTable<V>, mut o: IdTable<V>, mut both: impl FnMut(&mut V, V)) {
+pub(crate) fn merge_ids<V>(
+    into: &mut IdTable<V>,
+    mut o: IdTable<V>,
+    mut both: impl FnMut(&mut V, V),
+) {
     if into.len() < o.len() {
         std::mem::swap(into, &mut o);
     }

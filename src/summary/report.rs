@@ -355,6 +355,7 @@ impl State {
             .map(|c| {
                 let cred = c.credential;
                 let peak = c.per_minute.peak();
+                let causes = CauseCounts(c.causes.counts());
                 ClientRow {
                     client: c.client.to_string(),
                     user_agent: c.user_agent.as_deref().map(str::to_owned),
@@ -364,8 +365,8 @@ impl State {
                     last: c.last,
                     peak_per_minute: peak,
                     storm: peak >= s.storm_per_minute,
-                    dominant_cause: CauseCounts(c.causes.counts()).dominant(),
-                    causes: CauseCounts(c.causes.counts()),
+                    dominant_cause: causes.dominant(),
+                    causes,
                 }
             })
             .collect();
