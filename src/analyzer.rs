@@ -23,6 +23,11 @@ pub struct Context {
     pub fingerprints: Fingerprinter,
     /// Keep every 401 for the events output.
     pub keep_events: bool,
+    /// The reference mode (`AUTHSIFT_REFERENCE=1`): the plainest correct
+    /// path — no block scanner, no light path for successful records, no
+    /// compact JSON reader, no memo caches, small chunks. Every fast path
+    /// must give the same bytes as this mode (tests/reference.rs).
+    pub reference: bool,
 }
 
 impl Context {
@@ -35,6 +40,17 @@ impl Context {
             rules,
             fingerprints,
             keep_events,
+            reference: false,
+        }
+    }
+
+    /// Bytes per chunk of a log (fixed per mode, never derived from the
+    /// thread count).
+    pub fn chunk_bytes(&self) -> usize {
+        if self.reference {
+            crate::logs::REFERENCE_CHUNK_BYTES
+        } else {
+            crate::logs::CHUNK_BYTES
         }
     }
 }
@@ -184,6 +200,29 @@ impl<'c> Analyzer<'c> {
         self.stats.problem(position, message.into());
     }
 
+    /// A record that was analysed with a field that could not be read: the
+    /// problem is reported when the record matters to the report (a 401,
+    /// a success whose credential the history follows, or any record when
+    /// a time filter is set) — never for records parsed only because the
+    /// sequence rules looked at them, so the report does not depend on
+    /// which records a fast path had to parse.
+    pub fn degraded_record(&mut self, ex: &Exchange<'_>, problem: String) {
+        let matters = ex.status == 401
+            || self.has_time_filter()
+            || (ex.is_success()
+                && rules::success_credentials(ex)
+                    .iter()
+                    .any(|(v, _)| !v.trim().is_empty()));
+        if matters {
+            self.degraded(ex.pos.record, problem);
+        }
+    }
+
+    /// Is this the reference mode?
+    pub fn reference(&self) -> bool {
+        self.ctx.reference
+    }
+
     /// The whole input failed (or stopped early).
     pub fn failed(&mut self, message: impl Into<String>) {
         self.stats.error.get_or_insert(message.into());
@@ -292,6 +331,9 @@ impl<'c> Analyzer<'c> {
 
     /// One shared copy of a string per chunk (hosts, methods, clients repeat).
     fn intern(&mut self, s: &str) -> Shared {
+        if self.ctx.reference {
+            return Shared::from(s);
+        }
         let k = fast_hash(&[s.as_bytes()]);
         match self.strings.get(&k) {
             Some(v) if &**v == s => v.clone(),
@@ -312,6 +354,9 @@ impl<'c> Analyzer<'c> {
         input: &[&[u8]],
         make: impl FnOnce() -> Option<String>,
     ) -> Option<Shared> {
+        if self.ctx.reference {
+            return make().map(|s| Shared::from(s.as_str()));
+        }
         let k = fast_hash_seeded(mix(u64::from(kind) + 1), input);
         if let Some(v) = self.derived.get(&k) {
             return v.clone();
@@ -330,7 +375,7 @@ impl<'c> Analyzer<'c> {
     fn fingerprint(&mut self, value: &str) -> u64 {
         let b = value.as_bytes();
         let n = b.len();
-        if n < RECENT_MIN_LEN {
+        if n < RECENT_MIN_LEN || self.ctx.reference {
             return self.ctx.fingerprints.credential(value);
         }
         let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or([0; 8]));

@@ -43,6 +43,9 @@ pub struct Config {
     pub strict: bool,
     pub quiet: bool,
     pub progress: bool,
+    /// The reference mode (`AUTHSIFT_REFERENCE=1` in the environment): the
+    /// plainest correct path, for tests that compare it with the default.
+    pub reference: bool,
 }
 
 /// `1m`, `5m`, `1h`, `1d`, `90s`: a duration in seconds.
@@ -189,6 +192,8 @@ impl Config {
             strict: a.strict,
             quiet: a.quiet,
             progress,
+            reference: std::env::var_os("AUTHSIFT_REFERENCE")
+                .is_some_and(|v| !v.is_empty() && v != "0"),
         })
     }
 }

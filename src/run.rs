@@ -158,11 +158,12 @@ pub fn analyze(cfg: &Config) -> Result<Analysis> {
         return Err(Error::Usage("no input files found".into()));
     }
     let parsers = logs::Parsers::new(cfg.log_format.as_deref(), cfg.json_fields.as_deref())?;
-    let ctx = Context::new(
+    let mut ctx = Context::new(
         cfg.settings.clone(),
         cfg.fingerprints.clone(),
         cfg.events.is_some(),
     );
+    ctx.reference = cfg.reference;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.threads)
         .build()

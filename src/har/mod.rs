@@ -328,13 +328,15 @@ pub fn analyze(bytes: &[u8], ctx: &Context, src: &Source, threads: usize) -> Chu
         }
     };
     let elems = scan::elements(bytes, start, bytes.len(), threads.max(1) * 4);
-    // batches of consecutive entries, about BATCH_BYTES each
+    // batches of consecutive entries, about BATCH_BYTES each (a few
+    // entries each in the reference mode)
+    let batch_bytes = if ctx.reference { 4 << 10 } else { BATCH_BYTES };
     let mut batches: Vec<(usize, usize)> = Vec::new();
     let mut from = 0;
     let mut acc = 0;
     for (i, &(s, e)) in elems.ranges.iter().enumerate() {
         acc += e - s;
-        if acc >= BATCH_BYTES {
+        if acc >= batch_bytes {
             batches.push((from, i + 1));
             from = i + 1;
             acc = 0;

@@ -110,6 +110,8 @@ pub struct Json {
     remote_ip: Finder<'static>,
     client_host: Finder<'static>,
     downstream: Finder<'static>,
+    /// The reference mode: serde's path only (no compact reader).
+    reference: bool,
 }
 
 fn finder(k: &[u8]) -> Finder<'static> {
@@ -160,7 +162,14 @@ impl Json {
             remote_ip: finder(b"\"remote_ip\":"),
             client_host: finder(b"\"ClientHost\":"),
             downstream: finder(b"\"downstream_remote_address\":"),
+            reference: false,
         }
+    }
+
+    /// In the reference mode every line takes serde's path.
+    pub fn reference(mut self, reference: bool) -> Json {
+        self.reference = reference;
+        self
     }
     pub fn caddy() -> Json {
         Json::new(Kind::Caddy, "status", Vec::new())
@@ -853,6 +862,7 @@ impl LineFormat for Json {
         ex: &mut Exchange<'a>,
     ) -> Option<String> {
         match &self.kind {
+            Kind::Caddy if self.reference => parse_caddy_serde(line, ex),
             Kind::Caddy => parse_caddy(line, ex),
             k => parse_value(k, line, ex),
         }

@@ -26,6 +26,8 @@ use crate::progress::FileBar;
 /// Bytes per chunk. Fixed (not derived from the thread count) so that the
 /// results do not depend on the number of threads.
 pub const CHUNK_BYTES: usize = 8 << 20;
+/// Bytes per chunk in the reference mode: many chunk edges on small inputs.
+pub const REFERENCE_CHUNK_BYTES: usize = 4 << 10;
 
 /// What `quick` found on a line: its status, and positions the format
 /// may use to answer the questions below without scanning the line again.
@@ -198,9 +200,14 @@ fn handle<F: LineFormat>(
         }
         Line::Bad(why) => a.unparsed(line_no, why),
         Line::Record(q) => {
+            if a.reference() {
+                // the plain path: every record is parsed and analysed
+                full(fmt, l, &q, line_no, offset, ctx, a);
+                return;
+            }
             // with --since/--until every record's time is read (to count it as filtered)
-            let (needed, report) = if q.status == 401 || a.has_time_filter() {
-                (true, true)
+            let needed = if q.status == 401 || a.has_time_filter() {
+                true
             } else if (200..300).contains(&q.status) {
                 let sequence = seq
                     && (a.head_open()
@@ -212,31 +219,24 @@ fn handle<F: LineFormat>(
                                     a.may_complete(quick_key(client, text::lossy(t).as_bytes()))
                                 })
                             }));
-                let credential = if sequence {
-                    fmt.success_credential(l, &q, ctx)
-                } else {
-                    // needed for its credential only: the light path, when the format has one
-                    match fmt.success_path(l, &q, ctx) {
+                sequence
+                    || match fmt.success_path(l, &q, ctx) {
                         SuccessPath::Plain => false,
+                        // needed for its credential only: the light path, when the format has one
                         SuccessPath::Light(light) => {
                             a.light_success(offset, light.time, light.creds, light.client);
                             return;
                         }
                         SuccessPath::Full => true,
                     }
-                };
-                // A line looked at only for the sequence rules (which depends
-                // on where chunks start) does not report its problems: the
-                // report must not depend on the chunking.
-                (sequence || credential, credential)
             } else {
-                (false, false)
+                false
             };
             if !needed {
                 a.count_plain(1);
                 return;
             }
-            full(fmt, l, &q, line_no, offset, ctx, a, report);
+            full(fmt, l, &q, line_no, offset, ctx, a);
         }
     }
 }
@@ -244,7 +244,6 @@ fn handle<F: LineFormat>(
 /// The full parse and analysis of a record (kept out of the per-line loop:
 /// few lines need it).
 #[inline(never)]
-#[allow(clippy::too_many_arguments)]
 fn full<F: LineFormat>(
     fmt: &F,
     l: &[u8],
@@ -253,7 +252,6 @@ fn full<F: LineFormat>(
     offset: u64,
     ctx: &F::Ctx,
     a: &mut Analyzer<'_>,
-    report: bool,
 ) {
     let mut ex = Exchange::new(
         Position {
@@ -264,10 +262,8 @@ fn full<F: LineFormat>(
         fmt.shows(ctx),
     );
     ex.status = q.status;
-    if let Some(problem) = fmt.parse(l, q, ctx, &mut ex)
-        && report
-    {
-        a.degraded(line_no, problem);
+    if let Some(problem) = fmt.parse(l, q, ctx, &mut ex) {
+        a.degraded_record(&ex, problem);
     }
     a.exchange(&ex);
 }
@@ -287,19 +283,20 @@ fn chunk<F: LineFormat>(
     let mut n = first_line;
     let mut start = 0usize;
     a.add_bytes(bytes.len() as u64);
-    let scanned = fmt.scan(bytes, |s, e, q| {
-        n += 1;
-        handle(
-            fmt,
-            &bytes[s..e],
-            q,
-            n,
-            base_offset + s as u64,
-            &mut ctx,
-            a,
-            &mut seq_client,
-        );
-    });
+    let scanned = !a.reference()
+        && fmt.scan(bytes, |s, e, q| {
+            n += 1;
+            handle(
+                fmt,
+                &bytes[s..e],
+                q,
+                n,
+                base_offset + s as u64,
+                &mut ctx,
+                a,
+                &mut seq_client,
+            );
+        });
     if scanned {
         return n - first_line;
     }
@@ -331,10 +328,10 @@ fn chunk<F: LineFormat>(
     n - first_line
 }
 
-/// Chunk boundaries at line ends, about `CHUNK_BYTES` apart.
-fn boundaries(bytes: &[u8]) -> Vec<usize> {
+/// Chunk boundaries at line ends, about `chunk` bytes apart.
+fn boundaries(bytes: &[u8], chunk: usize) -> Vec<usize> {
     let mut b = vec![0];
-    let mut pos = CHUNK_BYTES;
+    let mut pos = chunk;
     while pos < bytes.len() {
         match memchr::memchr(b'\n', &bytes[pos..]) {
             Some(off) => {
@@ -342,7 +339,7 @@ fn boundaries(bytes: &[u8]) -> Vec<usize> {
                 if cut < bytes.len() {
                     b.push(cut);
                 }
-                pos = cut + CHUNK_BYTES;
+                pos = cut + chunk;
             }
             None => break,
         }
@@ -380,7 +377,7 @@ fn mapped<F: LineFormat>(
     src: &Source,
     bar: &FileBar,
 ) -> ChunkResult {
-    let cuts = boundaries(bytes);
+    let cuts = boundaries(bytes, ctx.chunk_bytes());
     let spans: Vec<(usize, usize)> = cuts.windows(2).map(|w| (w[0], w[1])).collect();
     // the parsing state each chunk starts with (directives seen before it)
     let lasts: Vec<Option<F::Ctx>> = spans
@@ -443,6 +440,7 @@ fn read_chunks<F: LineFormat>(
     fmt: &F,
     mut r: Box<dyn Read + Send>,
     compression: Compression,
+    chunk: usize,
     to: std::sync::mpsc::SyncSender<StreamChunk<F::Ctx>>,
 ) -> Option<String> {
     let mut offset = 0u64;
@@ -452,9 +450,9 @@ fn read_chunks<F: LineFormat>(
     let mut error = None;
     while !eof {
         let mut buf = std::mem::take(&mut carry);
-        buf.reserve(CHUNK_BYTES);
-        // read at least CHUNK_BYTES, and on until a line ends (very long lines)
-        let mut want = CHUNK_BYTES;
+        buf.reserve(chunk);
+        // read at least `chunk` bytes, and on until a line ends (very long lines)
+        let mut want = chunk;
         loop {
             while buf.len() < want {
                 match (&mut r)
@@ -487,7 +485,7 @@ fn read_chunks<F: LineFormat>(
                     buf.truncate(nl + 1);
                     break;
                 }
-                None => want = buf.len() + CHUNK_BYTES,
+                None => want = buf.len() + chunk,
             }
         }
         if buf.is_empty() {
@@ -524,7 +522,8 @@ fn streamed<F: LineFormat>(
     // the reader may be one batch ahead of the analysis
     let (to, from) = std::sync::mpsc::sync_channel::<StreamChunk<F::Ctx>>(batch);
     let error = std::thread::scope(|scope| {
-        let reader = scope.spawn(move || read_chunks(fmt, r, compression, to));
+        let chunk_bytes = ctx.chunk_bytes();
+        let reader = scope.spawn(move || read_chunks(fmt, r, compression, chunk_bytes, to));
         // owned here, so that it is dropped (and the reader stops) before
         // the scope waits for the reader, even when an analysis panics
         let from = from;
@@ -646,11 +645,11 @@ fn analyze_in(
             Some(t) => run(t, data, ctx, src, threads, bar),
             None => fail(format!("--format {format} needs --log-format '{format}:…'")),
         },
-        FormatName::Caddy => run(&jsonl::Json::caddy(), data, ctx, src, threads, bar),
-        FormatName::Traefik => run(&jsonl::Json::traefik(), data, ctx, src, threads, bar),
-        FormatName::Envoy => run(&jsonl::Json::envoy(), data, ctx, src, threads, bar),
+        FormatName::Caddy => run(&jsonl::Json::caddy().reference(ctx.reference), data, ctx, src, threads, bar),
+        FormatName::Traefik => run(&jsonl::Json::traefik().reference(ctx.reference), data, ctx, src, threads, bar),
+        FormatName::Envoy => run(&jsonl::Json::envoy().reference(ctx.reference), data, ctx, src, threads, bar),
         FormatName::Jsonl => match &parsers.json {
-            Some(m) => run(&jsonl::Json::mapped(m.clone()), data, ctx, src, threads, bar),
+            Some(m) => run(&jsonl::Json::mapped(m.clone()).reference(ctx.reference), data, ctx, src, threads, bar),
             None => fail("JSON lines that are not Caddy, Traefik or Envoy need --json-fields status=…,time=…,path=…".into()),
         },
         FormatName::Alb => run(&alb::Alb, data, ctx, src, threads, bar),
