@@ -11,6 +11,7 @@ use crate::classify::sequence::{ChunkSequence, SeenCredential, scope_key};
 use crate::classify::{Cause, Verdict};
 use crate::exchange::{ClientView, Exchange, Position};
 use crate::fingerprint::{Fingerprinter, IdMap, fast_hash, fast_hash_seeded};
+use crate::partial::Partial;
 use crate::path;
 use crate::summary::{FileStats, Order, Record401, Settings, Shared, State};
 use crate::time::Timestamp;
@@ -80,18 +81,46 @@ impl Source {
 
 /// What a chunk produced.
 pub struct ChunkResult {
-    pub state: State,
+    pub state: Partial,
     pub events: Vec<Record401>,
+    /// The time of the first record with a time and the latest time.
+    pub span: Option<(i64, i64)>,
 }
 
 impl ChunkResult {
+    /// Appends the result of the stretch of the same input that follows
+    /// this one (its record positions already shifted).
+    pub fn append(&mut self, next: ChunkResult) {
+        self.state.merge(next.state);
+        self.events.extend(next.events);
+        self.span = match (self.span, next.span) {
+            (Some((f, a)), Some((_, b))) => Some((f, a.max(b))),
+            (a, b) => a.or(b),
+        };
+    }
+
+    /// Settles what the whole input decides about itself (call once, on
+    /// the result of a whole input): afterwards nothing in it depends on
+    /// where the input was cut into chunks.
+    pub fn settle_input(&mut self) {
+        let keep = !self.events.is_empty();
+        let changed = self.state.settle_input(self.span, keep);
+        if !changed.is_empty() {
+            for e in &mut self.events {
+                if let Some(v) = changed.get(&e.order) {
+                    e.verdict = v.clone();
+                }
+            }
+        }
+    }
+
     /// Adds `lines` to every record position of input `name` (a chunk
     /// numbers its lines from 1; the driver knows where the chunk starts).
     pub fn shift_records(&mut self, name: &str, lines: u64) {
         if lines == 0 {
             return;
         }
-        if let Some(f) = self.state.files.get_mut(name) {
+        if let Some(f) = self.state.summary.files.get_mut(name) {
             for p in &mut f.problems {
                 p.position += lines;
             }
@@ -245,6 +274,19 @@ impl<'c> Analyzer<'c> {
     /// Is a `--since`/`--until` filter set?
     pub fn has_time_filter(&self) -> bool {
         self.ctx.settings.since.is_some() || self.ctx.settings.until.is_some()
+    }
+
+    /// Has a record of the chunk given its time yet? (The first one that
+    /// does is read by every mode: the chunk's first window starts there.)
+    pub fn has_time(&self) -> bool {
+        self.seq.span().is_some()
+    }
+
+    /// The time of a record that is not analysed otherwise (the last record
+    /// of a chunk, read so that the chunk's latest time is that of its last
+    /// record in every mode).
+    pub fn note_time(&mut self, t: Timestamp) {
+        self.advance(t.0);
     }
 
     /// Are there 401s waiting for a successful retry?
@@ -623,7 +665,8 @@ impl<'c> Analyzer<'c> {
 
     pub fn finish(mut self) -> ChunkResult {
         let mut decided = Vec::new();
-        self.seq.finish(&mut self.state, &mut decided);
+        let span = self.seq.span();
+        let sequence = self.seq.finish(&mut decided);
         if self.ctx.keep_events {
             self.changed
                 .extend(decided.iter().map(|r| (r.order, r.verdict.clone())));
@@ -640,8 +683,12 @@ impl<'c> Analyzer<'c> {
         let stats = std::mem::take(&mut self.stats);
         self.state.files.insert(name, stats);
         ChunkResult {
-            state: self.state,
+            state: Partial {
+                summary: self.state,
+                sequence,
+            },
             events: self.events,
+            span,
         }
     }
 }

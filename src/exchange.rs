@@ -16,7 +16,7 @@ pub type FileId = u32;
 /// 0-based entry index of `log.entries` for HAR, the 1-based line number for
 /// logs) and a position that orders records within the file (the entry
 /// index, or the byte offset of the line).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Position {
     pub file: FileId,
     pub record: u64,

@@ -18,6 +18,7 @@ pub mod har;
 pub mod input;
 pub mod logs;
 pub mod output;
+pub mod partial;
 pub mod path;
 pub mod progress;
 pub mod run;

@@ -13,14 +13,15 @@ use crate::error::{Error, Result};
 use crate::input::{self, Data, FormatName, Input};
 use crate::logs;
 use crate::output;
+use crate::partial::Partial;
 use crate::progress::Progress;
 use crate::summary::report::{Report, Rows};
-use crate::summary::{PARTIAL_VERSION, Record401, State};
+use crate::summary::{PARTIAL_VERSION, Record401};
 use crate::{har, summary};
 
 /// What a run produced before outputs.
 pub struct Analysis {
-    pub state: State,
+    pub state: Partial,
     pub events: Vec<Record401>,
     /// Input names by input index (for events).
     pub files: Vec<String>,
@@ -128,7 +129,7 @@ fn analyze_input(
                     } else {
                         har::analyze(&buf, ctx, &src, cfg.threads)
                     };
-                    let f = res.state.file_mut(&inp.name);
+                    let f = res.state.summary.file_mut(&inp.name);
                     f.error = Some(format!(
                         "read error: {}",
                         input::describe_io(&e, compression)
@@ -140,6 +141,8 @@ fn analyze_input(
         (f, data) => logs::analyze(data, compression, f, parser, ctx, &src, cfg.threads, &bar),
     };
     bar.finish();
+    let mut result = result;
+    result.settle_input();
     Some(result)
 }
 
@@ -179,7 +182,7 @@ pub fn analyze(cfg: &Config) -> Result<Analysis> {
             .map(|(i, inp)| analyze_input(inp, i as u32, &ctx, cfg, &parsers, &progress))
             .collect();
         progress.done();
-        let mut merged: Option<State> = None;
+        let mut merged: Option<Partial> = None;
         let mut events = Vec::new();
         for r in results.into_iter().flatten() {
             match &mut merged {
@@ -190,8 +193,8 @@ pub fn analyze(cfg: &Config) -> Result<Analysis> {
         }
         (merged, events)
     });
-    let state = merged.unwrap_or_else(|| State::new(cfg.settings.clone()));
-    if state.files.is_empty() {
+    let state = merged.unwrap_or_else(|| Partial::new(cfg.settings.clone()));
+    if state.summary.files.is_empty() {
         return Err(Error::Usage("no input in a recognised format".into()));
     }
     Ok(Analysis {
@@ -206,12 +209,12 @@ pub fn analyze(cfg: &Config) -> Result<Analysis> {
 pub struct PartialFile {
     pub format: String,
     pub version: u32,
-    pub state: State,
+    pub state: Partial,
 }
 
 const PARTIAL_FORMAT: &str = "authsift-partial";
 
-pub fn write_partial(state: &State, path: &Path) -> Result<()> {
+pub fn write_partial(state: &Partial, path: &Path) -> Result<()> {
     let mut st = state.clone();
     st.canonicalize();
     let file = PartialFile {
@@ -224,7 +227,7 @@ pub fn write_partial(state: &State, path: &Path) -> Result<()> {
     std::io::Write::flush(&mut w).map_err(|e| Error::output(path, e))
 }
 
-pub fn read_partial(path: &Path) -> Result<State> {
+pub fn read_partial(path: &Path) -> Result<Partial> {
     let name = path.display().to_string();
     let f = std::fs::File::open(path).map_err(|e| Error::io(name.clone(), e))?;
     let mut reader = std::io::BufReader::with_capacity(1 << 20, f);
@@ -265,9 +268,9 @@ pub fn read_partial(path: &Path) -> Result<State> {
 }
 
 /// Merges partial summaries (in any order: the result does not depend on it).
-pub fn merge<P: AsRef<Path> + Sync>(paths: &[P]) -> Result<State> {
-    let states: Vec<Result<State>> = paths.par_iter().map(|p| read_partial(p.as_ref())).collect();
-    let mut acc: Option<State> = None;
+pub fn merge<P: AsRef<Path> + Sync>(paths: &[P]) -> Result<Partial> {
+    let states: Vec<Result<Partial>> = paths.par_iter().map(|p| read_partial(p.as_ref())).collect();
+    let mut acc: Option<Partial> = None;
     for (p, s) in paths.iter().zip(states) {
         let s = s?;
         match &mut acc {
@@ -289,7 +292,7 @@ pub fn merge<P: AsRef<Path> + Sync>(paths: &[P]) -> Result<State> {
 /// Writes the requested outputs; returns the report. The state is not freed
 /// (meant for a process that ends next: see the comment inside).
 pub fn write_outputs(
-    state: State,
+    state: Partial,
     events: Option<(Vec<Record401>, &[String], &Path)>,
     outs: &Outputs,
 ) -> Result<Report> {
@@ -305,7 +308,7 @@ pub fn write_outputs(
     } else {
         Rows::Top
     };
-    let (report, changed) = state.finalize_in_place(rows, events.is_some());
+    let (report, changed) = state.finalize(rows, events.is_some());
     // The process ends after the outputs: freeing hundreds of thousands of
     // small allocations one by one would be a measurable part of the run.
     std::mem::forget(state);

@@ -9,10 +9,219 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use serde::{Deserialize, Serialize};
+
 use super::{Cause, EvidenceKind, Verdict};
 use crate::fingerprint::{IdMap, IdTable, show};
-use crate::summary::{CredHistory, Intervals, Order, Pending, Record401, State, Success};
+use crate::summary::{CredentialFailures, Order, Record401, State, merge_ids};
 use crate::time::Timestamp;
+
+/// Where a credential succeeded, on one host: the first and last success of
+/// each input that saw it (of each chunk while an input is analysed; see
+/// `settle_input`). The 401s that wait for other inputs carry the nearest
+/// successes of their own input, so these intervals answer "a success
+/// before" and "a success after" for them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredHistory {
+    pub intervals: Intervals,
+    /// Fingerprint of the value (host-independent).
+    pub fp: u64,
+    /// The client of the first success (for "old token used after refresh").
+    pub first_client: u64,
+    pub is_token: bool,
+    /// Hash of the host (see `scope_key`).
+    pub scope: u64,
+}
+
+/// First and last success per chunk or input, sorted; the first pair is
+/// kept inline (most credentials are seen by one: no allocation for them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Intervals {
+    first: (Order, Order),
+    more: Vec<(Order, Order)>,
+}
+
+impl Intervals {
+    pub fn new(first: Order, last: Order) -> Self {
+        Intervals {
+            first: (first, last),
+            more: Vec::new(),
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &(Order, Order)> {
+        std::iter::once(&self.first).chain(self.more.iter())
+    }
+
+    /// Adds intervals, keeping them sorted and without repeats.
+    pub fn extend(&mut self, add: impl IntoIterator<Item = (Order, Order)>) {
+        let mut all: Vec<(Order, Order)> = self.iter().copied().chain(add).collect();
+        all.sort();
+        all.dedup();
+        self.first = all[0];
+        all.remove(0);
+        self.more = all;
+    }
+}
+
+impl Serialize for Intervals {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Intervals {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut v: Vec<(Order, Order)> = Vec::deserialize(d)?;
+        if v.is_empty() {
+            return Err(serde::de::Error::custom(
+                "a credential history without an interval",
+            ));
+        }
+        v.sort();
+        v.dedup();
+        let first = v.remove(0);
+        Ok(Intervals { first, more: v })
+    }
+}
+
+impl CredHistory {
+    pub fn first_ok(&self) -> Order {
+        self.intervals.iter().map(|i| i.0).min().unwrap_or(Order {
+            t: i64::MAX,
+            file: 0,
+            record: 0,
+        })
+    }
+
+    pub fn last_ok(&self) -> Order {
+        self.intervals.iter().map(|i| i.1).max().unwrap_or(Order {
+            t: i64::MIN,
+            file: 0,
+            record: 0,
+        })
+    }
+
+    /// Adds another part's successes of the same credential on the same host.
+    pub fn merge(&mut self, o: &CredHistory) {
+        if (o.first_ok(), o.first_client) < (self.first_ok(), self.first_client) {
+            self.first_client = o.first_client;
+        }
+        self.intervals.extend(o.intervals.iter().copied());
+        self.is_token |= o.is_token;
+    }
+
+    /// The nearest success before `o` that these intervals prove.
+    pub fn before(&self, o: Order) -> Option<Order> {
+        self.intervals
+            .iter()
+            .filter_map(|&(f, l)| {
+                if l < o {
+                    Some(l)
+                } else if f < o {
+                    Some(f)
+                } else {
+                    None
+                }
+            })
+            .max()
+    }
+
+    /// The nearest success after `o` that these intervals prove.
+    pub fn after(&self, o: Order) -> Option<Order> {
+        self.intervals
+            .iter()
+            .filter_map(|&(f, l)| {
+                if f > o {
+                    Some(f)
+                } else if l > o {
+                    Some(l)
+                } else {
+                    None
+                }
+            })
+            .min()
+    }
+}
+
+/// A successful request seen in a chunk's first handshake window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Success {
+    pub key: u64,
+    pub order: Order,
+}
+
+/// A 401 whose cause waits for the rest of the input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    pub rec: Record401,
+    /// Handshake key (client, method, target) when it can be a leg not completed in its chunk.
+    pub leg: Option<u64>,
+    /// Credential history identity when revoked/transient may apply.
+    pub history: Option<u64>,
+    /// Only the evidence may change (stale token after a refresh).
+    pub annotate_only: bool,
+    /// Nearest successes of the history credential inside the 401's own chunk.
+    pub local_before: Option<Order>,
+    pub local_after: Option<Order>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SequenceState {
+    /// Credential history by (host, value) identity.
+    #[serde(with = "sorted_map")]
+    pub history: IdTable<CredHistory>,
+    pub pending: Vec<Pending>,
+    pub heads: Vec<Success>,
+}
+
+mod sorted_map {
+    use super::CredHistory;
+    use crate::fingerprint::IdTable;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(m: &IdTable<CredHistory>, s: S) -> Result<S::Ok, S::Error> {
+        let mut v: Vec<(&u64, &CredHistory)> = m.iter().collect();
+        v.sort_by_key(|(k, _)| **k);
+        v.serialize(s)
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<IdTable<CredHistory>, D::Error> {
+        let v: Vec<(u64, CredHistory)> = Vec::deserialize(d)?;
+        Ok(v.into_iter().collect())
+    }
+}
+
+impl SequenceState {
+    /// Combines another part's sequence state (associative, commutative).
+    pub fn merge(&mut self, o: SequenceState) {
+        merge_ids(&mut self.history, o.history, |h, v| h.merge(&v));
+        self.pending.extend(o.pending);
+        self.heads.extend(o.heads);
+    }
+
+    /// Puts order-free collections into their canonical order, so that two
+    /// equal states serialize to the same bytes.
+    pub fn canonicalize(&mut self) {
+        self.pending.sort_by_key(|p| p.rec.order);
+        self.heads.sort();
+        self.heads.dedup();
+    }
+
+    /// The first and last success of every credential that failed, by
+    /// fingerprint (most credentials in the history never failed).
+    pub fn success_spans(&self, failed: &IdTable<CredentialFailures>) -> IdMap<(Order, Order)> {
+        let mut spans: IdMap<(Order, Order)> = IdMap::default();
+        for h in self.history.values() {
+            if !failed.contains_key(&h.fp) {
+                continue;
+            }
+            let e = spans.entry(h.fp).or_insert((h.first_ok(), h.last_ok()));
+            e.0 = e.0.min(h.first_ok());
+            e.1 = e.1.max(h.last_ok());
+        }
+        spans
+    }
+}
 
 struct OpenLeg {
     key: u64,
@@ -293,8 +502,9 @@ impl ChunkSequence {
         }
     }
 
-    /// Ends the chunk: decided records go to `decided`, the rest into `state`.
-    pub fn finish(mut self, state: &mut State, decided: &mut Vec<Record401>) {
+    /// Ends the chunk: decided records go to `decided`; what waits for the
+    /// rest of the input is returned.
+    pub fn finish(mut self, decided: &mut Vec<Record401>) -> SequenceState {
         let tail_from = self.max_t.saturating_sub(self.window_us);
         while let Some(leg) = self.open.pop_front() {
             if leg.done.is_none() && leg.rec.order.t >= tail_from {
@@ -314,8 +524,7 @@ impl ChunkSequence {
                 decided.push(rec);
             }
         }
-        let seq = &mut state.sequence;
-        let mine: IdTable<CredHistory> = self
+        let history: IdTable<CredHistory> = self
             .creds
             .into_iter()
             .map(|(id, c)| {
@@ -329,22 +538,112 @@ impl ChunkSequence {
                 (id, h)
             })
             .collect();
-        // (the analyzer's own state has none yet: it takes the table whole)
-        crate::summary::merge_ids(&mut seq.history, mine, |h, o| h.merge(&o));
-        seq.heads.extend(self.heads);
-        seq.pending.extend(self.pending);
+        SequenceState {
+            history,
+            pending: self.pending,
+            heads: self.heads,
+        }
     }
+
+    /// The time of the first record and the latest time of the chunk.
+    pub fn span(&self) -> Option<(i64, i64)> {
+        self.first_t.map(|f| (f, self.max_t))
+    }
+}
+
+/// Successes by handshake key, in order.
+fn heads_by_key(heads: &[Success]) -> IdMap<Vec<Order>> {
+    let mut by_key: IdMap<Vec<Order>> = IdMap::default();
+    for s in heads {
+        by_key.entry(s.key).or_default().push(s.order);
+    }
+    for v in by_key.values_mut() {
+        v.sort();
+    }
+    by_key
+}
+
+/// The gap to the first success of `key` after `o` within the window, if any.
+fn completion(heads: &IdMap<Vec<Order>>, key: u64, o: Order, window: i64) -> Option<i64> {
+    heads.get(&key).and_then(|v| {
+        let i = v.partition_point(|h| *h <= o);
+        v.get(i).filter(|h| h.t - o.t <= window).map(|h| h.t - o.t)
+    })
+}
+
+/// Settles what one whole input decides about its own 401s, once all its
+/// chunks are merged (`span`: the time of its first record and its latest
+/// time). A leg that a success of the input completes is a handshake; one
+/// that none completes and that is not within the window of the input's
+/// end is decided (no other input can complete it); the 401s whose
+/// credential history needs other inputs keep the nearest successes of
+/// their own input; the history keeps one interval per credential (the
+/// input's first and last success) and only the successes of the input's
+/// first window stay (they may complete legs at the end of other inputs).
+/// What is left does not depend on where the input was cut into chunks.
+/// Returns the verdicts it decided when `keep` asks for them.
+pub fn settle_input(
+    seq: &mut SequenceState,
+    summary: &mut State,
+    span: Option<(i64, i64)>,
+    keep: bool,
+) -> BTreeMap<Order, Verdict> {
+    let mut changed = BTreeMap::new();
+    let window = summary.settings.handshake_window_us;
+    let heads = heads_by_key(&seq.heads);
+    let (first_t, last_t) = span.unwrap_or((i64::MIN, i64::MIN));
+    let pending = std::mem::take(&mut seq.pending);
+    for mut p in pending {
+        let o = p.rec.order;
+        if let Some(key) = p.leg {
+            if let Some(gap) = completion(&heads, key, o, window) {
+                p.rec.verdict = handshake_verdict(&p.rec, gap);
+                if keep {
+                    changed.insert(o, p.rec.verdict.clone());
+                }
+                summary.record(&p.rec, false);
+                continue;
+            }
+            if o.t < last_t.saturating_sub(window) {
+                p.leg = None;
+            }
+        }
+        if let Some(h) = p.history.and_then(|id| seq.history.get(&id)) {
+            p.local_before = h.before(o).max(p.local_before.filter(|b| *b < o));
+            p.local_after = match (h.after(o), p.local_after) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        if p.leg.is_none() && p.history.is_none() {
+            summary.record(&p.rec, false);
+            continue;
+        }
+        seq.pending.push(p);
+    }
+    for h in seq.history.values_mut() {
+        h.intervals = Intervals::new(h.first_ok(), h.last_ok());
+    }
+    let head_until = first_t.saturating_add(window);
+    seq.heads.retain(|s| s.order.t <= head_until);
+    changed
 }
 
 fn at(o: Order) -> String {
     Timestamp(o.t).to_string()
 }
 
-/// Decides every pending 401 and records it; with `keep`, returns the final
-/// verdicts of those 401s (for the events output), else an empty map.
-pub fn resolve(state: &mut State, keep: bool) -> BTreeMap<Order, Verdict> {
-    let window = state.settings.handshake_window_us;
-    let pending = std::mem::take(&mut state.sequence.pending);
+/// Decides every pending 401 and records it in `summary`; with `keep`,
+/// returns the final verdicts of those 401s (for the events output), else
+/// an empty map.
+pub fn resolve(
+    seq: &mut SequenceState,
+    summary: &mut State,
+    keep: bool,
+) -> BTreeMap<Order, Verdict> {
+    let state = seq;
+    let window = summary.settings.handshake_window_us;
+    let pending = std::mem::take(&mut state.pending);
     // decided in the global order (the positions are sorted, not the
     // entries: an entry is large to move); equal orders keep their places
     let mut by_order: Vec<(Order, usize)> = pending
@@ -353,13 +652,7 @@ pub fn resolve(state: &mut State, keep: bool) -> BTreeMap<Order, Verdict> {
         .map(|(i, p)| (p.rec.order, i))
         .collect();
     by_order.sort_unstable();
-    let mut heads: IdMap<Vec<Order>> = IdMap::default();
-    for s in &state.sequence.heads {
-        heads.entry(s.key).or_default().push(s.order);
-    }
-    for v in heads.values_mut() {
-        v.sort();
-    }
+    let heads = heads_by_key(&state.heads);
     // per client and host, the tokens it started using successfully: (first
     // success, identity); only for the clients a pending 401 may need
     let wanted: IdMap<()> = pending
@@ -374,7 +667,7 @@ pub fn resolve(state: &mut State, keep: bool) -> BTreeMap<Order, Verdict> {
         .collect();
     let mut switches: IdMap<Vec<(Order, u64)>> = IdMap::default();
     if !wanted.is_empty() {
-        for (id, h) in &state.sequence.history {
+        for (id, h) in &state.history {
             let k = switch_key(h.first_client, h.scope);
             if h.is_token && h.first_client != 0 && wanted.contains_key(&k) {
                 switches.entry(k).or_default().push((h.first_ok(), *id));
@@ -391,21 +684,18 @@ pub fn resolve(state: &mut State, keep: bool) -> BTreeMap<Order, Verdict> {
         let Some(p) = slots[i].take() else { continue };
         let mut rec = p.rec;
         let o = rec.order;
-        let hist = p.history.and_then(|id| state.sequence.history.get(&id));
-        if let Some(key) = p.leg {
-            let done = heads.get(&key).and_then(|v| {
-                let i = v.partition_point(|h| *h <= o);
-                v.get(i).filter(|h| h.t - o.t <= window).map(|h| h.t - o.t)
-            });
-            if let Some(gap) = done {
-                rec.verdict = handshake_verdict(&rec, gap);
-            }
+        let hist = p.history.and_then(|id| state.history.get(&id));
+        if let Some(key) = p.leg
+            && let Some(gap) = completion(&heads, key, o, window)
+        {
+            rec.verdict = handshake_verdict(&rec, gap);
         }
+        // the nearest success before the 401 that is known
+        let before = hist.and_then(|h| h.before(o).max(p.local_before.filter(|b| *b < o)));
         if rec.verdict.cause != Cause::ChallengeHandshake
             && let (Some(h), false) = (hist, p.annotate_only)
         {
             let fp = show(h.fp);
-            let before = h.before(o).max(p.local_before.filter(|b| *b < o));
             if let Some(before) = before {
                 let after = match (h.after(o), p.local_after) {
                     (Some(a), Some(b)) => Some(a.min(b)),
@@ -446,7 +736,7 @@ pub fn resolve(state: &mut State, keep: bool) -> BTreeMap<Order, Verdict> {
             && let Some(list) =
                 switches.get(&switch_key(rec.client_id, scope_key(rec.host.as_deref())))
         {
-            let floor = hist.and_then(|h| h.before(o));
+            let floor = before;
             if let Some((when, _)) = list
                 .iter()
                 .rev()
@@ -462,8 +752,8 @@ pub fn resolve(state: &mut State, keep: bool) -> BTreeMap<Order, Verdict> {
         if keep {
             changed.insert(o, rec.verdict.clone());
         }
-        state.record(&rec, valid_elsewhere);
+        summary.record(&rec, valid_elsewhere);
     }
-    state.sequence.heads.clear();
+    state.heads.clear();
     changed
 }

@@ -373,12 +373,15 @@ pub fn analyze(bytes: &[u8], ctx: &Context, src: &Source, threads: usize) -> Chu
             "truncated: log.entries is not closed ({n} complete entries read)"
         ));
     }
-    let mut out = tail.finish();
-    for r in results {
-        out.state.merge(r.state);
-        out.events.extend(r.events);
+    // in input order (the first result holds the input's first time)
+    let mut out: Option<ChunkResult> = None;
+    for r in results.into_iter().chain(std::iter::once(tail.finish())) {
+        match &mut out {
+            None => out = Some(r),
+            Some(o) => o.append(r),
+        }
     }
-    out
+    out.unwrap_or_else(|| Analyzer::new(ctx, src).finish())
 }
 
 #[cfg(test)]

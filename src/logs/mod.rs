@@ -206,7 +206,9 @@ fn handle<F: LineFormat>(
                 return;
             }
             // with --since/--until every record's time is read (to count it as filtered)
-            let needed = if q.status == 401 || a.has_time_filter() {
+            // the chunk's first time is read in every mode (its first window
+            // starts there)
+            let needed = if q.status == 401 || a.has_time_filter() || !a.has_time() {
                 true
             } else if (200..300).contains(&q.status) {
                 let sequence = seq
@@ -298,6 +300,7 @@ fn chunk<F: LineFormat>(
             );
         });
     if scanned {
+        last_time(fmt, bytes, &ctx, a);
         return n - first_line;
     }
     for nl in memchr::memchr_iter(b'\n', bytes) {
@@ -325,7 +328,30 @@ fn chunk<F: LineFormat>(
             &mut seq_client,
         );
     }
+    last_time(fmt, bytes, &ctx, a);
     n - first_line
+}
+
+/// Reads the time of the chunk's last line, which the fast paths may have
+/// counted without reading it: the chunk's latest time is then the same in
+/// every mode (it decides which 401s at its end may still be completed by
+/// what follows).
+fn last_time<F: LineFormat>(fmt: &F, bytes: &[u8], ctx: &F::Ctx, a: &mut Analyzer<'_>) {
+    if a.reference() {
+        return; // every record's time was read
+    }
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    let start = memchr::memrchr(b'\n', body).map_or(0, |i| i + 1);
+    let l = &body[start..];
+    let l = l.strip_suffix(b"\r").unwrap_or(l);
+    if let Line::Record(q) = fmt.quick(l, ctx) {
+        let mut ex = Exchange::new(Position::default(), fmt.shows(ctx));
+        ex.status = q.status;
+        fmt.parse(l, &q, ctx, &mut ex);
+        if let Some(t) = ex.time {
+            a.note_time(t);
+        }
+    }
 }
 
 /// Chunk boundaries at line ends, about `chunk` bytes apart.
@@ -359,10 +385,7 @@ fn merge_ordered(
         *line_base += lines;
         match acc {
             None => *acc = Some(r),
-            Some(x) => {
-                x.state.merge(r.state);
-                x.events.extend(r.events);
-            }
+            Some(x) => x.append(r),
         }
     }
 }
@@ -419,8 +442,7 @@ fn mapped<F: LineFormat>(
         |left, right| match (left, right) {
             (Some((mut left, nl)), Some((mut right, nr))) => {
                 right.shift_records(&src.name, nl);
-                left.state.merge(right.state);
-                left.events.extend(right.events);
+                left.append(right);
                 Some((left, nl + nr))
             }
             (l, r) => l.or(r),
@@ -550,7 +572,7 @@ fn streamed<F: LineFormat>(
     });
     let mut out = acc.unwrap_or_else(|| Analyzer::new(ctx, src).finish());
     if let Some(e) = error {
-        out.state.file_mut(&src.name).error = Some(e);
+        out.state.summary.file_mut(&src.name).error = Some(e);
     }
     out
 }

@@ -1,10 +1,10 @@
-//! The mergeable summary. `State` holds everything a run has learned: the
-//! counters of decided 401s, parse problems, and the sequence state (credential
-//! history, 401s whose cause waits for the rest of the input). It is a
+//! The mergeable summary. `State` counts decided 401s (their verdicts are
+//! final when they get here: the sequence stage of `classify` decides what
+//! waited for other records) and holds the parse problems. It is a
 //! commutative monoid: `merge` is associative and commutative and
 //! `State::new` is its identity, so the same code combines rayon chunks,
 //! files, and partial summaries written on other machines. `finalize`
-//! resolves what waited and produces the `Report` that outputs write.
+//! produces the `Report` that outputs write.
 
 pub mod distinct;
 pub mod report;
@@ -24,7 +24,7 @@ pub use distinct::Distinct;
 pub use tally::Tally;
 
 /// Version of the partial-summary format (`--partial`, `merge`).
-pub const PARTIAL_VERSION: u32 = 1;
+pub const PARTIAL_VERSION: u32 = 2;
 /// Problems kept per file (the rest are counted).
 pub const PROBLEMS_PER_FILE: usize = 20;
 
@@ -621,155 +621,6 @@ pub struct IncidentBucket {
     pub causes: [u64; 12],
 }
 
-/// Where a credential succeeded, on one host: the first and last success of
-/// each chunk that saw it. Chunks of one time-ordered input do not overlap
-/// in time, so these intervals answer "the last success before" and "the
-/// first success after" a failure exactly, however the input was chunked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CredHistory {
-    pub intervals: Intervals,
-    /// Fingerprint of the value (host-independent).
-    pub fp: u64,
-    /// The client of the first success (for "old token used after refresh").
-    pub first_client: u64,
-    pub is_token: bool,
-    /// Hash of the host (see `classify::sequence::scope_key`).
-    pub scope: u64,
-}
-
-/// First and last success per chunk, sorted; the first pair is kept inline
-/// (most credentials are seen by one chunk: no allocation for them).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Intervals {
-    first: (Order, Order),
-    more: Vec<(Order, Order)>,
-}
-
-impl Intervals {
-    pub fn new(first: Order, last: Order) -> Self {
-        Intervals {
-            first: (first, last),
-            more: Vec::new(),
-        }
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &(Order, Order)> {
-        std::iter::once(&self.first).chain(self.more.iter())
-    }
-
-    /// Adds intervals, keeping them sorted and without repeats.
-    pub fn extend(&mut self, add: impl IntoIterator<Item = (Order, Order)>) {
-        let mut all: Vec<(Order, Order)> = self.iter().copied().chain(add).collect();
-        all.sort();
-        all.dedup();
-        self.first = all[0];
-        all.remove(0);
-        self.more = all;
-    }
-}
-
-impl Serialize for Intervals {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.iter())
-    }
-}
-
-impl<'de> Deserialize<'de> for Intervals {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut v: Vec<(Order, Order)> = Vec::deserialize(d)?;
-        if v.is_empty() {
-            return Err(serde::de::Error::custom(
-                "a credential history without an interval",
-            ));
-        }
-        v.sort();
-        v.dedup();
-        let first = v.remove(0);
-        Ok(Intervals { first, more: v })
-    }
-}
-
-impl CredHistory {
-    pub fn first_ok(&self) -> Order {
-        self.intervals.iter().map(|i| i.0).min().unwrap_or(Order {
-            t: i64::MAX,
-            file: 0,
-            record: 0,
-        })
-    }
-
-    pub fn last_ok(&self) -> Order {
-        self.intervals.iter().map(|i| i.1).max().unwrap_or(Order {
-            t: i64::MIN,
-            file: 0,
-            record: 0,
-        })
-    }
-
-    /// Adds another part's successes of the same credential on the same host.
-    pub(crate) fn merge(&mut self, o: &CredHistory) {
-        if (o.first_ok(), o.first_client) < (self.first_ok(), self.first_client) {
-            self.first_client = o.first_client;
-        }
-        self.intervals.extend(o.intervals.iter().copied());
-        self.is_token |= o.is_token;
-    }
-
-    /// The nearest success before `o` that these intervals prove.
-    pub fn before(&self, o: Order) -> Option<Order> {
-        self.intervals
-            .iter()
-            .filter_map(|&(f, l)| {
-                if l < o {
-                    Some(l)
-                } else if f < o {
-                    Some(f)
-                } else {
-                    None
-                }
-            })
-            .max()
-    }
-
-    /// The nearest success after `o` that these intervals prove.
-    pub fn after(&self, o: Order) -> Option<Order> {
-        self.intervals
-            .iter()
-            .filter_map(|&(f, l)| {
-                if f > o {
-                    Some(f)
-                } else if l > o {
-                    Some(l)
-                } else {
-                    None
-                }
-            })
-            .min()
-    }
-}
-
-/// A successful request seen in a chunk's first handshake window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Success {
-    pub key: u64,
-    pub order: Order,
-}
-
-/// A 401 whose cause waits for the rest of the input.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Pending {
-    pub rec: Record401,
-    /// Handshake key (client, method, target) when it can be a leg not completed in its chunk.
-    pub leg: Option<u64>,
-    /// Credential history identity when revoked/transient may apply.
-    pub history: Option<u64>,
-    /// Only the evidence may change (stale token after a refresh).
-    pub annotate_only: bool,
-    /// Nearest successes of the history credential inside the 401's own chunk.
-    pub local_before: Option<Order>,
-    pub local_after: Option<Order>,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     /// Entry index (HAR, 0-based) or line number (logs, 1-based).
@@ -825,31 +676,6 @@ impl FileStats {
             self.problems.push(Problem { position, message });
             self.problems.sort_by_key(|p| p.position);
         }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct SequenceState {
-    /// Credential history by (host, value) identity.
-    #[serde(with = "sorted_map")]
-    pub history: IdTable<CredHistory>,
-    pub pending: Vec<Pending>,
-    pub heads: Vec<Success>,
-}
-
-mod sorted_map {
-    use super::CredHistory;
-    use crate::fingerprint::IdTable;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer>(m: &IdTable<CredHistory>, s: S) -> Result<S::Ok, S::Error> {
-        let mut v: Vec<(&u64, &CredHistory)> = m.iter().collect();
-        v.sort_by_key(|(k, _)| **k);
-        v.serialize(s)
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<IdTable<CredHistory>, D::Error> {
-        let v: Vec<(u64, CredHistory)> = Vec::deserialize(d)?;
-        Ok(v.into_iter().collect())
     }
 }
 
@@ -922,7 +748,6 @@ pub struct State {
     /// (host, minute start in seconds) → 401s of otherwise valid credentials.
     #[serde(with = "pairs")]
     pub incident_buckets: BTreeMap<(Shared, i64), IncidentBucket>,
-    pub sequence: SequenceState,
 }
 
 /// Merges the rows of `o` into `into`, walking the smaller of the two
@@ -974,7 +799,6 @@ impl State {
             clients: IdTable::default(),
             credentials: IdTable::default(),
             incident_buckets: BTreeMap::new(),
-            sequence: SequenceState::default(),
         }
     }
 
@@ -1063,26 +887,18 @@ impl State {
     /// Combines another state into this one. Associative and commutative;
     /// callers check `settings` first (see `check_mergeable`).
     pub fn merge(&mut self, mut o: State) {
-        // the two largest tables merge beside the rest (on other cores when
-        // there are idle ones)
+        // the largest table merges beside the rest (on another core when
+        // there is an idle one)
         let clients = std::mem::take(&mut o.clients);
-        let history = std::mem::take(&mut o.sequence.history);
         let mut into_clients = std::mem::take(&mut self.clients);
-        let mut into_history = std::mem::take(&mut self.sequence.history);
         rayon::join(
             || merge_ids(&mut into_clients, clients, ClientStats::absorb),
-            || {
-                rayon::join(
-                    || merge_ids(&mut into_history, history, |h, v| h.merge(&v)),
-                    || self.merge_rest(o),
-                )
-            },
+            || self.merge_rest(o),
         );
         self.clients = into_clients;
-        self.sequence.history = into_history;
     }
 
-    /// `merge` of everything but clients and the credential history.
+    /// `merge` of everything but clients.
     fn merge_rest(&mut self, mut o: State) {
         // every table below is merged by walking the smaller of the two
         if self.timeseries.len() < o.timeseries.len() {
@@ -1123,9 +939,6 @@ impl State {
                 *x += y;
             }
         }
-        let seq = &mut self.sequence;
-        seq.pending.extend(o.sequence.pending);
-        seq.heads.extend(o.sequence.heads);
     }
 
     /// Why two states cannot be merged, if they cannot.
@@ -1145,14 +958,6 @@ impl State {
             ));
         }
         Ok(())
-    }
-
-    /// Puts order-free collections into their canonical order, so that two
-    /// equal states serialize to the same bytes.
-    pub fn canonicalize(&mut self) {
-        self.sequence.pending.sort_by_key(|p| p.rec.order);
-        self.sequence.heads.sort();
-        self.sequence.heads.dedup();
     }
 }
 

@@ -1,14 +1,11 @@
-//! The finished summary: `State::finalize` resolves the sequence state and
-//! turns counters into sorted, display-ready rows. Outputs only read a
-//! `Report`.
-
-use std::collections::BTreeMap;
+//! The finished summary: `State::finalize` turns counters of decided 401s
+//! into sorted, display-ready rows. Outputs only read a `Report`.
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use super::{Dim, Distinct, Order, State};
-use crate::classify::{Cause, Verdict, sequence};
+use crate::classify::Cause;
 use crate::fingerprint::{IdMap, show};
 use crate::time::Timestamp;
 
@@ -187,22 +184,16 @@ pub struct Report {
 }
 
 impl State {
-    /// Resolves the sequence state and builds the report. Returns the final
-    /// verdicts of the 401s that were still pending (for the events output).
-    pub fn finalize(mut self) -> (Report, BTreeMap<Order, Verdict>) {
-        self.finalize_in_place(Rows::All, true)
+    /// Builds the report (every row; no credential successes known).
+    pub fn finalize(self) -> Report {
+        self.finalize_in_place(Rows::All, &IdMap::default())
     }
 
     /// `finalize` without consuming the state (the caller decides when to
     /// drop it), building every row of `clients` and `credentials` or only
-    /// the ones the JSON summary shows; the verdicts of pending 401s are
-    /// returned only when `verdicts` asks for them (else the map is empty).
-    pub fn finalize_in_place(
-        &mut self,
-        rows: Rows,
-        verdicts: bool,
-    ) -> (Report, BTreeMap<Order, Verdict>) {
-        let changed = sequence::resolve(self, verdicts);
+    /// the ones the JSON summary shows; `successes` has the first and last
+    /// success of credentials that failed, by fingerprint.
+    pub fn finalize_in_place(&self, rows: Rows, successes: &IdMap<(Order, Order)>) -> Report {
         let s = &self.settings;
         let mut totals = Totals {
             inputs: self.files.len() as u64,
@@ -371,17 +362,6 @@ impl State {
             })
             .collect();
 
-        // first and last success of the credentials that failed (most
-        // credentials in the history never did)
-        let mut successes: IdMap<(Order, Order)> = IdMap::default();
-        for h in self.sequence.history.values() {
-            if !self.credentials.contains_key(&h.fp) {
-                continue;
-            }
-            let e = successes.entry(h.fp).or_insert((h.first_ok(), h.last_ok()));
-            e.0 = e.0.min(h.first_ok());
-            e.1 = e.1.max(h.last_ok());
-        }
         // most failures first; ties in the order of the shown fingerprint,
         // then of the whole one (so the order never depends on the table's)
         let mut creds: Vec<(&u64, &super::CredentialFailures)> = self.credentials.iter().collect();
@@ -408,7 +388,7 @@ impl State {
             })
             .collect();
 
-        let report = Report {
+        Report {
             schema_version: SCHEMA_VERSION,
             tool: "authsift",
             version: env!("CARGO_PKG_VERSION"),
@@ -434,8 +414,7 @@ impl State {
             timeseries,
             files,
             problems,
-        };
-        (report, changed)
+        }
     }
 }
 
