@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use crate::classify::challenge;
 use crate::classify::rules::{self, RuleSettings};
-use crate::classify::sequence::{ChunkSequence, SeenCredential, scope_key};
+use crate::classify::sequence::{ChunkSequence, Seen, SeenCredential, scope_key};
 use crate::classify::{Cause, Verdict};
 use crate::exchange::{ClientView, Exchange, Position};
 use crate::fingerprint::{Fingerprinter, IdMap, fast_hash, fast_hash_seeded};
@@ -83,8 +83,6 @@ impl Source {
 pub struct ChunkResult {
     pub state: Partial,
     pub events: Vec<Record401>,
-    /// The time of the first record with a time and the latest time.
-    pub span: Option<(i64, i64)>,
 }
 
 impl ChunkResult {
@@ -93,25 +91,13 @@ impl ChunkResult {
     pub fn append(&mut self, next: ChunkResult) {
         self.state.merge(next.state);
         self.events.extend(next.events);
-        self.span = match (self.span, next.span) {
-            (Some((f, a)), Some((_, b))) => Some((f, a.max(b))),
-            (a, b) => a.or(b),
-        };
     }
 
     /// Settles what the whole input decides about itself (call once, on
     /// the result of a whole input): afterwards nothing in it depends on
     /// where the input was cut into chunks.
     pub fn settle_input(&mut self) {
-        let keep = !self.events.is_empty();
-        let changed = self.state.settle_input(self.span, keep);
-        if !changed.is_empty() {
-            for e in &mut self.events {
-                if let Some(v) = changed.get(&e.order) {
-                    e.verdict = v.clone();
-                }
-            }
-        }
+        self.state.settle_input();
     }
 
     /// Adds `lines` to every record position of input `name` (a chunk
@@ -186,7 +172,13 @@ const RECENT_SLOTS: usize = 4096;
 const RECENT_MIN_LEN: usize = 48;
 
 impl<'c> Analyzer<'c> {
+    /// An analyzer of a whole input, or of the part that starts it.
     pub fn new(ctx: &'c Context, src: &'c Source) -> Self {
+        Self::for_part(ctx, src, true)
+    }
+
+    /// An analyzer of one part of an input (`starts_input`: the first).
+    pub fn for_part(ctx: &'c Context, src: &'c Source, starts_input: bool) -> Self {
         Analyzer {
             ctx,
             src,
@@ -195,7 +187,7 @@ impl<'c> Analyzer<'c> {
                 format: src.format.clone(),
                 ..FileStats::default()
             },
-            seq: ChunkSequence::new(ctx.settings.handshake_window_us),
+            seq: ChunkSequence::new(ctx.settings.handshake_window_us, starts_input),
             events: Vec::new(),
             changed: HashMap::new(),
             strings: IdMap::default(),
@@ -277,16 +269,31 @@ impl<'c> Analyzer<'c> {
     }
 
     /// Has a record of the chunk given its time yet? (The first one that
-    /// does is read by every mode: the chunk's first window starts there.)
+    /// does is read by every mode: the input's first window starts there.)
     pub fn has_time(&self) -> bool {
-        self.seq.span().is_some()
+        self.seq.has_time()
     }
 
-    /// The time of a record that is not analysed otherwise (the last record
-    /// of a chunk, read so that the chunk's latest time is that of its last
-    /// record in every mode).
-    pub fn note_time(&mut self, t: Timestamp) {
-        self.advance(t.0);
+    /// Must the records after this part still be read for its sequences
+    /// (`lookahead`)?
+    pub fn needs_more(&self) -> bool {
+        self.seq.needs_more()
+    }
+
+    /// A record after this part, read only to finish its sequences: a 401
+    /// ends the legs whose window it is past, a success may complete a leg
+    /// or belong to the input's first window. Nothing is counted.
+    pub fn lookahead(&mut self, ex: &Exchange<'_>) {
+        let Some(t) = ex.time else { return };
+        if ex.status == 401 {
+            self.advance(t.0, Seen::Failure);
+        } else if ex.is_success() {
+            self.advance(t.0, Seen::Success);
+            let order = self.order(ex.pos, t.0);
+            let client_id = Self::client_id(ex);
+            let key = Self::handshake_key(ex, client_id);
+            self.seq.success(key, order, client_id, &[]);
+        }
     }
 
     /// Are there 401s waiting for a successful retry?
@@ -515,10 +522,10 @@ impl<'c> Analyzer<'c> {
 
     /// Notes the time of a record: the legs whose window it closes are
     /// decided and recorded.
-    fn advance(&mut self, t: i64) {
+    fn advance(&mut self, t: i64, seen: Seen) {
         let (state, changed) = (&mut self.state, &mut self.changed);
         let keep_events = self.ctx.keep_events;
-        self.seq.advance(t, |rec| {
+        self.seq.advance(t, seen, |rec| {
             if keep_events {
                 changed.insert(rec.order, rec.verdict.clone());
             }
@@ -536,7 +543,14 @@ impl<'c> Analyzer<'c> {
             self.stats.filtered += 1;
         }
         if let Some(t) = ex.time {
-            self.advance(t.0);
+            let seen = if ex.status == 401 {
+                Seen::Failure
+            } else if ex.is_success() {
+                Seen::Success
+            } else {
+                Seen::Other
+            };
+            self.advance(t.0, seen);
         }
         if ex.status == 401 {
             if in_range {
@@ -638,7 +652,6 @@ impl<'c> Analyzer<'c> {
         if s.since.is_some_and(|x| t < x) || s.until.is_some_and(|x| t >= x) {
             self.stats.filtered += 1;
         }
-        self.advance(t.0);
         let order = Order {
             t: t.0,
             file: self.src.key,
@@ -665,7 +678,6 @@ impl<'c> Analyzer<'c> {
 
     pub fn finish(mut self) -> ChunkResult {
         let mut decided = Vec::new();
-        let span = self.seq.span();
         let sequence = self.seq.finish(&mut decided);
         if self.ctx.keep_events {
             self.changed
@@ -688,7 +700,6 @@ impl<'c> Analyzer<'c> {
                 sequence,
             },
             events: self.events,
-            span,
         }
     }
 }

@@ -50,12 +50,8 @@ impl Partial {
 
     /// Settles what one whole input decides about itself (see
     /// `sequence::settle_input`).
-    pub fn settle_input(
-        &mut self,
-        span: Option<(i64, i64)>,
-        keep: bool,
-    ) -> BTreeMap<Order, Verdict> {
-        sequence::settle_input(&mut self.sequence, &mut self.summary, span, keep)
+    pub fn settle_input(&mut self) {
+        sequence::settle_input(&mut self.sequence);
     }
 
     /// Decides every 401 that waited and builds the report; with `keep`,

@@ -282,7 +282,10 @@ pub struct ChunkSequence {
     /// `open_clients`: most successful lines are answered from it alone).
     client_slots: Vec<u32>,
     first_t: Option<i64>,
-    max_t: i64,
+    /// Open legs that no success has completed yet.
+    waiting: usize,
+    /// Closed from the start in a chunk that does not start its input
+    /// (only the input's first window's successes are kept).
     head_closed: bool,
     heads: Vec<Success>,
     creds: IdTable<LocalCred>,
@@ -306,8 +309,20 @@ pub fn handshake_verdict(rec: &Record401, gap_us: i64) -> Verdict {
     )
 }
 
+/// What kind of record a time belongs to (`ChunkSequence::advance`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen {
+    /// A 401: it closes the legs whose window it is past.
+    Failure,
+    /// A success: it may close the input's first window.
+    Success,
+    /// Any other record: only the first time of the chunk.
+    Other,
+}
+
 impl ChunkSequence {
-    pub fn new(window_us: i64) -> Self {
+    /// `keeps_heads`: the chunk starts its input.
+    pub fn new(window_us: i64, keeps_heads: bool) -> Self {
         ChunkSequence {
             window_us,
             open: VecDeque::new(),
@@ -315,8 +330,8 @@ impl ChunkSequence {
             open_clients: IdMap::default(),
             client_slots: vec![0; CLIENT_SLOTS],
             first_t: None,
-            max_t: i64::MIN,
-            head_closed: false,
+            waiting: 0,
+            head_closed: !keeps_heads,
             heads: Vec::new(),
             creds: IdTable::default(),
             awaiting_after: IdMap::default(),
@@ -341,7 +356,8 @@ impl ChunkSequence {
         self.first_t.is_none_or(|f| t <= f + self.window_us)
     }
 
-    /// Is the chunk's first window still open (no record seen after it)?
+    /// Is the input's first window still open (no 401 or success seen
+    /// after it)? Only in the chunk that starts the input.
     pub fn head_open(&self) -> bool {
         !self.head_closed
     }
@@ -350,28 +366,53 @@ impl ChunkSequence {
         !self.open.is_empty()
     }
 
-    /// Notes the time of a record and closes legs whose window has passed.
-    /// `decided` gets the records of the legs it closes.
-    pub fn advance(&mut self, t: i64, mut decided: impl FnMut(Record401)) {
-        match self.first_t {
-            None => self.first_t = Some(t),
-            Some(f) if t > f + self.window_us => self.head_closed = true,
-            Some(_) => {}
+    /// Must the records after the chunk still be read (a leg that no
+    /// success has completed and no 401 has closed, or the input's first
+    /// window)?
+    pub fn needs_more(&self) -> bool {
+        self.waiting > 0 || !self.head_closed
+    }
+
+    /// Notes the time of a record. The input's first window ends at the
+    /// first 401 or success past it; a leg's window ends at the first 401
+    /// past it (legs are kept in input order; in an input out of time
+    /// order a later leg may end first). `decided` gets the records of the
+    /// legs it ends. Only 401s and successes count, because every mode
+    /// reads all of them where it matters (the fast paths skip the others).
+    pub fn advance(&mut self, t: i64, seen: Seen, mut decided: impl FnMut(Record401)) {
+        let w = self.window_us;
+        let first = *self.first_t.get_or_insert(t);
+        if seen == Seen::Other {
+            return;
         }
-        self.max_t = self.max_t.max(t);
-        while self
-            .open
-            .front()
-            .is_some_and(|front| front.rec.order.t + self.window_us < t)
-            && let Some(leg) = self.open.pop_front()
+        if t > first.saturating_add(w) {
+            self.head_closed = true;
+        }
+        if seen != Seen::Failure
+            || !self
+                .open
+                .iter()
+                .any(|l| l.rec.order.t.saturating_add(w) < t)
         {
+            return;
+        }
+        let mut keep = VecDeque::with_capacity(self.open.len());
+        while let Some(leg) = self.open.pop_front() {
+            if leg.rec.order.t.saturating_add(w) >= t {
+                keep.push_back(leg);
+                continue;
+            }
             Self::release(&mut self.open_targets, leg.target);
             Self::release(&mut self.open_clients, leg.client);
             self.client_slots[client_slot(leg.client)] -= 1;
+            if leg.done.is_none() {
+                self.waiting -= 1;
+            }
             if let Some(rec) = self.decide(leg) {
                 decided(rec);
             }
         }
+        self.open = keep;
     }
 
     fn release(map: &mut IdMap<u32>, k: u64) {
@@ -416,6 +457,7 @@ impl ChunkSequence {
         *self.open_targets.entry(target).or_insert(0) += 1;
         *self.open_clients.entry(client).or_insert(0) += 1;
         self.client_slots[client_slot(client)] += 1;
+        self.waiting += 1;
         let pending = history.map(|h| {
             self.history_failure(rec.clone(), h, false);
             self.pending.len() - 1
@@ -465,9 +507,10 @@ impl ChunkSequence {
                     && t - leg.rec.order.t <= self.window_us
                 {
                     leg.done = Some(t - leg.rec.order.t);
+                    self.waiting -= 1;
                 }
             }
-            if self.in_head(t) {
+            if !self.head_closed && self.in_head(t) {
                 self.heads.push(Success { key, order });
             }
         }
@@ -505,10 +548,9 @@ impl ChunkSequence {
     /// Ends the chunk: decided records go to `decided`; what waits for the
     /// rest of the input is returned.
     pub fn finish(mut self, decided: &mut Vec<Record401>) -> SequenceState {
-        let tail_from = self.max_t.saturating_sub(self.window_us);
         while let Some(leg) = self.open.pop_front() {
-            if leg.done.is_none() && leg.rec.order.t >= tail_from {
-                // a retry may still come in the next chunk or input
+            if leg.done.is_none() {
+                // open at the end of the input: a retry may come in another input
                 match leg.pending {
                     Some(i) => self.pending[i].leg = Some(leg.key),
                     None => self.pending.push(Pending {
@@ -545,9 +587,9 @@ impl ChunkSequence {
         }
     }
 
-    /// The time of the first record and the latest time of the chunk.
-    pub fn span(&self) -> Option<(i64, i64)> {
-        self.first_t.map(|f| (f, self.max_t))
+    /// Has a record of the chunk given its time?
+    pub fn has_time(&self) -> bool {
+        self.first_t.is_some()
     }
 }
 
@@ -563,51 +605,29 @@ fn heads_by_key(heads: &[Success]) -> IdMap<Vec<Order>> {
     by_key
 }
 
-/// The gap to the first success of `key` after `o` within the window, if any.
+/// The gap to the first success of `key` after `o` within the window in
+/// another input, if any (inside an input, the input's order decided).
 fn completion(heads: &IdMap<Vec<Order>>, key: u64, o: Order, window: i64) -> Option<i64> {
     heads.get(&key).and_then(|v| {
         let i = v.partition_point(|h| *h <= o);
-        v.get(i).filter(|h| h.t - o.t <= window).map(|h| h.t - o.t)
+        v[i..]
+            .iter()
+            .take_while(|h| h.t - o.t <= window)
+            .find(|h| h.file != o.file)
+            .map(|h| h.t - o.t)
     })
 }
 
-/// Settles what one whole input decides about its own 401s, once all its
-/// chunks are merged (`span`: the time of its first record and its latest
-/// time). A leg that a success of the input completes is a handshake; one
-/// that none completes and that is not within the window of the input's
-/// end is decided (no other input can complete it); the 401s whose
-/// credential history needs other inputs keep the nearest successes of
-/// their own input; the history keeps one interval per credential (the
-/// input's first and last success) and only the successes of the input's
-/// first window stay (they may complete legs at the end of other inputs).
-/// What is left does not depend on where the input was cut into chunks.
-/// Returns the verdicts it decided when `keep` asks for them.
-pub fn settle_input(
-    seq: &mut SequenceState,
-    summary: &mut State,
-    span: Option<(i64, i64)>,
-    keep: bool,
-) -> BTreeMap<Order, Verdict> {
-    let mut changed = BTreeMap::new();
-    let window = summary.settings.handshake_window_us;
-    let heads = heads_by_key(&seq.heads);
-    let (first_t, last_t) = span.unwrap_or((i64::MIN, i64::MIN));
-    let pending = std::mem::take(&mut seq.pending);
-    for mut p in pending {
+/// Settles what one whole input leaves for other inputs, once all its
+/// chunks are merged: the 401s whose credential history needs other inputs
+/// keep the nearest successes of their own input, and the history keeps
+/// one interval per credential (the input's first and last success). The
+/// legs still open are those at the input's end, and the successes kept
+/// are those of its first window, so nothing left depends on where the
+/// input was cut into chunks.
+pub fn settle_input(seq: &mut SequenceState) {
+    for p in &mut seq.pending {
         let o = p.rec.order;
-        if let Some(key) = p.leg {
-            if let Some(gap) = completion(&heads, key, o, window) {
-                p.rec.verdict = handshake_verdict(&p.rec, gap);
-                if keep {
-                    changed.insert(o, p.rec.verdict.clone());
-                }
-                summary.record(&p.rec, false);
-                continue;
-            }
-            if o.t < last_t.saturating_sub(window) {
-                p.leg = None;
-            }
-        }
         if let Some(h) = p.history.and_then(|id| seq.history.get(&id)) {
             p.local_before = h.before(o).max(p.local_before.filter(|b| *b < o));
             p.local_after = match (h.after(o), p.local_after) {
@@ -615,18 +635,10 @@ pub fn settle_input(
                 (a, b) => a.or(b),
             };
         }
-        if p.leg.is_none() && p.history.is_none() {
-            summary.record(&p.rec, false);
-            continue;
-        }
-        seq.pending.push(p);
     }
     for h in seq.history.values_mut() {
         h.intervals = Intervals::new(h.first_ok(), h.last_ok());
     }
-    let head_until = first_t.saturating_add(window);
-    seq.heads.retain(|s| s.order.t <= head_until);
-    changed
 }
 
 fn at(o: Order) -> String {

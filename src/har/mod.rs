@@ -258,19 +258,31 @@ fn analyze_entry(a: &mut Analyzer<'_>, bytes: &[u8], index: u64) {
 }
 
 fn feed_entry(a: &mut Analyzer<'_>, e: &Entry<'_>, index: u64) {
+    let (ex, problem) = exchange_of(a.source().id, e, index);
+    if let Some(p) = problem {
+        a.degraded(index, p);
+    }
+    a.exchange(&ex);
+}
+
+/// The exchange of an entry, and the problem with a field that could not
+/// be read, if any.
+fn exchange_of<'e>(file: u32, e: &'e Entry<'e>, index: u64) -> (Exchange<'e>, Option<String>) {
     let pos = Position {
-        file: a.source().id,
+        file,
         record: index,
         offset: index,
     };
     let mut ex = Exchange::new(pos, Shows::HAR);
+    let mut problem = None;
     match e.started.as_deref().map(parse_iso8601) {
         Some(Some(t)) => ex.time = Some(t),
-        Some(None) => a.degraded(
-            index,
-            format!("entry {index}: startedDateTime is not an ISO 8601 time"),
-        ),
-        None => a.degraded(index, format!("entry {index}: no startedDateTime")),
+        Some(None) => {
+            problem = Some(format!(
+                "entry {index}: startedDateTime is not an ISO 8601 time"
+            ))
+        }
+        None => problem = Some(format!("entry {index}: no startedDateTime")),
     }
     if let Some(req) = &e.request {
         ex.method = req.method.as_deref().unwrap_or("").into();
@@ -313,7 +325,7 @@ fn feed_entry(a: &mut Analyzer<'_>, e: &Entry<'_>, index: u64) {
             ex.response.body = resp.content.and_then(decode_body);
         }
     }
-    a.exchange(&ex);
+    (ex, problem)
 }
 
 /// Analyzes a whole HAR document held in memory (mapped or read).
@@ -348,10 +360,19 @@ pub fn analyze(bytes: &[u8], ctx: &Context, src: &Source, threads: usize) -> Chu
     let results: Vec<ChunkResult> = batches
         .par_iter()
         .map(|&(lo, hi)| {
-            let mut a = Analyzer::new(ctx, src);
+            let mut a = Analyzer::for_part(ctx, src, lo == 0);
             for i in lo..hi {
                 let (s, e) = elems.ranges[i];
                 analyze_entry(&mut a, &bytes[s..e], i as u64);
+            }
+            // read on as far as the batch's sequences need
+            for (i, &(s, e)) in elems.ranges.iter().enumerate().skip(hi) {
+                if !a.needs_more() {
+                    break;
+                }
+                if let Ok(entry) = serde_json::from_slice::<Entry<'_>>(&bytes[s..e]) {
+                    a.lookahead(&exchange_of(a.source().id, &entry, i as u64).0);
+                }
             }
             a.finish()
         })

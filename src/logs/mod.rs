@@ -205,23 +205,13 @@ fn handle<F: LineFormat>(
                 full(fmt, l, &q, line_no, offset, ctx, a);
                 return;
             }
-            // with --since/--until every record's time is read (to count it as filtered)
-            // the chunk's first time is read in every mode (its first window
-            // starts there)
+            // with --since/--until every record's time is read (to count it
+            // as filtered); the chunk's first time is read in every mode (the
+            // input's first window starts there)
             let needed = if q.status == 401 || a.has_time_filter() || !a.has_time() {
                 true
             } else if (200..300).contains(&q.status) {
-                let sequence = seq
-                    && (a.head_open()
-                        || (a.has_open_legs()
-                            && a.may_complete_client(fmt.client_key(l, &q, ctx))
-                            && {
-                                let client = fmt.client(l, &q, ctx);
-                                fmt.target(l, &q, ctx).is_none_or(|t| {
-                                    a.may_complete(quick_key(client, text::lossy(t).as_bytes()))
-                                })
-                            }));
-                sequence
+                sequence_success(fmt, l, &q, ctx, a, seq)
                     || match fmt.success_path(l, &q, ctx) {
                         SuccessPath::Plain => false,
                         // needed for its credential only: the light path, when the format has one
@@ -241,6 +231,75 @@ fn handle<F: LineFormat>(
             full(fmt, l, &q, line_no, offset, ctx, a);
         }
     }
+}
+
+/// May the sequence rules need this successful record (to complete an
+/// open leg, or in the input's first window)? A cheap test on the
+/// record's client and target; `seq`: the format shows the client.
+#[inline]
+fn sequence_success<F: LineFormat>(
+    fmt: &F,
+    l: &[u8],
+    q: &Quick,
+    ctx: &F::Ctx,
+    a: &Analyzer<'_>,
+    seq: bool,
+) -> bool {
+    seq && (a.head_open()
+        || (a.has_open_legs() && a.may_complete_client(fmt.client_key(l, q, ctx)) && {
+            let client = fmt.client(l, q, ctx);
+            fmt.target(l, q, ctx)
+                .is_none_or(|t| a.may_complete(quick_key(client, text::lossy(t).as_bytes())))
+        }))
+}
+
+/// Reads the records of `bytes` (what follows the part `a` analysed, from
+/// input offset `base`, starting with parse state `ctx`) only as far as
+/// `a`'s sequences need:
+/// its open legs and, for the part that starts the input, the input's
+/// first window. Nothing is counted or reported. Returns whether `a`
+/// still needs what follows.
+fn lookahead<F: LineFormat>(
+    fmt: &F,
+    bytes: &[u8],
+    base: u64,
+    mut ctx: F::Ctx,
+    a: &mut Analyzer<'_>,
+) -> bool {
+    let mut seq = fmt.shows(&ctx).client != ClientView::None;
+    let mut start = 0;
+    while start < bytes.len() && a.needs_more() {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        let (raw, offset) = (&bytes[start..end], base + start as u64);
+        start = end + 1;
+        let l = raw.strip_suffix(b"\r").unwrap_or(raw);
+        match fmt.quick(l, &ctx) {
+            Line::Directive => {
+                fmt.directive(l, &mut ctx);
+                seq = fmt.shows(&ctx).client != ClientView::None;
+            }
+            Line::Record(q)
+                if a.reference()
+                    || q.status == 401
+                    || ((200..300).contains(&q.status)
+                        && sequence_success(fmt, l, &q, &ctx, a, seq)) =>
+            {
+                let mut ex = Exchange::new(
+                    Position {
+                        file: a.source().id,
+                        record: 0,
+                        offset,
+                    },
+                    fmt.shows(&ctx),
+                );
+                ex.status = q.status;
+                fmt.parse(l, &q, &ctx, &mut ex);
+                a.lookahead(&ex);
+            }
+            _ => {}
+        }
+    }
+    a.needs_more()
 }
 
 /// The full parse and analysis of a record (kept out of the per-line loop:
@@ -300,7 +359,6 @@ fn chunk<F: LineFormat>(
             );
         });
     if scanned {
-        last_time(fmt, bytes, &ctx, a);
         return n - first_line;
     }
     for nl in memchr::memchr_iter(b'\n', bytes) {
@@ -328,30 +386,7 @@ fn chunk<F: LineFormat>(
             &mut seq_client,
         );
     }
-    last_time(fmt, bytes, &ctx, a);
     n - first_line
-}
-
-/// Reads the time of the chunk's last line, which the fast paths may have
-/// counted without reading it: the chunk's latest time is then the same in
-/// every mode (it decides which 401s at its end may still be completed by
-/// what follows).
-fn last_time<F: LineFormat>(fmt: &F, bytes: &[u8], ctx: &F::Ctx, a: &mut Analyzer<'_>) {
-    if a.reference() {
-        return; // every record's time was read
-    }
-    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-    let start = memchr::memrchr(b'\n', body).map_or(0, |i| i + 1);
-    let l = &body[start..];
-    let l = l.strip_suffix(b"\r").unwrap_or(l);
-    if let Line::Record(q) = fmt.quick(l, ctx) {
-        let mut ex = Exchange::new(Position::default(), fmt.shows(ctx));
-        ex.status = q.status;
-        fmt.parse(l, &q, ctx, &mut ex);
-        if let Some(t) = ex.time {
-            a.note_time(t);
-        }
-    }
 }
 
 /// Chunk boundaries at line ends, about `chunk` bytes apart.
@@ -417,26 +452,36 @@ fn mapped<F: LineFormat>(
     }
     // Each worker analyses a run of neighbouring chunks with one analyzer
     // (a fold: the chunks of a run are one stretch of the file, so nothing
-    // is merged inside a run), and neighbouring runs merge as soon as both
-    // are done. The right-hand side's line numbers are shifted by the
+    // is merged inside a run), then reads on past the run as far as its
+    // sequences need (`lookahead`), and neighbouring runs merge as soon as
+    // both are done. The right-hand side's line numbers are shifted by the
     // left-hand side's line count: that keeps the merge associative, which
     // is all a reduce needs, and the result the same for any split.
     let runs = spans
         .par_iter()
-        .zip(inits.into_par_iter())
+        .enumerate()
+        .zip(inits.par_iter())
         .fold(
             || None,
-            |acc: Option<(Analyzer<'_>, u64)>, (&(s, e), init)| {
-                let (mut a, lines) = acc.unwrap_or_else(|| (Analyzer::new(ctx, src), 0));
-                let n = chunk(fmt, &bytes[s..e], s as u64, lines, init, &mut a);
+            |acc: Option<(Analyzer<'_>, u64, usize)>, ((i, &(s, e)), init)| {
+                let (mut a, lines, _) =
+                    acc.unwrap_or_else(|| (Analyzer::for_part(ctx, src, s == 0), 0, i));
+                let n = chunk(fmt, &bytes[s..e], s as u64, lines, init.clone(), &mut a);
                 if let Some(m) = map {
                     crate::input::release(m, s..e);
                 }
                 bar.inc((e - s) as u64);
-                Some((a, lines + n))
+                Some((a, lines + n, i + 1))
             },
         )
-        .map(|run| run.map(|(a, n)| (a.finish(), n)));
+        .map(|run| {
+            run.map(|(mut a, n, next)| {
+                if let (Some(&(s, _)), Some(init)) = (spans.get(next), inits.get(next)) {
+                    lookahead(fmt, &bytes[s..], s as u64, init.clone(), &mut a);
+                }
+                (a.finish(), n)
+            })
+        });
     let out = runs.reduce(
         || None,
         |left, right| match (left, right) {
@@ -549,23 +594,56 @@ fn streamed<F: LineFormat>(
         // owned here, so that it is dropped (and the reader stops) before
         // the scope waits for the reader, even when an analysis panics
         let from = from;
+        // parts in input order: an analysed part whose sequences still need
+        // what follows waits here; a finished one until all before it are
+        let mut parts: std::collections::VecDeque<(Part<'_>, u64)> = Default::default();
         loop {
             // a batch of chunks (fewer at the end of the input)
             let chunks: Vec<_> = from.iter().take(batch).collect();
             if chunks.is_empty() {
                 break;
             }
-            let parts: Vec<(ChunkResult, u64)> = chunks
+            // parts that wait read on through this batch
+            parts.par_iter_mut().for_each(|(p, _)| {
+                if let Part::Waiting(a) = p {
+                    for (buf, off, init) in &chunks {
+                        if !lookahead(fmt, buf, *off, init.clone(), a) {
+                            break;
+                        }
+                    }
+                }
+            });
+            // this batch's chunks, each reading on through the rest of the batch
+            let fresh: Vec<(Part<'_>, u64)> = (0..chunks.len())
                 .into_par_iter()
-                .map(|(buf, off, init)| {
-                    let mut a = Analyzer::new(ctx, src);
-                    let n = chunk(fmt, &buf, off, 0, init, &mut a);
+                .map(|i| {
+                    let (buf, off, init) = &chunks[i];
+                    let mut a = Analyzer::for_part(ctx, src, *off == 0);
+                    let n = chunk(fmt, buf, *off, 0, init.clone(), &mut a);
                     bar.inc(buf.len() as u64);
-                    (a.finish(), n)
+                    for (next, off, init) in &chunks[i + 1..] {
+                        if !lookahead(fmt, next, *off, init.clone(), &mut a) {
+                            break;
+                        }
+                    }
+                    (Part::Waiting(a), n)
                 })
                 .collect();
-            merge_ordered(src, parts, &mut line_base, &mut acc);
+            parts.extend(fresh);
+            parts = parts.into_iter().map(|(p, n)| (p.settled(), n)).collect();
+            while parts
+                .front()
+                .is_some_and(|(p, _)| matches!(p, Part::Done(_)))
+            {
+                if let Some((Part::Done(r), n)) = parts.pop_front() {
+                    merge_ordered(src, vec![(r, n)], &mut line_base, &mut acc);
+                }
+            }
         }
+        // the end of the input: nothing more to wait for
+        let rest: Vec<(ChunkResult, u64)> =
+            parts.into_iter().map(|(p, n)| (p.finish(), n)).collect();
+        merge_ordered(src, rest, &mut line_base, &mut acc);
         reader
             .join()
             .unwrap_or_else(|_| Some("the reader stopped unexpectedly".to_string()))
@@ -575,6 +653,30 @@ fn streamed<F: LineFormat>(
         out.state.summary.file_mut(&src.name).error = Some(e);
     }
     out
+}
+
+/// A part of a streamed input: analysed, or finished.
+enum Part<'c> {
+    /// Its sequences still need what follows.
+    Waiting(Analyzer<'c>),
+    Done(ChunkResult),
+}
+
+impl Part<'_> {
+    fn finish(self) -> ChunkResult {
+        match self {
+            Part::Waiting(a) => a.finish(),
+            Part::Done(r) => r,
+        }
+    }
+
+    /// Finished when its sequences need nothing more.
+    fn settled(self) -> Self {
+        match self {
+            Part::Waiting(a) if !a.needs_more() => Part::Done(a.finish()),
+            p => p,
+        }
+    }
 }
 
 /// The bytes of a log: in memory (mapped), or a stream.
