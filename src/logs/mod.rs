@@ -626,7 +626,7 @@ fn streamed<F: LineFormat>(
                             break;
                         }
                     }
-                    (Part::Waiting(a), n)
+                    (Part::Waiting(Box::new(a)), n)
                 })
                 .collect();
             parts.extend(fresh);
@@ -658,7 +658,7 @@ fn streamed<F: LineFormat>(
 /// A part of a streamed input: analysed, or finished.
 enum Part<'c> {
     /// Its sequences still need what follows.
-    Waiting(Analyzer<'c>),
+    Waiting(Box<Analyzer<'c>>),
     Done(ChunkResult),
 }
 
