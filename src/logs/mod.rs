@@ -636,7 +636,7 @@ fn streamed<F: LineFormat>(
                 .is_some_and(|(p, _)| matches!(p, Part::Done(_)))
             {
                 if let Some((Part::Done(r), n)) = parts.pop_front() {
-                    merge_ordered(src, vec![(r, n)], &mut line_base, &mut acc);
+                    merge_ordered(src, vec![(*r, n)], &mut line_base, &mut acc);
                 }
             }
         }
@@ -659,21 +659,21 @@ fn streamed<F: LineFormat>(
 enum Part<'c> {
     /// Its sequences still need what follows.
     Waiting(Box<Analyzer<'c>>),
-    Done(ChunkResult),
+    Done(Box<ChunkResult>),
 }
 
 impl Part<'_> {
     fn finish(self) -> ChunkResult {
         match self {
             Part::Waiting(a) => a.finish(),
-            Part::Done(r) => r,
+            Part::Done(r) => *r,
         }
     }
 
     /// Finished when its sequences need nothing more.
     fn settled(self) -> Self {
         match self {
-            Part::Waiting(a) if !a.needs_more() => Part::Done(a.finish()),
+            Part::Waiting(a) if !a.needs_more() => Part::Done(Box::new(a.finish())),
             p => p,
         }
     }
