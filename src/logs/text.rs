@@ -139,20 +139,6 @@ pub fn addr(b: &[u8]) -> Option<&[u8]> {
     }
 }
 
-/// `host:port` → `host` (IPv6 in brackets loses its brackets and port).
-pub fn strip_port(a: &[u8]) -> &[u8] {
-    if a.first() == Some(&b'[') {
-        return match memchr::memchr(b']', a) {
-            Some(i) => &a[1..i],
-            None => a,
-        };
-    }
-    match memchr::memrchr(b':', a) {
-        Some(i) if a[i + 1..].iter().all(u8::is_ascii_digit) && !a[..i].contains(&b':') => &a[..i],
-        _ => a,
-    }
-}
-
 /// Undoes the escaping of nginx (`\xHH`) and Apache (`\"`, `\\`, `\xhh`,
 /// `\n`, `\t`) in a quoted log field.
 pub fn unescape(b: &[u8]) -> Cow<'_, str> {
