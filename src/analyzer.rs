@@ -10,7 +10,7 @@ use crate::classify::rules::{self, RuleSettings};
 use crate::classify::sequence::{ChunkSequence, Seen, SeenCredential, scope_key};
 use crate::classify::{Cause, Verdict};
 use crate::exchange::{ClientView, Exchange, Position};
-use crate::fingerprint::{Fingerprinter, IdMap, fast_hash, fast_hash_seeded};
+use crate::fingerprint::{Fingerprinter, IdMap, fast_hash, fast_hash_seeded, mix};
 use crate::partial::Partial;
 use crate::path;
 use crate::summary::{FileStats, Order, Record401, Settings, Shared, State};
@@ -143,10 +143,10 @@ pub(crate) fn client_identity(addr: Option<&[u8]>, user_agent: Option<&[u8]>) ->
     }
 }
 
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+/// The history identity of a credential (fingerprint `fp`) on a host
+/// (`scope_key`).
+fn history_id(fp: u64, scope: u64) -> u64 {
+    mix(fp ^ scope.rotate_left(17))
 }
 
 pub struct Analyzer<'c> {
@@ -352,7 +352,7 @@ impl<'c> Analyzer<'c> {
     }
 
     fn history_id(&self, ex: &Exchange<'_>, fp: u64) -> u64 {
-        mix(fp ^ Self::scope(ex).rotate_left(17))
+        history_id(fp, Self::scope(ex))
     }
 
     fn status_detail(ex: &Exchange<'_>) -> Option<String> {
@@ -666,7 +666,7 @@ impl<'c> Analyzer<'c> {
             }
             let fp = self.fingerprint(&v);
             creds[n] = SeenCredential {
-                history: mix(fp ^ scope.rotate_left(17)),
+                history: history_id(fp, scope),
                 fp,
                 is_token,
                 scope,

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::input::FormatName;
@@ -46,6 +47,13 @@ pub enum ProgressWhen {
     Never,
 }
 
+/// `--format`: the engine's format names, with their descriptions as the
+/// help of each value.
+fn format_parser() -> impl TypedValueParser<Value = FormatName> {
+    PossibleValuesParser::new(FormatName::ALL.map(|f| PossibleValue::new(f.id()).help(f.about())))
+        .try_map(|id| FormatName::from_id(&id).ok_or("not a format name"))
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct OutputArgs {
     /// Write summary.json, summary.csv, timeseries.csv, incidents.csv, clients.csv and credentials.csv into DIR
@@ -66,7 +74,7 @@ pub struct AnalyzeArgs {
     pub paths: Vec<String>,
 
     /// Input format (detected from the content when not given)
-    #[arg(short, long, value_enum)]
+    #[arg(short, long, value_parser = format_parser())]
     pub format: Option<FormatName>,
 
     /// A log format string: 'nginx:$remote_addr - $remote_user [$time_local] "$request" $status ...'

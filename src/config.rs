@@ -8,6 +8,7 @@ use crate::cli::{AnalyzeArgs, OutputArgs, ProgressWhen};
 use crate::error::{Error, Result};
 use crate::fingerprint::Fingerprinter;
 use crate::input::FormatName;
+use crate::logs::Parsers;
 use crate::summary::{Dim, Settings};
 use crate::time::{Timestamp, days_from_civil, parse_iso8601};
 
@@ -29,12 +30,26 @@ impl From<OutputArgs> for Outputs {
     }
 }
 
+/// The format inputs are read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormatChoice {
+    /// `--format`: every input, an empty one included.
+    Given(FormatName),
+    /// What `--log-format` or `--json-fields` stands for: every input that
+    /// is not empty.
+    Implied(FormatName),
+    /// Each input's own, detected from its first bytes.
+    Detect,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub paths: Vec<String>,
-    pub format: Option<FormatName>,
-    pub log_format: Option<String>,
-    pub json_fields: Option<String>,
+    pub format: FormatChoice,
+    /// `--log-format` and `--json-fields`, compiled.
+    pub parsers: Parsers,
+    /// Memory-map regular uncompressed files (everything else is streamed).
+    pub map_files: bool,
     pub outputs: Outputs,
     pub events: Option<PathBuf>,
     pub settings: Settings,
@@ -172,6 +187,12 @@ impl Config {
                 "--log-format must start with 'nginx:' or 'apache:'".into(),
             ));
         }
+        let parsers = Parsers::new(a.log_format.as_deref(), a.json_fields.as_deref())?;
+        let format = match (a.format, parsers.implied_format()) {
+            (Some(f), _) => FormatChoice::Given(f),
+            (None, Some(f)) => FormatChoice::Implied(f),
+            (None, None) => FormatChoice::Detect,
+        };
         let progress = match a.progress {
             ProgressWhen::Always => true,
             ProgressWhen::Never => false,
@@ -179,9 +200,9 @@ impl Config {
         };
         Ok(Config {
             paths: a.paths,
-            format: a.format,
-            log_format: a.log_format,
-            json_fields: a.json_fields,
+            format,
+            parsers,
+            map_files: true,
             outputs: a.output.into(),
             events: a.events,
             settings,

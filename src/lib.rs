@@ -15,6 +15,7 @@ pub mod error;
 pub mod exchange;
 pub mod fingerprint;
 pub mod har;
+pub mod host;
 pub mod input;
 pub mod logs;
 pub mod output;

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::analyzer::{Analyzer, ChunkResult, Context, Source};
-use crate::config::{Config, Outputs};
+use crate::config::{Config, FormatChoice, Outputs};
 use crate::error::{Error, Result};
 use crate::input::{self, Data, FormatName, Input};
 use crate::logs;
@@ -36,20 +36,10 @@ pub mod exit {
 }
 
 fn format_for(cfg: &Config, head: &[u8], name: &str) -> Option<FormatName> {
-    if let Some(f) = cfg.format {
-        return Some(f);
+    match cfg.format {
+        FormatChoice::Given(f) | FormatChoice::Implied(f) => Some(f),
+        FormatChoice::Detect => input::detect::detect(head, name),
     }
-    if let Some(spec) = &cfg.log_format {
-        return Some(if spec.starts_with("apache:") {
-            FormatName::Apache
-        } else {
-            FormatName::Nginx
-        });
-    }
-    if cfg.json_fields.is_some() {
-        return Some(FormatName::Jsonl);
-    }
-    input::detect::detect(head, name)
 }
 
 fn failed(ctx: &Context, src: &Source, message: String) -> ChunkResult {
@@ -63,17 +53,16 @@ fn analyze_input(
     id: u32,
     ctx: &Context,
     cfg: &Config,
-    parser: &logs::Parsers,
     progress: &Progress,
 ) -> Option<ChunkResult> {
-    let opened = match input::open(inp) {
+    let opened = match input::open(inp, cfg.map_files) {
         Ok(o) => o,
         Err(e) => {
             let src = Source::new(&inp.name, id, "");
             return Some(failed(ctx, &src, error_text(&e)));
         }
     };
-    if opened.head.is_empty() && cfg.format.is_none() {
+    if opened.head.is_empty() && !matches!(cfg.format, FormatChoice::Given(_)) {
         // an empty file (logrotate leaves them): nothing to read, nothing wrong
         let src = Source::new(&inp.name, id, "empty");
         let mut a = Analyzer::new(ctx, &src);
@@ -96,15 +85,13 @@ fn analyze_input(
             return None;
         }
         let src = Source::new(&inp.name, id, "");
-        let names = <FormatName as clap::ValueEnum>::value_variants()
-            .iter()
-            .map(|f| f.id())
-            .collect::<Vec<_>>()
-            .join(", ");
         return Some(failed(
             ctx,
             &src,
-            format!("format not recognised from the first lines; give --format (one of: {names})"),
+            format!(
+                "format not recognised from the first lines; give --format (one of: {})",
+                FormatName::list()
+            ),
         ));
     };
     let src = Source::new(&inp.name, id, format.id());
@@ -138,7 +125,16 @@ fn analyze_input(
                 }
             }
         }
-        (f, data) => logs::analyze(data, compression, f, parser, ctx, &src, cfg.threads, &bar),
+        (f, data) => logs::analyze(
+            data,
+            compression,
+            f,
+            &cfg.parsers,
+            ctx,
+            &src,
+            cfg.threads,
+            &bar,
+        ),
     };
     bar.finish();
     let mut result = result;
@@ -160,7 +156,6 @@ pub fn analyze(cfg: &Config) -> Result<Analysis> {
     if inputs.is_empty() {
         return Err(Error::Usage("no input files found".into()));
     }
-    let parsers = logs::Parsers::new(cfg.log_format.as_deref(), cfg.json_fields.as_deref())?;
     let mut ctx = Context::new(
         cfg.settings.clone(),
         cfg.fingerprints.clone(),
@@ -179,7 +174,7 @@ pub fn analyze(cfg: &Config) -> Result<Analysis> {
         let results: Vec<Option<ChunkResult>> = inputs
             .par_iter()
             .enumerate()
-            .map(|(i, inp)| analyze_input(inp, i as u32, &ctx, cfg, &parsers, &progress))
+            .map(|(i, inp)| analyze_input(inp, i as u32, &ctx, cfg, &progress))
             .collect();
         progress.done();
         let mut merged: Option<Partial> = None;

@@ -95,16 +95,7 @@ pub fn decode(token: &str) -> Option<Claims> {
 pub fn host_of(uri: &str) -> &str {
     let s = uri.split_once("://").map_or(uri, |(_, r)| r);
     let s = s.split(['/', '?', '#']).next().unwrap_or(s);
-    let s = s.rsplit_once('@').map_or(s, |(_, h)| h);
-    // drop a port, but not the colons of a bracketed IPv6 literal
-    match s.rsplit_once(':') {
-        Some((h, p))
-            if !h.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && !h.contains(':') =>
-        {
-            h
-        }
-        _ => s,
-    }
+    crate::host::strip_port(s.rsplit_once('@').map_or(s, |(_, h)| h))
 }
 
 #[cfg(test)]
@@ -166,5 +157,10 @@ mod tests {
         );
         assert_eq!(host_of("api.example.com"), "api.example.com");
         assert_eq!(host_of("urn:example:thing"), "urn:example:thing");
+        assert_eq!(host_of("https://[::1]:8443/v1"), "[::1]");
+        assert_eq!(
+            host_of("https://user@api.example.com:8443"),
+            "api.example.com"
+        );
     }
 }

@@ -186,19 +186,9 @@ fn split_url(url: &str) -> (Option<&str>, &str) {
     };
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let authority = &rest[..end];
-    let host = strip_port(authority.rsplit_once('@').map_or(authority, |(_, h)| h));
+    let host = crate::host::strip_port(authority.rsplit_once('@').map_or(authority, |(_, h)| h));
     let target = rest[end..].split('#').next().unwrap_or("");
     (Some(host), if target.is_empty() { "/" } else { target })
-}
-
-fn strip_port(host: &str) -> &str {
-    if host.starts_with('[') {
-        return host.find(']').map_or(host, |i| &host[..=i]);
-    }
-    match host.rsplit_once(':') {
-        Some((h, p)) if p.bytes().all(|c| c.is_ascii_digit()) => h,
-        _ => host,
-    }
 }
 
 fn decode_body<'a>(raw: &'a serde_json::value::RawValue) -> Option<Cow<'a, str>> {

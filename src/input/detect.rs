@@ -2,38 +2,43 @@
 
 use std::fmt;
 
-/// The formats `--format` accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+/// The input formats (what `--format` names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FormatName {
-    /// HAR 1.2 capture (browsers, mitmproxy, Charles, Fiddler, Playwright)
     Har,
-    /// Apache/nginx combined (extra trailing fields allowed)
     Combined,
-    /// Apache/nginx common
     Common,
-    /// An nginx log_format string (--log-format 'nginx:…')
     Nginx,
-    /// An Apache LogFormat string (--log-format 'apache:…')
     Apache,
-    /// JSON lines with a field mapping (--json-fields)
     Jsonl,
-    /// Caddy JSON access log
     Caddy,
-    /// Traefik JSON access log
     Traefik,
-    /// Envoy JSON access log (default fields)
     Envoy,
-    /// AWS Application Load Balancer
     Alb,
-    /// W3C extended log with #Fields
     W3c,
-    /// IIS W3C extended log (sc-substatus, sc-win32-status)
     Iis,
-    /// CloudFront standard log (W3C)
     Cloudfront,
 }
 
 impl FormatName {
+    /// Every format, in the order messages and help list them.
+    pub const ALL: [FormatName; 13] = [
+        FormatName::Har,
+        FormatName::Combined,
+        FormatName::Common,
+        FormatName::Nginx,
+        FormatName::Apache,
+        FormatName::Jsonl,
+        FormatName::Caddy,
+        FormatName::Traefik,
+        FormatName::Envoy,
+        FormatName::Alb,
+        FormatName::W3c,
+        FormatName::Iis,
+        FormatName::Cloudfront,
+    ];
+
+    /// The name on the command line and in outputs.
     pub fn id(self) -> &'static str {
         match self {
             FormatName::Har => "har",
@@ -50,6 +55,37 @@ impl FormatName {
             FormatName::Iis => "iis",
             FormatName::Cloudfront => "cloudfront",
         }
+    }
+
+    /// The format named `id` (exactly as `id` spells it).
+    pub fn from_id(id: &str) -> Option<FormatName> {
+        FormatName::ALL.into_iter().find(|f| f.id() == id)
+    }
+
+    /// What the format is, in a line (the help of `--format`).
+    pub fn about(self) -> &'static str {
+        match self {
+            FormatName::Har => {
+                "HAR 1.2 capture (browsers, mitmproxy, Charles, Fiddler, Playwright)"
+            }
+            FormatName::Combined => "Apache/nginx combined (extra trailing fields allowed)",
+            FormatName::Common => "Apache/nginx common",
+            FormatName::Nginx => "An nginx log_format string (--log-format 'nginx:…')",
+            FormatName::Apache => "An Apache LogFormat string (--log-format 'apache:…')",
+            FormatName::Jsonl => "JSON lines with a field mapping (--json-fields)",
+            FormatName::Caddy => "Caddy JSON access log",
+            FormatName::Traefik => "Traefik JSON access log",
+            FormatName::Envoy => "Envoy JSON access log (default fields)",
+            FormatName::Alb => "AWS Application Load Balancer",
+            FormatName::W3c => "W3C extended log with #Fields",
+            FormatName::Iis => "IIS W3C extended log (sc-substatus, sc-win32-status)",
+            FormatName::Cloudfront => "CloudFront standard log (W3C)",
+        }
+    }
+
+    /// The names of all formats, for messages: `har, combined, …`.
+    pub fn list() -> String {
+        FormatName::ALL.map(FormatName::id).join(", ")
     }
 }
 
@@ -196,6 +232,17 @@ pub fn detect(head: &[u8], name: &str) -> Option<FormatName> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_format_is_listed_once_under_its_own_name() {
+        for (i, f) in FormatName::ALL.iter().enumerate() {
+            assert_eq!(FormatName::from_id(f.id()), Some(*f));
+            assert!(!FormatName::ALL[..i].contains(f), "{f} listed twice");
+            assert!(!f.about().is_empty());
+        }
+        assert_eq!(FormatName::from_id("Combined"), None);
+        assert!(FormatName::list().starts_with("har, combined, common, "));
+    }
 
     #[test]
     fn detects_formats() {

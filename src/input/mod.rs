@@ -1,5 +1,6 @@
 //! Inputs: paths, directories and `-` become byte sources. Regular files are
-//! memory-mapped; stdin, pipes and `.gz`/`.zst` files are streamed.
+//! memory-mapped (when the configuration says so); stdin, pipes and
+//! `.gz`/`.zst` files are streamed.
 //! Formats are detected from the first bytes unless `--format` says.
 
 pub mod detect;
@@ -166,8 +167,9 @@ fn decompressor(c: Compression, r: Box<dyn Read + Send>) -> io::Result<Box<dyn R
     })
 }
 
-/// Opens an input: maps a plain regular file, streams anything else.
-pub fn open(input: &Input) -> Result<Opened> {
+/// Opens an input: maps a plain regular file when `map_files` says so,
+/// streams anything else.
+pub fn open(input: &Input, map_files: bool) -> Result<Opened> {
     let name = &input.name;
     let Some(path) = &input.path else {
         let mut raw: Box<dyn Read + Send> = Box::new(io::stdin());
@@ -188,7 +190,7 @@ pub fn open(input: &Input) -> Result<Opened> {
         .read(&mut magic)
         .map_err(|e| Error::io(name.clone(), e))?;
     let compression = Compression::of(&magic[..n]);
-    if compression == Compression::None && meta.is_file() && meta.len() > 0 {
+    if map_files && compression == Compression::None && meta.is_file() && meta.len() > 0 {
         let map = mmap::map(&file).map_err(|e| Error::io(name.clone(), e))?;
         let head = map[..map.len().min(HEAD_BYTES)].to_vec();
         return Ok(Opened {

@@ -2,12 +2,13 @@
 //! request, user agent and other fields. The status that matters is
 //! `elb_status_code` (what the client got).
 
-use super::text::{addr, strip_port};
+use super::text::addr;
 use super::text::{
     closing_quote, field, lossy, split_request, status3, target_has_credential, unescape,
 };
 use super::{Line, LineFormat, Quick};
 use crate::exchange::{ClientView, Exchange, HeaderView, Shows, UserField};
+use crate::host::{client_addr_bytes, strip_port_bytes};
 use crate::time::parse_iso8601;
 
 pub struct Alb;
@@ -45,12 +46,8 @@ fn url_parts(url: &[u8]) -> (Option<&[u8]>, &[u8]) {
     let rest = &url[p + 3..];
     let slash = memchr::memchr(b'/', rest).unwrap_or(rest.len());
     let authority = &rest[..slash];
-    let host = match memchr::memrchr(b':', authority) {
-        Some(c) if authority[c + 1..].iter().all(u8::is_ascii_digit) => &authority[..c],
-        _ => authority,
-    };
     (
-        Some(host),
+        Some(strip_port_bytes(authority)),
         if slash < rest.len() {
             &rest[slash..]
         } else {
@@ -94,7 +91,7 @@ impl LineFormat for Alb {
     fn client<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
         fields(line, CLIENT + 1)
             .get(CLIENT)
-            .and_then(|c| addr(strip_port(c)))
+            .and_then(|c| addr(client_addr_bytes(c)))
     }
 
     fn target<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
@@ -113,7 +110,7 @@ impl LineFormat for Alb {
     ) -> Option<String> {
         let f = fields(line, AGENT + 1);
         if let Some(c) = f.get(CLIENT) {
-            ex.client_addr = field(strip_port(c));
+            ex.client_addr = field(client_addr_bytes(c));
         }
         if let Some(r) = f.get(REQUEST) {
             let (m, url) = split_request(r);

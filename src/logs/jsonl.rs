@@ -12,10 +12,11 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::compact::{MAX_QUOTES, Walk};
-use super::text::{addr, strip_port as strip_port_bytes, target_has_credential};
+use super::text::{addr, target_has_credential};
 use super::{Line, LineFormat, Quick};
 use crate::classify::credential::{is_key_header_bytes, may_end_credential_header};
 use crate::exchange::{ClientView, Exchange, HeaderView, RequestAuth, Shows, UserField};
+use crate::host::{client_addr, client_addr_bytes};
 use crate::time::{Timestamp, parse_epoch_decimal, parse_iso8601};
 
 /// A generic field mapping: target name → dotted JSON path.
@@ -718,7 +719,7 @@ fn parse_value<'a>(kind: &Kind, line: &'a [u8], ex: &mut Exchange<'a>) -> Option
             None
         }
     }))
-    .map(|a| Cow::Owned(strip_port(&a).to_string()));
+    .map(|a| Cow::Owned(client_addr(&a).to_string()));
     ex.user_agent = text(get(&m.user_agent));
     if let Some(a) = text(get(&m.authorization)) {
         if a == REDACTED {
@@ -742,16 +743,6 @@ fn parse_value<'a>(kind: &Kind, line: &'a [u8], ex: &mut Exchange<'a>) -> Option
         .as_ref()
         .is_some_and(|pp| at(&v, pp).is_some());
     problem
-}
-
-fn strip_port(a: &str) -> &str {
-    if a.starts_with('[') {
-        return a.find(']').map_or(a, |i| &a[1..i]);
-    }
-    match a.rsplit_once(':') {
-        Some((h, port)) if port.bytes().all(|c| c.is_ascii_digit()) && !h.contains(':') => h,
-        _ => a,
-    }
 }
 
 impl LineFormat for Json {
@@ -836,7 +827,7 @@ impl LineFormat for Json {
                 .filter(|c| !c.is_empty())
                 .or_else(|| string_after(line, &self.remote_ip)),
             Kind::Traefik => string_after(line, &self.client_host),
-            Kind::Envoy => string_after(line, &self.downstream).map(strip_port_bytes),
+            Kind::Envoy => string_after(line, &self.downstream).map(client_addr_bytes),
             Kind::Mapped(_) => None,
         };
         c.and_then(addr)

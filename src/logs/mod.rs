@@ -142,13 +142,27 @@ pub trait LineFormat: Sync {
     }
 }
 
-/// Formats compiled once per run from the command line.
+/// Formats compiled once per run from the command line (by `Config`).
+#[derive(Debug, Clone, Default)]
 pub struct Parsers {
     template: Option<template::Template>,
     json: Option<jsonl::Mapping>,
 }
 
 impl Parsers {
+    /// The format the compiled specs stand for: a log format string its
+    /// flavour's, a JSON field mapping JSON lines (the string first).
+    pub fn implied_format(&self) -> Option<FormatName> {
+        match (&self.template, &self.json) {
+            (Some(t), _) => Some(match t.flavor() {
+                template::Flavor::Nginx => FormatName::Nginx,
+                template::Flavor::Apache => FormatName::Apache,
+            }),
+            (None, Some(_)) => Some(FormatName::Jsonl),
+            (None, None) => None,
+        }
+    }
+
     pub fn new(log_format: Option<&str>, json_fields: Option<&str>) -> Result<Self> {
         let template = log_format
             .map(template::Template::compile)

@@ -205,6 +205,11 @@ fn parse_apache(spec: &str) -> Result<Vec<Tok>, String> {
 }
 
 impl Template {
+    /// Whose syntax the string was written in.
+    pub fn flavor(&self) -> Flavor {
+        self.flavor
+    }
+
     /// Compiles `nginx:…` or `apache:…`.
     pub fn compile(spec: &str) -> Result<Template, String> {
         let (flavor, toks) = if let Some(s) = spec.strip_prefix("nginx:") {

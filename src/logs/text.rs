@@ -110,14 +110,9 @@ pub fn addr_key(addr: &[u8]) -> u64 {
     } else {
         x & (u128::MAX >> (128 - 8 * len))
     };
-    let m = |a: u64, b: u64| {
-        let r = u128::from(a).wrapping_mul(u128::from(b));
-        (r as u64) ^ ((r >> 64) as u64)
-    };
-    m(
-        m(kept as u64 ^ len as u64, 0x9E37_79B9_7F4A_7C15) ^ (kept >> 64) as u64,
-        0xD6E8_FEB8_6659_FD93,
-    )
+    // `fast_hash`'s mixing steps, over the two halves of the word
+    use crate::fingerprint::{K0, K1, mum};
+    mum(mum(kept as u64 ^ len as u64, K0) ^ (kept >> 64) as u64, K1)
 }
 
 /// `addr_key` of an address longer than sixteen bytes (IPv6, names).
@@ -136,20 +131,6 @@ pub fn addr(b: &[u8]) -> Option<&[u8]> {
         None
     } else {
         Some(b)
-    }
-}
-
-/// `host:port` → `host` (IPv6 in brackets loses its brackets and port).
-pub fn strip_port(a: &[u8]) -> &[u8] {
-    if a.first() == Some(&b'[') {
-        return match memchr::memchr(b']', a) {
-            Some(i) => &a[1..i],
-            None => a,
-        };
-    }
-    match memchr::memrchr(b':', a) {
-        Some(i) if a[i + 1..].iter().all(u8::is_ascii_digit) && !a[..i].contains(&b':') => &a[..i],
-        _ => a,
     }
 }
 

@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 use std::hash::BuildHasherDefault;
 
-use crate::fingerprint::IdHasher;
+use crate::fingerprint::{IdHasher, K0, mix};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -33,12 +33,9 @@ impl Default for Distinct {
 }
 
 /// Spreads an id over 64 bits (ids are usually hashes already; this keeps
-/// the sketch sound for small integers in tests).
-fn mix(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+/// the sketch sound for small integers in tests): SplitMix64's step.
+fn spread(x: u64) -> u64 {
+    mix(x.wrapping_add(K0))
 }
 
 /// 2^-r, exactly: built from its bits (every `u8` gives a normal number)
@@ -48,7 +45,7 @@ fn inverse_power_of_two(r: u8) -> f64 {
 }
 
 fn sketch_insert(regs: &mut [u8; M], x: u64) {
-    let h = mix(x);
+    let h = spread(x);
     let idx = (h >> (64 - P)) as usize;
     let rest = h << P;
     let rank = (rest.leading_zeros().min(64 - P) + 1) as u8;
