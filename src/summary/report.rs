@@ -16,11 +16,11 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// Per-cause counts, serialized as a map in the taxonomy's order with every id.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CauseCounts(pub [u64; 12]);
+pub struct CauseCounts(pub [u64; Cause::COUNT]);
 
 impl Serialize for CauseCounts {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(12))?;
+        let mut m = s.serialize_map(Some(Cause::COUNT))?;
         for c in Cause::ALL {
             m.serialize_entry(c.id(), &self.0[c.index()])?;
         }
