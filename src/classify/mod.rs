@@ -9,6 +9,7 @@ pub mod jwt;
 pub mod phrases;
 pub mod placeholder;
 pub mod rules;
+pub mod scheme;
 pub mod sequence;
 
 use std::borrow::Cow;

@@ -9,9 +9,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::challenge::{self, Challenge};
-use super::credential::{self, is_handshake_scheme, split_authorization};
+use super::credential::{self, split_authorization};
 use super::phrases::{self, Phrase};
 use super::placeholder::placeholder_kind;
+use super::scheme::{self, APIKEY, BASIC, BEARER, Prompt, Value};
 use super::{Cause, EvidenceKind, Verdict, jwt};
 use crate::exchange::{ClientView, Exchange, HeaderView, UserField};
 
@@ -109,7 +110,9 @@ impl<'e> View<'e> {
     }
 
     fn handshake_scheme(&self) -> bool {
-        self.scheme.as_deref().is_some_and(is_handshake_scheme)
+        self.scheme
+            .as_deref()
+            .is_some_and(|s| !scheme::of(s).reusable())
     }
 
     /// A credential the request visibly carried that is not a handshake token.
@@ -132,7 +135,7 @@ impl<'e> View<'e> {
         self.challenges
             .iter()
             .flatten()
-            .filter(|c| c.is("bearer"))
+            .filter(|c| c.is(BEARER.name))
             .map(|c| c.param("error"))
             .collect()
     }
@@ -145,11 +148,12 @@ pub fn success_credentials<'e>(ex: &'e Exchange<'e>) -> Vec<(Cow<'e, str>, bool)
         .map(|(k, v)| (v, credential::is_token_param(k)))
         .collect();
     if let Some(a) = ex.request.authorization.as_deref() {
-        let (scheme, rest) = split_authorization(a);
-        if !is_handshake_scheme(scheme) {
+        let (name, rest) = split_authorization(a);
+        let scheme = scheme::of(name);
+        if scheme.reusable() {
             out.push((
-                Cow::Borrowed(rest.unwrap_or(scheme)),
-                scheme.eq_ignore_ascii_case("bearer"),
+                Cow::Borrowed(rest.unwrap_or(name)),
+                scheme.value == Value::BearerToken,
             ));
         }
     }
@@ -273,7 +277,7 @@ fn malformed_reason(auth: &str) -> Option<&'static str> {
     if rest.starts_with(['"', '\'']) {
         return Some("quotes around the Authorization value");
     }
-    if scheme.eq_ignore_ascii_case("basic") {
+    if scheme::of(scheme).value == Value::UserPassword {
         let Ok(raw) = STANDARD.decode(rest) else {
             return Some("Basic value is not base64");
         };
@@ -369,7 +373,7 @@ fn primary_credential<'e>(ex: &'e Exchange<'e>, v: &View<'e>) -> Option<Cow<'e, 
     let found = (|| {
         if let Some(a) = v.auth {
             let (scheme, rest) = split_authorization(a);
-            if !is_handshake_scheme(scheme) {
+            if scheme::of(scheme).reusable() {
                 return Some(Cow::Borrowed(rest.unwrap_or(scheme)));
             }
         }
@@ -407,7 +411,7 @@ fn assess_view<'e>(
         .collect();
     tokens.extend(v.keys.iter().map(|(k, val)| ("header", *k, *val)));
     if let (Some(a), Some(s)) = (v.auth, v.scheme.as_deref())
-        && !matches!(s, "basic" | "ntlm" | "negotiate" | "digest")
+        && scheme::of(s).token()
         && let (scheme, Some(rest)) = split_authorization(a)
     {
         tokens.push(("Authorization", scheme, rest));
@@ -568,13 +572,13 @@ fn assess_view<'e>(
     // -- step 3: the request's scheme against the challenge
     let req_scheme: Option<String> = v.scheme.clone().or_else(|| {
         if v.user.is_some() && shows.user == UserField::Nginx {
-            Some("basic".into())
+            Some(BASIC.name.into())
         } else if !v.keys.is_empty() || !v.query.is_empty() {
             Some(
                 if v.query.iter().any(|(k, _)| credential::is_token_param(k)) {
-                    "bearer"
+                    BEARER.name
                 } else {
-                    "apikey"
+                    APIKEY.name
                 }
                 .into(),
             )
@@ -601,7 +605,9 @@ fn assess_view<'e>(
 
     // -- step 4: token claims
     let token: Option<Cow<'_, str>> = match (v.auth, v.scheme.as_deref()) {
-        (Some(a), Some("bearer")) => split_authorization(a).1.map(Cow::Borrowed),
+        (Some(a), Some(s)) if scheme::of(s).value == Value::BearerToken => {
+            split_authorization(a).1.map(Cow::Borrowed)
+        }
         _ => v
             .query
             .iter()
@@ -756,9 +762,10 @@ fn eligible_leg(ex: &Exchange<'_>, v: &View<'_>) -> bool {
     }
     match &v.challenges {
         None => true,
-        Some(chs) => chs.iter().any(|c| {
-            matches!(&*c.scheme, "basic" | "digest" | "ntlm" | "negotiate")
-                || (c.is("bearer") && c.param("service").is_some() && c.param("error").is_none())
+        Some(chs) => chs.iter().any(|c| match scheme::of(&c.scheme).prompt {
+            Prompt::Always => true,
+            Prompt::TokenService => c.param("service").is_some() && c.param("error").is_none(),
+            Prompt::Never => false,
         }),
     }
 }
@@ -1000,6 +1007,26 @@ mod tests {
         let a = assess(&e, &RuleSettings::default());
         assert_eq!(a.verdict.cause, Cause::InvalidCredentials);
         assert!(!a.leg && a.history_credential.is_some());
+    }
+
+    #[test]
+    fn every_handshake_scheme_is_one() {
+        // the scheme table decides: Kerberos behaves as Negotiate and NTLM
+        // (its value is a handshake message, its challenge a leg)
+        for (scheme, token) in [
+            ("Negotiate", "null"),
+            ("NTLM", "null"),
+            ("Kerberos", "null"),
+        ] {
+            let e = har401(None, Some(scheme), None);
+            let a = assess(&e, &RuleSettings::default());
+            assert!(a.leg && a.needs_sequence, "{scheme}");
+            let auth = format!("{scheme} {token}");
+            let e = har401(Some(&auth), Some(scheme), None);
+            let a = assess(&e, &RuleSettings::default());
+            assert_ne!(a.verdict.cause, Cause::PlaceholderCredentials, "{scheme}");
+            assert!(a.leg && a.history_credential.is_none(), "{scheme}");
+        }
     }
 
     #[test]
