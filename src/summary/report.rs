@@ -161,6 +161,8 @@ pub struct ReportSettings {
     pub since: Option<Timestamp>,
     pub until: Option<Timestamp>,
     pub fingerprint_key: String,
+    /// The version of the server-phrase tables that classified the 401s.
+    pub phrases_version: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -422,6 +424,7 @@ impl State {
                 since: s.since,
                 until: s.until,
                 fingerprint_key: s.fingerprint_key_id.clone(),
+                phrases_version: crate::classify::phrases::PHRASES_VERSION,
             },
             totals,
             causes: CauseCounts(self.causes),
