@@ -348,17 +348,8 @@ fn assess_bare<'e>(ex: &'e Exchange<'e>) -> Option<Assessment<'e>> {
     // `eligible_leg` of an empty view: a format that writes challenges
     // wrote none here, so no challenge makes this 401 a leg
     let leg = ex.shows.client != ClientView::None && !ex.shows.challenge;
-    let missing = match ex.shows.request_headers {
-        HeaderView::None => "format carries no request headers",
-        _ => "format logs no credential carrier of this request",
-    };
     Some(Assessment {
-        verdict: Verdict::new(
-            Cause::Unknown,
-            EvidenceKind::None,
-            "step6:no-signal",
-            missing,
-        ),
+        verdict: no_signal(ex.shows.request_headers),
         needs_sequence: leg,
         leg,
         history_credential: None,
@@ -738,17 +729,7 @@ fn rejected(f: &Facts<'_, '_>) -> Verdict {
         return said;
     }
     if !f.present && !v.session_cookie {
-        let missing = match ex.shows.request_headers {
-            HeaderView::None => "format carries no request headers",
-            HeaderView::Some => "format logs no credential carrier of this request",
-            _ => "no credential and no server statement",
-        };
-        return Verdict::new(
-            Cause::Unknown,
-            EvidenceKind::None,
-            "step6:no-signal",
-            missing,
-        );
+        return no_signal(ex.shows.request_headers);
     }
     let generic = (!v.body.is_empty())
         .then(|| phrases::find(phrases::GENERIC, &[&v.body]))
@@ -789,6 +770,21 @@ fn rejected(f: &Facts<'_, '_>) -> Verdict {
             format!("{what} rejected, no other signal"),
         ),
     }
+}
+
+/// Step 6 with nothing to go on: what the format could not show.
+fn no_signal(headers: HeaderView) -> Verdict {
+    let missing = match headers {
+        HeaderView::None => "format carries no request headers",
+        HeaderView::Some => "format logs no credential carrier of this request",
+        HeaderView::All | HeaderView::Redacting => "no credential and no server statement",
+    };
+    Verdict::new(
+        Cause::Unknown,
+        EvidenceKind::None,
+        "step6:no-signal",
+        missing,
+    )
 }
 
 /// Can this 401 be a leg of a challenge-response handshake, from what the
