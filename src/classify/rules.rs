@@ -454,6 +454,8 @@ const PRECEDENCE: &[Rule] = &[
     token_claims,        // 4: expiry, then audience
 ];
 
+/// The first verdict of `PRECEDENCE`, else step 6; with what step 5 may
+/// still change: the handshake leg, and the credential whose history decides.
 fn assess_view<'e>(
     ex: &'e Exchange<'e>,
     v: &View<'e>,
