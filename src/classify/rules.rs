@@ -261,9 +261,9 @@ fn carrier_name(kind: &str, name: &str) -> String {
 
 /// Why an `Authorization` value is unusable as sent, if it is.
 fn malformed_reason(auth: &str) -> Option<&'static str> {
-    let (scheme, rest) = split_authorization(auth);
+    let (name, rest) = split_authorization(auth);
     let Some(rest) = rest else {
-        return Some(if jwt::looks_like_jwt(scheme) {
+        return Some(if jwt::looks_like_jwt(name) {
             "Authorization holds a bare token with no scheme"
         } else {
             "Authorization scheme with no value"
@@ -278,7 +278,7 @@ fn malformed_reason(auth: &str) -> Option<&'static str> {
     if rest.starts_with(['"', '\'']) {
         return Some("quotes around the Authorization value");
     }
-    if scheme::of(scheme).value == Value::UserPassword {
+    if scheme::of(name).value == Value::UserPassword {
         let Ok(raw) = STANDARD.decode(rest) else {
             return Some("Basic value is not base64");
         };
@@ -364,9 +364,9 @@ fn assess_bare<'e>(ex: &'e Exchange<'e>) -> Option<Assessment<'e>> {
 fn primary_credential<'e>(ex: &'e Exchange<'e>, v: &View<'e>) -> Option<Cow<'e, str>> {
     let found = (|| {
         if let Some(a) = v.auth {
-            let (scheme, rest) = split_authorization(a);
-            if scheme::of(scheme).reusable() {
-                return Some(Cow::Borrowed(rest.unwrap_or(scheme)));
+            let (name, rest) = split_authorization(a);
+            if scheme::of(name).reusable() {
+                return Some(Cow::Borrowed(rest.unwrap_or(name)));
             }
         }
         if let Some((_, k)) = v.keys.first() {
@@ -507,9 +507,9 @@ fn unusable_credential(f: &Facts<'_, '_>) -> Option<Verdict> {
     tokens.extend(v.keys.iter().map(|(k, val)| ("header", *k, *val)));
     if let (Some(a), Some(s)) = (v.auth, v.scheme.as_deref())
         && scheme::of(s).token()
-        && let (scheme, Some(rest)) = split_authorization(a)
+        && let (name, Some(rest)) = split_authorization(a)
     {
-        tokens.push(("Authorization", scheme, rest));
+        tokens.push(("Authorization", name, rest));
     }
     for (kind_of, name, tok) in &tokens {
         if let Some(kind) = placeholder_kind(tok) {
