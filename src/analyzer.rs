@@ -705,14 +705,9 @@ impl<'c> Analyzer<'c> {
 }
 
 fn display_scheme(lower: &str) -> String {
-    match lower {
-        "ntlm" => "NTLM".into(),
-        "negotiate" => "Negotiate".into(),
-        "basic" => "Basic".into(),
-        "bearer" => "Bearer".into(),
-        "digest" => "Digest".into(),
-        "apikey" => "ApiKey".into(),
-        other => rules::safe_quote(other),
+    match crate::classify::scheme::lookup(lower) {
+        Some(s) => s.display.into(),
+        None => rules::safe_quote(lower),
     }
 }
 

@@ -231,6 +231,7 @@ const SETTINGS_WORDS: &[(&str, &str)] = &[
     ("since", "time filter"),
     ("until", "time filter"),
     ("fingerprint_key", "fingerprint key"),
+    ("phrases_version", "phrase table version"),
 ];
 const FILES_WORDS: &[(&str, &str)] = &[
     ("path", "path"),

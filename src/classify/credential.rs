@@ -81,10 +81,6 @@ pub const SESSION_COOKIES: &[&str] = &[
     "laravel_session",
 ];
 
-/// Authorization schemes that are legs of a challenge-response handshake:
-/// their values are protocol messages, not reusable credentials.
-pub const HANDSHAKE_SCHEMES: &[&str] = &["ntlm", "negotiate", "digest", "kerberos"];
-
 /// Bit `n` set: some name in `names` is `n` bytes long (all are shorter
 /// than 64 bytes).
 const fn length_bits(names: &[&str]) -> u64 {
@@ -176,12 +172,6 @@ pub fn is_key_param_bytes(name: &[u8]) -> bool {
 
 pub fn is_token_param(name: &str) -> bool {
     TOKEN_PARAMS.iter().any(|p| p.eq_ignore_ascii_case(name))
-}
-
-pub fn is_handshake_scheme(scheme: &str) -> bool {
-    HANDSHAKE_SCHEMES
-        .iter()
-        .any(|s| s.eq_ignore_ascii_case(scheme))
 }
 
 fn glob_match(pat: &str, name: &str) -> bool {

@@ -9,6 +9,7 @@ pub mod jwt;
 pub mod phrases;
 pub mod placeholder;
 pub mod rules;
+pub mod scheme;
 pub mod sequence;
 
 use std::borrow::Cow;
@@ -104,7 +105,11 @@ pub const CAUSES: &[CauseInfo] = &[
 ];
 
 impl Cause {
-    pub const ALL: [Cause; 12] = [
+    /// How many causes there are: the length of every per-cause table.
+    pub const COUNT: usize = Cause::Unknown as usize + 1;
+
+    /// Every cause, in the taxonomy's order (`index` is the position).
+    pub const ALL: [Cause; Cause::COUNT] = [
         Cause::MissingCredentials,
         Cause::MalformedCredentials,
         Cause::PlaceholderCredentials,

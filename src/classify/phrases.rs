@@ -1,66 +1,132 @@
 //! Known server statements, as data. Each entry is a lower-case phrase looked
-//! for in `error_description` values and response bodies, the cause it names
-//! and a rule id recorded in the evidence. Extend the tables; every entry is
-//! covered by the table test at the bottom.
+//! for in `error_description` values and response bodies, the cause it names,
+//! the rule id recorded in the evidence and a sample server text; the IIS
+//! substatus table says the same of `sc-substatus` codes. Extend the tables;
+//! the tests at the bottom check that every sample hits its own row.
 //!
-//! Table version: bump `PHRASES_VERSION` when an entry changes meaning, so
-//! that summaries record which rules produced them.
+//! Table version: bump `PHRASES_VERSION` when an entry changes meaning or
+//! order, so that summaries record which rules produced them.
 
 use super::Cause;
 
-pub const PHRASES_VERSION: u32 = 1;
+/// Version 2: the AADSTS codes are tried before the words (a real AADSTS50173
+/// text says "expired" as well as "revoked"); phrases that say no credential
+/// arrived record their own ids.
+pub const PHRASES_VERSION: u32 = 2;
 
 pub struct Phrase {
+    /// The rule id recorded in the evidence.
     pub id: &'static str,
     pub text: &'static str,
     pub cause: Cause,
     /// Who says it (for the reader of this table).
     pub source: &'static str,
+    /// A server text that this row, and no row before it, matches.
+    pub sample: &'static str,
 }
 
-const fn p(id: &'static str, text: &'static str, cause: Cause, source: &'static str) -> Phrase {
+const fn p(
+    id: &'static str,
+    text: &'static str,
+    cause: Cause,
+    source: &'static str,
+    sample: &'static str,
+) -> Phrase {
     Phrase {
         id,
         text,
         cause,
         source,
+        sample,
+    }
+}
+
+/// Where in the precedence of CAUSES.md a server statement of a cause
+/// decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Speaks {
+    /// Step 1: no credential arrived (heard only when the request shows
+    /// none; a credential that is visibly present wins).
+    NoCredential,
+    /// Step 2: a statement that names a specific cause.
+    Specific,
+    /// Step 6: a generic rejection, evidence for `invalid_credentials`,
+    /// never a decision before the sequence.
+    Generic,
+}
+
+impl Speaks {
+    pub fn of(cause: Cause) -> Speaks {
+        match cause {
+            Cause::MissingCredentials => Speaks::NoCredential,
+            Cause::InvalidCredentials => Speaks::Generic,
+            _ => Speaks::Specific,
+        }
     }
 }
 
 /// Statements that name a specific cause (precedence step 2), in the order
-/// they are tried: every expiry phrase first, then revocation, audience,
-/// scheme and scope. The first group with a match wins.
+/// they are tried: codes first, then the words, every expiry word before
+/// revocation, audience, scheme and scope. The first row with a match wins.
 pub const SPECIFIC: &[Phrase] = &[
-    // expiry
-    p(
-        "phrase:expired",
-        "expired",
-        Cause::ExpiredCredentials,
-        "RFC 6750 servers, AWS ExpiredToken, jsonwebtoken, Okta, Auth0, Slack",
-    ),
+    // Entra ID (AADSTS) codes: each names its cause exactly, and their texts
+    // also hold words of other rows ("has expired due to it being revoked")
     p(
         "phrase:aadsts700082",
         "aadsts700082",
         Cause::ExpiredCredentials,
         "Entra ID: refresh token expired due to inactivity",
+        "AADSTS700082: The refresh token has expired due to inactivity. The token was issued on 2024-01-10T09:12:44Z and was inactive for 90.00:00:00.",
     ),
     p(
         "phrase:aadsts700084",
         "aadsts700084",
         Cause::ExpiredCredentials,
         "Entra ID: refresh token for a SPA expired",
+        "AADSTS700084: The refresh token was issued to a single page app (SPA), and therefore has a fixed, limited lifetime of 1.00:00:00, which can't be extended. It is now expired and a new sign in request must be sent by the SPA to the sign in page.",
     ),
     p(
         "phrase:aadsts70043",
         "aadsts70043",
         Cause::ExpiredCredentials,
         "Entra ID: refresh token expired (sign-in frequency)",
+        "AADSTS70043: The refresh token has expired or is invalid due to sign-in frequency checks by conditional access.",
+    ),
+    p(
+        "phrase:aadsts50173",
+        "aadsts50173",
+        Cause::RevokedCredentials,
+        "Entra ID: grant revoked (password change)",
+        "AADSTS50173: The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.",
+    ),
+    p(
+        "phrase:aadsts500011",
+        "aadsts500011",
+        Cause::WrongAudience,
+        "Entra ID: resource principal not found in tenant",
+        "AADSTS500011: The resource principal named https://api.example.com was not found in the tenant named Contoso. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.",
+    ),
+    p(
+        "phrase:aadsts700016",
+        "aadsts700016",
+        Cause::WrongAudience,
+        "Entra ID: application not found in directory",
+        "AADSTS700016: Application with identifier '4d2f1c3e' was not found in the directory 'Contoso'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.",
+    ),
+    // expiry
+    p(
+        "phrase:expired",
+        "expired",
+        Cause::ExpiredCredentials,
+        "RFC 6750 servers, AWS ExpiredToken, jsonwebtoken, Okta, Auth0, Slack",
+        "The access token expired",
     ),
     p(
         "phrase:jwt-exp-claim",
         "\"exp\" claim timestamp check failed",
         Cause::ExpiredCredentials,
         "jose libraries",
+        "\"exp\" claim timestamp check failed",
     ),
     // revocation
     p(
@@ -68,48 +134,49 @@ pub const SPECIFIC: &[Phrase] = &[
         "revoked",
         Cause::RevokedCredentials,
         "RFC 7009 servers, Slack token_revoked, GitHub",
+        "The access token has been revoked",
     ),
     p(
         "phrase:not-active",
         "not active",
         Cause::RevokedCredentials,
         "RFC 7662 introspection: token is not active",
+        "Token is not active",
     ),
     p(
         "phrase:inactive",
         "inactive",
         Cause::RevokedCredentials,
         "Slack account_inactive, IBM Cloud",
+        "{\"ok\":false,\"error\":\"account_inactive\"}",
     ),
     p(
         "phrase:disabled",
         "disabled",
         Cause::RevokedCredentials,
         "Stripe, OpenAI, Entra AADSTS50057 (account disabled)",
+        "This API key has been disabled",
     ),
     p(
         "phrase:deleted",
         "deleted",
         Cause::RevokedCredentials,
         "OpenAI, Entra (deleted application)",
-    ),
-    p(
-        "phrase:aadsts50173",
-        "aadsts50173",
-        Cause::RevokedCredentials,
-        "Entra ID: grant revoked (password change)",
+        "The API key you provided was deleted",
     ),
     p(
         "phrase:deactivated",
         "deactivated",
         Cause::RevokedCredentials,
         "Okta, Atlassian",
+        "User account deactivated",
     ),
     p(
         "phrase:suspended",
         "suspended",
         Cause::RevokedCredentials,
         "GitHub apps, Twilio",
+        "This installation has been suspended",
     ),
     // audience, region, tenant, account
     p(
@@ -117,54 +184,49 @@ pub const SPECIFIC: &[Phrase] = &[
         "audience",
         Cause::WrongAudience,
         "RFC 7519 aud checks, Entra AADSTS500011, Auth0",
+        "The token audience is not valid for this API",
     ),
     p(
         "phrase:region-mismatch",
         "region_mismatch",
         Cause::WrongAudience,
         "regional API gateways",
+        "{\"code\":\"region_mismatch\"}",
     ),
     p(
         "phrase:not-valid-in-region",
         "not valid in region",
         Cause::WrongAudience,
         "regional API gateways",
+        "This API key is not valid in region us-east-1",
     ),
     p(
         "phrase:wrong-region-aws",
         "is wrong; expecting",
         Cause::WrongAudience,
         "AWS AuthorizationHeaderMalformed (region)",
+        "the region 'us-east-1' is wrong; expecting 'eu-west-1'",
     ),
     p(
         "phrase:tenant-mismatch",
         "tenant mismatch",
         Cause::WrongAudience,
         "multi-tenant APIs",
+        "Tenant mismatch for this credential",
     ),
     p(
         "phrase:account-mismatch",
         "account mismatch",
         Cause::WrongAudience,
         "multi-account APIs",
-    ),
-    p(
-        "phrase:aadsts500011",
-        "aadsts500011",
-        Cause::WrongAudience,
-        "Entra ID: resource principal not found in tenant",
-    ),
-    p(
-        "phrase:aadsts700016",
-        "aadsts700016",
-        Cause::WrongAudience,
-        "Entra ID: application not found in directory",
+        "Account mismatch",
     ),
     p(
         "phrase:wrong-instance",
         "belongs to a different instance",
         Cause::WrongAudience,
         "IBM Cloud",
+        "The API key belongs to a different instance",
     ),
     // scheme
     p(
@@ -172,30 +234,35 @@ pub const SPECIFIC: &[Phrase] = &[
         "unsupported authorization scheme",
         Cause::WrongScheme,
         "RFC 6750 servers",
+        "Unsupported authorization scheme",
     ),
     p(
         "phrase:not-bearer-token",
         "not_bearer_token",
         Cause::WrongScheme,
         "Google APIs",
+        "\"reason\": \"NOT_BEARER_TOKEN\"",
     ),
     p(
         "phrase:api-keys-not-supported",
         "api keys are not supported",
         Cause::WrongScheme,
         "Google APIs (OAuth only)",
+        "API keys are not supported by this API. Expected OAuth2 access token",
     ),
     p(
         "phrase:bearer-required",
         "bearer token required",
         Cause::WrongScheme,
         "API gateways",
+        "Bearer token required",
     ),
     p(
         "phrase:unsupported-auth-type",
         "authentication scheme not supported",
         Cause::WrongScheme,
         "proxies",
+        "Authentication scheme not supported",
     ),
     // scope (a 401 that says so; the usual answer is 403)
     p(
@@ -203,18 +270,21 @@ pub const SPECIFIC: &[Phrase] = &[
         "insufficient_scope",
         Cause::InsufficientScope,
         "RFC 6750 §3.1",
+        "error=insufficient_scope",
     ),
     p(
         "phrase:insufficient-scope-words",
         "insufficient scope",
         Cause::InsufficientScope,
         "OAuth servers",
+        "Insufficient scope for this action",
     ),
     p(
         "phrase:missing-scopes",
         "missing required scope",
         Cause::InsufficientScope,
         "Slack missing_scope, GitLab",
+        "missing required scopes: repo",
     ),
 ];
 
@@ -226,60 +296,70 @@ pub const MISSING: &[Phrase] = &[
         "authentication required",
         Cause::MissingCredentials,
         "generic",
+        "Authentication required",
     ),
     p(
         "missing:requires-authentication",
         "requires authentication",
         Cause::MissingCredentials,
         "GitHub",
+        "Requires authentication",
     ),
     p(
         "missing:missing-api-key",
         "missing a valid api key",
         Cause::MissingCredentials,
         "Google APIs",
+        "The request is missing a valid API key.",
     ),
     p(
         "missing:did-not-provide-key",
         "did not provide an api key",
         Cause::MissingCredentials,
         "Stripe",
+        "You did not provide an API key.",
     ),
     p(
         "missing:didnt-provide-key",
         "didn't provide an api key",
         Cause::MissingCredentials,
         "OpenAI, Stripe",
+        "You didn't provide an API key.",
     ),
     p(
         "missing:credentials-missing",
         "credentials_missing",
         Cause::MissingCredentials,
         "Google APIs",
+        "\"reason\": \"CREDENTIALS_MISSING\"",
     ),
     p(
         "missing:no-auth-header",
         "no authorization header",
         Cause::MissingCredentials,
         "generic",
+        "No Authorization header was sent",
     ),
     p(
         "missing:auth-header-missing",
         "authorization header is missing",
         Cause::MissingCredentials,
         "generic",
+        "Authorization header is missing",
     ),
     p(
         "missing:missing-authentication-token",
         "missing authentication token",
         Cause::MissingCredentials,
         "AWS API Gateway",
+        "Missing Authentication Token",
     ),
     p(
         "missing:not-authenticated",
         "not_authed",
         Cause::MissingCredentials,
         "Slack",
+        "{\"ok\":false,\"error\":\"not_authed\"}",
     ),
 ];
 
@@ -290,80 +370,165 @@ pub const GENERIC: &[Phrase] = &[
         "bad credentials",
         Cause::InvalidCredentials,
         "GitHub",
+        "Bad credentials",
     ),
     p(
         "generic:invalid-api-key",
         "invalid_api_key",
         Cause::InvalidCredentials,
         "OpenAI",
+        "{\"code\":\"invalid_api_key\"}",
     ),
     p(
         "generic:invalid-api-key-words",
         "invalid api key",
         Cause::InvalidCredentials,
         "Stripe, telemetry services",
+        "Invalid API key",
     ),
     p(
         "generic:api-key-not-valid",
         "api key not valid",
         Cause::InvalidCredentials,
         "Google APIs",
+        "API key not valid. Please pass a valid API key.",
     ),
     p(
         "generic:invalid-client-token-id",
         "invalidclienttokenid",
         Cause::InvalidCredentials,
         "AWS",
+        "InvalidClientTokenId",
     ),
     p(
         "generic:signature-does-not-match",
         "signaturedoesnotmatch",
         Cause::InvalidCredentials,
         "AWS",
+        "SignatureDoesNotMatch",
     ),
     p(
         "generic:invalid-auth",
         "invalid_auth",
         Cause::InvalidCredentials,
         "Slack",
+        "{\"ok\":false,\"error\":\"invalid_auth\"}",
     ),
     p(
         "generic:invalid-token",
         "invalid_token",
         Cause::InvalidCredentials,
         "RFC 6750",
+        "error=\"invalid_token\"",
     ),
     p(
         "generic:invalid-credentials",
         "invalid credentials",
         Cause::InvalidCredentials,
         "generic",
+        "Invalid credentials",
     ),
     p(
         "generic:unauthorized",
         "unauthorized",
         Cause::InvalidCredentials,
         "generic",
+        "Unauthorized",
     ),
 ];
 
-/// IIS 401 substatus codes and what they mean (`sc-substatus`).
-pub const IIS_SUBSTATUS: &[(u32, &str)] = &[
-    (1, "logon failed"),
-    (
-        2,
-        "logon failed due to server configuration (no credentials for an enabled scheme)",
-    ),
-    (3, "unauthorized due to ACL on resource"),
-    (4, "authorization failed by filter"),
-    (5, "authorization failed by ISAPI/CGI application"),
+/// Who the `cs-username` field of an IIS 401 names, for a substatus to
+/// decide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IisUser {
+    /// No user (empty or `-`).
+    None,
+    /// A user name.
+    Named,
+    Any,
+}
+
+/// What an IIS substatus says of a 401.
+pub struct IisStatement {
+    pub cause: Cause,
+    /// The rule id recorded in the evidence.
+    pub rule: &'static str,
+    pub user: IisUser,
+    /// The evidence detail; `{meaning}` and `{win32}` are filled in.
+    pub detail: &'static str,
+}
+
+/// An IIS 401 substatus code (`sc-substatus`).
+pub struct Substatus {
+    pub code: u32,
+    pub meaning: &'static str,
+    /// What it decides, if anything; it speaks at the step of its cause
+    /// (`Speaks::of`).
+    pub says: Option<IisStatement>,
+}
+
+/// IIS 401 substatus codes, what they mean and what they decide.
+pub const IIS_SUBSTATUS: &[Substatus] = &[
+    Substatus {
+        code: 1,
+        meaning: "logon failed",
+        says: Some(IisStatement {
+            cause: Cause::InvalidCredentials,
+            rule: "step6:iis-401.1",
+            user: IisUser::Any,
+            detail: "IIS substatus 401.1 ({meaning}), win32 status {win32}",
+        }),
+    },
+    Substatus {
+        code: 2,
+        meaning: "logon failed due to server configuration (no credentials for an enabled scheme)",
+        says: Some(IisStatement {
+            cause: Cause::MissingCredentials,
+            rule: "server:iis-401.2",
+            user: IisUser::None,
+            detail: "IIS substatus 401.2 with no user: {meaning}",
+        }),
+    },
+    Substatus {
+        code: 3,
+        meaning: "unauthorized due to ACL on resource",
+        says: Some(IisStatement {
+            cause: Cause::InsufficientScope,
+            rule: "server:iis-401.3",
+            user: IisUser::Named,
+            detail: "IIS substatus 401.3 ({meaning}), win32 status {win32}: the user has no access to this resource",
+        }),
+    },
+    Substatus {
+        code: 4,
+        meaning: "authorization failed by filter",
+        says: None,
+    },
+    Substatus {
+        code: 5,
+        meaning: "authorization failed by ISAPI/CGI application",
+        says: None,
+    },
 ];
 
-pub fn iis_meaning(sub: u32) -> &'static str {
-    IIS_SUBSTATUS
-        .iter()
-        .find(|(s, _)| *s == sub)
-        .map_or("unlisted substatus", |(_, m)| m)
+/// What IIS substatus `code` says of a 401 whose user field names a user
+/// (`user`) or not, if anything.
+pub fn iis_statement(code: u32, user: bool) -> Option<(&'static Substatus, &'static IisStatement)> {
+    let row = IIS_SUBSTATUS.iter().find(|s| s.code == code)?;
+    let says = row.says.as_ref()?;
+    let applies = match says.user {
+        IisUser::None => !user,
+        IisUser::Named => user,
+        IisUser::Any => true,
+    };
+    applies.then_some((row, says))
+}
+
+/// The evidence detail of an IIS statement.
+pub fn iis_detail(row: &Substatus, says: &IisStatement, win32: u64) -> String {
+    says.detail
+        .replace("{meaning}", row.meaning)
+        .replace("{win32}", &win32.to_string())
 }
 
 /// The first phrase of `table` found in any of `texts` (already lower case),
@@ -378,157 +543,29 @@ pub fn find<'t>(table: &'t [Phrase], texts: &[&str]) -> Option<&'t Phrase> {
 mod tests {
     use super::*;
 
-    /// One sample server text per entry; each must be found and map to its cause.
-    const SAMPLES: &[(&str, &str)] = &[
-        ("phrase:expired", "The access token expired"),
-        (
-            "phrase:aadsts700082",
-            "AADSTS700082: The refresh token has expired due to inactivity.",
-        ),
-        (
-            "phrase:aadsts700084",
-            "AADSTS700084: The refresh token was issued to a single page app",
-        ),
-        (
-            "phrase:aadsts70043",
-            "AADSTS70043: The refresh token has expired or is invalid",
-        ),
-        (
-            "phrase:jwt-exp-claim",
-            "\"exp\" claim timestamp check failed",
-        ),
-        ("phrase:revoked", "The access token has been revoked"),
-        ("phrase:not-active", "Token is not active"),
-        (
-            "phrase:inactive",
-            "{\"ok\":false,\"error\":\"account_inactive\"}",
-        ),
-        ("phrase:disabled", "This API key has been disabled"),
-        ("phrase:deleted", "The API key you provided was deleted"),
-        (
-            "phrase:aadsts50173",
-            "AADSTS50173: The provided grant is no longer valid",
-        ),
-        ("phrase:deactivated", "User account deactivated"),
-        ("phrase:suspended", "This installation has been suspended"),
-        (
-            "phrase:audience",
-            "The token audience is not valid for this API",
-        ),
-        ("phrase:region-mismatch", "{\"code\":\"region_mismatch\"}"),
-        (
-            "phrase:not-valid-in-region",
-            "This API key is not valid in region us-east-1",
-        ),
-        (
-            "phrase:wrong-region-aws",
-            "the region 'us-east-1' is wrong; expecting 'eu-west-1'",
-        ),
-        (
-            "phrase:tenant-mismatch",
-            "Tenant mismatch for this credential",
-        ),
-        ("phrase:account-mismatch", "Account mismatch"),
-        (
-            "phrase:aadsts500011",
-            "AADSTS500011: The resource principal named https://x was not found",
-        ),
-        (
-            "phrase:aadsts700016",
-            "AADSTS700016: Application with identifier 'x' was not found",
-        ),
-        (
-            "phrase:wrong-instance",
-            "The API key belongs to a different instance",
-        ),
-        (
-            "phrase:unsupported-scheme",
-            "Unsupported authorization scheme",
-        ),
-        (
-            "phrase:not-bearer-token",
-            "\"reason\": \"NOT_BEARER_TOKEN\"",
-        ),
-        (
-            "phrase:api-keys-not-supported",
-            "API keys are not supported by this API. Expected OAuth2 access token",
-        ),
-        ("phrase:bearer-required", "Bearer token required"),
-        (
-            "phrase:unsupported-auth-type",
-            "Authentication scheme not supported",
-        ),
-        ("phrase:insufficient-scope", "error=insufficient_scope"),
-        (
-            "phrase:insufficient-scope-words",
-            "Insufficient scope for this action",
-        ),
-        ("phrase:missing-scopes", "missing required scopes: repo"),
-        ("missing:authentication-required", "Authentication required"),
-        ("missing:requires-authentication", "Requires authentication"),
-        (
-            "missing:missing-api-key",
-            "The request is missing a valid API key.",
-        ),
-        (
-            "missing:did-not-provide-key",
-            "You did not provide an API key.",
-        ),
-        (
-            "missing:didnt-provide-key",
-            "You didn't provide an API key.",
-        ),
-        (
-            "missing:credentials-missing",
-            "\"reason\": \"CREDENTIALS_MISSING\"",
-        ),
-        ("missing:no-auth-header", "No Authorization header was sent"),
-        (
-            "missing:auth-header-missing",
-            "Authorization header is missing",
-        ),
-        (
-            "missing:missing-authentication-token",
-            "Missing Authentication Token",
-        ),
-        (
-            "missing:not-authenticated",
-            "{\"ok\":false,\"error\":\"not_authed\"}",
-        ),
-        ("generic:bad-credentials", "Bad credentials"),
-        ("generic:invalid-api-key", "{\"code\":\"invalid_api_key\"}"),
-        ("generic:invalid-api-key-words", "Invalid API key"),
-        (
-            "generic:api-key-not-valid",
-            "API key not valid. Please pass a valid API key.",
-        ),
-        ("generic:invalid-client-token-id", "InvalidClientTokenId"),
-        ("generic:signature-does-not-match", "SignatureDoesNotMatch"),
-        (
-            "generic:invalid-auth",
-            "{\"ok\":false,\"error\":\"invalid_auth\"}",
-        ),
-        ("generic:invalid-token", "error=\"invalid_token\""),
-        ("generic:invalid-credentials", "Invalid credentials"),
-        ("generic:unauthorized", "Unauthorized"),
+    const TABLES: [(&[Phrase], Speaks); 3] = [
+        (SPECIFIC, Speaks::Specific),
+        (MISSING, Speaks::NoCredential),
+        (GENERIC, Speaks::Generic),
     ];
 
     #[test]
-    fn every_entry_has_a_sample_that_it_matches() {
-        for table in [SPECIFIC, MISSING, GENERIC] {
+    fn every_sample_hits_its_own_row() {
+        for (table, _) in TABLES {
             for ph in table {
-                let (_, sample) = SAMPLES
-                    .iter()
-                    .find(|(id, _)| *id == ph.id)
-                    .unwrap_or_else(|| panic!("no sample for {}", ph.id));
-                let low = sample.to_lowercase();
+                let low = ph.sample.to_lowercase();
                 let got = find(table, &[&low])
-                    .unwrap_or_else(|| panic!("{} not found in {sample:?}", ph.id));
-                assert_eq!(
-                    got.cause, ph.cause,
-                    "{} matched {} of another cause",
-                    sample, got.id
-                );
+                    .unwrap_or_else(|| panic!("{}: no row found in {:?}", ph.id, ph.sample));
+                assert_eq!(got.id, ph.id, "the sample of {} hits {}", ph.id, got.id);
+            }
+        }
+    }
+
+    #[test]
+    fn every_row_is_in_the_table_of_its_step() {
+        for (table, speaks) in TABLES {
+            for ph in table {
+                assert_eq!(Speaks::of(ph.cause), speaks, "{}", ph.id);
             }
         }
     }
@@ -540,12 +577,40 @@ mod tests {
             assert!(seen.insert(ph.id), "duplicate id {}", ph.id);
             assert_eq!(ph.text, ph.text.to_lowercase(), "{}", ph.id);
         }
+        for row in IIS_SUBSTATUS {
+            if let Some(says) = &row.says {
+                assert!(seen.insert(says.rule), "duplicate id {}", says.rule);
+            }
+        }
     }
 
     #[test]
-    fn iis_codes() {
-        assert_eq!(iis_meaning(1), "logon failed");
-        assert!(iis_meaning(2).contains("no credentials"));
-        assert_eq!(iis_meaning(99), "unlisted substatus");
+    fn iis_rows() {
+        let mut codes: Vec<u32> = IIS_SUBSTATUS.iter().map(|s| s.code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), IIS_SUBSTATUS.len(), "codes are unique");
+        for row in IIS_SUBSTATUS {
+            let Some(says) = &row.says else { continue };
+            // the detail names the code and uses only the known fields
+            assert!(
+                says.detail.contains(&format!("401.{}", row.code)),
+                "{}",
+                says.rule
+            );
+            let rest = says.detail.replace("{meaning}", "").replace("{win32}", "");
+            assert!(!rest.contains(['{', '}']), "{}", says.rule);
+            let user = says.user == IisUser::Named;
+            assert!(iis_statement(row.code, user).is_some(), "{}", says.rule);
+            if says.user != IisUser::Any {
+                assert!(iis_statement(row.code, !user).is_none(), "{}", says.rule);
+            }
+        }
+        let (row, says) = iis_statement(1, false).expect("401.1 decides");
+        assert_eq!(
+            iis_detail(row, says, 1326),
+            "IIS substatus 401.1 (logon failed), win32 status 1326"
+        );
+        assert!(iis_statement(4, true).is_none() && iis_statement(99, true).is_none());
     }
 }

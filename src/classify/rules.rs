@@ -4,14 +4,16 @@
 //! sequence stage needs; the verdict is then the fallback.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::challenge::{self, Challenge};
-use super::credential::{self, is_handshake_scheme, split_authorization};
-use super::phrases::{self, Phrase};
+use super::credential::{self, split_authorization};
+use super::phrases::{self, Phrase, Speaks};
 use super::placeholder::placeholder_kind;
+use super::scheme::{self, APIKEY, BASIC, BEARER, Prompt, Value};
 use super::{Cause, EvidenceKind, Verdict, jwt};
 use crate::exchange::{ClientView, Exchange, HeaderView, UserField};
 
@@ -109,7 +111,9 @@ impl<'e> View<'e> {
     }
 
     fn handshake_scheme(&self) -> bool {
-        self.scheme.as_deref().is_some_and(is_handshake_scheme)
+        self.scheme
+            .as_deref()
+            .is_some_and(|s| !scheme::of(s).reusable())
     }
 
     /// A credential the request visibly carried that is not a handshake token.
@@ -132,7 +136,7 @@ impl<'e> View<'e> {
         self.challenges
             .iter()
             .flatten()
-            .filter(|c| c.is("bearer"))
+            .filter(|c| c.is(BEARER.name))
             .map(|c| c.param("error"))
             .collect()
     }
@@ -145,11 +149,12 @@ pub fn success_credentials<'e>(ex: &'e Exchange<'e>) -> Vec<(Cow<'e, str>, bool)
         .map(|(k, v)| (v, credential::is_token_param(k)))
         .collect();
     if let Some(a) = ex.request.authorization.as_deref() {
-        let (scheme, rest) = split_authorization(a);
-        if !is_handshake_scheme(scheme) {
+        let (name, rest) = split_authorization(a);
+        let scheme = scheme::of(name);
+        if scheme.reusable() {
             out.push((
-                Cow::Borrowed(rest.unwrap_or(scheme)),
-                scheme.eq_ignore_ascii_case("bearer"),
+                Cow::Borrowed(rest.unwrap_or(name)),
+                scheme.value == Value::BearerToken,
             ));
         }
     }
@@ -256,9 +261,9 @@ fn carrier_name(kind: &str, name: &str) -> String {
 
 /// Why an `Authorization` value is unusable as sent, if it is.
 fn malformed_reason(auth: &str) -> Option<&'static str> {
-    let (scheme, rest) = split_authorization(auth);
+    let (name, rest) = split_authorization(auth);
     let Some(rest) = rest else {
-        return Some(if jwt::looks_like_jwt(scheme) {
+        return Some(if jwt::looks_like_jwt(name) {
             "Authorization holds a bare token with no scheme"
         } else {
             "Authorization scheme with no value"
@@ -273,7 +278,7 @@ fn malformed_reason(auth: &str) -> Option<&'static str> {
     if rest.starts_with(['"', '\'']) {
         return Some("quotes around the Authorization value");
     }
-    if scheme.eq_ignore_ascii_case("basic") {
+    if scheme::of(name).value == Value::UserPassword {
         let Ok(raw) = STANDARD.decode(rest) else {
             return Some("Basic value is not base64");
         };
@@ -343,17 +348,8 @@ fn assess_bare<'e>(ex: &'e Exchange<'e>) -> Option<Assessment<'e>> {
     // `eligible_leg` of an empty view: a format that writes challenges
     // wrote none here, so no challenge makes this 401 a leg
     let leg = ex.shows.client != ClientView::None && !ex.shows.challenge;
-    let missing = match ex.shows.request_headers {
-        HeaderView::None => "format carries no request headers",
-        _ => "format logs no credential carrier of this request",
-    };
     Some(Assessment {
-        verdict: Verdict::new(
-            Cause::Unknown,
-            EvidenceKind::None,
-            "step6:no-signal",
-            missing,
-        ),
+        verdict: no_signal(ex.shows.request_headers),
         needs_sequence: leg,
         leg,
         history_credential: None,
@@ -368,9 +364,9 @@ fn assess_bare<'e>(ex: &'e Exchange<'e>) -> Option<Assessment<'e>> {
 fn primary_credential<'e>(ex: &'e Exchange<'e>, v: &View<'e>) -> Option<Cow<'e, str>> {
     let found = (|| {
         if let Some(a) = v.auth {
-            let (scheme, rest) = split_authorization(a);
-            if !is_handshake_scheme(scheme) {
-                return Some(Cow::Borrowed(rest.unwrap_or(scheme)));
+            let (name, rest) = split_authorization(a);
+            if scheme::of(name).reusable() {
+                return Some(Cow::Borrowed(rest.unwrap_or(name)));
             }
         }
         if let Some((_, k)) = v.keys.first() {
@@ -388,17 +384,120 @@ fn primary_credential<'e>(ex: &'e Exchange<'e>, v: &View<'e>) -> Option<Cow<'e, 
     found.filter(|v| !v.trim().is_empty())
 }
 
+/// What the precedence steps read of one 401: the exchange, the rules' view
+/// of it, and what several steps ask, gathered once.
+struct Facts<'v, 'e> {
+    ex: &'e Exchange<'e>,
+    v: &'v View<'e>,
+    settings: &'v RuleSettings,
+    /// The request's credential values, gathered only when server text is
+    /// quoted.
+    secrets: OnceCell<Vec<Cow<'e, str>>>,
+    /// A credential (or its redacted header) is visible.
+    present: bool,
+    /// The format shows every credential carrier, and there is none (not
+    /// even a session cookie).
+    absent: bool,
+    /// The `error` parameter of each Bearer challenge.
+    bearer_errors: Vec<Option<&'v str>>,
+}
+
+impl<'v, 'e> Facts<'v, 'e> {
+    fn of(ex: &'e Exchange<'e>, v: &'v View<'e>, settings: &'v RuleSettings) -> Self {
+        let present = v.present();
+        let all_carriers_shown = matches!(
+            ex.shows.request_headers,
+            HeaderView::All | HeaderView::Redacting
+        );
+        Facts {
+            ex,
+            v,
+            settings,
+            secrets: OnceCell::new(),
+            present,
+            absent: all_carriers_shown && !present && !v.session_cookie,
+            bearer_errors: v.bearer_errors(),
+        }
+    }
+
+    fn secrets(&self) -> &[Cow<'e, str>] {
+        self.secrets.get_or_init(|| request_secrets(self.ex))
+    }
+
+    /// The verdict of the IIS substatus, if its row decides at step `at`.
+    fn iis(&self, at: Speaks) -> Option<Verdict> {
+        let (code, win32) = self.ex.response.substatus?;
+        let (row, says) = phrases::iis_statement(code, self.v.user.is_some())?;
+        (Speaks::of(says.cause) == at).then(|| {
+            Verdict::new(
+                says.cause,
+                EvidenceKind::ServerMessage,
+                says.rule,
+                phrases::iis_detail(row, says, win32),
+            )
+        })
+    }
+}
+
+/// A precedence step: its verdict, if it decides.
+type Rule = for<'v, 'e> fn(&Facts<'v, 'e>) -> Option<Verdict>;
+
+/// The precedence of CAUSES.md, steps 1–4, tried in order: the first that
+/// decides wins. Step 5 (the sequence) runs later, in `sequence`: it may
+/// still turn a missing credential into a handshake leg, and it decides
+/// where none of these does, with step 6 (`rejected`) as its fallback.
+const PRECEDENCE: &[Rule] = &[
+    unusable_credential, // 1: a placeholder or malformed value
+    no_credential,       // 1: no credential at all
+    specific_statement,  // 2: the server names a specific cause
+    scheme_vs_challenge, // 3
+    token_claims,        // 4: expiry, then audience
+];
+
+/// The first verdict of `PRECEDENCE`, else step 6; with what step 5 may
+/// still change: the handshake leg, and the credential whose history decides.
 fn assess_view<'e>(
     ex: &'e Exchange<'e>,
     v: &View<'e>,
     settings: &RuleSettings,
     primary: &Option<Cow<'e, str>>,
 ) -> Assessment<'e> {
-    // the request's credential values, gathered only when server text is quoted
-    let secrets_cell = std::cell::OnceCell::new();
-    let secrets = || -> &Vec<Cow<'e, str>> { secrets_cell.get_or_init(|| request_secrets(ex)) };
+    let facts = Facts::of(ex, v, settings);
+    let leg = eligible_leg(ex, v);
+    if let Some(verdict) = PRECEDENCE.iter().find_map(|rule| rule(&facts)) {
+        // step 5 overrides a missing credential that was a handshake leg
+        if verdict.cause != Cause::MissingCredentials {
+            return Assessment::done(verdict);
+        }
+        return Assessment {
+            verdict,
+            needs_sequence: leg,
+            leg,
+            history_credential: None,
+            primary_credential: None,
+        };
+    }
+    let history_credential = if ex.request.authorization.is_some() && !v.handshake_scheme()
+        || !v.keys.is_empty()
+        || !v.query.is_empty()
+        || v.session_cookie
+    {
+        primary.clone()
+    } else {
+        None
+    };
+    Assessment {
+        needs_sequence: leg || history_credential.is_some(),
+        verdict: rejected(&facts),
+        leg,
+        history_credential,
+        primary_credential: None,
+    }
+}
 
-    // -- step 1: certain facts about the request
+/// Step 1: a placeholder, a malformed or an empty credential value.
+fn unusable_credential(f: &Facts<'_, '_>) -> Option<Verdict> {
+    let v = f.v;
     // (carrier kind, carrier name, value); names are formatted only for a verdict
     let mut tokens: Vec<(&str, &str, &str)> = v
         .query
@@ -407,14 +506,14 @@ fn assess_view<'e>(
         .collect();
     tokens.extend(v.keys.iter().map(|(k, val)| ("header", *k, *val)));
     if let (Some(a), Some(s)) = (v.auth, v.scheme.as_deref())
-        && !matches!(s, "basic" | "ntlm" | "negotiate" | "digest")
-        && let (scheme, Some(rest)) = split_authorization(a)
+        && scheme::of(s).token()
+        && let (name, Some(rest)) = split_authorization(a)
     {
-        tokens.push(("Authorization", scheme, rest));
+        tokens.push(("Authorization", name, rest));
     }
     for (kind_of, name, tok) in &tokens {
         if let Some(kind) = placeholder_kind(tok) {
-            return Assessment::done(Verdict::new(
+            return Some(Verdict::new(
                 Cause::PlaceholderCredentials,
                 EvidenceKind::RequestShape,
                 "step1:placeholder",
@@ -423,102 +522,65 @@ fn assess_view<'e>(
         }
     }
     if let Some(reason) = v.auth.and_then(malformed_reason) {
-        return Assessment::done(Verdict::new(
+        return Some(Verdict::new(
             Cause::MalformedCredentials,
             EvidenceKind::RequestShape,
             "step1:malformed",
             reason,
         ));
     }
-    if let Some((kind_of, name, _)) = tokens.iter().find(|(_, _, t)| t.trim().is_empty()) {
-        return Assessment::done(Verdict::new(
-            Cause::MalformedCredentials,
+    let (kind_of, name, _) = tokens.iter().find(|(_, _, t)| t.trim().is_empty())?;
+    Some(Verdict::new(
+        Cause::MalformedCredentials,
+        EvidenceKind::RequestShape,
+        "step1:empty",
+        format!("empty value in {}", carrier_name(kind_of, name)),
+    ))
+}
+
+/// Step 1: no credential, in a capture that would show one, or where the
+/// server says none arrived.
+fn no_credential(f: &Facts<'_, '_>) -> Option<Verdict> {
+    if f.present {
+        return None;
+    }
+    if f.absent {
+        return Some(Verdict::new(
+            Cause::MissingCredentials,
             EvidenceKind::RequestShape,
-            "step1:empty",
-            format!("empty value in {}", carrier_name(kind_of, name)),
+            "step1:no-credential",
+            "no Authorization header, no api key header or parameter, no session cookie",
         ));
     }
-
-    let shows = ex.shows;
-    let present = v.present();
-    let all_carriers_shown = matches!(
-        shows.request_headers,
-        HeaderView::All | HeaderView::Redacting
-    );
-    let absent = all_carriers_shown && !present && !v.session_cookie;
-    let errs = v.bearer_errors();
-    let leg = eligible_leg(ex, v);
-
-    if absent || !present {
-        let said = if absent {
-            None
-        } else if errs.iter().any(Option::is_none) {
-            Some((
-                "server:bearer-no-error",
-                "Bearer challenge without error (RFC 6750 §3.1): no token was sent".into(),
-            ))
-        } else if let Some((sub, _)) = ex
-            .response
-            .substatus
-            .filter(|(s, _)| *s == 2 && v.user.is_none())
-        {
-            Some((
-                "server:iis-401.2",
-                format!(
-                    "IIS substatus 401.{sub} with no user: {}",
-                    phrases::iis_meaning(sub)
-                ),
-            ))
-        } else {
-            (!v.body.is_empty())
-                .then(|| phrases::find(phrases::MISSING, &[&v.body]))
-                .flatten()
-                .map(|ph| {
-                    (
-                        "server:missing-phrase",
-                        format!("response body phrase \"{}\"", ph.text),
-                    )
-                })
-        };
-        if absent || said.is_some() {
-            let verdict = match said {
-                None => Verdict::new(
-                    Cause::MissingCredentials,
-                    EvidenceKind::RequestShape,
-                    "step1:no-credential",
-                    "no Authorization header, no api key header or parameter, no session cookie",
-                ),
-                Some((rule, detail)) => Verdict::new(
-                    Cause::MissingCredentials,
-                    EvidenceKind::ServerMessage,
-                    rule,
-                    detail,
-                ),
-            };
-            return Assessment {
-                verdict,
-                needs_sequence: leg,
-                leg,
-                history_credential: None,
-                primary_credential: None,
-            };
-        }
-    }
-
-    // -- step 2: a server statement that names a specific cause
-    if let Some((3, win32)) = ex.response.substatus
-        && v.user.is_some()
-    {
-        return Assessment::done(Verdict::new(
-            Cause::InsufficientScope,
+    if f.bearer_errors.iter().any(Option::is_none) {
+        return Some(Verdict::new(
+            Cause::MissingCredentials,
             EvidenceKind::ServerMessage,
-            "server:iis-401.3",
-            format!(
-                "IIS substatus 401.3 ({}), win32 status {win32}: the user has no access to this resource",
-                phrases::iis_meaning(3)
-            ),
+            "server:bearer-no-error",
+            "Bearer challenge without error (RFC 6750 §3.1): no token was sent",
         ));
     }
+    if let Some(said) = f.iis(Speaks::NoCredential) {
+        return Some(said);
+    }
+    let body = &f.v.body;
+    let ph = (!body.is_empty())
+        .then(|| phrases::find(phrases::MISSING, &[body]))
+        .flatten()?;
+    Some(Verdict::new(
+        Cause::MissingCredentials,
+        EvidenceKind::ServerMessage,
+        ph.id,
+        format!("response body phrase \"{}\"", ph.text),
+    ))
+}
+
+/// Step 2: a server statement that names a specific cause.
+fn specific_statement(f: &Facts<'_, '_>) -> Option<Verdict> {
+    if let Some(said) = f.iis(Speaks::Specific) {
+        return Some(said);
+    }
+    let v = f.v;
     if let Some(ch) = v
         .challenges
         .iter()
@@ -527,9 +589,9 @@ fn assess_view<'e>(
     {
         let scope = ch
             .param("scope")
-            .map(|s| format!(" (scope {})", safe_quote_in(s, secrets())))
+            .map(|s| format!(" (scope {})", safe_quote_in(s, f.secrets())))
             .unwrap_or_default();
-        return Assessment::done(Verdict::new(
+        return Some(Verdict::new(
             Cause::InsufficientScope,
             EvidenceKind::ServerMessage,
             "server:insufficient_scope",
@@ -547,205 +609,184 @@ fn assess_view<'e>(
     if !v.body.is_empty() {
         texts.push(&v.body);
     }
-    if let Some(ph) = (!texts.is_empty())
+    let ph = (!texts.is_empty())
         .then(|| phrases::find(phrases::SPECIFIC, &texts))
+        .flatten()?;
+    let desc = v
+        .challenges
+        .iter()
         .flatten()
-    {
-        let desc = v
-            .challenges
-            .iter()
-            .flatten()
-            .filter_map(|c| c.param("error_description"))
-            .find(|d| d.to_lowercase().contains(ph.text));
-        return Assessment::done(Verdict::new(
-            ph.cause,
-            EvidenceKind::ServerMessage,
-            ph.id,
-            phrase_detail(ph, desc, secrets()),
-        ));
-    }
+        .filter_map(|c| c.param("error_description"))
+        .find(|d| d.to_lowercase().contains(ph.text));
+    Some(Verdict::new(
+        ph.cause,
+        EvidenceKind::ServerMessage,
+        ph.id,
+        phrase_detail(ph, desc, f.secrets()),
+    ))
+}
 
-    // -- step 3: the request's scheme against the challenge
-    let req_scheme: Option<String> = v.scheme.clone().or_else(|| {
-        if v.user.is_some() && shows.user == UserField::Nginx {
-            Some("basic".into())
-        } else if !v.keys.is_empty() || !v.query.is_empty() {
-            Some(
-                if v.query.iter().any(|(k, _)| credential::is_token_param(k)) {
-                    "bearer"
-                } else {
-                    "apikey"
-                }
-                .into(),
-            )
-        } else {
-            None
+/// Step 3: the request's scheme against the challenge.
+fn scheme_vs_challenge(f: &Facts<'_, '_>) -> Option<Verdict> {
+    let v = f.v;
+    let req_scheme: &str = match v.scheme.as_deref() {
+        Some(s) => s,
+        None if v.user.is_some() && f.ex.shows.user == UserField::Nginx => BASIC.name,
+        None if !v.keys.is_empty() || !v.query.is_empty() => {
+            if v.query.iter().any(|(k, _)| credential::is_token_param(k)) {
+                BEARER.name
+            } else {
+                APIKEY.name
+            }
         }
-    });
-    if let (Some(rs), Some(chs)) = (req_scheme.as_deref(), v.challenges.as_ref())
-        && !chs.is_empty()
-        && !chs.iter().any(|c| c.scheme == rs)
-    {
-        let mut offered: Vec<&str> = chs.iter().map(|c| &*c.scheme).collect();
-        offered.dedup();
-        return Assessment::done(Verdict::new(
-            Cause::WrongScheme,
-            EvidenceKind::RequestShape,
-            "step3:scheme-vs-challenge",
-            format!(
-                "request used {rs}, server challenges {} (a challenge alone is weak evidence)",
-                offered.join(", ")
-            ),
-        ));
+        None => return None,
+    };
+    let chs = v.challenges.as_ref()?;
+    if chs.is_empty() || chs.iter().any(|c| c.scheme == req_scheme) {
+        return None;
     }
+    let mut offered: Vec<&str> = chs.iter().map(|c| &*c.scheme).collect();
+    offered.dedup();
+    Some(Verdict::new(
+        Cause::WrongScheme,
+        EvidenceKind::RequestShape,
+        "step3:scheme-vs-challenge",
+        format!(
+            "request used {req_scheme}, server challenges {} (a challenge alone is weak evidence)",
+            offered.join(", ")
+        ),
+    ))
+}
 
-    // -- step 4: token claims
+/// Step 4: the claims of a JWT bearer token: expiry, then audience.
+fn token_claims(f: &Facts<'_, '_>) -> Option<Verdict> {
+    let (v, ex) = (f.v, f.ex);
     let token: Option<Cow<'_, str>> = match (v.auth, v.scheme.as_deref()) {
-        (Some(a), Some("bearer")) => split_authorization(a).1.map(Cow::Borrowed),
+        (Some(a), Some(s)) if scheme::of(s).value == Value::BearerToken => {
+            split_authorization(a).1.map(Cow::Borrowed)
+        }
         _ => v
             .query
             .iter()
             .find(|(k, _)| credential::is_token_param(k))
             .map(|(_, t)| t.clone()),
     };
-    if let (Some(tok), Some(now)) = (token.as_deref(), ex.time)
-        && let Some(claims) = jwt::decode(tok)
+    let now = ex.time?;
+    let claims = jwt::decode(token.as_deref()?)?;
+    if let Some(exp) = claims.exp
+        && exp <= now.secs() - f.settings.clock_skew_secs
     {
-        let now_s = now.secs();
-        if let Some(exp) = claims.exp
-            && exp <= now_s - settings.clock_skew_secs
-        {
-            return Assessment::done(Verdict::new(
-                Cause::ExpiredCredentials,
-                EvidenceKind::TokenClaims,
-                "claims:exp",
-                format!(
-                    "jwt exp {} before request {}",
-                    crate::time::Timestamp::from_secs(exp),
-                    now
-                ),
-            ));
-        }
-        if let Some(host) = ex.host.as_deref().filter(|_| shows.host)
-            && !claims.aud.is_empty()
-        {
-            let host = jwt::host_of(host);
-            if claims
-                .aud
-                .iter()
-                .all(|a| !jwt::host_of(a).eq_ignore_ascii_case(host))
-            {
-                return Assessment::done(Verdict::new(
-                    Cause::WrongAudience,
-                    EvidenceKind::TokenClaims,
-                    "claims:aud",
-                    format!(
-                        "jwt aud {} != host {}",
-                        safe_quote_in(jwt::host_of(&claims.aud[0]), secrets()),
-                        safe_quote_in(host, secrets())
-                    ),
-                ));
-            }
-        }
+        return Some(Verdict::new(
+            Cause::ExpiredCredentials,
+            EvidenceKind::TokenClaims,
+            "claims:exp",
+            format!(
+                "jwt exp {} before request {}",
+                crate::time::Timestamp::from_secs(exp),
+                now
+            ),
+        ));
     }
+    let host = jwt::host_of(ex.host.as_deref().filter(|_| ex.shows.host)?);
+    let first = claims.aud.first()?;
+    if claims
+        .aud
+        .iter()
+        .any(|a| jwt::host_of(a).eq_ignore_ascii_case(host))
+    {
+        return None;
+    }
+    Some(Verdict::new(
+        Cause::WrongAudience,
+        EvidenceKind::TokenClaims,
+        "claims:aud",
+        format!(
+            "jwt aud {} != host {}",
+            safe_quote_in(jwt::host_of(first), f.secrets()),
+            safe_quote_in(host, f.secrets())
+        ),
+    ))
+}
 
-    // -- step 6 (the fallback of step 5): a credential was sent and rejected
-    let fallback = if !errs.is_empty() {
-        let detail = match errs.iter().flatten().next() {
+/// Step 6, the fallback of step 5: a credential was sent and rejected (with
+/// the generic statement that says so, if any), or there is no signal.
+fn rejected(f: &Facts<'_, '_>) -> Verdict {
+    let (v, ex) = (f.v, f.ex);
+    if !f.bearer_errors.is_empty() {
+        let detail = match f.bearer_errors.iter().flatten().next() {
             Some(e) => format!(
                 "www-authenticate Bearer error={} and no more specific statement",
-                safe_quote_in(e, secrets())
+                safe_quote_in(e, f.secrets())
             ),
             None => "Bearer challenge to a request that carried a credential".to_string(),
         };
-        Verdict::new(
+        return Verdict::new(
             Cause::InvalidCredentials,
             EvidenceKind::ServerMessage,
             "step6:bearer-challenge",
             detail,
-        )
-    } else if let Some((1, win32)) = ex.response.substatus {
-        Verdict::new(
+        );
+    }
+    if let Some(said) = f.iis(Speaks::Generic) {
+        return said;
+    }
+    if !f.present && !v.session_cookie {
+        return no_signal(ex.shows.request_headers);
+    }
+    let generic = (!v.body.is_empty())
+        .then(|| phrases::find(phrases::GENERIC, &[&v.body]))
+        .flatten();
+    let what = if let Some(a) = v.auth {
+        format!("{} credential", split_authorization(a).0)
+    } else if let Some((k, _)) = v.keys.first() {
+        carrier_name("api key in header", k)
+    } else if let Some((k, _)) = v.query.first() {
+        if credential::is_token_param(k) {
+            carrier_name("token in query parameter", k)
+        } else {
+            carrier_name("api key in query parameter", k)
+        }
+    } else if v.redacted {
+        "redacted Authorization header".to_string()
+    } else if v.user.is_some() {
+        if ex.shows.user == UserField::Iis {
+            "user name"
+        } else {
+            "Basic user"
+        }
+        .to_string()
+    } else {
+        "session cookie".to_string()
+    };
+    match generic {
+        Some(ph) => Verdict::new(
             Cause::InvalidCredentials,
             EvidenceKind::ServerMessage,
-            "step6:iis-401.1",
-            format!(
-                "IIS substatus 401.1 ({}), win32 status {win32}",
-                phrases::iis_meaning(1)
-            ),
-        )
-    } else if present || v.session_cookie {
-        let generic = (!v.body.is_empty())
-            .then(|| phrases::find(phrases::GENERIC, &[&v.body]))
-            .flatten();
-        let what = if v.auth.is_some() {
-            format!(
-                "{} credential",
-                split_authorization(v.auth.unwrap_or_default()).0
-            )
-        } else if let Some((k, _)) = v.keys.first() {
-            carrier_name("api key in header", k)
-        } else if let Some((k, _)) = v.query.first() {
-            if credential::is_token_param(k) {
-                carrier_name("token in query parameter", k)
-            } else {
-                carrier_name("api key in query parameter", k)
-            }
-        } else if v.redacted {
-            "redacted Authorization header".to_string()
-        } else if v.user.is_some() {
-            if ex.shows.user == UserField::Iis {
-                "user name"
-            } else {
-                "Basic user"
-            }
-            .to_string()
-        } else {
-            "session cookie".to_string()
-        };
-        match generic {
-            Some(ph) => Verdict::new(
-                Cause::InvalidCredentials,
-                EvidenceKind::ServerMessage,
-                ph.id,
-                format!("{what} rejected; response body phrase \"{}\"", ph.text),
-            ),
-            None => Verdict::new(
-                Cause::InvalidCredentials,
-                EvidenceKind::RequestShape,
-                "step6:rejected",
-                format!("{what} rejected, no other signal"),
-            ),
-        }
-    } else {
-        let missing = match shows.request_headers {
-            HeaderView::None => "format carries no request headers",
-            HeaderView::Some => "format logs no credential carrier of this request",
-            _ => "no credential and no server statement",
-        };
-        Verdict::new(
-            Cause::Unknown,
-            EvidenceKind::None,
-            "step6:no-signal",
-            missing,
-        )
-    };
-    let history_credential = if ex.request.authorization.is_some() && !v.handshake_scheme()
-        || !v.keys.is_empty()
-        || !v.query.is_empty()
-        || v.session_cookie
-    {
-        primary.clone()
-    } else {
-        None
-    };
-    Assessment {
-        needs_sequence: leg || history_credential.is_some(),
-        verdict: fallback,
-        leg,
-        history_credential,
-        primary_credential: None,
+            ph.id,
+            format!("{what} rejected; response body phrase \"{}\"", ph.text),
+        ),
+        None => Verdict::new(
+            Cause::InvalidCredentials,
+            EvidenceKind::RequestShape,
+            "step6:rejected",
+            format!("{what} rejected, no other signal"),
+        ),
     }
+}
+
+/// Step 6 with nothing to go on: what the format could not show.
+fn no_signal(headers: HeaderView) -> Verdict {
+    let missing = match headers {
+        HeaderView::None => "format carries no request headers",
+        HeaderView::Some => "format logs no credential carrier of this request",
+        HeaderView::All | HeaderView::Redacting => "no credential and no server statement",
+    };
+    Verdict::new(
+        Cause::Unknown,
+        EvidenceKind::None,
+        "step6:no-signal",
+        missing,
+    )
 }
 
 /// Can this 401 be a leg of a challenge-response handshake, from what the
@@ -756,9 +797,10 @@ fn eligible_leg(ex: &Exchange<'_>, v: &View<'_>) -> bool {
     }
     match &v.challenges {
         None => true,
-        Some(chs) => chs.iter().any(|c| {
-            matches!(&*c.scheme, "basic" | "digest" | "ntlm" | "negotiate")
-                || (c.is("bearer") && c.param("service").is_some() && c.param("error").is_none())
+        Some(chs) => chs.iter().any(|c| match scheme::of(&c.scheme).prompt {
+            Prompt::Always => true,
+            Prompt::TokenService => c.param("service").is_some() && c.param("error").is_none(),
+            Prompt::Never => false,
         }),
     }
 }
@@ -1000,6 +1042,88 @@ mod tests {
         let a = assess(&e, &RuleSettings::default());
         assert_eq!(a.verdict.cause, Cause::InvalidCredentials);
         assert!(!a.leg && a.history_credential.is_some());
+    }
+
+    /// Every phrase row's sample, sent where its table speaks, gives a
+    /// verdict of that row: its cause and its own rule id.
+    #[test]
+    fn every_phrase_sample_decides_by_its_own_row() {
+        for (table, speaks) in [
+            (phrases::SPECIFIC, Speaks::Specific),
+            (phrases::MISSING, Speaks::NoCredential),
+            (phrases::GENERIC, Speaks::Generic),
+        ] {
+            for ph in table {
+                // a server statement is heard over a missing credential only
+                // where the format cannot show every credential carrier
+                let auth = (speaks != Speaks::NoCredential).then_some("Bearer abc123");
+                let mut ex = har401(auth, None, Some(ph.sample));
+                if speaks == Speaks::NoCredential {
+                    ex.shows.request_headers = HeaderView::Some;
+                }
+                let a = assess(&ex, &RuleSettings::default());
+                assert_eq!(a.verdict.rule, ph.id, "sample {:?}", ph.sample);
+                assert_eq!(a.verdict.cause, ph.cause, "{}", ph.id);
+                assert_eq!(a.verdict.kind, EvidenceKind::ServerMessage, "{}", ph.id);
+            }
+        }
+    }
+
+    /// Every IIS substatus row decides with its own rule id, for the user
+    /// field it names, at the step of its cause; the other rows decide
+    /// nothing.
+    #[test]
+    fn every_iis_substatus_row_decides_by_its_own_rule() {
+        for row in phrases::IIS_SUBSTATUS {
+            for user in [None, Some("CONTOSO\\bob")] {
+                let mut ex = har401(None, None, None);
+                ex.shows.request_headers = HeaderView::Some;
+                ex.shows.challenge = false;
+                ex.shows.body = false;
+                ex.shows.user = UserField::Iis;
+                ex.request.user = user.map(Into::into);
+                ex.response.substatus = Some((row.code, 5));
+                let a = assess(&ex, &RuleSettings::default());
+                let decides = row.says.as_ref().filter(|says| match says.user {
+                    phrases::IisUser::None => user.is_none(),
+                    phrases::IisUser::Named => user.is_some(),
+                    phrases::IisUser::Any => true,
+                });
+                match decides {
+                    Some(says) => {
+                        assert_eq!(a.verdict.rule, says.rule, "401.{} {user:?}", row.code);
+                        assert_eq!(a.verdict.cause, says.cause, "{}", says.rule);
+                        assert!(a.verdict.detail.contains(row.meaning), "{}", says.rule);
+                    }
+                    None => assert!(
+                        !a.verdict.rule.contains("iis"),
+                        "401.{} {user:?}: {}",
+                        row.code,
+                        a.verdict.rule
+                    ),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_handshake_scheme_is_one() {
+        // the scheme table decides: Kerberos behaves as Negotiate and NTLM
+        // (its value is a handshake message, its challenge a leg)
+        for (scheme, token) in [
+            ("Negotiate", "null"),
+            ("NTLM", "null"),
+            ("Kerberos", "null"),
+        ] {
+            let e = har401(None, Some(scheme), None);
+            let a = assess(&e, &RuleSettings::default());
+            assert!(a.leg && a.needs_sequence, "{scheme}");
+            let auth = format!("{scheme} {token}");
+            let e = har401(Some(&auth), Some(scheme), None);
+            let a = assess(&e, &RuleSettings::default());
+            assert_ne!(a.verdict.cause, Cause::PlaceholderCredentials, "{scheme}");
+            assert!(a.leg && a.history_credential.is_none(), "{scheme}");
+        }
     }
 
     #[test]

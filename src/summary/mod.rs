@@ -309,7 +309,7 @@ impl Patterns {
                         last_seen: None,
                         clients: Distinct::default(),
                         credentials: Distinct::default(),
-                        causes: [0; 12],
+                        causes: [0; Cause::COUNT],
                         example: Example::of(r),
                     },
                 ));
@@ -441,7 +441,7 @@ pub struct PatternStats {
     pub last_seen: Option<Timestamp>,
     pub clients: Distinct,
     pub credentials: Distinct,
-    pub causes: [u64; 12],
+    pub causes: [u64; Cause::COUNT],
     pub example: Example,
 }
 
@@ -618,7 +618,7 @@ pub struct IncidentBucket {
     pub last: Option<Timestamp>,
     pub credentials: Distinct,
     pub clients: Distinct,
-    pub causes: [u64; 12],
+    pub causes: [u64; Cause::COUNT],
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -734,7 +734,7 @@ mod pairs {
 pub struct State {
     pub settings: Settings,
     pub files: BTreeMap<String, FileStats>,
-    pub causes: [u64; 12],
+    pub causes: [u64; Cause::COUNT],
     pub patterns: Patterns,
     /// (bucket start in seconds, cause) → 401s.
     #[serde(with = "pairs")]
@@ -793,7 +793,7 @@ impl State {
         State {
             settings,
             files: BTreeMap::new(),
-            causes: [0; 12],
+            causes: [0; Cause::COUNT],
             patterns: Patterns::default(),
             timeseries: BTreeMap::new(),
             clients: IdTable::default(),
@@ -1040,7 +1040,7 @@ mod tests {
             .map(|i| {
                 rec(
                     1714550400 + i * 17,
-                    Cause::ALL[(i % 12) as usize],
+                    Cause::ALL[i as usize % Cause::COUNT],
                     ["a", "b"][(i % 2) as usize],
                     (i % 5) as u64 + 1,
                     Some((i % 7) as u64),
@@ -1082,7 +1082,7 @@ mod tests {
             .map(|i| {
                 rec(
                     1714550400 + i * 7,
-                    Cause::ALL[(i % 12) as usize],
+                    Cause::ALL[i as usize % Cause::COUNT],
                     "h",
                     (i % 3) as u64 + 1,
                     Some(i as u64),

@@ -13,11 +13,11 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// Per-cause counts, serialized as a map in the taxonomy's order with every id.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CauseCounts(pub [u64; 12]);
+pub struct CauseCounts(pub [u64; Cause::COUNT]);
 
 impl Serialize for CauseCounts {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(12))?;
+        let mut m = s.serialize_map(Some(Cause::COUNT))?;
         for c in Cause::ALL {
             m.serialize_entry(c.id(), &self.0[c.index()])?;
         }
@@ -158,6 +158,8 @@ pub struct ReportSettings {
     pub since: Option<Timestamp>,
     pub until: Option<Timestamp>,
     pub fingerprint_key: String,
+    /// The version of the server-phrase tables that classified the 401s.
+    pub phrases_version: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -402,6 +404,7 @@ impl State {
                 since: s.since,
                 until: s.until,
                 fingerprint_key: s.fingerprint_key_id.clone(),
+                phrases_version: crate::classify::phrases::PHRASES_VERSION,
             },
             totals,
             causes: CauseCounts(self.causes),

@@ -1,8 +1,8 @@
 //! Counts per cause for the tables with one row per client or credential:
 //! most rows only ever see one cause, so that case is kept in 16 bytes
-//! instead of twelve counters (the tables hold hundreds of thousands of
+//! instead of a counter per cause (the tables hold hundreds of thousands of
 //! rows, and every byte of a row is copied when tables grow and merge).
-//! Serialized as the twelve counters, in the order of `Cause::ALL`.
+//! Serialized as a counter per cause, in the order of `Cause::ALL`.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -15,7 +15,7 @@ pub enum Tally {
     #[default]
     Empty,
     One(Cause, u64),
-    Many(Box<[u64; 12]>),
+    Many(Box<[u64; Cause::COUNT]>),
 }
 
 impl Tally {
@@ -28,7 +28,7 @@ impl Tally {
             Tally::Empty => *self = Tally::One(cause, n),
             Tally::One(c, m) if *c == cause => *m += n,
             Tally::One(c, m) => {
-                let mut all = [0u64; 12];
+                let mut all = [0u64; Cause::COUNT];
                 all[c.index()] = *m;
                 all[cause.index()] = n;
                 *self = Tally::Many(Box::new(all));
@@ -50,12 +50,12 @@ impl Tally {
         }
     }
 
-    /// The twelve counters, in the order of `Cause::ALL`.
-    pub fn counts(&self) -> [u64; 12] {
+    /// A counter per cause, in the order of `Cause::ALL`.
+    pub fn counts(&self) -> [u64; Cause::COUNT] {
         match self {
-            Tally::Empty => [0; 12],
+            Tally::Empty => [0; Cause::COUNT],
             Tally::One(c, n) => {
-                let mut all = [0u64; 12];
+                let mut all = [0u64; Cause::COUNT];
                 all[c.index()] = *n;
                 all
             }
@@ -63,8 +63,8 @@ impl Tally {
         }
     }
 
-    /// The tally of twelve counters (canonical).
-    pub fn from_counts(counts: [u64; 12]) -> Tally {
+    /// The tally of a counter per cause (canonical).
+    pub fn from_counts(counts: [u64; Cause::COUNT]) -> Tally {
         let mut t = Tally::Empty;
         for (c, n) in Cause::ALL.iter().zip(counts) {
             t.add(*c, n);
@@ -81,7 +81,7 @@ impl Serialize for Tally {
 
 impl<'de> Deserialize<'de> for Tally {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        <[u64; 12]>::deserialize(d).map(Tally::from_counts)
+        <[u64; Cause::COUNT]>::deserialize(d).map(Tally::from_counts)
     }
 }
 
@@ -91,7 +91,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn cause() -> impl Strategy<Value = Cause> {
-        (0..12usize).prop_map(|i| Cause::ALL[i])
+        (0..Cause::COUNT).prop_map(|i| Cause::ALL[i])
     }
 
     #[test]
@@ -100,14 +100,14 @@ mod tests {
     }
 
     proptest! {
-        /// Adding and merging give the counters twelve plain counters give,
+        /// Adding and merging give what plain per-cause counters give,
         /// the same state whichever way they were reached, and the same JSON.
         #[test]
-        fn a_tally_is_twelve_counters(
+        fn a_tally_is_a_counter_per_cause(
             adds in proptest::collection::vec((cause(), 0..5u64), 0..12),
             more in proptest::collection::vec((cause(), 0..5u64), 0..12),
         ) {
-            let mut plain = [0u64; 12];
+            let mut plain = [0u64; Cause::COUNT];
             let (mut a, mut b) = (Tally::default(), Tally::default());
             for &(c, n) in &adds {
                 plain[c.index()] += n;

@@ -29,6 +29,23 @@ pub const CAUSE_IDS: [&str; 12] = [
     "unknown",
 ];
 
+/// Proptest settings for `cases` cases, a number small enough for
+/// `cargo test`; `PROPTEST_CASES=N` raises it to at least N for a deep run.
+/// (`Config::default()` is where proptest reads the variable: a literal
+/// `cases`, as in `Config::with_cases`, would silently override it.)
+pub fn proptest_cases(cases: u32) -> proptest::test_runner::Config {
+    let from_env = proptest::test_runner::Config::default();
+    let deep = std::env::var_os("PROPTEST_CASES").is_some();
+    proptest::test_runner::Config {
+        cases: if deep {
+            cases.max(from_env.cases)
+        } else {
+            cases
+        },
+        ..from_env
+    }
+}
+
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_authsift")
 }
