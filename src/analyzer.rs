@@ -16,6 +16,14 @@ use crate::path;
 use crate::summary::{FileStats, Order, Record401, Settings, Shared, State};
 use crate::time::Timestamp;
 
+/// Bytes per chunk of a log. Fixed (not derived from the thread count):
+/// chunk edges are where parts of an input are analysed apart.
+pub const CHUNK_BYTES: usize = 8 << 20;
+/// Bytes per chunk in the reference mode: many chunk edges on small inputs.
+pub const REFERENCE_CHUNK_BYTES: usize = 4 << 10;
+/// Credentials in one query that the light path takes (more: the full parse).
+pub const LIGHT_MAX_CREDENTIALS: usize = 4;
+
 /// Everything about a run that does not change while it runs.
 #[derive(Debug, Clone)]
 pub struct Context {
@@ -49,9 +57,9 @@ impl Context {
     /// thread count).
     pub fn chunk_bytes(&self) -> usize {
         if self.reference {
-            crate::logs::REFERENCE_CHUNK_BYTES
+            REFERENCE_CHUNK_BYTES
         } else {
-            crate::logs::CHUNK_BYTES
+            CHUNK_BYTES
         }
     }
 }
@@ -131,7 +139,7 @@ pub fn quick_key(client: Option<&[u8]>, target: &[u8]) -> u64 {
 /// The first stage of that test: the client address alone.
 #[inline]
 pub fn client_key(client: Option<&[u8]>) -> u64 {
-    crate::logs::text::addr_key(client.unwrap_or(b""))
+    crate::fingerprint::addr_key(client.unwrap_or(b""))
 }
 
 /// The client identity of an address and a user agent (0: neither), as
@@ -306,7 +314,7 @@ impl<'c> Analyzer<'c> {
         self.seq.may_complete(quick_key)
     }
 
-    /// Has the client with this address key (`text::addr_key`) an open
+    /// Has the client with this address key (`fingerprint::addr_key`) an open
     /// leg? (`None`: unknown, so maybe.)
     pub fn may_complete_client(&self, prefix: Option<u64>) -> bool {
         prefix.is_none_or(|p| self.seq.may_complete_client(p))
@@ -643,8 +651,7 @@ impl<'c> Analyzer<'c> {
         &mut self,
         offset: u64,
         t: Timestamp,
-        query_creds: [Option<(std::borrow::Cow<'_, str>, bool)>;
-            crate::logs::LIGHT_MAX_CREDENTIALS],
+        query_creds: [Option<(std::borrow::Cow<'_, str>, bool)>; LIGHT_MAX_CREDENTIALS],
         client: u64,
     ) {
         self.stats.exchanges += 1;
@@ -658,7 +665,7 @@ impl<'c> Analyzer<'c> {
             record: offset,
         };
         let scope = scope_key(None);
-        let mut creds = [SeenCredential::default(); crate::logs::LIGHT_MAX_CREDENTIALS];
+        let mut creds = [SeenCredential::default(); LIGHT_MAX_CREDENTIALS];
         let mut n = 0;
         for (v, is_token) in query_creds.into_iter().flatten() {
             if v.trim().is_empty() {

@@ -179,6 +179,7 @@ impl Config {
             storm_per_minute: a.storm_per_minute.max(1),
             since,
             until,
+            phrases_version: crate::classify::phrases::PHRASES_VERSION,
         };
         if let Some(spec) = &a.log_format
             && !(spec.starts_with("nginx:") || spec.starts_with("apache:"))

@@ -206,6 +206,49 @@ pub fn show(fp: u64) -> String {
     format!("{:012x}", fp >> 16)
 }
 
+/// A hash of a client address (up to the first space): the cheap first
+/// test of "could this line complete an open handshake leg?". Addresses of
+/// up to sixteen bytes (every IPv4 one) are hashed from one 16-byte word.
+#[inline(always)]
+pub fn addr_key(addr: &[u8]) -> u64 {
+    let n = addr.len().min(16);
+    // one 16-byte load when there are 16 bytes (a line always has them)
+    let w = match addr.first_chunk::<16>() {
+        Some(w) => *w,
+        None => {
+            let mut w = [0u8; 16];
+            w[..n].copy_from_slice(&addr[..n]);
+            w
+        }
+    };
+    // the first space, or the end of the address
+    let spaces = wide::u8x16::new(w)
+        .simd_eq(wide::u8x16::splat(b' '))
+        .to_bitmask()
+        | 1 << 16;
+    let len = (spaces.trailing_zeros() as usize).min(n);
+    if len == 16 && addr.get(16).is_some_and(|&c| c != b' ') {
+        return long_addr_key(addr);
+    }
+    let x = u128::from_le_bytes(w);
+    let kept = if len == 0 {
+        0
+    } else {
+        x & (u128::MAX >> (128 - 8 * len))
+    };
+    // `fast_hash`'s mixing steps, over the two halves of the word
+    mum(mum(kept as u64 ^ len as u64, K0) ^ (kept >> 64) as u64, K1)
+}
+
+/// `addr_key` of an address longer than sixteen bytes (IPv6, names).
+#[cold]
+#[inline(never)]
+fn long_addr_key(addr: &[u8]) -> u64 {
+    let head = &addr[..addr.len().min(64)];
+    let end = head.iter().position(|&c| c == b' ').unwrap_or(head.len());
+    fast_hash(&[&head[..end]])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,5 +25,6 @@ pub mod progress;
 pub mod run;
 pub mod summary;
 pub mod time;
+pub mod verdict;
 
 pub use error::{Error, Result};

@@ -23,11 +23,7 @@ use crate::exchange::{ClientView, Exchange, Position, Shows};
 use crate::input::{Compression, Data, FormatName, Mmap, describe_io};
 use crate::progress::FileBar;
 
-/// Bytes per chunk. Fixed (not derived from the thread count) so that the
-/// results do not depend on the number of threads.
-pub const CHUNK_BYTES: usize = 8 << 20;
-/// Bytes per chunk in the reference mode: many chunk edges on small inputs.
-pub const REFERENCE_CHUNK_BYTES: usize = 4 << 10;
+pub use crate::analyzer::{CHUNK_BYTES, LIGHT_MAX_CREDENTIALS, REFERENCE_CHUNK_BYTES};
 
 /// What `quick` found on a line: its status, and positions the format
 /// may use to answer the questions below without scanning the line again.
@@ -56,9 +52,6 @@ pub enum Line {
     /// No recognisable status: unparsed, with the reason.
     Bad(&'static str),
 }
-
-/// Credentials in one query that the light path takes (more: the full parse).
-pub const LIGHT_MAX_CREDENTIALS: usize = 4;
 
 /// A successful line that matters only for the credential in its query
 /// string: what the history needs, without a full parse.

@@ -3,8 +3,8 @@
 
 use std::io::Write;
 
-use crate::classify::Cause;
 use crate::summary::report::Report;
+use crate::verdict::Cause;
 
 const TOP_PATTERNS: usize = 15;
 const TOP_ROWS: usize = 5;

@@ -18,8 +18,8 @@ use crate::fingerprint::{IdMap, IdTable, fast_hash};
 
 use serde::{Deserialize, Serialize};
 
-use crate::classify::{Cause, EvidenceKind, Verdict};
 use crate::time::Timestamp;
+use crate::verdict::{Cause, EvidenceKind, Verdict};
 pub use distinct::Distinct;
 pub use tally::Tally;
 
@@ -94,6 +94,9 @@ pub struct Settings {
     pub storm_per_minute: u64,
     pub since: Option<Timestamp>,
     pub until: Option<Timestamp>,
+    /// Version of the server-phrase rules that decided the verdicts (the
+    /// configuration names it; partials made with other rules do not merge).
+    pub phrases_version: u32,
 }
 
 impl Default for Settings {
@@ -108,6 +111,7 @@ impl Default for Settings {
             storm_per_minute: 10,
             since: None,
             until: None,
+            phrases_version: 0,
         }
     }
 }
@@ -952,7 +956,7 @@ impl State {
         }
         if a != b {
             return Err(format!(
-                "analysis options differ (group-by, bucket, handshake window, clock skew, thresholds or time filter): {} vs {}",
+                "analysis options differ (group-by, bucket, handshake window, clock skew, thresholds, time filter or rule versions): {} vs {}",
                 serde_json::to_string(a).unwrap_or_default(),
                 serde_json::to_string(b).unwrap_or_default()
             ));

@@ -5,9 +5,9 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use super::{Dim, Distinct, Order, State};
-use crate::classify::Cause;
 use crate::fingerprint::{IdMap, show};
 use crate::time::Timestamp;
+use crate::verdict::Cause;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -404,7 +404,7 @@ impl State {
                 since: s.since,
                 until: s.until,
                 fingerprint_key: s.fingerprint_key_id.clone(),
-                phrases_version: crate::classify::phrases::PHRASES_VERSION,
+                phrases_version: s.phrases_version,
             },
             totals,
             causes: CauseCounts(self.causes),

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::classify::Cause;
+use crate::verdict::Cause;
 
 /// Counts per cause. Canonical: `Many` only once two causes have counted,
 /// so equal counts compare equal.
