@@ -52,6 +52,63 @@ const fn classes() -> [u8; 256] {
 }
 static CLASS: [u8; 256] = classes();
 
+/// Where a JSON string ends, as `string_end` finds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StringEnd {
+    /// Offset of the closing quote.
+    Closed(usize),
+    /// The bytes end inside the string; `escape`: their last byte is a
+    /// backslash whose escaped byte lies beyond them.
+    Open { escape: bool },
+}
+
+/// The one JSON string skipper (the scanner, the walker and `value_end` use
+/// it): `s` starts inside a string, not on the byte after a backslash.
+/// Escapes are stepped over, never decoded; nothing is read past `s`.
+#[inline]
+pub fn string_end(s: &[u8]) -> StringEnd {
+    let mut i = 0;
+    while let Some(off) = s.get(i..).and_then(|rest| memchr2(b'"', b'\\', rest)) {
+        let p = i + off;
+        if s[p] == b'"' {
+            return StringEnd::Closed(p);
+        }
+        if p + 1 == s.len() {
+            return StringEnd::Open { escape: true };
+        }
+        i = p + 2;
+    }
+    StringEnd::Open { escape: false }
+}
+
+/// End (exclusive) of the object or array that opens at `bytes[start]`, or
+/// `None` when the bytes end first. Brackets are only counted, not matched.
+pub fn value_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut depth: usize = 0;
+    let mut i = start;
+    while let Some(&b) = bytes.get(i) {
+        match CLASS[b as usize] {
+            OTHER => i += 1,
+            QUOTE => match string_end(&bytes[i + 1..]) {
+                StringEnd::Closed(off) => i += off + 2,
+                StringEnd::Open { .. } => return None,
+            },
+            OPEN => {
+                depth += 1;
+                i += 1;
+            }
+            _ => {
+                depth = depth.checked_sub(1)?;
+                i += 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+        }
+    }
+    None
+}
+
 /// Scans `bytes[start..end]` from `state` at relative depth 0. Records the
 /// structural bytes whose depth is at or below the lowest depth seen so far,
 /// which, inside an array of objects, are exactly the elements' own braces.
@@ -68,23 +125,14 @@ pub fn scan_segment(bytes: &[u8], start: usize, end: usize, state: ScanState) ->
                 i += 1;
                 continue;
             }
-            match memchr2(b'"', b'\\', &bytes[i..end]) {
-                None => {
-                    i = end;
+            match string_end(&bytes[i..end]) {
+                StringEnd::Closed(off) => {
+                    st.in_string = false;
+                    i += off + 1;
                 }
-                Some(off) => {
-                    let p = i + off;
-                    if bytes[p] == b'\\' {
-                        if p + 1 < end {
-                            i = p + 2;
-                        } else {
-                            st.escape = true;
-                            i = end;
-                        }
-                    } else {
-                        st.in_string = false;
-                        i = p + 1;
-                    }
+                StringEnd::Open { escape } => {
+                    st.escape = escape;
+                    i = end;
                 }
             }
             continue;
