@@ -227,7 +227,7 @@ fn strip_port(host: &str) -> &str {
 
 fn decode_body<'a>(raw: &'a serde_json::value::RawValue) -> Option<Cow<'a, str>> {
     let c: Content<'a> = serde_json::from_str(raw.get()).ok()?;
-    let text = c.text?;
+    let text = c.text?.0;
     let body = if c
         .encoding
         .as_deref()
