@@ -257,8 +257,8 @@ pub fn scan_segment(bytes: &[u8], start: usize, end: usize, state: ScanState) ->
 /// none in the next `reach` bytes (a compact file), in which case the
 /// assumed state may be wrong and is checked when stitching.
 pub fn segment_start(bytes: &[u8], pos: usize, limit: usize, reach: usize) -> usize {
-    let hi = (pos + reach).min(limit);
-    match memchr::memchr(b'\n', &bytes[pos..hi]) {
+    let hi = pos.saturating_add(reach).min(limit).min(bytes.len());
+    match memchr::memchr(b'\n', bytes.get(pos..hi).unwrap_or_default()) {
         Some(off) => pos + off + 1,
         None => pos,
     }
@@ -330,6 +330,7 @@ pub fn stitch(bytes: &[u8], mut segments: Vec<Segment>) -> Elements {
 /// Scans `bytes[start..end]` (the content of an array, after its `[`) in
 /// `parts` segments on the rayon pool and returns its elements.
 pub fn elements(bytes: &[u8], start: usize, end: usize, parts: usize) -> Elements {
+    let end = end.min(bytes.len());
     let len = end.saturating_sub(start);
     let parts = parts.clamp(1, (len / (1 << 20)).max(1));
     let mut bounds = vec![start];
@@ -505,6 +506,21 @@ mod tests {
             let want = events.iter().find(|e| e.pos > 0).map(|e| e.pos + 1);
             prop_assert_eq!(value_end(&doc, 0), want);
         }
+    }
+
+    #[test]
+    fn ranges_outside_the_bytes_read_nothing() {
+        let doc = br#"[{"a":1}]"#;
+        assert!(elements(doc, 1, 100, 4).closed);
+        assert!(elements(doc, 50, 100, 4).ranges.is_empty());
+        assert!(elements(doc, 5, 3, 2).ranges.is_empty());
+        assert_eq!(segment_start(doc, 50, 100, 10), 50);
+        assert!(
+            scan_segment(doc, 7, 2, ScanState::default())
+                .events
+                .is_empty()
+        );
+        assert_eq!(value_end(doc, 50), None);
     }
 
     #[test]
