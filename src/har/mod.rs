@@ -179,9 +179,15 @@ impl Walker<'_> {
 
 /// Offset just after the `[` of `log.entries`.
 pub fn find_entries(bytes: &[u8]) -> Result<usize, NotHar> {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
     let mut w = Walker { b: bytes, i: 0 };
-    if bytes.starts_with(b"\xEF\xBB\xBF") {
+    if bytes.starts_with(BOM) {
         w.i = 3;
+    } else if !bytes.is_empty() && BOM.starts_with(bytes) {
+        return Err(NotHar {
+            why: "the document ends inside its byte order mark".into(),
+            truncated: true,
+        });
     }
     w.member(b"log")?;
     w.member(b"entries")?;
@@ -435,6 +441,9 @@ mod tests {
         assert!(find_entries(doc).is_ok());
         assert!(find_entries(br#"{"log":{"pages":[]}}"#).is_err());
         assert!(find_entries(b"127.0.0.1 - - [x]").is_err());
+        assert!(find_entries(b"\xEF\xBB").is_err_and(|e| e.truncated));
+        assert!(find_entries(b"\xEF\xBB\xBF{\"log\":{\"entr").is_err_and(|e| e.truncated));
+        assert!(find_entries(b"{\"log\":[]}").is_err_and(|e| !e.truncated));
     }
 
     #[test]
