@@ -1,14 +1,51 @@
 //! Borrowed serde structs for one HAR 1.2 entry: only the fields a verdict
 //! needs. Everything else (timings, initiators, post data, custom `_`
 //! fields) is skipped; response content is kept as raw JSON and decoded
-//! only for 401 entries.
+//! only for 401 entries. Strings borrow from the input unless they hold an
+//! escape (`Str`).
 
 use std::borrow::Cow;
 use std::fmt;
+use std::ops::Deref;
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 use serde_json::value::RawValue;
+
+/// A JSON string: borrowed from the input when it has no escape, owned
+/// (unescaped) when it has. (`Cow<str>` inside an `Option` is always owned:
+/// serde's borrowing of `Cow` applies to a bare `Cow` field only.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Str<'a>(pub Cow<'a, str>);
+
+impl Deref for Str<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
 
 #[derive(Deserialize)]
 pub struct Entry<'a> {
@@ -17,15 +54,15 @@ pub struct Entry<'a> {
     #[serde(borrow, default)]
     pub response: Option<Response<'a>>,
     #[serde(rename = "startedDateTime", borrow, default)]
-    pub started: Option<Cow<'a, str>>,
+    pub started: Option<Str<'a>>,
 }
 
 #[derive(Deserialize)]
 pub struct Request<'a> {
     #[serde(borrow, default)]
-    pub method: Option<Cow<'a, str>>,
+    pub method: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub url: Option<Cow<'a, str>>,
+    pub url: Option<Str<'a>>,
     #[serde(borrow, default, deserialize_with = "headers")]
     pub headers: Vec<Header<'a>>,
 }
@@ -43,17 +80,17 @@ pub struct Response<'a> {
 #[derive(Deserialize)]
 pub struct Header<'a> {
     #[serde(borrow, default)]
-    pub name: Option<Cow<'a, str>>,
+    pub name: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub value: Option<Cow<'a, str>>,
+    pub value: Option<Str<'a>>,
 }
 
 #[derive(Deserialize)]
 pub struct Content<'a> {
     #[serde(borrow, default)]
-    pub text: Option<Cow<'a, str>>,
+    pub text: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub encoding: Option<Cow<'a, str>>,
+    pub encoding: Option<Str<'a>>,
 }
 
 /// `headers` may be missing or null.
@@ -96,4 +133,27 @@ fn status<'de, D: Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
         }
     }
     d.deserialize_any(V)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_borrow_unless_they_hold_an_escape() {
+        let doc = br#"{"startedDateTime":"2024-05-01T00:00:00Z","request":{"method":"GET","url":"https:\/\/h\/x","headers":[{"name":"a","value":"b\"c"},{"name":null}]}}"#;
+        let e: Entry<'_> = serde_json::from_slice(doc).unwrap();
+        assert!(matches!(
+            e.started.unwrap().0,
+            Cow::Borrowed("2024-05-01T00:00:00Z")
+        ));
+        let r = e.request.unwrap();
+        assert!(matches!(r.method.unwrap().0, Cow::Borrowed("GET")));
+        let url = r.url.unwrap().0;
+        assert!(matches!(&url, Cow::Owned(u) if u == "https://h/x"));
+        assert!(matches!(r.headers[0].value.as_ref().unwrap().0, Cow::Owned(ref v) if v == "b\"c"));
+        assert!(r.headers[1].name.is_none() && r.headers[1].value.is_none());
+        // a value of another type is an error, as for any string field
+        assert!(serde_json::from_slice::<Entry<'_>>(br#"{"startedDateTime":1}"#).is_err());
+    }
 }

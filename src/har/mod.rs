@@ -17,16 +17,32 @@ use crate::classify::credential::is_key_header;
 use crate::exchange::{Exchange, Position, Shows};
 use crate::time::parse_iso8601;
 use entry::{Content, Entry};
+use scan::StringEnd;
 
 /// Response bodies of 401s are read up to this many bytes.
 pub const BODY_LIMIT: usize = 64 * 1024;
 /// Entries are parsed in batches of about this many bytes.
 const BATCH_BYTES: usize = 4 << 20;
 
-/// Why a document is not a HAR capture.
+/// Why `log.entries` could not be found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NotHar(pub String);
+pub struct NotHar {
+    pub why: String,
+    /// The bytes end before the walk could decide (a cut file, most likely).
+    pub truncated: bool,
+}
 
+impl NotHar {
+    fn shape(why: String) -> Self {
+        NotHar {
+            why,
+            truncated: false,
+        }
+    }
+}
+
+/// The short walk from the document's start to `log.entries`. Every read is
+/// checked: the end of the bytes is an error (`truncated`), never a panic.
 struct Walker<'b> {
     b: &'b [u8],
     i: usize,
@@ -34,8 +50,22 @@ struct Walker<'b> {
 
 impl Walker<'_> {
     fn ws(&mut self) {
-        while self.i < self.b.len() && matches!(self.b[self.i], b' ' | b'\t' | b'\r' | b'\n') {
+        while let Some(b' ' | b'\t' | b'\r' | b'\n') = self.b.get(self.i) {
             self.i += 1;
+        }
+    }
+    /// The error for an unexpected byte at the cursor, or for the end of the bytes.
+    fn unexpected(&self, wanted: &str) -> NotHar {
+        if self.i >= self.b.len() {
+            NotHar {
+                why: format!(
+                    "the document ends at byte {} where {wanted} was due",
+                    self.b.len()
+                ),
+                truncated: true,
+            }
+        } else {
+            NotHar::shape(format!("expected {wanted} at byte {}", self.i))
         }
     }
     fn expect(&mut self, c: u8) -> Result<(), NotHar> {
@@ -44,29 +74,25 @@ impl Walker<'_> {
             self.i += 1;
             Ok(())
         } else {
-            Err(NotHar(format!(
-                "expected '{}' at byte {}",
-                c as char, self.i
-            )))
+            Err(self.unexpected(&format!("'{}'", c as char)))
         }
     }
     /// A string at the cursor; returns its raw bytes (escapes left in).
     fn string(&mut self) -> Result<&[u8], NotHar> {
         self.expect(b'"')?;
         let start = self.i;
-        loop {
-            match memchr::memchr2(b'"', b'\\', &self.b[self.i..]) {
-                None => return Err(NotHar("unterminated string".into())),
-                Some(off) => {
-                    let p = self.i + off;
-                    if self.b[p] == b'\\' {
-                        self.i = p + 2;
-                    } else {
-                        self.i = p + 1;
-                        return Ok(&self.b[start..p]);
-                    }
-                }
+        match scan::string_end(&self.b[start..]) {
+            StringEnd::Closed(len) => {
+                self.i = start + len + 1;
+                Ok(&self.b[start..start + len])
             }
+            StringEnd::Open { .. } => Err(NotHar {
+                why: format!(
+                    "the document ends inside the string that starts at byte {}",
+                    start - 1
+                ),
+                truncated: true,
+            }),
         }
     }
     /// Skips one value of any kind.
@@ -74,61 +100,64 @@ impl Walker<'_> {
         self.ws();
         match self.b.get(self.i) {
             Some(b'"') => self.string().map(|_| ()),
-            Some(b'{' | b'[') => {
-                // the value ends where the depth first returns to 0
-                let mut depth = 0i32;
-                let mut st = scan::ScanState::default();
-                let mut i = self.i;
-                while i < self.b.len() {
-                    let c = self.b[i];
-                    if st.in_string {
-                        if st.escape {
-                            st.escape = false;
-                        } else if c == b'\\' {
-                            st.escape = true;
-                        } else if c == b'"' {
-                            st.in_string = false;
-                        }
-                    } else if c == b'"' {
-                        st.in_string = true;
-                    } else if c == b'{' || c == b'[' {
-                        depth += 1;
-                    } else if c == b'}' || c == b']' {
-                        depth -= 1;
-                        if depth == 0 {
-                            self.i = i + 1;
-                            return Ok(());
-                        }
-                    }
-                    i += 1;
+            Some(b'{' | b'[') => match scan::value_end(self.b, self.i) {
+                Some(end) => {
+                    self.i = end;
+                    Ok(())
                 }
-                Err(NotHar("document ends inside a value".into()))
-            }
+                None => Err(NotHar {
+                    why: format!(
+                        "the document ends inside the value that starts at byte {}",
+                        self.i
+                    ),
+                    truncated: true,
+                }),
+            },
             Some(_) => {
-                while self.i < self.b.len()
-                    && !matches!(
-                        self.b[self.i],
-                        b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t'
-                    )
-                {
+                while let Some(c) = self.b.get(self.i) {
+                    if matches!(c, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t') {
+                        break;
+                    }
                     self.i += 1;
                 }
                 Ok(())
             }
-            None => Err(NotHar("document ends early".into())),
+            None => Err(self.unexpected("a value")),
         }
+    }
+    /// Walks what follows `log.entries` (the cursor is just after its `]`):
+    /// the rest of `log`, then of the document. Only the end of the bytes
+    /// is an error here (a cut file); a later member is skipped unread.
+    fn close_document(&mut self) -> Result<(), NotHar> {
+        for _ in 0..2 {
+            loop {
+                self.ws();
+                match self.b.get(self.i) {
+                    Some(b'}') => {
+                        self.i += 1;
+                        break;
+                    }
+                    Some(b',') => {
+                        self.i += 1;
+                        self.string()?;
+                        self.expect(b':')?;
+                        self.skip_value()?;
+                    }
+                    _ => return Err(self.unexpected("',' or '}'")),
+                }
+            }
+        }
+        Ok(())
     }
     /// Walks the members of the object at the cursor until `key`; leaves the
     /// cursor at its value.
     fn member(&mut self, key: &[u8]) -> Result<(), NotHar> {
+        let missing = || NotHar::shape(format!("no \"{}\" member", String::from_utf8_lossy(key)));
         self.expect(b'{')?;
         loop {
             self.ws();
             if self.b.get(self.i) == Some(&b'}') {
-                return Err(NotHar(format!(
-                    "no \"{}\" member",
-                    String::from_utf8_lossy(key)
-                )));
+                return Err(missing());
             }
             let k = self.string()?;
             let found = k == key;
@@ -141,13 +170,8 @@ impl Walker<'_> {
             self.ws();
             match self.b.get(self.i) {
                 Some(b',') => self.i += 1,
-                Some(b'}') => {
-                    return Err(NotHar(format!(
-                        "no \"{}\" member",
-                        String::from_utf8_lossy(key)
-                    )));
-                }
-                _ => return Err(NotHar(format!("unexpected byte at {}", self.i))),
+                Some(b'}') => return Err(missing()),
+                _ => return Err(self.unexpected("',' or '}'")),
             }
         }
     }
@@ -155,9 +179,15 @@ impl Walker<'_> {
 
 /// Offset just after the `[` of `log.entries`.
 pub fn find_entries(bytes: &[u8]) -> Result<usize, NotHar> {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
     let mut w = Walker { b: bytes, i: 0 };
-    if bytes.starts_with(b"\xEF\xBB\xBF") {
+    if bytes.starts_with(BOM) {
         w.i = 3;
+    } else if !bytes.is_empty() && BOM.starts_with(bytes) {
+        return Err(NotHar {
+            why: "the document ends inside its byte order mark".into(),
+            truncated: true,
+        });
     }
     w.member(b"log")?;
     w.member(b"entries")?;
@@ -193,7 +223,7 @@ fn split_url(url: &str) -> (Option<&str>, &str) {
 
 fn decode_body<'a>(raw: &'a serde_json::value::RawValue) -> Option<Cow<'a, str>> {
     let c: Content<'a> = serde_json::from_str(raw.get()).ok()?;
-    let text = c.text?;
+    let text = c.text?.0;
     let body = if c
         .encoding
         .as_deref()
@@ -204,7 +234,9 @@ fn decode_body<'a>(raw: &'a serde_json::value::RawValue) -> Option<Cow<'a, str>>
             .filter(|c| !c.is_whitespace())
             .take(BODY_LIMIT * 4 / 3 + 4)
             .collect();
-        let clean = &clean[..clean.len() - clean.len() % 4];
+        // whole quads only; cut as bytes (a non-ASCII char fails the decode
+        // either way, and a str cut could split it)
+        let clean = &clean.as_bytes()[..clean.len() - clean.len() % 4];
         let bytes = STANDARD.decode(clean).ok()?;
         Cow::Owned(String::from_utf8_lossy(&bytes).into_owned())
     } else {
@@ -322,10 +354,14 @@ fn exchange_of<'e>(file: u32, e: &'e Entry<'e>, index: u64) -> (Exchange<'e>, Op
 pub fn analyze(bytes: &[u8], ctx: &Context, src: &Source, threads: usize) -> ChunkResult {
     let start = match find_entries(bytes) {
         Ok(s) => s,
-        Err(NotHar(why)) => {
+        Err(e) => {
             let mut a = Analyzer::new(ctx, src);
             a.add_bytes(bytes.len() as u64);
-            a.failed(format!("not a HAR capture: {why}"));
+            a.failed(if e.truncated {
+                format!("truncated before log.entries: {}", e.why)
+            } else {
+                format!("not a HAR capture: {}", e.why)
+            });
             return a.finish();
         }
     };
@@ -376,7 +412,20 @@ pub fn analyze(bytes: &[u8], ctx: &Context, src: &Source, threads: usize) -> Chu
             format!("a value that is not an object in log.entries at byte {p}"),
         );
     }
-    if !elems.closed {
+    if elems.closed {
+        let mut w = Walker {
+            b: bytes,
+            i: elems.after,
+        };
+        if let Err(e) = w.close_document()
+            && e.truncated
+        {
+            tail.failed(format!(
+                "truncated after log.entries ({n} entries read): {}",
+                e.why
+            ));
+        }
+    } else {
         if elems.open_tail.is_some() {
             tail.unparsed(n, format!("entry {n}: cut off (the file ends inside it)"));
         }
@@ -408,6 +457,9 @@ mod tests {
         assert!(find_entries(doc).is_ok());
         assert!(find_entries(br#"{"log":{"pages":[]}}"#).is_err());
         assert!(find_entries(b"127.0.0.1 - - [x]").is_err());
+        assert!(find_entries(b"\xEF\xBB").is_err_and(|e| e.truncated));
+        assert!(find_entries(b"\xEF\xBB\xBF{\"log\":{\"entr").is_err_and(|e| e.truncated));
+        assert!(find_entries(b"{\"log\":[]}").is_err_and(|e| !e.truncated));
     }
 
     #[test]
