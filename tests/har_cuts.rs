@@ -34,7 +34,7 @@ fn analyze(ctx: &Context, bytes: &[u8], threads: usize) -> ChunkResult {
 }
 
 fn stats(r: &ChunkResult) -> &FileStats {
-    r.state.files.get(NAME).expect("the input's row")
+    r.state.summary.files.get(NAME).expect("the input's row")
 }
 
 /// Length of the document without the whitespace after its last value: a
