@@ -233,6 +233,10 @@ struct OpenLeg {
     rec: Record401,
     /// Gap to the success that completed it, in microseconds.
     done: Option<i64>,
+    /// Its window has ended (a 401 past it was seen) while a leg before it
+    /// in the queue is still open (an input out of time order): no success
+    /// completes it any more; it leaves the queue when it reaches the front.
+    ended: bool,
 }
 
 struct LocalCred {
@@ -284,6 +288,9 @@ pub struct ChunkSequence {
     first_t: Option<i64>,
     /// Open legs that no success has completed yet.
     waiting: usize,
+    /// A leg was queued before an earlier-timed one (an input out of time
+    /// order) since the queue was last empty.
+    disordered: bool,
     /// Closed from the start in a chunk that does not start its input
     /// (only the input's first window's successes are kept).
     head_closed: bool,
@@ -331,6 +338,7 @@ impl ChunkSequence {
             client_slots: vec![0; CLIENT_SLOTS],
             first_t: None,
             waiting: 0,
+            disordered: false,
             head_closed: !keeps_heads,
             heads: Vec::new(),
             creds: IdTable::default(),
@@ -388,31 +396,48 @@ impl ChunkSequence {
         if t > first.saturating_add(w) {
             self.head_closed = true;
         }
-        if seen != Seen::Failure
-            || !self
-                .open
-                .iter()
-                .any(|l| l.rec.order.t.saturating_add(w) < t)
-        {
+        if seen != Seen::Failure {
             return;
         }
-        let mut keep = VecDeque::with_capacity(self.open.len());
-        while let Some(leg) = self.open.pop_front() {
-            if leg.rec.order.t.saturating_add(w) >= t {
-                keep.push_back(leg);
-                continue;
-            }
-            Self::release(&mut self.open_targets, leg.target);
-            Self::release(&mut self.open_clients, leg.client);
-            self.client_slots[client_slot(leg.client)] -= 1;
-            if leg.done.is_none() {
-                self.waiting -= 1;
+        let past = |l: &OpenLeg| l.ended || l.rec.order.t.saturating_add(w) < t;
+        while self.open.front().is_some_and(past)
+            && let Some(leg) = self.open.pop_front()
+        {
+            if !leg.ended {
+                self.release_leg(leg.target, leg.client, leg.done.is_none());
             }
             if let Some(rec) = self.decide(leg) {
                 decided(rec);
             }
         }
-        self.open = keep;
+        if self.open.is_empty() {
+            self.disordered = false;
+        }
+        if !self.disordered {
+            return;
+        }
+        // later legs whose window ended before the first's (an input out of
+        // time order) end where they are
+        let mut released = Vec::new();
+        for leg in self.open.iter_mut().filter(|l| !l.ended) {
+            if leg.rec.order.t.saturating_add(w) < t {
+                leg.ended = true;
+                released.push((leg.target, leg.client, leg.done.is_none()));
+            }
+        }
+        for (target, client, undone) in released {
+            self.release_leg(target, client, undone);
+        }
+    }
+
+    /// A leg no success can complete any more leaves the filters.
+    fn release_leg(&mut self, target: u64, client: u64, undone: bool) {
+        Self::release(&mut self.open_targets, target);
+        Self::release(&mut self.open_clients, client);
+        self.client_slots[client_slot(client)] -= 1;
+        if undone {
+            self.waiting -= 1;
+        }
     }
 
     fn release(map: &mut IdMap<u32>, k: u64) {
@@ -458,6 +483,10 @@ impl ChunkSequence {
         *self.open_clients.entry(client).or_insert(0) += 1;
         self.client_slots[client_slot(client)] += 1;
         self.waiting += 1;
+        self.disordered |= self
+            .open
+            .back()
+            .is_some_and(|b| b.rec.order.t > rec.order.t);
         let pending = history.map(|h| {
             self.history_failure(rec.clone(), h, false);
             self.pending.len() - 1
@@ -469,6 +498,7 @@ impl ChunkSequence {
             pending,
             rec,
             done: None,
+            ended: false,
         });
     }
 
@@ -502,6 +532,7 @@ impl ChunkSequence {
         if let Some(key) = key {
             for leg in self.open.iter_mut() {
                 if leg.done.is_none()
+                    && !leg.ended
                     && leg.key == key
                     && order > leg.rec.order
                     && t - leg.rec.order.t <= self.window_us
@@ -549,7 +580,7 @@ impl ChunkSequence {
     /// rest of the input is returned.
     pub fn finish(mut self, decided: &mut Vec<Record401>) -> SequenceState {
         while let Some(leg) = self.open.pop_front() {
-            if leg.done.is_none() {
+            if leg.done.is_none() && !leg.ended {
                 // open at the end of the input: a retry may come in another input
                 match leg.pending {
                     Some(i) => self.pending[i].leg = Some(leg.key),

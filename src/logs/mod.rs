@@ -186,7 +186,7 @@ fn line<F: LineFormat>(
 }
 
 /// Analyses one line (without its line end) given what `quick` found.
-#[inline]
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn handle<F: LineFormat>(
     fmt: &F,
@@ -243,7 +243,7 @@ fn handle<F: LineFormat>(
 /// May the sequence rules need this successful record (to complete an
 /// open leg, or in the input's first window)? A cheap test on the
 /// record's client and target; `seq`: the format shows the client.
-#[inline]
+#[inline(always)]
 fn sequence_success<F: LineFormat>(
     fmt: &F,
     l: &[u8],
