@@ -113,10 +113,11 @@ fn json_kind(line: &[u8]) -> Option<FormatName> {
     {
         return Some(FormatName::Caddy);
     }
-    if o.contains_key("DownstreamStatus") || o.contains_key("RequestPath") {
+    let (t, e) = (&super::fields::TRAEFIK, &super::fields::ENVOY);
+    if o.contains_key(t.status) || o.contains_key(t.path) {
         return Some(FormatName::Traefik);
     }
-    if o.contains_key("response_code") && (o.contains_key("start_time") || o.contains_key("path")) {
+    if o.contains_key(e.status) && (o.contains_key(e.time) || o.contains_key(e.path)) {
         return Some(FormatName::Envoy);
     }
     Some(FormatName::Jsonl)

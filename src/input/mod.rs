@@ -4,6 +4,7 @@
 //! Formats are detected from the first bytes unless `--format` says.
 
 pub mod detect;
+pub mod fields;
 mod mmap;
 
 use std::fs::File;

@@ -17,6 +17,7 @@ use super::{Line, LineFormat, Quick};
 use crate::classify::credential::{is_key_header_bytes, may_end_credential_header};
 use crate::exchange::{ClientView, Exchange, HeaderView, RequestAuth, Shows, UserField};
 use crate::host::{client_addr, client_addr_bytes};
+use crate::input::fields::{ENVOY, JsonFields, TRAEFIK};
 use crate::time::{Timestamp, parse_epoch_decimal, parse_iso8601};
 
 /// A generic field mapping: target name → dotted JSON path.
@@ -94,9 +95,30 @@ impl Mapping {
 #[derive(Debug, Clone)]
 enum Kind {
     Caddy,
-    Traefik,
-    Envoy,
+    /// Traefik or Envoy: a mapping made once from the format's field table.
+    Traefik(Box<Mapping>),
+    Envoy(Box<Mapping>),
     Mapped(Box<Mapping>),
+}
+
+impl Mapping {
+    /// The mapping of a format known by name.
+    fn of(f: &JsonFields) -> Mapping {
+        let one = |s: &str| vec![s.to_string()];
+        Mapping {
+            status: one(f.status),
+            time: Some(one(f.time)),
+            path: Some(one(f.path)),
+            method: Some(one(f.method)),
+            host: Some(one(f.host)),
+            client: Some(one(f.client)),
+            user_agent: Some(one(f.user_agent)),
+            authorization: f.authorization.map(one),
+            api_key: f.api_key.map(one),
+            www_authenticate: f.www_authenticate.map(one),
+            user: f.user.map(one),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -157,12 +179,12 @@ impl Json {
             status: finder(&key(status_key)),
             credential_keys: credential_keys.iter().map(|k| finder(k)).collect(),
             uri: finder(b"\"uri\":"),
-            request_path: finder(b"\"RequestPath\":"),
+            request_path: finder(&key(TRAEFIK.path)),
             path: finder(b"\"path\":"),
             client_ip: finder(b"\"client_ip\":"),
             remote_ip: finder(b"\"remote_ip\":"),
-            client_host: finder(b"\"ClientHost\":"),
-            downstream: finder(b"\"downstream_remote_address\":"),
+            client_host: finder(&key(TRAEFIK.client)),
+            downstream: finder(&key(ENVOY.client)),
             reference: false,
         }
     }
@@ -176,18 +198,23 @@ impl Json {
         Json::new(Kind::Caddy, "status", Vec::new())
     }
     pub fn traefik() -> Json {
+        let credential_keys = [TRAEFIK.authorization, TRAEFIK.api_key]
+            .into_iter()
+            .flatten()
+            .map(key)
+            .collect();
         Json::new(
-            Kind::Traefik,
-            "DownstreamStatus",
-            vec![
-                b"\"request_Authorization\":".to_vec(),
-                b"\"request_X-Api-Key\":".to_vec(),
-                b"\"request_Cookie\":".to_vec(),
-            ],
+            Kind::Traefik(Box::new(Mapping::of(&TRAEFIK))),
+            TRAEFIK.status,
+            credential_keys,
         )
     }
     pub fn envoy() -> Json {
-        Json::new(Kind::Envoy, "response_code", Vec::new())
+        Json::new(
+            Kind::Envoy(Box::new(Mapping::of(&ENVOY))),
+            ENVOY.status,
+            Vec::new(),
+        )
     }
     pub fn mapped(m: Mapping) -> Json {
         let last = |p: &Option<Vec<String>>| p.as_ref().and_then(|v| v.last()).map(|k| key(k));
@@ -660,46 +687,19 @@ fn time_of(v: Option<&Value>) -> Option<Timestamp> {
     }
 }
 
-fn p(s: &str) -> Vec<String> {
-    vec![s.to_string()]
-}
-
 fn parse_value<'a>(kind: &Kind, line: &'a [u8], ex: &mut Exchange<'a>) -> Option<String> {
     let v: Value = match serde_json::from_slice(line) {
         Ok(v) => v,
         Err(e) => return Some(format!("not a valid JSON line (column {})", e.column())),
     };
-    let m = match kind {
-        Kind::Mapped(m) => (**m).clone(),
-        Kind::Traefik => Mapping {
-            status: p("DownstreamStatus"),
-            time: Some(p("StartUTC")),
-            path: Some(p("RequestPath")),
-            method: Some(p("RequestMethod")),
-            host: Some(p("RequestHost")),
-            client: Some(p("ClientHost")),
-            user_agent: Some(p("request_User-Agent")),
-            authorization: Some(p("request_Authorization")),
-            api_key: Some(p("request_X-Api-Key")),
-            www_authenticate: Some(p("downstream_Www-Authenticate")),
-            user: Some(p("ClientUsername")),
-        },
-        Kind::Envoy => Mapping {
-            status: p("response_code"),
-            time: Some(p("start_time")),
-            path: Some(p("path")),
-            method: Some(p("method")),
-            host: Some(p("authority")),
-            client: Some(p("downstream_remote_address")),
-            user_agent: Some(p("user_agent")),
-            ..Mapping::default()
-        },
+    let m: &Mapping = match kind {
+        Kind::Mapped(m) | Kind::Traefik(m) | Kind::Envoy(m) => m,
         Kind::Caddy => unreachable!("typed path"),
     };
     let get = |path: &Option<Vec<String>>| path.as_ref().and_then(|pp| at(&v, pp));
     let mut problem = None;
     match time_of(get(&m.time).or_else(|| {
-        if matches!(kind, Kind::Traefik) {
+        if matches!(kind, Kind::Traefik(_)) {
             v.get("time")
         } else {
             None
@@ -713,7 +713,7 @@ fn parse_value<'a>(kind: &Kind, line: &'a [u8], ex: &mut Exchange<'a>) -> Option
     ex.target = text(get(&m.path)).unwrap_or_default();
     ex.host = text(get(&m.host));
     ex.client_addr = text(get(&m.client).or_else(|| {
-        if matches!(kind, Kind::Envoy) {
+        if matches!(kind, Kind::Envoy(_)) {
             v.get("x_forwarded_for")
         } else {
             None
@@ -758,7 +758,7 @@ impl LineFormat for Json {
                 user: UserField::Absent,
                 client: ClientView::AddrAndAgent,
             },
-            Kind::Traefik => Shows {
+            Kind::Traefik(_) => Shows {
                 request_headers: HeaderView::Some,
                 challenge: false,
                 body: false,
@@ -766,7 +766,7 @@ impl LineFormat for Json {
                 user: UserField::Absent,
                 client: ClientView::AddrAndAgent,
             },
-            Kind::Envoy => Shows {
+            Kind::Envoy(_) => Shows {
                 request_headers: HeaderView::None,
                 challenge: false,
                 body: false,
@@ -826,8 +826,8 @@ impl LineFormat for Json {
             Kind::Caddy => string_after(line, &self.client_ip)
                 .filter(|c| !c.is_empty())
                 .or_else(|| string_after(line, &self.remote_ip)),
-            Kind::Traefik => string_after(line, &self.client_host),
-            Kind::Envoy => string_after(line, &self.downstream).map(client_addr_bytes),
+            Kind::Traefik(_) => string_after(line, &self.client_host),
+            Kind::Envoy(_) => string_after(line, &self.downstream).map(client_addr_bytes),
             Kind::Mapped(_) => None,
         };
         c.and_then(addr)
@@ -836,9 +836,9 @@ impl LineFormat for Json {
     fn target<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
         match self.kind {
             Kind::Caddy => string_after(line, &self.uri),
-            Kind::Traefik => string_after(line, &self.request_path),
+            Kind::Traefik(_) => string_after(line, &self.request_path),
             // without an address the parse falls back to x_forwarded_for: parse to know
-            Kind::Envoy => {
+            Kind::Envoy(_) => {
                 string_after(line, &self.downstream).and_then(|_| string_after(line, &self.path))
             }
             Kind::Mapped(_) => None,
