@@ -156,6 +156,7 @@ const DETECTED: &[(&str, &str)] = &[
     ("apache-custom.log", "combined"),
     ("bad-timestamps.log", "combined"),
     ("caddy.jsonl", "caddy"),
+    ("caddy-redacted.jsonl", "caddy"),
     ("cloudfront.log", "cloudfront"),
     ("crlf-latin1-no-eol.log", "combined"),
     ("envoy.jsonl", "envoy"),

@@ -4,6 +4,35 @@
 
 use std::borrow::Cow;
 
+/// Values that recorders, proxies and log configurations put where a
+/// credential was (lower case): a credential was sent, its value is hidden.
+pub const REDACTION_MARKERS: &[&str] = &[
+    "redacted",
+    "[redacted]",
+    "<redacted>",
+    "(redacted)",
+    "{redacted}",
+    "filtered",
+    "[filtered]",
+    "<filtered>",
+    "masked",
+    "[masked]",
+    "<masked>",
+    "hidden",
+    "[hidden]",
+    "<hidden>",
+    "removed",
+    "[removed]",
+];
+
+/// Is this value a redaction marker (a credential that was sent, value
+/// unknown)? A run of three or more asterisks is one too.
+pub fn is_redaction_marker(value: &str) -> bool {
+    let v = value.trim();
+    (v.len() >= 3 && v.bytes().all(|b| b == b'*'))
+        || (v.len() <= 12 && REDACTION_MARKERS.iter().any(|m| v.eq_ignore_ascii_case(m)))
+}
+
 /// Request headers that carry an API key or token (lower case).
 pub const KEY_HEADERS: &[&str] = &[
     "x-api-key",
@@ -323,6 +352,33 @@ fn name_end(b: &[u8], start: usize) -> (usize, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redaction_markers() {
+        for m in [
+            "REDACTED",
+            "[REDACTED]",
+            "<redacted>",
+            "[FILTERED]",
+            "[MASKED]",
+            "***",
+            "********",
+            " [Redacted] ",
+        ] {
+            assert!(is_redaction_marker(m), "{m}");
+        }
+        for v in [
+            "",
+            "**",
+            "redacted-token-1234",
+            "abc123",
+            "null",
+            "Bearer",
+            "[REDACTED",
+        ] {
+            assert!(!is_redaction_marker(v), "{v}");
+        }
+    }
 
     #[test]
     fn credential_header_names_pass_the_last_letter_test() {

@@ -12,7 +12,7 @@ use super::Cause;
 /// Version 2: the AADSTS codes are tried before the words (a real AADSTS50173
 /// text says "expired" as well as "revoked"); phrases that say no credential
 /// arrived record their own ids.
-pub const PHRASES_VERSION: u32 = 2;
+pub const PHRASES_VERSION: u32 = 3;
 
 pub struct Phrase {
     /// The rule id recorded in the evidence.
@@ -363,7 +363,9 @@ pub const MISSING: &[Phrase] = &[
     ),
 ];
 
-/// Generic rejections: evidence for `invalid_credentials`, never a decision.
+/// Generic rejections of a credential the server received: evidence for
+/// `invalid_credentials`, never a decision (and, where the capture shows no
+/// credential, the statement that one was sent).
 pub const GENERIC: &[Phrase] = &[
     p(
         "generic:bad-credentials",
@@ -422,20 +424,45 @@ pub const GENERIC: &[Phrase] = &[
         "error=\"invalid_token\"",
     ),
     p(
+        "generic:invalid-access-token",
+        "invalid access token",
+        Cause::InvalidCredentials,
+        "generic JSON APIs",
+        "{\"error\":{\"status\":401,\"message\":\"Invalid access token\"}}",
+    ),
+    p(
+        "generic:invalid-signature",
+        "invalid signature",
+        Cause::InvalidCredentials,
+        "signed-request APIs",
+        "Invalid signature in request credentials",
+    ),
+    p(
+        "generic:unable-to-authenticate",
+        "unable to authenticate",
+        Cause::InvalidCredentials,
+        "generic",
+        "{\"message\":\"Unable to authenticate you\"}",
+    ),
+    p(
         "generic:invalid-credentials",
         "invalid credentials",
         Cause::InvalidCredentials,
         "generic",
         "Invalid credentials",
     ),
-    p(
-        "generic:unauthorized",
-        "unauthorized",
-        Cause::InvalidCredentials,
-        "generic",
-        "Unauthorized",
-    ),
 ];
+
+/// A bare status word: evidence for `invalid_credentials` where a
+/// credential is visible, but unlike the rows of `GENERIC` it does not say
+/// that the server received one. Tried after `GENERIC`.
+pub const BARE: &[Phrase] = &[p(
+    "generic:unauthorized",
+    "unauthorized",
+    Cause::InvalidCredentials,
+    "generic",
+    "Unauthorized",
+)];
 
 /// Who the `cs-username` field of an IIS 401 names, for a substatus to
 /// decide.
@@ -543,10 +570,11 @@ pub fn find<'t>(table: &'t [Phrase], texts: &[&str]) -> Option<&'t Phrase> {
 mod tests {
     use super::*;
 
-    const TABLES: [(&[Phrase], Speaks); 3] = [
+    const TABLES: [(&[Phrase], Speaks); 4] = [
         (SPECIFIC, Speaks::Specific),
         (MISSING, Speaks::NoCredential),
         (GENERIC, Speaks::Generic),
+        (BARE, Speaks::Generic),
     ];
 
     #[test]
@@ -573,7 +601,7 @@ mod tests {
     #[test]
     fn ids_are_unique_and_text_is_lower_case() {
         let mut seen = std::collections::HashSet::new();
-        for ph in SPECIFIC.iter().chain(MISSING).chain(GENERIC) {
+        for ph in SPECIFIC.iter().chain(MISSING).chain(GENERIC).chain(BARE) {
             assert!(seen.insert(ph.id), "duplicate id {}", ph.id);
             assert_eq!(ph.text, ph.text.to_lowercase(), "{}", ph.id);
         }

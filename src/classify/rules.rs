@@ -63,7 +63,9 @@ impl Assessment<'_> {
 struct View<'e> {
     auth: Option<&'e str>,
     scheme: Option<String>,
-    redacted: bool,
+    /// The carrier of a credential whose value is hidden (a redaction
+    /// marker, or Caddy's redacted header), when there is one.
+    redacted: Option<Cow<'e, str>>,
     keys: Vec<(&'e str, &'e str)>,
     query: Vec<(&'e str, Cow<'e, str>)>,
     user: Option<&'e str>,
@@ -74,8 +76,36 @@ struct View<'e> {
 
 impl<'e> View<'e> {
     fn of(ex: &'e Exchange<'e>) -> Self {
-        let auth = ex.request.authorization.as_deref();
-        let scheme = auth.map(|a| split_authorization(a).0.to_ascii_lowercase());
+        let mut auth = ex.request.authorization.as_deref();
+        let mut scheme = auth.map(|a| split_authorization(a).0.to_ascii_lowercase());
+        const AUTHORIZATION: &str = "Authorization header";
+        let mut redacted: Option<Cow<'e, str>> = ex
+            .request
+            .authorization_redacted
+            .then_some(Cow::Borrowed(AUTHORIZATION));
+        // a redaction marker where the value was ("[REDACTED]", "Bearer
+        // ***"): a credential was sent, its value is unknown
+        if let Some(a) = auth {
+            match split_authorization(a) {
+                (name, _) if credential::is_redaction_marker(name) => {
+                    (auth, scheme) = (None, None);
+                    redacted = Some(Cow::Borrowed(AUTHORIZATION));
+                }
+                (name, Some(rest)) if credential::is_redaction_marker(rest) => {
+                    auth = None;
+                    redacted = Some(Cow::Owned(format!("{name} credential")));
+                }
+                _ => {}
+            }
+        }
+        let mut keys: Vec<(&'e str, &'e str)> = Vec::new();
+        for (k, v) in &ex.request.key_headers {
+            if credential::is_redaction_marker(v) {
+                redacted.get_or_insert_with(|| Cow::Owned(carrier_name("api key in header", k)));
+            } else {
+                keys.push((&**k, &**v));
+            }
+        }
         let challenges = ex
             .shows
             .challenge
@@ -87,13 +117,8 @@ impl<'e> View<'e> {
         View {
             auth,
             scheme,
-            redacted: ex.request.authorization_redacted,
-            keys: ex
-                .request
-                .key_headers
-                .iter()
-                .map(|(k, v)| (&**k, &**v))
-                .collect(),
+            redacted,
+            keys,
             query: credential::query_credentials(&ex.target).collect(),
             user: ex
                 .request
@@ -126,7 +151,7 @@ impl<'e> View<'e> {
 
     fn present(&self) -> bool {
         self.auth.is_some()
-            || self.redacted
+            || self.redacted.is_some()
             || !self.keys.is_empty()
             || !self.query.is_empty()
             || self.user.is_some()
@@ -145,6 +170,13 @@ impl<'e> View<'e> {
 /// Every credential a (successful) exchange visibly carried, and whether it
 /// is a bearer token (for "old token used after refresh").
 pub fn success_credentials<'e>(ex: &'e Exchange<'e>) -> Vec<(Cow<'e, str>, bool)> {
+    let mut out = visible_credentials(ex);
+    // a redacted value identifies no credential
+    out.retain(|(v, _)| !credential::is_redaction_marker(v));
+    out
+}
+
+fn visible_credentials<'e>(ex: &'e Exchange<'e>) -> Vec<(Cow<'e, str>, bool)> {
     let mut out: Vec<(Cow<'e, str>, bool)> = credential::query_credentials(&ex.target)
         .map(|(k, v)| (v, credential::is_token_param(k)))
         .collect();
@@ -545,6 +577,12 @@ fn no_credential(f: &Facts<'_, '_>) -> Option<Verdict> {
         return None;
     }
     if f.absent {
+        // a server statement that presupposes a credential (an invalid,
+        // expired or revoked token, a bad password) outranks "none seen":
+        // the later steps decide
+        if presupposes_credential(f) {
+            return None;
+        }
         return Some(Verdict::new(
             Cause::MissingCredentials,
             EvidenceKind::RequestShape,
@@ -573,6 +611,22 @@ fn no_credential(f: &Facts<'_, '_>) -> Option<Verdict> {
         ph.id,
         format!("response body phrase \"{}\"", ph.text),
     ))
+}
+
+/// Does the server say that a credential it received was wrong (a Bearer
+/// `error="invalid_token"`, a specific or a generic rejection phrase)?
+fn presupposes_credential(f: &Facts<'_, '_>) -> bool {
+    f.bearer_errors.contains(&Some("invalid_token"))
+        || specific_statement(f).is_some()
+        || generic_phrase(f).is_some()
+}
+
+/// A generic rejection phrase of the response body.
+fn generic_phrase(f: &Facts<'_, '_>) -> Option<&'static Phrase> {
+    let body = &f.v.body;
+    (!body.is_empty())
+        .then(|| phrases::find(phrases::GENERIC, &[body]))
+        .flatten()
 }
 
 /// Step 2: a server statement that names a specific cause.
@@ -730,12 +784,26 @@ fn rejected(f: &Facts<'_, '_>) -> Verdict {
     if let Some(said) = f.iis(Speaks::Generic) {
         return said;
     }
+    let generic = generic_phrase(f).or_else(|| {
+        (!v.body.is_empty())
+            .then(|| phrases::find(phrases::BARE, &[&v.body]))
+            .flatten()
+    });
     if !f.present && !v.session_cookie {
-        return no_signal(ex.shows.request_headers);
+        return match generic_phrase(f) {
+            // the server says it rejected a credential the capture does not show
+            Some(ph) => Verdict::new(
+                Cause::InvalidCredentials,
+                EvidenceKind::ServerMessage,
+                ph.id,
+                format!(
+                    "response body phrase \"{}\": a credential was rejected (none visible in the request)",
+                    ph.text
+                ),
+            ),
+            None => no_signal(ex.shows.request_headers),
+        };
     }
-    let generic = (!v.body.is_empty())
-        .then(|| phrases::find(phrases::GENERIC, &[&v.body]))
-        .flatten();
     let what = if let Some(a) = v.auth {
         format!("{} credential", split_authorization(a).0)
     } else if let Some((k, _)) = v.keys.first() {
@@ -746,8 +814,8 @@ fn rejected(f: &Facts<'_, '_>) -> Verdict {
         } else {
             carrier_name("api key in query parameter", k)
         }
-    } else if v.redacted {
-        "redacted Authorization header".to_string()
+    } else if let Some(what) = &v.redacted {
+        format!("redacted {what}")
     } else if v.user.is_some() {
         if ex.shows.user == UserField::Iis {
             "user name"
@@ -1052,6 +1120,7 @@ mod tests {
             (phrases::SPECIFIC, Speaks::Specific),
             (phrases::MISSING, Speaks::NoCredential),
             (phrases::GENERIC, Speaks::Generic),
+            (phrases::BARE, Speaks::Generic),
         ] {
             for ph in table {
                 // a server statement is heard over a missing credential only

@@ -423,20 +423,29 @@ fn fill_request_headers<'a>(
     headers: Vec<(Cow<'a, str>, Vec<Cow<'a, str>>)>,
 ) {
     for (name, values) in headers {
-        if let (Some(kind), Some(v)) = (wanted_header(name.as_bytes()), values.into_iter().next()) {
-            take_request_header(&mut ex.request, &mut ex.user_agent, name, kind, v);
+        if let Some(kind) = wanted_header(name.as_bytes()) {
+            let first = values.into_iter().next();
+            take_request_header(&mut ex.request, &mut ex.user_agent, name, kind, first);
         }
     }
 }
 
-/// One request header, by the first of its values (both Caddy paths).
+/// One request header, by the first of its values (both Caddy paths). An
+/// `Authorization` logged without a value (`[]`, as some Caddy versions
+/// redact it) was sent with its value hidden, like `["REDACTED"]`.
 fn take_request_header<'a>(
     auth: &mut RequestAuth<'a>,
     user_agent: &mut Option<Cow<'a, str>>,
     name: Cow<'a, str>,
     kind: Wanted,
-    v: Cow<'a, str>,
+    v: Option<Cow<'a, str>>,
 ) {
+    let Some(v) = v else {
+        if kind == Wanted::Authorization {
+            auth.authorization_redacted = true;
+        }
+        return;
+    };
     match kind {
         Wanted::Authorization if v == REDACTED => auth.authorization_redacted = true,
         Wanted::Authorization => auth.authorization = Some(v),
@@ -512,9 +521,13 @@ fn compact_headers<'a>(
         compact_values(w, depth + 1, |v| {
             first.get_or_insert(v);
         })?;
-        if let Some(v) = first {
-            take_request_header(&mut h.auth, &mut h.user_agent, Cow::Borrowed(k), name, v);
-        }
+        take_request_header(
+            &mut h.auth,
+            &mut h.user_agent,
+            Cow::Borrowed(k),
+            name,
+            first,
+        );
         Some(())
     })
 }

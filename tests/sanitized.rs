@@ -1,0 +1,90 @@
+//! Captures whose credential headers were removed or replaced (browser
+//! "sanitized" exports, recorders, redacting proxies): the verdict follows
+//! the evidence that is really there. A redaction marker is a credential
+//! that was sent with its value hidden; a server statement that presupposes
+//! a credential outranks "no credential seen".
+
+mod common;
+
+use common::{at, authsift, causes_of, fixture, workspace};
+use serde_json::Value;
+
+/// `doc` with the credential headers removed, as Chrome's sanitized export
+/// does (`Authorization`, `Cookie`, `Proxy-Authorization`, `Set-Cookie`).
+fn sanitized(doc: &mut Value) {
+    const GONE: [&str; 4] = [
+        "authorization",
+        "cookie",
+        "proxy-authorization",
+        "set-cookie",
+    ];
+    for e in doc["log"]["entries"].as_array_mut().expect("entries") {
+        for side in ["request", "response"] {
+            if let Some(h) = e[side]["headers"].as_array_mut() {
+                h.retain(|h| {
+                    let name = h["name"].as_str().unwrap_or("").to_ascii_lowercase();
+                    !GONE.contains(&name.as_str())
+                });
+            }
+        }
+    }
+}
+
+fn count(causes: &[(String, u64)], id: &str) -> u64 {
+    causes.iter().find(|(c, _)| c == id).map_or(0, |(_, n)| *n)
+}
+
+#[test]
+fn a_sanitized_capture_keeps_what_the_server_said() {
+    let ws = workspace();
+    let text = std::fs::read_to_string(fixture("har/mitmproxy_token_claims.har")).expect("fixture");
+    let mut doc: Value = serde_json::from_str(&text).expect("HAR");
+    sanitized(&mut doc);
+    std::fs::write(ws.path().join("s.har"), doc.to_string()).expect("write");
+    let r = authsift(ws.path(), &["analyze", "--json", "s.har"]);
+    r.expect_code(0);
+    let s = r.json();
+    let causes = causes_of(&s);
+    // the four 401s the server explained (expired, audience, invalid token)
+    // are not "no credential": the server says one arrived
+    assert_eq!(count(&causes, "missing_credentials"), 0, "{causes:?}");
+    assert_eq!(count(&causes, "expired_credentials"), 1, "{causes:?}");
+    assert_eq!(count(&causes, "wrong_audience"), 1, "{causes:?}");
+    assert_eq!(count(&causes, "insufficient_scope"), 1, "{causes:?}");
+    assert_eq!(at(&s, "totals.status_401").as_u64(), Some(6));
+}
+
+#[test]
+fn redaction_markers_are_credentials_with_hidden_values() {
+    let ws = workspace();
+    let entry = |auth: &str, body: &str| {
+        serde_json::json!({
+            "startedDateTime": "2024-06-12T09:00:02.000Z", "time": 10,
+            "request": {"method": "GET", "url": "https://api.example.com/v1/me", "httpVersion": "HTTP/1.1",
+                "headers": [{"name": "Authorization", "value": auth}], "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0},
+            "response": {"status": 401, "statusText": "", "httpVersion": "HTTP/1.1", "headers": [], "cookies": [],
+                "content": {"size": body.len(), "mimeType": "application/json", "text": body}, "redirectURL": "", "headersSize": -1, "bodySize": -1},
+            "cache": {}, "timings": {"send": 0, "wait": 10, "receive": 0}
+        })
+    };
+    for marker in [
+        "[REDACTED]",
+        "Bearer [REDACTED]",
+        "REDACTED",
+        "<redacted>",
+        "[FILTERED]",
+        "Token ***",
+    ] {
+        let doc = serde_json::json!({"log": {"version": "1.2", "creator": {"name": "t", "version": "1"},
+            "entries": [entry(marker, "{\"message\":\"Bad credentials\"}")]}});
+        std::fs::write(ws.path().join("m.har"), doc.to_string()).expect("write");
+        let r = authsift(ws.path(), &["analyze", "--json", "m.har"]);
+        let causes = causes_of(&r.json());
+        // neither malformed nor a placeholder: the server's statement decides
+        assert_eq!(
+            count(&causes, "invalid_credentials"),
+            1,
+            "{marker}: {causes:?}"
+        );
+    }
+}
