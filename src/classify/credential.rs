@@ -33,6 +33,18 @@ pub fn is_redaction_marker(value: &str) -> bool {
         || (v.len() <= 12 && REDACTION_MARKERS.iter().any(|m| v.eq_ignore_ascii_case(m)))
 }
 
+/// The user and password of a `Basic` value (`base64(user:password)`),
+/// when it decodes to both.
+pub fn basic_user_password(value: &str) -> Option<(String, String)> {
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(value.trim())
+        .ok()?;
+    let text = String::from_utf8_lossy(&raw);
+    let (user, password) = text.split_once(':')?;
+    Some((user.to_string(), password.to_string()))
+}
+
 /// Request headers that carry an API key or token (lower case).
 pub const KEY_HEADERS: &[&str] = &[
     "x-api-key",

@@ -187,6 +187,13 @@ pub const SPECIFIC: &[Phrase] = &[
         "The token audience is not valid for this API",
     ),
     p(
+        "phrase:invalid-account-id",
+        "invalid account id",
+        Cause::WrongAudience,
+        "IBM Cloud Container Registry",
+        "You attempted to authenticate to the registry with an invalid Account ID. Check that your login details are correct.",
+    ),
+    p(
         "phrase:region-mismatch",
         "region_mismatch",
         Cause::WrongAudience,

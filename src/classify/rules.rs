@@ -543,6 +543,9 @@ fn unusable_credential(f: &Facts<'_, '_>) -> Option<Verdict> {
     {
         tokens.push(("Authorization", name, rest));
     }
+    if let Some(c) = f.ex.request.cookie.as_deref() {
+        tokens.extend(credential::session_cookies(c).map(|(k, val)| ("cookie", k, val)));
+    }
     for (kind_of, name, tok) in &tokens {
         if let Some(kind) = placeholder_kind(tok) {
             return Some(Verdict::new(
@@ -551,6 +554,29 @@ fn unusable_credential(f: &Facts<'_, '_>) -> Option<Verdict> {
                 "step1:placeholder",
                 format!("{kind} in {}", carrier_name(kind_of, name)),
             ));
+        }
+    }
+    // a placeholder inside user:password (`curl -u "apikey:{apikey}"`)
+    if let (Some(a), Some(s)) = (v.auth, v.scheme.as_deref())
+        && scheme::of(s).value == Value::UserPassword
+        && let (_, Some(rest)) = split_authorization(a)
+        && let Some((user, password)) = credential::basic_user_password(rest)
+    {
+        // a user name may be a word such as "apikey" (IBM Cloud's literal
+        // user for API keys): only its shape counts there
+        let user_kind = placeholder_kind(&user).filter(|k| *k != "placeholder word");
+        for (part, kind) in [
+            ("password", placeholder_kind(&password)),
+            ("user", user_kind),
+        ] {
+            if let Some(kind) = kind {
+                return Some(Verdict::new(
+                    Cause::PlaceholderCredentials,
+                    EvidenceKind::RequestShape,
+                    "step1:placeholder",
+                    format!("{kind} in the Basic {part}"),
+                ));
+            }
         }
     }
     if let Some(reason) = v.auth.and_then(malformed_reason) {
