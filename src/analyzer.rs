@@ -37,6 +37,19 @@ pub struct Context {
     /// compact JSON reader, no memo caches, small chunks. Every fast path
     /// must give the same bytes as this mode (tests/reference.rs).
     pub reference: bool,
+    /// Whether captures had their credential headers removed
+    /// (`--sanitized`).
+    pub sanitized: Sanitized,
+}
+
+/// `--sanitized`: were the captures' credential headers removed?
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sanitized {
+    /// Decided per capture from what it shows.
+    #[default]
+    Auto,
+    Yes,
+    No,
 }
 
 impl Context {
@@ -50,6 +63,7 @@ impl Context {
             fingerprints,
             keep_events,
             reference: false,
+            sanitized: Sanitized::Auto,
         }
     }
 
@@ -91,6 +105,9 @@ impl Source {
 pub struct ChunkResult {
     pub state: Partial,
     pub events: Vec<Record401>,
+    /// 401s whose verdict waits for the input's `CaptureSigns`.
+    pub deferred: Vec<Record401>,
+    pub capture: CaptureSigns,
 }
 
 impl ChunkResult {
@@ -99,13 +116,55 @@ impl ChunkResult {
     pub fn append(&mut self, next: ChunkResult) {
         self.state.merge(next.state);
         self.events.extend(next.events);
+        self.deferred.extend(next.deferred);
+        self.capture.merge(next.capture);
     }
 
     /// Settles what the whole input decides about itself (call once, on
     /// the result of a whole input): afterwards nothing in it depends on
     /// where the input was cut into chunks.
-    pub fn settle_input(&mut self) {
+    pub fn settle_input(&mut self, policy: Sanitized, name: &str) {
         self.state.settle_input();
+        let c = &self.capture;
+        let is_capture = self
+            .state
+            .summary
+            .files
+            .get(name)
+            .is_some_and(|f| f.format == "har");
+        if !is_capture {
+            return;
+        }
+        // CAUSES.md step 0: no credential header anywhere, while a server
+        // says it received a credential the request does not show
+        let sanitized = match policy {
+            Sanitized::Yes => true,
+            Sanitized::No => false,
+            Sanitized::Auto => c.removed(),
+        };
+        self.state.summary.file_mut(name).sanitized = Some(sanitized);
+        let mut changed: HashMap<Order, Verdict> = HashMap::new();
+        for mut rec in std::mem::take(&mut self.deferred) {
+            if let (true, Some(v)) = (sanitized, rec.if_sanitized.take()) {
+                rec.verdict = *v;
+                changed.insert(rec.order, rec.verdict.clone());
+            }
+            self.state.summary.record(&rec, false);
+        }
+        for p in &mut self.state.sequence.pending {
+            if let (true, Some(v)) = (sanitized, p.rec.if_sanitized.take()) {
+                p.rec.verdict = *v;
+                changed.insert(p.rec.order, p.rec.verdict.clone());
+            }
+            p.rec.if_sanitized = None;
+        }
+        if !changed.is_empty() {
+            for e in &mut self.events {
+                if let Some(v) = changed.get(&e.order) {
+                    e.verdict = v.clone();
+                }
+            }
+        }
     }
 
     /// Adds `lines` to every record position of input `name` (a chunk
@@ -166,6 +225,9 @@ pub struct Analyzer<'c> {
     events: Vec<Record401>,
     /// Verdicts decided after their event was written (events output only).
     changed: HashMap<Order, Verdict>,
+    /// 401s whose verdict waits for the input's `CaptureSigns`.
+    deferred: Vec<Record401>,
+    capture: CaptureSigns,
     strings: IdMap<Shared>,
     derived: IdMap<Option<Shared>>,
     /// Recent long credentials and their fingerprints (see `fingerprint`).
@@ -198,6 +260,8 @@ impl<'c> Analyzer<'c> {
             seq: ChunkSequence::new(ctx.settings.handshake_window_us, starts_input),
             events: Vec::new(),
             changed: HashMap::new(),
+            deferred: Vec::new(),
+            capture: CaptureSigns::default(),
             strings: IdMap::default(),
             derived: IdMap::default(),
             recent: Vec::new(),
@@ -503,6 +567,7 @@ impl<'c> Analyzer<'c> {
             self.derived(1, &key, || Self::status_detail(ex))
         };
         Record401 {
+            if_sanitized: None,
             order: self.order(ex.pos, t),
             time: ex.time,
             file: self.src.id,
@@ -531,19 +596,22 @@ impl<'c> Analyzer<'c> {
     /// Notes the time of a record: the legs whose window it closes are
     /// decided and recorded.
     fn advance(&mut self, t: i64, seen: Seen) {
-        let (state, changed) = (&mut self.state, &mut self.changed);
+        let (state, deferred, changed) = (&mut self.state, &mut self.deferred, &mut self.changed);
         let keep_events = self.ctx.keep_events;
         self.seq.advance(t, seen, |rec| {
             if keep_events {
                 changed.insert(rec.order, rec.verdict.clone());
             }
-            state.record(&rec, false);
+            count(state, deferred, rec);
         });
     }
 
     /// One parsed exchange (any status).
     pub fn exchange(&mut self, ex: &Exchange<'_>) {
         self.stats.exchanges += 1;
+        if ex.shows == crate::exchange::Shows::HAR {
+            self.capture.bare(ex);
+        }
         // outside --since/--until a record is not reported, but a success
         // still tells the sequence rules what happened around the window
         let in_range = self.in_range(ex);
@@ -577,13 +645,21 @@ impl<'c> Analyzer<'c> {
             leg,
             history_credential,
             primary_credential,
+            if_sanitized,
+            credential_hidden,
         } = rules::assess(ex, &self.ctx.rules);
-        let rec = self.record_of(ex, verdict, primary_credential.as_deref());
+        let mut rec = self.record_of(ex, verdict, primary_credential.as_deref());
+        // only a capture (which shows every credential carrier) can have
+        // had its credential headers removed
+        if ex.shows == crate::exchange::Shows::HAR {
+            rec.if_sanitized = if_sanitized.map(Box::new);
+            self.capture.credential_hidden |= credential_hidden;
+        }
         if self.ctx.keep_events {
             self.events.push(rec.clone());
         }
         if ex.time.is_none() {
-            self.state.record(&rec, false);
+            count(&mut self.state, &mut self.deferred, rec);
             return;
         }
         if needs_sequence {
@@ -619,7 +695,7 @@ impl<'c> Analyzer<'c> {
             self.seq.history_failure(rec, id, true);
             return;
         }
-        self.state.record(&rec, false);
+        count(&mut self.state, &mut self.deferred, rec);
     }
 
     fn on_success(&mut self, ex: &Exchange<'_>) {
@@ -695,8 +771,8 @@ impl<'c> Analyzer<'c> {
                 }
             }
         }
-        for rec in &decided {
-            self.state.record(rec, false);
+        for rec in decided {
+            count(&mut self.state, &mut self.deferred, rec);
         }
         let name = self.src.name.clone();
         let stats = std::mem::take(&mut self.stats);
@@ -707,6 +783,81 @@ impl<'c> Analyzer<'c> {
                 sequence,
             },
             events: self.events,
+            deferred: self.deferred,
+            capture: self.capture,
+        }
+    }
+
+    /// An entry of a capture carried a credential header (an
+    /// `Authorization`, `Cookie`, `Proxy-Authorization` or `Set-Cookie`,
+    /// whatever its value).
+    pub fn credential_header_seen(&mut self) {
+        self.capture.credential_headers = true;
+    }
+}
+
+/// Counts a decided 401, or keeps it aside when its verdict rests on "no
+/// credential seen" alone, until the whole input says whether its
+/// credential headers were removed (`ChunkResult::settle_input`).
+fn count(state: &mut State, deferred: &mut Vec<Record401>, mut rec: Record401) {
+    if rec.if_sanitized.is_some() && rec.verdict.rule == rules::NO_CREDENTIAL {
+        deferred.push(rec);
+    } else {
+        rec.if_sanitized = None;
+        state.record(&rec, false);
+    }
+}
+
+/// What a capture shows of its own credential headers, for the decision
+/// whether they were removed.
+#[derive(Debug, Clone, Default)]
+pub struct CaptureSigns {
+    /// Some entry carried a credential header.
+    pub credential_headers: bool,
+    /// Some 401 showed no credential while the server said it got one.
+    pub credential_hidden: bool,
+    /// Endpoints (method, host, path) that answered 401, and 2xx, to
+    /// requests that showed no credential.
+    pub failed_bare: IdMap<()>,
+    pub ok_bare: IdMap<()>,
+}
+
+impl CaptureSigns {
+    fn merge(&mut self, o: CaptureSigns) {
+        self.credential_headers |= o.credential_headers;
+        self.credential_hidden |= o.credential_hidden;
+        self.failed_bare.extend(o.failed_bare);
+        self.ok_bare.extend(o.ok_bare);
+    }
+
+    /// Signs that the capture's credential headers were removed: none is
+    /// left anywhere, while a server said it received a credential the
+    /// request does not show, or an endpoint that refused a request without
+    /// a visible credential accepted another one without any.
+    fn removed(&self) -> bool {
+        !self.credential_headers
+            && (self.credential_hidden
+                || self
+                    .failed_bare
+                    .keys()
+                    .any(|k| self.ok_bare.contains_key(k)))
+    }
+
+    /// Notes a capture's exchange that shows no credential header.
+    fn bare(&mut self, ex: &Exchange<'_>) {
+        let r = &ex.request;
+        if r.authorization.is_some() || !r.key_headers.is_empty() || r.cookie.is_some() {
+            return;
+        }
+        let key = fast_hash(&[
+            ex.method.as_bytes(),
+            ex.host.as_deref().unwrap_or("").as_bytes(),
+            ex.path().as_bytes(),
+        ]);
+        if ex.status == 401 {
+            self.failed_bare.insert(key, ());
+        } else if ex.is_success() {
+            self.ok_bare.insert(key, ());
         }
     }
 }

@@ -40,6 +40,18 @@ pub enum Command {
     },
 }
 
+/// `--sanitized`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SanitizedArg {
+    /// Decide per capture: no credential header anywhere while a server
+    /// says it received a credential the request does not show
+    Auto,
+    /// The captures' credential headers were removed
+    Yes,
+    /// The captures are complete
+    No,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ProgressWhen {
     Auto,
@@ -139,6 +151,12 @@ pub struct AnalyzeArgs {
     /// Treat any unparsed record as an error (exit code 3)
     #[arg(long)]
     pub strict: bool,
+
+    /// Were the HAR captures exported without their credential headers
+    /// (Chrome's default "sanitized" export, recorders, redacting proxies)?
+    /// Then a request without a credential is no evidence of a missing one
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    pub sanitized: SanitizedArg,
 
     /// Worker threads (default: all cores)
     #[arg(short = 'j', long, value_name = "N")]

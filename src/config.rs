@@ -56,6 +56,7 @@ pub struct Config {
     pub fingerprints: Fingerprinter,
     pub threads: usize,
     pub strict: bool,
+    pub sanitized: crate::analyzer::Sanitized,
     pub quiet: bool,
     pub progress: bool,
     /// The reference mode (`AUTHSIFT_REFERENCE=1` in the environment): the
@@ -212,6 +213,11 @@ impl Config {
                 .threads
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
             strict: a.strict,
+            sanitized: match a.sanitized {
+                crate::cli::SanitizedArg::Auto => crate::analyzer::Sanitized::Auto,
+                crate::cli::SanitizedArg::Yes => crate::analyzer::Sanitized::Yes,
+                crate::cli::SanitizedArg::No => crate::analyzer::Sanitized::No,
+            },
             quiet: a.quiet,
             progress,
             reference: std::env::var_os("AUTHSIFT_REFERENCE")

@@ -138,7 +138,7 @@ fn analyze_input(
     };
     bar.finish();
     let mut result = result;
-    result.settle_input();
+    result.settle_input(ctx.sanitized, &inp.name);
     Some(result)
 }
 
@@ -162,6 +162,7 @@ pub fn analyze(cfg: &Config) -> Result<Analysis> {
         cfg.events.is_some(),
     );
     ctx.reference = cfg.reference;
+    ctx.sanitized = cfg.sanitized;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.threads)
         .build()

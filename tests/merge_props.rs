@@ -832,6 +832,7 @@ fn record(s: &Spec, position: u64) -> Record401 {
             "test:rule",
             format!("note {} at {position}", s.note),
         ),
+        if_sanitized: None,
     }
 }
 

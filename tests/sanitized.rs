@@ -52,6 +52,15 @@ fn a_sanitized_capture_keeps_what_the_server_said() {
     assert_eq!(count(&causes, "wrong_audience"), 1, "{causes:?}");
     assert_eq!(count(&causes, "insufficient_scope"), 1, "{causes:?}");
     assert_eq!(at(&s, "totals.status_401").as_u64(), Some(6));
+    // the table says so once, with how to export a complete capture
+    let table = authsift(ws.path(), &["analyze", "s.har"]);
+    let said = table.stdout_text();
+    assert_eq!(
+        said.matches("credential headers were removed").count(),
+        1,
+        "{said}"
+    );
+    assert!(said.contains("with sensitive data"), "{said}");
 }
 
 #[test]
@@ -87,4 +96,77 @@ fn redaction_markers_are_credentials_with_hidden_values() {
             "{marker}: {causes:?}"
         );
     }
+}
+
+#[test]
+fn sanitized_variants_of_every_har_fixture_leave_no_unfounded_missing_credentials() {
+    let ws = workspace();
+    for path in common::har_fixtures() {
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        let text = std::fs::read_to_string(&path).expect("fixture");
+        let mut doc: Value =
+            serde_json::from_str(text.trim_start_matches('\u{feff}')).expect("HAR");
+        // the complete capture is not called sanitized
+        std::fs::copy(&path, ws.path().join("full.har")).expect("copy");
+        let full = authsift(ws.path(), &["analyze", "--json", "full.har"]).json();
+        assert_eq!(full["files"][0]["sanitized"], Value::Bool(false), "{name}");
+        sanitized(&mut doc);
+        std::fs::write(ws.path().join("s.har"), doc.to_string()).expect("write");
+        let r = authsift(
+            ws.path(),
+            &["analyze", "--json", "s.har", "--events", "e.csv"],
+        );
+        let s = r.json();
+        assert_eq!(s["files"][0]["sanitized"], Value::Bool(true), "{name}");
+        let (header, rows) = common::read_csv(&ws.path().join("e.csv"));
+        let col = |n: &str| header.iter().position(|h| h == n).expect("column");
+        for row in rows {
+            if row[col("cause")] == "missing_credentials" {
+                // only the server or the challenge may still say so
+                assert_eq!(
+                    row[col("evidence_kind")],
+                    "server_message",
+                    "{name}: {row:?}"
+                );
+            }
+        }
+        // told the capture is complete, absence counts again
+        let told = authsift(
+            ws.path(),
+            &["analyze", "--json", "s.har", "--sanitized", "no"],
+        )
+        .json();
+        assert_eq!(told["files"][0]["sanitized"], Value::Bool(false), "{name}");
+    }
+}
+
+#[test]
+fn absence_is_no_evidence_in_a_capture_said_to_be_sanitized() {
+    let ws = workspace();
+    let text =
+        std::fs::read_to_string(fixture("har/chrome_missing_malformed.har")).expect("fixture");
+    let mut doc: Value = serde_json::from_str(&text).expect("HAR");
+    sanitized(&mut doc);
+    std::fs::write(ws.path().join("s.har"), doc.to_string()).expect("write");
+    let auto = causes_of(&authsift(ws.path(), &["analyze", "--json", "s.har"]).json());
+    let no = causes_of(
+        &authsift(
+            ws.path(),
+            &["analyze", "--json", "s.har", "--sanitized", "no"],
+        )
+        .json(),
+    );
+    // the 401s that only "no credential seen" explained
+    assert!(
+        count(&no, "missing_credentials") > count(&auto, "missing_credentials"),
+        "{no:?} {auto:?}"
+    );
+    assert!(
+        count(&auto, "unknown") > count(&no, "unknown"),
+        "{no:?} {auto:?}"
+    );
 }

@@ -45,6 +45,13 @@ pub struct Assessment<'e> {
     /// `primary_credential` of the exchange (read from what the rules
     /// gathered anyway).
     pub primary_credential: Option<Cow<'e, str>>,
+    /// The verdict if the capture's credential headers were removed
+    /// (CAUSES.md step 0), when it differs: set only where the verdict
+    /// rests on "no credential seen" alone.
+    pub if_sanitized: Option<Verdict>,
+    /// The request shows no credential while the server says it received
+    /// one: evidence that the capture's credential headers were removed.
+    pub credential_hidden: bool,
 }
 
 impl Assessment<'_> {
@@ -55,6 +62,8 @@ impl Assessment<'_> {
             leg: false,
             history_credential: None,
             primary_credential: None,
+            if_sanitized: None,
+            credential_hidden: false,
         }
     }
 }
@@ -381,11 +390,9 @@ fn assess_bare<'e>(ex: &'e Exchange<'e>) -> Option<Assessment<'e>> {
     // wrote none here, so no challenge makes this 401 a leg
     let leg = ex.shows.client != ClientView::None && !ex.shows.challenge;
     Some(Assessment {
-        verdict: no_signal(ex.shows.request_headers),
         needs_sequence: leg,
         leg,
-        history_credential: None,
-        primary_credential: None,
+        ..Assessment::done(no_signal(ex.shows.request_headers))
     })
 }
 
@@ -496,17 +503,41 @@ fn assess_view<'e>(
 ) -> Assessment<'e> {
     let facts = Facts::of(ex, v, settings);
     let leg = eligible_leg(ex, v);
+    // a Bearer challenge with an error also answers a token
+    let credential_hidden = facts.absent
+        && (presupposes_credential(&facts) || facts.bearer_errors.iter().any(Option::is_some));
     if let Some(verdict) = PRECEDENCE.iter().find_map(|rule| rule(&facts)) {
         // step 5 overrides a missing credential that was a handshake leg
         if verdict.cause != Cause::MissingCredentials {
-            return Assessment::done(verdict);
+            return Assessment {
+                credential_hidden,
+                ..Assessment::done(verdict)
+            };
         }
+        let if_sanitized = (verdict.rule == NO_CREDENTIAL).then(|| {
+            // step 0: absence is no evidence; what else is there decides
+            let mut unsure = Facts::of(ex, v, settings);
+            unsure.absent = false;
+            let other = PRECEDENCE
+                .iter()
+                .find_map(|rule| rule(&unsure))
+                .unwrap_or_else(|| rejected(&unsure));
+            if other.cause == Cause::Unknown {
+                Verdict::new(
+                    Cause::Unknown,
+                    EvidenceKind::None,
+                    "step0:sanitized",
+                    "credential headers removed from this capture",
+                )
+            } else {
+                other
+            }
+        });
         return Assessment {
-            verdict,
             needs_sequence: leg,
             leg,
-            history_credential: None,
-            primary_credential: None,
+            if_sanitized,
+            ..Assessment::done(verdict)
         };
     }
     let history_credential = if ex.request.authorization.is_some() && !v.handshake_scheme()
@@ -520,10 +551,10 @@ fn assess_view<'e>(
     };
     Assessment {
         needs_sequence: leg || history_credential.is_some(),
-        verdict: rejected(&facts),
         leg,
         history_credential,
-        primary_credential: None,
+        credential_hidden,
+        ..Assessment::done(rejected(&facts))
     }
 }
 
@@ -596,6 +627,10 @@ fn unusable_credential(f: &Facts<'_, '_>) -> Option<Verdict> {
     ))
 }
 
+/// The rule id of "no credential seen" (step 1), the one verdict a capture
+/// whose credential headers were removed cannot support.
+pub const NO_CREDENTIAL: &str = "step1:no-credential";
+
 /// Step 1: no credential, in a capture that would show one, or where the
 /// server says none arrived.
 fn no_credential(f: &Facts<'_, '_>) -> Option<Verdict> {
@@ -612,7 +647,7 @@ fn no_credential(f: &Facts<'_, '_>) -> Option<Verdict> {
         return Some(Verdict::new(
             Cause::MissingCredentials,
             EvidenceKind::RequestShape,
-            "step1:no-credential",
+            NO_CREDENTIAL,
             "no Authorization header, no api key header or parameter, no session cookie",
         ));
     }

@@ -280,6 +280,25 @@ fn analyze_entry(a: &mut Analyzer<'_>, bytes: &[u8], index: u64) {
 }
 
 fn feed_entry(a: &mut Analyzer<'_>, e: &Entry<'_>, index: u64) {
+    let named = |headers: &[entry::Header<'_>], names: &[&str]| {
+        headers.iter().any(|h| {
+            h.name
+                .as_ref()
+                .is_some_and(|n| names.iter().any(|w| n.0.eq_ignore_ascii_case(w)))
+        })
+    };
+    if e.request.as_ref().is_some_and(|r| {
+        named(
+            &r.headers,
+            &["authorization", "cookie", "proxy-authorization"],
+        )
+    }) || e
+        .response
+        .as_ref()
+        .is_some_and(|r| named(&r.headers, &["set-cookie"]))
+    {
+        a.credential_header_seen();
+    }
     let (ex, problem) = exchange_of(a.source().id, e, index);
     if let Some(p) = problem {
         a.degraded(index, p);

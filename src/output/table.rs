@@ -47,6 +47,13 @@ pub fn write<W: Write>(r: &Report, w: &mut W) -> std::io::Result<()> {
     if t.filtered > 0 {
         writeln!(w, "{} exchanges outside --since/--until", group(t.filtered))?;
     }
+    for f in r.files.iter().filter(|f| f.sanitized == Some(true)) {
+        writeln!(
+            w,
+            "{}: credential headers were removed from this capture (a sanitized export): a request without one is no evidence of a missing credential. For a complete HAR, enable \"Allow to generate HAR with sensitive data\" in Chrome DevTools settings and use \"Export HAR (with sensitive data)\"; --sanitized no overrides",
+            f.path
+        )?;
+    }
     let problems_401 = t.status_401 - t.benign_401;
     writeln!(w)?;
     writeln!(w, "Causes of {} failing 401s", group(problems_401))?;

@@ -147,6 +147,11 @@ pub struct Record401 {
     pub credential: Option<u64>,
     pub status_detail: Option<Shared>,
     pub verdict: Verdict,
+    /// The verdict if the input's credential headers turn out to have been
+    /// removed, where `verdict` rests on "no credential seen" alone (the
+    /// input decides once it is read; see `classify::rules::NO_CREDENTIAL`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub if_sanitized: Option<Box<Verdict>>,
 }
 
 /// The key of a pattern row: the group-by dimensions, others `None`.
@@ -646,6 +651,9 @@ pub struct FileStats {
     pub problems: Vec<Problem>,
     /// The input could not be read (or only partly).
     pub error: Option<String>,
+    /// A capture whose credential headers were removed (HAR inputs only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sanitized: Option<bool>,
 }
 
 impl FileStats {
@@ -667,6 +675,10 @@ impl FileStats {
         });
         self.problems.dedup();
         self.problems.truncate(PROBLEMS_PER_FILE);
+        self.sanitized = match (self.sanitized, o.sanitized) {
+            (Some(a), Some(b)) => Some(a || b),
+            (a, b) => a.or(b),
+        };
         self.error = self.error.take().or_else(|| o.error.clone());
     }
 
@@ -1027,6 +1039,7 @@ mod tests {
             credential: cred,
             status_detail: None,
             verdict: Verdict::new(cause, EvidenceKind::None, "r", format!("d{t}")),
+            if_sanitized: None,
         }
     }
 

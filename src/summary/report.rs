@@ -138,6 +138,9 @@ pub struct FileRow {
     pub degraded: u64,
     pub filtered: u64,
     pub error: Option<String>,
+    /// A capture whose credential headers were removed (HAR inputs only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sanitized: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -228,6 +231,7 @@ impl State {
                 degraded: f.degraded,
                 filtered: f.filtered,
                 error: f.error.clone(),
+                sanitized: f.sanitized,
             });
             for p in &f.problems {
                 problems.push(ProblemRow {
