@@ -19,7 +19,7 @@ const GOOD_LOG: &str = "logs/access-combined.log";
 
 /// A combined-log line: 401 for even `i`, 200 for odd.
 fn clf_line(i: usize) -> String {
-    let status = if i % 2 == 0 { 401 } else { 200 };
+    let status = if i.is_multiple_of(2) { 401 } else { 200 };
     format!(
         "10.20.30.40 - - [01/May/2024:08:{:02}:{:02} +0000] \"GET /api/v1/items/{i} HTTP/1.1\" {status} 12 \"-\" \"curl/8.5\"",
         (i / 60) % 60,
@@ -73,8 +73,9 @@ fn good_alone(dir: &Path, good: &str) -> Value {
 // ---------------------------------------------------------------- item 6
 
 /// A file truncated while it is read: never a signal death; either the
-/// run finished before the truncation (exit 0, every record) or the
-/// shrink is reported (exit 1) with what was read counted.
+/// run finished before the truncation (exit 0, every record), or began
+/// after it (exit 0, an empty log), or the shrink is reported (exit 1)
+/// with what was read counted.
 #[test]
 fn a_file_truncated_while_it_is_read_is_reported_not_fatal() {
     let ws = workspace();
@@ -112,6 +113,8 @@ fn a_file_truncated_while_it_is_read_is_reported_not_fatal() {
         let v: Value = serde_json::from_slice(&out.stdout).expect("the summary is written");
         let f = file_entry(&v, &name);
         match out.status.code() {
+            // truncated before it was opened: an empty log
+            Some(0) if u(&f["bytes"]) == 0 => assert_eq!(u(&f["exchanges"]), 0, "{f}"),
             Some(0) => {
                 assert_eq!(u(&f["exchanges"]), lines as u64, "{f}");
                 assert_eq!(u(&f["status_401"]), lines as u64 / 2, "{f}");
@@ -384,7 +387,23 @@ fn hostile_inputs_beside_a_good_file() {
     long.extend(clf_lines(10, "\n").as_bytes());
     let mut latin = b"\xff\xfe garbage \xe9\n".to_vec();
     latin.extend(clf_lines(10, "\n").as_bytes());
+    let mut caddy = b"{\xff\xfe garbage}\n".to_vec();
+    for _ in 0..3 {
+        caddy.extend(br#"{"ts":1714550400.5,"request":{"uri":"/a","method":"GET","host":"h","headers":{}},"status":401}"#);
+        caddy.push(b'\n');
+    }
     let cases = vec![
+        Case {
+            name: "latin-first-line.caddy.log",
+            bytes: caddy,
+            code: 0,
+            error: None,
+            problem: Some((1, "")),
+            exchanges: 3,
+            status_401: 3,
+            unparsed: 1,
+            degraded: 0,
+        },
         Case {
             name: "cr-only.log",
             bytes: clf_lines(1000, "\r").into_bytes(),
