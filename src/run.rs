@@ -62,6 +62,24 @@ fn analyze_input(
             return Some(failed(ctx, &src, error_text(&e)));
         }
     };
+    // whether the file shrinks under its mapping while it is read
+    let watch = match &opened.data {
+        Data::Mapped(m) => Some(m.watch()),
+        Data::Stream(_) => None,
+    };
+    let named_har = inp.name.to_ascii_lowercase().ends_with(".har");
+    if opened.head.is_empty() && named_har && matches!(cfg.format, FormatChoice::Detect) {
+        // an empty log is what logrotate leaves, but a capture always holds
+        // at least `{"log":…}`: an empty .har is an export that wrote
+        // nothing, which its user must hear about (exit 1, like a cut one)
+        let src = Source::new(&inp.name, id, "har");
+        return Some(failed(
+            ctx,
+            &src,
+            "empty file: a HAR capture holds at least {\"log\":…} (an export that wrote nothing?)"
+                .into(),
+        ));
+    }
     if opened.head.is_empty() && !matches!(cfg.format, FormatChoice::Given(_)) {
         // an empty file (logrotate leaves them): nothing to read, nothing wrong
         let src = Source::new(&inp.name, id, "empty");
@@ -77,7 +95,15 @@ fn analyze_input(
         }
         return Some(a.finish());
     }
-    let Some(format) = format_for(cfg, &opened.head, &inp.name) else {
+    // line ends that are carriage returns only (old Mac files): read as
+    // line ends, else a whole log would be one line
+    let cr_only = input::cr_only(&opened.head);
+    let head = if cr_only {
+        std::borrow::Cow::Owned(input::cr_to_lf(&opened.head))
+    } else {
+        std::borrow::Cow::Borrowed(&opened.head[..])
+    };
+    let Some(format) = format_for(cfg, &head, &inp.name) else {
         if inp.from_dir {
             if !cfg.quiet {
                 eprintln!("authsift: {}: skipped (not a recognised format)", inp.name);
@@ -97,7 +123,12 @@ fn analyze_input(
     let src = Source::new(&inp.name, id, format.id());
     let compression = opened.compression;
     let bar = progress.file(&inp.name, opened.size);
-    let result = match (format, opened.data) {
+    let data = match opened.data {
+        d if !cr_only || format == FormatName::Har => d,
+        Data::Mapped(m) => Data::Stream(Box::new(input::CrToLf(std::io::Cursor::new(m)))),
+        Data::Stream(r) => Data::Stream(Box::new(input::CrToLf(r))),
+    };
+    let result = match (format, data) {
         (FormatName::Har, Data::Mapped(map)) => {
             let r = har::analyze(&map, ctx, &src, cfg.threads);
             bar.inc(map.len() as u64);
@@ -138,6 +169,13 @@ fn analyze_input(
     };
     bar.finish();
     let mut result = result;
+    if let Some(shrink) = watch.and_then(|w| w.shrink()) {
+        let f = result.state.summary.file_mut(&inp.name);
+        f.error = Some(match f.error.take() {
+            Some(e) => format!("{shrink}; {e}"),
+            None => shrink.to_string(),
+        });
+    }
     result.settle_input(ctx.sanitized, &inp.name);
     Some(result)
 }

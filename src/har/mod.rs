@@ -262,13 +262,23 @@ fn analyze_entry(a: &mut Analyzer<'_>, bytes: &[u8], index: u64) {
     match serde_json::from_slice::<Entry<'_>>(bytes) {
         Ok(e) => feed_entry(a, &e, index),
         Err(err) => {
-            // invalid UTF-8 inside a string: read the entry with replacement characters
-            if std::str::from_utf8(bytes).is_err() {
-                let text = String::from_utf8_lossy(bytes);
+            // invalid UTF-8, a raw control character or a lone surrogate
+            // escape inside a string: read the entry with replacement
+            // characters (still counted, as what it is: a 401 stays a 401)
+            let (clean, repaired) = repair_strings(bytes);
+            if std::str::from_utf8(bytes).is_err() || repaired {
+                let text = String::from_utf8_lossy(&clean);
                 if let Ok(e) = serde_json::from_str::<Entry<'_>>(&text) {
+                    let what = match (std::str::from_utf8(bytes).is_err(), repaired) {
+                        (true, false) => "invalid UTF-8",
+                        (false, _) => "a control character or a lone surrogate escape in a string",
+                        (true, true) => {
+                            "invalid UTF-8 and a control character or a lone surrogate escape"
+                        }
+                    };
                     a.degraded(
                         index,
-                        format!("entry {index}: invalid UTF-8 read as replacement characters"),
+                        format!("entry {index}: {what} read as replacement characters"),
                     );
                     feed_entry(a, &e, index);
                     return;
@@ -276,6 +286,67 @@ fn analyze_entry(a: &mut Analyzer<'_>, bytes: &[u8], index: u64) {
             }
             a.unparsed(index, format!("entry {index}: {}", describe(&err)));
         }
+    }
+}
+
+/// `bytes` (an entry) with what JSON forbids inside a string but a
+/// capture may still hold made readable: raw control characters become
+/// spaces, `\u` escapes of lone surrogates become `\uFFFD`. Returns
+/// whether anything changed.
+fn repair_strings(bytes: &[u8]) -> (Cow<'_, [u8]>, bool) {
+    let mut out: Option<Vec<u8>> = None;
+    let mut in_string = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if !in_string {
+            in_string = c == b'"';
+            i += 1;
+            continue;
+        }
+        match c {
+            b'"' => in_string = false,
+            b'\\' if bytes.get(i + 1) == Some(&b'u') => {
+                let hex = bytes.get(i + 2..i + 6);
+                let unit = hex
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u16::from_str_radix(h, 16).ok());
+                match unit {
+                    Some(0xD800..=0xDBFF) => {
+                        // a pair is fine; a high half alone is not
+                        let lo = bytes
+                            .get(i + 6..i + 12)
+                            .filter(|n| n.starts_with(b"\\u"))
+                            .and_then(|n| std::str::from_utf8(&n[2..]).ok())
+                            .and_then(|h| u16::from_str_radix(h, 16).ok());
+                        if matches!(lo, Some(0xDC00..=0xDFFF)) {
+                            i += 12;
+                            continue;
+                        }
+                        out.get_or_insert_with(|| bytes.to_vec())[i + 2..i + 6]
+                            .copy_from_slice(b"FFFD");
+                    }
+                    Some(0xDC00..=0xDFFF) => {
+                        out.get_or_insert_with(|| bytes.to_vec())[i + 2..i + 6]
+                            .copy_from_slice(b"FFFD");
+                    }
+                    _ => {}
+                }
+                i += 2;
+                continue;
+            }
+            b'\\' => {
+                i += 2;
+                continue;
+            }
+            0x00..=0x1f => out.get_or_insert_with(|| bytes.to_vec())[i] = b' ',
+            _ => {}
+        }
+        i += 1;
+    }
+    match out {
+        Some(v) => (Cow::Owned(v), true),
+        None => (Cow::Borrowed(bytes), false),
     }
 }
 

@@ -197,7 +197,15 @@ pub fn detect(head: &[u8], name: &str) -> Option<FormatName> {
             {
                 return Some(FormatName::Har);
             }
-            None
+            // a first line that cannot be read (invalid UTF-8, cut, very
+            // long): the complete lines after it
+            trimmed
+                .split(|&c| c == b'\n')
+                .skip(1)
+                .take(8)
+                .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+                .filter(|l| l.first() == Some(&b'{') && l.last() == Some(&b'}'))
+                .find_map(json_kind)
         }
         b'#' => {
             let text = String::from_utf8_lossy(&trimmed[..trimmed.len().min(16 * 1024)]);
@@ -225,7 +233,12 @@ pub fn detect(head: &[u8], name: &str) -> Option<FormatName> {
                     return Some(f);
                 }
             }
-            None
+            trimmed
+                .split(|&c| c == b'\n')
+                .skip(1)
+                .take(8)
+                .any(is_alb)
+                .then_some(FormatName::Alb)
         }
     }
 }

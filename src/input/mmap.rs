@@ -1,29 +1,321 @@
-//! Unsafe code: memory-mapping a regular file, and giving back pages of
-//! the mapping once they have been read.
+//! Unsafe code: memory-mapping a regular file, surviving its truncation,
+//! and giving back pages of the mapping once they have been read.
 //!
 //! Why it is sound enough: the mapping is read-only (a shared mapping of
-//! the file that nothing writes to), and it is created only for regular
-//! files. If another process
-//! truncates the file while it is mapped, reading the lost pages raises
-//! SIGBUS and the process dies; it cannot read memory of other objects.
-//! Log files are appended to, not truncated, while being read; rotated
-//! files are renamed, which leaves the mapping intact. Users who analyse
-//! files that may be truncated under them can pipe them through stdin.
+//! the file that nothing in this process writes to), and it is created
+//! only for regular files. A file can still shrink under the mapping
+//! (logrotate's `copytruncate`, `truncate -s 0`): reading a page past the
+//! new end raises SIGBUS, which would kill the process. On Linux a SIGBUS
+//! handler catches a fault inside one of our mappings, maps 1 MiB of
+//! newlines over the lost pages (from the lost page on) (`MAP_FIXED`, an atomic replacement: the
+//! faulting read is retried and reads `\n`) and flags the mapping; the run
+//! reports the input as shrunk (exit 1) with what was read before counted.
+//! Newlines are blank lines to a log and whitespace to a HAR, so the
+//! filler adds no record: a log loses the lines past the cut, a HAR ends
+//! inside an entry (reported as truncated). A fault at any other address
+//! goes to the handler that was there before (Rust's stack-overflow
+//! handler, then the default action: the process dies as it would have).
+//! The filler is a 1 MiB memfd mapped as often as needed, so a truncated
+//! 2 GB file costs 2,048 small mappings, not 2 GB of memory.
+//! Where the handler cannot be set up, nothing is mapped: the caller
+//! reads the file instead (`open` falls back to a stream).
 #![allow(unsafe_code)]
 
 use std::fs::File;
-use std::ops::Range;
+use std::ops::{Deref, Range};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-pub use memmap2::Mmap;
+/// A read-only map of a whole regular file, watched for shrinking.
+pub struct Mmap {
+    map: memmap2::Mmap,
+    file: File,
+    slot: Option<usize>,
+    watch: Watch,
+}
 
+/// Whether a mapped file shrank while it was read; readable after the map
+/// is gone (the analysis of a log drops it).
+#[derive(Clone, Default)]
+pub struct Watch(Arc<WatchState>);
+
+#[derive(Default)]
+struct WatchState {
+    shrunk: AtomicBool,
+    was: AtomicU64,
+    now: AtomicU64,
+    first_lost: AtomicU64,
+}
+
+/// A file that shrank under its mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shrink {
+    /// Its size when it was mapped.
+    pub was: u64,
+    /// Its size when the reading ended.
+    pub now: u64,
+    /// The offset of the first lost page that was read (bytes from there on
+    /// were not read).
+    pub first_lost: u64,
+}
+
+impl Watch {
+    pub fn shrink(&self) -> Option<Shrink> {
+        let s = &self.0;
+        s.shrunk.load(Ordering::Acquire).then(|| Shrink {
+            was: s.was.load(Ordering::Relaxed),
+            now: s.now.load(Ordering::Relaxed),
+            first_lost: s.first_lost.load(Ordering::Relaxed),
+        })
+    }
+}
+
+impl std::fmt::Display for Shrink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the file shrank while it was read ({} bytes when opened, {} at the end; \
+             another process truncated it, as logrotate's copytruncate does): \
+             the records read before it shrank are counted; from byte {} on its bytes \
+             were gone when read",
+            self.was, self.now, self.first_lost
+        )
+    }
+}
+
+impl Deref for Mmap {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.map
+    }
+}
+
+impl AsRef<[u8]> for Mmap {
+    fn as_ref(&self) -> &[u8] {
+        &self.map
+    }
+}
+
+impl Mmap {
+    /// What says, during or after the reading, whether the file shrank.
+    pub fn watch(&self) -> Watch {
+        self.watch.clone()
+    }
+
+    /// Updates the watch from the fault handler's flags.
+    fn check(&self) {
+        #[cfg(target_os = "linux")]
+        if let Some(i) = self.slot
+            && let Some(first) = guard::shrunk(i)
+        {
+            let w = &self.watch.0;
+            w.first_lost.store(first as u64, Ordering::Relaxed);
+            let now = self.file.metadata().map_or(0, |m| m.len());
+            w.now.store(now, Ordering::Relaxed);
+            w.shrunk.store(true, Ordering::Release);
+        }
+        let _ = &self.file;
+    }
+}
+
+impl Drop for Mmap {
+    fn drop(&mut self) {
+        self.check();
+        #[cfg(target_os = "linux")]
+        if let Some(i) = self.slot {
+            // before the unmap: the addresses may be reused by another mapping
+            guard::unregister(i);
+        }
+    }
+}
+
+/// Maps `file` (a regular file). Fails (and the caller streams the file)
+/// when the shrink guard cannot be set up.
 pub fn map(file: &File) -> std::io::Result<Mmap> {
-    // SAFETY: see the module documentation: read-only, regular files only.
-    let m = unsafe { Mmap::map(file)? };
+    let len = file.metadata()?.len();
+    #[cfg(target_os = "linux")]
+    guard::install()?;
+    // SAFETY: see the module documentation: read-only, regular files only,
+    // and on Linux a shrink under the mapping is caught (registered below,
+    // before anything reads the mapping).
+    let m = unsafe { memmap2::Mmap::map(file)? };
     #[cfg(unix)]
     {
         let _ = m.advise(memmap2::Advice::Sequential);
     }
-    Ok(m)
+    #[cfg(target_os = "linux")]
+    let slot = Some(
+        guard::register(m.as_ptr() as usize, m.len())
+            .ok_or_else(|| std::io::Error::other("too many files mapped at once"))?,
+    );
+    #[cfg(not(target_os = "linux"))]
+    let slot = None;
+    let watch = Watch::default();
+    watch.0.was.store(len, Ordering::Relaxed);
+    Ok(Mmap {
+        map: m,
+        file: file.try_clone()?,
+        slot,
+        watch,
+    })
+}
+
+#[cfg(target_os = "linux")]
+mod guard {
+    //! The SIGBUS handler and the table of mappings it guards.
+
+    use std::ffi::c_void;
+    use std::io::Write;
+    use std::os::fd::{FromRawFd, IntoRawFd};
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
+
+    /// The filler mapped over lost pages: 1 MiB of newlines (a multiple of
+    /// every page size).
+    const FILL: usize = 1 << 20;
+    /// Mappings alive at once (one per input being read; a run reads about
+    /// as many inputs at once as it has threads).
+    const SLOTS: usize = 256;
+    /// `start` of a slot being filled in.
+    const BUSY: usize = 1;
+
+    struct Slot {
+        /// 0: free.
+        start: AtomicUsize,
+        end: AtomicUsize,
+        shrunk: AtomicBool,
+        /// Offset of the lowest lost page read.
+        first: AtomicUsize,
+    }
+
+    #[allow(clippy::declare_interior_mutable_const)]
+    const FREE: Slot = Slot {
+        start: AtomicUsize::new(0),
+        end: AtomicUsize::new(0),
+        shrunk: AtomicBool::new(false),
+        first: AtomicUsize::new(usize::MAX),
+    };
+    static TABLE: [Slot; SLOTS] = [FREE; SLOTS];
+    static FILLER: AtomicI32 = AtomicI32::new(-1);
+    static PAGE: AtomicUsize = AtomicUsize::new(4096);
+    static OLD: OnceLock<libc::sigaction> = OnceLock::new();
+    static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
+
+    pub fn install() -> std::io::Result<()> {
+        INSTALLED
+            .get_or_init(|| setup().map_err(|e| e.to_string()))
+            .clone()
+            .map_err(std::io::Error::other)
+    }
+
+    fn setup() -> std::io::Result<()> {
+        // SAFETY: plain system calls; the fd is owned by the File until it
+        // is leaked into FILLER for the rest of the process.
+        unsafe {
+            let page = libc::sysconf(libc::_SC_PAGESIZE);
+            if page > 0 {
+                PAGE.store(page as usize, Ordering::Relaxed);
+            }
+            let fd = libc::memfd_create(c"authsift-filler".as_ptr(), libc::MFD_CLOEXEC);
+            if fd < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            let mut f = std::fs::File::from_raw_fd(fd);
+            f.write_all(&vec![b'\n'; FILL])?;
+            FILLER.store(f.into_raw_fd(), Ordering::Release);
+            let mut act: libc::sigaction = std::mem::zeroed();
+            act.sa_sigaction = on_sigbus as *const () as usize;
+            act.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+            libc::sigemptyset(&mut act.sa_mask);
+            let mut old: libc::sigaction = std::mem::zeroed();
+            if libc::sigaction(libc::SIGBUS, &act, &mut old) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            let _ = OLD.set(old);
+        }
+        Ok(())
+    }
+
+    pub fn register(start: usize, len: usize) -> Option<usize> {
+        for (i, s) in TABLE.iter().enumerate() {
+            if s.start
+                .compare_exchange(0, BUSY, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+            {
+                s.end.store(start + len, Ordering::Release);
+                s.shrunk.store(false, Ordering::Release);
+                s.first.store(usize::MAX, Ordering::Release);
+                s.start.store(start, Ordering::Release);
+                return Some(i);
+            }
+        }
+        None
+    }
+
+    pub fn unregister(i: usize) {
+        TABLE[i].start.store(0, Ordering::Release);
+    }
+
+    /// The offset of the lowest lost page read, when the mapping lost any.
+    pub fn shrunk(i: usize) -> Option<usize> {
+        let s = &TABLE[i];
+        s.shrunk
+            .load(Ordering::Acquire)
+            .then(|| s.first.load(Ordering::Acquire))
+    }
+
+    /// Only async-signal-safe work: atomics, `mmap`, `sigaction`.
+    extern "C" fn on_sigbus(_sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut c_void) {
+        // SAFETY: the kernel passes a valid siginfo to an SA_SIGINFO handler
+        let addr = unsafe { (*info).si_addr() } as usize;
+        let page = PAGE.load(Ordering::Relaxed);
+        for s in &TABLE {
+            let start = s.start.load(Ordering::Acquire);
+            if start <= BUSY {
+                continue;
+            }
+            let end = s.end.load(Ordering::Acquire);
+            if addr < start || addr >= end {
+                continue;
+            }
+            // from the lost page to the next filler-sized step: the pages
+            // before it may still be the file's
+            let from = addr / page * page;
+            let to = (start + ((addr - start) / FILL + 1) * FILL).min(end.next_multiple_of(page));
+            // SAFETY: [from, to) lies inside a live read-only mapping of
+            // ours (registered until just before its unmap); MAP_FIXED
+            // replaces its pages atomically with the filler's.
+            let p = unsafe {
+                libc::mmap(
+                    from as *mut c_void,
+                    to - from,
+                    libc::PROT_READ,
+                    libc::MAP_SHARED | libc::MAP_FIXED,
+                    FILLER.load(Ordering::Acquire),
+                    0,
+                )
+            };
+            if p == libc::MAP_FAILED {
+                break;
+            }
+            s.first.fetch_min(from - start, Ordering::AcqRel);
+            s.shrunk.store(true, Ordering::Release);
+            return;
+        }
+        // not ours: the handler before us (or the default action) takes the
+        // fault when the instruction runs again
+        // SAFETY: restoring a saved or default disposition
+        unsafe {
+            match OLD.get() {
+                Some(old) => {
+                    libc::sigaction(libc::SIGBUS, old, std::ptr::null_mut());
+                }
+                None => {
+                    libc::signal(libc::SIGBUS, libc::SIG_DFL);
+                }
+            }
+        }
+    }
 }
 
 /// Gives back the pages wholly inside `range` (byte offsets into `m`) once
@@ -44,13 +336,16 @@ pub fn release(m: &Mmap, range: Range<usize>) {
     if start >= end {
         return;
     }
-    // SAFETY: `MADV_DONTNEED` on a read-only file mapping drops page-table
-    // entries only: nothing writes to the mapping, so nothing is lost; the
-    // addresses stay mapped, and a later read faults the file's page in
-    // again (the same bytes). References into the range stay valid.
+    // SAFETY: `MADV_DONTNEED` on a read-only shared file mapping (the
+    // filler of a shrunk file is one too) drops page-table entries only:
+    // nothing writes to the mapping, so nothing is lost; the addresses stay
+    // mapped, and a later read faults the same bytes in again. References
+    // into the range stay valid.
     #[cfg(unix)]
-    let _ =
-        unsafe { m.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start) };
+    let _ = unsafe {
+        m.map
+            .unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start)
+    };
     #[cfg(not(unix))]
     let _ = (m, start, end);
 }
@@ -73,5 +368,31 @@ mod tests {
             release(&m, r);
             assert_eq!(&m[..], &bytes[..]);
         }
+        assert!(m.watch().shrink().is_none());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_file_truncated_under_its_map_reads_newlines_and_is_flagged() {
+        let len = 3 * (1 << 20) + 5000;
+        let bytes: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+        let mut f = tempfile::NamedTempFile::new().expect("temp file");
+        f.write_all(&bytes).expect("write");
+        f.flush().expect("flush");
+        let m = map(f.as_file()).expect("map");
+        assert_eq!(m[10], bytes[10]);
+        let watch = m.watch();
+        f.as_file().set_len(8192).expect("truncate");
+        // every byte can still be read: the first two pages are the file's,
+        // the rest is the filler
+        let sum: usize = m.iter().map(|&b| b as usize).sum();
+        assert!(sum > 0);
+        assert_eq!(&m[..8192], &bytes[..8192]);
+        assert!(m[8192..].iter().all(|&b| b == b'\n'));
+        release(&m, 0..m.len());
+        assert!(m[8192..].iter().all(|&b| b == b'\n'));
+        drop(m);
+        let s = watch.shrink().expect("the shrink is seen");
+        assert_eq!((s.was, s.now, s.first_lost), (len as u64, 8192, 8192));
     }
 }

@@ -12,7 +12,7 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 pub use detect::{Detected, FormatName};
-pub use mmap::{Mmap, release};
+pub use mmap::{Mmap, Shrink, Watch, release};
 
 use crate::error::{Error, Result};
 
@@ -25,6 +25,10 @@ pub struct Input {
     pub path: Option<PathBuf>,
     /// Found by walking a directory (not named on the command line).
     pub from_dir: bool,
+    /// Why the path could not be looked at (it does not exist, a symlink
+    /// loop, a directory that cannot be listed): the input fails, the run
+    /// goes on with the others.
+    pub problem: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,24 +113,44 @@ pub fn discover(paths: &[String]) -> Result<Vec<Input>> {
                 name: "-".into(),
                 path: None,
                 from_dir: false,
+                problem: None,
             });
             continue;
         }
         let path = PathBuf::from(p);
-        let meta = std::fs::metadata(&path).map_err(|e| Error::io(p.clone(), e))?;
+        let failed = |e: io::Error| Input {
+            name: p.clone(),
+            path: Some(PathBuf::from(p)),
+            from_dir: false,
+            problem: Some(e.to_string()),
+        };
+        // a path that cannot be looked at fails alone (exit 1), like a file
+        // that cannot be read: the others are still analysed
+        let meta = match std::fs::metadata(&path) {
+            Ok(m) => m,
+            Err(e) => {
+                out.push(failed(e));
+                continue;
+            }
+        };
         if meta.is_dir() {
             let mut files = Vec::new();
-            walk(&path, &mut files, &mut Vec::new()).map_err(|e| Error::io(p.clone(), e))?;
+            if let Err(e) = walk(&path, &mut files, &mut Vec::new()) {
+                out.push(failed(e));
+                continue;
+            }
             out.extend(files.into_iter().map(|f| Input {
                 name: f.display().to_string(),
                 path: Some(f),
                 from_dir: true,
+                problem: None,
             }));
         } else {
             out.push(Input {
                 name: p.clone(),
                 path: Some(path),
                 from_dir: false,
+                problem: None,
             });
         }
     }
@@ -134,14 +158,85 @@ pub fn discover(paths: &[String]) -> Result<Vec<Input>> {
 }
 
 const HEAD_BYTES: usize = 256 * 1024;
+/// How far the head reaches past a first line longer than `HEAD_BYTES`, so
+/// that the format is detected from the lines after it.
+const HEAD_MAX: usize = 64 << 20;
+
+/// The head needs more bytes: its first line does not end in it, it is
+/// not a file whose lines end in carriage returns only, and its format
+/// cannot be told from it (a HAR on one line can).
+fn first_line_open(head: &[u8]) -> bool {
+    head.len() >= HEAD_BYTES
+        && memchr::memchr(b'\n', head).is_none()
+        && !cr_only(head)
+        && detect::detect(head, "").is_none()
+}
+
+/// The head of a mapped file: `HEAD_BYTES`, or past a longer first line.
+fn head_of(map: &[u8]) -> Vec<u8> {
+    let mut end = map.len().min(HEAD_BYTES);
+    if first_line_open(&map[..end]) {
+        let reach = &map[..map.len().min(HEAD_MAX)];
+        if let Some(nl) = memchr::memchr(b'\n', &reach[end..]) {
+            end = (end + nl + 1 + HEAD_BYTES).min(reach.len());
+        }
+    }
+    map[..end].to_vec()
+}
 
 /// The first bytes of a stream; a read error after some bytes is kept for
 /// later (the bytes before it are still analysed).
 fn read_head(r: &mut dyn Read) -> (Vec<u8>, Option<io::Error>) {
     let mut head = Vec::with_capacity(HEAD_BYTES);
-    match r.take(HEAD_BYTES as u64).read_to_end(&mut head) {
-        Ok(_) => (head, None),
-        Err(e) => (head, Some(e)),
+    if let Err(e) = r.take(HEAD_BYTES as u64).read_to_end(&mut head) {
+        return (head, Some(e));
+    }
+    // a first line longer than that: on past its end, for the lines after it
+    if first_line_open(&head) {
+        while head.len() < HEAD_MAX {
+            let before = head.len();
+            match r.take(HEAD_BYTES as u64).read_to_end(&mut head) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => return (head, Some(e)),
+            }
+            if memchr::memchr(b'\n', &head[before..]).is_some() {
+                if let Err(e) = r.take(HEAD_BYTES as u64).read_to_end(&mut head) {
+                    return (head, Some(e));
+                }
+                break;
+            }
+        }
+    }
+    (head, None)
+}
+
+/// Carriage returns without a single line feed in the head: a file from
+/// a system whose line end is a lone CR.
+pub fn cr_only(head: &[u8]) -> bool {
+    memchr::memchr(b'\n', head).is_none() && memchr::memchr_iter(b'\r', head).nth(1).is_some()
+}
+
+/// `bytes` with every CR made a line feed.
+pub fn cr_to_lf(bytes: &[u8]) -> Vec<u8> {
+    bytes
+        .iter()
+        .map(|&b| if b == b'\r' { b'\n' } else { b })
+        .collect()
+}
+
+/// A reader whose CRs are line feeds (for files with CR-only line ends).
+pub struct CrToLf<R>(pub R);
+
+impl<R: Read> Read for CrToLf<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.0.read(buf)?;
+        for b in &mut buf[..n] {
+            if *b == b'\r' {
+                *b = b'\n';
+            }
+        }
+        Ok(n)
     }
 }
 
@@ -184,28 +279,33 @@ pub fn open(input: &Input, map_files: bool) -> Result<Opened> {
             None,
         );
     };
-    let file = File::open(path).map_err(|e| Error::io(name.clone(), e))?;
-    let meta = file.metadata().map_err(|e| Error::io(name.clone(), e))?;
-    let mut magic = [0u8; 4];
-    let n = (&file)
-        .read(&mut magic)
-        .map_err(|e| Error::io(name.clone(), e))?;
-    let compression = Compression::of(&magic[..n]);
-    if map_files && compression == Compression::None && meta.is_file() && meta.len() > 0 {
-        let map = mmap::map(&file).map_err(|e| Error::io(name.clone(), e))?;
-        let head = map[..map.len().min(HEAD_BYTES)].to_vec();
-        return Ok(Opened {
-            data: Data::Mapped(map),
-            compression,
-            size: Some(meta.len()),
-            head,
-        });
+    if let Some(problem) = &input.problem {
+        return Err(Error::input(name.clone(), problem.clone()));
     }
-    let file = File::open(path).map_err(|e| Error::io(name.clone(), e))?;
+    let mut file = File::open(path).map_err(|e| Error::io(name.clone(), e))?;
+    let meta = file.metadata().map_err(|e| Error::io(name.clone(), e))?;
+    // the first bytes are peeked and put back in front of the same handle:
+    // a FIFO or a character device cannot be opened a second time from the
+    // start (what a reopen would read begins after these bytes)
+    let magic = read_head_exact(&mut file, 4).map_err(|e| Error::io(name.clone(), e))?;
+    let compression = Compression::of(&magic);
+    if map_files && compression == Compression::None && meta.is_file() && meta.len() > 0 {
+        // a file that cannot be mapped (safely) is read instead
+        if let Ok(map) = mmap::map(&file) {
+            let head = head_of(&map);
+            return Ok(Opened {
+                data: Data::Mapped(map),
+                compression,
+                size: Some(meta.len()),
+                head,
+            });
+        }
+    }
     let size = meta.is_file().then_some(meta.len());
+    let chained: Box<dyn Read + Send> = Box::new(io::Cursor::new(magic).chain(file));
     stream(
         name,
-        decompressor(compression, Box::new(file)).map_err(|e| Error::io(name.clone(), e))?,
+        decompressor(compression, chained).map_err(|e| Error::io(name.clone(), e))?,
         compression,
         size,
     )
