@@ -562,7 +562,44 @@ pub fn iis_statement(code: u32, user: bool) -> Option<(&'static Substatus, &'sta
 pub fn iis_detail(row: &Substatus, says: &IisStatement, win32: u64) -> String {
     says.detail
         .replace("{meaning}", row.meaning)
-        .replace("{win32}", &win32.to_string())
+        .replace("{win32}", &win32_text(win32))
+}
+
+/// Windows status codes IIS writes in `sc-win32-status` beside a 401, with
+/// what they say (Win32 error codes and SSPI `SEC_E_*` results).
+pub const WIN32_STATUS: &[(u64, &str)] = &[
+    (5, "access denied"),
+    (64, "the network name is no longer available"),
+    (1326, "logon failure: unknown user name or bad password"),
+    (1327, "account restriction"),
+    (1328, "logon not allowed at this time"),
+    (1329, "logon not allowed from this workstation"),
+    (1330, "password expired"),
+    (1331, "account disabled"),
+    (1909, "account locked out"),
+    (2148074252, "logon denied (SEC_E_LOGON_DENIED)"),
+    (2148074254, "no credentials (SEC_E_NO_CREDENTIALS)"),
+    (
+        2148074248,
+        "the token supplied is invalid (SEC_E_INVALID_TOKEN)",
+    ),
+    (
+        2148074307,
+        "the clocks of client and server differ (SEC_E_TIME_SKEW)",
+    ),
+    (
+        2148074244,
+        "the target is unknown or unreachable (SEC_E_TARGET_UNKNOWN)",
+    ),
+];
+
+/// A win32 status as the evidence shows it: the number, and its name when
+/// the table knows it.
+pub fn win32_text(win32: u64) -> String {
+    match WIN32_STATUS.iter().find(|(c, _)| *c == win32) {
+        Some((_, name)) => format!("{win32} ({name})"),
+        None => win32.to_string(),
+    }
 }
 
 /// The first phrase of `table` found in any of `texts` (already lower case),
@@ -583,6 +620,19 @@ mod tests {
         (GENERIC, Speaks::Generic),
         (BARE, Speaks::Generic),
     ];
+
+    #[test]
+    fn win32_statuses_are_named() {
+        assert_eq!(
+            win32_text(1326),
+            "1326 (logon failure: unknown user name or bad password)"
+        );
+        assert!(win32_text(2148074254).contains("no credentials"));
+        assert_eq!(win32_text(4242), "4242");
+        let mut codes: Vec<u64> = WIN32_STATUS.iter().map(|(c, _)| *c).collect();
+        codes.dedup();
+        assert_eq!(codes.len(), WIN32_STATUS.len());
+    }
 
     #[test]
     fn every_sample_hits_its_own_row() {
