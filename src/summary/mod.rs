@@ -117,8 +117,8 @@ pub struct Limits {
 impl Limits {
     pub const DEFAULT: Limits = Limits {
         patterns: 100_000,
-        clients: 100_000,
-        credentials: 100_000,
+        clients: 250_000,
+        credentials: 250_000,
     };
 }
 
@@ -448,7 +448,7 @@ impl Patterns {
             let other = self.1.other.get_or_insert(fresh);
             return other;
         }
-        if !self.0.contains_key(&h) && self.0.len() >= cap.saturating_mul(2) {
+        if self.0.len() >= cap.saturating_mul(2) && !self.0.contains_key(&h) {
             self.trim(cap, false);
             if self.1.folds(h) {
                 return self.1.other.get_or_insert(PatternStats::empty(r));
