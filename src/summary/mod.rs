@@ -494,8 +494,14 @@ impl Patterns {
     /// floor learnt from another part rules out.
     fn trim(&mut self, cap: usize, exact: bool) {
         let cap = cap.max(1);
-        let n = self.len();
-        if n <= cap || (!exact && self.0.len() <= cap.saturating_mul(2)) {
+        // while running, the number of hashes will do (counting rows walks
+        // every bucket: only for the exact trim)
+        let over = if exact {
+            self.len() > cap
+        } else {
+            self.0.len() > cap.saturating_mul(2)
+        };
+        if !over {
             return;
         }
         let mut ranks: Vec<(u64, &PatternKey)> = self
