@@ -40,6 +40,9 @@ pub struct Context {
     /// Whether captures had their credential headers removed
     /// (`--sanitized`).
     pub sanitized: Sanitized,
+    /// The longest record read (`--max-record-bytes`): a longer line or HAR
+    /// entry is counted as unparsed and skipped, never held.
+    pub max_record_bytes: usize,
 }
 
 /// `--sanitized`: were the captures' credential headers removed?
@@ -51,6 +54,9 @@ pub enum Sanitized {
     Yes,
     No,
 }
+
+/// The default of `--max-record-bytes`: 64 MiB.
+pub const MAX_RECORD_BYTES: usize = 64 << 20;
 
 impl Context {
     pub fn new(settings: Settings, fingerprints: Fingerprinter, keep_events: bool) -> Self {
@@ -64,6 +70,7 @@ impl Context {
             keep_events,
             reference: false,
             sanitized: Sanitized::Auto,
+            max_record_bytes: MAX_RECORD_BYTES,
         }
     }
 
@@ -285,6 +292,22 @@ impl<'c> Analyzer<'c> {
     pub fn unparsed(&mut self, position: u64, message: impl Into<String>) {
         self.stats.unparsed += 1;
         self.stats.problem(position, message.into());
+    }
+
+    /// The longest record that is read (`Context::max_record_bytes`).
+    #[inline(always)]
+    pub fn max_record(&self) -> usize {
+        self.ctx.max_record_bytes
+    }
+
+    /// A record longer than the limit: counted as unparsed, not read.
+    #[cold]
+    pub fn oversized(&mut self, position: u64, len: u64) {
+        let max = self.ctx.max_record_bytes;
+        self.unparsed(
+            position,
+            format!("record of {len} bytes is longer than --max-record-bytes ({max}): skipped"),
+        );
     }
 
     /// A record that counted, but with a field that could not be read.

@@ -148,6 +148,22 @@ pub struct AnalyzeArgs {
     )]
     pub fingerprint_key: Option<String>,
 
+    /// Longest record read: a longer log line or HAR entry is counted as unparsed and skipped (suffixes K, M, G: KiB, MiB, GiB)
+    #[arg(long, value_name = "BYTES", default_value = "64M")]
+    pub max_record_bytes: String,
+
+    /// Most pattern rows kept (the rest are folded into an `other` row)
+    #[arg(long, value_name = "N", default_value_t = crate::summary::Limits::DEFAULT.patterns)]
+    pub max_patterns: usize,
+
+    /// Most client rows kept (the rest are folded into an `other` row)
+    #[arg(long, value_name = "N", default_value_t = crate::summary::Limits::DEFAULT.clients)]
+    pub max_clients: usize,
+
+    /// Most credential rows kept (the rest are folded into an `other` row)
+    #[arg(long, value_name = "N", default_value_t = crate::summary::Limits::DEFAULT.credentials)]
+    pub max_credentials: usize,
+
     /// Treat any unparsed record as an error (exit code 3)
     #[arg(long)]
     pub strict: bool,

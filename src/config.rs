@@ -55,6 +55,8 @@ pub struct Config {
     pub settings: Settings,
     pub fingerprints: Fingerprinter,
     pub threads: usize,
+    /// `--max-record-bytes`.
+    pub max_record_bytes: usize,
     pub strict: bool,
     pub sanitized: crate::analyzer::Sanitized,
     pub quiet: bool,
@@ -62,6 +64,30 @@ pub struct Config {
     /// The reference mode (`AUTHSIFT_REFERENCE=1` in the environment): the
     /// plainest correct path, for tests that compare it with the default.
     pub reference: bool,
+}
+
+/// `65536`, `64K`, `64M`, `1G` (also `64MiB`, `64MB`: powers of 1024): a
+/// size in bytes.
+pub fn parse_size(s: &str) -> Result<usize> {
+    let t = s.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(digits);
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => {
+            return Err(Error::Usage(format!(
+                "'{s}' is not a size (like 65536, 64K, 64M, 1G)"
+            )));
+        }
+    };
+    num.parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| Error::Usage(format!("'{s}' is not a size (like 65536, 64K, 64M, 1G)")))
 }
 
 /// `1m`, `5m`, `1h`, `1d`, `90s`: a duration in seconds.
@@ -181,7 +207,19 @@ impl Config {
             since,
             until,
             phrases_version: crate::classify::phrases::PHRASES_VERSION,
+            limits: crate::summary::Limits {
+                patterns: a.max_patterns,
+                clients: a.max_clients,
+                credentials: a.max_credentials,
+            },
         };
+        if a.max_patterns == 0 || a.max_clients == 0 || a.max_credentials == 0 {
+            return Err(Error::Usage(
+                "--max-patterns, --max-clients and --max-credentials must be at least 1".into(),
+            ));
+        }
+        let max_record_bytes = parse_size(&a.max_record_bytes)
+            .map_err(|e| Error::Usage(format!("--max-record-bytes: {e}")))?;
         if let Some(spec) = &a.log_format
             && !(spec.starts_with("nginx:") || spec.starts_with("apache:"))
         {
@@ -212,6 +250,7 @@ impl Config {
             threads: a
                 .threads
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+            max_record_bytes,
             strict: a.strict,
             sanitized: match a.sanitized {
                 crate::cli::SanitizedArg::Auto => crate::analyzer::Sanitized::Auto,
@@ -252,6 +291,18 @@ mod tests {
             "2024-05-01T06:00:00Z"
         );
         assert!(parse_time("yesterday").is_err());
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("65536").unwrap(), 65536);
+        assert_eq!(parse_size("64K").unwrap(), 64 << 10);
+        assert_eq!(parse_size("64M").unwrap(), 64 << 20);
+        assert_eq!(parse_size("64MiB").unwrap(), 64 << 20);
+        assert_eq!(parse_size("1g").unwrap(), 1 << 30);
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("12X").is_err());
+        assert!(parse_size("M").is_err());
     }
 
     #[test]

@@ -46,6 +46,7 @@ impl Partial {
     /// Puts order-free collections into their canonical order.
     pub fn canonicalize(&mut self) {
         self.sequence.canonicalize();
+        self.summary.trim_exact();
     }
 
     /// Settles what one whole input decides about itself (see
@@ -59,6 +60,7 @@ impl Partial {
     /// output).
     pub fn finalize(&mut self, rows: Rows, keep: bool) -> (Report, BTreeMap<Order, Verdict>) {
         let changed = sequence::resolve(&mut self.sequence, &mut self.summary, keep);
+        self.summary.trim_exact();
         let successes = self.sequence.success_spans(&self.summary.credentials);
         (self.summary.finalize_in_place(rows, &successes), changed)
     }

@@ -135,24 +135,46 @@ fn analyze_input(
             r
         }
         (FormatName::Har, Data::Stream(mut r)) => {
+            // a stream is held in memory (it is parsed as one document);
+            // its structure must show within the record limit, or the rest
+            // is not read
             let mut buf = Vec::new();
-            match r.read_to_end(&mut buf) {
-                Ok(_) => {
-                    bar.inc(buf.len() as u64);
-                    har::analyze(&buf, ctx, &src, cfg.threads)
+            let limit = cfg.max_record_bytes as u64;
+            let mut read = (&mut r).take(limit).read_to_end(&mut buf);
+            let mut unfound = false;
+            if read.is_ok() && buf.len() as u64 >= limit {
+                match har::find_entries(&buf) {
+                    Ok(_) => read = r.read_to_end(&mut buf),
+                    Err(e) => unfound = e.truncated,
                 }
-                Err(e) => {
-                    let mut res = if buf.is_empty() {
-                        failed(ctx, &src, String::new())
-                    } else {
+            }
+            if unfound {
+                bar.inc(buf.len() as u64);
+                let mut a = Analyzer::new(ctx, &src);
+                a.add_bytes(buf.len() as u64);
+                a.failed(format!(
+                    "log.entries not found in the first {limit} bytes (--max-record-bytes): the rest was not read"
+                ));
+                a.finish()
+            } else {
+                match read {
+                    Ok(_) => {
+                        bar.inc(buf.len() as u64);
                         har::analyze(&buf, ctx, &src, cfg.threads)
-                    };
-                    let f = res.state.summary.file_mut(&inp.name);
-                    f.error = Some(format!(
-                        "read error: {}",
-                        input::describe_io(&e, compression)
-                    ));
-                    res
+                    }
+                    Err(e) => {
+                        let mut res = if buf.is_empty() {
+                            failed(ctx, &src, String::new())
+                        } else {
+                            har::analyze(&buf, ctx, &src, cfg.threads)
+                        };
+                        let f = res.state.summary.file_mut(&inp.name);
+                        f.error = Some(format!(
+                            "read error: {}",
+                            input::describe_io(&e, compression)
+                        ));
+                        res
+                    }
                 }
             }
         }
@@ -201,6 +223,7 @@ pub fn analyze(cfg: &Config) -> Result<Analysis> {
     );
     ctx.reference = cfg.reference;
     ctx.sanitized = cfg.sanitized;
+    ctx.max_record_bytes = cfg.max_record_bytes;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.threads)
         .build()

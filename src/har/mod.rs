@@ -479,12 +479,19 @@ pub fn analyze(bytes: &[u8], ctx: &Context, src: &Source, threads: usize) -> Chu
             let mut a = Analyzer::for_part(ctx, src, lo == 0);
             for i in lo..hi {
                 let (s, e) = elems.ranges[i];
+                if e - s > a.max_record() {
+                    a.oversized(i as u64, (e - s) as u64);
+                    continue;
+                }
                 analyze_entry(&mut a, &bytes[s..e], i as u64);
             }
             // read on as far as the batch's sequences need
             for (i, &(s, e)) in elems.ranges.iter().enumerate().skip(hi) {
                 if !a.needs_more() {
                     break;
+                }
+                if e - s > a.max_record() {
+                    continue;
                 }
                 if let Ok(entry) = serde_json::from_slice::<Entry<'_>>(&bytes[s..e]) {
                     a.lookahead(&exchange_of(a.source().id, &entry, i as u64).0);

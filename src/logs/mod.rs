@@ -181,6 +181,10 @@ fn line<F: LineFormat>(
     seq_client: &mut bool,
 ) {
     let l = raw.strip_suffix(b"\r").unwrap_or(raw);
+    if l.len() > a.max_record() {
+        a.oversized(line_no, l.len() as u64);
+        return;
+    }
     let q = fmt.quick(l, ctx);
     handle(fmt, l, q, line_no, offset, ctx, a, seq_client);
 }
@@ -283,6 +287,9 @@ fn lookahead<F: LineFormat>(
         let (raw, offset) = (&bytes[start..end], base + start as u64);
         start = end + 1;
         let l = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if l.len() > a.max_record() {
+            continue;
+        }
         match fmt.quick(l, &ctx) {
             Line::Directive => {
                 fmt.directive(l, &mut ctx);
@@ -354,9 +361,14 @@ fn chunk<F: LineFormat>(
     let mut n = first_line;
     let mut start = 0usize;
     a.add_bytes(bytes.len() as u64);
+    let max = a.max_record();
     let scanned = !a.reference()
         && fmt.scan(bytes, |s, e, q| {
             n += 1;
+            if e - s > max {
+                a.oversized(n, (e - s) as u64);
+                return;
+            }
             handle(
                 fmt,
                 &bytes[s..e],
@@ -508,28 +520,89 @@ fn mapped<F: LineFormat>(
 
 /// One chunk read from a stream: its bytes (ending at a line end, or the
 /// end of the input), its offset and the parsing state it starts with.
-type StreamChunk<C> = (Vec<u8>, u64, C);
+struct StreamChunk<C> {
+    bytes: Vec<u8>,
+    offset: u64,
+    init: C,
+    /// The chunk starts the input (it may follow skipped records).
+    first: bool,
+    /// Records longer than the limit, skipped just before `bytes`: (record
+    /// length, bytes skipped with the line end).
+    skipped: Vec<(u64, u64)>,
+}
+
+/// Reads and drops the rest of a line, `seen` bytes of which (the last one
+/// `last`) were read already; returns the record's length (without a
+/// carriage return before the newline), the bytes skipped (with the
+/// newline) and what was read after the newline.
+fn skip_line(
+    r: &mut dyn Read,
+    mut seen: u64,
+    mut last: u8,
+    eof: &mut bool,
+    error: &mut Option<std::io::Error>,
+) -> (u64, u64, Vec<u8>) {
+    let mut tmp = vec![0u8; 64 << 10];
+    loop {
+        match r.read(&mut tmp) {
+            Ok(0) => {
+                *eof = true;
+                let len = seen - u64::from(last == b'\r');
+                return (len, seen, Vec::new());
+            }
+            Ok(n) => match memchr::memchr(b'\n', &tmp[..n]) {
+                Some(i) => {
+                    if i > 0 {
+                        last = tmp[i - 1];
+                    }
+                    seen += i as u64;
+                    let len = seen - u64::from(last == b'\r');
+                    return (len, seen + 1, tmp[i + 1..n].to_vec());
+                }
+                None => {
+                    seen += n as u64;
+                    last = tmp[n - 1];
+                }
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                *eof = true;
+                *error = Some(e);
+                return (seen, seen, Vec::new());
+            }
+        }
+    }
+}
 
 /// Reads `r` into chunks of about `CHUNK_BYTES`, each cut after its last
 /// newline, and sends them in order; stops early when the receiver is
-/// gone. Returns the read error, if any (worded for the user).
+/// gone. A line longer than `max_record` is read past without being held
+/// (and reported by the chunk that follows it). Returns the read error, if
+/// any (worded for the user).
 fn read_chunks<F: LineFormat>(
     fmt: &F,
     mut r: Box<dyn Read + Send>,
     compression: Compression,
     chunk: usize,
+    max_record: usize,
     to: std::sync::mpsc::SyncSender<StreamChunk<F::Ctx>>,
 ) -> Option<String> {
     let mut offset = 0u64;
     let mut carry: Vec<u8> = Vec::new();
     let mut state = F::Ctx::default();
     let mut eof = false;
-    let mut error = None;
+    let mut error: Option<String> = None;
+    let mut first = true;
+    let mut skipped: Vec<(u64, u64)> = Vec::new();
+    // a line of more than this (with a carriage return) is over the limit
+    let longest = max_record.saturating_add(1);
     while !eof {
         let mut buf = std::mem::take(&mut carry);
-        buf.reserve(chunk);
-        // read at least `chunk` bytes, and on until a line ends (very long lines)
+        buf.reserve(chunk.min(longest.saturating_add(1)));
+        // read at least `chunk` bytes, and on until a line ends (long
+        // lines), or until the line is over the limit
         let mut want = chunk;
+        let mut over = false;
         loop {
             while buf.len() < want {
                 match (&mut r)
@@ -562,10 +635,37 @@ fn read_chunks<F: LineFormat>(
                     buf.truncate(nl + 1);
                     break;
                 }
-                None => want = buf.len() + chunk,
+                // `buf` is one line so far (it starts at a line start)
+                None if buf.len() > longest => {
+                    over = true;
+                    break;
+                }
+                None => want = (buf.len() + chunk).min(longest + 1),
             }
         }
-        if buf.is_empty() {
+        if over {
+            let last = buf.last().copied().unwrap_or(0);
+            let seen = buf.len() as u64;
+            drop(buf);
+            let mut failure = None;
+            let (len, raw, rest) = skip_line(&mut r, seen, last, &mut eof, &mut failure);
+            if let Some(e) = failure {
+                error = Some(format!(
+                    "read error after {} bytes: {}",
+                    offset + raw,
+                    describe_io(&e, compression)
+                ));
+            }
+            skipped.push((len, raw));
+            offset += raw;
+            carry = rest;
+            // a run of long lines is reported every so often
+            if skipped.len() < 1024 && !eof {
+                continue;
+            }
+            buf = Vec::new();
+        }
+        if buf.is_empty() && skipped.is_empty() {
             continue;
         }
         let init = state.clone();
@@ -573,12 +673,31 @@ fn read_chunks<F: LineFormat>(
             state = c;
         }
         let len = buf.len() as u64;
-        if to.send((buf, offset, init)).is_err() {
+        let c = StreamChunk {
+            bytes: buf,
+            offset,
+            init,
+            first,
+            skipped: std::mem::take(&mut skipped),
+        };
+        first = false;
+        if to.send(c).is_err() {
             break;
         }
         offset += len;
     }
     error
+}
+
+/// Analyses a chunk read from a stream: the records skipped before it,
+/// then its lines. Returns the number of lines.
+fn stream_chunk<F: LineFormat>(fmt: &F, c: &StreamChunk<F::Ctx>, a: &mut Analyzer<'_>) -> u64 {
+    for (i, &(len, raw)) in c.skipped.iter().enumerate() {
+        a.add_bytes(raw);
+        a.oversized(i as u64 + 1, len);
+    }
+    let n = c.skipped.len() as u64;
+    n + chunk(fmt, &c.bytes, c.offset, n, c.init.clone(), a)
 }
 
 /// A stream (a pipe, a decompressor) read on a thread of its own while the
@@ -600,7 +719,9 @@ fn streamed<F: LineFormat>(
     let (to, from) = std::sync::mpsc::sync_channel::<StreamChunk<F::Ctx>>(batch);
     let error = std::thread::scope(|scope| {
         let chunk_bytes = ctx.chunk_bytes();
-        let reader = scope.spawn(move || read_chunks(fmt, r, compression, chunk_bytes, to));
+        let max_record = ctx.max_record_bytes;
+        let reader =
+            scope.spawn(move || read_chunks(fmt, r, compression, chunk_bytes, max_record, to));
         // owned here, so that it is dropped (and the reader stops) before
         // the scope waits for the reader, even when an analysis panics
         let from = from;
@@ -616,8 +737,8 @@ fn streamed<F: LineFormat>(
             // parts that wait read on through this batch
             parts.par_iter_mut().for_each(|(p, _)| {
                 if let Part::Waiting(a) = p {
-                    for (buf, off, init) in &chunks {
-                        if !lookahead(fmt, buf, *off, init.clone(), a) {
+                    for c in &chunks {
+                        if !lookahead(fmt, &c.bytes, c.offset, c.init.clone(), a) {
                             break;
                         }
                     }
@@ -627,12 +748,12 @@ fn streamed<F: LineFormat>(
             let fresh: Vec<(Part<'_>, u64)> = (0..chunks.len())
                 .into_par_iter()
                 .map(|i| {
-                    let (buf, off, init) = &chunks[i];
-                    let mut a = Analyzer::for_part(ctx, src, *off == 0);
-                    let n = chunk(fmt, buf, *off, 0, init.clone(), &mut a);
-                    bar.inc(buf.len() as u64);
-                    for (next, off, init) in &chunks[i + 1..] {
-                        if !lookahead(fmt, next, *off, init.clone(), &mut a) {
+                    let c = &chunks[i];
+                    let mut a = Analyzer::for_part(ctx, src, c.first);
+                    let n = stream_chunk(fmt, c, &mut a);
+                    bar.inc(c.bytes.len() as u64 + c.skipped.iter().map(|s| s.1).sum::<u64>());
+                    for next in &chunks[i + 1..] {
+                        if !lookahead(fmt, &next.bytes, next.offset, next.init.clone(), &mut a) {
                             break;
                         }
                     }

@@ -24,7 +24,7 @@ pub use distinct::Distinct;
 pub use tally::Tally;
 
 /// Version of the partial-summary format (`--partial`, `merge`).
-pub const PARTIAL_VERSION: u32 = 2;
+pub const PARTIAL_VERSION: u32 = 3;
 /// Problems kept per file (the rest are counted).
 pub const PROBLEMS_PER_FILE: usize = 20;
 
@@ -97,6 +97,137 @@ pub struct Settings {
     /// Version of the server-phrase rules that decided the verdicts (the
     /// configuration names it; partials made with other rules do not merge).
     pub phrases_version: u32,
+    /// The most rows the pattern, client and credential tables keep.
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+/// The most rows a table keeps (`--max-patterns`, `--max-clients`,
+/// `--max-credentials`). When a table has more, the rows kept are those
+/// whose keys hash lowest (a choice that depends on the set of keys alone,
+/// never on the order in which parts merge), and the others are folded
+/// into the table's `other` row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    pub patterns: usize,
+    pub clients: usize,
+    pub credentials: usize,
+}
+
+impl Limits {
+    pub const DEFAULT: Limits = Limits {
+        patterns: 100_000,
+        clients: 250_000,
+        credentials: 250_000,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
+
+/// The rows a capped table has folded: their sum (`other`), and the rank
+/// (key hash) above which no row can be among the kept ones any more (once
+/// `cap` rows rank at or below it, which stays true as parts merge), so
+/// that such rows are folded as they come instead of being stored.
+#[derive(Debug, Clone)]
+pub struct Fold<V> {
+    pub other: Option<V>,
+    floor: Option<u64>,
+}
+
+impl<V> Default for Fold<V> {
+    fn default() -> Self {
+        Fold {
+            other: None,
+            floor: None,
+        }
+    }
+}
+
+/// Only `other` is state: the floor is a shortcut.
+impl<V: PartialEq> PartialEq for Fold<V> {
+    fn eq(&self, o: &Self) -> bool {
+        self.other == o.other
+    }
+}
+
+impl<V: Eq> Eq for Fold<V> {}
+
+impl<V: Serialize> Serialize for Fold<V> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.other.serialize(s)
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Fold<V> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Fold {
+            other: Option::<V>::deserialize(d)?,
+            floor: None,
+        })
+    }
+}
+
+impl<V> Fold<V> {
+    /// Must a row of this rank be folded as it comes?
+    #[inline]
+    pub fn folds(&self, rank: u64) -> bool {
+        self.floor.is_some_and(|f| rank > f)
+    }
+
+    fn lower(&mut self, floor: u64) {
+        self.floor = Some(self.floor.map_or(floor, |f| f.min(floor)));
+    }
+
+    fn merge(&mut self, o: Fold<V>, both: impl FnOnce(&mut V, V)) {
+        if let Some(f) = o.floor {
+            self.lower(f);
+        }
+        match (&mut self.other, o.other) {
+            (Some(a), Some(b)) => both(a, b),
+            (None, Some(b)) => self.other = Some(b),
+            _ => {}
+        }
+    }
+
+    fn add(&mut self, v: V, both: impl FnOnce(&mut V, V)) {
+        match &mut self.other {
+            Some(a) => both(a, v),
+            None => self.other = Some(v),
+        }
+    }
+}
+
+/// Keeps the `cap` rows of `t` with the lowest keys (ids are hashes),
+/// folding the others into `fold`; `exact`: down to `cap` now, else only
+/// once the table has twice as many (so that trimming costs O(1) a row).
+pub(crate) fn trim_ids<V>(
+    t: &mut IdTable<V>,
+    cap: usize,
+    fold: &mut Fold<V>,
+    exact: bool,
+    add: impl Fn(&mut Fold<V>, V),
+) {
+    let cap = cap.max(1);
+    if t.len() <= cap || (!exact && t.len() <= cap.saturating_mul(2)) {
+        return;
+    }
+    let mut keys: Vec<u64> = t.keys().copied().collect();
+    let (_, &mut floor, _) = keys.select_nth_unstable(cap - 1);
+    drop(keys);
+    fold.lower(floor);
+    let old = std::mem::take(t);
+    t.reserve(cap);
+    for (k, v) in old {
+        if k > floor {
+            add(fold, v);
+        } else {
+            t.insert(k, v);
+        }
+    }
 }
 
 impl Default for Settings {
@@ -112,6 +243,7 @@ impl Default for Settings {
             since: None,
             until: None,
             phrases_version: 0,
+            limits: Limits::DEFAULT,
         }
     }
 }
@@ -288,13 +420,22 @@ impl Example {
 }
 
 /// Pattern rows, found by a hash of their key (no key is built to look one
-/// up); serialized in key order.
+/// up); serialized in key order, with the row of folded patterns.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Patterns(IdMap<Vec<(PatternKey, PatternStats)>>);
+pub struct Patterns(IdMap<Vec<(PatternKey, PatternStats)>>, Fold<PatternStats>);
+
+fn fold_pattern(a: &mut PatternStats, b: PatternStats) {
+    a.merge(&b);
+}
 
 impl Patterns {
     pub fn iter(&self) -> impl Iterator<Item = (&PatternKey, &PatternStats)> {
         self.0.values().flatten().map(|(k, v)| (k, v))
+    }
+
+    /// The patterns folded by the cap (`Limits::patterns`), summed.
+    pub fn other(&self) -> Option<&PatternStats> {
+        self.1.other.as_ref()
     }
 
     pub fn len(&self) -> usize {
@@ -302,44 +443,107 @@ impl Patterns {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.0.is_empty() && self.1.other.is_none()
     }
 
-    fn entry(&mut self, r: &Record401, dims: &[Dim]) -> &mut PatternStats {
-        let bucket = self.0.entry(PatternKey::hash_of(r, dims)).or_default();
+    fn entry(&mut self, r: &Record401, dims: &[Dim], cap: usize) -> &mut PatternStats {
+        let h = PatternKey::hash_of(r, dims);
+        if self.1.folds(h) {
+            let fresh = PatternStats::empty(r);
+            let other = self.1.other.get_or_insert(fresh);
+            return other;
+        }
+        if self.0.len() >= cap.saturating_mul(2) && !self.0.contains_key(&h) {
+            self.trim(cap, false);
+            if self.1.folds(h) {
+                return self.1.other.get_or_insert(PatternStats::empty(r));
+            }
+        }
+        let bucket = self.0.entry(h).or_default();
         let i = match bucket.iter().position(|(k, _)| k.matches(r, dims)) {
             Some(i) => i,
             None => {
-                bucket.push((
-                    PatternKey::of(r, dims),
-                    PatternStats {
-                        count: 0,
-                        first_seen: None,
-                        last_seen: None,
-                        clients: Distinct::default(),
-                        credentials: Distinct::default(),
-                        causes: [0; Cause::COUNT],
-                        example: Example::of(r),
-                    },
-                ));
+                bucket.push((PatternKey::of(r, dims), PatternStats::empty(r)));
                 bucket.len() - 1
             }
         };
         &mut bucket[i].1
     }
 
-    fn merge(&mut self, mut o: Patterns) {
+    fn merge(&mut self, mut o: Patterns, cap: usize) {
         // walk the smaller table
         if self.0.len() < o.0.len() {
             std::mem::swap(self, &mut o);
         }
+        self.1.merge(o.1, fold_pattern);
         for (h, rows) in o.0 {
+            if self.1.folds(h) {
+                for (_, v) in rows {
+                    self.1.add(v, fold_pattern);
+                }
+                continue;
+            }
             let bucket = self.0.entry(h).or_default();
             for (k, v) in rows {
                 match bucket.iter_mut().find(|(bk, _)| *bk == k) {
                     Some((_, p)) => p.merge(&v),
                     None => bucket.push((k, v)),
                 }
+            }
+        }
+        self.trim(cap, false);
+    }
+
+    /// Keeps the `cap` patterns whose keys rank lowest (by hash, then key),
+    /// folding the others; `exact` as in `trim_ids`. Also folds the rows a
+    /// floor learnt from another part rules out.
+    fn trim(&mut self, cap: usize, exact: bool) {
+        let cap = cap.max(1);
+        // while running, the number of hashes will do (counting rows walks
+        // every bucket: only for the exact trim)
+        let over = if exact {
+            self.len() > cap
+        } else {
+            self.0.len() > cap.saturating_mul(2)
+        };
+        if !over {
+            return;
+        }
+        let mut ranks: Vec<(u64, &PatternKey)> = self
+            .0
+            .iter()
+            .flat_map(|(h, rows)| rows.iter().map(move |(k, _)| (*h, k)))
+            .collect();
+        let (_, &mut (floor, _), _) = ranks.select_nth_unstable(cap - 1);
+        // the keys kept at the floor's own hash (rarely more than one)
+        let mut at_floor: Vec<PatternKey> = ranks
+            .iter()
+            .filter(|(h, _)| *h == floor)
+            .map(|(_, k)| (*k).clone())
+            .collect();
+        let below = ranks.iter().filter(|(h, _)| *h < floor).count();
+        at_floor.sort();
+        at_floor.truncate(cap - below);
+        drop(ranks);
+        self.1.lower(floor);
+        let old = std::mem::take(&mut self.0);
+        for (h, rows) in old {
+            if h > floor {
+                for (_, v) in rows {
+                    self.1.add(v, fold_pattern);
+                }
+            } else if h == floor {
+                let mut keep = Vec::new();
+                for (k, v) in rows {
+                    if at_floor.contains(&k) {
+                        keep.push((k, v));
+                    } else {
+                        self.1.add(v, fold_pattern);
+                    }
+                }
+                self.0.insert(h, keep);
+            } else {
+                self.0.insert(h, rows);
             }
         }
     }
@@ -351,21 +555,39 @@ impl Patterns {
     }
 }
 
+/// Serialized form: the rows in key order, and the folded row.
+#[derive(Serialize)]
+struct PatternsOut<'a> {
+    rows: Vec<(&'a PatternKey, &'a PatternStats)>,
+    other: Option<&'a PatternStats>,
+}
+
+#[derive(Deserialize)]
+struct PatternsIn {
+    rows: Vec<(PatternKey, PatternStats)>,
+    other: Option<PatternStats>,
+}
+
 impl Serialize for Patterns {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.sorted().serialize(s)
+        PatternsOut {
+            rows: self.sorted(),
+            other: self.other(),
+        }
+        .serialize(s)
     }
 }
 
 impl<'de> Deserialize<'de> for Patterns {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let rows: Vec<(PatternKey, PatternStats)> = Vec::deserialize(d)?;
+        let rows = PatternsIn::deserialize(d)?;
         let mut p = Patterns::default();
-        for (k, v) in rows {
+        for (k, v) in rows.rows {
             // the hash a record with this key would have: rebuild it from the key
             let h = k.hash();
             p.0.entry(h).or_default().push((k, v));
         }
+        p.1.other = rows.other;
         Ok(p)
     }
 }
@@ -455,6 +677,19 @@ pub struct PatternStats {
 }
 
 impl PatternStats {
+    /// A row with nothing counted yet (its example is `r`'s).
+    fn empty(r: &Record401) -> Self {
+        PatternStats {
+            count: 0,
+            first_seen: None,
+            last_seen: None,
+            clients: Distinct::default(),
+            credentials: Distinct::default(),
+            causes: [0; Cause::COUNT],
+            example: Example::of(r),
+        }
+    }
+
     fn merge(&mut self, o: &PatternStats) {
         self.count += o.count;
         self.first_seen = min_opt(self.first_seen, o.first_seen);
@@ -758,9 +993,13 @@ pub struct State {
     /// `client_key(client id, credential fingerprint or 0)` → failures.
     #[serde(with = "sorted_ids")]
     pub clients: IdTable<ClientStats>,
+    /// The clients folded by the cap (`Limits::clients`), summed.
+    pub clients_other: Fold<ClientStats>,
     /// Credential fingerprint → failures.
     #[serde(with = "sorted_ids")]
     pub credentials: IdTable<CredentialFailures>,
+    /// The credentials folded by the cap (`Limits::credentials`), summed.
+    pub credentials_other: Fold<CredentialFailures>,
     /// (host, minute start in seconds) → 401s of otherwise valid credentials.
     #[serde(with = "pairs")]
     pub incident_buckets: BTreeMap<(Shared, i64), IncidentBucket>,
@@ -788,7 +1027,79 @@ pub(crate) fn merge_ids<V>(
     }
 }
 
+/// `merge_ids` for a capped table: rows the floor rules out are folded,
+/// and the table is trimmed once it has twice its cap.
+fn merge_capped<V>(
+    into: &mut IdTable<V>,
+    o: IdTable<V>,
+    fold: &mut Fold<V>,
+    cap: usize,
+    both: impl FnMut(&mut V, V),
+    add: impl Fn(&mut Fold<V>, V),
+) {
+    if fold.floor.is_some() {
+        let mut keep = IdTable::default();
+        for (k, v) in o {
+            if fold.folds(k) {
+                add(fold, v);
+            } else {
+                keep.insert(k, v);
+            }
+        }
+        merge_ids(into, keep, both);
+        let mine = std::mem::take(into);
+        for (k, v) in mine {
+            if fold.folds(k) {
+                add(fold, v);
+            } else {
+                into.insert(k, v);
+            }
+        }
+    } else {
+        merge_ids(into, o, both);
+    }
+    trim_ids(into, cap, fold, false, add);
+}
+
+impl CredentialFailures {
+    fn absorb(&mut self, v: CredentialFailures) {
+        self.count += v.count;
+        self.first = min_opt(self.first, v.first);
+        self.last = max_opt(self.last, v.last);
+        self.causes.merge(&v.causes);
+    }
+
+    fn fold(f: &mut Fold<CredentialFailures>, v: CredentialFailures) {
+        f.add(v, CredentialFailures::absorb);
+    }
+}
+
 impl ClientStats {
+    /// The row of folded clients, before anything is added to it (it has
+    /// no identity, and no per-minute counts: storms are per client).
+    fn other() -> ClientStats {
+        ClientStats {
+            client_id: 0,
+            credential: 0,
+            client: Arc::from(""),
+            user_agent: None,
+            count: 0,
+            first: None,
+            last: None,
+            per_minute: PerMinute::default(),
+            causes: Tally::default(),
+        }
+    }
+
+    fn fold(f: &mut Fold<ClientStats>, v: ClientStats) {
+        let mut o = ClientStats::other();
+        o.count = v.count;
+        o.first = v.first;
+        o.last = v.last;
+        o.causes = v.causes;
+        f.add(o, ClientStats::absorb);
+    }
+
     /// Adds another part's row of the same client and credential.
     fn absorb(&mut self, v: ClientStats) {
         self.count += v.count;
@@ -813,9 +1124,32 @@ impl State {
             patterns: Patterns::default(),
             timeseries: BTreeMap::new(),
             clients: IdTable::default(),
+            clients_other: Fold::default(),
             credentials: IdTable::default(),
+            credentials_other: Fold::default(),
             incident_buckets: BTreeMap::new(),
         }
+    }
+
+    /// Trims the capped tables to their caps exactly (what `finalize` and
+    /// a written partial show: a function of the set of keys alone).
+    pub fn trim_exact(&mut self) {
+        let l = self.settings.limits;
+        self.patterns.trim(l.patterns, true);
+        trim_ids(
+            &mut self.clients,
+            l.clients,
+            &mut self.clients_other,
+            true,
+            ClientStats::fold,
+        );
+        trim_ids(
+            &mut self.credentials,
+            l.credentials,
+            &mut self.credentials_other,
+            true,
+            CredentialFailures::fold,
+        );
     }
 
     pub fn file_mut(&mut self, path: &str) -> &mut FileStats {
@@ -827,7 +1161,9 @@ impl State {
     pub fn record(&mut self, r: &Record401, valid_elsewhere: bool) {
         let cause = r.verdict.cause;
         self.causes[cause.index()] += 1;
-        let st = self.patterns.entry(r, &self.settings.group_by);
+        let st = self
+            .patterns
+            .entry(r, &self.settings.group_by, self.settings.limits.patterns);
         st.count += 1;
         st.first_seen = min_opt(st.first_seen, r.time);
         st.last_seen = max_opt(st.last_seen, r.time);
@@ -850,10 +1186,24 @@ impl State {
         }
         let minute = t.floor_to(60).secs();
         if r.client_id != 0 {
-            let c = self
-                .clients
-                .entry(client_key(r.client_id, r.credential.unwrap_or(0)))
-                .or_insert_with(|| ClientStats {
+            let key = client_key(r.client_id, r.credential.unwrap_or(0));
+            let cap = self.settings.limits.clients;
+            if self.clients.len() >= cap.saturating_mul(2) && !self.clients.contains_key(&key) {
+                trim_ids(
+                    &mut self.clients,
+                    cap,
+                    &mut self.clients_other,
+                    false,
+                    ClientStats::fold,
+                );
+            }
+            let folded = self.clients_other.folds(key);
+            let c = if folded {
+                self.clients_other
+                    .other
+                    .get_or_insert_with(ClientStats::other)
+            } else {
+                self.clients.entry(key).or_insert_with(|| ClientStats {
                     client_id: r.client_id,
                     credential: r.credential.unwrap_or(0),
                     client: text_or_empty(&r.client),
@@ -863,15 +1213,36 @@ impl State {
                     last: None,
                     per_minute: PerMinute::default(),
                     causes: Tally::default(),
-                });
+                })
+            };
             c.count += 1;
             c.first = min_opt(c.first, r.time);
             c.last = max_opt(c.last, r.time);
-            c.per_minute.add(minute, 1);
+            if !folded {
+                c.per_minute.add(minute, 1);
+            }
             c.causes.add(cause, 1);
         }
         if let Some(fp) = r.credential {
-            let c = self.credentials.entry(fp).or_default();
+            let cap = self.settings.limits.credentials;
+            if self.credentials.len() >= cap.saturating_mul(2)
+                && !self.credentials.contains_key(&fp)
+            {
+                trim_ids(
+                    &mut self.credentials,
+                    cap,
+                    &mut self.credentials_other,
+                    false,
+                    CredentialFailures::fold,
+                );
+            }
+            let c = if self.credentials_other.folds(fp) {
+                self.credentials_other
+                    .other
+                    .get_or_insert_with(Default::default)
+            } else {
+                self.credentials.entry(fp).or_default()
+            };
             c.count += 1;
             c.first = min_opt(c.first, r.time);
             c.last = max_opt(c.last, r.time);
@@ -907,11 +1278,25 @@ impl State {
         // there is an idle one)
         let clients = std::mem::take(&mut o.clients);
         let mut into_clients = std::mem::take(&mut self.clients);
+        let clients_other = std::mem::take(&mut o.clients_other);
+        let mut into_other = std::mem::take(&mut self.clients_other);
+        let cap = self.settings.limits.clients;
         rayon::join(
-            || merge_ids(&mut into_clients, clients, ClientStats::absorb),
+            || {
+                into_other.merge(clients_other, ClientStats::absorb);
+                merge_capped(
+                    &mut into_clients,
+                    clients,
+                    &mut into_other,
+                    cap,
+                    ClientStats::absorb,
+                    ClientStats::fold,
+                );
+            },
             || self.merge_rest(o),
         );
         self.clients = into_clients;
+        self.clients_other = into_other;
     }
 
     /// `merge` of everything but clients.
@@ -934,16 +1319,21 @@ impl State {
         for (a, b) in self.causes.iter_mut().zip(o.causes) {
             *a += b;
         }
-        self.patterns.merge(o.patterns);
+        self.patterns
+            .merge(o.patterns, self.settings.limits.patterns);
         for (k, v) in o.timeseries {
             *self.timeseries.entry(k).or_insert(0) += v;
         }
-        merge_ids(&mut self.credentials, o.credentials, |c, v| {
-            c.count += v.count;
-            c.first = min_opt(c.first, v.first);
-            c.last = max_opt(c.last, v.last);
-            c.causes.merge(&v.causes);
-        });
+        self.credentials_other
+            .merge(o.credentials_other, CredentialFailures::absorb);
+        merge_capped(
+            &mut self.credentials,
+            o.credentials,
+            &mut self.credentials_other,
+            self.settings.limits.credentials,
+            CredentialFailures::absorb,
+            CredentialFailures::fold,
+        );
         for (k, v) in o.incident_buckets {
             let b = self.incident_buckets.entry(k).or_default();
             b.count += v.count;
@@ -1082,6 +1472,162 @@ mod tests {
         assert_eq!(ab_c, whole);
         assert_eq!(a_bc, whole);
         assert_eq!(cba, whole);
+    }
+
+    fn capped(patterns: usize, clients: usize, credentials: usize) -> Settings {
+        Settings {
+            limits: Limits {
+                patterns,
+                clients,
+                credentials,
+            },
+            ..Settings::default()
+        }
+    }
+
+    fn capped_state(recs: &[Record401], settings: &Settings) -> State {
+        let mut s = State::new(settings.clone());
+        for r in recs {
+            s.record(r, true);
+        }
+        s
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+        /// Capped tables: whatever the split into parts and the order and
+        /// shape of the merges, the trimmed state is the same, and the
+        /// counts reconcile (the rows plus `other` hold every 401).
+        #[test]
+        fn capped_merges_do_not_depend_on_order(
+            specs in proptest::collection::vec((0u64..40, 0usize..12, 0u64..25, 0u64..30), 1..120),
+            cuts in proptest::collection::vec(0usize..120, 0..6),
+            order in proptest::collection::vec(0usize..1000, 7),
+            caps in (1usize..8, 1usize..8, 1usize..8),
+        ) {
+            let settings = capped(caps.0, caps.1, caps.2);
+            let recs: Vec<Record401> = specs
+                .iter()
+                .enumerate()
+                .map(|(i, &(path, cause, client, cred))| {
+                    let mut r = rec(
+                        1714550400 + i as i64 * 13,
+                        Cause::ALL[cause % Cause::COUNT],
+                        ["a", "b"][(path % 2) as usize],
+                        client + 1,
+                        (cred > 0).then_some(cred),
+                    );
+                    r.path = format!("/p/{path}").into();
+                    r
+                })
+                .collect();
+            let mut whole = capped_state(&recs, &settings);
+            whole.trim_exact();
+            // the input cut into parts
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (recs.len() + 1)).collect();
+            cuts.push(0);
+            cuts.push(recs.len());
+            cuts.sort_unstable();
+            let parts: Vec<State> = cuts
+                .windows(2)
+                .map(|w| capped_state(&recs[w[0]..w[1]], &settings))
+                .collect();
+            // left to right
+            let mut seq = State::new(settings.clone());
+            for p in parts.clone() {
+                seq.merge(p);
+            }
+            seq.trim_exact();
+            proptest::prop_assert_eq!(&seq, &whole);
+            // in another order, as a tree
+            let mut shuffled: Vec<(usize, State)> = parts
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| (order[i % order.len()].wrapping_mul(31) ^ i, p))
+                .collect();
+            shuffled.sort_by_key(|(k, _)| *k);
+            let mut level: Vec<State> = shuffled.into_iter().map(|(_, p)| p).collect();
+            while level.len() > 1 {
+                let mut next = Vec::new();
+                let mut it = level.into_iter();
+                while let Some(mut a) = it.next() {
+                    if let Some(b) = it.next() {
+                        // the right side into the left, or the other way
+                        if order[next.len() % order.len()] % 2 == 0 {
+                            a.merge(b);
+                            next.push(a);
+                        } else {
+                            let mut b = b;
+                            b.merge(a);
+                            next.push(b);
+                        }
+                    } else {
+                        next.push(a);
+                    }
+                }
+                level = next;
+            }
+            let mut tree = level.pop().unwrap_or_else(|| State::new(settings.clone()));
+            tree.trim_exact();
+            proptest::prop_assert_eq!(&tree, &whole);
+            // the caps hold and the totals reconcile
+            let n = recs.len() as u64;
+            proptest::prop_assert!(whole.patterns.len() <= caps.0);
+            proptest::prop_assert!(whole.clients.len() <= caps.1);
+            proptest::prop_assert!(whole.credentials.len() <= caps.2);
+            let patterns: u64 = whole.patterns.iter().map(|(_, p)| p.count).sum::<u64>()
+                + whole.patterns.other().map_or(0, |p| p.count);
+            proptest::prop_assert_eq!(patterns, n);
+            let with_cred = recs.iter().filter(|r| r.credential.is_some() && !r.verdict.cause.is_benign()).count() as u64;
+            let creds: u64 = whole.credentials.values().map(|c| c.count).sum::<u64>()
+                + whole.credentials_other.other.as_ref().map_or(0, |c| c.count);
+            proptest::prop_assert_eq!(creds, with_cred);
+            let failing = recs.iter().filter(|r| !r.verdict.cause.is_benign()).count() as u64;
+            let clients: u64 = whole.clients.values().map(|c| c.count).sum::<u64>()
+                + whole.clients_other.other.as_ref().map_or(0, |c| c.count);
+            proptest::prop_assert_eq!(clients, failing);
+            // and the report is the same bytes
+            let a = serde_json::to_string(&seq.finalize()).unwrap_or_default();
+            let b = serde_json::to_string(&tree.finalize()).unwrap_or_default();
+            proptest::prop_assert_eq!(a, b);
+        }
+    }
+
+    #[test]
+    fn a_capped_table_keeps_the_lowest_hashes_and_folds_the_rest() {
+        let settings = capped(3, 3, 3);
+        let recs: Vec<Record401> = (0..50)
+            .map(|i| {
+                let mut r = rec(
+                    1714550400 + i,
+                    Cause::InvalidCredentials,
+                    "h",
+                    i as u64 + 1,
+                    Some(i as u64 + 100),
+                );
+                r.path = format!("/p/{i}").into();
+                r
+            })
+            .collect();
+        let mut s = capped_state(&recs, &settings);
+        s.trim_exact();
+        assert_eq!(s.patterns.len(), 3);
+        assert_eq!(s.patterns.other().map(|p| p.count), Some(47));
+        let report = s.finalize();
+        let last = report.patterns.last().expect("rows");
+        assert!(last.other && last.path.as_deref() == Some(report::OTHER));
+        assert_eq!(report.patterns.iter().map(|p| p.count).sum::<u64>(), 50);
+        assert_eq!(report.clients_total, 4);
+        assert_eq!(report.credentials_total, 4);
+        assert!(
+            report
+                .clients
+                .last()
+                .is_some_and(|c| c.other && c.count_401 == 47)
+        );
     }
 
     #[test]

@@ -81,7 +81,18 @@ pub struct PatternRow {
     pub evidence_kind: &'static str,
     pub evidence_rule: String,
     pub example_evidence: String,
+    /// The row of the patterns folded by `--max-patterns` (its dimensions
+    /// read `(other)`).
+    #[serde(skip_serializing_if = "is_false")]
+    pub other: bool,
 }
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// What the dimensions of a folded row read.
+pub const OTHER: &str = "(other)";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TimeRow {
@@ -114,6 +125,9 @@ pub struct ClientRow {
     pub storm: bool,
     pub dominant_cause: Option<Cause>,
     pub causes: CauseCounts,
+    /// The row of the clients folded by `--max-clients`.
+    #[serde(skip_serializing_if = "is_false")]
+    pub other: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -125,6 +139,9 @@ pub struct CredentialRow {
     pub last_failure: Option<Timestamp>,
     pub failures: u64,
     pub causes: CauseCounts,
+    /// The row of the credentials folded by `--max-credentials`.
+    #[serde(skip_serializing_if = "is_false")]
+    pub other: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -243,40 +260,61 @@ impl State {
         }
 
         let dims = &s.group_by;
+        let row = |k: &super::PatternKey, p: &super::PatternStats, other: bool| PatternRow {
+            cause: if dims.contains(&Dim::Cause) && !other {
+                k.cause
+            } else {
+                None
+            },
+            host: k.host.as_deref().map(str::to_owned),
+            method: k.method.as_deref().map(str::to_owned),
+            path: k.path.as_deref().map(str::to_owned),
+            client: k.client.as_deref().map(str::to_owned),
+            user_agent: k.user_agent.as_deref().map(str::to_owned),
+            credential: if other {
+                k.credential.map(|_| OTHER.to_owned())
+            } else {
+                k.credential.map(|c| c.map(show).unwrap_or_default())
+            },
+            status_detail: k.status_detail.as_deref().map(str::to_owned),
+            count: p.count,
+            first_seen: p.first_seen,
+            last_seen: p.last_seen,
+            distinct_clients: p.clients.count(),
+            distinct_credentials: p.credentials.count(),
+            distinct_exact: p.clients.is_exact() && p.credentials.is_exact(),
+            causes: CauseCounts(p.causes),
+            evidence_kind: p.example.kind.id(),
+            evidence_rule: p.example.rule.to_string(),
+            example_evidence: p.example.detail.to_string(),
+            other,
+        };
         let mut keyed: Vec<(&super::PatternKey, PatternRow)> = self
             .patterns
             .iter()
-            .map(|(k, p)| {
-                let row = PatternRow {
-                    cause: if dims.contains(&Dim::Cause) {
-                        k.cause
-                    } else {
-                        None
-                    },
-                    host: k.host.as_deref().map(str::to_owned),
-                    method: k.method.as_deref().map(str::to_owned),
-                    path: k.path.as_deref().map(str::to_owned),
-                    client: k.client.as_deref().map(str::to_owned),
-                    user_agent: k.user_agent.as_deref().map(str::to_owned),
-                    credential: k.credential.map(|c| c.map(show).unwrap_or_default()),
-                    status_detail: k.status_detail.as_deref().map(str::to_owned),
-                    count: p.count,
-                    first_seen: p.first_seen,
-                    last_seen: p.last_seen,
-                    distinct_clients: p.clients.count(),
-                    distinct_credentials: p.credentials.count(),
-                    distinct_exact: p.clients.is_exact() && p.credentials.is_exact(),
-                    causes: CauseCounts(p.causes),
-                    evidence_kind: p.example.kind.id(),
-                    evidence_rule: p.example.rule.to_string(),
-                    example_evidence: p.example.detail.to_string(),
-                };
-                (k, row)
-            })
+            .map(|(k, p)| (k, row(k, p, false)))
             .collect();
         // most frequent first; the key (unique) breaks ties
         keyed.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(b.0)));
-        let patterns: Vec<PatternRow> = keyed.into_iter().map(|(_, r)| r).collect();
+        let mut patterns: Vec<PatternRow> = keyed.into_iter().map(|(_, r)| r).collect();
+        // the folded patterns last, every grouped dimension reading `(other)`
+        if let Some(p) = self.patterns.other() {
+            let o: super::Shared = std::sync::Arc::from(OTHER);
+            let mut k = super::PatternKey::default();
+            for d in dims {
+                match d {
+                    Dim::Cause => {}
+                    Dim::Host => k.host = Some(o.clone()),
+                    Dim::Method => k.method = Some(o.clone()),
+                    Dim::Path => k.path = Some(o.clone()),
+                    Dim::Client => k.client = Some(o.clone()),
+                    Dim::UserAgent => k.user_agent = Some(o.clone()),
+                    Dim::Credential => k.credential = Some(None),
+                    Dim::StatusDetail => k.status_detail = Some(o.clone()),
+                }
+            }
+            patterns.push(row(&k, p, true));
+        }
 
         let timeseries = self
             .timeseries
@@ -364,9 +402,27 @@ impl State {
                     storm: peak >= s.storm_per_minute,
                     dominant_cause: causes.dominant(),
                     causes,
+                    other: false,
                 }
             })
             .collect();
+        let mut clients = clients;
+        if let Some(c) = &self.clients_other.other {
+            let causes = CauseCounts(c.causes.counts());
+            clients.push(ClientRow {
+                client: OTHER.to_owned(),
+                user_agent: None,
+                credential: None,
+                count_401: c.count,
+                first: c.first,
+                last: c.last,
+                peak_per_minute: 0,
+                storm: false,
+                dominant_cause: causes.dominant(),
+                causes,
+                other: true,
+            });
+        }
 
         // most failures first; ties in the order of the shown fingerprint,
         // then of the whole one (so the order never depends on the table's)
@@ -390,9 +446,23 @@ impl State {
                     last_failure: c.last,
                     failures: c.count,
                     causes: CauseCounts(c.causes.counts()),
+                    other: false,
                 }
             })
             .collect();
+        let mut credentials = credentials;
+        if let Some(c) = &self.credentials_other.other {
+            credentials.push(CredentialRow {
+                credential: OTHER.to_owned(),
+                first_success: None,
+                last_success: None,
+                first_failure: c.first,
+                last_failure: c.last,
+                failures: c.count,
+                causes: CauseCounts(c.causes.counts()),
+                other: true,
+            });
+        }
 
         Report {
             schema_version: SCHEMA_VERSION,
@@ -414,9 +484,10 @@ impl State {
             causes: CauseCounts(self.causes),
             patterns,
             incidents,
-            clients_total: self.clients.len() as u64,
+            clients_total: self.clients.len() as u64 + self.clients_other.other.is_some() as u64,
             clients,
-            credentials_total: self.credentials.len() as u64,
+            credentials_total: self.credentials.len() as u64
+                + self.credentials_other.other.is_some() as u64,
             credentials,
             timeseries,
             files,
