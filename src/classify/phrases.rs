@@ -694,7 +694,7 @@ mod tests {
         let (row, says) = iis_statement(1, false).expect("401.1 decides");
         assert_eq!(
             iis_detail(row, says, 1326),
-            "IIS substatus 401.1 (logon failed), win32 status 1326"
+            "IIS substatus 401.1 (logon failed), win32 status 1326 (logon failure: unknown user name or bad password)"
         );
         assert!(iis_statement(4, true).is_none() && iis_statement(99, true).is_none());
     }
