@@ -330,8 +330,9 @@ impl<'e> Secrets<'e> {
     fn authorization(&mut self, a: &'e str) {
         let (name, rest) = split_authorization(a);
         let known = scheme::lookup(name);
-        // a first token that is no scheme is the credential itself
-        if known.is_none() {
+        // a first token that is no scheme is the credential itself: the
+        // whole value, or a first token not shaped like a scheme name
+        if known.is_none() && (rest.is_none() || !scheme_shaped(name)) {
             self.add(Cow::Borrowed(name));
         }
         let Some(rest) = rest.map(str::trim) else {
@@ -442,6 +443,18 @@ impl<'e> Secrets<'e> {
             .iter()
             .any(|m| m.as_bytes().eq_ignore_ascii_case(run))
     }
+}
+
+/// Could this unlisted first token of an `Authorization` value be a scheme
+/// name (`Token`, `SSWS`, `AWS4-HMAC-SHA256`) rather than a credential? A
+/// short word, or upper-case words joined by `-`; anything longer is taken
+/// for the credential.
+fn scheme_shaped(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.first().is_some_and(u8::is_ascii_alphabetic)
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+        && (b.len() <= 10
+            || (b.len() <= 24 && b.contains(&b'-') && !b.iter().any(u8::is_ascii_lowercase)))
 }
 
 /// The `user:password` of an absolute request target
