@@ -112,13 +112,10 @@ fn segment_class(seg: &str) -> Option<&'static str> {
 }
 
 /// Is a value (of a parameter, a part of a segment) secret by its shape: a
-/// token-like run, a JWT, a long hex string?
+/// token-like run or a JWT (a hex string can be a digest or an id: not by
+/// its shape alone)?
 fn secret_value(v: &str) -> bool {
-    match segment_class(v) {
-        Some("{token}") => true,
-        Some("{hex}") => v.len() >= 32,
-        _ => false,
-    }
+    segment_class(v) == Some("{token}")
 }
 
 fn push_plain(out: &mut String, seg: &str, tokens_only: bool) {
