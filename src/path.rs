@@ -112,10 +112,10 @@ fn segment_class(seg: &str) -> Option<&'static str> {
 }
 
 /// Is a value (of a parameter, a part of a segment) secret by its shape: a
-/// token-like run or a JWT (a hex string can be a digest or an id: not by
-/// its shape alone)?
+/// token-like run or a JWT? Not a hex string (a digest or an id), nor text
+/// with `+` or `%` escapes (`1+Main+St%2C+Springfield`).
 fn secret_value(v: &str) -> bool {
-    segment_class(v) == Some("{token}")
+    !v.contains(['+', '%']) && segment_class(v) == Some("{token}")
 }
 
 fn push_plain(out: &mut String, seg: &str, tokens_only: bool) {
@@ -306,6 +306,11 @@ mod tests {
                 "/x?q=REDACTED",
             ),
             ("/x?keywords=shoes&author=me", "/x?keywords=shoes&author=me"),
+            (
+                "/m?address=1+Main+St%2C+Springfield&sha=9f86d081884c7d659a2feaa0c55ad015",
+                "/m?address=1+Main+St%2C+Springfield&sha=9f86d081884c7d659a2feaa0c55ad015",
+            ),
+            ("/x?q=aB3dE5fG7hJ9kL1mN3pQ5rS7", "/x?q=REDACTED"),
         ] {
             assert_eq!(redact(given), want, "{given}");
         }

@@ -15,6 +15,7 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE};
 
 use super::credential::{is_key_param, percent_decode, split_authorization};
+use super::placeholder::is_placeholder;
 use super::scheme::{self, Value};
 use crate::exchange::Exchange;
 
@@ -311,8 +312,10 @@ impl<'e> Secrets<'e> {
         s
     }
 
+    /// Adds a piece; template text never filled in (`{api_key}`,
+    /// `YOUR_TOKEN`) is no secret, and often holds the carrier's name.
     fn add(&mut self, v: Cow<'e, str>) {
-        if v.len() >= MIN_PIECE && !self.material.contains(&v) {
+        if v.len() >= MIN_PIECE && !self.material.contains(&v) && !is_placeholder(&v) {
             self.material.push(v);
         }
     }
@@ -377,9 +380,13 @@ impl<'e> Secrets<'e> {
             if let Some((k, v)) = kv.split_once('=')
                 && is_secret_name(k)
             {
-                self.add(Cow::Borrowed(v));
-                if let Cow::Owned(d) = percent_decode(v) {
-                    self.add(Cow::Owned(d));
+                match percent_decode(v) {
+                    Cow::Owned(d) if is_placeholder(&d) => {}
+                    Cow::Owned(d) => {
+                        self.add(Cow::Borrowed(v));
+                        self.add(Cow::Owned(d));
+                    }
+                    Cow::Borrowed(_) => self.add(Cow::Borrowed(v)),
                 }
             }
         }

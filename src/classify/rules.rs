@@ -228,9 +228,11 @@ fn scheme_word<'a>(name: &'a str, secrets: &Secrets<'_>) -> Cow<'a, str> {
     }
 }
 
-fn carrier_name(kind: &str, name: &str) -> String {
+/// A carrier as evidence names it; header and parameter names come from
+/// the carrier tables, an `Authorization` scheme word from the request.
+fn carrier_name(kind: &str, name: &str, secrets: &Secrets<'_>) -> String {
     if kind == "Authorization" {
-        format!("Authorization {name}")
+        format!("Authorization {}", scheme_word(name, secrets))
     } else {
         format!("{kind} {}", name.to_ascii_lowercase())
     }
@@ -513,10 +515,7 @@ fn unusable_credential(f: &Facts<'_, '_>) -> Option<Verdict> {
                 Cause::PlaceholderCredentials,
                 EvidenceKind::RequestShape,
                 "step1:placeholder",
-                format!(
-                    "{kind} in {}",
-                    carrier_name(kind_of, &scheme_word(name, f.secrets()))
-                ),
+                format!("{kind} in {}", carrier_name(kind_of, name, f.secrets())),
             ));
         }
     }
@@ -535,7 +534,7 @@ fn unusable_credential(f: &Facts<'_, '_>) -> Option<Verdict> {
         "step1:empty",
         format!(
             "empty value in {}",
-            carrier_name(kind_of, &scheme_word(name, f.secrets()))
+            carrier_name(kind_of, name, f.secrets())
         ),
     ))
 }
@@ -749,12 +748,12 @@ fn rejected(f: &Facts<'_, '_>) -> Verdict {
             scheme_word(split_authorization(a).0, f.secrets())
         )
     } else if let Some((k, _)) = v.keys.first() {
-        carrier_name("api key in header", k)
+        carrier_name("api key in header", k, f.secrets())
     } else if let Some((k, _)) = v.query.first() {
         if credential::is_token_param(k) {
-            carrier_name("token in query parameter", k)
+            carrier_name("token in query parameter", k, f.secrets())
         } else {
-            carrier_name("api key in query parameter", k)
+            carrier_name("api key in query parameter", k, f.secrets())
         }
     } else if v.redacted {
         "redacted Authorization header".to_string()
