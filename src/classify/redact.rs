@@ -300,7 +300,7 @@ impl<'e> Secrets<'e> {
             }
         }
         if let Some(u) = r.user.as_deref().filter(|u| *u != "-") {
-            s.add(Cow::Borrowed(u));
+            s.add_always(Cow::Borrowed(u));
         }
         if let Some(u) = r.userinfo.as_deref() {
             s.userinfo(u);
@@ -312,20 +312,29 @@ impl<'e> Secrets<'e> {
         s
     }
 
-    /// Adds a piece; template text never filled in (`{api_key}`,
-    /// `YOUR_TOKEN`) is no secret, and often holds the carrier's name.
+    /// Adds a token, key or cookie value; template text never filled in
+    /// (`{api_key}`, `YOUR_TOKEN`) is no secret, and often holds the
+    /// carrier's name.
     fn add(&mut self, v: Cow<'e, str>) {
-        if v.len() >= MIN_PIECE && !self.material.contains(&v) && !is_placeholder(&v) {
+        if !is_placeholder(&v) {
+            self.add_always(v);
+        }
+    }
+
+    /// Adds a piece whatever it looks like (a password such as `password`
+    /// is a weak secret, not a placeholder).
+    fn add_always(&mut self, v: Cow<'e, str>) {
+        if v.len() >= MIN_PIECE && !self.material.contains(&v) {
             self.material.push(v);
         }
     }
 
     fn userinfo(&mut self, u: &'e str) {
-        self.add(Cow::Borrowed(u));
+        self.add_always(Cow::Borrowed(u));
         for part in u.split(':') {
-            self.add(Cow::Borrowed(part));
+            self.add_always(Cow::Borrowed(part));
             if let Cow::Owned(d) = percent_decode(part) {
-                self.add(Cow::Owned(d));
+                self.add_always(Cow::Owned(d));
             }
         }
     }
@@ -365,10 +374,10 @@ impl<'e> Secrets<'e> {
         {
             let text = String::from_utf8_lossy(&raw).into_owned();
             if let Some((user, pw)) = text.split_once(':') {
-                self.add(Cow::Owned(user.to_owned()));
-                self.add(Cow::Owned(pw.to_owned()));
+                self.add_always(Cow::Owned(user.to_owned()));
+                self.add_always(Cow::Owned(pw.to_owned()));
             }
-            self.add(Cow::Owned(text));
+            self.add_always(Cow::Owned(text));
         }
     }
 
@@ -594,6 +603,17 @@ mod tests {
         );
         let got = s.scrub("password HUNTER%70assword");
         assert!(!got.contains("HUNTER"), "{got}");
+        // a weak password is still a secret
+        let basic = format!("Basic {}", STANDARD.encode("bob:password"));
+        let e = ex(Some(Box::leak(basic.into_boxed_str())), "/x");
+        assert_eq!(Secrets::of(&e).scrub("bad password"), "bad <redacted>");
+        // a placeholder is not
+        let e = ex(Some("Bearer {token}"), "/x?api_key=%7Bapi_key%7D");
+        assert_eq!(
+            Secrets::of(&e).scrub("error=invalid_token"),
+            "error=invalid_token"
+        );
+        assert_eq!(Secrets::of(&e).scrub("api_key"), "api_key");
         // userinfo of an absolute target, URL-encoded
         let e = ex(None, "http://bob:s3cret%2Bpass@api.example.com/x");
         let s = Secrets::of(&e);
