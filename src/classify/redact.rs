@@ -396,11 +396,22 @@ impl<'e> Secrets<'e> {
     }
 
     fn query(&mut self, target: &'e str) {
-        let Some(start) = target.find(['?', '#', ';']) else {
+        let b = target.as_bytes();
+        let Some(mut start) = memchr::memchr3(b'?', b'#', b';', b) else {
             return;
         };
-        for kv in target[start + 1..].split(['&', ';', '#', '?']) {
-            if let Some((k, v)) = kv.split_once('=')
+        // parameters separated by `&`, `;`, `#` or `?` (byte searches: the
+        // cuts are at ASCII bytes, so at char boundaries)
+        while start < b.len() {
+            let from = start + 1;
+            let end = b[from..]
+                .iter()
+                .position(|c| matches!(c, b'&' | b';' | b'#' | b'?'))
+                .map_or(b.len(), |i| from + i);
+            start = end;
+            let kv = &target[from..end];
+            if let Some(eq) = memchr::memchr(b'=', kv.as_bytes())
+                && let (k, v) = (&kv[..eq], &kv[eq + 1..])
                 && is_secret_name(k)
             {
                 match percent_decode(v) {
