@@ -149,6 +149,26 @@ fn inside_plain_word(n: &[u8], at: usize, len: usize) -> bool {
     })
 }
 
+/// Runs of text that are vocabulary, never a secret: the error codes of
+/// RFC 6750 and RFC 6749 as a status detail writes them (scheme names come
+/// from the scheme table). Checked before the index, which they would
+/// otherwise make a status detail build for every 401.
+pub const PLAIN_RUNS: &[&str] = &[
+    "error=invalid_token",
+    "error=invalid_request",
+    "error=insufficient_scope",
+    "error=invalid_client",
+    "error=unauthorized_client",
+    "error=invalid_grant",
+];
+
+/// Is this run of text vocabulary (`PLAIN_RUNS`, a scheme as the scheme
+/// table writes it)?
+fn plain_run(run: &[u8]) -> bool {
+    PLAIN_RUNS.iter().any(|p| p.as_bytes() == run)
+        || scheme::SCHEMES.iter().any(|s| s.display.as_bytes() == run)
+}
+
 /// A byte of a run: what secrets and words are made of. Separators are
 /// ASCII punctuation and space (`/`, `:`, `@`, `,`, quotes …); bytes of
 /// non-ASCII characters belong to runs, so runs end at char boundaries.
@@ -458,7 +478,10 @@ impl<'e> Secrets<'e> {
         let mut last = 0;
         for (s, e) in runs(b) {
             let run = &b[s..e];
-            if run.len() < MIN_PIECE || (!words && run.len() < WINDOW && !self.whole(run)) {
+            if run.len() < MIN_PIECE
+                || (!words && run.len() < WINDOW && !self.whole(run))
+                || (plain_run(run) && !self.whole(run))
+            {
                 continue;
             }
             if self.whole(run) || self.index().holds(run, words) {
@@ -501,6 +524,8 @@ fn scheme_shaped(name: &str) -> bool {
 /// The `user:password` of an absolute request target
 /// (`http://bob:pw@host/x`), if it has one.
 pub fn target_userinfo(target: &str) -> Option<&str> {
+    // most targets and URLs have no `@` at all: one vectorised search
+    memchr::memchr(b'@', target.as_bytes())?;
     let (start, end) = authority_span(target)?;
     let auth = &target[start..end];
     auth.rfind('@').map(|i| &auth[..i])
@@ -535,6 +560,9 @@ pub fn authority_span(target: &str) -> Option<(usize, usize)> {
 
 /// `target` without the `user:password@` of its authority.
 pub fn strip_target_userinfo(target: &str) -> Cow<'_, str> {
+    if memchr::memchr(b'@', target.as_bytes()).is_none() {
+        return Cow::Borrowed(target);
+    }
     match authority_span(target) {
         Some((start, end)) => match target[start..end].rfind('@') {
             Some(at) => Cow::Owned(format!("{}{}", &target[..start], &target[start + at + 1..])),
@@ -624,6 +652,15 @@ mod tests {
         let b = STANDARD.encode("sk_live_4eC39HqLyjWDarjtT1zdp7dc");
         assert!(!s.scrub(&format!("echo {b}")).contains(&b[4..20]));
         assert_eq!(s.scrub("invalid_token"), "invalid_token");
+        // vocabulary is passed without building the index
+        let e = ex(Some("Bearer aB3dE5fG7hJ9kL1mN3pQ5rS7"), "/x");
+        let s = Secrets::of(&e);
+        assert_eq!(
+            s.scrub("Bearer error=invalid_token"),
+            "Bearer error=invalid_token"
+        );
+        assert!(s.index.get().is_none());
+        assert_eq!(s.scrub("error=aB3dE5fG7hJ9kL1mN3pQ5rS7"), "<redacted>");
         // Basic: the decoded user and password, as words
         let basic = format!("Basic {}", STANDARD.encode("alice:hunterpassword"));
         let e = ex(Some(Box::leak(basic.into_boxed_str())), "/x");
