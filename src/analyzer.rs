@@ -475,7 +475,7 @@ impl<'c> Analyzer<'c> {
             .unwrap_or_else(|| Shared::from("/"));
         // the template is shared by every record of its path: the request's
         // own secrets are scrubbed from it here
-        let path = match secrets.scrub_path(&path, "{token}") {
+        let path = match secrets.scrub_whole(&path, "{token}") {
             Cow::Borrowed(_) => path,
             Cow::Owned(p) => Shared::from(p.as_str()),
         };
