@@ -3,9 +3,11 @@
 //! chunk and folds everything into a `State`. One analyzer per chunk;
 //! chunks are merged with `State::merge`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::classify::challenge;
+use crate::classify::redact::{self, Secrets};
 use crate::classify::rules::{self, RuleSettings};
 use crate::classify::sequence::{ChunkSequence, Seen, SeenCredential, scope_key};
 use crate::classify::{Cause, Verdict};
@@ -457,14 +459,15 @@ impl<'c> Analyzer<'c> {
         if ex.response.challenges.is_empty() {
             return None;
         }
+        // shared by every record with these challenges: the request's own
+        // secrets are scrubbed per record (`record_of`)
         let chs = challenge::parse_all(ex.response.challenges.iter().map(|c| &**c));
-        let secrets = rules::request_secrets(ex);
         let mut parts: Vec<String> = Vec::new();
         for c in &chs {
             let mut s = display_scheme(&c.scheme);
             if let Some(e) = c.param("error") {
                 s.push_str(" error=");
-                s.push_str(&rules::safe_quote_in(e, &secrets));
+                s.push_str(&rules::safe_quote(e));
             }
             if !parts.contains(&s) {
                 parts.push(s);
@@ -544,11 +547,12 @@ impl<'c> Analyzer<'c> {
         ex: &Exchange<'_>,
         verdict: Verdict,
         primary_credential: Option<&str>,
+        secrets: &Secrets<'_>,
     ) -> Record401 {
         let t = ex.time.map_or(i64::MIN, |t| t.0);
         let credential = primary_credential.map(|c| self.fingerprint(c));
         let host = match (&ex.host, ex.shows.host) {
-            (Some(h), true) => Some(self.intern(h)),
+            (Some(h), true) => Some(self.intern(redact::strip_host_userinfo(h))),
             _ => None,
         };
         let method = self.intern(&ex.method);
@@ -556,10 +560,16 @@ impl<'c> Analyzer<'c> {
         let path = self
             .derived(0, &[path_bytes], || Some(path::template(&ex.target)))
             .unwrap_or_else(|| Shared::from("/"));
-        let target = self
-            .ctx
-            .keep_events
-            .then(|| Shared::from(path::redact(&ex.target)));
+        // the template is shared by every record of its path: the request's
+        // own secrets are scrubbed from it here
+        let path = match secrets.scrub_whole(&path, "{token}") {
+            Cow::Borrowed(_) => path,
+            Cow::Owned(p) => Shared::from(p.as_str()),
+        };
+        let target = self.ctx.keep_events.then(|| {
+            let t = path::redact(&ex.target);
+            Shared::from(&*secrets.scrub_path(&t, "REDACTED"))
+        });
         let user_agent = ex.user_agent.as_deref().map(|u| self.intern(u));
         // an address repeats little (most failing clients fail a few times):
         // kept as it is, not looked up; without one, the user agent
@@ -589,6 +599,10 @@ impl<'c> Analyzer<'c> {
             key.push(sub.as_bytes());
             self.derived(1, &key, || Self::status_detail(ex))
         };
+        let status_detail = status_detail.map(|d| match secrets.scrub(&d) {
+            Cow::Borrowed(_) => d,
+            Cow::Owned(s) => Shared::from(s.as_str()),
+        });
         Record401 {
             if_sanitized: None,
             order: self.order(ex.pos, t),
@@ -662,6 +676,7 @@ impl<'c> Analyzer<'c> {
     }
 
     fn on_401(&mut self, ex: &Exchange<'_>) {
+        let secrets = Secrets::of(ex);
         let rules::Assessment {
             verdict,
             needs_sequence,
@@ -670,8 +685,8 @@ impl<'c> Analyzer<'c> {
             primary_credential,
             if_sanitized,
             credential_hidden,
-        } = rules::assess(ex, &self.ctx.rules);
-        let mut rec = self.record_of(ex, verdict, primary_credential.as_deref());
+        } = rules::assess_with(ex, &self.ctx.rules, &secrets);
+        let mut rec = self.record_of(ex, verdict, primary_credential.as_deref(), &secrets);
         // only a capture (which shows every credential carrier) can have
         // had its credential headers removed
         if ex.shows == crate::exchange::Shows::HAR {

@@ -103,6 +103,10 @@ pub struct RequestAuth<'a> {
     /// The user name field of a log (`%u`, `$remote_user`, `cs-username`),
     /// `None` when empty or `-`.
     pub user: Option<Text<'a>>,
+    /// The `user:password` of the request URL, where the source drops it
+    /// from the target (HAR, ALB). Not a credential the rules follow: it is
+    /// kept only to keep it out of outputs.
+    pub userinfo: Option<Text<'a>>,
 }
 
 /// Authentication material on the response.

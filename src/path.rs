@@ -4,38 +4,14 @@
 //! redacted target keeps the query but hides the values of parameters that
 //! carry secrets, and token-like path segments.
 
-use crate::classify::credential::is_key_param;
+use std::borrow::Cow;
 
-/// Query parameters whose values are secret besides the credential ones.
-pub const SECRET_PARAMS: &[&str] = &[
-    "password",
-    "passwd",
-    "pwd",
-    "pass",
-    "secret",
-    "client_secret",
-    "refresh_token",
-    "code",
-    "sig",
-    "signature",
-    "x-amz-signature",
-    "x-amz-credential",
-    "x-amz-security-token",
-    "x-goog-signature",
-    "x-goog-credential",
-    "session",
-    "sessionid",
-    "session_id",
-    "sid",
-    "assertion",
-    "client_assertion",
-    "state",
-    "nonce",
-];
+use crate::classify::jwt::looks_like_jwt;
+pub use crate::classify::redact::SECRET_PARAMS;
+use crate::classify::redact::{is_secret_name, strip_target_userinfo};
 
-fn is_secret_param(name: &str) -> bool {
-    is_key_param(name) || SECRET_PARAMS.iter().any(|p| p.eq_ignore_ascii_case(name))
-}
+/// What a secret value becomes in a redacted target.
+const REDACTED: &str = "REDACTED";
 
 fn is_uuid(s: &str) -> bool {
     let b = s.as_bytes();
@@ -47,6 +23,49 @@ fn is_uuid(s: &str) -> bool {
                 c.is_ascii_hexdigit()
             }
         })
+}
+
+/// A mixed-case run of letters and digits with no dictionary shape: a key
+/// such as `KcC612fbBbEz599x` (12 characters or more, both cases, and most
+/// of its camel-case words without a vowel), not `getUserDataById` or
+/// `XMLHttpRequest`.
+fn random_case(seg: &str) -> bool {
+    let b = seg.as_bytes();
+    if b.len() < 12
+        || !b
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_'))
+        || b.iter().filter(|c| c.is_ascii_uppercase()).count() < 2
+        || b.iter().filter(|c| c.is_ascii_lowercase()).count() < 2
+    {
+        return false;
+    }
+    // camel-case words: an upper-case letter starts one (after a lower-case
+    // letter, or before one after an upper-case run); digits and `-_` end one
+    let (mut words, mut vowelless) = (0, 0);
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_alphabetic() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        i += 1;
+        while i < b.len() && b[i].is_ascii_alphabetic() {
+            let starts_word = b[i].is_ascii_uppercase()
+                && (b[i - 1].is_ascii_lowercase()
+                    || b.get(i + 1).is_some_and(u8::is_ascii_lowercase));
+            if starts_word {
+                break;
+            }
+            i += 1;
+        }
+        words += 1;
+        if !b[start..i].iter().any(|c| b"aeiouyAEIOUY".contains(c)) {
+            vowelless += 1;
+        }
+    }
+    vowelless >= 3 && vowelless * 2 >= words
 }
 
 /// The placeholder a segment is replaced by, if any.
@@ -72,6 +91,9 @@ fn segment_class(seg: &str) -> Option<&'static str> {
     if tokenish && b.len() >= 20 && digits >= 2 && letters >= 2 && !seg.contains("--") {
         return Some("{token}");
     }
+    if (b.len() >= 20 && seg.starts_with("eyJ") && looks_like_jwt(seg)) || random_case(seg) {
+        return Some("{token}");
+    }
     // a prefixed id such as ord_123456 or a numeric stem with an extension
     if let Some((stem, ext)) = seg.rsplit_once('.')
         && !stem.is_empty()
@@ -89,7 +111,14 @@ fn segment_class(seg: &str) -> Option<&'static str> {
     None
 }
 
-fn push_segment(out: &mut String, seg: &str, tokens_only: bool) {
+/// Is a value (of a parameter, a part of a segment) secret by its shape: a
+/// token-like run or a JWT? Not a hex string (a digest or an id), nor text
+/// with `+` or `%` escapes (`1+Main+St%2C+Springfield`).
+fn secret_value(v: &str) -> bool {
+    !v.contains(['+', '%']) && segment_class(v) == Some("{token}")
+}
+
+fn push_plain(out: &mut String, seg: &str, tokens_only: bool) {
     match segment_class(seg) {
         Some(class) if !tokens_only || class.starts_with("{token}") => {
             if let Some(prefix) = class.strip_suffix('.') {
@@ -104,9 +133,37 @@ fn push_segment(out: &mut String, seg: &str, tokens_only: bool) {
     }
 }
 
+fn push_segment(out: &mut String, seg: &str, tokens_only: bool) {
+    let secret_mark = if tokens_only { REDACTED } else { "{token}" };
+    // path parameters (`login;jsessionid=…`): a secret name or value is hidden
+    if let Some((base, params)) = seg.split_once(';') {
+        push_plain(out, base, tokens_only);
+        for p in params.split(';') {
+            out.push(';');
+            match p.split_once('=') {
+                Some((k, v)) if is_secret_name(k) || secret_value(v) => {
+                    out.push_str(k);
+                    out.push('=');
+                    out.push_str(secret_mark);
+                }
+                None if secret_value(p) => out.push_str(secret_mark),
+                _ => out.push_str(p),
+            }
+        }
+        return;
+    }
+    // `bot<digits>:<token>` and the like: a secret part hides the segment
+    if seg.contains(':') && seg.split(':').any(secret_value) {
+        out.push_str("{token}");
+        return;
+    }
+    push_plain(out, seg, tokens_only);
+}
+
 /// The path template of a request target.
 pub fn template(target: &str) -> String {
-    let path = target.split(['?', '#']).next().unwrap_or(target);
+    let target = strip_target_userinfo(target);
+    let path = target.split(['?', '#']).next().unwrap_or(&target);
     let mut out = String::with_capacity(path.len());
     for (i, seg) in path.split('/').enumerate() {
         if i > 0 {
@@ -120,11 +177,43 @@ pub fn template(target: &str) -> String {
     out
 }
 
-/// The target with secret query values and token-like path segments hidden.
+/// `k=v` parameters separated by `&` or `;`, with secret values hidden: by
+/// the parameter's name, or by the value's shape.
+fn push_params(out: &mut String, params: &str) {
+    let mut rest = params;
+    loop {
+        let (kv, sep, tail) = match rest.find(['&', ';']) {
+            Some(i) => (&rest[..i], Some(&rest[i..i + 1]), &rest[i + 1..]),
+            None => (rest, None, ""),
+        };
+        match kv.split_once('=') {
+            Some((k, v)) if is_secret_name(k) || secret_value(v) => {
+                out.push_str(k);
+                out.push('=');
+                out.push_str(REDACTED);
+            }
+            None if secret_value(kv) => out.push_str(REDACTED),
+            _ => out.push_str(kv),
+        }
+        match sep {
+            Some(s) => out.push_str(s),
+            None => break,
+        }
+        rest = tail;
+    }
+}
+
+/// The target with its `user:password@`, secret query and fragment values
+/// and token-like path segments hidden.
 pub fn redact(target: &str) -> String {
-    let (path, query) = match target.split_once('?') {
+    let target: Cow<'_, str> = strip_target_userinfo(target);
+    let (before, fragment) = match target.split_once('#') {
+        Some((b, f)) => (b, Some(f)),
+        None => (&*target, None),
+    };
+    let (path, query) = match before.split_once('?') {
         Some((p, q)) => (p, Some(q)),
-        None => (target, None),
+        None => (before, None),
     };
     let mut out = String::with_capacity(target.len());
     for (i, seg) in path.split('/').enumerate() {
@@ -135,18 +224,11 @@ pub fn redact(target: &str) -> String {
     }
     if let Some(q) = query {
         out.push('?');
-        for (i, kv) in q.split('&').enumerate() {
-            if i > 0 {
-                out.push('&');
-            }
-            match kv.split_once('=') {
-                Some((k, _)) if is_secret_param(k) => {
-                    out.push_str(k);
-                    out.push_str("=REDACTED");
-                }
-                _ => out.push_str(kv),
-            }
-        }
+        push_params(&mut out, q);
+    }
+    if let Some(f) = fragment {
+        out.push('#');
+        push_params(&mut out, f);
     }
     out
 }
@@ -201,6 +283,72 @@ mod tests {
         assert_eq!(
             redact("/cb?code=abc&state=xyz&ok=1"),
             "/cb?code=REDACTED&state=REDACTED&ok=1"
+        );
+    }
+
+    #[test]
+    fn secret_params_by_name_and_shape() {
+        for (given, want) in [
+            ("/x?api_token=t1&page=2", "/x?api_token=REDACTED&page=2"),
+            ("/x?accessToken=t1", "/x?accessToken=REDACTED"),
+            ("/x?oauth_token=t1", "/x?oauth_token=REDACTED"),
+            ("/x?session_token=t1", "/x?session_token=REDACTED"),
+            ("/x?private_key=t1", "/x?private_key=REDACTED"),
+            ("/x?auth_key=t1", "/x?auth_key=REDACTED"),
+            ("/x?apiToken=t1", "/x?apiToken=REDACTED"),
+            ("/x?api%5Fkey=t1", "/x?api%5Fkey=REDACTED"),
+            ("/x?api_key[]=t1", "/x?api_key[]=REDACTED"),
+            ("/x?a=1;api_key=t1", "/x?a=1;api_key=REDACTED"),
+            ("/cb#access_token=t1&x=1", "/cb#access_token=REDACTED&x=1"),
+            ("/cb?ok=1#access_token=t1", "/cb?ok=1#access_token=REDACTED"),
+            (
+                "/x?q=eyJhbGciOiJub25lIn0.eyJzdWIiOiJib2IifQ.sig",
+                "/x?q=REDACTED",
+            ),
+            ("/x?keywords=shoes&author=me", "/x?keywords=shoes&author=me"),
+            (
+                "/m?address=1+Main+St%2C+Springfield&sha=9f86d081884c7d659a2feaa0c55ad015",
+                "/m?address=1+Main+St%2C+Springfield&sha=9f86d081884c7d659a2feaa0c55ad015",
+            ),
+            ("/x?q=aB3dE5fG7hJ9kL1mN3pQ5rS7", "/x?q=REDACTED"),
+        ] {
+            assert_eq!(redact(given), want, "{given}");
+        }
+    }
+
+    #[test]
+    fn secret_segments_by_shape() {
+        for (given, want) in [
+            ("/v1/keys/KcC612fbBbEz599x/use", "/v1/keys/{token}/use"),
+            (
+                "/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getMe",
+                "/{token}/getMe",
+            ),
+            (
+                "/app/login;jsessionid=8jnXDwp366yABCdef",
+                "/app/login;jsessionid={token}",
+            ),
+            (
+                "/t/eyJhbGciOiJub25lIn0.eyJzdWIiOiJib2IifQ.sig",
+                "/t/{token}",
+            ),
+            ("/api/getUserDataById", "/api/getUserDataById"),
+            ("/js/XMLHttpRequest", "/js/XMLHttpRequest"),
+            ("/static/jquery.min.js", "/static/jquery.min.js"),
+            (
+                "http://bob:s3cretpass@api.example.com/x",
+                "http://api.example.com/x",
+            ),
+        ] {
+            assert_eq!(template(given), want, "{given}");
+        }
+        assert_eq!(
+            redact("/app/login;jsessionid=8jnXDwp366yABCdef?x=1"),
+            "/app/login;jsessionid=REDACTED?x=1"
+        );
+        assert_eq!(
+            redact("http://bob:s3cretpass@api.example.com/x?y"),
+            "http://api.example.com/x?y"
         );
     }
 }

@@ -4,7 +4,6 @@
 //! sequence stage needs; the verdict is then the fallback.
 
 use std::borrow::Cow;
-use std::cell::OnceCell;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -13,6 +12,7 @@ use super::challenge::{self, Challenge};
 use super::credential::{self, split_authorization};
 use super::phrases::{self, Phrase, Speaks};
 use super::placeholder::placeholder_kind;
+use super::redact::Secrets;
 use super::scheme::{self, APIKEY, BASIC, BEARER, Prompt, Value};
 use super::{Cause, EvidenceKind, Verdict, jwt};
 use crate::exchange::{ClientView, Exchange, HeaderView, UserField};
@@ -102,7 +102,12 @@ impl<'e> View<'e> {
                 }
                 (name, Some(rest)) if credential::is_redaction_marker(rest) => {
                     auth = None;
-                    redacted = Some(Cow::Owned(format!("{name} credential")));
+                    // a known scheme's name only: an unknown first word may be
+                    // the secret itself
+                    redacted = Some(match scheme::lookup(&name.to_ascii_lowercase()) {
+                        Some(known) => Cow::Owned(format!("{} credential", known.display)),
+                        None => Cow::Borrowed(AUTHORIZATION),
+                    });
                 }
                 _ => {}
             }
@@ -110,7 +115,10 @@ impl<'e> View<'e> {
         let mut keys: Vec<(&'e str, &'e str)> = Vec::new();
         for (k, v) in &ex.request.key_headers {
             if credential::is_redaction_marker(v) {
-                redacted.get_or_insert_with(|| Cow::Owned(carrier_name("api key in header", k)));
+                // (a header name of the key-header table: no secret in it)
+                redacted.get_or_insert_with(|| {
+                    Cow::Owned(format!("api key in header {}", k.to_ascii_lowercase()))
+                });
             } else {
                 keys.push((&**k, &**v));
             }
@@ -208,36 +216,6 @@ fn visible_credentials<'e>(ex: &'e Exchange<'e>) -> Vec<(Cow<'e, str>, bool)> {
     out
 }
 
-/// Every credential value a request visibly carried (to keep them out of
-/// quoted server text): the `Authorization` value, API-key headers,
-/// credential query parameters, session cookies.
-pub fn request_secrets<'e>(ex: &'e Exchange<'e>) -> Vec<Cow<'e, str>> {
-    let mut out: Vec<Cow<'e, str>> = credential::query_credentials(&ex.target)
-        .map(|(_, v)| v)
-        .collect();
-    if let Some(a) = ex.request.authorization.as_deref() {
-        out.push(Cow::Borrowed(a));
-        if let (_, Some(rest)) = split_authorization(a) {
-            out.push(Cow::Borrowed(rest.trim()));
-        }
-    }
-    out.extend(
-        ex.request
-            .key_headers
-            .iter()
-            .map(|(_, v)| Cow::Borrowed(v.trim())),
-    );
-    if let Some(c) = ex.request.cookie.as_deref() {
-        out.extend(
-            c.split(';')
-                .filter_map(|kv| kv.split_once('='))
-                .map(|(_, v)| Cow::Borrowed(v.trim())),
-        );
-    }
-    out.retain(|v| v.len() >= 4);
-    out
-}
-
 /// Is a run of token characters likely a secret? Long and either holding a
 /// digit or mixing upper and lower case.
 fn secret_like(run: &str) -> bool {
@@ -248,16 +226,12 @@ fn secret_like(run: &str) -> bool {
             && b.iter().any(u8::is_ascii_lowercase))
 }
 
-/// Quotes server text in evidence without letting a secret through: the
-/// request's own credential values and long token-like runs are replaced,
-/// and the text is cut short.
-pub fn safe_quote_in(text: &str, secrets: &[Cow<'_, str>]) -> String {
-    let mut scrubbed = Cow::Borrowed(text);
-    for s in secrets {
-        if scrubbed.contains(&**s) {
-            scrubbed = Cow::Owned(scrubbed.replace(&**s, "<redacted>"));
-        }
-    }
+/// Quotes input text (server text, a scheme name) in evidence without
+/// letting a secret through: the request's own credential material, in any
+/// spelling (`Secrets::scrub`), and long token-like runs are replaced, then
+/// the text is cut short.
+pub fn safe_quote_in(text: &str, secrets: &Secrets<'_>) -> String {
+    let scrubbed = secrets.scrub(text);
     let mut out = String::with_capacity(scrubbed.len().min(120));
     let mut run = String::new();
     let flush = |run: &mut String, out: &mut String| {
@@ -289,12 +263,25 @@ pub fn safe_quote_in(text: &str, secrets: &[Cow<'_, str>]) -> String {
 
 /// `safe_quote_in` without request secrets (text with no request behind it).
 pub fn safe_quote(text: &str) -> String {
-    safe_quote_in(text, &[])
+    safe_quote_in(text, &Secrets::none())
 }
 
-fn carrier_name(kind: &str, name: &str) -> String {
+/// An `Authorization` scheme as evidence writes it: a listed scheme as
+/// written, any other first token quoted safely (it can be the credential
+/// itself: `Authorization: sk_live_… extra`).
+fn scheme_word<'a>(name: &'a str, secrets: &Secrets<'_>) -> Cow<'a, str> {
+    if scheme::lookup(name).is_some() {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(safe_quote_in(name, secrets))
+    }
+}
+
+/// A carrier as evidence names it; header and parameter names come from
+/// the carrier tables, an `Authorization` scheme word from the request.
+fn carrier_name(kind: &str, name: &str, secrets: &Secrets<'_>) -> String {
     if kind == "Authorization" {
-        format!("Authorization {name}")
+        format!("Authorization {}", scheme_word(name, secrets))
     } else {
         format!("{kind} {}", name.to_ascii_lowercase())
     }
@@ -336,7 +323,7 @@ fn malformed_reason(auth: &str) -> Option<&'static str> {
     None
 }
 
-fn phrase_detail(ph: &Phrase, from_description: Option<&str>, secrets: &[Cow<'_, str>]) -> String {
+fn phrase_detail(ph: &Phrase, from_description: Option<&str>, secrets: &Secrets<'_>) -> String {
     match from_description {
         Some(d) => format!(
             "www-authenticate error_description: \"{}\"",
@@ -348,17 +335,31 @@ fn phrase_detail(ph: &Phrase, from_description: Option<&str>, secrets: &[Cow<'_,
 
 /// Applies precedence steps 1–4 and 6 to one 401.
 pub fn assess<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'e> {
+    assess_with(ex, settings, &Secrets::of(ex))
+}
+
+/// `assess` with the exchange's secrets already gathered (they keep its
+/// credentials out of the evidence).
+pub fn assess_with<'e>(
+    ex: &'e Exchange<'e>,
+    settings: &RuleSettings,
+    secrets: &Secrets<'_>,
+) -> Assessment<'e> {
     if let Some(a) = assess_bare(ex) {
         return a;
     }
-    assess_full(ex, settings)
+    assess_full(ex, settings, secrets)
 }
 
 /// `assess` by every rule (what `assess_bare` shortens).
-fn assess_full<'e>(ex: &'e Exchange<'e>, settings: &RuleSettings) -> Assessment<'e> {
+fn assess_full<'e>(
+    ex: &'e Exchange<'e>,
+    settings: &RuleSettings,
+    secrets: &Secrets<'_>,
+) -> Assessment<'e> {
     let v = View::of(ex);
     let primary = primary_credential(ex, &v);
-    let mut a = assess_view(ex, &v, settings, &primary);
+    let mut a = assess_view(ex, &v, settings, &primary, secrets);
     a.primary_credential = primary;
     a
 }
@@ -429,9 +430,8 @@ struct Facts<'v, 'e> {
     ex: &'e Exchange<'e>,
     v: &'v View<'e>,
     settings: &'v RuleSettings,
-    /// The request's credential values, gathered only when server text is
-    /// quoted.
-    secrets: OnceCell<Vec<Cow<'e, str>>>,
+    /// The request's credential material, kept out of quoted text.
+    secrets: &'v Secrets<'v>,
     /// A credential (or its redacted header) is visible.
     present: bool,
     /// The format shows every credential carrier, and there is none (not
@@ -442,7 +442,12 @@ struct Facts<'v, 'e> {
 }
 
 impl<'v, 'e> Facts<'v, 'e> {
-    fn of(ex: &'e Exchange<'e>, v: &'v View<'e>, settings: &'v RuleSettings) -> Self {
+    fn of(
+        ex: &'e Exchange<'e>,
+        v: &'v View<'e>,
+        settings: &'v RuleSettings,
+        secrets: &'v Secrets<'v>,
+    ) -> Self {
         let present = v.present();
         let all_carriers_shown = matches!(
             ex.shows.request_headers,
@@ -452,15 +457,15 @@ impl<'v, 'e> Facts<'v, 'e> {
             ex,
             v,
             settings,
-            secrets: OnceCell::new(),
+            secrets,
             present,
             absent: all_carriers_shown && !present && !v.session_cookie,
             bearer_errors: v.bearer_errors(),
         }
     }
 
-    fn secrets(&self) -> &[Cow<'e, str>] {
-        self.secrets.get_or_init(|| request_secrets(self.ex))
+    fn secrets(&self) -> &Secrets<'v> {
+        self.secrets
     }
 
     /// The verdict of the IIS substatus, if its row decides at step `at`.
@@ -500,8 +505,9 @@ fn assess_view<'e>(
     v: &View<'e>,
     settings: &RuleSettings,
     primary: &Option<Cow<'e, str>>,
+    secrets: &Secrets<'_>,
 ) -> Assessment<'e> {
-    let facts = Facts::of(ex, v, settings);
+    let facts = Facts::of(ex, v, settings, secrets);
     let leg = eligible_leg(ex, v);
     // a Bearer challenge with an error also answers a token
     let credential_hidden = facts.absent
@@ -516,7 +522,7 @@ fn assess_view<'e>(
         }
         let if_sanitized = (verdict.rule == NO_CREDENTIAL).then(|| {
             // step 0: absence is no evidence; what else is there decides
-            let mut unsure = Facts::of(ex, v, settings);
+            let mut unsure = Facts::of(ex, v, settings, secrets);
             unsure.absent = false;
             let other = PRECEDENCE
                 .iter()
@@ -583,7 +589,7 @@ fn unusable_credential(f: &Facts<'_, '_>) -> Option<Verdict> {
                 Cause::PlaceholderCredentials,
                 EvidenceKind::RequestShape,
                 "step1:placeholder",
-                format!("{kind} in {}", carrier_name(kind_of, name)),
+                format!("{kind} in {}", carrier_name(kind_of, name, f.secrets())),
             ));
         }
     }
@@ -623,7 +629,10 @@ fn unusable_credential(f: &Facts<'_, '_>) -> Option<Verdict> {
         Cause::MalformedCredentials,
         EvidenceKind::RequestShape,
         "step1:empty",
-        format!("empty value in {}", carrier_name(kind_of, name)),
+        format!(
+            "empty value in {}",
+            carrier_name(kind_of, name, f.secrets())
+        ),
     ))
 }
 
@@ -767,8 +776,13 @@ fn scheme_vs_challenge(f: &Facts<'_, '_>) -> Option<Verdict> {
         EvidenceKind::RequestShape,
         "step3:scheme-vs-challenge",
         format!(
-            "request used {req_scheme}, server challenges {} (a challenge alone is weak evidence)",
-            offered.join(", ")
+            "request used {}, server challenges {} (a challenge alone is weak evidence)",
+            scheme_word(req_scheme, f.secrets()),
+            offered
+                .iter()
+                .map(|o| scheme_word(o, f.secrets()))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     ))
 }
@@ -866,14 +880,17 @@ fn rejected(f: &Facts<'_, '_>) -> Verdict {
         };
     }
     let what = if let Some(a) = v.auth {
-        format!("{} credential", split_authorization(a).0)
+        format!(
+            "{} credential",
+            scheme_word(split_authorization(a).0, f.secrets())
+        )
     } else if let Some((k, _)) = v.keys.first() {
-        carrier_name("api key in header", k)
+        carrier_name("api key in header", k, f.secrets())
     } else if let Some((k, _)) = v.query.first() {
         if credential::is_token_param(k) {
-            carrier_name("token in query parameter", k)
+            carrier_name("token in query parameter", k, f.secrets())
         } else {
-            carrier_name("api key in query parameter", k)
+            carrier_name("api key in query parameter", k, f.secrets())
         }
     } else if let Some(what) = &v.redacted {
         format!("redacted {what}")
@@ -977,7 +994,7 @@ mod tests {
             ex.response.body = body.map(Into::into);
             ex.response.substatus = substatus;
             let settings = RuleSettings::default();
-            let full = assess_full(&ex, &settings);
+            let full = assess_full(&ex, &settings, &Secrets::of(&ex));
             match assess_bare(&ex) {
                 Some(b) => {
                     proptest::prop_assert_eq!(&b.verdict, &full.verdict);
@@ -1269,7 +1286,9 @@ mod tests {
         let t = "sk_live_QmVyZWFsbHlTZWNyZXRUbxtlbgAbCdEf";
         assert!(!safe_quote(&format!("The token {t} has been revoked")).contains("QmVy"));
         let short = "abcDEFgh";
-        let q = safe_quote_in(&format!("key {short} revoked"), &[Cow::Borrowed(short)]);
+        let auth = format!("Bearer {short}");
+        let ex = har401(Some(&auth), None, None);
+        let q = safe_quote_in(&format!("key {short} revoked"), &Secrets::of(&ex));
         assert!(!q.contains(short), "{q}");
         assert_eq!(safe_quote("insufficient_scope"), "insufficient_scope");
     }

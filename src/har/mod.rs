@@ -402,6 +402,7 @@ fn exchange_of<'e>(file: u32, e: &'e Entry<'e>, index: u64) -> (Exchange<'e>, Op
             let (host, target) = split_url(url);
             ex.host = host.map(Into::into);
             ex.target = target.into();
+            ex.request.userinfo = crate::classify::redact::target_userinfo(url).map(Into::into);
         }
         for h in &req.headers {
             let (Some(name), Some(value)) = (h.name.as_deref(), h.value.as_deref()) else {

@@ -38,7 +38,8 @@ const STATUS: usize = 8;
 const REQUEST: usize = 12;
 const AGENT: usize = 13;
 
-/// `GET https://host:443/path?q HTTP/1.1` → host and target.
+/// `GET https://host:443/path?q HTTP/1.1` → host and target (a
+/// `user:password@` in front of the host is no part of either).
 fn url_parts(url: &[u8]) -> (Option<&[u8]>, &[u8]) {
     let Some(p) = memchr::memmem::find(url, b"://") else {
         return (None, url);
@@ -46,6 +47,7 @@ fn url_parts(url: &[u8]) -> (Option<&[u8]>, &[u8]) {
     let rest = &url[p + 3..];
     let slash = memchr::memchr(b'/', rest).unwrap_or(rest.len());
     let authority = &rest[..slash];
+    let authority = memchr::memrchr(b'@', authority).map_or(authority, |i| &authority[i + 1..]);
     (
         Some(strip_port_bytes(authority)),
         if slash < rest.len() {
@@ -117,6 +119,9 @@ impl LineFormat for Alb {
             ex.method = lossy(m);
             if let Some(url) = url {
                 let (host, target) = url_parts(url);
+                let url = lossy(url);
+                ex.request.userinfo = crate::classify::redact::target_userinfo(&url)
+                    .map(|u| std::borrow::Cow::Owned(u.to_owned()));
                 ex.host = host.map(lossy);
                 ex.target = lossy(target);
             }

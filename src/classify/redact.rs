@@ -1,0 +1,749 @@
+//! Keeping a request's own credentials out of what authsift writes. A
+//! `Secrets` set holds the credential material one exchange carried (the
+//! `Authorization` value and its parts, decoded Basic user and password, API
+//! keys, cookie values, secret query values, URL userinfo, the log's user
+//! name); `scrub` replaces every run of text that holds a piece of it, in
+//! any spelling the input could hold (any case, percent-encoded, base64).
+//! Every place that quotes input text in an output goes through here. Which
+//! parameter names are secret is also decided here (`is_secret_name`), for
+//! the path redaction and for this set alike.
+
+use std::borrow::Cow;
+use std::cell::OnceCell;
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+
+use super::credential::{is_key_param, percent_decode, split_authorization};
+use super::placeholder::is_placeholder;
+use super::scheme::{self, Value};
+use crate::exchange::Exchange;
+
+/// What a run of quoted text that holds a credential becomes.
+pub const MARK: &str = "<redacted>";
+
+/// A piece of credential material this long or longer is found in text by
+/// any of its substrings of this length (a cut or partly echoed secret).
+const WINDOW: usize = 8;
+
+/// Shorter pieces (a short password, a user name) are found as whole words;
+/// shorter still are not secrets anyone can find (nor hide).
+const MIN_PIECE: usize = 4;
+
+/// Parts of parameter names that mark a secret value (compared on the name
+/// in lower case without `_`, `-`, `.`, `[]` and percent-encoding). Rules
+/// are data: add a part here, and a case to `secret_names` below (a part
+/// that starts with a letter other than a, c, k, p, s, t also goes into the
+/// first-letter test of `is_secret_name`).
+pub const SECRET_NAME_PARTS: &[&str] = &[
+    "token",
+    "key",
+    "secret",
+    "password",
+    "passwd",
+    "pwd",
+    "auth",
+    "session",
+    "sig",
+    "signature",
+    "credential",
+    "code",
+];
+
+/// Parameters whose values are secret by their whole name (any case)
+/// besides the credential ones and the names with a secret part.
+pub const SECRET_PARAMS: &[&str] = &[
+    "pass",
+    "sid",
+    "assertion",
+    "client_assertion",
+    "state",
+    "nonce",
+    "jwt",
+];
+
+/// Common words that hold a part of `SECRET_NAME_PARTS` without being about
+/// secrets (`keyword`, `author`, `design`, `zipcode`): removed from a name
+/// before the parts are looked for.
+pub const NOT_SECRET_WORDS: &[&str] = &[
+    "keyword",
+    "keyboard",
+    "monkey",
+    "hockey",
+    "turkey",
+    "author",
+    "design",
+    "signup",
+    "assign",
+    "zipcode",
+    "postcode",
+    "postalcode",
+    "countrycode",
+    "barcode",
+    "encode",
+    "decode",
+    "unicode",
+    "episode",
+];
+
+/// Does a query, fragment or path parameter of this name (as written: any
+/// case, `camelCase`, `snake_case`, percent-encoded, with a `[]` suffix)
+/// carry a secret value? Broader than the credential parameters the rules
+/// follow (`credential::is_key_param`): redaction may hide more than the
+/// analysis reads.
+pub fn is_secret_name(name: &str) -> bool {
+    if is_key_param(name) || SECRET_PARAMS.iter().any(|p| p.eq_ignore_ascii_case(name)) {
+        return true;
+    }
+    // the name in lower case, letters and digits only, percent-decoded and
+    // cut at `[`: on the stack (names this long are all that is read)
+    let mut buf = [0u8; 64];
+    let mut n = 0;
+    let b = name.as_bytes();
+    let mut i = 0;
+    while i < b.len() && n < buf.len() {
+        let mut c = b[i];
+        if c == b'%'
+            && let (Some(h), Some(l)) = (b.get(i + 1).and_then(hex), b.get(i + 2).and_then(hex))
+        {
+            c = h << 4 | l;
+            i += 2;
+        }
+        i += 1;
+        if c == b'[' {
+            break;
+        }
+        if c.is_ascii_alphanumeric() {
+            buf[n] = c.to_ascii_lowercase();
+            n += 1;
+        }
+    }
+    let n = &buf[..n];
+    // parts start with one of a few letters: most bytes are passed by one test
+    (0..n.len()).any(|at| {
+        matches!(n[at], b'a' | b'c' | b'k' | b'p' | b's' | b't')
+            && SECRET_NAME_PARTS
+                .iter()
+                .any(|p| n[at..].starts_with(p.as_bytes()) && !inside_plain_word(n, at, p.len()))
+    })
+}
+
+/// Where `needle` starts in `hay` (both short: a plain scan, no searcher
+/// to set up).
+fn occurrences<'a>(hay: &'a [u8], needle: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+    hay.windows(needle.len())
+        .enumerate()
+        .filter(move |(_, w)| *w == needle)
+        .map(|(i, _)| i)
+}
+
+fn hex(c: &u8) -> Option<u8> {
+    (*c as char).to_digit(16).map(|d| d as u8)
+}
+
+/// Is `n[at..at + len]` part of one of the `NOT_SECRET_WORDS` in `n`?
+fn inside_plain_word(n: &[u8], at: usize, len: usize) -> bool {
+    NOT_SECRET_WORDS.iter().any(|w| {
+        let w = w.as_bytes();
+        occurrences(n, w).any(|s| s <= at && at + len <= s + w.len())
+    })
+}
+
+/// Runs of text that are vocabulary, never a secret: the error codes of
+/// RFC 6750 and RFC 6749 as a status detail writes them (scheme names come
+/// from the scheme table). Checked before the index, which they would
+/// otherwise make a status detail build for every 401.
+pub const PLAIN_RUNS: &[&str] = &[
+    "error=invalid_token",
+    "error=invalid_request",
+    "error=insufficient_scope",
+    "error=invalid_client",
+    "error=unauthorized_client",
+    "error=invalid_grant",
+];
+
+/// Is this run of text vocabulary (`PLAIN_RUNS`, a scheme as the scheme
+/// table writes it)?
+fn plain_run(run: &[u8]) -> bool {
+    PLAIN_RUNS.iter().any(|p| p.as_bytes() == run)
+        || scheme::SCHEMES.iter().any(|s| s.display.as_bytes() == run)
+}
+
+/// A byte of a run: what secrets and words are made of. Separators are
+/// ASCII punctuation and space (`/`, `:`, `@`, `,`, quotes …); bytes of
+/// non-ASCII characters belong to runs, so runs end at char boundaries.
+#[inline]
+pub fn run_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(c, b'-' | b'_' | b'.' | b'+' | b'=' | b'~' | b'%')
+        || c >= 0x80
+}
+
+/// The runs of `b`: `(start, end)`.
+fn runs(b: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < b.len() && !run_byte(b[i]) {
+            i += 1;
+        }
+        if i >= b.len() {
+            return None;
+        }
+        let s = i;
+        while i < b.len() && run_byte(b[i]) {
+            i += 1;
+        }
+        Some((s, i))
+    })
+}
+
+/// Where the pieces are looked for: every spelling of the material, lower
+/// case, one after the other (separated by a byte no run holds), and the
+/// short words of it.
+#[derive(Default)]
+struct Index {
+    hay: Vec<u8>,
+    short: Vec<Vec<u8>>,
+}
+
+impl Index {
+    fn add(&mut self, spelling: &[u8]) {
+        let lower: Vec<u8> = spelling.iter().map(u8::to_ascii_lowercase).collect();
+        for (s, e) in runs(&lower) {
+            let w = &lower[s..e];
+            if (MIN_PIECE..WINDOW).contains(&w.len()) && !self.short.iter().any(|x| x == w) {
+                self.short.push(w.to_vec());
+            }
+        }
+        self.hay.extend_from_slice(&lower);
+        self.hay.push(b'\n');
+    }
+
+    fn of(material: &[Cow<'_, str>]) -> Index {
+        let mut ix = Index::default();
+        for m in material {
+            let b = m.as_bytes();
+            ix.add(b);
+            let pct = percent_encode(b);
+            if pct.len() != b.len() {
+                ix.add(pct.as_bytes());
+            }
+            // base64 of any text that holds the piece holds the encoding of
+            // the piece from one of its first three bytes on (whole groups)
+            for a in 0..3.min(b.len()) {
+                let part = &b[a..];
+                let part = &part[..part.len() - part.len() % 3];
+                if part.len() < 6 {
+                    continue;
+                }
+                let std = STANDARD.encode(part);
+                let url = URL_SAFE.encode(part);
+                ix.add(std.as_bytes());
+                if url != std {
+                    ix.add(url.as_bytes());
+                }
+            }
+        }
+        ix
+    }
+
+    /// Does this run of text hold a piece? `words`: short pieces count too.
+    /// A run with `%` escapes is also read decoded (any byte may be escaped).
+    fn holds(&self, run: &[u8], words: bool) -> bool {
+        if memchr::memchr(b'%', run).is_some()
+            && let Ok(text) = std::str::from_utf8(run)
+            && let Cow::Owned(decoded) = percent_decode(text)
+            && self.holds_as_is(decoded.as_bytes(), words)
+        {
+            return true;
+        }
+        self.holds_as_is(run, words)
+    }
+
+    fn holds_as_is(&self, run: &[u8], words: bool) -> bool {
+        if run.len() >= WINDOW {
+            let mut w = [0u8; WINDOW];
+            for start in 0..=run.len() - WINDOW {
+                for (d, s) in w.iter_mut().zip(&run[start..start + WINDOW]) {
+                    *d = s.to_ascii_lowercase();
+                }
+                if memchr::memmem::find(&self.hay, &w).is_some() {
+                    return true;
+                }
+            }
+        }
+        words && self.short.iter().any(|s| holds_word(run, s))
+    }
+}
+
+/// Does `run` hold `word` (lower case) with no letter or digit on either side?
+fn holds_word(run: &[u8], word: &[u8]) -> bool {
+    if run.len() < word.len() {
+        return false;
+    }
+    (0..=run.len() - word.len()).any(|i| {
+        run[i..i + word.len()].eq_ignore_ascii_case(word)
+            && (i == 0 || !run[i - 1].is_ascii_alphanumeric())
+            && run
+                .get(i + word.len())
+                .is_none_or(|c| !c.is_ascii_alphanumeric())
+    })
+}
+
+fn percent_encode(b: &[u8]) -> String {
+    let mut out = String::with_capacity(b.len());
+    for &c in b {
+        if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(c));
+        } else {
+            out.push_str(&format!("%{c:02X}"));
+        }
+    }
+    out
+}
+
+/// The credential material of one exchange, gathered once; the index to
+/// find it in text is built on the first text that could hold it.
+#[derive(Default)]
+pub struct Secrets<'e> {
+    material: Vec<Cow<'e, str>>,
+    index: OnceCell<Index>,
+}
+
+impl<'e> Secrets<'e> {
+    /// No material: `scrub` gives every text back as it is.
+    pub fn none() -> Self {
+        Secrets::default()
+    }
+
+    /// Everything `ex` carried that is secret.
+    pub fn of(ex: &'e Exchange<'e>) -> Self {
+        let mut s = Secrets::none();
+        let r = &ex.request;
+        if let Some(a) = r.authorization.as_deref() {
+            s.authorization(a);
+        }
+        for (_, v) in &r.key_headers {
+            s.add(Cow::Borrowed(v.trim()));
+        }
+        if let Some(c) = r.cookie.as_deref() {
+            for kv in c.split(';') {
+                if let Some((_, v)) = kv.split_once('=') {
+                    s.add(Cow::Borrowed(v.trim().trim_matches('"')));
+                }
+            }
+        }
+        if let Some(u) = r.user.as_deref().filter(|u| *u != "-") {
+            s.add_always(Cow::Borrowed(u));
+        }
+        if let Some(u) = r.userinfo.as_deref() {
+            s.userinfo(u);
+        }
+        if let Some(u) = target_userinfo(&ex.target) {
+            s.userinfo(u);
+        }
+        s.query(&ex.target);
+        s
+    }
+
+    /// Adds a token, key or cookie value; template text never filled in
+    /// (`{api_key}`, `YOUR_TOKEN`) is no secret, and often holds the
+    /// carrier's name.
+    fn add(&mut self, v: Cow<'e, str>) {
+        if !is_placeholder(&v) {
+            self.add_always(v);
+        }
+    }
+
+    /// Adds a piece whatever it looks like (a password such as `password`
+    /// is a weak secret, not a placeholder).
+    fn add_always(&mut self, v: Cow<'e, str>) {
+        if v.len() >= MIN_PIECE && !self.material.contains(&v) {
+            self.material.push(v);
+        }
+    }
+
+    fn userinfo(&mut self, u: &'e str) {
+        self.add_always(Cow::Borrowed(u));
+        for part in u.split(':') {
+            self.add_always(Cow::Borrowed(part));
+            if let Cow::Owned(d) = percent_decode(part) {
+                self.add_always(Cow::Owned(d));
+            }
+        }
+    }
+
+    fn authorization(&mut self, a: &'e str) {
+        let (name, rest) = split_authorization(a);
+        let known = scheme::lookup(name);
+        // a first token that is no scheme is the credential itself: the
+        // whole value, or a first token not shaped like a scheme name
+        if known.is_none() && (rest.is_none() || !scheme_shaped(name)) {
+            self.add(Cow::Borrowed(name));
+        }
+        let Some(rest) = rest.map(str::trim) else {
+            return;
+        };
+        if known.is_some_and(|k| k.name == "digest") {
+            // the proof values only: realm and uri are not secret
+            for part in rest.split(',') {
+                if let Some((k, v)) = part.split_once('=')
+                    && ["response", "cnonce", "nonce", "username"].contains(&k.trim())
+                {
+                    self.add(Cow::Borrowed(v.trim().trim_matches('"')));
+                }
+            }
+            return;
+        }
+        self.add(Cow::Borrowed(rest));
+        let unquoted = rest.trim_matches(|c| c == '"' || c == '\'');
+        self.add(Cow::Borrowed(unquoted));
+        if known.is_none() {
+            for tok in rest.split_whitespace() {
+                self.add(Cow::Borrowed(tok));
+            }
+        }
+        if known.is_some_and(|k| k.value == Value::UserPassword)
+            && let Ok(raw) = STANDARD.decode(unquoted)
+        {
+            let text = String::from_utf8_lossy(&raw).into_owned();
+            if let Some((user, pw)) = text.split_once(':') {
+                self.add_always(Cow::Owned(user.to_owned()));
+                self.add_always(Cow::Owned(pw.to_owned()));
+            }
+            self.add_always(Cow::Owned(text));
+        }
+    }
+
+    fn query(&mut self, target: &'e str) {
+        let b = target.as_bytes();
+        let Some(mut start) = memchr::memchr3(b'?', b'#', b';', b) else {
+            return;
+        };
+        // parameters separated by `&`, `;`, `#` or `?` (byte searches: the
+        // cuts are at ASCII bytes, so at char boundaries)
+        while start < b.len() {
+            let from = start + 1;
+            let end = b[from..]
+                .iter()
+                .position(|c| matches!(c, b'&' | b';' | b'#' | b'?'))
+                .map_or(b.len(), |i| from + i);
+            start = end;
+            let kv = &target[from..end];
+            if let Some(eq) = memchr::memchr(b'=', kv.as_bytes())
+                && let (k, v) = (&kv[..eq], &kv[eq + 1..])
+                && is_secret_name(k)
+            {
+                match percent_decode(v) {
+                    Cow::Owned(d) if is_placeholder(&d) => {}
+                    Cow::Owned(d) => {
+                        self.add(Cow::Borrowed(v));
+                        self.add(Cow::Owned(d));
+                    }
+                    Cow::Borrowed(_) => self.add(Cow::Borrowed(v)),
+                }
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.material.is_empty()
+    }
+
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| Index::of(&self.material))
+    }
+
+    /// `text` with every run that holds a piece of the material (any case,
+    /// percent-encoded, base64; a long piece by any 8 of its characters, a
+    /// short one as a word) replaced by `<redacted>`. Borrowed when nothing
+    /// is replaced.
+    pub fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        self.scrub_as(text, MARK, true)
+    }
+
+    /// `scrub` for paths and hosts: runs become `mark`, and a short piece
+    /// (shorter than 8) counts only as a whole run (a path segment such as
+    /// `orders` is not a password because one was `orders`).
+    pub fn scrub_path<'t>(&self, text: &'t str, mark: &str) -> Cow<'t, str> {
+        self.scrub_as(text, mark, false)
+    }
+
+    /// `scrub_path` that replaces only runs that are a whole piece (any
+    /// case), without building the index: for path templates, made for
+    /// every 401 (a secret inside a segment has the shape the template
+    /// hides anyway).
+    pub fn scrub_whole<'t>(&self, text: &'t str, mark: &str) -> Cow<'t, str> {
+        if self.material.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        let b = text.as_bytes();
+        let mut out: Option<String> = None;
+        let mut last = 0;
+        for (s, e) in runs(b) {
+            if e - s >= MIN_PIECE && self.whole(&b[s..e]) {
+                let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+                o.push_str(&text[last..s]);
+                o.push_str(mark);
+                last = e;
+            }
+        }
+        match out {
+            None => Cow::Borrowed(text),
+            Some(mut o) => {
+                o.push_str(&text[last..]);
+                Cow::Owned(o)
+            }
+        }
+    }
+
+    fn scrub_as<'t>(&self, text: &'t str, mark: &str, words: bool) -> Cow<'t, str> {
+        if self.material.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        let b = text.as_bytes();
+        let mut out: Option<String> = None;
+        let mut last = 0;
+        for (s, e) in runs(b) {
+            let run = &b[s..e];
+            if run.len() < MIN_PIECE
+                || (!words && run.len() < WINDOW && !self.whole(run))
+                || (plain_run(run) && !self.whole(run))
+            {
+                continue;
+            }
+            if self.whole(run) || self.index().holds(run, words) {
+                let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+                // runs end at ASCII bytes or the end: char boundaries
+                o.push_str(&text[last..s]);
+                o.push_str(mark);
+                last = e;
+            }
+        }
+        match out {
+            None => Cow::Borrowed(text),
+            Some(mut o) => {
+                o.push_str(&text[last..]);
+                Cow::Owned(o)
+            }
+        }
+    }
+
+    /// Is `run` a piece of the material as it is (any case)?
+    fn whole(&self, run: &[u8]) -> bool {
+        self.material
+            .iter()
+            .any(|m| m.as_bytes().eq_ignore_ascii_case(run))
+    }
+}
+
+/// Could this unlisted first token of an `Authorization` value be a scheme
+/// name (`Token`, `SSWS`, `AWS4-HMAC-SHA256`) rather than a credential? A
+/// short word, or upper-case words joined by `-`; anything longer is taken
+/// for the credential.
+fn scheme_shaped(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.first().is_some_and(u8::is_ascii_alphabetic)
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+        && (b.len() <= 10
+            || (b.len() <= 24 && b.contains(&b'-') && !b.iter().any(u8::is_ascii_lowercase)))
+}
+
+/// The `user:password` of an absolute request target
+/// (`http://bob:pw@host/x`), if it has one.
+pub fn target_userinfo(target: &str) -> Option<&str> {
+    // most targets and URLs have no `@` at all: one vectorised search
+    memchr::memchr(b'@', target.as_bytes())?;
+    let (start, end) = authority_span(target)?;
+    let auth = &target[start..end];
+    auth.rfind('@').map(|i| &auth[..i])
+}
+
+/// Where the authority of an absolute-form (`scheme://…`) or network-path
+/// (`//…`) target is: `(start, end)`.
+pub fn authority_span(target: &str) -> Option<(usize, usize)> {
+    let b = target.as_bytes();
+    let start = if b.starts_with(b"//") {
+        2
+    } else {
+        let colon = memchr::memchr(b':', &b[..b.len().min(16)])?;
+        let scheme = &b[..colon];
+        if scheme.is_empty()
+            || !scheme[0].is_ascii_alphabetic()
+            || !scheme
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
+            || !b[colon..].starts_with(b"://")
+        {
+            return None;
+        }
+        colon + 3
+    };
+    let end = b[start..]
+        .iter()
+        .position(|c| matches!(c, b'/' | b'?' | b'#'))
+        .map_or(b.len(), |i| start + i);
+    Some((start, end))
+}
+
+/// `target` without the `user:password@` of its authority.
+pub fn strip_target_userinfo(target: &str) -> Cow<'_, str> {
+    if memchr::memchr(b'@', target.as_bytes()).is_none() {
+        return Cow::Borrowed(target);
+    }
+    match authority_span(target) {
+        Some((start, end)) => match target[start..end].rfind('@') {
+            Some(at) => Cow::Owned(format!("{}{}", &target[..start], &target[start + at + 1..])),
+            None => Cow::Borrowed(target),
+        },
+        None => Cow::Borrowed(target),
+    }
+}
+
+/// A host without a `user:password@` in front.
+pub fn strip_host_userinfo(host: &str) -> &str {
+    host.rfind('@').map_or(host, |i| &host[i + 1..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchange::{Position, Shows};
+
+    fn ex(auth: Option<&'static str>, target: &'static str) -> Exchange<'static> {
+        let mut e = Exchange::new(
+            Position {
+                file: 0,
+                record: 0,
+                offset: 0,
+            },
+            Shows::HAR,
+        );
+        e.request.authorization = auth.map(Into::into);
+        e.target = target.into();
+        e
+    }
+
+    #[test]
+    fn secret_name_parts_start_with_a_tested_letter() {
+        for p in SECRET_NAME_PARTS {
+            assert!(b"ackpst".contains(&p.as_bytes()[0]), "{p}");
+        }
+    }
+
+    #[test]
+    fn secret_names() {
+        for n in [
+            "api_key",
+            "api_token",
+            "accessToken",
+            "oauth_token",
+            "session_token",
+            "private_key",
+            "auth_key",
+            "apiToken",
+            "api%5Fkey",
+            "api_key[]",
+            "access_token",
+            "X-Amz-Signature",
+            "sig",
+            "password",
+            "PWD",
+            "client_secret",
+            "jsessionid",
+            "code",
+            "Credential",
+            "state",
+        ] {
+            assert!(is_secret_name(n), "{n}");
+        }
+        for n in [
+            "page", "q", "limit", "keywords", "author", "design", "zipcode", "sort", "lang", "x",
+        ] {
+            assert!(!is_secret_name(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn scrubs_every_spelling() {
+        let e = ex(Some("sk_live_4eC39HqLyjWDarjtT1zdp7dc extra"), "/x");
+        let s = Secrets::of(&e);
+        for t in [
+            "request used sk_live_4eC39HqLyjWDarjtT1zdp7dc, server",
+            "request used sk_live_4ec39hqlyjwdarjtt1zdp7dc, server",
+            "SK_LIVE_4EC39HQLYJWDARJTT1ZDP7DC",
+            "cut 4eC39HqLyjWD",
+        ] {
+            let got = s.scrub(t);
+            assert!(!got.to_lowercase().contains("4ec39hqlyj"), "{got}");
+        }
+        let b = STANDARD.encode("sk_live_4eC39HqLyjWDarjtT1zdp7dc");
+        assert!(!s.scrub(&format!("echo {b}")).contains(&b[4..20]));
+        assert_eq!(s.scrub("invalid_token"), "invalid_token");
+        // vocabulary is passed without building the index
+        let e = ex(Some("Bearer aB3dE5fG7hJ9kL1mN3pQ5rS7"), "/x");
+        let s = Secrets::of(&e);
+        assert_eq!(
+            s.scrub("Bearer error=invalid_token"),
+            "Bearer error=invalid_token"
+        );
+        assert!(s.index.get().is_none());
+        assert_eq!(s.scrub("error=aB3dE5fG7hJ9kL1mN3pQ5rS7"), "<redacted>");
+        // Basic: the decoded user and password, as words
+        let basic = format!("Basic {}", STANDARD.encode("alice:hunterpassword"));
+        let e = ex(Some(Box::leak(basic.into_boxed_str())), "/x");
+        let s = Secrets::of(&e);
+        let got = s.scrub("password hunterpassword expired for alice");
+        assert!(
+            !got.contains("hunterpassword") && !got.contains("alice"),
+            "{got}"
+        );
+        let got = s.scrub("password HUNTER%70assword");
+        assert!(!got.contains("HUNTER"), "{got}");
+        // a weak password is still a secret
+        let basic = format!("Basic {}", STANDARD.encode("bob:password"));
+        let e = ex(Some(Box::leak(basic.into_boxed_str())), "/x");
+        assert_eq!(Secrets::of(&e).scrub("bad password"), "bad <redacted>");
+        // a placeholder is not
+        let e = ex(Some("Bearer {token}"), "/x?api_key=%7Bapi_key%7D");
+        assert_eq!(
+            Secrets::of(&e).scrub("error=invalid_token"),
+            "error=invalid_token"
+        );
+        assert_eq!(Secrets::of(&e).scrub("api_key"), "api_key");
+        // userinfo of an absolute target, URL-encoded
+        let e = ex(None, "http://bob:s3cret%2Bpass@api.example.com/x");
+        let s = Secrets::of(&e);
+        assert_eq!(s.scrub("s3cret+pass is wrong"), "<redacted> is wrong");
+        assert_eq!(s.scrub("S3CRET%2bPASS"), "<redacted>");
+        let s = Secrets::of(&e);
+        assert_eq!(
+            s.scrub_whole("/v1/s3cret+pass/x", "{token}"),
+            "/v1/{token}/x"
+        );
+        assert!(s.index.get().is_none());
+    }
+
+    #[test]
+    fn nothing_to_hide_borrows() {
+        let e = ex(None, "/x?page=2");
+        let s = Secrets::of(&e);
+        assert!(s.is_empty());
+        assert!(matches!(s.scrub("anything at all"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn userinfo() {
+        assert_eq!(
+            strip_target_userinfo("http://bob:s3cretpass@api.example.com/x"),
+            "http://api.example.com/x"
+        );
+        assert_eq!(strip_target_userinfo("/x@y"), "/x@y");
+        assert_eq!(target_userinfo("//u:p@h/x"), Some("u:p"));
+        assert_eq!(target_userinfo("/a/b"), None);
+        assert_eq!(
+            strip_host_userinfo("eve:s3cretpass@api.example.com"),
+            "api.example.com"
+        );
+    }
+}
