@@ -396,8 +396,20 @@ pub fn analyze(bytes: &[u8], ctx: &Context, src: &Source, threads: usize) -> Chu
                 if !a.needs_more() {
                     break;
                 }
-                if let Ok(entry) = serde_json::from_slice::<Entry<'_>>(&bytes[s..e]) {
-                    a.lookahead(&exchange_of(a.source().id, &entry, i as u64).0);
+                // read as `analyze_entry` reads it (invalid UTF-8 included), or
+                // an entry's own batch and the lookahead of the batch before it
+                // would disagree (found by fuzzing: a handshake completed by a
+                // success with invalid UTF-8 depended on the batch cut)
+                let raw = &bytes[s..e];
+                match serde_json::from_slice::<Entry<'_>>(raw) {
+                    Ok(entry) => a.lookahead(&exchange_of(a.source().id, &entry, i as u64).0),
+                    Err(_) if std::str::from_utf8(raw).is_err() => {
+                        let text = String::from_utf8_lossy(raw);
+                        if let Ok(entry) = serde_json::from_str::<Entry<'_>>(&text) {
+                            a.lookahead(&exchange_of(a.source().id, &entry, i as u64).0);
+                        }
+                    }
+                    Err(_) => {}
                 }
             }
             a.finish()
