@@ -231,6 +231,42 @@ fn partial_and_events_may_go_into_the_out_directory() {
     );
 }
 
+#[test]
+fn devices_and_pipes_are_written_in_place() {
+    let ws = workspace();
+    let har = copy_fixture(ws.path(), "har/chrome_missing_malformed.har");
+    let r = authsift(
+        ws.path(),
+        &[
+            "analyze",
+            &har,
+            "--partial",
+            "/dev/null",
+            "--events",
+            "/dev/stdout",
+        ],
+    );
+    r.expect_code(0);
+    assert!(
+        r.stdout_text().starts_with("time,file,record,"),
+        "the events went to stdout through /dev/stdout:\n{}",
+        r.stdout_text()
+    );
+    use std::os::unix::fs::FileTypeExt;
+    let null = std::fs::metadata("/dev/null").expect("/dev/null");
+    assert!(
+        null.file_type().is_char_device(),
+        "/dev/null is still a device"
+    );
+    assert_eq!(
+        names_in(Path::new("/dev"))
+            .iter()
+            .filter(|n| n.contains("authsift"))
+            .count(),
+        0
+    );
+}
+
 /// Runs authsift with files limited to `limit_kb` KiB (SIGXFSZ ignored, so
 /// a write past it fails with EFBIG like a full disk).
 fn authsift_with_file_limit(dir: &Path, limit_kb: u32, args: &[&str]) -> (Option<i32>, String) {

@@ -31,8 +31,19 @@ pub struct AtomicFile {
 }
 
 impl AtomicFile {
-    /// Creates the temporary file beside `path`; errors name `path`.
+    /// Creates the temporary file beside `path`; errors name `path`. A path
+    /// that exists and is not a regular file (`/dev/null`, a FIFO,
+    /// `/dev/stdout`) is written in place: renaming over it would replace
+    /// the device or the pipe.
     pub fn create(path: &Path) -> Result<AtomicFile> {
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            let f = File::create(path).map_err(|e| Error::output(path, e))?;
+            return Ok(AtomicFile {
+                path: path.to_path_buf(),
+                tmp: PathBuf::new(),
+                w: Some(BufWriter::with_capacity(1 << 16, f)),
+            });
+        }
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy())
@@ -70,6 +81,9 @@ impl AtomicFile {
     /// Flushes the file and renames it into place.
     pub fn commit(mut self) -> Result<()> {
         self.finish()?;
+        if self.tmp.as_os_str().is_empty() {
+            return Ok(()); // written in place
+        }
         std::fs::rename(&self.tmp, &self.path).map_err(|e| Error::output(&self.path, e))?;
         self.w = None;
         self.tmp = PathBuf::new();
@@ -137,13 +151,18 @@ pub fn prepare(out_dir: Option<&Path>, files: &[(&str, &Path)]) -> Result<()> {
         if path.as_os_str() == "-" {
             continue;
         }
-        if path.is_dir() {
-            return Err(Error::Usage(format!(
-                "{option} {}: is a directory, not a file",
-                path.display()
-            )));
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => {
+                return Err(Error::Usage(format!(
+                    "{option} {}: is a directory, not a file",
+                    path.display()
+                )));
+            }
+            // a device or a pipe: written in place, opened when written
+            // (opening a FIFO here would wait for its reader)
+            Ok(m) if !m.is_file() => continue,
+            _ => probe(option, path)?,
         }
-        probe(option, path)?;
     }
     Ok(())
 }
