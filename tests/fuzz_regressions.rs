@@ -78,3 +78,49 @@ fn a_success_with_invalid_utf8_completes_a_handshake_across_a_batch_edge() {
         "the invalid UTF-8 is reported"
     );
 }
+
+/// differential: a W3C log whose `#Fields:` block restarts with a directive
+/// that does not compile. Read in one piece, the broken directive leaves
+/// the layout before it in place; the chunk after a chunk ending with it
+/// started with no layout at all ("no #Fields directive before this line"),
+/// so the reference mode's 4 KiB chunks (or any 8 MiB edge) lost records.
+#[test]
+fn a_broken_fields_directive_keeps_the_layout_across_a_chunk_edge() {
+    let ws = workspace();
+    let mut text =
+        String::from("#Software: test\n#Fields: date time c-ip cs-method cs-uri-stem sc-status\n");
+    for i in 0..120 {
+        text.push_str(&format!(
+            "2024-06-03 10:00:{:02} 192.0.2.{} GET /v1/a/{i} 401\n",
+            i % 60,
+            i % 200
+        ));
+    }
+    text.push_str("#Fields: date time\n");
+    for i in 0..120 {
+        text.push_str(&format!(
+            "2024-06-03 10:01:{:02} 192.0.2.{} GET /v1/b/{i} 401\n",
+            i % 60,
+            i % 200
+        ));
+    }
+    std::fs::write(ws.path().join("w.log"), text).unwrap();
+    let default = authsift(ws.path(), &["analyze", "-f", "w3c", "--json", "w.log"]);
+    default.expect_code(0);
+    let s = default.json();
+    assert_eq!(s["totals"]["status_401"], json!(240), "{s:#}");
+    assert_eq!(s["totals"]["unparsed"], json!(0));
+    for j in ["1", "2"] {
+        let reference = authsift_env(
+            ws.path(),
+            &["analyze", "-j", j, "-f", "w3c", "--json", "w.log"],
+            &[("AUTHSIFT_REFERENCE", "1")],
+        );
+        reference.expect_code(0);
+        assert_eq!(
+            reference.stdout_text(),
+            default.stdout_text(),
+            "reference -j{j} and default give the same summary"
+        );
+    }
+}
