@@ -77,12 +77,19 @@ pub fn analyze(
     r
 }
 
-/// The finished summary JSON of a result (what `--json` prints), and the
-/// events count.
-pub fn report(r: ChunkResult) -> (Vec<u8>, usize) {
+/// The finished summary JSON of a result (what `--json` prints), the
+/// events count, and whether the 401s are in time order (each with a time,
+/// none earlier than the one before it).
+pub fn report(r: ChunkResult) -> (Vec<u8>, usize, bool) {
+    let mut times: Vec<_> = r.events.iter().map(|e| (e.record, e.time)).collect();
+    times.sort_by_key(|&(record, _)| record);
+    let ordered = times
+        .windows(2)
+        .all(|w| matches!((w[0].1, w[1].1), (Some(a), Some(b)) if a <= b))
+        && times.iter().all(|t| t.1.is_some());
     let mut state = r.state;
     let (report, _) = state.finalize(Rows::All, true);
     let mut out = Vec::new();
     authsift::output::write_json(&report, &mut out).expect("JSON into memory");
-    (out, r.events.len())
+    (out, r.events.len(), ordered)
 }

@@ -34,7 +34,17 @@ fuzz_target!(|data: &[u8]| {
             common::context(reference),
             threads,
         ));
-        if other != base {
+        if other == base {
+            continue;
+        }
+        // README: the sequence rules are exact for inputs in time order
+        // however they are cut; out of order, where chunks are cut (the
+        // reference mode's are small) may change what they decide. What
+        // does not depend on the sequence must still agree.
+        if !base.2 && same_without_sequence(&base.0, &other.0) {
+            continue;
+        }
+        {
             panic!(
                 "{format:?} reference={reference} threads={threads} differs from default -j1:\n--- default -j1\n{}\n--- other\n{}",
                 String::from_utf8_lossy(&base.0),
@@ -43,3 +53,18 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 });
+
+/// The summaries agree on everything the sequence rules do not decide:
+/// totals (but the benign count), files and problems.
+fn same_without_sequence(a: &[u8], b: &[u8]) -> bool {
+    let strip = |bytes: &[u8]| {
+        let mut v: serde_json::Value = serde_json::from_slice(bytes).expect("summary JSON");
+        let o = v.as_object_mut().expect("an object");
+        o.retain(|k, _| matches!(k.as_str(), "totals" | "files" | "problems"));
+        if let Some(t) = o.get_mut("totals").and_then(|t| t.as_object_mut()) {
+            t.remove("benign_401");
+        }
+        v
+    };
+    strip(a) == strip(b)
+}
