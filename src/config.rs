@@ -110,12 +110,20 @@ pub fn parse_width(s: &str) -> Result<i64> {
             )));
         }
     };
-    if n <= 0 || 86400 % (n * mult) != 0 && (n * mult) % 86400 != 0 {
+    let secs = n
+        .checked_mul(mult)
+        .filter(|w| (1..=crate::summary::MAX_BUCKET_SECS).contains(w));
+    let Some(secs) = secs else {
+        return Err(Error::Usage(format!(
+            "bucket width {s:?} must be between 1s and 100 years"
+        )));
+    };
+    if 86400 % secs != 0 && secs % 86400 != 0 {
         return Err(Error::Usage(format!(
             "bucket width {s:?} must divide a day evenly (1m, 5m, 15m, 1h, 1d, …)"
         )));
     }
-    Ok(n * mult)
+    Ok(secs)
 }
 
 /// An RFC 3339 time, or a date (`2024-05-01`, midnight UTC).
@@ -174,8 +182,10 @@ impl Config {
                 "--handshake-window must be between 0 and 3600 seconds".into(),
             ));
         }
-        if a.clock_skew < 0 {
-            return Err(Error::Usage("--clock-skew must not be negative".into()));
+        if !(0..=crate::summary::MAX_CLOCK_SKEW_SECS).contains(&a.clock_skew) {
+            return Err(Error::Usage(
+                "--clock-skew must be between 0 and 10 years (316224000 seconds)".into(),
+            ));
         }
         if a.threads == Some(0) {
             return Err(Error::Usage("--threads must be at least 1".into()));

@@ -34,6 +34,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
         }
         Command::Analyze(args) => {
             let cfg = Config::from_args(args)?;
+            run::prepare_outputs(&cfg.outputs, cfg.events.as_deref())?;
             let analysis = run::analyze(&cfg)?;
             let events = cfg
                 .events
@@ -44,8 +45,9 @@ fn run(cli: Cli) -> Result<i32, Error> {
             Ok(run::exit_code(&report, cfg.strict))
         }
         Command::Merge(args) => {
-            let state = run::merge(&args.partials)?;
             let outs: Outputs = args.output.into();
+            run::prepare_outputs(&outs, None)?;
+            let state = run::merge(&args.partials)?;
             let report = run::write_outputs(state, None, &outs)?;
             run::diagnose(&report, args.quiet);
             Ok(run::exit_code(&report, false))

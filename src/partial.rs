@@ -43,6 +43,12 @@ impl Partial {
         self.summary.check_mergeable(&o.summary)
     }
 
+    /// Why this part could not come from a run of authsift (see
+    /// `State::validate`), naming the field.
+    pub fn validate(&self) -> Result<(), String> {
+        self.summary.validate()
+    }
+
     /// Puts order-free collections into their canonical order.
     pub fn canonicalize(&mut self) {
         self.sequence.canonicalize();

@@ -279,26 +279,28 @@ pub fn write_partial(state: &Partial, path: &Path) -> Result<()> {
         version: PARTIAL_VERSION,
         state: st,
     };
-    let mut w = output::create(path)?;
-    serde_json::to_writer(&mut w, &file).map_err(|e| Error::output(path, e.into()))?;
-    std::io::Write::flush(&mut w).map_err(|e| Error::output(path, e))
+    output::AtomicFile::write(path, |w| {
+        serde_json::to_writer(w, &file).map_err(std::io::Error::from)
+    })
 }
 
 pub fn read_partial(path: &Path) -> Result<Partial> {
     let name = path.display().to_string();
-    let f = std::fs::File::open(path).map_err(|e| Error::io(name.clone(), e))?;
-    let mut reader = std::io::BufReader::with_capacity(1 << 20, f);
+    let text = std::fs::read(path).map_err(|e| Error::io(name.clone(), e))?;
+    parse_partial(&text, &name)
+}
+
+/// Reads a partial summary from its bytes (`name` for messages) and checks
+/// every field: a damaged or crafted file is refused with the field named,
+/// never merged (see `Partial::validate`).
+pub fn parse_partial(text: &[u8], name: &str) -> Result<Partial> {
     #[derive(Deserialize)]
     struct Head {
         format: String,
         version: u32,
     }
-    let mut text = Vec::new();
-    reader
-        .read_to_end(&mut text)
-        .map_err(|e| Error::io(name.clone(), e))?;
-    let head: Head = serde_json::from_slice(&text)
-        .map_err(|_| Error::input(name.clone(), "not an authsift partial summary"))?;
+    let head: Head = serde_json::from_slice(text)
+        .map_err(|_| Error::input(name, "not an authsift partial summary"))?;
     if head.format != PARTIAL_FORMAT {
         return Err(Error::input(name, "not an authsift partial summary"));
     }
@@ -311,16 +313,11 @@ pub fn read_partial(path: &Path) -> Result<Partial> {
             ),
         ));
     }
-    let p: PartialFile = serde_json::from_slice(&text).map_err(|e| {
-        Error::input(
-            name,
-            format!(
-                "damaged partial summary (line {} column {})",
-                e.line(),
-                e.column()
-            ),
-        )
-    })?;
+    let p: PartialFile = serde_json::from_slice(text)
+        .map_err(|e| Error::input(name, format!("damaged partial summary ({e})")))?;
+    p.state
+        .validate()
+        .map_err(|why| Error::input(name, format!("damaged partial summary: {why}")))?;
     Ok(p.state)
 }
 
@@ -344,6 +341,19 @@ pub fn merge<P: AsRef<Path> + Sync>(paths: &[P]) -> Result<Partial> {
         }
     }
     acc.ok_or_else(|| Error::Usage("no partial summaries given".into()))
+}
+
+/// Checks before any work that every output file can be written (see
+/// `output::prepare`); creates the `--out` directory.
+pub fn prepare_outputs(outs: &Outputs, events: Option<&Path>) -> Result<()> {
+    let mut files: Vec<(&str, &Path)> = Vec::new();
+    if let Some(p) = &outs.partial {
+        files.push(("--partial", p));
+    }
+    if let Some(p) = events {
+        files.push(("--events", p));
+    }
+    output::prepare(outs.out_dir.as_deref(), &files)
 }
 
 /// Writes the requested outputs; returns the report. The state is not freed
@@ -387,8 +397,7 @@ pub fn write_outputs(
             output::events::write(&evs, files, ndjson, std::io::BufWriter::new(out.lock()))
                 .map_err(|e| Error::output("stdout", e))?;
         } else {
-            let w = output::create(path)?;
-            output::events::write(&evs, files, ndjson, w).map_err(|e| Error::output(path, e))?;
+            output::AtomicFile::write(path, |w| output::events::write(&evs, files, ndjson, w))?;
         }
     }
     let out = std::io::stdout();

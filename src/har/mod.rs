@@ -258,6 +258,21 @@ fn truncate(s: &str) -> &str {
 }
 
 /// Feeds one entry to the analyzer.
+/// An entry that serde refused, with its invalid UTF-8, raw control
+/// characters and lone surrogate escapes replaced, and what was wrong;
+/// `None` when none of these is why.
+fn repaired_text(bytes: &[u8]) -> Option<(String, &'static str)> {
+    let (clean, repaired) = repair_strings(bytes);
+    let invalid = std::str::from_utf8(bytes).is_err();
+    let what = match (invalid, repaired) {
+        (false, false) => return None,
+        (true, false) => "invalid UTF-8",
+        (false, true) => "a control character or a lone surrogate escape in a string",
+        (true, true) => "invalid UTF-8 and a control character or a lone surrogate escape",
+    };
+    Some((String::from_utf8_lossy(&clean).into_owned(), what))
+}
+
 fn analyze_entry(a: &mut Analyzer<'_>, bytes: &[u8], index: u64) {
     match serde_json::from_slice::<Entry<'_>>(bytes) {
         Ok(e) => feed_entry(a, &e, index),
@@ -265,24 +280,15 @@ fn analyze_entry(a: &mut Analyzer<'_>, bytes: &[u8], index: u64) {
             // invalid UTF-8, a raw control character or a lone surrogate
             // escape inside a string: read the entry with replacement
             // characters (still counted, as what it is: a 401 stays a 401)
-            let (clean, repaired) = repair_strings(bytes);
-            if std::str::from_utf8(bytes).is_err() || repaired {
-                let text = String::from_utf8_lossy(&clean);
-                if let Ok(e) = serde_json::from_str::<Entry<'_>>(&text) {
-                    let what = match (std::str::from_utf8(bytes).is_err(), repaired) {
-                        (true, false) => "invalid UTF-8",
-                        (false, _) => "a control character or a lone surrogate escape in a string",
-                        (true, true) => {
-                            "invalid UTF-8 and a control character or a lone surrogate escape"
-                        }
-                    };
-                    a.degraded(
-                        index,
-                        format!("entry {index}: {what} read as replacement characters"),
-                    );
-                    feed_entry(a, &e, index);
-                    return;
-                }
+            if let Some((text, what)) = repaired_text(bytes)
+                && let Ok(e) = serde_json::from_str::<Entry<'_>>(&text)
+            {
+                a.degraded(
+                    index,
+                    format!("entry {index}: {what} read as replacement characters"),
+                );
+                feed_entry(a, &e, index);
+                return;
             }
             a.unparsed(index, format!("entry {index}: {}", describe(&err)));
         }
@@ -494,8 +500,21 @@ pub fn analyze(bytes: &[u8], ctx: &Context, src: &Source, threads: usize) -> Chu
                 if e - s > a.max_record() {
                     continue;
                 }
-                if let Ok(entry) = serde_json::from_slice::<Entry<'_>>(&bytes[s..e]) {
-                    a.lookahead(&exchange_of(a.source().id, &entry, i as u64).0);
+                // read as `analyze_entry` reads it (repaired strings
+                // included), or an entry's own batch and the lookahead of the
+                // batch before it would disagree (found by fuzzing: a
+                // handshake completed by a success with invalid UTF-8
+                // depended on the batch cut)
+                let raw = &bytes[s..e];
+                match serde_json::from_slice::<Entry<'_>>(raw) {
+                    Ok(entry) => a.lookahead(&exchange_of(a.source().id, &entry, i as u64).0),
+                    Err(_) => {
+                        if let Some((text, _)) = repaired_text(raw)
+                            && let Ok(entry) = serde_json::from_str::<Entry<'_>>(&text)
+                        {
+                            a.lookahead(&exchange_of(a.source().id, &entry, i as u64).0);
+                        }
+                    }
                 }
             }
             a.finish()

@@ -207,19 +207,21 @@ impl LineFormat for W3c {
     }
 
     fn last_directive(&self, bytes: &[u8]) -> Option<Ctx> {
-        let finder = memchr::memmem::Finder::new(b"#Fields:");
-        let mut last = None;
-        for pos in finder.find_iter(bytes) {
-            if pos == 0 || bytes[pos - 1] == b'\n' {
-                last = Some(pos);
-            }
-        }
-        let pos = last?;
-        let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |o| pos + o);
-        let line = bytes[pos..end]
-            .strip_suffix(b"\r")
-            .unwrap_or(&bytes[pos..end]);
-        Some(Layout::from_directive(line, self.format).map(Arc::new))
+        // the last `#Fields:` line that `directive` would take: one that
+        // does not compile leaves the layout before it in place (found by
+        // fuzzing: a broken last directive reset the layout of the next
+        // chunk, so its lines read differently from a run without the cut)
+        let finder = memchr::memmem::FinderRev::new(b"#Fields:");
+        finder
+            .rfind_iter(bytes)
+            .filter(|&pos| pos == 0 || bytes[pos - 1] == b'\n')
+            .find_map(|pos| {
+                let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |o| pos + o);
+                let line = bytes[pos..end]
+                    .strip_suffix(b"\r")
+                    .unwrap_or(&bytes[pos..end]);
+                Layout::from_directive(line, self.format).map(|l| Some(Arc::new(l)))
+            })
     }
 
     fn parse<'a>(

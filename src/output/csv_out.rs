@@ -59,7 +59,7 @@ pub const CREDENTIAL_COLUMNS: &[&str] = &[
     "causes",
 ];
 
-type Writer = fn(&Report, std::io::BufWriter<std::fs::File>) -> std::io::Result<()>;
+type Writer = fn(&Report, &mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>;
 
 /// The CSV files of an output directory and their writers.
 pub const FILES: &[(&str, Writer)] = &[

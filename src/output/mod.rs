@@ -8,7 +8,7 @@ pub mod table;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::summary::report::Report;
@@ -19,25 +19,172 @@ pub fn write_json<W: Write>(report: &Report, w: &mut W) -> std::io::Result<()> {
     w.write_all(b"\n")
 }
 
-/// Creates a file for writing, buffered; errors name the path.
-pub fn create(path: &Path) -> Result<BufWriter<File>> {
-    File::create(path)
-        .map(|f| BufWriter::with_capacity(1 << 16, f))
-        .map_err(|e| Error::output(path, e))
+/// A file written under a temporary name in the directory of its final
+/// path and renamed into place by `commit`: a reader never sees it half
+/// written, and a run that fails (a full disk, say) leaves the file of an
+/// earlier run as it was. Dropped without `commit`, the temporary file is
+/// removed.
+pub struct AtomicFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    w: Option<BufWriter<File>>,
 }
 
-/// Writes every file of `--out DIR`.
+impl AtomicFile {
+    /// Creates the temporary file beside `path`; errors name `path`. A path
+    /// that exists and is not a regular file (`/dev/null`, a FIFO,
+    /// `/dev/stdout`) is written in place: renaming over it would replace
+    /// the device or the pipe.
+    pub fn create(path: &Path) -> Result<AtomicFile> {
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            let f = File::create(path).map_err(|e| Error::output(path, e))?;
+            return Ok(AtomicFile {
+                path: path.to_path_buf(),
+                tmp: PathBuf::new(),
+                w: Some(BufWriter::with_capacity(1 << 16, f)),
+            });
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        // hidden, so that a directory walk of a later run passes over it
+        let tmp = path.with_file_name(format!(".{name}.authsift-{}.tmp", std::process::id()));
+        let f = File::create(&tmp).map_err(|e| Error::output(path, e))?;
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            tmp,
+            w: Some(BufWriter::with_capacity(1 << 16, f)),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The writer (until `finish`).
+    pub fn writer(&mut self) -> &mut BufWriter<File> {
+        self.w.as_mut().expect("written before finish")
+    }
+
+    /// Flushes and closes the temporary file, reporting write errors.
+    fn finish(&mut self) -> Result<()> {
+        if let Some(w) = self.w.take() {
+            let f = w
+                .into_inner()
+                .map_err(|e| Error::output(&self.path, e.into_error()))?;
+            drop(f);
+        }
+        Ok(())
+    }
+
+    /// Flushes the file and renames it into place.
+    pub fn commit(mut self) -> Result<()> {
+        self.finish()?;
+        if self.tmp.as_os_str().is_empty() {
+            return Ok(()); // written in place
+        }
+        std::fs::rename(&self.tmp, &self.path).map_err(|e| Error::output(&self.path, e))?;
+        self.w = None;
+        self.tmp = PathBuf::new();
+        Ok(())
+    }
+
+    /// Writes with `f`, then commits; on an error nothing replaces `path`.
+    pub fn write(
+        path: &Path,
+        f: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
+    ) -> Result<()> {
+        let mut a = AtomicFile::create(path)?;
+        f(a.writer()).map_err(|e| Error::output(path, e))?;
+        a.commit()
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if !self.tmp.as_os_str().is_empty() {
+            self.w = None;
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Writes every file of `--out DIR`: each to a temporary name first, and
+/// only when all of them are written are they renamed into place, so the
+/// directory never mixes the files of two runs unless a rename fails.
 pub fn write_dir(report: &Report, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::output(dir, e))?;
-    let p = dir.join("summary.json");
-    let mut w = create(&p)?;
-    write_json(report, &mut w)
-        .and_then(|_| w.flush())
-        .map_err(|e| Error::output(&p, e))?;
+    let mut files = Vec::with_capacity(1 + csv_out::FILES.len());
+    let mut a = AtomicFile::create(&dir.join("summary.json"))?;
+    write_json(report, a.writer()).map_err(|e| Error::output(a.path(), e))?;
+    a.finish()?;
+    files.push(a);
     for (name, f) in csv_out::FILES {
-        let p = dir.join(name);
-        let w = create(&p)?;
-        f(report, w).map_err(|e| Error::output(&p, e))?;
+        let mut a = AtomicFile::create(&dir.join(name))?;
+        f(report, a.writer()).map_err(|e| Error::output(a.path(), e))?;
+        a.finish()?;
+        files.push(a);
+    }
+    for a in files {
+        a.commit()?;
     }
     Ok(())
+}
+
+/// Checks, before any analysis, that every output can be written: creates
+/// the `--out` directory (first, so that `--partial DIR/p.json` may go
+/// into it), and for each file (`(option, path)`) checks that its
+/// directory exists and takes a new file, and that the path is not a
+/// directory. `-` (stdout) passes.
+pub fn prepare(out_dir: Option<&Path>, files: &[(&str, &Path)]) -> Result<()> {
+    if let Some(dir) = out_dir {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Error::Usage(format!(
+                "--out {}: cannot create the directory: {e}",
+                dir.display()
+            ))
+        })?;
+        probe("--out", &dir.join("summary.json"))?;
+    }
+    for &(option, path) in files {
+        if path.as_os_str() == "-" {
+            continue;
+        }
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => {
+                return Err(Error::Usage(format!(
+                    "{option} {}: is a directory, not a file",
+                    path.display()
+                )));
+            }
+            // a device or a pipe: written in place, opened when written
+            // (opening a FIFO here would wait for its reader)
+            Ok(m) if !m.is_file() => continue,
+            _ => probe(option, path)?,
+        }
+    }
+    Ok(())
+}
+
+/// Creates and removes the temporary file `path` would be written through.
+fn probe(option: &str, path: &Path) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(Error::Usage(format!(
+            "{option} {}: the directory {} does not exist",
+            path.display(),
+            dir.display()
+        )));
+    }
+    AtomicFile::create(path).map(drop).map_err(|e| match e {
+        Error::Output { source, .. } => Error::Usage(format!(
+            "{option} {}: cannot write there: {source}",
+            path.display()
+        )),
+        other => other,
+    })
 }

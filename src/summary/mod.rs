@@ -248,6 +248,63 @@ impl Default for Settings {
     }
 }
 
+/// The widest time-series bucket a summary can have (100 years: wider would
+/// overflow microseconds).
+pub const MAX_BUCKET_SECS: i64 = 100 * 366 * 86400;
+/// The largest handshake window (`--handshake-window` allows an hour).
+pub const MAX_HANDSHAKE_WINDOW_US: i64 = 3600 * 1_000_000;
+/// The largest clock skew (ten years: token times are compared in seconds).
+pub const MAX_CLOCK_SKEW_SECS: i64 = 10 * 366 * 86400;
+
+impl Settings {
+    /// Why these settings could not come from a run of authsift (a damaged
+    /// or crafted partial summary), naming the field; what the command line
+    /// refuses is refused here too.
+    pub fn validate(&self) -> Result<(), String> {
+        let b = self.bucket_secs;
+        if !(1..=MAX_BUCKET_SECS).contains(&b) || (86400 % b != 0 && b % 86400 != 0) {
+            return Err(format!(
+                "settings.bucket_secs is {b}: a bucket width is 1 to {MAX_BUCKET_SECS} seconds and divides a day evenly (or is whole days)"
+            ));
+        }
+        if !(0..=MAX_HANDSHAKE_WINDOW_US).contains(&self.handshake_window_us) {
+            return Err(format!(
+                "settings.handshake_window_us is {}: it must be between 0 and {MAX_HANDSHAKE_WINDOW_US}",
+                self.handshake_window_us
+            ));
+        }
+        if !(0..=MAX_CLOCK_SKEW_SECS).contains(&self.clock_skew_secs) {
+            return Err(format!(
+                "settings.clock_skew_secs is {}: it must be between 0 and {MAX_CLOCK_SKEW_SECS}",
+                self.clock_skew_secs
+            ));
+        }
+        if self.incident_min_credentials == 0 {
+            return Err("settings.incident_min_credentials is 0: it must be at least 1".into());
+        }
+        if self.storm_per_minute == 0 {
+            return Err("settings.storm_per_minute is 0: it must be at least 1".into());
+        }
+        if self.group_by.is_empty() {
+            return Err("settings.group_by is empty: it needs at least one dimension".into());
+        }
+        for (i, d) in self.group_by.iter().enumerate() {
+            if self.group_by[..i].contains(d) {
+                return Err(format!("settings.group_by names {} twice", d.id()));
+            }
+        }
+        if let (Some(s), Some(u)) = (self.since, self.until)
+            && s >= u
+        {
+            return Err("settings.since is not before settings.until".into());
+        }
+        if self.fingerprint_key_id.is_empty() {
+            return Err("settings.fingerprint_key_id is empty".into());
+        }
+        Ok(())
+    }
+}
+
 /// Text shared between records (hosts, paths, clients repeat): cloning is
 /// a reference-count increment.
 pub type Shared = Arc<str>;
@@ -691,13 +748,13 @@ impl PatternStats {
     }
 
     fn merge(&mut self, o: &PatternStats) {
-        self.count += o.count;
+        self.count = self.count.saturating_add(o.count);
         self.first_seen = min_opt(self.first_seen, o.first_seen);
         self.last_seen = max_opt(self.last_seen, o.last_seen);
         self.clients.merge(&o.clients);
         self.credentials.merge(&o.credentials);
         for (a, b) in self.causes.iter_mut().zip(o.causes) {
-            *a += b;
+            *a = (*a).saturating_add(b);
         }
         self.example.merge(&o.example);
     }
@@ -737,7 +794,7 @@ impl PerMinute {
     pub fn add(&mut self, m: i64, n: u64) {
         match self {
             PerMinute::Empty => *self = PerMinute::One(m, n),
-            PerMinute::One(m0, c) if *m0 == m => *c += n,
+            PerMinute::One(m0, c) if *m0 == m => *c = (*c).saturating_add(n),
             PerMinute::One(m0, c) => {
                 let x = (*m0, *c);
                 *self = PerMinute::More(Box::new(if x.0 < m {
@@ -748,10 +805,10 @@ impl PerMinute {
             }
             // records come mostly in time order: the last minute first
             PerMinute::More(more) => match more.last_mut() {
-                Some(last) if last.0 == m => last.1 += n,
+                Some(last) if last.0 == m => last.1 = last.1.saturating_add(n),
                 Some(last) if last.0 < m => more.push((m, n)),
                 _ => match more.binary_search_by_key(&m, |e| e.0) {
-                    Ok(i) => more[i].1 += n,
+                    Ok(i) => more[i].1 = more[i].1.saturating_add(n),
                     Err(i) => more.insert(i, (m, n)),
                 },
             },
@@ -776,7 +833,7 @@ impl PerMinute {
                 (Some(&p), Some(&q)) if p.0 == q.0 => {
                     x.next();
                     y.next();
-                    (p.0, p.1 + q.1)
+                    (p.0, p.1.saturating_add(q.1))
                 }
                 (Some(&p), Some(&q)) if p.0 < q.0 => {
                     x.next();
@@ -896,12 +953,12 @@ impl FileStats {
         if self.format.is_empty() {
             self.format = o.format.clone();
         }
-        self.bytes += o.bytes;
-        self.exchanges += o.exchanges;
-        self.status_401 += o.status_401;
-        self.unparsed += o.unparsed;
-        self.degraded += o.degraded;
-        self.filtered += o.filtered;
+        self.bytes = self.bytes.saturating_add(o.bytes);
+        self.exchanges = self.exchanges.saturating_add(o.exchanges);
+        self.status_401 = self.status_401.saturating_add(o.status_401);
+        self.unparsed = self.unparsed.saturating_add(o.unparsed);
+        self.degraded = self.degraded.saturating_add(o.degraded);
+        self.filtered = self.filtered.saturating_add(o.filtered);
         self.problems.extend(o.problems.iter().cloned());
         self.problems.sort_by(|a, b| {
             a.position
@@ -1063,7 +1120,7 @@ fn merge_capped<V>(
 
 impl CredentialFailures {
     fn absorb(&mut self, v: CredentialFailures) {
-        self.count += v.count;
+        self.count = self.count.saturating_add(v.count);
         self.first = min_opt(self.first, v.first);
         self.last = max_opt(self.last, v.last);
         self.causes.merge(&v.causes);
@@ -1102,7 +1159,7 @@ impl ClientStats {
 
     /// Adds another part's row of the same client and credential.
     fn absorb(&mut self, v: ClientStats) {
-        self.count += v.count;
+        self.count = self.count.saturating_add(v.count);
         self.first = min_opt(self.first, v.first);
         self.last = max_opt(self.last, v.last);
         self.per_minute.merge(v.per_minute);
@@ -1317,12 +1374,13 @@ impl State {
             }
         }
         for (a, b) in self.causes.iter_mut().zip(o.causes) {
-            *a += b;
+            *a = (*a).saturating_add(b);
         }
         self.patterns
             .merge(o.patterns, self.settings.limits.patterns);
         for (k, v) in o.timeseries {
-            *self.timeseries.entry(k).or_insert(0) += v;
+            let n = self.timeseries.entry(k).or_insert(0);
+            *n = n.saturating_add(v);
         }
         self.credentials_other
             .merge(o.credentials_other, CredentialFailures::absorb);
@@ -1336,15 +1394,71 @@ impl State {
         );
         for (k, v) in o.incident_buckets {
             let b = self.incident_buckets.entry(k).or_default();
-            b.count += v.count;
+            b.count = b.count.saturating_add(v.count);
             b.first = min_opt(b.first, v.first);
             b.last = max_opt(b.last, v.last);
             b.credentials.merge(&v.credentials);
             b.clients.merge(&v.clients);
             for (x, y) in b.causes.iter_mut().zip(v.causes) {
-                *x += y;
+                *x = (*x).saturating_add(y);
             }
         }
+    }
+
+    /// Why this state could not come from a run of authsift (read from a
+    /// partial summary), naming the field: settings in range, pattern keys
+    /// with the group-by dimensions, every count equal to the sum of its
+    /// per-cause counts. Counts themselves may be anything: merges saturate.
+    pub fn validate(&self) -> Result<(), String> {
+        self.settings.validate()?;
+        fn sum(counts: &[u64]) -> Option<u64> {
+            counts.iter().try_fold(0u64, |a, &b| a.checked_add(b))
+        }
+        let mut dims = self.settings.group_by.clone();
+        dims.sort();
+        for (i, (k, st)) in self.patterns.sorted().into_iter().enumerate() {
+            if k.dims() != dims {
+                return Err(format!(
+                    "summary.patterns[{i}]: the key's dimensions are not settings.group_by"
+                ));
+            }
+            if sum(&st.causes) != Some(st.count) {
+                return Err(format!(
+                    "summary.patterns[{i}].count is not the sum of its causes"
+                ));
+            }
+        }
+        for (id, c) in &self.clients {
+            if sum(&c.causes.counts()) != Some(c.count) {
+                return Err(format!(
+                    "summary.clients[{id}].count is not the sum of its causes"
+                ));
+            }
+            if c.per_minute
+                .iter()
+                .try_fold(0u64, |a, (_, n)| a.checked_add(n))
+                != Some(c.count)
+            {
+                return Err(format!(
+                    "summary.clients[{id}].per_minute does not add up to its count"
+                ));
+            }
+        }
+        for (fp, c) in &self.credentials {
+            if sum(&c.causes.counts()) != Some(c.count) {
+                return Err(format!(
+                    "summary.credentials[{fp}].count is not the sum of its causes"
+                ));
+            }
+        }
+        for ((host, minute), b) in &self.incident_buckets {
+            if sum(&b.causes) != Some(b.count) {
+                return Err(format!(
+                    "summary.incident_buckets[{host:?}, {minute}].count is not the sum of its causes"
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Why two states cannot be merged, if they cannot.

@@ -231,12 +231,12 @@ impl State {
         let mut files = Vec::new();
         let mut problems = Vec::new();
         for (path, f) in &self.files {
-            totals.bytes += f.bytes;
-            totals.exchanges += f.exchanges;
-            totals.status_401 += f.status_401;
-            totals.unparsed += f.unparsed;
-            totals.degraded += f.degraded;
-            totals.filtered += f.filtered;
+            totals.bytes = totals.bytes.saturating_add(f.bytes);
+            totals.exchanges = totals.exchanges.saturating_add(f.exchanges);
+            totals.status_401 = totals.status_401.saturating_add(f.status_401);
+            totals.unparsed = totals.unparsed.saturating_add(f.unparsed);
+            totals.degraded = totals.degraded.saturating_add(f.degraded);
+            totals.filtered = totals.filtered.saturating_add(f.filtered);
             totals.failed_inputs += f.error.is_some() as u64;
             files.push(FileRow {
                 path: path.clone(),
@@ -342,11 +342,11 @@ impl State {
             match &mut current {
                 Some((_, m, inc, cr, cl)) => {
                     *m = *minute;
-                    inc.count_401 += b.count;
+                    inc.count_401 = inc.count_401.saturating_add(b.count);
                     inc.start = inc.start.min(b.first.unwrap_or(inc.start));
                     inc.end = inc.end.max(b.last.unwrap_or(inc.end));
                     for (x, y) in inc.causes.0.iter_mut().zip(b.causes) {
-                        *x += y;
+                        *x = (*x).saturating_add(y);
                     }
                     cr.merge(&b.credentials);
                     cl.merge(&b.clients);

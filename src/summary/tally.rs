@@ -26,14 +26,14 @@ impl Tally {
         }
         match self {
             Tally::Empty => *self = Tally::One(cause, n),
-            Tally::One(c, m) if *c == cause => *m += n,
+            Tally::One(c, m) if *c == cause => *m = (*m).saturating_add(n),
             Tally::One(c, m) => {
                 let mut all = [0u64; Cause::COUNT];
                 all[c.index()] = *m;
                 all[cause.index()] = n;
                 *self = Tally::Many(Box::new(all));
             }
-            Tally::Many(all) => all[cause.index()] += n,
+            Tally::Many(all) => all[cause.index()] = all[cause.index()].saturating_add(n),
         }
     }
 
@@ -110,11 +110,11 @@ mod tests {
             let mut plain = [0u64; Cause::COUNT];
             let (mut a, mut b) = (Tally::default(), Tally::default());
             for &(c, n) in &adds {
-                plain[c.index()] += n;
+                plain[c.index()] = plain[c.index()].saturating_add(n);
                 a.add(c, n);
             }
             for &(c, n) in &more {
-                plain[c.index()] += n;
+                plain[c.index()] = plain[c.index()].saturating_add(n);
                 b.add(c, n);
             }
             let mut ab = a.clone();
