@@ -73,10 +73,10 @@ const CRAFTED: &[(&str, Edit)] = &[
         v["state"]["summary"]["settings"]["until"] = json!("2024-06-01T00:00:00Z");
     }),
     ("count is not the sum of its causes", |v| {
-        v["state"]["summary"]["patterns"][0][1]["count"] = json!(u64::MAX)
+        v["state"]["summary"]["patterns"]["rows"][0][1]["count"] = json!(u64::MAX)
     }),
     ("dimensions are not settings.group_by", |v| {
-        v["state"]["summary"]["patterns"][0][0]["client"] = json!("10.0.0.1")
+        v["state"]["summary"]["patterns"]["rows"][0][0]["client"] = json!("10.0.0.1")
     }),
     // a type that does not fit: serde's message, which names the value
     ("damaged partial summary", |v| {
@@ -89,7 +89,7 @@ fn crafted_partials_are_refused_naming_the_field() {
     let ws = workspace();
     let good = partial_of(ws.path(), "har/chrome_missing_malformed.har", "good.json");
     assert!(
-        good["state"]["summary"]["patterns"][0].is_array(),
+        good["state"]["summary"]["patterns"]["rows"][0].is_array(),
         "the fixture has patterns to tamper with"
     );
     for (i, (field, edit)) in CRAFTED.iter().enumerate() {
@@ -272,7 +272,8 @@ fn devices_and_pipes_are_written_in_place() {
 fn authsift_with_file_limit(dir: &Path, limit_kb: u32, args: &[&str]) -> (Option<i32>, String) {
     let mut script = format!("trap '' XFSZ; ulimit -f {limit_kb}; exec \"$0\"");
     for i in 1..=args.len() {
-        script.push_str(&format!(" \"${i}\""));
+        // ${10}, not $10 (which is $1 followed by 0)
+        script.push_str(&format!(" \"${{{i}}}\""));
     }
     let out = Command::new("sh")
         .arg("-c")
