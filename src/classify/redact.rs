@@ -219,14 +219,21 @@ impl Index {
         self.hay.push(b'\n');
     }
 
-    fn of(material: &[Cow<'_, str>]) -> Index {
+    /// The index of the material as written and percent-encoded, or
+    /// (`encoded`) of its base64 spellings: those are long runs, so only
+    /// runs of at least `WINDOW` bytes are looked for there, and most
+    /// quoted texts (short words) never build them.
+    fn of(material: &[Cow<'_, str>], encoded: bool) -> Index {
         let mut ix = Index::default();
         for m in material {
             let b = m.as_bytes();
-            ix.add(b);
-            let pct = percent_encode(b);
-            if pct.len() != b.len() {
-                ix.add(pct.as_bytes());
+            if !encoded {
+                ix.add(b);
+                let pct = percent_encode(b);
+                if pct.len() != b.len() {
+                    ix.add(pct.as_bytes());
+                }
+                continue;
             }
             // base64 of any text that holds the piece holds the encoding of
             // the piece from one of its first three bytes on (whole groups)
@@ -308,6 +315,8 @@ fn percent_encode(b: &[u8]) -> String {
 pub struct Secrets<'e> {
     material: Vec<Cow<'e, str>>,
     index: OnceCell<Index>,
+    /// The base64 spellings (`Index::of`).
+    encoded: OnceCell<Index>,
 }
 
 impl<'e> Secrets<'e> {
@@ -451,7 +460,11 @@ impl<'e> Secrets<'e> {
     }
 
     fn index(&self) -> &Index {
-        self.index.get_or_init(|| Index::of(&self.material))
+        self.index.get_or_init(|| Index::of(&self.material, false))
+    }
+
+    fn encoded(&self) -> &Index {
+        self.encoded.get_or_init(|| Index::of(&self.material, true))
     }
 
     /// `text` with every run that holds a piece of the material (any case,
@@ -512,7 +525,10 @@ impl<'e> Secrets<'e> {
             {
                 continue;
             }
-            if self.whole(run) || self.index().holds(run, words) {
+            if self.whole(run)
+                || self.index().holds(run, words)
+                || (run.len() >= WINDOW && self.encoded().holds(run, words))
+            {
                 let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
                 // runs end at ASCII bytes or the end: char boundaries
                 o.push_str(&text[last..s]);
