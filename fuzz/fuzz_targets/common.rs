@@ -73,7 +73,7 @@ pub fn analyze(
     } else {
         authsift::logs::analyze_bytes(bytes, format, parsers, ctx, &src, threads)
     };
-    r.settle_input();
+    r.settle_input(ctx.sanitized, &src.name);
     r
 }
 
