@@ -11,21 +11,9 @@ use authsift::logs::Parsers;
 use authsift::summary::Settings;
 use authsift::summary::report::Rows;
 
-/// Log formats in selector order (`fuzz/seed.sh` writes the same numbers).
-pub const LOG_FORMATS: [FormatName; 12] = [
-    FormatName::Combined,
-    FormatName::Common,
-    FormatName::Nginx,
-    FormatName::Apache,
-    FormatName::Jsonl,
-    FormatName::Caddy,
-    FormatName::Traefik,
-    FormatName::Envoy,
-    FormatName::Alb,
-    FormatName::W3c,
-    FormatName::Iis,
-    FormatName::Cloudfront,
-];
+/// Log formats in selector order (`fuzz/seed.sh` writes the same numbers):
+/// the engine's own list after HAR, its first entry.
+pub const LOG_FORMATS: &[FormatName] = FormatName::ALL.split_at(1).1;
 
 pub const NGINX_FORMAT: &str = "nginx:$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent \"$http_referer\" \"$http_user_agent\" $host $request_time \"$sent_http_www_authenticate\"";
 pub const APACHE_FORMAT: &str = "apache:%h %l %u %t \"%r\" %>s %b \"%{Referer}i\" \"%{User-Agent}i\" \"%{Authorization}i\" \"%{WWW-Authenticate}o\" %v";
