@@ -12,6 +12,7 @@ use crate::classify::rules::{self, RuleSettings};
 use crate::classify::sequence::{ChunkSequence, Seen, SeenCredential, scope_key};
 use crate::classify::{Cause, Verdict};
 use crate::exchange::{ClientView, Exchange, Position};
+use crate::logs::errorlog::ErrorIndex;
 use crate::fingerprint::{Fingerprinter, IdMap, fast_hash, fast_hash_seeded, mix};
 use crate::partial::Partial;
 use crate::path;
@@ -45,6 +46,9 @@ pub struct Context {
     /// The longest record read (`--max-record-bytes`): a longer line or HAR
     /// entry is counted as unparsed and skipped, never held.
     pub max_record_bytes: usize,
+    /// The authentication lines of the run's error logs, read before the
+    /// access logs (`logs::errorlog`): an access-log 401 is joined to its line.
+    pub errors: Option<std::sync::Arc<ErrorIndex>>,
 }
 
 /// `--sanitized`: were the captures' credential headers removed?
@@ -73,6 +77,7 @@ impl Context {
             reference: false,
             sanitized: Sanitized::Auto,
             max_record_bytes: MAX_RECORD_BYTES,
+            errors: None,
         }
     }
 
@@ -243,6 +248,8 @@ pub struct Analyzer<'c> {
     /// (value, fingerprint) per slot; a slot's string is reused (no
     /// allocation once it has held a long token).
     recent: Vec<(String, u64)>,
+    /// Error-log lines this part's 401s were joined to (file, line).
+    joined: Vec<(String, u64)>,
 }
 
 /// Slots of the recent-credential memo (a power of two).
@@ -274,7 +281,27 @@ impl<'c> Analyzer<'c> {
             strings: IdMap::default(),
             derived: IdMap::default(),
             recent: Vec::new(),
+            joined: Vec::new(),
         }
+    }
+
+    /// The run's error-log index, when there is one.
+    #[inline]
+    pub fn errors(&self) -> Option<&ErrorIndex> {
+        self.ctx.errors.as_deref()
+    }
+
+    /// A 401 was joined to line `line` of error log `file`.
+    pub fn error_joined(&mut self, file: &str, line: u64) {
+        self.joined.push((file.to_string(), line));
+    }
+
+    /// An error log was read: its authentication lines.
+    pub fn error_log_read(&mut self, auth_failures: u64) {
+        self.stats
+            .error_log
+            .get_or_insert_default()
+            .auth_failures += auth_failures;
     }
 
     pub fn source(&self) -> &Source {
@@ -815,6 +842,16 @@ impl<'c> Analyzer<'c> {
         let name = self.src.name.clone();
         let stats = std::mem::take(&mut self.stats);
         self.state.files.insert(name, stats);
+        for (file, line) in std::mem::take(&mut self.joined) {
+            self.state
+                .files
+                .entry(file)
+                .or_default()
+                .error_log
+                .get_or_insert_default()
+                .joined
+                .insert(line);
+        }
         ChunkResult {
             state: Partial {
                 summary: self.state,

@@ -94,10 +94,16 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "SPEC")]
     pub log_format: Option<String>,
 
-    /// Field mapping for generic JSON lines: status=…,time=…,path=…,method=…,host=…,client=…,
-    /// user_agent=…,authorization=…,www_authenticate=…,user=… (dotted paths for nested fields)
+    /// Field mapping for generic JSON lines (and names for logfmt): status=…,time=…,path=…,
+    /// method=…,host=…,client=…,user_agent=…,authorization=…,www_authenticate=…,user=…,
+    /// message=… (dotted paths for nested fields)
     #[arg(long, value_name = "MAPPING")]
     pub json_fields: Option<String>,
+
+    /// An Apache or nginx error log whose authentication lines explain the
+    /// access logs' 401s (error logs among the PATHs are detected too)
+    #[arg(long, value_name = "FILE")]
+    pub error_log: Vec<String>,
 
     #[command(flatten)]
     pub output: OutputArgs,

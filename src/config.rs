@@ -45,6 +45,8 @@ pub enum FormatChoice {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub paths: Vec<String>,
+    /// `--error-log`: error logs named as such.
+    pub error_logs: Vec<String>,
     pub format: FormatChoice,
     /// `--log-format` and `--json-fields`, compiled.
     pub parsers: Parsers,
@@ -250,6 +252,7 @@ impl Config {
         };
         Ok(Config {
             paths: a.paths,
+            error_logs: a.error_log,
             format,
             parsers,
             map_files: true,

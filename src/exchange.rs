@@ -118,6 +118,36 @@ pub struct ResponseAuth<'a> {
     pub body: Option<Text<'a>>,
     /// IIS `sc-substatus` and `sc-win32-status`.
     pub substatus: Option<(u32, u64)>,
+    /// What a gateway, load balancer or the server's error log wrote down
+    /// as the reason of this answer (read by `classify::reasons`).
+    pub reasons: Vec<Reason<'a>>,
+}
+
+/// Who wrote a reason down, and so which table of `classify::reasons`
+/// reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReasonKind {
+    /// Envoy / Istio `%RESPONSE_CODE_DETAILS%` (`response_code_details`).
+    EnvoyDetails,
+    /// AWS ALB `error_reason`; `-` as `target_status_code` is the
+    /// load balancer answering itself.
+    AlbError,
+    /// Kubernetes API-server audit: an `authentication.k8s.io/…`
+    /// annotation (`key: value`).
+    K8sAudit,
+    /// HAProxy: the termination state and the server of the line.
+    Haproxy,
+    /// A line of the server's error log joined to this 401.
+    ErrorLog,
+}
+
+/// One reason: its source, its text as written, and where it was read when
+/// that is not the record itself (`error.log:12` for a joined error-log line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason<'a> {
+    pub kind: ReasonKind,
+    pub text: Text<'a>,
+    pub origin: Option<Text<'a>>,
 }
 
 #[derive(Debug, Clone)]

@@ -11,6 +11,7 @@ use crate::analyzer::{Analyzer, ChunkResult, Context, Source};
 use crate::config::{Config, FormatChoice, Outputs};
 use crate::error::{Error, Result};
 use crate::input::{self, Data, FormatName, Input};
+use crate::logs::errorlog::{ErrorFlavor, ErrorIndex};
 use crate::logs;
 use crate::output;
 use crate::partial::Partial;
@@ -37,9 +38,92 @@ pub mod exit {
 
 fn format_for(cfg: &Config, head: &[u8], name: &str) -> Option<FormatName> {
     match cfg.format {
+        // a field mapping renames the members of logfmt lines as well as JSON ones
+        FormatChoice::Implied(FormatName::Jsonl)
+            if head
+                .split(|&c| c == b'\n')
+                .find(|l| !l.trim_ascii().is_empty())
+                .is_some_and(crate::logs::logfmt::is_pairs) =>
+        {
+            Some(FormatName::Logfmt)
+        }
         FormatChoice::Given(f) | FormatChoice::Implied(f) => Some(f),
         FormatChoice::Detect => input::detect::detect(head, name),
     }
+}
+
+/// Reads the error logs among the inputs (named by `--error-log`, or
+/// detected among the paths: only regular files are looked at, a pipe is
+/// read once) into one index, before any access log is analysed. Returns
+/// the index, each error log's result, and which inputs were error logs.
+fn read_error_logs(
+    inputs: &[Input],
+    named: usize,
+    ctx: &Context,
+    cfg: &Config,
+) -> (ErrorIndex, Vec<ChunkResult>, Vec<bool>) {
+    let mut index = ErrorIndex::default();
+    let mut results = Vec::new();
+    let mut is_error_log = vec![false; inputs.len()];
+    for (i, inp) in inputs.iter().enumerate() {
+        let explicit = i >= inputs.len() - named;
+        if !explicit
+            && (!matches!(cfg.format, FormatChoice::Detect)
+                || inp.problem.is_some()
+                || !inp.path.as_deref().is_some_and(Path::is_file))
+        {
+            continue;
+        }
+        let opened = match input::open(inp, cfg.map_files) {
+            Ok(o) => o,
+            Err(e) if explicit => {
+                is_error_log[i] = true;
+                let src = Source::new(&inp.name, i as u32, "");
+                results.push(failed(ctx, &src, error_text(&e)));
+                continue;
+            }
+            Err(_) => continue,
+        };
+        let flavor = match input::detect::detect(&opened.head, &inp.name) {
+            Some(FormatName::ApacheError) => Some((FormatName::ApacheError, ErrorFlavor::Apache)),
+            Some(FormatName::NginxError) => Some((FormatName::NginxError, ErrorFlavor::Nginx)),
+            _ => None,
+        };
+        let Some((format, flavor)) = flavor else {
+            if explicit {
+                is_error_log[i] = true;
+                let src = Source::new(&inp.name, i as u32, "");
+                results.push(failed(
+                    ctx,
+                    &src,
+                    "--error-log: not an Apache or nginx error log".into(),
+                ));
+            }
+            continue;
+        };
+        is_error_log[i] = true;
+        let src = Source::new(&inp.name, i as u32, format.id());
+        let mut a = Analyzer::new(ctx, &src);
+        let mut bytes = Vec::new();
+        let read = match opened.data {
+            Data::Mapped(m) => {
+                bytes.extend_from_slice(&m);
+                Ok(())
+            }
+            Data::Stream(mut r) => r.read_to_end(&mut bytes).map(drop),
+        };
+        if let Err(e) = read {
+            a.failed(format!(
+                "read error: {}",
+                input::describe_io(&e, opened.compression)
+            ));
+        }
+        a.add_bytes(bytes.len() as u64);
+        a.error_log_read(index.add(&inp.name, &bytes, flavor));
+        results.push(a.finish());
+    }
+    index.seal();
+    (index, results, is_error_log)
 }
 
 fn failed(ctx: &Context, src: &Source, message: String) -> ChunkResult {
@@ -212,10 +296,19 @@ fn error_text(e: &Error) -> String {
 
 /// Runs the analysis of `cfg`'s inputs.
 pub fn analyze(cfg: &Config) -> Result<Analysis> {
-    let inputs = input::discover(&cfg.paths)?;
+    let mut inputs = input::discover(&cfg.paths)?;
     if inputs.is_empty() {
         return Err(Error::Usage("no input files found".into()));
     }
+    // `--error-log` files come last (their input ids follow the paths')
+    let named = if cfg.error_logs.is_empty() {
+        0
+    } else {
+        let extra = input::discover(&cfg.error_logs)?;
+        let n = extra.len();
+        inputs.extend(extra);
+        n
+    };
     let mut ctx = Context::new(
         cfg.settings.clone(),
         cfg.fingerprints.clone(),
@@ -232,12 +325,23 @@ pub fn analyze(cfg: &Config) -> Result<Analysis> {
         cfg.progress,
         std::io::IsTerminal::is_terminal(&std::io::stderr()),
     );
+    let (errors, error_results, is_error_log) = read_error_logs(&inputs, named, &ctx, cfg);
+    if !errors.is_empty() {
+        ctx.errors = Some(std::sync::Arc::new(errors));
+    }
+    let ctx = ctx;
     let (merged, events) = pool.install(|| {
-        let results: Vec<Option<ChunkResult>> = inputs
+        let mut results: Vec<Option<ChunkResult>> = inputs
             .par_iter()
             .enumerate()
-            .map(|(i, inp)| analyze_input(inp, i as u32, &ctx, cfg, &progress))
+            .map(|(i, inp)| {
+                if is_error_log[i] {
+                    return None;
+                }
+                analyze_input(inp, i as u32, &ctx, cfg, &progress)
+            })
             .collect();
+        results.extend(error_results.into_iter().map(Some));
         progress.done();
         let mut merged: Option<Partial> = None;
         let mut events = Vec::new();

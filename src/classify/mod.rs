@@ -8,6 +8,7 @@ pub mod credential;
 pub mod jwt;
 pub mod phrases;
 pub mod placeholder;
+pub mod reasons;
 pub mod redact;
 pub mod rules;
 pub mod scheme;

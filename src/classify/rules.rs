@@ -12,10 +12,11 @@ use super::challenge::{self, Challenge};
 use super::credential::{self, split_authorization};
 use super::phrases::{self, Phrase, Speaks};
 use super::placeholder::placeholder_kind;
+use super::reasons::{self, ReasonRule};
 use super::redact::Secrets;
 use super::scheme::{self, APIKEY, BASIC, BEARER, Prompt, Value};
 use super::{Cause, EvidenceKind, Verdict, jwt};
-use crate::exchange::{ClientView, Exchange, HeaderView, UserField};
+use crate::exchange::{ClientView, Exchange, HeaderView, Reason, ReasonKind, UserField};
 
 #[derive(Debug, Clone, Copy)]
 pub struct RuleSettings {
@@ -81,6 +82,9 @@ struct View<'e> {
     session_cookie: bool,
     challenges: Option<Vec<Challenge<'e>>>,
     body: String,
+    /// The reasons a gateway or the error log wrote, with the row of
+    /// `reasons` each matches.
+    reasons: Vec<(&'static ReasonRule, &'e Reason<'e>)>,
 }
 
 impl<'e> View<'e> {
@@ -149,6 +153,12 @@ impl<'e> View<'e> {
                 .is_some_and(|c| credential::session_cookies(c).next().is_some()),
             challenges,
             body,
+            reasons: ex
+                .response
+                .reasons
+                .iter()
+                .filter_map(|r| reasons::find(r.kind, &r.text).map(|row| (row, r)))
+                .collect(),
         }
     }
 
@@ -382,6 +392,7 @@ fn assess_bare<'e>(ex: &'e Exchange<'e>) -> Option<Assessment<'e>> {
         && r.user.as_deref().is_none_or(|u| u.is_empty() || u == "-")
         && ex.response.challenges.is_empty()
         && ex.response.substatus.is_none()
+        && ex.response.reasons.is_empty()
         && (ex.response.body.is_none() || !ex.shows.body)
         && credential::query_credentials(&ex.target).next().is_none();
     if !bare {
@@ -466,6 +477,34 @@ impl<'v, 'e> Facts<'v, 'e> {
 
     fn secrets(&self) -> &Secrets<'v> {
         self.secrets
+    }
+
+    /// The verdict of a reason a gateway or the error log wrote, if its
+    /// row decides at step `at`.
+    fn reason(&self, at: Speaks) -> Option<Verdict> {
+        let (row, r) = self
+            .v
+            .reasons
+            .iter()
+            .find(|(row, _)| row.speaks() == Some(at))?;
+        Some(Verdict::new(
+            row.cause?,
+            EvidenceKind::ServerMessage,
+            row.id,
+            reason_detail(row, r, self.secrets()),
+        ))
+    }
+
+    /// A reason that decides no cause but says who answered (evidence for
+    /// a 401 that shows nothing else).
+    fn reason_evidence(&self) -> Option<Verdict> {
+        let (row, r) = self.v.reasons.iter().find(|(row, _)| row.cause.is_none())?;
+        Some(Verdict::new(
+            Cause::Unknown,
+            EvidenceKind::ServerMessage,
+            row.id,
+            reason_detail(row, r, self.secrets()),
+        ))
     }
 
     /// The verdict of the IIS substatus, if its row decides at step `at`.
@@ -671,6 +710,9 @@ fn no_credential(f: &Facts<'_, '_>) -> Option<Verdict> {
     if let Some(said) = f.iis(Speaks::NoCredential) {
         return Some(said);
     }
+    if let Some(said) = f.reason(Speaks::NoCredential) {
+        return Some(said);
+    }
     let body = &f.v.body;
     let ph = (!body.is_empty())
         .then(|| phrases::find(phrases::MISSING, &[body]))
@@ -689,6 +731,7 @@ fn presupposes_credential(f: &Facts<'_, '_>) -> bool {
     f.bearer_errors.contains(&Some("invalid_token"))
         || specific_statement(f).is_some()
         || generic_phrase(f).is_some()
+        || f.reason(Speaks::Generic).is_some()
 }
 
 /// A generic rejection phrase of the response body.
@@ -702,6 +745,9 @@ fn generic_phrase(f: &Facts<'_, '_>) -> Option<&'static Phrase> {
 /// Step 2: a server statement that names a specific cause.
 fn specific_statement(f: &Facts<'_, '_>) -> Option<Verdict> {
     if let Some(said) = f.iis(Speaks::Specific) {
+        return Some(said);
+    }
+    if let Some(said) = f.reason(Speaks::Specific) {
         return Some(said);
     }
     let v = f.v;
@@ -859,6 +905,9 @@ fn rejected(f: &Facts<'_, '_>) -> Verdict {
     if let Some(said) = f.iis(Speaks::Generic) {
         return said;
     }
+    if let Some(said) = f.reason(Speaks::Generic) {
+        return said;
+    }
     let generic = generic_phrase(f).or_else(|| {
         (!v.body.is_empty())
             .then(|| phrases::find(phrases::BARE, &[&v.body]))
@@ -876,7 +925,9 @@ fn rejected(f: &Facts<'_, '_>) -> Verdict {
                     ph.text
                 ),
             ),
-            None => no_signal(ex.shows.request_headers),
+            None => f
+                .reason_evidence()
+                .unwrap_or_else(|| no_signal(ex.shows.request_headers)),
         };
     }
     let what = if let Some(a) = v.auth {
@@ -918,6 +969,38 @@ fn rejected(f: &Facts<'_, '_>) -> Verdict {
             format!("{what} rejected, no other signal"),
         ),
     }
+}
+
+/// The evidence detail of a reason: who wrote it, where (an error-log line)
+/// or what (the reason as written, secret-free), and what it means.
+fn reason_detail(row: &ReasonRule, r: &Reason<'_>, secrets: &Secrets<'_>) -> String {
+    let source = match r.kind {
+        ReasonKind::EnvoyDetails => "response_code_details",
+        ReasonKind::AlbError => "ALB",
+        ReasonKind::K8sAudit => "audit event",
+        ReasonKind::Haproxy => "HAProxy",
+        ReasonKind::ErrorLog => "error log",
+    };
+    if let Some(at) = &r.origin {
+        // the input's own name and a line number (named in `files` as well)
+        return format!("{source} {}: {}", secrets.scrub(at), row.meaning);
+    }
+    // the words the row matched are the table's own (written as the input
+    // spells them); what is around them is quoted as any server text is
+    let text = &*r.text;
+    let quoted = match text.to_ascii_lowercase().find(row.text) {
+        Some(at) => {
+            let end = at + row.text.len();
+            format!(
+                "{}{}{}",
+                safe_quote_in(&text[..at], secrets),
+                &text[at..end],
+                safe_quote_in(&text[end..], secrets)
+            )
+        }
+        None => safe_quote_in(text, secrets),
+    };
+    format!("{source} \"{quoted}\": {}", row.meaning)
 }
 
 /// Step 6 with nothing to go on: what the format could not show.

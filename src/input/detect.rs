@@ -18,11 +18,18 @@ pub enum FormatName {
     W3c,
     Iis,
     Cloudfront,
+    Haproxy,
+    Uvicorn,
+    EnvoyText,
+    Logfmt,
+    K8sAudit,
+    ApacheError,
+    NginxError,
 }
 
 impl FormatName {
     /// Every format, in the order messages and help list them.
-    pub const ALL: [FormatName; 13] = [
+    pub const ALL: [FormatName; 20] = [
         FormatName::Har,
         FormatName::Combined,
         FormatName::Common,
@@ -36,6 +43,13 @@ impl FormatName {
         FormatName::W3c,
         FormatName::Iis,
         FormatName::Cloudfront,
+        FormatName::Haproxy,
+        FormatName::Uvicorn,
+        FormatName::EnvoyText,
+        FormatName::Logfmt,
+        FormatName::K8sAudit,
+        FormatName::ApacheError,
+        FormatName::NginxError,
     ];
 
     /// The name on the command line and in outputs.
@@ -54,6 +68,13 @@ impl FormatName {
             FormatName::W3c => "w3c",
             FormatName::Iis => "iis",
             FormatName::Cloudfront => "cloudfront",
+            FormatName::Haproxy => "haproxy",
+            FormatName::Uvicorn => "uvicorn",
+            FormatName::EnvoyText => "envoy-text",
+            FormatName::Logfmt => "logfmt",
+            FormatName::K8sAudit => "k8s-audit",
+            FormatName::ApacheError => "apache-error",
+            FormatName::NginxError => "nginx-error",
         }
     }
 
@@ -80,7 +101,20 @@ impl FormatName {
             FormatName::W3c => "W3C extended log with #Fields",
             FormatName::Iis => "IIS W3C extended log (sc-substatus, sc-win32-status)",
             FormatName::Cloudfront => "CloudFront standard log (W3C)",
+            FormatName::Haproxy => "HAProxy HTTP log (option httplog), plain or behind syslog",
+            FormatName::Uvicorn => "Uvicorn access log",
+            FormatName::EnvoyText => "Envoy / Istio default text access log",
+            FormatName::Logfmt => "logfmt lines (Go services, Grafana); --json-fields renames",
+            FormatName::K8sAudit => "Kubernetes API server audit log (JSON lines)",
+            FormatName::ApacheError => "Apache 2.2/2.4 error log (joined to access-log 401s)",
+            FormatName::NginxError => "nginx error log (joined to access-log 401s)",
         }
+    }
+
+    /// An error log: read before the access logs and joined to their 401s,
+    /// not analysed as records of its own.
+    pub fn is_error_log(self) -> bool {
+        matches!(self, FormatName::ApacheError | FormatName::NginxError)
     }
 
     /// The names of all formats, for messages: `har, combined, …`.
@@ -107,6 +141,9 @@ fn first_line(b: &[u8]) -> &[u8] {
 fn json_kind(line: &[u8]) -> Option<FormatName> {
     let v: serde_json::Value = serde_json::from_slice(line).ok()?;
     let o = v.as_object()?;
+    if is_k8s_audit(o) {
+        return Some(FormatName::K8sAudit);
+    }
     if o.get("request")
         .is_some_and(|r| r.get("uri").is_some() || r.get("headers").is_some())
         && o.contains_key("status")
@@ -233,14 +270,54 @@ pub fn detect(head: &[u8], name: &str) -> Option<FormatName> {
                     return Some(f);
                 }
             }
-            trimmed
+            if trimmed
                 .split(|&c| c == b'\n')
                 .skip(1)
                 .take(8)
                 .any(is_alb)
-                .then_some(FormatName::Alb)
+            {
+                return Some(FormatName::Alb);
+            }
+            server_log(trimmed)
         }
     }
+}
+
+// ---- the servers' own layouts (logs::servers, logs::logfmt, logs::errorlog)
+
+/// A Kubernetes audit event: `kind` Event of the `audit.k8s.io` API group.
+fn is_k8s_audit(o: &serde_json::Map<String, serde_json::Value>) -> bool {
+    use super::fields::{K8S_AUDIT_API, K8S_AUDIT_KIND};
+    o.get("kind").and_then(|k| k.as_str()) == Some(K8S_AUDIT_KIND)
+        && o.get("apiVersion")
+            .and_then(|a| a.as_str())
+            .is_some_and(|a| a.starts_with(K8S_AUDIT_API))
+}
+
+/// The first of a few lines that one of the servers' layouts reads, by
+/// the layout that reads it (tried after the Common Log Format family and
+/// ALB: a file is detected once, never per line).
+fn server_log(head: &[u8]) -> Option<FormatName> {
+    use crate::logs::{errorlog, logfmt, servers};
+    head.split(|&c| c == b'\n').take(8).find_map(|l| {
+        let l = l.strip_suffix(b"\r").unwrap_or(l);
+        if servers::envoy_text(l).is_some() {
+            Some(FormatName::EnvoyText)
+        } else if let Some(f) = errorlog::which(l) {
+            Some(match f {
+                errorlog::ErrorFlavor::Apache => FormatName::ApacheError,
+                errorlog::ErrorFlavor::Nginx => FormatName::NginxError,
+            })
+        } else if servers::haproxy(l).is_some() {
+            Some(FormatName::Haproxy)
+        } else if servers::uvicorn(l).is_some() {
+            Some(FormatName::Uvicorn)
+        } else if logfmt::looks_like(l) {
+            Some(FormatName::Logfmt)
+        } else {
+            None
+        }
+    })
 }
 
 #[cfg(test)]

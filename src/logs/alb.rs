@@ -7,7 +7,7 @@ use super::text::{
     closing_quote, field, lossy, split_request, status3, target_has_credential, unescape,
 };
 use super::{Line, LineFormat, Quick};
-use crate::exchange::{ClientView, Exchange, HeaderView, Shows, UserField};
+use crate::exchange::{ClientView, Exchange, HeaderView, Reason, ReasonKind, Shows, UserField};
 use crate::host::{client_addr_bytes, strip_port_bytes};
 use crate::time::parse_iso8601;
 
@@ -35,8 +35,11 @@ fn fields(line: &[u8], max: usize) -> Vec<&[u8]> {
 const TIME: usize = 1;
 const CLIENT: usize = 3;
 const STATUS: usize = 8;
+const TARGET_STATUS: usize = 9;
 const REQUEST: usize = 12;
 const AGENT: usize = 13;
+// … request_creation_time "actions_executed" "redirect_url" "error_reason"
+const ERROR_REASON: usize = 24;
 
 /// `GET https://host:443/path?q HTTP/1.1` → host and target (a
 /// `user:password@` in front of the host is no part of either).
@@ -110,7 +113,22 @@ impl LineFormat for Alb {
         _: &(),
         ex: &mut Exchange<'a>,
     ) -> Option<String> {
-        let f = fields(line, AGENT + 1);
+        let f = fields(line, ERROR_REASON + 1);
+        // the load balancer answered itself: no target status
+        if f.get(TARGET_STATUS).is_some_and(|t| *t == b"-") {
+            ex.response.reasons.push(Reason {
+                kind: ReasonKind::AlbError,
+                text: "target_status_code -".into(),
+                origin: None,
+            });
+        }
+        if let Some(why) = f.get(ERROR_REASON).and_then(|e| field(e)) {
+            ex.response.reasons.push(Reason {
+                kind: ReasonKind::AlbError,
+                text: why,
+                origin: None,
+            });
+        }
         if let Some(c) = f.get(CLIENT) {
             ex.client_addr = field(client_addr_bytes(c));
         }

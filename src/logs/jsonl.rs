@@ -17,7 +17,8 @@ use super::{Line, LineFormat, Quick};
 use crate::classify::credential::{is_key_header_bytes, may_end_credential_header};
 use crate::exchange::{ClientView, Exchange, HeaderView, RequestAuth, Shows, UserField};
 use crate::host::{client_addr, client_addr_bytes};
-use crate::input::fields::{ENVOY, JsonFields, TRAEFIK};
+use crate::exchange::{Reason, ReasonKind};
+use crate::input::fields::{ENVOY, JsonFields, K8S_ANNOTATIONS, K8S_AUDIT, K8S_AUTHN_PREFIX, TRAEFIK};
 use crate::time::{Timestamp, parse_epoch_decimal, parse_iso8601};
 
 /// A generic field mapping: target name → dotted JSON path.
@@ -34,6 +35,11 @@ pub struct Mapping {
     pub api_key: Option<Vec<String>>,
     pub www_authenticate: Option<Vec<String>>,
     pub user: Option<Vec<String>>,
+    /// A message, reason or error text (`message=`, `reason=` or
+    /// `error=`): read by the server-phrase rules as a response body is.
+    pub message: Option<Vec<String>>,
+    /// Envoy's response code details (`details=`): read by the reason table.
+    pub details: Option<Vec<String>>,
 }
 
 pub const MAPPING_NAMES: &[&str] = &[
@@ -48,6 +54,10 @@ pub const MAPPING_NAMES: &[&str] = &[
     "api_key",
     "www_authenticate",
     "user",
+    "message",
+    "reason",
+    "error",
+    "details",
 ];
 
 impl Mapping {
@@ -76,6 +86,8 @@ impl Mapping {
                 "api_key" => &mut m.api_key,
                 "www_authenticate" => &mut m.www_authenticate,
                 "user" => &mut m.user,
+                "message" | "reason" | "error" => &mut m.message,
+                "details" => &mut m.details,
                 other => {
                     return Err(format!(
                         "unknown field {other:?}; known: {}",
@@ -98,26 +110,56 @@ enum Kind {
     /// Traefik or Envoy: a mapping made once from the format's field table.
     Traefik(Box<Mapping>),
     Envoy(Box<Mapping>),
+    K8sAudit(Box<Mapping>),
     Mapped(Box<Mapping>),
 }
 
 impl Mapping {
-    /// The mapping of a format known by name.
-    fn of(f: &JsonFields) -> Mapping {
-        let one = |s: &str| vec![s.to_string()];
+    /// The mapping of a format known by name (a dotted name is a path; an
+    /// empty one is a member the format does not have).
+    pub fn of(f: &JsonFields) -> Mapping {
+        let one = |s: &str| s.split('.').map(str::to_string).collect::<Vec<_>>();
+        let opt = |s: &str| (!s.is_empty()).then(|| one(s));
         Mapping {
             status: one(f.status),
-            time: Some(one(f.time)),
-            path: Some(one(f.path)),
-            method: Some(one(f.method)),
-            host: Some(one(f.host)),
-            client: Some(one(f.client)),
-            user_agent: Some(one(f.user_agent)),
+            time: opt(f.time),
+            path: opt(f.path),
+            method: opt(f.method),
+            host: opt(f.host),
+            client: opt(f.client),
+            user_agent: opt(f.user_agent),
             authorization: f.authorization.map(one),
             api_key: f.api_key.map(one),
             www_authenticate: f.www_authenticate.map(one),
             user: f.user.map(one),
+            message: f.message.map(one),
+            details: f.details.map(one),
         }
+    }
+
+    /// This mapping with the members `over` names replaced (`--json-fields`
+    /// over a format's own table: `status` is always given there).
+    pub fn overridden_by(mut self, over: &Mapping) -> Mapping {
+        self.status = over.status.clone();
+        for (mine, theirs) in [
+            (&mut self.time, &over.time),
+            (&mut self.path, &over.path),
+            (&mut self.method, &over.method),
+            (&mut self.host, &over.host),
+            (&mut self.client, &over.client),
+            (&mut self.user_agent, &over.user_agent),
+            (&mut self.authorization, &over.authorization),
+            (&mut self.api_key, &over.api_key),
+            (&mut self.www_authenticate, &over.www_authenticate),
+            (&mut self.user, &over.user),
+            (&mut self.message, &over.message),
+            (&mut self.details, &over.details),
+        ] {
+            if theirs.is_some() {
+                mine.clone_from(theirs);
+            }
+        }
+        self
     }
 }
 
@@ -213,6 +255,14 @@ impl Json {
         Json::new(
             Kind::Envoy(Box::new(Mapping::of(&ENVOY))),
             ENVOY.status,
+            Vec::new(),
+        )
+    }
+    pub fn k8s_audit() -> Json {
+        let status_key = K8S_AUDIT.status.rsplit('.').next().unwrap_or("code");
+        Json::new(
+            Kind::K8sAudit(Box::new(Mapping::of(&K8S_AUDIT))),
+            status_key,
             Vec::new(),
         )
     }
@@ -706,7 +756,7 @@ fn parse_value<'a>(kind: &Kind, line: &'a [u8], ex: &mut Exchange<'a>) -> Option
         Err(e) => return Some(format!("not a valid JSON line (column {})", e.column())),
     };
     let m: &Mapping = match kind {
-        Kind::Mapped(m) | Kind::Traefik(m) | Kind::Envoy(m) => m,
+        Kind::Mapped(m) | Kind::Traefik(m) | Kind::Envoy(m) | Kind::K8sAudit(m) => m,
         Kind::Caddy => unreachable!("typed path"),
     };
     let get = |path: &Option<Vec<String>>| path.as_ref().and_then(|pp| at(&v, pp));
@@ -750,6 +800,42 @@ fn parse_value<'a>(kind: &Kind, line: &'a [u8], ex: &mut Exchange<'a>) -> Option
         ex.response.challenges.push(c);
     }
     ex.request.user = text(get(&m.user));
+    if let Some(msg) = text(get(&m.message)) {
+        ex.response.body = Some(msg);
+        ex.shows.body = true;
+    }
+    if let Some(d) = text(get(&m.details)) {
+        ex.response.reasons.push(Reason {
+            kind: ReasonKind::EnvoyDetails,
+            text: d,
+            origin: None,
+        });
+    }
+    if matches!(kind, Kind::K8sAudit(_))
+        && let Some(msg) = &ex.response.body
+    {
+        // "Authentication failed, attempted: bearer" or "…, no credentials
+        // provided": what the authentication filter saw
+        ex.response.reasons.push(Reason {
+            kind: ReasonKind::K8sAudit,
+            text: msg.clone(),
+            origin: None,
+        });
+    }
+    if matches!(kind, Kind::K8sAudit(_))
+        && let Some(Value::Object(notes)) = v.get(K8S_ANNOTATIONS)
+    {
+        for (k, val) in notes {
+            if k.starts_with(K8S_AUTHN_PREFIX) {
+                let val = val.as_str().map_or_else(|| val.to_string(), str::to_owned);
+                ex.response.reasons.push(Reason {
+                    kind: ReasonKind::K8sAudit,
+                    text: Cow::Owned(format!("{k}: {val}")),
+                    origin: None,
+                });
+            }
+        }
+    }
     // what this line can show
     ex.shows.challenge = m
         .www_authenticate
@@ -787,6 +873,14 @@ impl LineFormat for Json {
                 user: UserField::Absent,
                 client: ClientView::AddrAndAgent,
             },
+            Kind::K8sAudit(_) => Shows {
+                request_headers: HeaderView::None,
+                challenge: false,
+                body: true,
+                host: false,
+                user: UserField::Absent,
+                client: ClientView::AddrAndAgent,
+            },
             Kind::Mapped(m) => Shows {
                 request_headers: if m.authorization.is_some() || m.api_key.is_some() {
                     HeaderView::Some
@@ -794,7 +888,7 @@ impl LineFormat for Json {
                     HeaderView::None
                 },
                 challenge: m.www_authenticate.is_some(),
-                body: false,
+                body: m.message.is_some(),
                 host: m.host.is_some(),
                 user: UserField::Absent,
                 client: if m.user_agent.is_some() {
@@ -817,6 +911,13 @@ impl LineFormat for Json {
         }
         match status_after(line, &self.status) {
             Some(status) => Line::Record(Quick::status(status)),
+            // an audit event of the stage before the response: the request
+            // is counted once, by its event with the response
+            None if matches!(self.kind, Kind::K8sAudit(_))
+                && memchr::memmem::find(line, b"\"RequestReceived\"").is_some() =>
+            {
+                Line::Blank
+            }
             None => Line::Bad("no status field"),
         }
     }
@@ -841,7 +942,7 @@ impl LineFormat for Json {
                 .or_else(|| string_after(line, &self.remote_ip)),
             Kind::Traefik(_) => string_after(line, &self.client_host),
             Kind::Envoy(_) => string_after(line, &self.downstream).map(client_addr_bytes),
-            Kind::Mapped(_) => None,
+            Kind::Mapped(_) | Kind::K8sAudit(_) => None,
         };
         c.and_then(addr)
     }
@@ -854,7 +955,7 @@ impl LineFormat for Json {
             Kind::Envoy(_) => {
                 string_after(line, &self.downstream).and_then(|_| string_after(line, &self.path))
             }
-            Kind::Mapped(_) => None,
+            Kind::Mapped(_) | Kind::K8sAudit(_) => None,
         }
     }
 

@@ -7,7 +7,10 @@
 pub mod alb;
 pub mod clf;
 mod compact;
+pub mod errorlog;
 pub mod jsonl;
+pub mod logfmt;
+pub mod servers;
 pub mod simd;
 pub mod template;
 pub mod text;
@@ -343,7 +346,21 @@ fn full<F: LineFormat>(
     if let Some(problem) = fmt.parse(l, q, ctx, &mut ex) {
         a.degraded_record(&ex, problem);
     }
+    if q.status == 401 && a.errors().is_some() {
+        join_error_log(l, &mut ex, a);
+    }
     a.exchange(&ex);
+}
+
+/// A 401 gets the reason of its error-log line, when the run read error
+/// logs and one of their authentication lines is this 401's.
+#[inline(never)]
+fn join_error_log(l: &[u8], ex: &mut Exchange<'_>, a: &mut Analyzer<'_>) {
+    let Some(ix) = a.errors() else { return };
+    if let Some(j) = ix.join(ex, l) {
+        let (file, line) = (j.file.to_string(), j.line);
+        a.error_joined(&file, line);
+    }
 }
 
 /// Analyses the lines of one chunk (which ends at a line end or the end of
@@ -909,6 +926,12 @@ fn analyze_in(
         },
         FormatName::Alb => run(&alb::Alb, data, ctx, src, threads, bar),
         FormatName::W3c | FormatName::Iis | FormatName::Cloudfront => run(&w3c::W3c::new(format), data, ctx, src, threads, bar),
+        FormatName::Haproxy => run(&servers::HaproxyLog, data, ctx, src, threads, bar),
+        FormatName::Uvicorn => run(&servers::UvicornLog, data, ctx, src, threads, bar),
+        FormatName::EnvoyText => run(&servers::EnvoyTextLog, data, ctx, src, threads, bar),
+        FormatName::Logfmt => run(&logfmt::Logfmt::new(parsers.json.as_ref()), data, ctx, src, threads, bar),
+        FormatName::K8sAudit => run(&jsonl::Json::k8s_audit().reference(ctx.reference), data, ctx, src, threads, bar),
         FormatName::Har => fail("not an access log".into()),
+        FormatName::ApacheError | FormatName::NginxError => fail("an error log is read with the access logs it explains (give them together, or --error-log FILE)".into()),
     }
 }

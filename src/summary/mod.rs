@@ -952,6 +952,31 @@ pub struct FileStats {
     /// A capture whose credential headers were removed (HAR inputs only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sanitized: Option<bool>,
+    /// An error log: its authentication lines and which of them were
+    /// joined to a 401 (error-log inputs only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_log: Option<ErrorLogStats>,
+}
+
+/// The authentication lines of an error log and the ones joined to a 401.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ErrorLogStats {
+    pub auth_failures: u64,
+    /// Line numbers (from 1) of the lines some 401 was joined to: a set,
+    /// so that the count does not depend on how the 401s were split.
+    pub joined: std::collections::BTreeSet<u64>,
+}
+
+impl ErrorLogStats {
+    fn merge(&mut self, o: &ErrorLogStats) {
+        self.auth_failures = self.auth_failures.saturating_add(o.auth_failures);
+        self.joined.extend(o.joined.iter().copied());
+    }
+
+    /// Authentication lines no 401 was joined to.
+    pub fn unjoined(&self) -> u64 {
+        self.auth_failures.saturating_sub(self.joined.len() as u64)
+    }
 }
 
 impl FileStats {
@@ -978,6 +1003,11 @@ impl FileStats {
             (a, b) => a.or(b),
         };
         self.error = self.error.take().or_else(|| o.error.clone());
+        match (&mut self.error_log, &o.error_log) {
+            (Some(a), Some(b)) => a.merge(b),
+            (a @ None, Some(b)) => *a = Some(b.clone()),
+            _ => {}
+        }
     }
 
     pub fn problem(&mut self, position: u64, message: String) {
@@ -1461,6 +1491,15 @@ impl State {
             if sum(&b.causes) != Some(b.count) {
                 return Err(format!(
                     "summary.incident_buckets[{host:?}, {minute}].count is not the sum of its causes"
+                ));
+            }
+        }
+        for (name, f) in &self.files {
+            if let Some(e) = &f.error_log
+                && (e.joined.len() as u64 > e.auth_failures || e.joined.contains(&0))
+            {
+                return Err(format!(
+                    "summary.files[{name:?}].error_log: joined lines that are not its authentication lines"
                 ));
             }
         }

@@ -158,6 +158,16 @@ pub struct FileRow {
     /// A capture whose credential headers were removed (HAR inputs only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sanitized: Option<bool>,
+    /// An error log: its authentication lines, joined to a 401 or not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_log: Option<ErrorLogRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorLogRow {
+    pub auth_failures: u64,
+    pub joined: u64,
+    pub unjoined: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -249,6 +259,11 @@ impl State {
                 filtered: f.filtered,
                 error: f.error.clone(),
                 sanitized: f.sanitized,
+                error_log: f.error_log.as_ref().map(|e| ErrorLogRow {
+                    auth_failures: e.auth_failures,
+                    joined: e.joined.len() as u64,
+                    unjoined: e.unjoined(),
+                }),
             });
             for p in &f.problems {
                 problems.push(ProblemRow {

@@ -1,0 +1,272 @@
+//! logfmt access lines (`key=value` pairs, values quoted when they hold
+//! spaces), as Go services (`log/slog`'s text handler, logrus, go-kit) and
+//! Grafana write them. The member names come from the format's table
+//! (`input::fields::LOGFMT` and its aliases); `--json-fields` renames any of
+//! them with the same mapping JSON lines use (a dotted path is read as one
+//! key: logfmt keys are flat).
+
+use std::borrow::Cow;
+
+use super::jsonl::Mapping;
+use super::text::{addr, lossy, target_has_credential, unescape};
+use super::{Line, LineFormat, Quick};
+use crate::exchange::{ClientView, Exchange, HeaderView, Shows, UserField};
+use crate::host::client_addr_bytes;
+use crate::input::fields::{LOGFMT, LOGFMT_ALIASES};
+use crate::time::{parse_epoch_decimal, parse_iso8601};
+
+/// The `key=value` pairs of a line, values without their quotes (still
+/// escaped) and whether they were quoted.
+pub fn pairs(line: &[u8]) -> impl Iterator<Item = (&[u8], &[u8], bool)> {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        loop {
+            while i < line.len() && line[i] == b' ' {
+                i += 1;
+            }
+            if i >= line.len() {
+                return None;
+            }
+            let start = i;
+            while i < line.len() && line[i] != b'=' && line[i] != b' ' {
+                i += 1;
+            }
+            let key = &line[start..i];
+            if i >= line.len() || line[i] == b' ' {
+                // a bare word: no value
+                if key.is_empty() {
+                    return None;
+                }
+                continue;
+            }
+            i += 1;
+            if line.get(i) == Some(&b'"') {
+                let end = super::text::closing_quote(line, i + 1).unwrap_or(line.len());
+                let v = &line[i + 1..end];
+                i = end + 1;
+                return Some((key, v, true));
+            }
+            let vs = i;
+            while i < line.len() && line[i] != b' ' {
+                i += 1;
+            }
+            return Some((key, &line[vs..i], false));
+        }
+    })
+}
+
+/// A line of `key=value` pairs (at least three, with plain keys): the shape
+/// of logfmt, whatever its member names (`--json-fields` names them).
+pub fn is_pairs(line: &[u8]) -> bool {
+    line.first().is_some_and(|&c| c != b'{')
+        && pairs(line)
+            .take(64)
+            .filter(|(k, _, _)| {
+                !k.is_empty()
+                    && k.iter()
+                        .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+            })
+            .count()
+            >= 3
+}
+
+/// A line that looks like a logfmt access record: at least three pairs,
+/// one of them a status of three digits.
+pub fn looks_like(line: &[u8]) -> bool {
+    let f = Logfmt::new(None);
+    is_pairs(line) && f.status(line).is_some() && (f.get(line, &f.method).is_some() || f.get(line, &f.path).is_some())
+}
+
+/// The keys of one member, in the order they are tried.
+type Keys = Vec<Vec<u8>>;
+
+#[derive(Debug, Clone)]
+pub struct Logfmt {
+    status: Keys,
+    time: Keys,
+    path: Keys,
+    method: Keys,
+    host: Keys,
+    client: Keys,
+    user_agent: Keys,
+    authorization: Keys,
+    api_key: Keys,
+    user: Keys,
+    message: Keys,
+}
+
+impl Logfmt {
+    /// The format's own table, with the members `over` (a `--json-fields`
+    /// mapping) renames.
+    pub fn new(over: Option<&Mapping>) -> Logfmt {
+        let base = Mapping::of(&LOGFMT);
+        let m = match over {
+            Some(o) => base.overridden_by(o),
+            None => base,
+        };
+        let keys = |member: &str, p: &Option<Vec<String>>, renamed: bool| -> Keys {
+            let mut out: Keys = p.iter().map(|v| v.join(".").into_bytes()).collect();
+            if !renamed {
+                for (name, aliases) in LOGFMT_ALIASES {
+                    if *name == member {
+                        out.extend(aliases.iter().map(|a| a.as_bytes().to_vec()));
+                    }
+                }
+            }
+            out
+        };
+        let given = |f: fn(&Mapping) -> bool| over.is_some_and(f);
+        Logfmt {
+            status: keys("status", &Some(m.status.clone()), over.is_some()),
+            time: keys("time", &m.time, given(|o| o.time.is_some())),
+            path: keys("path", &m.path, given(|o| o.path.is_some())),
+            method: keys("method", &m.method, given(|o| o.method.is_some())),
+            host: keys("host", &m.host, given(|o| o.host.is_some())),
+            client: keys("client", &m.client, given(|o| o.client.is_some())),
+            user_agent: keys("user_agent", &m.user_agent, given(|o| o.user_agent.is_some())),
+            authorization: keys("authorization", &m.authorization, true),
+            api_key: keys("api_key", &m.api_key, true),
+            user: keys("user", &m.user, given(|o| o.user.is_some())),
+            message: keys("message", &m.message, given(|o| o.message.is_some())),
+        }
+    }
+
+    /// The raw value of the first of `keys` the line has (`-` and empty
+    /// are none), and whether it was quoted.
+    fn get<'a>(&self, line: &'a [u8], keys: &Keys) -> Option<(&'a [u8], bool)> {
+        if keys.is_empty() {
+            return None;
+        }
+        let mut best: Option<(usize, &'a [u8], bool)> = None;
+        for (k, v, q) in pairs(line) {
+            if let Some(rank) = keys.iter().position(|want| want.as_slice() == k)
+                && best.is_none_or(|(r, _, _)| rank < r)
+            {
+                best = Some((rank, v, q));
+                if rank == 0 {
+                    break;
+                }
+            }
+        }
+        best.map(|(_, v, q)| (v, q))
+            .filter(|(v, _)| !v.is_empty() && *v != b"-")
+    }
+
+    fn text<'a>(&self, line: &'a [u8], keys: &Keys) -> Option<Cow<'a, str>> {
+        self.get(line, keys)
+            .map(|(v, quoted)| if quoted { unescape(v) } else { lossy(v) })
+    }
+
+    fn status(&self, line: &[u8]) -> Option<u16> {
+        let (v, _) = self.get(line, &self.status)?;
+        super::text::status3(v).filter(|_| v.len() == 3)
+    }
+}
+
+impl LineFormat for Logfmt {
+    type Ctx = ();
+
+    fn shows(&self, _: &()) -> Shows {
+        Shows {
+            request_headers: if self.authorization.is_empty() && self.api_key.is_empty() {
+                HeaderView::None
+            } else {
+                HeaderView::Some
+            },
+            challenge: false,
+            body: true,
+            host: true,
+            user: UserField::Absent,
+            client: ClientView::AddrAndAgent,
+        }
+    }
+
+    fn quick(&self, line: &[u8], _: &()) -> Line {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return Line::Blank;
+        }
+        match self.status(line) {
+            Some(s) => Line::Record(Quick::status(s)),
+            None => Line::Bad("no status field"),
+        }
+    }
+
+    fn success_credential(&self, line: &[u8], q: &Quick, _: &()) -> bool {
+        self.get(line, &self.authorization).is_some()
+            || self.get(line, &self.api_key).is_some()
+            || self.target(line, q, &()).is_some_and(target_has_credential)
+    }
+
+    fn client<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
+        let (v, quoted) = self.get(line, &self.client)?;
+        if quoted && memchr::memchr(b'\\', v).is_some() {
+            return None;
+        }
+        addr(client_addr_bytes(v))
+    }
+
+    fn target<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
+        let (v, quoted) = self.get(line, &self.path)?;
+        (!quoted || memchr::memchr(b'\\', v).is_none()).then_some(v)
+    }
+
+    fn parse<'a>(
+        &self,
+        line: &'a [u8],
+        _: &Quick,
+        _: &(),
+        ex: &mut Exchange<'a>,
+    ) -> Option<String> {
+        ex.method = self.text(line, &self.method).unwrap_or_default();
+        ex.target = self.text(line, &self.path).unwrap_or_default();
+        ex.host = self.text(line, &self.host);
+        ex.client_addr = self.text(line, &self.client).map(|c| match c {
+            Cow::Borrowed(b) => Cow::Borrowed(crate::host::client_addr(b)),
+            Cow::Owned(o) => Cow::Owned(crate::host::client_addr(&o).to_string()),
+        });
+        ex.user_agent = self.text(line, &self.user_agent);
+        ex.request.authorization = self.text(line, &self.authorization);
+        if let Some(k) = self.text(line, &self.api_key) {
+            ex.request.key_headers.push((Cow::Borrowed("x-api-key"), k));
+        }
+        ex.request.user = self.text(line, &self.user);
+        ex.response.body = self.text(line, &self.message);
+        let t = self.text(line, &self.time)?;
+        match parse_iso8601(&t).or_else(|| parse_epoch_decimal(&t)) {
+            Some(t) => {
+                ex.time = Some(t);
+                None
+            }
+            None => Some("time is neither RFC 3339 nor epoch seconds".into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_and_quotes() {
+        let l = br#"t=2024-01-02T10:00:00Z level=info msg="Request Completed" method=GET path=/api/user status=401 remote_addr=192.0.2.7 bare error="say \"no\"""#;
+        let p: Vec<_> = pairs(l).map(|(k, v, q)| (lossy(k).into_owned(), lossy(v).into_owned(), q)).collect();
+        assert_eq!(p[2], ("msg".into(), "Request Completed".into(), true));
+        assert_eq!(p.len(), 8);
+        assert!(looks_like(l));
+        let f = Logfmt::new(None);
+        assert_eq!(f.status(l), Some(401));
+        assert_eq!(f.text(l, &f.message).as_deref(), Some("say \"no\""));
+        assert!(!looks_like(b"hello world and more"));
+        assert!(!looks_like(b"a=1 b=2 c=3"));
+    }
+
+    #[test]
+    fn a_mapping_renames_members() {
+        let m = Mapping::parse("status=http.code,path=route,message=reason").unwrap();
+        let f = Logfmt::new(Some(&m));
+        let l = b"level=warn http.code=401 route=/x reason=\"token expired\" status=200";
+        assert_eq!(f.status(l), Some(401));
+        assert_eq!(f.text(l, &f.path).as_deref(), Some("/x"));
+        assert_eq!(f.text(l, &f.message).as_deref(), Some("token expired"));
+    }
+}

@@ -1,0 +1,488 @@
+//! Text access logs of the servers and proxies people run in front of
+//! APIs, each with its fixed layout: HAProxy's HTTP log (`option
+//! httplog`, plain or behind a syslog prefix), Uvicorn's access log and
+//! Envoy's default text access log (and Istio's, which adds the response
+//! code details). Gunicorn's and Hypercorn's default access formats are
+//! the combined format (`clf`).
+//!
+//! Each parser is a `split` of the line into its fields, shared by
+//! detection (`input::detect`), `quick` and the full parse, so that a
+//! layout is written once.
+
+use super::text::{addr, closing_quote, field, lossy, split_request, status3, unescape};
+use super::{Line, LineFormat, Quick};
+use crate::exchange::{ClientView, Exchange, HeaderView, Reason, ReasonKind, Shows, UserField};
+use crate::host::client_addr_bytes;
+use crate::time::{parse_clf, parse_iso8601};
+
+/// A quoted field starting at `from` (its opening quote): its content and
+/// the position after its closing quote.
+fn quoted(line: &[u8], from: usize) -> Option<(&[u8], usize)> {
+    if line.get(from) != Some(&b'"') {
+        return None;
+    }
+    let end = closing_quote(line, from + 1)?;
+    Some((&line[from + 1..end], end + 1))
+}
+
+/// The next space-separated token at or after `from` (runs of spaces
+/// skipped): the token and the position after it.
+fn token(line: &[u8], from: usize) -> Option<(&[u8], usize)> {
+    let start = from + line.get(from..)?.iter().take_while(|&&c| c == b' ').count();
+    if start >= line.len() {
+        return None;
+    }
+    let end = memchr::memchr(b' ', &line[start..]).map_or(line.len(), |o| start + o);
+    Some((&line[start..end], end))
+}
+
+/// A quoted field or a token at or after `from` (spaces skipped).
+fn item(line: &[u8], from: usize) -> Option<(&[u8], usize)> {
+    let start = from + line.get(from..)?.iter().take_while(|&&c| c == b' ').count();
+    if line.get(start) == Some(&b'"') {
+        quoted(line, start)
+    } else {
+        token(line, start)
+    }
+}
+
+fn status_of(t: &[u8]) -> Option<u16> {
+    status3(t).filter(|_| t.len() == 3)
+}
+
+// ---- HAProxy
+
+/// The fields of an HAProxy HTTP log line (`option httplog`).
+pub struct Haproxy<'a> {
+    pub client: &'a [u8],
+    pub date: &'a [u8],
+    pub server: &'a [u8],
+    pub status: u16,
+    pub termination: &'a [u8],
+    pub request: &'a [u8],
+}
+
+/// `client:port [accept_date] frontend backend/server Tq/Tw/Tc/Tr/Tt status
+/// bytes cookie cookie termination conns queues {headers} {headers}
+/// "request"`, after whatever prefix the transport put before it
+/// (`haproxy[pid]: `, a syslog header): the client is the token before the
+/// first ` [` that holds an accept date.
+pub fn haproxy(line: &[u8]) -> Option<Haproxy<'_>> {
+    let mut from = 0;
+    let (open, close) = loop {
+        let p = from + memchr::memmem::find(&line[from..], b" [")?;
+        let close = p + 2 + memchr::memchr(b']', &line[p + 2..])?;
+        let d = &line[p + 2..close];
+        // dd/Mon/yyyy:hh:mm:ss.mmm, without a time zone
+        if d.len() >= 20 && d[2] == b'/' && d[6] == b'/' && d[11] == b':' && !d.contains(&b' ') {
+            break (p, close);
+        }
+        from = p + 2;
+        if from > 512 {
+            return None;
+        }
+    };
+    let client_start = memchr::memrchr(b' ', &line[..open]).map_or(0, |s| s + 1);
+    let client = &line[client_start..open];
+    let date = &line[open + 2..close];
+    let (_frontend, i) = token(line, close + 1)?;
+    let (backend_server, i) = token(line, i)?;
+    let server = match memchr::memchr(b'/', backend_server) {
+        Some(s) => &backend_server[s + 1..],
+        None => return None,
+    };
+    let (timers, i) = token(line, i)?;
+    if timers.iter().filter(|&&c| c == b'/').count() != 4 {
+        return None;
+    }
+    let (status, i) = token(line, i)?;
+    let status = status_of(status)?;
+    let (_bytes, i) = token(line, i)?;
+    let (_req_cookie, i) = token(line, i)?;
+    let (_resp_cookie, i) = token(line, i)?;
+    let (termination, i) = token(line, i)?;
+    let request = memchr::memchr(b'"', &line[i..])
+        .and_then(|q| quoted(line, i + q))
+        .map_or(&b""[..], |(r, _)| r);
+    Some(Haproxy {
+        client,
+        date,
+        server,
+        status,
+        termination,
+        request,
+    })
+}
+
+pub struct HaproxyLog;
+
+impl LineFormat for HaproxyLog {
+    type Ctx = ();
+
+    fn shows(&self, _: &()) -> Shows {
+        Shows {
+            request_headers: HeaderView::None,
+            challenge: false,
+            body: false,
+            host: false,
+            user: UserField::Absent,
+            client: ClientView::AddrAndAgent,
+        }
+    }
+
+    fn quick(&self, line: &[u8], _: &()) -> Line {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return Line::Blank;
+        }
+        match haproxy(line) {
+            Some(h) => Line::Record(Quick::status(h.status)),
+            None => Line::Bad("not an HAProxy HTTP log line"),
+        }
+    }
+
+    fn success_credential(&self, line: &[u8], q: &Quick, _: &()) -> bool {
+        self.target(line, q, &())
+            .is_some_and(super::text::target_has_credential)
+    }
+
+    fn client<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
+        haproxy(line).and_then(|h| addr(client_addr_bytes(h.client)))
+    }
+
+    fn target<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
+        // a request that is not `METHOD target PROTOCOL` has no target: parse to know
+        haproxy(line).and_then(|h| split_request(h.request).1)
+    }
+
+    fn parse<'a>(
+        &self,
+        line: &'a [u8],
+        _: &Quick,
+        _: &(),
+        ex: &mut Exchange<'a>,
+    ) -> Option<String> {
+        let h = haproxy(line)?;
+        ex.client_addr = field(client_addr_bytes(h.client));
+        let (m, t) = split_request(h.request);
+        ex.method = lossy(m);
+        if let Some(t) = t {
+            ex.target = unescape(t);
+        }
+        if h.server == b"<NOSRV>" {
+            // the proxy answered itself (an `http-request auth` denial, a
+            // deny rule): the termination state says at which step
+            let mut text = b"<NOSRV> ".to_vec();
+            text.extend_from_slice(h.termination);
+            ex.response.reasons.push(Reason {
+                kind: ReasonKind::Haproxy,
+                text: String::from_utf8_lossy(&text).into_owned().into(),
+                origin: None,
+            });
+        }
+        // the accept date is local time without a zone: read as UTC
+        match parse_clf(h.date) {
+            Some(t) => {
+                ex.time = Some(t);
+                None
+            }
+            None => Some("accept date is not dd/Mon/yyyy:hh:mm:ss.mmm".into()),
+        }
+    }
+}
+
+// ---- Uvicorn
+
+/// `LEVEL:   client:port - "request" status phrase`: the client and its
+/// position after the level, the request and the status.
+pub fn uvicorn(line: &[u8]) -> Option<(&[u8], &[u8], u16)> {
+    if !level_prefix(line) {
+        return None;
+    }
+    let (_level, i) = token(line, 0)?;
+    let (client, i) = token(line, i)?;
+    let (dash, i) = token(line, i)?;
+    if dash != b"-" {
+        return None;
+    }
+    let i = i + 1;
+    let (request, i) = quoted(line, i)?;
+    let (status, _) = token(line, i)?;
+    Some((client, request, status_of(status)?))
+}
+
+/// A line that starts with a log level and a colon (`INFO:`, `WARNING:`).
+fn level_prefix(line: &[u8]) -> bool {
+    token(line, 0).is_some_and(|(level, _)| {
+        level.len() >= 2
+            && level.last() == Some(&b':')
+            && level[..level.len() - 1].iter().all(u8::is_ascii_uppercase)
+    })
+}
+
+pub struct UvicornLog;
+
+impl LineFormat for UvicornLog {
+    type Ctx = ();
+
+    fn shows(&self, _: &()) -> Shows {
+        Shows {
+            request_headers: HeaderView::None,
+            challenge: false,
+            body: false,
+            host: false,
+            user: UserField::Absent,
+            // an address and port, no user agent: the port tells apart
+            // connections, not clients
+            client: ClientView::None,
+        }
+    }
+
+    fn quick(&self, line: &[u8], _: &()) -> Line {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return Line::Blank;
+        }
+        match uvicorn(line) {
+            Some((_, _, status)) => Line::Record(Quick::status(status)),
+            // the server's own messages between the access lines
+            // ("INFO:     Application startup complete."): not records
+            None if level_prefix(line) => Line::Directive,
+            None => Line::Bad("not a Uvicorn access log line"),
+        }
+    }
+
+    fn success_credential(&self, line: &[u8], q: &Quick, _: &()) -> bool {
+        self.target(line, q, &())
+            .is_some_and(super::text::target_has_credential)
+    }
+
+    fn client<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
+        uvicorn(line).and_then(|(c, _, _)| addr(client_addr_bytes(c)))
+    }
+
+    fn target<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
+        uvicorn(line).and_then(|(_, r, _)| split_request(r).1)
+    }
+
+    fn parse<'a>(
+        &self,
+        line: &'a [u8],
+        _: &Quick,
+        _: &(),
+        ex: &mut Exchange<'a>,
+    ) -> Option<String> {
+        let (client, request, _) = uvicorn(line)?;
+        ex.client_addr = field(client_addr_bytes(client));
+        let (m, t) = split_request(request);
+        ex.method = lossy(m);
+        if let Some(t) = t {
+            ex.target = unescape(t);
+        }
+        // Uvicorn writes no time
+        None
+    }
+}
+
+// ---- Envoy, default text format
+
+/// The fields of Envoy's default text access log:
+/// `[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%
+/// %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED%
+/// %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)%
+/// "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%"
+/// "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%"`. Istio's default puts
+/// `%RESPONSE_CODE_DETAILS% %CONNECTION_TERMINATION_DETAILS%
+/// "%UPSTREAM_TRANSPORT_FAILURE_REASON%"` after the flags and the
+/// downstream remote address among the fields after the upstream host.
+pub struct EnvoyText<'a> {
+    pub time: &'a [u8],
+    pub request: &'a [u8],
+    pub status: u16,
+    pub details: Option<&'a [u8]>,
+    pub flags: &'a [u8],
+    pub forwarded_for: Option<&'a [u8]>,
+    pub user_agent: Option<&'a [u8]>,
+    pub authority: Option<&'a [u8]>,
+    pub downstream: Option<&'a [u8]>,
+}
+
+pub fn envoy_text(line: &[u8]) -> Option<EnvoyText<'_>> {
+    if line.first() != Some(&b'[') {
+        return None;
+    }
+    let close = memchr::memchr(b']', line)?;
+    let time = &line[1..close];
+    if time.len() < 20 || time[4] != b'-' || time[10] != b'T' {
+        return None;
+    }
+    let (request, i) = quoted(line, close + 2)?;
+    let (status, i) = token(line, i)?;
+    // a response code of 0: the downstream went away before a response
+    let status = if status == b"0" { 0 } else { status_of(status)? };
+    let (flags, i) = token(line, i)?;
+    let (next, after) = token(line, i)?;
+    let istio = !next.iter().all(u8::is_ascii_digit);
+    let (details, mut i) = if istio {
+        let (_termination, j) = token(line, after)?;
+        let (_transport, j) = item(line, j)?;
+        (Some(next), j)
+    } else {
+        (None, i)
+    };
+    // bytes received, bytes sent, duration, upstream service time
+    for _ in 0..4 {
+        i = token(line, i)?.1;
+    }
+    let (xff, i) = item(line, i)?;
+    let (ua, i) = item(line, i)?;
+    let (_request_id, i) = item(line, i)?;
+    let (authority, i) = item(line, i)?;
+    let downstream = if istio {
+        // "upstream host" cluster upstream-local downstream-local downstream-remote
+        let mut j = item(line, i).map(|(_, j)| j);
+        for _ in 0..3 {
+            j = j.and_then(|j| token(line, j).map(|(_, k)| k));
+        }
+        j.and_then(|j| token(line, j)).map(|(t, _)| t)
+    } else {
+        None
+    };
+    let dash = |b: &'_ [u8]| -> bool { b.is_empty() || b == b"-" };
+    Some(EnvoyText {
+        time,
+        request,
+        status,
+        details: details.filter(|d| !dash(d)),
+        flags,
+        forwarded_for: Some(xff).filter(|x| !dash(x)),
+        user_agent: Some(ua).filter(|x| !dash(x)),
+        authority: Some(authority).filter(|x| !dash(x)),
+        downstream: downstream.filter(|x| !dash(x)),
+    })
+}
+
+impl<'a> EnvoyText<'a> {
+    /// The client: the first address of X-Forwarded-For, else Istio's
+    /// downstream remote address.
+    fn client(&self) -> Option<&'a [u8]> {
+        let first = |x: &'_ [u8]| -> usize { memchr::memchr(b',', x).unwrap_or(x.len()) };
+        self.forwarded_for
+            .map(|x| x[..first(x)].trim_ascii())
+            .or(self.downstream)
+            .map(client_addr_bytes)
+            .and_then(addr)
+    }
+}
+
+pub struct EnvoyTextLog;
+
+impl LineFormat for EnvoyTextLog {
+    type Ctx = ();
+
+    fn shows(&self, _: &()) -> Shows {
+        Shows {
+            request_headers: HeaderView::None,
+            challenge: false,
+            body: false,
+            host: true,
+            user: UserField::Absent,
+            client: ClientView::AddrAndAgent,
+        }
+    }
+
+    fn quick(&self, line: &[u8], _: &()) -> Line {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return Line::Blank;
+        }
+        match envoy_text(line) {
+            Some(e) => Line::Record(Quick::status(e.status)),
+            None => Line::Bad("not an Envoy text access log line"),
+        }
+    }
+
+    fn success_credential(&self, line: &[u8], q: &Quick, _: &()) -> bool {
+        self.target(line, q, &())
+            .is_some_and(super::text::target_has_credential)
+    }
+
+    fn client<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
+        let e = envoy_text(line)?;
+        e.client()
+    }
+
+    fn target<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
+        envoy_text(line).and_then(|e| split_request(e.request).1)
+    }
+
+    fn parse<'a>(
+        &self,
+        line: &'a [u8],
+        _: &Quick,
+        _: &(),
+        ex: &mut Exchange<'a>,
+    ) -> Option<String> {
+        let e = envoy_text(line)?;
+        ex.client_addr = e.client().map(lossy);
+        let (m, t) = split_request(e.request);
+        ex.method = lossy(m);
+        if let Some(t) = t {
+            ex.target = unescape(t);
+        }
+        ex.user_agent = e.user_agent.map(unescape);
+        ex.host = e.authority.map(|a| lossy(crate::host::strip_port_bytes(a)));
+        // UAEX: the external authorization service said no
+        if e.flags.split(|&c| c == b',').any(|f| f == b"UAEX") {
+            ex.response.reasons.push(Reason {
+                kind: ReasonKind::EnvoyDetails,
+                text: "response_flags UAEX".into(),
+                origin: None,
+            });
+        }
+        if let Some(d) = e.details {
+            ex.response.reasons.push(Reason {
+                kind: ReasonKind::EnvoyDetails,
+                text: lossy(d),
+                origin: None,
+            });
+        }
+        match parse_iso8601(&lossy(e.time)) {
+            Some(t) => {
+                ex.time = Some(t);
+                None
+            }
+            None => Some("START_TIME is not an ISO 8601 timestamp".into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn haproxy_lines_plain_and_behind_syslog() {
+        let plain = br#"192.0.2.7:51234 [02/Jan/2024:10:00:00.123] main main/<NOSRV> -1/-1/-1/-1/0 401 248 - - PR-- 1/1/0/0/0 0/0 "GET /admin HTTP/1.1""#;
+        let h = haproxy(plain).unwrap();
+        assert_eq!(h.client, b"192.0.2.7:51234");
+        assert_eq!((h.status, h.server, h.termination), (401, &b"<NOSRV>"[..], &b"PR--"[..]));
+        assert_eq!(h.request, b"GET /admin HTTP/1.1");
+        let wrapped = br#"<134>Jan  2 10:00:00 lb1 haproxy[123]: 192.0.2.7:51234 [02/Jan/2024:10:00:00.123] web~ api/srv1 0/0/1/2/3 200 512 - - ---- 3/3/1/1/0 0/0 {api.example.com} "GET /v1/me HTTP/1.1""#;
+        let h = haproxy(wrapped).unwrap();
+        assert_eq!((h.client, h.server, h.status), (&b"192.0.2.7:51234"[..], &b"srv1"[..], 200));
+        assert!(haproxy(b"1.2.3.4 - - [02/Jan/2024:10:00:00 +0000] \"GET / HTTP/1.1\" 401 5").is_none());
+    }
+
+    #[test]
+    fn uvicorn_and_envoy_lines() {
+        let u = br#"INFO:     192.0.2.7:5678 - "GET /v1/models HTTP/1.1" 401 Unauthorized"#;
+        assert_eq!(uvicorn(u), Some((&b"192.0.2.7:5678"[..], &b"GET /v1/models HTTP/1.1"[..], 401)));
+        assert!(uvicorn(b"INFO:     Started server process [1]").is_none());
+        let e = br#"[2024-01-02T10:00:00.123Z] "GET /v1/me HTTP/1.1" 401 - 0 14 1 - "192.0.2.7" "curl/8.5.0" "5f1c" "api.example.com" "-""#;
+        let p = envoy_text(e).unwrap();
+        assert_eq!((p.status, p.details), (401, None));
+        assert_eq!(p.client(), Some(&b"192.0.2.7"[..]));
+        let istio = br#"[2024-01-02T10:00:00.123Z] "GET /v1/me HTTP/1.1" 401 - jwt_authn_access_denied{Jwt_is_expired} - "-" 0 14 1 - "-" "curl/8.5.0" "5f1c" "api.example.com" "-" inbound|8000|| - 10.0.0.5:8000 192.0.2.7:40112 - default"#;
+        let p = envoy_text(istio).unwrap();
+        assert_eq!(p.details, Some(&b"jwt_authn_access_denied{Jwt_is_expired}"[..]));
+        assert_eq!(p.client(), Some(&b"192.0.2.7"[..]));
+    }
+}
