@@ -498,7 +498,8 @@ fn server_text_that_echoes_a_token_is_quoted_without_it() {
 
 // ---------------------------------------------------------------- access logs
 
-/// Every log file of `fixtures/logs` and `fixtures/sequence`, recursively, sorted.
+/// Every log file of `fixtures/logs`, `fixtures/sequence` and
+/// `fixtures/servers`, recursively, sorted.
 fn log_fixture_files() -> Vec<PathBuf> {
     fn walk(d: &Path, out: &mut Vec<PathBuf>) {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(d)
@@ -521,6 +522,7 @@ fn log_fixture_files() -> Vec<PathBuf> {
     let mut v = Vec::new();
     walk(&fixture("logs"), &mut v);
     walk(&fixture("sequence"), &mut v);
+    walk(&fixture("servers"), &mut v);
     v
 }
 

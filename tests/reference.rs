@@ -199,6 +199,12 @@ fn every_fixture_gives_the_same_bytes_in_every_mode() {
 fn a_whole_fixture_directory_gives_the_same_bytes_in_every_mode() {
     // every input of a folder in one run: sequences across inputs
     same_everywhere("sequence/", &fixtures_dir().join("sequence"), &[]);
+    // access logs with their error logs: the join, in every mode
+    for dir in ["apache22", "apache24", "nginx"] {
+        let d = fixtures_dir().join("servers").join(dir);
+        same_everywhere(&format!("servers/{dir}/"), &d, &[]);
+    }
+    same_everywhere("servers/", &fixtures_dir().join("servers"), &[]);
 }
 
 // ---------------------------------------------------------------------

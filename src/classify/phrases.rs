@@ -11,8 +11,9 @@ use super::Cause;
 
 /// Version 2: the AADSTS codes are tried before the words (a real AADSTS50173
 /// text says "expired" as well as "revoked"); phrases that say no credential
-/// arrived record their own ids.
-pub const PHRASES_VERSION: u32 = 3;
+/// arrived record their own ids. Version 4: the reasons gateways and error
+/// logs write (`reasons.rs`) decide at the steps of their causes.
+pub const PHRASES_VERSION: u32 = 4;
 
 pub struct Phrase {
     /// The rule id recorded in the evidence.

@@ -54,6 +54,18 @@ pub fn write<W: Write>(r: &Report, w: &mut W) -> std::io::Result<()> {
             f.path
         )?;
     }
+    for f in &r.files {
+        if let Some(e) = &f.error_log {
+            writeln!(
+                w,
+                "{}: error log, {} authentication lines, {} joined to a 401, {} unjoined",
+                f.path,
+                group(e.auth_failures),
+                group(e.joined),
+                group(e.unjoined)
+            )?;
+        }
+    }
     let problems_401 = t.status_401 - t.benign_401;
     writeln!(w)?;
     writeln!(w, "Causes of {} failing 401s", group(problems_401))?;

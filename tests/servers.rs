@@ -1,0 +1,350 @@
+//! The servers people run and the reasons they write down: HAProxy,
+//! Uvicorn / Gunicorn / Hypercorn, logfmt, the Kubernetes audit log,
+//! Envoy's text log, gateway reasons (Envoy details, ALB error_reason) and
+//! the Apache / nginx error log joined to its access log. Each fixture
+//! under `fixtures/servers/` is detected without `--format` and its 401s
+//! get the verdicts a reader of the lines would give them.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{authsift, copy_fixture, u, workspace};
+use serde_json::Value;
+
+/// `authsift analyze --json ARGS` over fixtures copied into a fresh
+/// directory (a folder fixture is copied whole).
+fn run(fixtures: &[&str], args: &[&str]) -> Value {
+    let ws = workspace();
+    let mut names = Vec::new();
+    for f in fixtures {
+        let src = common::fixture(&format!("servers/{f}"));
+        if src.is_dir() {
+            let dir = ws.path().join(f);
+            std::fs::create_dir_all(&dir).unwrap();
+            for e in std::fs::read_dir(&src).unwrap() {
+                let p = e.unwrap().path();
+                std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
+            }
+            names.push(f.to_string());
+        } else {
+            names.push(copy_fixture(ws.path(), &format!("servers/{f}")));
+        }
+    }
+    let mut all: Vec<&str> = vec!["analyze", "--json"];
+    all.extend(args);
+    all.extend(names.iter().map(String::as_str));
+    let r = authsift(ws.path(), &all);
+    r.expect_code(0);
+    r.json()
+}
+
+/// The events of a run as (record, cause, rule, detail), from `--events`.
+fn events(fixtures: &[&str], args: &[&str]) -> Vec<(String, String, String, String, String)> {
+    let ws = workspace();
+    let mut all: Vec<String> = vec!["analyze".into(), "--events".into(), "events.ndjson".into(), "-q".into()];
+    all.extend(args.iter().map(|s| s.to_string()));
+    for f in fixtures {
+        let src = common::fixture(&format!("servers/{f}"));
+        if src.is_dir() {
+            for e in std::fs::read_dir(&src).unwrap() {
+                let p = e.unwrap().path();
+                std::fs::copy(&p, ws.path().join(p.file_name().unwrap())).unwrap();
+                all.push(p.file_name().unwrap().to_string_lossy().into_owned());
+            }
+        } else {
+            all.push(copy_fixture(ws.path(), &format!("servers/{f}")));
+        }
+    }
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    authsift(ws.path(), &refs).expect_code(0);
+    let text = std::fs::read_to_string(ws.path().join("events.ndjson")).unwrap();
+    let mut out: Vec<_> = text
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            let s = |k: &str| v[k].as_str().map(str::to_owned).unwrap_or_else(|| v[k].to_string());
+            (
+                s("file"),
+                s("record"),
+                s("cause"),
+                s("evidence_rule"),
+                s("evidence_detail"),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn causes(s: &Value) -> BTreeMap<String, u64> {
+    s["causes"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, n)| u(n) > 0)
+        .map(|(k, n)| (k.clone(), u(n)))
+        .collect()
+}
+
+fn want(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
+    pairs.iter().map(|(k, n)| (k.to_string(), *n)).collect()
+}
+
+fn format_of(s: &Value) -> &str {
+    s["files"][0]["format"].as_str().unwrap()
+}
+
+#[test]
+fn haproxy_plain_and_behind_syslog_says_when_the_proxy_answered_itself() {
+    let s = run(&["haproxy.log"], &[]);
+    assert_eq!(format_of(&s), "haproxy");
+    assert_eq!((u(&s["totals"]["exchanges"]), u(&s["totals"]["status_401"])), (5, 3));
+    assert_eq!(
+        causes(&s),
+        want(&[("challenge_handshake", 1), ("invalid_credentials", 1), ("unknown", 1)])
+    );
+    let ev = events(&["haproxy.log"], &[]);
+    let own = ev.iter().find(|e| e.1 == "3").unwrap();
+    assert_eq!(own.3, "haproxy:proxy-auth", "{own:?}");
+    assert!(own.4.contains("sent by HAProxy itself"), "{own:?}");
+
+    let s = run(&["haproxy-syslog.log"], &[]);
+    assert_eq!(format_of(&s), "haproxy");
+    assert_eq!(u(&s["totals"]["unparsed"]), 0);
+    assert_eq!(causes(&s), want(&[("unknown", 2)]));
+    assert!(
+        s["patterns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["evidence_rule"] == "haproxy:proxy-auth")
+    );
+}
+
+#[test]
+fn python_servers_uvicorn_gunicorn_hypercorn() {
+    let s = run(&["uvicorn.log"], &[]);
+    assert_eq!(format_of(&s), "uvicorn");
+    // the server's own messages are not records, and not unparsed
+    assert_eq!(
+        (u(&s["totals"]["exchanges"]), u(&s["totals"]["status_401"]), u(&s["totals"]["unparsed"])),
+        (3, 2, 0)
+    );
+    assert_eq!(causes(&s), want(&[("placeholder_credentials", 1), ("unknown", 1)]));
+    // Gunicorn's and Hypercorn's default access formats are combined logs
+    let s = run(&["gunicorn.log"], &[]);
+    assert_eq!(format_of(&s), "combined");
+    assert_eq!(causes(&s), want(&[("challenge_handshake", 1), ("unknown", 1)]));
+    let s = run(&["hypercorn.log"], &[]);
+    assert_eq!(format_of(&s), "combined");
+    assert_eq!(u(&s["totals"]["status_401"]), 1);
+}
+
+#[test]
+fn logfmt_of_go_services_and_grafana_feeds_its_error_field_to_the_phrases() {
+    let s = run(&["go-service.log"], &[]);
+    assert_eq!(format_of(&s), "logfmt");
+    assert_eq!(causes(&s), want(&[("expired_credentials", 1), ("unknown", 1)]));
+    let s = run(&["grafana.log"], &[]);
+    assert_eq!(format_of(&s), "logfmt");
+    assert_eq!(causes(&s), want(&[("invalid_credentials", 1), ("unknown", 1)]));
+    assert!(s["timeseries"].as_array().is_some_and(|t| !t.is_empty()));
+}
+
+#[test]
+fn logfmt_with_odd_names_takes_the_json_field_mapping() {
+    let mapping = "status=http_status,method=verb,path=route,client=peer,user_agent=agent,time=ts,message=reason";
+    let s = run(&["odd-names.logfmt"], &["--json-fields", mapping]);
+    assert_eq!(format_of(&s), "logfmt");
+    assert_eq!(
+        (u(&s["totals"]["exchanges"]), u(&s["totals"]["status_401"]), u(&s["totals"]["unparsed"])),
+        (2, 1, 0)
+    );
+    assert_eq!(causes(&s), want(&[("expired_credentials", 1)]));
+    // the same mapping over JSON lines: `message` is read as a response body is
+    let ws = workspace();
+    std::fs::write(
+        ws.path().join("app.jsonl"),
+        "{\"ts\":1704189600.5,\"http_status\":401,\"verb\":\"GET\",\"route\":\"/x\",\"reason\":\"The access token has been revoked\"}\n",
+    )
+    .unwrap();
+    let r = authsift(ws.path(), &["analyze", "--json", "--json-fields", "status=http_status,time=ts,path=route,method=verb,message=reason", "app.jsonl"]);
+    r.expect_code(0);
+    assert_eq!(causes(&r.json()), want(&[("revoked_credentials", 1)]));
+}
+
+#[test]
+fn kubernetes_audit_reads_the_failed_authentication_and_its_annotations() {
+    let s = run(&["k8s-audit.jsonl"], &[]);
+    assert_eq!(format_of(&s), "k8s-audit");
+    // the RequestReceived stage of a request is not a second record
+    assert_eq!(
+        (u(&s["totals"]["exchanges"]), u(&s["totals"]["status_401"]), u(&s["totals"]["unparsed"])),
+        (4, 3, 0)
+    );
+    assert_eq!(
+        causes(&s),
+        want(&[("expired_credentials", 1), ("invalid_credentials", 1), ("missing_credentials", 1)])
+    );
+    let ev = events(&["k8s-audit.jsonl"], &[]);
+    let attempted = ev.iter().find(|e| e.3 == "k8s:attempted").unwrap();
+    assert!(attempted.4.contains("attempted: bearer"), "{attempted:?}");
+}
+
+#[test]
+fn envoy_text_istio_details_and_json_details() {
+    let s = run(&["envoy-default.log"], &[]);
+    assert_eq!(format_of(&s), "envoy-text");
+    assert_eq!(causes(&s), want(&[("invalid_credentials", 1), ("unknown", 1)]));
+    let s = run(&["istio.log"], &[]);
+    assert_eq!(format_of(&s), "envoy-text");
+    assert_eq!(
+        causes(&s),
+        want(&[
+            ("expired_credentials", 1),
+            ("invalid_credentials", 2),
+            ("malformed_credentials", 1),
+            ("missing_credentials", 1),
+            ("unknown", 1),
+            ("wrong_audience", 2),
+        ])
+    );
+    let rules: Vec<String> = events(&["istio.log"], &[]).into_iter().map(|e| e.3).collect();
+    for id in [
+        "envoy:jwt-expired",
+        "envoy:jwt-missing",
+        "envoy:jwt-malformed",
+        "envoy:jwt-no-matching-key",
+        "envoy:jwt-verification-fails",
+        "envoy:jwt-issuer-not-configured",
+        "envoy:jwt-audience",
+    ] {
+        assert!(rules.iter().any(|r| r == id), "{id} in {rules:?}");
+    }
+    let s = run(&["envoy-details.jsonl"], &[]);
+    assert_eq!(format_of(&s), "envoy");
+    assert_eq!(
+        causes(&s),
+        want(&[("expired_credentials", 1), ("missing_credentials", 1), ("unknown", 1)])
+    );
+}
+
+#[test]
+fn alb_error_reasons_and_the_load_balancer_answering_itself() {
+    let s = run(&["alb-auth.log"], &[]);
+    assert_eq!(format_of(&s), "alb");
+    assert_eq!(
+        causes(&s),
+        want(&[("invalid_credentials", 1), ("missing_credentials", 1), ("unknown", 2)])
+    );
+    let ev = events(&["alb-auth.log"], &[]);
+    let rules: Vec<&str> = ev.iter().map(|e| e.3.as_str()).collect();
+    assert_eq!(
+        rules,
+        ["alb:auth-invalid-cookie", "alb:auth-missing-code", "alb:answered-itself", "step6:no-signal"]
+    );
+}
+
+/// An access log alone, then with its error log: the error log's causes,
+/// with the file and line in the evidence, and its unjoined lines counted.
+fn joined(dir: &str, alone: &[(&str, u64)], with: &[(&str, u64)], error_log: &str, unjoined: u64) {
+    let access = format!("{dir}/{dir}-access.log");
+    let s = run(&[&access], &[]);
+    assert_eq!(causes(&s), want(alone), "{dir} alone");
+    let s = run(&[dir], &[]);
+    assert_eq!(causes(&s), want(with), "{dir} with its error log");
+    let err = s["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["error_log"].is_object())
+        .unwrap_or_else(|| panic!("{}", s["files"]));
+    assert_eq!(err["format"], error_log);
+    assert_eq!(u(&err["error_log"]["unjoined"]), unjoined, "{err}");
+    for e in events(&[dir], &[]) {
+        if e.3.starts_with("errorlog:") {
+            assert!(
+                e.4.starts_with(&format!("error log {dir}-error.log:")),
+                "the evidence names the error log and its line: {e:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn apache_24_error_log_joins_its_access_log() {
+    joined(
+        "apache24",
+        &[("invalid_credentials", 1), ("unknown", 3)],
+        &[("invalid_credentials", 2), ("unknown", 1), ("wrong_scheme", 1)],
+        "apache-error",
+        1,
+    );
+}
+
+#[test]
+fn apache_22_error_log_joins_its_access_log() {
+    joined(
+        "apache22",
+        &[("invalid_credentials", 2), ("unknown", 3)],
+        &[("invalid_credentials", 3), ("unknown", 1), ("wrong_audience", 1)],
+        "apache-error",
+        0,
+    );
+}
+
+#[test]
+fn nginx_error_log_joins_its_access_log() {
+    joined(
+        "nginx",
+        &[("invalid_credentials", 2), ("unknown", 1)],
+        &[("invalid_credentials", 2), ("missing_credentials", 1)],
+        "nginx-error",
+        0,
+    );
+}
+
+#[test]
+fn an_error_log_named_with_the_flag_and_a_join_outside_the_window() {
+    let ws = workspace();
+    std::fs::write(
+        ws.path().join("access.log"),
+        "192.0.2.9 - - [02/Jan/2024:10:00:00 +0200] \"GET /a HTTP/1.1\" 401 5 \"-\" \"curl/8\"\n\
+         192.0.2.9 - - [02/Jan/2024:10:01:00 +0200] \"GET /a HTTP/1.1\" 401 5 \"-\" \"curl/8\"\n",
+    )
+    .unwrap();
+    // local times of the error log are read in the access line's zone;
+    // the second line is 3 s from its 401: outside the window
+    std::fs::write(
+        ws.path().join("errors.txt"),
+        "[Tue Jan 02 10:00:01.5 2024] [auth_basic:error] [pid 1] [client 192.0.2.9:4] AH01618: user x not found: /a\n\
+         [Tue Jan 02 10:01:03.0 2024] [auth_basic:error] [pid 1] [client 192.0.2.9:4] AH01618: user x not found: /a\n",
+    )
+    .unwrap();
+    let r = authsift(ws.path(), &["analyze", "--json", "--error-log", "errors.txt", "access.log"]);
+    r.expect_code(0);
+    let s = r.json();
+    assert_eq!(causes(&s), want(&[("invalid_credentials", 1), ("unknown", 1)]));
+    let err = &s["files"].as_array().unwrap().iter().find(|f| f["path"] == "errors.txt").unwrap()["error_log"];
+    assert_eq!((u(&err["auth_failures"]), u(&err["joined"]), u(&err["unjoined"])), (2, 1, 1));
+    // a file given as an error log that is none fails alone
+    let r = authsift(ws.path(), &["analyze", "--json", "--error-log", "access.log", "access.log"]);
+    r.expect_code(1);
+}
+
+#[test]
+fn the_join_is_the_same_at_any_thread_count_and_through_partials() {
+    let ws = workspace();
+    for f in ["apache24-access.log", "apache24-error.log"] {
+        std::fs::copy(common::fixture(&format!("servers/apache24/{f}")), ws.path().join(f)).unwrap();
+    }
+    let one = authsift(ws.path(), &["analyze", "--json", "-j1", "apache24-error.log", "apache24-access.log"]);
+    let four = authsift(ws.path(), &["analyze", "--json", "-j4", "apache24-access.log", "apache24-error.log"]);
+    assert_eq!(one.stdout_text(), four.stdout_text());
+    authsift(ws.path(), &["analyze", "--partial", "p.json", "apache24-access.log", "apache24-error.log"]).expect_code(0);
+    let merged = authsift(ws.path(), &["merge", "--json", "p.json"]);
+    merged.expect_code(0);
+    assert_eq!(merged.json()["files"], one.json()["files"]);
+    assert_eq!(merged.json()["causes"], one.json()["causes"]);
+}
