@@ -132,8 +132,8 @@ pub enum ReasonKind {
     /// AWS ALB `error_reason`; `-` as `target_status_code` is the
     /// load balancer answering itself.
     AlbError,
-    /// Kubernetes API-server audit: an `authentication.k8s.io/…`
-    /// annotation (`key: value`).
+    /// Kubernetes API-server audit: the failed-authentication message, or
+    /// the name of an `authentication.k8s.io/…` annotation.
     K8sAudit,
     /// HAProxy: the termination state and the server of the line.
     Haproxy,

@@ -328,7 +328,8 @@ pub const REASONS: &[ReasonRule] = &[
         "target_status_code -",
     ),
     // Kubernetes API server audit: the failed-authentication message
-    // (with the methods the request attempted) and annotations (`key: value`)
+    // (with the methods the request attempted) and the names of
+    // `authentication.k8s.io/…` annotations
     r(
         "k8s:no-credentials",
         K8sAudit,
@@ -351,7 +352,7 @@ pub const REASONS: &[ReasonRule] = &[
         "authentication.k8s.io/legacy-token-invalidated",
         Some(RevokedCredentials),
         "Kubernetes: a legacy service-account token that was invalidated",
-        "authentication.k8s.io/legacy-token-invalidated: kube-system/secret-token",
+        "authentication.k8s.io/legacy-token-invalidated",
     ),
     r(
         "k8s:stale-token",
@@ -359,7 +360,7 @@ pub const REASONS: &[ReasonRule] = &[
         "authentication.k8s.io/stale-token",
         Some(ExpiredCredentials),
         "Kubernetes: a bound service-account token past its lifetime",
-        "authentication.k8s.io/stale-token: subject: system:serviceaccount:ns:app, seconds after warning threshold: 424",
+        "authentication.k8s.io/stale-token",
     ),
     r(
         "k8s:authentication",
@@ -367,7 +368,7 @@ pub const REASONS: &[ReasonRule] = &[
         "authentication.k8s.io/",
         None,
         "Kubernetes API server authentication annotation",
-        "authentication.k8s.io/credential-id: JTI=0d3f",
+        "authentication.k8s.io/credential-id",
     ),
     // HAProxy: `<NOSRV>` with a termination state starting with `P` (the
     // proxy stopped the request): an `http-request auth` denial
