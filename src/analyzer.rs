@@ -327,10 +327,7 @@ impl<'c> Analyzer<'c> {
     pub fn degraded_record(&mut self, ex: &Exchange<'_>, problem: String) {
         let matters = ex.status == 401
             || self.has_time_filter()
-            || (ex.is_success()
-                && rules::success_credentials(ex)
-                    .iter()
-                    .any(|(v, _)| !v.trim().is_empty()));
+            || (ex.is_success() && !rules::success_credentials(ex).is_empty());
         if matters {
             self.degraded(ex.pos.record, problem);
         }
@@ -622,12 +619,21 @@ impl<'c> Analyzer<'c> {
         }
     }
 
-    fn in_range(&self, ex: &Exchange<'_>) -> bool {
+    /// Counts an exchange (either route: `exchange`, `light_success`);
+    /// returns whether it is inside `--since`/`--until`. Outside, a record
+    /// is not reported, but a success still tells the sequence rules what
+    /// happened around the window.
+    fn count_exchange(&mut self, time: Option<Timestamp>) -> bool {
+        self.stats.exchanges += 1;
         let s = &self.ctx.settings;
-        match ex.time {
+        let in_range = match time {
             Some(t) => s.since.is_none_or(|x| t >= x) && s.until.is_none_or(|x| t < x),
             None => s.since.is_none() && s.until.is_none(),
+        };
+        if !in_range {
+            self.stats.filtered += 1;
         }
+        in_range
     }
 
     /// Notes the time of a record: the legs whose window it closes are
@@ -645,16 +651,10 @@ impl<'c> Analyzer<'c> {
 
     /// One parsed exchange (any status).
     pub fn exchange(&mut self, ex: &Exchange<'_>) {
-        self.stats.exchanges += 1;
         if ex.shows == crate::exchange::Shows::HAR {
             self.capture.bare(ex);
         }
-        // outside --since/--until a record is not reported, but a success
-        // still tells the sequence rules what happened around the window
-        let in_range = self.in_range(ex);
-        if !in_range {
-            self.stats.filtered += 1;
-        }
+        let in_range = self.count_exchange(ex.time);
         if let Some(t) = ex.time {
             let seen = if ex.status == 401 {
                 Seen::Failure
@@ -741,20 +741,24 @@ impl<'c> Analyzer<'c> {
         let order = self.order(ex.pos, t.0);
         let client_id = Self::client_id(ex);
         let key = Self::handshake_key(ex, client_id);
+        let scope = Self::scope(ex);
         let creds: Vec<SeenCredential> = rules::success_credentials(ex)
             .into_iter()
-            .filter(|(v, _)| !v.trim().is_empty())
-            .map(|(v, is_token)| {
-                let fp = self.fingerprint(&v);
-                SeenCredential {
-                    history: self.history_id(ex, fp),
-                    fp,
-                    is_token,
-                    scope: Self::scope(ex),
-                }
-            })
+            .map(|(v, is_token)| self.seen(&v, is_token, scope))
             .collect();
         self.seq.success(key, order, client_id, &creds);
+    }
+
+    /// A credential (`rules::identifies_credential`) a success carried, on
+    /// the host of `scope`, as the history keeps it.
+    fn seen(&mut self, value: &str, is_token: bool, scope: u64) -> SeenCredential {
+        let fp = self.fingerprint(value);
+        SeenCredential {
+            history: history_id(fp, scope),
+            fp,
+            is_token,
+            scope,
+        }
     }
 
     /// A successful record that matters only for the credentials in its
@@ -768,31 +772,22 @@ impl<'c> Analyzer<'c> {
         query_creds: [Option<(std::borrow::Cow<'_, str>, bool)>; LIGHT_MAX_CREDENTIALS],
         client: u64,
     ) {
-        self.stats.exchanges += 1;
-        let s = &self.ctx.settings;
-        if s.since.is_some_and(|x| t < x) || s.until.is_some_and(|x| t >= x) {
-            self.stats.filtered += 1;
-        }
+        self.count_exchange(Some(t));
+        self.advance(t.0, Seen::Success);
         let order = Order {
             t: t.0,
             file: self.src.key,
             record: offset,
         };
+        // the formats with a light path show no host (`Analyzer::scope`)
         let scope = scope_key(None);
         let mut creds = [SeenCredential::default(); LIGHT_MAX_CREDENTIALS];
         let mut n = 0;
         for (v, is_token) in query_creds.into_iter().flatten() {
-            if v.trim().is_empty() {
-                continue;
+            if rules::identifies_credential(&v) {
+                creds[n] = self.seen(&v, is_token, scope);
+                n += 1;
             }
-            let fp = self.fingerprint(&v);
-            creds[n] = SeenCredential {
-                history: history_id(fp, scope),
-                fp,
-                is_token,
-                scope,
-            };
-            n += 1;
         }
         self.seq.success(None, order, client, &creds[..n]);
     }

@@ -188,9 +188,16 @@ impl<'e> View<'e> {
 /// is a bearer token (for "old token used after refresh").
 pub fn success_credentials<'e>(ex: &'e Exchange<'e>) -> Vec<(Cow<'e, str>, bool)> {
     let mut out = visible_credentials(ex);
-    // a redacted value identifies no credential
-    out.retain(|(v, _)| !credential::is_redaction_marker(v));
+    out.retain(|(v, _)| identifies_credential(v));
     out
+}
+
+/// Does a value a successful request carried identify a credential the
+/// history can follow? An empty value or a redaction marker does not. The
+/// one test for every route a success takes (`success_credentials`, the
+/// light path of log parsers).
+pub fn identifies_credential(v: &str) -> bool {
+    !v.trim().is_empty() && !credential::is_redaction_marker(v)
 }
 
 fn visible_credentials<'e>(ex: &'e Exchange<'e>) -> Vec<(Cow<'e, str>, bool)> {
