@@ -130,7 +130,8 @@ fn analyze_input(
     };
     let result = match (format, data) {
         (FormatName::Har, Data::Mapped(map)) => {
-            let r = har::analyze(&map, ctx, &src, cfg.threads);
+            let r =
+                har::analyze_releasing(&map, &|r| input::release(&map, r), ctx, &src, cfg.threads);
             bar.inc(map.len() as u64);
             r
         }

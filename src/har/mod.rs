@@ -449,6 +449,21 @@ fn exchange_of<'e>(file: u32, e: &'e Entry<'e>, index: u64) -> (Exchange<'e>, Op
 
 /// Analyzes a whole HAR document held in memory (mapped or read).
 pub fn analyze(bytes: &[u8], ctx: &Context, src: &Source, threads: usize) -> ChunkResult {
+    analyze_releasing(bytes, &|_| {}, ctx, src, threads)
+}
+
+/// `analyze`, calling `release` with the byte ranges it has read (the scan's
+/// segments, then each batch of entries), so that a memory-mapped capture
+/// gives its pages back as it goes (`input::release`) and the resident set
+/// does not grow with the file. A range read again later (a batch's
+/// lookahead) is read from the page cache: the same bytes.
+pub fn analyze_releasing(
+    bytes: &[u8],
+    release: &(dyn Fn(std::ops::Range<usize>) + Sync),
+    ctx: &Context,
+    src: &Source,
+    threads: usize,
+) -> ChunkResult {
     let start = match find_entries(bytes) {
         Ok(s) => s,
         Err(e) => {
@@ -462,7 +477,7 @@ pub fn analyze(bytes: &[u8], ctx: &Context, src: &Source, threads: usize) -> Chu
             return a.finish();
         }
     };
-    let elems = scan::elements(bytes, start, bytes.len(), threads.max(1) * 4);
+    let elems = scan::elements_releasing(bytes, start, bytes.len(), threads.max(1) * 4, release);
     // batches of consecutive entries, about BATCH_BYTES each (a few
     // entries each in the reference mode)
     let batch_bytes = if ctx.reference { 4 << 10 } else { BATCH_BYTES };
@@ -491,6 +506,9 @@ pub fn analyze(bytes: &[u8], ctx: &Context, src: &Source, threads: usize) -> Chu
                     continue;
                 }
                 analyze_entry(&mut a, &bytes[s..e], i as u64);
+            }
+            if hi > lo {
+                release(elems.ranges[lo].0..elems.ranges[hi - 1].1);
             }
             // read on as far as the batch's sequences need
             for (i, &(s, e)) in elems.ranges.iter().enumerate().skip(hi) {
