@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use crate::classify::challenge;
 use crate::classify::redact::{self, Secrets};
 use crate::classify::rules::{self, RuleSettings};
-use crate::classify::sequence::{ChunkSequence, Seen, SeenCredential, scope_key};
+use crate::classify::sequence::{ChunkSequence, Seen, SeenCredential, endpoint_key, scope_key};
 use crate::classify::{Cause, Verdict};
 use crate::exchange::{ClientView, Exchange, Position};
 use crate::fingerprint::{Fingerprinter, IdMap, fast_hash, fast_hash_seeded, mix};
@@ -103,7 +103,7 @@ impl Source {
     pub fn new(name: &str, id: u32, format: &str) -> Self {
         Source {
             name: name.to_string(),
-            key: fast_hash(&[name.as_bytes()]),
+            key: crate::summary::input_key(name),
             id,
             format: format.to_string(),
         }
@@ -192,6 +192,13 @@ impl ChunkResult {
         }
         for e in &mut self.events {
             e.record += lines;
+        }
+        for d in &mut self.deferred {
+            d.record += lines;
+        }
+        // a part holds one input: every example is one of its records
+        for x in self.state.summary.patterns.examples_mut() {
+            x.record += lines;
         }
     }
 }
@@ -330,7 +337,7 @@ impl<'c> Analyzer<'c> {
             || (ex.is_success()
                 && rules::success_credentials(ex)
                     .iter()
-                    .any(|(v, _)| !v.trim().is_empty()));
+                    .any(|c| !c.value.trim().is_empty()));
         if matters {
             self.degraded(ex.pos.record, problem);
         }
@@ -450,6 +457,15 @@ impl<'c> Analyzer<'c> {
 
     fn history_id(&self, ex: &Exchange<'_>, fp: u64) -> u64 {
         history_id(fp, Self::scope(ex))
+    }
+
+    /// The endpoint of an exchange (method and path template) for the
+    /// endpoint table of the sequence rules.
+    fn endpoint(&mut self, ex: &Exchange<'_>) -> u64 {
+        let template = self
+            .derived(0, &[ex.path().as_bytes()], || Some(path::template(&ex.target)))
+            .unwrap_or_else(|| Shared::from("/"));
+        endpoint_key(&ex.method, &template)
     }
 
     fn status_detail(ex: &Exchange<'_>) -> Option<String> {
@@ -682,6 +698,7 @@ impl<'c> Analyzer<'c> {
             needs_sequence,
             leg,
             history_credential,
+            history_in_query,
             primary_credential,
             if_sanitized,
             credential_hidden,
@@ -696,10 +713,16 @@ impl<'c> Analyzer<'c> {
         if self.ctx.keep_events {
             self.events.push(rec.clone());
         }
-        if ex.time.is_none() {
+        let Some(t) = ex.time else {
             count(&mut self.state, &mut self.deferred, rec);
             return;
-        }
+        };
+        self.seq.seen_on(Self::scope(ex), t.0);
+        let endpoint = if history_credential.is_some() && !history_in_query {
+            self.endpoint(ex)
+        } else {
+            0
+        };
         if needs_sequence {
             if leg && let Some(key) = Self::handshake_key(ex, rec.client_id) {
                 let addr = ex.client_addr.as_deref().map(str::as_bytes);
@@ -713,13 +736,14 @@ impl<'c> Analyzer<'c> {
                     quick_key(addr, ex.target.as_bytes()),
                     client_key(addr),
                     history,
+                    endpoint,
                 );
                 return;
             }
             if let Some(c) = &history_credential {
                 let fp = self.fingerprint(c);
                 let id = self.history_id(ex, fp);
-                self.seq.history_failure(rec, id, false);
+                self.seq.history_failure(rec, id, false, endpoint);
                 return;
             }
         }
@@ -730,7 +754,7 @@ impl<'c> Analyzer<'c> {
             && let Some(fp) = rec.credential
         {
             let id = self.history_id(ex, fp);
-            self.seq.history_failure(rec, id, true);
+            self.seq.history_failure(rec, id, true, 0);
             return;
         }
         count(&mut self.state, &mut self.deferred, rec);
@@ -741,16 +765,23 @@ impl<'c> Analyzer<'c> {
         let order = self.order(ex.pos, t.0);
         let client_id = Self::client_id(ex);
         let key = Self::handshake_key(ex, client_id);
-        let creds: Vec<SeenCredential> = rules::success_credentials(ex)
+        let seen = rules::success_credentials(ex);
+        let endpoint = if seen.iter().any(|c| !c.in_query && !c.value.trim().is_empty()) {
+            self.endpoint(ex)
+        } else {
+            0
+        };
+        let creds: Vec<SeenCredential> = seen
             .into_iter()
-            .filter(|(v, _)| !v.trim().is_empty())
-            .map(|(v, is_token)| {
-                let fp = self.fingerprint(&v);
+            .filter(|c| !c.value.trim().is_empty())
+            .map(|c| {
+                let fp = self.fingerprint(&c.value);
                 SeenCredential {
                     history: self.history_id(ex, fp),
                     fp,
-                    is_token,
+                    is_token: c.is_token,
                     scope: Self::scope(ex),
+                    endpoint: if c.in_query { 0 } else { endpoint },
                 }
             })
             .collect();
@@ -791,6 +822,7 @@ impl<'c> Analyzer<'c> {
                 fp,
                 is_token,
                 scope,
+                endpoint: 0,
             };
             n += 1;
         }

@@ -73,6 +73,7 @@ pub fn write<W: Write>(r: &Report, w: &mut W) -> std::io::Result<()> {
             0.0
         };
         writeln!(w, "  {:<26}{:>10}  {:>5.1}%", c.id(), group(n), pct)?;
+        writeln!(w, "      fix: {}", r.cause_fix(c))?;
     }
     if t.benign_401 > 0 {
         writeln!(

@@ -24,7 +24,7 @@ pub use distinct::Distinct;
 pub use tally::Tally;
 
 /// Version of the partial-summary format (`--partial`, `merge`).
-pub const PARTIAL_VERSION: u32 = 3;
+pub const PARTIAL_VERSION: u32 = 4;
 /// Problems kept per file (the rest are counted).
 pub const PROBLEMS_PER_FILE: usize = 20;
 
@@ -36,6 +36,22 @@ pub struct Order {
     pub t: i64,
     pub file: u64,
     pub record: u64,
+}
+
+/// The identity of an input in the global order (`Order::file`): a hash of
+/// its name as given, so that it does not depend on the order of paths.
+pub fn input_key(name: &str) -> u64 {
+    fast_hash(&[name.as_bytes()])
+}
+
+/// A record as people find it: `file:line` for a log, `file:entry N` for
+/// a HAR capture (entries are counted from 0, as in `log.entries`).
+pub fn record_place(file: &str, format: &str, record: u64) -> String {
+    if format == "har" {
+        format!("{file}:entry {record}")
+    } else {
+        format!("{file}:{record}")
+    }
 }
 
 /// A grouping dimension of the pattern key.
@@ -442,21 +458,33 @@ impl PatternKey {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Example {
     pub order: Order,
+    /// The record's position for people (HAR entry index, log line number).
+    pub record: u64,
     pub cause: Cause,
     pub kind: EvidenceKind,
     pub rule: Cow<'static, str>,
     pub detail: Cow<'static, str>,
+    /// The rule's own remedy, if it has one (`Verdict::fix`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Cow<'static, str>>,
 }
 
 impl Example {
     fn of(r: &Record401) -> Self {
         Example {
             order: r.order,
+            record: r.record,
             cause: r.verdict.cause,
             kind: r.verdict.kind,
             rule: r.verdict.rule.clone(),
             detail: r.verdict.detail.clone(),
+            fix: r.verdict.fix.clone(),
         }
+    }
+
+    /// What to do about the 401s of its pattern (`Verdict::fix`).
+    pub fn fix(&self) -> &str {
+        self.fix.as_deref().unwrap_or(self.cause.fix())
     }
     /// The earliest wins; equal positions (two inputs of the same name)
     /// are ordered by their text, so that the result does not depend on
@@ -603,6 +631,15 @@ impl Patterns {
                 self.0.insert(h, rows);
             }
         }
+    }
+
+    /// Every row's example, the folded row's too.
+    pub(crate) fn examples_mut(&mut self) -> impl Iterator<Item = &mut Example> {
+        self.0
+            .values_mut()
+            .flatten()
+            .map(|(_, v)| &mut v.example)
+            .chain(self.1.other.iter_mut().map(|v| &mut v.example))
     }
 
     fn sorted(&self) -> Vec<(&PatternKey, &PatternStats)> {

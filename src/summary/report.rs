@@ -81,6 +81,11 @@ pub struct PatternRow {
     pub evidence_kind: &'static str,
     pub evidence_rule: String,
     pub example_evidence: String,
+    /// What to do: the remedy of the example's rule, else of its cause.
+    pub fix: String,
+    /// Where the earliest 401 of the pattern is (`file:line`, or
+    /// `file:entry N` in a HAR capture).
+    pub example: String,
     /// The row of the patterns folded by `--max-patterns` (its dimensions
     /// read `(other)`).
     #[serde(skip_serializing_if = "is_false")]
@@ -259,6 +264,16 @@ impl State {
             }
         }
 
+        // inputs by their key in the global order (`Order::file`)
+        let inputs: IdMap<(&str, &str)> = self
+            .files
+            .iter()
+            .map(|(path, f)| (super::input_key(path), (path.as_str(), f.format.as_str())))
+            .collect();
+        let place = |x: &super::Example| match inputs.get(&x.order.file) {
+            Some((path, format)) => super::record_place(path, format, x.record),
+            None => String::new(),
+        };
         let dims = &s.group_by;
         let row = |k: &super::PatternKey, p: &super::PatternStats, other: bool| PatternRow {
             cause: if dims.contains(&Dim::Cause) && !other {
@@ -287,6 +302,8 @@ impl State {
             evidence_kind: p.example.kind.id(),
             evidence_rule: p.example.rule.to_string(),
             example_evidence: p.example.detail.to_string(),
+            fix: p.example.fix().to_string(),
+            example: place(&p.example),
             other,
         };
         let mut keyed: Vec<(&super::PatternKey, PatternRow)> = self
@@ -492,6 +509,23 @@ impl State {
             timeseries,
             files,
             problems,
+        }
+    }
+}
+
+impl Report {
+    /// What to do about the 401s of `cause`: the fix its patterns share,
+    /// else the cause's remedy (its patterns need different fixes, or the
+    /// patterns are not grouped by cause).
+    pub fn cause_fix(&self, cause: Cause) -> &str {
+        let mut fixes = self
+            .patterns
+            .iter()
+            .filter(|p| p.cause == Some(cause))
+            .map(|p| p.fix.as_str());
+        match fixes.next() {
+            Some(first) if fixes.all(|f| f == first) => first,
+            _ => cause.fix(),
         }
     }
 }
