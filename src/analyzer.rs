@@ -463,7 +463,9 @@ impl<'c> Analyzer<'c> {
     /// endpoint table of the sequence rules.
     fn endpoint(&mut self, ex: &Exchange<'_>) -> u64 {
         let template = self
-            .derived(0, &[ex.path().as_bytes()], || Some(path::template(&ex.target)))
+            .derived(0, &[ex.path().as_bytes()], || {
+                Some(path::template(&ex.target))
+            })
             .unwrap_or_else(|| Shared::from("/"));
         endpoint_key(&ex.method, &template)
     }
@@ -766,7 +768,10 @@ impl<'c> Analyzer<'c> {
         let client_id = Self::client_id(ex);
         let key = Self::handshake_key(ex, client_id);
         let seen = rules::success_credentials(ex);
-        let endpoint = if seen.iter().any(|c| !c.in_query && !c.value.trim().is_empty()) {
+        let endpoint = if seen
+            .iter()
+            .any(|c| !c.in_query && !c.value.trim().is_empty())
+        {
             self.endpoint(ex)
         } else {
             0

@@ -171,7 +171,10 @@ fn example_record(dir: &Path, example: &str) -> String {
 fn summary_csv_apart(bytes: &[u8], dir: &Path) -> (Vec<Vec<String>>, Vec<String>) {
     let mut r = csv::Reader::from_reader(bytes);
     let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
-    let at = header.iter().position(|h| h == "example").expect("example column");
+    let at = header
+        .iter()
+        .position(|h| h == "example")
+        .expect("example column");
     let mut rows = vec![header.clone()];
     let mut records = Vec::new();
     for row in r.records() {

@@ -665,7 +665,9 @@ pub const WIN32_STATUS: &[Win32Status] = &[
     w(
         64,
         "the network name is no longer available",
-        Some("the connection closed during the handshake: check keep-alive and the load balancer between the legs"),
+        Some(
+            "the connection closed during the handshake: check keep-alive and the load balancer between the legs",
+        ),
     ),
     w(
         1326,
@@ -675,7 +677,9 @@ pub const WIN32_STATUS: &[Win32Status] = &[
     w(
         1327,
         "account restriction",
-        Some("an account policy refuses this logon (blank password, logon type): check the account's restrictions"),
+        Some(
+            "an account policy refuses this logon (blank password, logon type): check the account's restrictions",
+        ),
     ),
     w(
         1328,
@@ -685,29 +689,47 @@ pub const WIN32_STATUS: &[Win32Status] = &[
     w(
         1329,
         "logon not allowed from this workstation",
-        Some("the account may not log on from this computer: add it to the account's allowed workstations"),
+        Some(
+            "the account may not log on from this computer: add it to the account's allowed workstations",
+        ),
     ),
-    w(1330, "password expired", Some("the password expired: change it")),
-    w(1331, "account disabled", Some("the account is disabled: enable it or use another")),
+    w(
+        1330,
+        "password expired",
+        Some("the password expired: change it"),
+    ),
+    w(
+        1331,
+        "account disabled",
+        Some("the account is disabled: enable it or use another"),
+    ),
     w(
         1909,
         "account locked out",
-        Some("the account is locked out: unlock it, or wait for the lockout to end, and find what keeps sending a wrong password"),
+        Some(
+            "the account is locked out: unlock it, or wait for the lockout to end, and find what keeps sending a wrong password",
+        ),
     ),
     w(
         2148074252,
         "logon denied (SEC_E_LOGON_DENIED)",
-        Some("the server denied the logon: check the account and its right to log on over the network"),
+        Some(
+            "the server denied the logon: check the account and its right to log on over the network",
+        ),
     ),
     w(
         2148074254,
         "no credentials (SEC_E_NO_CREDENTIALS)",
-        Some("the client offered no usable Windows credentials: check its integrated authentication (browser intranet zone, the service's account)"),
+        Some(
+            "the client offered no usable Windows credentials: check its integrated authentication (browser intranet zone, the service's account)",
+        ),
     ),
     w(
         2148074248,
         "the token supplied is invalid (SEC_E_INVALID_TOKEN)",
-        Some("the handshake token was refused: check the site's Kerberos SPN, and that a proxy keeps the legs on one connection"),
+        Some(
+            "the handshake token was refused: check the site's Kerberos SPN, and that a proxy keeps the legs on one connection",
+        ),
     ),
     w(
         2148074307,
@@ -782,7 +804,12 @@ mod tests {
         ] {
             assert!(is_statement_header(n), "{n}");
         }
-        for n in ["WWW-Authenticate", "Content-Type", "X-Request-Id", "Set-Cookie"] {
+        for n in [
+            "WWW-Authenticate",
+            "Content-Type",
+            "X-Request-Id",
+            "Set-Cookie",
+        ] {
             assert!(!is_statement_header(n), "{n}");
         }
     }

@@ -282,7 +282,9 @@ fn visible_credentials<'e>(ex: &'e Exchange<'e>) -> Vec<SeenValue<'e>> {
         out.push(seen(Cow::Borrowed(&**v), false, false));
     }
     if let Some(c) = ex.request.cookie.as_deref() {
-        out.extend(credential::session_cookies(c).map(|(_, v)| seen(Cow::Borrowed(v), false, false)));
+        out.extend(
+            credential::session_cookies(c).map(|(_, v)| seen(Cow::Borrowed(v), false, false)),
+        );
     }
     out
 }
@@ -1005,7 +1007,10 @@ fn no_signal(f: &Facts<'_, '_>) -> Verdict {
     let mut v = no_signal_in(f.ex.shows.request_headers);
     let mut offered: Vec<Cow<'_, str>> = Vec::new();
     for c in f.v.challenges.iter().flatten() {
-        let w = scheme_word(&c.scheme, f.secrets());
+        let w = match scheme::lookup(&c.scheme) {
+            Some(known) => Cow::Borrowed(known.display),
+            None => Cow::Owned(safe_quote_in(&c.scheme, f.secrets())),
+        };
         if !offered.contains(&w) {
             offered.push(w);
         }
@@ -1336,7 +1341,8 @@ mod tests {
     fn response_headers_state_reasons_as_the_body_does() {
         // Jira: the reason header over a Basic credential
         let mut ex = har401(Some("Basic Ym9iOmh1bnRlcjI="), None, None);
-        ex.response.statements = vec![("X-Seraph-LoginReason".into(), "AUTHENTICATED_FAILED".into())];
+        ex.response.statements =
+            vec![("X-Seraph-LoginReason".into(), "AUTHENTICATED_FAILED".into())];
         let a = assess(&ex, &RuleSettings::default());
         assert_eq!(a.verdict.cause, Cause::InvalidCredentials);
         assert_eq!(a.verdict.rule, "generic:jira-authenticated-failed");
@@ -1359,7 +1365,11 @@ mod tests {
         )];
         let a = assess(&ex, &RuleSettings::default());
         assert_eq!(a.verdict.cause, Cause::RevokedCredentials);
-        assert!(!a.verdict.detail.contains("sk_live"), "{}", a.verdict.detail);
+        assert!(
+            !a.verdict.detail.contains("sk_live"),
+            "{}",
+            a.verdict.detail
+        );
     }
 
     /// Every IIS substatus row decides with its own rule id, for the user

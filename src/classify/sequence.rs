@@ -261,7 +261,9 @@ impl SequenceState {
     /// Combines another part's sequence state (associative, commutative).
     pub fn merge(&mut self, o: SequenceState) {
         merge_ids(&mut self.history, o.history, |h, v| h.merge(&v));
-        merge_ids(&mut self.endpoints, o.endpoints, |a, b| a.last = a.last.max(b.last));
+        merge_ids(&mut self.endpoints, o.endpoints, |a, b| {
+            a.last = a.last.max(b.last)
+        });
         for (k, t) in o.ends {
             let e = self.ends.entry(k).or_insert(t);
             *e = (*e).max(t);
@@ -835,7 +837,10 @@ struct EndpointRejections {
 impl EndpointRejections {
     fn of(pending: &[Pending], table: &IdTable<EndpointOk>) -> Self {
         let mut rejected: IdMap<(u64, Order)> = IdMap::default();
-        for p in pending.iter().filter(|p| p.endpoint != 0 && !p.annotate_only) {
+        for p in pending
+            .iter()
+            .filter(|p| p.endpoint != 0 && !p.annotate_only)
+        {
             let Some(h) = p.history else { continue };
             let e = rejected
                 .entry(EndpointOk::key(h, p.endpoint))

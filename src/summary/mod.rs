@@ -1097,6 +1097,10 @@ pub struct State {
     /// (host, minute start in seconds) → 401s of otherwise valid credentials.
     #[serde(with = "pairs")]
     pub incident_buckets: BTreeMap<(Shared, i64), IncidentBucket>,
+    /// Input (`input_key`) → its 401s that nothing decided (evidence kind
+    /// `none`, no challenge or status detail), for the advice on what to log.
+    #[serde(default, with = "pairs")]
+    pub undecided: BTreeMap<u64, u64>,
 }
 
 /// Merges the rows of `o` into `into`, walking the smaller of the two
@@ -1222,6 +1226,7 @@ impl State {
             credentials: IdTable::default(),
             credentials_other: Fold::default(),
             incident_buckets: BTreeMap::new(),
+            undecided: BTreeMap::new(),
         }
     }
 
@@ -1269,6 +1274,11 @@ impl State {
         }
         st.causes[cause.index()] += 1;
         st.example.offer(r);
+        // no evidence, and nothing the server said (a challenge or an IIS
+        // status is evidence the format already logs)
+        if r.verdict.kind == EvidenceKind::None && r.status_detail.is_none() {
+            *self.undecided.entry(r.order.file).or_insert(0) += 1;
+        }
 
         let Some(t) = r.time else { return };
         *self
@@ -1412,6 +1422,10 @@ impl State {
         }
         for (a, b) in self.causes.iter_mut().zip(o.causes) {
             *a = (*a).saturating_add(b);
+        }
+        for (k, n) in o.undecided {
+            let x = self.undecided.entry(k).or_insert(0);
+            *x = x.saturating_add(n);
         }
         self.patterns
             .merge(o.patterns, self.settings.limits.patterns);
