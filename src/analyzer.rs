@@ -246,6 +246,8 @@ pub struct Analyzer<'c> {
     capture: CaptureSigns,
     strings: IdMap<Shared>,
     derived: IdMap<Option<Shared>>,
+    /// Endpoint keys by a hash of method and path (see `endpoint`).
+    endpoints: IdMap<u64>,
     /// Recent long credentials and their fingerprints (see `fingerprint`).
     /// (value, fingerprint) per slot; a slot's string is reused (no
     /// allocation once it has held a long token).
@@ -280,6 +282,7 @@ impl<'c> Analyzer<'c> {
             capture: CaptureSigns::default(),
             strings: IdMap::default(),
             derived: IdMap::default(),
+            endpoints: IdMap::default(),
             recent: Vec::new(),
         }
     }
@@ -462,12 +465,22 @@ impl<'c> Analyzer<'c> {
     /// The endpoint of an exchange (method and path template) for the
     /// endpoint table of the sequence rules.
     fn endpoint(&mut self, ex: &Exchange<'_>) -> u64 {
+        // remembered per method and path (not in the reference mode)
+        let memo =
+            (!self.ctx.reference).then(|| fast_hash(&[ex.method.as_bytes(), ex.path().as_bytes()]));
+        if let Some(e) = memo.and_then(|k| self.endpoints.get(&k)) {
+            return *e;
+        }
         let template = self
             .derived(0, &[ex.path().as_bytes()], || {
                 Some(path::template(&ex.target))
             })
             .unwrap_or_else(|| Shared::from("/"));
-        endpoint_key(&ex.method, &template)
+        let e = endpoint_key(&ex.method, &template);
+        if let Some(k) = memo {
+            self.endpoints.insert(k, e);
+        }
+        e
     }
 
     fn status_detail(ex: &Exchange<'_>) -> Option<String> {

@@ -375,7 +375,7 @@ pub struct ChunkSequence {
     heads: Vec<Success>,
     creds: IdTable<LocalCred>,
     endpoints: IdTable<EndpointOk>,
-    ends: BTreeMap<u64, i64>,
+    ends: IdMap<i64>,
     awaiting_after: IdMap<Vec<usize>>,
     pending: Vec<Pending>,
 }
@@ -423,7 +423,7 @@ impl ChunkSequence {
             heads: Vec::new(),
             creds: IdTable::default(),
             endpoints: IdTable::default(),
-            ends: BTreeMap::new(),
+            ends: IdMap::default(),
             awaiting_after: IdMap::default(),
             pending: Vec::new(),
         }
@@ -728,7 +728,7 @@ impl ChunkSequence {
             pending: self.pending,
             heads: self.heads,
             endpoints: self.endpoints,
-            ends: self.ends,
+            ends: self.ends.into_iter().collect(),
         }
     }
 
