@@ -188,6 +188,8 @@ fn apache_with_an_empty_authorization_field_says_what_it_saw() {
     let first = &rows(&dir.join("e.csv"))[0];
     assert_eq!(first["record"], "1");
     assert_eq!(first["cause"], "unknown");
+    // the challenge is what the server said: not a 401 without evidence
+    assert_eq!(first["evidence_kind"], "server_message");
     assert_eq!(
         first["evidence_detail"],
         "the credential carriers this format logs are empty; the others are not logged; the server challenged Basic"

@@ -1016,6 +1016,9 @@ fn no_signal(f: &Facts<'_, '_>) -> Verdict {
         }
     }
     if !offered.is_empty() {
+        // a challenge that decides nothing is still what the server said
+        v.kind = EvidenceKind::ServerMessage;
+        v.rule = Cow::Borrowed("step6:challenge-only");
         v.detail = Cow::Owned(format!(
             "{}; the server challenged {}",
             v.detail,

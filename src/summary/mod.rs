@@ -1104,7 +1104,8 @@ pub struct State {
     #[serde(with = "pairs")]
     pub incident_buckets: BTreeMap<(Shared, i64), IncidentBucket>,
     /// Input (`input_key`) → its 401s that nothing decided (evidence kind
-    /// `none`, no challenge or status detail), for the advice on what to log.
+    /// `none`: no credential, no challenge, no statement), for the advice
+    /// on what to log.
     #[serde(default, with = "pairs")]
     pub undecided: BTreeMap<u64, u64>,
 }
@@ -1280,9 +1281,7 @@ impl State {
         }
         st.causes[cause.index()] += 1;
         st.example.offer(r);
-        // no evidence, and nothing the server said (a challenge or an IIS
-        // status is evidence the format already logs)
-        if r.verdict.kind == EvidenceKind::None && r.status_detail.is_none() {
+        if r.verdict.kind == EvidenceKind::None {
             *self.undecided.entry(r.order.file).or_insert(0) += 1;
         }
 

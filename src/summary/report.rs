@@ -193,7 +193,7 @@ pub const ADVICE: &[(&str, &str)] = &[
     ),
     (
         "iis",
-        "Log the W3C fields cs-username, sc-substatus and sc-win32-status (IIS Manager, Logging, Select Fields).",
+        "Log the W3C fields cs-username, sc-substatus and sc-win32-status (IIS Manager, Logging, Select Fields). A 401 logged as 401.0.0 was answered by the application or by a server behind ARR: its own log says why.",
     ),
     (
         "envoy",
