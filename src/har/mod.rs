@@ -435,10 +435,13 @@ fn exchange_of<'e>(file: u32, e: &'e Entry<'e>, index: u64) -> (Exchange<'e>, Op
         ex.status = resp.status;
         if ex.status == 401 {
             for h in &resp.headers {
-                if let (Some(n), Some(v)) = (h.name.as_deref(), h.value.as_deref())
-                    && n.eq_ignore_ascii_case("www-authenticate")
-                {
+                let (Some(n), Some(v)) = (h.name.as_deref(), h.value.as_deref()) else {
+                    continue;
+                };
+                if n.eq_ignore_ascii_case("www-authenticate") {
                     ex.response.challenges.push(v.into());
+                } else if crate::classify::phrases::is_statement_header(n) {
+                    ex.response.statements.push((n.into(), v.into()));
                 }
             }
             ex.response.body = resp.content.and_then(decode_body);

@@ -54,6 +54,24 @@ pub fn write<W: Write>(r: &Report, w: &mut W) -> std::io::Result<()> {
             f.path
         )?;
     }
+    // one line per format whose inputs left many 401s without evidence (a
+    // sanitized capture has its own line above)
+    let mut advised: Vec<(&str, &str, u64, u64)> = Vec::new();
+    for f in r.files.iter().filter(|f| f.sanitized != Some(true)) {
+        let Some(advice) = f.advice else { continue };
+        match advised.iter_mut().find(|a| a.0 == f.format) {
+            Some(a) => (a.2, a.3) = (a.2 + f.undecided_401, a.3 + f.status_401),
+            None => advised.push((&f.format, advice, f.undecided_401, f.status_401)),
+        }
+    }
+    for (format, advice, undecided, all) in advised {
+        writeln!(
+            w,
+            "{format}: {} of {} 401s show nothing to decide them by. {advice}",
+            group(undecided),
+            group(all)
+        )?;
+    }
     let problems_401 = t.status_401 - t.benign_401;
     writeln!(w)?;
     writeln!(w, "Causes of {} failing 401s", group(problems_401))?;
@@ -73,6 +91,7 @@ pub fn write<W: Write>(r: &Report, w: &mut W) -> std::io::Result<()> {
             0.0
         };
         writeln!(w, "  {:<26}{:>10}  {:>5.1}%", c.id(), group(n), pct)?;
+        writeln!(w, "      fix: {}", r.cause_fix(c))?;
     }
     if t.benign_401 > 0 {
         writeln!(
