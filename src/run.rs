@@ -353,6 +353,9 @@ pub fn prepare_outputs(outs: &Outputs, events: Option<&Path>) -> Result<()> {
     if let Some(p) = events {
         files.push(("--events", p));
     }
+    if let Some(p) = &outs.html {
+        files.push(("--html", p));
+    }
     output::prepare(outs.out_dir.as_deref(), &files)
 }
 
@@ -368,7 +371,8 @@ pub fn write_outputs(
     }
     let events_on_stdout = events
         .as_ref()
-        .is_some_and(|(_, _, p)| p.as_os_str() == "-");
+        .is_some_and(|(_, _, p)| p.as_os_str() == "-")
+        || outs.html.as_deref().is_some_and(|p| p.as_os_str() == "-");
     let mut state = state;
     let rows = if outs.out_dir.is_some() {
         Rows::All
@@ -381,6 +385,9 @@ pub fn write_outputs(
     std::mem::forget(state);
     if let Some(dir) = &outs.out_dir {
         output::write_dir(&report, dir)?;
+    }
+    if let Some(path) = &outs.html {
+        write_html(&report, path)?;
     }
     if let Some((mut evs, files, path)) = events {
         for e in &mut evs {
@@ -409,9 +416,35 @@ pub fn write_outputs(
         && !events_on_stdout
         && !nothing_analysed(&report)
     {
-        output::table::write(&report, &mut w).map_err(|e| Error::output("stdout", e))?;
+        let layout = output::table::Layout {
+            width: output::table::Layout::width_of_stdout(),
+            colour: outs.colour,
+        };
+        output::table::write(&report, layout, &mut w).map_err(|e| Error::output("stdout", e))?;
     }
     std::io::Write::flush(&mut w).map_err(|e| Error::output("stdout", e))?;
+    Ok(report)
+}
+
+/// Writes the HTML report to `path` (`-`: stdout).
+pub fn write_html(report: &Report, path: &Path) -> Result<()> {
+    if path.as_os_str() == "-" {
+        let out = std::io::stdout();
+        let mut w = std::io::BufWriter::new(out.lock());
+        output::html::write(report, &mut w)
+            .and_then(|()| std::io::Write::flush(&mut w))
+            .map_err(|e| Error::output("stdout", e))
+    } else {
+        output::AtomicFile::write(path, |w| output::html::write(report, w))
+    }
+}
+
+/// `authsift report`: the HTML report of merged partial summaries.
+pub fn report<P: AsRef<Path> + Sync>(partials: &[P], path: &Path) -> Result<Report> {
+    output::prepare(None, &[("--output", path)])?;
+    let mut state = merge(partials)?;
+    let (report, _) = state.finalize(Rows::Top, false);
+    write_html(&report, path)?;
     Ok(report)
 }
 
@@ -434,7 +467,12 @@ pub fn diagnose(report: &Report, quiet: bool) {
                 seen,
                 f.format,
                 first
-                    .map(|p| format!(" (first at {}: {})", p.position, p.message))
+                    .map(|p| format!(
+                        " (first at {} {}: {})",
+                        if p.entry { "entry" } else { "line" },
+                        p.position,
+                        p.message
+                    ))
                     .unwrap_or_default()
             );
             if f.unparsed * 2 > seen {

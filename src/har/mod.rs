@@ -283,14 +283,11 @@ fn analyze_entry(a: &mut Analyzer<'_>, bytes: &[u8], index: u64) {
             if let Some((text, what)) = repaired_text(bytes)
                 && let Ok(e) = serde_json::from_str::<Entry<'_>>(&text)
             {
-                a.degraded(
-                    index,
-                    format!("entry {index}: {what} read as replacement characters"),
-                );
+                a.degraded(index, format!("{what} read as replacement characters"));
                 feed_entry(a, &e, index);
                 return;
             }
-            a.unparsed(index, format!("entry {index}: {}", describe(&err)));
+            a.unparsed(index, describe(&err));
         }
     }
 }
@@ -395,12 +392,8 @@ fn exchange_of<'e>(file: u32, e: &'e Entry<'e>, index: u64) -> (Exchange<'e>, Op
     let mut problem = None;
     match e.started.as_deref().map(parse_iso8601) {
         Some(Some(t)) => ex.time = Some(t),
-        Some(None) => {
-            problem = Some(format!(
-                "entry {index}: startedDateTime is not an ISO 8601 time"
-            ))
-        }
-        None => problem = Some(format!("entry {index}: no startedDateTime")),
+        Some(None) => problem = Some("startedDateTime is not an ISO 8601 time".to_string()),
+        None => problem = Some("no startedDateTime".to_string()),
     }
     if let Some(req) = &e.request {
         ex.method = req.method.as_deref().unwrap_or("").into();
@@ -544,7 +537,7 @@ pub fn analyze(bytes: &[u8], ctx: &Context, src: &Source, threads: usize) -> Chu
         }
     } else {
         if elems.open_tail.is_some() {
-            tail.unparsed(n, format!("entry {n}: cut off (the file ends inside it)"));
+            tail.unparsed(n, "cut off (the file ends inside it)");
         }
         tail.failed(format!(
             "truncated: log.entries is not closed ({n} complete entries read)"
