@@ -52,6 +52,8 @@ fn outputs(dir: &Path, input: &Path, args: &[String], reference: bool, threads: 
         path("events.csv"),
         "--partial".into(),
         path("partial.json"),
+        "--html".into(),
+        path("report.html"),
     ]);
     got.insert("files.stderr".into(), files.stderr);
     got.insert(
