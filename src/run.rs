@@ -122,7 +122,9 @@ fn analyze_input(
     };
     let src = Source::new(&inp.name, id, format.id());
     let compression = opened.compression;
-    let bar = progress.file(&inp.name, opened.size);
+    let bar = progress
+        .file(&inp.name, opened.size)
+        .follow(opened.compressed_read.clone());
     let data = match opened.data {
         d if !cr_only || format == FormatName::Har => d,
         Data::Mapped(m) => Data::Stream(Box::new(input::CrToLf(std::io::Cursor::new(m)))),
@@ -130,9 +132,7 @@ fn analyze_input(
     };
     let result = match (format, data) {
         (FormatName::Har, Data::Mapped(map)) => {
-            let r = har::analyze(&map, ctx, &src, cfg.threads);
-            bar.inc(map.len() as u64);
-            r
+            har::analyze_with_progress(&map, ctx, &src, cfg.threads, &bar)
         }
         (FormatName::Har, Data::Stream(mut r)) => {
             // a stream is held in memory (it is parsed as one document);
@@ -191,6 +191,13 @@ fn analyze_input(
     };
     bar.finish();
     let mut result = result;
+    if let Some((line, message)) = logs::shape::check(&head, format, &cfg.parsers) {
+        result
+            .state
+            .summary
+            .file_mut(&inp.name)
+            .problem(line, message);
+    }
     if let Some(shrink) = watch.and_then(|w| w.shrink()) {
         let f = result.state.summary.file_mut(&inp.name);
         f.error = Some(match f.error.take() {
@@ -456,6 +463,11 @@ pub fn diagnose(report: &Report, quiet: bool) {
         }
         if quiet {
             continue;
+        }
+        for p in &report.problems {
+            if p.file == f.path && p.message.starts_with(logs::shape::PROBLEM) {
+                eprintln!("authsift: {}: warning: {}", p.location(), p.message);
+            }
         }
         if f.unparsed > 0 {
             let first = report.problems.iter().find(|p| p.file == f.path);

@@ -152,10 +152,10 @@ fn one_invalid_entry_is_reported_and_the_rest_analysed() {
     let table = authsift(ws.path(), &["analyze", &n]);
     assert!(
         table
-            .stdout
+            .stdout_text()
             .contains(&format!("{n}: entry 2: unexpected value type")),
         "{}",
-        table.stdout
+        table.stdout_text()
     );
     // --strict turns it into exit code 3, and still writes the summary
     let r = authsift(ws.path(), &["analyze", "--json", "--strict", &n]);

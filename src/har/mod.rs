@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use crate::analyzer::{Analyzer, ChunkResult, Context, Source};
 use crate::classify::credential::is_key_header;
 use crate::exchange::{Exchange, Position, Shows};
+use crate::progress::FileBar;
 use crate::time::parse_iso8601;
 use entry::{Content, Entry};
 use scan::StringEnd;
@@ -442,6 +443,17 @@ fn exchange_of<'e>(file: u32, e: &'e Entry<'e>, index: u64) -> (Exchange<'e>, Op
 
 /// Analyzes a whole HAR document held in memory (mapped or read).
 pub fn analyze(bytes: &[u8], ctx: &Context, src: &Source, threads: usize) -> ChunkResult {
+    analyze_with_progress(bytes, ctx, src, threads, &FileBar::hidden())
+}
+
+/// `analyze`, moving `bar` on as batches of entries are done.
+pub fn analyze_with_progress(
+    bytes: &[u8],
+    ctx: &Context,
+    src: &Source,
+    threads: usize,
+    bar: &FileBar,
+) -> ChunkResult {
     let start = match find_entries(bytes) {
         Ok(s) => s,
         Err(e) => {
@@ -485,6 +497,9 @@ pub fn analyze(bytes: &[u8], ctx: &Context, src: &Source, threads: usize) -> Chu
                 }
                 analyze_entry(&mut a, &bytes[s..e], i as u64);
             }
+            if hi > lo {
+                bar.inc((elems.ranges[hi - 1].1 - elems.ranges[lo].0) as u64);
+            }
             // read on as far as the batch's sequences need
             for (i, &(s, e)) in elems.ranges.iter().enumerate().skip(hi) {
                 if !a.needs_more() {
@@ -513,6 +528,13 @@ pub fn analyze(bytes: &[u8], ctx: &Context, src: &Source, threads: usize) -> Chu
             a.finish()
         })
         .collect();
+    // what lies outside the entries (the head, the tail, between them)
+    let in_entries: usize = batches
+        .iter()
+        .filter(|(lo, hi)| hi > lo)
+        .map(|&(lo, hi)| elems.ranges[hi - 1].1 - elems.ranges[lo].0)
+        .sum();
+    bar.inc(bytes.len().saturating_sub(in_entries) as u64);
     let mut tail = Analyzer::new(ctx, src);
     tail.add_bytes(bytes.len() as u64);
     let n = elems.ranges.len() as u64;

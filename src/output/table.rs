@@ -411,7 +411,9 @@ pub fn write<W: Write>(r: &Report, layout: Layout, w: &mut W) -> std::io::Result
         }
         for p in r.problems.iter().take(TOP_PATTERNS) {
             let line = format!("  {}: {}", p.location(), p.message);
-            writeln!(w, "{}", shorten(&line, width))?;
+            for l in wrap(&line, width, "    ") {
+                writeln!(w, "{l}")?;
+            }
         }
         if r.problems.len() > TOP_PATTERNS {
             writeln!(
