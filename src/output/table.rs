@@ -176,8 +176,7 @@ pub fn write<W: Write>(r: &Report, layout: Layout, w: &mut W) -> std::io::Result
     let width = layout.width.max(MIN_WIDTH);
     let paint = |c: Cause| layout.colour.then(|| cause_colour(c).0);
     let t = &r.totals;
-    writeln!(
-        w,
+    let headline = format!(
         "{}, {}, {} ({} of exchanges; {}), {} unparsed",
         plural(t.inputs, "input", "inputs"),
         plural(t.exchanges, "exchange", "exchanges"),
@@ -189,7 +188,10 @@ pub fn write<W: Write>(r: &Report, layout: Layout, w: &mut W) -> std::io::Result
             "benign handshake legs"
         ),
         group(t.unparsed)
-    )?;
+    );
+    for line in wrap(&headline, width, "  ") {
+        writeln!(w, "{line}")?;
+    }
     if t.filtered > 0 {
         writeln!(
             w,
