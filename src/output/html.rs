@@ -440,7 +440,7 @@ fn timeline(r: &Report, h: &mut String) {
     let _ = writeln!(
         h,
         "</ul>\n<p class=\"note\">One bar per {}{}.</p>\n</div>\n</section>",
-        duration(width),
+        duration(width).trim_start_matches("1 "),
         if dense {
             ""
         } else {
