@@ -95,6 +95,7 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.t{white-space:nowrap;font-size:12px}
 td.c{white-space:nowrap}
 #patterns table{font-size:13px}
+#clients table,#credentials table,#inputs table{font-size:12px}
 .small{font-size:11px;color:var(--muted)}
 .wide{grid-column:span 2}
 td.ev{min-width:240px;max-width:460px;overflow-wrap:anywhere}
