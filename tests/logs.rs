@@ -586,7 +586,7 @@ fn unparsed_lines_are_counted_and_reported_by_line_number_without_their_content(
         r.stderr.contains(&name)
             && r.stderr.contains("6 of 16")
             && r.stderr.contains("combined")
-            && r.stderr.contains("at 3"),
+            && r.stderr.contains("at line 3"),
         "stderr says how many, of how many, in which format, and the first line: {}",
         r.stderr
     );
@@ -670,7 +670,7 @@ fn the_first_unparsed_lines_are_reported_across_chunks() {
             "-j{threads}: the first 20, in order"
         );
         assert!(
-            r.stderr.contains("25 of") && r.stderr.contains(&format!("at {}", bad[0])),
+            r.stderr.contains("25 of") && r.stderr.contains(&format!("at line {}", bad[0])),
             "-j{threads}: {}",
             r.stderr
         );

@@ -8,6 +8,7 @@ pub mod alb;
 pub mod clf;
 mod compact;
 pub mod jsonl;
+pub mod shape;
 pub mod simd;
 pub mod template;
 pub mod text;

@@ -251,6 +251,21 @@ pub struct ProblemRow {
     pub file: String,
     pub position: u64,
     pub message: String,
+    /// The position is a HAR entry index (else a log line number).
+    #[serde(skip)]
+    pub entry: bool,
+}
+
+impl ProblemRow {
+    /// Where the problem is, as a reader looks for it: `file: entry 2`
+    /// for a capture (entries are counted from 0), `file:4` for a log line.
+    pub fn location(&self) -> String {
+        if self.entry {
+            format!("{}: entry {}", self.file, self.position)
+        } else {
+            format!("{}:{}", self.file, self.position)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -348,6 +363,7 @@ impl State {
                     file: path.clone(),
                     position: p.position,
                     message: p.message.clone(),
+                    entry: f.format == crate::input::FormatName::Har.id(),
                 });
             }
         }
