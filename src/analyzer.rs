@@ -12,8 +12,8 @@ use crate::classify::rules::{self, RuleSettings};
 use crate::classify::sequence::{ChunkSequence, Seen, SeenCredential, endpoint_key, scope_key};
 use crate::classify::{Cause, Verdict};
 use crate::exchange::{ClientView, Exchange, Position};
-use crate::logs::errorlog::ErrorIndex;
 use crate::fingerprint::{Fingerprinter, IdMap, fast_hash, fast_hash_seeded, mix};
+use crate::logs::errorlog::ErrorIndex;
 use crate::partial::Partial;
 use crate::path;
 use crate::summary::{FileStats, Order, Record401, Settings, Shared, State};
@@ -308,10 +308,7 @@ impl<'c> Analyzer<'c> {
 
     /// An error log was read: its authentication lines.
     pub fn error_log_read(&mut self, auth_failures: u64) {
-        self.stats
-            .error_log
-            .get_or_insert_default()
-            .auth_failures += auth_failures;
+        self.stats.error_log.get_or_insert_default().auth_failures += auth_failures;
     }
 
     pub fn source(&self) -> &Source {

@@ -42,7 +42,12 @@ fn run(fixtures: &[&str], args: &[&str]) -> Value {
 /// The events of a run as (record, cause, rule, detail), from `--events`.
 fn events(fixtures: &[&str], args: &[&str]) -> Vec<(String, String, String, String, String)> {
     let ws = workspace();
-    let mut all: Vec<String> = vec!["analyze".into(), "--events".into(), "events.ndjson".into(), "-q".into()];
+    let mut all: Vec<String> = vec![
+        "analyze".into(),
+        "--events".into(),
+        "events.ndjson".into(),
+        "-q".into(),
+    ];
     all.extend(args.iter().map(|s| s.to_string()));
     for f in fixtures {
         let src = common::fixture(&format!("servers/{f}"));
@@ -63,7 +68,11 @@ fn events(fixtures: &[&str], args: &[&str]) -> Vec<(String, String, String, Stri
         .lines()
         .map(|l| {
             let v: Value = serde_json::from_str(l).unwrap();
-            let s = |k: &str| v[k].as_str().map(str::to_owned).unwrap_or_else(|| v[k].to_string());
+            let s = |k: &str| {
+                v[k].as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| v[k].to_string())
+            };
             (
                 s("file"),
                 s("record"),
@@ -99,10 +108,17 @@ fn format_of(s: &Value) -> &str {
 fn haproxy_plain_and_behind_syslog_says_when_the_proxy_answered_itself() {
     let s = run(&["haproxy.log"], &[]);
     assert_eq!(format_of(&s), "haproxy");
-    assert_eq!((u(&s["totals"]["exchanges"]), u(&s["totals"]["status_401"])), (5, 3));
+    assert_eq!(
+        (u(&s["totals"]["exchanges"]), u(&s["totals"]["status_401"])),
+        (5, 3)
+    );
     assert_eq!(
         causes(&s),
-        want(&[("challenge_handshake", 1), ("invalid_credentials", 1), ("unknown", 1)])
+        want(&[
+            ("challenge_handshake", 1),
+            ("invalid_credentials", 1),
+            ("unknown", 1)
+        ])
     );
     let ev = events(&["haproxy.log"], &[]);
     let own = ev.iter().find(|e| e.1 == "3").unwrap();
@@ -128,14 +144,24 @@ fn python_servers_uvicorn_gunicorn_hypercorn() {
     assert_eq!(format_of(&s), "uvicorn");
     // the server's own messages are not records, and not unparsed
     assert_eq!(
-        (u(&s["totals"]["exchanges"]), u(&s["totals"]["status_401"]), u(&s["totals"]["unparsed"])),
+        (
+            u(&s["totals"]["exchanges"]),
+            u(&s["totals"]["status_401"]),
+            u(&s["totals"]["unparsed"])
+        ),
         (3, 2, 0)
     );
-    assert_eq!(causes(&s), want(&[("placeholder_credentials", 1), ("unknown", 1)]));
+    assert_eq!(
+        causes(&s),
+        want(&[("placeholder_credentials", 1), ("unknown", 1)])
+    );
     // Gunicorn's and Hypercorn's default access formats are combined logs
     let s = run(&["gunicorn.log"], &[]);
     assert_eq!(format_of(&s), "combined");
-    assert_eq!(causes(&s), want(&[("challenge_handshake", 1), ("unknown", 1)]));
+    assert_eq!(
+        causes(&s),
+        want(&[("challenge_handshake", 1), ("unknown", 1)])
+    );
     let s = run(&["hypercorn.log"], &[]);
     assert_eq!(format_of(&s), "combined");
     assert_eq!(u(&s["totals"]["status_401"]), 1);
@@ -145,10 +171,16 @@ fn python_servers_uvicorn_gunicorn_hypercorn() {
 fn logfmt_of_go_services_and_grafana_feeds_its_error_field_to_the_phrases() {
     let s = run(&["go-service.log"], &[]);
     assert_eq!(format_of(&s), "logfmt");
-    assert_eq!(causes(&s), want(&[("expired_credentials", 1), ("unknown", 1)]));
+    assert_eq!(
+        causes(&s),
+        want(&[("expired_credentials", 1), ("unknown", 1)])
+    );
     let s = run(&["grafana.log"], &[]);
     assert_eq!(format_of(&s), "logfmt");
-    assert_eq!(causes(&s), want(&[("invalid_credentials", 1), ("unknown", 1)]));
+    assert_eq!(
+        causes(&s),
+        want(&[("invalid_credentials", 1), ("unknown", 1)])
+    );
     assert!(s["timeseries"].as_array().is_some_and(|t| !t.is_empty()));
 }
 
@@ -158,7 +190,11 @@ fn logfmt_with_odd_names_takes_the_json_field_mapping() {
     let s = run(&["odd-names.logfmt"], &["--json-fields", mapping]);
     assert_eq!(format_of(&s), "logfmt");
     assert_eq!(
-        (u(&s["totals"]["exchanges"]), u(&s["totals"]["status_401"]), u(&s["totals"]["unparsed"])),
+        (
+            u(&s["totals"]["exchanges"]),
+            u(&s["totals"]["status_401"]),
+            u(&s["totals"]["unparsed"])
+        ),
         (2, 1, 0)
     );
     assert_eq!(causes(&s), want(&[("expired_credentials", 1)]));
@@ -169,7 +205,16 @@ fn logfmt_with_odd_names_takes_the_json_field_mapping() {
         "{\"ts\":1704189600.5,\"http_status\":401,\"verb\":\"GET\",\"route\":\"/x\",\"reason\":\"The access token has been revoked\"}\n",
     )
     .unwrap();
-    let r = authsift(ws.path(), &["analyze", "--json", "--json-fields", "status=http_status,time=ts,path=route,method=verb,message=reason", "app.jsonl"]);
+    let r = authsift(
+        ws.path(),
+        &[
+            "analyze",
+            "--json",
+            "--json-fields",
+            "status=http_status,time=ts,path=route,method=verb,message=reason",
+            "app.jsonl",
+        ],
+    );
     r.expect_code(0);
     assert_eq!(causes(&r.json()), want(&[("revoked_credentials", 1)]));
 }
@@ -180,12 +225,20 @@ fn kubernetes_audit_reads_the_failed_authentication_and_its_annotations() {
     assert_eq!(format_of(&s), "k8s-audit");
     // the RequestReceived stage of a request is not a second record
     assert_eq!(
-        (u(&s["totals"]["exchanges"]), u(&s["totals"]["status_401"]), u(&s["totals"]["unparsed"])),
+        (
+            u(&s["totals"]["exchanges"]),
+            u(&s["totals"]["status_401"]),
+            u(&s["totals"]["unparsed"])
+        ),
         (4, 3, 0)
     );
     assert_eq!(
         causes(&s),
-        want(&[("expired_credentials", 1), ("invalid_credentials", 1), ("missing_credentials", 1)])
+        want(&[
+            ("expired_credentials", 1),
+            ("invalid_credentials", 1),
+            ("missing_credentials", 1)
+        ])
     );
     let ev = events(&["k8s-audit.jsonl"], &[]);
     let attempted = ev.iter().find(|e| e.3 == "k8s:attempted").unwrap();
@@ -196,7 +249,10 @@ fn kubernetes_audit_reads_the_failed_authentication_and_its_annotations() {
 fn envoy_text_istio_details_and_json_details() {
     let s = run(&["envoy-default.log"], &[]);
     assert_eq!(format_of(&s), "envoy-text");
-    assert_eq!(causes(&s), want(&[("invalid_credentials", 1), ("unknown", 1)]));
+    assert_eq!(
+        causes(&s),
+        want(&[("invalid_credentials", 1), ("unknown", 1)])
+    );
     let s = run(&["istio.log"], &[]);
     assert_eq!(format_of(&s), "envoy-text");
     assert_eq!(
@@ -210,7 +266,10 @@ fn envoy_text_istio_details_and_json_details() {
             ("wrong_audience", 2),
         ])
     );
-    let rules: Vec<String> = events(&["istio.log"], &[]).into_iter().map(|e| e.3).collect();
+    let rules: Vec<String> = events(&["istio.log"], &[])
+        .into_iter()
+        .map(|e| e.3)
+        .collect();
     for id in [
         "envoy:jwt-expired",
         "envoy:jwt-missing",
@@ -226,7 +285,11 @@ fn envoy_text_istio_details_and_json_details() {
     assert_eq!(format_of(&s), "envoy");
     assert_eq!(
         causes(&s),
-        want(&[("expired_credentials", 1), ("missing_credentials", 1), ("unknown", 1)])
+        want(&[
+            ("expired_credentials", 1),
+            ("missing_credentials", 1),
+            ("unknown", 1)
+        ])
     );
 }
 
@@ -236,13 +299,22 @@ fn alb_error_reasons_and_the_load_balancer_answering_itself() {
     assert_eq!(format_of(&s), "alb");
     assert_eq!(
         causes(&s),
-        want(&[("invalid_credentials", 1), ("missing_credentials", 1), ("unknown", 2)])
+        want(&[
+            ("invalid_credentials", 1),
+            ("missing_credentials", 1),
+            ("unknown", 2)
+        ])
     );
     let ev = events(&["alb-auth.log"], &[]);
     let rules: Vec<&str> = ev.iter().map(|e| e.3.as_str()).collect();
     assert_eq!(
         rules,
-        ["alb:auth-invalid-cookie", "alb:auth-missing-code", "alb:answered-itself", "step6:no-signal"]
+        [
+            "alb:auth-invalid-cookie",
+            "alb:auth-missing-code",
+            "alb:answered-itself",
+            "step6:no-signal"
+        ]
     );
 }
 
@@ -277,7 +349,11 @@ fn apache_24_error_log_joins_its_access_log() {
     joined(
         "apache24",
         &[("invalid_credentials", 1), ("unknown", 3)],
-        &[("invalid_credentials", 2), ("unknown", 1), ("wrong_scheme", 1)],
+        &[
+            ("invalid_credentials", 2),
+            ("unknown", 1),
+            ("wrong_scheme", 1),
+        ],
         "apache-error",
         1,
     );
@@ -288,7 +364,11 @@ fn apache_22_error_log_joins_its_access_log() {
     joined(
         "apache22",
         &[("invalid_credentials", 2), ("unknown", 3)],
-        &[("invalid_credentials", 3), ("unknown", 1), ("wrong_audience", 1)],
+        &[
+            ("invalid_credentials", 3),
+            ("unknown", 1),
+            ("wrong_audience", 1),
+        ],
         "apache-error",
         0,
     );
@@ -322,14 +402,47 @@ fn an_error_log_named_with_the_flag_and_a_join_outside_the_window() {
          [Tue Jan 02 10:01:03.0 2024] [auth_basic:error] [pid 1] [client 192.0.2.9:4] AH01618: user x not found: /a\n",
     )
     .unwrap();
-    let r = authsift(ws.path(), &["analyze", "--json", "--error-log", "errors.txt", "access.log"]);
+    let r = authsift(
+        ws.path(),
+        &[
+            "analyze",
+            "--json",
+            "--error-log",
+            "errors.txt",
+            "access.log",
+        ],
+    );
     r.expect_code(0);
     let s = r.json();
-    assert_eq!(causes(&s), want(&[("invalid_credentials", 1), ("unknown", 1)]));
-    let err = &s["files"].as_array().unwrap().iter().find(|f| f["path"] == "errors.txt").unwrap()["error_log"];
-    assert_eq!((u(&err["auth_failures"]), u(&err["joined"]), u(&err["unjoined"])), (2, 1, 1));
+    assert_eq!(
+        causes(&s),
+        want(&[("invalid_credentials", 1), ("unknown", 1)])
+    );
+    let err = &s["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "errors.txt")
+        .unwrap()["error_log"];
+    assert_eq!(
+        (
+            u(&err["auth_failures"]),
+            u(&err["joined"]),
+            u(&err["unjoined"])
+        ),
+        (2, 1, 1)
+    );
     // a file given as an error log that is none fails alone
-    let r = authsift(ws.path(), &["analyze", "--json", "--error-log", "access.log", "access.log"]);
+    let r = authsift(
+        ws.path(),
+        &[
+            "analyze",
+            "--json",
+            "--error-log",
+            "access.log",
+            "access.log",
+        ],
+    );
     r.expect_code(1);
 }
 
@@ -337,12 +450,44 @@ fn an_error_log_named_with_the_flag_and_a_join_outside_the_window() {
 fn the_join_is_the_same_at_any_thread_count_and_through_partials() {
     let ws = workspace();
     for f in ["apache24-access.log", "apache24-error.log"] {
-        std::fs::copy(common::fixture(&format!("servers/apache24/{f}")), ws.path().join(f)).unwrap();
+        std::fs::copy(
+            common::fixture(&format!("servers/apache24/{f}")),
+            ws.path().join(f),
+        )
+        .unwrap();
     }
-    let one = authsift(ws.path(), &["analyze", "--json", "-j1", "apache24-error.log", "apache24-access.log"]);
-    let four = authsift(ws.path(), &["analyze", "--json", "-j4", "apache24-access.log", "apache24-error.log"]);
+    let one = authsift(
+        ws.path(),
+        &[
+            "analyze",
+            "--json",
+            "-j1",
+            "apache24-error.log",
+            "apache24-access.log",
+        ],
+    );
+    let four = authsift(
+        ws.path(),
+        &[
+            "analyze",
+            "--json",
+            "-j4",
+            "apache24-access.log",
+            "apache24-error.log",
+        ],
+    );
     assert_eq!(one.stdout_text(), four.stdout_text());
-    authsift(ws.path(), &["analyze", "--partial", "p.json", "apache24-access.log", "apache24-error.log"]).expect_code(0);
+    authsift(
+        ws.path(),
+        &[
+            "analyze",
+            "--partial",
+            "p.json",
+            "apache24-access.log",
+            "apache24-error.log",
+        ],
+    )
+    .expect_code(0);
     let merged = authsift(ws.path(), &["merge", "--json", "p.json"]);
     merged.expect_code(0);
     assert_eq!(merged.json()["files"], one.json()["files"]);

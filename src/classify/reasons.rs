@@ -546,7 +546,13 @@ mod tests {
 
     #[test]
     fn a_reason_of_one_kind_is_not_read_by_another_table() {
-        assert!(find(ReasonKind::ErrorLog, "jwt_authn_access_denied{Jwt_is_expired}").is_none());
+        assert!(
+            find(
+                ReasonKind::ErrorLog,
+                "jwt_authn_access_denied{Jwt_is_expired}"
+            )
+            .is_none()
+        );
         assert!(find(ReasonKind::EnvoyDetails, "AuthInvalidCookie").is_none());
         assert!(find(ReasonKind::AlbError, "-").is_none());
     }

@@ -270,12 +270,7 @@ pub fn detect(head: &[u8], name: &str) -> Option<FormatName> {
                     return Some(f);
                 }
             }
-            if trimmed
-                .split(|&c| c == b'\n')
-                .skip(1)
-                .take(8)
-                .any(is_alb)
-            {
+            if trimmed.split(|&c| c == b'\n').skip(1).take(8).any(is_alb) {
                 return Some(FormatName::Alb);
             }
             server_log(trimmed)
@@ -374,5 +369,32 @@ mod tests {
         assert_eq!(detect(b"https 2024-05-01T08:00:00.123456Z app/x/1 1.2.3.4:5 - 0.1 0.1 0.1 401 401 0 0 \"GET https://x:443/ HTTP/1.1\"", "x"), Some(FormatName::Alb));
         assert_eq!(detect(b"hello world\n", "x"), None);
         assert_eq!(detect(b"", "x"), None);
+    }
+
+    #[test]
+    fn detects_the_servers_layouts() {
+        let cases: [(&[u8], FormatName); 8] = [
+            (b"10.0.0.1:4000 [02/Jan/2024:10:00:00.101] main main/<NOSRV> -1/-1/-1/-1/0 401 248 - - PR-- 1/1/0/0/0 0/0 \"GET / HTTP/1.1\"\n", FormatName::Haproxy),
+            (b"<134>Jan  2 10:00:00 lb haproxy[1]: 10.0.0.1:4000 [02/Jan/2024:10:00:00.101] main web/s1 0/0/1/2/3 200 5 - - ---- 1/1/0/0/0 0/0 \"GET / HTTP/1.1\"\n", FormatName::Haproxy),
+            (b"INFO:     Started server process [1]\nINFO:     10.0.0.1:5000 - \"GET / HTTP/1.1\" 401 Unauthorized\n", FormatName::Uvicorn),
+            (b"[2024-01-02T10:00:00.000Z] \"GET / HTTP/1.1\" 401 - 0 0 1 - \"-\" \"curl\" \"id\" \"host\" \"-\"\n", FormatName::EnvoyText),
+            (b"time=2024-01-02T10:00:00Z level=INFO method=GET path=/x status=401 remote_addr=10.0.0.1\n", FormatName::Logfmt),
+            (b"{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"responseStatus\":{\"code\":401}}\n{}", FormatName::K8sAudit),
+            (b"[Tue Jan 02 10:00:01 2024] [error] [client 10.0.0.1] user x not found: /\n", FormatName::ApacheError),
+            (b"2024/01/02 10:00:01 [error] 1#1: *1 user \"x\": password mismatch, client: 10.0.0.1, server: s\n", FormatName::NginxError),
+        ];
+        for (head, want) in cases {
+            assert_eq!(
+                detect(head, "x"),
+                Some(want),
+                "{}",
+                String::from_utf8_lossy(head)
+            );
+        }
+        // a combined line is still combined, whatever follows it
+        assert_eq!(
+            detect(b"1.2.3.4 - - [01/May/2024:08:00:00 +0000] \"GET / HTTP/1.1\" 401 5 \"-\" \"curl/8\"\nINFO:     x\n", "x"),
+            Some(FormatName::Combined)
+        );
     }
 }

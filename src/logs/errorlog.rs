@@ -119,7 +119,8 @@ fn apache_target(m: &[u8]) -> Option<&[u8]> {
 /// nginx: `2024/05/01 08:00:00 [error] 12#12: *5 message, client: 1.2.3.4,
 /// server: x, request: "GET /x HTTP/1.1", host: "x"`.
 pub fn nginx(line: &[u8]) -> Option<ErrorLine<'_>> {
-    if line.len() < 21 || line[4] != b'/' || line[7] != b'/' || line[10] != b' ' || line[13] != b':' {
+    if line.len() < 21 || line[4] != b'/' || line[7] != b'/' || line[10] != b' ' || line[13] != b':'
+    {
         return None;
     }
     let local = wall(
@@ -240,7 +241,7 @@ impl ErrorIndex {
     /// Sorts the entries (after every `add`).
     pub fn seal(&mut self) {
         for v in self.by_client.values_mut() {
-            v.sort_by(|a, b| (a.local, a.file, a.line).cmp(&(b.local, b.file, b.line)));
+            v.sort_by_key(|a| (a.local, a.file, a.line));
         }
     }
 
@@ -314,20 +315,35 @@ mod tests {
         assert_eq!(e.local, wall(2024, 1, 2, 10, 0, 1).unwrap());
         let a22 = br#"[Tue Jan 02 10:00:01 2024] [error] [client 192.0.2.7] user alice: authentication failure for "/private/": Password Mismatch"#;
         let e = apache(a22).unwrap();
-        assert_eq!((e.client, e.target), (Some(&b"192.0.2.7"[..]), Some(&b"/private/"[..])));
+        assert_eq!(
+            (e.client, e.target),
+            (Some(&b"192.0.2.7"[..]), Some(&b"/private/"[..]))
+        );
         let n = br#"2024/01/02 10:00:01 [error] 12#12: *5 user "alice": password mismatch, client: 192.0.2.7, server: example.com, request: "GET /private/?x=1 HTTP/1.1", host: "example.com""#;
         let e = nginx(n).unwrap();
         assert_eq!(e.message, br#"user "alice": password mismatch"#);
-        assert_eq!((e.client, e.target), (Some(&b"192.0.2.7"[..]), Some(&b"/private/"[..])));
+        assert_eq!(
+            (e.client, e.target),
+            (Some(&b"192.0.2.7"[..]), Some(&b"/private/"[..]))
+        );
         assert_eq!(which(n), Some(ErrorFlavor::Nginx));
         assert_eq!(which(a22), Some(ErrorFlavor::Apache));
-        assert_eq!(which(b"1.2.3.4 - - [02/Jan/2024:10:00:00 +0000] \"GET / HTTP/1.1\" 401 5"), None);
+        assert_eq!(
+            which(b"1.2.3.4 - - [02/Jan/2024:10:00:00 +0000] \"GET / HTTP/1.1\" 401 5"),
+            None
+        );
     }
 
     #[test]
     fn zone_offsets() {
-        assert_eq!(zone_offset(b"1.2.3.4 - - [02/Jan/2024:10:00:00 +0200] \"GET /\""), 7200);
-        assert_eq!(zone_offset(b"1.2.3.4 - - [02/Jan/2024:10:00:00 -0130] \"GET /\""), -5400);
+        assert_eq!(
+            zone_offset(b"1.2.3.4 - - [02/Jan/2024:10:00:00 +0200] \"GET /\""),
+            7200
+        );
+        assert_eq!(
+            zone_offset(b"1.2.3.4 - - [02/Jan/2024:10:00:00 -0130] \"GET /\""),
+            -5400
+        );
         assert_eq!(zone_offset(b"{\"ts\":1}"), 0);
     }
 }

@@ -16,9 +16,11 @@ use super::text::{addr, target_has_credential};
 use super::{Line, LineFormat, Quick};
 use crate::classify::credential::{is_key_header_bytes, may_end_credential_header};
 use crate::exchange::{ClientView, Exchange, HeaderView, RequestAuth, Shows, UserField};
-use crate::host::{client_addr, client_addr_bytes};
 use crate::exchange::{Reason, ReasonKind};
-use crate::input::fields::{ENVOY, JsonFields, K8S_ANNOTATIONS, K8S_AUDIT, K8S_AUTHN_PREFIX, TRAEFIK};
+use crate::host::{client_addr, client_addr_bytes};
+use crate::input::fields::{
+    ENVOY, JsonFields, K8S_ANNOTATIONS, K8S_AUDIT, K8S_AUTHN_PREFIX, TRAEFIK,
+};
 use crate::time::{Timestamp, parse_epoch_decimal, parse_iso8601};
 
 /// A generic field mapping: target name → dotted JSON path.

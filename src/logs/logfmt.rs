@@ -74,7 +74,9 @@ pub fn is_pairs(line: &[u8]) -> bool {
 /// one of them a status of three digits.
 pub fn looks_like(line: &[u8]) -> bool {
     let f = Logfmt::new(None);
-    is_pairs(line) && f.status(line).is_some() && (f.get(line, &f.method).is_some() || f.get(line, &f.path).is_some())
+    is_pairs(line)
+        && f.status(line).is_some()
+        && (f.get(line, &f.method).is_some() || f.get(line, &f.path).is_some())
 }
 
 /// The keys of one member, in the order they are tried.
@@ -123,7 +125,11 @@ impl Logfmt {
             method: keys("method", &m.method, given(|o| o.method.is_some())),
             host: keys("host", &m.host, given(|o| o.host.is_some())),
             client: keys("client", &m.client, given(|o| o.client.is_some())),
-            user_agent: keys("user_agent", &m.user_agent, given(|o| o.user_agent.is_some())),
+            user_agent: keys(
+                "user_agent",
+                &m.user_agent,
+                given(|o| o.user_agent.is_some()),
+            ),
             authorization: keys("authorization", &m.authorization, true),
             api_key: keys("api_key", &m.api_key, true),
             user: keys("user", &m.user, given(|o| o.user.is_some())),
@@ -249,7 +255,9 @@ mod tests {
     #[test]
     fn pairs_and_quotes() {
         let l = br#"t=2024-01-02T10:00:00Z level=info msg="Request Completed" method=GET path=/api/user status=401 remote_addr=192.0.2.7 bare error="say \"no\"""#;
-        let p: Vec<_> = pairs(l).map(|(k, v, q)| (lossy(k).into_owned(), lossy(v).into_owned(), q)).collect();
+        let p: Vec<_> = pairs(l)
+            .map(|(k, v, q)| (lossy(k).into_owned(), lossy(v).into_owned(), q))
+            .collect();
         assert_eq!(p[2], ("msg".into(), "Request Completed".into(), true));
         assert_eq!(p.len(), 8);
         assert!(looks_like(l));

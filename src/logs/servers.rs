@@ -317,7 +317,11 @@ pub fn envoy_text(line: &[u8]) -> Option<EnvoyText<'_>> {
     let (request, i) = quoted(line, close + 2)?;
     let (status, i) = token(line, i)?;
     // a response code of 0: the downstream went away before a response
-    let status = if status == b"0" { 0 } else { status_of(status)? };
+    let status = if status == b"0" {
+        0
+    } else {
+        status_of(status)?
+    };
     let (flags, i) = token(line, i)?;
     let (next, after) = token(line, i)?;
     let istio = !next.iter().all(u8::is_ascii_digit);
@@ -463,18 +467,29 @@ mod tests {
         let plain = br#"192.0.2.7:51234 [02/Jan/2024:10:00:00.123] main main/<NOSRV> -1/-1/-1/-1/0 401 248 - - PR-- 1/1/0/0/0 0/0 "GET /admin HTTP/1.1""#;
         let h = haproxy(plain).unwrap();
         assert_eq!(h.client, b"192.0.2.7:51234");
-        assert_eq!((h.status, h.server, h.termination), (401, &b"<NOSRV>"[..], &b"PR--"[..]));
+        assert_eq!(
+            (h.status, h.server, h.termination),
+            (401, &b"<NOSRV>"[..], &b"PR--"[..])
+        );
         assert_eq!(h.request, b"GET /admin HTTP/1.1");
         let wrapped = br#"<134>Jan  2 10:00:00 lb1 haproxy[123]: 192.0.2.7:51234 [02/Jan/2024:10:00:00.123] web~ api/srv1 0/0/1/2/3 200 512 - - ---- 3/3/1/1/0 0/0 {api.example.com} "GET /v1/me HTTP/1.1""#;
         let h = haproxy(wrapped).unwrap();
-        assert_eq!((h.client, h.server, h.status), (&b"192.0.2.7:51234"[..], &b"srv1"[..], 200));
-        assert!(haproxy(b"1.2.3.4 - - [02/Jan/2024:10:00:00 +0000] \"GET / HTTP/1.1\" 401 5").is_none());
+        assert_eq!(
+            (h.client, h.server, h.status),
+            (&b"192.0.2.7:51234"[..], &b"srv1"[..], 200)
+        );
+        assert!(
+            haproxy(b"1.2.3.4 - - [02/Jan/2024:10:00:00 +0000] \"GET / HTTP/1.1\" 401 5").is_none()
+        );
     }
 
     #[test]
     fn uvicorn_and_envoy_lines() {
         let u = br#"INFO:     192.0.2.7:5678 - "GET /v1/models HTTP/1.1" 401 Unauthorized"#;
-        assert_eq!(uvicorn(u), Some((&b"192.0.2.7:5678"[..], &b"GET /v1/models HTTP/1.1"[..], 401)));
+        assert_eq!(
+            uvicorn(u),
+            Some((&b"192.0.2.7:5678"[..], &b"GET /v1/models HTTP/1.1"[..], 401))
+        );
         assert!(uvicorn(b"INFO:     Started server process [1]").is_none());
         let e = br#"[2024-01-02T10:00:00.123Z] "GET /v1/me HTTP/1.1" 401 - 0 14 1 - "192.0.2.7" "curl/8.5.0" "5f1c" "api.example.com" "-""#;
         let p = envoy_text(e).unwrap();
@@ -482,7 +497,10 @@ mod tests {
         assert_eq!(p.client(), Some(&b"192.0.2.7"[..]));
         let istio = br#"[2024-01-02T10:00:00.123Z] "GET /v1/me HTTP/1.1" 401 - jwt_authn_access_denied{Jwt_is_expired} - "-" 0 14 1 - "-" "curl/8.5.0" "5f1c" "api.example.com" "-" inbound|8000|| - 10.0.0.5:8000 192.0.2.7:40112 - default"#;
         let p = envoy_text(istio).unwrap();
-        assert_eq!(p.details, Some(&b"jwt_authn_access_denied{Jwt_is_expired}"[..]));
+        assert_eq!(
+            p.details,
+            Some(&b"jwt_authn_access_denied{Jwt_is_expired}"[..])
+        );
         assert_eq!(p.client(), Some(&b"192.0.2.7"[..]));
     }
 }
