@@ -210,6 +210,45 @@ fn a_whole_fixture_directory_gives_the_same_bytes_in_every_mode() {
     same_everywhere("servers/", &fixtures_dir().join("servers"), &[]);
 }
 
+#[test]
+fn an_error_log_joined_across_many_chunks_gives_the_same_bytes_in_every_mode() {
+    // 3,000 lines (about 60 chunks in the reference mode), a third of them
+    // 401s; an error-log line (of three kinds) for every other 401
+    let ws = workspace();
+    let dir = ws.path().join("in");
+    std::fs::create_dir(&dir).expect("dir");
+    let mut access = String::new();
+    let mut errors = String::new();
+    for i in 0..3000u32 {
+        let client = format!("192.0.2.{}", i % 97);
+        let (m, s) = (i / 60 % 60, i % 60);
+        let path = ["/private/", "/admin/", "/files/report.pdf"][(i % 3) as usize];
+        let status = if i % 3 == 0 { 401 } else { 200 };
+        access.push_str(&format!(
+            "{client} - - [02/Jan/2024:10:{m:02}:{s:02} +0100] \"GET {path} HTTP/1.1\" {status} 381 \"-\" \"agent-{}\"\n",
+            i % 5
+        ));
+        if i % 6 == 0 {
+            let what = [
+                "user x not found: ",
+                "user x: authentication failure for \"",
+                "client used wrong authentication scheme: ",
+            ][(i / 6 % 3) as usize];
+            let tail = if what.ends_with('"') {
+                format!("{path}\": Password Mismatch")
+            } else {
+                path.to_string()
+            };
+            errors.push_str(&format!(
+                "[Tue Jan 02 10:{m:02}:{s:02}.5 2024] [auth_basic:error] [pid 1:tid 2] [client {client}:4000] AH0161x: {what}{tail}\n"
+            ));
+        }
+    }
+    std::fs::write(dir.join("access.log"), access).expect("write");
+    std::fs::write(dir.join("error.log"), errors).expect("write");
+    same_everywhere("generated access and error log", &dir, &[]);
+}
+
 // ---------------------------------------------------------------------
 // Generated traffic in every format
 
