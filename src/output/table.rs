@@ -230,14 +230,16 @@ pub fn write<W: Write>(r: &Report, layout: Layout, w: &mut W) -> std::io::Result
     }
     for f in &r.files {
         if let Some(e) = &f.error_log {
-            writeln!(
-                w,
+            let line = format!(
                 "{}: error log, {} authentication lines, {} joined to a 401, {} unjoined",
                 f.path,
                 group(e.auth_failures),
                 group(e.joined),
                 group(e.unjoined)
-            )?;
+            );
+            for l in wrap(&line, width, "  ") {
+                writeln!(w, "{l}")?;
+            }
         }
     }
     let problems_401 = t.status_401 - t.benign_401;
