@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::analyzer::{Analyzer, ChunkResult, Context, Source};
 use crate::config::{Config, FormatChoice, Outputs};
 use crate::error::{Error, Result};
-use crate::input::{self, Data, FormatName, Input};
+use crate::input::{self, Data, FormatName, Input, unwrap};
+use crate::logs::tail::Tail;
 use crate::logs;
 use crate::output;
 use crate::partial::Partial;
@@ -103,6 +104,16 @@ fn analyze_input(
     } else {
         std::borrow::Cow::Borrowed(&opened.head[..])
     };
+    // lines wrapped by a transport (syslog, docker compose, kubernetes):
+    // unwrapped before the format is detected and the lines are read
+    let wrapper = match cfg.format {
+        FormatChoice::Given(FormatName::Har) => None,
+        _ => unwrap::detect(&head),
+    };
+    let head = match wrapper {
+        Some(w) => std::borrow::Cow::Owned(unwrap::unwrap_head(w, &head)),
+        None => head,
+    };
     let Some(format) = format_for(cfg, &head, &inp.name) else {
         if inp.from_dir {
             if !cfg.quiet {
@@ -120,6 +131,36 @@ fn analyze_input(
             ),
         ));
     };
+    // fields after the user agent of a detected combined log
+    let tail = match (cfg.format, format) {
+        (FormatChoice::Detect, FormatName::Combined) => logs::tail::detect(&head),
+        _ => None,
+    };
+    let (format, parsers, note) = match &tail {
+        Some(Tail::Template(spec)) => match logs::Parsers::new(Some(spec), None) {
+            Ok(p) => (
+                FormatName::Nginx,
+                std::borrow::Cow::Owned(p),
+                Some(format!(
+                    "note: read with the nginx log_format '{}' (the fields after the user agent, recognised in the first lines)",
+                    spec.trim_start_matches("nginx:")
+                )),
+            ),
+            Err(_) => (format, std::borrow::Cow::Borrowed(&cfg.parsers), None),
+        },
+        Some(Tail::Ignored(shapes)) => {
+            let msg = format!(
+                "note: {} after the user agent not read ({}); give --log-format 'nginx:…' or 'apache:…' to read them",
+                if shapes.len() == 1 { "1 field" } else { "fields" },
+                shapes.join(", ")
+            );
+            if !cfg.quiet {
+                eprintln!("authsift: {}: {}", inp.name, msg.trim_start_matches("note: "));
+            }
+            (format, std::borrow::Cow::Borrowed(&cfg.parsers), Some(msg))
+        }
+        None => (format, std::borrow::Cow::Borrowed(&cfg.parsers), None),
+    };
     let src = Source::new(&inp.name, id, format.id());
     let compression = opened.compression;
     let bar = progress.file(&inp.name, opened.size);
@@ -127,6 +168,15 @@ fn analyze_input(
         d if !cr_only || format == FormatName::Har => d,
         Data::Mapped(m) => Data::Stream(Box::new(input::CrToLf(std::io::Cursor::new(m)))),
         Data::Stream(r) => Data::Stream(Box::new(input::CrToLf(r))),
+    };
+    let data = match (wrapper, data) {
+        (None, d) => d,
+        (Some(_), d) if format == FormatName::Har => d,
+        (Some(w), Data::Mapped(m)) => Data::Stream(Box::new(unwrap::Unwrapped::new(
+            w,
+            std::io::Cursor::new(m),
+        ))),
+        (Some(w), Data::Stream(r)) => Data::Stream(Box::new(unwrap::Unwrapped::new(w, r))),
     };
     let result = match (format, data) {
         (FormatName::Har, Data::Mapped(map)) => {
@@ -182,7 +232,7 @@ fn analyze_input(
             data,
             compression,
             f,
-            &cfg.parsers,
+            &parsers,
             ctx,
             &src,
             cfg.threads,
@@ -191,6 +241,9 @@ fn analyze_input(
     };
     bar.finish();
     let mut result = result;
+    if let Some(note) = note {
+        result.state.summary.file_mut(&inp.name).note(1, &note);
+    }
     if let Some(shrink) = watch.and_then(|w| w.shrink()) {
         let f = result.state.summary.file_mut(&inp.name);
         f.error = Some(match f.error.take() {

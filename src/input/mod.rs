@@ -6,6 +6,7 @@
 pub mod detect;
 pub mod fields;
 mod mmap;
+pub mod unwrap;
 
 use std::fs::File;
 use std::io::{self, Read};
