@@ -89,6 +89,8 @@ pub struct Unwrapped<R> {
     /// it spans so far.
     partial: Vec<u8>,
     parts: usize,
+    /// The first line is next (a byte order mark before it is dropped).
+    first: bool,
 }
 
 impl<R: Read> Unwrapped<R> {
@@ -101,6 +103,7 @@ impl<R: Read> Unwrapped<R> {
             pos: 0,
             partial: Vec::new(),
             parts: 0,
+            first: true,
         }
     }
 
@@ -116,6 +119,9 @@ impl<R: Read> Unwrapped<R> {
                 return Ok(true);
             }
             return Ok(false);
+        }
+        if std::mem::take(&mut self.first) && self.line.starts_with(b"\xEF\xBB\xBF") {
+            self.line.drain(..3);
         }
         let ends = self.line.last() == Some(&b'\n');
         let mut len = self.line.len() - usize::from(ends);

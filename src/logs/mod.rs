@@ -379,6 +379,11 @@ fn chunk<F: LineFormat>(
     let mut n = first_line;
     let mut start = 0usize;
     a.add_bytes(bytes.len() as u64);
+    // a byte order mark before the first line is not part of it
+    let (bytes, base_offset) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) if base_offset == 0 => (rest, 3),
+        _ => (bytes, base_offset),
+    };
     let max = a.max_record();
     let scanned = !a.reference()
         && fmt.scan(bytes, |s, e, q| {
