@@ -132,12 +132,27 @@ fn json_kind(line: &[u8]) -> Option<FormatName> {
 
 fn is_clf(line: &[u8]) -> Option<FormatName> {
     // host ident user [time] "request" status bytes ...
+    // (the fields before the request must be text; the request may hold
+    // bytes of another encoding)
     let s = std::str::from_utf8(line).ok().or_else(|| {
-        let cut = line.iter().position(|&c| c == b'"').unwrap_or(line.len());
+        let cut = line
+            .iter()
+            .position(|&c| c == b'"')
+            .map_or(line.len(), |q| q + 1);
         std::str::from_utf8(&line[..cut]).ok()
     })?;
     let lb = s.find(" [")?;
-    let rb = s[lb..].find("] \"")? + lb;
+    let rb = s[lb..].find(']')? + lb;
+    // the request follows the time, or a `(duration)` after it (Gandi)
+    let after = s[rb + 1..].strip_prefix(' ')?;
+    let after = match after.strip_prefix('(') {
+        Some(a) => &a[a.find(") ")? + 2..],
+        None => after,
+    };
+    if !after.starts_with('"') {
+        return None;
+    }
+    let req_start = s.len() - after.len() + 1;
     // host ident user, any spaces between (Jetty pads them); Apache's
     // vhost_combined puts the virtual host first
     let vhost = match s[..lb].split_ascii_whitespace().count() {
@@ -148,7 +163,6 @@ fn is_clf(line: &[u8]) -> Option<FormatName> {
     crate::time::parse_clf(&s.as_bytes()[lb + 2..rb])?;
     let bytes = line;
     // after the request's closing quote: status, size, then maybe "referer" "agent"
-    let req_start = rb + 3;
     let mut i = req_start;
     while i < bytes.len() {
         match bytes[i] {
@@ -347,6 +361,15 @@ mod tests {
             Some(FormatName::Common)
         );
         assert_eq!(detect(b"# only a note\n", "x"), None);
+        // a request in another encoding; a duration before the request (Gandi)
+        assert_eq!(
+            detect(b"1.2.3.4 - - [02/Sep/2015:00:11:31 +0200] \"GET /\xa4\xa4 HTTP/1.1\" 401 13\n", "x"),
+            Some(FormatName::Common)
+        );
+        assert_eq!(
+            detect(b"www.example.com 1.2.3.4 - - [02/Sep/2015:00:11:31 +0200] (0 s) \"GET / HTTP/1.1\" 401 13 \"-\" \"curl/8\"\n", "x"),
+            Some(FormatName::VhostCombined)
+        );
         // runs of spaces between the fields, a month in French
         assert_eq!(
             detect("1.2.3.4 -  -  [02/sept./2015:00:11:31 +0200] \"GET / HTTP/1.1\" 401 1382\n".as_bytes(), "x"),

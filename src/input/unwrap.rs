@@ -320,6 +320,12 @@ fn structured_data_end(b: &[u8]) -> Option<&[u8]> {
 /// The line of a service in `docker compose logs` / `up` output:
 /// `web_1  | msg`, `web-1  | msg` (no colours).
 pub fn compose_message(line: &[u8]) -> Option<&[u8]> {
+    // a terminal's control sequences before the name (`ESC[2K`)
+    let mut line = line;
+    while let Some(r) = line.strip_prefix(b"\x1b[") {
+        let n = r.iter().take_while(|c| c.is_ascii_digit() || **c == b';').count();
+        line = r.get(n + 1..)?;
+    }
     let bar = memchr::memchr(b'|', line)?;
     let name = line[..bar].strip_suffix(b" ")?.trim_ascii_end();
     if name.is_empty()
@@ -330,7 +336,12 @@ pub fn compose_message(line: &[u8]) -> Option<&[u8]> {
         return None;
     }
     let rest = &line[bar + 1..];
-    Some(rest.strip_prefix(b" ").unwrap_or(rest))
+    let rest = rest.strip_prefix(b" ").unwrap_or(rest);
+    // `docker compose logs --timestamps`
+    Some(match memchr::memchr(b' ', rest) {
+        Some(sp) if is_iso_time(&rest[..sp]) => &rest[sp + 1..],
+        _ => rest,
+    })
 }
 
 /// A Kubernetes CRI log line (`/var/log/pods/…`): `TIME stdout|stderr F|P
@@ -423,6 +434,14 @@ mod tests {
         assert_eq!(
             unwrapped(Wrapper::Compose, "web-1  | a\ncaddy  | {}\n\n"),
             "a\n{}\n\n"
+        );
+        // control sequences before the name, timestamps after the bar
+        assert_eq!(
+            unwrapped(
+                Wrapper::Compose,
+                "\x1b[2Kweb-1  | 2024-04-25T05:32:35.584725130Z a b\n"
+            ),
+            "a b\n"
         );
     }
 }

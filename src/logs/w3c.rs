@@ -18,6 +18,9 @@ enum F {
     Time,
     Method,
     Stem,
+    /// The whole URI (Incapsula, Oracle Web Cache): a path, or a host and
+    /// a path.
+    Uri,
     Query,
     User,
     ClientIp,
@@ -33,17 +36,19 @@ enum F {
 
 fn field_of(name: &str) -> F {
     match name.to_ascii_lowercase().as_str() {
-        "date" => F::Date,
-        "time" => F::Time,
+        "date" | "date-local" => F::Date,
+        "time" | "time-local" => F::Time,
         "cs-method" => F::Method,
         "cs-uri-stem" => F::Stem,
+        "cs-uri" => F::Uri,
         "cs-uri-query" => F::Query,
         "cs-username" => F::User,
         "c-ip" => F::ClientIp,
         "cs(user-agent)" => F::UserAgent,
         "cs-host" | "cs(host)" => F::Host,
         "x-host-header" => F::HostHeader,
-        "sc-status" => F::Status,
+        // SHOUTcast writes the response status as c-status
+        "sc-status" | "c-status" => F::Status,
         "sc-substatus" => F::Substatus,
         "sc-win32-status" => F::Win32,
         "cs(cookie)" => F::Cookie,
@@ -63,6 +68,9 @@ pub struct Layout {
     /// file, their headers dropped).
     earlier: Vec<Arc<Layout>>,
 }
+
+/// The status position of a layout without a status field.
+const NO_STATUS: usize = usize::MAX;
 
 /// How many earlier layouts are kept.
 const EARLIER: usize = 8;
@@ -103,7 +111,11 @@ impl Layout {
         let text = std::str::from_utf8(line).ok()?;
         let spec = text.strip_prefix("#Fields:")?;
         let fields: Vec<F> = spec.split_whitespace().map(field_of).collect();
-        let status = fields.iter().position(|f| *f == F::Status)?;
+        // a layout without a status reads no record (`quick` says why)
+        let status = fields
+            .iter()
+            .position(|f| *f == F::Status)
+            .unwrap_or(NO_STATUS);
         let has = |f: F| fields.contains(&f);
         let shows = Shows {
             request_headers: HeaderView::None,
@@ -256,8 +268,14 @@ impl LineFormat for W3c {
             return Line::Directive;
         }
         let Some(current) = ctx else {
+            if line.trim_ascii().is_empty() {
+                return Line::Blank;
+            }
             return Line::Bad("no #Fields directive before this line");
         };
+        if current.status == NO_STATUS {
+            return Line::Bad("the #Fields directive names no status field (sc-status)");
+        }
         let mut which = 0;
         let mut layout = &**current;
         if !current.earlier.is_empty() {
@@ -293,6 +311,7 @@ impl LineFormat for W3c {
             .zip(&layout.fields)
             .any(|(v, f)| match f {
                 F::Query => !empty(v) && query_has_credential(v),
+                F::Uri => memchr::memchr(b'?', v).is_some_and(|q| query_has_credential(&v[q + 1..])),
                 F::Cookie => !empty(v),
                 _ => false,
             })
@@ -377,6 +396,26 @@ impl LineFormat for W3c {
                 F::Time => time = v,
                 F::Method => ex.method = lossy(v),
                 F::Stem => stem = v,
+                F::Uri => {
+                    // `host/path`, `scheme://host/path` or a path
+                    let after_scheme = match memchr::memmem::find(v, b"://") {
+                        Some(p) => &v[p + 3..],
+                        None => v,
+                    };
+                    match memchr::memchr(b'/', after_scheme) {
+                        Some(0) | None => stem = after_scheme,
+                        Some(p) => {
+                            if ex.host.is_none() && !empty(&after_scheme[..p]) {
+                                ex.host = Some(lossy(&after_scheme[..p]));
+                            }
+                            stem = &after_scheme[p..];
+                        }
+                    }
+                    if let Some(q) = memchr::memchr(b'?', stem) {
+                        query = &stem[q + 1..];
+                        stem = &stem[..q];
+                    }
+                }
                 F::Query => query = v,
                 F::User if !empty(v) => ex.request.user = Some(lossy(v)),
                 F::ClientIp if !empty(v) => ex.client_addr = Some(lossy(v)),
