@@ -221,12 +221,10 @@ fn handle<F: LineFormat>(
             fmt.directive(l, ctx);
             *seq_client = fmt.shows(ctx).client != ClientView::None;
         }
-        // a line of blanks (among them the newlines read where a mapped
-        // file shrank under the reader, `input::mmap`) is not a record,
-        // and nor is a `#` comment line (annotated samples)
-        Line::Bad(why)
-            if !crate::input::detect::is_comment(l) && !l.iter().all(u8::is_ascii_whitespace) =>
-        {
+        // a "line" of newlines is the filler read where a mapped file
+        // shrank under the reader (`input::mmap`), not a record; a `#`
+        // comment line (annotated samples) is not one either
+        Line::Bad(why) if l.first() != Some(&b'\n') && !crate::input::detect::is_comment(l) => {
             a.unparsed(line_no, why)
         }
         Line::Bad(_) => {}

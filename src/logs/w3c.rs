@@ -267,10 +267,11 @@ impl LineFormat for W3c {
         if line[0] == b'#' {
             return Line::Directive;
         }
+        // IIS Advanced Logging writes lines of spaces among its directives
+        if line.iter().all(|&c| c == b' ') {
+            return Line::Blank;
+        }
         let Some(current) = ctx else {
-            if line.trim_ascii().is_empty() {
-                return Line::Blank;
-            }
             return Line::Bad("no #Fields directive before this line");
         };
         if current.status == NO_STATUS {
