@@ -144,6 +144,10 @@ pub fn detect(head: &[u8]) -> Option<Tail> {
             continue;
         };
         let f: Vec<Shape> = fields(rest)?.into_iter().map(shape).collect();
+        if f.is_empty() {
+            // no trailing fields (any other line that has some disagrees)
+            return None;
+        }
         match &mut slots {
             None => slots = Some(f),
             Some(s) if s.len() != f.len() => return None,

@@ -79,6 +79,15 @@ const EARLIER: usize = 8;
 /// its earlier layouts.
 fn chain(before: &Ctx, next: Layout) -> Arc<Layout> {
     let mut next = next;
+    // a directive without a status field after a layout with one is
+    // broken: the layout before it stays (only a file that starts with
+    // one reads no record, and says why)
+    if next.status == NO_STATUS
+        && let Some(b) = before
+        && b.status != NO_STATUS
+    {
+        return b.clone();
+    }
     if let Some(b) = before {
         let plain = Arc::new(Layout {
             earlier: Vec::new(),
@@ -91,7 +100,8 @@ fn chain(before: &Ctx, next: Layout) -> Arc<Layout> {
             .chain(b.earlier.iter().cloned())
             .collect::<Vec<_>>()
         {
-            if l.fields.len() != next.fields.len()
+            if l.status != NO_STATUS
+                && l.fields.len() != next.fields.len()
                 && !next.earlier.iter().any(|e| e.fields.len() == l.fields.len())
                 && next.earlier.len() < EARLIER
             {
