@@ -236,6 +236,20 @@ pub fn detect(head: &[u8], name: &str) -> Option<FormatName> {
                 && line.last() == Some(&b'}')
                 && let Some(k) = json_kind(line)
             {
+                // a server's own log lines may come before its first access
+                // line (Caddy's startup messages): a later line may tell more
+                if k == FormatName::Jsonl
+                    && let Some(specific) = trimmed
+                        .split(|&c| c == b'\n')
+                        .skip(1)
+                        .take(64)
+                        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+                        .filter(|l| l.first() == Some(&b'{') && l.last() == Some(&b'}'))
+                        .filter_map(json_kind)
+                        .find(|k| *k != FormatName::Jsonl)
+                {
+                    return Some(specific);
+                }
                 return Some(k);
             }
             let window = &trimmed[..trimmed.len().min(64 * 1024)];
