@@ -73,8 +73,10 @@ fn shape(f: &[u8]) -> Shape {
             .unwrap_or(inner.len());
         let word = String::from_utf8_lossy(&inner[..word_end]).to_ascii_lowercase();
         let after = &inner[word_end..];
-        if SCHEMES.contains(&word.as_str())
-            && (after.is_empty() || after.starts_with(b" ") || after.starts_with(b","))
+        // a known scheme, or any scheme with a realm (`ApiKey realm=…`)
+        if (SCHEMES.contains(&word.as_str())
+            && (after.is_empty() || after.starts_with(b" ") || after.starts_with(b",")))
+            || (!word.is_empty() && after.starts_with(b" realm="))
         {
             return Shape::Challenge;
         }
@@ -215,6 +217,9 @@ mod tests {
                 r#"nginx:$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $host $request_time "$sent_http_www_authenticate""#.into()
             ))
         );
+        // a scheme of its own, with a realm
+        let head = format!("{CLF} api.example.com 0.012 \"ApiKey realm=\\x22t\\x22\"\n");
+        assert!(matches!(detect(head.as_bytes()), Some(Tail::Template(_))));
         // a dash where a duration was, on some lines
         let head = format!("{CLF} 0.012 -\n{CLF} 0.010 0.009\n");
         assert!(matches!(detect(head.as_bytes()), Some(Tail::Template(t)) if t.ends_with("$request_time $upstream_response_time")));
