@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use crate::cli::{AnalyzeArgs, OutputArgs, ProgressWhen};
+use crate::cli::{AnalyzeArgs, ColorWhen, OutputArgs, ProgressWhen};
 use crate::error::{Error, Result};
 use crate::fingerprint::Fingerprinter;
 use crate::input::FormatName;
@@ -18,6 +18,10 @@ pub struct Outputs {
     pub out_dir: Option<PathBuf>,
     pub json: bool,
     pub partial: Option<PathBuf>,
+    /// `--html FILE` (`-` for stdout).
+    pub html: Option<PathBuf>,
+    /// Causes in colour in the terminal table.
+    pub colour: bool,
 }
 
 impl From<OutputArgs> for Outputs {
@@ -26,6 +30,22 @@ impl From<OutputArgs> for Outputs {
             out_dir: o.out,
             json: o.json,
             partial: o.partial,
+            html: o.html,
+            colour: colour(o.color),
+        }
+    }
+}
+
+/// Whether the table is coloured: `--color always|never`, or on `auto`
+/// when stdout is a terminal and `NO_COLOR` is not set (to anything but
+/// the empty string, as no-color.org says).
+pub fn colour(when: ColorWhen) -> bool {
+    match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
         }
     }
 }
@@ -196,6 +216,18 @@ impl Config {
         {
             return Err(Error::Usage(
                 "--json and --events - both want stdout".into(),
+            ));
+        }
+        let stdout_html = a
+            .output
+            .html
+            .as_deref()
+            .is_some_and(|p| p.as_os_str() == "-");
+        if stdout_html
+            && (a.output.json || a.events.as_deref().is_some_and(|p| p.as_os_str() == "-"))
+        {
+            return Err(Error::Usage(
+                "--html - and --json or --events - both want stdout".into(),
             ));
         }
         let fingerprints = Fingerprinter::new(a.fingerprint_key.as_deref());

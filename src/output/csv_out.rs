@@ -25,6 +25,8 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "evidence_kind",
     "evidence_rule",
     "example_evidence",
+    "fix",
+    "example",
 ];
 pub const TIMESERIES_COLUMNS: &[&str] = &["bucket_start", "cause", "count"];
 pub const INCIDENT_COLUMNS: &[&str] = &[
@@ -113,6 +115,8 @@ pub fn summary<W: Write>(r: &Report, w: W) -> std::io::Result<()> {
             p.evidence_kind,
             &p.evidence_rule,
             &p.example_evidence,
+            &p.fix,
+            &p.example,
         ])
         .map_err(io)?;
     }
