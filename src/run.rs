@@ -11,8 +11,8 @@ use crate::analyzer::{Analyzer, ChunkResult, Context, Source};
 use crate::config::{Config, FormatChoice, Outputs};
 use crate::error::{Error, Result};
 use crate::input::{self, Data, FormatName, Input, unwrap};
-use crate::logs::tail::Tail;
 use crate::logs;
+use crate::logs::tail::Tail;
 use crate::output;
 use crate::partial::Partial;
 use crate::progress::Progress;
@@ -151,11 +151,19 @@ fn analyze_input(
         Some(Tail::Ignored(shapes)) => {
             let msg = format!(
                 "note: {} after the user agent not read ({}); give --log-format 'nginx:…' or 'apache:…' to read them",
-                if shapes.len() == 1 { "1 field" } else { "fields" },
+                if shapes.len() == 1 {
+                    "1 field"
+                } else {
+                    "fields"
+                },
                 shapes.join(", ")
             );
             if !cfg.quiet {
-                eprintln!("authsift: {}: {}", inp.name, msg.trim_start_matches("note: "));
+                eprintln!(
+                    "authsift: {}: {}",
+                    inp.name,
+                    msg.trim_start_matches("note: ")
+                );
             }
             (format, std::borrow::Cow::Borrowed(&cfg.parsers), Some(msg))
         }
@@ -174,10 +182,9 @@ fn analyze_input(
     let data = match (wrapper, data) {
         (None, d) => d,
         (Some(_), d) if format == FormatName::Har => d,
-        (Some(w), Data::Mapped(m)) => Data::Stream(Box::new(unwrap::Unwrapped::new(
-            w,
-            std::io::Cursor::new(m),
-        ))),
+        (Some(w), Data::Mapped(m)) => {
+            Data::Stream(Box::new(unwrap::Unwrapped::new(w, std::io::Cursor::new(m))))
+        }
         (Some(w), Data::Stream(r)) => Data::Stream(Box::new(unwrap::Unwrapped::new(w, r))),
     };
     let result = match (format, data) {
@@ -230,16 +237,7 @@ fn analyze_input(
                 }
             }
         }
-        (f, data) => logs::analyze(
-            data,
-            compression,
-            f,
-            &parsers,
-            ctx,
-            &src,
-            cfg.threads,
-            &bar,
-        ),
+        (f, data) => logs::analyze(data, compression, f, &parsers, ctx, &src, cfg.threads, &bar),
     };
     bar.finish();
     let mut result = result;

@@ -235,18 +235,46 @@ fn parse_clf_localized(b: &[u8]) -> Option<Timestamp> {
 /// juillet) stands for none.
 pub fn month_name(word: &str) -> Option<u32> {
     const NAMES: [&[&str]; 12] = [
-        &["january", "janvier", "januar", "janner", "enero", "gennaio", "janeiro", "januari"],
-        &["february", "fevrier", "februar", "febrero", "febbraio", "fevereiro", "februari"],
-        &["march", "mars", "marz", "maerz", "mrz", "marzo", "marco", "maart"],
+        &[
+            "january", "janvier", "januar", "janner", "enero", "gennaio", "janeiro", "januari",
+        ],
+        &[
+            "february",
+            "fevrier",
+            "februar",
+            "febrero",
+            "febbraio",
+            "fevereiro",
+            "februari",
+        ],
+        &[
+            "march", "mars", "marz", "maerz", "mrz", "marzo", "marco", "maart",
+        ],
         &["april", "avril", "abril", "aprile"],
         &["may", "mai", "mayo", "maggio", "maio", "mei"],
         &["june", "juin", "juni", "junio", "giugno", "junho"],
         &["july", "juillet", "juli", "julio", "luglio", "julho"],
         &["august", "aout", "agosto", "augustus"],
-        &["september", "septembre", "septiembre", "setiembre", "settembre", "setembro"],
-        &["october", "octobre", "oktober", "octubre", "ottobre", "outubro"],
+        &[
+            "september",
+            "septembre",
+            "septiembre",
+            "setiembre",
+            "settembre",
+            "setembro",
+        ],
+        &[
+            "october", "octobre", "oktober", "octubre", "ottobre", "outubro",
+        ],
         &["november", "novembre", "noviembre", "novembro"],
-        &["december", "decembre", "dezember", "diciembre", "dicembre", "dezembro"],
+        &[
+            "december",
+            "decembre",
+            "dezember",
+            "diciembre",
+            "dicembre",
+            "dezembro",
+        ],
     ];
     let folded: String = word
         .trim_end_matches('.')

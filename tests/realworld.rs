@@ -53,7 +53,11 @@ fn a_leading_comment_does_not_stop_detection_and_comments_are_not_records() {
     let only = write(ws.path(), "notes.log", b"# nothing but notes\n# here\n");
     let run = authsift(ws.path(), &["analyze", &only]);
     run.expect_code(2);
-    assert!(run.stderr.contains("format not recognised"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("format not recognised"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -72,7 +76,12 @@ fn a_padded_dash_user_is_no_basic_user() {
         let run = authsift(ws.path(), &a);
         run.expect_code(0);
         let s = run.json();
-        assert_eq!(u(&s["causes"]["invalid_credentials"]), 0, "{}", run.describe());
+        assert_eq!(
+            u(&s["causes"]["invalid_credentials"]),
+            0,
+            "{}",
+            run.describe()
+        );
         assert_eq!(u(&s["causes"]["unknown"]), 1, "{}", run.describe());
         // the French month is read: the 401 has its time
         let (_, rows) = read_csv(&ws.path().join("ev.csv"));
@@ -84,7 +93,10 @@ fn a_padded_dash_user_is_no_basic_user() {
 fn the_virtual_host_is_the_host() {
     let ws = workspace();
     let f = copy_fixture(ws.path(), "realworld/vhost-combined.log");
-    let run = authsift(ws.path(), &["analyze", "--json", "--group-by", "host,cause", &f]);
+    let run = authsift(
+        ws.path(),
+        &["analyze", "--json", "--group-by", "host,cause", &f],
+    );
     run.expect_code(0);
     let s = run.json();
     assert_eq!(s["files"][0]["format"], "vhost_combined");
@@ -186,9 +198,17 @@ fn wrapped_lines_keep_the_line_numbers_of_the_file() {
     assert_eq!(s["files"][0]["format"], "combined");
     assert_eq!(u(&s["totals"]["status_401"]), 4);
     let p = problems(&s);
-    assert_eq!(p.iter().map(|(l, _)| *l).collect::<Vec<_>>(), vec![3, 4], "{p:?}");
+    assert_eq!(
+        p.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+        vec![3, 4],
+        "{p:?}"
+    );
     // the same from stdin, gzip-compressed
-    let run = authsift_stdin(ws.path(), &["analyze", "--json", "-"], &gzip(text.as_bytes()));
+    let run = authsift_stdin(
+        ws.path(),
+        &["analyze", "--json", "-"],
+        &gzip(text.as_bytes()),
+    );
     run.expect_code(0);
     assert_eq!(problems(&run.json()), p);
     // CRI: a record split over lines 2-4 stands at its last part; a bad
@@ -199,9 +219,15 @@ fn wrapped_lines_keep_the_line_numbers_of_the_file() {
     let run = authsift(ws.path(), &["analyze", "--json", "--events", "ev.csv", &f]);
     run.expect_code(0);
     let s = run.json();
-    assert_eq!(problems(&s).iter().map(|(l, _)| *l).collect::<Vec<_>>(), vec![6]);
+    assert_eq!(
+        problems(&s).iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+        vec![6]
+    );
     let (head, rows) = read_csv(&ws.path().join("ev.csv"));
-    let record = head.iter().position(|h| h == "record").expect("record column");
+    let record = head
+        .iter()
+        .position(|h| h == "record")
+        .expect("record column");
     let mut lines: Vec<&str> = rows.iter().map(|r| r[record].as_str()).collect();
     lines.sort();
     assert_eq!(lines, vec!["1", "4"]);
@@ -220,7 +246,10 @@ fn a_byte_order_mark_is_not_part_of_the_first_client() {
         };
         run.expect_code(0);
         let (head, rows) = read_csv(&ws.path().join("ev.csv"));
-        let client = head.iter().position(|h| h == "client").expect("client column");
+        let client = head
+            .iter()
+            .position(|h| h == "client")
+            .expect("client column");
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0][client], "203.0.113.70", "stdin: {stdin}");
     }
@@ -231,7 +260,11 @@ fn bzip2_and_xz_are_read_and_damage_is_named() {
     let ws = workspace();
     let plain = authsift(
         ws.path(),
-        &["analyze", "--json", &copy_fixture(ws.path(), "logs/access-combined.log")],
+        &[
+            "analyze",
+            "--json",
+            &copy_fixture(ws.path(), "logs/access-combined.log"),
+        ],
     );
     plain.expect_code(0);
     let want = plain.json()["causes"].clone();
@@ -254,7 +287,8 @@ fn bzip2_and_xz_are_read_and_damage_is_named() {
         let run = authsift(ws.path(), &["analyze", &cut]);
         run.expect_code(2);
         assert!(
-            run.stderr.contains(&format!("corrupt or truncated {name} data")),
+            run.stderr
+                .contains(&format!("corrupt or truncated {name} data")),
             "{}",
             run.stderr
         );

@@ -377,7 +377,10 @@ mod tests {
         assert_eq!(detect(b"# only a note\n", "x"), None);
         // a request in another encoding; a duration before the request (Gandi)
         assert_eq!(
-            detect(b"1.2.3.4 - - [02/Sep/2015:00:11:31 +0200] \"GET /\xa4\xa4 HTTP/1.1\" 401 13\n", "x"),
+            detect(
+                b"1.2.3.4 - - [02/Sep/2015:00:11:31 +0200] \"GET /\xa4\xa4 HTTP/1.1\" 401 13\n",
+                "x"
+            ),
             Some(FormatName::Common)
         );
         assert_eq!(
@@ -386,7 +389,11 @@ mod tests {
         );
         // runs of spaces between the fields, a month in French
         assert_eq!(
-            detect("1.2.3.4 -  -  [02/sept./2015:00:11:31 +0200] \"GET / HTTP/1.1\" 401 1382\n".as_bytes(), "x"),
+            detect(
+                "1.2.3.4 -  -  [02/sept./2015:00:11:31 +0200] \"GET / HTTP/1.1\" 401 1382\n"
+                    .as_bytes(),
+                "x"
+            ),
             Some(FormatName::Common)
         );
         assert_eq!(

@@ -51,7 +51,10 @@ impl Compression {
             Compression::Gzip
         } else if prefix.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
             Compression::Zstd
-        } else if prefix.len() == 4 && prefix.starts_with(b"BZh") && (b'1'..=b'9').contains(&prefix[3]) {
+        } else if prefix.len() == 4
+            && prefix.starts_with(b"BZh")
+            && (b'1'..=b'9').contains(&prefix[3])
+        {
             Compression::Bzip2
         } else if prefix.starts_with(&[0xfd, b'7', b'z', b'X']) {
             Compression::Xz

@@ -226,9 +226,8 @@ fn bsd_time(b: &[u8]) -> Option<&[u8]> {
         return None;
     }
     let t = rest.get(d + 1..d + 9)?;
-    let ok = t[2] == b':'
-        && t[5] == b':'
-        && [0, 1, 3, 4, 6, 7].iter().all(|&i| t[i].is_ascii_digit());
+    let ok =
+        t[2] == b':' && t[5] == b':' && [0, 1, 3, 4, 6, 7].iter().all(|&i| t[i].is_ascii_digit());
     (ok && rest.get(d + 9) == Some(&b' ')).then(|| &rest[d + 10..])
 }
 
@@ -323,7 +322,10 @@ pub fn compose_message(line: &[u8]) -> Option<&[u8]> {
     // a terminal's control sequences before the name (`ESC[2K`)
     let mut line = line;
     while let Some(r) = line.strip_prefix(b"\x1b[") {
-        let n = r.iter().take_while(|c| c.is_ascii_digit() || **c == b';').count();
+        let n = r
+            .iter()
+            .take_while(|c| c.is_ascii_digit() || **c == b';')
+            .count();
         line = r.get(n + 1..)?;
     }
     let bar = memchr::memchr(b'|', line)?;
@@ -382,7 +384,9 @@ mod tests {
             format!("Jan 12 10:00:00 lb1 nginx: {clf}"),
             format!("2024-01-02T10:00:00.123456+00:00 lb1 nginx[9]: {clf}"),
             format!("<134>1 2024-01-02T10:00:00.123Z lb1 haproxy 123 - - {clf}"),
-            format!("<134>1 2024-01-02T10:00:00Z lb1 app - ID47 [ex@1 k=\"a]b\"][x@2 y=\"1\"] {clf}"),
+            format!(
+                "<134>1 2024-01-02T10:00:00Z lb1 app - ID47 [ex@1 k=\"a]b\"][x@2 y=\"1\"] {clf}"
+            ),
             format!("<134>1 - lb1 app - - - \u{feff}{clf}"),
         ] {
             assert_eq!(

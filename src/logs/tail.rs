@@ -204,7 +204,8 @@ pub fn detect(head: &[u8]) -> Option<Tail> {
 mod tests {
     use super::*;
 
-    const CLF: &str = r#"1.2.3.4 - - [03/Jun/2024:10:00:01 +0000] "GET /v1 HTTP/1.1" 401 60 "-" "curl/8""#;
+    const CLF: &str =
+        r#"1.2.3.4 - - [03/Jun/2024:10:00:01 +0000] "GET /v1 HTTP/1.1" 401 60 "-" "curl/8""#;
 
     #[test]
     fn recognised_trailing_fields_make_a_log_format() {
@@ -222,7 +223,9 @@ mod tests {
         assert!(matches!(detect(head.as_bytes()), Some(Tail::Template(_))));
         // a dash where a duration was, on some lines
         let head = format!("{CLF} 0.012 -\n{CLF} 0.010 0.009\n");
-        assert!(matches!(detect(head.as_bytes()), Some(Tail::Template(t)) if t.ends_with("$request_time $upstream_response_time")));
+        assert!(
+            matches!(detect(head.as_bytes()), Some(Tail::Template(t)) if t.ends_with("$request_time $upstream_response_time"))
+        );
     }
 
     #[test]

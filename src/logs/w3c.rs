@@ -102,7 +102,10 @@ fn chain(before: &Ctx, next: Layout) -> Arc<Layout> {
         {
             if l.status != NO_STATUS
                 && l.fields.len() != next.fields.len()
-                && !next.earlier.iter().any(|e| e.fields.len() == l.fields.len())
+                && !next
+                    .earlier
+                    .iter()
+                    .any(|e| e.fields.len() == l.fields.len())
                 && next.earlier.len() < EARLIER
             {
                 next.earlier.push(l);
@@ -322,7 +325,9 @@ impl LineFormat for W3c {
             .zip(&layout.fields)
             .any(|(v, f)| match f {
                 F::Query => !empty(v) && query_has_credential(v),
-                F::Uri => memchr::memchr(b'?', v).is_some_and(|q| query_has_credential(&v[q + 1..])),
+                F::Uri => {
+                    memchr::memchr(b'?', v).is_some_and(|q| query_has_credential(&v[q + 1..]))
+                }
                 F::Cookie => !empty(v),
                 _ => false,
             })
