@@ -493,3 +493,33 @@ fn the_join_is_the_same_at_any_thread_count_and_through_partials() {
     assert_eq!(merged.json()["files"], one.json()["files"]);
     assert_eq!(merged.json()["causes"], one.json()["causes"]);
 }
+
+#[test]
+fn an_error_log_behind_syslog_is_unwrapped_and_joined() {
+    let ws = workspace();
+    let err = std::fs::read_to_string(common::fixture("servers/nginx/nginx-error.log")).unwrap();
+    let wrapped: String = err
+        .lines()
+        .map(|l| format!("<11>Jan  2 12:00:01 web1 nginx: {l}\n"))
+        .collect();
+    std::fs::write(ws.path().join("error.log"), wrapped).unwrap();
+    copy_fixture(ws.path(), "servers/nginx/nginx-access.log");
+    let r = authsift(
+        ws.path(),
+        &["analyze", "--json", "nginx-access.log", "error.log"],
+    );
+    r.expect_code(0);
+    let s = r.json();
+    assert_eq!(
+        causes(&s),
+        want(&[("invalid_credentials", 2), ("missing_credentials", 1)])
+    );
+    let err = s["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "error.log")
+        .unwrap();
+    assert_eq!(err["format"], "nginx-error");
+    assert_eq!(u(&err["error_log"]["joined"]), 3);
+}
