@@ -4,12 +4,14 @@
 //! Formats are detected from the first bytes unless `--format` says.
 
 pub mod detect;
+pub mod digest;
 pub mod fields;
 mod mmap;
 
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 pub use detect::{Detected, FormatName};
 pub use mmap::{Mmap, Shrink, Watch, release};
@@ -65,6 +67,31 @@ pub struct Opened {
     pub size: Option<u64>,
     /// The first bytes of the (decompressed) content, for detection.
     pub head: Vec<u8>,
+    /// The digest of the bytes read (the file's or stdin's, compressed
+    /// when they are).
+    pub digest: DigestOf,
+}
+
+/// Where an input's digest comes from.
+#[derive(Clone)]
+pub enum DigestOf {
+    /// A mapped file: taken when it was opened.
+    Done(digest::Digest),
+    /// A stream: what its reader has passed on so far.
+    Stream(Arc<Mutex<digest::Sampler>>),
+}
+
+impl DigestOf {
+    /// The digest of what was read (call when reading is over).
+    pub fn finish(&self) -> digest::Digest {
+        match self {
+            DigestOf::Done(d) => d.clone(),
+            DigestOf::Stream(s) => match s.lock() {
+                Ok(s) => s.finish(),
+                Err(poisoned) => poisoned.into_inner().finish(),
+            },
+        }
+    }
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut Vec<PathBuf>) -> io::Result<()> {
@@ -268,7 +295,8 @@ fn decompressor(c: Compression, r: Box<dyn Read + Send>) -> io::Result<Box<dyn R
 pub fn open(input: &Input, map_files: bool) -> Result<Opened> {
     let name = &input.name;
     let Some(path) = &input.path else {
-        let mut raw: Box<dyn Read + Send> = Box::new(io::stdin());
+        let (sampling, sampler) = digest::Sampling::new(io::stdin());
+        let mut raw: Box<dyn Read + Send> = Box::new(sampling);
         let magic = read_head_exact(&mut raw, 4).map_err(|e| Error::io(name.clone(), e))?;
         let compression = Compression::of(&magic);
         let chained: Box<dyn Read + Send> = Box::new(io::Cursor::new(magic).chain(raw));
@@ -277,13 +305,15 @@ pub fn open(input: &Input, map_files: bool) -> Result<Opened> {
             decompressor(compression, chained).map_err(|e| Error::io(name.clone(), e))?,
             compression,
             None,
+            DigestOf::Stream(sampler),
         );
     };
     if let Some(problem) = &input.problem {
         return Err(Error::input(name.clone(), problem.clone()));
     }
-    let mut file = File::open(path).map_err(|e| Error::io(name.clone(), e))?;
+    let file = File::open(path).map_err(|e| Error::io(name.clone(), e))?;
     let meta = file.metadata().map_err(|e| Error::io(name.clone(), e))?;
+    let (mut file, sampler) = digest::Sampling::new(file);
     // the first bytes are peeked and put back in front of the same handle:
     // a FIFO or a character device cannot be opened a second time from the
     // start (what a reopen would read begins after these bytes)
@@ -291,13 +321,15 @@ pub fn open(input: &Input, map_files: bool) -> Result<Opened> {
     let compression = Compression::of(&magic);
     if map_files && compression == Compression::None && meta.is_file() && meta.len() > 0 {
         // a file that cannot be mapped (safely) is read instead
-        if let Ok(map) = mmap::map(&file) {
+        if let Ok(map) = mmap::map(&file.inner) {
             let head = head_of(&map);
+            let digest = DigestOf::Done(digest::of_bytes(&map));
             return Ok(Opened {
                 data: Data::Mapped(map),
                 compression,
                 size: Some(meta.len()),
                 head,
+                digest,
             });
         }
     }
@@ -308,6 +340,7 @@ pub fn open(input: &Input, map_files: bool) -> Result<Opened> {
         decompressor(compression, chained).map_err(|e| Error::io(name.clone(), e))?,
         compression,
         size,
+        DigestOf::Stream(sampler),
     )
 }
 
@@ -322,6 +355,7 @@ fn stream(
     mut r: Box<dyn Read + Send>,
     compression: Compression,
     size: Option<u64>,
+    digest: DigestOf,
 ) -> Result<Opened> {
     let (head, err) = read_head(&mut r);
     let data = match err {
@@ -341,6 +375,7 @@ fn stream(
         compression,
         size,
         head,
+        digest,
     })
 }
 

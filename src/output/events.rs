@@ -75,10 +75,31 @@ pub fn write<W: Write>(
         }
         return w.flush();
     }
+    // the CSV's times have milliseconds and its text cells are neutralised
+    // (see `csv_out`); NDJSON keeps the summary JSON's times and raw text
+    use super::csv_out::{cell, ts};
     let mut c = csv::WriterBuilder::new().has_headers(false).from_writer(w);
     c.write_record(EVENT_COLUMNS).map_err(super::csv_out::io)?;
     for e in events {
-        c.serialize(row(e, files)).map_err(super::csv_out::io)?;
+        let r = row(e, files);
+        let o = |s: Option<&str>| cell(s.unwrap_or("")).into_owned();
+        c.write_record([
+            ts(e.time).as_str(),
+            &cell(r.file),
+            &r.record.to_string(),
+            &o(r.host),
+            &cell(r.method),
+            &cell(r.target),
+            r.cause,
+            r.evidence_kind,
+            &cell(r.evidence_rule),
+            &cell(r.evidence_detail),
+            &o(r.credential.as_deref()),
+            &o(r.client),
+            &o(r.user_agent),
+            &o(r.status_detail),
+        ])
+        .map_err(super::csv_out::io)?;
     }
     c.into_inner().map_err(|e| e.into_error())?.flush()
 }

@@ -58,6 +58,13 @@ pub struct Totals {
     pub degraded: u64,
     pub filtered: u64,
     pub failed_inputs: u64,
+    /// Files found in a directory and passed over (not a recognised format).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub skipped_inputs: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -158,6 +165,10 @@ pub struct FileRow {
     /// A capture whose credential headers were removed (HAR inputs only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sanitized: Option<bool>,
+    /// Why the file was passed over (found in a directory, in a format
+    /// that is not recognised).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -218,7 +229,7 @@ impl State {
     pub fn finalize_in_place(&self, rows: Rows, successes: &IdMap<(Order, Order)>) -> Report {
         let s = &self.settings;
         let mut totals = Totals {
-            inputs: self.files.len() as u64,
+            inputs: self.files.values().filter(|f| f.skipped.is_none()).count() as u64,
             bytes: 0,
             exchanges: 0,
             status_401: 0,
@@ -227,6 +238,7 @@ impl State {
             degraded: 0,
             filtered: 0,
             failed_inputs: 0,
+            skipped_inputs: 0,
         };
         let mut files = Vec::new();
         let mut problems = Vec::new();
@@ -238,6 +250,7 @@ impl State {
             totals.degraded = totals.degraded.saturating_add(f.degraded);
             totals.filtered = totals.filtered.saturating_add(f.filtered);
             totals.failed_inputs += f.error.is_some() as u64;
+            totals.skipped_inputs += f.skipped.is_some() as u64;
             files.push(FileRow {
                 path: path.clone(),
                 format: f.format.clone(),
@@ -249,6 +262,7 @@ impl State {
                 filtered: f.filtered,
                 error: f.error.clone(),
                 sanitized: f.sanitized,
+                skipped: f.skipped.clone(),
             });
             for p in &f.problems {
                 problems.push(ProblemRow {
