@@ -629,6 +629,9 @@ pub fn diagnose(report: &Report, quiet: bool) {
         if quiet {
             continue;
         }
+        if let Some(why) = &f.skipped {
+            eprintln!("authsift: {}: skipped ({why})", f.path);
+        }
         if f.unparsed > 0 {
             let first = report.problems.iter().find(|p| p.file == f.path);
             let seen = f.exchanges + f.unparsed;
