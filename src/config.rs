@@ -72,7 +72,10 @@ pub fn read_paths(from: &Path) -> Result<Vec<String>> {
         t
     } else {
         std::fs::read(from).map_err(|e| {
-            Error::Usage(format!("--files-from {}: cannot read it: {e}", from.display()))
+            Error::Usage(format!(
+                "--files-from {}: cannot read it: {e}",
+                from.display()
+            ))
         })?
     };
     let text = String::from_utf8(text).map_err(|_| {

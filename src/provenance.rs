@@ -124,14 +124,14 @@ pub enum Take {
 /// taken before is refused, or, with `allow_duplicates` and when all of its
 /// inputs are counted already, skipped (counted once). `names` are for
 /// messages. Returns one `Take` per partial, in the order given.
-pub fn plan(
-    partials: &[(&str, &Provenance)],
-    allow_duplicates: bool,
-) -> Result<Vec<Take>, String> {
+pub fn plan(partials: &[(&str, &Provenance)], allow_duplicates: bool) -> Result<Vec<Take>, String> {
     let ids = |p: &Provenance| -> Vec<(u64, String, String)> {
         p.inputs
             .iter()
-            .filter_map(|i| i.identity().map(|(b, d)| (b, d.to_string(), i.path.clone())))
+            .filter_map(|i| {
+                i.identity()
+                    .map(|(b, d)| (b, d.to_string(), i.path.clone()))
+            })
             .collect()
     };
     let mut order: Vec<usize> = (0..partials.len()).collect();

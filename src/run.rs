@@ -340,7 +340,12 @@ const PARTIAL_FORMAT: &str = "authsift-partial";
 
 /// Writes a partial summary to `path`, or to stdout as one line when it is
 /// `-`; a file written is named on stderr unless `quiet`.
-pub fn write_partial(state: &Partial, provenance: &Provenance, path: &Path, quiet: bool) -> Result<()> {
+pub fn write_partial(
+    state: &Partial,
+    provenance: &Provenance,
+    path: &Path,
+    quiet: bool,
+) -> Result<()> {
     let mut st = state.clone();
     st.canonicalize();
     let file = PartialFile {
@@ -492,7 +497,10 @@ pub fn merge<P: AsRef<Path> + Sync>(
             ));
         }
         first.state.check_mergeable(&p.state).map_err(|why| {
-            Error::input(name.clone(), format!("cannot merge with {first_name}: {why}"))
+            Error::input(
+                name.clone(),
+                format!("cannot merge with {first_name}: {why}"),
+            )
         })?;
     }
     let named: Vec<(&str, &Provenance)> = parts
@@ -597,11 +605,7 @@ pub fn write_outputs(
         } else {
             output::AtomicFile::write(path, |w| output::events::write(&evs, files, ndjson, w))?;
             if !outs.quiet {
-                eprintln!(
-                    "authsift: wrote {} events to {}",
-                    evs.len(),
-                    path.display()
-                );
+                eprintln!("authsift: wrote {} events to {}", evs.len(), path.display());
             }
         }
     }

@@ -129,7 +129,9 @@ mod tests {
 
     #[test]
     fn a_stream_in_any_pieces_has_the_digest_of_the_whole() {
-        let data: Vec<u8> = (0..3 * SAMPLE + 12345).map(|i| (i * 7 % 251) as u8).collect();
+        let data: Vec<u8> = (0..3 * SAMPLE + 12345)
+            .map(|i| (i * 7 % 251) as u8)
+            .collect();
         for len in [0, 10, SAMPLE, SAMPLE + 1, 2 * SAMPLE + 3, data.len()] {
             let whole = of_bytes(&data[..len]);
             for piece in [1usize << 16, 999, SAMPLE + 17] {
