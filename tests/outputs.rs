@@ -450,9 +450,9 @@ fn progress_never_and_a_non_terminal_write_nothing_to_stderr() {
             args.push(&input);
             let r = ok(dir, &args);
             // what was written is named, in one line (`--out`)
-            let wrote = format!("authsift: wrote o (summary.json and 5 CSV files)\n");
+            let wrote = "authsift: wrote o (summary.json and 5 CSV files)\n";
             let stderr = if mode == ["--out", "o"] {
-                r.stderr.strip_prefix(&wrote).unwrap_or(&r.stderr)
+                r.stderr.strip_prefix(wrote).unwrap_or(&r.stderr)
             } else {
                 &r.stderr
             };

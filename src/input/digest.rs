@@ -23,7 +23,7 @@ pub struct Digest {
 
 /// Takes bytes in order and keeps what the digest needs: the first MiB
 /// (hashed as it comes) and the last MiB seen after it (a ring).
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Sampler {
     head: Vec<u8>,
     tail: Vec<u8>,
@@ -32,16 +32,6 @@ pub struct Sampler {
     total: u64,
 }
 
-impl Default for Sampler {
-    fn default() -> Self {
-        Sampler {
-            head: Vec::new(),
-            tail: Vec::new(),
-            at: 0,
-            total: 0,
-        }
-    }
-}
 
 impl Sampler {
     pub fn update(&mut self, mut b: &[u8]) {
