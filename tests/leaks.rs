@@ -187,7 +187,13 @@ fn every_output(dir: &Path, input: &str, extra: &[&str], each_dim: bool) -> Vec<
         "credential,client,status_detail",
     ]));
     // NDJSON events and a partial (with its provenance) on stdout
-    run(s(&["analyze", "--events", "-", "--events-format", "ndjson"]));
+    run(s(&[
+        "analyze",
+        "--events",
+        "-",
+        "--events-format",
+        "ndjson",
+    ]));
     run(s(&["analyze", "--partial", "-"]));
     if each_dim {
         for d in DIMS {

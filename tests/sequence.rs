@@ -358,7 +358,7 @@ fn an_incident_is_many_valid_credentials_failing_on_one_host_together() {
     let want: Row = [
         ("host", "api.seq.example.com"),
         ("start", "2024-06-05T10:10:05.000Z"),
-        ("end", "2024-06-05T10:11:30Z"),
+        ("end", "2024-06-05T10:11:30.000Z"),
         ("distinct_credentials", "3"),
         ("distinct_clients", "3"),
         ("count_401", "6"),

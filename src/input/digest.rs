@@ -32,7 +32,6 @@ pub struct Sampler {
     total: u64,
 }
 
-
 impl Sampler {
     pub fn update(&mut self, mut b: &[u8]) {
         self.total += b.len() as u64;
@@ -76,11 +75,35 @@ impl Sampler {
     }
 }
 
-/// The digest of bytes held whole (a mapped file).
+/// The digest of bytes held whole.
 pub fn of_bytes(all: &[u8]) -> Digest {
     let mut s = Sampler::default();
     s.update(all);
     s.finish()
+}
+
+/// The digest of the first `len` bytes of a file (a mapped one: its
+/// length when it was mapped), read from the file, not from the mapping:
+/// the pages of a mapped file are read by the analysis alone, which
+/// watches them for a file that shrinks. A file that shrank gives the
+/// digest of what is left (its input fails anyway).
+pub fn of_file(file: &std::fs::File, len: u64) -> io::Result<Digest> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = file;
+    let mut s = Sampler::default();
+    let head = len.min(SAMPLE as u64);
+    let tail_from = head.max(len.saturating_sub(SAMPLE as u64));
+    let mut buf = Vec::with_capacity(SAMPLE);
+    f.seek(SeekFrom::Start(0))?;
+    f.take(head).read_to_end(&mut buf)?;
+    s.update(&buf);
+    buf.clear();
+    f.seek(SeekFrom::Start(tail_from))?;
+    f.take(len - tail_from).read_to_end(&mut buf)?;
+    // the bytes between the two samples count by their number only
+    s.total += tail_from - head;
+    s.update(&buf);
+    Ok(s.finish())
 }
 
 /// A reader that samples what passes through it, for the digest of a
@@ -131,6 +154,32 @@ mod tests {
                 }
                 assert_eq!(s.finish(), whole, "length {len}, pieces of {piece}");
             }
+        }
+    }
+
+    #[test]
+    fn a_file_read_at_its_ends_has_the_digest_of_the_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let data: Vec<u8> = (0..3 * SAMPLE + 777)
+            .map(|i| (i * 13 % 241) as u8)
+            .collect();
+        for len in [
+            0,
+            5,
+            SAMPLE,
+            SAMPLE + 9,
+            2 * SAMPLE,
+            2 * SAMPLE + 1,
+            data.len(),
+        ] {
+            let p = dir.path().join("f");
+            std::fs::write(&p, &data[..len]).unwrap();
+            let f = std::fs::File::open(&p).unwrap();
+            assert_eq!(
+                of_file(&f, len as u64).unwrap(),
+                of_bytes(&data[..len]),
+                "length {len}"
+            );
         }
     }
 

@@ -323,7 +323,9 @@ pub fn open(input: &Input, map_files: bool) -> Result<Opened> {
         // a file that cannot be mapped (safely) is read instead
         if let Ok(map) = mmap::map(&file.inner) {
             let head = head_of(&map);
-            let digest = DigestOf::Done(digest::of_bytes(&map));
+            let digest = DigestOf::Done(
+                digest::of_file(&file.inner, meta.len()).map_err(|e| Error::io(name.clone(), e))?,
+            );
             return Ok(Opened {
                 data: Data::Mapped(map),
                 compression,
