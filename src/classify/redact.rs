@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use std::cell::OnceCell;
 
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+use base64::engine::general_purpose::STANDARD;
 
 use super::credential::{is_key_param, percent_decode, split_authorization};
 use super::placeholder::is_placeholder;
@@ -151,8 +151,8 @@ fn inside_plain_word(n: &[u8], at: usize, len: usize) -> bool {
 
 /// Runs of text that are vocabulary, never a secret: the error codes of
 /// RFC 6750 and RFC 6749 as a status detail writes them (scheme names come
-/// from the scheme table). Checked before the index, which they would
-/// otherwise make a status detail build for every 401.
+/// from the scheme table). Checked before the material is searched, which
+/// a status detail would otherwise do for every 401.
 pub const PLAIN_RUNS: &[&str] = &[
     "error=invalid_token",
     "error=invalid_request",
@@ -197,61 +197,55 @@ fn runs(b: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
     })
 }
 
-/// Where the pieces are looked for: every spelling of the material, lower
-/// case, one after the other (separated by a byte no run holds), and the
-/// short words of it.
-#[derive(Default)]
-struct Index {
-    hay: Vec<u8>,
-    short: Vec<Vec<u8>>,
+/// The spellings the material is looked for in: each piece as written and,
+/// when it holds bytes percent-encoding changes, percent-encoded. Nothing
+/// is built per piece: quoted texts are short and few, the material may be
+/// long, so the searches run over the material itself.
+struct Spellings<'s> {
+    material: &'s [Cow<'s, str>],
+    encoded: &'s [String],
 }
 
-impl Index {
-    fn add(&mut self, spelling: &[u8]) {
-        let lower: Vec<u8> = spelling.iter().map(u8::to_ascii_lowercase).collect();
-        for (s, e) in runs(&lower) {
-            let w = &lower[s..e];
-            if (MIN_PIECE..WINDOW).contains(&w.len()) && !self.short.iter().any(|x| x == w) {
-                self.short.push(w.to_vec());
-            }
-        }
-        self.hay.extend_from_slice(&lower);
-        self.hay.push(b'\n');
-    }
+/// A byte percent-encoding leaves as it is.
+fn unreserved(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~')
+}
 
-    /// The index of the material as written and percent-encoded, or
-    /// (`encoded`) of its base64 spellings: those are long runs, so only
-    /// runs of at least `WINDOW` bytes are looked for there, and most
-    /// quoted texts (short words) never build them.
-    fn of(material: &[Cow<'_, str>], encoded: bool) -> Index {
-        let mut ix = Index::default();
-        for m in material {
-            let b = m.as_bytes();
-            if !encoded {
-                ix.add(b);
-                let pct = percent_encode(b);
-                if pct.len() != b.len() {
-                    ix.add(pct.as_bytes());
-                }
-                continue;
-            }
-            // base64 of any text that holds the piece holds the encoding of
-            // the piece from one of its first three bytes on (whole groups)
-            for a in 0..3.min(b.len()) {
-                let part = &b[a..];
-                let part = &part[..part.len() - part.len() % 3];
-                if part.len() < 6 {
-                    continue;
-                }
-                let std = STANDARD.encode(part);
-                let url = URL_SAFE.encode(part);
-                ix.add(std.as_bytes());
-                if url != std {
-                    ix.add(url.as_bytes());
-                }
-            }
+/// The percent-encoded spelling of `b` (upper-case hex digits).
+fn percent_encoded(b: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(b.len() * 3);
+    for &c in b {
+        if unreserved(c) {
+            out.push(char::from(c));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(c >> 4)]));
+            out.push(char::from(HEX[usize::from(c & 15)]));
         }
-        ix
+    }
+    out
+}
+
+/// Base64 spellings are found by any run of this many decoded bytes (eight
+/// characters of base64 text).
+const DECODED_WINDOW: usize = 6;
+
+/// Where `needle` (lower case) occurs in `hay`, in any case.
+fn find_any_case<'h>(hay: &'h [u8], needle: &'h [u8]) -> impl Iterator<Item = usize> + 'h {
+    let first = needle.first().copied().unwrap_or(0);
+    memchr::memchr2_iter(first, first.to_ascii_uppercase(), hay).filter(move |&i| {
+        hay.get(i..i + needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+    })
+}
+
+impl Spellings<'_> {
+    fn each(&self) -> impl Iterator<Item = &[u8]> {
+        self.material
+            .iter()
+            .map(|m| m.as_bytes())
+            .chain(self.encoded.iter().map(|e| e.as_bytes()))
     }
 
     /// Does this run of text hold a piece? `words`: short pieces count too.
@@ -268,55 +262,92 @@ impl Index {
     }
 
     fn holds_as_is(&self, run: &[u8], words: bool) -> bool {
-        if run.len() >= WINDOW {
-            let mut w = [0u8; WINDOW];
-            for start in 0..=run.len() - WINDOW {
-                for (d, s) in w.iter_mut().zip(&run[start..start + WINDOW]) {
-                    *d = s.to_ascii_lowercase();
-                }
-                if memchr::memmem::find(&self.hay, &w).is_some() {
-                    return true;
+        self.holds_window(run, WINDOW) || (words && self.holds_short(run))
+    }
+
+    /// Does some `len` bytes of `run` occur in a spelling (any case)?
+    fn holds_window(&self, run: &[u8], len: usize) -> bool {
+        if run.len() < len {
+            return false;
+        }
+        let mut w = [0u8; WINDOW];
+        let w = &mut w[..len];
+        (0..=run.len() - len).any(|start| {
+            for (d, s) in w.iter_mut().zip(&run[start..start + len]) {
+                *d = s.to_ascii_lowercase();
+            }
+            self.each().any(|m| find_any_case(m, w).next().is_some())
+        })
+    }
+
+    /// Does `run` hold, as a word (no letter or digit on either side), a
+    /// short piece: a whole run of a spelling of `MIN_PIECE..WINDOW` bytes?
+    fn holds_short(&self, run: &[u8]) -> bool {
+        let starts = (0..run.len()).filter(|&i| i == 0 || !run[i - 1].is_ascii_alphanumeric());
+        starts.into_iter().any(|s| {
+            (s + MIN_PIECE..(s + WINDOW).min(run.len() + 1)).any(|e| {
+                let word = &run[s..e];
+                (e == run.len() || !run[e].is_ascii_alphanumeric())
+                    && self.each().any(|m| {
+                        let mut lower = [0u8; WINDOW];
+                        let lower = &mut lower[..word.len()];
+                        for (d, c) in lower.iter_mut().zip(word) {
+                            *d = c.to_ascii_lowercase();
+                        }
+                        find_any_case(m, lower).any(|i| {
+                            (i == 0 || !run_byte(m[i - 1]))
+                                && m.get(i + word.len()).is_none_or(|&c| !run_byte(c))
+                        })
+                    })
+            })
+        })
+    }
+
+    /// Does this run hold a base64 spelling (standard or URL-safe alphabet)
+    /// of a piece? The run is decoded in whole groups of four from each of
+    /// its first four bytes (a base64 text that holds the piece holds it
+    /// from one of them), and `DECODED_WINDOW` decoded bytes of the
+    /// material count.
+    fn holds_base64(&self, run: &[u8]) -> bool {
+        fn sextet(c: u8) -> Option<u32> {
+            Some(u32::from(match c {
+                b'A'..=b'Z' => c - b'A',
+                b'a'..=b'z' => c - b'a' + 26,
+                b'0'..=b'9' => c - b'0' + 52,
+                b'+' | b'-' => 62,
+                b'/' | b'_' => 63,
+                _ => return None,
+            }))
+        }
+        let mut out = Vec::with_capacity(run.len());
+        (0..4.min(run.len())).any(|a| {
+            out.clear();
+            for g in run[a..].chunks_exact(4) {
+                match (sextet(g[0]), sextet(g[1]), sextet(g[2]), sextet(g[3])) {
+                    (Some(x), Some(y), Some(z), Some(t)) => {
+                        let n = x << 18 | y << 12 | z << 6 | t;
+                        out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
+                    }
+                    _ => {
+                        if self.holds_window(&out, DECODED_WINDOW) {
+                            return true;
+                        }
+                        out.clear();
+                    }
                 }
             }
-        }
-        words && self.short.iter().any(|s| holds_word(run, s))
+            self.holds_window(&out, DECODED_WINDOW)
+        })
     }
 }
 
-/// Does `run` hold `word` (lower case) with no letter or digit on either side?
-fn holds_word(run: &[u8], word: &[u8]) -> bool {
-    if run.len() < word.len() {
-        return false;
-    }
-    (0..=run.len() - word.len()).any(|i| {
-        run[i..i + word.len()].eq_ignore_ascii_case(word)
-            && (i == 0 || !run[i - 1].is_ascii_alphanumeric())
-            && run
-                .get(i + word.len())
-                .is_none_or(|c| !c.is_ascii_alphanumeric())
-    })
-}
-
-fn percent_encode(b: &[u8]) -> String {
-    let mut out = String::with_capacity(b.len());
-    for &c in b {
-        if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(c));
-        } else {
-            out.push_str(&format!("%{c:02X}"));
-        }
-    }
-    out
-}
-
-/// The credential material of one exchange, gathered once; the index to
-/// find it in text is built on the first text that could hold it.
+/// The credential material of one exchange, gathered once; texts are
+/// searched for it (`Spellings`) only when a run could hold a piece.
 #[derive(Default)]
 pub struct Secrets<'e> {
     material: Vec<Cow<'e, str>>,
-    index: OnceCell<Index>,
-    /// The base64 spellings (`Index::of`).
-    encoded: OnceCell<Index>,
+    /// The percent-encoded spellings of the pieces that have one.
+    encoded: OnceCell<Vec<String>>,
 }
 
 impl<'e> Secrets<'e> {
@@ -459,12 +490,18 @@ impl<'e> Secrets<'e> {
         self.material.is_empty()
     }
 
-    fn index(&self) -> &Index {
-        self.index.get_or_init(|| Index::of(&self.material, false))
-    }
-
-    fn encoded(&self) -> &Index {
-        self.encoded.get_or_init(|| Index::of(&self.material, true))
+    fn spellings(&self) -> Spellings<'_> {
+        let encoded = self.encoded.get_or_init(|| {
+            self.material
+                .iter()
+                .filter(|m| !m.bytes().all(unreserved))
+                .map(|m| percent_encoded(m.as_bytes()))
+                .collect()
+        });
+        Spellings {
+            material: &self.material,
+            encoded,
+        }
     }
 
     /// `text` with every run that holds a piece of the material (any case,
@@ -483,7 +520,7 @@ impl<'e> Secrets<'e> {
     }
 
     /// `scrub_path` that replaces only runs that are a whole piece (any
-    /// case), without building the index: for path templates, made for
+    /// case), without searching inside runs: for path templates, made for
     /// every 401 (a secret inside a segment has the shape the template
     /// hides anyway).
     pub fn scrub_whole<'t>(&self, text: &'t str, mark: &str) -> Cow<'t, str> {
@@ -526,8 +563,8 @@ impl<'e> Secrets<'e> {
                 continue;
             }
             if self.whole(run)
-                || self.index().holds(run, words)
-                || (run.len() >= WINDOW && self.encoded().holds(run, words))
+                || self.spellings().holds(run, words)
+                || (run.len() >= WINDOW && self.spellings().holds_base64(run))
             {
                 let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
                 // runs end at ASCII bytes or the end: char boundaries
@@ -696,14 +733,13 @@ mod tests {
         let b = STANDARD.encode("sk_live_4eC39HqLyjWDarjtT1zdp7dc");
         assert!(!s.scrub(&format!("echo {b}")).contains(&b[4..20]));
         assert_eq!(s.scrub("invalid_token"), "invalid_token");
-        // vocabulary is passed without building the index
+        // vocabulary is passed as it is
         let e = ex(Some("Bearer aB3dE5fG7hJ9kL1mN3pQ5rS7"), "/x");
         let s = Secrets::of(&e);
         assert_eq!(
             s.scrub("Bearer error=invalid_token"),
             "Bearer error=invalid_token"
         );
-        assert!(s.index.get().is_none());
         assert_eq!(s.scrub("error=aB3dE5fG7hJ9kL1mN3pQ5rS7"), "<redacted>");
         // Basic: the decoded user and password, as words
         let basic = format!("Basic {}", STANDARD.encode("alice:hunterpassword"));
@@ -737,7 +773,6 @@ mod tests {
             s.scrub_whole("/v1/s3cret+pass/x", "{token}"),
             "/v1/{token}/x"
         );
-        assert!(s.index.get().is_none());
     }
 
     #[test]

@@ -609,6 +609,9 @@ impl Patterns {
         let i = match bucket.iter().position(|(k, _)| k.matches(r, dims)) {
             Some(i) => i,
             None => {
+                // most buckets hold one row: no room for more (a pushed
+                // row would reserve four)
+                bucket.reserve_exact(1);
                 bucket.push((PatternKey::of(r, dims), PatternStats::empty(r)));
                 bucket.len() - 1
             }
@@ -633,7 +636,10 @@ impl Patterns {
             for (k, v) in rows {
                 match bucket.iter_mut().find(|(bk, _)| *bk == k) {
                     Some((_, p)) => p.merge(&v),
-                    None => bucket.push((k, v)),
+                    None => {
+                        bucket.reserve_exact(1);
+                        bucket.push((k, v));
+                    }
                 }
             }
         }
