@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use crate::classify::challenge;
 use crate::classify::redact::{self, Secrets};
 use crate::classify::rules::{self, RuleSettings};
-use crate::classify::sequence::{ChunkSequence, Seen, SeenCredential, scope_key};
+use crate::classify::sequence::{ChunkSequence, Seen, SeenCredential, endpoint_key, scope_key};
 use crate::classify::{Cause, Verdict};
 use crate::exchange::{ClientView, Exchange, Position};
 use crate::fingerprint::{Fingerprinter, IdMap, fast_hash, fast_hash_seeded, mix};
@@ -103,7 +103,7 @@ impl Source {
     pub fn new(name: &str, id: u32, format: &str) -> Self {
         Source {
             name: name.to_string(),
-            key: fast_hash(&[name.as_bytes()]),
+            key: crate::summary::input_key(name),
             id,
             format: format.to_string(),
         }
@@ -193,6 +193,13 @@ impl ChunkResult {
         for e in &mut self.events {
             e.record += lines;
         }
+        for d in &mut self.deferred {
+            d.record += lines;
+        }
+        // a part holds one input: every example is one of its records
+        for x in self.state.summary.patterns.examples_mut() {
+            x.record += lines;
+        }
     }
 }
 
@@ -239,6 +246,8 @@ pub struct Analyzer<'c> {
     capture: CaptureSigns,
     strings: IdMap<Shared>,
     derived: IdMap<Option<Shared>>,
+    /// Endpoint keys by a hash of method and path (see `endpoint`).
+    endpoints: IdMap<u64>,
     /// Recent long credentials and their fingerprints (see `fingerprint`).
     /// (value, fingerprint) per slot; a slot's string is reused (no
     /// allocation once it has held a long token).
@@ -273,6 +282,7 @@ impl<'c> Analyzer<'c> {
             capture: CaptureSigns::default(),
             strings: IdMap::default(),
             derived: IdMap::default(),
+            endpoints: IdMap::default(),
             recent: Vec::new(),
         }
     }
@@ -327,10 +337,7 @@ impl<'c> Analyzer<'c> {
     pub fn degraded_record(&mut self, ex: &Exchange<'_>, problem: String) {
         let matters = ex.status == 401
             || self.has_time_filter()
-            || (ex.is_success()
-                && rules::success_credentials(ex)
-                    .iter()
-                    .any(|(v, _)| !v.trim().is_empty()));
+            || (ex.is_success() && !rules::success_credentials(ex).is_empty());
         if matters {
             self.degraded(ex.pos.record, problem);
         }
@@ -450,6 +457,27 @@ impl<'c> Analyzer<'c> {
 
     fn history_id(&self, ex: &Exchange<'_>, fp: u64) -> u64 {
         history_id(fp, Self::scope(ex))
+    }
+
+    /// The endpoint of an exchange (method and path template) for the
+    /// endpoint table of the sequence rules.
+    fn endpoint(&mut self, ex: &Exchange<'_>) -> u64 {
+        // remembered per method and path (not in the reference mode)
+        let memo =
+            (!self.ctx.reference).then(|| fast_hash(&[ex.method.as_bytes(), ex.path().as_bytes()]));
+        if let Some(e) = memo.and_then(|k| self.endpoints.get(&k)) {
+            return *e;
+        }
+        let template = self
+            .derived(0, &[ex.path().as_bytes()], || {
+                Some(path::template(&ex.target))
+            })
+            .unwrap_or_else(|| Shared::from("/"));
+        let e = endpoint_key(&ex.method, &template);
+        if let Some(k) = memo {
+            self.endpoints.insert(k, e);
+        }
+        e
     }
 
     fn status_detail(ex: &Exchange<'_>) -> Option<String> {
@@ -622,12 +650,21 @@ impl<'c> Analyzer<'c> {
         }
     }
 
-    fn in_range(&self, ex: &Exchange<'_>) -> bool {
+    /// Counts an exchange (either route: `exchange`, `light_success`);
+    /// returns whether it is inside `--since`/`--until`. Outside, a record
+    /// is not reported, but a success still tells the sequence rules what
+    /// happened around the window.
+    fn count_exchange(&mut self, time: Option<Timestamp>) -> bool {
+        self.stats.exchanges += 1;
         let s = &self.ctx.settings;
-        match ex.time {
+        let in_range = match time {
             Some(t) => s.since.is_none_or(|x| t >= x) && s.until.is_none_or(|x| t < x),
             None => s.since.is_none() && s.until.is_none(),
+        };
+        if !in_range {
+            self.stats.filtered += 1;
         }
+        in_range
     }
 
     /// Notes the time of a record: the legs whose window it closes are
@@ -645,16 +682,10 @@ impl<'c> Analyzer<'c> {
 
     /// One parsed exchange (any status).
     pub fn exchange(&mut self, ex: &Exchange<'_>) {
-        self.stats.exchanges += 1;
         if ex.shows == crate::exchange::Shows::HAR {
             self.capture.bare(ex);
         }
-        // outside --since/--until a record is not reported, but a success
-        // still tells the sequence rules what happened around the window
-        let in_range = self.in_range(ex);
-        if !in_range {
-            self.stats.filtered += 1;
-        }
+        let in_range = self.count_exchange(ex.time);
         if let Some(t) = ex.time {
             let seen = if ex.status == 401 {
                 Seen::Failure
@@ -682,6 +713,7 @@ impl<'c> Analyzer<'c> {
             needs_sequence,
             leg,
             history_credential,
+            history_in_query,
             primary_credential,
             if_sanitized,
             credential_hidden,
@@ -696,10 +728,16 @@ impl<'c> Analyzer<'c> {
         if self.ctx.keep_events {
             self.events.push(rec.clone());
         }
-        if ex.time.is_none() {
+        let Some(t) = ex.time else {
             count(&mut self.state, &mut self.deferred, rec);
             return;
-        }
+        };
+        self.seq.seen_on(Self::scope(ex), t.0);
+        let endpoint = if history_credential.is_some() && !history_in_query {
+            self.endpoint(ex)
+        } else {
+            0
+        };
         if needs_sequence {
             if leg && let Some(key) = Self::handshake_key(ex, rec.client_id) {
                 let addr = ex.client_addr.as_deref().map(str::as_bytes);
@@ -713,13 +751,14 @@ impl<'c> Analyzer<'c> {
                     quick_key(addr, ex.target.as_bytes()),
                     client_key(addr),
                     history,
+                    endpoint,
                 );
                 return;
             }
             if let Some(c) = &history_credential {
                 let fp = self.fingerprint(c);
                 let id = self.history_id(ex, fp);
-                self.seq.history_failure(rec, id, false);
+                self.seq.history_failure(rec, id, false, endpoint);
                 return;
             }
         }
@@ -730,7 +769,7 @@ impl<'c> Analyzer<'c> {
             && let Some(fp) = rec.credential
         {
             let id = self.history_id(ex, fp);
-            self.seq.history_failure(rec, id, true);
+            self.seq.history_failure(rec, id, true, 0);
             return;
         }
         count(&mut self.state, &mut self.deferred, rec);
@@ -741,20 +780,36 @@ impl<'c> Analyzer<'c> {
         let order = self.order(ex.pos, t.0);
         let client_id = Self::client_id(ex);
         let key = Self::handshake_key(ex, client_id);
-        let creds: Vec<SeenCredential> = rules::success_credentials(ex)
+        let scope = Self::scope(ex);
+        let seen = rules::success_credentials(ex);
+        let endpoint = if seen.iter().any(|c| !c.in_query) {
+            self.endpoint(ex)
+        } else {
+            0
+        };
+        let creds: Vec<SeenCredential> = seen
             .into_iter()
-            .filter(|(v, _)| !v.trim().is_empty())
-            .map(|(v, is_token)| {
-                let fp = self.fingerprint(&v);
-                SeenCredential {
-                    history: self.history_id(ex, fp),
-                    fp,
-                    is_token,
-                    scope: Self::scope(ex),
-                }
+            .map(|c| {
+                let endpoint = if c.in_query { 0 } else { endpoint };
+                self.seen(&c.value, c.is_token, scope, endpoint)
             })
             .collect();
         self.seq.success(key, order, client_id, &creds);
+    }
+
+    /// A credential (`rules::identifies_credential`) a success carried, on
+    /// the host of `scope`, as the history keeps it; `endpoint`: the
+    /// endpoint key (`Analyzer::endpoint`) when the per-endpoint rule
+    /// follows it, else 0.
+    fn seen(&mut self, value: &str, is_token: bool, scope: u64, endpoint: u64) -> SeenCredential {
+        let fp = self.fingerprint(value);
+        SeenCredential {
+            history: history_id(fp, scope),
+            fp,
+            is_token,
+            scope,
+            endpoint,
+        }
     }
 
     /// A successful record that matters only for the credentials in its
@@ -768,31 +823,22 @@ impl<'c> Analyzer<'c> {
         query_creds: [Option<(std::borrow::Cow<'_, str>, bool)>; LIGHT_MAX_CREDENTIALS],
         client: u64,
     ) {
-        self.stats.exchanges += 1;
-        let s = &self.ctx.settings;
-        if s.since.is_some_and(|x| t < x) || s.until.is_some_and(|x| t >= x) {
-            self.stats.filtered += 1;
-        }
+        self.count_exchange(Some(t));
+        self.advance(t.0, Seen::Success);
         let order = Order {
             t: t.0,
             file: self.src.key,
             record: offset,
         };
+        // the formats with a light path show no host (`Analyzer::scope`)
         let scope = scope_key(None);
         let mut creds = [SeenCredential::default(); LIGHT_MAX_CREDENTIALS];
         let mut n = 0;
         for (v, is_token) in query_creds.into_iter().flatten() {
-            if v.trim().is_empty() {
-                continue;
+            if rules::identifies_credential(&v) {
+                creds[n] = self.seen(&v, is_token, scope, 0);
+                n += 1;
             }
-            let fp = self.fingerprint(&v);
-            creds[n] = SeenCredential {
-                history: history_id(fp, scope),
-                fp,
-                is_token,
-                scope,
-            };
-            n += 1;
         }
         self.seq.success(None, order, client, &creds[..n]);
     }

@@ -7,6 +7,31 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::input::FormatName;
 
+const EXAMPLES: &str = "Examples:
+  authsift analyze capture.har                       the terminal summary
+  authsift analyze /var/log/nginx/ --html report.html   and an HTML report
+  authsift analyze access.log --out report/          summary.json and CSV files
+  zcat access.log.*.gz | authsift analyze -          from stdin
+  authsift analyze day1/ --partial day1.json         a mergeable partial summary
+  authsift merge day1.json day2.json --json          one summary of both
+  find logs -type f | authsift analyze --files-from - --partial -   paths in, one partial line out
+  cat parts/*.json | authsift merge - --out report/  partials from stdin, one a line
+  authsift report day1.json day2.json -o week.html   the HTML report of both
+  authsift causes                                    the cause table
+
+Run 'authsift causes' for the cause table. Exit codes: 0 success, 1 an input failed, was truncated or \
+gave no (or mostly unparsed) records (the rest was analysed), 2 usage error or nothing could be analysed, \
+3 --strict found unparsed or degraded records, 4 an output could not be written.";
+
+const ANALYZE_EXAMPLES: &str = "Examples:
+  authsift analyze capture.har
+  authsift analyze fixtures/logs/nginx-auth.log --log-format 'nginx:$remote_addr - $remote_user [$time_local] \
+\"$request\" $status $body_bytes_sent \"$http_referer\" \"$http_user_agent\" $host $request_time \
+\"$sent_http_www_authenticate\"'
+  authsift analyze app.json --json-fields 'status=http.status,time=ts,path=http.uri,authorization=http.auth'
+  authsift analyze /var/log/nginx/ --group-by cause,host,client --html report.html
+  authsift analyze access.log.2.gz access.log.1 access.log --events events.csv";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "authsift",
@@ -18,7 +43,8 @@ wrong scheme or audience, insufficient scope, a benign challenge handshake, ...)
 as a terminal table, JSON and CSV. Credentials never appear in any output: only keyed fingerprints.",
     after_help = "Run 'authsift causes' for the cause table. Exit codes: 0 success, 1 an input failed, was \
 truncated or gave no (or mostly unparsed) records (the rest was analysed), 2 usage error or nothing could be \
-analysed, 3 --strict found unparsed or degraded records, 4 an output could not be written."
+analysed, 3 --strict found unparsed or degraded records, 4 an output could not be written.",
+    after_long_help = EXAMPLES
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -30,9 +56,27 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Analyse HAR captures and access logs
+    #[command(after_long_help = ANALYZE_EXAMPLES)]
     Analyze(AnalyzeArgs),
     /// Combine partial summaries written with --partial
     Merge(MergeArgs),
+    /// Write the HTML report of partial summaries written with --partial
+    #[command(
+        after_long_help = "Examples:\n  authsift analyze day1/ --partial day1.json\n  authsift report day1.json day2.json -o report.html"
+    )]
+    Report(ReportArgs),
+    /// Print shell completions (bash, zsh, fish) to stdout
+    #[command(
+        after_long_help = "Examples:\n  authsift completions bash > /etc/bash_completion.d/authsift\n  authsift completions zsh > ~/.zfunc/_authsift\n  authsift completions fish > ~/.config/fish/completions/authsift.fish"
+    )]
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the manual page (roff) to stdout
+    #[command(after_long_help = "Example:\n  authsift man > authsift.1 && man ./authsift.1")]
+    Man,
     /// Print the cause table
     Causes {
         /// Print it as JSON
@@ -60,6 +104,23 @@ pub enum EventsFormat {
     Ndjson,
 }
 
+/// `completions SHELL`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+/// `--color`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// When stdout is a terminal and NO_COLOR is not set
+    Auto,
+    Always,
+    Never,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ProgressWhen {
     Auto,
@@ -85,6 +146,12 @@ pub struct OutputArgs {
     /// Write the complete mergeable state to FILE (for 'authsift merge'); - writes it to stdout as one line
     #[arg(long, value_name = "FILE")]
     pub partial: Option<PathBuf>,
+    /// Write the HTML report to FILE (one self-contained page)
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Colour the causes in the terminal table
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    pub color: ColorWhen,
 }
 
 #[derive(Args, Debug)]
@@ -216,6 +283,21 @@ pub struct MergeArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+
+    /// No diagnostics on stderr (errors still print)
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Partial summaries written by 'authsift analyze --partial' (merged as 'authsift merge' merges them)
+    #[arg(required = true, value_name = "PARTIAL")]
+    pub partials: Vec<PathBuf>,
+
+    /// The HTML file to write (- for stdout)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
 
     /// No diagnostics on stderr (errors still print)
     #[arg(short, long)]

@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use crate::cli::{AnalyzeArgs, EventsFormat, OutputArgs, ProgressWhen};
+use crate::cli::{AnalyzeArgs, ColorWhen, EventsFormat, OutputArgs, ProgressWhen};
 use crate::error::{Error, Result};
 use crate::fingerprint::Fingerprinter;
 use crate::input::FormatName;
@@ -20,6 +20,10 @@ pub struct Outputs {
     pub json: bool,
     /// `-`: one line of JSON on stdout.
     pub partial: Option<PathBuf>,
+    /// `--html FILE` (`-` for stdout).
+    pub html: Option<PathBuf>,
+    /// Causes in colour in the terminal table.
+    pub colour: bool,
     /// No line on stderr naming what was written (`--quiet`).
     pub quiet: bool,
 }
@@ -43,6 +47,7 @@ impl Outputs {
             (o.json, "--json"),
             (is_stdout(o.partial.as_deref()), "--partial -"),
             (is_stdout(events), "--events -"),
+            (is_stdout(o.html.as_deref()), "--html -"),
         ]
         .into_iter()
         .filter_map(|(on, name)| on.then_some(name))
@@ -57,8 +62,24 @@ impl Outputs {
             out_dir: o.out,
             json: o.json,
             partial: o.partial,
+            html: o.html,
+            colour: colour(o.color),
             quiet,
         })
+    }
+}
+
+/// Whether the table is coloured: `--color always|never`, or on `auto`
+/// when stdout is a terminal and `NO_COLOR` is not set (to anything but
+/// the empty string, as no-color.org says).
+pub fn colour(when: ColorWhen) -> bool {
+    match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
     }
 }
 

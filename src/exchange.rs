@@ -118,6 +118,11 @@ pub struct ResponseAuth<'a> {
     pub body: Option<Text<'a>>,
     /// IIS `sc-substatus` and `sc-win32-status`.
     pub substatus: Option<(u32, u64)>,
+    /// Response headers other than `WWW-Authenticate` whose name says
+    /// error, reason or message (`X-Seraph-LoginReason`,
+    /// `X-BambooHR-Error-Message`, `x-ms-error-code`): (name, value), read
+    /// as the body is (`classify::phrases::is_statement_header`).
+    pub statements: Vec<(Text<'a>, Text<'a>)>,
 }
 
 #[derive(Debug, Clone)]

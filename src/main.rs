@@ -1,9 +1,9 @@
 use std::io::Write;
 use std::path::Path;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
-use authsift::cli::{Cli, Command};
+use authsift::cli::{Cli, Command, Shell};
 use authsift::config::{Config, Outputs};
 use authsift::run::{self, exit};
 use authsift::{Error, classify};
@@ -26,6 +26,13 @@ fn causes(json: bool) -> std::io::Result<()> {
     w.flush()
 }
 
+fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::output("stdout", e))
+}
+
 fn run(cli: Cli) -> Result<i32, Error> {
     match cli.command {
         Command::Causes { json } => {
@@ -46,6 +53,31 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 run::write_outputs(analysis.state, &analysis.provenance, events, &cfg.outputs)?;
             run::diagnose(&report, cfg.quiet);
             Ok(run::exit_code(&report, cfg.strict))
+        }
+        Command::Report(args) => {
+            let report = run::report(&args.partials, &args.output)?;
+            run::diagnose(&report, args.quiet);
+            Ok(run::exit_code(&report, false))
+        }
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            let shell = match shell {
+                Shell::Bash => clap_complete::Shell::Bash,
+                Shell::Zsh => clap_complete::Shell::Zsh,
+                Shell::Fish => clap_complete::Shell::Fish,
+            };
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "authsift", &mut out);
+            write_stdout(&out)?;
+            Ok(exit::OK)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|e| Error::output("stdout", e))?;
+            write_stdout(&out)?;
+            Ok(exit::OK)
         }
         Command::Merge(args) => {
             let outs = Outputs::from_args(args.output, None, args.quiet)?;

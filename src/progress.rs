@@ -3,6 +3,8 @@
 //! all when disabled (not a terminal, `--quiet`, `--progress never`).
 
 use std::io::{self, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 
@@ -13,6 +15,9 @@ pub struct Progress {
 /// One input's bar (a no-op when progress is off).
 pub struct FileBar {
     bar: Option<ProgressBar>,
+    /// Bytes of the file read so far, when they are not the bytes the
+    /// analysis sees (a compressed file: its size is the compressed one).
+    source: Option<Arc<AtomicU64>>,
 }
 
 /// stderr drawn with plain ANSI sequences, terminal or not: what
@@ -84,7 +89,7 @@ impl Progress {
 
     pub fn file(&self, name: &str, size: Option<u64>) -> FileBar {
         let Some(m) = &self.multi else {
-            return FileBar { bar: None };
+            return FileBar::hidden();
         };
         let bar = match size {
             Some(n) => ProgressBar::new(n).with_style(
@@ -98,7 +103,10 @@ impl Progress {
         };
         let bar = m.add(bar);
         bar.set_prefix(name.to_string());
-        FileBar { bar: Some(bar) }
+        FileBar {
+            bar: Some(bar),
+            source: None,
+        }
     }
 
     pub fn done(&self) {
@@ -111,13 +119,33 @@ impl Progress {
 impl FileBar {
     /// A bar that shows nothing.
     pub fn hidden() -> FileBar {
-        FileBar { bar: None }
+        FileBar {
+            bar: None,
+            source: None,
+        }
     }
 
+    /// The bar shows the count of `read` (bytes of the file read, against
+    /// its size on disk) instead of the bytes analysed: for a compressed
+    /// file, whose content is larger than its size.
+    pub fn follow(mut self, read: Option<Arc<AtomicU64>>) -> FileBar {
+        self.source = read;
+        self
+    }
+
+    /// `n` more bytes analysed.
     pub fn inc(&self, n: u64) {
         if let Some(b) = &self.bar {
-            b.inc(n);
+            match &self.source {
+                Some(read) => b.set_position(read.load(Ordering::Relaxed)),
+                None => b.inc(n),
+            }
         }
+    }
+
+    /// Where the bar is (for tests of what it shows).
+    pub fn position(&self) -> Option<u64> {
+        self.bar.as_ref().map(|b| b.position())
     }
 
     pub fn finish(&self) {

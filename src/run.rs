@@ -179,7 +179,9 @@ fn read_input(
     };
     let src = Source::new(&inp.name, id, format.id());
     let compression = opened.compression;
-    let bar = progress.file(&inp.name, opened.size);
+    let bar = progress
+        .file(&inp.name, opened.size)
+        .follow(opened.compressed_read.clone());
     let data = match opened.data {
         d if !cr_only || format == FormatName::Har => d,
         Data::Mapped(m) => Data::Stream(Box::new(input::CrToLf(std::io::Cursor::new(m)))),
@@ -187,9 +189,9 @@ fn read_input(
     };
     let result = match (format, data) {
         (FormatName::Har, Data::Mapped(map)) => {
-            let r = har::analyze(&map, ctx, &src, cfg.threads);
-            bar.inc(map.len() as u64);
-            r
+            har::analyze_with(&map, ctx, &src, cfg.threads, &bar, &|r| {
+                input::release(&map, r)
+            })
         }
         (FormatName::Har, Data::Stream(mut r)) => {
             // a stream is held in memory (it is parsed as one document);
@@ -248,6 +250,13 @@ fn read_input(
     };
     bar.finish();
     let mut result = result;
+    if let Some((line, message)) = logs::shape::check(&head, format, &cfg.parsers) {
+        result
+            .state
+            .summary
+            .file_mut(&inp.name)
+            .problem(line, message);
+    }
     if let Some(shrink) = watch.and_then(|w| w.shrink()) {
         let f = result.state.summary.file_mut(&inp.name);
         f.error = Some(match f.error.take() {
@@ -541,6 +550,9 @@ pub fn prepare_outputs(outs: &Outputs, events: Option<&Path>) -> Result<()> {
     if let Some(p) = events {
         files.push(("--events", p));
     }
+    if let Some(p) = &outs.html {
+        files.push(("--html", p));
+    }
     output::prepare(outs.out_dir.as_deref(), &files)
 }
 
@@ -564,7 +576,8 @@ pub fn write_outputs(
     if let Some(p) = &outs.partial {
         write_partial(&state, provenance, p, outs.quiet)?;
     }
-    let events_on_stdout = events.as_ref().is_some_and(|e| e.path.as_os_str() == "-");
+    let events_on_stdout = events.as_ref().is_some_and(|e| e.path.as_os_str() == "-")
+        || outs.html.as_deref().is_some_and(|p| p.as_os_str() == "-");
     let mut state = state;
     let rows = if outs.out_dir.is_some() {
         Rows::All
@@ -583,6 +596,12 @@ pub fn write_outputs(
                 dir.display(),
                 output::csv_out::FILES.len()
             );
+        }
+    }
+    if let Some(path) = &outs.html {
+        write_html(&report, path)?;
+        if !outs.quiet && path.as_os_str() != "-" {
+            eprintln!("authsift: wrote the HTML report {}", path.display());
         }
     }
     if let Some(EventsOut {
@@ -618,9 +637,36 @@ pub fn write_outputs(
         && !events_on_stdout
         && !nothing_analysed(&report)
     {
-        output::table::write(&report, &mut w).map_err(|e| Error::output("stdout", e))?;
+        let layout = output::table::Layout {
+            width: output::table::Layout::width_of_stdout(),
+            colour: outs.colour,
+        };
+        output::table::write(&report, layout, &mut w).map_err(|e| Error::output("stdout", e))?;
     }
     std::io::Write::flush(&mut w).map_err(|e| Error::output("stdout", e))?;
+    Ok(report)
+}
+
+/// Writes the HTML report to `path` (`-`: stdout).
+pub fn write_html(report: &Report, path: &Path) -> Result<()> {
+    if path.as_os_str() == "-" {
+        let out = std::io::stdout();
+        let mut w = std::io::BufWriter::new(out.lock());
+        output::html::write(report, &mut w)
+            .and_then(|()| std::io::Write::flush(&mut w))
+            .map_err(|e| Error::output("stdout", e))
+    } else {
+        output::AtomicFile::write(path, |w| output::html::write(report, w))
+    }
+}
+
+/// `authsift report`: the HTML report of merged partial summaries (what
+/// `merge` refuses, it refuses).
+pub fn report<P: AsRef<Path> + Sync>(partials: &[P], path: &Path) -> Result<Report> {
+    output::prepare(None, &[("--output", path)])?;
+    let (mut state, _) = merge(partials, false, true)?;
+    let (report, _) = state.finalize(Rows::Top, false);
+    write_html(&report, path)?;
     Ok(report)
 }
 
@@ -636,6 +682,11 @@ pub fn diagnose(report: &Report, quiet: bool) {
         if let Some(why) = &f.skipped {
             eprintln!("authsift: {}: skipped ({why})", f.path);
         }
+        for p in &report.problems {
+            if p.file == f.path && p.message.starts_with(logs::shape::PROBLEM) {
+                eprintln!("authsift: {}: warning: {}", p.location(), p.message);
+            }
+        }
         if f.unparsed > 0 {
             let first = report.problems.iter().find(|p| p.file == f.path);
             let seen = f.exchanges + f.unparsed;
@@ -646,7 +697,12 @@ pub fn diagnose(report: &Report, quiet: bool) {
                 seen,
                 f.format,
                 first
-                    .map(|p| format!(" (first at {}: {})", p.position, p.message))
+                    .map(|p| format!(
+                        " (first at {} {}: {})",
+                        if p.entry { "entry" } else { "line" },
+                        p.position,
+                        p.message
+                    ))
                     .unwrap_or_default()
             );
         }

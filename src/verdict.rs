@@ -81,8 +81,8 @@ pub const CAUSES: &[CauseInfo] = &[
     },
     CauseInfo {
         cause: Cause::InsufficientScope,
-        meaning: "the server answered 401 with error=\"insufficient_scope\": valid credential, missing permission",
-        fix: "request the scope or role",
+        meaning: "the server answered 401 with error=\"insufficient_scope\": valid credential, missing permission; or the sequence shows it: the host accepts the credential on other endpoints, one endpoint keeps rejecting it",
+        fix: "request the scope or role, or use the credential meant for this endpoint",
     },
     CauseInfo {
         cause: Cause::ChallengeHandshake,
@@ -141,6 +141,11 @@ impl Cause {
         self as usize
     }
 
+    /// The remedy of the cause table.
+    pub fn fix(self) -> &'static str {
+        CAUSES[self.index()].fix
+    }
+
     /// Benign causes are reported apart so dashboards can filter them out.
     pub fn is_benign(self) -> bool {
         self == Cause::ChallengeHandshake
@@ -186,6 +191,11 @@ pub struct Verdict {
     pub rule: Cow<'static, str>,
     /// Fixed text for most rules, formatted for the rest.
     pub detail: Cow<'static, str>,
+    /// What to do about it, where the rule knows more than the cause's
+    /// remedy (an AADSTS code, an IIS status, the JWT claim that failed);
+    /// `None`: the cause's remedy (`Verdict::fix`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Cow<'static, str>>,
 }
 
 impl Verdict {
@@ -200,6 +210,18 @@ impl Verdict {
             kind,
             rule: rule.into(),
             detail: detail.into(),
+            fix: None,
         }
+    }
+
+    /// The same verdict with a remedy more specific than its cause's.
+    pub fn with_fix(mut self, fix: impl Into<Cow<'static, str>>) -> Self {
+        self.fix = Some(fix.into());
+        self
+    }
+
+    /// What to do about this 401: the rule's own remedy, else its cause's.
+    pub fn fix(&self) -> &str {
+        self.fix.as_deref().unwrap_or(self.cause.fix())
     }
 }

@@ -257,7 +257,20 @@ fn a_fifo_is_read_from_its_first_byte() {
             assert_eq!(a["totals"][k], b["totals"][k], "{k}");
         }
         assert_eq!(a["causes"], b["causes"]);
-        assert_eq!(a["patterns"], b["patterns"]);
+        // the same rows, whose examples are the same records of inputs
+        // named differently
+        let place = |p: &mut Value, name: &str| {
+            let e = p["example"].as_str().expect("an example").to_string();
+            p["example"] = Value::from(e.strip_prefix(name).expect("the input's name"));
+        };
+        let (mut pa, mut pb) = (a["patterns"].clone(), b["patterns"].clone());
+        for p in pa.as_array_mut().expect("patterns") {
+            place(p, file);
+        }
+        for p in pb.as_array_mut().expect("patterns") {
+            place(p, fifo);
+        }
+        assert_eq!(pa, pb);
     }
     // the client address is whole
     let r = through_fifo(ws.path(), "fifo-c", clf_lines(4, "\n").into_bytes());

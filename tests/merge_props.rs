@@ -131,6 +131,12 @@ fn without_files(mut s: Value) -> Value {
     let o = s.as_object_mut().expect("a summary object");
     o.remove("files");
     o.remove("problems");
+    // a pattern's example names its file and position (compared apart)
+    if let Some(rows) = o.get_mut("patterns").and_then(Value::as_array_mut) {
+        for r in rows {
+            r.as_object_mut().map(|r| r.remove("example"));
+        }
+    }
     let t = o
         .get_mut("totals")
         .and_then(Value::as_object_mut)
@@ -138,6 +144,51 @@ fn without_files(mut s: Value) -> Value {
     t.remove("inputs");
     t.remove("bytes");
     s
+}
+
+/// The text of the record a pattern's `example` names (`file:line`, or
+/// `file:entry N` in a HAR capture), read from `dir`.
+fn example_record(dir: &Path, example: &str) -> String {
+    if let Some((file, n)) = example.split_once(":entry ") {
+        let doc: Value =
+            serde_json::from_slice(&std::fs::read(dir.join(file)).expect("the example's file"))
+                .expect("a HAR");
+        let n: usize = n.parse().expect("an entry index");
+        return doc["log"]["entries"][n].to_string();
+    }
+    let (file, n) = example.rsplit_once(':').expect("file:line");
+    let n: usize = n.parse().expect("a line number");
+    let text = std::fs::read(dir.join(file)).expect("the example's file");
+    String::from_utf8_lossy(&text)
+        .lines()
+        .nth(n - 1)
+        .expect("the example's line")
+        .to_string()
+}
+
+/// `summary.csv` without its `example` column, and the records the
+/// examples name (read from `dir`).
+fn summary_csv_apart(bytes: &[u8], dir: &Path) -> (Vec<Vec<String>>, Vec<String>) {
+    let mut r = csv::Reader::from_reader(bytes);
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    let at = header
+        .iter()
+        .position(|h| h == "example")
+        .expect("example column");
+    let mut rows = vec![header.clone()];
+    let mut records = Vec::new();
+    for row in r.records() {
+        let row: Vec<String> = row.unwrap().iter().map(String::from).collect();
+        records.push(example_record(dir, &row[at]));
+        rows.push(
+            row.into_iter()
+                .enumerate()
+                .filter(|(i, _)| *i != at)
+                .map(|(_, v)| v)
+                .collect(),
+        );
+    }
+    (rows, records)
 }
 
 /// A partial with the `file` field of its waiting 401s (the index of the
@@ -328,6 +379,14 @@ fn split_merge_equals_one_analyze(
                         .unwrap()
                         .as_bytes()
                 )
+            );
+        } else if name == "summary.csv" {
+            // the same rows, whose examples name the same records (at
+            // other positions of other files)
+            prop_assert_eq!(
+                summary_csv_apart(&bytes, dir),
+                summary_csv_apart(&uncut, dir),
+                "cutting the input changed summary.csv (or the records its examples name)"
             );
         } else {
             same_bytes(&bytes, &uncut, &format!("cutting the input changed {name}"))?;

@@ -140,8 +140,22 @@ fn one_invalid_entry_is_reported_and_the_rest_analysed() {
     // the message says what is wrong but does not quote the entry (it holds a key)
     let msg = s["problems"][0]["message"].as_str().unwrap();
     assert!(
-        msg.starts_with("entry 2") && !msg.contains("mk_live"),
+        msg.starts_with("unexpected value type") && !msg.contains("mk_live"),
         "{msg}"
+    );
+    // a capture's problem is labelled by its entry, not as if it were a line
+    assert!(
+        r.stderr.contains("first at entry 2: unexpected value type"),
+        "{}",
+        r.stderr
+    );
+    let table = authsift(ws.path(), &["analyze", &n]);
+    assert!(
+        table
+            .stdout_text()
+            .contains(&format!("{n}: entry 2: unexpected value type")),
+        "{}",
+        table.stdout_text()
     );
     // --strict turns it into exit code 3, and still writes the summary
     let r = authsift(ws.path(), &["analyze", "--json", "--strict", &n]);

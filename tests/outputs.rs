@@ -243,6 +243,9 @@ const FILES_WORDS: &[(&str, &str)] = &[
     ("degraded", "degraded"),
     ("filtered", "filtered"),
     ("error", "error"),
+    ("sanitized", "`sanitized`"),
+    ("undecided_401", "`undecided_401`"),
+    ("advice", "`advice`"),
 ];
 
 /// Every key of summary.json, at every level a user reads, is documented

@@ -53,6 +53,8 @@ fn outputs(dir: &Path, input: &Path, args: &[String], reference: bool, threads: 
         path("events.csv"),
         "--partial".into(),
         path("partial.json"),
+        "--html".into(),
+        path("report.html"),
     ]);
     // the lines naming what was written name this configuration's directory
     let stderr = String::from_utf8_lossy(&files.stderr).replace(&path(""), "<out>/");
@@ -194,7 +196,8 @@ fn every_fixture_gives_the_same_bytes_in_every_mode() {
         .into_iter()
         .filter(|p| {
             let n = p.file_name().expect("name").to_string_lossy();
-            !n.ends_with(".md") && !n.starts_with('.')
+            // notes, and the README's screenshot of the HTML report
+            !n.ends_with(".md") && !n.ends_with(".png") && !n.starts_with('.')
         })
         .collect();
     assert!(files.len() >= 30, "fixtures found: {}", files.len());

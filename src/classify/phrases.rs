@@ -11,8 +11,11 @@ use super::Cause;
 
 /// Version 2: the AADSTS codes are tried before the words (a real AADSTS50173
 /// text says "expired" as well as "revoked"); phrases that say no credential
-/// arrived record their own ids.
-pub const PHRASES_VERSION: u32 = 3;
+/// arrived record their own ids. Version 4: rows for the reasons servers
+/// state in response headers (Jira's `X-Seraph-LoginReason`, Azure
+/// Storage's `x-ms-error-code`, BambooHR's `X-BambooHR-Error-Message`),
+/// which are read as the body is.
+pub const PHRASES_VERSION: u32 = 4;
 
 pub struct Phrase {
     /// The rule id recorded in the evidence.
@@ -23,6 +26,8 @@ pub struct Phrase {
     pub source: &'static str,
     /// A server text that this row, and no row before it, matches.
     pub sample: &'static str,
+    /// What to do, where the row knows more than its cause's remedy.
+    pub fix: Option<&'static str>,
 }
 
 const fn p(
@@ -38,6 +43,17 @@ const fn p(
         cause,
         source,
         sample,
+        fix: None,
+    }
+}
+
+impl Phrase {
+    /// The row with its own remedy.
+    const fn fixed(self, fix: &'static str) -> Phrase {
+        Phrase {
+            fix: Some(fix),
+            ..self
+        }
     }
 }
 
@@ -77,42 +93,48 @@ pub const SPECIFIC: &[Phrase] = &[
         Cause::ExpiredCredentials,
         "Entra ID: refresh token expired due to inactivity",
         "AADSTS700082: The refresh token has expired due to inactivity. The token was issued on 2024-01-10T09:12:44Z and was inactive for 90.00:00:00.",
-    ),
+    )
+    .fixed("the refresh token expired after a long inactivity: sign the user in again"),
     p(
         "phrase:aadsts700084",
         "aadsts700084",
         Cause::ExpiredCredentials,
         "Entra ID: refresh token for a SPA expired",
         "AADSTS700084: The refresh token was issued to a single page app (SPA), and therefore has a fixed, limited lifetime of 1.00:00:00, which can't be extended. It is now expired and a new sign in request must be sent by the SPA to the sign in page.",
-    ),
+    )
+    .fixed("a single-page app's refresh token has a fixed 24-hour lifetime: send a new sign-in request"),
     p(
         "phrase:aadsts70043",
         "aadsts70043",
         Cause::ExpiredCredentials,
         "Entra ID: refresh token expired (sign-in frequency)",
         "AADSTS70043: The refresh token has expired or is invalid due to sign-in frequency checks by conditional access.",
-    ),
+    )
+    .fixed("conditional access (sign-in frequency) ended the session: sign the user in again"),
     p(
         "phrase:aadsts50173",
         "aadsts50173",
         Cause::RevokedCredentials,
         "Entra ID: grant revoked (password change)",
         "AADSTS50173: The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.",
-    ),
+    )
+    .fixed("the grant was revoked, often by a password change or reset: sign the user in again"),
     p(
         "phrase:aadsts500011",
         "aadsts500011",
         Cause::WrongAudience,
         "Entra ID: resource principal not found in tenant",
         "AADSTS500011: The resource principal named https://api.example.com was not found in the tenant named Contoso. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.",
-    ),
+    )
+    .fixed("the API is not registered (or not consented) in this tenant: ask for a token in the tenant where the API lives, or have an administrator consent to it"),
     p(
         "phrase:aadsts700016",
         "aadsts700016",
         Cause::WrongAudience,
         "Entra ID: application not found in directory",
         "AADSTS700016: Application with identifier '4d2f1c3e' was not found in the directory 'Contoso'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.",
-    ),
+    )
+    .fixed("the client id is not in this tenant's directory: check the application id and the tenant in the authority URL"),
     // expiry
     p(
         "phrase:expired",
@@ -192,28 +214,32 @@ pub const SPECIFIC: &[Phrase] = &[
         Cause::WrongAudience,
         "IBM Cloud Container Registry",
         "You attempted to authenticate to the registry with an invalid Account ID. Check that your login details are correct.",
-    ),
+    )
+    .fixed("log in with the account the registry belongs to (check the account ID of the API key)"),
     p(
         "phrase:region-mismatch",
         "region_mismatch",
         Cause::WrongAudience,
         "regional API gateways",
         "{\"code\":\"region_mismatch\"}",
-    ),
+    )
+    .fixed("call the host of the credential's region, or use a credential issued for this region"),
     p(
         "phrase:not-valid-in-region",
         "not valid in region",
         Cause::WrongAudience,
         "regional API gateways",
         "This API key is not valid in region us-east-1",
-    ),
+    )
+    .fixed("call the host of the credential's region, or use a credential issued for this region"),
     p(
         "phrase:wrong-region-aws",
         "is wrong; expecting",
         Cause::WrongAudience,
         "AWS AuthorizationHeaderMalformed (region)",
         "the region 'us-east-1' is wrong; expecting 'eu-west-1'",
-    ),
+    )
+    .fixed("sign the request for the region the error names"),
     p(
         "phrase:tenant-mismatch",
         "tenant mismatch",
@@ -249,14 +275,16 @@ pub const SPECIFIC: &[Phrase] = &[
         Cause::WrongScheme,
         "Google APIs",
         "\"reason\": \"NOT_BEARER_TOKEN\"",
-    ),
+    )
+    .fixed("send an OAuth 2.0 access token as Bearer (not an API key or an ID token)"),
     p(
         "phrase:api-keys-not-supported",
         "api keys are not supported",
         Cause::WrongScheme,
         "Google APIs (OAuth only)",
         "API keys are not supported by this API. Expected OAuth2 access token",
-    ),
+    )
+    .fixed("use an OAuth 2.0 access token: this API does not take API keys"),
     p(
         "phrase:bearer-required",
         "bearer token required",
@@ -292,6 +320,13 @@ pub const SPECIFIC: &[Phrase] = &[
         Cause::InsufficientScope,
         "Slack missing_scope, GitLab",
         "missing required scopes: repo",
+    ),
+    p(
+        "phrase:jira-authorisation-failed",
+        "authorisation_failed",
+        Cause::InsufficientScope,
+        "Jira X-Seraph-LoginReason (authenticated, not allowed here)",
+        "AUTHORISATION_FAILED",
     ),
 ];
 
@@ -367,6 +402,13 @@ pub const MISSING: &[Phrase] = &[
         Cause::MissingCredentials,
         "Slack",
         "{\"ok\":false,\"error\":\"not_authed\"}",
+    ),
+    p(
+        "missing:no-authentication-information",
+        "noauthenticationinformation",
+        Cause::MissingCredentials,
+        "Azure Storage x-ms-error-code",
+        "NoAuthenticationInformation",
     ),
 ];
 
@@ -458,18 +500,48 @@ pub const GENERIC: &[Phrase] = &[
         "generic",
         "Invalid credentials",
     ),
+    p(
+        "generic:jira-authenticated-failed",
+        "authenticated_failed",
+        Cause::InvalidCredentials,
+        "Jira X-Seraph-LoginReason",
+        "AUTHENTICATED_FAILED",
+    ),
+    p(
+        "generic:invalid-authentication-info",
+        "invalidauthenticationinfo",
+        Cause::InvalidCredentials,
+        "Azure Storage x-ms-error-code",
+        "InvalidAuthenticationInfo",
+    ),
+    p(
+        "generic:authentication-failed",
+        "authenticationfailed",
+        Cause::InvalidCredentials,
+        "Azure x-ms-error-code",
+        "AuthenticationFailed",
+    ),
 ];
 
 /// A bare status word: evidence for `invalid_credentials` where a
 /// credential is visible, but unlike the rows of `GENERIC` it does not say
 /// that the server received one. Tried after `GENERIC`.
-pub const BARE: &[Phrase] = &[p(
-    "generic:unauthorized",
-    "unauthorized",
-    Cause::InvalidCredentials,
-    "generic",
-    "Unauthorized",
-)];
+pub const BARE: &[Phrase] = &[
+    p(
+        "generic:unauthorized",
+        "unauthorized",
+        Cause::InvalidCredentials,
+        "generic",
+        "Unauthorized",
+    ),
+    p(
+        "generic:key-not-provided-or-invalid",
+        "api key not provided or invalid",
+        Cause::InvalidCredentials,
+        "BambooHR X-BambooHR-Error-Message",
+        "API key not provided or invalid",
+    ),
+];
 
 /// Who the `cs-username` field of an IIS 401 names, for a substatus to
 /// decide.
@@ -490,6 +562,8 @@ pub struct IisStatement {
     pub user: IisUser,
     /// The evidence detail; `{meaning}` and `{win32}` are filled in.
     pub detail: &'static str,
+    /// What to do (a win32 status with a remedy of its own says more).
+    pub fix: &'static str,
 }
 
 /// An IIS 401 substatus code (`sc-substatus`).
@@ -511,6 +585,7 @@ pub const IIS_SUBSTATUS: &[Substatus] = &[
             rule: "step6:iis-401.1",
             user: IisUser::Any,
             detail: "IIS substatus 401.1 ({meaning}), win32 status {win32}",
+            fix: "check the user name, domain and password against the account the site authenticates",
         }),
     },
     Substatus {
@@ -521,6 +596,7 @@ pub const IIS_SUBSTATUS: &[Substatus] = &[
             rule: "server:iis-401.2",
             user: IisUser::None,
             detail: "IIS substatus 401.2 with no user: {meaning}",
+            fix: "send credentials with a scheme the site enables (or enable the scheme the client uses in IIS Authentication)",
         }),
     },
     Substatus {
@@ -531,6 +607,7 @@ pub const IIS_SUBSTATUS: &[Substatus] = &[
             rule: "server:iis-401.3",
             user: IisUser::Named,
             detail: "IIS substatus 401.3 ({meaning}), win32 status {win32}: the user has no access to this resource",
+            fix: "grant the user read access to the resource (its file-system ACL), or use an account that has it",
         }),
     },
     Substatus {
@@ -565,41 +642,136 @@ pub fn iis_detail(row: &Substatus, says: &IisStatement, win32: u64) -> String {
         .replace("{win32}", &win32_text(win32))
 }
 
+/// A Windows status IIS writes in `sc-win32-status` beside a 401.
+pub struct Win32Status {
+    pub code: u64,
+    pub name: &'static str,
+    /// What to do, when the status says more than the substatus.
+    pub fix: Option<&'static str>,
+}
+
+const fn w(code: u64, name: &'static str, fix: Option<&'static str>) -> Win32Status {
+    Win32Status { code, name, fix }
+}
+
 /// Windows status codes IIS writes in `sc-win32-status` beside a 401, with
 /// what they say (Win32 error codes and SSPI `SEC_E_*` results).
-pub const WIN32_STATUS: &[(u64, &str)] = &[
-    (5, "access denied"),
-    (64, "the network name is no longer available"),
-    (1326, "logon failure: unknown user name or bad password"),
-    (1327, "account restriction"),
-    (1328, "logon not allowed at this time"),
-    (1329, "logon not allowed from this workstation"),
-    (1330, "password expired"),
-    (1331, "account disabled"),
-    (1909, "account locked out"),
-    (2148074252, "logon denied (SEC_E_LOGON_DENIED)"),
-    (2148074254, "no credentials (SEC_E_NO_CREDENTIALS)"),
-    (
+pub const WIN32_STATUS: &[Win32Status] = &[
+    w(
+        5,
+        "access denied",
+        Some("grant the user access to the resource (its ACL or the site's authorization rules)"),
+    ),
+    w(
+        64,
+        "the network name is no longer available",
+        Some(
+            "the connection closed during the handshake: check keep-alive and the load balancer between the legs",
+        ),
+    ),
+    w(
+        1326,
+        "logon failure: unknown user name or bad password",
+        Some("check the user name, domain and password"),
+    ),
+    w(
+        1327,
+        "account restriction",
+        Some(
+            "an account policy refuses this logon (blank password, logon type): check the account's restrictions",
+        ),
+    ),
+    w(
+        1328,
+        "logon not allowed at this time",
+        Some("the account's logon hours refuse this time: change them or wait"),
+    ),
+    w(
+        1329,
+        "logon not allowed from this workstation",
+        Some(
+            "the account may not log on from this computer: add it to the account's allowed workstations",
+        ),
+    ),
+    w(
+        1330,
+        "password expired",
+        Some("the password expired: change it"),
+    ),
+    w(
+        1331,
+        "account disabled",
+        Some("the account is disabled: enable it or use another"),
+    ),
+    w(
+        1909,
+        "account locked out",
+        Some(
+            "the account is locked out: unlock it, or wait for the lockout to end, and find what keeps sending a wrong password",
+        ),
+    ),
+    w(
+        2148074252,
+        "logon denied (SEC_E_LOGON_DENIED)",
+        Some(
+            "the server denied the logon: check the account and its right to log on over the network",
+        ),
+    ),
+    w(
+        2148074254,
+        "no credentials (SEC_E_NO_CREDENTIALS)",
+        Some(
+            "the client offered no usable Windows credentials: check its integrated authentication (browser intranet zone, the service's account)",
+        ),
+    ),
+    w(
         2148074248,
         "the token supplied is invalid (SEC_E_INVALID_TOKEN)",
+        Some(
+            "the handshake token was refused: check the site's Kerberos SPN, and that a proxy keeps the legs on one connection",
+        ),
     ),
-    (
+    w(
         2148074307,
         "the clocks of client and server differ (SEC_E_TIME_SKEW)",
+        Some("synchronize the clocks of the client, the server and the domain controller"),
     ),
-    (
+    w(
         2148074244,
         "the target is unknown or unreachable (SEC_E_TARGET_UNKNOWN)",
+        Some("register the service principal name (SPN) of the site for its account"),
     ),
 ];
 
 /// A win32 status as the evidence shows it: the number, and its name when
 /// the table knows it.
 pub fn win32_text(win32: u64) -> String {
-    match WIN32_STATUS.iter().find(|(c, _)| *c == win32) {
-        Some((_, name)) => format!("{win32} ({name})"),
+    match WIN32_STATUS.iter().find(|s| s.code == win32) {
+        Some(s) => format!("{win32} ({})", s.name),
         None => win32.to_string(),
     }
+}
+
+/// What to do about an IIS 401: the win32 status's remedy when it has one,
+/// else the substatus's.
+pub fn iis_fix(says: &IisStatement, win32: u64) -> &'static str {
+    WIN32_STATUS
+        .iter()
+        .find(|s| s.code == win32)
+        .and_then(|s| s.fix)
+        .unwrap_or(says.fix)
+}
+
+/// Is a response header one whose value states why a request failed? Its
+/// name says error, reason or message (`X-Seraph-LoginReason`,
+/// `X-BambooHR-Error-Message`, `x-ms-error-code`); `WWW-Authenticate` is
+/// read as the challenge.
+pub fn is_statement_header(name: &str) -> bool {
+    let n = name.as_bytes();
+    ["error", "reason", "message"].iter().any(|w| {
+        n.windows(w.len())
+            .any(|x| x.eq_ignore_ascii_case(w.as_bytes()))
+    })
 }
 
 /// The first phrase of `table` found in any of `texts` (already lower case),
@@ -622,6 +794,27 @@ mod tests {
     ];
 
     #[test]
+    fn statement_headers_are_named_error_reason_or_message() {
+        for n in [
+            "X-Seraph-LoginReason",
+            "X-BambooHR-Error-Message",
+            "x-ms-error-code",
+            "X-Error",
+            "grpc-message",
+        ] {
+            assert!(is_statement_header(n), "{n}");
+        }
+        for n in [
+            "WWW-Authenticate",
+            "Content-Type",
+            "X-Request-Id",
+            "Set-Cookie",
+        ] {
+            assert!(!is_statement_header(n), "{n}");
+        }
+    }
+
+    #[test]
     fn win32_statuses_are_named() {
         assert_eq!(
             win32_text(1326),
@@ -629,7 +822,8 @@ mod tests {
         );
         assert!(win32_text(2148074254).contains("no credentials"));
         assert_eq!(win32_text(4242), "4242");
-        let mut codes: Vec<u64> = WIN32_STATUS.iter().map(|(c, _)| *c).collect();
+        let mut codes: Vec<u64> = WIN32_STATUS.iter().map(|s| s.code).collect();
+        codes.sort_unstable();
         codes.dedup();
         assert_eq!(codes.len(), WIN32_STATUS.len());
     }

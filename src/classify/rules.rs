@@ -42,6 +42,9 @@ pub struct Assessment<'e> {
     pub leg: bool,
     /// The credential whose history decides revoked/transient (step 5).
     pub history_credential: Option<Cow<'e, str>>,
+    /// The history credential is a query parameter (which the endpoint
+    /// table does not follow: see `sequence::SeenCredential::endpoint`).
+    pub history_in_query: bool,
     /// `primary_credential` of the exchange (read from what the rules
     /// gathered anyway).
     pub primary_credential: Option<Cow<'e, str>>,
@@ -61,6 +64,7 @@ impl Assessment<'_> {
             needs_sequence: false,
             leg: false,
             history_credential: None,
+            history_in_query: false,
             primary_credential: None,
             if_sanitized: None,
             credential_hidden: false,
@@ -81,6 +85,17 @@ struct View<'e> {
     session_cookie: bool,
     challenges: Option<Vec<Challenge<'e>>>,
     body: String,
+    /// Response headers whose name says error, reason or message, lower
+    /// case: (name, value). Read as the body is.
+    statements: Vec<(String, String)>,
+}
+
+/// Where a server phrase was found.
+#[derive(Debug, Clone, Copy)]
+enum Said {
+    Body,
+    /// A response header (`View::statements` index).
+    Header(usize),
 }
 
 impl<'e> View<'e> {
@@ -131,7 +146,14 @@ impl<'e> View<'e> {
             (Some(b), true) => b.to_lowercase(),
             _ => String::new(),
         };
+        let statements = ex
+            .response
+            .statements
+            .iter()
+            .map(|(n, v)| (n.to_ascii_lowercase(), v.to_lowercase()))
+            .collect();
         View {
+            statements,
             auth,
             scheme,
             redacted,
@@ -174,6 +196,41 @@ impl<'e> View<'e> {
             || self.user.is_some()
     }
 
+    /// The first row of `table` found in the body or a statement header
+    /// (rows in table order, as `phrases::find`), and where it was (the
+    /// body before the headers).
+    fn said(&self, table: &'static [Phrase]) -> Option<(&'static Phrase, Said)> {
+        if self.body.is_empty() && self.statements.is_empty() {
+            return None;
+        }
+        table.iter().find_map(|ph| {
+            if self.body.contains(ph.text) {
+                return Some((ph, Said::Body));
+            }
+            self.statements
+                .iter()
+                .position(|(_, v)| v.contains(ph.text))
+                .map(|i| (ph, Said::Header(i)))
+        })
+    }
+
+    /// Where a phrase was found, as evidence names it (a header name is
+    /// quoted safely: it comes from the response).
+    fn place(&self, at: Said, secrets: &Secrets<'_>) -> String {
+        match at {
+            Said::Body => "response body".to_string(),
+            Said::Header(i) => format!(
+                "response header {}",
+                safe_quote_in(&self.statements[i].0, secrets)
+            ),
+        }
+    }
+
+    /// `place phrase "text"`.
+    fn phrase_said(&self, ph: &Phrase, at: Said, secrets: &Secrets<'_>) -> String {
+        format!("{} phrase \"{}\"", self.place(at, secrets), ph.text)
+    }
+
     fn bearer_errors(&self) -> Vec<Option<&str>> {
         self.challenges
             .iter()
@@ -184,34 +241,57 @@ impl<'e> View<'e> {
     }
 }
 
-/// Every credential a (successful) exchange visibly carried, and whether it
-/// is a bearer token (for "old token used after refresh").
-pub fn success_credentials<'e>(ex: &'e Exchange<'e>) -> Vec<(Cow<'e, str>, bool)> {
+/// A credential a successful exchange visibly carried.
+pub struct SeenValue<'e> {
+    pub value: Cow<'e, str>,
+    /// A bearer token (for "old token used after refresh").
+    pub is_token: bool,
+    /// Carried in the query string.
+    pub in_query: bool,
+}
+
+/// Every credential a (successful) exchange visibly carried.
+pub fn success_credentials<'e>(ex: &'e Exchange<'e>) -> Vec<SeenValue<'e>> {
     let mut out = visible_credentials(ex);
-    // a redacted value identifies no credential
-    out.retain(|(v, _)| !credential::is_redaction_marker(v));
+    out.retain(|c| identifies_credential(&c.value));
     out
 }
 
-fn visible_credentials<'e>(ex: &'e Exchange<'e>) -> Vec<(Cow<'e, str>, bool)> {
-    let mut out: Vec<(Cow<'e, str>, bool)> = credential::query_credentials(&ex.target)
-        .map(|(k, v)| (v, credential::is_token_param(k)))
+/// Does a value a successful request carried identify a credential the
+/// history can follow? An empty value or a redaction marker does not. The
+/// one test for every route a success takes (`success_credentials`, the
+/// light path of log parsers).
+pub fn identifies_credential(v: &str) -> bool {
+    !v.trim().is_empty() && !credential::is_redaction_marker(v)
+}
+
+fn visible_credentials<'e>(ex: &'e Exchange<'e>) -> Vec<SeenValue<'e>> {
+    let seen = |value, is_token, in_query| SeenValue {
+        value,
+        is_token,
+        in_query,
+    };
+    let mut out: Vec<SeenValue<'e>> = credential::query_credentials(&ex.target)
+        .map(|(k, v)| seen(v, credential::is_token_param(k), true))
         .collect();
     if let Some(a) = ex.request.authorization.as_deref() {
         let (name, rest) = split_authorization(a);
         let scheme = scheme::of(name);
         if scheme.reusable() {
-            out.push((
+            out.push(seen(
                 Cow::Borrowed(rest.unwrap_or(name)),
                 scheme.value == Value::BearerToken,
+                false,
             ));
         }
     }
     for (_, v) in &ex.request.key_headers {
-        out.push((Cow::Borrowed(&**v), false));
+        out.push(seen(Cow::Borrowed(&**v), false, false));
     }
     if let Some(c) = ex.request.cookie.as_deref() {
-        out.extend(credential::session_cookies(c).map(|(_, v)| (Cow::Borrowed(v), false)));
+        out.extend(
+            credential::session_cookies(c).map(|(_, v)| seen(Cow::Borrowed(v), false, false)),
+        );
     }
     out
 }
@@ -323,13 +403,12 @@ fn malformed_reason(auth: &str) -> Option<&'static str> {
     None
 }
 
-fn phrase_detail(ph: &Phrase, from_description: Option<&str>, secrets: &Secrets<'_>) -> String {
-    match from_description {
-        Some(d) => format!(
-            "www-authenticate error_description: \"{}\"",
-            safe_quote_in(d, secrets)
-        ),
-        None => format!("response body phrase \"{}\"", ph.text),
+/// The verdict of a server phrase (with the row's own remedy, if any).
+fn phrase_verdict(ph: &'static Phrase, detail: String) -> Verdict {
+    let v = Verdict::new(ph.cause, EvidenceKind::ServerMessage, ph.id, detail);
+    match ph.fix {
+        Some(fix) => v.with_fix(fix),
+        None => v,
     }
 }
 
@@ -382,6 +461,7 @@ fn assess_bare<'e>(ex: &'e Exchange<'e>) -> Option<Assessment<'e>> {
         && r.user.as_deref().is_none_or(|u| u.is_empty() || u == "-")
         && ex.response.challenges.is_empty()
         && ex.response.substatus.is_none()
+        && ex.response.statements.is_empty()
         && (ex.response.body.is_none() || !ex.shows.body)
         && credential::query_credentials(&ex.target).next().is_none();
     if !bare {
@@ -393,7 +473,7 @@ fn assess_bare<'e>(ex: &'e Exchange<'e>) -> Option<Assessment<'e>> {
     Some(Assessment {
         needs_sequence: leg,
         leg,
-        ..Assessment::done(no_signal(ex.shows.request_headers))
+        ..Assessment::done(no_signal_in(ex.shows.request_headers))
     })
 }
 
@@ -479,6 +559,7 @@ impl<'v, 'e> Facts<'v, 'e> {
                 says.rule,
                 phrases::iis_detail(row, says, win32),
             )
+            .with_fix(phrases::iis_fix(says, win32))
         })
     }
 }
@@ -555,9 +636,17 @@ fn assess_view<'e>(
     } else {
         None
     };
+    // `primary_credential`'s order: a query value only when no header is
+    // there to take
+    let history_in_query = history_credential.is_some()
+        && v.keys.is_empty()
+        && !v
+            .auth
+            .is_some_and(|a| scheme::of(split_authorization(a).0).reusable());
     Assessment {
         needs_sequence: leg || history_credential.is_some(),
         leg,
+        history_in_query: history_in_query && !v.query.is_empty(),
         history_credential,
         credential_hidden,
         ..Assessment::done(rejected(&facts))
@@ -671,16 +760,8 @@ fn no_credential(f: &Facts<'_, '_>) -> Option<Verdict> {
     if let Some(said) = f.iis(Speaks::NoCredential) {
         return Some(said);
     }
-    let body = &f.v.body;
-    let ph = (!body.is_empty())
-        .then(|| phrases::find(phrases::MISSING, &[body]))
-        .flatten()?;
-    Some(Verdict::new(
-        Cause::MissingCredentials,
-        EvidenceKind::ServerMessage,
-        ph.id,
-        format!("response body phrase \"{}\"", ph.text),
-    ))
+    let (ph, at) = f.v.said(phrases::MISSING)?;
+    Some(phrase_verdict(ph, f.v.phrase_said(ph, at, f.secrets())))
 }
 
 /// Does the server say that a credential it received was wrong (a Bearer
@@ -691,12 +772,9 @@ fn presupposes_credential(f: &Facts<'_, '_>) -> bool {
         || generic_phrase(f).is_some()
 }
 
-/// A generic rejection phrase of the response body.
-fn generic_phrase(f: &Facts<'_, '_>) -> Option<&'static Phrase> {
-    let body = &f.v.body;
-    (!body.is_empty())
-        .then(|| phrases::find(phrases::GENERIC, &[body]))
-        .flatten()
+/// A generic rejection phrase of the response body or a statement header.
+fn generic_phrase(f: &Facts<'_, '_>) -> Option<(&'static Phrase, Said)> {
+    f.v.said(phrases::GENERIC)
 }
 
 /// Step 2: a server statement that names a specific cause.
@@ -729,25 +807,36 @@ fn specific_statement(f: &Facts<'_, '_>) -> Option<Verdict> {
         .filter_map(|c| c.param("error_description"))
         .map(str::to_lowercase)
         .collect();
-    let mut texts: Vec<&str> = descs.iter().map(String::as_str).collect();
-    if !v.body.is_empty() {
-        texts.push(&v.body);
-    }
-    let ph = (!texts.is_empty())
+    let texts: Vec<&str> = descs.iter().map(String::as_str).collect();
+    // the challenge's description, then the body, then statement headers;
+    // the first row of the table found in any of them wins
+    let in_desc = (!texts.is_empty())
         .then(|| phrases::find(phrases::SPECIFIC, &texts))
-        .flatten()?;
-    let desc = v
-        .challenges
-        .iter()
-        .flatten()
-        .filter_map(|c| c.param("error_description"))
-        .find(|d| d.to_lowercase().contains(ph.text));
-    Some(Verdict::new(
-        ph.cause,
-        EvidenceKind::ServerMessage,
-        ph.id,
-        phrase_detail(ph, desc, f.secrets()),
-    ))
+        .flatten();
+    let elsewhere = v.said(phrases::SPECIFIC);
+    let rank = |ph: &Phrase| phrases::SPECIFIC.iter().position(|r| r.id == ph.id);
+    let from_desc = match (in_desc, elsewhere) {
+        (Some(d), Some((e, _))) => rank(d) <= rank(e),
+        (d, _) => d.is_some(),
+    };
+    if from_desc && let Some(ph) = in_desc {
+        let desc = v
+            .challenges
+            .iter()
+            .flatten()
+            .filter_map(|c| c.param("error_description"))
+            .find(|d| d.to_lowercase().contains(ph.text))
+            .unwrap_or_default();
+        return Some(phrase_verdict(
+            ph,
+            format!(
+                "www-authenticate error_description: \"{}\"",
+                safe_quote_in(desc, f.secrets())
+            ),
+        ));
+    }
+    let (ph, at) = elsewhere?;
+    Some(phrase_verdict(ph, v.phrase_said(ph, at, f.secrets())))
 }
 
 /// Step 3: the request's scheme against the challenge.
@@ -805,16 +894,18 @@ fn token_claims(f: &Facts<'_, '_>) -> Option<Verdict> {
     if let Some(exp) = claims.exp
         && exp <= now.secs() - f.settings.clock_skew_secs
     {
-        return Some(Verdict::new(
-            Cause::ExpiredCredentials,
-            EvidenceKind::TokenClaims,
-            "claims:exp",
-            format!(
-                "jwt exp {} before request {}",
-                crate::time::Timestamp::from_secs(exp),
-                now
-            ),
-        ));
+        let exp = crate::time::Timestamp::from_secs(exp);
+        return Some(
+            Verdict::new(
+                Cause::ExpiredCredentials,
+                EvidenceKind::TokenClaims,
+                "claims:exp",
+                format!("jwt exp {exp} before request {now}"),
+            )
+            .with_fix(format!(
+                "refresh the token before it expires (its exp claim was {exp}); if it had just been issued, check the clocks"
+            )),
+        );
     }
     let host = jwt::host_of(ex.host.as_deref().filter(|_| ex.shows.host)?);
     let first = claims.aud.first()?;
@@ -825,16 +916,21 @@ fn token_claims(f: &Facts<'_, '_>) -> Option<Verdict> {
     {
         return None;
     }
-    Some(Verdict::new(
-        Cause::WrongAudience,
-        EvidenceKind::TokenClaims,
-        "claims:aud",
-        format!(
-            "jwt aud {} != host {}",
-            safe_quote_in(jwt::host_of(first), f.secrets()),
-            safe_quote_in(host, f.secrets())
-        ),
-    ))
+    let (aud, host) = (
+        safe_quote_in(jwt::host_of(first), f.secrets()),
+        safe_quote_in(host, f.secrets()),
+    );
+    Some(
+        Verdict::new(
+            Cause::WrongAudience,
+            EvidenceKind::TokenClaims,
+            "claims:aud",
+            format!("jwt aud {aud} != host {host}"),
+        )
+        .with_fix(format!(
+            "ask for a token whose aud claim names {host}, or send this one to {aud}, the audience it was issued for"
+        )),
+    )
 }
 
 /// Step 6, the fallback of step 5: a credential was sent and rejected (with
@@ -859,24 +955,18 @@ fn rejected(f: &Facts<'_, '_>) -> Verdict {
     if let Some(said) = f.iis(Speaks::Generic) {
         return said;
     }
-    let generic = generic_phrase(f).or_else(|| {
-        (!v.body.is_empty())
-            .then(|| phrases::find(phrases::BARE, &[&v.body]))
-            .flatten()
-    });
+    let generic = generic_phrase(f).or_else(|| v.said(phrases::BARE));
     if !f.present && !v.session_cookie {
         return match generic_phrase(f) {
             // the server says it rejected a credential the capture does not show
-            Some(ph) => Verdict::new(
-                Cause::InvalidCredentials,
-                EvidenceKind::ServerMessage,
-                ph.id,
+            Some((ph, at)) => phrase_verdict(
+                ph,
                 format!(
-                    "response body phrase \"{}\": a credential was rejected (none visible in the request)",
-                    ph.text
+                    "{}: a credential was rejected (none visible in the request)",
+                    v.phrase_said(ph, at, f.secrets())
                 ),
             ),
-            None => no_signal(ex.shows.request_headers),
+            None => no_signal(f),
         };
     }
     let what = if let Some(a) = v.auth {
@@ -905,11 +995,9 @@ fn rejected(f: &Facts<'_, '_>) -> Verdict {
         "session cookie".to_string()
     };
     match generic {
-        Some(ph) => Verdict::new(
-            Cause::InvalidCredentials,
-            EvidenceKind::ServerMessage,
-            ph.id,
-            format!("{what} rejected; response body phrase \"{}\"", ph.text),
+        Some((ph, at)) => phrase_verdict(
+            ph,
+            format!("{what} rejected; {}", v.phrase_said(ph, at, f.secrets())),
         ),
         None => Verdict::new(
             Cause::InvalidCredentials,
@@ -920,11 +1008,40 @@ fn rejected(f: &Facts<'_, '_>) -> Verdict {
     }
 }
 
-/// Step 6 with nothing to go on: what the format could not show.
-fn no_signal(headers: HeaderView) -> Verdict {
+/// Step 6 with nothing to go on: what was seen, and what the format could
+/// not show.
+fn no_signal(f: &Facts<'_, '_>) -> Verdict {
+    let mut v = no_signal_in(f.ex.shows.request_headers);
+    let mut offered: Vec<Cow<'_, str>> = Vec::new();
+    for c in f.v.challenges.iter().flatten() {
+        let w = match scheme::lookup(&c.scheme) {
+            Some(known) => Cow::Borrowed(known.display),
+            None => Cow::Owned(safe_quote_in(&c.scheme, f.secrets())),
+        };
+        if !offered.contains(&w) {
+            offered.push(w);
+        }
+    }
+    if !offered.is_empty() {
+        // a challenge that decides nothing is still what the server said
+        v.kind = EvidenceKind::ServerMessage;
+        v.rule = Cow::Borrowed("step6:challenge-only");
+        v.detail = Cow::Owned(format!(
+            "{}; the server challenged {}",
+            v.detail,
+            offered.join(", ")
+        ));
+    }
+    v
+}
+
+/// `no_signal` of a 401 without a challenge.
+fn no_signal_in(headers: HeaderView) -> Verdict {
     let missing = match headers {
         HeaderView::None => "format carries no request headers",
-        HeaderView::Some => "format logs no credential carrier of this request",
+        HeaderView::Some => {
+            "the credential carriers this format logs are empty; the others are not logged"
+        }
         HeaderView::All | HeaderView::Redacting => "no credential and no server statement",
     };
     Verdict::new(
@@ -1212,8 +1329,57 @@ mod tests {
                 assert_eq!(a.verdict.rule, ph.id, "sample {:?}", ph.sample);
                 assert_eq!(a.verdict.cause, ph.cause, "{}", ph.id);
                 assert_eq!(a.verdict.kind, EvidenceKind::ServerMessage, "{}", ph.id);
+                assert_eq!(a.verdict.fix(), ph.fix.unwrap_or(ph.cause.fix()));
+                // the same statement in a response header named for it
+                ex.response.body = None;
+                ex.response.statements = vec![("X-Error-Message".into(), ph.sample.into())];
+                let h = assess(&ex, &RuleSettings::default());
+                assert_eq!(h.verdict.rule, ph.id, "header {:?}", ph.sample);
+                assert!(
+                    h.verdict
+                        .detail
+                        .contains("response header x-error-message phrase"),
+                    "{}: {}",
+                    ph.id,
+                    h.verdict.detail
+                );
             }
         }
+    }
+
+    #[test]
+    fn response_headers_state_reasons_as_the_body_does() {
+        // Jira: the reason header over a Basic credential
+        let mut ex = har401(Some("Basic Ym9iOmh1bnRlcjI="), None, None);
+        ex.response.statements =
+            vec![("X-Seraph-LoginReason".into(), "AUTHENTICATED_FAILED".into())];
+        let a = assess(&ex, &RuleSettings::default());
+        assert_eq!(a.verdict.cause, Cause::InvalidCredentials);
+        assert_eq!(a.verdict.rule, "generic:jira-authenticated-failed");
+        assert_eq!(
+            a.verdict.detail,
+            "Basic credential rejected; response header x-seraph-loginreason phrase \"authenticated_failed\""
+        );
+        // a header that says the token expired decides at step 2, and in a
+        // capture without credential headers presupposes one
+        let mut ex = har401(None, None, None);
+        ex.response.statements = vec![("x-ms-error-message".into(), "Token has expired".into())];
+        let a = assess(&ex, &RuleSettings::default());
+        assert_eq!(a.verdict.cause, Cause::ExpiredCredentials);
+        assert!(a.credential_hidden);
+        // a secret the header echoes stays out of the evidence
+        let mut ex = har401(Some("Bearer sk_live_4eC39HqLyjWDarjtT1zdp7dc"), None, None);
+        ex.response.statements = vec![(
+            "X-Error-Reason".into(),
+            "key sk_live_4eC39HqLyjWDarjtT1zdp7dc has been revoked".into(),
+        )];
+        let a = assess(&ex, &RuleSettings::default());
+        assert_eq!(a.verdict.cause, Cause::RevokedCredentials);
+        assert!(
+            !a.verdict.detail.contains("sk_live"),
+            "{}",
+            a.verdict.detail
+        );
     }
 
     /// Every IIS substatus row decides with its own rule id, for the user

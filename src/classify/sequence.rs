@@ -164,6 +164,36 @@ pub struct Pending {
     /// Nearest successes of the history credential inside the 401's own chunk.
     pub local_before: Option<Order>,
     pub local_after: Option<Order>,
+    /// The endpoint (`endpoint_key`) of a 401 whose history credential the
+    /// endpoint table follows; 0 when it does not (a credential in the
+    /// query string).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub endpoint: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
+/// The last success of a credential (history identity) on one endpoint of
+/// its host (method and path template).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointOk {
+    pub history: u64,
+    pub endpoint: u64,
+    pub last: Order,
+}
+
+impl EndpointOk {
+    fn key(history: u64, endpoint: u64) -> u64 {
+        crate::fingerprint::mix(history ^ endpoint.rotate_left(31))
+    }
+}
+
+/// The endpoint of an exchange for the endpoint table: its method and path
+/// template, as a hash (never 0: 0 means "not followed").
+pub fn endpoint_key(method: &str, template: &str) -> u64 {
+    crate::fingerprint::fast_hash(&[method.as_bytes(), template.as_bytes()]).max(1)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -173,6 +203,42 @@ pub struct SequenceState {
     pub history: IdTable<CredHistory>,
     pub pending: Vec<Pending>,
     pub heads: Vec<Success>,
+    /// Where each credential succeeded, per endpoint of its host (for
+    /// credentials in headers and cookies; see `SeenCredential::endpoint`).
+    #[serde(default, with = "sorted_endpoints")]
+    pub endpoints: IdTable<EndpointOk>,
+    /// The time of the last 401 and of the last success carrying a
+    /// credential, per host (`scope_key`): the records every mode reads.
+    /// A revocation is told against the rest of its host's traffic.
+    #[serde(default)]
+    pub ends: BTreeMap<u64, i64>,
+}
+
+mod sorted_endpoints {
+    use super::EndpointOk;
+    use crate::fingerprint::IdTable;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(m: &IdTable<EndpointOk>, s: S) -> Result<S::Ok, S::Error> {
+        let mut v: Vec<&EndpointOk> = m.values().collect();
+        v.sort_by_key(|e| (e.history, e.endpoint));
+        v.serialize(s)
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<IdTable<EndpointOk>, D::Error> {
+        let v: Vec<EndpointOk> = Vec::deserialize(d)?;
+        let mut m = IdTable::default();
+        for e in v {
+            super::add_endpoint(&mut m, e);
+        }
+        Ok(m)
+    }
+}
+
+/// Adds a success on an endpoint to the table (the latest is kept).
+fn add_endpoint(m: &mut IdTable<EndpointOk>, e: EndpointOk) {
+    m.entry(EndpointOk::key(e.history, e.endpoint))
+        .and_modify(|x| x.last = x.last.max(e.last))
+        .or_insert(e);
 }
 
 mod sorted_map {
@@ -195,6 +261,13 @@ impl SequenceState {
     /// Combines another part's sequence state (associative, commutative).
     pub fn merge(&mut self, o: SequenceState) {
         merge_ids(&mut self.history, o.history, |h, v| h.merge(&v));
+        merge_ids(&mut self.endpoints, o.endpoints, |a, b| {
+            a.last = a.last.max(b.last)
+        });
+        for (k, t) in o.ends {
+            let e = self.ends.entry(k).or_insert(t);
+            *e = (*e).max(t);
+        }
         self.pending.extend(o.pending);
         self.heads.extend(o.heads);
     }
@@ -257,6 +330,11 @@ pub struct SeenCredential {
     pub is_token: bool,
     /// Hash of the host it was seen on (`scope_key`).
     pub scope: u64,
+    /// The exchange's endpoint (`endpoint_key`) when the endpoint table
+    /// follows this credential (a header or a cookie; 0 for a credential in
+    /// the query string, which the log parsers' light path reads without
+    /// the path).
+    pub endpoint: u64,
 }
 
 /// The host part of credential identities, as a hash (empty when the format
@@ -296,6 +374,8 @@ pub struct ChunkSequence {
     head_closed: bool,
     heads: Vec<Success>,
     creds: IdTable<LocalCred>,
+    endpoints: IdTable<EndpointOk>,
+    ends: IdMap<i64>,
     awaiting_after: IdMap<Vec<usize>>,
     pending: Vec<Pending>,
 }
@@ -342,6 +422,8 @@ impl ChunkSequence {
             head_closed: !keeps_heads,
             heads: Vec::new(),
             creds: IdTable::default(),
+            endpoints: IdTable::default(),
+            ends: IdMap::default(),
             awaiting_after: IdMap::default(),
             pending: Vec::new(),
         }
@@ -478,6 +560,7 @@ impl ChunkSequence {
         target: u64,
         client: u64,
         history: Option<u64>,
+        endpoint: u64,
     ) {
         *self.open_targets.entry(target).or_insert(0) += 1;
         *self.open_clients.entry(client).or_insert(0) += 1;
@@ -488,7 +571,7 @@ impl ChunkSequence {
             .back()
             .is_some_and(|b| b.rec.order.t > rec.order.t);
         let pending = history.map(|h| {
-            self.history_failure(rec.clone(), h, false);
+            self.history_failure(rec.clone(), h, false, endpoint);
             self.pending.len() - 1
         });
         self.open.push_back(OpenLeg {
@@ -502,9 +585,16 @@ impl ChunkSequence {
         });
     }
 
-    /// A 401 whose credential history decides revoked/transient, or whose
+    /// A 401 whose credential history decides revoked/transient (or, with
+    /// `endpoint`, a credential this endpoint does not take), or whose
     /// evidence may name a refresh.
-    pub fn history_failure(&mut self, rec: Record401, history: u64, annotate_only: bool) {
+    pub fn history_failure(
+        &mut self,
+        rec: Record401,
+        history: u64,
+        annotate_only: bool,
+        endpoint: u64,
+    ) {
         let local_before = self.creds.get(&history).map(|c| c.last);
         self.awaiting_after
             .entry(history)
@@ -517,7 +607,15 @@ impl ChunkSequence {
             annotate_only,
             local_before,
             local_after: None,
+            endpoint,
         });
+    }
+
+    /// Notes the time of a 401, or of a success carrying a credential, on
+    /// the host `scope` (`SequenceState::ends`).
+    pub fn seen_on(&mut self, scope: u64, t: i64) {
+        let e = self.ends.entry(scope).or_insert(t);
+        *e = (*e).max(t);
     }
 
     /// A successful exchange: completes legs, feeds the credential history.
@@ -545,6 +643,9 @@ impl ChunkSequence {
                 self.heads.push(Success { key, order });
             }
         }
+        if let Some(c) = creds.first() {
+            self.seen_on(c.scope, t);
+        }
         for c in creds {
             // the client matters for tokens only ("old token used after
             // refresh"); for other credentials it is not kept, so that the
@@ -565,6 +666,16 @@ impl ChunkSequence {
             }
             e.last = e.last.max(order);
             e.is_token |= c.is_token;
+            if c.endpoint != 0 {
+                add_endpoint(
+                    &mut self.endpoints,
+                    EndpointOk {
+                        history: c.history,
+                        endpoint: c.endpoint,
+                        last: order,
+                    },
+                );
+            }
             if let Some(waiting) = self.awaiting_after.remove(&c.history) {
                 for i in waiting {
                     let p = &mut self.pending[i];
@@ -591,6 +702,7 @@ impl ChunkSequence {
                         annotate_only: false,
                         local_before: None,
                         local_after: None,
+                        endpoint: 0,
                     }),
                 }
             } else if let Some(rec) = self.decide(leg) {
@@ -615,6 +727,8 @@ impl ChunkSequence {
             history,
             pending: self.pending,
             heads: self.heads,
+            endpoints: self.endpoints,
+            ends: self.ends.into_iter().collect(),
         }
     }
 
@@ -676,6 +790,136 @@ fn at(o: Order) -> String {
     Timestamp(o.t).to_string()
 }
 
+/// The remedy of a revocation that only the sequence shows.
+const REVOKED_BY_SEQUENCE: &str = "issue a new credential and find out who revoked it, unless it is an opaque token that expired: that fails the same way, and the sequence cannot tell the two apart (check the token's lifetime first)";
+
+/// How much of the capture followed a failure, in evidence words.
+fn remaining(us: i64) -> String {
+    if us <= 0 {
+        return "no later record in the capture (it ends with this failure)".into();
+    }
+    format!("no success in the remaining {} of the capture", span(us))
+}
+
+/// A duration as people read it: `45 s`, `2 min 50 s`, `3 h 5 min`, `2 d 4 h`.
+pub fn span(us: i64) -> String {
+    let s = us / 1_000_000;
+    match s {
+        0 => format!("{:.1} s", us as f64 / 1e6),
+        1..=59 => format!("{s} s"),
+        60..=3599 => match s % 60 {
+            0 => format!("{} min", s / 60),
+            r => format!("{} min {r} s", s / 60),
+        },
+        3600..=86399 => match (s % 3600) / 60 {
+            0 => format!("{} h", s / 3600),
+            m => format!("{} h {m} min", s / 3600),
+        },
+        _ => match (s % 86400) / 3600 {
+            0 => format!("{} d", s / 86400),
+            h => format!("{} d {h} h", s / 86400),
+        },
+    }
+}
+
+/// The 401s of each credential on each endpoint of its host that the
+/// sequence decides, and where the host accepted those credentials
+/// (CAUSES.md step 5: an endpoint that does not take a credential the host
+/// accepts elsewhere).
+struct EndpointRejections {
+    /// (history, endpoint) key → (401s, the first).
+    rejected: IdMap<(u64, Order)>,
+    /// history → (endpoint, last success) of the credentials rejected twice
+    /// or more on one endpoint.
+    accepted: IdMap<Vec<(u64, Order)>>,
+}
+
+impl EndpointRejections {
+    fn of(pending: &[Pending], table: &IdTable<EndpointOk>) -> Self {
+        let mut rejected: IdMap<(u64, Order)> = IdMap::default();
+        for p in pending
+            .iter()
+            .filter(|p| p.endpoint != 0 && !p.annotate_only)
+        {
+            let Some(h) = p.history else { continue };
+            let e = rejected
+                .entry(EndpointOk::key(h, p.endpoint))
+                .or_insert((0, p.rec.order));
+            e.0 += 1;
+            e.1 = e.1.min(p.rec.order);
+        }
+        let twice: IdMap<()> = pending
+            .iter()
+            .filter(|p| {
+                p.endpoint != 0
+                    && p.history.is_some_and(|h| {
+                        rejected
+                            .get(&EndpointOk::key(h, p.endpoint))
+                            .is_some_and(|r| r.0 >= 2)
+                    })
+            })
+            .filter_map(|p| p.history.map(|h| (h, ())))
+            .collect();
+        let mut accepted: IdMap<Vec<(u64, Order)>> = IdMap::default();
+        if !twice.is_empty() {
+            for e in table.values() {
+                if twice.contains_key(&e.history) {
+                    accepted
+                        .entry(e.history)
+                        .or_default()
+                        .push((e.endpoint, e.last));
+                }
+            }
+        }
+        EndpointRejections { rejected, accepted }
+    }
+
+    /// The verdict of a 401 whose endpoint does not take its credential:
+    /// rejected there at least twice, never accepted there, and accepted
+    /// on other endpoints of the host after it was first rejected here (a
+    /// credential that never works again after the rejections reads as
+    /// revoked instead).
+    fn refused(
+        &self,
+        history: Option<u64>,
+        endpoint: u64,
+        rec: &Record401,
+        fp: &str,
+    ) -> Option<Verdict> {
+        let h = history?;
+        if endpoint == 0 {
+            return None;
+        }
+        let &(n, first) = self.rejected.get(&EndpointOk::key(h, endpoint))?;
+        let oks = self.accepted.get(&h)?;
+        if n < 2 || oks.iter().any(|(e, _)| *e == endpoint) {
+            return None;
+        }
+        let last = oks.iter().map(|(_, l)| *l).max()?;
+        if last <= first {
+            return None;
+        }
+        let k = oks.len();
+        Some(
+            Verdict::new(
+                Cause::InsufficientScope,
+                EvidenceKind::Sequence,
+                "sequence:endpoint",
+                format!(
+                    "credential {fp} rejected {n} times on {} {} and never accepted there; the host accepted it on {k} other endpoint{} (last at {})",
+                    rec.method,
+                    rec.path,
+                    if k == 1 { "" } else { "s" },
+                    at(last)
+                ),
+            )
+            .with_fix(
+                "use a credential with the permission this endpoint needs (ask for its scope or role): the host accepts this one elsewhere",
+            ),
+        )
+    }
+}
+
 /// Decides every pending 401 and records it in `summary`; with `keep`,
 /// returns the final verdicts of those 401s (for the events output), else
 /// an empty map.
@@ -720,6 +964,7 @@ pub fn resolve(
     for v in switches.values_mut() {
         v.sort();
     }
+    let endpoints = EndpointRejections::of(&pending, &state.endpoints);
 
     let mut changed = BTreeMap::new();
     let mut slots: Vec<Option<Pending>> = pending.into_iter().map(Some).collect();
@@ -739,7 +984,9 @@ pub fn resolve(
             && let (Some(h), false) = (hist, p.annotate_only)
         {
             let fp = show(h.fp);
-            if let Some(before) = before {
+            if let Some(scope) = endpoints.refused(p.history, p.endpoint, &rec, &fp) {
+                rec.verdict = scope;
+            } else if let Some(before) = before {
                 let after = match (h.after(o), p.local_after) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),
@@ -760,11 +1007,18 @@ pub fn resolve(
                         EvidenceKind::Sequence,
                         "sequence:revoked",
                         format!(
-                            "credential {fp} succeeded until {}, fails from {} and never succeeds again",
+                            "credential {fp} succeeded until {}, fails from {} and never succeeds again: {}",
                             at(before),
-                            at(o)
+                            at(o),
+                            remaining(
+                                state
+                                    .ends
+                                    .get(&scope_key(rec.host.as_deref()))
+                                    .map_or(0, |e| e.saturating_sub(o.t))
+                            )
                         ),
-                    ),
+                    )
+                    .with_fix(REVOKED_BY_SEQUENCE),
                 };
             }
         }

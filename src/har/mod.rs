@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use crate::analyzer::{Analyzer, ChunkResult, Context, Source};
 use crate::classify::credential::is_key_header;
 use crate::exchange::{Exchange, Position, Shows};
+use crate::progress::FileBar;
 use crate::time::parse_iso8601;
 use entry::{Content, Entry};
 use scan::StringEnd;
@@ -283,14 +284,11 @@ fn analyze_entry(a: &mut Analyzer<'_>, bytes: &[u8], index: u64) {
             if let Some((text, what)) = repaired_text(bytes)
                 && let Ok(e) = serde_json::from_str::<Entry<'_>>(&text)
             {
-                a.degraded(
-                    index,
-                    format!("entry {index}: {what} read as replacement characters"),
-                );
+                a.degraded(index, format!("{what} read as replacement characters"));
                 feed_entry(a, &e, index);
                 return;
             }
-            a.unparsed(index, format!("entry {index}: {}", describe(&err)));
+            a.unparsed(index, describe(&err));
         }
     }
 }
@@ -395,12 +393,8 @@ fn exchange_of<'e>(file: u32, e: &'e Entry<'e>, index: u64) -> (Exchange<'e>, Op
     let mut problem = None;
     match e.started.as_deref().map(parse_iso8601) {
         Some(Some(t)) => ex.time = Some(t),
-        Some(None) => {
-            problem = Some(format!(
-                "entry {index}: startedDateTime is not an ISO 8601 time"
-            ))
-        }
-        None => problem = Some(format!("entry {index}: no startedDateTime")),
+        Some(None) => problem = Some("startedDateTime is not an ISO 8601 time".to_string()),
+        None => problem = Some("no startedDateTime".to_string()),
     }
     if let Some(req) = &e.request {
         ex.method = req.method.as_deref().unwrap_or("").into();
@@ -435,10 +429,13 @@ fn exchange_of<'e>(file: u32, e: &'e Entry<'e>, index: u64) -> (Exchange<'e>, Op
         ex.status = resp.status;
         if ex.status == 401 {
             for h in &resp.headers {
-                if let (Some(n), Some(v)) = (h.name.as_deref(), h.value.as_deref())
-                    && n.eq_ignore_ascii_case("www-authenticate")
-                {
+                let (Some(n), Some(v)) = (h.name.as_deref(), h.value.as_deref()) else {
+                    continue;
+                };
+                if n.eq_ignore_ascii_case("www-authenticate") {
                     ex.response.challenges.push(v.into());
+                } else if crate::classify::phrases::is_statement_header(n) {
+                    ex.response.statements.push((n.into(), v.into()));
                 }
             }
             ex.response.body = resp.content.and_then(decode_body);
@@ -449,6 +446,23 @@ fn exchange_of<'e>(file: u32, e: &'e Entry<'e>, index: u64) -> (Exchange<'e>, Op
 
 /// Analyzes a whole HAR document held in memory (mapped or read).
 pub fn analyze(bytes: &[u8], ctx: &Context, src: &Source, threads: usize) -> ChunkResult {
+    analyze_with(bytes, ctx, src, threads, &FileBar::hidden(), &|_| {})
+}
+
+/// `analyze`, moving `bar` on as batches of entries are done, and calling
+/// `release` with the byte ranges it has read (the scan's segments, then
+/// each batch of entries), so that a memory-mapped capture gives its pages
+/// back as it goes (`input::release`) and the resident set does not grow
+/// with the file. A range read again later (a batch's lookahead) is read
+/// from the page cache: the same bytes.
+pub fn analyze_with(
+    bytes: &[u8],
+    ctx: &Context,
+    src: &Source,
+    threads: usize,
+    bar: &FileBar,
+    release: &(dyn Fn(std::ops::Range<usize>) + Sync),
+) -> ChunkResult {
     let start = match find_entries(bytes) {
         Ok(s) => s,
         Err(e) => {
@@ -462,7 +476,7 @@ pub fn analyze(bytes: &[u8], ctx: &Context, src: &Source, threads: usize) -> Chu
             return a.finish();
         }
     };
-    let elems = scan::elements(bytes, start, bytes.len(), threads.max(1) * 4);
+    let elems = scan::elements_releasing(bytes, start, bytes.len(), threads.max(1) * 4, release);
     // batches of consecutive entries, about BATCH_BYTES each (a few
     // entries each in the reference mode)
     let batch_bytes = if ctx.reference { 4 << 10 } else { BATCH_BYTES };
@@ -492,6 +506,10 @@ pub fn analyze(bytes: &[u8], ctx: &Context, src: &Source, threads: usize) -> Chu
                 }
                 analyze_entry(&mut a, &bytes[s..e], i as u64);
             }
+            if hi > lo {
+                release(elems.ranges[lo].0..elems.ranges[hi - 1].1);
+                bar.inc((elems.ranges[hi - 1].1 - elems.ranges[lo].0) as u64);
+            }
             // read on as far as the batch's sequences need
             for (i, &(s, e)) in elems.ranges.iter().enumerate().skip(hi) {
                 if !a.needs_more() {
@@ -520,6 +538,13 @@ pub fn analyze(bytes: &[u8], ctx: &Context, src: &Source, threads: usize) -> Chu
             a.finish()
         })
         .collect();
+    // what lies outside the entries (the head, the tail, between them)
+    let in_entries: usize = batches
+        .iter()
+        .filter(|(lo, hi)| hi > lo)
+        .map(|&(lo, hi)| elems.ranges[hi - 1].1 - elems.ranges[lo].0)
+        .sum();
+    bar.inc(bytes.len().saturating_sub(in_entries) as u64);
     let mut tail = Analyzer::new(ctx, src);
     tail.add_bytes(bytes.len() as u64);
     let n = elems.ranges.len() as u64;
@@ -544,7 +569,7 @@ pub fn analyze(bytes: &[u8], ctx: &Context, src: &Source, threads: usize) -> Chu
         }
     } else {
         if elems.open_tail.is_some() {
-            tail.unparsed(n, format!("entry {n}: cut off (the file ends inside it)"));
+            tail.unparsed(n, "cut off (the file ends inside it)");
         }
         tail.failed(format!(
             "truncated: log.entries is not closed ({n} complete entries read)"

@@ -330,6 +330,18 @@ pub fn stitch(bytes: &[u8], mut segments: Vec<Segment>) -> Elements {
 /// Scans `bytes[start..end]` (the content of an array, after its `[`) in
 /// `parts` segments on the rayon pool and returns its elements.
 pub fn elements(bytes: &[u8], start: usize, end: usize, parts: usize) -> Elements {
+    elements_releasing(bytes, start, end, parts, &|_| {})
+}
+
+/// `elements`, calling `release` with each segment's range once it is
+/// scanned (a memory-mapped input gives its pages back: `input::release`).
+pub fn elements_releasing(
+    bytes: &[u8],
+    start: usize,
+    end: usize,
+    parts: usize,
+    release: &(dyn Fn(std::ops::Range<usize>) + Sync),
+) -> Elements {
     let end = end.min(bytes.len());
     let len = end.saturating_sub(start);
     let parts = parts.clamp(1, (len / (1 << 20)).max(1));
@@ -348,7 +360,11 @@ pub fn elements(bytes: &[u8], start: usize, end: usize, parts: usize) -> Element
         use rayon::prelude::*;
         bounds
             .par_windows(2)
-            .map(|w| scan_segment(bytes, w[0], w[1], ScanState::default()))
+            .map(|w| {
+                let seg = scan_segment(bytes, w[0], w[1], ScanState::default());
+                release(w[0]..w[1]);
+                seg
+            })
             .collect()
     };
     stitch(bytes, segments)
@@ -407,7 +423,11 @@ mod tests {
             bounds.push(bytes.len());
             let segs: Vec<Segment> = bounds
                 .windows(2)
-                .map(|w| scan_segment(bytes, w[0], w[1], ScanState::default()))
+                .map(|w| {
+                    let seg = scan_segment(bytes, w[0], w[1], ScanState::default());
+                    release(w[0]..w[1]);
+                    seg
+                })
                 .collect();
             let e = stitch(bytes, segs);
             assert!(e.closed);

@@ -11,6 +11,7 @@ mod mmap;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 pub use detect::{Detected, FormatName};
@@ -65,6 +66,9 @@ pub struct Opened {
     pub compression: Compression,
     /// Size on disk (compressed size for compressed files), when known.
     pub size: Option<u64>,
+    /// Bytes of a compressed file read so far (what progress measures
+    /// against `size`; the content is larger).
+    pub compressed_read: Option<Arc<AtomicU64>>,
     /// The first bytes of the (decompressed) content, for detection.
     pub head: Vec<u8>,
     /// The digest of the bytes read (the file's or stdin's, compressed
@@ -267,6 +271,20 @@ impl<R: Read> Read for CrToLf<R> {
     }
 }
 
+/// A reader that counts the bytes read through it.
+struct Counting<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
 /// A reader that fails once with a stored error (a stream that broke while
 /// its first bytes were being read).
 struct Failing(Option<io::Error>);
@@ -330,20 +348,30 @@ pub fn open(input: &Input, map_files: bool) -> Result<Opened> {
                 data: Data::Mapped(map),
                 compression,
                 size: Some(meta.len()),
+                compressed_read: None,
                 head,
                 digest,
             });
         }
     }
     let size = meta.is_file().then_some(meta.len());
-    let chained: Box<dyn Read + Send> = Box::new(io::Cursor::new(magic).chain(file));
-    stream(
+    let read = Arc::new(AtomicU64::new(magic.len() as u64));
+    let counted = Counting {
+        inner: file,
+        read: read.clone(),
+    };
+    let chained: Box<dyn Read + Send> = Box::new(io::Cursor::new(magic).chain(counted));
+    let mut opened = stream(
         name,
         decompressor(compression, chained).map_err(|e| Error::io(name.clone(), e))?,
         compression,
         size,
         DigestOf::Stream(sampler),
-    )
+    )?;
+    if compression != Compression::None && size.is_some() {
+        opened.compressed_read = Some(read);
+    }
+    Ok(opened)
 }
 
 fn read_head_exact(r: &mut dyn Read, n: usize) -> io::Result<Vec<u8>> {
@@ -376,6 +404,7 @@ fn stream(
         data,
         compression,
         size,
+        compressed_read: None,
         head,
         digest,
     })

@@ -8,6 +8,7 @@ pub mod alb;
 pub mod clf;
 mod compact;
 pub mod jsonl;
+pub mod shape;
 pub mod simd;
 pub mod template;
 pub mod text;
@@ -230,6 +231,8 @@ fn handle<F: LineFormat>(
                         SuccessPath::Plain => false,
                         // needed for its credential only: the light path, when the format has one
                         SuccessPath::Light(light) => {
+                            // the light path keeps no host: only formats that show none take it
+                            debug_assert!(!fmt.shows(ctx).host);
                             a.light_success(offset, light.time, light.creds, light.client);
                             return;
                         }

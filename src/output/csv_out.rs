@@ -28,6 +28,8 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
     "evidence_kind",
     "evidence_rule",
     "example_evidence",
+    "fix",
+    "example",
 ];
 pub const TIMESERIES_COLUMNS: &[&str] = &["bucket_start", "cause", "count"];
 pub const INCIDENT_COLUMNS: &[&str] = &[
@@ -129,6 +131,8 @@ pub fn summary<W: Write>(r: &Report, w: W) -> std::io::Result<()> {
             p.evidence_kind,
             &cell(&p.evidence_rule),
             &cell(&p.example_evidence),
+            &cell(&p.fix),
+            &cell(&p.example),
         ])
         .map_err(io)?;
     }

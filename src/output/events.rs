@@ -22,6 +22,7 @@ pub const EVENT_COLUMNS: &[&str] = &[
     "client",
     "user_agent",
     "status_detail",
+    "fix",
 ];
 
 #[derive(Serialize)]
@@ -40,6 +41,7 @@ struct Row<'a> {
     client: Option<&'a str>,
     user_agent: Option<&'a str>,
     status_detail: Option<&'a str>,
+    fix: &'a str,
 }
 
 fn row<'a>(e: &'a Record401, files: &'a [String]) -> Row<'a> {
@@ -58,6 +60,7 @@ fn row<'a>(e: &'a Record401, files: &'a [String]) -> Row<'a> {
         client: e.client.as_deref(),
         user_agent: e.user_agent.as_deref(),
         status_detail: e.status_detail.as_deref(),
+        fix: e.verdict.fix(),
     }
 }
 

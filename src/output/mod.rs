@@ -4,6 +4,7 @@
 
 pub mod csv_out;
 pub mod events;
+pub mod html;
 pub mod table;
 
 use std::fs::File;
@@ -12,6 +13,66 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::summary::report::Report;
+use crate::verdict::Cause;
+
+/// How a cause is coloured: on a terminal (an ANSI SGR code) and in the
+/// HTML report (a CSS colour). Problems the client can fix are warm,
+/// problems of the credential's state red and purple, the server's side
+/// blue, benign green, undecided grey.
+pub fn cause_colour(c: Cause) -> (&'static str, &'static str) {
+    match c {
+        Cause::MissingCredentials => ("33", "#d4a017"),
+        Cause::MalformedCredentials => ("33;1", "#e07b00"),
+        Cause::PlaceholderCredentials => ("35", "#c2409a"),
+        Cause::WrongScheme => ("36", "#1a9aa0"),
+        Cause::ExpiredCredentials => ("31", "#d9534f"),
+        Cause::RevokedCredentials => ("31;1", "#9e1f1f"),
+        Cause::TransientRejection => ("34", "#3b6fd6"),
+        Cause::InvalidCredentials => ("91", "#f0776c"),
+        Cause::WrongAudience => ("96", "#5bc0c9"),
+        Cause::InsufficientScope => ("95", "#8e5bd1"),
+        Cause::ChallengeHandshake => ("32", "#4caf50"),
+        Cause::Unknown => ("2", "#9aa0a6"),
+    }
+}
+
+/// `1234567` as `1,234,567`.
+pub fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `n` with its noun, singular for one: `1 client`, `2,048 clients`.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", group(n), if n == 1 { one } else { many })
+}
+
+/// `part` of `whole` in percent with one decimal; a share that is not
+/// zero never reads `0.0%` (it reads `<0.1%`), one that is not all never
+/// reads `100.0%` (`>99.9%`).
+pub fn percent(part: u64, whole: u64) -> String {
+    if whole == 0 || part == 0 {
+        return "0%".into();
+    }
+    if part >= whole {
+        return "100%".into();
+    }
+    let p = part as f64 * 100.0 / whole as f64;
+    if p < 0.05 {
+        "<0.1%".into()
+    } else if p >= 99.95 {
+        ">99.9%".into()
+    } else {
+        format!("{p:.1}%")
+    }
+}
 
 /// Writes `report` as pretty JSON.
 pub fn write_json<W: Write>(report: &Report, w: &mut W) -> std::io::Result<()> {
@@ -187,4 +248,26 @@ fn probe(option: &str, path: &Path) -> Result<()> {
         )),
         other => other,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_that_are_not_zero_never_read_zero() {
+        assert_eq!(percent(1, 100_000), "<0.1%");
+        assert_eq!(percent(99_999, 100_000), ">99.9%");
+        assert_eq!(percent(1, 3), "33.3%");
+        assert_eq!(percent(0, 3), "0%");
+        assert_eq!(percent(3, 3), "100%");
+        assert_eq!(percent(0, 0), "0%");
+    }
+
+    #[test]
+    fn plurals() {
+        assert_eq!(plural(1, "client", "clients"), "1 client");
+        assert_eq!(plural(0, "client", "clients"), "0 clients");
+        assert_eq!(plural(1234, "client", "clients"), "1,234 clients");
+    }
 }

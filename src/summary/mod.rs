@@ -38,6 +38,22 @@ pub struct Order {
     pub record: u64,
 }
 
+/// The identity of an input in the global order (`Order::file`): a hash of
+/// its name as given, so that it does not depend on the order of paths.
+pub fn input_key(name: &str) -> u64 {
+    fast_hash(&[name.as_bytes()])
+}
+
+/// A record as people find it: `file:line` for a log, `file:entry N` for
+/// a HAR capture (entries are counted from 0, as in `log.entries`).
+pub fn record_place(file: &str, format: &str, record: u64) -> String {
+    if format == "har" {
+        format!("{file}:entry {record}")
+    } else {
+        format!("{file}:{record}")
+    }
+}
+
 /// A grouping dimension of the pattern key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -531,21 +547,33 @@ impl PatternKey {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Example {
     pub order: Order,
+    /// The record's position for people (HAR entry index, log line number).
+    pub record: u64,
     pub cause: Cause,
     pub kind: EvidenceKind,
     pub rule: Cow<'static, str>,
     pub detail: Cow<'static, str>,
+    /// The rule's own remedy, if it has one (`Verdict::fix`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Cow<'static, str>>,
 }
 
 impl Example {
     fn of(r: &Record401) -> Self {
         Example {
             order: r.order,
+            record: r.record,
             cause: r.verdict.cause,
             kind: r.verdict.kind,
             rule: r.verdict.rule.clone(),
             detail: r.verdict.detail.clone(),
+            fix: r.verdict.fix.clone(),
         }
+    }
+
+    /// What to do about the 401s of its pattern (`Verdict::fix`).
+    pub fn fix(&self) -> &str {
+        self.fix.as_deref().unwrap_or(self.cause.fix())
     }
     /// The earliest wins; equal positions (two inputs of the same name)
     /// are ordered by their text, so that the result does not depend on
@@ -698,6 +726,15 @@ impl Patterns {
                 self.0.insert(h, rows);
             }
         }
+    }
+
+    /// Every row's example, the folded row's too.
+    pub(crate) fn examples_mut(&mut self) -> impl Iterator<Item = &mut Example> {
+        self.0
+            .values_mut()
+            .flatten()
+            .map(|(_, v)| &mut v.example)
+            .chain(self.1.other.iter_mut().map(|v| &mut v.example))
     }
 
     fn sorted(&self) -> Vec<(&PatternKey, &PatternStats)> {
@@ -1160,6 +1197,11 @@ pub struct State {
     /// (host, minute start in seconds) → 401s of otherwise valid credentials.
     #[serde(with = "pairs")]
     pub incident_buckets: BTreeMap<(Shared, i64), IncidentBucket>,
+    /// Input (`input_key`) → its 401s that nothing decided (evidence kind
+    /// `none`: no credential, no challenge, no statement), for the advice
+    /// on what to log.
+    #[serde(default, with = "pairs")]
+    pub undecided: BTreeMap<u64, u64>,
 }
 
 /// Merges the rows of `o` into `into`, walking the smaller of the two
@@ -1285,6 +1327,7 @@ impl State {
             credentials: IdTable::default(),
             credentials_other: Fold::default(),
             incident_buckets: BTreeMap::new(),
+            undecided: BTreeMap::new(),
         }
     }
 
@@ -1332,6 +1375,9 @@ impl State {
         }
         st.causes[cause.index()] += 1;
         st.example.offer(r);
+        if r.verdict.kind == EvidenceKind::None {
+            *self.undecided.entry(r.order.file).or_insert(0) += 1;
+        }
 
         let Some(t) = r.time else { return };
         *self
@@ -1475,6 +1521,10 @@ impl State {
         }
         for (a, b) in self.causes.iter_mut().zip(o.causes) {
             *a = (*a).saturating_add(b);
+        }
+        for (k, n) in o.undecided {
+            let x = self.undecided.entry(k).or_insert(0);
+            *x = x.saturating_add(n);
         }
         self.patterns
             .merge(o.patterns, self.settings.limits.patterns);

@@ -88,6 +88,11 @@ pub struct PatternRow {
     pub evidence_kind: &'static str,
     pub evidence_rule: String,
     pub example_evidence: String,
+    /// What to do: the remedy of the example's rule, else of its cause.
+    pub fix: String,
+    /// Where the earliest 401 of the pattern is (`file:line`, or
+    /// `file:entry N` in a HAR capture).
+    pub example: String,
     /// The row of the patterns folded by `--max-patterns` (its dimensions
     /// read `(other)`).
     #[serde(skip_serializing_if = "is_false")]
@@ -169,6 +174,87 @@ pub struct FileRow {
     /// that is not recognised).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
+    /// 401s that no evidence decided (evidence kind `none`).
+    pub undecided_401: u64,
+    /// When more than a fifth of the input's 401s are undecided: the fields
+    /// that would let authsift decide (`ADVICE`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advice: Option<&'static str>,
+}
+
+/// The share of an input's 401s left undecided above which its file row
+/// gets advice: more than one in `ADVICE_SHARE`.
+pub const ADVICE_SHARE: u64 = 5;
+
+const LOG_OTHER: &str = "Log the authenticated user and the response's WWW-Authenticate header (never the credential itself), or read the application's log of why it refused.";
+
+/// What an input of each format could log so that authsift can decide its
+/// 401s: the fields that carry the evidence, never the secret itself.
+pub const ADVICE: &[(&str, &str)] = &[
+    (
+        "har",
+        "Export the capture with its credential headers: in Chrome DevTools settings allow \"generate HAR with sensitive data\", then use \"Export HAR (with sensitive data)\".",
+    ),
+    ("combined", const_format_nginx::COMBINED),
+    ("common", const_format_nginx::COMMON),
+    ("nginx", const_format_nginx::NGINX),
+    (
+        "apache",
+        "Log %u and %{WWW-Authenticate}o (never %{Authorization}i itself), e.g. LogFormat \"%h %l %u %t \\\"%r\\\" %>s %b \\\"%{Referer}i\\\" \\\"%{User-Agent}i\\\" %v \\\"%{WWW-Authenticate}o\\\"\" authsift. Where the format has them, the server stated nothing: read the error log beside the access log (mod_auth_* write why they refused).",
+    ),
+    (
+        "iis",
+        "Log the W3C fields cs-username, sc-substatus and sc-win32-status (IIS Manager, Logging, Select Fields). A 401 logged as 401.0.0 was answered by the application or by a server behind ARR: its own log says why.",
+    ),
+    (
+        "envoy",
+        "Add %RESPONSE_CODE_DETAILS% (why Envoy or its auth filter answered 401) and %RESP(WWW-AUTHENTICATE)% to the access log format.",
+    ),
+    ("alb", LOG_OTHER),
+    ("cloudfront", LOG_OTHER),
+    (
+        "w3c",
+        "Log the W3C field cs-username and the response's WWW-Authenticate header, or read the application's log of why it refused.",
+    ),
+    ("caddy", LOG_OTHER),
+    ("traefik", LOG_OTHER),
+    (
+        "jsonl",
+        "Map the fields that carry the user and the challenge (--json-fields user=...,www_authenticate=...), never the credential itself.",
+    ),
+];
+
+/// The nginx advice texts, which share the ready `log_format` line.
+mod const_format_nginx {
+    pub const COMBINED: &str = concat!(
+        "The combined format shows no credential carrier and no challenge. nginx: log $remote_user and $sent_http_www_authenticate (never $http_authorization itself): ",
+        "log_format authsift '$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent \"$http_referer\" \"$http_user_agent\" $host \"$sent_http_www_authenticate\"'",
+        ". Apache: add %{WWW-Authenticate}o to the LogFormat. Or read the error log beside the access log."
+    );
+    pub const COMMON: &str = concat!(
+        "The common format shows no credential carrier, no challenge and no user agent. nginx: log $remote_user, $http_user_agent and $sent_http_www_authenticate (never $http_authorization itself): ",
+        "log_format authsift '$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent \"$http_referer\" \"$http_user_agent\" $host \"$sent_http_www_authenticate\"'",
+        ". Apache: add \"%{User-Agent}i\" and %{WWW-Authenticate}o to the LogFormat. Or read the error log beside the access log."
+    );
+    pub const NGINX: &str = concat!(
+        "Log $remote_user and $sent_http_www_authenticate (never $http_authorization itself), e.g. ",
+        "log_format authsift '$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent \"$http_referer\" \"$http_user_agent\" $host \"$sent_http_www_authenticate\"'",
+        ". Where the format has them, the server stated nothing: read the error log beside the access log (auth modules write why they refused)."
+    );
+}
+
+/// The advice for an input with `undecided` of its `status_401` 401s left
+/// without evidence, if it needs one.
+pub fn advice_for(format: &str, undecided: u64, status_401: u64) -> Option<&'static str> {
+    if undecided.saturating_mul(ADVICE_SHARE) <= status_401 || undecided == 0 {
+        return None;
+    }
+    Some(
+        ADVICE
+            .iter()
+            .find(|(f, _)| *f == format)
+            .map_or(LOG_OTHER, |(_, a)| a),
+    )
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -176,6 +262,21 @@ pub struct ProblemRow {
     pub file: String,
     pub position: u64,
     pub message: String,
+    /// The position is a HAR entry index (else a log line number).
+    #[serde(skip)]
+    pub entry: bool,
+}
+
+impl ProblemRow {
+    /// Where the problem is, as a reader looks for it: `file: entry 2`
+    /// for a capture (entries are counted from 0), `file:4` for a log line.
+    pub fn location(&self) -> String {
+        if self.entry {
+            format!("{}: entry {}", self.file, self.position)
+        } else {
+            format!("{}:{}", self.file, self.position)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -251,7 +352,14 @@ impl State {
             totals.filtered = totals.filtered.saturating_add(f.filtered);
             totals.failed_inputs += f.error.is_some() as u64;
             totals.skipped_inputs += f.skipped.is_some() as u64;
+            let undecided = self
+                .undecided
+                .get(&super::input_key(path))
+                .copied()
+                .unwrap_or(0);
             files.push(FileRow {
+                undecided_401: undecided,
+                advice: advice_for(&f.format, undecided, f.status_401),
                 path: path.clone(),
                 format: f.format.clone(),
                 bytes: f.bytes,
@@ -269,10 +377,21 @@ impl State {
                     file: path.clone(),
                     position: p.position,
                     message: p.message.clone(),
+                    entry: f.format == crate::input::FormatName::Har.id(),
                 });
             }
         }
 
+        // inputs by their key in the global order (`Order::file`)
+        let inputs: IdMap<(&str, &str)> = self
+            .files
+            .iter()
+            .map(|(path, f)| (super::input_key(path), (path.as_str(), f.format.as_str())))
+            .collect();
+        let place = |x: &super::Example| match inputs.get(&x.order.file) {
+            Some((path, format)) => super::record_place(path, format, x.record),
+            None => String::new(),
+        };
         let dims = &s.group_by;
         let row = |k: &super::PatternKey, p: &super::PatternStats, other: bool| PatternRow {
             cause: if dims.contains(&Dim::Cause) && !other {
@@ -301,6 +420,8 @@ impl State {
             evidence_kind: p.example.kind.id(),
             evidence_rule: p.example.rule.to_string(),
             example_evidence: p.example.detail.to_string(),
+            fix: p.example.fix().to_string(),
+            example: place(&p.example),
             other,
         };
         let mut keyed: Vec<(&super::PatternKey, PatternRow)> = self
@@ -506,6 +627,23 @@ impl State {
             timeseries,
             files,
             problems,
+        }
+    }
+}
+
+impl Report {
+    /// What to do about the 401s of `cause`: the fix its patterns share,
+    /// else the cause's remedy (its patterns need different fixes, or the
+    /// patterns are not grouped by cause).
+    pub fn cause_fix(&self, cause: Cause) -> &str {
+        let mut fixes = self
+            .patterns
+            .iter()
+            .filter(|p| p.cause == Some(cause))
+            .map(|p| p.fix.as_str());
+        match fixes.next() {
+            Some(first) if fixes.all(|f| f == first) => first,
+            _ => cause.fix(),
         }
     }
 }
