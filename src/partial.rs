@@ -46,7 +46,8 @@ impl Partial {
     /// Why this part could not come from a run of authsift (see
     /// `State::validate`), naming the field.
     pub fn validate(&self) -> Result<(), String> {
-        self.summary.validate()
+        self.summary.validate()?;
+        self.sequence.validate()
     }
 
     /// Puts order-free collections into their canonical order.

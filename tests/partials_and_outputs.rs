@@ -114,6 +114,50 @@ fn crafted_partials_are_refused_naming_the_field() {
     }
 }
 
+/// Changes to the sequence state of a good partial (credential histories
+/// and 401s that wait for the rest of the input), and the refusal's words.
+const CRAFTED_SEQUENCE: &[(&str, Edit)] = &[
+    ("interval ends before it starts", |v| {
+        let iv = &mut v["state"]["sequence"]["history"][0][1]["intervals"][0];
+        iv[0]["t"] = json!(i64::MAX);
+    }),
+    ("waits for nothing", |v| {
+        let p = &mut v["state"]["sequence"]["pending"][0];
+        p["leg"] = json!(null);
+        p["history"] = json!(null);
+    }),
+    ("its time and its order disagree", |v| {
+        v["state"]["sequence"]["pending"][0]["rec"]["order"]["t"] = json!(0)
+    }),
+];
+
+#[test]
+fn crafted_sequence_states_are_refused_naming_the_field() {
+    let ws = workspace();
+    let good = partial_of(ws.path(), "sequence/api-history.jsonl", "good.json");
+    assert!(
+        good["state"]["sequence"]["pending"][0].is_object()
+            && good["state"]["sequence"]["history"][0].is_array(),
+        "the fixture leaves 401s waiting and credential histories to tamper with"
+    );
+    authsift(ws.path(), &["merge", "good.json", "--json"]).expect_code(0);
+    for (i, (words, edit)) in CRAFTED_SEQUENCE.iter().enumerate() {
+        let mut bad = good.clone();
+        edit(&mut bad);
+        let name = format!("crafted-seq-{i}.json");
+        write_json(ws.path(), &name, &bad);
+        let r = authsift(ws.path(), &["merge", "good.json", &name, "--json"]);
+        r.expect_code(2);
+        assert!(
+            r.stderr.contains(&name) && r.stderr.contains("sequence.") && r.stderr.contains(words),
+            "{}: the refusal names the file, the field and {words:?}:\n{}",
+            r.describe(),
+            r.stderr
+        );
+        assert!(r.stdout.is_empty(), "{}: nothing is written", r.describe());
+    }
+}
+
 #[test]
 fn merged_counts_saturate_instead_of_wrapping() {
     let ws = workspace();

@@ -258,6 +258,31 @@ mod sorted_map {
 }
 
 impl SequenceState {
+    /// Why this sequence state could not come from a run of authsift (a
+    /// partial summary read back), naming the field.
+    pub fn validate(&self) -> Result<(), String> {
+        for (id, h) in &self.history {
+            if h.intervals.iter().any(|(f, l)| f > l) {
+                return Err(format!(
+                    "sequence.history[{id}]: a success interval ends before it starts"
+                ));
+            }
+        }
+        for (i, p) in self.pending.iter().enumerate() {
+            if p.leg.is_none() && p.history.is_none() {
+                return Err(format!(
+                    "sequence.pending[{i}] waits for nothing (neither a handshake leg nor a credential history)"
+                ));
+            }
+            if p.rec.time.is_some_and(|t| t.0 != p.rec.order.t) {
+                return Err(format!(
+                    "sequence.pending[{i}]: its time and its order disagree"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Combines another part's sequence state (associative, commutative).
     pub fn merge(&mut self, o: SequenceState) {
         merge_ids(&mut self.history, o.history, |h, v| h.merge(&v));

@@ -423,11 +423,7 @@ mod tests {
             bounds.push(bytes.len());
             let segs: Vec<Segment> = bounds
                 .windows(2)
-                .map(|w| {
-                    let seg = scan_segment(bytes, w[0], w[1], ScanState::default());
-                    release(w[0]..w[1]);
-                    seg
-                })
+                .map(|w| scan_segment(bytes, w[0], w[1], ScanState::default()))
                 .collect();
             let e = stitch(bytes, segs);
             assert!(e.closed);

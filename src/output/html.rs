@@ -326,7 +326,24 @@ What the undecided ones lack:</p>\n<ul>\n",
             plural(*n, "401", "401s")
         );
     }
-    h.push_str("</ul>\n</section>\n");
+    h.push_str("</ul>\n");
+    // what each format should log, from the inputs' own advice
+    let mut advised: Vec<(&str, &str)> = Vec::new();
+    for f in &r.files {
+        if let Some(a) = f.advice
+            && !advised.iter().any(|(fmt, _)| *fmt == f.format)
+        {
+            advised.push((&f.format, a));
+        }
+    }
+    if !advised.is_empty() {
+        h.push_str("<p>What to log, per input format:</p>\n<ul>\n");
+        for (format, a) in advised {
+            let _ = writeln!(h, "<li><b>{}</b>: {}</li>", escape(format), escape(a));
+        }
+        h.push_str("</ul>\n");
+    }
+    h.push_str("</section>\n");
 }
 
 /// The stacked bars of 401s per cause over the buckets.
