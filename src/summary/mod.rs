@@ -24,7 +24,7 @@ pub use distinct::Distinct;
 pub use tally::Tally;
 
 /// Version of the partial-summary format (`--partial`, `merge`).
-pub const PARTIAL_VERSION: u32 = 4;
+pub const PARTIAL_VERSION: u32 = 5;
 /// Problems kept per file (the rest are counted).
 pub const PROBLEMS_PER_FILE: usize = 20;
 
