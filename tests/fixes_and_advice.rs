@@ -142,10 +142,21 @@ fn the_table_shows_the_fix_per_cause_and_the_advice_on_what_to_log() {
     assert!(table.contains("fix: substitute the real secret"), "{table}");
     // most 401s of a common log show nothing: one advice line naming the
     // fields that would decide them, with a ready log_format line
-    let advice: Vec<&str> = lines
+    // (one paragraph, wrapped to the table's width: its lines joined)
+    let advice: Vec<String> = lines
         .iter()
-        .copied()
-        .filter(|l| l.starts_with("common: "))
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("common: "))
+        .map(|(i, l)| {
+            let more = lines[i + 1..]
+                .iter()
+                .take_while(|c| c.starts_with("  ") && !c.trim().is_empty())
+                .map(|c| c.trim());
+            std::iter::once(*l)
+                .chain(more)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .collect();
     assert_eq!(advice.len(), 1, "{table}");
     for field in [

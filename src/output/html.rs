@@ -297,9 +297,20 @@ fn totals(r: &Report, h: &mut String, first: Option<Timestamp>, last: Option<Tim
 /// the evidence of the undecided patterns says is missing.
 fn advice(r: &Report, h: &mut String, failing: u64) {
     let unknown = r.causes.0[Cause::Unknown.index()];
-    if failing == 0 || (unknown as f64) < failing as f64 * UNKNOWN_ADVICE_SHARE {
+    let advised_inputs = r.files.iter().any(|f| f.advice.is_some());
+    if failing == 0 || ((unknown as f64) < failing as f64 * UNKNOWN_ADVICE_SHARE && !advised_inputs)
+    {
         return;
     }
+    // the inputs count the 401s that show nothing to decide them by (some
+    // of them get a cause from the absence of a credential)
+    let undecided = r
+        .files
+        .iter()
+        .map(|f| f.undecided_401)
+        .fold(0u64, u64::saturating_add)
+        .max(unknown)
+        .min(failing);
     let mut missing: BTreeMap<&str, u64> = BTreeMap::new();
     for p in &r.patterns {
         let n = p.causes.0[Cause::Unknown.index()];
@@ -315,8 +326,8 @@ fn advice(r: &Report, h: &mut String, failing: u64) {
 The inputs do not show what would decide them; logging the request's <code>Authorization</code> scheme \
 (or a fingerprint of it) and the response's <code>WWW-Authenticate</code> header lets the rules decide. \
 What the undecided ones lack:</p>\n<ul>\n",
-        percent(unknown, failing),
-        plural(unknown, "401", "401s"),
+        percent(undecided, failing),
+        plural(undecided, "401", "401s"),
     );
     for (why, n) in missing.iter().take(8) {
         let _ = writeln!(

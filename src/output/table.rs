@@ -219,12 +219,14 @@ pub fn write<W: Write>(r: &Report, layout: Layout, w: &mut W) -> std::io::Result
         }
     }
     for (format, advice, undecided, all) in advised {
-        writeln!(
-            w,
+        let line = format!(
             "{format}: {} of {} 401s show nothing to decide them by. {advice}",
             group(undecided),
             group(all)
-        )?;
+        );
+        for l in wrap(&line, width, "  ") {
+            writeln!(w, "{l}")?;
+        }
     }
     let problems_401 = t.status_401 - t.benign_401;
     writeln!(w)?;
