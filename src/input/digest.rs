@@ -83,10 +83,10 @@ pub fn of_bytes(all: &[u8]) -> Digest {
 }
 
 /// The digest of the first `len` bytes of a file (a mapped one: its
-/// length when it was mapped), read from the file, not from the mapping:
-/// the pages of a mapped file are read by the analysis alone, which
-/// watches them for a file that shrinks. A file that shrank gives the
-/// digest of what is left (its input fails anyway).
+/// length when it was mapped, read once the analysis is over), read from
+/// the file, not from the mapping: the pages of a mapped file are read by
+/// the analysis alone, which watches them for a file that shrinks. A file
+/// that shrank gives the digest of what is left (its input fails anyway).
 pub fn of_file(file: &std::fs::File, len: u64) -> io::Result<Digest> {
     use std::io::{Seek, SeekFrom};
     let mut f = file;

@@ -79,8 +79,10 @@ pub struct Opened {
 /// Where an input's digest comes from.
 #[derive(Clone)]
 pub enum DigestOf {
-    /// A mapped file: taken when it was opened.
-    Done(digest::Digest),
+    /// A mapped file (a handle of its own, and its length when mapped):
+    /// read at its ends when the analysis is over, so that opening it
+    /// takes no longer than it did.
+    File(Arc<File>, u64),
     /// A stream: what its reader has passed on so far.
     Stream(Arc<Mutex<digest::Sampler>>),
 }
@@ -89,7 +91,9 @@ impl DigestOf {
     /// The digest of what was read (call when reading is over).
     pub fn finish(&self) -> digest::Digest {
         match self {
-            DigestOf::Done(d) => d.clone(),
+            DigestOf::File(f, len) => {
+                digest::of_file(f, *len).unwrap_or_else(|_| digest::of_bytes(&[]))
+            }
             DigestOf::Stream(s) => match s.lock() {
                 Ok(s) => s.finish(),
                 Err(poisoned) => poisoned.into_inner().finish(),
@@ -341,9 +345,11 @@ pub fn open(input: &Input, map_files: bool) -> Result<Opened> {
         // a file that cannot be mapped (safely) is read instead
         if let Ok(map) = mmap::map(&file.inner) {
             let head = head_of(&map);
-            let digest = DigestOf::Done(
-                digest::of_file(&file.inner, meta.len()).map_err(|e| Error::io(name.clone(), e))?,
-            );
+            let own = file
+                .inner
+                .try_clone()
+                .map_err(|e| Error::io(name.clone(), e))?;
+            let digest = DigestOf::File(Arc::new(own), meta.len());
             return Ok(Opened {
                 data: Data::Mapped(map),
                 compression,
