@@ -306,6 +306,13 @@ impl<'c> Analyzer<'c> {
         self.stats.problem(position, message.into());
     }
 
+    /// A remark on how the input was read, kept once per input (at its
+    /// first position): counts nothing.
+    #[cold]
+    pub fn note(&mut self, position: u64, message: &str) {
+        self.stats.note(position, message);
+    }
+
     /// The longest record that is read (`Context::max_record_bytes`).
     #[inline(always)]
     pub fn max_record(&self) -> usize {

@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::analyzer::{Analyzer, ChunkResult, Context, Source};
 use crate::config::{Config, FormatChoice, Outputs};
 use crate::error::{Error, Result};
-use crate::input::{self, Data, FormatName, Input};
+use crate::input::{self, Data, FormatName, Input, unwrap};
 use crate::logs;
+use crate::logs::tail::Tail;
 use crate::output;
 use crate::partial::Partial;
 use crate::progress::Progress;
@@ -157,6 +158,16 @@ fn read_input(
     } else {
         std::borrow::Cow::Borrowed(&opened.head[..])
     };
+    // lines wrapped by a transport (syslog, docker compose, kubernetes):
+    // unwrapped before the format is detected and the lines are read
+    let wrapper = match cfg.format {
+        FormatChoice::Given(FormatName::Har) => None,
+        _ => unwrap::detect(&head),
+    };
+    let head = match wrapper {
+        Some(w) => std::borrow::Cow::Owned(unwrap::unwrap_head(w, &head)),
+        None => head,
+    };
     let Some(format) = format_for(cfg, &head, &inp.name) else {
         let src = Source::new(&inp.name, id, "");
         if inp.from_dir {
@@ -177,6 +188,44 @@ fn read_input(
             ),
         );
     };
+    // fields after the user agent of a detected combined log
+    let tail = match (cfg.format, format) {
+        (FormatChoice::Detect, FormatName::Combined) => logs::tail::detect(&head),
+        _ => None,
+    };
+    let (format, parsers, note) = match &tail {
+        Some(Tail::Template(spec)) => match logs::Parsers::new(Some(spec), None) {
+            Ok(p) => (
+                FormatName::Nginx,
+                std::borrow::Cow::Owned(p),
+                Some(format!(
+                    "note: read with the nginx log_format '{}' (the fields after the user agent, recognised in the first lines)",
+                    spec.trim_start_matches("nginx:")
+                )),
+            ),
+            Err(_) => (format, std::borrow::Cow::Borrowed(&cfg.parsers), None),
+        },
+        Some(Tail::Ignored(shapes)) => {
+            let msg = format!(
+                "note: {} after the user agent not read ({}); give --log-format 'nginx:…' or 'apache:…' to read them",
+                if shapes.len() == 1 {
+                    "1 field"
+                } else {
+                    "fields"
+                },
+                shapes.join(", ")
+            );
+            if !cfg.quiet {
+                eprintln!(
+                    "authsift: {}: {}",
+                    inp.name,
+                    msg.trim_start_matches("note: ")
+                );
+            }
+            (format, std::borrow::Cow::Borrowed(&cfg.parsers), Some(msg))
+        }
+        None => (format, std::borrow::Cow::Borrowed(&cfg.parsers), None),
+    };
     let src = Source::new(&inp.name, id, format.id());
     let compression = opened.compression;
     let bar = progress
@@ -186,6 +235,14 @@ fn read_input(
         d if !cr_only || format == FormatName::Har => d,
         Data::Mapped(m) => Data::Stream(Box::new(input::CrToLf(std::io::Cursor::new(m)))),
         Data::Stream(r) => Data::Stream(Box::new(input::CrToLf(r))),
+    };
+    let data = match (wrapper, data) {
+        (None, d) => d,
+        (Some(_), d) if format == FormatName::Har => d,
+        (Some(w), Data::Mapped(m)) => {
+            Data::Stream(Box::new(unwrap::Unwrapped::new(w, std::io::Cursor::new(m))))
+        }
+        (Some(w), Data::Stream(r)) => Data::Stream(Box::new(unwrap::Unwrapped::new(w, r))),
     };
     let result = match (format, data) {
         (FormatName::Har, Data::Mapped(map)) => {
@@ -237,20 +294,14 @@ fn read_input(
                 }
             }
         }
-        (f, data) => logs::analyze(
-            data,
-            compression,
-            f,
-            &cfg.parsers,
-            ctx,
-            &src,
-            cfg.threads,
-            &bar,
-        ),
+        (f, data) => logs::analyze(data, compression, f, &parsers, ctx, &src, cfg.threads, &bar),
     };
     bar.finish();
     let mut result = result;
-    if let Some((line, message)) = logs::shape::check(&head, format, &cfg.parsers) {
+    if let Some(note) = note {
+        result.state.summary.file_mut(&inp.name).note(1, &note);
+    }
+    if let Some((line, message)) = logs::shape::check(&head, format, &parsers) {
         result
             .state
             .summary

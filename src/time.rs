@@ -206,15 +206,114 @@ fn parse_clf_text(b: &[u8]) -> Option<Timestamp> {
         || b[14] != b':'
         || b[17] != b':'
     {
-        return None;
+        return parse_clf_localized(b);
     }
     let d = digits(&b[0..2])?;
-    let mo = month(&b[3..6])?;
-    let y = digits(&b[7..11])? as i64;
-    let h = digits(&b[12..14])?;
-    let mi = digits(&b[15..17])?;
-    let s = digits(&b[18..20])?;
-    let mut rest = &b[20..];
+    match month(&b[3..6]) {
+        Some(mo) => clf_after_month(d, mo, &b[7..]),
+        None => parse_clf_localized(b),
+    }
+}
+
+/// Common Log Format time whose month is written in another language
+/// (Jetty and Java servers format `%t` with the system locale:
+/// `02/sept./2015:00:11:31 +0200`, `14/Mai/2024:…`, `05/déc./2023:…`).
+fn parse_clf_localized(b: &[u8]) -> Option<Timestamp> {
+    let s1 = b.iter().position(|&c| c == b'/')?;
+    let s2 = s1 + 1 + b[s1 + 1..].iter().position(|&c| c == b'/')?;
+    if !(1..=2).contains(&s1) {
+        return None;
+    }
+    let d = digits(&b[..s1])?;
+    let mo = month_name(std::str::from_utf8(&b[s1 + 1..s2]).ok()?)?;
+    clf_after_month(d, mo, &b[s2 + 1..])
+}
+
+/// The month a name or abbreviation stands for in English, French,
+/// German, Spanish, Italian, Portuguese or Dutch (any case, accents and a
+/// final dot ignored), when it stands for one month only: `jui` (juin or
+/// juillet) stands for none.
+pub fn month_name(word: &str) -> Option<u32> {
+    const NAMES: [&[&str]; 12] = [
+        &[
+            "january", "janvier", "januar", "janner", "enero", "gennaio", "janeiro", "januari",
+        ],
+        &[
+            "february",
+            "fevrier",
+            "februar",
+            "febrero",
+            "febbraio",
+            "fevereiro",
+            "februari",
+        ],
+        &[
+            "march", "mars", "marz", "maerz", "mrz", "marzo", "marco", "maart",
+        ],
+        &["april", "avril", "abril", "aprile"],
+        &["may", "mai", "mayo", "maggio", "maio", "mei"],
+        &["june", "juin", "juni", "junio", "giugno", "junho"],
+        &["july", "juillet", "juli", "julio", "luglio", "julho"],
+        &["august", "aout", "agosto", "augustus"],
+        &[
+            "september",
+            "septembre",
+            "septiembre",
+            "setiembre",
+            "settembre",
+            "setembro",
+        ],
+        &[
+            "october", "octobre", "oktober", "octubre", "ottobre", "outubro",
+        ],
+        &["november", "novembre", "noviembre", "novembro"],
+        &[
+            "december",
+            "decembre",
+            "dezember",
+            "diciembre",
+            "dicembre",
+            "dezembro",
+        ],
+    ];
+    let folded: String = word
+        .trim_end_matches('.')
+        .chars()
+        .map(|c| match c.to_lowercase().next().unwrap_or(c) {
+            'à' | 'â' | 'ä' | 'á' | 'ã' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'î' | 'ï' | 'í' => 'i',
+            'ô' | 'ö' | 'ó' | 'õ' => 'o',
+            'û' | 'ü' | 'ú' | 'ù' => 'u',
+            'ç' => 'c',
+            c => c,
+        })
+        .collect();
+    if folded.chars().count() < 3 || !folded.chars().all(|c| c.is_ascii_lowercase()) {
+        return None;
+    }
+    let mut found = None;
+    for (i, names) in NAMES.iter().enumerate() {
+        if names.iter().any(|n| n.starts_with(&folded)) {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(i as u32 + 1);
+        }
+    }
+    found
+}
+
+/// The rest of a CLF time after `day/month/`: `yyyy:hh:mm:ss[.frac][ zone]`.
+fn clf_after_month(d: u32, mo: u32, b: &[u8]) -> Option<Timestamp> {
+    if b.len() < 13 || b[4] != b':' || b[7] != b':' || b[10] != b':' {
+        return None;
+    }
+    let y = digits(&b[0..4])? as i64;
+    let h = digits(&b[5..7])?;
+    let mi = digits(&b[8..10])?;
+    let s = digits(&b[11..13])?;
+    let mut rest = &b[13..];
     let mut micros = 0;
     if let Some(b'.') = rest.first() {
         let (v, n) = fraction(&rest[1..])?;
@@ -400,6 +499,36 @@ mod tests {
             1_714_550_400_000_000
         );
         assert!(parse_clf(b"01/Foo/2024:08:00:00 +0000").is_none());
+        // months in the server's language, where the word names one month
+        let en = parse_clf(b"02/Sep/2015:00:11:31 +0200");
+        assert!(en.is_some());
+        for t in [
+            "02/sept./2015:00:11:31 +0200",
+            "02/Sept/2015:00:11:31 +0200",
+            "02/set/2015:00:11:31 +0200",
+            "2/septiembre/2015:00:11:31 +0200",
+        ] {
+            assert_eq!(parse_clf(t.as_bytes()), en, "{t}");
+        }
+        assert_eq!(
+            parse_clf("14/Mai/2024:08:00:00 +0000".as_bytes()),
+            parse_clf(b"14/May/2024:08:00:00 +0000")
+        );
+        assert_eq!(
+            parse_clf("05/déc./2023:08:00:00 +0000".as_bytes()),
+            parse_clf(b"05/Dec/2023:08:00:00 +0000")
+        );
+        assert_eq!(
+            parse_clf("05/Okt/2023:08:00:00 +0000".as_bytes()),
+            parse_clf(b"05/Oct/2023:08:00:00 +0000")
+        );
+        assert_eq!(
+            parse_clf("05/März/2023:08:00:00 +0000".as_bytes()),
+            parse_clf(b"05/Mar/2023:08:00:00 +0000")
+        );
+        // juin or juillet: no month, no time
+        assert!(parse_clf("05/jui/2023:08:00:00 +0000".as_bytes()).is_none());
+        assert!(parse_clf(b"05/ma/2023:08:00:00 +0000").is_none());
         // the remembered last time is the time of the same text only
         let texts: [&[u8]; 6] = [
             b"01/May/2024:08:00:00 +0000",

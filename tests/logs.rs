@@ -161,7 +161,9 @@ const DETECTED: &[(&str, &str)] = &[
     ("crlf-latin1-no-eol.log", "combined"),
     ("envoy.jsonl", "envoy"),
     ("garbage-mixed.log", "combined"),
-    ("nginx-auth.log", "combined"),
+    // combined with its trailing fields recognised: read as the nginx
+    // log_format that names them
+    ("nginx-auth.log", "nginx"),
     ("traefik.jsonl", "traefik"),
     ("u_ex240603.log", "iis"),
     ("u_ex240604.log", "iis"),

@@ -8,6 +8,7 @@ pub enum FormatName {
     Har,
     Combined,
     Common,
+    VhostCombined,
     Nginx,
     Apache,
     Jsonl,
@@ -22,7 +23,7 @@ pub enum FormatName {
 
 impl FormatName {
     /// Every format, in the order messages and help list them.
-    pub const ALL: [FormatName; 13] = [
+    pub const ALL: [FormatName; 14] = [
         FormatName::Har,
         FormatName::Combined,
         FormatName::Common,
@@ -36,6 +37,8 @@ impl FormatName {
         FormatName::W3c,
         FormatName::Iis,
         FormatName::Cloudfront,
+        // last: the fuzz targets choose a format by its index in this list
+        FormatName::VhostCombined,
     ];
 
     /// The name on the command line and in outputs.
@@ -44,6 +47,7 @@ impl FormatName {
             FormatName::Har => "har",
             FormatName::Combined => "combined",
             FormatName::Common => "common",
+            FormatName::VhostCombined => "vhost_combined",
             FormatName::Nginx => "nginx",
             FormatName::Apache => "apache",
             FormatName::Jsonl => "jsonl",
@@ -70,6 +74,9 @@ impl FormatName {
             }
             FormatName::Combined => "Apache/nginx combined (extra trailing fields allowed)",
             FormatName::Common => "Apache/nginx common",
+            FormatName::VhostCombined => {
+                "Apache vhost_combined: the virtual host (and port) before a combined or common line"
+            }
             FormatName::Nginx => "An nginx log_format string (--log-format 'nginx:…')",
             FormatName::Apache => "An Apache LogFormat string (--log-format 'apache:…')",
             FormatName::Jsonl => "JSON lines with a field mapping (--json-fields)",
@@ -125,19 +132,37 @@ fn json_kind(line: &[u8]) -> Option<FormatName> {
 
 fn is_clf(line: &[u8]) -> Option<FormatName> {
     // host ident user [time] "request" status bytes ...
+    // (the fields before the request must be text; the request may hold
+    // bytes of another encoding)
     let s = std::str::from_utf8(line).ok().or_else(|| {
-        let cut = line.iter().position(|&c| c == b'"').unwrap_or(line.len());
+        let cut = line
+            .iter()
+            .position(|&c| c == b'"')
+            .map_or(line.len(), |q| q + 1);
         std::str::from_utf8(&line[..cut]).ok()
     })?;
     let lb = s.find(" [")?;
-    let rb = s[lb..].find("] \"")? + lb;
-    if s[..lb].split(' ').count() != 3 {
+    let rb = s[lb..].find(']')? + lb;
+    // the request follows the time, or a `(duration)` after it (Gandi)
+    let after = s[rb + 1..].strip_prefix(' ')?;
+    let after = match after.strip_prefix('(') {
+        Some(a) => &a[a.find(") ")? + 2..],
+        None => after,
+    };
+    if !after.starts_with('"') {
         return None;
     }
+    let req_start = s.len() - after.len() + 1;
+    // host ident user, any spaces between (Jetty pads them); Apache's
+    // vhost_combined puts the virtual host first
+    let vhost = match s[..lb].split_ascii_whitespace().count() {
+        3 => false,
+        4 => true,
+        _ => return None,
+    };
     crate::time::parse_clf(&s.as_bytes()[lb + 2..rb])?;
     let bytes = line;
     // after the request's closing quote: status, size, then maybe "referer" "agent"
-    let req_start = rb + 3;
     let mut i = req_start;
     while i < bytes.len() {
         match bytes[i] {
@@ -153,11 +178,33 @@ fn is_clf(line: &[u8]) -> Option<FormatName> {
         return None;
     }
     let after: Vec<&str> = rest.trim_start().splitn(3, ' ').collect();
-    Some(if after.len() == 3 && after[2].starts_with('"') {
+    Some(if vhost {
+        FormatName::VhostCombined
+    } else if after.len() == 3 && after[2].starts_with('"') {
         FormatName::Combined
     } else {
         FormatName::Common
     })
+}
+
+/// A comment line (`# note`) of a log that has no directives: not a record.
+pub fn is_comment(line: &[u8]) -> bool {
+    line.first() == Some(&b'#')
+}
+
+/// `b` without its leading comment and blank lines.
+fn skip_comments(mut b: &[u8]) -> &[u8] {
+    loop {
+        let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
+        b = &b[n..];
+        if !is_comment(b) {
+            return b;
+        }
+        match memchr::memchr(b'\n', b) {
+            Some(nl) => b = &b[nl + 1..],
+            None => return &[],
+        }
+    }
 }
 
 fn is_alb(line: &[u8]) -> bool {
@@ -189,6 +236,20 @@ pub fn detect(head: &[u8], name: &str) -> Option<FormatName> {
                 && line.last() == Some(&b'}')
                 && let Some(k) = json_kind(line)
             {
+                // a server's own log lines may come before its first access
+                // line (Caddy's startup messages): a later line may tell more
+                if k == FormatName::Jsonl
+                    && let Some(specific) = trimmed
+                        .split(|&c| c == b'\n')
+                        .skip(1)
+                        .take(64)
+                        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+                        .filter(|l| l.first() == Some(&b'{') && l.last() == Some(&b'}'))
+                        .filter_map(json_kind)
+                        .find(|k| *k != FormatName::Jsonl)
+                {
+                    return Some(specific);
+                }
                 return Some(k);
             }
             let window = &trimmed[..trimmed.len().min(64 * 1024)];
@@ -209,7 +270,15 @@ pub fn detect(head: &[u8], name: &str) -> Option<FormatName> {
         }
         b'#' => {
             let text = String::from_utf8_lossy(&trimmed[..trimmed.len().min(16 * 1024)]);
-            let fields = text.lines().find_map(|l| l.strip_prefix("#Fields:"))?;
+            let Some(fields) = text.lines().find_map(|l| l.strip_prefix("#Fields:")) else {
+                // comments before the records of a log without directives
+                let rest = skip_comments(trimmed);
+                return if rest.is_empty() {
+                    None
+                } else {
+                    detect(rest, name)
+                };
+            };
             if fields.contains("x-edge-location") {
                 Some(FormatName::Cloudfront)
             } else if fields.contains("sc-substatus")
@@ -227,7 +296,11 @@ pub fn detect(head: &[u8], name: &str) -> Option<FormatName> {
                 return Some(FormatName::Alb);
             }
             // look at a few lines: the first may be a partial or a garbage line
-            for l in trimmed.split(|&c| c == b'\n').take(8) {
+            for l in trimmed
+                .split(|&c| c == b'\n')
+                .filter(|l| !is_comment(l))
+                .take(8)
+            {
                 let l = l.strip_suffix(b"\r").unwrap_or(l);
                 if let Some(f) = is_clf(l) {
                     return Some(f);
@@ -296,6 +369,37 @@ mod tests {
         );
         assert_eq!(detect(b"https 2024-05-01T08:00:00.123456Z app/x/1 1.2.3.4:5 - 0.1 0.1 0.1 401 401 0 0 \"GET https://x:443/ HTTP/1.1\"", "x"), Some(FormatName::Alb));
         assert_eq!(detect(b"hello world\n", "x"), None);
+        // comments before and between the records of a plain log
+        assert_eq!(
+            detect(b"# a note\n\n#another\n1.2.3.4 - - [02/Sep/2015:00:11:31 +0200] \"GET / HTTP/1.1\" 401 1382\n", "x"),
+            Some(FormatName::Common)
+        );
+        assert_eq!(detect(b"# only a note\n", "x"), None);
+        // a request in another encoding; a duration before the request (Gandi)
+        assert_eq!(
+            detect(
+                b"1.2.3.4 - - [02/Sep/2015:00:11:31 +0200] \"GET /\xa4\xa4 HTTP/1.1\" 401 13\n",
+                "x"
+            ),
+            Some(FormatName::Common)
+        );
+        assert_eq!(
+            detect(b"www.example.com 1.2.3.4 - - [02/Sep/2015:00:11:31 +0200] (0 s) \"GET / HTTP/1.1\" 401 13 \"-\" \"curl/8\"\n", "x"),
+            Some(FormatName::VhostCombined)
+        );
+        // runs of spaces between the fields, a month in French
+        assert_eq!(
+            detect(
+                "1.2.3.4 -  -  [02/sept./2015:00:11:31 +0200] \"GET / HTTP/1.1\" 401 1382\n"
+                    .as_bytes(),
+                "x"
+            ),
+            Some(FormatName::Common)
+        );
+        assert_eq!(
+            detect(b"www.example.com:443 1.2.3.4 - - [02/Sep/2015:00:11:31 +0200] \"GET / HTTP/1.1\" 401 13 \"-\" \"curl/8\"\n", "x"),
+            Some(FormatName::VhostCombined)
+        );
         assert_eq!(detect(b"", "x"), None);
     }
 }

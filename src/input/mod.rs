@@ -1,12 +1,13 @@
 //! Inputs: paths, directories and `-` become byte sources. Regular files are
 //! memory-mapped (when the configuration says so); stdin, pipes and
-//! `.gz`/`.zst` files are streamed.
+//! compressed files (gzip, zstd, bzip2, xz) are streamed.
 //! Formats are detected from the first bytes unless `--format` says.
 
 pub mod detect;
 pub mod digest;
 pub mod fields;
 mod mmap;
+pub mod unwrap;
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -39,19 +40,44 @@ pub enum Compression {
     None,
     Gzip,
     Zstd,
+    Bzip2,
+    Xz,
 }
 
 impl Compression {
+    /// The compression of a stream from its first four bytes (its magic
+    /// number, whatever the file is called).
     pub fn of(prefix: &[u8]) -> Compression {
         if prefix.starts_with(&[0x1f, 0x8b]) {
             Compression::Gzip
         } else if prefix.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
             Compression::Zstd
+        } else if prefix.len() == 4
+            && prefix.starts_with(b"BZh")
+            && (b'1'..=b'9').contains(&prefix[3])
+        {
+            Compression::Bzip2
+        } else if prefix.starts_with(&[0xfd, b'7', b'z', b'X']) {
+            Compression::Xz
         } else {
             Compression::None
         }
     }
+
+    fn id(self) -> &'static str {
+        match self {
+            Compression::None => "plain",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+            Compression::Bzip2 => "bzip2",
+            Compression::Xz => "xz",
+        }
+    }
 }
+
+/// The most memory an xz block's dictionary may take (xz -9 uses 64 MiB):
+/// a damaged or crafted header asking for more fails the input.
+const XZ_MEM_LIMIT_KIB: u32 = 1 << 20;
 
 /// The bytes of an input.
 pub enum Data {
@@ -309,6 +335,15 @@ fn decompressor(c: Compression, r: Box<dyn Read + Send>) -> io::Result<Box<dyn R
             io::BufReader::with_capacity(1 << 20, r),
         )),
         Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(r)?),
+        // both pure Rust; concatenated streams (pbzip2, xz -T) are read whole
+        Compression::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(
+            io::BufReader::with_capacity(1 << 20, r),
+        )),
+        Compression::Xz => Box::new(lzma_rust2::XzReader::new_mem_limit(
+            io::BufReader::with_capacity(1 << 20, r),
+            true,
+            XZ_MEM_LIMIT_KIB,
+        )),
     })
 }
 
@@ -419,12 +454,8 @@ fn stream(
 /// An I/O error in words a user can act on (decompression errors included).
 pub fn describe_io(e: &io::Error, c: Compression) -> String {
     match c {
-        Compression::Gzip if e.kind() != io::ErrorKind::NotFound => {
-            format!("corrupt or truncated gzip data ({e})")
-        }
-        Compression::Zstd if e.kind() != io::ErrorKind::NotFound => {
-            format!("corrupt or truncated zstd data ({e})")
-        }
-        _ => e.to_string(),
+        Compression::None => e.to_string(),
+        _ if e.kind() == io::ErrorKind::NotFound => e.to_string(),
+        c => format!("corrupt or truncated {} data ({e})", c.id()),
     }
 }

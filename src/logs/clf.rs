@@ -218,12 +218,25 @@ fn time_brackets(head: &[u8]) -> Option<(usize, usize)> {
 /// The raw user agent of a combined line: the second quoted field after
 /// the request (which closes at `q2`), still escaped.
 fn user_agent_of(line: &[u8], q2: usize) -> Option<&[u8]> {
+    user_agent_span(line, q2).map(|(s, e)| &line[s..e])
+}
+
+/// Where the user agent of a combined line lies (between its quotes).
+fn user_agent_span(line: &[u8], q2: usize) -> Option<(usize, usize)> {
     let rest = &line[q2 + 1..];
     let r1 = memchr::memchr(b'"', rest)?;
     let r2 = closing_quote(rest, r1 + 1)?;
     let u1 = memchr::memchr(b'"', &rest[r2 + 1..]).map(|o| r2 + 1 + o)?;
     let u2 = closing_quote(rest, u1 + 1)?;
-    Some(&rest[u1 + 1..u2])
+    Some((q2 + 1 + u1 + 1, q2 + 1 + u2))
+}
+
+/// What follows the user agent of a combined line (extra fields), `None`
+/// when the line is not a combined line.
+pub fn after_user_agent(line: &[u8]) -> Option<&[u8]> {
+    let (_, q2, _, _) = request_and_status(line)?;
+    let (_, end) = user_agent_span(line, q2 as usize)?;
+    Some(&line[end + 1..])
 }
 
 /// Why `request_and_status` found nothing (only computed for bad lines).
@@ -431,11 +444,11 @@ impl LineFormat for Clf {
         ex.client_addr = field(&head[..sp]);
         match time_brackets(head) {
             Some((lb, rb)) => {
-                let who = &head[(sp + 1).min(lb)..lb];
-                let who = who.strip_suffix(b" ").unwrap_or(who);
-                // ident, then the user (which may itself hold spaces)
+                // ident, then the user (which may itself hold spaces);
+                // Jetty pads the fields with runs of spaces
+                let who = head[(sp + 1).min(lb)..lb].trim_ascii();
                 let user = match find1(who, 0, b' ') {
-                    Some(s) => &who[s + 1..],
+                    Some(s) => who[s + 1..].trim_ascii_start(),
                     None => b"-".as_slice(),
                 };
                 ex.request.user = field(user);
@@ -459,6 +472,70 @@ impl LineFormat for Clf {
             };
         }
         problem
+    }
+}
+
+/// Apache's `vhost_combined` (`%v:%p %h %l %u %t …`), and logs that put a
+/// bare virtual host before the client address: the virtual host (without
+/// the port) is the exchange's host, the rest is a combined (or common)
+/// line read by `Clf`, whose positions are the rest's.
+pub struct Vhost;
+
+/// The virtual host (without a port) and the line after it.
+fn split_vhost(line: &[u8]) -> (&[u8], &[u8]) {
+    let sp = find1(line, 0, b' ').unwrap_or(line.len());
+    let rest = line[sp..].trim_ascii_start();
+    let v = &line[..sp];
+    let host = match v.iter().rposition(|&c| c == b':') {
+        Some(c) if c + 1 < v.len() && v[c + 1..].iter().all(u8::is_ascii_digit) => &v[..c],
+        _ => v,
+    };
+    (host, rest)
+}
+
+impl LineFormat for Vhost {
+    type Ctx = ();
+
+    fn shows(&self, _: &()) -> Shows {
+        Shows {
+            host: true,
+            ..Clf::COMBINED.shows(&())
+        }
+    }
+
+    fn quick(&self, line: &[u8], _: &()) -> Line {
+        if line.is_empty() {
+            return Line::Blank;
+        }
+        Clf::COMBINED.quick(split_vhost(line).1, &())
+    }
+
+    fn success_credential(&self, line: &[u8], q: &Quick, _: &()) -> bool {
+        Clf::COMBINED.success_credential(split_vhost(line).1, q, &())
+    }
+
+    fn success_path<'a>(&self, line: &'a [u8], q: &Quick, _: &()) -> SuccessPath<'a> {
+        Clf::COMBINED.success_path(split_vhost(line).1, q, &())
+    }
+
+    fn client<'a>(&self, line: &'a [u8], q: &Quick, _: &()) -> Option<&'a [u8]> {
+        Clf::COMBINED.client(split_vhost(line).1, q, &())
+    }
+
+    fn target<'a>(&self, line: &'a [u8], q: &Quick, _: &()) -> Option<&'a [u8]> {
+        Clf::COMBINED.target(split_vhost(line).1, q, &())
+    }
+
+    fn parse<'a>(
+        &self,
+        line: &'a [u8],
+        q: &Quick,
+        _: &(),
+        ex: &mut Exchange<'a>,
+    ) -> Option<String> {
+        let (host, rest) = split_vhost(line);
+        ex.host = field(host);
+        Clf::COMBINED.parse(rest, q, &(), ex)
     }
 }
 
@@ -744,6 +821,50 @@ mod tests {
         assert_eq!(ex.target, "/api/rates?api_key=k1");
         assert_eq!(ex.user_agent.as_deref(), Some("curl/8.5.0"));
         assert_eq!(ex.time.unwrap().to_string(), "2024-05-01T08:00:01Z");
+    }
+
+    #[test]
+    fn padded_fields_and_virtual_hosts() {
+        // Jetty pads with runs of spaces: the "-" user is no user
+        let (ex, p) = parse(
+            &Clf::COMMON,
+            "1.2.3.4 -  -  [02/sept./2015:00:11:31 +0200] \"GET / HTTP/1.1\" 401 1382",
+        );
+        assert_eq!((p, ex.request.user), (None, None));
+        assert_eq!(ex.time.unwrap().to_string(), "2015-09-01T22:11:31Z");
+        let (ex, _) = parse(
+            &Clf::COMMON,
+            "1.2.3.4  -   bob  [02/Sep/2015:00:11:31 +0200] \"GET / HTTP/1.1\" 401 1382",
+        );
+        assert_eq!(ex.request.user.as_deref(), Some("bob"));
+        for (l, host) in [
+            (
+                "www.example.com:443 1.2.3.4 - - [02/Sep/2015:00:11:31 +0200] \"GET /a HTTP/1.1\" 401 13 \"-\" \"curl/8\"",
+                "www.example.com",
+            ),
+            (
+                "api.example.com 1.2.3.4 - - [02/Sep/2015:00:11:31 +0200] \"GET /a HTTP/1.1\" 401 13",
+                "api.example.com",
+            ),
+        ] {
+            let Line::Record(q) = Vhost.quick(l.as_bytes(), &()) else {
+                panic!("{l}")
+            };
+            assert_eq!(q.status, 401);
+            assert_eq!(Vhost.client(l.as_bytes(), &q, &()), Some(&b"1.2.3.4"[..]));
+            assert_eq!(Vhost.target(l.as_bytes(), &q, &()), Some(&b"/a"[..]));
+            let mut ex = Exchange::new(
+                Position {
+                    file: 0,
+                    record: 1,
+                    offset: 0,
+                },
+                Vhost.shows(&()),
+            );
+            assert_eq!(Vhost.parse(l.as_bytes(), &q, &(), &mut ex), None);
+            assert_eq!(ex.host.as_deref(), Some(host));
+            assert_eq!(ex.client_addr.as_deref(), Some("1.2.3.4"));
+        }
     }
 
     #[test]

@@ -817,6 +817,15 @@ impl LineFormat for Json {
         }
         match status_after(line, &self.status) {
             Some(status) => Line::Record(Quick::status(status)),
+            // Caddy writes its own runtime log (startup, TLS, config) into
+            // the same stream as its access log: a line without a status
+            // or a request is one of those, not a record
+            None if matches!(self.kind, Kind::Caddy)
+                && memchr::memmem::find(line, b"\"request\":").is_none()
+                && memchr::memmem::find(line, b"\"msg\":").is_some() =>
+            {
+                Line::Blank
+            }
             None => Line::Bad("no status field"),
         }
     }

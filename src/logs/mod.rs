@@ -10,6 +10,7 @@ mod compact;
 pub mod jsonl;
 pub mod shape;
 pub mod simd;
+pub mod tail;
 pub mod template;
 pub mod text;
 pub mod w3c;
@@ -134,6 +135,17 @@ pub trait LineFormat: Sync {
     fn last_directive(&self, _bytes: &[u8]) -> Option<Self::Ctx> {
         None
     }
+    /// The state after `before` and then `after` (what `last_directive`
+    /// found in the bytes that follow): `after`, unless the format keeps
+    /// something of the directives before it.
+    fn follow(&self, _before: &Self::Ctx, after: Self::Ctx) -> Self::Ctx {
+        after
+    }
+    /// A note on how a record was read that the file's problems carry
+    /// once (at its first record), if any.
+    fn remark(&self, _q: &Quick, _ctx: &Self::Ctx) -> Option<&'static str> {
+        None
+    }
 }
 
 /// Formats compiled once per run from the command line (by `Config`).
@@ -211,10 +223,16 @@ fn handle<F: LineFormat>(
             *seq_client = fmt.shows(ctx).client != ClientView::None;
         }
         // a "line" of newlines is the filler read where a mapped file
-        // shrank under the reader (`input::mmap`), not a record
-        Line::Bad(why) if l.first() != Some(&b'\n') => a.unparsed(line_no, why),
+        // shrank under the reader (`input::mmap`), not a record; a `#`
+        // comment line (annotated samples) is not one either
+        Line::Bad(why) if l.first() != Some(&b'\n') && !crate::input::detect::is_comment(l) => {
+            a.unparsed(line_no, why)
+        }
         Line::Bad(_) => {}
         Line::Record(q) => {
+            if let Some(note) = fmt.remark(&q, ctx) {
+                a.note(line_no, note);
+            }
             if a.reference() {
                 // the plain path: every record is parsed and analysed
                 full(fmt, l, &q, line_no, offset, ctx, a);
@@ -364,6 +382,11 @@ fn chunk<F: LineFormat>(
     let mut n = first_line;
     let mut start = 0usize;
     a.add_bytes(bytes.len() as u64);
+    // a byte order mark before the first line is not part of it
+    let (bytes, base_offset) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) if base_offset == 0 => (rest, 3),
+        _ => (bytes, base_offset),
+    };
     let max = a.max_record();
     let scanned = !a.reference()
         && fmt.scan(bytes, |s, e, q| {
@@ -472,7 +495,7 @@ fn mapped<F: LineFormat>(
     for l in lasts {
         inits.push(cur.clone());
         if let Some(c) = l {
-            cur = c;
+            cur = fmt.follow(&cur, c);
         }
     }
     // Each worker analyses a run of neighbouring chunks with one analyzer
@@ -673,7 +696,7 @@ fn read_chunks<F: LineFormat>(
         }
         let init = state.clone();
         if let Some(c) = fmt.last_directive(&buf) {
-            state = c;
+            state = fmt.follow(&state, c);
         }
         let len = buf.len() as u64;
         let c = StreamChunk {
@@ -899,6 +922,7 @@ fn analyze_in(
     match format {
         FormatName::Combined => run(&clf::Clf::COMBINED, data, ctx, src, threads, bar),
         FormatName::Common => run(&clf::Clf::COMMON, data, ctx, src, threads, bar),
+        FormatName::VhostCombined => run(&clf::Vhost, data, ctx, src, threads, bar),
         FormatName::Nginx | FormatName::Apache => match &parsers.template {
             Some(t) => run(t, data, ctx, src, threads, bar),
             None => fail(format!("--format {format} needs --log-format '{format}:…'")),

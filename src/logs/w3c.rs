@@ -18,6 +18,9 @@ enum F {
     Time,
     Method,
     Stem,
+    /// The whole URI (Incapsula, Oracle Web Cache): a path, or a host and
+    /// a path.
+    Uri,
     Query,
     User,
     ClientIp,
@@ -33,17 +36,19 @@ enum F {
 
 fn field_of(name: &str) -> F {
     match name.to_ascii_lowercase().as_str() {
-        "date" => F::Date,
-        "time" => F::Time,
+        "date" | "date-local" => F::Date,
+        "time" | "time-local" => F::Time,
         "cs-method" => F::Method,
         "cs-uri-stem" => F::Stem,
+        "cs-uri" => F::Uri,
         "cs-uri-query" => F::Query,
         "cs-username" => F::User,
         "c-ip" => F::ClientIp,
         "cs(user-agent)" => F::UserAgent,
         "cs-host" | "cs(host)" => F::Host,
         "x-host-header" => F::HostHeader,
-        "sc-status" => F::Status,
+        // SHOUTcast writes the response status as c-status
+        "sc-status" | "c-status" => F::Status,
         "sc-substatus" => F::Substatus,
         "sc-win32-status" => F::Win32,
         "cs(cookie)" => F::Cookie,
@@ -57,14 +62,73 @@ pub struct Layout {
     status: usize,
     tabs: bool,
     shows: Shows,
+    /// The layouts of the file's earlier `#Fields:` blocks, latest first,
+    /// one per field count (other than this one's): a line with the field
+    /// count of one of them is read with it (sites concatenated into one
+    /// file, their headers dropped).
+    earlier: Vec<Arc<Layout>>,
 }
+
+/// The status position of a layout without a status field.
+const NO_STATUS: usize = usize::MAX;
+
+/// How many earlier layouts are kept.
+const EARLIER: usize = 8;
+
+/// `next`, a directive that follows the layouts of `before`, with them as
+/// its earlier layouts.
+fn chain(before: &Ctx, next: Layout) -> Arc<Layout> {
+    let mut next = next;
+    // a directive without a status field after a layout with one is
+    // broken: the layout before it stays (only a file that starts with
+    // one reads no record, and says why)
+    if next.status == NO_STATUS
+        && let Some(b) = before
+        && b.status != NO_STATUS
+    {
+        return b.clone();
+    }
+    if let Some(b) = before {
+        let plain = Arc::new(Layout {
+            earlier: Vec::new(),
+            ..(**b).clone()
+        });
+        for l in next
+            .earlier
+            .drain(..)
+            .chain(std::iter::once(plain))
+            .chain(b.earlier.iter().cloned())
+            .collect::<Vec<_>>()
+        {
+            if l.status != NO_STATUS
+                && l.fields.len() != next.fields.len()
+                && !next
+                    .earlier
+                    .iter()
+                    .any(|e| e.fields.len() == l.fields.len())
+                && next.earlier.len() < EARLIER
+            {
+                next.earlier.push(l);
+            }
+        }
+    }
+    Arc::new(next)
+}
+
+/// The note a line read with an earlier layout leaves in the problems
+/// (once per file, at the first such line).
+const EARLIER_NOTE: &str = "note: lines with the field count of an earlier #Fields: block (its header is missing before them) are read with that block";
 
 impl Layout {
     fn from_directive(line: &[u8], format: FormatName) -> Option<Layout> {
         let text = std::str::from_utf8(line).ok()?;
         let spec = text.strip_prefix("#Fields:")?;
         let fields: Vec<F> = spec.split_whitespace().map(field_of).collect();
-        let status = fields.iter().position(|f| *f == F::Status)?;
+        // a layout without a status reads no record (`quick` says why)
+        let status = fields
+            .iter()
+            .position(|f| *f == F::Status)
+            .unwrap_or(NO_STATUS);
         let has = |f: F| fields.contains(&f);
         let shows = Shows {
             request_headers: HeaderView::None,
@@ -87,6 +151,7 @@ impl Layout {
             status,
             tabs: format == FormatName::Cloudfront,
             shows,
+            earlier: Vec::new(),
         })
     }
 }
@@ -104,13 +169,74 @@ impl W3c {
     }
 }
 
-fn split(line: &[u8], tabs: bool) -> impl Iterator<Item = &[u8]> {
-    let sep = if tabs || memchr::memchr(b'\t', line).is_some() {
-        b'\t'
-    } else {
-        b' '
-    };
-    line.split(move |&c| c == sep)
+/// The fields of a line: tab-separated (CloudFront, or any line with a
+/// tab), else separated by runs of spaces (Oracle Web Cache pads them),
+/// where a field may be quoted (IIS Advanced Logging, Incapsula:
+/// `"GET" "/x" "401"`; the quotes are not part of the value).
+fn split(line: &[u8], tabs: bool) -> Fields<'_> {
+    Fields {
+        rest: line,
+        tabs: tabs || memchr::memchr(b'\t', line).is_some(),
+        done: false,
+    }
+}
+
+struct Fields<'a> {
+    rest: &'a [u8],
+    tabs: bool,
+    done: bool,
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.tabs {
+            if self.done {
+                return None;
+            }
+            return Some(match memchr::memchr(b'\t', self.rest) {
+                Some(t) => {
+                    let (v, r) = (&self.rest[..t], &self.rest[t + 1..]);
+                    self.rest = r;
+                    v
+                }
+                None => {
+                    self.done = true;
+                    self.rest
+                }
+            });
+        }
+        let r = self.rest.trim_ascii_start();
+        if r.is_empty() {
+            return None;
+        }
+        if r[0] == b'"' {
+            // to the quote that ends the field (followed by a space or the end)
+            let mut i = 1;
+            while let Some(o) = memchr::memchr(b'"', &r[i..]) {
+                let q = i + o;
+                if r.get(q + 1).is_none_or(|&c| c == b' ') {
+                    self.rest = &r[q + 1..];
+                    return Some(&r[1..q]);
+                }
+                i = q + 1;
+            }
+        }
+        let end = memchr::memchr(b' ', r).unwrap_or(r.len());
+        self.rest = &r[end..];
+        Some(&r[..end])
+    }
+}
+
+/// The layout a record was found with (`quick`'s first mark: 0 the
+/// current one, else an earlier one).
+fn layout_of<'c>(ctx: &'c Ctx, q: &Quick) -> Option<&'c Layout> {
+    let l = ctx.as_ref()?;
+    match q.marks[0] as usize {
+        0 => Some(l),
+        i => l.earlier.get(i - 1).map(|e| &**e),
+    }
 }
 
 fn empty(v: &[u8]) -> bool {
@@ -154,38 +280,68 @@ impl LineFormat for W3c {
         if line[0] == b'#' {
             return Line::Directive;
         }
-        let Some(layout) = ctx else {
+        // IIS Advanced Logging writes lines of spaces among its directives
+        if line.iter().all(|&c| c == b' ') {
+            return Line::Blank;
+        }
+        let Some(current) = ctx else {
             return Line::Bad("no #Fields directive before this line");
         };
+        if current.status == NO_STATUS {
+            return Line::Bad("the #Fields directive names no status field (sc-status)");
+        }
+        let mut which = 0;
+        let mut layout = &**current;
+        if !current.earlier.is_empty() {
+            let n = split(line, current.tabs).count();
+            if n != current.fields.len()
+                && let Some(i) = current.earlier.iter().position(|e| e.fields.len() == n)
+            {
+                which = i + 1;
+                layout = &current.earlier[i];
+            }
+        }
         match split(line, layout.tabs)
             .nth(layout.status)
             .and_then(|v| status3(v).filter(|_| v.len() == 3))
         {
-            Some(status) => Line::Record(Quick::status(status)),
+            Some(status) => Line::Record(Quick {
+                status,
+                marks: [which as u32, 0, 0],
+            }),
             None => Line::Bad("no status in the sc-status field"),
         }
     }
 
-    fn success_credential(&self, line: &[u8], _: &Quick, ctx: &Ctx) -> bool {
-        let Some(layout) = ctx else { return false };
+    fn remark(&self, q: &Quick, _: &Ctx) -> Option<&'static str> {
+        (q.marks[0] != 0).then_some(EARLIER_NOTE)
+    }
+
+    fn success_credential(&self, line: &[u8], q: &Quick, ctx: &Ctx) -> bool {
+        let Some(layout) = layout_of(ctx, q) else {
+            return false;
+        };
         split(line, layout.tabs)
             .zip(&layout.fields)
             .any(|(v, f)| match f {
                 F::Query => !empty(v) && query_has_credential(v),
+                F::Uri => {
+                    memchr::memchr(b'?', v).is_some_and(|q| query_has_credential(&v[q + 1..]))
+                }
                 F::Cookie => !empty(v),
                 _ => false,
             })
     }
 
-    fn client<'a>(&self, line: &'a [u8], _: &Quick, ctx: &Ctx) -> Option<&'a [u8]> {
-        let layout = ctx.as_ref()?;
+    fn client<'a>(&self, line: &'a [u8], q: &Quick, ctx: &Ctx) -> Option<&'a [u8]> {
+        let layout = layout_of(ctx, q)?;
         let i = layout.fields.iter().position(|f| *f == F::ClientIp)?;
         split(line, layout.tabs).nth(i).and_then(addr)
     }
 
-    fn target<'a>(&self, line: &'a [u8], _: &Quick, ctx: &Ctx) -> Option<&'a [u8]> {
+    fn target<'a>(&self, line: &'a [u8], q: &Quick, ctx: &Ctx) -> Option<&'a [u8]> {
         // the parse joins stem and query; only a line without a query has its target in one piece
-        let layout = ctx.as_ref()?;
+        let layout = layout_of(ctx, q)?;
         let mut stem = None;
         for (i, v) in split(line, layout.tabs).enumerate() {
             match layout.fields.get(i) {
@@ -202,7 +358,14 @@ impl LineFormat for W3c {
         if line.starts_with(b"#Fields:")
             && let Some(l) = Layout::from_directive(line, self.format)
         {
-            *ctx = Some(Arc::new(l));
+            *ctx = Some(chain(ctx, l));
+        }
+    }
+
+    fn follow(&self, before: &Ctx, after: Ctx) -> Ctx {
+        match after {
+            Some(a) => Some(chain(before, (*a).clone())),
+            None => before.clone(),
         }
     }
 
@@ -211,27 +374,33 @@ impl LineFormat for W3c {
         // does not compile leaves the layout before it in place (found by
         // fuzzing: a broken last directive reset the layout of the next
         // chunk, so its lines read differently from a run without the cut)
-        let finder = memchr::memmem::FinderRev::new(b"#Fields:");
-        finder
-            .rfind_iter(bytes)
+        // (all of them, in order: the earlier ones are the last one's
+        // fallbacks)
+        let finder = memchr::memmem::Finder::new(b"#Fields:");
+        let mut ctx: Option<Ctx> = None;
+        for pos in finder
+            .find_iter(bytes)
             .filter(|&pos| pos == 0 || bytes[pos - 1] == b'\n')
-            .find_map(|pos| {
-                let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |o| pos + o);
-                let line = bytes[pos..end]
-                    .strip_suffix(b"\r")
-                    .unwrap_or(&bytes[pos..end]);
-                Layout::from_directive(line, self.format).map(|l| Some(Arc::new(l)))
-            })
+        {
+            let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |o| pos + o);
+            let line = bytes[pos..end]
+                .strip_suffix(b"\r")
+                .unwrap_or(&bytes[pos..end]);
+            if let Some(l) = Layout::from_directive(line, self.format) {
+                ctx = Some(Some(chain(&ctx.unwrap_or_default(), l)));
+            }
+        }
+        ctx
     }
 
     fn parse<'a>(
         &self,
         line: &'a [u8],
-        _: &Quick,
+        q: &Quick,
         ctx: &Ctx,
         ex: &mut Exchange<'a>,
     ) -> Option<String> {
-        let layout = ctx.as_ref()?;
+        let layout = layout_of(ctx, q)?;
         let (mut date, mut time): (&[u8], &[u8]) = (b"", b"");
         let (mut stem, mut query): (&'a [u8], &'a [u8]) = (b"", b"");
         let (mut sub, mut win32): (Option<u32>, Option<u64>) = (None, None);
@@ -243,6 +412,26 @@ impl LineFormat for W3c {
                 F::Time => time = v,
                 F::Method => ex.method = lossy(v),
                 F::Stem => stem = v,
+                F::Uri => {
+                    // `host/path`, `scheme://host/path` or a path
+                    let after_scheme = match memchr::memmem::find(v, b"://") {
+                        Some(p) => &v[p + 3..],
+                        None => v,
+                    };
+                    match memchr::memchr(b'/', after_scheme) {
+                        Some(0) | None => stem = after_scheme,
+                        Some(p) => {
+                            if ex.host.is_none() && !empty(&after_scheme[..p]) {
+                                ex.host = Some(lossy(&after_scheme[..p]));
+                            }
+                            stem = &after_scheme[p..];
+                        }
+                    }
+                    if let Some(q) = memchr::memchr(b'?', stem) {
+                        query = &stem[q + 1..];
+                        stem = &stem[..q];
+                    }
+                }
                 F::Query => query = v,
                 F::User if !empty(v) => ex.request.user = Some(lossy(v)),
                 F::ClientIp if !empty(v) => ex.client_addr = Some(lossy(v)),

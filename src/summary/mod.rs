@@ -27,6 +27,8 @@ pub use tally::Tally;
 pub const PARTIAL_VERSION: u32 = 5;
 /// Problems kept per file (the rest are counted).
 pub const PROBLEMS_PER_FILE: usize = 20;
+/// How the message of a problem that is a remark, not a fault, begins.
+pub const NOTE: &str = "note: ";
 
 /// A place in the global order of exchanges: time first, then the input's
 /// identity and the record's position, so that the order does not depend on
@@ -1102,6 +1104,21 @@ impl FileStats {
                 .then_with(|| a.message.cmp(&b.message))
         });
         self.problems.dedup();
+        // a note is kept at its first position only
+        let mut seen: Vec<&str> = Vec::new();
+        let keep: Vec<bool> = self
+            .problems
+            .iter()
+            .map(|p| {
+                !p.message.starts_with(NOTE)
+                    || (!seen.contains(&p.message.as_str()) && {
+                        seen.push(&p.message);
+                        true
+                    })
+            })
+            .collect();
+        let mut keep = keep.into_iter();
+        self.problems.retain(|_| keep.next().unwrap_or(true));
         self.problems.truncate(PROBLEMS_PER_FILE);
         self.sanitized = match (self.sanitized, o.sanitized) {
             (Some(a), Some(b)) => Some(a || b),
@@ -1109,6 +1126,16 @@ impl FileStats {
         };
         self.error = self.error.take().or_else(|| o.error.clone());
         self.skipped = self.skipped.take().or_else(|| o.skipped.clone());
+    }
+
+    /// A remark on how the input was read (its message starts with
+    /// `NOTE`): kept once, at its first position; counts nothing.
+    pub fn note(&mut self, position: u64, message: &str) {
+        debug_assert!(message.starts_with(NOTE));
+        match self.problems.iter_mut().find(|p| p.message == message) {
+            Some(p) => p.position = p.position.min(position),
+            None => self.problem(position, message.to_string()),
+        }
     }
 
     pub fn problem(&mut self, position: u64, message: String) {

@@ -197,6 +197,7 @@ pub const ADVICE: &[(&str, &str)] = &[
     ),
     ("combined", const_format_nginx::COMBINED),
     ("common", const_format_nginx::COMMON),
+    ("vhost_combined", const_format_nginx::COMBINED),
     ("nginx", const_format_nginx::NGINX),
     (
         "apache",

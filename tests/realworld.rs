@@ -1,0 +1,296 @@
+//! Logs as servers really write them, through the real binary: comment
+//! lines, padded fields and months in other languages, virtual hosts,
+//! quoted and padded W3C fields, a W3C file whose headers were dropped,
+//! fields after the user agent, lines wrapped by syslog, docker compose
+//! and Kubernetes, byte order marks and lone CRs, bzip2 and xz. The
+//! summaries of `fixtures/realworld/` are checked by `tests/fixtures.rs`;
+//! this file checks what a summary's counts do not show (hosts, notes,
+//! line numbers, messages, stdin).
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+const CLF_401: &str =
+    "198.51.100.7 - - [02/Sep/2015:00:11:31 +0200] \"GET /login HTTP/1.1\" 401 1382\n";
+
+fn problems(summary: &Value) -> Vec<(u64, String)> {
+    summary["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| {
+            (
+                u(&p["position"]),
+                p["message"].as_str().expect("message").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn write(dir: &std::path::Path, name: &str, bytes: &[u8]) -> String {
+    std::fs::write(dir.join(name), bytes).expect("write");
+    name.to_string()
+}
+
+#[test]
+fn a_leading_comment_does_not_stop_detection_and_comments_are_not_records() {
+    let ws = workspace();
+    let f = write(
+        ws.path(),
+        "k.log",
+        format!("# note\n{CLF_401}#   another note\n\n{CLF_401}").as_bytes(),
+    );
+    let run = authsift(ws.path(), &["analyze", "--json", &f]);
+    run.expect_code(0);
+    let s = run.json();
+    assert_eq!(s["files"][0]["format"], "common", "{}", run.stderr);
+    assert_eq!(u(&s["totals"]["status_401"]), 2);
+    assert_eq!(u(&s["totals"]["unparsed"]), 0);
+    assert!(problems(&s).is_empty(), "{:?}", problems(&s));
+    // a file of comments only is still no log (nothing analysed: exit 2)
+    let only = write(ws.path(), "notes.log", b"# nothing but notes\n# here\n");
+    let run = authsift(ws.path(), &["analyze", &only]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("format not recognised"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_padded_dash_user_is_no_basic_user() {
+    let ws = workspace();
+    let f = write(
+        ws.path(),
+        "jetty.log",
+        "198.51.100.20 -  -  [02/sept./2015:00:11:31 +0200] \"GET /rest/items HTTP/1.1\" 401 1382\n"
+            .as_bytes(),
+    );
+    for args in [vec![], vec!["--format", "common"]] {
+        let mut a = vec!["analyze", "--json", "--events", "ev.csv"];
+        a.extend(args.iter().copied());
+        a.push(&f);
+        let run = authsift(ws.path(), &a);
+        run.expect_code(0);
+        let s = run.json();
+        assert_eq!(
+            u(&s["causes"]["invalid_credentials"]),
+            0,
+            "{}",
+            run.describe()
+        );
+        assert_eq!(u(&s["causes"]["unknown"]), 1, "{}", run.describe());
+        // the French month is read: the 401 has its time
+        let (_, rows) = read_csv(&ws.path().join("ev.csv"));
+        assert_eq!(rows[0][0], "2015-09-01T22:11:31Z");
+    }
+}
+
+#[test]
+fn the_virtual_host_is_the_host() {
+    let ws = workspace();
+    let f = copy_fixture(ws.path(), "realworld/vhost-combined.log");
+    let run = authsift(
+        ws.path(),
+        &["analyze", "--json", "--group-by", "host,cause", &f],
+    );
+    run.expect_code(0);
+    let s = run.json();
+    assert_eq!(s["files"][0]["format"], "vhost_combined");
+    let hosts: Vec<&str> = s["patterns"]
+        .as_array()
+        .expect("patterns")
+        .iter()
+        .map(|p| p["host"].as_str().unwrap_or(""))
+        .collect();
+    assert!(hosts.contains(&"api.fixture.example.com"), "{hosts:?}");
+    assert!(hosts.contains(&"www.fixture.example.com"), "{hosts:?}");
+    assert!(!hosts.iter().any(|h| h.contains(':')), "{hosts:?}");
+}
+
+#[test]
+fn lines_of_an_earlier_fields_block_are_read_with_it_and_said_once() {
+    let ws = workspace();
+    let f = copy_fixture(ws.path(), "realworld/u_ex240610-concatenated.log");
+    for env in [vec![], vec![("AUTHSIFT_REFERENCE", "1")]] {
+        let run = authsift_env(ws.path(), &["analyze", "--json", &f], &env);
+        run.expect_code(0);
+        let s = run.json();
+        assert_eq!(u(&s["totals"]["status_401"]), 4);
+        assert_eq!(u(&s["totals"]["unparsed"]), 0);
+        let notes: Vec<(u64, String)> = problems(&s)
+            .into_iter()
+            .filter(|(_, m)| m.contains("earlier #Fields"))
+            .collect();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert_eq!(notes[0].0, 12, "the first line read with the earlier block");
+        assert_eq!(u(&s["totals"]["degraded"]), 0, "a note counts nothing");
+    }
+}
+
+#[test]
+fn recognised_trailing_fields_give_the_challenge_without_a_log_format() {
+    let ws = workspace();
+    let f = copy_fixture(ws.path(), "logs/nginx-auth.log");
+    let run = authsift(ws.path(), &["analyze", "--json", &f]);
+    run.expect_code(0);
+    let s = run.json();
+    assert_eq!(u(&s["totals"]["status_401"]), 7);
+    // the challenge decides: no failure is left unknown
+    assert_eq!(u(&s["causes"]["unknown"]), 0, "{}", s["causes"]);
+    assert_eq!(u(&s["causes"]["expired_credentials"]), 1);
+    assert_eq!(u(&s["causes"]["insufficient_scope"]), 1);
+    assert!(
+        problems(&s)
+            .iter()
+            .any(|(p, m)| *p == 1 && m.contains("$sent_http_www_authenticate")),
+        "{:?}",
+        problems(&s)
+    );
+}
+
+#[test]
+fn unknown_trailing_fields_are_named_by_shape_and_a_log_format_is_suggested() {
+    let ws = workspace();
+    let secret = "sk_live_51HxQpLkTrailingSecret9";
+    let line = format!(
+        "198.51.100.7 - - [02/Sep/2015:00:11:31 +0200] \"GET / HTTP/1.1\" 401 13 \"-\" \"curl/8\" \"{secret}\" 17\n"
+    );
+    let f = write(ws.path(), "t.log", line.repeat(3).as_bytes());
+    let run = authsift(ws.path(), &["analyze", "--json", &f]);
+    run.expect_code(0);
+    assert!(
+        run.stderr.contains("--log-format") && run.stderr.contains("a quoted text"),
+        "{}",
+        run.stderr
+    );
+    let s = run.json();
+    assert_eq!(s["files"][0]["format"], "combined");
+    assert!(
+        problems(&s).iter().any(|(_, m)| m.contains("--log-format")),
+        "{:?}",
+        problems(&s)
+    );
+    assert!(!run.stdout_text().contains(secret) && !run.stderr.contains(secret));
+    // the generator's plain combined lines: no note
+    let plain = copy_fixture(ws.path(), "logs/access-combined.log");
+    let run = authsift(ws.path(), &["analyze", "--json", &plain]);
+    run.expect_code(0);
+    assert!(problems(&run.json()).is_empty(), "{}", run.stderr);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+}
+
+#[test]
+fn wrapped_lines_keep_the_line_numbers_of_the_file() {
+    let ws = workspace();
+    // a syslog-wrapped log with a cut record on line 3 and a bad time on line 4
+    let ok = "<134>Jun  3 10:00:01 web1 nginx[812]: 203.0.113.40 - - [03/Jun/2024:10:00:01 +0000] \"GET /a HTTP/1.1\" 401 5 \"-\" \"curl/8\"\n";
+    let cut = "<134>Jun  3 10:00:02 web1 nginx[812]: 203.0.113.40 - - [03/Jun/2024:10:00:02 +0000] \"GET /cut-in-the-mid\n";
+    let bad_time = "<134>Jun  3 10:00:03 web1 nginx[812]: 203.0.113.41 - - [99/Jun/2024:10:00:03 +0000] \"GET /b HTTP/1.1\" 401 5 \"-\" \"curl/8\"\n";
+    let text = format!("{ok}{ok}{cut}{bad_time}{ok}");
+    let f = write(ws.path(), "syslog.log", text.as_bytes());
+    let run = authsift(ws.path(), &["analyze", "--json", &f]);
+    run.expect_code(0);
+    let s = run.json();
+    assert_eq!(s["files"][0]["format"], "combined");
+    assert_eq!(u(&s["totals"]["status_401"]), 4);
+    let p = problems(&s);
+    assert_eq!(
+        p.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+        vec![3, 4],
+        "{p:?}"
+    );
+    // the same from stdin, gzip-compressed
+    let run = authsift_stdin(
+        ws.path(),
+        &["analyze", "--json", "-"],
+        &gzip(text.as_bytes()),
+    );
+    run.expect_code(0);
+    assert_eq!(problems(&run.json()), p);
+    // CRI: a record split over lines 2-4 stands at its last part; a bad
+    // record after it keeps its own line
+    let cri = std::fs::read_to_string(fixture("realworld/cri.log")).expect("cri");
+    let text = format!("{cri}2024-06-03T10:00:09.000Z stdout F not an access line\n");
+    let f = write(ws.path(), "cri.log", text.as_bytes());
+    let run = authsift(ws.path(), &["analyze", "--json", "--events", "ev.csv", &f]);
+    run.expect_code(0);
+    let s = run.json();
+    assert_eq!(
+        problems(&s).iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+        vec![6]
+    );
+    let (head, rows) = read_csv(&ws.path().join("ev.csv"));
+    let record = head
+        .iter()
+        .position(|h| h == "record")
+        .expect("record column");
+    let mut lines: Vec<&str> = rows.iter().map(|r| r[record].as_str()).collect();
+    lines.sort();
+    assert_eq!(lines, vec!["1", "4"]);
+}
+
+#[test]
+fn a_byte_order_mark_is_not_part_of_the_first_client() {
+    let ws = workspace();
+    let f = copy_fixture(ws.path(), "realworld/bom-cr-only-no-eol.log");
+    let bytes = std::fs::read(fixture("realworld/bom-cr-only-no-eol.log")).expect("read");
+    for stdin in [false, true] {
+        let run = if stdin {
+            authsift_stdin(ws.path(), &["analyze", "--events", "ev.csv", "-"], &bytes)
+        } else {
+            authsift(ws.path(), &["analyze", "--events", "ev.csv", &f])
+        };
+        run.expect_code(0);
+        let (head, rows) = read_csv(&ws.path().join("ev.csv"));
+        let client = head
+            .iter()
+            .position(|h| h == "client")
+            .expect("client column");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0][client], "203.0.113.70", "stdin: {stdin}");
+    }
+}
+
+#[test]
+fn bzip2_and_xz_are_read_and_damage_is_named() {
+    let ws = workspace();
+    let plain = authsift(
+        ws.path(),
+        &[
+            "analyze",
+            "--json",
+            &copy_fixture(ws.path(), "logs/access-combined.log"),
+        ],
+    );
+    plain.expect_code(0);
+    let want = plain.json()["causes"].clone();
+    for (rel, name) in [
+        ("realworld/access-combined.log.3.bz2", "bzip2"),
+        ("realworld/access-combined.log.4.xz", "xz"),
+    ] {
+        let f = copy_fixture(ws.path(), rel);
+        let run = authsift(ws.path(), &["analyze", "--json", &f]);
+        run.expect_code(0);
+        assert_eq!(run.json()["causes"], want, "{rel}");
+        // from stdin, found by the magic bytes
+        let bytes = std::fs::read(fixture(rel)).expect("read");
+        let run = authsift_stdin(ws.path(), &["analyze", "--json", "-"], &bytes);
+        run.expect_code(0);
+        assert_eq!(run.json()["causes"], want, "{rel} on stdin");
+        // cut short: the input fails with the compression named (nothing
+        // of it could be read: exit 2)
+        let cut = write(ws.path(), "cut.bin", &bytes[..bytes.len() / 2]);
+        let run = authsift(ws.path(), &["analyze", &cut]);
+        run.expect_code(2);
+        assert!(
+            run.stderr
+                .contains(&format!("corrupt or truncated {name} data")),
+            "{}",
+            run.stderr
+        );
+    }
+}
