@@ -852,27 +852,50 @@ pub fn span(us: i64) -> String {
 /// (CAUSES.md step 5: an endpoint that does not take a credential the host
 /// accepts elsewhere).
 struct EndpointRejections {
-    /// (history, endpoint) key → (401s, the first).
-    rejected: IdMap<(u64, Order)>,
+    /// (history, endpoint) key → (401s, the first, whether two of them came
+    /// in a row).
+    rejected: IdMap<(u64, Order, bool)>,
     /// history → (endpoint, last success) of the credentials rejected twice
-    /// or more on one endpoint.
+    /// in a row on one endpoint.
     accepted: IdMap<Vec<(u64, Order)>>,
 }
 
 impl EndpointRejections {
-    fn of(pending: &[Pending], table: &IdTable<EndpointOk>) -> Self {
-        let mut rejected: IdMap<(u64, Order)> = IdMap::default();
+    fn of(
+        pending: &[Pending],
+        table: &IdTable<EndpointOk>,
+        history: &IdTable<CredHistory>,
+    ) -> Self {
+        // per (history, endpoint): each 401 and the nearest success of its
+        // credential after it (in its own input, or proven by the history)
+        let mut runs: IdMap<Vec<(Order, Option<Order>)>> = IdMap::default();
         for p in pending
             .iter()
             .filter(|p| p.endpoint != 0 && !p.annotate_only)
         {
             let Some(h) = p.history else { continue };
-            let e = rejected
-                .entry(EndpointOk::key(h, p.endpoint))
-                .or_insert((0, p.rec.order));
-            e.0 += 1;
-            e.1 = e.1.min(p.rec.order);
+            let o = p.rec.order;
+            let next = [p.local_after, history.get(&h).and_then(|c| c.after(o))]
+                .into_iter()
+                .flatten()
+                .filter(|a| *a > o)
+                .min();
+            runs.entry(EndpointOk::key(h, p.endpoint))
+                .or_default()
+                .push((o, next));
         }
+        let rejected: IdMap<(u64, Order, bool)> = runs
+            .into_iter()
+            .map(|(k, mut v)| {
+                v.sort();
+                // two rejections with no success of the credential between
+                // them: the endpoint refused it twice in a row (a
+                // credential that fails once here and once there, working
+                // in between, is a hiccup each time)
+                let in_row = v.windows(2).any(|w| w[0].1.is_none_or(|a| a > w[1].0));
+                (k, (v.len() as u64, v[0].0, in_row))
+            })
+            .collect();
         let twice: IdMap<()> = pending
             .iter()
             .filter(|p| {
@@ -880,7 +903,7 @@ impl EndpointRejections {
                     && p.history.is_some_and(|h| {
                         rejected
                             .get(&EndpointOk::key(h, p.endpoint))
-                            .is_some_and(|r| r.0 >= 2)
+                            .is_some_and(|r| r.0 >= 2 && r.2)
                     })
             })
             .filter_map(|p| p.history.map(|h| (h, ())))
@@ -900,7 +923,8 @@ impl EndpointRejections {
     }
 
     /// The verdict of a 401 whose endpoint does not take its credential:
-    /// rejected there at least twice, never accepted there, and accepted
+    /// rejected there at least twice (two of them in a row, with no success
+    /// of the credential between), never accepted there, and accepted
     /// on other endpoints of the host after it was first rejected here (a
     /// credential that never works again after the rejections reads as
     /// revoked instead).
@@ -915,9 +939,9 @@ impl EndpointRejections {
         if endpoint == 0 {
             return None;
         }
-        let &(n, first) = self.rejected.get(&EndpointOk::key(h, endpoint))?;
+        let &(n, first, in_row) = self.rejected.get(&EndpointOk::key(h, endpoint))?;
         let oks = self.accepted.get(&h)?;
-        if n < 2 || oks.iter().any(|(e, _)| *e == endpoint) {
+        if n < 2 || !in_row || oks.iter().any(|(e, _)| *e == endpoint) {
             return None;
         }
         let last = oks.iter().map(|(_, l)| *l).max()?;
@@ -989,7 +1013,7 @@ pub fn resolve(
     for v in switches.values_mut() {
         v.sort();
     }
-    let endpoints = EndpointRejections::of(&pending, &state.endpoints);
+    let endpoints = EndpointRejections::of(&pending, &state.endpoints, &state.history);
 
     let mut changed = BTreeMap::new();
     let mut slots: Vec<Option<Pending>> = pending.into_iter().map(Some).collect();

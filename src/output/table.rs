@@ -252,12 +252,9 @@ pub fn write<W: Write>(r: &Report, layout: Layout, w: &mut W) -> std::io::Result
             group(n),
             percent(n, problems_401)
         )?;
-        for line in wrap(
-            &format!("      fix: {}", r.cause_fix(c)),
-            width,
-            "           ",
-        ) {
-            writeln!(w, "{line}")?;
+        let fix = format!("fix: {}", r.cause_fix(c));
+        for line in wrap(&fix, width.saturating_sub(6), "     ") {
+            writeln!(w, "      {line}")?;
         }
     }
     if t.benign_401 > 0 {
