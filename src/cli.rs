@@ -14,11 +14,14 @@ const EXAMPLES: &str = "Examples:
   zcat access.log.*.gz | authsift analyze -          from stdin
   authsift analyze day1/ --partial day1.json         a mergeable partial summary
   authsift merge day1.json day2.json --json          one summary of both
+  find logs -type f | authsift analyze --files-from - --partial -   paths in, one partial line out
+  cat parts/*.json | authsift merge - --out report/  partials from stdin, one a line
   authsift report day1.json day2.json -o week.html   the HTML report of both
   authsift causes                                    the cause table
 
-Run 'authsift causes' for the cause table. Exit codes: 0 success, 1 an input failed or was truncated \
-(the rest was analysed), 2 usage error or nothing could be analysed, 3 --strict found unparsed records.";
+Run 'authsift causes' for the cause table. Exit codes: 0 success, 1 an input failed, was truncated or \
+gave no (or mostly unparsed) records (the rest was analysed), 2 usage error or nothing could be analysed, \
+3 --strict found unparsed or degraded records, 4 an output could not be written.";
 
 const ANALYZE_EXAMPLES: &str = "Examples:
   authsift analyze capture.har
@@ -38,8 +41,9 @@ const ANALYZE_EXAMPLES: &str = "Examples:
 decides why each one failed (missing, malformed, placeholder, expired, revoked or invalid credentials, \
 wrong scheme or audience, insufficient scope, a benign challenge handshake, ...) and writes summaries \
 as a terminal table, JSON and CSV. Credentials never appear in any output: only keyed fingerprints.",
-    after_help = "Run 'authsift causes' for the cause table. Exit codes: 0 success, 1 an input failed or was \
-truncated (the rest was analysed), 2 usage error or nothing could be analysed, 3 --strict found unparsed records.",
+    after_help = "Run 'authsift causes' for the cause table. Exit codes: 0 success, 1 an input failed, was \
+truncated or gave no (or mostly unparsed) records (the rest was analysed), 2 usage error or nothing could be \
+analysed, 3 --strict found unparsed or degraded records, 4 an output could not be written.",
     after_long_help = EXAMPLES
 )]
 pub struct Cli {
@@ -93,6 +97,13 @@ pub enum SanitizedArg {
     No,
 }
 
+/// `--events-format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EventsFormat {
+    Csv,
+    Ndjson,
+}
+
 /// `completions SHELL`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Shell {
@@ -132,7 +143,7 @@ pub struct OutputArgs {
     /// Print the summary JSON to stdout instead of the table
     #[arg(long)]
     pub json: bool,
-    /// Write the complete mergeable state to FILE (for 'authsift merge')
+    /// Write the complete mergeable state to FILE (for 'authsift merge'); - writes it to stdout as one line
     #[arg(long, value_name = "FILE")]
     pub partial: Option<PathBuf>,
     /// Write the HTML report to FILE (one self-contained page)
@@ -146,8 +157,12 @@ pub struct OutputArgs {
 #[derive(Args, Debug)]
 pub struct AnalyzeArgs {
     /// Files, directories (walked recursively) or - for stdin
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "files_from", value_name = "PATH")]
     pub paths: Vec<String>,
+
+    /// Read more paths from FILE, one a line (- for stdin)
+    #[arg(long, value_name = "FILE")]
+    pub files_from: Option<PathBuf>,
 
     /// Input format (detected from the content when not given)
     #[arg(short, long, value_parser = format_parser())]
@@ -172,9 +187,13 @@ pub struct AnalyzeArgs {
     #[command(flatten)]
     pub output: OutputArgs,
 
-    /// Write one row per 401 to FILE (CSV, or NDJSON when FILE ends in .ndjson or .jsonl)
+    /// Write one row per 401 to FILE (CSV, or NDJSON when FILE ends in .ndjson or .jsonl); - for stdout
     #[arg(long, value_name = "FILE")]
     pub events: Option<PathBuf>,
+
+    /// The format of --events (default: NDJSON for a .ndjson or .jsonl name, else CSV)
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub events_format: Option<EventsFormat>,
 
     /// Pattern key: a comma-separated list of cause, host, method, path, client, user_agent,
     /// credential, status_detail
@@ -234,7 +253,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "N", default_value_t = crate::summary::Limits::DEFAULT.credentials)]
     pub max_credentials: usize,
 
-    /// Treat any unparsed record as an error (exit code 3)
+    /// Treat any unparsed or degraded record as an error (exit code 3)
     #[arg(long)]
     pub strict: bool,
 
@@ -259,9 +278,14 @@ pub struct AnalyzeArgs {
 
 #[derive(Args, Debug)]
 pub struct MergeArgs {
-    /// Partial summaries written by 'authsift analyze --partial'
+    /// Partial summaries written by 'authsift analyze --partial'; - reads them from stdin, one a line
     #[arg(required = true, value_name = "PARTIAL")]
     pub partials: Vec<PathBuf>,
+
+    /// A partial whose inputs are all in another partial is counted once
+    /// instead of refused
+    #[arg(long)]
+    pub allow_duplicates: bool,
 
     #[command(flatten)]
     pub output: OutputArgs,

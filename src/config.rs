@@ -2,13 +2,14 @@
 //! sees these types, never clap's.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::cli::{AnalyzeArgs, ColorWhen, OutputArgs, ProgressWhen};
+use crate::cli::{AnalyzeArgs, ColorWhen, EventsFormat, OutputArgs, ProgressWhen};
 use crate::error::{Error, Result};
 use crate::fingerprint::Fingerprinter;
 use crate::input::FormatName;
 use crate::logs::Parsers;
+use crate::provenance::Reading;
 use crate::summary::{Dim, Settings};
 use crate::time::{Timestamp, days_from_civil, parse_iso8601};
 
@@ -17,22 +18,54 @@ use crate::time::{Timestamp, days_from_civil, parse_iso8601};
 pub struct Outputs {
     pub out_dir: Option<PathBuf>,
     pub json: bool,
+    /// `-`: one line of JSON on stdout.
     pub partial: Option<PathBuf>,
     /// `--html FILE` (`-` for stdout).
     pub html: Option<PathBuf>,
     /// Causes in colour in the terminal table.
     pub colour: bool,
+    /// No line on stderr naming what was written (`--quiet`).
+    pub quiet: bool,
 }
 
-impl From<OutputArgs> for Outputs {
-    fn from(o: OutputArgs) -> Self {
-        Outputs {
+fn is_stdout(p: Option<&Path>) -> bool {
+    p.is_some_and(|p| p.as_os_str() == "-")
+}
+
+impl Outputs {
+    /// Checks the output flags (`events`: `--events`, for analyze): `--out -`
+    /// is refused, and at most one output goes to stdout.
+    pub fn from_args(o: OutputArgs, events: Option<&Path>, quiet: bool) -> Result<Outputs> {
+        if is_stdout(o.out.as_deref()) {
+            return Err(Error::Usage(
+                "--out takes a directory, and - (stdout) is not one: give a directory name \
+                 (--json prints the summary on stdout, --partial - the partial summary)"
+                    .into(),
+            ));
+        }
+        let on_stdout: Vec<&str> = [
+            (o.json, "--json"),
+            (is_stdout(o.partial.as_deref()), "--partial -"),
+            (is_stdout(events), "--events -"),
+            (is_stdout(o.html.as_deref()), "--html -"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect();
+        if on_stdout.len() > 1 {
+            return Err(Error::Usage(format!(
+                "{} all want stdout: send all but one to a file",
+                on_stdout.join(" and ")
+            )));
+        }
+        Ok(Outputs {
             out_dir: o.out,
             json: o.json,
             partial: o.partial,
             html: o.html,
             colour: colour(o.color),
-        }
+            quiet,
+        })
     }
 }
 
@@ -48,6 +81,36 @@ pub fn colour(when: ColorWhen) -> bool {
                 && std::io::stdout().is_terminal()
         }
     }
+}
+
+/// The paths of `--files-from`: one a line, blank lines passed over (a
+/// line end may be CR LF).
+pub fn read_paths(from: &Path) -> Result<Vec<String>> {
+    let text = if from.as_os_str() == "-" {
+        let mut t = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut t)
+            .map_err(|e| Error::io("--files-from -", e))?;
+        t
+    } else {
+        std::fs::read(from).map_err(|e| {
+            Error::Usage(format!(
+                "--files-from {}: cannot read it: {e}",
+                from.display()
+            ))
+        })?
+    };
+    let text = String::from_utf8(text).map_err(|_| {
+        Error::Usage(format!(
+            "--files-from {}: not UTF-8 text (one path a line)",
+            from.display()
+        ))
+    })?;
+    Ok(text
+        .lines()
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect())
 }
 
 /// The format inputs are read as.
@@ -74,7 +137,11 @@ pub struct Config {
     pub map_files: bool,
     pub outputs: Outputs,
     pub events: Option<PathBuf>,
+    /// `--events` as NDJSON (else CSV).
+    pub events_ndjson: bool,
     pub settings: Settings,
+    /// The reading options, as the provenance of a partial records them.
+    pub reading: Reading,
     pub fingerprints: Fingerprinter,
     pub threads: usize,
     /// `--max-record-bytes`.
@@ -212,25 +279,30 @@ impl Config {
         if a.threads == Some(0) {
             return Err(Error::Usage("--threads must be at least 1".into()));
         }
-        if a.output.json
-            && a.output.out.is_none()
-            && a.events.as_deref().is_some_and(|p| p.as_os_str() == "-")
-        {
-            return Err(Error::Usage(
-                "--json and --events - both want stdout".into(),
-            ));
-        }
-        let stdout_html = a
-            .output
-            .html
-            .as_deref()
-            .is_some_and(|p| p.as_os_str() == "-");
-        if stdout_html
-            && (a.output.json || a.events.as_deref().is_some_and(|p| p.as_os_str() == "-"))
-        {
-            return Err(Error::Usage(
-                "--html - and --json or --events - both want stdout".into(),
-            ));
+        let outputs = Outputs::from_args(a.output, a.events.as_deref(), a.quiet)?;
+        let events_ndjson = match a.events_format {
+            Some(f) => f == EventsFormat::Ndjson,
+            None => a
+                .events
+                .as_deref()
+                .and_then(Path::extension)
+                .is_some_and(|x| x == "ndjson" || x == "jsonl"),
+        };
+        let mut paths = a.paths;
+        if let Some(from) = &a.files_from {
+            if from.as_os_str() == "-" && paths.iter().any(|p| p == "-") {
+                return Err(Error::Usage(
+                    "--files-from - reads the paths from stdin, so stdin cannot also be an input (-)"
+                        .into(),
+                ));
+            }
+            paths.extend(read_paths(from)?);
+            if paths.is_empty() {
+                return Err(Error::Usage(format!(
+                    "--files-from {}: no path in it",
+                    from.display()
+                )));
+            }
         }
         let fingerprints = Fingerprinter::new(a.fingerprint_key.as_deref());
         let since = a.since.as_deref().map(parse_time).transpose()?;
@@ -277,20 +349,37 @@ impl Config {
             (None, Some(f)) => FormatChoice::Implied(f),
             (None, None) => FormatChoice::Detect,
         };
+        let reading = Reading {
+            format: match format {
+                FormatChoice::Given(f) | FormatChoice::Implied(f) => f.id().to_string(),
+                FormatChoice::Detect => "detect".into(),
+            },
+            log_format: a.log_format.clone(),
+            json_fields: a.json_fields.clone(),
+            sanitized: match a.sanitized {
+                crate::cli::SanitizedArg::Auto => "auto",
+                crate::cli::SanitizedArg::Yes => "yes",
+                crate::cli::SanitizedArg::No => "no",
+            }
+            .into(),
+            max_record_bytes: max_record_bytes as u64,
+        };
         let progress = match a.progress {
             ProgressWhen::Always => true,
             ProgressWhen::Never => false,
             ProgressWhen::Auto => !a.quiet && std::io::stderr().is_terminal(),
         };
         Ok(Config {
-            paths: a.paths,
+            paths,
             error_logs: a.error_log,
             format,
             parsers,
             map_files: true,
-            outputs: a.output.into(),
+            outputs,
             events: a.events,
+            events_ndjson,
             settings,
+            reading,
             fingerprints,
             threads: a
                 .threads

@@ -22,6 +22,7 @@ pub mod output;
 pub mod partial;
 pub mod path;
 pub mod progress;
+pub mod provenance;
 pub mod run;
 pub mod summary;
 pub mod time;

@@ -43,11 +43,14 @@ fn run(cli: Cli) -> Result<i32, Error> {
             let cfg = Config::from_args(args)?;
             run::prepare_outputs(&cfg.outputs, cfg.events.as_deref())?;
             let analysis = run::analyze(&cfg)?;
-            let events = cfg
-                .events
-                .as_deref()
-                .map(|p: &Path| (analysis.events, analysis.files.as_slice(), p));
-            let report = run::write_outputs(analysis.state, events, &cfg.outputs)?;
+            let events = cfg.events.as_deref().map(|p: &Path| run::EventsOut {
+                events: analysis.events,
+                files: analysis.files.as_slice(),
+                path: p,
+                ndjson: cfg.events_ndjson,
+            });
+            let report =
+                run::write_outputs(analysis.state, &analysis.provenance, events, &cfg.outputs)?;
             run::diagnose(&report, cfg.quiet);
             Ok(run::exit_code(&report, cfg.strict))
         }
@@ -77,10 +80,11 @@ fn run(cli: Cli) -> Result<i32, Error> {
             Ok(exit::OK)
         }
         Command::Merge(args) => {
-            let outs: Outputs = args.output.into();
+            let outs = Outputs::from_args(args.output, None, args.quiet)?;
             run::prepare_outputs(&outs, None)?;
-            let state = run::merge(&args.partials)?;
-            let report = run::write_outputs(state, None, &outs)?;
+            let (state, provenance) =
+                run::merge(&args.partials, args.allow_duplicates, args.quiet)?;
+            let report = run::write_outputs(state, &provenance, None, &outs)?;
             run::diagnose(&report, args.quiet);
             Ok(run::exit_code(&report, false))
         }
@@ -97,7 +101,7 @@ fn main() {
             match e {
                 Error::Usage(_) => exit::USAGE,
                 Error::Input { .. } | Error::Io { .. } => exit::USAGE,
-                Error::Output { .. } => exit::INPUT_FAILED,
+                Error::Output { .. } => exit::WRITE_FAILED,
             }
         }
     };

@@ -17,6 +17,7 @@ use crate::logs::tail::Tail;
 use crate::output;
 use crate::partial::Partial;
 use crate::progress::Progress;
+use crate::provenance::{self, InputRecord, Provenance, Take};
 use crate::summary::report::{Report, Rows};
 use crate::summary::{PARTIAL_VERSION, Record401};
 use crate::{har, summary};
@@ -24,6 +25,8 @@ use crate::{har, summary};
 /// What a run produced before outputs.
 pub struct Analysis {
     pub state: Partial,
+    /// The configuration and the inputs, for a partial summary.
+    pub provenance: Provenance,
     pub events: Vec<Record401>,
     /// Input names by input index (for events).
     pub files: Vec<String>,
@@ -35,6 +38,8 @@ pub mod exit {
     pub const INPUT_FAILED: i32 = 1;
     pub const USAGE: i32 = 2;
     pub const STRICT: i32 = 3;
+    /// An output could not be written (a full disk, a directory that went away).
+    pub const WRITE_FAILED: i32 = 4;
 }
 
 fn format_for(cfg: &Config, head: &[u8], name: &str) -> Option<FormatName> {
@@ -62,7 +67,7 @@ fn read_error_logs(
     named: usize,
     ctx: &Context,
     cfg: &Config,
-) -> (ErrorIndex, Vec<ChunkResult>, Vec<bool>) {
+) -> (ErrorIndex, Vec<(ChunkResult, InputRecord)>, Vec<bool>) {
     let mut index = ErrorIndex::default();
     let mut results = Vec::new();
     let mut is_error_log = vec![false; inputs.len()];
@@ -80,7 +85,12 @@ fn read_error_logs(
             Err(e) if explicit => {
                 is_error_log[i] = true;
                 let src = Source::new(&inp.name, i as u32, "");
-                results.push(failed(ctx, &src, error_text(&e)));
+                let record = InputRecord {
+                    path: inp.name.clone(),
+                    bytes: 0,
+                    digest: None,
+                };
+                results.push((failed(ctx, &src, error_text(&e)), record));
                 continue;
             }
             Err(_) => continue,
@@ -100,10 +110,19 @@ fn read_error_logs(
             if explicit {
                 is_error_log[i] = true;
                 let src = Source::new(&inp.name, i as u32, "");
-                results.push(failed(
-                    ctx,
-                    &src,
-                    "--error-log: not an Apache or nginx error log".into(),
+                let d = opened.digest.finish();
+                let record = InputRecord {
+                    path: inp.name.clone(),
+                    bytes: d.bytes,
+                    digest: Some(d.hex),
+                };
+                results.push((
+                    failed(
+                        ctx,
+                        &src,
+                        "--error-log: not an Apache or nginx error log".into(),
+                    ),
+                    record,
                 ));
             }
             continue;
@@ -112,6 +131,7 @@ fn read_error_logs(
         let src = Source::new(&inp.name, i as u32, format.id());
         let mut a = Analyzer::new(ctx, &src);
         let mut bytes = Vec::new();
+        let digest = opened.digest.clone();
         let read = match opened.data {
             Data::Mapped(m) => {
                 bytes.extend_from_slice(&m);
@@ -130,7 +150,13 @@ fn read_error_logs(
             bytes = unwrap::unwrap_head(w, &bytes);
         }
         a.error_log_read(index.add(&inp.name, &bytes, flavor));
-        results.push(a.finish());
+        let d = digest.finish();
+        let record = InputRecord {
+            path: inp.name.clone(),
+            bytes: d.bytes,
+            digest: Some(d.hex),
+        };
+        results.push((a.finish(), record));
     }
     index.seal();
     (index, results, is_error_log)
@@ -142,20 +168,69 @@ fn failed(ctx: &Context, src: &Source, message: String) -> ChunkResult {
     a.finish()
 }
 
+/// Analyses one input; returns what it gave and its provenance record.
 fn analyze_input(
     inp: &Input,
     id: u32,
     ctx: &Context,
     cfg: &Config,
     progress: &Progress,
-) -> Option<ChunkResult> {
+) -> (ChunkResult, InputRecord) {
     let opened = match input::open(inp, cfg.map_files) {
         Ok(o) => o,
         Err(e) => {
             let src = Source::new(&inp.name, id, "");
-            return Some(failed(ctx, &src, error_text(&e)));
+            let record = InputRecord {
+                path: inp.name.clone(),
+                bytes: 0,
+                digest: None,
+            };
+            return (failed(ctx, &src, error_text(&e)), record);
         }
     };
+    let digest = opened.digest.clone();
+    let result = read_input(inp, id, ctx, cfg, progress, opened);
+    let d = digest.finish();
+    let record = InputRecord {
+        path: inp.name.clone(),
+        bytes: d.bytes,
+        digest: Some(d.hex),
+    };
+    (result, record)
+}
+
+/// An input that gave records, most of which could not be parsed, or none
+/// at all from bytes that are not empty: its outputs would show "no 401s"
+/// where nothing was understood, so it fails (exit 1), named.
+fn check_yield(result: &mut ChunkResult, name: &str) {
+    let Some(f) = result.state.summary.files.get_mut(name) else {
+        return;
+    };
+    if f.error.is_some() || f.skipped.is_some() {
+        return;
+    }
+    let seen = f.exchanges.saturating_add(f.unparsed);
+    if f.unparsed > 0 && f.unparsed.saturating_mul(2) > seen {
+        f.error = Some(format!(
+            "most records could not be parsed as {} ({} of {}): is the format right?",
+            f.format, f.unparsed, seen
+        ));
+    } else if seen == 0 && f.filtered == 0 && f.bytes > 0 {
+        f.error = Some(format!(
+            "no record found in {} bytes read as {}",
+            f.bytes, f.format
+        ));
+    }
+}
+
+fn read_input(
+    inp: &Input,
+    id: u32,
+    ctx: &Context,
+    cfg: &Config,
+    progress: &Progress,
+    opened: input::Opened,
+) -> ChunkResult {
     // whether the file shrinks under its mapping while it is read
     let watch = match &opened.data {
         Data::Mapped(m) => Some(m.watch()),
@@ -167,12 +242,12 @@ fn analyze_input(
         // at least `{"log":…}`: an empty .har is an export that wrote
         // nothing, which its user must hear about (exit 1, like a cut one)
         let src = Source::new(&inp.name, id, "har");
-        return Some(failed(
+        return failed(
             ctx,
             &src,
             "empty file: a HAR capture holds at least {\"log\":…} (an export that wrote nothing?)"
                 .into(),
-        ));
+        );
     }
     if opened.head.is_empty() && !matches!(cfg.format, FormatChoice::Given(_)) {
         // an empty file (logrotate leaves them): nothing to read, nothing wrong
@@ -187,7 +262,7 @@ fn analyze_input(
                 ));
             }
         }
-        return Some(a.finish());
+        return a.finish();
     }
     // line ends that are carriage returns only (old Mac files): read as
     // line ends, else a whole log would be one line
@@ -208,21 +283,24 @@ fn analyze_input(
         None => head,
     };
     let Some(format) = format_for(cfg, &head, &inp.name) else {
-        if inp.from_dir {
-            if !cfg.quiet {
-                eprintln!("authsift: {}: skipped (not a recognised format)", inp.name);
-            }
-            return None;
-        }
         let src = Source::new(&inp.name, id, "");
-        return Some(failed(
+        if inp.from_dir {
+            // found in a directory beside the data: passed over, and listed
+            // with the reason (exit 0)
+            let mut res = Analyzer::new(ctx, &src).finish();
+            let f = res.state.summary.file_mut(&inp.name);
+            f.bytes = opened.size.unwrap_or(0);
+            f.skipped = Some("not a recognised format".into());
+            return res;
+        }
+        return failed(
             ctx,
             &src,
             format!(
                 "format not recognised from the first lines; give --format (one of: {})",
                 FormatName::list()
             ),
-        ));
+        );
     };
     // fields after the user agent of a detected combined log
     let tail = match (cfg.format, format) {
@@ -352,7 +430,8 @@ fn analyze_input(
         });
     }
     result.settle_input(ctx.sanitized, &inp.name);
-    Some(result)
+    check_yield(&mut result, &inp.name);
+    result
 }
 
 fn error_text(e: &Error) -> String {
@@ -399,74 +478,116 @@ pub fn analyze(cfg: &Config) -> Result<Analysis> {
         ctx.errors = Some(std::sync::Arc::new(errors));
     }
     let ctx = ctx;
-    let (merged, events) = pool.install(|| {
-        let mut results: Vec<Option<ChunkResult>> = inputs
+    let (merged, events, records) = pool.install(|| {
+        let (mut results, mut records): (Vec<ChunkResult>, Vec<InputRecord>) = inputs
             .par_iter()
             .enumerate()
-            .map(|(i, inp)| {
-                if is_error_log[i] {
-                    return None;
-                }
-                analyze_input(inp, i as u32, &ctx, cfg, &progress)
-            })
-            .collect();
-        results.extend(error_results.into_iter().map(Some));
+            .filter(|(i, _)| !is_error_log[*i])
+            .map(|(i, inp)| analyze_input(inp, i as u32, &ctx, cfg, &progress))
+            .unzip();
+        for (r, rec) in error_results {
+            results.push(r);
+            records.push(rec);
+        }
         progress.done();
         let mut merged: Option<Partial> = None;
         let mut events = Vec::new();
-        for r in results.into_iter().flatten() {
+        for r in results {
             match &mut merged {
                 Some(s) => s.merge(r.state),
                 None => merged = Some(r.state),
             }
             events.extend(r.events);
         }
-        (merged, events)
+        (merged, events, records)
     });
     let state = merged.unwrap_or_else(|| Partial::new(cfg.settings.clone()));
-    if state.summary.files.is_empty() {
+    if state.summary.files.values().all(|f| f.skipped.is_some()) {
+        if !cfg.quiet {
+            for f in state.summary.files.keys() {
+                eprintln!("authsift: {f}: skipped (not a recognised format)");
+            }
+        }
         return Err(Error::Usage("no input in a recognised format".into()));
     }
+    let provenance = Provenance::new(cfg.reading.clone(), &cfg.settings, records);
     Ok(Analysis {
         state,
+        provenance,
         events,
         files: inputs.into_iter().map(|i| i.name).collect(),
     })
 }
 
-/// The file format of `--partial`.
+/// The file format of `--partial`: `version` is the schema version of the
+/// format (a partial of another version is refused).
 #[derive(Serialize, Deserialize)]
 pub struct PartialFile {
     pub format: String,
     pub version: u32,
+    pub provenance: Provenance,
     pub state: Partial,
 }
 
 const PARTIAL_FORMAT: &str = "authsift-partial";
 
-pub fn write_partial(state: &Partial, path: &Path) -> Result<()> {
+/// Writes a partial summary to `path`, or to stdout as one line when it is
+/// `-`; a file written is named on stderr unless `quiet`.
+pub fn write_partial(
+    state: &Partial,
+    provenance: &Provenance,
+    path: &Path,
+    quiet: bool,
+) -> Result<()> {
     let mut st = state.clone();
     st.canonicalize();
     let file = PartialFile {
         format: PARTIAL_FORMAT.into(),
         version: PARTIAL_VERSION,
+        provenance: provenance.clone(),
         state: st,
     };
+    if path.as_os_str() == "-" {
+        let out = std::io::stdout();
+        let mut w = std::io::BufWriter::new(out.lock());
+        let written = serde_json::to_writer(&mut w, &file)
+            .map_err(std::io::Error::from)
+            .and_then(|()| std::io::Write::write_all(&mut w, b"\n"))
+            .and_then(|()| std::io::Write::flush(&mut w));
+        return written.map_err(|e| Error::output("stdout", e));
+    }
+    // one line with its line end, like `--partial -`: files concatenated
+    // (`cat *.json | authsift merge -`) are one partial a line
     output::AtomicFile::write(path, |w| {
-        serde_json::to_writer(w, &file).map_err(std::io::Error::from)
-    })
+        serde_json::to_writer(&mut *w, &file).map_err(std::io::Error::from)?;
+        std::io::Write::write_all(w, b"\n")
+    })?;
+    if !quiet {
+        let n = provenance.inputs.len();
+        eprintln!(
+            "authsift: wrote the partial summary {} ({n} input{})",
+            path.display(),
+            if n == 1 { "" } else { "s" }
+        );
+    }
+    Ok(())
 }
 
-pub fn read_partial(path: &Path) -> Result<Partial> {
+pub fn read_partial(path: &Path) -> Result<PartialFile> {
     let name = path.display().to_string();
     let text = std::fs::read(path).map_err(|e| Error::io(name.clone(), e))?;
-    parse_partial(&text, &name)
+    parse_partial_file(&text, &name)
 }
 
 /// Reads a partial summary from its bytes (`name` for messages) and checks
 /// every field: a damaged or crafted file is refused with the field named,
 /// never merged (see `Partial::validate`).
 pub fn parse_partial(text: &[u8], name: &str) -> Result<Partial> {
+    parse_partial_file(text, name).map(|p| p.state)
+}
+
+/// `parse_partial`, with the provenance.
+pub fn parse_partial_file(text: &[u8], name: &str) -> Result<PartialFile> {
     #[derive(Deserialize)]
     struct Head {
         format: String,
@@ -478,10 +599,16 @@ pub fn parse_partial(text: &[u8], name: &str) -> Result<Partial> {
         return Err(Error::input(name, "not an authsift partial summary"));
     }
     if head.version != PARTIAL_VERSION {
+        let why = if head.version < PARTIAL_VERSION {
+            "written by an older authsift"
+        } else {
+            "written by a newer authsift"
+        };
         return Err(Error::input(
             name,
             format!(
-                "partial summary version {} cannot be merged by this authsift (version {PARTIAL_VERSION})",
+                "partial summary format version {} ({why}); this authsift reads version {PARTIAL_VERSION}: \
+                 run analyze again with this version",
                 head.version
             ),
         ));
@@ -490,30 +617,111 @@ pub fn parse_partial(text: &[u8], name: &str) -> Result<Partial> {
         .map_err(|e| Error::input(name, format!("damaged partial summary ({e})")))?;
     p.state
         .validate()
+        .and_then(|()| p.provenance.validate(&p.state.summary.settings))
         .map_err(|why| Error::input(name, format!("damaged partial summary: {why}")))?;
-    Ok(p.state)
+    Ok(p)
 }
 
-/// Merges partial summaries (in any order: the result does not depend on it).
-pub fn merge<P: AsRef<Path> + Sync>(paths: &[P]) -> Result<Partial> {
-    let states: Vec<Result<Partial>> = paths.par_iter().map(|p| read_partial(p.as_ref())).collect();
-    let mut acc: Option<Partial> = None;
-    for (p, s) in paths.iter().zip(states) {
-        let s = s?;
-        match &mut acc {
-            None => acc = Some(s),
-            Some(a) => {
-                a.check_mergeable(&s).map_err(|why| {
-                    Error::input(
-                        p.as_ref().display().to_string(),
-                        format!("cannot merge: {why}"),
-                    )
-                })?;
-                a.merge(s);
+/// Reads the partials of `paths` (`-`: stdin, one partial a line).
+fn read_partials<P: AsRef<Path> + Sync>(paths: &[P]) -> Result<Vec<(String, PartialFile)>> {
+    let mut texts: Vec<(String, Option<Vec<u8>>, &Path)> = Vec::new();
+    let mut stdin_read = false;
+    for p in paths {
+        let p = p.as_ref();
+        if p.as_os_str() != "-" {
+            texts.push((p.display().to_string(), None, p));
+            continue;
+        }
+        if std::mem::replace(&mut stdin_read, true) {
+            return Err(Error::Usage("'-' (stdin) given more than once".into()));
+        }
+        let mut all = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut all)
+            .map_err(|e| Error::io("stdin", e))?;
+        for (i, line) in all.split(|&b| b == b'\n').enumerate() {
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
             }
+            texts.push((format!("stdin line {}", i + 1), Some(line.to_vec()), p));
         }
     }
-    acc.ok_or_else(|| Error::Usage("no partial summaries given".into()))
+    texts
+        .into_par_iter()
+        .map(|(name, text, path)| {
+            let p = match text {
+                Some(t) => parse_partial_file(&t, &name)?,
+                None => read_partial(path)?,
+            };
+            Ok((name, p))
+        })
+        .collect()
+}
+
+/// Merges partial summaries (in any order: the result does not depend on
+/// it). They must have been made with the same configuration; an input in
+/// two of them is refused, or with `allow_duplicates` counted once (see
+/// `provenance::plan`).
+pub fn merge<P: AsRef<Path> + Sync>(
+    paths: &[P],
+    allow_duplicates: bool,
+    quiet: bool,
+) -> Result<(Partial, Provenance)> {
+    let parts = read_partials(paths)?;
+    let Some((first_name, first)) = parts.first() else {
+        return Err(Error::Usage("no partial summaries given".into()));
+    };
+    for (name, p) in &parts[1..] {
+        let mut diff = first.provenance.reading.differences(&p.provenance.reading);
+        diff.extend(
+            first
+                .state
+                .summary
+                .settings
+                .differences(&p.state.summary.settings),
+        );
+        if !diff.is_empty() {
+            return Err(Error::input(
+                name.clone(),
+                format!(
+                    "cannot merge with {first_name}: made with other settings: {}",
+                    diff.join("; ")
+                ),
+            ));
+        }
+        first.state.check_mergeable(&p.state).map_err(|why| {
+            Error::input(
+                name.clone(),
+                format!("cannot merge with {first_name}: {why}"),
+            )
+        })?;
+    }
+    let named: Vec<(&str, &Provenance)> = parts
+        .iter()
+        .map(|(n, p)| (n.as_str(), &p.provenance))
+        .collect();
+    let plan = provenance::plan(&named, allow_duplicates).map_err(Error::Usage)?;
+    let reading = first.provenance.reading.clone();
+    let settings = first.state.summary.settings.clone();
+    let mut acc: Option<Partial> = None;
+    let mut inputs = Vec::new();
+    for ((name, p), take) in parts.into_iter().zip(plan) {
+        if take == Take::Skip {
+            if !quiet {
+                eprintln!(
+                    "authsift: {name}: every input of it is in another partial: counted once"
+                );
+            }
+            continue;
+        }
+        inputs.extend(p.provenance.inputs);
+        match &mut acc {
+            None => acc = Some(p.state),
+            Some(a) => a.merge(p.state),
+        }
+    }
+    let state = acc.unwrap_or_else(|| Partial::new(settings.clone()));
+    Ok((state, Provenance::new(reading, &settings, inputs)))
 }
 
 /// Checks before any work that every output file can be written (see
@@ -532,19 +740,27 @@ pub fn prepare_outputs(outs: &Outputs, events: Option<&Path>) -> Result<()> {
     output::prepare(outs.out_dir.as_deref(), &files)
 }
 
+/// The events output: the 401s, the input names by index, where, and
+/// whether as NDJSON.
+pub struct EventsOut<'a> {
+    pub events: Vec<Record401>,
+    pub files: &'a [String],
+    pub path: &'a Path,
+    pub ndjson: bool,
+}
+
 /// Writes the requested outputs; returns the report. The state is not freed
 /// (meant for a process that ends next: see the comment inside).
 pub fn write_outputs(
     state: Partial,
-    events: Option<(Vec<Record401>, &[String], &Path)>,
+    provenance: &Provenance,
+    events: Option<EventsOut>,
     outs: &Outputs,
 ) -> Result<Report> {
     if let Some(p) = &outs.partial {
-        write_partial(&state, p)?;
+        write_partial(&state, provenance, p, outs.quiet)?;
     }
-    let events_on_stdout = events
-        .as_ref()
-        .is_some_and(|(_, _, p)| p.as_os_str() == "-")
+    let events_on_stdout = events.as_ref().is_some_and(|e| e.path.as_os_str() == "-")
         || outs.html.as_deref().is_some_and(|p| p.as_os_str() == "-");
     let mut state = state;
     let rows = if outs.out_dir.is_some() {
@@ -558,26 +774,42 @@ pub fn write_outputs(
     std::mem::forget(state);
     if let Some(dir) = &outs.out_dir {
         output::write_dir(&report, dir)?;
+        if !outs.quiet {
+            eprintln!(
+                "authsift: wrote {} (summary.json and {} CSV files)",
+                dir.display(),
+                output::csv_out::FILES.len()
+            );
+        }
     }
     if let Some(path) = &outs.html {
         write_html(&report, path)?;
+        if !outs.quiet && path.as_os_str() != "-" {
+            eprintln!("authsift: wrote the HTML report {}", path.display());
+        }
     }
-    if let Some((mut evs, files, path)) = events {
+    if let Some(EventsOut {
+        events: mut evs,
+        files,
+        path,
+        ndjson,
+    }) = events
+    {
         for e in &mut evs {
             if let Some(v) = changed.get(&e.order) {
                 e.verdict = v.clone();
             }
         }
         evs.sort_by_key(|e| e.order);
-        let ndjson = path
-            .extension()
-            .is_some_and(|x| x == "ndjson" || x == "jsonl");
         if path.as_os_str() == "-" {
             let out = std::io::stdout();
             output::events::write(&evs, files, ndjson, std::io::BufWriter::new(out.lock()))
                 .map_err(|e| Error::output("stdout", e))?;
         } else {
             output::AtomicFile::write(path, |w| output::events::write(&evs, files, ndjson, w))?;
+            if !outs.quiet {
+                eprintln!("authsift: wrote {} events to {}", evs.len(), path.display());
+            }
         }
     }
     let out = std::io::stdout();
@@ -612,10 +844,11 @@ pub fn write_html(report: &Report, path: &Path) -> Result<()> {
     }
 }
 
-/// `authsift report`: the HTML report of merged partial summaries.
+/// `authsift report`: the HTML report of merged partial summaries (what
+/// `merge` refuses, it refuses).
 pub fn report<P: AsRef<Path> + Sync>(partials: &[P], path: &Path) -> Result<Report> {
     output::prepare(None, &[("--output", path)])?;
-    let mut state = merge(partials)?;
+    let (mut state, _) = merge(partials, false, true)?;
     let (report, _) = state.finalize(Rows::Top, false);
     write_html(&report, path)?;
     Ok(report)
@@ -629,6 +862,9 @@ pub fn diagnose(report: &Report, quiet: bool) {
         }
         if quiet {
             continue;
+        }
+        if let Some(why) = &f.skipped {
+            eprintln!("authsift: {}: skipped ({why})", f.path);
         }
         for p in &report.problems {
             if p.file == f.path && p.message.starts_with(logs::shape::PROBLEM) {
@@ -653,12 +889,6 @@ pub fn diagnose(report: &Report, quiet: bool) {
                     ))
                     .unwrap_or_default()
             );
-            if f.unparsed * 2 > seen {
-                eprintln!(
-                    "authsift: {}: warning: most records do not match the {} format; is --format right?",
-                    f.path, f.format
-                );
-            }
         }
     }
 }
@@ -676,7 +906,7 @@ pub fn exit_code(report: &Report, strict: bool) -> i32 {
         exit::USAGE
     } else if t.failed_inputs > 0 {
         exit::INPUT_FAILED
-    } else if strict && t.unparsed > 0 {
+    } else if strict && (t.unparsed > 0 || t.degraded > 0) {
         exit::STRICT
     } else {
         exit::OK

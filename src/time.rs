@@ -415,6 +415,23 @@ impl Timestamp {
     }
 }
 
+impl Timestamp {
+    /// RFC 3339 in UTC with exactly three fraction digits
+    /// (`2024-06-01T10:00:12.000Z`; microseconds are cut, not rounded):
+    /// the one shape of every time column of the CSV outputs, which
+    /// dashboards and `pandas.to_datetime` read with one format.
+    pub fn rfc3339_millis(&self) -> String {
+        let ms = Timestamp(self.0.div_euclid(1000) * 1000);
+        let mut buf = [0u8; 32];
+        let s = ms.rfc3339(&mut buf);
+        if ms.0.rem_euclid(MICROS_PER_SEC) == 0 {
+            format!("{}.000Z", &s[..s.len() - 1])
+        } else {
+            s.to_string()
+        }
+    }
+}
+
 impl fmt::Display for Timestamp {
     /// RFC 3339 in UTC, with milliseconds or microseconds only when present.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -543,6 +560,16 @@ mod tests {
             1_714_550_400_100_000
         );
         assert!(parse_epoch_decimal("17x").is_none());
+    }
+
+    #[test]
+    fn milliseconds_are_always_three_digits() {
+        let t = |s: &str| parse_iso8601(s).unwrap().rfc3339_millis();
+        assert_eq!(t("2024-06-01T10:00:12Z"), "2024-06-01T10:00:12.000Z");
+        assert_eq!(t("2024-06-01T10:00:12.5Z"), "2024-06-01T10:00:12.500Z");
+        assert_eq!(t("2024-06-01T10:00:12.004310Z"), "2024-06-01T10:00:12.004Z");
+        assert_eq!(t("2024-06-01T10:00:12.999999Z"), "2024-06-01T10:00:12.999Z");
+        assert_eq!(t("1969-12-31T23:59:59.9995Z"), "1969-12-31T23:59:59.999Z");
     }
 
     #[test]

@@ -1092,7 +1092,7 @@ fn merge_refuses_partials_with_different_keys_or_options() {
     for (x, y, why) in [
         ("a-team1.json", "b-team2.json", "fingerprint key"),
         ("a-team1.json", "b-default.json", "fingerprint key"),
-        ("a-team1.json", "b-team1-5m.json", "options differ"),
+        ("a-team1.json", "b-team1-5m.json", "bucket 1h vs 5m"),
     ] {
         let r = authsift(ws.path(), &["merge", x, y, "--json"]);
         r.expect_code(2);
@@ -1335,9 +1335,9 @@ fn bucket_width_changes_the_time_series() {
         rows,
         series(&f)
             .into_iter()
-            .map(|(a, b, c)| vec![a, b, c.to_string()])
+            .map(|(a, b, c)| vec![a.replace('Z', ".000Z"), b, c.to_string()])
             .collect::<Vec<_>>(),
-        "timeseries.csv"
+        "timeseries.csv (times with milliseconds)"
     );
     assert_eq!(
         h["causes"], f["causes"],

@@ -155,7 +155,7 @@ fn every_output(dir: &Path, input: &str, extra: &[&str], each_dim: bool) -> Vec<
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
     // several outputs per run keep the runs few: the table; JSON, summary
     // files, CSV events and a partial; strict mode with NDJSON events;
-    // events on stdout
+    // events and the partial on stdout
     run(s(&["analyze", "--group-by", ALL_DIMS]));
     run(s(&[
         "analyze",
@@ -188,6 +188,15 @@ fn every_output(dir: &Path, input: &str, extra: &[&str], each_dim: bool) -> Vec<
         "--group-by",
         "credential,client,status_detail",
     ]));
+    // NDJSON events and a partial (with its provenance) on stdout
+    run(s(&[
+        "analyze",
+        "--events",
+        "-",
+        "--events-format",
+        "ndjson",
+    ]));
+    run(s(&["analyze", "--partial", "-"]));
     if each_dim {
         for d in DIMS {
             run(s(&["analyze", "--json", "--group-by", d]));

@@ -85,7 +85,7 @@ fn a_padded_dash_user_is_no_basic_user() {
         assert_eq!(u(&s["causes"]["unknown"]), 1, "{}", run.describe());
         // the French month is read: the 401 has its time
         let (_, rows) = read_csv(&ws.path().join("ev.csv"));
-        assert_eq!(rows[0][0], "2015-09-01T22:11:31Z");
+        assert_eq!(rows[0][0], "2015-09-01T22:11:31.000Z");
     }
 }
 

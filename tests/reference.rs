@@ -5,7 +5,8 @@
 //! chunks, every record fully parsed, no block scanner, no compact JSON
 //! reader, no memo caches), each at `-j1` and `-j4`; every output — the
 //! table, summary.json and the CSV files of `--out`, the events as CSV and
-//! as NDJSON, the partial summary, stderr and the exit code — must be
+//! as NDJSON (to a file and to stdout), the partial summary (to a file and
+//! to stdout), stderr and the exit code — must be
 //! byte-identical across the four runs.
 
 mod common;
@@ -55,13 +56,25 @@ fn outputs(dir: &Path, input: &Path, args: &[String], reference: bool, threads: 
         "--html".into(),
         path("report.html"),
     ]);
-    got.insert("files.stderr".into(), files.stderr);
+    // the lines naming what was written name this configuration's directory
+    let stderr = String::from_utf8_lossy(&files.stderr).replace(&path(""), "<out>/");
+    got.insert("files.stderr".into(), stderr.into_bytes());
     got.insert(
         "files.code".into(),
         format!("{:?}", files.status.code()).into_bytes(),
     );
     let nd = run(&["--json".into(), "--events".into(), path("events.ndjson")]);
     got.insert("json".into(), nd.stdout);
+    // the partial and NDJSON events on stdout
+    let partial = run(&["--partial".into(), "-".into()]);
+    got.insert("partial.stdout".into(), partial.stdout);
+    let events = run(&[
+        "--events".into(),
+        "-".into(),
+        "--events-format".into(),
+        "ndjson".into(),
+    ]);
+    got.insert("events.stdout".into(), events.stdout);
     for entry in walk(&out) {
         let name = entry
             .strip_prefix(&out)
@@ -536,10 +549,20 @@ fn out_of_order_input_gives_the_same_bytes_in_every_mode() {
     let (_, text, _) = render("combined", &evs);
     let path = ws.path().join("repeated.log");
     std::fs::write(&path, text.repeat(4)).expect("write input");
-    same_outputs("repeated combined log", &path, &[], &["partial.json"]);
+    same_outputs(
+        "repeated combined log",
+        &path,
+        &[],
+        &["partial.json", "partial.stdout"],
+    );
     let iis = std::fs::read_to_string(fixtures_dir().join("logs").join("u_ex240603.log"))
         .expect("fixture");
     let path = ws.path().join("u_ex_repeated.log");
     std::fs::write(&path, iis.repeat(200)).expect("write input");
-    same_outputs("repeated IIS log", &path, &[], &["partial.json"]);
+    same_outputs(
+        "repeated IIS log",
+        &path,
+        &[],
+        &["partial.json", "partial.stdout"],
+    );
 }

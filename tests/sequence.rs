@@ -357,8 +357,8 @@ fn an_incident_is_many_valid_credentials_failing_on_one_host_together() {
     assert_eq!(rows.len(), 1, "{rows:#?}");
     let want: Row = [
         ("host", "api.seq.example.com"),
-        ("start", "2024-06-05T10:10:05Z"),
-        ("end", "2024-06-05T10:11:30Z"),
+        ("start", "2024-06-05T10:10:05.000Z"),
+        ("end", "2024-06-05T10:11:30.000Z"),
         ("distinct_credentials", "3"),
         ("distinct_clients", "3"),
         ("count_401", "6"),
@@ -449,8 +449,8 @@ fn a_retry_storm_is_flagged_per_client_and_credential() {
             ("12", "12", "true"),
             "{storm:?}"
         );
-        assert_eq!(storm["first"], "2024-06-05T10:20:00Z");
-        assert_eq!(storm["last"], "2024-06-05T10:20:55Z");
+        assert_eq!(storm["first"], "2024-06-05T10:20:00.000Z");
+        assert_eq!(storm["last"], "2024-06-05T10:20:55.000Z");
         assert_eq!(storm["dominant_cause"], "invalid_credentials");
         let slow = row("slow-bot/0.1");
         assert_eq!(slow["peak_per_minute"], "9");
@@ -514,10 +514,10 @@ fn credential_rows_show_first_and_last_success_and_failure() {
     check(
         8,
         [
-            "2024-06-05T10:00:00Z",
-            "2024-06-05T10:00:00Z",
-            "2024-06-05T10:05:00Z",
-            "2024-06-05T10:06:00Z",
+            "2024-06-05T10:00:00.000Z",
+            "2024-06-05T10:00:00.000Z",
+            "2024-06-05T10:05:00.000Z",
+            "2024-06-05T10:06:00.000Z",
             "2",
             "revoked_credentials:2",
         ],
@@ -525,10 +525,10 @@ fn credential_rows_show_first_and_last_success_and_failure() {
     check(
         6,
         [
-            "2024-06-05T10:00:10Z",
-            "2024-06-05T10:03:00Z",
-            "2024-06-05T10:02:00Z",
-            "2024-06-05T10:02:00Z",
+            "2024-06-05T10:00:10.000Z",
+            "2024-06-05T10:03:00.000Z",
+            "2024-06-05T10:02:00.000Z",
+            "2024-06-05T10:02:00.000Z",
             "1",
             "transient_rejection:1",
         ],
@@ -536,10 +536,10 @@ fn credential_rows_show_first_and_last_success_and_failure() {
     check(
         13,
         [
-            "2024-06-05T10:08:00Z",
-            "2024-06-05T10:12:00Z",
-            "2024-06-05T10:10:05Z",
-            "2024-06-05T10:11:10Z",
+            "2024-06-05T10:08:00.000Z",
+            "2024-06-05T10:12:00.000Z",
+            "2024-06-05T10:10:05.000Z",
+            "2024-06-05T10:11:10.000Z",
             "2",
             "transient_rejection:2",
         ],
@@ -547,10 +547,10 @@ fn credential_rows_show_first_and_last_success_and_failure() {
     check(
         5,
         [
-            "2024-06-05T09:00:00Z",
-            "2024-06-05T09:00:00Z",
-            "2024-06-05T10:01:00Z",
-            "2024-06-05T10:01:00Z",
+            "2024-06-05T09:00:00.000Z",
+            "2024-06-05T09:00:00.000Z",
+            "2024-06-05T10:01:00.000Z",
+            "2024-06-05T10:01:00.000Z",
             "1",
             "expired_credentials:1",
         ],
@@ -560,8 +560,8 @@ fn credential_rows_show_first_and_last_success_and_failure() {
         [
             "",
             "",
-            "2024-06-05T10:20:00Z",
-            "2024-06-05T10:20:55Z",
+            "2024-06-05T10:20:00.000Z",
+            "2024-06-05T10:20:55.000Z",
             "12",
             "invalid_credentials:12",
         ],

@@ -4,6 +4,7 @@
 //! Formats are detected from the first bytes unless `--format` says.
 
 pub mod detect;
+pub mod digest;
 pub mod fields;
 mod mmap;
 pub mod unwrap;
@@ -11,8 +12,8 @@ pub mod unwrap;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 pub use detect::{Detected, FormatName};
 pub use mmap::{Mmap, Shrink, Watch, release};
@@ -96,6 +97,35 @@ pub struct Opened {
     pub compressed_read: Option<Arc<AtomicU64>>,
     /// The first bytes of the (decompressed) content, for detection.
     pub head: Vec<u8>,
+    /// The digest of the bytes read (the file's or stdin's, compressed
+    /// when they are).
+    pub digest: DigestOf,
+}
+
+/// Where an input's digest comes from.
+#[derive(Clone)]
+pub enum DigestOf {
+    /// A mapped file (a handle of its own, and its length when mapped):
+    /// read at its ends when the analysis is over, so that opening it
+    /// takes no longer than it did.
+    File(Arc<File>, u64),
+    /// A stream: what its reader has passed on so far.
+    Stream(Arc<Mutex<digest::Sampler>>),
+}
+
+impl DigestOf {
+    /// The digest of what was read (call when reading is over).
+    pub fn finish(&self) -> digest::Digest {
+        match self {
+            DigestOf::File(f, len) => {
+                digest::of_file(f, *len).unwrap_or_else(|_| digest::of_bytes(&[]))
+            }
+            DigestOf::Stream(s) => match s.lock() {
+                Ok(s) => s.finish(),
+                Err(poisoned) => poisoned.into_inner().finish(),
+            },
+        }
+    }
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut Vec<PathBuf>) -> io::Result<()> {
@@ -322,7 +352,8 @@ fn decompressor(c: Compression, r: Box<dyn Read + Send>) -> io::Result<Box<dyn R
 pub fn open(input: &Input, map_files: bool) -> Result<Opened> {
     let name = &input.name;
     let Some(path) = &input.path else {
-        let mut raw: Box<dyn Read + Send> = Box::new(io::stdin());
+        let (sampling, sampler) = digest::Sampling::new(io::stdin());
+        let mut raw: Box<dyn Read + Send> = Box::new(sampling);
         let magic = read_head_exact(&mut raw, 4).map_err(|e| Error::io(name.clone(), e))?;
         let compression = Compression::of(&magic);
         let chained: Box<dyn Read + Send> = Box::new(io::Cursor::new(magic).chain(raw));
@@ -331,13 +362,15 @@ pub fn open(input: &Input, map_files: bool) -> Result<Opened> {
             decompressor(compression, chained).map_err(|e| Error::io(name.clone(), e))?,
             compression,
             None,
+            DigestOf::Stream(sampler),
         );
     };
     if let Some(problem) = &input.problem {
         return Err(Error::input(name.clone(), problem.clone()));
     }
-    let mut file = File::open(path).map_err(|e| Error::io(name.clone(), e))?;
+    let file = File::open(path).map_err(|e| Error::io(name.clone(), e))?;
     let meta = file.metadata().map_err(|e| Error::io(name.clone(), e))?;
+    let (mut file, sampler) = digest::Sampling::new(file);
     // the first bytes are peeked and put back in front of the same handle:
     // a FIFO or a character device cannot be opened a second time from the
     // start (what a reopen would read begins after these bytes)
@@ -345,14 +378,20 @@ pub fn open(input: &Input, map_files: bool) -> Result<Opened> {
     let compression = Compression::of(&magic);
     if map_files && compression == Compression::None && meta.is_file() && meta.len() > 0 {
         // a file that cannot be mapped (safely) is read instead
-        if let Ok(map) = mmap::map(&file) {
+        if let Ok(map) = mmap::map(&file.inner) {
             let head = head_of(&map);
+            let own = file
+                .inner
+                .try_clone()
+                .map_err(|e| Error::io(name.clone(), e))?;
+            let digest = DigestOf::File(Arc::new(own), meta.len());
             return Ok(Opened {
                 data: Data::Mapped(map),
                 compression,
                 size: Some(meta.len()),
                 compressed_read: None,
                 head,
+                digest,
             });
         }
     }
@@ -368,6 +407,7 @@ pub fn open(input: &Input, map_files: bool) -> Result<Opened> {
         decompressor(compression, chained).map_err(|e| Error::io(name.clone(), e))?,
         compression,
         size,
+        DigestOf::Stream(sampler),
     )?;
     if compression != Compression::None && size.is_some() {
         opened.compressed_read = Some(read);
@@ -386,6 +426,7 @@ fn stream(
     mut r: Box<dyn Read + Send>,
     compression: Compression,
     size: Option<u64>,
+    digest: DigestOf,
 ) -> Result<Opened> {
     let (head, err) = read_head(&mut r);
     let data = match err {
@@ -406,6 +447,7 @@ fn stream(
         size,
         compressed_read: None,
         head,
+        digest,
     })
 }
 

@@ -1,7 +1,10 @@
 //! The CSV files of `--out DIR`. Columns are stable: adding a column at the
 //! end is allowed; renaming or reordering one is a breaking change that
-//! bumps the summary's `schema_version`.
+//! bumps the summary's `schema_version`. Every time column is RFC 3339 UTC
+//! with milliseconds; every text cell that a spreadsheet would read as a
+//! formula is neutralised (`cell`).
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use crate::summary::report::Report;
@@ -72,12 +75,25 @@ pub const FILES: &[(&str, Writer)] = &[
     ("credentials.csv", |r, w| credentials(r, w)),
 ];
 
-fn ts(t: Option<Timestamp>) -> String {
-    t.map(|t| t.to_string()).unwrap_or_default()
+/// A time column: `2024-06-01T10:00:12.000Z`, or empty.
+pub(crate) fn ts(t: Option<Timestamp>) -> String {
+    t.map(|t| t.rfc3339_millis()).unwrap_or_default()
 }
 
-fn opt(s: &Option<String>) -> &str {
-    s.as_deref().unwrap_or("")
+/// A text cell as a spreadsheet may open it: one that begins with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return (a formula to Excel, LibreOffice
+/// and Google Sheets) gets a leading single quote, as OWASP's CSV-injection
+/// advice says. Every such text cell, `-` alone included; numeric columns
+/// are written from numbers and never start with one of these.
+pub fn cell(s: &str) -> Cow<'_, str> {
+    match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{s}")),
+        _ => Cow::Borrowed(s),
+    }
+}
+
+fn opt(s: &Option<String>) -> Cow<'_, str> {
+    cell(s.as_deref().unwrap_or(""))
 }
 
 fn finish<W: Write>(w: csv::Writer<W>) -> std::io::Result<()> {
@@ -99,13 +115,13 @@ pub fn summary<W: Write>(r: &Report, w: W) -> std::io::Result<()> {
     for p in &r.patterns {
         c.write_record([
             p.cause.map(|c| c.id()).unwrap_or(""),
-            opt(&p.host),
-            opt(&p.method),
-            opt(&p.path),
-            opt(&p.client),
-            opt(&p.user_agent),
-            opt(&p.credential),
-            opt(&p.status_detail),
+            &opt(&p.host),
+            &opt(&p.method),
+            &opt(&p.path),
+            &opt(&p.client),
+            &opt(&p.user_agent),
+            &opt(&p.credential),
+            &opt(&p.status_detail),
             &p.count.to_string(),
             &ts(p.first_seen),
             &ts(p.last_seen),
@@ -113,10 +129,10 @@ pub fn summary<W: Write>(r: &Report, w: W) -> std::io::Result<()> {
             &p.distinct_credentials.to_string(),
             if p.distinct_exact { "true" } else { "false" },
             p.evidence_kind,
-            &p.evidence_rule,
-            &p.example_evidence,
-            &p.fix,
-            &p.example,
+            &cell(&p.evidence_rule),
+            &cell(&p.example_evidence),
+            &cell(&p.fix),
+            &cell(&p.example),
         ])
         .map_err(io)?;
     }
@@ -128,7 +144,7 @@ pub fn timeseries<W: Write>(r: &Report, w: W) -> std::io::Result<()> {
     c.write_record(TIMESERIES_COLUMNS).map_err(io)?;
     for t in &r.timeseries {
         c.write_record([
-            t.bucket_start.to_string().as_str(),
+            ts(Some(t.bucket_start)).as_str(),
             t.cause.id(),
             &t.count.to_string(),
         ])
@@ -142,9 +158,9 @@ pub fn incidents<W: Write>(r: &Report, w: W) -> std::io::Result<()> {
     c.write_record(INCIDENT_COLUMNS).map_err(io)?;
     for i in &r.incidents {
         c.write_record([
-            i.host.as_str(),
-            &i.start.to_string(),
-            &i.end.to_string(),
+            &*cell(&i.host),
+            &ts(Some(i.start)),
+            &ts(Some(i.end)),
             &i.distinct_credentials.to_string(),
             &i.distinct_clients.to_string(),
             &i.count_401.to_string(),
@@ -161,9 +177,9 @@ pub fn clients<W: Write>(r: &Report, w: W) -> std::io::Result<()> {
     c.write_record(CLIENT_COLUMNS).map_err(io)?;
     for x in &r.clients {
         c.write_record([
-            x.client.as_str(),
-            opt(&x.user_agent),
-            opt(&x.credential),
+            &*cell(&x.client),
+            &opt(&x.user_agent),
+            &opt(&x.credential),
             &x.count_401.to_string(),
             &ts(x.first),
             &ts(x.last),
@@ -182,7 +198,7 @@ pub fn credentials<W: Write>(r: &Report, w: W) -> std::io::Result<()> {
     c.write_record(CREDENTIAL_COLUMNS).map_err(io)?;
     for x in &r.credentials {
         c.write_record([
-            x.credential.as_str(),
+            &*cell(&x.credential),
             &ts(x.first_success),
             &ts(x.last_success),
             &ts(x.first_failure),

@@ -24,7 +24,7 @@ pub use distinct::Distinct;
 pub use tally::Tally;
 
 /// Version of the partial-summary format (`--partial`, `merge`).
-pub const PARTIAL_VERSION: u32 = 4;
+pub const PARTIAL_VERSION: u32 = 5;
 /// Problems kept per file (the rest are counted).
 pub const PROBLEMS_PER_FILE: usize = 20;
 /// How the message of a problem that is a remark, not a fault, begins.
@@ -320,6 +320,95 @@ impl Settings {
             return Err("settings.fingerprint_key_id is empty".into());
         }
         Ok(())
+    }
+
+    /// The settings that differ between two runs, in words, as the
+    /// command line spells them: `bucket 1h vs 1d`.
+    pub fn differences(&self, o: &Settings) -> Vec<String> {
+        fn secs(us: i64) -> String {
+            if us % 1_000_000 == 0 {
+                format!("{}s", us / 1_000_000)
+            } else {
+                format!("{}s", us as f64 / 1e6)
+            }
+        }
+        fn time(t: Option<Timestamp>) -> String {
+            t.map_or("none".into(), |t| t.to_string())
+        }
+        let dims = |g: &[Dim]| g.iter().map(|d| d.id()).collect::<Vec<_>>().join(",");
+        let mut out = Vec::new();
+        let mut differ = |what: &str, a: String, b: String| {
+            if a != b {
+                out.push(format!("{what} {a} vs {b}"));
+            }
+        };
+        differ(
+            "fingerprint key",
+            self.fingerprint_key_id.clone(),
+            o.fingerprint_key_id.clone(),
+        );
+        differ("group-by", dims(&self.group_by), dims(&o.group_by));
+        differ(
+            "bucket",
+            width_words(self.bucket_secs),
+            width_words(o.bucket_secs),
+        );
+        differ(
+            "handshake window",
+            secs(self.handshake_window_us),
+            secs(o.handshake_window_us),
+        );
+        differ(
+            "clock skew",
+            format!("{}s", self.clock_skew_secs),
+            format!("{}s", o.clock_skew_secs),
+        );
+        differ(
+            "incident minimum credentials",
+            self.incident_min_credentials.to_string(),
+            o.incident_min_credentials.to_string(),
+        );
+        differ(
+            "storm per minute",
+            self.storm_per_minute.to_string(),
+            o.storm_per_minute.to_string(),
+        );
+        differ("since", time(self.since), time(o.since));
+        differ("until", time(self.until), time(o.until));
+        differ(
+            "phrase table version",
+            self.phrases_version.to_string(),
+            o.phrases_version.to_string(),
+        );
+        differ(
+            "max patterns",
+            self.limits.patterns.to_string(),
+            o.limits.patterns.to_string(),
+        );
+        differ(
+            "max clients",
+            self.limits.clients.to_string(),
+            o.limits.clients.to_string(),
+        );
+        differ(
+            "max credentials",
+            self.limits.credentials.to_string(),
+            o.limits.credentials.to_string(),
+        );
+        out
+    }
+}
+
+/// A bucket width as `--bucket` takes it: `1h`, `5m`, `1d`, `90s`.
+pub fn width_words(secs: i64) -> String {
+    if secs % 86400 == 0 {
+        format!("{}d", secs / 86400)
+    } else if secs % 3600 == 0 {
+        format!("{}h", secs / 3600)
+    } else if secs % 60 == 0 {
+        format!("{}m", secs / 60)
+    } else {
+        format!("{secs}s")
     }
 }
 
@@ -991,6 +1080,10 @@ pub struct FileStats {
     /// A capture whose credential headers were removed (HAR inputs only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sanitized: Option<bool>,
+    /// Why a file found in a directory was passed over (a format that is
+    /// not recognised): listed, not analysed, not a failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
     /// An error log: its authentication lines and which of them were
     /// joined to a 401 (error-log inputs only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1057,6 +1150,7 @@ impl FileStats {
             (a, b) => a.or(b),
         };
         self.error = self.error.take().or_else(|| o.error.clone());
+        self.skipped = self.skipped.take().or_else(|| o.skipped.clone());
         match (&mut self.error_log, &o.error_log) {
             (Some(a), Some(b)) => a.merge(b),
             (a @ None, Some(b)) => *a = Some(b.clone()),
@@ -1583,23 +1677,17 @@ impl State {
         Ok(())
     }
 
-    /// Why two states cannot be merged, if they cannot.
+    /// Why two states cannot be merged, if they cannot: the settings that
+    /// differ, in words.
     pub fn check_mergeable(&self, o: &State) -> Result<(), String> {
-        let (a, b) = (&self.settings, &o.settings);
-        if a.fingerprint_key_id != b.fingerprint_key_id {
-            return Err(format!(
-                "fingerprint keys differ ({} vs {}): credentials could not be matched",
-                a.fingerprint_key_id, b.fingerprint_key_id
-            ));
+        let diff = self.settings.differences(&o.settings);
+        if diff.is_empty() && self.settings == o.settings {
+            return Ok(());
         }
-        if a != b {
-            return Err(format!(
-                "analysis options differ (group-by, bucket, handshake window, clock skew, thresholds, time filter or rule versions): {} vs {}",
-                serde_json::to_string(a).unwrap_or_default(),
-                serde_json::to_string(b).unwrap_or_default()
-            ));
+        if diff.is_empty() {
+            return Err("the analysis settings differ".into());
         }
-        Ok(())
+        Err(format!("the analysis settings differ: {}", diff.join("; ")))
     }
 }
 

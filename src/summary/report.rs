@@ -58,6 +58,13 @@ pub struct Totals {
     pub degraded: u64,
     pub filtered: u64,
     pub failed_inputs: u64,
+    /// Files found in a directory and passed over (not a recognised format).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub skipped_inputs: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -163,6 +170,10 @@ pub struct FileRow {
     /// A capture whose credential headers were removed (HAR inputs only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sanitized: Option<bool>,
+    /// Why the file was passed over (found in a directory, in a format
+    /// that is not recognised).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
     /// 401s that no evidence decided (evidence kind `none`).
     pub undecided_401: u64,
     /// When more than a fifth of the input's 401s are undecided: the fields
@@ -330,7 +341,7 @@ impl State {
     pub fn finalize_in_place(&self, rows: Rows, successes: &IdMap<(Order, Order)>) -> Report {
         let s = &self.settings;
         let mut totals = Totals {
-            inputs: self.files.len() as u64,
+            inputs: self.files.values().filter(|f| f.skipped.is_none()).count() as u64,
             bytes: 0,
             exchanges: 0,
             status_401: 0,
@@ -339,6 +350,7 @@ impl State {
             degraded: 0,
             filtered: 0,
             failed_inputs: 0,
+            skipped_inputs: 0,
         };
         let mut files = Vec::new();
         let mut problems = Vec::new();
@@ -350,6 +362,7 @@ impl State {
             totals.degraded = totals.degraded.saturating_add(f.degraded);
             totals.filtered = totals.filtered.saturating_add(f.filtered);
             totals.failed_inputs += f.error.is_some() as u64;
+            totals.skipped_inputs += f.skipped.is_some() as u64;
             let undecided = self
                 .undecided
                 .get(&super::input_key(path))
@@ -368,6 +381,7 @@ impl State {
                 filtered: f.filtered,
                 error: f.error.clone(),
                 sanitized: f.sanitized,
+                skipped: f.skipped.clone(),
                 error_log: f.error_log.as_ref().map(|e| ErrorLogRow {
                     auth_failures: e.auth_failures,
                     joined: e.joined.len() as u64,
