@@ -135,6 +135,13 @@ fn a_file_truncated_while_it_is_read_is_reported_not_fatal() {
                 // only the few lines cut where the shrink was met
                 assert!(u(&f["unparsed"]) <= 16, "{f}");
             }
+            // shrank to nothing before its first record was read: the one
+            // input failed and nothing could be analysed (README, exit 2)
+            Some(2) => {
+                let err = f["error"].as_str().expect("an error");
+                assert!(err.contains("shrank while it was read"), "unexpected error: {err}");
+                assert_eq!(u(&f["exchanges"]), 0, "{f}");
+            }
             other => panic!("exit {other:?}: {stderr}"),
         }
     }
