@@ -139,7 +139,10 @@ fn a_file_truncated_while_it_is_read_is_reported_not_fatal() {
             // input failed and nothing could be analysed (README, exit 2)
             Some(2) => {
                 let err = f["error"].as_str().expect("an error");
-                assert!(err.contains("shrank while it was read"), "unexpected error: {err}");
+                assert!(
+                    err.contains("shrank while it was read"),
+                    "unexpected error: {err}"
+                );
                 assert_eq!(u(&f["exchanges"]), 0, "{f}");
             }
             other => panic!("exit {other:?}: {stderr}"),
