@@ -567,24 +567,31 @@ impl<'v, 'e> Facts<'v, 'e> {
             .reasons
             .iter()
             .find(|(row, _)| row.speaks() == Some(at))?;
-        Some(Verdict::new(
-            row.cause?,
-            EvidenceKind::ServerMessage,
-            row.id,
-            reason_detail(row, r, self.secrets()),
-        ))
+        let cause = row.cause?;
+        Some(
+            Verdict::new(
+                cause,
+                EvidenceKind::ServerMessage,
+                row.id,
+                reason_detail(row, r, self.secrets()),
+            )
+            .with_fix(reason_fix(row, cause)),
+        )
     }
 
     /// A reason that decides no cause but says who answered (evidence for
     /// a 401 that shows nothing else).
     fn reason_evidence(&self) -> Option<Verdict> {
         let (row, r) = self.v.reasons.iter().find(|(row, _)| row.cause.is_none())?;
-        Some(Verdict::new(
-            Cause::Unknown,
-            EvidenceKind::ServerMessage,
-            row.id,
-            reason_detail(row, r, self.secrets()),
-        ))
+        Some(
+            Verdict::new(
+                Cause::Unknown,
+                EvidenceKind::ServerMessage,
+                row.id,
+                reason_detail(row, r, self.secrets()),
+            )
+            .with_fix(reason_fix(row, Cause::Unknown)),
+        )
     }
 
     /// The verdict of the IIS substatus, if its row decides at step `at`.
@@ -1059,6 +1066,13 @@ fn rejected(f: &Facts<'_, '_>) -> Verdict {
 
 /// The evidence detail of a reason: who wrote it, where (an error-log line)
 /// or what (the reason as written, secret-free), and what it means.
+/// The fix of a verdict a gateway's (or the error log's) reason decided:
+/// what the reason means, then the remedy of its cause (fixed text: the
+/// reason as written is in the detail).
+fn reason_fix(row: &ReasonRule, cause: Cause) -> String {
+    format!("{} — {}", row.meaning, cause.fix())
+}
+
 fn reason_detail(row: &ReasonRule, r: &Reason<'_>, secrets: &Secrets<'_>) -> String {
     let source = match r.kind {
         ReasonKind::EnvoyDetails => "response_code_details",

@@ -454,7 +454,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Headers<'a> {
             fn visit_map<M: MapAccess<'de>>(self, mut m: M) -> Result<Self::Value, M::Error> {
                 let mut out = Vec::new();
                 while let Some(Text(k)) = m.next_key::<Text<'de>>()? {
-                    if wanted(&k) {
+                    if wanted(&k) || crate::classify::phrases::is_statement_header(&k) {
                         let v: Values<'de> = m.next_value()?;
                         out.push((k, v.0));
                     } else {
@@ -515,6 +515,8 @@ struct CompactHeaders<'a> {
     auth: RequestAuth<'a>,
     user_agent: Option<Cow<'a, str>>,
     challenges: Vec<Cow<'a, str>>,
+    /// Response headers that state a reason (`phrases::is_statement_header`).
+    statements: Vec<(Cow<'a, str>, Cow<'a, str>)>,
 }
 
 /// What a Caddy line gives an exchange, read by the compact reader (the
@@ -560,6 +562,15 @@ fn compact_headers<'a>(
     }
     w.object(depth, |w, k| {
         let Some(name) = wanted_header(k.as_bytes()) else {
+            // read as serde reads `Headers` (which keeps these too); only
+            // the response's are statements
+            if crate::classify::phrases::is_statement_header(k) {
+                return compact_values(w, depth + 1, |v| {
+                    if !request {
+                        h.statements.push((Cow::Borrowed(k), v));
+                    }
+                });
+            }
             return w.value(depth + 1).map(drop);
         };
         if !request {
@@ -667,6 +678,7 @@ fn fill_caddy_compact<'a>(ex: &mut Exchange<'a>, f: CaddyFields<'a>) -> Option<S
     ex.request = f.headers.auth;
     ex.user_agent = f.headers.user_agent;
     ex.response.challenges = f.headers.challenges;
+    ex.response.statements = f.headers.statements;
     problem
 }
 
@@ -719,6 +731,10 @@ fn fill_caddy<'a>(
         for (name, values) in h.0 {
             if name.eq_ignore_ascii_case("www-authenticate") {
                 ex.response.challenges.extend(values);
+            } else if crate::classify::phrases::is_statement_header(&name) {
+                for v in values {
+                    ex.response.statements.push((name.clone(), v));
+                }
             }
         }
     }
@@ -1168,6 +1184,45 @@ mod tests {
         for cut in 0..base.len() {
             assert!(!same_as_serde(&base[..cut]));
         }
+    }
+
+    #[test]
+    fn response_headers_that_state_a_reason_are_read_by_both_readers() {
+        let base = CADDY.replace(r#"\""#, "'");
+        let with = base.replace(
+            r#""Server":["envoy"],"#,
+            r#""Server":["envoy"],"X-Seraph-LoginReason":["AUTHENTICATED_FAILED"],"x-ms-error-code":["InvalidAuthenticationInfo","again"],"#,
+        );
+        assert_ne!(with, base);
+        assert!(same_as_serde(&with));
+        let mut ex = exchange();
+        parse_caddy(with.as_bytes(), &mut ex);
+        let got: Vec<(&str, &str)> = ex
+            .response
+            .statements
+            .iter()
+            .map(|(n, v)| (&**n, &**v))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("X-Seraph-LoginReason", "AUTHENTICATED_FAILED"),
+                ("x-ms-error-code", "InvalidAuthenticationInfo"),
+                ("x-ms-error-code", "again"),
+            ]
+        );
+        // a request header of such a name states nothing; a value of the
+        // wrong shape is refused by both readers alike
+        let req = base.replace(
+            r#""Accept":["*/*"],"#,
+            r#""Accept":["*/*"],"X-Error":["x"],"#,
+        );
+        assert!(same_as_serde(&req));
+        let bad = base.replace(
+            r#""Server":["envoy"],"#,
+            r#""Server":["envoy"],"X-Error":7,"#,
+        );
+        same_as_serde(&bad);
     }
 
     proptest::proptest! {
