@@ -157,6 +157,7 @@ const DETECTED: &[(&str, &str)] = &[
     ("bad-timestamps.log", "combined"),
     ("caddy.jsonl", "caddy"),
     ("caddy-redacted.jsonl", "caddy"),
+    ("caddy-reason-headers.jsonl", "caddy"),
     ("cloudfront.log", "cloudfront"),
     ("crlf-latin1-no-eol.log", "combined"),
     ("envoy.jsonl", "envoy"),
