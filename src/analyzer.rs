@@ -846,13 +846,15 @@ impl<'c> Analyzer<'c> {
     /// A successful record that matters only for the credentials in its
     /// query string (at most four): the light path of log parsers (no
     /// handshake: the caller checked that no open leg can need it; `client`
-    /// is the client identity, needed for tokens only).
+    /// is the client identity, needed for tokens only; `scope` the host's
+    /// `scope_key`).
     pub fn light_success(
         &mut self,
         offset: u64,
         t: Timestamp,
         query_creds: [Option<(std::borrow::Cow<'_, str>, bool)>; LIGHT_MAX_CREDENTIALS],
         client: u64,
+        scope: u64,
     ) {
         self.count_exchange(Some(t));
         self.advance(t.0, Seen::Success);
@@ -861,8 +863,6 @@ impl<'c> Analyzer<'c> {
             file: self.src.key,
             record: offset,
         };
-        // the formats with a light path show no host (`Analyzer::scope`)
-        let scope = scope_key(None);
         let mut creds = [SeenCredential::default(); LIGHT_MAX_CREDENTIALS];
         let mut n = 0;
         for (v, is_token) in query_creds.into_iter().flatten() {
