@@ -210,7 +210,7 @@ impl ChunkResult {
 
 /// The key of the "could this success complete an open handshake leg?"
 /// test: client address (as the exchange holds it) and request target.
-/// Log parsers compute it from raw bytes without a full parse.
+/// Log parsers compute it from a record's head, without a full parse.
 #[inline]
 pub fn quick_key(client: Option<&[u8]>, target: &[u8]) -> u64 {
     fast_hash(&[client.unwrap_or(b""), target])

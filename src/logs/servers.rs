@@ -6,7 +6,7 @@
 //! the combined format (`clf`).
 //!
 //! Each parser is a `split` of the line into its fields, shared by
-//! detection (`input::detect`), `quick` and the full parse, so that a
+//! detection (`input::detect`), the tokenizer (`head`) and the full parse, so that a
 //! layout is written once.
 
 use super::text::{addr, closing_quote, lossy, split_request, status3};

@@ -124,7 +124,7 @@ impl Layout {
         let text = std::str::from_utf8(line).ok()?;
         let spec = text.strip_prefix("#Fields:")?;
         let fields: Vec<F> = spec.split_whitespace().map(field_of).collect();
-        // a layout without a status reads no record (`quick` says why)
+        // a layout without a status reads no record (`head` says why)
         let status = fields
             .iter()
             .position(|f| *f == F::Status)
