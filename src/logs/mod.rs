@@ -756,14 +756,12 @@ fn light<'a, F: LineFormat>(
     let query = std::str::from_utf8(query).ok()?;
     let mut creds: [Option<(Cow<'a, str>, bool)>; LIGHT_MAX_CREDENTIALS] = Default::default();
     let mut token = false;
-    let mut n = 0;
-    for (s, name_end, end) in std::iter::once(first).chain(rest) {
+    for (n, (s, name_end, end)) in std::iter::once(first).chain(rest).enumerate() {
         // more than the light path takes: the full parse
         let slot = creds.get_mut(n)?;
         let is_token = is_token_param(&query[s..name_end]);
         *slot = Some((percent_decode(&query[name_end + 1..end]), is_token));
         token |= is_token;
-        n += 1;
     }
     h.get(fmt, l, ctx, Field::Time);
     let time = match fmt.time(l, ctx, h) {
