@@ -165,13 +165,12 @@ impl ChunkResult {
             }
             self.state.summary.record(&rec, false);
         }
-        for p in &mut self.state.sequence.pending {
-            if let (true, Some(v)) = (sanitized, p.rec.if_sanitized.take()) {
-                p.rec.verdict = *v;
-                changed.insert(p.rec.order, p.rec.verdict.clone());
-            }
-            p.rec.if_sanitized = None;
-        }
+        self.state
+            .sequence
+            .pending
+            .settle_sanitized(sanitized, |o, v| {
+                changed.insert(o, v.clone());
+            });
         if !changed.is_empty() {
             for e in &mut self.events {
                 if let Some(v) = changed.get(&e.order) {
@@ -192,9 +191,7 @@ impl ChunkResult {
                 p.position += lines;
             }
         }
-        for p in &mut self.state.sequence.pending {
-            p.rec.record += lines;
-        }
+        self.state.sequence.pending.update_heads(|p| p.record += lines);
         for e in &mut self.events {
             e.record += lines;
         }

@@ -11,6 +11,9 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+mod packed;
+pub use packed::{Head, PendingList};
+
 use super::{Cause, EvidenceKind, Verdict};
 use crate::fingerprint::{IdMap, IdTable, show};
 use crate::summary::{CredentialFailures, Order, Record401, State, merge_ids};
@@ -201,7 +204,8 @@ pub struct SequenceState {
     /// Credential history by (host, value) identity.
     #[serde(with = "sorted_map")]
     pub history: IdTable<CredHistory>,
-    pub pending: Vec<Pending>,
+    /// Serialized as a list of `Pending`, in order.
+    pub pending: PendingList,
     pub heads: Vec<Success>,
     /// Where each credential succeeded, per endpoint of its host (for
     /// credentials in headers and cookies; see `SeenCredential::endpoint`).
@@ -293,14 +297,15 @@ impl SequenceState {
             let e = self.ends.entry(k).or_insert(t);
             *e = (*e).max(t);
         }
-        self.pending.extend(o.pending);
+        self.pending.append(o.pending);
         self.heads.extend(o.heads);
     }
 
     /// Puts order-free collections into their canonical order, so that two
     /// equal states serialize to the same bytes.
+    /// (The waiting 401s are written in their order whatever their order
+    /// in memory: see `PendingList`.)
     pub fn canonicalize(&mut self) {
-        self.pending.sort_by_key(|p| p.rec.order);
         self.heads.sort();
         self.heads.dedup();
     }
@@ -748,9 +753,11 @@ impl ChunkSequence {
                 (id, h)
             })
             .collect();
+        let mut pending = PendingList::default();
+        pending.push_block(&self.pending);
         SequenceState {
             history,
-            pending: self.pending,
+            pending,
             heads: self.heads,
             endpoints: self.endpoints,
             ends: self.ends.into_iter().collect(),
@@ -796,16 +803,17 @@ fn completion(heads: &IdMap<Vec<Order>>, key: u64, o: Order, window: i64) -> Opt
 /// are those of its first window, so nothing left depends on where the
 /// input was cut into chunks.
 pub fn settle_input(seq: &mut SequenceState) {
-    for p in &mut seq.pending {
-        let o = p.rec.order;
-        if let Some(h) = p.history.and_then(|id| seq.history.get(&id)) {
+    let history = &seq.history;
+    seq.pending.update_heads(|p| {
+        let o = p.order;
+        if let Some(h) = p.history.and_then(|id| history.get(&id)) {
             p.local_before = h.before(o).max(p.local_before.filter(|b| *b < o));
             p.local_after = match (h.after(o), p.local_after) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
         }
-    }
+    });
     for h in seq.history.values_mut() {
         h.intervals = Intervals::new(h.first_ok(), h.last_ok());
     }
@@ -862,7 +870,7 @@ struct EndpointRejections {
 
 impl EndpointRejections {
     fn of(
-        pending: &[Pending],
+        pending: &PendingList,
         table: &IdTable<EndpointOk>,
         history: &IdTable<CredHistory>,
     ) -> Self {
@@ -870,11 +878,11 @@ impl EndpointRejections {
         // credential after it (in its own input, or proven by the history)
         let mut runs: IdMap<Vec<(Order, Option<Order>)>> = IdMap::default();
         for p in pending
-            .iter()
+            .heads()
             .filter(|p| p.endpoint != 0 && !p.annotate_only)
         {
             let Some(h) = p.history else { continue };
-            let o = p.rec.order;
+            let o = p.order;
             let next = [p.local_after, history.get(&h).and_then(|c| c.after(o))]
                 .into_iter()
                 .flatten()
@@ -897,7 +905,7 @@ impl EndpointRejections {
             })
             .collect();
         let twice: IdMap<()> = pending
-            .iter()
+            .heads()
             .filter(|p| {
                 p.endpoint != 0
                     && p.history.is_some_and(|h| {
@@ -980,26 +988,13 @@ pub fn resolve(
     let state = seq;
     let window = summary.settings.handshake_window_us;
     let pending = std::mem::take(&mut state.pending);
-    // decided in the global order (the positions are sorted, not the
-    // entries: an entry is large to move); equal orders keep their places
-    let mut by_order: Vec<(Order, usize)> = pending
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.rec.order, i))
-        .collect();
-    by_order.sort_unstable();
     let heads = heads_by_key(&state.heads);
     // per client and host, the tokens it started using successfully: (first
     // success, identity); only for the clients a pending 401 may need
     let wanted: IdMap<()> = pending
-        .iter()
-        .filter(|p| p.history.is_some() && p.rec.client_id != 0)
-        .map(|p| {
-            (
-                switch_key(p.rec.client_id, scope_key(p.rec.host.as_deref())),
-                (),
-            )
-        })
+        .heads()
+        .filter(|p| p.history.is_some() && p.client_id != 0)
+        .map(|p| (switch_key(p.client_id, p.scope), ()))
         .collect();
     let mut switches: IdMap<Vec<(Order, u64)>> = IdMap::default();
     if !wanted.is_empty() {
@@ -1016,9 +1011,10 @@ pub fn resolve(
     let endpoints = EndpointRejections::of(&pending, &state.endpoints, &state.history);
 
     let mut changed = BTreeMap::new();
-    let mut slots: Vec<Option<Pending>> = pending.into_iter().map(Some).collect();
-    for (_, i) in by_order {
-        let Some(p) = slots[i].take() else { continue };
+    // each 401 is decided alone and the summary does not depend on the
+    // order it records them in: they are taken as they are stored, and the
+    // memory of each block goes back as soon as it has been read
+    for p in pending.into_iter() {
         let mut rec = p.rec;
         let o = rec.order;
         let hist = p.history.and_then(|id| state.history.get(&id));
