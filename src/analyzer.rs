@@ -258,6 +258,18 @@ pub struct Analyzer<'c> {
     joined: Vec<(String, u64)>,
 }
 
+/// The most entries a memo of an analyzer keeps (strings, derived strings,
+/// endpoints): an analyzer reads a run of chunks, and on an input whose
+/// every record differs a memo would otherwise grow with the run. Full, it
+/// starts again empty (a memo never changes a result).
+const MEMO_ENTRIES: usize = 1 << 16;
+
+fn forget_when_full<V>(memo: &mut IdMap<V>) {
+    if memo.len() >= MEMO_ENTRIES {
+        memo.clear();
+    }
+}
+
 /// Slots of the recent-credential memo (a power of two).
 const RECENT_SLOTS: usize = 4096;
 /// Credentials shorter than this are hashed every time (as cheap as a look-up).
@@ -503,6 +515,7 @@ impl<'c> Analyzer<'c> {
             .unwrap_or_else(|| Shared::from("/"));
         let e = endpoint_key(&ex.method, &template);
         if let Some(k) = memo {
+            forget_when_full(&mut self.endpoints);
             self.endpoints.insert(k, e);
         }
         e
@@ -543,6 +556,7 @@ impl<'c> Analyzer<'c> {
             Some(_) => Shared::from(s),
             None => {
                 let v = Shared::from(s);
+                forget_when_full(&mut self.strings);
                 self.strings.insert(k, v.clone());
                 v
             }
@@ -565,6 +579,7 @@ impl<'c> Analyzer<'c> {
             return v.clone();
         }
         let v = make().map(|s| self.intern(&s));
+        forget_when_full(&mut self.derived);
         self.derived.insert(k, v.clone());
         v
     }

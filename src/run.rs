@@ -529,23 +529,33 @@ pub struct PartialFile {
     pub state: Partial,
 }
 
+/// `PartialFile` as it is written, borrowing the state.
+#[derive(Serialize)]
+struct PartialFileRef<'a> {
+    format: &'a str,
+    version: u32,
+    provenance: &'a Provenance,
+    state: &'a Partial,
+}
+
 const PARTIAL_FORMAT: &str = "authsift-partial";
 
 /// Writes a partial summary to `path`, or to stdout as one line when it is
-/// `-`; a file written is named on stderr unless `quiet`.
+/// `-`; a file written is named on stderr unless `quiet`. The state is put
+/// into its canonical order in place (which changes nothing it reports),
+/// not copied.
 pub fn write_partial(
-    state: &Partial,
+    state: &mut Partial,
     provenance: &Provenance,
     path: &Path,
     quiet: bool,
 ) -> Result<()> {
-    let mut st = state.clone();
-    st.canonicalize();
-    let file = PartialFile {
-        format: PARTIAL_FORMAT.into(),
+    state.canonicalize();
+    let file = PartialFileRef {
+        format: PARTIAL_FORMAT,
         version: PARTIAL_VERSION,
-        provenance: provenance.clone(),
-        state: st,
+        provenance,
+        state,
     };
     if path.as_os_str() == "-" {
         let out = std::io::stdout();
@@ -757,12 +767,12 @@ pub fn write_outputs(
     events: Option<EventsOut>,
     outs: &Outputs,
 ) -> Result<Report> {
+    let mut state = state;
     if let Some(p) = &outs.partial {
-        write_partial(&state, provenance, p, outs.quiet)?;
+        write_partial(&mut state, provenance, p, outs.quiet)?;
     }
     let events_on_stdout = events.as_ref().is_some_and(|e| e.path.as_os_str() == "-")
         || outs.html.as_deref().is_some_and(|p| p.as_os_str() == "-");
-    let mut state = state;
     let rows = if outs.out_dir.is_some() {
         Rows::All
     } else {

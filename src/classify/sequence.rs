@@ -370,7 +370,12 @@ pub struct SeenCredential {
 /// The host part of credential identities, as a hash (empty when the format
 /// shows no host).
 pub fn scope_key(host: Option<&str>) -> u64 {
-    crate::fingerprint::fast_hash(&[host.unwrap_or("").as_bytes()])
+    scope_key_bytes(host.map(str::as_bytes))
+}
+
+/// `scope_key` of a host's bytes.
+fn scope_key_bytes(host: Option<&[u8]>) -> u64 {
+    crate::fingerprint::fast_hash(&[host.unwrap_or(b"")])
 }
 
 fn switch_key(client: u64, scope: u64) -> u64 {
@@ -406,9 +411,22 @@ pub struct ChunkSequence {
     creds: IdTable<LocalCred>,
     endpoints: IdTable<EndpointOk>,
     ends: IdMap<i64>,
+    /// Indexes (`pending_index`) of the 401s waiting for a later success
+    /// of their credential in the chunk, by history identity.
     awaiting_after: IdMap<Vec<usize>>,
+    /// The waiting 401s not packed yet (from index `packed.len()` on): the
+    /// most recent ones, which an open leg may still change.
     pending: Vec<Pending>,
+    /// The waiting 401s packed (`PendingList`) as the chunk goes, so that a
+    /// long run of chunks does not hold them as structs.
+    packed: PendingList,
+    /// Successes after packed 401s that waited for them: (index, order of
+    /// the success), applied to `local_after` when the chunk ends.
+    after_packed: Vec<(usize, Order)>,
 }
+
+/// Waiting 401s kept unpacked before the oldest are packed.
+const UNPACKED: usize = 4096;
 
 pub fn handshake_verdict(rec: &Record401, gap_us: i64) -> Verdict {
     let what = match rec.status_detail.as_deref() {
@@ -456,6 +474,8 @@ impl ChunkSequence {
             ends: IdMap::default(),
             awaiting_after: IdMap::default(),
             pending: Vec::new(),
+            packed: PendingList::default(),
+            after_packed: Vec::new(),
         }
     }
 
@@ -567,9 +587,11 @@ impl ChunkSequence {
         let mut rec = leg.rec;
         match (leg.done, leg.pending) {
             (Some(gap), Some(i)) => {
-                let p = &mut self.pending[i];
-                p.rec.verdict = handshake_verdict(&rec, gap);
-                p.history = None;
+                // an open leg's 401 is never packed (see `pack`)
+                if let Some(p) = self.unpacked(i) {
+                    p.rec.verdict = handshake_verdict(&rec, gap);
+                    p.history = None;
+                }
                 None
             }
             (None, Some(_)) => None,
@@ -602,7 +624,7 @@ impl ChunkSequence {
             .is_some_and(|b| b.rec.order.t > rec.order.t);
         let pending = history.map(|h| {
             self.history_failure(rec.clone(), h, false, endpoint);
-            self.pending.len() - 1
+            self.next_index() - 1
         });
         self.open.push_back(OpenLeg {
             key,
@@ -626,10 +648,11 @@ impl ChunkSequence {
         endpoint: u64,
     ) {
         let local_before = self.creds.get(&history).map(|c| c.last);
-        self.awaiting_after
-            .entry(history)
-            .or_default()
-            .push(self.pending.len());
+        if self.pending.len() >= 2 * UNPACKED {
+            self.pack();
+        }
+        let i = self.next_index();
+        self.awaiting_after.entry(history).or_default().push(i);
         self.pending.push(Pending {
             rec,
             leg: None,
@@ -708,9 +731,9 @@ impl ChunkSequence {
             }
             if let Some(waiting) = self.awaiting_after.remove(&c.history) {
                 for i in waiting {
-                    let p = &mut self.pending[i];
-                    if order > p.rec.order && p.local_after.is_none_or(|a| order < a) {
-                        p.local_after = Some(order);
+                    match self.unpacked(i) {
+                        Some(p) => later_success(&mut p.local_after, p.rec.order, order),
+                        None => self.after_packed.push((i, order)),
                     }
                 }
             }
@@ -724,7 +747,11 @@ impl ChunkSequence {
             if leg.done.is_none() && !leg.ended {
                 // open at the end of the input: a retry may come in another input
                 match leg.pending {
-                    Some(i) => self.pending[i].leg = Some(leg.key),
+                    Some(i) => {
+                        if let Some(p) = self.unpacked(i) {
+                            p.leg = Some(leg.key);
+                        }
+                    }
                     None => self.pending.push(Pending {
                         rec: leg.rec,
                         leg: Some(leg.key),
@@ -753,8 +780,21 @@ impl ChunkSequence {
                 (id, h)
             })
             .collect();
-        let mut pending = PendingList::default();
+        let mut pending = std::mem::take(&mut self.packed);
         pending.push_block(&self.pending);
+        if !self.after_packed.is_empty() {
+            // each 401 waits for one success at most (`success` removes it)
+            self.after_packed.sort_unstable_by_key(|(i, _)| *i);
+            let mut next = self.after_packed.iter().peekable();
+            let mut i = 0;
+            pending.update_heads(|h| {
+                if let Some(&&(_, order)) = next.peek().filter(|(at, _)| *at == i) {
+                    later_success(&mut h.local_after, h.order, order);
+                    next.next();
+                }
+                i += 1;
+            });
+        }
         SequenceState {
             history,
             pending,
@@ -764,9 +804,46 @@ impl ChunkSequence {
         }
     }
 
+    /// The index the next waiting 401 gets.
+    fn next_index(&self) -> usize {
+        self.packed.len() + self.pending.len()
+    }
+
+    /// The waiting 401 at `i`, if it is not packed yet.
+    fn unpacked(&mut self, i: usize) -> Option<&mut Pending> {
+        let at = i.checked_sub(self.packed.len())?;
+        self.pending.get_mut(at)
+    }
+
+    /// Packs the oldest unpacked 401s, keeping the newest `UNPACKED` and
+    /// every one an open leg may still change.
+    fn pack(&mut self) {
+        let first_open = self
+            .open
+            .iter()
+            .filter_map(|l| l.pending)
+            .min()
+            .unwrap_or(usize::MAX);
+        let n = (self.pending.len() - UNPACKED)
+            .min(first_open.saturating_sub(self.packed.len()));
+        if n == 0 {
+            return;
+        }
+        self.packed.push_block(&self.pending[..n]);
+        self.pending.drain(..n);
+    }
+
     /// Has a record of the chunk given its time?
     pub fn has_time(&self) -> bool {
         self.first_t.is_some()
+    }
+}
+
+/// A success at `order` of the credential of a 401 at `at` that waited for
+/// its first later success.
+fn later_success(after: &mut Option<Order>, at: Order, order: Order) {
+    if order > at && after.is_none_or(|a| order < a) {
+        *after = Some(order);
     }
 }
 

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{OnceLock, RwLock};
 
-use super::{Pending, scope_key};
+use super::{Pending, scope_key_bytes};
 use crate::fingerprint::fast_hash;
 use crate::summary::{Order, Record401, Shared};
 use crate::time::Timestamp;
@@ -93,10 +93,10 @@ impl PendingList {
             std::iter::from_fn(move || {
                 (pos < b.len()).then(|| {
                     let (h, _) = read_head(b, &mut pos);
-                    let len = varint(b, &mut pos) as usize;
+                    let len = payload_len(b, &mut pos);
                     let mut host = pos;
                     let h = Head {
-                        scope: scope_key(opt_str(b, &mut host)),
+                        scope: scope_key_bytes(opt_bytes(b, &mut host)),
                         ..h
                     };
                     pos += len;
@@ -111,18 +111,33 @@ impl PendingList {
     /// successes and the position for people may change).
     pub fn update_heads(&mut self, mut f: impl FnMut(&mut Head)) {
         for b in &mut self.blocks {
-            let mut out = Vec::with_capacity(b.len());
+            // a block is rewritten from its first record that changes
+            let mut out: Option<Vec<u8>> = None;
             let mut pos = 0;
             while pos < b.len() {
-                let (mut h, flags) = read_head(b, &mut pos);
                 let start = pos;
-                let len = varint(b, &mut pos) as usize;
+                let (mut h, fixed) = read_head(b, &mut pos);
+                let head_end = pos;
+                let len = payload_len(b, &mut pos);
                 pos += len;
+                let was = h;
                 f(&mut h);
-                write_head(&h, flags, &mut out);
-                out.extend_from_slice(&b[start..pos]);
+                if h != was {
+                    let o = out.get_or_insert_with(|| {
+                        let mut o = Vec::with_capacity(b.len() + 64);
+                        o.extend_from_slice(&b[..start]);
+                        o
+                    });
+                    write_head(&h, fixed, o);
+                    o.extend_from_slice(&b[head_end..pos]);
+                } else if let Some(o) = &mut out {
+                    o.extend_from_slice(&b[start..pos]);
+                }
             }
-            *b = out;
+            if let Some(mut o) = out {
+                o.shrink_to_fit();
+                *b = o;
+            }
         }
     }
 
@@ -329,19 +344,29 @@ fn encode(p: &Pending, out: &mut Vec<u8>) {
         credential: r.credential.unwrap_or(0),
     };
     write_head(&head, fixed, out);
-    let mut payload = Vec::with_capacity(64);
-    put_opt_str(&mut payload, r.host.as_deref());
-    put_str(&mut payload, &r.method);
-    put_str(&mut payload, &r.path);
-    put_opt_str(&mut payload, r.client.as_deref());
-    put_opt_str(&mut payload, r.user_agent.as_deref());
-    put_opt_str(&mut payload, r.status_detail.as_deref());
-    put_verdict(&mut payload, &r.verdict);
+    // the payload's length, written once it is known
+    let at = out.len();
+    out.extend_from_slice(&[0; 4]);
+    put_opt_str(out, r.host.as_deref());
+    put_str(out, &r.method);
+    put_str(out, &r.path);
+    put_opt_str(out, r.client.as_deref());
+    put_opt_str(out, r.user_agent.as_deref());
+    put_opt_str(out, r.status_detail.as_deref());
+    put_verdict(out, &r.verdict);
     if let Some(v) = &r.if_sanitized {
-        put_verdict(&mut payload, v);
+        put_verdict(out, v);
     }
-    put_varint(out, payload.len() as u64);
-    out.extend_from_slice(&payload);
+    let len = (out.len() - at - 4) as u32;
+    out[at..at + 4].copy_from_slice(&len.to_le_bytes());
+}
+
+/// The payload length after a record's head (`encode`).
+fn payload_len(b: &[u8], pos: &mut usize) -> usize {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&b[*pos..*pos + 4]);
+    *pos += 4;
+    u32::from_le_bytes(w) as usize
 }
 
 fn write_head(h: &Head, fixed: Fixed, out: &mut Vec<u8>) {
@@ -428,7 +453,7 @@ fn read_head(b: &[u8], pos: &mut usize) -> (Head, Fixed) {
 /// Moves `pos` past the record there.
 fn skip(b: &[u8], pos: &mut usize) {
     read_head(b, pos);
-    let len = varint(b, pos) as usize;
+    let len = payload_len(b, pos);
     *pos += len;
 }
 
@@ -447,7 +472,7 @@ fn has_sanitized(b: &[u8]) -> bool {
 
 fn decode(b: &[u8], pos: &mut usize, strings: &mut Strings) -> Pending {
     let (h, f) = read_head(b, pos);
-    let _len = varint(b, pos);
+    payload_len(b, pos);
     let host = opt_str(b, pos).map(|s| strings.get(s));
     let method = strings.get(str_at(b, pos));
     let path = strings.get(str_at(b, pos));
@@ -552,6 +577,17 @@ fn str_at<'b>(b: &'b [u8], pos: &mut usize) -> &'b str {
     text(b, pos, len)
 }
 
+fn opt_bytes<'b>(b: &'b [u8], pos: &mut usize) -> Option<&'b [u8]> {
+    match varint(b, pos) as usize {
+        0 => None,
+        n => {
+            let s = &b[*pos..*pos + n - 1];
+            *pos += n - 1;
+            Some(s)
+        }
+    }
+}
+
 fn opt_str<'b>(b: &'b [u8], pos: &mut usize) -> Option<&'b str> {
     match varint(b, pos) as usize {
         0 => None,
@@ -647,8 +683,29 @@ fn constants() -> &'static RwLock<Constants> {
     C.get_or_init(RwLock::default)
 }
 
+thread_local! {
+    /// Recent constants of this thread, by address (most records repeat a
+    /// few rule texts: no lock for them).
+    static RECENT: std::cell::RefCell<[(usize, usize, u32); 64]> =
+        const { std::cell::RefCell::new([(0, 0, 0); 64]) };
+}
+
 fn constant_id(s: &'static str) -> u32 {
     let key = (s.as_ptr() as usize, s.len());
+    let slot = ((key.0 >> 3) ^ key.1) % 64;
+    let hit = RECENT.with_borrow(|r| {
+        let (p, n, id) = r[slot];
+        ((p, n) == key).then_some(id)
+    });
+    if let Some(id) = hit {
+        return id;
+    }
+    let id = constant_id_locked(key, s);
+    RECENT.with_borrow_mut(|r| r[slot] = (key.0, key.1, id));
+    id
+}
+
+fn constant_id_locked(key: (usize, usize), s: &'static str) -> u32 {
     if let Some(&id) = constants()
         .read()
         .unwrap_or_else(|e| e.into_inner())
@@ -769,8 +826,8 @@ mod tests {
         assert_eq!(l.len(), 50);
         assert_eq!(l.iter().collect::<Vec<_>>(), all);
         let heads: Vec<Head> = l.heads().collect();
-        assert_eq!(heads[0].scope, scope_key(Some("api.example.com")));
-        assert_eq!(heads[1].scope, scope_key(None));
+        assert_eq!(heads[0].scope, super::super::scope_key(Some("api.example.com")));
+        assert_eq!(heads[1].scope, super::super::scope_key(None));
         assert_eq!(heads[3].leg, Some(5));
         let mut changed = l.clone();
         changed.update_heads(|h| h.record += 10);
