@@ -411,9 +411,14 @@ pub struct ChunkSequence {
     creds: IdTable<LocalCred>,
     endpoints: IdTable<EndpointOk>,
     ends: IdMap<i64>,
-    /// Indexes (`pending_index`) of the 401s waiting for a later success
-    /// of their credential in the chunk, by history identity.
-    awaiting_after: IdMap<Vec<usize>>,
+    /// The 401s waiting for a later success of their credential in the
+    /// chunk, by history identity: the index of the last one, and through
+    /// `waiting_before` the ones before it (a list through one vector: no
+    /// allocation per credential).
+    awaiting_after: IdMap<usize>,
+    /// For each waiting 401 by index, the one before it that waits for the
+    /// same credential (`NO_INDEX`: none).
+    waiting_before: Vec<usize>,
     /// The waiting 401s not packed yet (from index `packed.len()` on): the
     /// most recent ones, which an open leg may still change.
     pending: Vec<Pending>,
@@ -424,6 +429,9 @@ pub struct ChunkSequence {
     /// the success), applied to `local_after` when the chunk ends.
     after_packed: Vec<(usize, Order)>,
 }
+
+/// No waiting 401 (`ChunkSequence::waiting_before`).
+const NO_INDEX: usize = usize::MAX;
 
 /// Waiting 401s kept unpacked before the oldest are packed.
 const UNPACKED: usize = 4096;
@@ -473,6 +481,7 @@ impl ChunkSequence {
             endpoints: IdTable::default(),
             ends: IdMap::default(),
             awaiting_after: IdMap::default(),
+            waiting_before: Vec::new(),
             pending: Vec::new(),
             packed: PendingList::default(),
             after_packed: Vec::new(),
@@ -652,7 +661,8 @@ impl ChunkSequence {
             self.pack();
         }
         let i = self.next_index();
-        self.awaiting_after.entry(history).or_default().push(i);
+        let before = self.awaiting_after.insert(history, i).unwrap_or(NO_INDEX);
+        self.waiting_before.push(before);
         self.pending.push(Pending {
             rec,
             leg: None,
@@ -729,13 +739,13 @@ impl ChunkSequence {
                     },
                 );
             }
-            if let Some(waiting) = self.awaiting_after.remove(&c.history) {
-                for i in waiting {
-                    match self.unpacked(i) {
-                        Some(p) => later_success(&mut p.local_after, p.rec.order, order),
-                        None => self.after_packed.push((i, order)),
-                    }
+            let mut next = self.awaiting_after.remove(&c.history).unwrap_or(NO_INDEX);
+            while let Some(&before) = self.waiting_before.get(next) {
+                match self.unpacked(next) {
+                    Some(p) => later_success(&mut p.local_after, p.rec.order, order),
+                    None => self.after_packed.push((next, order)),
                 }
+                next = before;
             }
         }
     }
@@ -1067,12 +1077,26 @@ pub fn resolve(
     let pending = std::mem::take(&mut state.pending);
     let heads = heads_by_key(&state.heads);
     // per client and host, the tokens it started using successfully: (first
-    // success, identity); only for the clients a pending 401 may need
-    let wanted: IdMap<()> = pending
-        .heads()
-        .filter(|p| p.history.is_some() && p.client_id != 0)
-        .map(|p| (switch_key(p.client_id, p.scope), ()))
+    // success, identity); only for the clients a pending 401 may need (of
+    // the clients that started using a token: the smaller set is built)
+    let started: IdMap<()> = state
+        .history
+        .values()
+        .filter(|h| h.is_token && h.first_client != 0)
+        .map(|h| (switch_key(h.first_client, h.scope), ()))
         .collect();
+    let wanted: IdMap<()> = if started.is_empty() {
+        IdMap::default()
+    } else {
+        pending
+            .heads()
+            .filter(|p| p.history.is_some() && p.client_id != 0)
+            .map(|p| switch_key(p.client_id, p.scope))
+            .filter(|k| started.contains_key(k))
+            .map(|k| (k, ()))
+            .collect()
+    };
+    drop(started);
     let mut switches: IdMap<Vec<(Order, u64)>> = IdMap::default();
     if !wanted.is_empty() {
         for (id, h) in &state.history {

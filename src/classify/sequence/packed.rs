@@ -24,7 +24,20 @@ use crate::verdict::{Cause, EvidenceKind, Verdict};
 pub struct PendingList {
     blocks: Vec<Vec<u8>>,
     len: usize,
+    /// Bytes packed (about: the sum of the blocks' lengths).
+    bytes: usize,
 }
+
+/// The room of a block once a list holds `LARGE_LIST` bytes: above the
+/// largest size the C allocator serves from its heaps, so that each such
+/// block is a memory map of its own, given back to the system as soon as it
+/// is freed (a block freed by another thread than the one that filled it
+/// would otherwise stay in that thread's heap), and whose unused room costs
+/// no memory.
+const LARGE_BLOCK: usize = 33 << 20;
+const LARGE_LIST: usize = 4 << 20;
+/// Room left in a large block below which the next records start another.
+const BLOCK_SLACK: usize = 64 << 10;
 
 /// The fields of a waiting 401 that the sequence rules read before they
 /// decide (no string is built for them).
@@ -53,24 +66,47 @@ impl PendingList {
         self.len == 0
     }
 
-    /// Packs `records` as one more block.
+    /// Packs `records` (into the last large block while it has room, else
+    /// into a new block).
     pub fn push_block(&mut self, records: &[Pending]) {
         if records.is_empty() {
             return;
         }
-        let mut block = Vec::new();
+        let block = self.open_block();
+        let before = block.len();
         for p in records {
-            encode(p, &mut block);
+            encode(p, block);
         }
-        block.shrink_to_fit();
-        self.blocks.push(block);
+        let added = block.len() - before;
+        if block.capacity() < LARGE_BLOCK {
+            block.shrink_to_fit();
+        }
+        self.bytes += added;
         self.len += records.len();
+    }
+
+    /// The block the next records go to.
+    fn open_block(&mut self) -> &mut Vec<u8> {
+        let has_room = self
+            .blocks
+            .last()
+            .is_some_and(|b| b.capacity() >= LARGE_BLOCK && b.len() + BLOCK_SLACK <= b.capacity());
+        if !has_room {
+            self.blocks.push(if self.bytes >= LARGE_LIST {
+                Vec::with_capacity(LARGE_BLOCK)
+            } else {
+                Vec::new()
+            });
+        }
+        let last = self.blocks.len() - 1;
+        &mut self.blocks[last]
     }
 
     /// Adds another list's records (their blocks move; no byte is copied).
     pub fn append(&mut self, o: PendingList) {
         self.blocks.extend(o.blocks);
         self.len += o.len;
+        self.bytes += o.bytes;
     }
 
     /// Every record, unpacked, in storage order.
@@ -124,7 +160,7 @@ impl PendingList {
                 f(&mut h);
                 if h != was {
                     let o = out.get_or_insert_with(|| {
-                        let mut o = Vec::with_capacity(b.len() + 64);
+                        let mut o = Vec::with_capacity(room_like(b.len(), b.capacity()));
                         o.extend_from_slice(&b[..start]);
                         o
                     });
@@ -135,7 +171,9 @@ impl PendingList {
                 }
             }
             if let Some(mut o) = out {
-                o.shrink_to_fit();
+                if o.capacity() < LARGE_BLOCK {
+                    o.shrink_to_fit();
+                }
                 *b = o;
             }
         }
@@ -151,7 +189,7 @@ impl PendingList {
             if !has_sanitized(b) {
                 continue;
             }
-            let mut out = Vec::with_capacity(b.len());
+            let mut out = Vec::with_capacity(room_like(b.len(), b.capacity()));
             let mut pos = 0;
             while pos < b.len() {
                 let start = pos;
@@ -170,7 +208,9 @@ impl PendingList {
                 p.rec.if_sanitized = None;
                 encode(&p, &mut out);
             }
-            out.shrink_to_fit();
+            if out.capacity() < LARGE_BLOCK {
+                out.shrink_to_fit();
+            }
             *b = out;
         }
     }
@@ -217,6 +257,16 @@ impl FromIterator<Pending> for PendingList {
 
 /// Bytes per block when records are packed one by one (a partial read back).
 const BLOCK_BYTES: usize = 1 << 20;
+
+/// The room of a block that replaces one of `len` bytes and room
+/// `capacity` (a large block stays large).
+fn room_like(len: usize, capacity: usize) -> usize {
+    if capacity >= LARGE_BLOCK {
+        capacity.max(len + BLOCK_SLACK)
+    } else {
+        len + 64
+    }
+}
 
 /// Two lists are equal when they hold the same records in the same order
 /// once sorted (the order of blocks is the order of merging).
