@@ -72,16 +72,26 @@ impl PendingList {
         if records.is_empty() {
             return;
         }
-        let block = self.open_block();
-        let before = block.len();
+        let first = self.blocks.len();
+        self.open_block();
         for p in records {
+            let mut last = self.blocks.len() - 1;
+            let b = &self.blocks[last];
+            if b.capacity() >= LARGE_BLOCK && b.len() + BLOCK_SLACK > LARGE_BLOCK {
+                // full: a large block never grows (it is freed whole)
+                self.open_block();
+                last = self.blocks.len() - 1;
+            }
+            let block = &mut self.blocks[last];
+            let before = block.len();
             encode(p, block);
+            self.bytes += block.len() - before;
         }
-        let added = block.len() - before;
-        if block.capacity() < LARGE_BLOCK {
-            block.shrink_to_fit();
+        for b in &mut self.blocks[first.saturating_sub(1)..] {
+            if b.capacity() < LARGE_BLOCK {
+                b.shrink_to_fit();
+            }
         }
-        self.bytes += added;
         self.len += records.len();
     }
 
