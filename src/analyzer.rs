@@ -191,7 +191,10 @@ impl ChunkResult {
                 p.position += lines;
             }
         }
-        self.state.sequence.pending.update_heads(|p| p.record += lines);
+        self.state
+            .sequence
+            .pending
+            .update_heads(|p| p.record += lines);
         for e in &mut self.events {
             e.record += lines;
         }

@@ -834,8 +834,7 @@ impl ChunkSequence {
             .filter_map(|l| l.pending)
             .min()
             .unwrap_or(usize::MAX);
-        let n = (self.pending.len() - UNPACKED)
-            .min(first_open.saturating_sub(self.packed.len()));
+        let n = (self.pending.len() - UNPACKED).min(first_open.saturating_sub(self.packed.len()));
         if n == 0 {
             return;
         }

@@ -1469,9 +1469,7 @@ impl State {
         }
         if let Some(fp) = r.credential {
             let cap = self.settings.limits.credentials;
-            if self.credentials.len() >= overshoot(cap)
-                && !self.credentials.contains_key(&fp)
-            {
+            if self.credentials.len() >= overshoot(cap) && !self.credentials.contains_key(&fp) {
                 trim_ids(
                     &mut self.credentials,
                     cap,

@@ -886,13 +886,20 @@ mod tests {
         assert_eq!(l.len(), 50);
         assert_eq!(l.iter().collect::<Vec<_>>(), all);
         let heads: Vec<Head> = l.heads().collect();
-        assert_eq!(heads[0].scope, super::super::scope_key(Some("api.example.com")));
+        assert_eq!(
+            heads[0].scope,
+            super::super::scope_key(Some("api.example.com"))
+        );
         assert_eq!(heads[1].scope, super::super::scope_key(None));
         assert_eq!(heads[3].leg, Some(5));
         let mut changed = l.clone();
         changed.update_heads(|h| h.record += 10);
         let back: Vec<Pending> = changed.into_iter().collect();
-        assert!(back.iter().zip(&all).all(|(b, a)| b.rec.record == a.rec.record + 10));
+        assert!(
+            back.iter()
+                .zip(&all)
+                .all(|(b, a)| b.rec.record == a.rec.record + 10)
+        );
         let json = serde_json::to_string(&l).unwrap();
         assert_eq!(json, serde_json::to_string(&all).unwrap());
         let read: PendingList = serde_json::from_str(&json).unwrap();
