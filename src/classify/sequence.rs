@@ -1114,7 +1114,7 @@ pub fn resolve(
     // each 401 is decided alone and the summary does not depend on the
     // order it records them in: they are taken as they are stored, and the
     // memory of each block goes back as soon as it has been read
-    for p in pending.into_iter() {
+    for p in pending {
         let mut rec = p.rec;
         let o = rec.order;
         let hist = p.history.and_then(|id| state.history.get(&id));

@@ -225,17 +225,6 @@ impl PendingList {
         }
     }
 
-    /// Every record, unpacked, in storage order; each block is freed once
-    /// its records have been read.
-    pub fn into_iter(self) -> IntoIter {
-        IntoIter {
-            blocks: self.blocks.into_iter(),
-            current: Vec::new(),
-            pos: 0,
-            strings: Strings::default(),
-        }
-    }
-
     /// The records sorted by their order (the canonical order of a partial
     /// summary; equal orders keep their places).
     pub fn sorted(&self) -> Vec<Pending> {
@@ -287,6 +276,22 @@ impl PartialEq for PendingList {
 }
 
 impl Eq for PendingList {}
+
+/// Every record, unpacked, in storage order; each block is freed once its
+/// records have been read.
+impl IntoIterator for PendingList {
+    type Item = Pending;
+    type IntoIter = IntoIter;
+
+    fn into_iter(self) -> IntoIter {
+        IntoIter {
+            blocks: self.blocks.into_iter(),
+            current: Vec::new(),
+            pos: 0,
+            strings: Strings::default(),
+        }
+    }
+}
 
 pub struct IntoIter {
     blocks: std::vec::IntoIter<Vec<u8>>,
@@ -850,34 +855,36 @@ mod tests {
                 time: Some(Timestamp(1_700_000_000_000_000 + i as i64)),
                 file: 0,
                 record: i + 1,
-                host: (i % 2 == 0).then(|| Shared::from("api.example.com")),
+                host: i.is_multiple_of(2).then(|| Shared::from("api.example.com")),
                 method: Shared::from("GET"),
                 path: Shared::from(format!("/v1/items/{i}").as_str()),
                 target: None,
                 client: Some(Shared::from("10.0.0.1")),
                 client_id: 7 + i,
                 user_agent: None,
-                credential: (i % 3 == 0).then_some(99),
-                status_detail: (i % 5 == 0).then(|| Shared::from("Bearer")),
+                credential: i.is_multiple_of(3).then_some(99),
+                status_detail: i.is_multiple_of(5).then(|| Shared::from("Bearer")),
                 verdict: verdict.clone(),
-                if_sanitized: (i % 7 == 0).then(|| Box::new(verdict.with_fix("a fix"))),
+                if_sanitized: i
+                    .is_multiple_of(7)
+                    .then(|| Box::new(verdict.with_fix("a fix"))),
             },
             leg: (i % 2 == 1).then_some(5),
-            history: (i % 2 == 0).then_some(6),
-            annotate_only: i % 4 == 0,
+            history: i.is_multiple_of(2).then_some(6),
+            annotate_only: i.is_multiple_of(4),
             local_before: (i % 3 == 1).then_some(Order {
                 t: 5,
                 file: 42,
                 record: 1,
             }),
             local_after: None,
-            endpoint: if i % 2 == 0 { 77 } else { 0 },
+            endpoint: if i.is_multiple_of(2) { 77 } else { 0 },
         }
     }
 
     #[test]
     fn records_read_back_as_they_were_packed() {
-        let all: Vec<Pending> = (0..50).map(|i| sample(i, i % 3 == 0)).collect();
+        let all: Vec<Pending> = (0..50).map(|i| sample(i, i.is_multiple_of(3))).collect();
         let mut l = PendingList::default();
         l.push_block(&all[..20]);
         let mut other = PendingList::default();
