@@ -316,7 +316,26 @@ impl Iterator for IntoIter {
 /// `Vec<Pending>` was.
 impl serde::Serialize for PendingList {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.sorted())
+        // where each record starts, in order: records are unpacked one at a
+        // time as they are written, never all at once
+        let mut at: Vec<(Order, u32, u32)> = Vec::with_capacity(self.len);
+        for (i, b) in self.blocks.iter().enumerate() {
+            let mut pos = 0;
+            while pos < b.len() {
+                let start = pos;
+                let (h, _) = read_head(b, &mut pos);
+                let len = payload_len(b, &mut pos);
+                pos += len;
+                at.push((h.order, i as u32, start as u32));
+            }
+        }
+        // equal orders keep their places
+        at.sort_by_key(|a| a.0);
+        let mut strings = Strings::default();
+        s.collect_seq(at.into_iter().map(|(_, i, start)| {
+            let mut pos = start as usize;
+            decode(&self.blocks[i as usize], &mut pos, &mut strings)
+        }))
     }
 }
 
