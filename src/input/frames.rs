@@ -19,8 +19,8 @@ use super::Mmap;
 const PIECE: usize = 1 << 20;
 /// Pieces a frame decoded ahead of the one being read may hold: with the
 /// frames in flight (one per decoding thread) this bounds the memory the
-/// reading ahead takes (32 MiB a thread).
-const AHEAD_PIECES: usize = 32;
+/// reading ahead takes (16 MiB a thread).
+const AHEAD_PIECES: usize = 16;
 
 /// The byte ranges of the data frames of `bytes`, a whole zstd file, in
 /// order; skippable frames (pzstd's and the seekable format's metadata) are
