@@ -398,10 +398,13 @@ pub fn open(input: &Input, map_files: bool, decoders: usize) -> Result<Opened> {
             });
         }
     }
-    if map_files && decoders > 1 && compression == Compression::Zstd && meta.is_file() {
-        if let Some(opened) = open_frames(name, &file.inner, meta.len(), decoders)? {
-            return Ok(opened);
-        }
+    if map_files
+        && decoders > 1
+        && compression == Compression::Zstd
+        && meta.is_file()
+        && let Some(opened) = open_frames(name, &file.inner, meta.len(), decoders)?
+    {
+        return Ok(opened);
     }
     let size = meta.is_file().then_some(meta.len());
     let read = Arc::new(AtomicU64::new(magic.len() as u64));
