@@ -604,3 +604,125 @@ impl<'a> Cursor<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::test_runner::Config as ProptestConfig;
+
+    /// What an entry holds, to compare the two readers.
+    fn view(e: &Entry<'_>) -> String {
+        let s = |t: &Option<Str<'_>>| format!("{:?}", t.as_ref().map(|t| &t.0));
+        let hs = |h: &[Header<'_>]| {
+            h.iter()
+                .map(|h| format!("{}={}", s(&h.name), s(&h.value)))
+                .collect::<Vec<_>>()
+                .join(";")
+        };
+        let req = e
+            .request
+            .as_ref()
+            .map(|r| format!("{} {} [{}]", s(&r.method), s(&r.url), hs(&r.headers)));
+        let resp = e.response.as_ref().map(|r| {
+            format!(
+                "{} [{}] {:?}",
+                r.status,
+                hs(&r.headers),
+                r.content.map(|c| String::from_utf8_lossy(c.0).into_owned())
+            )
+        });
+        format!("{} | {req:?} | {resp:?}", s(&e.started))
+    }
+
+    const ENTRY: &str = r#"{
+        "_initiator": {"type": "script", "stack": {"callFrames": [{"lineNumber": 12, "x": [1, -2.5e3, true, false, null, {}, []]}]}},
+        "request": {
+          "method": "GET",
+          "url": "https://api.example.com/v1/me?q=caf\u00e9",
+          "headers": [
+            {"name": ":authority", "value": "api.example.com"},
+            {"name": "authorization", "value": "Bearer abc.def"},
+            {"name": "x-note", "value": "naïve \"quoted\" \\ \/ \b\f\n\r\t"},
+            {"name": null, "value": "v"}
+          ],
+          "queryString": []
+        },
+        "response": {
+          "status": 401,
+          "headers": [{"name": "www-authenticate", "value": "Bearer error=\"invalid_token\""}],
+          "content": {"size": 10, "text": "{\"error\":\"invalid_token\",\"note\":\"ünïcode\"}", "encoding": null},
+          "_error": null
+        },
+        "startedDateTime": "2024-05-01T08:00:01.072Z",
+        "time": 38.904
+    }"#;
+
+    #[test]
+    fn reads_an_entry_as_serde_does() {
+        let fast = entry(ENTRY.as_bytes()).expect("the fast reader reads a plain entry");
+        let slow: Entry<'_> = serde_json::from_str(ENTRY).expect("valid");
+        assert_eq!(view(&fast), view(&slow));
+        let body = "x\\\"y".repeat(300);
+        let long = ENTRY.replace("ünïcode", &body);
+        assert_eq!(
+            view(&entry(long.as_bytes()).expect("long strings")),
+            view(&serde_json::from_str(&long).expect("valid"))
+        );
+    }
+
+    #[test]
+    fn gives_up_on_what_serde_decides() {
+        for bad in [
+            r#"{"request": null, "request": null}"#,
+            r#"{"re\u0071uest": null}"#,
+            r#"{"response": {"status": "401"}}"#,
+            r#"{"response": {"status": 401.0}}"#,
+            r#"{"startedDateTime": 1}"#,
+            r#"{"x": [1,]}"#,
+            r#"{"x": 01}"#,
+            r#"{"x": "a\qb"}"#,
+            "{\"x\": \"a\u{1}b\"}",
+            r#"{"startedDateTime": "\ud800"}"#,
+        ] {
+            assert!(entry(bad.as_bytes()).is_none(), "{bad}");
+        }
+        // a lone surrogate in a skipped string is no error to serde either
+        assert!(entry(br#"{"x": "\ud800"}"#).is_some());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            failure_persistence: None,
+            ..ProptestConfig::with_cases(2000)
+        })]
+
+        /// Whatever the fast reader accepts, serde accepts, with the same fields.
+        #[test]
+        fn never_disagrees_with_serde(
+            edits in prop::collection::vec(
+                (any::<prop::sample::Index>(), prop::sample::select(
+                    b"\"\\{}[]:,0123456789-+.eEtrufalsn \n\x01\xc3\xa9\xffu/".to_vec()
+                ), 0usize..3),
+                1..4,
+            )
+        ) {
+            let mut b = ENTRY.as_bytes().to_vec();
+            for (at, byte, how) in edits {
+                let i = at.index(b.len());
+                match how {
+                    0 => b[i] = byte,
+                    1 => b.insert(i, byte),
+                    _ => {
+                        b.remove(i);
+                    }
+                }
+            }
+            if let Some(fast) = entry(&b) {
+                let slow = serde_json::from_slice::<Entry<'_>>(&b);
+                prop_assert!(slow.is_ok(), "serde refuses what the fast reader read: {}", String::from_utf8_lossy(&b));
+                prop_assert_eq!(view(&fast), view(&slow.unwrap()));
+            }
+        }
+    }
+}
