@@ -14,6 +14,7 @@ use std::borrow::Cow;
 
 use super::entry::{Entry, Header, Raw, Request, Response, Str, status_of};
 use super::scan::{ScanState, Strings};
+use crate::logs::simd;
 
 /// Deepest nesting of a skipped value this reader follows (deeper: serde's path).
 const MAX_DEPTH: u32 = 64;
@@ -26,24 +27,6 @@ pub fn entry(bytes: &[u8]) -> Option<Entry<'_>> {
     let e = c.entry()?;
     c.ws();
     (c.i == bytes.len()).then_some(e)
-}
-
-/// The masks of a block: quotes, backslashes, control characters (below
-/// 0x20), bytes at or above 0x80.
-#[inline(always)]
-fn classify(b: &[u8; 64]) -> [u64; 4] {
-    use wide::u8x16;
-    let (quote, slash, control) = (u8x16::splat(b'"'), u8x16::splat(b'\\'), u8x16::splat(0x1f));
-    let mut m = [0u64; 4];
-    for (i, p) in b.as_chunks::<16>().0.iter().enumerate() {
-        let v = u8x16::new(*p);
-        let s = i * 16;
-        m[0] |= u64::from(v.simd_eq(quote).to_bitmask()) << s;
-        m[1] |= u64::from(v.simd_eq(slash).to_bitmask()) << s;
-        m[2] |= u64::from(v.min(control).simd_eq(v).to_bitmask()) << s;
-        m[3] |= u64::from(v.to_bitmask()) << s;
-    }
-    m
 }
 
 /// A string's content: `[start, end)`, whether it holds an escape and
@@ -150,17 +133,45 @@ impl<'a> Cursor<'a> {
         self.long_string(start, at, wide)
     }
 
+    /// Runs `look` on the masks (`simd::json_masks`) of each block of 64
+    /// bytes from `at` (the last padded with spaces) until it decides:
+    /// `Some(Some(t))` ends with `t`, `Some(None)` goes on, `None` gives up.
+    /// The masks are computed a few blocks at a time, more as a string goes on.
+    #[inline]
+    fn blocks<T>(
+        &self,
+        mut at: usize,
+        mut look: impl FnMut(usize, [u64; 4]) -> Option<Option<T>>,
+    ) -> Option<T> {
+        const MOST: usize = 16;
+        let mut batch = 1;
+        let mut masks = [[0u64; 4]; MOST];
+        loop {
+            let rest = self.b.get(at..).filter(|r| !r.is_empty())?;
+            let (blocks, tail) = rest.as_chunks::<64>();
+            if blocks.is_empty() {
+                let mut pad = [b' '; 64];
+                pad[..tail.len()].copy_from_slice(tail);
+                return look(at, simd::json_block(&pad))?;
+            }
+            let n = batch.min(blocks.len());
+            simd::json_masks(&blocks[..n], &mut masks[..n]);
+            for m in &masks[..n] {
+                if let Some(t) = look(at, *m)? {
+                    return Some(t);
+                }
+                at += 64;
+            }
+            batch = (batch * 4).min(MOST);
+        }
+    }
+
     /// `string` from `at` (inside it, no backslash before) 64 bytes at a time.
     fn long_string(&mut self, start: usize, at: usize, wide: bool) -> Option<Span> {
-        let mut at = at;
         let mut wide = wide;
-        loop {
-            if at >= self.b.len() {
-                return None;
-            }
-            let [quote, slash, control, high] = self.classify(at);
+        let span = self.blocks(at, |at, [quote, slash, control, high]| {
             if slash != 0 && slash.trailing_zeros() < quote.trailing_zeros() {
-                return self.escaped_string(start);
+                return Some(Some(None));
             }
             let mine = if quote == 0 {
                 !0
@@ -171,36 +182,21 @@ impl<'a> Cursor<'a> {
                 return None;
             }
             wide |= high & mine != 0;
-            if quote != 0 {
-                let end = at + quote.trailing_zeros() as usize;
-                self.i = end + 1;
-                return Some(Span {
+            Some((quote != 0).then(|| {
+                Some(Span {
                     start,
-                    end,
+                    end: at + quote.trailing_zeros() as usize,
                     escape: false,
                     wide,
-                });
+                })
+            }))
+        })?;
+        match span {
+            Some(s) => {
+                self.i = s.end + 1;
+                Some(s)
             }
-            at += 64;
-        }
-    }
-
-    /// The masks (`classify`) of the 64 bytes from `at`, padded with
-    /// spaces past the end.
-    #[inline(always)]
-    fn classify(&self, at: usize) -> [u64; 4] {
-        match self
-            .b
-            .get(at..at + 64)
-            .and_then(|w| <&[u8; 64]>::try_from(w).ok())
-        {
-            Some(w) => classify(w),
-            None => {
-                let mut pad = [b' '; 64];
-                let rest = self.b.get(at..).unwrap_or_default();
-                pad[..rest.len()].copy_from_slice(rest);
-                classify(&pad)
-            }
+            None => self.escaped_string(start),
         }
     }
 
@@ -211,12 +207,8 @@ impl<'a> Cursor<'a> {
             escape: false,
         });
         let mut wide = false;
-        let mut at = start;
-        loop {
-            if at >= self.b.len() {
-                return None;
-            }
-            let [quote, slash, control, high] = self.classify(at);
+        let b = self.b;
+        let span = self.blocks(start, |at, [quote, slash, control, high]| {
             let (escaped, inside) = strings.block(quote, slash);
             let closing = quote & !escaped & !inside;
             // the string's bytes in this block
@@ -233,10 +225,10 @@ impl<'a> Cursor<'a> {
             while odd != 0 {
                 let k = at + odd.trailing_zeros() as usize;
                 odd &= odd - 1;
-                match self.b.get(k)? {
+                match b.get(k)? {
                     b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
                     b'u' => {
-                        let hex = self.b.get(k + 1..k + 5)?;
+                        let hex = b.get(k + 1..k + 5)?;
                         if !hex.iter().all(u8::is_ascii_hexdigit) {
                             return None;
                         }
@@ -245,21 +237,15 @@ impl<'a> Cursor<'a> {
                 }
             }
             wide |= high & mine != 0;
-            if closing != 0 {
-                let end = at + closing.trailing_zeros() as usize;
-                if end >= self.b.len() {
-                    return None;
-                }
-                self.i = end + 1;
-                return Some(Span {
-                    start,
-                    end,
-                    escape: true,
-                    wide,
-                });
-            }
-            at += 64;
-        }
+            Some((closing != 0).then(|| Span {
+                start,
+                end: at + closing.trailing_zeros() as usize,
+                escape: true,
+                wide,
+            }))
+        })?;
+        self.i = span.end + 1;
+        Some(span)
     }
 
     /// A string read as serde reads a `Str`: borrowed when it has no
@@ -564,6 +550,8 @@ impl<'a> Cursor<'a> {
             self.i += 1;
             return Some(out);
         }
+        // one allocation for a browser's usual dozen or so
+        out.reserve(16);
         loop {
             self.ws();
             if self.peek() != Some(b'{') {
