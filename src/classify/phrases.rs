@@ -768,10 +768,18 @@ pub fn iis_fix(says: &IisStatement, win32: u64) -> &'static str {
 /// `X-BambooHR-Error-Message`, `x-ms-error-code`); `WWW-Authenticate` is
 /// read as the challenge.
 pub fn is_statement_header(name: &str) -> bool {
+    // one pass over the name (every header of a log line is asked): a
+    // word is compared only where its first letter stands
     let n = name.as_bytes();
-    ["error", "reason", "message"].iter().any(|w| {
-        n.windows(w.len())
-            .any(|x| x.eq_ignore_ascii_case(w.as_bytes()))
+    let at = |i: usize, w: &[u8]| {
+        n.get(i..i + w.len())
+            .is_some_and(|x| x.eq_ignore_ascii_case(w))
+    };
+    (0..n.len()).any(|i| match n[i] | 0x20 {
+        b'e' => at(i, b"error"),
+        b'r' => at(i, b"reason"),
+        b'm' => at(i, b"message"),
+        _ => false,
     })
 }
 
@@ -802,6 +810,8 @@ mod tests {
             "x-ms-error-code",
             "X-Error",
             "grpc-message",
+            "REASON",
+            "x-mEsSaGe",
         ] {
             assert!(is_statement_header(n), "{n}");
         }
@@ -810,6 +820,9 @@ mod tests {
             "Content-Type",
             "X-Request-Id",
             "Set-Cookie",
+            "X-Erro",
+            "Reaso",
+            "",
         ] {
             assert!(!is_statement_header(n), "{n}");
         }

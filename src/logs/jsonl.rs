@@ -337,7 +337,7 @@ struct CaddyLine<'a> {
     #[serde(borrow, default)]
     request: Option<CaddyRequest<'a>>,
     #[serde(borrow, default)]
-    resp_headers: Option<Headers<'a>>,
+    resp_headers: Option<Headers<'a, true>>,
 }
 
 #[derive(Deserialize)]
@@ -353,12 +353,15 @@ struct CaddyRequest<'a> {
     #[serde(borrow, default)]
     uri: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
-    headers: Option<Headers<'a>>,
+    headers: Option<Headers<'a, false>>,
 }
 
 /// Only the headers a verdict needs: `{"Name": ["v", …]}`, others skipped.
 #[derive(Default)]
-struct Headers<'a>(Vec<(Cow<'a, str>, Vec<Cow<'a, str>>)>);
+/// A header map; a response's (`RESPONSE`) keeps the headers that state a
+/// reason as well (`phrases::is_statement_header`), a request's only the
+/// wanted ones.
+struct Headers<'a, const RESPONSE: bool>(Vec<(Cow<'a, str>, Vec<Cow<'a, str>>)>);
 
 fn wanted(name: &str) -> bool {
     wanted_header(name.as_bytes()).is_some()
@@ -443,18 +446,18 @@ impl<'de: 'a, 'a> Deserialize<'de> for Values<'a> {
     }
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for Headers<'a> {
+impl<'de: 'a, 'a, const RESPONSE: bool> Deserialize<'de> for Headers<'a, RESPONSE> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = Headers<'a>;
+        struct V<'a, const R: bool>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a, const R: bool> Visitor<'de> for V<'a, R> {
+            type Value = Headers<'a, R>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a map of headers")
             }
             fn visit_map<M: MapAccess<'de>>(self, mut m: M) -> Result<Self::Value, M::Error> {
                 let mut out = Vec::new();
                 while let Some(Text(k)) = m.next_key::<Text<'de>>()? {
-                    if wanted(&k) || crate::classify::phrases::is_statement_header(&k) {
+                    if wanted(&k) || (R && crate::classify::phrases::is_statement_header(&k)) {
                         let v: Values<'de> = m.next_value()?;
                         out.push((k, v.0));
                     } else {
@@ -464,7 +467,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Headers<'a> {
                 Ok(Headers(out))
             }
         }
-        d.deserialize_map(V(std::marker::PhantomData))
+        d.deserialize_map(V::<RESPONSE>(std::marker::PhantomData))
     }
 }
 
@@ -562,14 +565,9 @@ fn compact_headers<'a>(
     }
     w.object(depth, |w, k| {
         let Some(name) = wanted_header(k.as_bytes()) else {
-            // read as serde reads `Headers` (which keeps these too); only
-            // the response's are statements
-            if crate::classify::phrases::is_statement_header(k) {
-                return compact_values(w, depth + 1, |v| {
-                    if !request {
-                        h.statements.push((Cow::Borrowed(k), v));
-                    }
-                });
+            // read as serde reads a response's `Headers` (which keeps these too)
+            if !request && crate::classify::phrases::is_statement_header(k) {
+                return compact_values(w, depth + 1, |v| h.statements.push((Cow::Borrowed(k), v)));
             }
             return w.value(depth + 1).map(drop);
         };
@@ -711,7 +709,7 @@ fn fill_caddy<'a>(
     ex: &mut Exchange<'a>,
     ts: Option<&[u8]>,
     request: Option<CaddyRequest<'a>>,
-    resp_headers: Option<Headers<'a>>,
+    resp_headers: Option<Headers<'a, true>>,
 ) -> Option<String> {
     let mut problem = None;
     match ts.map(|r| std::str::from_utf8(r).ok().and_then(parse_epoch_decimal)) {
