@@ -80,7 +80,7 @@ fn read_error_logs(
         {
             continue;
         }
-        let opened = match input::open(inp, cfg.map_files) {
+        let opened = match input::open(inp, cfg.map_files, decoders(cfg)) {
             Ok(o) => o,
             Err(e) if explicit => {
                 is_error_log[i] = true;
@@ -162,6 +162,12 @@ fn read_error_logs(
     (index, results, is_error_log)
 }
 
+/// Threads decompressing the frames of one zstd file: one in the reference
+/// mode (the frames are then read by the stream decoder, in order).
+fn decoders(cfg: &Config) -> usize {
+    if cfg.reference { 1 } else { cfg.threads }
+}
+
 fn failed(ctx: &Context, src: &Source, message: String) -> ChunkResult {
     let mut a = Analyzer::new(ctx, src);
     a.failed(message);
@@ -176,7 +182,7 @@ fn analyze_input(
     cfg: &Config,
     progress: &Progress,
 ) -> (ChunkResult, InputRecord) {
-    let opened = match input::open(inp, cfg.map_files) {
+    let opened = match input::open(inp, cfg.map_files, decoders(cfg)) {
         Ok(o) => o,
         Err(e) => {
             let src = Source::new(&inp.name, id, "");
