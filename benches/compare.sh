@@ -2,54 +2,61 @@
 # End-to-end speed of authsift against common tools on the same files: the
 # script behind the README's performance figures.
 #
-#   benches/compare.sh                 # HAR 1024 MB, combined log 2048 MB
+#   benches/compare.sh                 # HAR 1024 MB, combined log 2048 MB, Caddy log 512 MB
 #   benches/compare.sh --quick         # ~100 MB each
-#   benches/compare.sh --har-mb 512 --log-mb 0 -j 4 --runs 5
+#   benches/compare.sh --compressed    # also the combined log as .gz, .zst, frames, parts
+#   benches/compare.sh --har-mb 512 --log-mb 0 --jsonl-mb 0 -j 4 --runs 5
 #
 # It builds the release binary, generates deterministic inputs with
 # benches/gen_inputs.py into a git-ignored folder (reused while the
 # generator is unchanged), reads each file once to warm the page cache,
 # then times each tool best-of-N (wall clock) and reports size, seconds,
 # GB/s, peak RSS, the 401 count each tool found, and the time ratio
-# authsift/peer (below 1: authsift is faster). Peers that are not
-# installed are skipped with a note. Needs bash, python3 and coreutils;
-# jq, mawk, rg and GNU time (/usr/bin/time, for peak RSS) are optional.
+# authsift/peer (below 1: authsift is faster). Peers: jq and wiretrail on
+# the HAR; mawk, grep, rg and GoAccess on the combined log; jq, grep and rg
+# on the Caddy log; zcat and zstd on the compressed logs. Peers that are
+# not installed are skipped with a note. Needs bash, python3 and
+# coreutils; everything else is optional (GNU time, /usr/bin/time, for
+# peak RSS; gzip and zstd for --compressed).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DATA=${AUTHSIFT_BENCH_DATA:-$ROOT/target/bench-data}
 HAR_MB=1024
 LOG_MB=2048
-JSONL_MB=0
+JSONL_MB=512
 SEED=1
 RUNS=3
 THREADS=
 BUILD=1
-GZIP=0
+COMPRESSED=0
 
 usage() {
     cat <<EOF
 usage: benches/compare.sh [options]
-  --quick          HAR and combined log of ~100 MB each (a quick check)
+  --quick          HAR, combined and Caddy logs of ~100 MB each (a quick check)
   --har-mb N       size of the HAR capture in MiB (default $HAR_MB; 0 skips it)
   --log-mb N       size of the combined log in MiB (default $LOG_MB; 0 skips it)
-  --jsonl-mb N     also a Caddy JSON-lines log of N MiB (default 0: none)
-  --gzip           also time the combined log gzip-compressed, against zcat
+  --jsonl-mb N     size of the Caddy JSON-lines log in MiB (default $JSONL_MB; 0 skips it)
+  --compressed     also the combined log compressed: one .gz against zcat, one
+                   .zst (one frame) and one of 8 frames against zstd -dc, and
+                   4 .gz parts analysed together against zcat of the 4
+                   (--gzip: the same)
   -j, --threads N  authsift worker threads (default: all cores)
   --runs N         timed runs per tool, the best counts (default $RUNS)
   --seed S         generator seed (default $SEED)
   --data DIR       where inputs go (default target/bench-data, or \$AUTHSIFT_BENCH_DATA)
-  --no-build       use target/release/authsift as it is
+  --no-build       use target/release/authsift as it is (\$CARGO_TARGET_DIR/release/… when set)
 EOF
 }
 
 while [ $# -gt 0 ]; do
     case $1 in
-        --quick) HAR_MB=100; LOG_MB=100 ;;
+        --quick) HAR_MB=100; LOG_MB=100; JSONL_MB=100 ;;
         --har-mb) HAR_MB=$2; shift ;;
         --log-mb) LOG_MB=$2; shift ;;
         --jsonl-mb) JSONL_MB=$2; shift ;;
-        --gzip) GZIP=1 ;;
+        --compressed|--gzip) COMPRESSED=1 ;;
         -j|--threads) THREADS=$2; shift ;;
         --runs) RUNS=$2; shift ;;
         --seed) SEED=$2; shift ;;
@@ -74,7 +81,7 @@ if [ -x /usr/bin/time ] && /usr/bin/time -f '%M' -o /dev/null true 2>/dev/null; 
     GNU_TIME=/usr/bin/time
 fi
 
-BIN=$ROOT/target/release/authsift
+BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/authsift
 if [ "$BUILD" = 1 ]; then
     echo "== building the release binary"
     (cd "$ROOT" && cargo build --release --quiet)
@@ -130,8 +137,8 @@ measure() {
         t1=$(date +%s.%N)
         if [ "$status" -ne 0 ]; then
             printf '   %-10s failed (exit %s): %s\n' "$name" "$status" "$(grep -v '^Command exited' "$TMP/err" | head -n 1)"
-            [ "$kind" = authsift ] && AUTHSIFT_SECS=
-            return
+            if [ "$kind" = authsift ]; then AUTHSIFT_SECS=; fi
+            return 0
         fi
         secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
         rss=$( [ -n "$GNU_TIME" ] && tail -n 1 "$TMP/rss" || echo "")
@@ -151,6 +158,12 @@ measure() {
         AUTHSIFT_COUNT=$count
     elif [ "$kind" = plain ]; then
         count="-"
+    elif [ "$kind" = wiretrail ]; then
+        # its auth failures, grouped by endpoint and status: the 401s summed
+        count=$(python3 -c 'import json,sys; f=json.load(sys.stdin)["result"]["failures"]; print(sum(x["count"] for x in f if x["status"] == 401))' < "$TMP/out" 2>/dev/null || echo "?")
+    elif [ "$kind" = goaccess ]; then
+        # the 401 row of its status-code panel
+        count=$(python3 -c 'import json,sys; d=json.load(sys.stdin)["status_codes"]["data"]; print(sum(i["hits"]["count"] for g in d for i in g.get("items", []) if i["data"].startswith("401")))' < "$TMP/out" 2>/dev/null || echo "?")
     else
         count=$(tr -d ' \n' < "$TMP/out")
     fi
@@ -171,10 +184,72 @@ header() {
     SIZE=$(stat -c %s "$1")
     echo
     printf '%s: %.1f MB (%s bytes), best of %s\n' "$(basename "$1")" "$(awk -v b="$SIZE" 'BEGIN { print b / 1e6 }')" "$SIZE" "$RUNS"
+    columns
+}
+
+# header_compressed TITLE CONTENT_BYTES FILE...: GB/s of the content (the
+# decompressed bytes), the compressed size named
+header_compressed() {
+    local title=$1 packed
+    SIZE=$2
+    shift 2
+    packed=$(stat -c %s "$@" | awk '{ s += $1 } END { print s }')
+    echo
+    printf '%s: %.1f MB compressed, %.1f MB of content (GB/s: content), best of %s\n' "$title" \
+        "$(awk -v b="$packed" 'BEGIN { print b / 1e6 }')" "$(awk -v b="$SIZE" 'BEGIN { print b / 1e6 }')" "$RUNS"
+    columns
+}
+
+columns() {
     printf '   %-10s %9s %8s %10s  %-14s %s\n' tool seconds GB/s "RSS (MiB)" "authsift/peer" "401s"
 }
 
 skip() { printf '   %-10s skipped: %s\n' "$1" "$2"; }
+
+# compressed LOG: the log as one .gz (against zcat), one .zst of one frame
+# (what zstd and zstd -T0 write) and one of 8 frames (what pzstd, or parts
+# compressed and concatenated, give; against zstd -dc), and in 4 .gz parts
+# analysed together (against zcat of the 4, one after the other).
+compressed() {
+    local log=$1 content gz zst frames
+    content=$(stat -c %s "$log")
+    gz=$log.gz zst=$log.zst frames=$log.8frames.zst
+    fresh() { [ -s "$1" ] && [ "$1" -nt "$log" ]; }
+    if have gzip; then
+        fresh "$gz" || { echo "== compressing $gz"; gzip -6 -c "$log" > "$gz.part" && mv "$gz.part" "$gz"; }
+        warm "$gz"
+        header_compressed "$(basename "$gz")" "$content" "$gz"
+        measure authsift authsift "$AUTHSIFT --format combined '$gz'"
+        measure zcat plain "zcat '$gz' > /dev/null"
+        local parts=$log.parts
+        if [ ! -s "$parts/part-03.log.gz" ] || [ "$log" -nt "$parts/part-03.log.gz" ]; then
+            echo "== splitting $log into 4 gzip parts"
+            rm -rf "$parts" && mkdir -p "$parts"
+            split -n l/4 -d --additional-suffix=.log --filter='gzip -6 > $FILE.gz' "$log" "$parts/part-"
+        fi
+        for f in "$parts"/part-0?.log.gz; do warm "$f"; done
+        header_compressed "4 gzip parts of it, given together" "$content" "$parts"/part-0?.log.gz
+        measure authsift authsift "$AUTHSIFT --format combined '$parts'/part-0?.log.gz"
+        measure zcat plain "for f in '$parts'/part-0?.log.gz; do zcat \"\$f\"; done > /dev/null"
+    else
+        skip gzip "not installed: no .gz inputs"
+    fi
+    if have zstd; then
+        fresh "$zst" || { echo "== compressing $zst"; zstd -q -3 -T0 -f -o "$zst" "$log"; }
+        if ! fresh "$frames"; then
+            echo "== compressing $frames (8 parts, each a frame, concatenated)"
+            split -n l/8 --filter='zstd -q -3 -c' "$log" > "$frames.part" && mv "$frames.part" "$frames"
+        fi
+        for f in "$zst" "$frames"; do
+            warm "$f"
+            header_compressed "$(basename "$f")" "$content" "$f"
+            measure authsift authsift "$AUTHSIFT --format combined '$f'"
+            measure "zstd -dc" plain "zstd -q -dc '$f' > /dev/null"
+        done
+    else
+        skip zstd "not installed: no .zst inputs"
+    fi
+}
 
 J=${THREADS:+-j $THREADS}
 AUTHSIFT="'$BIN' analyze --json --progress never -q $J"
@@ -195,6 +270,15 @@ if [ "$HAR_MB" -gt 0 ]; then
     else
         measure jq number "jq '[.log.entries[] | select(.response.status == 401)] | length' '$HAR'"
     fi
+    # wiretrail (crates.io: cargo install wiretrail): a HAR analyser whose
+    # `auth` command lists 401s and 403s by endpoint
+    WT=${WIRETRAIL:-wiretrail}
+    if have "$WT"; then
+        # (its exit code is 1 when it found auth failures)
+        measure wiretrail wiretrail "'$WT' '$HAR' auth --json --top 1000000000 || [ \$? -eq 1 ]"
+    else
+        skip wiretrail "not installed (cargo install wiretrail, or WIRETRAIL=path)"
+    fi
 fi
 
 if [ "$LOG_MB" -gt 0 ]; then
@@ -206,14 +290,19 @@ if [ "$LOG_MB" -gt 0 ]; then
     if have mawk; then measure mawk number "mawk '\$9 == 401' '$LOG' | wc -l"; else skip mawk "not installed"; fi
     if have rg; then measure rg number "rg -c '\" 401 ' '$LOG'"; else skip rg "not installed"; fi
     measure grep number "LC_ALL=C grep -c '\" 401 ' '$LOG'"
-    if [ "$GZIP" = 1 ]; then
-        # gzip input: the decompressor is the limit; compare with zcat alone
-        GZ=$LOG.gz
-        [ -s "$GZ" ] && [ "$GZ" -nt "$LOG" ] || gzip -1 -c "$LOG" > "$GZ"
-        warm "$GZ"
-        header "$GZ"
-        measure authsift authsift "$AUTHSIFT --format combined '$GZ'"
-        measure zcat plain "zcat '$GZ' > /dev/null"
+    if have goaccess; then
+        # its parser threads (--jobs) came with GoAccess 1.8; older ones parse on one
+        GA_JOBS=
+        if goaccess --help 2>&1 | grep -q -- '--jobs'; then GA_JOBS="--jobs ${THREADS:-$(nproc)}"; fi
+        [ -n "$GA_JOBS" ] || echo "   note: this GoAccess ($(goaccess --version 2>/dev/null | head -n 1 | sed 's/^GoAccess - //; s/\.$//')) has no --jobs: it parses on one thread"
+        # timed once: it takes minutes on a large log
+        echo "   note: GoAccess is timed once (not best of $RUNS)"
+        RUNS=1 measure goaccess goaccess "goaccess '$LOG' --log-format=COMBINED --no-global-config $GA_JOBS -o json"
+    else
+        skip goaccess "not installed"
+    fi
+    if [ "$COMPRESSED" = 1 ]; then
+        compressed "$LOG"
     fi
 fi
 

@@ -3,12 +3,16 @@
 
     gen_inputs.py har --size-mb N --seed S -o FILE
     gen_inputs.py log --format combined|jsonl --size-mb N --seed S -o FILE
+    gen_inputs.py distinct --lines N -o FILE
 
 `har` writes a Chrome-style HAR 1.2 capture (2-space indented, pages, h2
 pseudo-headers, cookies, query strings, post data, timings, `_initiator`,
 text bodies full of JSON/JS/HTML escapes, base64 images) averaging about
 10 KB per entry, with roughly 3-4 % 401s of varied causes. `log` writes
-nginx "combined" lines or Caddy-style JSON access-log lines.
+nginx "combined" lines or Caddy-style JSON access-log lines. `distinct`
+writes the hostile log of README's Limits: N combined 401 lines, each with
+its own path, client address, user agent and `?api_key=` (1,000,000 lines
+are 258 MB).
 
 The output depends only on the arguments (and the Python 3 `random`
 module's documented seeding, stable since 3.2). Sizes are MiB; the file
@@ -778,18 +782,52 @@ def write_log(fmt, seed, target, out):
     return written, lines
 
 
+def write_distinct(lines, out):
+    """`lines` 401s, each with its own path, client, user agent and key."""
+    buf = []
+    written = 0
+    for i in range(lines):
+        t = i % 86400
+        buf.append(
+            '%d.%d.%d.%d - - [01/May/2024:%02d:%02d:%02d +0000] "GET /v1/items/%xz/p%d/orders/details'
+            '?api_key=k%08xQ9xLongerKeyValue&page=2 HTTP/1.1" 401 12 "https://www.example.com/app/page/%d" '
+            '"Mozilla/5.0 (X11; Linux x86_64) agent/%d AppleWebKit/537.36"\n'
+            % (10 + i % 200, i >> 8 & 255, i >> 16 & 255, i & 255, t // 3600, t // 60 % 60, t % 60, i, i, i, i, i)
+        )
+        if len(buf) == 65536 or i == lines - 1:
+            data = "".join(buf).encode()
+            out.write(data)
+            written += len(data)
+            buf = []
+    return written
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     h = sub.add_parser("har", help="a Chrome-style HAR 1.2 capture")
     lg = sub.add_parser("log", help="an access log")
     lg.add_argument("--format", choices=["combined", "jsonl"], required=True)
+    d = sub.add_parser("distinct", help="401s that differ in every field (the Limits section's hostile log)")
+    d.add_argument("--lines", type=int, default=1000000)
+    d.add_argument("-o", "--output", required=True, help="output file ('-' for stdout)")
+    d.add_argument("-q", "--quiet", action="store_true")
     for p in (h, lg):
         p.add_argument("--size-mb", type=float, required=True, help="size in MiB (stops at the next record boundary)")
         p.add_argument("--seed", type=int, default=1)
         p.add_argument("-o", "--output", required=True, help="output file ('-' for stdout)")
         p.add_argument("-q", "--quiet", action="store_true")
     a = ap.parse_args(argv)
+    if a.cmd == "distinct":
+        out = sys.stdout.buffer if a.output == "-" else open(a.output, "wb")
+        try:
+            size = write_distinct(a.lines, out)
+        finally:
+            if out is not sys.stdout.buffer:
+                out.close()
+        if not a.quiet:
+            print("gen_inputs: %s: %.1f MiB, %d lines" % (a.output, size / MIB, a.lines), file=sys.stderr)
+        return
     target = int(a.size_mb * MIB)
     t0 = time.perf_counter()
     out = sys.stdout.buffer if a.output == "-" else open(a.output, "wb", buffering=0)

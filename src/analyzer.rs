@@ -165,13 +165,12 @@ impl ChunkResult {
             }
             self.state.summary.record(&rec, false);
         }
-        for p in &mut self.state.sequence.pending {
-            if let (true, Some(v)) = (sanitized, p.rec.if_sanitized.take()) {
-                p.rec.verdict = *v;
-                changed.insert(p.rec.order, p.rec.verdict.clone());
-            }
-            p.rec.if_sanitized = None;
-        }
+        self.state
+            .sequence
+            .pending
+            .settle_sanitized(sanitized, |o, v| {
+                changed.insert(o, v.clone());
+            });
         if !changed.is_empty() {
             for e in &mut self.events {
                 if let Some(v) = changed.get(&e.order) {
@@ -192,9 +191,10 @@ impl ChunkResult {
                 p.position += lines;
             }
         }
-        for p in &mut self.state.sequence.pending {
-            p.rec.record += lines;
-        }
+        self.state
+            .sequence
+            .pending
+            .update_heads(|p| p.record += lines);
         for e in &mut self.events {
             e.record += lines;
         }
@@ -259,6 +259,18 @@ pub struct Analyzer<'c> {
     recent: Vec<(String, u64)>,
     /// Error-log lines this part's 401s were joined to (file, line).
     joined: Vec<(String, u64)>,
+}
+
+/// The most entries a memo of an analyzer keeps (strings, derived strings,
+/// endpoints): an analyzer reads a run of chunks, and on an input whose
+/// every record differs a memo would otherwise grow with the run. Full, it
+/// starts again empty (a memo never changes a result).
+const MEMO_ENTRIES: usize = 1 << 16;
+
+fn forget_when_full<V>(memo: &mut IdMap<V>) {
+    if memo.len() >= MEMO_ENTRIES {
+        memo.clear();
+    }
 }
 
 /// Slots of the recent-credential memo (a power of two).
@@ -506,6 +518,7 @@ impl<'c> Analyzer<'c> {
             .unwrap_or_else(|| Shared::from("/"));
         let e = endpoint_key(&ex.method, &template);
         if let Some(k) = memo {
+            forget_when_full(&mut self.endpoints);
             self.endpoints.insert(k, e);
         }
         e
@@ -546,6 +559,7 @@ impl<'c> Analyzer<'c> {
             Some(_) => Shared::from(s),
             None => {
                 let v = Shared::from(s);
+                forget_when_full(&mut self.strings);
                 self.strings.insert(k, v.clone());
                 v
             }
@@ -568,6 +582,7 @@ impl<'c> Analyzer<'c> {
             return v.clone();
         }
         let v = make().map(|s| self.intern(&s));
+        forget_when_full(&mut self.derived);
         self.derived.insert(k, v.clone());
         v
     }

@@ -80,7 +80,7 @@ fn read_error_logs(
         {
             continue;
         }
-        let opened = match input::open(inp, cfg.map_files) {
+        let opened = match input::open(inp, cfg.map_files, decoders(cfg)) {
             Ok(o) => o,
             Err(e) if explicit => {
                 is_error_log[i] = true;
@@ -162,6 +162,12 @@ fn read_error_logs(
     (index, results, is_error_log)
 }
 
+/// Threads decompressing the frames of one zstd file: one in the reference
+/// mode (the frames are then read by the stream decoder, in order).
+fn decoders(cfg: &Config) -> usize {
+    if cfg.reference { 1 } else { cfg.threads }
+}
+
 fn failed(ctx: &Context, src: &Source, message: String) -> ChunkResult {
     let mut a = Analyzer::new(ctx, src);
     a.failed(message);
@@ -176,7 +182,7 @@ fn analyze_input(
     cfg: &Config,
     progress: &Progress,
 ) -> (ChunkResult, InputRecord) {
-    let opened = match input::open(inp, cfg.map_files) {
+    let opened = match input::open(inp, cfg.map_files, decoders(cfg)) {
         Ok(o) => o,
         Err(e) => {
             let src = Source::new(&inp.name, id, "");
@@ -529,23 +535,33 @@ pub struct PartialFile {
     pub state: Partial,
 }
 
+/// `PartialFile` as it is written, borrowing the state.
+#[derive(Serialize)]
+struct PartialFileRef<'a> {
+    format: &'a str,
+    version: u32,
+    provenance: &'a Provenance,
+    state: &'a Partial,
+}
+
 const PARTIAL_FORMAT: &str = "authsift-partial";
 
 /// Writes a partial summary to `path`, or to stdout as one line when it is
-/// `-`; a file written is named on stderr unless `quiet`.
+/// `-`; a file written is named on stderr unless `quiet`. The state is put
+/// into its canonical order in place (which changes nothing it reports),
+/// not copied.
 pub fn write_partial(
-    state: &Partial,
+    state: &mut Partial,
     provenance: &Provenance,
     path: &Path,
     quiet: bool,
 ) -> Result<()> {
-    let mut st = state.clone();
-    st.canonicalize();
-    let file = PartialFile {
-        format: PARTIAL_FORMAT.into(),
+    state.canonicalize();
+    let file = PartialFileRef {
+        format: PARTIAL_FORMAT,
         version: PARTIAL_VERSION,
-        provenance: provenance.clone(),
-        state: st,
+        provenance,
+        state,
     };
     if path.as_os_str() == "-" {
         let out = std::io::stdout();
@@ -757,12 +773,12 @@ pub fn write_outputs(
     events: Option<EventsOut>,
     outs: &Outputs,
 ) -> Result<Report> {
+    let mut state = state;
     if let Some(p) = &outs.partial {
-        write_partial(&state, provenance, p, outs.quiet)?;
+        write_partial(&mut state, provenance, p, outs.quiet)?;
     }
     let events_on_stdout = events.as_ref().is_some_and(|e| e.path.as_os_str() == "-")
         || outs.html.as_deref().is_some_and(|p| p.as_os_str() == "-");
-    let mut state = state;
     let rows = if outs.out_dir.is_some() {
         Rows::All
     } else {

@@ -366,3 +366,92 @@ fn capped_tables_fold_into_other_rows_whatever_the_threads_and_merge_order() {
     assert_eq!(at(&m, "clients"), at(&s, "clients"));
     assert_eq!(at(&m, "credentials"), at(&s, "credentials"));
 }
+
+/// A log of `n` 401s, each with its own path, client and key; every tenth
+/// key also succeeds before its 401, and every twentieth once more after
+/// the last 401 (so those 401s wait, among many others, for the end of the
+/// input to be decided).
+fn distinct_log_with_successes(n: usize) -> String {
+    let line = |t: usize, i: usize, status: u16| {
+        format!(
+            "10.{}.{}.{} - - [01/May/2024:{:02}:{:02}:{:02} +0000] \"GET /v2/{i}x/orders?api_key=mk_{:032x} HTTP/1.1\" {status} 12 \"-\" \"agent/{i}\"\n",
+            i >> 16 & 255,
+            i >> 8 & 255,
+            i & 255,
+            t / 3600,
+            t / 60 % 60,
+            t % 60,
+            (i as u128).wrapping_mul(0x9E3779B97F4A7C15F39CC0605CEDC835)
+        )
+    };
+    let mut s = String::new();
+    let mut t = 0;
+    for i in 0..n {
+        if i % 10 == 0 {
+            s.push_str(&line(t, i, 200));
+        }
+        s.push_str(&line(t + 1, i, 401));
+        t += 1;
+    }
+    for i in (0..n).step_by(20) {
+        t += 1;
+        s.push_str(&line(t, i, 200));
+    }
+    s
+}
+
+#[test]
+fn many_distinct_waiting_401s_are_decided_and_reconcile_in_every_mode() {
+    let ws = workspace();
+    // more 401s waiting for the end of the input than a run of chunks keeps
+    // unpacked, with successes that come long after the failures they decide
+    let n = 12_000;
+    std::fs::write(ws.path().join("d.log"), distinct_log_with_successes(n)).unwrap();
+    let run = |extra: &[&str], env: &str| {
+        let mut a = vec!["analyze", "d.log", "--json", "-q"];
+        a.extend(extra);
+        let run = authsift_env(ws.path(), &a, &[("AUTHSIFT_REFERENCE", env)]);
+        run.expect_code(0);
+        run.stdout
+    };
+    let one = run(&["-j1"], "0");
+    assert_eq!(one, run(&["-j2"], "0"), "-j1 and -j2 differ");
+    assert_eq!(one, run(&[], "1"), "the reference mode differs");
+    let s: Value = serde_json::from_slice(&one).unwrap();
+    assert_eq!(u(at(&s, "totals.status_401")), n as u64);
+    assert_eq!(u(at(&s, "causes.transient_rejection")), (n / 20) as u64);
+    assert_eq!(u(at(&s, "causes.revoked_credentials")), (n / 20) as u64);
+    assert_eq!(u(at(&s, "causes.invalid_credentials")), (n - n / 10) as u64);
+    // with caps far below the distinct rows, the folded rows still add up
+    let capped = run(
+        &[
+            "--max-patterns",
+            "300",
+            "--max-clients",
+            "200",
+            "--max-credentials",
+            "100",
+        ],
+        "0",
+    );
+    let c: Value = serde_json::from_slice(&capped).unwrap();
+    let patterns = at(&c, "patterns").as_array().unwrap();
+    assert_eq!(patterns.len(), 301);
+    assert_eq!(patterns.last().unwrap()["other"], Value::Bool(true));
+    assert_eq!(
+        patterns.iter().map(|p| u(&p["count"])).sum::<u64>(),
+        n as u64
+    );
+    assert_eq!(at(&c, "causes"), at(&s, "causes"));
+    assert_eq!(u(at(&c, "clients_total")), 201);
+    assert_eq!(u(at(&c, "credentials_total")), 101);
+    // a partial summary of the same input decides the same when merged
+    let mut a = vec!["analyze", "d.log", "-q", "--partial", "d.json"];
+    a.extend(["-j2"]);
+    authsift(ws.path(), &a).expect_code(0);
+    let merged = authsift(ws.path(), &["merge", "d.json", "--json"]);
+    merged.expect_code(0);
+    let m = merged.json();
+    assert_eq!(at(&m, "causes"), at(&s, "causes"));
+    assert_eq!(patterns_without_examples(&m), patterns_without_examples(&s));
+}

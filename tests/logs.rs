@@ -445,6 +445,183 @@ fn stdin_plain_gzip_and_zstd_logs_give_the_file_summary() {
     assert_eq!(u(&r.json()["totals"]["status_401"]), 10);
 }
 
+/// Every output an analysis of `input` (run in `dir`) writes: summary,
+/// CSV files and events.
+fn all_outputs(dir: &Path, input: &[&str], env: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
+    let out = dir.join("out");
+    let _ = std::fs::remove_dir_all(&out);
+    let mut args = vec!["analyze", "-q", "--out", "out", "--events", "out/ev.csv"];
+    args.extend_from_slice(input);
+    authsift_env(dir, &args, env).expect_code(0);
+    let mut files: Vec<_> = std::fs::read_dir(&out)
+        .expect("outputs written")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| (name_of(&p), std::fs::read(&p).expect("readable")))
+        .collect()
+}
+
+/// The first output of `got` that differs from `want`, named.
+fn first_difference(want: &[(String, Vec<u8>)], got: &[(String, Vec<u8>)]) -> Option<String> {
+    let names = |o: &[(String, Vec<u8>)]| o.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    if names(want) != names(got) {
+        return Some(format!("files {:?} against {:?}", names(want), names(got)));
+    }
+    want.iter()
+        .zip(got)
+        .find(|(a, b)| a.1 != b.1)
+        .map(|(a, b)| {
+            format!(
+                "{}:\n  want: {}\n  got:  {}",
+                a.0,
+                String::from_utf8_lossy(&a.1)
+                    .chars()
+                    .take(600)
+                    .collect::<String>(),
+                String::from_utf8_lossy(&b.1)
+                    .chars()
+                    .take(600)
+                    .collect::<String>()
+            )
+        })
+}
+
+/// A zstd skippable frame (the metadata pzstd and the seekable format write).
+fn skippable_frame(payload: &[u8]) -> Vec<u8> {
+    let mut v = 0x184D_2A50u32.to_le_bytes().to_vec();
+    v.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    v.extend_from_slice(payload);
+    v
+}
+
+/// A zstd log of several frames, cut anywhere (inside lines too), with an
+/// empty frame and skippable frames among them (what pzstd, `cat a.zst
+/// b.zst` and logs compressed in parts look like), is decompressed frame by
+/// frame on several threads: its outputs are byte-identical to the plain
+/// file's, with one thread and four, in the default and the reference
+/// mode (where one decoder reads the frames in order).
+#[test]
+fn a_zstd_log_of_several_frames_gives_the_plain_files_outputs() {
+    let plain = content(&fixture("sequence/api-history.jsonl")).repeat(420);
+    assert!(
+        plain.len() > 8 << 20,
+        "more than one 8 MiB chunk of the analysis"
+    );
+    let ws = workspace();
+    let mut framed = Vec::new();
+    let cuts = [
+        0,
+        1,
+        777_777,
+        777_777,
+        3_000_001,
+        5_555_555,
+        8_400_000,
+        plain.len(),
+    ];
+    for (i, w) in cuts.windows(2).enumerate() {
+        framed.extend(zstd::encode_all(&plain[w[0]..w[1]], 1).expect("zstd"));
+        if i % 3 == 1 {
+            framed.extend(skippable_frame(b"index of the frames"));
+        }
+    }
+    for (sub, bytes) in [("plain", &plain), ("framed", &framed)] {
+        let d = ws.path().join(sub);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("api.jsonl"), bytes).unwrap();
+    }
+    let want = all_outputs(&ws.path().join("plain"), &["api.jsonl"], &[]);
+    let mut partials = Vec::new();
+    for (threads, reference) in [("-j4", "0"), ("-j1", "0"), ("-j4", "1"), ("-j2", "0")] {
+        let got = all_outputs(
+            &ws.path().join("framed"),
+            &[threads, "api.jsonl"],
+            &[("AUTHSIFT_REFERENCE", reference)],
+        );
+        if let Some(d) = first_difference(&want, &got) {
+            panic!("the zstd file of 7 frames at {threads}, reference {reference}: {d}");
+        }
+        // the partial summary (with the file's digest) too, whichever decoder
+        // read it (-j1: one); not against the reference mode, whose partials
+        // of a log longer than a chunk record other chunk offsets
+        if reference == "1" {
+            continue;
+        }
+        let partial = authsift_env(
+            &ws.path().join("framed"),
+            &["analyze", "-q", threads, "--partial", "-", "api.jsonl"],
+            &[("AUTHSIFT_REFERENCE", reference)],
+        );
+        partial.expect_code(0);
+        partials.push((threads, reference, partial.stdout));
+    }
+    for (threads, reference, p) in &partials[1..] {
+        assert!(
+            p == &partials[0].2,
+            "the partial summary at {threads}, reference {reference} differs from the one at -j4 (frames decoded in parallel)"
+        );
+    }
+    // a frame cut short (a copy taken while it was written): the frames
+    // cannot be walked, the stream decoder reads what there is and the
+    // input fails, named
+    std::fs::write(
+        ws.path().join("cut.jsonl.zst"),
+        &framed[..framed.len() - 100],
+    )
+    .unwrap();
+    let r = authsift(ws.path(), &["analyze", "--json", "-j4", "cut.jsonl.zst"]);
+    r.expect_code(1);
+    assert!(
+        r.stderr.contains("cut.jsonl.zst") && r.stderr.contains("zstd"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        u(&r.json()["totals"]["exchanges"]) > 0,
+        "the frames before the cut are read"
+    );
+}
+
+/// Several compressed logs at once (more files than threads; gzip, zstd
+/// and plain side by side) give the outputs of the same logs uncompressed.
+#[test]
+fn several_compressed_logs_give_the_outputs_of_the_plain_ones() {
+    let ws = workspace();
+    let parts: Vec<(String, Vec<u8>)> = [
+        "logs/access-combined.log",
+        "sequence/api-history.jsonl",
+        "sequence/handshakes.jsonl",
+        "logs/caddy.jsonl",
+        "logs/traefik.jsonl",
+    ]
+    .iter()
+    .map(|rel| (rel.replace('/', "-"), content(&fixture(rel)).repeat(40)))
+    .collect();
+    let names: Vec<&str> = parts.iter().map(|(n, _)| n.as_str()).collect();
+    let mut args_plain = vec!["-j2"];
+    args_plain.extend(&names);
+    let mut outs = Vec::new();
+    for sub in ["plain", "compressed"] {
+        let d = ws.path().join(sub);
+        std::fs::create_dir_all(&d).unwrap();
+        for (i, (name, bytes)) in parts.iter().enumerate() {
+            let stored = match (sub, i % 3) {
+                ("plain", _) | (_, 2) => bytes.clone(),
+                (_, 0) => gzip(bytes),
+                _ => zstd(bytes),
+            };
+            std::fs::write(d.join(name), stored).unwrap();
+        }
+        outs.push(all_outputs(&d, &args_plain, &[]));
+    }
+    if let Some(d) = first_difference(&outs[0], &outs[1]) {
+        panic!("compressed logs analysed together: {d}");
+    }
+}
+
 #[test]
 fn a_directory_of_mixed_formats_is_read_file_by_file() {
     let ws = workspace();

@@ -11,6 +11,9 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+mod packed;
+pub use packed::{Head, PendingList};
+
 use super::{Cause, EvidenceKind, Verdict};
 use crate::fingerprint::{IdMap, IdTable, show};
 use crate::summary::{CredentialFailures, Order, Record401, State, merge_ids};
@@ -201,7 +204,8 @@ pub struct SequenceState {
     /// Credential history by (host, value) identity.
     #[serde(with = "sorted_map")]
     pub history: IdTable<CredHistory>,
-    pub pending: Vec<Pending>,
+    /// Serialized as a list of `Pending`, in order.
+    pub pending: PendingList,
     pub heads: Vec<Success>,
     /// Where each credential succeeded, per endpoint of its host (for
     /// credentials in headers and cookies; see `SeenCredential::endpoint`).
@@ -293,14 +297,15 @@ impl SequenceState {
             let e = self.ends.entry(k).or_insert(t);
             *e = (*e).max(t);
         }
-        self.pending.extend(o.pending);
+        self.pending.append(o.pending);
         self.heads.extend(o.heads);
     }
 
     /// Puts order-free collections into their canonical order, so that two
     /// equal states serialize to the same bytes.
+    /// (The waiting 401s are written in their order whatever their order
+    /// in memory: see `PendingList`.)
     pub fn canonicalize(&mut self) {
-        self.pending.sort_by_key(|p| p.rec.order);
         self.heads.sort();
         self.heads.dedup();
     }
@@ -365,7 +370,12 @@ pub struct SeenCredential {
 /// The host part of credential identities, as a hash (empty when the format
 /// shows no host).
 pub fn scope_key(host: Option<&str>) -> u64 {
-    crate::fingerprint::fast_hash(&[host.unwrap_or("").as_bytes()])
+    scope_key_bytes(host.map(str::as_bytes))
+}
+
+/// `scope_key` of a host's bytes.
+fn scope_key_bytes(host: Option<&[u8]>) -> u64 {
+    crate::fingerprint::fast_hash(&[host.unwrap_or(b"")])
 }
 
 fn switch_key(client: u64, scope: u64) -> u64 {
@@ -401,9 +411,30 @@ pub struct ChunkSequence {
     creds: IdTable<LocalCred>,
     endpoints: IdTable<EndpointOk>,
     ends: IdMap<i64>,
-    awaiting_after: IdMap<Vec<usize>>,
+    /// The 401s waiting for a later success of their credential in the
+    /// chunk, by history identity: the index of the last one, and through
+    /// `waiting_before` the ones before it (a list through one vector: no
+    /// allocation per credential).
+    awaiting_after: IdMap<usize>,
+    /// For each waiting 401 by index, the one before it that waits for the
+    /// same credential (`NO_INDEX`: none).
+    waiting_before: Vec<usize>,
+    /// The waiting 401s not packed yet (from index `packed.len()` on): the
+    /// most recent ones, which an open leg may still change.
     pending: Vec<Pending>,
+    /// The waiting 401s packed (`PendingList`) as the chunk goes, so that a
+    /// long run of chunks does not hold them as structs.
+    packed: PendingList,
+    /// Successes after packed 401s that waited for them: (index, order of
+    /// the success), applied to `local_after` when the chunk ends.
+    after_packed: Vec<(usize, Order)>,
 }
+
+/// No waiting 401 (`ChunkSequence::waiting_before`).
+const NO_INDEX: usize = usize::MAX;
+
+/// Waiting 401s kept unpacked before the oldest are packed.
+const UNPACKED: usize = 4096;
 
 pub fn handshake_verdict(rec: &Record401, gap_us: i64) -> Verdict {
     let what = match rec.status_detail.as_deref() {
@@ -450,7 +481,10 @@ impl ChunkSequence {
             endpoints: IdTable::default(),
             ends: IdMap::default(),
             awaiting_after: IdMap::default(),
+            waiting_before: Vec::new(),
             pending: Vec::new(),
+            packed: PendingList::default(),
+            after_packed: Vec::new(),
         }
     }
 
@@ -562,9 +596,11 @@ impl ChunkSequence {
         let mut rec = leg.rec;
         match (leg.done, leg.pending) {
             (Some(gap), Some(i)) => {
-                let p = &mut self.pending[i];
-                p.rec.verdict = handshake_verdict(&rec, gap);
-                p.history = None;
+                // an open leg's 401 is never packed (see `pack`)
+                if let Some(p) = self.unpacked(i) {
+                    p.rec.verdict = handshake_verdict(&rec, gap);
+                    p.history = None;
+                }
                 None
             }
             (None, Some(_)) => None,
@@ -597,7 +633,7 @@ impl ChunkSequence {
             .is_some_and(|b| b.rec.order.t > rec.order.t);
         let pending = history.map(|h| {
             self.history_failure(rec.clone(), h, false, endpoint);
-            self.pending.len() - 1
+            self.next_index() - 1
         });
         self.open.push_back(OpenLeg {
             key,
@@ -621,10 +657,12 @@ impl ChunkSequence {
         endpoint: u64,
     ) {
         let local_before = self.creds.get(&history).map(|c| c.last);
-        self.awaiting_after
-            .entry(history)
-            .or_default()
-            .push(self.pending.len());
+        if self.pending.len() >= 2 * UNPACKED {
+            self.pack();
+        }
+        let i = self.next_index();
+        let before = self.awaiting_after.insert(history, i).unwrap_or(NO_INDEX);
+        self.waiting_before.push(before);
         self.pending.push(Pending {
             rec,
             leg: None,
@@ -701,13 +739,13 @@ impl ChunkSequence {
                     },
                 );
             }
-            if let Some(waiting) = self.awaiting_after.remove(&c.history) {
-                for i in waiting {
-                    let p = &mut self.pending[i];
-                    if order > p.rec.order && p.local_after.is_none_or(|a| order < a) {
-                        p.local_after = Some(order);
-                    }
+            let mut next = self.awaiting_after.remove(&c.history).unwrap_or(NO_INDEX);
+            while let Some(&before) = self.waiting_before.get(next) {
+                match self.unpacked(next) {
+                    Some(p) => later_success(&mut p.local_after, p.rec.order, order),
+                    None => self.after_packed.push((next, order)),
                 }
+                next = before;
             }
         }
     }
@@ -719,7 +757,11 @@ impl ChunkSequence {
             if leg.done.is_none() && !leg.ended {
                 // open at the end of the input: a retry may come in another input
                 match leg.pending {
-                    Some(i) => self.pending[i].leg = Some(leg.key),
+                    Some(i) => {
+                        if let Some(p) = self.unpacked(i) {
+                            p.leg = Some(leg.key);
+                        }
+                    }
                     None => self.pending.push(Pending {
                         rec: leg.rec,
                         leg: Some(leg.key),
@@ -748,18 +790,69 @@ impl ChunkSequence {
                 (id, h)
             })
             .collect();
+        let mut pending = std::mem::take(&mut self.packed);
+        pending.push_block(&self.pending);
+        if !self.after_packed.is_empty() {
+            // each 401 waits for one success at most (`success` removes it)
+            self.after_packed.sort_unstable_by_key(|(i, _)| *i);
+            let mut next = self.after_packed.iter().peekable();
+            let mut i = 0;
+            pending.update_heads(|h| {
+                if let Some(&&(_, order)) = next.peek().filter(|(at, _)| *at == i) {
+                    later_success(&mut h.local_after, h.order, order);
+                    next.next();
+                }
+                i += 1;
+            });
+        }
         SequenceState {
             history,
-            pending: self.pending,
+            pending,
             heads: self.heads,
             endpoints: self.endpoints,
             ends: self.ends.into_iter().collect(),
         }
     }
 
+    /// The index the next waiting 401 gets.
+    fn next_index(&self) -> usize {
+        self.packed.len() + self.pending.len()
+    }
+
+    /// The waiting 401 at `i`, if it is not packed yet.
+    fn unpacked(&mut self, i: usize) -> Option<&mut Pending> {
+        let at = i.checked_sub(self.packed.len())?;
+        self.pending.get_mut(at)
+    }
+
+    /// Packs the oldest unpacked 401s, keeping the newest `UNPACKED` and
+    /// every one an open leg may still change.
+    fn pack(&mut self) {
+        let first_open = self
+            .open
+            .iter()
+            .filter_map(|l| l.pending)
+            .min()
+            .unwrap_or(usize::MAX);
+        let n = (self.pending.len() - UNPACKED).min(first_open.saturating_sub(self.packed.len()));
+        if n == 0 {
+            return;
+        }
+        self.packed.push_block(&self.pending[..n]);
+        self.pending.drain(..n);
+    }
+
     /// Has a record of the chunk given its time?
     pub fn has_time(&self) -> bool {
         self.first_t.is_some()
+    }
+}
+
+/// A success at `order` of the credential of a 401 at `at` that waited for
+/// its first later success.
+fn later_success(after: &mut Option<Order>, at: Order, order: Order) {
+    if order > at && after.is_none_or(|a| order < a) {
+        *after = Some(order);
     }
 }
 
@@ -796,16 +889,17 @@ fn completion(heads: &IdMap<Vec<Order>>, key: u64, o: Order, window: i64) -> Opt
 /// are those of its first window, so nothing left depends on where the
 /// input was cut into chunks.
 pub fn settle_input(seq: &mut SequenceState) {
-    for p in &mut seq.pending {
-        let o = p.rec.order;
-        if let Some(h) = p.history.and_then(|id| seq.history.get(&id)) {
+    let history = &seq.history;
+    seq.pending.update_heads(|p| {
+        let o = p.order;
+        if let Some(h) = p.history.and_then(|id| history.get(&id)) {
             p.local_before = h.before(o).max(p.local_before.filter(|b| *b < o));
             p.local_after = match (h.after(o), p.local_after) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
         }
-    }
+    });
     for h in seq.history.values_mut() {
         h.intervals = Intervals::new(h.first_ok(), h.last_ok());
     }
@@ -862,7 +956,7 @@ struct EndpointRejections {
 
 impl EndpointRejections {
     fn of(
-        pending: &[Pending],
+        pending: &PendingList,
         table: &IdTable<EndpointOk>,
         history: &IdTable<CredHistory>,
     ) -> Self {
@@ -870,11 +964,11 @@ impl EndpointRejections {
         // credential after it (in its own input, or proven by the history)
         let mut runs: IdMap<Vec<(Order, Option<Order>)>> = IdMap::default();
         for p in pending
-            .iter()
+            .heads()
             .filter(|p| p.endpoint != 0 && !p.annotate_only)
         {
             let Some(h) = p.history else { continue };
-            let o = p.rec.order;
+            let o = p.order;
             let next = [p.local_after, history.get(&h).and_then(|c| c.after(o))]
                 .into_iter()
                 .flatten()
@@ -897,7 +991,7 @@ impl EndpointRejections {
             })
             .collect();
         let twice: IdMap<()> = pending
-            .iter()
+            .heads()
             .filter(|p| {
                 p.endpoint != 0
                     && p.history.is_some_and(|h| {
@@ -980,27 +1074,28 @@ pub fn resolve(
     let state = seq;
     let window = summary.settings.handshake_window_us;
     let pending = std::mem::take(&mut state.pending);
-    // decided in the global order (the positions are sorted, not the
-    // entries: an entry is large to move); equal orders keep their places
-    let mut by_order: Vec<(Order, usize)> = pending
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.rec.order, i))
-        .collect();
-    by_order.sort_unstable();
     let heads = heads_by_key(&state.heads);
     // per client and host, the tokens it started using successfully: (first
-    // success, identity); only for the clients a pending 401 may need
-    let wanted: IdMap<()> = pending
-        .iter()
-        .filter(|p| p.history.is_some() && p.rec.client_id != 0)
-        .map(|p| {
-            (
-                switch_key(p.rec.client_id, scope_key(p.rec.host.as_deref())),
-                (),
-            )
-        })
+    // success, identity); only for the clients a pending 401 may need (of
+    // the clients that started using a token: the smaller set is built)
+    let started: IdMap<()> = state
+        .history
+        .values()
+        .filter(|h| h.is_token && h.first_client != 0)
+        .map(|h| (switch_key(h.first_client, h.scope), ()))
         .collect();
+    let wanted: IdMap<()> = if started.is_empty() {
+        IdMap::default()
+    } else {
+        pending
+            .heads()
+            .filter(|p| p.history.is_some() && p.client_id != 0)
+            .map(|p| switch_key(p.client_id, p.scope))
+            .filter(|k| started.contains_key(k))
+            .map(|k| (k, ()))
+            .collect()
+    };
+    drop(started);
     let mut switches: IdMap<Vec<(Order, u64)>> = IdMap::default();
     if !wanted.is_empty() {
         for (id, h) in &state.history {
@@ -1016,9 +1111,10 @@ pub fn resolve(
     let endpoints = EndpointRejections::of(&pending, &state.endpoints, &state.history);
 
     let mut changed = BTreeMap::new();
-    let mut slots: Vec<Option<Pending>> = pending.into_iter().map(Some).collect();
-    for (_, i) in by_order {
-        let Some(p) = slots[i].take() else { continue };
+    // each 401 is decided alone and the summary does not depend on the
+    // order it records them in: they are taken as they are stored, and the
+    // memory of each block goes back as soon as it has been read
+    for p in pending {
         let mut rec = p.rec;
         let o = rec.order;
         let hist = p.history.and_then(|id| state.history.get(&id));

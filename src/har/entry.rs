@@ -74,7 +74,18 @@ pub struct Response<'a> {
     #[serde(borrow, default, deserialize_with = "headers")]
     pub headers: Vec<Header<'a>>,
     #[serde(borrow, default)]
-    pub content: Option<&'a RawValue>,
+    pub content: Option<Raw<'a>>,
+}
+
+/// A JSON value kept as its bytes (valid UTF-8, checked as serde_json's
+/// `RawValue` checks it), decoded later if at all.
+#[derive(Debug, Clone, Copy)]
+pub struct Raw<'a>(pub &'a [u8]);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Raw<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <&'a RawValue>::deserialize(d).map(|r| Raw(r.get().as_bytes()))
+    }
 }
 
 #[derive(Deserialize)]
@@ -98,6 +109,11 @@ fn headers<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Vec<Header<'a>>, D
     Ok(Option::<Vec<Header<'a>>>::deserialize(d)?.unwrap_or_default())
 }
 
+/// The status a non-negative integer stands for (0: none).
+pub fn status_of(v: u64) -> u16 {
+    u16::try_from(v).unwrap_or(0)
+}
+
 /// A status written as a number, a numeric string, or null.
 fn status<'de, D: Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
     struct V;
@@ -107,7 +123,7 @@ fn status<'de, D: Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
             f.write_str("an HTTP status")
         }
         fn visit_u64<E: de::Error>(self, v: u64) -> Result<u16, E> {
-            Ok(u16::try_from(v).unwrap_or(0))
+            Ok(status_of(v))
         }
         fn visit_i64<E: de::Error>(self, v: i64) -> Result<u16, E> {
             Ok(u16::try_from(v).unwrap_or(0))

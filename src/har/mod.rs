@@ -5,6 +5,7 @@
 
 pub mod entry;
 pub mod scan;
+pub mod walk;
 
 use std::borrow::Cow;
 
@@ -222,8 +223,8 @@ fn split_url(url: &str) -> (Option<&str>, &str) {
     (Some(host), if target.is_empty() { "/" } else { target })
 }
 
-fn decode_body<'a>(raw: &'a serde_json::value::RawValue) -> Option<Cow<'a, str>> {
-    let c: Content<'a> = serde_json::from_str(raw.get()).ok()?;
+fn decode_body(raw: entry::Raw<'_>) -> Option<Cow<'_, str>> {
+    let c: Content<'_> = serde_json::from_slice(raw.0).ok()?;
     let text = c.text?.0;
     let body = if c
         .encoding
@@ -274,8 +275,17 @@ fn repaired_text(bytes: &[u8]) -> Option<(String, &'static str)> {
     Some((String::from_utf8_lossy(&clean).into_owned(), what))
 }
 
+/// An entry read by the fast reader (`walk`), or by serde where that gives
+/// up and in the reference mode.
+fn read_entry<'b>(bytes: &'b [u8], reference: bool) -> serde_json::Result<Entry<'b>> {
+    if !reference && let Some(e) = walk::entry(bytes) {
+        return Ok(e);
+    }
+    serde_json::from_slice(bytes)
+}
+
 fn analyze_entry(a: &mut Analyzer<'_>, bytes: &[u8], index: u64) {
-    match serde_json::from_slice::<Entry<'_>>(bytes) {
+    match read_entry(bytes, a.reference()) {
         Ok(e) => feed_entry(a, &e, index),
         Err(err) => {
             // invalid UTF-8, a raw control character or a lone surrogate
@@ -524,7 +534,7 @@ pub fn analyze_with(
                 // handshake completed by a success with invalid UTF-8
                 // depended on the batch cut)
                 let raw = &bytes[s..e];
-                match serde_json::from_slice::<Entry<'_>>(raw) {
+                match read_entry(raw, a.reference()) {
                     Ok(entry) => a.lookahead(&exchange_of(a.source().id, &entry, i as u64).0),
                     Err(_) => {
                         if let Some((text, _)) = repaired_text(raw)

@@ -88,7 +88,7 @@ fn prefix_xor(mut x: u64) -> u64 {
 /// opens or closes a string. (Outside strings, where valid JSON has no
 /// backslash, an escaped byte is not structural either.)
 #[derive(Debug, Clone, Copy)]
-struct Strings {
+pub struct Strings {
     /// All ones inside a string at the end of the last block, else 0.
     inside: u64,
     /// 1: the next block's first byte is escaped.
@@ -96,7 +96,7 @@ struct Strings {
 }
 
 impl Strings {
-    fn new(st: ScanState) -> Self {
+    pub fn new(st: ScanState) -> Self {
         Strings {
             inside: if st.in_string { !0 } else { 0 },
             escaped: u64::from(st.escape),
@@ -106,7 +106,7 @@ impl Strings {
     /// The escaped bytes of the next block and the bytes inside strings
     /// (an opening quote is inside, a closing one is not).
     #[inline(always)]
-    fn block(&mut self, quote: u64, backslash: u64) -> (u64, u64) {
+    pub fn block(&mut self, quote: u64, backslash: u64) -> (u64, u64) {
         // simdjson's branchless escape finder: runs of backslashes of odd
         // length escape the byte after them
         const EVEN: u64 = 0x5555_5555_5555_5555;

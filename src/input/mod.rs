@@ -6,6 +6,7 @@
 pub mod detect;
 pub mod digest;
 pub mod fields;
+mod frames;
 mod mmap;
 pub mod unwrap;
 
@@ -348,8 +349,10 @@ fn decompressor(c: Compression, r: Box<dyn Read + Send>) -> io::Result<Box<dyn R
 }
 
 /// Opens an input: maps a plain regular file when `map_files` says so,
-/// streams anything else.
-pub fn open(input: &Input, map_files: bool) -> Result<Opened> {
+/// streams anything else. A zstd file of several frames is mapped too when
+/// `map_files` says so and `decoders` is more than one: that many threads
+/// decompress its frames at once.
+pub fn open(input: &Input, map_files: bool, decoders: usize) -> Result<Opened> {
     let name = &input.name;
     let Some(path) = &input.path else {
         let (sampling, sampler) = digest::Sampling::new(io::stdin());
@@ -395,6 +398,14 @@ pub fn open(input: &Input, map_files: bool) -> Result<Opened> {
             });
         }
     }
+    if map_files
+        && decoders > 1
+        && compression == Compression::Zstd
+        && meta.is_file()
+        && let Some(opened) = open_frames(name, &file.inner, meta.len(), decoders)?
+    {
+        return Ok(opened);
+    }
     let size = meta.is_file().then_some(meta.len());
     let read = Arc::new(AtomicU64::new(magic.len() as u64));
     let counted = Counting {
@@ -413,6 +424,30 @@ pub fn open(input: &Input, map_files: bool) -> Result<Opened> {
         opened.compressed_read = Some(read);
     }
     Ok(opened)
+}
+
+/// A zstd file of several frames, mapped and decompressed by `decoders`
+/// threads; `None` (the file is streamed) for one frame, or a file whose
+/// frames cannot be walked or that cannot be mapped.
+fn open_frames(name: &str, file: &File, len: u64, decoders: usize) -> Result<Option<Opened>> {
+    let Ok(map) = mmap::map(file) else {
+        return Ok(None);
+    };
+    let Some(found) = frames::frames(&map).filter(|f| f.len() > 1) else {
+        return Ok(None);
+    };
+    let read = Arc::new(AtomicU64::new(0));
+    let reader = frames::FrameReader::new(map, found, decoders, read.clone());
+    let own = file.try_clone().map_err(|e| Error::io(name, e))?;
+    let mut opened = stream(
+        name,
+        Box::new(reader),
+        Compression::Zstd,
+        Some(len),
+        DigestOf::File(Arc::new(own), len),
+    )?;
+    opened.compressed_read = Some(read);
+    Ok(Some(opened))
 }
 
 fn read_head_exact(r: &mut dyn Read, n: usize) -> io::Result<Vec<u8>> {

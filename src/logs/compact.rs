@@ -35,10 +35,10 @@ fn quotes_of(line: &[u8], out: &mut [u32; MAX_QUOTES]) -> Option<(usize, bool)> 
         Some(())
     };
     let (blocks, tail) = line.as_chunks::<64>();
-    let mut masks = [[0u64; 3]; simd::BATCH];
+    let mut masks = [[0u64; 4]; simd::BATCH];
     for (j, batch) in blocks.chunks(simd::BATCH).enumerate() {
         simd::json_masks(batch, &mut masks);
-        for (i, &[quotes, bs, controls]) in masks[..batch.len()].iter().enumerate() {
+        for (i, &[quotes, bs, controls, _]) in masks[..batch.len()].iter().enumerate() {
             if controls != 0 {
                 return None;
             }
@@ -50,7 +50,7 @@ fn quotes_of(line: &[u8], out: &mut [u32; MAX_QUOTES]) -> Option<(usize, bool)> 
     // the tail padded with spaces (neither control characters nor quotes)
     let mut pad = [b' '; 64];
     pad[..tail.len()].copy_from_slice(tail);
-    let [quotes, bs, controls] = simd::json_block(&pad);
+    let [quotes, bs, controls, _] = simd::json_block(&pad);
     if controls != 0 {
         return None;
     }

@@ -32,10 +32,11 @@ pub fn masks<const N: usize>(blocks: &[[u8; 64]], needles: [u8; N], out: &mut [[
     }
 }
 
-/// For each block, the masks of JSON's string bytes: quotes, backslashes
-/// and control characters (below 0x20).
+/// For each block, the masks of JSON's string bytes: quotes, backslashes,
+/// control characters (below 0x20) and bytes that are not ASCII (0x80 and
+/// above: whether a string needs a UTF-8 check).
 #[inline]
-pub fn json_masks(blocks: &[[u8; 64]], out: &mut [[u64; 3]]) {
+pub fn json_masks(blocks: &[[u8; 64]], out: &mut [[u64; 4]]) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx512bw") {
         // SAFETY: the processor has AVX-512BW (checked just above).
@@ -55,18 +56,19 @@ pub fn json_masks(blocks: &[[u8; 64]], out: &mut [[u64; 3]]) {
 
 /// `json_masks` of one block, 16 bytes at a time.
 #[inline(always)]
-pub fn json_block(b: &[u8; 64]) -> [u64; 3] {
+pub fn json_block(b: &[u8; 64]) -> [u64; 4] {
     use wide::u8x16;
     let control = u8x16::splat(0x1f);
     let (parts, _) = b.as_chunks::<16>();
-    let mut ctl = 0u64;
+    let (mut ctl, mut high) = (0u64, 0u64);
     for (i, p) in parts.iter().enumerate() {
         let v = u8x16::new(*p);
         // v <= 0x1f exactly when min(v, 0x1f) == v
         ctl |= u64::from(v.min(control).simd_eq(v).to_bitmask()) << (i * 16);
+        high |= u64::from(v.to_bitmask()) << (i * 16);
     }
     let [quotes, bs] = super::text::block_masks(b, [b'"', b'\\']);
-    [quotes, bs, ctl]
+    [quotes, bs, ctl, high]
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -100,7 +102,7 @@ mod avx2 {
     }
 
     #[target_feature(enable = "avx2")]
-    pub fn json_masks(blocks: &[[u8; 64]], out: &mut [[u64; 3]]) {
+    pub fn json_masks(blocks: &[[u8; 64]], out: &mut [[u64; 4]]) {
         let (quote, slash, control) = (
             _mm256_set1_epi8(b'"' as i8),
             _mm256_set1_epi8(b'\\' as i8),
@@ -115,6 +117,7 @@ mod avx2 {
                     _mm256_cmpeq_epi8(_mm256_min_epu8(lo, control), lo),
                     _mm256_cmpeq_epi8(_mm256_min_epu8(hi, control), hi),
                 ),
+                bits(lo, hi),
             ];
         }
     }
@@ -135,7 +138,7 @@ mod avx2 {
 mod avx512 {
     use std::arch::x86_64::{
         __m512i, _mm512_cmpeq_epi8_mask, _mm512_cmple_epu8_mask, _mm512_loadu_si512,
-        _mm512_set1_epi8,
+        _mm512_movepi8_mask, _mm512_set1_epi8,
     };
 
     /// A block in one 64-byte register.
@@ -147,7 +150,7 @@ mod avx512 {
     }
 
     #[target_feature(enable = "avx512bw")]
-    pub fn json_masks(blocks: &[[u8; 64]], out: &mut [[u64; 3]]) {
+    pub fn json_masks(blocks: &[[u8; 64]], out: &mut [[u64; 4]]) {
         let (quote, slash, control) = (
             _mm512_set1_epi8(b'"' as i8),
             _mm512_set1_epi8(b'\\' as i8),
@@ -159,6 +162,7 @@ mod avx512 {
                 _mm512_cmpeq_epi8_mask(v, quote),
                 _mm512_cmpeq_epi8_mask(v, slash),
                 _mm512_cmple_epu8_mask(v, control),
+                _mm512_movepi8_mask(v),
             ];
         }
     }
@@ -208,9 +212,9 @@ mod tests {
     }
 
     /// `json_masks` of `blocks` by every implementation this processor has.
-    fn every_json_way(blocks: &[[u8; 64]]) -> Vec<(&'static str, [[u64; 3]; 5])> {
-        let run = |f: &dyn Fn(&mut [[u64; 3]; 5])| {
-            let mut out = [[0u64; 3]; 5];
+    fn every_json_way(blocks: &[[u8; 64]]) -> Vec<(&'static str, [[u64; 4]; 5])> {
+        let run = |f: &dyn Fn(&mut [[u64; 4]; 5])| {
+            let mut out = [[0u64; 4]; 5];
             f(&mut out);
             out
         };
@@ -268,7 +272,7 @@ mod tests {
         }
 
         #[test]
-        fn json_masks_are_quotes_backslashes_and_controls(
+        fn json_masks_are_quotes_backslashes_controls_and_non_ascii(
             bytes in proptest::collection::vec(
                 prop_oneof![Just(b'"'), Just(b'\\'), Just(0x1fu8), Just(0x20u8), Just(0u8), Just(0x80u8), any::<u8>()],
                 64..64 * 5,
@@ -278,7 +282,8 @@ mod tests {
             for (name, o) in every_json_way(blocks) {
                 for (b, o) in blocks.iter().zip(o) {
                     let controls = b.iter().enumerate().filter(|&(_, &c)| c < 0x20).fold(0, |m, (i, _)| m | 1 << i);
-                    let want = [plain(b, b'"'), plain(b, b'\\'), controls];
+                    let high = b.iter().enumerate().filter(|&(_, &c)| c >= 0x80).fold(0, |m, (i, _)| m | 1 << i);
+                    let want = [plain(b, b'"'), plain(b, b'\\'), controls, high];
                     prop_assert_eq!(o, want, "{}", name);
                     prop_assert_eq!(json_block(b), want);
                 }

@@ -219,9 +219,17 @@ impl<V> Fold<V> {
     }
 }
 
+/// The most rows a capped table holds before it is trimmed back to its cap
+/// (while running): a quarter over the cap, so that trimming, which walks
+/// the table, costs O(1) a row, while the table stays near its cap.
+pub(crate) fn overshoot(cap: usize) -> usize {
+    cap.saturating_add((cap / 4).max(1))
+}
+
 /// Keeps the `cap` rows of `t` with the lowest keys (ids are hashes),
 /// folding the others into `fold`; `exact`: down to `cap` now, else only
-/// once the table has twice as many (so that trimming costs O(1) a row).
+/// once the table has more than `overshoot(cap)`. In place: the table
+/// keeps its room for the rows to come.
 pub(crate) fn trim_ids<V>(
     t: &mut IdTable<V>,
     cap: usize,
@@ -230,21 +238,15 @@ pub(crate) fn trim_ids<V>(
     add: impl Fn(&mut Fold<V>, V),
 ) {
     let cap = cap.max(1);
-    if t.len() <= cap || (!exact && t.len() <= cap.saturating_mul(2)) {
+    if t.len() <= cap || (!exact && t.len() <= overshoot(cap)) {
         return;
     }
     let mut keys: Vec<u64> = t.keys().copied().collect();
     let (_, &mut floor, _) = keys.select_nth_unstable(cap - 1);
     drop(keys);
     fold.lower(floor);
-    let old = std::mem::take(t);
-    t.reserve(cap);
-    for (k, v) in old {
-        if k > floor {
-            add(fold, v);
-        } else {
-            t.insert(k, v);
-        }
+    for (_, v) in t.extract_if(.., |k, _| *k > floor) {
+        add(fold, v);
     }
 }
 
@@ -629,7 +631,7 @@ impl Patterns {
             let other = self.1.other.get_or_insert(fresh);
             return other;
         }
-        if self.0.len() >= cap.saturating_mul(2) && !self.0.contains_key(&h) {
+        if self.0.len() >= overshoot(cap) && !self.0.contains_key(&h) {
             self.trim(cap, false);
             if self.1.folds(h) {
                 return self.1.other.get_or_insert(PatternStats::empty(r));
@@ -686,7 +688,7 @@ impl Patterns {
         let over = if exact {
             self.len() > cap
         } else {
-            self.0.len() > cap.saturating_mul(2)
+            self.0.len() > overshoot(cap)
         };
         if !over {
             return;
@@ -708,24 +710,15 @@ impl Patterns {
         at_floor.truncate(cap - below);
         drop(ranks);
         self.1.lower(floor);
-        let old = std::mem::take(&mut self.0);
-        for (h, rows) in old {
-            if h > floor {
-                for (_, v) in rows {
-                    self.1.add(v, fold_pattern);
-                }
-            } else if h == floor {
-                let mut keep = Vec::new();
-                for (k, v) in rows {
-                    if at_floor.contains(&k) {
-                        keep.push((k, v));
-                    } else {
-                        self.1.add(v, fold_pattern);
-                    }
-                }
-                self.0.insert(h, keep);
-            } else {
-                self.0.insert(h, rows);
+        // in place: the table keeps its room for the rows to come
+        for (_, rows) in self.0.extract_if(|h, _| *h > floor) {
+            for (_, v) in rows {
+                self.1.add(v, fold_pattern);
+            }
+        }
+        if let Some(rows) = self.0.get_mut(&floor) {
+            for (_, v) in rows.extract_if(.., |(k, _)| !at_floor.contains(k)) {
+                self.1.add(v, fold_pattern);
             }
         }
     }
@@ -1284,7 +1277,7 @@ pub(crate) fn merge_ids<V>(
 }
 
 /// `merge_ids` for a capped table: rows the floor rules out are folded,
-/// and the table is trimmed once it has twice its cap.
+/// and the table is trimmed once it has more than `overshoot(cap)` rows.
 fn merge_capped<V>(
     into: &mut IdTable<V>,
     o: IdTable<V>,
@@ -1293,23 +1286,14 @@ fn merge_capped<V>(
     both: impl FnMut(&mut V, V),
     add: impl Fn(&mut Fold<V>, V),
 ) {
-    if fold.floor.is_some() {
-        let mut keep = IdTable::default();
-        for (k, v) in o {
-            if fold.folds(k) {
-                add(fold, v);
-            } else {
-                keep.insert(k, v);
-            }
+    if let Some(floor) = fold.floor {
+        let mut o = o;
+        for (_, v) in o.extract_if(.., |k, _| *k > floor) {
+            add(fold, v);
         }
-        merge_ids(into, keep, both);
-        let mine = std::mem::take(into);
-        for (k, v) in mine {
-            if fold.folds(k) {
-                add(fold, v);
-            } else {
-                into.insert(k, v);
-            }
+        merge_ids(into, o, both);
+        for (_, v) in into.extract_if(.., |k, _| *k > floor) {
+            add(fold, v);
         }
     } else {
         merge_ids(into, o, both);
@@ -1448,7 +1432,7 @@ impl State {
         if r.client_id != 0 {
             let key = client_key(r.client_id, r.credential.unwrap_or(0));
             let cap = self.settings.limits.clients;
-            if self.clients.len() >= cap.saturating_mul(2) && !self.clients.contains_key(&key) {
+            if self.clients.len() >= overshoot(cap) && !self.clients.contains_key(&key) {
                 trim_ids(
                     &mut self.clients,
                     cap,
@@ -1485,9 +1469,7 @@ impl State {
         }
         if let Some(fp) = r.credential {
             let cap = self.settings.limits.credentials;
-            if self.credentials.len() >= cap.saturating_mul(2)
-                && !self.credentials.contains_key(&fp)
-            {
+            if self.credentials.len() >= overshoot(cap) && !self.credentials.contains_key(&fp) {
                 trim_ids(
                     &mut self.credentials,
                     cap,

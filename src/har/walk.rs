@@ -1,0 +1,716 @@
+//! The fast reader of one HAR entry: a cursor over its bytes that fills the
+//! same `Entry` serde would, stepping over everything else (bodies,
+//! timings, initiators) 64 bytes at a time without building it. It checks
+//! the whole JSON grammar as serde_json does, but it only accepts what is
+//! plainly valid: an escaped key, a duplicate field, a value of an
+//! unexpected type, a control character, a string that is not UTF-8 where
+//! serde reads it as text, deep nesting — anything else and it gives up
+//! (`None`), and the caller takes serde's path, which then decides. It
+//! never accepts an entry serde would reject, and what it fills is what
+//! serde fills (strings with an escape are decoded by serde_json itself).
+//! The reference mode does not use it.
+
+use std::borrow::Cow;
+
+use super::entry::{Entry, Header, Raw, Request, Response, Str, status_of};
+use super::scan::{ScanState, Strings};
+use crate::logs::simd;
+
+/// Deepest nesting of a skipped value this reader follows (deeper: serde's path).
+const MAX_DEPTH: u32 = 64;
+
+/// Reads `bytes`, one entry (an object and nothing around it but
+/// whitespace), as serde would, or gives up.
+pub fn entry(bytes: &[u8]) -> Option<Entry<'_>> {
+    let mut c = Cursor { b: bytes, i: 0 };
+    c.ws();
+    let e = c.entry()?;
+    c.ws();
+    (c.i == bytes.len()).then_some(e)
+}
+
+/// A string's content: `[start, end)`, whether it holds an escape and
+/// whether a byte of it is not ASCII.
+#[derive(Clone, Copy)]
+struct Span {
+    start: usize,
+    end: usize,
+    escape: bool,
+    wide: bool,
+}
+
+struct Cursor<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+/// The byte offset (0-7) of the first byte of `w` (8 bytes, little-endian) that is not a space.
+#[inline(always)]
+fn spaces(w: u64) -> usize {
+    ((w ^ 0x2020_2020_2020_2020).trailing_zeros() / 8) as usize
+}
+
+impl<'a> Cursor<'a> {
+    #[inline(always)]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    /// JSON's whitespace, a word at a time through runs of spaces (the
+    /// indentation of a pretty-printed capture).
+    #[inline]
+    fn ws(&mut self) {
+        loop {
+            if let Some(w) = self.b.get(self.i..self.i + 8) {
+                let n = spaces(u64::from_le_bytes(w.try_into().unwrap_or([0; 8])));
+                self.i += n;
+                if n == 8 {
+                    continue;
+                }
+            }
+            match self.peek() {
+                Some(b' ' | b'\n' | b'\r' | b'\t') => self.i += 1,
+                _ => return,
+            }
+        }
+    }
+
+    /// Steps over `c` (after whitespace), or gives up.
+    #[inline]
+    fn eat(&mut self, c: u8) -> Option<()> {
+        self.ws();
+        (self.peek() == Some(c)).then(|| self.i += 1)
+    }
+
+    /// The string whose opening quote is at the cursor; the cursor ends
+    /// after its closing quote. Gives up on a control character, an
+    /// escape JSON does not have, or the end of the bytes. A string without
+    /// a backslash ends at its next quote; one with a backslash is read by
+    /// the scan's escape rule (`Strings`), the one place that rule lives.
+    #[inline]
+    fn string(&mut self) -> Option<Span> {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        // the high bit of each byte of `x` that is zero (exact up to the
+        // first one: no borrow comes from below it)
+        let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+        let start = self.i + 1;
+        let mut at = start;
+        let mut wide = false;
+        // a word at a time while the string is short (keys, most values)
+        while at < start + 64 {
+            let Some(w) = self.b.get(at..at + 8) else {
+                break;
+            };
+            let w = u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
+            let special = zero(w ^ (ONES * u64::from(b'"')))
+                | zero(w ^ (ONES * u64::from(b'\\')))
+                | (w.wrapping_sub(ONES * 0x20) & !w & HIGH)
+                | (w & HIGH);
+            if special == 0 {
+                at += 8;
+                continue;
+            }
+            at += (special.trailing_zeros() / 8) as usize;
+            match self.b[at] {
+                b'"' => {
+                    self.i = at + 1;
+                    return Some(Span {
+                        start,
+                        end: at,
+                        escape: false,
+                        wide,
+                    });
+                }
+                0x80.. => {
+                    wide = true;
+                    at += 1;
+                }
+                b'\\' => return self.escaped_string(start),
+                _ => return None,
+            }
+        }
+        self.long_string(start, at, wide)
+    }
+
+    /// Runs `look` on the masks (`simd::json_masks`) of each block of 64
+    /// bytes from `at` (the last padded with spaces) until it decides:
+    /// `Some(Some(t))` ends with `t`, `Some(None)` goes on, `None` gives up.
+    /// The masks are computed a few blocks at a time, more as a string goes on.
+    #[inline]
+    fn blocks<T>(
+        &self,
+        mut at: usize,
+        mut look: impl FnMut(usize, [u64; 4]) -> Option<Option<T>>,
+    ) -> Option<T> {
+        const MOST: usize = 16;
+        let mut batch = 1;
+        let mut masks = [[0u64; 4]; MOST];
+        loop {
+            let rest = self.b.get(at..).filter(|r| !r.is_empty())?;
+            let (blocks, tail) = rest.as_chunks::<64>();
+            if blocks.is_empty() {
+                let mut pad = [b' '; 64];
+                pad[..tail.len()].copy_from_slice(tail);
+                return look(at, simd::json_block(&pad))?;
+            }
+            let n = batch.min(blocks.len());
+            simd::json_masks(&blocks[..n], &mut masks[..n]);
+            for m in &masks[..n] {
+                if let Some(t) = look(at, *m)? {
+                    return Some(t);
+                }
+                at += 64;
+            }
+            batch = (batch * 4).min(MOST);
+        }
+    }
+
+    /// `string` from `at` (inside it, no backslash before) 64 bytes at a time.
+    fn long_string(&mut self, start: usize, at: usize, wide: bool) -> Option<Span> {
+        let mut wide = wide;
+        let span = self.blocks(at, |at, [quote, slash, control, high]| {
+            if slash != 0 && slash.trailing_zeros() < quote.trailing_zeros() {
+                return Some(Some(None));
+            }
+            let mine = if quote == 0 {
+                !0
+            } else {
+                (quote & quote.wrapping_neg()) - 1
+            };
+            if control & mine != 0 {
+                return None;
+            }
+            wide |= high & mine != 0;
+            Some((quote != 0).then(|| {
+                Some(Span {
+                    start,
+                    end: at + quote.trailing_zeros() as usize,
+                    escape: false,
+                    wide,
+                })
+            }))
+        })?;
+        match span {
+            Some(s) => {
+                self.i = s.end + 1;
+                Some(s)
+            }
+            None => self.escaped_string(start),
+        }
+    }
+
+    /// `string` for a string with a backslash, from its first byte.
+    fn escaped_string(&mut self, start: usize) -> Option<Span> {
+        let mut strings = Strings::new(ScanState {
+            in_string: true,
+            escape: false,
+        });
+        let mut wide = false;
+        let b = self.b;
+        let span = self.blocks(start, |at, [quote, slash, control, high]| {
+            let (escaped, inside) = strings.block(quote, slash);
+            let closing = quote & !escaped & !inside;
+            // the string's bytes in this block
+            let mine = if closing == 0 {
+                !0
+            } else {
+                (closing & closing.wrapping_neg()) - 1
+            };
+            if control & mine != 0 {
+                return None;
+            }
+            // escapes of `"` and `\\` need no look; the others do
+            let mut odd = escaped & !(quote | slash) & mine;
+            while odd != 0 {
+                let k = at + odd.trailing_zeros() as usize;
+                odd &= odd - 1;
+                match b.get(k)? {
+                    b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                    b'u' => {
+                        let hex = b.get(k + 1..k + 5)?;
+                        if !hex.iter().all(u8::is_ascii_hexdigit) {
+                            return None;
+                        }
+                    }
+                    _ => return None,
+                }
+            }
+            wide |= high & mine != 0;
+            Some((closing != 0).then(|| Span {
+                start,
+                end: at + closing.trailing_zeros() as usize,
+                escape: true,
+                wide,
+            }))
+        })?;
+        self.i = span.end + 1;
+        Some(span)
+    }
+
+    /// A string read as serde reads a `Str`: borrowed when it has no
+    /// escape (and is UTF-8), else decoded by serde_json.
+    fn text(&mut self) -> Option<Str<'a>> {
+        let s = self.string()?;
+        if s.escape {
+            return serde_json::from_slice::<Str<'a>>(&self.b[s.start - 1..=s.end]).ok();
+        }
+        let t = std::str::from_utf8(&self.b[s.start..s.end]).ok()?;
+        Some(Str(Cow::Borrowed(t)))
+    }
+
+    /// `null` (None) or a string.
+    fn opt_text(&mut self) -> Option<Option<Str<'a>>> {
+        match self.peek()? {
+            b'n' => self.literal(b"null").map(|()| None),
+            b'"' => self.text().map(Some),
+            _ => None,
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        let end = self.i + word.len();
+        (self.b.get(self.i..end)? == word).then(|| self.i = end)
+    }
+
+    /// A number as JSON writes it; returns whether it is a plain
+    /// non-negative integer.
+    fn number(&mut self) -> Option<bool> {
+        let digits = |c: &mut Self| {
+            let from = c.i;
+            while let Some(b'0'..=b'9') = c.peek() {
+                c.i += 1;
+            }
+            c.i > from
+        };
+        let mut plain = true;
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+            plain = false;
+        }
+        match self.peek()? {
+            b'0' => self.i += 1,
+            b'1'..=b'9' => {
+                digits(self);
+            }
+            _ => return None,
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            plain = false;
+            digits(self).then_some(())?;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.i += 1;
+            plain = false;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.i += 1;
+            }
+            digits(self).then_some(())?;
+        }
+        Some(plain)
+    }
+
+    /// The members of the object at the cursor, each key (without escapes,
+    /// UTF-8) handed to `member` with the cursor at its value.
+    #[inline]
+    fn object(&mut self, mut member: impl FnMut(&mut Self, &[u8]) -> Option<()>) -> Option<()> {
+        self.eat(b'{')?;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            self.ws();
+            if self.peek() != Some(b'"') {
+                return None;
+            }
+            let k = self.string()?;
+            if k.escape {
+                return None;
+            }
+            let key = &self.b[k.start..k.end];
+            if k.wide {
+                std::str::from_utf8(key).ok()?;
+            }
+            self.eat(b':')?;
+            self.ws();
+            member(self, key)?;
+            self.ws();
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// Steps over any value; returns whether a string in it has a byte
+    /// that is not ASCII.
+    fn skip(&mut self) -> Option<bool> {
+        // bit `d` of `objects`: the container at depth `d + 1` is an object
+        let (mut depth, mut objects, mut wide) = (0u32, 0u64, false);
+        loop {
+            // a value at the cursor
+            self.ws();
+            match self.peek()? {
+                b'"' => wide |= self.string()?.wide,
+                b'n' => self.literal(b"null")?,
+                b't' => self.literal(b"true")?,
+                b'f' => self.literal(b"false")?,
+                b'-' | b'0'..=b'9' => {
+                    self.number()?;
+                }
+                open @ (b'{' | b'[') => {
+                    if depth == MAX_DEPTH {
+                        return None;
+                    }
+                    self.i += 1;
+                    let object = open == b'{';
+                    objects = (objects & !(1 << depth)) | (u64::from(object) << depth);
+                    depth += 1;
+                    self.ws();
+                    let close = if object { b'}' } else { b']' };
+                    if self.peek() == Some(close) {
+                        self.i += 1;
+                        depth -= 1;
+                    } else {
+                        if object {
+                            wide |= self.key()?;
+                        }
+                        continue;
+                    }
+                }
+                _ => return None,
+            }
+            // after a value: close containers until one goes on
+            loop {
+                if depth == 0 {
+                    return Some(wide);
+                }
+                let object = (objects >> (depth - 1)) & 1 == 1;
+                self.ws();
+                match self.peek()? {
+                    b',' => {
+                        self.i += 1;
+                        if object {
+                            wide |= self.key()?;
+                        }
+                        break;
+                    }
+                    b'}' if object => {}
+                    b']' if !object => {}
+                    _ => return None,
+                }
+                self.i += 1;
+                depth -= 1;
+            }
+        }
+    }
+
+    /// A key of a skipped object and its colon.
+    fn key(&mut self) -> Option<bool> {
+        self.ws();
+        if self.peek() != Some(b'"') {
+            return None;
+        }
+        let wide = self.string()?.wide;
+        self.eat(b':')?;
+        Some(wide)
+    }
+
+    fn entry(&mut self) -> Option<Entry<'a>> {
+        let mut e = Entry {
+            request: None,
+            response: None,
+            started: None,
+        };
+        let mut seen = [false; 3];
+        self.object(|c, key| {
+            let field = match key {
+                b"request" => 0,
+                b"response" => 1,
+                b"startedDateTime" => 2,
+                _ => return c.skip().map(|_| ()),
+            };
+            if std::mem::replace(&mut seen[field], true) {
+                return None;
+            }
+            match field {
+                0 => e.request = c.nullable(Self::request)?,
+                1 => e.response = c.nullable(Self::response)?,
+                _ => e.started = c.opt_text()?,
+            }
+            Some(())
+        })?;
+        Some(e)
+    }
+
+    /// `null` (None) or an object read by `read`.
+    fn nullable<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
+        match self.peek()? {
+            b'n' => self.literal(b"null").map(|()| None),
+            b'{' => read(self).map(Some),
+            _ => None,
+        }
+    }
+
+    fn request(&mut self) -> Option<Request<'a>> {
+        let mut r = Request {
+            method: None,
+            url: None,
+            headers: Vec::new(),
+        };
+        let mut seen = [false; 3];
+        self.object(|c, key| {
+            let field = match key {
+                b"method" => 0,
+                b"url" => 1,
+                b"headers" => 2,
+                _ => return c.skip().map(|_| ()),
+            };
+            if std::mem::replace(&mut seen[field], true) {
+                return None;
+            }
+            match field {
+                0 => r.method = c.opt_text()?,
+                1 => r.url = c.opt_text()?,
+                _ => r.headers = c.headers()?,
+            }
+            Some(())
+        })?;
+        Some(r)
+    }
+
+    fn response(&mut self) -> Option<Response<'a>> {
+        let mut r = Response {
+            status: 0,
+            headers: Vec::new(),
+            content: None,
+        };
+        let mut seen = [false; 3];
+        self.object(|c, key| {
+            let field = match key {
+                b"status" => 0,
+                b"headers" => 1,
+                b"content" => 2,
+                _ => return c.skip().map(|_| ()),
+            };
+            if std::mem::replace(&mut seen[field], true) {
+                return None;
+            }
+            match field {
+                0 => r.status = c.status()?,
+                1 => r.headers = c.headers()?,
+                _ => r.content = c.content()?,
+            }
+            Some(())
+        })?;
+        Some(r)
+    }
+
+    /// A status written as a plain integer (any other form: serde's path).
+    fn status(&mut self) -> Option<u16> {
+        let from = self.i;
+        if !self.number()? || self.i - from > 19 {
+            return None;
+        }
+        let digits = std::str::from_utf8(&self.b[from..self.i]).ok()?;
+        Some(status_of(digits.parse().ok()?))
+    }
+
+    /// `null` or any value, kept as its bytes.
+    fn content(&mut self) -> Option<Option<Raw<'a>>> {
+        if self.peek()? == b'n' {
+            return self.literal(b"null").map(|()| None);
+        }
+        let from = self.i;
+        let wide = self.skip()?;
+        let raw = &self.b[from..self.i];
+        if wide {
+            std::str::from_utf8(raw).ok()?;
+        }
+        Some(Some(Raw(raw)))
+    }
+
+    /// `null` (no headers) or an array of header objects.
+    fn headers(&mut self) -> Option<Vec<Header<'a>>> {
+        let mut out = Vec::new();
+        match self.peek()? {
+            b'n' => return self.literal(b"null").map(|()| out),
+            b'[' => self.i += 1,
+            _ => return None,
+        }
+        self.ws();
+        if self.peek() == Some(b']') {
+            self.i += 1;
+            return Some(out);
+        }
+        // one allocation for a browser's usual dozen or so
+        out.reserve(16);
+        loop {
+            self.ws();
+            if self.peek() != Some(b'{') {
+                return None;
+            }
+            let mut h = Header {
+                name: None,
+                value: None,
+            };
+            let mut seen = [false; 2];
+            self.object(|c, key| {
+                let field = match key {
+                    b"name" => 0,
+                    b"value" => 1,
+                    _ => return c.skip().map(|_| ()),
+                };
+                if std::mem::replace(&mut seen[field], true) {
+                    return None;
+                }
+                let t = c.opt_text()?;
+                if field == 0 {
+                    h.name = t;
+                } else {
+                    h.value = t;
+                }
+                Some(())
+            })?;
+            out.push(h);
+            self.ws();
+            match self.peek()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    return Some(out);
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::test_runner::Config as ProptestConfig;
+
+    /// What an entry holds, to compare the two readers.
+    fn view(e: &Entry<'_>) -> String {
+        let s = |t: &Option<Str<'_>>| format!("{:?}", t.as_ref().map(|t| &t.0));
+        let hs = |h: &[Header<'_>]| {
+            h.iter()
+                .map(|h| format!("{}={}", s(&h.name), s(&h.value)))
+                .collect::<Vec<_>>()
+                .join(";")
+        };
+        let req = e
+            .request
+            .as_ref()
+            .map(|r| format!("{} {} [{}]", s(&r.method), s(&r.url), hs(&r.headers)));
+        let resp = e.response.as_ref().map(|r| {
+            format!(
+                "{} [{}] {:?}",
+                r.status,
+                hs(&r.headers),
+                r.content.map(|c| String::from_utf8_lossy(c.0).into_owned())
+            )
+        });
+        format!("{} | {req:?} | {resp:?}", s(&e.started))
+    }
+
+    const ENTRY: &str = r#"{
+        "_initiator": {"type": "script", "stack": {"callFrames": [{"lineNumber": 12, "x": [1, -2.5e3, true, false, null, {}, []]}]}},
+        "request": {
+          "method": "GET",
+          "url": "https://api.example.com/v1/me?q=caf\u00e9",
+          "headers": [
+            {"name": ":authority", "value": "api.example.com"},
+            {"name": "authorization", "value": "Bearer abc.def"},
+            {"name": "x-note", "value": "naïve \"quoted\" \\ \/ \b\f\n\r\t"},
+            {"name": null, "value": "v"}
+          ],
+          "queryString": []
+        },
+        "response": {
+          "status": 401,
+          "headers": [{"name": "www-authenticate", "value": "Bearer error=\"invalid_token\""}],
+          "content": {"size": 10, "text": "{\"error\":\"invalid_token\",\"note\":\"ünïcode\"}", "encoding": null},
+          "_error": null
+        },
+        "startedDateTime": "2024-05-01T08:00:01.072Z",
+        "time": 38.904
+    }"#;
+
+    #[test]
+    fn reads_an_entry_as_serde_does() {
+        let fast = entry(ENTRY.as_bytes()).expect("the fast reader reads a plain entry");
+        let slow: Entry<'_> = serde_json::from_str(ENTRY).expect("valid");
+        assert_eq!(view(&fast), view(&slow));
+        let body = "x\\\"y".repeat(300);
+        let long = ENTRY.replace("ünïcode", &body);
+        assert_eq!(
+            view(&entry(long.as_bytes()).expect("long strings")),
+            view(&serde_json::from_str(&long).expect("valid"))
+        );
+    }
+
+    #[test]
+    fn gives_up_on_what_serde_decides() {
+        for bad in [
+            r#"{"request": null, "request": null}"#,
+            r#"{"re\u0071uest": null}"#,
+            r#"{"response": {"status": "401"}}"#,
+            r#"{"response": {"status": 401.0}}"#,
+            r#"{"startedDateTime": 1}"#,
+            r#"{"x": [1,]}"#,
+            r#"{"x": 01}"#,
+            r#"{"x": "a\qb"}"#,
+            "{\"x\": \"a\u{1}b\"}",
+            r#"{"startedDateTime": "\ud800"}"#,
+        ] {
+            assert!(entry(bad.as_bytes()).is_none(), "{bad}");
+        }
+        // a lone surrogate in a skipped string is no error to serde either
+        assert!(entry(br#"{"x": "\ud800"}"#).is_some());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            failure_persistence: None,
+            ..ProptestConfig::with_cases(2000)
+        })]
+
+        /// Whatever the fast reader accepts, serde accepts, with the same fields.
+        #[test]
+        fn never_disagrees_with_serde(
+            edits in prop::collection::vec(
+                (any::<prop::sample::Index>(), prop::sample::select(
+                    b"\"\\{}[]:,0123456789-+.eEtrufalsn \n\x01\xc3\xa9\xffu/".to_vec()
+                ), 0usize..3),
+                1..4,
+            )
+        ) {
+            let mut b = ENTRY.as_bytes().to_vec();
+            for (at, byte, how) in edits {
+                let i = at.index(b.len());
+                match how {
+                    0 => b[i] = byte,
+                    1 => b.insert(i, byte),
+                    _ => {
+                        b.remove(i);
+                    }
+                }
+            }
+            if let Some(fast) = entry(&b) {
+                let slow = serde_json::from_slice::<Entry<'_>>(&b);
+                prop_assert!(slow.is_ok(), "serde refuses what the fast reader read: {}", String::from_utf8_lossy(&b));
+                prop_assert_eq!(view(&fast), view(&slow.unwrap()));
+            }
+        }
+    }
+}
