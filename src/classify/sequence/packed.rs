@@ -236,21 +236,43 @@ impl PendingList {
 
 impl FromIterator<Pending> for PendingList {
     fn from_iter<I: IntoIterator<Item = Pending>>(it: I) -> Self {
-        let mut l = PendingList::default();
-        let mut block = Vec::new();
+        let mut packer = Packer::default();
         for p in it {
-            encode(&p, &mut block);
-            l.len += 1;
-            if block.len() >= BLOCK_BYTES {
-                block.shrink_to_fit();
-                l.blocks.push(std::mem::take(&mut block));
-            }
+            packer.push(&p);
         }
-        if !block.is_empty() {
-            block.shrink_to_fit();
-            l.blocks.push(block);
+        packer.finish()
+    }
+}
+
+/// Packs records one by one into blocks of `BLOCK_BYTES` (a list collected
+/// or read back from a partial).
+#[derive(Default)]
+struct Packer {
+    list: PendingList,
+    block: Vec<u8>,
+}
+
+impl Packer {
+    fn push(&mut self, p: &Pending) {
+        encode(p, &mut self.block);
+        self.list.len += 1;
+        if self.block.len() >= BLOCK_BYTES {
+            self.flush();
         }
-        l
+    }
+
+    fn flush(&mut self) {
+        let mut block = std::mem::take(&mut self.block);
+        block.shrink_to_fit();
+        self.list.bytes += block.len();
+        self.list.blocks.push(block);
+    }
+
+    fn finish(mut self) -> PendingList {
+        if !self.block.is_empty() {
+            self.flush();
+        }
+        self.list
     }
 }
 
@@ -352,21 +374,11 @@ impl<'de> serde::Deserialize<'de> for PendingList {
                 mut seq: A,
             ) -> Result<PendingList, A::Error> {
                 // packed as they are read: the list is never held unpacked
-                let mut l = PendingList::default();
-                let mut block = Vec::new();
+                let mut packer = Packer::default();
                 while let Some(p) = seq.next_element::<Pending>()? {
-                    encode(&p, &mut block);
-                    l.len += 1;
-                    if block.len() >= BLOCK_BYTES {
-                        block.shrink_to_fit();
-                        l.blocks.push(std::mem::take(&mut block));
-                    }
+                    packer.push(&p);
                 }
-                if !block.is_empty() {
-                    block.shrink_to_fit();
-                    l.blocks.push(block);
-                }
-                Ok(l)
+                Ok(packer.finish())
             }
         }
         d.deserialize_seq(Visit)
