@@ -250,7 +250,7 @@ pub fn addr_key(addr: &[u8]) -> u64 {
 #[inline(never)]
 fn long_addr_key(addr: &[u8]) -> u64 {
     let end = memchr::memchr(b' ', addr).unwrap_or(addr.len());
-    fast_hash(&[crate::logs::text::lossy(&addr[..end]).as_bytes()])
+    fast_hash(&[String::from_utf8_lossy(&addr[..end]).as_bytes()])
 }
 
 #[cfg(test)]
