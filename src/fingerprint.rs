@@ -296,6 +296,34 @@ mod tests {
     }
 
     #[test]
+    fn an_address_key_is_the_key_of_its_text() {
+        // raw line bytes and the text an exchange holds of them give one
+        // key, whatever the address holds (a line that completes an open
+        // handshake leg is found either way)
+        let cases: [&[u8]; 6] = [
+            b"10.0.0.1",
+            b"2001:db8:85a3::8a2e:370:7334",
+            b"caf\xc3\xa9.example",
+            b"bad\xff\xfe",
+            b"\xe2\x82",
+            b"",
+        ];
+        for a in cases {
+            let text = String::from_utf8_lossy(a);
+            let mut line = a.to_vec();
+            line.extend_from_slice(b" - - [01/May/2024:08:00:00 +0000] \"GET / HTTP/1.1\" 200");
+            assert_eq!(addr_key(a), addr_key(text.as_bytes()), "{text}");
+            assert_eq!(
+                addr_key(&line),
+                addr_key(text.as_bytes()),
+                "{text} in a line"
+            );
+        }
+        assert_ne!(addr_key(b"bad\xff"), addr_key(b"bad\xfe\xff"));
+        assert_ne!(addr_key(b"10.0.0.1"), addr_key(b"10.0.0.1\xff"));
+    }
+
+    #[test]
     fn siphash_reference_vector() {
         // the reference vector of the SipHash paper: key 00..0f, message 00..0e
         let k0 = u64::from_le_bytes([0, 1, 2, 3, 4, 5, 6, 7]);
