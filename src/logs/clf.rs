@@ -153,11 +153,17 @@ impl<'h> Window<'h> {
         let n = self.h.len();
         while pos < n {
             let b = pos >> 6;
-            if b + 1 >= self.first + simd::BATCH || b < self.first {
+            // the block and the next one in the window (one unsigned compare
+            // for both ends)
+            if b.wrapping_sub(self.first) >= simd::BATCH - 1 {
                 self.fill(b);
             }
             let i = b - self.first;
-            let two = u128::from(pick(&self.masks[i])) | u128::from(pick(&self.masks[i + 1])) << 64;
+            // `i + 1 < BATCH`: the masks keep the indices in bounds (BATCH is
+            // a power of two) without a check
+            const LAST: usize = simd::BATCH - 1;
+            let two = u128::from(pick(&self.masks[i & LAST]))
+                | u128::from(pick(&self.masks[(i + 1) & LAST])) << 64;
             let x = two >> (pos & 63);
             if x != 0 {
                 return pos + x.trailing_zeros() as usize;
