@@ -749,6 +749,9 @@ fn parse_caddy<'a>(line: &'a [u8], ex: &mut Exchange<'a>) -> Option<String> {
     parse_caddy_serde(line, ex)
 }
 
+/// (Out of line: the compact reader takes nearly every line, and serde's
+/// code would otherwise sit between its parts.)
+#[inline(never)]
 fn parse_caddy_serde<'a>(line: &'a [u8], ex: &mut Exchange<'a>) -> Option<String> {
     let l: CaddyLine<'a> = match serde_json::from_slice(line) {
         Ok(l) => l,
@@ -828,6 +831,7 @@ fn time_of(v: Option<&Value>) -> Option<Timestamp> {
     }
 }
 
+#[inline(never)]
 fn parse_value<'a>(kind: &Kind, line: &'a [u8], ex: &mut Exchange<'a>) -> Option<String> {
     let v: Value = match serde_json::from_slice(line) {
         Ok(v) => v,
