@@ -455,6 +455,7 @@ impl<'c> Analyzer<'c> {
 
     /// Has the client with this address key (`fingerprint::addr_key`) an open
     /// leg? (`None`: unknown, so maybe.)
+    #[inline]
     pub fn may_complete_client(&self, prefix: Option<u64>) -> bool {
         prefix.is_none_or(|p| self.seq.may_complete_client(p))
     }

@@ -408,7 +408,11 @@ impl LineFormat for Clf {
                 head.target = target.map_or(Span::NONE, |t| Span::of(line, t));
             }
             Field::Query => {
-                head.query = target_query(line, &r).map_or(Span::NONE, |q| Span::of(line, q));
+                head.query = if r.qmark == 0 {
+                    Span::NONE
+                } else {
+                    target_query(line, &r).map_or(Span::NONE, |q| Span::of(line, q))
+                };
             }
             Field::UserAgent => {
                 head.user_agent = match user_agent_span(line, r.q2 as usize) {

@@ -539,7 +539,7 @@ fn line<F: LineFormat>(
 fn handle<F: LineFormat>(
     fmt: &F,
     l: &[u8],
-    h: Line<F::Own>,
+    mut h: Line<F::Own>,
     line_no: u64,
     offset: u64,
     ctx: &mut F::Ctx,
@@ -547,7 +547,6 @@ fn handle<F: LineFormat>(
     seq_client: &mut bool,
 ) {
     let seq = *seq_client;
-    let mut h = h;
     match &mut h {
         Line::Blank => {}
         Line::Directive => {
@@ -618,20 +617,18 @@ fn lossy_bytes(b: &[u8]) -> Cow<'_, [u8]> {
     }
 }
 
-/// `fingerprint::addr_key` of the client address the head knows (`Some(None)`:
-/// none), the address read on through the line when it ends at a space
-/// or the line's end (the same key, from one load of the line).
+/// `analyzer::client_key` of the client address the head found (the key
+/// of its text). The address is read on through the line when it ends at
+/// a space or the line's end (the same key, from one load of the line).
 #[inline(always)]
-fn client_key_of(l: &[u8], client: Option<&[u8]>) -> u64 {
-    match client {
-        Some(c) if c.as_ptr() >= l.as_ptr() && c.as_ptr() < l.as_ptr().wrapping_add(l.len()) => {
-            let s = c.as_ptr() as usize - l.as_ptr() as usize;
-            match l.get(s + c.len()) {
-                None | Some(b' ') => crate::fingerprint::addr_key(&l[s..]),
-                Some(_) => crate::fingerprint::addr_key(c),
-            }
-        }
-        c => crate::analyzer::client_key(c),
+fn client_key_of(l: &[u8], client: Span) -> u64 {
+    let Some(c) = client.plain(l) else {
+        return crate::analyzer::client_key(None);
+    };
+    let s = client.start as usize;
+    match l.get(s + c.len()) {
+        None | Some(b' ') => crate::fingerprint::addr_key(&l[s..]),
+        Some(_) => crate::fingerprint::addr_key(c),
     }
 }
 
@@ -674,13 +671,17 @@ fn sequence_success<F: LineFormat>(
     if !a.has_open_legs() {
         return false;
     }
+    let c = h.get(fmt, l, ctx, Field::Client);
+    if c.is_unknown() || c.is_encoded() {
+        return true;
+    }
+    if !a.may_complete_client(Some(client_key_of(l, c))) {
+        return false;
+    }
     let Some(client) = known(fmt, l, h, ctx, Field::Client) else {
         return true;
     };
     let client = client.as_deref();
-    if !a.may_complete_client(Some(client_key_of(l, client))) {
-        return false;
-    }
     let Some(target) = known(fmt, l, h, ctx, Field::Target) else {
         return true;
     };
