@@ -316,7 +316,12 @@ fn status_after(line: &[u8], k: &Finder<'_>) -> Option<u16> {
     if n == 0 || n > 3 {
         return None;
     }
-    std::str::from_utf8(&rest[..n]).ok()?.parse().ok()
+    // one to three ASCII digits: no overflow
+    Some(
+        rest[..n]
+            .iter()
+            .fold(0u16, |v, d| v * 10 + u16::from(d - b'0')),
+    )
 }
 
 /// The value after `"key":` as a cheap look finds it.
