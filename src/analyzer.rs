@@ -753,6 +753,9 @@ impl<'c> Analyzer<'c> {
         }
     }
 
+    /// (Kept out of `exchange`: the rules make it large, and the successes
+    /// that most records are run through `exchange` without it.)
+    #[inline(never)]
     fn on_401(&mut self, ex: &Exchange<'_>) {
         let secrets = Secrets::of(ex);
         let rules::Assessment {

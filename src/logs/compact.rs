@@ -35,14 +35,16 @@ fn quotes_of(line: &[u8], out: &mut [u32; MAX_QUOTES]) -> Option<(usize, bool)> 
         Some(())
     };
     let (blocks, tail) = line.as_chunks::<64>();
-    let mut masks = [[0u64; 4]; simd::BATCH];
-    for (j, batch) in blocks.chunks(simd::BATCH).enumerate() {
+    // a short batch: a line is a few blocks, and the masks are zeroed first
+    const BATCH: usize = 16;
+    let mut masks = [[0u64; 4]; BATCH];
+    for (j, batch) in blocks.chunks(BATCH).enumerate() {
         simd::json_masks(batch, &mut masks);
         for (i, &[quotes, bs, controls, _]) in masks[..batch.len()].iter().enumerate() {
             if controls != 0 {
                 return None;
             }
-            let base = (j * simd::BATCH + i) * 64;
+            let base = (j * BATCH + i) * 64;
             push(quotes, base, out, &mut n)?;
             push(bs, base, &mut slashes, &mut ns)?;
         }
@@ -149,10 +151,12 @@ impl<'a, 'q> Walk<'a, 'q> {
     }
 
     /// The next byte, not consumed.
+    #[inline(always)]
     pub fn peek(&self) -> Option<u8> {
         self.s.as_bytes().get(self.i).copied()
     }
 
+    #[inline(always)]
     fn eat(&mut self, c: u8) -> Option<()> {
         (self.peek()? == c).then(|| self.i += 1)
     }
@@ -163,6 +167,7 @@ impl<'a, 'q> Walk<'a, 'q> {
     }
 
     /// A string, its escapes decoded (`None` for a `\u` escape).
+    #[inline(always)]
     pub fn string(&mut self) -> Option<Cow<'a, str>> {
         let s = self.raw()?;
         if self.escapes && s.contains('\\') {
@@ -173,12 +178,14 @@ impl<'a, 'q> Walk<'a, 'q> {
     }
 
     /// An object key (`None` when it holds an escape).
+    #[inline(always)]
     pub fn key(&mut self) -> Option<&'a str> {
         let s = self.raw()?;
         (!self.escapes || !s.contains('\\')).then_some(s)
     }
 
     /// A string as written (its escapes were checked with the line's).
+    #[inline(always)]
     fn raw(&mut self) -> Option<&'a str> {
         // every delimiter before the cursor was consumed, in order: the
         // next one opens this string and the one after closes it
@@ -195,6 +202,7 @@ impl<'a, 'q> Walk<'a, 'q> {
     }
 
     /// Is the next value `null` (then consumed)?
+    #[inline(always)]
     pub fn null(&mut self) -> Option<bool> {
         if self.peek()? == b'n' {
             self.literal("null")?;
@@ -204,6 +212,7 @@ impl<'a, 'q> Walk<'a, 'q> {
         }
     }
 
+    #[inline(always)]
     fn literal(&mut self, word: &str) -> Option<()> {
         let end = self.i + word.len();
         (self.s.as_bytes().get(self.i..end)? == word.as_bytes()).then(|| self.i = end)
@@ -249,21 +258,35 @@ impl<'a, 'q> Walk<'a, 'q> {
     }
 
     /// Any value, checked and skipped; returns its text.
+    #[inline]
     pub fn value(&mut self, depth: u32) -> Option<&'a str> {
         let start = self.i;
-        match self.peek()? {
-            b'"' => {
-                self.raw()?;
-            }
-            b'{' => self.object(depth, |w, _| w.value(depth + 1).map(drop))?,
-            b'[' => self.array(depth, |w| w.value(depth + 1).map(drop))?,
-            b't' => self.literal("true")?,
-            b'f' => self.literal("false")?,
-            b'n' => self.literal("null")?,
-            b'-' | b'0'..=b'9' => self.number()?,
-            _ => return None,
-        }
+        self.skip(depth)?;
         Some(&self.s[start..self.i])
+    }
+
+    /// Any value, checked and skipped: scalars here (inlined into the
+    /// callers, where most skipped values are strings and numbers),
+    /// containers in `skip_container`.
+    #[inline(always)]
+    pub fn skip(&mut self, depth: u32) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.raw().map(drop),
+            b'-' | b'0'..=b'9' => self.number(),
+            b't' => self.literal("true"),
+            b'f' => self.literal("false"),
+            b'n' => self.literal("null"),
+            _ => self.skip_container(depth),
+        }
+    }
+
+    #[inline(never)]
+    fn skip_container(&mut self, depth: u32) -> Option<()> {
+        match self.peek()? {
+            b'{' => self.object(depth, |w, _| w.skip(depth + 1)),
+            b'[' => self.array(depth, |w| w.skip(depth + 1)),
+            _ => None,
+        }
     }
 
     /// An object: `each(walk, key)` must consume the key's value.

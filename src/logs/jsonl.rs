@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 
 use super::compact::{MAX_QUOTES, Walk};
 use super::{Field, Head, Line, LineFormat, Span};
-use crate::classify::credential::{is_key_header_bytes, may_end_credential_header};
+use crate::classify::credential::{KEY_HEADERS, is_key_header_bytes, may_end_credential_header};
 use crate::exchange::{ClientView, Exchange, HeaderView, RequestAuth, Shows, UserField};
 use crate::exchange::{Reason, ReasonKind};
 use crate::host::{client_addr, client_addr_bytes};
@@ -316,7 +316,12 @@ fn status_after(line: &[u8], k: &Finder<'_>) -> Option<u16> {
     if n == 0 || n > 3 {
         return None;
     }
-    std::str::from_utf8(&rest[..n]).ok()?.parse().ok()
+    // one to three ASCII digits: no overflow
+    Some(
+        rest[..n]
+            .iter()
+            .fold(0u16, |v, d| v * 10 + u16::from(d - b'0')),
+    )
 }
 
 /// The value after `"key":` as a cheap look finds it.
@@ -405,18 +410,55 @@ enum Wanted {
 
 /// Which wanted header a name is (sorted out by length first; a name that
 /// is not UTF-8 is none).
+#[inline]
 fn wanted_header(name: &[u8]) -> Option<Wanted> {
-    const FIXED: [(&[u8], Wanted); 4] = [
-        (b"authorization", Wanted::Authorization),
-        (b"user-agent", Wanted::UserAgent),
-        (b"cookie", Wanted::Cookie),
-        (b"www-authenticate", Wanted::WwwAuthenticate),
-    ];
-    FIXED
+    if !may_be_wanted(name) {
+        return None;
+    }
+    FIXED_HEADERS
         .iter()
-        .find(|(n, _)| n.len() == name.len() && name.eq_ignore_ascii_case(n))
+        .find(|(n, _)| n.len() == name.len() && name.eq_ignore_ascii_case(n.as_bytes()))
         .map(|&(_, w)| w)
         .or_else(|| is_key_header_bytes(name).then_some(Wanted::Key))
+}
+
+/// The wanted headers other than the key headers (lower case).
+const FIXED_HEADERS: [(&str, Wanted); 4] = [
+    ("authorization", Wanted::Authorization),
+    ("user-agent", Wanted::UserAgent),
+    ("cookie", Wanted::Cookie),
+    ("www-authenticate", Wanted::WwwAuthenticate),
+];
+
+/// For each name length below 64, the last letters (bit `c - b'a'`) of the
+/// wanted header names of that length (`FIXED_HEADERS`, `KEY_HEADERS`).
+const WANTED_SHAPES: [u32; 64] = {
+    let mut t = [0u32; 64];
+    let mut i = 0;
+    while i < FIXED_HEADERS.len() + KEY_HEADERS.len() {
+        let name = if i < FIXED_HEADERS.len() {
+            FIXED_HEADERS[i].0
+        } else {
+            KEY_HEADERS[i - FIXED_HEADERS.len()]
+        };
+        let b = name.as_bytes();
+        t[b.len()] |= 1 << (b[b.len() - 1] - b'a');
+        i += 1;
+    }
+    t
+};
+
+/// Could `name` be a wanted header, by its length and last letter? (Sorts
+/// out nearly every other header in a few instructions.)
+#[inline(always)]
+fn may_be_wanted(name: &[u8]) -> bool {
+    let Some(&last) = name.last() else {
+        return false;
+    };
+    // a letter in lower case, then its place in the alphabet (anything
+    // else is 26 or more)
+    let l = (last | 0x20).wrapping_sub(b'a');
+    name.len() < 64 && l < 26 && WANTED_SHAPES[name.len()] >> l & 1 == 1
 }
 
 /// A string borrowed from the line when it has no escapes (serde's own
@@ -596,7 +638,7 @@ fn compact_headers<'a>(
             if !request && crate::classify::phrases::is_statement_header(k) {
                 return compact_values(w, depth + 1, |v| h.statements.push((Cow::Borrowed(k), v)));
             }
-            return w.value(depth + 1).map(drop);
+            return w.skip(depth + 1);
         };
         if !request {
             return compact_values(w, depth + 1, |v| {
@@ -666,7 +708,7 @@ fn compact_caddy(line: &[u8]) -> Option<CaddyFields<'_>> {
                                 }
                                 return compact_headers(w, 2, true, &mut f.headers);
                             }
-                            _ => return w.value(2).map(drop),
+                            _ => return w.skip(2),
                         };
                         compact_field(w, &mut fields[i])
                     })?;
@@ -687,9 +729,7 @@ fn compact_caddy(line: &[u8]) -> Option<CaddyFields<'_>> {
                 }
                 compact_headers(w, 1, false, &mut f.headers)?;
             }
-            _ => {
-                w.value(1)?;
-            }
+            _ => w.skip(1)?,
         }
         Some(())
     })?;
@@ -714,6 +754,9 @@ fn parse_caddy<'a>(line: &'a [u8], ex: &mut Exchange<'a>) -> Option<String> {
     parse_caddy_serde(line, ex)
 }
 
+/// (Out of line: the compact reader takes nearly every line, and serde's
+/// code would otherwise sit between its parts.)
+#[inline(never)]
 fn parse_caddy_serde<'a>(line: &'a [u8], ex: &mut Exchange<'a>) -> Option<String> {
     let l: CaddyLine<'a> = match serde_json::from_slice(line) {
         Ok(l) => l,
@@ -793,6 +836,7 @@ fn time_of(v: Option<&Value>) -> Option<Timestamp> {
     }
 }
 
+#[inline(never)]
 fn parse_value<'a>(kind: &Kind, line: &'a [u8], ex: &mut Exchange<'a>) -> Option<String> {
     let v: Value = match serde_json::from_slice(line) {
         Ok(v) => v,
@@ -1085,6 +1129,17 @@ mod tests {
             ("Ocp-Apim-Subscription-Key", Wanted::Key),
         ] {
             assert_eq!(wanted_header(n.as_bytes()), Some(w), "{n}");
+        }
+        // every name of the tables, in any case, passes the length and
+        // last-letter test
+        for (n, w) in FIXED_HEADERS
+            .iter()
+            .copied()
+            .chain(KEY_HEADERS.iter().map(|&k| (k, Wanted::Key)))
+        {
+            for written in [n.to_string(), n.to_ascii_uppercase()] {
+                assert_eq!(wanted_header(written.as_bytes()), Some(w), "{written}");
+            }
         }
         for n in [
             "",
