@@ -29,6 +29,15 @@ pub fn entry(bytes: &[u8]) -> Option<Entry<'_>> {
     (c.i == bytes.len()).then_some(e)
 }
 
+/// Reads the entry whose `{` is at `at` in `bytes` as serde would, or
+/// gives up; returns it with the offset just after its `}`. The bytes after
+/// the entry are not looked at.
+pub fn entry_at(bytes: &[u8], at: usize) -> Option<(Entry<'_>, usize)> {
+    let mut c = Cursor { b: bytes, i: at };
+    let e = c.entry()?;
+    Some((e, c.i))
+}
+
 /// A string's content: `[start, end)`, whether it holds an escape and
 /// whether a byte of it is not ASCII.
 #[derive(Clone, Copy)]
