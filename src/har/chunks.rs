@@ -284,3 +284,277 @@ pub fn read<T: Send>(
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::test_runner::Config as ProptestConfig;
+    use serde_json::{Value, json};
+
+    /// Text a body may hold that looks like the structure around it.
+    const TRICKS: &[&str] = &[
+        r#"{"startedDateTime":"2024-05-01T00:00:00Z","request":{"method":"GET"}}"#,
+        r#"],"entries":[{"#,
+        "},{",
+        "\\",
+        "\\\\\\",
+        "\"",
+        "\\\"",
+        "{\n      \"startedDateTime\"",
+        "\n      },\n      {\n",
+        "]}",
+        "plain text ",
+        "ünïcode",
+    ];
+
+    fn entry(i: usize, body: &str, headers: usize, order: u8) -> Value {
+        let hs: Vec<Value> = (0..headers)
+            .map(|h| json!({"name": format!("x-h{h}"), "value": body}))
+            .collect();
+        let request =
+            json!({"method": "GET", "url": format!("https://h.example/{i}"), "headers": hs});
+        let response =
+            json!({"status": 401, "headers": [], "content": {"size": body.len(), "text": body}});
+        let started = json!("2024-05-01T00:00:00Z");
+        // members in several orders (a capture's first member varies)
+        let mut m = serde_json::Map::new();
+        match order % 3 {
+            0 => {
+                m.insert("startedDateTime".into(), started);
+                m.insert("request".into(), request);
+                m.insert("response".into(), response);
+            }
+            1 => {
+                // objects that look like entries to a guess, inside an entry
+                m.insert(
+                    "_initiator".into(),
+                    json!({"stack": [
+                        {"a": {"startedDateTime": 1}},
+                        {"startedDateTime": "2024-05-01T00:00:00Z"},
+                        {"request": {"method": "GET", "headers": []}}
+                    ]}),
+                );
+                m.insert("request".into(), request);
+                m.insert("response".into(), response);
+                m.insert("startedDateTime".into(), started);
+            }
+            _ => {
+                m.insert("response".into(), response);
+                m.insert("startedDateTime".into(), started);
+                m.insert("request".into(), request);
+            }
+        }
+        Value::Object(m)
+    }
+
+    fn document(entries: &[(Vec<usize>, usize, u8)], pretty: bool, pages_after: bool) -> Vec<u8> {
+        let entries: Vec<Value> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, (parts, headers, order))| {
+                let body: String = parts.iter().map(|&p| TRICKS[p % TRICKS.len()]).collect();
+                entry(i, &body, *headers, *order)
+            })
+            .collect();
+        let pages = json!([{"startedDateTime": "2024-05-01T00:00:00Z", "id": "p"}]);
+        let mut log = serde_json::Map::new();
+        log.insert("version".into(), json!("1.2"));
+        if !pages_after {
+            log.insert("pages".into(), pages.clone());
+        }
+        log.insert("entries".into(), Value::Array(entries));
+        if pages_after {
+            log.insert("pages".into(), pages);
+        }
+        let doc = json!({ "log": Value::Object(log) });
+        if pretty {
+            serde_json::to_vec_pretty(&doc).unwrap()
+        } else {
+            serde_json::to_vec(&doc).unwrap()
+        }
+    }
+
+    /// The elements `read` gives each chunk, and how the array ends.
+    fn chunked(
+        bytes: &[u8],
+        start: usize,
+        chunk: usize,
+    ) -> Option<(Vec<(usize, usize)>, u64, Tail)> {
+        let work = |mut walk: Walk<'_>, hi: usize, _first: bool| {
+            let mut out = Vec::new();
+            while let Next::Element(s) = walk.peek()
+                && s < hi
+            {
+                if let Some(f) = walk.read() {
+                    out.push((f.start, f.end));
+                }
+            }
+            let stop = walk.peek();
+            // a lookahead reads on without changing what the chunk owns
+            for _ in 0..2 {
+                walk.read();
+            }
+            Chunk {
+                first: None,
+                stop,
+                count: out.len() as u64,
+                out,
+            }
+        };
+        let (parts, count, tail) = read(bytes, start, chunk, &work)?;
+        let mut all = Vec::new();
+        for (p, before) in parts {
+            assert_eq!(before, all.len() as u64, "the count before each chunk");
+            all.extend(p);
+        }
+        Some((all, count, tail))
+    }
+
+    /// The same as the two-pass scan finds, for every chunk size.
+    fn agrees_with_the_scan(doc: &[u8], chunk: usize) -> Result<(), TestCaseError> {
+        let start = crate::har::find_entries(doc).map_err(|e| TestCaseError::fail(e.why))?;
+        let want = scan::elements(doc, start, doc.len(), 1);
+        let (got, count, tail) = chunked(doc, start, chunk)
+            .ok_or_else(|| TestCaseError::fail("a valid array was given up"))?;
+        prop_assert_eq!(&got, &want.ranges, "chunk {}", chunk);
+        prop_assert_eq!(count, want.ranges.len() as u64);
+        prop_assert_eq!(tail.closed, want.closed);
+        prop_assert_eq!(tail.open_tail, want.open_tail);
+        if want.closed {
+            prop_assert_eq!(tail.after, want.after);
+        }
+        Ok(())
+    }
+
+    fn entries() -> impl Strategy<Value = Vec<(Vec<usize>, usize, u8)>> {
+        prop::collection::vec(
+            (
+                prop::collection::vec(0..TRICKS.len(), 0..12),
+                0usize..3,
+                0u8..3,
+            ),
+            0..12,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            failure_persistence: None,
+            ..ProptestConfig::with_cases(256)
+        })]
+
+        /// Every entry is read exactly once, by one chunk, whatever the
+        /// chunk size and whatever the bodies hold.
+        #[test]
+        fn every_entry_once_for_any_chunk_size(
+            es in entries(),
+            pretty: bool,
+            pages_after: bool,
+            chunk in 1usize..600,
+        ) {
+            let doc = document(&es, pretty, pages_after);
+            agrees_with_the_scan(&doc, chunk)?;
+        }
+
+        /// A cut document: the entries before the cut, once each, and the
+        /// one the cut is in as the open tail.
+        #[test]
+        fn a_cut_array_for_any_chunk_size(
+            es in entries(),
+            pretty: bool,
+            cut in any::<prop::sample::Index>(),
+            chunk in 1usize..600,
+        ) {
+            let doc = document(&es, pretty, false);
+            let start = crate::har::find_entries(&doc).unwrap();
+            let cut = start + cut.index(doc.len() - start);
+            let doc = &doc[..cut];
+            let want = scan::elements(doc, start, doc.len(), 1);
+            let got = chunked(doc, start, chunk);
+            let (got, _, tail) = got.expect("a cut array is followed");
+            prop_assert_eq!(&got, &want.ranges);
+            prop_assert_eq!(tail.closed, want.closed);
+            prop_assert_eq!(tail.open_tail, want.open_tail);
+        }
+
+        /// Damaged bytes: what the chunks read is what the scan finds,
+        /// unless they give the array to the scan.
+        #[test]
+        fn damage_is_read_as_the_scan_reads_it_or_given_up(
+            es in entries(),
+            pretty: bool,
+            flips in prop::collection::vec(
+                (any::<prop::sample::Index>(), prop::sample::select(b"{}[]\\\",: ab\n".to_vec())),
+                1..6,
+            ),
+            chunk in 1usize..600,
+        ) {
+            let mut doc = document(&es, pretty, false);
+            let Ok(start) = crate::har::find_entries(&doc) else { return Ok(()) };
+            for (at, byte) in &flips {
+                let i = start + at.index(doc.len() - start);
+                doc[i] = *byte;
+            }
+            let want = scan::elements(&doc, start, doc.len(), 1);
+            if let Some((got, count, tail)) = chunked(&doc, start, chunk) {
+                prop_assert_eq!(&got, &want.ranges);
+                prop_assert_eq!(count, want.ranges.len() as u64);
+                prop_assert!(want.stray.is_empty());
+                prop_assert_eq!(tail.closed, want.closed);
+                prop_assert_eq!(tail.open_tail, want.open_tail);
+                if want.closed {
+                    prop_assert_eq!(tail.after, want.after);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_wrong_guess_is_walked_again() {
+        // objects inside an entry that look like entries (the second
+        // entry's initiator stack) fool a guess: the chunk whose guess was
+        // wrong is walked again from where the chunk before it stopped, and
+        // bodies that hold entries and brackets fool none
+        let doc = document(
+            &[
+                (vec![0, 0, 0, 1, 2], 2, 0),
+                (vec![3, 4, 5], 1, 1),
+                (vec![], 0, 2),
+            ],
+            false,
+            false,
+        );
+        for chunk in 1..doc.len() {
+            agrees_with_the_scan(&doc, chunk).unwrap();
+        }
+        // a guess never taken: the first chunk holds the whole array
+        let start = crate::har::find_entries(&doc).unwrap();
+        assert!(chunked(&doc, start, doc.len()).is_some());
+    }
+
+    #[test]
+    fn odd_arrays_are_given_to_the_scan() {
+        for doc in [
+            &br#"{"log":{"entries":[{"a":1},[1],{"b":2}]}}"#[..],
+            br#"{"log":{"entries":[{"a":1]]}}"#,
+        ] {
+            let start = crate::har::find_entries(doc).unwrap();
+            for chunk in 1..doc.len() {
+                assert!(
+                    chunked(doc, start, chunk).is_none(),
+                    "{}",
+                    String::from_utf8_lossy(doc)
+                );
+            }
+        }
+        // values that are no brackets are passed over as the scan passes them
+        let doc = br#"{"log":{"entries":[{"a":1}, 7, "x]", {"b":2} {"c":3}]}}"#;
+        let start = crate::har::find_entries(doc).unwrap();
+        for chunk in 1..doc.len() {
+            let (got, _, tail) = chunked(doc, start, chunk).unwrap();
+            assert_eq!(got, scan::elements(doc, start, doc.len(), 1).ranges);
+            assert!(tail.closed);
+        }
+    }
+}

@@ -491,7 +491,15 @@ pub fn analyze_chunked(
     threads: usize,
     chunk_bytes: usize,
 ) -> ChunkResult {
-    analyze_in_chunks(bytes, ctx, src, threads, chunk_bytes, &FileBar::hidden(), &|_| {})
+    analyze_in_chunks(
+        bytes,
+        ctx,
+        src,
+        threads,
+        chunk_bytes,
+        &FileBar::hidden(),
+        &|_| {},
+    )
 }
 
 /// What the entries array holds besides its entries, and how it ends.
@@ -594,7 +602,13 @@ fn own_element(a: &mut Analyzer<'_>, bytes: &[u8], f: chunks::Found<'_>, index: 
 /// included), or an entry's own part and the lookahead of the part before
 /// it would disagree (found by fuzzing: a handshake completed by a success
 /// with invalid UTF-8 depended on the cut).
-fn lookahead_entry(a: &mut Analyzer<'_>, raw: &[u8], entry: Option<Entry<'_>>, index: u64, offset: u64) {
+fn lookahead_entry(
+    a: &mut Analyzer<'_>,
+    raw: &[u8],
+    entry: Option<Entry<'_>>,
+    index: u64,
+    offset: u64,
+) {
     if raw.len() > a.max_record() {
         return;
     }
@@ -653,7 +667,13 @@ fn one_pass(
         while a.needs_more()
             && let Some(f) = walk.read()
         {
-            lookahead_entry(&mut a, &bytes[f.start..f.end], f.entry, index, f.start as u64);
+            lookahead_entry(
+                &mut a,
+                &bytes[f.start..f.end],
+                f.entry,
+                index,
+                f.start as u64,
+            );
             index += 1;
         }
         chunks::Chunk {
