@@ -48,10 +48,7 @@ fn same_as_reference(what: &str, doc: &[u8], chunks: &[usize]) {
     let ctx = context(false);
     for &chunk in chunks {
         for threads in [1, 2] {
-            let got = outputs(
-                har::analyze_chunked(doc, &ctx, &src, threads, chunk),
-                &ctx,
-            );
+            let got = outputs(har::analyze_chunked(doc, &ctx, &src, threads, chunk), &ctx);
             for (name, g, w) in [
                 ("partial", &got.0, &want.0),
                 ("summary", &got.1, &want.1),
@@ -87,7 +84,8 @@ fn capture(seed: u64, episodes: usize, pretty: bool) -> Vec<u8> {
             if v["response"]["content"]["text"].is_null() {
                 v["response"]["content"]["text"] = json!(trick.repeat(i % 5));
             }
-            v["_initiator"] = json!({"stack": [{"startedDateTime": "2024-05-01T00:00:00Z", "note": trick}]});
+            v["_initiator"] =
+                json!({"stack": [{"startedDateTime": "2024-05-01T00:00:00Z", "note": trick}]});
             v
         })
         .collect();
