@@ -204,6 +204,14 @@ pub struct Chunk<T> {
     pub out: T,
 }
 
+/// What `read` read: each chunk's output with the number of elements
+/// before it, in order; the number of elements; how the array ends.
+pub struct Read<T> {
+    pub parts: Vec<(T, u64)>,
+    pub count: u64,
+    pub tail: Tail,
+}
+
 /// A chunk's walk: `walk` stands at the chunk's first element (or, for
 /// the first chunk, at the array's content start); the worker reads the
 /// elements that start before `hi` and returns what follows them as
@@ -223,7 +231,7 @@ pub fn read<T: Send>(
     start: usize,
     chunk_bytes: usize,
     work: &Worker<'_, T>,
-) -> Option<(Vec<(T, u64)>, u64, Tail)> {
+) -> Option<Read<T>> {
     use rayon::prelude::*;
     let len = bytes.len();
     let start = start.min(len);
@@ -280,7 +288,11 @@ pub fn read<T: Send>(
         before += count;
     }
     match expect {
-        Next::End(tail) => Some((out, before, tail)),
+        Next::End(tail) => Some(Read {
+            parts: out,
+            count: before,
+            tail,
+        }),
         _ => None,
     }
 }
@@ -375,12 +387,11 @@ mod tests {
         }
     }
 
+    /// The elements of all chunks, their number and how the array ends.
+    type Chunked = (Vec<(usize, usize)>, u64, Tail);
+
     /// The elements `read` gives each chunk, and how the array ends.
-    fn chunked(
-        bytes: &[u8],
-        start: usize,
-        chunk: usize,
-    ) -> Option<(Vec<(usize, usize)>, u64, Tail)> {
+    fn chunked(bytes: &[u8], start: usize, chunk: usize) -> Option<Chunked> {
         let work = |mut walk: Walk<'_>, hi: usize, _first: bool| {
             let mut out = Vec::new();
             while let Next::Element(s) = walk.peek()
@@ -402,13 +413,13 @@ mod tests {
                 out,
             }
         };
-        let (parts, count, tail) = read(bytes, start, chunk, &work)?;
+        let r = read(bytes, start, chunk, &work)?;
         let mut all = Vec::new();
-        for (p, before) in parts {
+        for (p, before) in r.parts {
             assert_eq!(before, all.len() as u64, "the count before each chunk");
             all.extend(p);
         }
-        Some((all, count, tail))
+        Some((all, r.count, r.tail))
     }
 
     /// The same as the two-pass scan finds, for every chunk size.

@@ -683,7 +683,11 @@ fn one_pass(
             out: a.finish(),
         }
     };
-    let (parts, entries, tail) = chunks::read(bytes, start, chunk_bytes, &work)?;
+    let chunks::Read {
+        parts,
+        count: entries,
+        tail,
+    } = chunks::read(bytes, start, chunk_bytes, &work)?;
     // each part numbered its entries from 0
     let results = parts
         .into_iter()
