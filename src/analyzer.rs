@@ -210,7 +210,7 @@ impl ChunkResult {
 
 /// The key of the "could this success complete an open handshake leg?"
 /// test: client address (as the exchange holds it) and request target.
-/// Log parsers compute it from raw bytes without a full parse.
+/// Log parsers compute it from a record's head, without a full parse.
 #[inline]
 pub fn quick_key(client: Option<&[u8]>, target: &[u8]) -> u64 {
     fast_hash(&[client.unwrap_or(b""), target])
@@ -455,6 +455,7 @@ impl<'c> Analyzer<'c> {
 
     /// Has the client with this address key (`fingerprint::addr_key`) an open
     /// leg? (`None`: unknown, so maybe.)
+    #[inline]
     pub fn may_complete_client(&self, prefix: Option<u64>) -> bool {
         prefix.is_none_or(|p| self.seq.may_complete_client(p))
     }
@@ -861,13 +862,15 @@ impl<'c> Analyzer<'c> {
     /// A successful record that matters only for the credentials in its
     /// query string (at most four): the light path of log parsers (no
     /// handshake: the caller checked that no open leg can need it; `client`
-    /// is the client identity, needed for tokens only).
+    /// is the client identity, needed for tokens only; `scope` the host's
+    /// `scope_key`).
     pub fn light_success(
         &mut self,
         offset: u64,
         t: Timestamp,
         query_creds: [Option<(std::borrow::Cow<'_, str>, bool)>; LIGHT_MAX_CREDENTIALS],
         client: u64,
+        scope: u64,
     ) {
         self.count_exchange(Some(t));
         self.advance(t.0, Seen::Success);
@@ -876,8 +879,6 @@ impl<'c> Analyzer<'c> {
             file: self.src.key,
             record: offset,
         };
-        // the formats with a light path show no host (`Analyzer::scope`)
-        let scope = scope_key(None);
         let mut creds = [SeenCredential::default(); LIGHT_MAX_CREDENTIALS];
         let mut n = 0;
         for (v, is_token) in query_creds.into_iter().flatten() {

@@ -206,9 +206,11 @@ pub fn show(fp: u64) -> String {
     format!("{:012x}", fp >> 16)
 }
 
-/// A hash of a client address (up to the first space): the cheap first
-/// test of "could this line complete an open handshake leg?". Addresses of
-/// up to sixteen bytes (every IPv4 one) are hashed from one 16-byte word.
+/// A hash of a client address (up to the first space) as text (the
+/// bytes `text::lossy` makes of it, so raw bytes and the text an exchange
+/// holds give one key): the cheap first test of "could this line complete
+/// an open handshake leg?". ASCII addresses of up to sixteen bytes (every
+/// IPv4 one) are hashed from one 16-byte word.
 #[inline(always)]
 pub fn addr_key(addr: &[u8]) -> u64 {
     let n = addr.len().min(16);
@@ -227,26 +229,28 @@ pub fn addr_key(addr: &[u8]) -> u64 {
         .to_bitmask()
         | 1 << 16;
     let len = (spaces.trailing_zeros() as usize).min(n);
-    if len == 16 && addr.get(16).is_some_and(|&c| c != b' ') {
-        return long_addr_key(addr);
-    }
     let x = u128::from_le_bytes(w);
     let kept = if len == 0 {
         0
     } else {
         x & (u128::MAX >> (128 - 8 * len))
     };
+    if (len == 16 && addr.get(16).is_some_and(|&c| c != b' '))
+        || kept & u128::from_le_bytes([0x80; 16]) != 0
+    {
+        return long_addr_key(addr);
+    }
     // `fast_hash`'s mixing steps, over the two halves of the word
     mum(mum(kept as u64 ^ len as u64, K0) ^ (kept >> 64) as u64, K1)
 }
 
-/// `addr_key` of an address longer than sixteen bytes (IPv6, names).
+/// `addr_key` of an address longer than sixteen bytes (IPv6, names) or
+/// not ASCII.
 #[cold]
 #[inline(never)]
 fn long_addr_key(addr: &[u8]) -> u64 {
-    let head = &addr[..addr.len().min(64)];
-    let end = head.iter().position(|&c| c == b' ').unwrap_or(head.len());
-    fast_hash(&[&head[..end]])
+    let end = memchr::memchr(b' ', addr).unwrap_or(addr.len());
+    fast_hash(&[String::from_utf8_lossy(&addr[..end]).as_bytes()])
 }
 
 #[cfg(test)]
@@ -289,6 +293,34 @@ mod tests {
         assert_eq!(mix(0), 0);
         assert_eq!(mix(1), 0x5692_161d_100b_05e5);
         assert_eq!(mix(K0), 0xe220_a839_7b1d_cdaf);
+    }
+
+    #[test]
+    fn an_address_key_is_the_key_of_its_text() {
+        // raw line bytes and the text an exchange holds of them give one
+        // key, whatever the address holds (a line that completes an open
+        // handshake leg is found either way)
+        let cases: [&[u8]; 6] = [
+            b"10.0.0.1",
+            b"2001:db8:85a3::8a2e:370:7334",
+            b"caf\xc3\xa9.example",
+            b"bad\xff\xfe",
+            b"\xe2\x82",
+            b"",
+        ];
+        for a in cases {
+            let text = String::from_utf8_lossy(a);
+            let mut line = a.to_vec();
+            line.extend_from_slice(b" - - [01/May/2024:08:00:00 +0000] \"GET / HTTP/1.1\" 200");
+            assert_eq!(addr_key(a), addr_key(text.as_bytes()), "{text}");
+            assert_eq!(
+                addr_key(&line),
+                addr_key(text.as_bytes()),
+                "{text} in a line"
+            );
+        }
+        assert_ne!(addr_key(b"bad\xff"), addr_key(b"bad\xfe\xff"));
+        assert_ne!(addr_key(b"10.0.0.1"), addr_key(b"10.0.0.1\xff"));
     }
 
     #[test]

@@ -496,6 +496,7 @@ impl ChunkSequence {
     }
 
     /// Has this client (hash of its address) an open leg?
+    #[inline]
     pub fn may_complete_client(&self, client: u64) -> bool {
         self.client_slots[client_slot(client)] != 0 && self.open_clients.contains_key(&client)
     }

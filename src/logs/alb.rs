@@ -2,14 +2,13 @@
 //! request, user agent and other fields. The status that matters is
 //! `elb_status_code` (what the client got).
 
-use super::text::addr;
-use super::text::{
-    closing_quote, field, lossy, split_request, status3, target_has_credential, unescape,
-};
-use super::{Line, LineFormat, Quick};
+use std::borrow::Cow;
+
+use super::text::{closing_quote, lossy, split_request, status3, unescape};
+use super::{Field, Head, Line, LineFormat, Span};
 use crate::exchange::{ClientView, Exchange, HeaderView, Reason, ReasonKind, Shows, UserField};
 use crate::host::{client_addr_bytes, strip_port_bytes};
-use crate::time::parse_iso8601;
+use crate::time::{Timestamp, parse_iso8601};
 
 pub struct Alb;
 
@@ -61,8 +60,28 @@ fn url_parts(url: &[u8]) -> (Option<&[u8]>, &[u8]) {
     )
 }
 
+/// What the parse of an ALB line reads beyond the head: the request's URL,
+/// the target status and the error reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Own {
+    url: Span,
+    target_status: Span,
+    error_reason: Span,
+}
+
+impl Default for Own {
+    fn default() -> Self {
+        Own {
+            url: Span::NONE,
+            target_status: Span::NONE,
+            error_reason: Span::NONE,
+        }
+    }
+}
+
 impl LineFormat for Alb {
     type Ctx = ();
+    type Own = Own;
 
     fn shows(&self, _: &()) -> Shows {
         Shows {
@@ -75,85 +94,92 @@ impl LineFormat for Alb {
         }
     }
 
-    fn quick(&self, line: &[u8], _: &()) -> Line {
+    fn head(&self, line: &[u8], _: &()) -> Line<Own> {
         if line.is_empty() {
             return Line::Blank;
         }
-        let f = fields(line, STATUS + 1);
-        match f
+        let f = fields(line, ERROR_REASON + 1);
+        let Some(status) = f
             .get(STATUS)
             .and_then(|s| status3(s).filter(|_| s.len() == 3))
-        {
-            Some(status) => Line::Record(Quick::status(status)),
-            None => Line::Bad("no elb_status_code field"),
+        else {
+            return Line::Bad("no elb_status_code field");
+        };
+        let mut h: Head<Own> = Head::bare(status);
+        let at = |i: usize| f.get(i).map_or(Span::NONE, |v| Span::of(line, v));
+        h.time = at(TIME);
+        h.own.target_status = at(TARGET_STATUS);
+        h.own.error_reason = f
+            .get(ERROR_REASON)
+            .map_or(Span::NONE, |v| Span::field(line, v));
+        if let Some(c) = f.get(CLIENT) {
+            h.client = Span::field(line, client_addr_bytes(c));
+        }
+        if let Some(r) = f.get(REQUEST) {
+            let (m, url) = split_request(r);
+            h.method = Span::of(line, m);
+            if let Some(url) = url {
+                let (host, target) = url_parts(url);
+                h.own.url = Span::of(line, url);
+                h.host = host.map_or(Span::NONE, |v| Span::of(line, v));
+                h.target = if target.as_ptr() == b"/".as_ptr() {
+                    // a URL without a path: the target is `/`, written
+                    // nowhere in the line (`decode` gives it)
+                    Span::encoded(0, 0)
+                } else {
+                    Span::of(line, target)
+                };
+                h.query = Span::query_of(line, h.target);
+            }
+        }
+        if let Some(ua) = f.get(AGENT) {
+            h.user_agent = Span::escaped_of(line, ua);
+        }
+        Line::Record(h)
+    }
+
+    fn decode<'a>(&self, f: Field, raw: &'a [u8]) -> Cow<'a, str> {
+        match f {
+            Field::Target => Cow::Borrowed("/"),
+            _ => unescape(raw),
         }
     }
 
-    fn success_credential(&self, line: &[u8], q: &Quick, _: &()) -> bool {
-        self.target(line, q, &()).is_some_and(target_has_credential)
-    }
-
-    fn client<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
-        fields(line, CLIENT + 1)
-            .get(CLIENT)
-            .and_then(|c| addr(client_addr_bytes(c)))
-    }
-
-    fn target<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
-        fields(line, REQUEST + 1)
-            .get(REQUEST)
-            .and_then(|r| split_request(r).1)
-            .map(|u| url_parts(u).1)
+    fn time(&self, line: &[u8], _: &(), h: &Head<Own>) -> (Option<Timestamp>, Option<String>) {
+        match h.time.raw(line).and_then(|t| parse_iso8601(&lossy(t))) {
+            Some(t) => (Some(t), None),
+            None => (None, Some("time is not an ISO 8601 timestamp".into())),
+        }
     }
 
     fn parse<'a>(
         &self,
         line: &'a [u8],
-        _: &Quick,
         _: &(),
+        h: &Head<Own>,
         ex: &mut Exchange<'a>,
     ) -> Option<String> {
-        let f = fields(line, ERROR_REASON + 1);
         // the load balancer answered itself: no target status
-        if f.get(TARGET_STATUS).is_some_and(|t| *t == b"-") {
+        if h.own.target_status.raw(line) == Some(b"-") {
             ex.response.reasons.push(Reason {
                 kind: ReasonKind::AlbError,
                 text: "target_status_code -".into(),
                 origin: None,
             });
         }
-        if let Some(why) = f.get(ERROR_REASON).and_then(|e| field(e)) {
+        if let Some(why) = h.own.error_reason.raw(line) {
             ex.response.reasons.push(Reason {
                 kind: ReasonKind::AlbError,
-                text: why,
+                text: lossy(why),
                 origin: None,
             });
         }
-        if let Some(c) = f.get(CLIENT) {
-            ex.client_addr = field(client_addr_bytes(c));
+        if let Some(url) = h.own.url.raw(line) {
+            let url = lossy(url);
+            ex.request.userinfo = crate::classify::redact::target_userinfo(&url)
+                .map(|u| std::borrow::Cow::Owned(u.to_owned()));
         }
-        if let Some(r) = f.get(REQUEST) {
-            let (m, url) = split_request(r);
-            ex.method = lossy(m);
-            if let Some(url) = url {
-                let (host, target) = url_parts(url);
-                let url = lossy(url);
-                ex.request.userinfo = crate::classify::redact::target_userinfo(&url)
-                    .map(|u| std::borrow::Cow::Owned(u.to_owned()));
-                ex.host = host.map(lossy);
-                ex.target = lossy(target);
-            }
-        }
-        if let Some(ua) = f.get(AGENT) {
-            ex.user_agent = Some(unescape(ua));
-        }
-        match f.get(TIME).and_then(|t| parse_iso8601(&lossy(t))) {
-            Some(t) => {
-                ex.time = Some(t);
-                None
-            }
-            None => Some("time is not an ISO 8601 timestamp".into()),
-        }
+        None
     }
 }
 
@@ -165,13 +191,19 @@ mod tests {
     #[test]
     fn alb_line() {
         let l = br#"https 2024-05-01T08:00:00.123456Z app/my-lb/50dc6c495c0c9188 192.0.2.7:46532 10.0.0.66:9000 0.001 0.002 0.000 401 401 34 366 "GET https://api.example.com:443/v1/me?api_key=k HTTP/1.1" "curl/8.5.0" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:x "Root=1-58337262" "api.example.com" "-" 0 2024-05-01T08:00:00.100000Z "forward" "-" "-" "10.0.0.66:9000" "401" "-" "-""#;
-        let Line::Record(q) = Alb.quick(l, &()) else {
+        let Line::Record(mut q) = Alb.head(l, &()) else {
             panic!()
         };
         assert_eq!(q.status, 401);
-        assert_eq!(Alb.target(l, &q, &()), Some(&b"/v1/me?api_key=k"[..]));
-        assert_eq!(Alb.client(l, &q, &()), Some(&b"192.0.2.7"[..]));
-        assert!(Alb.success_credential(l, &q, &()));
+        assert_eq!(
+            q.get(&Alb, l, &(), Field::Target).raw(l),
+            Some(&b"/v1/me?api_key=k"[..])
+        );
+        assert_eq!(
+            q.get(&Alb, l, &(), Field::Client).raw(l),
+            Some(&b"192.0.2.7"[..])
+        );
+        assert!(crate::logs::carries_credential(&Alb, l, &mut q, &()));
         let mut ex = Exchange::new(
             Position {
                 file: 0,
@@ -180,11 +212,11 @@ mod tests {
             },
             Alb.shows(&()),
         );
-        assert_eq!(Alb.parse(l, &Quick::status(401), &(), &mut ex), None);
+        assert_eq!(crate::logs::exchange(&Alb, l, &(), &mut q, &mut ex), None);
         assert_eq!(ex.client_addr.as_deref(), Some("192.0.2.7"));
         assert_eq!(ex.host.as_deref(), Some("api.example.com"));
         assert_eq!(ex.user_agent.as_deref(), Some("curl/8.5.0"));
         assert_eq!(ex.time.unwrap().0, 1_714_550_400_123_456);
-        assert!(matches!(Alb.quick(b"h2 nonsense", &()), Line::Bad(_)));
+        assert!(matches!(Alb.head(b"h2 nonsense", &()), Line::Bad(_)));
     }
 }

@@ -1,23 +1,45 @@
 //! Apache/nginx `common` and `combined` (extra trailing fields allowed),
 //! hand-written because it is the most common format and the fastest path:
-//! `quick` finds the status right after the request's closing quote.
+//! the tokenizer (`head`) finds the status right after the request's closing quote.
 
-use super::text::{addr, find1, find3};
-use super::text::{
-    closing_quote, field, lossy, query_has_credential, split_request, status3, unescape,
-};
-use super::{LightSuccess, Line, LineFormat, Quick, SuccessPath, simd};
-use crate::classify::credential::{credential_spans, is_token_param, percent_decode};
+use super::text::{closing_quote, find1, find3, split_request, status3};
+use super::{Field, Head, Line, LineFormat, Span, simd};
 use crate::exchange::{ClientView, Exchange, HeaderView, Shows, UserField};
-use crate::time::parse_clf;
+use crate::time::{Timestamp, parse_clf};
 
+/// `common` and `combined`, and Apache's `vhost_combined` (`%v:%p %h %l %u
+/// %t …`) and logs that put a bare virtual host before the client address:
+/// the virtual host (without the port) is the exchange's host, the rest a
+/// combined line.
 pub struct Clf {
     combined: bool,
+    vhost: bool,
 }
 
 impl Clf {
-    pub const COMBINED: Clf = Clf { combined: true };
-    pub const COMMON: Clf = Clf { combined: false };
+    pub const COMBINED: Clf = Clf {
+        combined: true,
+        vhost: false,
+    };
+    pub const COMMON: Clf = Clf {
+        combined: false,
+        vhost: false,
+    };
+    pub const VHOST: Clf = Clf {
+        combined: true,
+        vhost: true,
+    };
+}
+
+/// What the tokenizer found of a line's request: where the line's CLF part
+/// starts (after a virtual host), the request's quotes and its first `?`
+/// (0 when none).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Request {
+    base: u32,
+    q1: u32,
+    q2: u32,
+    qmark: u32,
 }
 
 /// The request span `(open quote, close quote)`, the position of the
@@ -131,11 +153,17 @@ impl<'h> Window<'h> {
         let n = self.h.len();
         while pos < n {
             let b = pos >> 6;
-            if b + 1 >= self.first + simd::BATCH || b < self.first {
+            // the block and the next one in the window (one unsigned compare
+            // for both ends)
+            if b.wrapping_sub(self.first) >= simd::BATCH - 1 {
                 self.fill(b);
             }
             let i = b - self.first;
-            let two = u128::from(pick(&self.masks[i])) | u128::from(pick(&self.masks[i + 1])) << 64;
+            // `i + 1 < BATCH`: the masks keep the indices in bounds (BATCH is
+            // a power of two) without a check
+            const LAST: usize = simd::BATCH - 1;
+            let two = u128::from(pick(&self.masks[i & LAST]))
+                | u128::from(pick(&self.masks[(i + 1) & LAST])) << 64;
             let x = two >> (pos & 63);
             if x != 0 {
                 return pos + x.trailing_zeros() as usize;
@@ -155,7 +183,7 @@ const LINES_QUOTES_QMARKS: fn(&[u64; 3]) -> u64 = |m| m[0] | m[1] | m[2];
 /// or a backslash that may escape the closing quote or the `?`: the careful
 /// path knows the escapes).
 #[inline]
-fn quick_with(h: &[u8], s: usize, e: usize, m: Marks) -> Option<Quick> {
+fn quick_with(h: &[u8], s: usize, e: usize, m: Marks) -> Option<Head<Request>> {
     let q2 = m.q2;
     if q2 >= e || h[q2 - 1] == b'\\' || (m.qmark != NONE && h[m.qmark - 1] == b'\\') {
         return None;
@@ -166,31 +194,33 @@ fn quick_with(h: &[u8], s: usize, e: usize, m: Marks) -> Option<Quick> {
     }
     let status = status3(&st[1..])?;
     let rel = |p: usize| (p - s) as u32;
-    Some(Quick {
-        status,
-        marks: [
-            rel(m.q1),
-            rel(q2),
-            if m.qmark == NONE { 0 } else { rel(m.qmark) },
-        ],
-    })
+    let mut head = Head::new(status);
+    head.own = Request {
+        base: 0,
+        q1: rel(m.q1),
+        q2: rel(q2),
+        qmark: if m.qmark == NONE { 0 } else { rel(m.qmark) },
+    };
+    head.host = Span::NONE;
+    head.auth = Span::NONE;
+    Some(head)
 }
 
 /// The query string of the request target, exactly the part the full
 /// parse reads credentials from (`credential::query_credentials`: after
 /// the target's first `?`, up to a `#`); `None` when there is none.
 #[inline]
-fn target_query<'a>(line: &'a [u8], q: &Quick) -> Option<&'a [u8]> {
-    if q.marks[2] == 0 {
+fn target_query<'a>(line: &'a [u8], r: &Request) -> Option<&'a [u8]> {
+    if r.qmark == 0 {
         return None;
     }
     // the request's first `?` is the target's when it is past the method
     // (`split_request`: the target lies between the first two spaces) and
     // no space comes between; the query ends at the target's end or a `#`
-    let (q1, q2) = (q.marks[0] as usize, q.marks[1] as usize);
+    let (q1, q2) = (r.q1 as usize, r.q2 as usize);
     let req = &line[q1 + 1..q2];
     let sp = find1(req, 0, b' ')?;
-    let qmark = q.marks[2] as usize - (q1 + 1);
+    let qmark = r.qmark as usize - (q1 + 1);
     if qmark > sp {
         if find1(&req[..qmark], sp + 1, b' ').is_some() {
             return None;
@@ -213,12 +243,6 @@ fn time_brackets(head: &[u8]) -> Option<(usize, usize)> {
     let lb = find1(head, 0, b'[')?;
     let rb = head.iter().rposition(|&c| c == b']')?;
     (lb < rb).then_some((lb, rb))
-}
-
-/// The raw user agent of a combined line: the second quoted field after
-/// the request (which closes at `q2`), still escaped.
-fn user_agent_of(line: &[u8], q2: usize) -> Option<&[u8]> {
-    user_agent_span(line, q2).map(|(s, e)| &line[s..e])
 }
 
 /// Where the user agent of a combined line lies (between its quotes).
@@ -248,66 +272,104 @@ fn why_bad(line: &[u8]) -> &'static str {
     }
 }
 
+/// The virtual host (without a port) and where the line after it starts.
+fn split_vhost(line: &[u8]) -> (&[u8], usize) {
+    let sp = find1(line, 0, b' ').unwrap_or(line.len());
+    let rest = sp
+        + line[sp..]
+            .iter()
+            .take_while(|c| c.is_ascii_whitespace())
+            .count();
+    let v = &line[..sp];
+    let host = match v.iter().rposition(|&c| c == b':') {
+        Some(c) if c + 1 < v.len() && v[c + 1..].iter().all(u8::is_ascii_digit) => &v[..c],
+        _ => v,
+    };
+    (host, rest)
+}
+
 impl Clf {
-    /// The light path of a successful line whose query holds the credential
-    /// parameters `found` (see `success_path`); `None`: the full parse.
-    fn light<'a>(
-        &self,
-        line: &'a [u8],
-        q: &Quick,
-        query: &'a [u8],
-        found: &[(usize, usize, usize)],
-    ) -> Option<LightSuccess<'a>> {
-        let query = std::str::from_utf8(query).ok()?;
-        let head = &line[..q.marks[0] as usize];
-        let (lb, rb) = time_brackets(head)?;
-        let time = parse_clf(&head[lb + 1..rb])?;
-        let mut creds: [Option<(std::borrow::Cow<'a, str>, bool)>; super::LIGHT_MAX_CREDENTIALS] =
-            Default::default();
-        let mut token = false;
-        for (slot, &(s, name_end, end)) in creds.iter_mut().zip(found) {
-            let is_token = is_token_param(&query[s..name_end]);
-            *slot = Some((percent_decode(&query[name_end + 1..end]), is_token));
-            token |= is_token;
+    /// The head of the CLF part of `line`, which starts at `base`.
+    #[inline]
+    fn head_at(&self, line: &[u8], base: usize) -> Line<Request> {
+        let rest = &line[base..];
+        if rest.is_empty() {
+            return Line::Blank;
         }
-        // a bearer token's history also keeps its client (for "old token
-        // used after refresh"): the client identity the full parse would
-        // give, or the full parse when the fields need decoding
-        let client = if token {
-            let sp = find1(head, 0, b' ').unwrap_or(head.len());
-            let address = addr(&head[..sp]);
-            let ua = if self.combined {
-                match user_agent_of(line, q.marks[1] as usize) {
-                    Some(ua) if ua.contains(&b'\\') => return None,
-                    ua => ua,
-                }
-            } else {
-                None
-            };
-            for b in [address, ua].into_iter().flatten() {
-                std::str::from_utf8(b).ok()?;
+        match request_and_status(rest) {
+            Some((q1, q2, qmark, status)) => {
+                let b = base as u32;
+                let mut head = Head::new(status);
+                head.own = Request {
+                    base: b,
+                    q1: q1 + b,
+                    q2: q2 + b,
+                    qmark: if qmark == 0 { 0 } else { qmark + b },
+                };
+                head.host = Span::NONE;
+                head.auth = Span::NONE;
+                Line::Record(head)
             }
-            crate::analyzer::client_identity(address, ua)
-        } else {
-            0
-        };
-        Some(LightSuccess {
-            time,
-            creds,
-            client,
-        })
+            None => Line::Bad(why_bad(rest)),
+        }
+    }
+
+    /// Where the client address ends (the first space before the request).
+    #[inline]
+    fn client_end(before: &[u8]) -> usize {
+        // the address is short: one 16-byte compare finds its end (a line
+        // before its request has sixteen bytes: an address, ident, user
+        // and time)
+        if let Some(w) = before.first_chunk::<16>() {
+            let spaces = wide::u8x16::new(*w)
+                .simd_eq(wide::u8x16::splat(b' '))
+                .to_bitmask();
+            if spaces != 0 {
+                return spaces.trailing_zeros() as usize;
+            }
+        }
+        before
+            .iter()
+            .position(|&c| c == b' ')
+            .unwrap_or(before.len())
+    }
+
+    /// `host ident user [time]` before the request: the client, the user
+    /// and the time.
+    fn locate_before_request(line: &[u8], head: &mut Head<Request>) {
+        let r = head.own;
+        let before = &line[r.base as usize..r.q1 as usize];
+        let sp = Clf::client_end(before);
+        head.client = Span::field(line, &before[..sp]);
+        match time_brackets(before) {
+            Some((lb, rb)) => {
+                // ident, then the user (which may itself hold spaces);
+                // Jetty pads the fields with runs of spaces
+                let who = before[(sp + 1).min(lb)..lb].trim_ascii();
+                head.user = match find1(who, 0, b' ') {
+                    Some(s) => Span::field(line, who[s + 1..].trim_ascii_start()),
+                    None => Span::NONE,
+                };
+                head.time = Span::of(line, &before[lb + 1..rb]);
+            }
+            None => {
+                head.user = Span::NONE;
+                head.time = Span::NONE;
+            }
+        }
     }
 }
 
 impl LineFormat for Clf {
     type Ctx = ();
+    type Own = Request;
 
     fn shows(&self, _: &()) -> Shows {
         Shows {
             request_headers: HeaderView::None,
             challenge: false,
             body: false,
-            host: false,
+            host: self.vhost,
             user: UserField::Apache,
             client: if self.combined {
                 ClientView::AddrAndAgent
@@ -318,20 +380,78 @@ impl LineFormat for Clf {
     }
 
     #[inline]
-    fn quick(&self, line: &[u8], _: &()) -> Line {
+    fn head(&self, line: &[u8], _: &()) -> Line<Request> {
         if line.is_empty() {
             return Line::Blank;
         }
-        match request_and_status(line) {
-            Some((q1, q2, qmark, status)) => Line::Record(Quick {
-                status,
-                marks: [q1, q2, qmark],
-            }),
-            None => Line::Bad(why_bad(line)),
+        if !self.vhost {
+            return self.head_at(line, 0);
+        }
+        let (host, base) = split_vhost(line);
+        match self.head_at(line, base) {
+            Line::Record(mut h) => {
+                h.host = Span::field(line, host);
+                Line::Record(h)
+            }
+            other => other,
         }
     }
 
-    fn scan<E: FnMut(usize, usize, Line)>(&self, h: &[u8], mut each: E) -> bool {
+    // inlined where the field is known: the match folds away on the hot path
+    #[inline(always)]
+    fn locate(&self, line: &[u8], _: &(), head: &mut Head<Request>, f: Field) {
+        let r = head.own;
+        match f {
+            Field::Client => {
+                let before = &line[r.base as usize..r.q1 as usize];
+                head.client = Span::field(line, &before[..Clf::client_end(before)]);
+            }
+            Field::Time | Field::User => Clf::locate_before_request(line, head),
+            Field::Method | Field::Target => {
+                let req = &line[r.q1 as usize + 1..r.q2 as usize];
+                let (method, target) = split_request(req);
+                head.method = Span::of(line, method);
+                head.target = target.map_or(Span::NONE, |t| Span::of(line, t));
+            }
+            Field::Query => {
+                head.query = if r.qmark == 0 {
+                    Span::NONE
+                } else {
+                    target_query(line, &r).map_or(Span::NONE, |q| Span::of(line, q))
+                };
+            }
+            Field::UserAgent => {
+                head.user_agent = match user_agent_span(line, r.q2 as usize) {
+                    Some((s, e)) if self.combined => Span::escaped(line, s, e),
+                    _ => Span::NONE,
+                };
+            }
+            Field::Host | Field::Auth => *head.span_mut(f) = Span::NONE,
+        }
+    }
+
+    fn time(
+        &self,
+        line: &[u8],
+        _: &(),
+        head: &Head<Request>,
+    ) -> (Option<Timestamp>, Option<String>) {
+        match head.time.raw(line) {
+            Some(t) => match parse_clf(t) {
+                Some(t) => (Some(t), None),
+                None => (
+                    None,
+                    Some("time is not a Common Log Format timestamp".to_string()),
+                ),
+            },
+            None => (None, Some("no [time] field".to_string())),
+        }
+    }
+
+    fn scan<E: FnMut(usize, usize, Line<Request>)>(&self, h: &[u8], mut each: E) -> bool {
+        if self.vhost {
+            return false;
+        }
         let mut line = |s: usize, end: usize, m: Marks| {
             let e = if end > s && h[end - 1] == b'\r' {
                 end - 1
@@ -340,7 +460,7 @@ impl LineFormat for Clf {
             };
             let q = match quick_with(h, s, e, m) {
                 Some(q) => Line::Record(q),
-                None => self.quick(&h[s..e], &()),
+                None => self.head(&h[s..e], &()),
             };
             each(s, e, q);
         };
@@ -370,186 +490,36 @@ impl LineFormat for Clf {
         true
     }
 
-    #[inline]
-    fn success_credential(&self, line: &[u8], q: &Quick, _: &()) -> bool {
-        target_query(line, q).is_some_and(query_has_credential)
-    }
-
-    fn success_path<'a>(&self, line: &'a [u8], q: &Quick, _: &()) -> SuccessPath<'a> {
-        let Some(query) = target_query(line, q) else {
-            return SuccessPath::Plain;
-        };
-        // the credential parameters (name start, its '=', value end)
-        let mut found = [(0usize, 0usize, 0usize); super::LIGHT_MAX_CREDENTIALS];
-        let mut n = 0;
-        for span in credential_spans(query) {
-            let Some(slot) = found.get_mut(n) else {
-                // more than the light path takes
-                return SuccessPath::Full;
-            };
-            *slot = span;
-            n += 1;
-        }
-        if n == 0 {
-            return SuccessPath::Plain;
-        }
-        match self.light(line, q, query, &found[..n]) {
-            Some(light) => SuccessPath::Light(light),
-            None => SuccessPath::Full,
-        }
-    }
-
-    #[inline]
-    fn client_key(&self, line: &[u8], _: &Quick, _: &()) -> Option<u64> {
-        // "-" is no address (the full parse keeps none)
-        if line.starts_with(b"- ") {
-            return None;
-        }
-        Some(super::text::addr_key(line))
-    }
-
-    #[inline]
-    fn client<'a>(&self, line: &'a [u8], q: &Quick, _: &()) -> Option<&'a [u8]> {
-        // the address is short: a plain loop beats a vectorised search
-        let head = &line[..q.marks[0] as usize];
-        let sp = head.iter().position(|&c| c == b' ').unwrap_or(0);
-        addr(&head[..sp])
-    }
-
-    #[inline]
-    fn target<'a>(&self, line: &'a [u8], q: &Quick, _: &()) -> Option<&'a [u8]> {
-        split_request(&line[q.marks[0] as usize + 1..q.marks[1] as usize]).1
-    }
-
     fn parse<'a>(
         &self,
-        line: &'a [u8],
-        q: &Quick,
+        _: &'a [u8],
         _: &(),
-        ex: &mut Exchange<'a>,
+        _: &Head<Request>,
+        _: &mut Exchange<'a>,
     ) -> Option<String> {
-        // the request's quotes, as the scan found them (found again when
-        // `q` is not this line's)
-        let (q1, q2) = match (q.marks[0] as usize, q.marks[1] as usize) {
-            (a, b) if a < b && line.get(a) == Some(&b'"') && line.get(b) == Some(&b'"') => (a, b),
-            _ => match request_and_status(line) {
-                Some((a, b, _, _)) => (a as usize, b as usize),
-                None => return Some("line changed shape".into()),
-            },
-        };
-        let head = &line[..q1];
-        let mut problem = None;
-        // host ident user [time]
-        let sp = find1(head, 0, b' ').unwrap_or(head.len());
-        ex.client_addr = field(&head[..sp]);
-        match time_brackets(head) {
-            Some((lb, rb)) => {
-                // ident, then the user (which may itself hold spaces);
-                // Jetty pads the fields with runs of spaces
-                let who = head[(sp + 1).min(lb)..lb].trim_ascii();
-                let user = match find1(who, 0, b' ') {
-                    Some(s) => who[s + 1..].trim_ascii_start(),
-                    None => b"-".as_slice(),
-                };
-                ex.request.user = field(user);
-                match parse_clf(&head[lb + 1..rb]) {
-                    Some(t) => ex.time = Some(t),
-                    None => problem = Some("time is not a Common Log Format timestamp".to_string()),
-                }
-            }
-            None => problem = Some("no [time] field".to_string()),
-        }
-        let (method, target) = split_request(&line[q1 + 1..q2]);
-        ex.method = lossy(method);
-        ex.target = target.map(lossy).unwrap_or_default();
-        if self.combined
-            && let Some(ua) = user_agent_of(line, q2)
-        {
-            ex.user_agent = if ua == b"-" {
-                Some("-".into())
-            } else {
-                Some(unescape(ua))
-            };
-        }
-        problem
-    }
-}
-
-/// Apache's `vhost_combined` (`%v:%p %h %l %u %t …`), and logs that put a
-/// bare virtual host before the client address: the virtual host (without
-/// the port) is the exchange's host, the rest is a combined (or common)
-/// line read by `Clf`, whose positions are the rest's.
-pub struct Vhost;
-
-/// The virtual host (without a port) and the line after it.
-fn split_vhost(line: &[u8]) -> (&[u8], &[u8]) {
-    let sp = find1(line, 0, b' ').unwrap_or(line.len());
-    let rest = line[sp..].trim_ascii_start();
-    let v = &line[..sp];
-    let host = match v.iter().rposition(|&c| c == b':') {
-        Some(c) if c + 1 < v.len() && v[c + 1..].iter().all(u8::is_ascii_digit) => &v[..c],
-        _ => v,
-    };
-    (host, rest)
-}
-
-impl LineFormat for Vhost {
-    type Ctx = ();
-
-    fn shows(&self, _: &()) -> Shows {
-        Shows {
-            host: true,
-            ..Clf::COMBINED.shows(&())
-        }
-    }
-
-    fn quick(&self, line: &[u8], _: &()) -> Line {
-        if line.is_empty() {
-            return Line::Blank;
-        }
-        Clf::COMBINED.quick(split_vhost(line).1, &())
-    }
-
-    fn success_credential(&self, line: &[u8], q: &Quick, _: &()) -> bool {
-        Clf::COMBINED.success_credential(split_vhost(line).1, q, &())
-    }
-
-    fn success_path<'a>(&self, line: &'a [u8], q: &Quick, _: &()) -> SuccessPath<'a> {
-        Clf::COMBINED.success_path(split_vhost(line).1, q, &())
-    }
-
-    fn client<'a>(&self, line: &'a [u8], q: &Quick, _: &()) -> Option<&'a [u8]> {
-        Clf::COMBINED.client(split_vhost(line).1, q, &())
-    }
-
-    fn target<'a>(&self, line: &'a [u8], q: &Quick, _: &()) -> Option<&'a [u8]> {
-        Clf::COMBINED.target(split_vhost(line).1, q, &())
-    }
-
-    fn parse<'a>(
-        &self,
-        line: &'a [u8],
-        q: &Quick,
-        _: &(),
-        ex: &mut Exchange<'a>,
-    ) -> Option<String> {
-        let (host, rest) = split_vhost(line);
-        ex.host = field(host);
-        Clf::COMBINED.parse(rest, q, &(), ex)
+        // every field of the line is a field of the head
+        None
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::classify::credential::is_token_param;
     use crate::exchange::Position;
+    use crate::logs::{LightSuccess, SuccessPath, success_path};
 
     /// The light path's reading of a successful line, if it takes it.
-    fn light_path<'a>(fmt: &Clf, l: &'a str, q: &Quick) -> Option<LightSuccess<'a>> {
-        match fmt.success_path(l.as_bytes(), q, &()) {
+    fn light_path<'a>(fmt: &Clf, l: &'a str, q: &mut Head<Request>) -> Option<LightSuccess<'a>> {
+        match success_path(fmt, l.as_bytes(), q, &()) {
             SuccessPath::Light(light) => Some(light),
             _ => None,
         }
+    }
+
+    /// May a successful line carry a credential?
+    fn carries(fmt: &Clf, l: &[u8], q: &mut Head<Request>) -> bool {
+        crate::logs::carries_credential(fmt, l, q, &())
     }
 
     fn parse<'a>(fmt: &Clf, l: &'a str) -> (Exchange<'a>, Option<String>) {
@@ -561,28 +531,28 @@ mod tests {
             },
             fmt.shows(&()),
         );
-        let Line::Record(q) = fmt.quick(l.as_bytes(), &()) else {
+        let Line::Record(mut q) = fmt.head(l.as_bytes(), &()) else {
             panic!("not a record: {l}")
         };
-        let p = fmt.parse(l.as_bytes(), &q, &(), &mut ex);
+        let p = crate::logs::exchange(fmt, l.as_bytes(), &(), &mut q, &mut ex);
         (ex, p)
     }
 
     /// What the line-by-line path says of every line of `h`.
-    fn one_by_one(h: &[u8]) -> Vec<(usize, usize, Line)> {
+    fn one_by_one(h: &[u8]) -> Vec<(usize, usize, Line<Request>)> {
         let mut out = Vec::new();
         let mut s = 0;
         while s < h.len() {
             let end = memchr::memchr(b'\n', &h[s..]).map_or(h.len(), |o| s + o);
             let l = &h[s..end];
             let l = l.strip_suffix(b"\r").unwrap_or(l);
-            out.push((s, s + l.len(), Clf::COMBINED.quick(l, &())));
+            out.push((s, s + l.len(), Clf::COMBINED.head(l, &())));
             s = end + 1;
         }
         out
     }
 
-    fn scanned(h: &[u8]) -> Vec<(usize, usize, Line)> {
+    fn scanned(h: &[u8]) -> Vec<(usize, usize, Line<Request>)> {
         let mut out = Vec::new();
         assert!(Clf::COMBINED.scan(h, |s, e, q| out.push((s, e, q))));
         out
@@ -615,8 +585,8 @@ mod tests {
 
     /// `target_query` as first defined: the query of `split_request`'s
     /// target, after its first `?`, up to a `#`.
-    fn target_query_plain<'a>(line: &'a [u8], q: &Quick) -> Option<&'a [u8]> {
-        let target = split_request(&line[q.marks[0] as usize + 1..q.marks[1] as usize]).1?;
+    fn target_query_plain<'a>(line: &'a [u8], q: &Request) -> Option<&'a [u8]> {
+        let target = split_request(&line[q.q1 as usize + 1..q.q2 as usize]).1?;
         let start = target.iter().position(|&c| c == b'?')? + 1;
         let end = target[start..]
             .iter()
@@ -638,21 +608,21 @@ mod tests {
                 "1.2.3.4 - - [01/May/2024:08:00:00 +0000] \"GET /a?{} HTTP/1.1\" 200 5 \"-\" \"ua\"",
                 parts.concat()
             );
-            let Line::Record(q) = Clf::COMBINED.quick(line.as_bytes(), &()) else {
+            let Line::Record(mut q) = Clf::COMBINED.head(line.as_bytes(), &()) else {
                 return Ok(());
             };
             let (ex, _) = parse(&Clf::COMBINED, &line);
             let full: Vec<(String, bool)> = crate::classify::credential::query_credentials(&ex.target)
                 .map(|(k, v)| (v.into_owned(), is_token_param(k)))
                 .collect();
-            let path = Clf::COMBINED.success_path(line.as_bytes(), &q, &());
+            let path = success_path(&Clf::COMBINED, line.as_bytes(), &mut q.clone(), &());
             proptest::prop_assert_eq!(
                 matches!(path, SuccessPath::Plain),
                 full.is_empty(),
                 "{}", line
             );
             proptest::prop_assert_eq!(
-                Clf::COMBINED.success_credential(line.as_bytes(), &q, &()),
+                carries(&Clf::COMBINED, line.as_bytes(), &mut q),
                 !full.is_empty(),
                 "{}", line
             );
@@ -685,10 +655,10 @@ mod tests {
             ]), 0..12),
         ) {
             let line = format!("1.2.3.4 - - [01/May/2024:08:00:00 +0000] \"{}\" 200 5", parts.concat());
-            if let Line::Record(q) = Clf::COMMON.quick(line.as_bytes(), &()) {
+            if let Line::Record(q) = Clf::COMMON.head(line.as_bytes(), &()) {
                 proptest::prop_assert_eq!(
-                    target_query(line.as_bytes(), &q),
-                    target_query_plain(line.as_bytes(), &q),
+                    target_query(line.as_bytes(), &q.own),
+                    target_query_plain(line.as_bytes(), &q.own),
                     "{}", line
                 );
             }
@@ -735,10 +705,10 @@ mod tests {
             ),
         ];
         for (fmt, l) in lines {
-            let Line::Record(q) = fmt.quick(l.as_bytes(), &()) else {
+            let Line::Record(mut q) = fmt.head(l.as_bytes(), &()) else {
                 panic!("{l}")
             };
-            let light = light_path(fmt, l, &q).expect(l);
+            let light = light_path(fmt, l, &mut q).expect(l);
             let (ex, _) = parse(fmt, l);
             let token = l.contains("token=");
             let want = if token {
@@ -757,7 +727,7 @@ mod tests {
             r#"203.0.113.9 - - [01/May/2024:08:00:01 +0000] "/a?access_token=t1" 200 5 "-" "ua""#,
             r#"203.0.113.9 - - [01/May/2024:08:00:01 +0000] "GET /a?api_key=k1&x=1#frag?token=t HTTP/1.1" 200 5 "-" "ua""#,
         ] {
-            let Line::Record(q) = Clf::COMBINED.quick(l.as_bytes(), &()) else {
+            let Line::Record(mut q) = Clf::COMBINED.head(l.as_bytes(), &()) else {
                 panic!("{l}")
             };
             let (ex, _) = parse(&Clf::COMBINED, l);
@@ -765,11 +735,11 @@ mod tests {
                 .map(|(_, v)| v.into_owned())
                 .collect();
             assert_eq!(
-                Clf::COMBINED.success_credential(l.as_bytes(), &q, &()),
+                carries(&Clf::COMBINED, l.as_bytes(), &mut q),
                 !full.is_empty(),
                 "{l}"
             );
-            if let Some(light) = light_path(&Clf::COMBINED, l, &q) {
+            if let Some(light) = light_path(&Clf::COMBINED, l, &mut q) {
                 let got: Vec<String> = light
                     .creds
                     .into_iter()
@@ -786,12 +756,12 @@ mod tests {
             r#"203.0.113.9 - - [01/May/2024:08:00:01 +0000] "GET /a?key=1&api_key=2&token=3&apikey=4&access_token=5 HTTP/1.1" 200 5 "-" "ua""#,
             r#"203.0.113.9 - - [01/Mya/2024:08:00:01 +0000] "GET /a?api_key=k HTTP/1.1" 200 5 "-" "ua""#,
         ] {
-            let Line::Record(q) = Clf::COMBINED.quick(l.as_bytes(), &()) else {
+            let Line::Record(mut q) = Clf::COMBINED.head(l.as_bytes(), &()) else {
                 panic!("{l}")
             };
             assert!(
                 matches!(
-                    Clf::COMBINED.success_path(l.as_bytes(), &q, &()),
+                    success_path(&Clf::COMBINED, l.as_bytes(), &mut q, &()),
                     SuccessPath::Full
                 ),
                 "{l}"
@@ -802,17 +772,22 @@ mod tests {
     #[test]
     fn combined_line() {
         let l = r#"203.0.113.9 - acme [01/May/2024:08:00:01 +0000] "GET /api/rates?api_key=k1 HTTP/1.1" 401 459 "-" "curl/8.5.0" 0.012"#;
-        let Line::Record(q) = Clf::COMBINED.quick(l.as_bytes(), &()) else {
+        let Line::Record(mut q) = Clf::COMBINED.head(l.as_bytes(), &()) else {
             panic!()
         };
         assert_eq!(q.status, 401);
         let f = &Clf::COMBINED;
+        let l = l.as_bytes();
         assert_eq!(
-            f.target(l.as_bytes(), &q, &()),
+            q.get(f, l, &(), Field::Target).raw(l),
             Some(&b"/api/rates?api_key=k1"[..])
         );
-        assert_eq!(f.client(l.as_bytes(), &q, &()), Some(&b"203.0.113.9"[..]));
-        assert!(f.success_credential(l.as_bytes(), &q, &()));
+        assert_eq!(
+            q.get(f, l, &(), Field::Client).raw(l),
+            Some(&b"203.0.113.9"[..])
+        );
+        assert!(carries(f, l, &mut q));
+        let l = std::str::from_utf8(l).unwrap();
         let (ex, p) = parse(&Clf::COMBINED, l);
         assert_eq!(p, None);
         assert_eq!(ex.client_addr.as_deref(), Some("203.0.113.9"));
@@ -847,21 +822,26 @@ mod tests {
                 "api.example.com",
             ),
         ] {
-            let Line::Record(q) = Vhost.quick(l.as_bytes(), &()) else {
+            let v = &Clf::VHOST;
+            let Line::Record(mut q) = v.head(l.as_bytes(), &()) else {
                 panic!("{l}")
             };
             assert_eq!(q.status, 401);
-            assert_eq!(Vhost.client(l.as_bytes(), &q, &()), Some(&b"1.2.3.4"[..]));
-            assert_eq!(Vhost.target(l.as_bytes(), &q, &()), Some(&b"/a"[..]));
+            let b = l.as_bytes();
+            assert_eq!(
+                q.get(v, b, &(), Field::Client).raw(b),
+                Some(&b"1.2.3.4"[..])
+            );
+            assert_eq!(q.get(v, b, &(), Field::Target).raw(b), Some(&b"/a"[..]));
             let mut ex = Exchange::new(
                 Position {
                     file: 0,
                     record: 1,
                     offset: 0,
                 },
-                Vhost.shows(&()),
+                v.shows(&()),
             );
-            assert_eq!(Vhost.parse(l.as_bytes(), &q, &(), &mut ex), None);
+            assert_eq!(crate::logs::exchange(v, b, &(), &mut q, &mut ex), None);
             assert_eq!(ex.host.as_deref(), Some(host));
             assert_eq!(ex.client_addr.as_deref(), Some("1.2.3.4"));
         }
@@ -869,22 +849,25 @@ mod tests {
 
     #[test]
     fn odd_lines() {
-        assert_eq!(Clf::COMMON.quick(b"", &()), Line::Blank);
+        assert_eq!(Clf::COMMON.head(b"", &()), Line::Blank);
         assert!(matches!(
-            Clf::COMMON.quick(b"garbage without quotes", &()),
+            Clf::COMMON.head(b"garbage without quotes", &()),
             Line::Bad(_)
         ));
         assert!(matches!(
-            Clf::COMMON.quick(b"1.2.3.4 - - [x] \"GET / HTTP/1.1\" abc 5", &()),
+            Clf::COMMON.head(b"1.2.3.4 - - [x] \"GET / HTTP/1.1\" abc 5", &()),
             Line::Bad(_)
         ));
         let raw = br#"1.2.3.4 - - [01/May/2024:08:00:00 +0000] "\x16\x03\x01\x02" 400 157 "-" "-""#;
-        let Line::Record(q) = Clf::COMBINED.quick(raw, &()) else {
+        let Line::Record(mut q) = Clf::COMBINED.head(raw, &()) else {
             panic!()
         };
-        assert_eq!((q.status, Clf::COMBINED.target(raw, &q, &())), (400, None));
+        assert_eq!(
+            (q.status, q.get(&Clf::COMBINED, raw, &(), Field::Target)),
+            (400, Span::NONE)
+        );
         let esc = br#"1.2.3.4 - - [01/May/2024:08:00:00 +0000] "GET /a\"b HTTP/1.1" 401 5"#;
-        let Line::Record(q) = Clf::COMMON.quick(esc, &()) else {
+        let Line::Record(q) = Clf::COMMON.head(esc, &()) else {
             panic!()
         };
         assert_eq!(q.status, 401);

@@ -12,8 +12,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::compact::{MAX_QUOTES, Walk};
-use super::text::{addr, target_has_credential};
-use super::{Line, LineFormat, Quick};
+use super::{Field, Head, Line, LineFormat, Span};
 use crate::classify::credential::{is_key_header_bytes, may_end_credential_header};
 use crate::exchange::{ClientView, Exchange, HeaderView, RequestAuth, Shows, UserField};
 use crate::exchange::{Reason, ReasonKind};
@@ -320,12 +319,40 @@ fn status_after(line: &[u8], k: &Finder<'_>) -> Option<u16> {
     std::str::from_utf8(&rest[..n]).ok()?.parse().ok()
 }
 
+/// The value after `"key":` as a cheap look finds it.
+enum Found<'a> {
+    /// No such key.
+    Absent,
+    /// A string without escapes: its bytes.
+    Plain(&'a [u8]),
+    /// Anything else (escapes, a number, null, an array): the parse decides.
+    Other,
+}
+
 /// The string value after `"key":"` (no unescaping: a cheap look).
-fn string_after<'a>(line: &'a [u8], k: &Finder<'_>) -> Option<&'a [u8]> {
-    let at = k.find(line)? + k.needle().len();
-    let rest = line[at..].strip_prefix(b"\"")?;
-    let end = memchr::memchr2(b'"', b'\\', rest)?;
-    (rest[end] == b'"').then_some(&rest[..end])
+fn string_after<'a>(line: &'a [u8], k: &Finder<'_>) -> Found<'a> {
+    let Some(at) = k.find(line) else {
+        return Found::Absent;
+    };
+    let Some(rest) = line[at + k.needle().len()..].strip_prefix(b"\"") else {
+        return Found::Other;
+    };
+    match memchr::memchr2(b'"', b'\\', rest) {
+        Some(end) if rest[end] == b'"' => Found::Plain(&rest[..end]),
+        _ => Found::Other,
+    }
+}
+
+/// A text value of the generic JSON reader (`text`: a string other than
+/// empty or `-`) as a span: `NONE` when there is none, `UNKNOWN` when only
+/// the parse can say.
+fn text_span(line: &[u8], f: Found<'_>, keep: impl Fn(&[u8]) -> &[u8]) -> Span {
+    match f {
+        Found::Absent => Span::NONE,
+        Found::Plain(v) if v.is_empty() || v == b"-" => Span::NONE,
+        Found::Plain(v) => Span::of(line, keep(v)),
+        Found::Other => Span::UNKNOWN,
+    }
 }
 
 // ---- Caddy, typed and borrowed
@@ -863,6 +890,8 @@ fn parse_value<'a>(kind: &Kind, line: &'a [u8], ex: &mut Exchange<'a>) -> Option
 
 impl LineFormat for Json {
     type Ctx = ();
+    type Own = ();
+    const FROM_HEAD: bool = false;
 
     fn shows(&self, _: &()) -> Shows {
         match &self.kind {
@@ -918,7 +947,7 @@ impl LineFormat for Json {
     }
 
     #[inline]
-    fn quick(&self, line: &[u8], _: &()) -> Line {
+    fn head(&self, line: &[u8], _: &()) -> Line<()> {
         let start = line.iter().take_while(|c| c.is_ascii_whitespace()).count();
         if start == line.len() {
             return Line::Blank;
@@ -927,7 +956,7 @@ impl LineFormat for Json {
             return Line::Bad("not a JSON object");
         }
         match status_after(line, &self.status) {
-            Some(status) => Line::Record(Quick::status(status)),
+            Some(status) => Line::Record(Head::new(status)),
             // an audit event of the stage before the response: the request
             // is counted once, by its event with the response
             None if matches!(self.kind, Kind::K8sAudit(_))
@@ -948,48 +977,88 @@ impl LineFormat for Json {
         }
     }
 
-    fn success_credential(&self, line: &[u8], q: &Quick, _: &()) -> bool {
-        // headers first: they carry most credentials
-        (match self.kind {
-            Kind::Caddy => self.caddy_credential_header(line),
-            _ => self.credential_keys.iter().any(|k| {
-                k.find(line).is_some_and(|i| {
-                    let v = &line[i + k.needle().len()..];
-                    !v.starts_with(b"[\"REDACTED\"]") && !v.starts_with(b"\"REDACTED\"")
-                })
-            }),
-        }) || self.target(line, q, &()).is_some_and(target_has_credential)
-    }
-
-    fn client<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
-        let c = match self.kind {
-            Kind::Caddy => string_after(line, &self.client_ip)
-                .filter(|c| !c.is_empty())
-                .or_else(|| string_after(line, &self.remote_ip)),
-            Kind::Traefik(_) => string_after(line, &self.client_host),
-            Kind::Envoy(_) => string_after(line, &self.downstream).map(client_addr_bytes),
-            Kind::Mapped(_) | Kind::K8sAudit(_) => None,
-        };
-        c.and_then(addr)
-    }
-
-    fn target<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
-        match self.kind {
-            Kind::Caddy => string_after(line, &self.uri),
-            Kind::Traefik(_) => string_after(line, &self.request_path),
-            // without an address the parse falls back to x_forwarded_for: parse to know
-            Kind::Envoy(_) => {
-                string_after(line, &self.downstream).and_then(|_| string_after(line, &self.path))
+    fn locate(&self, line: &[u8], _: &(), h: &mut Head<()>, f: Field) {
+        match f {
+            Field::Client => {
+                h.client = match self.kind {
+                    Kind::Caddy => match string_after(line, &self.client_ip) {
+                        Found::Plain(c) if !c.is_empty() => Span::of(line, c),
+                        Found::Other => Span::UNKNOWN,
+                        _ => match string_after(line, &self.remote_ip) {
+                            Found::Plain(c) => Span::of(line, c),
+                            Found::Absent => Span::NONE,
+                            Found::Other => Span::UNKNOWN,
+                        },
+                    },
+                    Kind::Traefik(_) => text_span(
+                        line,
+                        string_after(line, &self.client_host),
+                        client_addr_bytes,
+                    ),
+                    // without an address the parse falls back to x_forwarded_for
+                    Kind::Envoy(_) => {
+                        match text_span(
+                            line,
+                            string_after(line, &self.downstream),
+                            client_addr_bytes,
+                        ) {
+                            s if s.found() => s,
+                            _ => Span::UNKNOWN,
+                        }
+                    }
+                    Kind::Mapped(_) | Kind::K8sAudit(_) => Span::UNKNOWN,
+                }
             }
-            Kind::Mapped(_) | Kind::K8sAudit(_) => None,
+            Field::Target => {
+                h.target = match self.kind {
+                    Kind::Caddy => match string_after(line, &self.uri) {
+                        Found::Plain(t) => Span::of(line, t),
+                        Found::Absent => Span::NONE,
+                        Found::Other => Span::UNKNOWN,
+                    },
+                    Kind::Traefik(_) => {
+                        text_span(line, string_after(line, &self.request_path), |t| t)
+                    }
+                    Kind::Envoy(_) => text_span(line, string_after(line, &self.path), |t| t),
+                    Kind::Mapped(_) | Kind::K8sAudit(_) => Span::UNKNOWN,
+                }
+            }
+            Field::Query => {
+                h.query = match self.kind {
+                    // no `?` in the line: none in its target
+                    Kind::Mapped(_) | Kind::K8sAudit(_) if memchr::memchr(b'?', line).is_none() => {
+                        Span::NONE
+                    }
+                    Kind::Mapped(_) | Kind::K8sAudit(_) => Span::UNKNOWN,
+                    _ => {
+                        let t = h.get(self, line, &(), Field::Target);
+                        Span::query_of(line, t)
+                    }
+                }
+            }
+            Field::Auth => {
+                // headers: they carry most credentials
+                let found = match self.kind {
+                    Kind::Caddy => self.caddy_credential_header(line),
+                    _ => self.credential_keys.iter().any(|k| {
+                        k.find(line).is_some_and(|i| {
+                            let v = &line[i + k.needle().len()..];
+                            !v.starts_with(b"[\"REDACTED\"]") && !v.starts_with(b"\"REDACTED\"")
+                        })
+                    }),
+                };
+                h.auth = if found { Span::at(0, 0) } else { Span::NONE };
+            }
+            // the JSON reader reads them
+            _ => {}
         }
     }
 
     fn parse<'a>(
         &self,
         line: &'a [u8],
-        _: &Quick,
         _: &(),
+        _: &Head<()>,
         ex: &mut Exchange<'a>,
     ) -> Option<String> {
         match &self.kind {
@@ -1244,16 +1313,26 @@ mod tests {
     #[test]
     fn caddy_line() {
         let j = Json::caddy();
-        let Line::Record(q) = j.quick(CADDY.as_bytes(), &()) else {
+        let Line::Record(mut q) = j.head(CADDY.as_bytes(), &()) else {
             panic!()
         };
         assert_eq!(q.status, 401);
         assert_eq!(
-            j.target(CADDY.as_bytes(), &q, &()),
+            q.get(&j, CADDY.as_bytes(), &(), Field::Target)
+                .raw(CADDY.as_bytes()),
             Some(&b"/v1/me?x=1"[..])
         );
-        assert_eq!(j.client(CADDY.as_bytes(), &q, &()), Some(&b"23.1.2.3"[..]));
-        assert!(j.success_credential(CADDY.as_bytes(), &q, &()));
+        assert_eq!(
+            q.get(&j, CADDY.as_bytes(), &(), Field::Client)
+                .raw(CADDY.as_bytes()),
+            Some(&b"23.1.2.3"[..])
+        );
+        assert!(crate::logs::carries_credential(
+            &j,
+            CADDY.as_bytes(),
+            &mut q,
+            &()
+        ));
         let mut ex = Exchange::new(
             Position {
                 file: 0,
@@ -1263,7 +1342,7 @@ mod tests {
             j.shows(&()),
         );
         assert_eq!(
-            j.parse(CADDY.as_bytes(), &Quick::status(200), &(), &mut ex),
+            crate::logs::exchange(&j, CADDY.as_bytes(), &(), &mut Head::new(200), &mut ex),
             None
         );
         assert_eq!(ex.time.unwrap().0, 1_714_550_400_123_456);
@@ -1287,10 +1366,15 @@ mod tests {
             .replace("Bearer abc.def.ghi", "REDACTED")
             .replace(r#","X-Api-Key":["k_123"]"#, "");
         let j = Json::caddy();
-        let Line::Record(q) = j.quick(l.as_bytes(), &()) else {
+        let Line::Record(mut q) = j.head(l.as_bytes(), &()) else {
             panic!()
         };
-        assert!(!j.success_credential(l.as_bytes(), &q, &()));
+        assert!(!crate::logs::carries_credential(
+            &j,
+            l.as_bytes(),
+            &mut q,
+            &()
+        ));
         let mut ex = Exchange::new(
             Position {
                 file: 0,
@@ -1299,7 +1383,7 @@ mod tests {
             },
             j.shows(&()),
         );
-        j.parse(l.as_bytes(), &Quick::status(200), &(), &mut ex);
+        crate::logs::exchange(&j, l.as_bytes(), &(), &mut Head::new(200), &mut ex);
         assert!(ex.request.authorization.is_none() && ex.request.authorization_redacted);
     }
 
@@ -1316,7 +1400,7 @@ mod tests {
             j.shows(&()),
         );
         assert_eq!(
-            j.parse(t.as_bytes(), &Quick::status(200), &(), &mut ex),
+            crate::logs::exchange(&j, t.as_bytes(), &(), &mut Head::new(200), &mut ex),
             None
         );
         assert_eq!(
@@ -1326,8 +1410,8 @@ mod tests {
         let e = r#"{"start_time":"2024-05-01T08:00:00.000Z","method":"POST","path":"/v1/y","response_code":401,"authority":"api.example","user_agent":"okhttp","downstream_remote_address":"10.1.1.1:5555"}"#;
         let j = Json::envoy();
         assert!(matches!(
-            j.quick(e.as_bytes(), &()),
-            Line::Record(Quick { status: 401, .. })
+            j.head(e.as_bytes(), &()),
+            Line::Record(Head { status: 401, .. })
         ));
         let mut ex = Exchange::new(
             Position {
@@ -1338,7 +1422,7 @@ mod tests {
             j.shows(&()),
         );
         assert_eq!(
-            j.parse(e.as_bytes(), &Quick::status(200), &(), &mut ex),
+            crate::logs::exchange(&j, e.as_bytes(), &(), &mut Head::new(200), &mut ex),
             None
         );
         assert_eq!(ex.client_addr.as_deref(), Some("10.1.1.1"));
@@ -1347,11 +1431,16 @@ mod tests {
         let j = Json::mapped(m);
         let g =
             r#"{"at":"2024-05-01T08:00:00Z","http":{"code":"401","url":"/z","auth":"Basic eDp5"}}"#;
-        let Line::Record(q) = j.quick(g.as_bytes(), &()) else {
+        let Line::Record(mut q) = j.head(g.as_bytes(), &()) else {
             panic!()
         };
         assert_eq!(q.status, 401);
-        assert!(j.success_credential(g.as_bytes(), &q, &()));
+        assert!(crate::logs::carries_credential(
+            &j,
+            g.as_bytes(),
+            &mut q,
+            &()
+        ));
         let mut ex = Exchange::new(
             Position {
                 file: 0,
@@ -1361,7 +1450,7 @@ mod tests {
             j.shows(&()),
         );
         assert_eq!(
-            j.parse(g.as_bytes(), &Quick::status(200), &(), &mut ex),
+            crate::logs::exchange(&j, g.as_bytes(), &(), &mut Head::new(200), &mut ex),
             None
         );
         assert_eq!(ex.request.authorization.as_deref(), Some("Basic eDp5"));

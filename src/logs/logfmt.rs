@@ -8,12 +8,11 @@
 use std::borrow::Cow;
 
 use super::jsonl::Mapping;
-use super::text::{addr, lossy, target_has_credential, unescape};
-use super::{Line, LineFormat, Quick};
+use super::text::unescape;
+use super::{Field, Head, Line, LineFormat, Span};
 use crate::exchange::{ClientView, Exchange, HeaderView, Shows, UserField};
-use crate::host::client_addr_bytes;
 use crate::input::fields::{LOGFMT, LOGFMT_ALIASES};
-use crate::time::{parse_epoch_decimal, parse_iso8601};
+use crate::time::{Timestamp, parse_epoch_decimal, parse_iso8601};
 
 /// The `key=value` pairs of a line, values without their quotes (still
 /// escaped) and whether they were quoted.
@@ -158,9 +157,15 @@ impl Logfmt {
             .filter(|(v, _)| !v.is_empty() && *v != b"-")
     }
 
+    #[cfg(test)]
     fn text<'a>(&self, line: &'a [u8], keys: &Keys) -> Option<Cow<'a, str>> {
-        self.get(line, keys)
-            .map(|(v, quoted)| if quoted { unescape(v) } else { lossy(v) })
+        self.get(line, keys).map(|(v, quoted)| {
+            if quoted {
+                unescape(v)
+            } else {
+                super::text::lossy(v)
+            }
+        })
     }
 
     fn status(&self, line: &[u8]) -> Option<u16> {
@@ -169,8 +174,58 @@ impl Logfmt {
     }
 }
 
+/// What the parse of a logfmt line reads beyond the head: the
+/// authorization, the API key and the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Own {
+    authorization: Span,
+    api_key: Span,
+    message: Span,
+}
+
+impl Default for Own {
+    fn default() -> Self {
+        Own {
+            authorization: Span::NONE,
+            api_key: Span::NONE,
+            message: Span::NONE,
+        }
+    }
+}
+
+/// The members a head locates, in the order of `Logfmt::members`.
+const MEMBERS: usize = 11;
+
+impl Logfmt {
+    fn members(&self) -> [&Keys; MEMBERS] {
+        [
+            &self.status,
+            &self.time,
+            &self.path,
+            &self.method,
+            &self.host,
+            &self.client,
+            &self.user_agent,
+            &self.authorization,
+            &self.api_key,
+            &self.user,
+            &self.message,
+        ]
+    }
+}
+
+/// A value as a span: a quoted one is unescaped by the parse.
+fn value_span(line: &[u8], v: &[u8], quoted: bool) -> Span {
+    if quoted {
+        Span::escaped_of(line, v)
+    } else {
+        Span::of(line, v)
+    }
+}
+
 impl LineFormat for Logfmt {
     type Ctx = ();
+    type Own = Own;
 
     fn shows(&self, _: &()) -> Shows {
         Shows {
@@ -187,70 +242,114 @@ impl LineFormat for Logfmt {
         }
     }
 
-    fn quick(&self, line: &[u8], _: &()) -> Line {
+    fn head(&self, line: &[u8], _: &()) -> Line<Own> {
         if line.iter().all(u8::is_ascii_whitespace) {
             return Line::Blank;
         }
-        match self.status(line) {
-            Some(s) => Line::Record(Quick::status(s)),
-            None => Line::Bad("no status field"),
+        // every member's value in one pass over the pairs: the first of its
+        // keys the line has (as `get` finds it)
+        let members = self.members();
+        let mut best: [Option<(usize, &[u8], bool)>; MEMBERS] = [None; MEMBERS];
+        for (k, v, q) in pairs(line) {
+            for (b, keys) in best.iter_mut().zip(members) {
+                if let Some(rank) = keys.iter().position(|want| want.as_slice() == k)
+                    && b.is_none_or(|(r, _, _)| rank < r)
+                {
+                    *b = Some((rank, v, q));
+                }
+            }
+        }
+        let [
+            status,
+            time,
+            path,
+            method,
+            host,
+            client,
+            ua,
+            authorization,
+            api_key,
+            user,
+            message,
+        ] = best.map(|b| {
+            b.map(|(_, v, q)| (v, q))
+                .filter(|(v, _)| !v.is_empty() && *v != b"-")
+        });
+        let Some(status) =
+            status.and_then(|(v, _)| super::text::status3(v).filter(|_| v.len() == 3))
+        else {
+            return Line::Bad("no status field");
+        };
+        let span = |m: Option<(&[u8], bool)>| m.map_or(Span::NONE, |(v, q)| value_span(line, v, q));
+        let mut h = Head::bare(status);
+        h.time = span(time);
+        h.target = span(path);
+        h.query = Span::query_of(line, h.target);
+        h.method = span(method);
+        h.host = span(host);
+        h.client = match client {
+            Some((v, quoted)) if !quoted || memchr::memchr(b'\\', v).is_none() => {
+                Span::of(line, crate::host::client_addr_bytes(v))
+            }
+            c => span(c),
+        };
+        h.user_agent = span(ua);
+        h.user = span(user);
+        h.own = Own {
+            authorization: span(authorization),
+            api_key: span(api_key),
+            message: span(message),
+        };
+        h.auth = if h.own.authorization.is_none() {
+            h.own.api_key
+        } else {
+            h.own.authorization
+        };
+        Line::Record(h)
+    }
+
+    fn decode<'a>(&self, f: Field, raw: &'a [u8]) -> Cow<'a, str> {
+        match (f, unescape(raw)) {
+            (Field::Client, Cow::Borrowed(b)) => Cow::Borrowed(crate::host::client_addr(b)),
+            (Field::Client, Cow::Owned(o)) => Cow::Owned(crate::host::client_addr(&o).to_string()),
+            (_, v) => v,
         }
     }
 
-    fn success_credential(&self, line: &[u8], q: &Quick, _: &()) -> bool {
-        self.get(line, &self.authorization).is_some()
-            || self.get(line, &self.api_key).is_some()
-            || self.target(line, q, &()).is_some_and(target_has_credential)
-    }
-
-    fn client<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
-        let (v, quoted) = self.get(line, &self.client)?;
-        if quoted && memchr::memchr(b'\\', v).is_some() {
-            return None;
+    fn time(&self, line: &[u8], _: &(), h: &Head<Own>) -> (Option<Timestamp>, Option<String>) {
+        let Some(t) = super::text_of(self, line, Field::Time, h.time) else {
+            return (None, None);
+        };
+        match parse_iso8601(&t).or_else(|| parse_epoch_decimal(&t)) {
+            Some(t) => (Some(t), None),
+            None => (
+                None,
+                Some("time is neither RFC 3339 nor epoch seconds".into()),
+            ),
         }
-        addr(client_addr_bytes(v))
-    }
-
-    fn target<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
-        let (v, quoted) = self.get(line, &self.path)?;
-        (!quoted || memchr::memchr(b'\\', v).is_none()).then_some(v)
     }
 
     fn parse<'a>(
         &self,
         line: &'a [u8],
-        _: &Quick,
         _: &(),
+        h: &Head<Own>,
         ex: &mut Exchange<'a>,
     ) -> Option<String> {
-        ex.method = self.text(line, &self.method).unwrap_or_default();
-        ex.target = self.text(line, &self.path).unwrap_or_default();
-        ex.host = self.text(line, &self.host);
-        ex.client_addr = self.text(line, &self.client).map(|c| match c {
-            Cow::Borrowed(b) => Cow::Borrowed(crate::host::client_addr(b)),
-            Cow::Owned(o) => Cow::Owned(crate::host::client_addr(&o).to_string()),
-        });
-        ex.user_agent = self.text(line, &self.user_agent);
-        ex.request.authorization = self.text(line, &self.authorization);
-        if let Some(k) = self.text(line, &self.api_key) {
+        let text = |s: Span| super::text_of(self, line, Field::Auth, s);
+        ex.request.authorization = text(h.own.authorization);
+        if let Some(k) = text(h.own.api_key) {
             ex.request.key_headers.push((Cow::Borrowed("x-api-key"), k));
         }
-        ex.request.user = self.text(line, &self.user);
-        ex.response.body = self.text(line, &self.message);
-        let t = self.text(line, &self.time)?;
-        match parse_iso8601(&t).or_else(|| parse_epoch_decimal(&t)) {
-            Some(t) => {
-                ex.time = Some(t);
-                None
-            }
-            None => Some("time is neither RFC 3339 nor epoch seconds".into()),
-        }
+        ex.response.body = text(h.own.message);
+        None
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::logs::text::lossy;
 
     #[test]
     fn pairs_and_quotes() {

@@ -1,8 +1,12 @@
-//! Access logs. Every format implements `LineFormat`: a cheap `quick` look
-//! that finds a line's status (and request target), and a lenient full
-//! `parse` into an `Exchange`, used only for 401s and for the successful
-//! lines the sequence rules need. Files are cut into chunks at line
-//! boundaries and the chunks are analysed on all cores.
+//! Access logs. Every format implements `LineFormat`: a cheap tokenizer
+//! that yields a record's `Head` (its status and where its fields are),
+//! and a lenient full parse that builds the `Exchange` from the head, used
+//! only for 401s and for the successful lines the sequence rules or the
+//! credential history need. What the generic code here needs of a record
+//! (prefilters, the credentials of a successful line, the client, the
+//! sequence keys) it reads from the head, the spans the exchange is built
+//! from. Files are cut into chunks at line boundaries and the chunks are
+//! analysed on all cores.
 
 pub mod alb;
 pub mod clf;
@@ -23,6 +27,8 @@ use std::io::Read;
 use rayon::prelude::*;
 
 use crate::analyzer::{Analyzer, ChunkResult, Context, Source, quick_key};
+use crate::classify::credential::{credential_spans, is_token_param, percent_decode};
+use crate::classify::sequence::scope_key;
 use crate::error::{Error, Result};
 use crate::exchange::{ClientView, Exchange, Position, Shows};
 use crate::input::{Compression, Data, FormatName, Mmap, describe_io};
@@ -30,26 +36,307 @@ use crate::progress::FileBar;
 
 pub use crate::analyzer::{CHUNK_BYTES, LIGHT_MAX_CREDENTIALS, REFERENCE_CHUNK_BYTES};
 
-/// What `quick` found on a line: its status, and positions the format
-/// may use to answer the questions below without scanning the line again.
+use std::borrow::Cow;
+
+use crate::time::Timestamp;
+
+/// Where a field of a record lies in its line. A span that is found holds
+/// the field's value as its bytes stand (the exchange keeps `text::lossy`
+/// of them) or, when marked encoded, bytes the format's `decode` turns into
+/// the value (escapes). `NONE`: the record has no value there (no such
+/// field, or `-`); `UNKNOWN`: the tokenizer did not look
+/// (`LineFormat::locate` does), or only the full parse can know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Quick {
-    pub status: u16,
-    pub marks: [u32; 3],
+pub struct Span {
+    start: u32,
+    end: u32,
 }
 
-impl Quick {
-    pub fn status(status: u16) -> Quick {
-        Quick {
+/// The flag of an encoded span, in its `end` (a record is shorter than
+/// 2 GiB: `--max-record-bytes`).
+const ENCODED: u32 = 1 << 31;
+
+impl Span {
+    pub const NONE: Span = Span {
+        start: u32::MAX,
+        end: 0,
+    };
+    pub const UNKNOWN: Span = Span {
+        start: u32::MAX,
+        end: 1,
+    };
+
+    /// The bytes `start..end`, the value as they stand.
+    #[inline(always)]
+    pub fn at(start: usize, end: usize) -> Span {
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    /// The bytes `start..end`, unescaped by the format's `decode` when they
+    /// hold a backslash.
+    #[inline]
+    pub fn escaped(line: &[u8], start: usize, end: usize) -> Span {
+        if memchr::memchr(b'\\', &line[start..end]).is_some() {
+            Span {
+                start: start as u32,
+                end: end as u32 | ENCODED,
+            }
+        } else {
+            Span::at(start, end)
+        }
+    }
+
+    /// The bytes `start..end` that the format's `decode` turns into the value.
+    #[inline]
+    pub fn encoded(start: usize, end: usize) -> Span {
+        Span {
+            start: start as u32,
+            end: end as u32 | ENCODED,
+        }
+    }
+
+    /// `part` (a slice of `line`) as a span.
+    #[inline(always)]
+    pub fn of(line: &[u8], part: &[u8]) -> Span {
+        let start = part.as_ptr() as usize - line.as_ptr() as usize;
+        Span::at(start, start + part.len())
+    }
+
+    /// `part` (a slice of `line`), marked encoded when it holds a backslash.
+    #[inline]
+    pub fn escaped_of(line: &[u8], part: &[u8]) -> Span {
+        let s = Span::of(line, part);
+        Span::escaped(line, s.start as usize, s.end as usize)
+    }
+
+    /// `part` (a slice of `line`), which the format's `decode` turns into the value.
+    #[inline]
+    pub fn encoded_of(line: &[u8], part: &[u8]) -> Span {
+        let s = Span::of(line, part);
+        Span::encoded(s.start as usize, s.end as usize)
+    }
+
+    /// `part` (a slice of `line`), `NONE` when it is empty or `-`.
+    #[inline]
+    pub fn field(line: &[u8], part: &[u8]) -> Span {
+        if part.is_empty() || part == b"-" {
+            Span::NONE
+        } else {
+            Span::of(line, part)
+        }
+    }
+
+    /// `field`, marked encoded when it holds a backslash.
+    #[inline]
+    pub fn escaped_field(line: &[u8], part: &[u8]) -> Span {
+        match Span::field(line, part) {
+            s if s.found() => {
+                let (a, b) = (s.start as usize, s.end as usize);
+                Span::escaped(line, a, b)
+            }
+            s => s,
+        }
+    }
+
+    /// The span as one word (one compare instead of two).
+    #[inline(always)]
+    fn word(self) -> u64 {
+        u64::from(self.start) | u64::from(self.end) << 32
+    }
+
+    #[inline(always)]
+    pub fn found(self) -> bool {
+        self.start != u32::MAX
+    }
+
+    #[inline(always)]
+    pub fn is_none(self) -> bool {
+        self.word() == Span::NONE.word()
+    }
+
+    #[inline(always)]
+    pub fn is_unknown(self) -> bool {
+        self.word() == Span::UNKNOWN.word()
+    }
+
+    #[inline(always)]
+    pub fn is_encoded(self) -> bool {
+        self.found() && self.end & ENCODED != 0
+    }
+
+    /// The span `by` bytes further on.
+    #[inline]
+    pub fn shifted(self, by: usize) -> Span {
+        if self.found() {
+            Span {
+                start: self.start + by as u32,
+                end: self.end + by as u32,
+            }
+        } else {
+            self
+        }
+    }
+
+    /// The query string of a target span as the credential rules read it:
+    /// after its first `?`, up to a `#` (`UNKNOWN` for an encoded target).
+    #[inline]
+    pub fn query_of(line: &[u8], target: Span) -> Span {
+        let Some(t) = target.plain(line) else {
+            return if target.is_none() {
+                Span::NONE
+            } else {
+                Span::UNKNOWN
+            };
+        };
+        let Some(q) = memchr::memchr(b'?', t) else {
+            return Span::NONE;
+        };
+        let q = &t[q + 1..];
+        let end = memchr::memchr(b'#', q).unwrap_or(q.len());
+        Span::of(line, &q[..end])
+    }
+
+    /// The bytes of a found span (encoded or not).
+    #[inline(always)]
+    pub fn raw(self, line: &[u8]) -> Option<&[u8]> {
+        self.found()
+            .then(|| &line[self.start as usize..(self.end & !ENCODED) as usize])
+    }
+
+    /// The bytes of a found span that is not encoded: the value itself.
+    #[inline(always)]
+    pub fn plain(self, line: &[u8]) -> Option<&[u8]> {
+        (self.found() && self.end & ENCODED == 0)
+            .then(|| &line[self.start as usize..self.end as usize])
+    }
+}
+
+/// The fields of a record a `Head` locates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Time,
+    Client,
+    Method,
+    /// The request target as the exchange keeps it (path and query).
+    Target,
+    /// The query string the credential rules read: after the target's
+    /// first `?`, up to a `#`.
+    Query,
+    User,
+    UserAgent,
+    Host,
+    /// A field that may carry a credential outside the query string (an
+    /// `Authorization`, API-key or cookie field): found when it holds a
+    /// value.
+    Auth,
+}
+
+/// What the cheap tokenizer of a format found of a record: its status and
+/// where its fields are. Prefilters, the credential of a successful record,
+/// the client identity and the sequence bookkeeping read it; the full parse
+/// builds the exchange from it (`exchange`). `own`: what the format keeps
+/// for its own parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Head<O> {
+    pub status: u16,
+    pub time: Span,
+    pub client: Span,
+    pub method: Span,
+    pub target: Span,
+    pub query: Span,
+    pub user: Span,
+    pub user_agent: Span,
+    pub host: Span,
+    pub auth: Span,
+    pub own: O,
+}
+
+impl<O: Default> Head<O> {
+    /// A record whose fields are still to be located.
+    #[inline(always)]
+    pub fn new(status: u16) -> Head<O> {
+        Head::filled(status, Span::UNKNOWN)
+    }
+
+    /// A record without fields but the status, the tokenizer fills them in.
+    #[inline(always)]
+    pub fn bare(status: u16) -> Head<O> {
+        Head::filled(status, Span::NONE)
+    }
+
+    #[inline(always)]
+    fn filled(status: u16, s: Span) -> Head<O> {
+        Head {
             status,
-            marks: [0; 3],
+            time: s,
+            client: s,
+            method: s,
+            target: s,
+            query: s,
+            user: s,
+            user_agent: s,
+            host: s,
+            auth: s,
+            own: O::default(),
         }
     }
 }
 
+impl<O> Head<O> {
+    #[inline(always)]
+    pub fn span(&self, f: Field) -> Span {
+        match f {
+            Field::Time => self.time,
+            Field::Client => self.client,
+            Field::Method => self.method,
+            Field::Target => self.target,
+            Field::Query => self.query,
+            Field::User => self.user,
+            Field::UserAgent => self.user_agent,
+            Field::Host => self.host,
+            Field::Auth => self.auth,
+        }
+    }
+
+    #[inline(always)]
+    pub fn span_mut(&mut self, f: Field) -> &mut Span {
+        match f {
+            Field::Time => &mut self.time,
+            Field::Client => &mut self.client,
+            Field::Method => &mut self.method,
+            Field::Target => &mut self.target,
+            Field::Query => &mut self.query,
+            Field::User => &mut self.user,
+            Field::UserAgent => &mut self.user_agent,
+            Field::Host => &mut self.host,
+            Field::Auth => &mut self.auth,
+        }
+    }
+
+    /// The span of `f`, located first when the tokenizer left it unknown.
+    #[inline(always)]
+    pub fn get<F: LineFormat<Own = O>>(
+        &mut self,
+        fmt: &F,
+        line: &[u8],
+        ctx: &F::Ctx,
+        f: Field,
+    ) -> Span {
+        let s = self.span(f);
+        if !s.is_unknown() {
+            return s;
+        }
+        fmt.locate(line, ctx, self, f);
+        self.span(f)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Line {
-    Record(Quick),
+pub enum Line<O> {
+    Record(Head<O>),
     /// A directive (W3C `#Fields:` and the like): not a record.
     Directive,
     /// An empty line: not a record.
@@ -58,75 +345,63 @@ pub enum Line {
     Bad(&'static str),
 }
 
-/// A successful line that matters only for the credential in its query
-/// string: what the history needs, without a full parse.
-pub struct LightSuccess<'a> {
-    /// The time (a line whose time cannot be read takes the full parse,
-    /// which reports it).
-    pub time: crate::time::Timestamp,
-    /// The credential parameters of the query string (after `?`): value
-    /// and whether it is a token.
-    pub creds: [Option<(std::borrow::Cow<'a, str>, bool)>; LIGHT_MAX_CREDENTIALS],
-    /// The client identity the full parse would give (see
-    /// `Analyzer::client_id`) when the query holds a token, else 0.
-    pub client: u64,
-}
-
-/// What a successful line needs (`LineFormat::success_path`).
-pub enum SuccessPath<'a> {
-    /// Nothing but its count: no credential.
-    Plain,
-    /// Its credentials, read by the light path.
-    Light(LightSuccess<'a>),
-    /// A credential the light path cannot take: the full parse.
-    Full,
-}
-
+/// Every format's parser contract: a cheap tokenizer (`head`) that finds a
+/// record's status and where its fields are, one function that finds the
+/// fields it leaves for later (`locate`), and the parse of what the head
+/// does not hold (`time`, `parse`). What the generic code needs of a
+/// record (prefilters, credentials, client, sequences) it reads from the
+/// head, the same spans the exchange is built from.
 pub trait LineFormat: Sync {
     /// Per-chunk parsing state (the W3C field layout); `Default` before any directive.
     type Ctx: Clone + Default + Send + Sync;
+    /// What the tokenizer keeps of a record for the format's own parse.
+    type Own: Copy + Default + PartialEq + std::fmt::Debug;
+    /// The full parse builds the exchange's fields from the head's spans.
+    /// `false`: a JSON object, whose reader reads every field itself (the
+    /// head's spans, found by key searches, serve the prefilters only, and
+    /// the light path is not taken).
+    const FROM_HEAD: bool = true;
 
     fn shows(&self, ctx: &Self::Ctx) -> Shows;
-    fn quick(&self, line: &[u8], ctx: &Self::Ctx) -> Line;
-    /// For a successful line: may it carry a credential the history needs?
-    fn success_credential(&self, line: &[u8], q: &Quick, ctx: &Self::Ctx) -> bool;
-    /// The client address exactly as the full parse stores it, when cheap to
-    /// find (`None`: no address, or not cheap).
-    fn client<'a>(&self, line: &'a [u8], q: &Quick, ctx: &Self::Ctx) -> Option<&'a [u8]>;
-    /// `text::addr_key` of the client address, when cheaper than `client`.
-    fn client_key(&self, line: &[u8], q: &Quick, ctx: &Self::Ctx) -> Option<u64> {
-        self.client(line, q, ctx).map(text::addr_key)
+    /// The cheap tokenizer.
+    fn head(&self, line: &[u8], ctx: &Self::Ctx) -> Line<Self::Own>;
+    /// Finds the span of `f` the tokenizer left `UNKNOWN` (and may fill in
+    /// others on the way); leaves it `UNKNOWN` when only the full parse can
+    /// know it.
+    fn locate(&self, _line: &[u8], _ctx: &Self::Ctx, head: &mut Head<Self::Own>, f: Field) {
+        *head.span_mut(f) = Span::NONE;
     }
-    /// The request target exactly as the full parse stores it, when cheap to
-    /// find (`None`: the line must be parsed to know).
-    fn target<'a>(&self, line: &'a [u8], q: &Quick, ctx: &Self::Ctx) -> Option<&'a [u8]>;
-    /// Fills `ex` from the line (lenient), which `quick` found to be the
-    /// record `q`; returns the problem with a field that could not be read,
+    /// The value of an encoded span of field `f`.
+    fn decode<'a>(&self, _f: Field, raw: &'a [u8]) -> Cow<'a, str> {
+        text::unescape(raw)
+    }
+    /// The time of a record from its head (its `time` span located), and
+    /// the problem when it cannot be read.
+    fn time(
+        &self,
+        _line: &[u8],
+        _ctx: &Self::Ctx,
+        _head: &Head<Self::Own>,
+    ) -> (Option<Timestamp>, Option<String>) {
+        (None, None)
+    }
+    /// What the exchange needs beyond the head's fields (reasons, headers,
+    /// the format's own fields), given the head with the exchange's fields
+    /// located; returns the problem with a field that could not be read,
     /// if any.
     fn parse<'a>(
         &self,
         line: &'a [u8],
-        q: &Quick,
         ctx: &Self::Ctx,
+        head: &Head<Self::Own>,
         ex: &mut Exchange<'a>,
     ) -> Option<String>;
-    /// What a successful line that no sequence rule needs must get: nothing
-    /// without a credential (`success_credential`), else the light path for
-    /// a credential query parameter when the format has one (reading the
-    /// line once for both), else the full parse.
-    fn success_path<'a>(&self, line: &'a [u8], q: &Quick, ctx: &Self::Ctx) -> SuccessPath<'a> {
-        if self.success_credential(line, q, ctx) {
-            SuccessPath::Full
-        } else {
-            SuccessPath::Plain
-        }
-    }
     /// Calls `each(start, end, line)` for every line of `bytes` (`end`
     /// excludes the newline and a carriage return before it), with what
-    /// `quick` would say of it, when the format has a faster way to do that
+    /// `head` would say of it, when the format has a faster way to do that
     /// than line by line; returns `false` (having called nothing) when it
     /// has not. Only for formats without directives.
-    fn scan<E: FnMut(usize, usize, Line)>(&self, _bytes: &[u8], _each: E) -> bool
+    fn scan<E: FnMut(usize, usize, Line<Self::Own>)>(&self, _bytes: &[u8], _each: E) -> bool
     where
         Self: Sized,
     {
@@ -146,9 +421,62 @@ pub trait LineFormat: Sync {
     }
     /// A note on how a record was read that the file's problems carry
     /// once (at its first record), if any.
-    fn remark(&self, _q: &Quick, _ctx: &Self::Ctx) -> Option<&'static str> {
+    fn remark(&self, _head: &Head<Self::Own>, _ctx: &Self::Ctx) -> Option<&'static str> {
         None
     }
+}
+
+/// The text of a found span (decoded when encoded).
+#[inline]
+fn text_of<'a, F: LineFormat>(fmt: &F, line: &'a [u8], f: Field, s: Span) -> Option<Cow<'a, str>> {
+    let raw = s.raw(line)?;
+    Some(if s.is_encoded() {
+        fmt.decode(f, raw)
+    } else {
+        text::lossy(raw)
+    })
+}
+
+/// The full parse of a record: the exchange's fields from the head (for a
+/// format that builds them from it), then the format's own. Returns the
+/// problem with a field that could not be read, if any.
+pub(crate) fn exchange<'a, F: LineFormat>(
+    fmt: &F,
+    line: &'a [u8],
+    ctx: &F::Ctx,
+    head: &mut Head<F::Own>,
+    ex: &mut Exchange<'a>,
+) -> Option<String> {
+    ex.status = head.status;
+    let mut problem = None;
+    if F::FROM_HEAD {
+        for f in [
+            Field::Time,
+            Field::Client,
+            Field::Method,
+            Field::Target,
+            Field::User,
+            Field::UserAgent,
+            Field::Host,
+            Field::Auth,
+        ] {
+            head.get(fmt, line, ctx, f);
+        }
+        ex.client_addr = text_of(fmt, line, Field::Client, head.client);
+        if let Some(m) = text_of(fmt, line, Field::Method, head.method) {
+            ex.method = m;
+        }
+        if let Some(t) = text_of(fmt, line, Field::Target, head.target) {
+            ex.target = t;
+        }
+        ex.request.user = text_of(fmt, line, Field::User, head.user);
+        ex.user_agent = text_of(fmt, line, Field::UserAgent, head.user_agent);
+        ex.host = text_of(fmt, line, Field::Host, head.host);
+        let (t, p) = fmt.time(line, ctx, head);
+        ex.time = t;
+        problem = p;
+    }
+    fmt.parse(line, ctx, head, ex).or(problem)
 }
 
 /// Formats compiled once per run from the command line (by `Config`).
@@ -201,17 +529,17 @@ fn line<F: LineFormat>(
         a.oversized(line_no, l.len() as u64);
         return;
     }
-    let q = fmt.quick(l, ctx);
-    handle(fmt, l, q, line_no, offset, ctx, a, seq_client);
+    let h = fmt.head(l, ctx);
+    handle(fmt, l, h, line_no, offset, ctx, a, seq_client);
 }
 
-/// Analyses one line (without its line end) given what `quick` found.
+/// Analyses one line (without its line end) given what `head` found.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn handle<F: LineFormat>(
     fmt: &F,
     l: &[u8],
-    q: Line,
+    mut h: Line<F::Own>,
     line_no: u64,
     offset: u64,
     ctx: &mut F::Ctx,
@@ -219,7 +547,7 @@ fn handle<F: LineFormat>(
     seq_client: &mut bool,
 ) {
     let seq = *seq_client;
-    match q {
+    match &mut h {
         Line::Blank => {}
         Line::Directive => {
             fmt.directive(l, ctx);
@@ -229,32 +557,36 @@ fn handle<F: LineFormat>(
         // shrank under the reader (`input::mmap`), not a record; a `#`
         // comment line (annotated samples) is not one either
         Line::Bad(why) if l.first() != Some(&b'\n') && !crate::input::detect::is_comment(l) => {
-            a.unparsed(line_no, why)
+            a.unparsed(line_no, *why)
         }
         Line::Bad(_) => {}
-        Line::Record(q) => {
-            if let Some(note) = fmt.remark(&q, ctx) {
+        Line::Record(h) => {
+            if let Some(note) = fmt.remark(h, ctx) {
                 a.note(line_no, note);
             }
             if a.reference() {
                 // the plain path: every record is parsed and analysed
-                full(fmt, l, &q, line_no, offset, ctx, a);
+                full(fmt, l, h, line_no, offset, ctx, a);
                 return;
             }
             // with --since/--until every record's time is read (to count it
             // as filtered); the chunk's first time is read in every mode (the
             // input's first window starts there)
-            let needed = if q.status == 401 || a.has_time_filter() || !a.has_time() {
+            let needed = if h.status == 401 || a.has_time_filter() || !a.has_time() {
                 true
-            } else if (200..300).contains(&q.status) {
-                sequence_success(fmt, l, &q, ctx, a, seq)
-                    || match fmt.success_path(l, &q, ctx) {
+            } else if (200..300).contains(&h.status) {
+                sequence_success(fmt, l, h, ctx, a, seq)
+                    || match success_path(fmt, l, h, ctx) {
                         SuccessPath::Plain => false,
-                        // needed for its credential only: the light path, when the format has one
+                        // needed for its credentials only: the light path
                         SuccessPath::Light(light) => {
-                            // the light path keeps no host: only formats that show none take it
-                            debug_assert!(!fmt.shows(ctx).host);
-                            a.light_success(offset, light.time, light.creds, light.client);
+                            a.light_success(
+                                offset,
+                                light.time,
+                                light.creds,
+                                light.client,
+                                light.scope,
+                            );
                             return;
                         }
                         SuccessPath::Full => true,
@@ -266,8 +598,55 @@ fn handle<F: LineFormat>(
                 a.count_plain(1);
                 return;
             }
-            full(fmt, l, &q, line_no, offset, ctx, a);
+            full(fmt, l, h, line_no, offset, ctx, a);
         }
+    }
+}
+
+/// The bytes of the text `text::lossy` makes of `b` (`b` itself when it is
+/// ASCII, the common case).
+#[inline(always)]
+fn lossy_bytes(b: &[u8]) -> Cow<'_, [u8]> {
+    if b.is_ascii() {
+        Cow::Borrowed(b)
+    } else {
+        match text::lossy(b) {
+            Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+            Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+        }
+    }
+}
+
+/// `analyzer::client_key` of the client address the head found (the key
+/// of its text). The address is read on through the line when it ends at
+/// a space or the line's end (the same key, from one load of the line).
+#[inline(always)]
+fn client_key_of(l: &[u8], client: Span) -> u64 {
+    let Some(c) = client.plain(l) else {
+        return crate::analyzer::client_key(None);
+    };
+    let s = client.start as usize;
+    match l.get(s + c.len()) {
+        None | Some(b' ') => crate::fingerprint::addr_key(&l[s..]),
+        Some(_) => crate::fingerprint::addr_key(c),
+    }
+}
+
+/// The bytes of a field as its exchange holds it, when the head knows
+/// them: `Some(None)` for none, `None` when only the parse can say.
+#[inline(always)]
+fn known<'a, F: LineFormat>(
+    fmt: &F,
+    l: &'a [u8],
+    h: &mut Head<F::Own>,
+    ctx: &F::Ctx,
+    f: Field,
+) -> Option<Option<Cow<'a, [u8]>>> {
+    let s = h.get(fmt, l, ctx, f);
+    match s.plain(l) {
+        Some(b) => Some(Some(lossy_bytes(b))),
+        None if s.is_none() => Some(None),
+        None => None,
     }
 }
 
@@ -278,17 +657,160 @@ fn handle<F: LineFormat>(
 fn sequence_success<F: LineFormat>(
     fmt: &F,
     l: &[u8],
-    q: &Quick,
+    h: &mut Head<F::Own>,
     ctx: &F::Ctx,
     a: &Analyzer<'_>,
     seq: bool,
 ) -> bool {
-    seq && (a.head_open()
-        || (a.has_open_legs() && a.may_complete_client(fmt.client_key(l, q, ctx)) && {
-            let client = fmt.client(l, q, ctx);
-            fmt.target(l, q, ctx)
-                .is_none_or(|t| a.may_complete(quick_key(client, text::lossy(t).as_bytes())))
-        }))
+    if !seq {
+        return false;
+    }
+    if a.head_open() {
+        return true;
+    }
+    if !a.has_open_legs() {
+        return false;
+    }
+    let c = h.get(fmt, l, ctx, Field::Client);
+    if c.is_unknown() || c.is_encoded() {
+        return true;
+    }
+    if !a.may_complete_client(Some(client_key_of(l, c))) {
+        return false;
+    }
+    let Some(client) = known(fmt, l, h, ctx, Field::Client) else {
+        return true;
+    };
+    let client = client.as_deref();
+    let Some(target) = known(fmt, l, h, ctx, Field::Target) else {
+        return true;
+    };
+    a.may_complete(quick_key(client, target.as_deref().unwrap_or(b"")))
+}
+
+/// A successful record that matters only for the credentials in its query
+/// string: what the history needs, read from the head without a full parse.
+struct LightSuccess<'a> {
+    time: Timestamp,
+    /// The credential parameters of the query string: value and whether it
+    /// is a token.
+    creds: [Option<(Cow<'a, str>, bool)>; LIGHT_MAX_CREDENTIALS],
+    /// The client identity (`Analyzer::client_id`) when the query holds a
+    /// token, else 0.
+    client: u64,
+    /// The host's scope (`sequence::scope_key`).
+    scope: u64,
+}
+
+/// What a successful record that no sequence rule needs must get.
+enum SuccessPath<'a> {
+    /// Nothing but its count: no credential.
+    Plain,
+    /// Its query's credentials, by the light path.
+    Light(LightSuccess<'a>),
+    /// A credential the light path cannot take: the full parse.
+    Full,
+}
+
+/// Reads from the head what a successful record needs: nothing without a
+/// credential, the light path for credential query parameters (when the
+/// exchange would be built from the same spans), else the full parse.
+#[inline(always)]
+fn success_path<'a, F: LineFormat>(
+    fmt: &F,
+    l: &'a [u8],
+    h: &mut Head<F::Own>,
+    ctx: &F::Ctx,
+) -> SuccessPath<'a> {
+    // a credential outside the query (a header, a cookie): the full parse
+    if !h.get(fmt, l, ctx, Field::Auth).is_none() {
+        return SuccessPath::Full;
+    }
+    let q = h.get(fmt, l, ctx, Field::Query);
+    let query = match q.plain(l) {
+        Some(b) => b,
+        None if q.is_none() => return SuccessPath::Plain,
+        None => return SuccessPath::Full,
+    };
+    let mut spans = credential_spans(query);
+    let Some(first) = spans.next() else {
+        return SuccessPath::Plain;
+    };
+    if !F::FROM_HEAD {
+        return SuccessPath::Full;
+    }
+    light(fmt, l, h, ctx, query, first, spans).map_or(SuccessPath::Full, SuccessPath::Light)
+}
+
+/// The light path of a successful record whose query (`query`) holds the
+/// credential parameters `first` and `rest`; `None`: the full parse.
+#[inline(never)]
+fn light<'a, F: LineFormat>(
+    fmt: &F,
+    l: &'a [u8],
+    h: &mut Head<F::Own>,
+    ctx: &F::Ctx,
+    query: &'a [u8],
+    first: (usize, usize, usize),
+    rest: crate::classify::credential::CredentialSpans<'_>,
+) -> Option<LightSuccess<'a>> {
+    let query = std::str::from_utf8(query).ok()?;
+    let mut creds: [Option<(Cow<'a, str>, bool)>; LIGHT_MAX_CREDENTIALS] = Default::default();
+    let mut token = false;
+    for (n, (s, name_end, end)) in std::iter::once(first).chain(rest).enumerate() {
+        // more than the light path takes: the full parse
+        let slot = creds.get_mut(n)?;
+        let is_token = is_token_param(&query[s..name_end]);
+        *slot = Some((percent_decode(&query[name_end + 1..end]), is_token));
+        token |= is_token;
+    }
+    h.get(fmt, l, ctx, Field::Time);
+    let time = match fmt.time(l, ctx, h) {
+        (Some(t), None) => t,
+        _ => return None,
+    };
+    // a value the head does not hold as it stands: the full parse
+    let mut value = |f: Field| -> Option<Option<&'a str>> {
+        let s = h.get(fmt, l, ctx, f);
+        if s.is_none() {
+            return Some(None);
+        }
+        s.plain(l)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .map(Some)
+    };
+    let scope = if fmt.shows(ctx).host {
+        scope_key(value(Field::Host)?)
+    } else {
+        scope_key(None)
+    };
+    // a bearer token's history also keeps its client (for "old token used
+    // after refresh")
+    let client = if token {
+        let addr = value(Field::Client)?;
+        let ua = value(Field::UserAgent)?;
+        crate::analyzer::client_identity(addr.map(str::as_bytes), ua.map(str::as_bytes))
+    } else {
+        0
+    };
+    Some(LightSuccess {
+        time,
+        creds,
+        client,
+        scope,
+    })
+}
+
+/// Does a successful record need more than its count for a credential it
+/// may carry (the light path or the full parse)?
+#[cfg(test)]
+pub(crate) fn carries_credential<F: LineFormat>(
+    fmt: &F,
+    l: &[u8],
+    h: &mut Head<F::Own>,
+    ctx: &F::Ctx,
+) -> bool {
+    !matches!(success_path(fmt, l, h, ctx), SuccessPath::Plain)
 }
 
 /// Reads the records of `bytes` (what follows the part `a` analysed, from
@@ -314,17 +836,19 @@ fn lookahead<F: LineFormat>(
         if l.len() > a.max_record() {
             continue;
         }
-        match fmt.quick(l, &ctx) {
+        match fmt.head(l, &ctx) {
             Line::Directive => {
                 fmt.directive(l, &mut ctx);
                 seq = fmt.shows(&ctx).client != ClientView::None;
             }
-            Line::Record(q)
-                if a.reference()
-                    || q.status == 401
-                    || ((200..300).contains(&q.status)
-                        && sequence_success(fmt, l, &q, &ctx, a, seq)) =>
-            {
+            Line::Record(mut h) => {
+                if !(a.reference()
+                    || h.status == 401
+                    || ((200..300).contains(&h.status)
+                        && sequence_success(fmt, l, &mut h, &ctx, a, seq)))
+                {
+                    continue;
+                }
                 let mut ex = Exchange::new(
                     Position {
                         file: a.source().id,
@@ -333,8 +857,7 @@ fn lookahead<F: LineFormat>(
                     },
                     fmt.shows(&ctx),
                 );
-                ex.status = q.status;
-                fmt.parse(l, &q, &ctx, &mut ex);
+                exchange(fmt, l, &ctx, &mut h, &mut ex);
                 a.lookahead(&ex);
             }
             _ => {}
@@ -349,7 +872,7 @@ fn lookahead<F: LineFormat>(
 fn full<F: LineFormat>(
     fmt: &F,
     l: &[u8],
-    q: &Quick,
+    h: &mut Head<F::Own>,
     line_no: u64,
     offset: u64,
     ctx: &F::Ctx,
@@ -363,11 +886,10 @@ fn full<F: LineFormat>(
         },
         fmt.shows(ctx),
     );
-    ex.status = q.status;
-    if let Some(problem) = fmt.parse(l, q, ctx, &mut ex) {
+    if let Some(problem) = exchange(fmt, l, ctx, h, &mut ex) {
         a.degraded_record(&ex, problem);
     }
-    if q.status == 401 && a.errors().is_some() {
+    if h.status == 401 && a.errors().is_some() {
         join_error_log(l, &mut ex, a);
     }
     a.exchange(&ex);
@@ -406,7 +928,7 @@ fn chunk<F: LineFormat>(
     };
     let max = a.max_record();
     let scanned = !a.reference()
-        && fmt.scan(bytes, |s, e, q| {
+        && fmt.scan(bytes, |s, e, h| {
             n += 1;
             if e - s > max {
                 a.oversized(n, (e - s) as u64);
@@ -415,7 +937,7 @@ fn chunk<F: LineFormat>(
             handle(
                 fmt,
                 &bytes[s..e],
-                q,
+                h,
                 n,
                 base_offset + s as u64,
                 &mut ctx,
@@ -939,7 +1461,7 @@ fn analyze_in(
     match format {
         FormatName::Combined => run(&clf::Clf::COMBINED, data, ctx, src, threads, bar),
         FormatName::Common => run(&clf::Clf::COMMON, data, ctx, src, threads, bar),
-        FormatName::VhostCombined => run(&clf::Vhost, data, ctx, src, threads, bar),
+        FormatName::VhostCombined => run(&clf::Clf::VHOST, data, ctx, src, threads, bar),
         FormatName::Nginx | FormatName::Apache => match &parsers.template {
             Some(t) => run(t, data, ctx, src, threads, bar),
             None => fail(format!("--format {format} needs --log-format '{format}:…'")),

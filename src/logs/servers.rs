@@ -6,14 +6,14 @@
 //! the combined format (`clf`).
 //!
 //! Each parser is a `split` of the line into its fields, shared by
-//! detection (`input::detect`), `quick` and the full parse, so that a
+//! detection (`input::detect`), the tokenizer (`head`) and the full parse, so that a
 //! layout is written once.
 
-use super::text::{addr, closing_quote, field, lossy, split_request, status3, unescape};
-use super::{Line, LineFormat, Quick};
+use super::text::{addr, closing_quote, lossy, split_request, status3};
+use super::{Head, Line, LineFormat, Span};
 use crate::exchange::{ClientView, Exchange, HeaderView, Reason, ReasonKind, Shows, UserField};
 use crate::host::client_addr_bytes;
-use crate::time::{parse_clf, parse_iso8601};
+use crate::time::{Timestamp, parse_clf, parse_iso8601};
 
 /// A quoted field starting at `from` (its opening quote): its content and
 /// the position after its closing quote.
@@ -48,6 +48,27 @@ fn item(line: &[u8], from: usize) -> Option<(&[u8], usize)> {
 
 fn status_of(t: &[u8]) -> Option<u16> {
     status3(t).filter(|_| t.len() == 3)
+}
+
+/// The method, target and query of a request line (`METHOD target
+/// PROTOCOL`, the target unescaped by the parse).
+fn request_spans<O>(line: &[u8], request: &[u8], h: &mut Head<O>) {
+    let (m, t) = split_request(request);
+    h.method = Span::of(line, m);
+    h.target = t.map_or(Span::NONE, |t| Span::escaped_of(line, t));
+    h.query = Span::query_of(line, h.target);
+}
+
+/// What a parse reads beyond the head: two fields of the format's own
+/// (HAProxy: the server and the termination state; Envoy: the response
+/// flags and details).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Own(Span, Span);
+
+impl Default for Own {
+    fn default() -> Self {
+        Own(Span::NONE, Span::NONE)
+    }
 }
 
 // ---- HAProxy
@@ -118,6 +139,7 @@ pub struct HaproxyLog;
 
 impl LineFormat for HaproxyLog {
     type Ctx = ();
+    type Own = Own;
 
     fn shows(&self, _: &()) -> Shows {
         Shows {
@@ -130,63 +152,51 @@ impl LineFormat for HaproxyLog {
         }
     }
 
-    fn quick(&self, line: &[u8], _: &()) -> Line {
+    fn head(&self, line: &[u8], _: &()) -> Line<Own> {
         if line.iter().all(u8::is_ascii_whitespace) {
             return Line::Blank;
         }
-        match haproxy(line) {
-            Some(h) => Line::Record(Quick::status(h.status)),
-            None => Line::Bad("not an HAProxy HTTP log line"),
+        let Some(p) = haproxy(line) else {
+            return Line::Bad("not an HAProxy HTTP log line");
+        };
+        let mut h = Head::bare(p.status);
+        h.client = Span::field(line, client_addr_bytes(p.client));
+        h.time = Span::of(line, p.date);
+        request_spans(line, p.request, &mut h);
+        h.own = Own(Span::of(line, p.server), Span::of(line, p.termination));
+        Line::Record(h)
+    }
+
+    fn time(&self, line: &[u8], _: &(), h: &Head<Own>) -> (Option<Timestamp>, Option<String>) {
+        // the accept date is local time without a zone: read as UTC
+        match h.time.raw(line).and_then(parse_clf) {
+            Some(t) => (Some(t), None),
+            None => (
+                None,
+                Some("accept date is not dd/Mon/yyyy:hh:mm:ss.mmm".into()),
+            ),
         }
-    }
-
-    fn success_credential(&self, line: &[u8], q: &Quick, _: &()) -> bool {
-        self.target(line, q, &())
-            .is_some_and(super::text::target_has_credential)
-    }
-
-    fn client<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
-        haproxy(line).and_then(|h| addr(client_addr_bytes(h.client)))
-    }
-
-    fn target<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
-        // a request that is not `METHOD target PROTOCOL` has no target: parse to know
-        haproxy(line).and_then(|h| split_request(h.request).1)
     }
 
     fn parse<'a>(
         &self,
         line: &'a [u8],
-        _: &Quick,
         _: &(),
+        h: &Head<Own>,
         ex: &mut Exchange<'a>,
     ) -> Option<String> {
-        let h = haproxy(line)?;
-        ex.client_addr = field(client_addr_bytes(h.client));
-        let (m, t) = split_request(h.request);
-        ex.method = lossy(m);
-        if let Some(t) = t {
-            ex.target = unescape(t);
-        }
-        if h.server == b"<NOSRV>" {
+        if h.own.0.raw(line) == Some(b"<NOSRV>") {
             // the proxy answered itself (an `http-request auth` denial, a
             // deny rule): the termination state says at which step
             let mut text = b"<NOSRV> ".to_vec();
-            text.extend_from_slice(h.termination);
+            text.extend_from_slice(h.own.1.raw(line).unwrap_or(b""));
             ex.response.reasons.push(Reason {
                 kind: ReasonKind::Haproxy,
                 text: String::from_utf8_lossy(&text).into_owned().into(),
                 origin: None,
             });
         }
-        // the accept date is local time without a zone: read as UTC
-        match parse_clf(h.date) {
-            Some(t) => {
-                ex.time = Some(t);
-                None
-            }
-            None => Some("accept date is not dd/Mon/yyyy:hh:mm:ss.mmm".into()),
-        }
+        None
     }
 }
 
@@ -223,6 +233,7 @@ pub struct UvicornLog;
 
 impl LineFormat for UvicornLog {
     type Ctx = ();
+    type Own = ();
 
     fn shows(&self, _: &()) -> Shows {
         Shows {
@@ -237,12 +248,18 @@ impl LineFormat for UvicornLog {
         }
     }
 
-    fn quick(&self, line: &[u8], _: &()) -> Line {
+    fn head(&self, line: &[u8], _: &()) -> Line<()> {
         if line.iter().all(u8::is_ascii_whitespace) {
             return Line::Blank;
         }
         match uvicorn(line) {
-            Some((_, _, status)) => Line::Record(Quick::status(status)),
+            Some((client, request, status)) => {
+                let mut h = Head::bare(status);
+                h.client = Span::field(line, client_addr_bytes(client));
+                request_spans(line, request, &mut h);
+                // Uvicorn writes no time
+                Line::Record(h)
+            }
             // the server's own messages between the access lines
             // ("INFO:     Application startup complete."): not records
             None if level_prefix(line) => Line::Directive,
@@ -250,34 +267,7 @@ impl LineFormat for UvicornLog {
         }
     }
 
-    fn success_credential(&self, line: &[u8], q: &Quick, _: &()) -> bool {
-        self.target(line, q, &())
-            .is_some_and(super::text::target_has_credential)
-    }
-
-    fn client<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
-        uvicorn(line).and_then(|(c, _, _)| addr(client_addr_bytes(c)))
-    }
-
-    fn target<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
-        uvicorn(line).and_then(|(_, r, _)| split_request(r).1)
-    }
-
-    fn parse<'a>(
-        &self,
-        line: &'a [u8],
-        _: &Quick,
-        _: &(),
-        ex: &mut Exchange<'a>,
-    ) -> Option<String> {
-        let (client, request, _) = uvicorn(line)?;
-        ex.client_addr = field(client_addr_bytes(client));
-        let (m, t) = split_request(request);
-        ex.method = lossy(m);
-        if let Some(t) = t {
-            ex.target = unescape(t);
-        }
-        // Uvicorn writes no time
+    fn parse<'a>(&self, _: &'a [u8], _: &(), _: &Head<()>, _: &mut Exchange<'a>) -> Option<String> {
         None
     }
 }
@@ -381,6 +371,7 @@ pub struct EnvoyTextLog;
 
 impl LineFormat for EnvoyTextLog {
     type Ctx = ();
+    type Own = Own;
 
     fn shows(&self, _: &()) -> Shows {
         Shows {
@@ -393,68 +384,61 @@ impl LineFormat for EnvoyTextLog {
         }
     }
 
-    fn quick(&self, line: &[u8], _: &()) -> Line {
+    fn head(&self, line: &[u8], _: &()) -> Line<Own> {
         if line.iter().all(u8::is_ascii_whitespace) {
             return Line::Blank;
         }
-        match envoy_text(line) {
-            Some(e) => Line::Record(Quick::status(e.status)),
-            None => Line::Bad("not an Envoy text access log line"),
+        let Some(e) = envoy_text(line) else {
+            return Line::Bad("not an Envoy text access log line");
+        };
+        let mut h = Head::bare(e.status);
+        h.time = Span::of(line, e.time);
+        h.client = e.client().map_or(Span::NONE, |c| Span::of(line, c));
+        request_spans(line, e.request, &mut h);
+        h.user_agent = e
+            .user_agent
+            .map_or(Span::NONE, |u| Span::escaped_of(line, u));
+        h.host = e.authority.map_or(Span::NONE, |a| {
+            Span::of(line, crate::host::strip_port_bytes(a))
+        });
+        h.own = Own(
+            Span::of(line, e.flags),
+            e.details.map_or(Span::NONE, |d| Span::of(line, d)),
+        );
+        Line::Record(h)
+    }
+
+    fn time(&self, line: &[u8], _: &(), h: &Head<Own>) -> (Option<Timestamp>, Option<String>) {
+        match h.time.raw(line).and_then(|t| parse_iso8601(&lossy(t))) {
+            Some(t) => (Some(t), None),
+            None => (None, Some("START_TIME is not an ISO 8601 timestamp".into())),
         }
-    }
-
-    fn success_credential(&self, line: &[u8], q: &Quick, _: &()) -> bool {
-        self.target(line, q, &())
-            .is_some_and(super::text::target_has_credential)
-    }
-
-    fn client<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
-        let e = envoy_text(line)?;
-        e.client()
-    }
-
-    fn target<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
-        envoy_text(line).and_then(|e| split_request(e.request).1)
     }
 
     fn parse<'a>(
         &self,
         line: &'a [u8],
-        _: &Quick,
         _: &(),
+        h: &Head<Own>,
         ex: &mut Exchange<'a>,
     ) -> Option<String> {
-        let e = envoy_text(line)?;
-        ex.client_addr = e.client().map(lossy);
-        let (m, t) = split_request(e.request);
-        ex.method = lossy(m);
-        if let Some(t) = t {
-            ex.target = unescape(t);
-        }
-        ex.user_agent = e.user_agent.map(unescape);
-        ex.host = e.authority.map(|a| lossy(crate::host::strip_port_bytes(a)));
         // UAEX: the external authorization service said no
-        if e.flags.split(|&c| c == b',').any(|f| f == b"UAEX") {
+        let flags = h.own.0.raw(line).unwrap_or(b"");
+        if flags.split(|&c| c == b',').any(|f| f == b"UAEX") {
             ex.response.reasons.push(Reason {
                 kind: ReasonKind::EnvoyDetails,
                 text: "response_flags UAEX".into(),
                 origin: None,
             });
         }
-        if let Some(d) = e.details {
+        if let Some(d) = h.own.1.raw(line) {
             ex.response.reasons.push(Reason {
                 kind: ReasonKind::EnvoyDetails,
                 text: lossy(d),
                 origin: None,
             });
         }
-        match parse_iso8601(&lossy(e.time)) {
-            Some(t) => {
-                ex.time = Some(t);
-                None
-            }
-            None => Some("START_TIME is not an ISO 8601 timestamp".into()),
-        }
+        None
     }
 }
 

@@ -117,8 +117,8 @@ fn check_with<F: LineFormat>(fmt: &F, head: &[u8], option: &str) -> Option<(u64,
         }
         let l = raw.strip_suffix(b"\r").unwrap_or(raw);
         let line_no = i as u64 + 1;
-        match fmt.quick(l, &ctx) {
-            Line::Record(q) => {
+        match fmt.head(l, &ctx) {
+            Line::Record(mut h) => {
                 records += 1;
                 let pos = Position {
                     file: 0,
@@ -126,7 +126,7 @@ fn check_with<F: LineFormat>(fmt: &F, head: &[u8], option: &str) -> Option<(u64,
                     offset: 0,
                 };
                 let mut ex = Exchange::new(pos, fmt.shows(&ctx));
-                let _ = fmt.parse(l, &q, &ctx, &mut ex);
+                let _ = super::exchange(fmt, l, &ctx, &mut h, &mut ex);
                 for (k, s) in SHAPES.iter().enumerate() {
                     if let Some(wrong) = (s.test)(&ex) {
                         seen[k].0 += 1;

@@ -10,6 +10,7 @@
 
 /// Blocks per call a scanner passes (4 KiB: the masks stay in L1).
 pub const BATCH: usize = 64;
+const _: () = assert!(BATCH.is_power_of_two());
 
 /// For each block, the mask of each needle (bit `i`: byte `i` of the
 /// block); `out` has at least as many entries as there are blocks.

@@ -7,11 +7,8 @@
 
 use std::borrow::Cow;
 
-use super::text::addr;
-use super::text::{
-    closing_quote, field, lossy, split_request, status3, target_has_credential, unescape,
-};
-use super::{Line, LineFormat, Quick};
+use super::text::{closing_quote, lossy, split_request, status3, unescape};
+use super::{Head, Line, LineFormat, Span};
 use crate::classify::credential::is_key_header;
 use crate::exchange::{ClientView, Exchange, HeaderView, Shows, UserField};
 use crate::time::{Timestamp, parse_clf, parse_epoch_decimal, parse_iso8601};
@@ -63,8 +60,6 @@ pub struct Template {
     shows: Shows,
     /// Index (among fields) of the status, and of the field giving the target.
     status_field: usize,
-    target_field: Option<(usize, bool)>,
-    addr_field: Option<usize>,
     fields: usize,
 }
 
@@ -232,15 +227,6 @@ impl Template {
             .iter()
             .position(|v| **v == Var::Status)
             .ok_or("the format has no status field ($status or %s/%>s)")?;
-        let target_field = vars
-            .iter()
-            .position(|v| **v == Var::Request)
-            .map(|i| (i, true))
-            .or_else(|| {
-                vars.iter()
-                    .position(|v| **v == Var::Target)
-                    .map(|i| (i, false))
-            });
         let has = |f: &dyn Fn(&Var) -> bool| vars.iter().any(|v| f(v));
         let headers = has(&|v| matches!(v, Var::Authorization | Var::KeyHeader(_) | Var::Cookie));
         let shows = Shows {
@@ -263,15 +249,12 @@ impl Template {
                 ClientView::None
             },
         };
-        let addr_field = vars.iter().position(|v| **v == Var::Addr);
         Ok(Template {
-            addr_field,
             fields: vars.len(),
             toks,
             flavor,
             shows,
             status_field,
-            target_field,
         })
     }
 
@@ -322,96 +305,133 @@ impl Template {
     }
 }
 
-fn set_time(ex: &mut Exchange<'_>, t: Option<Timestamp>, problem: &mut Option<String>, what: &str) {
-    match t {
-        Some(t) => ex.time = Some(t),
-        None => *problem = Some(format!("time is not {what}")),
+/// The most fields a format string may have.
+const MAX_FIELDS: usize = 48;
+
+/// Where each field of the format lies in a line, and the path and query
+/// of a target the parse joins from them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Own {
+    spans: [(u32, u32); MAX_FIELDS],
+    path: Span,
+    query: Span,
+}
+
+impl Default for Own {
+    fn default() -> Self {
+        Own {
+            spans: [(0, 0); MAX_FIELDS],
+            path: Span::NONE,
+            query: Span::NONE,
+        }
+    }
+}
+
+impl Template {
+    /// The fields of the format with their bytes in `line`.
+    fn vars<'t, 'a>(
+        &'t self,
+        line: &'a [u8],
+        own: &'t Own,
+    ) -> impl Iterator<Item = (&'t Var, &'a [u8])> + use<'t, 'a> {
+        self.toks
+            .iter()
+            .filter_map(|t| if let Tok::Var(v) = t { Some(v) } else { None })
+            .zip(own.spans.iter())
+            .map(move |(v, &(s, e))| (v, &line[s as usize..e as usize]))
     }
 }
 
 impl LineFormat for Template {
     type Ctx = ();
+    type Own = Own;
 
     fn shows(&self, _: &()) -> Shows {
         self.shows
     }
 
-    fn quick(&self, line: &[u8], _: &()) -> Line {
+    fn head(&self, line: &[u8], _: &()) -> Line<Own> {
         if line.is_empty() {
             return Line::Blank;
         }
-        let mut spans = [(0usize, 0usize); 48];
+        let mut spans = [(0usize, 0usize); MAX_FIELDS];
         if self.fields > spans.len() {
             return Line::Bad("the format has too many fields");
         }
         if let Err(why) = self.spans(line, &mut spans) {
             return Line::Bad(why);
         }
-        match status3(self.value(line, spans[self.status_field])) {
-            Some(status) => Line::Record(Quick::status(status)),
-            None => Line::Bad("the status field is not a number"),
+        let Some(status) = status3(self.value(line, spans[self.status_field])) else {
+            return Line::Bad("the status field is not a number");
+        };
+        let mut h: Head<Own> = Head::bare(status);
+        for (o, &(s, e)) in h.own.spans.iter_mut().zip(&spans) {
+            *o = (s as u32, e as u32);
         }
-    }
-
-    fn success_credential(&self, line: &[u8], q: &Quick, _: &()) -> bool {
-        self.toks.iter().any(|t| {
-            matches!(
-                t,
-                Tok::Var(Var::Authorization | Var::KeyHeader(_) | Var::Cookie)
-            )
-        }) || self.target(line, q, &()).is_some_and(target_has_credential)
-    }
-
-    fn client<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
-        let mut spans = [(0usize, 0usize); 48];
-        let i = self.addr_field?;
-        self.spans(line, &mut spans).ok()?;
-        addr(self.value(line, spans[i]))
-    }
-
-    fn target<'a>(&self, line: &'a [u8], _: &Quick, _: &()) -> Option<&'a [u8]> {
-        let mut spans = [(0usize, 0usize); 48];
-        let (i, is_request) = self.target_field?;
-        self.spans(line, &mut spans).ok()?;
-        let v = self.value(line, spans[i]);
-        if is_request {
-            split_request(v).1
-        } else {
-            Some(v)
-        }
-    }
-
-    fn parse<'a>(
-        &self,
-        line: &'a [u8],
-        _: &Quick,
-        _: &(),
-        ex: &mut Exchange<'a>,
-    ) -> Option<String> {
-        let mut spans = [(0usize, 0usize); 48];
-        if self.fields > spans.len() || self.spans(line, &mut spans).is_err() {
-            return Some("line changed shape".into());
-        }
-        let mut problem = None;
-        let mut path: Option<Cow<'a, str>> = None;
-        let mut query: Option<&'a [u8]> = None;
-        let vars = self
-            .toks
-            .iter()
-            .filter_map(|t| if let Tok::Var(v) = t { Some(v) } else { None });
-        for (v, &span) in vars.zip(spans.iter()) {
-            let raw = self.value(line, span);
+        let own = h.own;
+        let (mut path, mut query) = (None, None);
+        for (v, raw) in self.vars(line, &own) {
             match v {
-                Var::Addr => ex.client_addr = field(raw),
-                Var::User => {
-                    ex.request.user = field(raw).map(|u| {
-                        if raw.contains(&b'\\') {
-                            Cow::Owned(unescape(raw).into_owned())
-                        } else {
-                            u
-                        }
-                    })
+                Var::Addr => h.client = Span::field(line, raw),
+                Var::User => h.user = Span::escaped_field(line, raw),
+                Var::TimeClf { .. } | Var::TimeIso | Var::TimeEpoch => h.time = Span::of(line, raw),
+                Var::Request => {
+                    let (m, t) = split_request(raw);
+                    h.method = Span::of(line, m);
+                    if let Some(t) = t {
+                        h.target = Span::of(line, t);
+                    }
                 }
+                Var::Method => h.method = Span::of(line, raw),
+                Var::Target => h.target = Span::of(line, raw),
+                Var::Path => path = Some(raw),
+                Var::Query => {
+                    query = Some(raw.strip_prefix(b"?").unwrap_or(raw))
+                        .filter(|q| !q.is_empty() && *q != b"-")
+                }
+                Var::UserAgent => h.user_agent = Span::escaped_of(line, raw),
+                Var::Host => h.host = Span::field(line, raw),
+                Var::Authorization | Var::KeyHeader(_) | Var::Cookie
+                    if h.auth.is_none() && !Span::field(line, raw).is_none() =>
+                {
+                    h.auth = Span::of(line, raw)
+                }
+                _ => {}
+            }
+        }
+        if h.target.raw(line).is_none_or(<[u8]>::is_empty)
+            && let Some(p) = path
+        {
+            match query {
+                Some(q) => {
+                    // the parse joins path and query: not one span of the line
+                    h.own.path = Span::of(line, p);
+                    h.own.query = Span::of(line, q);
+                    h.target = Span::encoded(0, 0);
+                    h.query = if memchr::memchr(b'?', p).is_some() {
+                        Span::UNKNOWN
+                    } else {
+                        let end = memchr::memchr(b'#', q).unwrap_or(q.len());
+                        Span::of(line, &q[..end])
+                    };
+                }
+                None => h.target = Span::of(line, p),
+            }
+        }
+        if !h.target.is_encoded() {
+            h.query = Span::query_of(line, h.target);
+        }
+        Line::Record(h)
+    }
+
+    fn time(&self, line: &[u8], _: &(), h: &Head<Own>) -> (Option<Timestamp>, Option<String>) {
+        let (mut time, mut problem) = (None, None);
+        let mut set = |t: Option<Timestamp>, what: &str| match t {
+            Some(t) => time = Some(t),
+            None => problem = Some(format!("time is not {what}")),
+        };
+        for (v, raw) in self.vars(line, &h.own) {
+            match v {
                 Var::TimeClf { brackets } => {
                     let b = if *brackets {
                         raw.strip_prefix(b"[")
@@ -420,69 +440,46 @@ impl LineFormat for Template {
                     } else {
                         raw
                     };
-                    set_time(
-                        ex,
-                        parse_clf(b),
-                        &mut problem,
-                        "a Common Log Format timestamp",
-                    );
+                    set(parse_clf(b), "a Common Log Format timestamp");
                 }
-                Var::TimeIso => set_time(
-                    ex,
-                    parse_iso8601(&lossy(raw)),
-                    &mut problem,
-                    "an ISO 8601 timestamp",
-                ),
-                Var::TimeEpoch => set_time(
-                    ex,
-                    parse_epoch_decimal(&lossy(raw)),
-                    &mut problem,
-                    "seconds since the epoch",
-                ),
-                Var::Request => {
-                    let (m, t) = split_request(raw);
-                    ex.method = lossy(m);
-                    if let Some(t) = t {
-                        ex.target = lossy(t);
-                    }
-                }
-                Var::Method => ex.method = lossy(raw),
-                Var::Target => ex.target = lossy(raw),
-                Var::Path => path = Some(lossy(raw)),
-                Var::Query => {
-                    query = Some(raw.strip_prefix(b"?").unwrap_or(raw))
-                        .filter(|q| !q.is_empty() && *q != b"-")
-                }
-                Var::Status => {}
-                Var::UserAgent => ex.user_agent = Some(unescape(raw)),
-                Var::Host => ex.host = field(raw),
-                Var::Authorization => ex.request.authorization = field(raw).map(|_| unescape(raw)),
-                Var::KeyHeader(name) => {
-                    if let Some(_v) = field(raw) {
-                        ex.request
-                            .key_headers
-                            .push((Cow::Owned(name.clone()), unescape(raw)));
-                    }
-                }
-                Var::Cookie => ex.request.cookie = field(raw).map(|_| unescape(raw)),
-                Var::Challenge => {
-                    if field(raw).is_some() {
-                        ex.response.challenges.push(unescape(raw));
-                    }
-                }
-                Var::Other => {}
+                Var::TimeIso => set(parse_iso8601(&lossy(raw)), "an ISO 8601 timestamp"),
+                Var::TimeEpoch => set(parse_epoch_decimal(&lossy(raw)), "seconds since the epoch"),
+                _ => {}
             }
         }
-        if ex.target.is_empty()
-            && let Some(p) = path
-        {
-            ex.target = match query {
-                Some(q) => Cow::Owned(format!("{p}?{}", lossy(q))),
-                None => p,
-            };
+        (time, problem)
+    }
+
+    fn parse<'a>(
+        &self,
+        line: &'a [u8],
+        _: &(),
+        h: &Head<Own>,
+        ex: &mut Exchange<'a>,
+    ) -> Option<String> {
+        if let (Some(p), Some(q)) = (h.own.path.raw(line), h.own.query.raw(line)) {
+            ex.target = Cow::Owned(format!("{}?{}", lossy(p), lossy(q)));
+        }
+        let field = |raw: &'a [u8]| (!raw.is_empty() && raw != b"-").then(|| unescape(raw));
+        for (v, raw) in self.vars(line, &h.own) {
+            match v {
+                Var::Authorization => ex.request.authorization = field(raw),
+                Var::KeyHeader(name) => {
+                    if let Some(v) = field(raw) {
+                        ex.request.key_headers.push((Cow::Owned(name.clone()), v));
+                    }
+                }
+                Var::Cookie => ex.request.cookie = field(raw),
+                Var::Challenge => {
+                    if let Some(c) = field(raw) {
+                        ex.response.challenges.push(c);
+                    }
+                }
+                _ => {}
+            }
         }
         let _ = self.flavor;
-        problem
+        None
     }
 }
 
@@ -490,6 +487,7 @@ impl LineFormat for Template {
 mod tests {
     use super::*;
     use crate::exchange::Position;
+    use crate::logs::Field;
 
     const NGINX_AUTH: &str = r#"nginx:$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $host $request_time "$sent_http_www_authenticate""#;
 
@@ -502,8 +500,11 @@ mod tests {
             },
             t.shows(&()),
         );
+        let Line::Record(mut h) = t.head(l.as_bytes(), &()) else {
+            panic!("{l}")
+        };
         assert_eq!(
-            t.parse(l.as_bytes(), &Quick::status(401), &(), &mut ex),
+            crate::logs::exchange(t, l.as_bytes(), &(), &mut h, &mut ex),
             None
         );
         ex
@@ -515,14 +516,22 @@ mod tests {
         assert!(t.shows.challenge && t.shows.host);
         assert_eq!(t.shows.user, UserField::Nginx);
         let l = r#"23.1.2.3 - - [01/May/2024:08:00:00 +0000] "GET /v1/session HTTP/2.0" 401 60 "https://www.shop.example.com/" "Mozilla/5.0 (X11)" api.shop.example.com 0.031 "Bearer realm=\x22api\x22, error=\x22invalid_token\x22""#;
-        let Line::Record(q) = t.quick(l.as_bytes(), &()) else {
+        let Line::Record(mut q) = t.head(l.as_bytes(), &()) else {
             panic!()
         };
         assert_eq!(
-            (q.status, t.target(l.as_bytes(), &q, &())),
+            (
+                q.status,
+                q.get(&t, l.as_bytes(), &(), Field::Target)
+                    .raw(l.as_bytes())
+            ),
             (401, Some(&b"/v1/session"[..]))
         );
-        assert_eq!(t.client(l.as_bytes(), &q, &()), Some(&b"23.1.2.3"[..]));
+        assert_eq!(
+            q.get(&t, l.as_bytes(), &(), Field::Client)
+                .raw(l.as_bytes()),
+            Some(&b"23.1.2.3"[..])
+        );
         let ex = parse(&t, l);
         assert_eq!(ex.host.as_deref(), Some("api.shop.example.com"));
         assert_eq!(
@@ -562,6 +571,6 @@ mod tests {
         .unwrap();
         let ex = parse(&t, "1.2.3.4 [2024-05-01T08:00:00+00:00] GET /a?k=v 401");
         assert_eq!(ex.target, "/a?k=v");
-        assert!(matches!(t.quick(b"nonsense", &()), Line::Bad(_)));
+        assert!(matches!(t.head(b"nonsense", &()), Line::Bad(_)));
     }
 }

@@ -6,11 +6,11 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::text::{addr, lossy, query_has_credential, status3};
-use super::{Line, LineFormat, Quick};
+use super::text::{lossy, status3};
+use super::{Field, Head, Line, LineFormat, Span};
 use crate::exchange::{ClientView, Exchange, HeaderView, Shows, UserField};
 use crate::input::FormatName;
-use crate::time::parse_iso8601;
+use crate::time::{Timestamp, parse_iso8601};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum F {
@@ -124,7 +124,7 @@ impl Layout {
         let text = std::str::from_utf8(line).ok()?;
         let spec = text.strip_prefix("#Fields:")?;
         let fields: Vec<F> = spec.split_whitespace().map(field_of).collect();
-        // a layout without a status reads no record (`quick` says why)
+        // a layout without a status reads no record (`head` says why)
         let status = fields
             .iter()
             .position(|f| *f == F::Status)
@@ -229,13 +229,30 @@ impl<'a> Iterator for Fields<'a> {
     }
 }
 
-/// The layout a record was found with (`quick`'s first mark: 0 the
-/// current one, else an earlier one).
-fn layout_of<'c>(ctx: &'c Ctx, q: &Quick) -> Option<&'c Layout> {
-    let l = ctx.as_ref()?;
-    match q.marks[0] as usize {
-        0 => Some(l),
-        i => l.earlier.get(i - 1).map(|e| &**e),
+/// What the parse of a W3C line reads beyond the head: the layout it was
+/// found with (0 the current one, else an earlier one), the time of day
+/// (the head's time is the date), the stem and query of a target that
+/// joins them, the substatus, the Win32 status and the cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Own {
+    layout: u32,
+    time_of_day: Span,
+    stem: Span,
+    query: Span,
+    substatus: Span,
+    win32: Span,
+}
+
+impl Default for Own {
+    fn default() -> Self {
+        Own {
+            layout: 0,
+            time_of_day: Span::NONE,
+            stem: Span::NONE,
+            query: Span::NONE,
+            substatus: Span::NONE,
+            win32: Span::NONE,
+        }
     }
 }
 
@@ -258,6 +275,7 @@ fn percent_or_plus(v: &[u8], plus: bool) -> Cow<'_, str> {
 
 impl LineFormat for W3c {
     type Ctx = Ctx;
+    type Own = Own;
 
     fn shows(&self, ctx: &Ctx) -> Shows {
         ctx.as_ref().map_or(
@@ -273,7 +291,7 @@ impl LineFormat for W3c {
         )
     }
 
-    fn quick(&self, line: &[u8], ctx: &Ctx) -> Line {
+    fn head(&self, line: &[u8], ctx: &Ctx) -> Line<Own> {
         if line.is_empty() {
             return Line::Blank;
         }
@@ -301,57 +319,111 @@ impl LineFormat for W3c {
                 layout = &current.earlier[i];
             }
         }
-        match split(line, layout.tabs)
+        let Some(status) = split(line, layout.tabs)
             .nth(layout.status)
             .and_then(|v| status3(v).filter(|_| v.len() == 3))
-        {
-            Some(status) => Line::Record(Quick {
-                status,
-                marks: [which as u32, 0, 0],
-            }),
-            None => Line::Bad("no status in the sc-status field"),
-        }
-    }
-
-    fn remark(&self, q: &Quick, _: &Ctx) -> Option<&'static str> {
-        (q.marks[0] != 0).then_some(EARLIER_NOTE)
-    }
-
-    fn success_credential(&self, line: &[u8], q: &Quick, ctx: &Ctx) -> bool {
-        let Some(layout) = layout_of(ctx, q) else {
-            return false;
+        else {
+            return Line::Bad("no status in the sc-status field");
         };
-        split(line, layout.tabs)
-            .zip(&layout.fields)
-            .any(|(v, f)| match f {
-                F::Query => !empty(v) && query_has_credential(v),
-                F::Uri => {
-                    memchr::memchr(b'?', v).is_some_and(|q| query_has_credential(&v[q + 1..]))
-                }
-                F::Cookie => !empty(v),
-                _ => false,
-            })
-    }
-
-    fn client<'a>(&self, line: &'a [u8], q: &Quick, ctx: &Ctx) -> Option<&'a [u8]> {
-        let layout = layout_of(ctx, q)?;
-        let i = layout.fields.iter().position(|f| *f == F::ClientIp)?;
-        split(line, layout.tabs).nth(i).and_then(addr)
-    }
-
-    fn target<'a>(&self, line: &'a [u8], q: &Quick, ctx: &Ctx) -> Option<&'a [u8]> {
-        // the parse joins stem and query; only a line without a query has its target in one piece
-        let layout = layout_of(ctx, q)?;
-        let mut stem = None;
+        let mut h: Head<Own> = Head::bare(status);
+        h.own.layout = which as u32;
+        let plus = self.format != FormatName::Cloudfront;
+        let (mut stem, mut query): (Option<&[u8]>, &[u8]) = (None, b"");
         for (i, v) in split(line, layout.tabs).enumerate() {
-            match layout.fields.get(i) {
-                Some(F::Stem) => stem = Some(v),
-                Some(F::Query) if !empty(v) => return None,
-                None => break,
+            let Some(f) = layout.fields.get(i) else { break };
+            let not_empty = Span::field(line, v);
+            match f {
+                F::Date => h.time = Span::of(line, v),
+                F::Time => h.own.time_of_day = Span::of(line, v),
+                F::Method => h.method = Span::of(line, v),
+                F::Stem => stem = Some(v),
+                F::Uri => {
+                    // `host/path`, `scheme://host/path` or a path
+                    let after_scheme = match memchr::memmem::find(v, b"://") {
+                        Some(p) => &v[p + 3..],
+                        None => v,
+                    };
+                    let mut s = after_scheme;
+                    match memchr::memchr(b'/', after_scheme) {
+                        Some(0) | None => {}
+                        Some(p) => {
+                            if h.host.is_none() && !empty(&after_scheme[..p]) {
+                                h.host = Span::of(line, &after_scheme[..p]);
+                            }
+                            s = &after_scheme[p..];
+                        }
+                    }
+                    if let Some(q) = memchr::memchr(b'?', s) {
+                        query = &s[q + 1..];
+                        s = &s[..q];
+                    }
+                    stem = Some(s);
+                }
+                F::Query => query = v,
+                F::User => h.user = not_empty,
+                F::ClientIp => h.client = not_empty,
+                F::UserAgent => {
+                    h.user_agent = if memchr::memchr(b'%', v).is_some()
+                        || (plus && memchr::memchr(b'+', v).is_some())
+                    {
+                        Span::encoded_of(line, v)
+                    } else {
+                        Span::of(line, v)
+                    }
+                }
+                F::HostHeader if !empty(v) => h.host = not_empty,
+                F::Host if !empty(v) && h.host.is_none() => h.host = not_empty,
+                F::Substatus => h.own.substatus = Span::of(line, v),
+                F::Win32 => h.own.win32 = Span::of(line, v),
+                F::Cookie => h.auth = not_empty,
                 _ => {}
             }
         }
-        stem
+        let stem = stem.unwrap_or(&line[..0]);
+        h.own.stem = Span::of(line, stem);
+        if empty(query) {
+            h.target = h.own.stem;
+            h.query = Span::query_of(line, h.target);
+        } else {
+            // the parse joins stem and query: not one span of the line
+            h.own.query = Span::of(line, query);
+            h.target = Span::encoded(0, 0);
+            h.query = if memchr::memchr(b'?', stem).is_some() {
+                Span::UNKNOWN
+            } else {
+                let end = memchr::memchr(b'#', query).unwrap_or(query.len());
+                Span::of(line, &query[..end])
+            };
+        }
+        Line::Record(h)
+    }
+
+    fn remark(&self, h: &Head<Own>, _: &Ctx) -> Option<&'static str> {
+        (h.own.layout != 0).then_some(EARLIER_NOTE)
+    }
+
+    fn decode<'a>(&self, _: Field, raw: &'a [u8]) -> Cow<'a, str> {
+        // the user agent (the target is joined by `parse`)
+        percent_or_plus(raw, self.format != FormatName::Cloudfront)
+    }
+
+    fn time(&self, line: &[u8], _: &Ctx, h: &Head<Own>) -> (Option<Timestamp>, Option<String>) {
+        let date = h.time.raw(line).unwrap_or(b"");
+        let time = h.own.time_of_day.raw(line).unwrap_or(b"");
+        let mut buf = [0u8; 40];
+        if date.len() == 10 && (8..=15).contains(&time.len()) {
+            buf[..10].copy_from_slice(date);
+            buf[10] = b'T';
+            buf[11..11 + time.len()].copy_from_slice(time);
+            let s = std::str::from_utf8(&buf[..11 + time.len()]).unwrap_or("");
+            if let Some(t) = parse_iso8601(s) {
+                return (Some(t), None);
+            }
+        }
+        (
+            None,
+            Some("date and time fields are not readable".to_string()),
+        )
     }
 
     fn directive(&self, line: &[u8], ctx: &mut Ctx) {
@@ -396,74 +468,24 @@ impl LineFormat for W3c {
     fn parse<'a>(
         &self,
         line: &'a [u8],
-        q: &Quick,
-        ctx: &Ctx,
+        _: &Ctx,
+        h: &Head<Own>,
         ex: &mut Exchange<'a>,
     ) -> Option<String> {
-        let layout = layout_of(ctx, q)?;
-        let (mut date, mut time): (&[u8], &[u8]) = (b"", b"");
-        let (mut stem, mut query): (&'a [u8], &'a [u8]) = (b"", b"");
-        let (mut sub, mut win32): (Option<u32>, Option<u64>) = (None, None);
-        let plus = self.format != FormatName::Cloudfront;
-        for (i, v) in split(line, layout.tabs).enumerate() {
-            let Some(f) = layout.fields.get(i) else { break };
-            match f {
-                F::Date => date = v,
-                F::Time => time = v,
-                F::Method => ex.method = lossy(v),
-                F::Stem => stem = v,
-                F::Uri => {
-                    // `host/path`, `scheme://host/path` or a path
-                    let after_scheme = match memchr::memmem::find(v, b"://") {
-                        Some(p) => &v[p + 3..],
-                        None => v,
-                    };
-                    match memchr::memchr(b'/', after_scheme) {
-                        Some(0) | None => stem = after_scheme,
-                        Some(p) => {
-                            if ex.host.is_none() && !empty(&after_scheme[..p]) {
-                                ex.host = Some(lossy(&after_scheme[..p]));
-                            }
-                            stem = &after_scheme[p..];
-                        }
-                    }
-                    if let Some(q) = memchr::memchr(b'?', stem) {
-                        query = &stem[q + 1..];
-                        stem = &stem[..q];
-                    }
-                }
-                F::Query => query = v,
-                F::User if !empty(v) => ex.request.user = Some(lossy(v)),
-                F::ClientIp if !empty(v) => ex.client_addr = Some(lossy(v)),
-                F::UserAgent => ex.user_agent = Some(percent_or_plus(v, plus)),
-                F::HostHeader if !empty(v) => ex.host = Some(lossy(v)),
-                F::Host if !empty(v) && ex.host.is_none() => ex.host = Some(lossy(v)),
-                F::Substatus => sub = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()),
-                F::Win32 => win32 = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()),
-                F::Cookie if !empty(v) => ex.request.cookie = Some(lossy(v)),
-                _ => {}
-            }
+        if let Some(query) = h.own.query.raw(line) {
+            let stem = h.own.stem.raw(line).unwrap_or(b"");
+            ex.target = Cow::Owned(format!("{}?{}", lossy(stem), lossy(query)));
         }
-        ex.target = if empty(query) {
-            lossy(stem)
-        } else {
-            Cow::Owned(format!("{}?{}", lossy(stem), lossy(query)))
-        };
+        let text = |s: Span| s.raw(line).and_then(|v| std::str::from_utf8(v).ok());
+        let sub: Option<u32> = text(h.own.substatus).and_then(|v| v.parse().ok());
+        let win32: Option<u64> = text(h.own.win32).and_then(|v| v.parse().ok());
         if let Some(s) = sub {
             ex.response.substatus = Some((s, win32.unwrap_or(0)));
         }
-        let mut buf = [0u8; 40];
-        if date.len() == 10 && (8..=15).contains(&time.len()) {
-            buf[..10].copy_from_slice(date);
-            buf[10] = b'T';
-            buf[11..11 + time.len()].copy_from_slice(time);
-            let s = std::str::from_utf8(&buf[..11 + time.len()]).unwrap_or("");
-            if let Some(t) = parse_iso8601(s) {
-                ex.time = Some(t);
-                return None;
-            }
+        if let Some(c) = h.auth.raw(line) {
+            ex.request.cookie = Some(lossy(c));
         }
-        Some("date and time fields are not readable".to_string())
+        None
     }
 }
 
@@ -479,20 +501,23 @@ mod tests {
         let w = W3c::new(FormatName::Iis);
         let mut ctx: Ctx = None;
         assert!(matches!(
-            w.quick(b"2024-05-01 08:00:00 x", &ctx),
+            w.head(b"2024-05-01 08:00:00 x", &ctx),
             Line::Bad(_)
         ));
-        assert_eq!(w.quick(FIELDS.as_bytes(), &ctx), Line::Directive);
+        assert_eq!(w.head(FIELDS.as_bytes(), &ctx), Line::Directive);
         w.directive(FIELDS.as_bytes(), &mut ctx);
         let l = b"2024-05-01 08:00:05 10.20.0.15 GET /_layouts/15/start.aspx - 443 - 23.1.2.3 Mozilla/5.0+(Windows) - intranet.corp.example.com 401 2 5 1553 380 3";
-        let Line::Record(q) = w.quick(l, &ctx) else {
+        let Line::Record(mut q) = w.head(l, &ctx) else {
             panic!()
         };
         assert_eq!(
-            (q.status, w.target(l, &q, &ctx)),
+            (q.status, q.get(&w, l, &ctx, Field::Target).raw(l)),
             (401, Some(&b"/_layouts/15/start.aspx"[..]))
         );
-        assert_eq!(w.client(l, &q, &ctx), Some(&b"23.1.2.3"[..]));
+        assert_eq!(
+            q.get(&w, l, &ctx, Field::Client).raw(l),
+            Some(&b"23.1.2.3"[..])
+        );
         let mut ex = Exchange::new(
             Position {
                 file: 0,
@@ -501,17 +526,20 @@ mod tests {
             },
             w.shows(&ctx),
         );
-        assert_eq!(w.parse(l, &Quick::status(401), &ctx, &mut ex), None);
+        assert_eq!(crate::logs::exchange(&w, l, &ctx, &mut q, &mut ex), None);
         assert_eq!(ex.response.substatus, Some((2, 5)));
         assert_eq!(ex.user_agent.as_deref(), Some("Mozilla/5.0 (Windows)"));
         assert_eq!(ex.host.as_deref(), Some("intranet.corp.example.com"));
         assert!(ex.request.user.is_none());
         assert_eq!(ex.time.unwrap().to_string(), "2024-05-01T08:00:05Z");
         let l = b"2024-05-01 08:00:05 1.1.1.1 GET /v3/geocode/json address=1&api_key=mk_1 443 - 23.1.2.3 curl - maps.example.org 401 0 0 1 2 3";
-        let Line::Record(q) = w.quick(l, &ctx) else {
+        let Line::Record(mut q) = w.head(l, &ctx) else {
             panic!()
         };
-        assert!(w.success_credential(l, &q, &ctx) && w.target(l, &q, &ctx).is_none());
+        assert!(
+            crate::logs::carries_credential(&w, l, &mut q, &ctx)
+                && q.get(&w, l, &ctx, Field::Target).plain(l).is_none()
+        );
     }
 
     #[test]
@@ -521,7 +549,7 @@ mod tests {
             "{FIELDS}\n2024-05-01 08:00:00 x\n#Fields: date time cs-uri-stem sc-status\n2024-05-01 08:00:01 /a 401\n"
         );
         let ctx = w.last_directive(text.as_bytes()).unwrap();
-        let Line::Record(q) = w.quick(b"2024-05-01 08:00:01 /a 401", &ctx) else {
+        let Line::Record(q) = w.head(b"2024-05-01 08:00:01 /a 401", &ctx) else {
             panic!()
         };
         assert_eq!(q.status, 401);
