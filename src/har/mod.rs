@@ -3,6 +3,7 @@
 //! on all cores, and entries are deserialized in parallel into borrowed
 //! structs (`entry`) that skip what no verdict needs.
 
+pub mod chunks;
 pub mod entry;
 pub mod scan;
 pub mod walk;
@@ -284,9 +285,10 @@ fn read_entry<'b>(bytes: &'b [u8], reference: bool) -> serde_json::Result<Entry<
     serde_json::from_slice(bytes)
 }
 
-fn analyze_entry(a: &mut Analyzer<'_>, bytes: &[u8], index: u64) {
+/// Feeds the entry `bytes` (at byte `offset` of the input) to the analyzer.
+fn analyze_entry(a: &mut Analyzer<'_>, bytes: &[u8], index: u64, offset: u64) {
     match read_entry(bytes, a.reference()) {
-        Ok(e) => feed_entry(a, &e, index),
+        Ok(e) => feed_entry(a, &e, index, offset),
         Err(err) => {
             // invalid UTF-8, a raw control character or a lone surrogate
             // escape inside a string: read the entry with replacement
@@ -295,7 +297,7 @@ fn analyze_entry(a: &mut Analyzer<'_>, bytes: &[u8], index: u64) {
                 && let Ok(e) = serde_json::from_str::<Entry<'_>>(&text)
             {
                 a.degraded(index, format!("{what} read as replacement characters"));
-                feed_entry(a, &e, index);
+                feed_entry(a, &e, index, offset);
                 return;
             }
             a.unparsed(index, describe(&err));
@@ -364,7 +366,7 @@ fn repair_strings(bytes: &[u8]) -> (Cow<'_, [u8]>, bool) {
     }
 }
 
-fn feed_entry(a: &mut Analyzer<'_>, e: &Entry<'_>, index: u64) {
+fn feed_entry(a: &mut Analyzer<'_>, e: &Entry<'_>, index: u64, offset: u64) {
     let named = |headers: &[entry::Header<'_>], names: &[&str]| {
         headers.iter().any(|h| {
             h.name
@@ -384,20 +386,25 @@ fn feed_entry(a: &mut Analyzer<'_>, e: &Entry<'_>, index: u64) {
     {
         a.credential_header_seen();
     }
-    let (ex, problem) = exchange_of(a.source().id, e, index);
+    let (ex, problem) = exchange_of(a.source().id, e, index, offset);
     if let Some(p) = problem {
         a.degraded(index, p);
     }
     a.exchange(&ex);
 }
 
-/// The exchange of an entry, and the problem with a field that could not
-/// be read, if any.
-fn exchange_of<'e>(file: u32, e: &'e Entry<'e>, index: u64) -> (Exchange<'e>, Option<String>) {
+/// The exchange of an entry (the `index`th, at byte `offset`), and the
+/// problem with a field that could not be read, if any.
+fn exchange_of<'e>(
+    file: u32,
+    e: &'e Entry<'e>,
+    index: u64,
+    offset: u64,
+) -> (Exchange<'e>, Option<String>) {
     let pos = Position {
         file,
         record: index,
-        offset: index,
+        offset,
     };
     let mut ex = Exchange::new(pos, Shows::HAR);
     let mut problem = None;
@@ -459,17 +466,57 @@ pub fn analyze(bytes: &[u8], ctx: &Context, src: &Source, threads: usize) -> Chu
     analyze_with(bytes, ctx, src, threads, &FileBar::hidden(), &|_| {})
 }
 
-/// `analyze`, moving `bar` on as batches of entries are done, and calling
-/// `release` with the byte ranges it has read (the scan's segments, then
-/// each batch of entries), so that a memory-mapped capture gives its pages
-/// back as it goes (`input::release`) and the resident set does not grow
-/// with the file. A range read again later (a batch's lookahead) is read
-/// from the page cache: the same bytes.
+/// `analyze`, moving `bar` on as chunks of entries are done, and calling
+/// `release` with the byte ranges it has read, so that a memory-mapped
+/// capture gives its pages back as it goes (`input::release`) and the
+/// resident set does not grow with the file. A range read again later (a
+/// chunk's lookahead) is read from the page cache: the same bytes.
 pub fn analyze_with(
     bytes: &[u8],
     ctx: &Context,
     src: &Source,
     threads: usize,
+    bar: &FileBar,
+    release: &(dyn Fn(std::ops::Range<usize>) + Sync),
+) -> ChunkResult {
+    analyze_in_chunks(bytes, ctx, src, threads, BATCH_BYTES, bar, release)
+}
+
+/// `analyze`, reading the entries in chunks of `chunk_bytes` (the
+/// default: `BATCH_BYTES`). The result does not depend on the size.
+pub fn analyze_chunked(
+    bytes: &[u8],
+    ctx: &Context,
+    src: &Source,
+    threads: usize,
+    chunk_bytes: usize,
+) -> ChunkResult {
+    analyze_in_chunks(
+        bytes,
+        ctx,
+        src,
+        threads,
+        chunk_bytes,
+        &FileBar::hidden(),
+        &|_| {},
+    )
+}
+
+/// What the entries array holds besides its entries, and how it ends.
+struct Shape {
+    /// Complete elements (entries, read or not).
+    entries: u64,
+    /// Values that are not objects.
+    stray: Vec<usize>,
+    tail: chunks::Tail,
+}
+
+fn analyze_in_chunks(
+    bytes: &[u8],
+    ctx: &Context,
+    src: &Source,
+    threads: usize,
+    chunk_bytes: usize,
     bar: &FileBar,
     release: &(dyn Fn(std::ops::Range<usize>) + Sync),
 ) -> ChunkResult {
@@ -486,6 +533,189 @@ pub fn analyze_with(
             return a.finish();
         }
     };
+    // the reference mode reads with the two passes and serde alone
+    let one_pass = if ctx.reference {
+        None
+    } else {
+        one_pass(bytes, start, ctx, src, chunk_bytes, bar, release)
+    };
+    let (results, shape) = match one_pass {
+        Some(r) => r,
+        None => two_passes(bytes, start, ctx, src, threads, bar, release),
+    };
+    let mut tail = Analyzer::new(ctx, src);
+    tail.add_bytes(bytes.len() as u64);
+    let n = shape.entries;
+    for &p in &shape.stray {
+        tail.unparsed(
+            n,
+            format!("a value that is not an object in log.entries at byte {p}"),
+        );
+    }
+    if shape.tail.closed {
+        let mut w = Walker {
+            b: bytes,
+            i: shape.tail.after,
+        };
+        if let Err(e) = w.close_document()
+            && e.truncated
+        {
+            tail.failed(format!(
+                "truncated after log.entries ({n} entries read): {}",
+                e.why
+            ));
+        }
+    } else {
+        if shape.tail.open_tail.is_some() {
+            tail.unparsed(n, "cut off (the file ends inside it)");
+        }
+        tail.failed(format!(
+            "truncated: log.entries is not closed ({n} complete entries read)"
+        ));
+    }
+    // in input order (the first result holds the input's first time)
+    let mut out: Option<ChunkResult> = None;
+    for r in results.into_iter().chain(std::iter::once(tail.finish())) {
+        match &mut out {
+            None => out = Some(r),
+            Some(o) => o.append(r),
+        }
+    }
+    out.unwrap_or_else(|| Analyzer::new(ctx, src).finish())
+}
+
+/// Reads an element the walk found, as an entry of its own part.
+fn own_element(a: &mut Analyzer<'_>, bytes: &[u8], f: chunks::Found<'_>, index: u64) {
+    let len = f.end - f.start;
+    if len > a.max_record() {
+        a.oversized(index, len as u64);
+        return;
+    }
+    match f.entry {
+        Some(e) => feed_entry(a, &e, index, f.start as u64),
+        None => analyze_entry(a, &bytes[f.start..f.end], index, f.start as u64),
+    }
+}
+
+/// Reads an entry after a part, as far as the part's sequences need
+/// (`Analyzer::lookahead`): as `analyze_entry` reads it (repaired strings
+/// included), or an entry's own part and the lookahead of the part before
+/// it would disagree (found by fuzzing: a handshake completed by a success
+/// with invalid UTF-8 depended on the cut).
+fn lookahead_entry(
+    a: &mut Analyzer<'_>,
+    raw: &[u8],
+    entry: Option<Entry<'_>>,
+    index: u64,
+    offset: u64,
+) {
+    if raw.len() > a.max_record() {
+        return;
+    }
+    let id = a.source().id;
+    if let Some(e) = entry {
+        a.lookahead(&exchange_of(id, &e, index, offset).0);
+        return;
+    }
+    match read_entry(raw, a.reference()) {
+        Ok(e) => a.lookahead(&exchange_of(id, &e, index, offset).0),
+        Err(_) => {
+            if let Some((text, _)) = repaired_text(raw)
+                && let Ok(e) = serde_json::from_str::<Entry<'_>>(&text)
+            {
+                a.lookahead(&exchange_of(id, &e, index, offset).0);
+            }
+        }
+    }
+}
+
+/// The entries read in one pass per chunk (`chunks`), or `None` when the
+/// array holds what that walk does not follow.
+fn one_pass(
+    bytes: &[u8],
+    start: usize,
+    ctx: &Context,
+    src: &Source,
+    chunk_bytes: usize,
+    bar: &FileBar,
+    release: &(dyn Fn(std::ops::Range<usize>) + Sync),
+) -> Option<(Vec<ChunkResult>, Shape)> {
+    let work = |mut walk: chunks::Walk<'_>, hi: usize, first: bool| {
+        let from = match walk.peek() {
+            chunks::Next::Element(s) => s,
+            _ => hi,
+        };
+        let mut a = Analyzer::for_part(ctx, src, first);
+        let mut count = 0u64;
+        while let chunks::Next::Element(s) = walk.peek()
+            && s < hi
+        {
+            if let Some(f) = walk.read() {
+                own_element(&mut a, bytes, f, count);
+                count += 1;
+            }
+        }
+        let stop = walk.peek();
+        let to = match stop {
+            chunks::Next::Element(s) => s,
+            _ => hi,
+        };
+        release(from.min(to)..to);
+        bar.inc((to.saturating_sub(from)) as u64);
+        // read on as far as the part's sequences need
+        let mut index = count;
+        while a.needs_more()
+            && let Some(f) = walk.read()
+        {
+            lookahead_entry(
+                &mut a,
+                &bytes[f.start..f.end],
+                f.entry,
+                index,
+                f.start as u64,
+            );
+            index += 1;
+        }
+        chunks::Chunk {
+            first: None,
+            stop,
+            count,
+            out: a.finish(),
+        }
+    };
+    let chunks::Read {
+        parts,
+        count: entries,
+        tail,
+    } = chunks::read(bytes, start, chunk_bytes, &work)?;
+    // each part numbered its entries from 0
+    let results = parts
+        .into_iter()
+        .map(|(mut r, before)| {
+            r.shift_records(&src.name, before);
+            r
+        })
+        .collect();
+    bar.inc((start + bytes.len().saturating_sub(tail.after)) as u64);
+    let shape = Shape {
+        entries,
+        stray: Vec::new(),
+        tail,
+    };
+    Some((results, shape))
+}
+
+/// The entries found by the structural scan (`scan`) first, then read in
+/// batches: the plain path, and the one for what `chunks` does not follow.
+fn two_passes(
+    bytes: &[u8],
+    start: usize,
+    ctx: &Context,
+    src: &Source,
+    threads: usize,
+    bar: &FileBar,
+    release: &(dyn Fn(std::ops::Range<usize>) + Sync),
+) -> (Vec<ChunkResult>, Shape) {
     let elems = scan::elements_releasing(bytes, start, bytes.len(), threads.max(1) * 4, release);
     // batches of consecutive entries, about BATCH_BYTES each (a few
     // entries each in the reference mode)
@@ -514,7 +744,7 @@ pub fn analyze_with(
                     a.oversized(i as u64, (e - s) as u64);
                     continue;
                 }
-                analyze_entry(&mut a, &bytes[s..e], i as u64);
+                analyze_entry(&mut a, &bytes[s..e], i as u64, s as u64);
             }
             if hi > lo {
                 release(elems.ranges[lo].0..elems.ranges[hi - 1].1);
@@ -525,25 +755,7 @@ pub fn analyze_with(
                 if !a.needs_more() {
                     break;
                 }
-                if e - s > a.max_record() {
-                    continue;
-                }
-                // read as `analyze_entry` reads it (repaired strings
-                // included), or an entry's own batch and the lookahead of the
-                // batch before it would disagree (found by fuzzing: a
-                // handshake completed by a success with invalid UTF-8
-                // depended on the batch cut)
-                let raw = &bytes[s..e];
-                match read_entry(raw, a.reference()) {
-                    Ok(entry) => a.lookahead(&exchange_of(a.source().id, &entry, i as u64).0),
-                    Err(_) => {
-                        if let Some((text, _)) = repaired_text(raw)
-                            && let Ok(entry) = serde_json::from_str::<Entry<'_>>(&text)
-                        {
-                            a.lookahead(&exchange_of(a.source().id, &entry, i as u64).0);
-                        }
-                    }
-                }
+                lookahead_entry(&mut a, &bytes[s..e], None, i as u64, s as u64);
             }
             a.finish()
         })
@@ -555,47 +767,17 @@ pub fn analyze_with(
         .map(|&(lo, hi)| elems.ranges[hi - 1].1 - elems.ranges[lo].0)
         .sum();
     bar.inc(bytes.len().saturating_sub(in_entries) as u64);
-    let mut tail = Analyzer::new(ctx, src);
-    tail.add_bytes(bytes.len() as u64);
-    let n = elems.ranges.len() as u64;
-    for &p in &elems.stray {
-        tail.unparsed(
-            n,
-            format!("a value that is not an object in log.entries at byte {p}"),
-        );
-    }
-    if elems.closed {
-        let mut w = Walker {
-            b: bytes,
-            i: elems.after,
-        };
-        if let Err(e) = w.close_document()
-            && e.truncated
-        {
-            tail.failed(format!(
-                "truncated after log.entries ({n} entries read): {}",
-                e.why
-            ));
-        }
-    } else {
-        if elems.open_tail.is_some() {
-            tail.unparsed(n, "cut off (the file ends inside it)");
-        }
-        tail.failed(format!(
-            "truncated: log.entries is not closed ({n} complete entries read)"
-        ));
-    }
-    // in input order (the first result holds the input's first time)
-    let mut out: Option<ChunkResult> = None;
-    for r in results.into_iter().chain(std::iter::once(tail.finish())) {
-        match &mut out {
-            None => out = Some(r),
-            Some(o) => o.append(r),
-        }
-    }
-    out.unwrap_or_else(|| Analyzer::new(ctx, src).finish())
+    let shape = Shape {
+        entries: elems.ranges.len() as u64,
+        stray: elems.stray,
+        tail: chunks::Tail {
+            closed: elems.closed,
+            after: elems.after,
+            open_tail: elems.open_tail,
+        },
+    };
+    (results, shape)
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

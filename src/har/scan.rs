@@ -203,6 +203,27 @@ pub fn value_end(bytes: &[u8], start: usize) -> Option<usize> {
     end
 }
 
+/// The first bracket at or after `from` (outside any string there) that is
+/// not inside a string, or `None` when the bytes end first.
+pub fn next_bracket(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut strings = Strings::new(ScanState::default());
+    let mut found = None;
+    for_blocks(
+        bytes.get(from..)?,
+        4,
+        |off, _, [quote, backslash, o1, o2, c1, c2]| {
+            let (escaped, inside) = strings.block(quote, backslash);
+            let brackets = (o1 | o2 | c1 | c2) & !escaped & !inside;
+            if brackets != 0 {
+                found = Some(from + off + brackets.trailing_zeros() as usize);
+                return false;
+            }
+            true
+        },
+    );
+    found
+}
+
 /// Scans `bytes[start..end]` from `state` at relative depth 0. Records the
 /// structural bytes whose depth is at or below the lowest depth seen so far,
 /// which, inside an array of objects, are exactly the elements' own braces.

@@ -29,6 +29,15 @@ pub fn entry(bytes: &[u8]) -> Option<Entry<'_>> {
     (c.i == bytes.len()).then_some(e)
 }
 
+/// Reads the entry whose `{` is at `at` in `bytes` as serde would, or
+/// gives up; returns it with the offset just after its `}`. The bytes after
+/// the entry are not looked at.
+pub fn entry_at(bytes: &[u8], at: usize) -> Option<(Entry<'_>, usize)> {
+    let mut c = Cursor { b: bytes, i: at };
+    let e = c.entry()?;
+    Some((e, c.i))
+}
+
 /// A string's content: `[start, end)`, whether it holds an escape and
 /// whether a byte of it is not ASCII.
 #[derive(Clone, Copy)]
@@ -44,34 +53,33 @@ struct Cursor<'a> {
     i: usize,
 }
 
-/// The byte offset (0-7) of the first byte of `w` (8 bytes, little-endian) that is not a space.
-#[inline(always)]
-fn spaces(w: u64) -> usize {
-    ((w ^ 0x2020_2020_2020_2020).trailing_zeros() / 8) as usize
-}
-
 impl<'a> Cursor<'a> {
     #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
 
-    /// JSON's whitespace, a word at a time through runs of spaces (the
-    /// indentation of a pretty-printed capture).
+    /// JSON's whitespace, 16 bytes at a time (the indentation of a
+    /// pretty-printed capture is a newline and a dozen spaces or so).
     #[inline]
     fn ws(&mut self) {
-        loop {
-            if let Some(w) = self.b.get(self.i..self.i + 8) {
-                let n = spaces(u64::from_le_bytes(w.try_into().unwrap_or([0; 8])));
-                self.i += n;
-                if n == 8 {
-                    continue;
-                }
+        use wide::u8x16;
+        while let Some(w) = self.b.get(self.i..self.i + 16) {
+            let v = u8x16::new(w.try_into().unwrap_or([0; 16]));
+            let ws = (v.simd_eq(u8x16::splat(b' '))
+                | v.simd_eq(u8x16::splat(b'\n'))
+                | v.simd_eq(u8x16::splat(b'\r'))
+                | v.simd_eq(u8x16::splat(b'\t')))
+            .to_bitmask();
+            // bits 16 and up of `!ws` are set: at most 16
+            let n = (!ws).trailing_zeros() as usize;
+            self.i += n;
+            if n < 16 {
+                return;
             }
-            match self.peek() {
-                Some(b' ' | b'\n' | b'\r' | b'\t') => self.i += 1,
-                _ => return,
-            }
+        }
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+            self.i += 1;
         }
     }
 
@@ -89,29 +97,28 @@ impl<'a> Cursor<'a> {
     /// the scan's escape rule (`Strings`), the one place that rule lives.
     #[inline]
     fn string(&mut self) -> Option<Span> {
-        const ONES: u64 = 0x0101_0101_0101_0101;
-        const HIGH: u64 = 0x8080_8080_8080_8080;
-        // the high bit of each byte of `x` that is zero (exact up to the
-        // first one: no borrow comes from below it)
-        let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+        use wide::u8x16;
         let start = self.i + 1;
         let mut at = start;
         let mut wide = false;
-        // a word at a time while the string is short (keys, most values)
+        // 16 bytes at a time while the string is short (keys, most values):
+        // the bytes that end it or need a look (a quote, a backslash, a
+        // control character, a byte that is not ASCII)
         while at < start + 64 {
-            let Some(w) = self.b.get(at..at + 8) else {
+            let Some(w) = self.b.get(at..at + 16) else {
                 break;
             };
-            let w = u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
-            let special = zero(w ^ (ONES * u64::from(b'"')))
-                | zero(w ^ (ONES * u64::from(b'\\')))
-                | (w.wrapping_sub(ONES * 0x20) & !w & HIGH)
-                | (w & HIGH);
+            let v = u8x16::new(w.try_into().unwrap_or([0; 16]));
+            let special = (v.simd_eq(u8x16::splat(b'"'))
+                | v.simd_eq(u8x16::splat(b'\\'))
+                | v.min(u8x16::splat(0x1f)).simd_eq(v))
+            .to_bitmask()
+                | v.to_bitmask();
             if special == 0 {
-                at += 8;
+                at += 16;
                 continue;
             }
-            at += (special.trailing_zeros() / 8) as usize;
+            at += special.trailing_zeros() as usize;
             match self.b[at] {
                 b'"' => {
                     self.i = at + 1;
@@ -537,60 +544,105 @@ impl<'a> Cursor<'a> {
         Some(Some(Raw(raw)))
     }
 
-    /// `null` (no headers) or an array of header objects.
+    /// `null` (no headers) or an array of header objects. The strings
+    /// are checked as UTF-8 all at once, as the array's bytes (one string
+    /// at a time where that fails: a member that is skipped may hold bytes
+    /// a name or a value may not).
     fn headers(&mut self) -> Option<Vec<Header<'a>>> {
-        let mut out = Vec::new();
         match self.peek()? {
-            b'n' => return self.literal(b"null").map(|()| out),
-            b'[' => self.i += 1,
+            b'n' => return self.literal(b"null").map(|()| Vec::new()),
+            b'[' => {}
             _ => return None,
         }
+        let from = self.i;
+        self.i += 1;
+        // one allocation for a browser's usual dozen or so
+        let mut fields: Vec<[Field<'a>; 2]> = Vec::with_capacity(16);
         self.ws();
         if self.peek() == Some(b']') {
             self.i += 1;
-            return Some(out);
-        }
-        // one allocation for a browser's usual dozen or so
-        out.reserve(16);
-        loop {
-            self.ws();
-            if self.peek() != Some(b'{') {
-                return None;
-            }
-            let mut h = Header {
-                name: None,
-                value: None,
-            };
-            let mut seen = [false; 2];
-            self.object(|c, key| {
-                let field = match key {
-                    b"name" => 0,
-                    b"value" => 1,
-                    _ => return c.skip().map(|_| ()),
-                };
-                if std::mem::replace(&mut seen[field], true) {
+        } else {
+            loop {
+                self.ws();
+                if self.peek() != Some(b'{') {
                     return None;
                 }
-                let t = c.opt_text()?;
-                if field == 0 {
-                    h.name = t;
-                } else {
-                    h.value = t;
+                let mut h = [Field::Null, Field::Null];
+                let mut seen = [false; 2];
+                self.object(|c, key| {
+                    let field = match key {
+                        b"name" => 0,
+                        b"value" => 1,
+                        _ => return c.skip().map(|_| ()),
+                    };
+                    if std::mem::replace(&mut seen[field], true) {
+                        return None;
+                    }
+                    h[field] = c.field()?;
+                    Some(())
+                })?;
+                fields.push(h);
+                self.ws();
+                match self.peek()? {
+                    b',' => self.i += 1,
+                    b']' => {
+                        self.i += 1;
+                        break;
+                    }
+                    _ => return None,
                 }
-                Some(())
-            })?;
-            out.push(h);
-            self.ws();
-            match self.peek()? {
-                b',' => self.i += 1,
-                b']' => {
-                    self.i += 1;
-                    return Some(out);
-                }
-                _ => return None,
             }
         }
+        let b = self.b;
+        let whole = std::str::from_utf8(&b[from..self.i]).ok();
+        let text = |f: Field<'a>| -> Option<Option<Str<'a>>> {
+            Some(match f {
+                Field::Null => None,
+                Field::Decoded(t) => Some(t),
+                Field::Plain(s, e) => Some(Str(Cow::Borrowed(match whole {
+                    Some(w) => w.get(s - from..e - from)?,
+                    None => std::str::from_utf8(&b[s..e]).ok()?,
+                }))),
+            })
+        };
+        fields
+            .into_iter()
+            .map(|[name, value]| {
+                Some(Header {
+                    name: text(name)?,
+                    value: text(value)?,
+                })
+            })
+            .collect()
     }
+
+    /// `null` or a string, read as `opt_text` reads it but for the UTF-8
+    /// check of a string without escapes, left to the caller.
+    fn field(&mut self) -> Option<Field<'a>> {
+        match self.peek()? {
+            b'n' => self.literal(b"null").map(|()| Field::Null),
+            b'"' => {
+                let s = self.string()?;
+                if s.escape {
+                    let t = serde_json::from_slice::<Str<'a>>(&self.b[s.start - 1..=s.end]).ok()?;
+                    Some(Field::Decoded(t))
+                } else {
+                    Some(Field::Plain(s.start, s.end))
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A header's name or value as `headers` first reads it.
+enum Field<'a> {
+    Null,
+    /// A string with an escape, decoded.
+    Decoded(Str<'a>),
+    /// The bytes `[start, end)` of a string without an escape, not yet
+    /// checked as UTF-8.
+    Plain(usize, usize),
 }
 
 #[cfg(test)]

@@ -1,0 +1,144 @@
+//! A HAR capture read in one pass per chunk (`har::analyze_chunked`)
+//! gives the same partial summary, report and events as the reference
+//! mode's two passes, whatever the chunk size: every entry is counted once,
+//! with its own number, however the chunks cut the capture, whatever its
+//! bodies hold. The reference harness runs the binary with the default
+//! chunk size, which holds a small capture whole; here chunks are as small
+//! as a few bytes.
+
+mod common;
+
+use authsift::analyzer::{ChunkResult, Context, Source};
+use authsift::fingerprint::Fingerprinter;
+use authsift::har;
+use authsift::summary::Settings;
+use authsift::summary::report::Rows;
+use common::scenario;
+use common::*;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+const NAME: &str = "capture.har";
+
+fn context(reference: bool) -> Context {
+    let mut ctx = Context::new(Settings::default(), Fingerprinter::new(Some("k")), true);
+    ctx.reference = reference;
+    ctx
+}
+
+/// Everything a run makes of the capture: the partial summary, the report
+/// and the events, as bytes.
+fn outputs(mut r: ChunkResult, ctx: &Context) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    r.settle_input(ctx.sanitized, NAME);
+    let events = serde_json::to_vec(&r.events).expect("events serialize");
+    let mut state = r.state;
+    state.canonicalize();
+    let partial = serde_json::to_vec(&state).expect("partial serializes");
+    let (report, _) = state.finalize(Rows::All, true);
+    let mut json = Vec::new();
+    authsift::output::write_json(&report, &mut json).expect("JSON into memory");
+    (partial, json, events)
+}
+
+/// Requires the chunked reading of `doc` to give the reference bytes.
+fn same_as_reference(what: &str, doc: &[u8], chunks: &[usize]) {
+    let src = Source::new(NAME, 0, "har");
+    let reference = context(true);
+    let want = outputs(har::analyze(doc, &reference, &src, 1), &reference);
+    let ctx = context(false);
+    for &chunk in chunks {
+        for threads in [1, 2] {
+            let got = outputs(har::analyze_chunked(doc, &ctx, &src, threads, chunk), &ctx);
+            for (name, g, w) in [
+                ("partial", &got.0, &want.0),
+                ("summary", &got.1, &want.1),
+                ("events", &got.2, &want.2),
+            ] {
+                assert!(
+                    g == w,
+                    "{what}, chunks of {chunk} bytes, -j{threads}: the {name} differs from the reference mode's\n--- reference\n{}\n--- chunked\n{}",
+                    String::from_utf8_lossy(w),
+                    String::from_utf8_lossy(g)
+                );
+            }
+        }
+    }
+}
+
+/// Generated traffic as a capture, with bodies and header values that hold
+/// what looks like the capture's own structure.
+fn capture(seed: u64, episodes: usize, pretty: bool) -> Vec<u8> {
+    let evs = scenario::traffic_for(scenario::Fmt::Har, seed, episodes);
+    let tricks = [
+        r#"{"startedDateTime":"2024-05-01T00:00:00Z","request":{"method":"GET","headers":[]}}"#,
+        r#"],"entries":[{"#,
+        "\\\"},{\\",
+        "\n    },\n    {\n      \"startedDateTime\": \"x\"",
+    ];
+    let entries: Vec<Value> = evs
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let mut v = scenario::har_entry(e);
+            let trick = tricks[i % tricks.len()];
+            if v["response"]["content"]["text"].is_null() {
+                v["response"]["content"]["text"] = json!(trick.repeat(i % 5));
+            }
+            v["_initiator"] =
+                json!({"stack": [{"startedDateTime": "2024-05-01T00:00:00Z", "note": trick}]});
+            v
+        })
+        .collect();
+    let doc = json!({"log": {"version": "1.2", "creator": {"name": "t", "version": "1"}, "entries": entries}});
+    if pretty {
+        serde_json::to_vec_pretty(&doc).unwrap()
+    } else {
+        serde_json::to_vec(&doc).unwrap()
+    }
+}
+
+#[test]
+fn generated_captures_give_the_reference_bytes_for_any_chunk_size() {
+    for (seed, pretty) in [(0xC4A1, true), (0xC4A2, false)] {
+        let doc = capture(seed, 150, pretty);
+        same_as_reference(
+            &format!("generated capture (pretty: {pretty})"),
+            &doc,
+            &[7, 301, 4096, 65536],
+        );
+    }
+}
+
+#[test]
+fn every_fixture_capture_gives_the_reference_bytes_in_small_chunks() {
+    let mut files = har_fixtures();
+    let mut nasty: Vec<_> = std::fs::read_dir(fixture("nasty"))
+        .expect("fixtures/nasty exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "har"))
+        .collect();
+    nasty.sort();
+    files.extend(nasty);
+    for path in files {
+        let doc = std::fs::read(&path).unwrap();
+        same_as_reference(&path.display().to_string(), &doc, &[1, 64, 1000]);
+    }
+}
+
+proptest! {
+    #![proptest_config(proptest_cases(24))]
+
+    /// A capture cut anywhere, read in chunks of any size: the same bytes
+    /// as the reference mode (the entries before the cut, the cut reported).
+    #[test]
+    fn a_cut_capture_gives_the_reference_bytes(
+        seed in 0u64..1000,
+        pretty: bool,
+        cut in any::<prop::sample::Index>(),
+        chunk in 1usize..5000,
+    ) {
+        let doc = capture(seed, 12, pretty);
+        let cut = cut.index(doc.len() + 1);
+        same_as_reference(&format!("seed {seed} cut at {cut}"), &doc[..cut], &[chunk]);
+    }
+}
