@@ -204,10 +204,8 @@ pub struct Chunk<T> {
     pub out: T,
 }
 
-/// What `read` read: each chunk's output with the number of elements
-/// before it, in order; the number of elements; how the array ends.
-pub struct Read<T> {
-    pub parts: Vec<(T, u64)>,
+/// What `read` read: the number of elements and how the array ends.
+pub struct Read {
     pub count: u64,
     pub tail: Tail,
 }
@@ -219,77 +217,85 @@ pub struct Read<T> {
 pub type Worker<'w, T> = dyn Fn(Walk<'_>, usize, bool) -> Chunk<T> + Sync + 'w;
 
 /// Reads the array whose content starts at `start` in chunks of
-/// `chunk_bytes`, on the rayon pool: each chunk guesses its first element
-/// (`resync`) and runs `work` from there, then the guesses are checked in
-/// order against the walk of the chunk before, and a chunk whose guess was
-/// wrong is walked again from the right element (the chunk after a wrong
-/// guess may be right again). Returns each chunk's output with the number
-/// of elements before it, in order, and how the array ends; `None` when
-/// some chunk met what the walk does not follow.
+/// `chunk_bytes`, on the rayon pool, a window of a few chunks per thread
+/// at a time (so that what the chunks made is held for a window, not for
+/// the whole input): each chunk guesses its first element (`resync`) and
+/// runs `work` from there, then the guesses are checked in order against
+/// the walk of the chunk before, and a chunk whose guess was wrong is
+/// walked again from the right element (the chunk after a wrong guess may
+/// be right again). Hands each chunk's output, in order, to `emit` with
+/// the number of elements before it; returns the number of elements and
+/// how the array ends, or `None` when some chunk met what the walk does
+/// not follow (what was emitted before is then to be dropped).
 pub fn read<T: Send>(
     bytes: &[u8],
     start: usize,
     chunk_bytes: usize,
     work: &Worker<'_, T>,
-) -> Option<Read<T>> {
+    emit: &mut dyn FnMut(T, u64),
+) -> Option<Read> {
     use rayon::prelude::*;
     let len = bytes.len();
     let start = start.min(len);
     let chunk_bytes = chunk_bytes.max(1);
     let n = (len - start).div_ceil(chunk_bytes).max(1);
+    let window = rayon::current_num_threads().max(1) * 4;
     let bounds = |k: usize| {
         let lo = start + k * chunk_bytes;
         (lo, (lo + chunk_bytes).min(len))
     };
-    // each chunk from its guess; `None`: no guess in the chunk
-    let guessed: Vec<Option<Chunk<T>>> = (0..n)
-        .into_par_iter()
-        .map(|k| {
-            let (lo, hi) = bounds(k);
-            if k == 0 {
-                return Some(work(Walk::between(bytes, start), hi, true));
-            }
-            let s = resync(bytes, lo, hi)?;
-            let mut c = work(Walk::at(bytes, s), hi, false);
-            c.first = Some(s);
-            Some(c)
-        })
-        .collect();
-    let mut out = Vec::with_capacity(n);
     let mut before = 0u64;
     let mut expect = Next::Odd;
-    for (k, guess) in guessed.into_iter().enumerate() {
-        let (_, hi) = bounds(k);
-        let chunk = if k == 0 {
-            guess?
-        } else {
-            match expect {
-                // the array ended before this chunk: nothing of it counts
-                Next::End(_) => break,
-                Next::Odd => return None,
-                // no element starts in this chunk
-                Next::Element(s) if s >= hi => continue,
-                Next::Element(s) => match guess {
-                    Some(c) if c.first == Some(s) => c,
-                    _ => {
-                        let mut c = work(Walk::at(bytes, s), hi, false);
-                        c.first = Some(s);
-                        c
-                    }
-                },
+    let mut first = 0;
+    'windows: while first < n {
+        let last = (first + window).min(n);
+        // each chunk from its guess; `None`: no guess in the chunk
+        let guessed: Vec<Option<Chunk<T>>> = (first..last)
+            .into_par_iter()
+            .map(|k| {
+                let (lo, hi) = bounds(k);
+                if k == 0 {
+                    return Some(work(Walk::between(bytes, start), hi, true));
+                }
+                let s = resync(bytes, lo, hi)?;
+                let mut c = work(Walk::at(bytes, s), hi, false);
+                c.first = Some(s);
+                Some(c)
+            })
+            .collect();
+        for (k, guess) in (first..last).zip(guessed) {
+            let (_, hi) = bounds(k);
+            let chunk = if k == 0 {
+                guess?
+            } else {
+                match expect {
+                    // the array ended before this chunk: nothing after counts
+                    Next::End(_) => break 'windows,
+                    Next::Odd => return None,
+                    // no element starts in this chunk
+                    Next::Element(s) if s >= hi => continue,
+                    Next::Element(s) => match guess {
+                        Some(c) if c.first == Some(s) => c,
+                        _ => {
+                            let mut c = work(Walk::at(bytes, s), hi, false);
+                            c.first = Some(s);
+                            c
+                        }
+                    },
+                }
+            };
+            if chunk.stop == Next::Odd {
+                return None;
             }
-        };
-        if chunk.stop == Next::Odd {
-            return None;
+            expect = chunk.stop;
+            let count = chunk.count;
+            emit(chunk.out, before);
+            before += count;
         }
-        expect = chunk.stop;
-        let count = chunk.count;
-        out.push((chunk.out, before));
-        before += count;
+        first = last;
     }
     match expect {
         Next::End(tail) => Some(Read {
-            parts: out,
             count: before,
             tail,
         }),
@@ -413,12 +419,11 @@ mod tests {
                 out,
             }
         };
-        let r = read(bytes, start, chunk, &work)?;
         let mut all = Vec::new();
-        for (p, before) in r.parts {
+        let r = read(bytes, start, chunk, &work, &mut |p, before| {
             assert_eq!(before, all.len() as u64, "the count before each chunk");
             all.extend(p);
-        }
+        })?;
         Some((all, r.count, r.tail))
     }
 

@@ -683,19 +683,20 @@ fn one_pass(
             out: a.finish(),
         }
     };
+    // each part numbered its entries from 0; the parts are joined as they
+    // come, in order
+    let mut joined: Option<ChunkResult> = None;
     let chunks::Read {
-        parts,
         count: entries,
         tail,
-    } = chunks::read(bytes, start, chunk_bytes, &work)?;
-    // each part numbered its entries from 0
-    let results = parts
-        .into_iter()
-        .map(|(mut r, before)| {
-            r.shift_records(&src.name, before);
-            r
-        })
-        .collect();
+    } = chunks::read(bytes, start, chunk_bytes, &work, &mut |mut r, before| {
+        r.shift_records(&src.name, before);
+        match &mut joined {
+            None => joined = Some(r),
+            Some(j) => j.append(r),
+        }
+    })?;
+    let results: Vec<ChunkResult> = joined.into_iter().collect();
     bar.inc((start + bytes.len().saturating_sub(tail.after)) as u64);
     let shape = Shape {
         entries,
