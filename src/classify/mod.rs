@@ -3,6 +3,7 @@
 //! decides what needs the order of exchanges. Every verdict carries the
 //! evidence that decided it.
 
+pub mod body;
 pub mod challenge;
 pub mod credential;
 pub mod jwt;

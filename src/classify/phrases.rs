@@ -16,7 +16,11 @@ use super::Cause;
 /// Storage's `x-ms-error-code`, BambooHR's `X-BambooHR-Error-Message`),
 /// which are read as the body is. Version 5: the reasons gateways and
 /// error logs write (`reasons.rs`) decide at the steps of their causes.
-pub const PHRASES_VERSION: u32 = 5;
+/// Version 6: a response body is searched in the text it states
+/// (`body::stated`: a JSON body's string values, the text between an HTML
+/// or XML body's tags, nothing of a script or style sheet), no longer in
+/// its keys, markup and code.
+pub const PHRASES_VERSION: u32 = 6;
 
 pub struct Phrase {
     /// The rule id recorded in the evidence.
@@ -850,6 +854,10 @@ mod tests {
                 let got = find(table, &[&low])
                     .unwrap_or_else(|| panic!("{}: no row found in {:?}", ph.id, ph.sample));
                 assert_eq!(got.id, ph.id, "the sample of {} hits {}", ph.id, got.id);
+                // and as a response body states it
+                let said = crate::classify::body::stated(ph.sample).to_lowercase();
+                let got = find(table, &[&said]).map(|r| r.id);
+                assert_eq!(got, Some(ph.id), "the sample of {} as a body", ph.id);
             }
         }
     }

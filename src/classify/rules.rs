@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
+use super::body;
 use super::challenge::{self, Challenge};
 use super::credential::{self, split_authorization};
 use super::phrases::{self, Phrase, Speaks};
@@ -85,6 +86,7 @@ struct View<'e> {
     user: Option<&'e str>,
     session_cookie: bool,
     challenges: Option<Vec<Challenge<'e>>>,
+    /// The text the response body states (`body::stated`), lower case.
     body: String,
     /// The reasons a gateway or the error log wrote, with the row of
     /// `reasons` each matches.
@@ -146,8 +148,9 @@ impl<'e> View<'e> {
             .shows
             .challenge
             .then(|| challenge::parse_all(ex.response.challenges.iter().map(|c| &**c)));
+        // what the body states, not its keys, markup or code
         let body = match (&ex.response.body, ex.shows.body) {
-            (Some(b), true) => b.to_lowercase(),
+            (Some(b), true) => body::stated(b).to_lowercase(),
             _ => String::new(),
         };
         let statements = ex
@@ -1274,6 +1277,79 @@ mod tests {
         assert_eq!(a.verdict.cause, Cause::MissingCredentials);
         assert_eq!(a.verdict.kind, EvidenceKind::RequestShape);
         assert!(!a.leg, "a bare Bearer challenge is not a handshake");
+    }
+
+    /// Keys, attributes and code in a body are not what the server said;
+    /// its string values and visible text are.
+    #[test]
+    fn body_phrases_come_from_what_the_body_states() {
+        let token = Some("Bearer tk_live_5f2a9c1e7b3d");
+        for (body, want, rule) in [
+            (
+                r#"{"error":"Unauthorized","features":{"sso":{"disabled":false}}}"#,
+                Cause::InvalidCredentials,
+                "generic:unauthorized",
+            ),
+            (
+                r#"{"deleted":false,"id":1}"#,
+                Cause::InvalidCredentials,
+                "step6:rejected",
+            ),
+            (
+                r#"<button type=submit disabled>Sign in</button>"#,
+                Cause::InvalidCredentials,
+                "step6:rejected",
+            ),
+            (
+                r#"<li class="inactive">"#,
+                Cause::InvalidCredentials,
+                "step6:rejected",
+            ),
+            (
+                r#"<a href="/account/expired-password-help">Help</a>"#,
+                Cause::InvalidCredentials,
+                "step6:rejected",
+            ),
+            (
+                "var s={expired:!1}",
+                Cause::InvalidCredentials,
+                "step6:rejected",
+            ),
+            (
+                r#"{"error":"invalid_token","error_description":"The access token expired"}"#,
+                Cause::ExpiredCredentials,
+                "phrase:expired",
+            ),
+            (
+                r#"{"message":"Token has been revoked"}"#,
+                Cause::RevokedCredentials,
+                "phrase:revoked",
+            ),
+            (
+                r#"{"errors":[{"detail":"API key is disabled"}]}"#,
+                Cause::RevokedCredentials,
+                "phrase:disabled",
+            ),
+            (
+                "Unauthorized: token expired",
+                Cause::ExpiredCredentials,
+                "phrase:expired",
+            ),
+            (
+                "<h1>401</h1><p>Your session has expired</p>",
+                Cause::ExpiredCredentials,
+                "phrase:expired",
+            ),
+            (
+                "<Error><Message>The security token included in the request is expired</Message></Error>",
+                Cause::ExpiredCredentials,
+                "phrase:expired",
+            ),
+        ] {
+            let ex = har401(token, None, Some(body));
+            let v = assess(&ex, &RuleSettings::default()).verdict;
+            assert_eq!((v.cause, &*v.rule), (want, rule), "{body:?}: {}", v.detail);
+        }
     }
 
     #[test]
