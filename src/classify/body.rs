@@ -48,6 +48,7 @@ fn json_strings(s: &str) -> Option<String> {
     // per open container: is it an object
     let mut open: Vec<bool> = Vec::new();
     let mut next = Next::Value;
+    let mut values = 0usize;
     let after_value = |open: &[bool]| {
         if open.is_empty() {
             Next::Value
@@ -97,9 +98,10 @@ fn json_strings(s: &str) -> Option<String> {
             }
             b'"' if next == Next::Value => {
                 let (text, end) = json_string(s, i)?;
-                if !out.is_empty() {
+                if values > 0 {
                     out.push('\n');
                 }
+                values += 1;
                 out.push_str(&text);
                 i = end;
                 next = after_value(&open);
@@ -617,6 +619,36 @@ mod tests {
             stated("Unauthorized"),
             Cow::Borrowed("Unauthorized")
         ));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(500))]
+        /// A JSON document states its string values, in order, whatever
+        /// they hold (quotes, escapes, markup, non-ASCII); its keys never.
+        #[test]
+        fn json_states_its_string_values(
+            values in proptest::collection::vec("[^\\n\\r\\t\u{8}\u{c}]{0,12}", 1..6),
+            keys in proptest::collection::vec("[a-z\"<>{}\\\\]{1,8}", 6),
+            nested in proptest::bool::ANY,
+        ) {
+            let mut obj = serde_json::Map::new();
+            for (i, v) in values.iter().enumerate() {
+                let key = format!("{}{i}", keys[i]);
+                let v = serde_json::Value::String(v.clone());
+                obj.insert(key, if nested { serde_json::json!([{"x": v}, 1, null]) } else { v });
+            }
+            let doc = serde_json::to_string(&serde_json::Value::Object(obj.clone())).unwrap();
+            let want: Vec<&str> = obj
+                .values()
+                .map(|v| v.as_str().or_else(|| v[0]["x"].as_str()).unwrap())
+                .collect();
+            proptest::prop_assert_eq!(stated(&doc), want.join("\n"));
+        }
+
+        #[test]
+        fn any_text_is_read_without_panic(body in "[<>&;!\\[\\]{}\":,a-z0-9 /*#\\\\é-]{0,40}") {
+            let _ = stated(&body);
+        }
     }
 
     #[test]
