@@ -328,3 +328,39 @@ fn apaches_empty_user_name_is_a_record_and_a_malformed_credential() {
         );
     }
 }
+
+#[test]
+fn a_logged_authorization_header_is_read_as_the_requests_credential() {
+    // `log_format … "$http_authorization"`: a client's scheme and token
+    // after the user agent is its credential, not the server's challenge
+    let ws = workspace();
+    let token = "dXNlcjpodW50ZXIy";
+    let line = |ip: u8, status: u16| {
+        format!(
+            "203.0.113.{ip} - - [25/Apr/2024:05:33:0{ip} +0000] \"GET /api/me HTTP/1.1\" {status} 179 \"-\" \"curl/8.5.0\" \"Basic {token}\"\n"
+        )
+    };
+    let f = write(
+        ws.path(),
+        "access.log",
+        format!("{}{}{}", line(1, 401), line(2, 401), line(3, 200)).as_bytes(),
+    );
+    let run = authsift(ws.path(), &["analyze", "--json", &f]);
+    run.expect_code(0);
+    let s = run.json();
+    assert_eq!(s["files"][0]["format"], "nginx", "{}", run.stderr);
+    assert!(
+        causes_of(&s).contains(&("invalid_credentials".to_string(), 2)),
+        "{:?}",
+        causes_of(&s)
+    );
+    let table = authsift(ws.path(), &["analyze", &f]);
+    for out in [
+        &run.stdout_text(),
+        &run.stderr,
+        &table.stdout_text(),
+        &table.stderr,
+    ] {
+        assert!(!out.contains(token), "the credential leaked: {out}");
+    }
+}
