@@ -67,6 +67,10 @@ impl<'a> Cursor<'a> {
     #[inline]
     fn ws(&mut self) {
         use wide::u8x16;
+        // most calls find none (between the tokens of a line)
+        if !matches!(self.peek(), Some(b' ' | b'\n' | b'\r' | b'\t')) {
+            return;
+        }
         while let Some(w) = self.b.get(self.i..self.i + 16) {
             let v = u8x16::new(w.try_into().unwrap_or([0; 16]));
             let ws = (v.simd_eq(u8x16::splat(b' '))
@@ -177,7 +181,10 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// `string` from `at` (inside it, no backslash before) 64 bytes at a time.
+    /// `string` from `at` (inside it, no backslash before) 64 bytes at a
+    /// time. (Not inlined: its mask buffer would make every short string's
+    /// call frame large.)
+    #[inline(never)]
     fn long_string(&mut self, start: usize, at: usize, wide: bool) -> Option<Span> {
         let mut wide = wide;
         let span = self.blocks(at, |at, [quote, slash, control, high]| {
@@ -213,6 +220,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// `string` for a string with a backslash, from its first byte.
+    #[inline(never)]
     fn escaped_string(&mut self, start: usize) -> Option<Span> {
         let mut strings = Strings::new(ScanState {
             in_string: true,
