@@ -1,6 +1,8 @@
 //! The fast reader of one HAR entry: a cursor over its bytes that fills the
-//! same `Entry` serde would, stepping over everything else (bodies,
-//! timings, initiators) 64 bytes at a time without building it. It checks
+//! same `Entry` serde would, but for the headers no verdict reads (those
+//! without a `RequestHeader` or `ResponseHeader` role, which it checks and
+//! leaves out), stepping over everything else (bodies, timings,
+//! initiators) 64 bytes at a time without building it. It checks
 //! the whole JSON grammar as serde_json does, but it only accepts what is
 //! plainly valid: an escaped key, a duplicate field, a value of an
 //! unexpected type, a control character, a string that is not UTF-8 where
