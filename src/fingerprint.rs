@@ -229,12 +229,10 @@ pub fn addr_key(addr: &[u8]) -> u64 {
         .to_bitmask()
         | 1 << 16;
     let len = (spaces.trailing_zeros() as usize).min(n);
-    let x = u128::from_le_bytes(w);
-    let kept = if len == 0 {
-        0
-    } else {
-        x & (u128::MAX >> (128 - 8 * len))
-    };
+    // the bytes before `len`, by one compare of their indices
+    const INDEX: [i8; 16] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+    let keep = wide::i8x16::new(INDEX).simd_lt(wide::i8x16::splat(len as i8));
+    let kept = u128::from_le_bytes(w) & u128::from_le_bytes(keep.to_array().map(|b| b as u8));
     if (len == 16 && addr.get(16).is_some_and(|&c| c != b' '))
         || kept & u128::from_le_bytes([0x80; 16]) != 0
     {

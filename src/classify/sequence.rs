@@ -397,7 +397,7 @@ pub struct ChunkSequence {
     open_clients: IdMap<u32>,
     /// Open legs per slot of client keys (a counting filter in front of
     /// `open_clients`: most successful lines are answered from it alone).
-    client_slots: Vec<u32>,
+    client_slots: Box<[u32; CLIENT_SLOTS]>,
     first_t: Option<i64>,
     /// Open legs that no success has completed yet.
     waiting: usize,
@@ -471,7 +471,7 @@ impl ChunkSequence {
             open: VecDeque::new(),
             open_targets: IdMap::default(),
             open_clients: IdMap::default(),
-            client_slots: vec![0; CLIENT_SLOTS],
+            client_slots: Box::new([0; CLIENT_SLOTS]),
             first_t: None,
             waiting: 0,
             disordered: false,
@@ -495,10 +495,17 @@ impl ChunkSequence {
         self.open_targets.contains_key(&quick_key)
     }
 
-    /// Has this client (hash of its address) an open leg?
-    #[inline]
+    /// Has this client (hash of its address) an open leg? Asked of most
+    /// successful records: the slot count is read in place, the map only
+    /// when the slot is taken.
+    #[inline(always)]
     pub fn may_complete_client(&self, client: u64) -> bool {
-        self.client_slots[client_slot(client)] != 0 && self.open_clients.contains_key(&client)
+        self.client_slots[client_slot(client)] != 0 && self.has_open_client(client)
+    }
+
+    #[inline(never)]
+    fn has_open_client(&self, client: u64) -> bool {
+        self.open_clients.contains_key(&client)
     }
 
     /// Is a success at time `t` inside the chunk's first window?
