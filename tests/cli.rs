@@ -300,6 +300,42 @@ fn json_summary_has_the_documented_shape() {
 }
 
 #[test]
+fn a_one_line_har_that_ends_with_a_newline_is_read_as_a_har() {
+    // `jq -c`, Go's json.Encoder and `json.dumps(...) + "\n"` write a HAR
+    // as one line and a newline: it must not be taken for JSON lines
+    let ws = workspace();
+    let name = copy_fixture(ws.path(), "har/martian_compact_oneline.har");
+    let original = authsift(ws.path(), &["analyze", "--json", &name]);
+    original.expect_code(0);
+    // the same summary, but for the byte count (one more: the newline)
+    let counts = |s: &serde_json::Value| {
+        let mut t = s["totals"].clone();
+        t.as_object_mut().expect("totals").remove("bytes");
+        t
+    };
+    let want = original.json();
+    let mut doc = std::fs::read(ws.path().join(&name)).expect("read");
+    doc.push(b'\n');
+    for file in ["capture.har", "capture.json"] {
+        std::fs::write(ws.path().join(file), &doc).expect("write");
+        let r = authsift(ws.path(), &["analyze", "--json", file]);
+        r.expect_code(0);
+        let got = r.json();
+        assert_eq!(counts(&got), counts(&want), "{file}");
+        assert_eq!(u(&got["totals"]["bytes"]), u(&want["totals"]["bytes"]) + 1);
+        assert_eq!(causes_of(&got), causes_of(&want), "{file}");
+    }
+    std::fs::write(ws.path().join("capture.har.gz"), gzip(&doc)).expect("write");
+    for got in [
+        authsift(ws.path(), &["analyze", "--json", "capture.har.gz"]),
+        authsift_stdin(ws.path(), &["analyze", "--json", "-"], &doc),
+    ] {
+        got.expect_code(0);
+        assert_eq!(counts(&got.json()), counts(&want));
+    }
+}
+
+#[test]
 fn problems_name_file_and_position() {
     let ws = workspace();
     let name = copy_fixture(ws.path(), "har/martian_compact_oneline.har");

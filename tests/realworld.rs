@@ -294,3 +294,37 @@ fn bzip2_and_xz_are_read_and_damage_is_named() {
         );
     }
 }
+
+#[test]
+fn apaches_empty_user_name_is_a_record_and_a_malformed_credential() {
+    // mod_log_config writes an empty `%u` as `""`: the line is a record,
+    // and an empty Basic user name is a malformed credential
+    let ws = workspace();
+    let f = write(
+        ws.path(),
+        "access.log",
+        concat!(
+            "203.0.113.7 - \"\" [25/Apr/2024:05:33:02 +0000] \"GET /private/ HTTP/1.1\" 401 381 \"-\" \"Mozilla/5.0\"\n",
+            "203.0.113.8 - bob [25/Apr/2024:05:34:01 +0000] \"GET /private/ HTTP/1.1\" 401 381 \"-\" \"curl/8\"\n",
+            "203.0.113.9 - - [25/Apr/2024:05:35:01 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"curl/8\"\n",
+        )
+        .as_bytes(),
+    );
+    for env in [vec![], vec![("AUTHSIFT_REFERENCE", "1")]] {
+        let run = authsift_env(ws.path(), &["analyze", "--json", &f], &env);
+        run.expect_code(0);
+        let s = run.json();
+        assert_eq!(s["files"][0]["format"], "combined", "{}", run.stderr);
+        assert_eq!(u(&s["totals"]["unparsed"]), 0, "{:?}", problems(&s));
+        assert_eq!(u(&s["totals"]["status_401"]), 2);
+        let causes = causes_of(&s);
+        assert!(
+            causes.contains(&("malformed_credentials".to_string(), 1)),
+            "{causes:?}"
+        );
+        assert!(
+            causes.contains(&("invalid_credentials".to_string(), 1)),
+            "{causes:?}"
+        );
+    }
+}

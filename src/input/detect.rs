@@ -149,6 +149,13 @@ fn first_line(b: &[u8]) -> &[u8] {
 fn json_kind(line: &[u8]) -> Option<FormatName> {
     let v: serde_json::Value = serde_json::from_slice(line).ok()?;
     let o = v.as_object()?;
+    // a whole HAR on one line (`jq -c`, JSON encoders that end with a
+    // newline) is not a JSON line of a log
+    if o.get("log").and_then(|l| l.as_object()).is_some_and(|l| {
+        l.contains_key("entries") || l.contains_key("creator") || l.contains_key("version")
+    }) {
+        return Some(FormatName::Har);
+    }
     if is_k8s_audit(o) {
         return Some(FormatName::K8sAudit);
     }
@@ -413,6 +420,19 @@ mod tests {
         assert_eq!(
             detect(b"\xEF\xBB\xBF{\"log\":{\"entries\":[]}}", "x"),
             Some(FormatName::Har)
+        );
+        // a whole HAR on one line that ends with a newline, whatever its name
+        for end in ["\n", "\r\n", "\n\n"] {
+            let har = format!("{{\"log\":{{\"version\":\"1.2\",\"entries\":[]}}}}{end}");
+            assert_eq!(detect(har.as_bytes(), "x.json"), Some(FormatName::Har));
+        }
+        // a JSON line whose `log` is a string (Docker's json-file) is not one
+        assert_eq!(
+            detect(
+                b"{\"log\":\"GET / 401\\n\",\"stream\":\"stdout\"}\n{\"log\":\"x\"}\n",
+                "x"
+            ),
+            Some(FormatName::Jsonl)
         );
         assert_eq!(
             detect(b"1.2.3.4 - - [01/May/2024:08:00:00 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"curl/8\"\n", "x"),
