@@ -92,8 +92,53 @@ impl<'de: 'a, 'a> Deserialize<'de> for Raw<'a> {
 pub struct Header<'a> {
     #[serde(borrow, default)]
     pub name: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "header_value")]
     pub value: Option<Str<'a>>,
+}
+
+/// A header's value: a string, null, or (as some recorders write a
+/// repeated header, Polly.js among them) an array of strings, which is the
+/// header's values joined as HTTP joins them (`, `).
+fn header_value<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<Str<'a>>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<Str<'de>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string, or an array of strings")
+        }
+        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Some(Str(Cow::Borrowed(v))))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(Str(Cow::Owned(v.to_owned()))))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(Str(Cow::Owned(v))))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(V)
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut parts: Vec<Str<'de>> = Vec::new();
+            while let Some(p) = seq.next_element::<Str<'de>>()? {
+                parts.push(p);
+            }
+            Ok(match parts.len() {
+                0 => None,
+                1 => parts.pop(),
+                _ => Some(Str(Cow::Owned(
+                    parts.iter().map(|p| &*p.0).collect::<Vec<_>>().join(", "),
+                ))),
+            })
+        }
+    }
+    d.deserialize_any(V)
 }
 
 #[derive(Deserialize)]
