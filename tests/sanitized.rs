@@ -214,3 +214,27 @@ fn header_values_recorded_as_arrays_are_read_as_their_values() {
         assert_eq!(count(&causes, "missing_credentials"), 1, "{causes:?}");
     }
 }
+
+#[test]
+fn a_redacted_cookie_header_is_a_credential_sent_not_a_missing_one() {
+    // Caddy logs a Cookie header as ["REDACTED"] by default: cookies were
+    // sent, so the 401 is not "no credential"
+    let ws = workspace();
+    let line = |ip: u8, headers: &str| {
+        format!(
+            r#"{{"level":"info","ts":1717581600.{ip},"logger":"http.log.access","msg":"handled request","request":{{"remote_ip":"203.0.113.{ip}","client_ip":"203.0.113.{ip}","proto":"HTTP/1.1","method":"GET","host":"app.example.com","uri":"/account","headers":{{"User-Agent":["Mozilla/5.0"]{headers}}}}},"bytes_read":0,"user_id":"","duration":0.004,"size":58,"status":401,"resp_headers":{{}}}}"#
+        ) + "\n"
+    };
+    let log = line(1, r#","Cookie":["REDACTED"]"#) + &line(2, "");
+    std::fs::write(ws.path().join("access.log"), log).expect("write");
+    for env in [vec![], vec![("AUTHSIFT_REFERENCE", "1")]] {
+        let r = common::authsift_env(ws.path(), &["analyze", "--json", "access.log"], &env);
+        r.expect_code(0);
+        let s = r.json();
+        assert_eq!(s["files"][0]["format"], "caddy");
+        let causes = causes_of(&s);
+        // the line without any cookie is the one missing credentials
+        assert_eq!(count(&causes, "missing_credentials"), 1, "{causes:?}");
+        assert_eq!(count(&causes, "invalid_credentials"), 1, "{causes:?}");
+    }
+}

@@ -142,6 +142,16 @@ impl<'e> View<'e> {
                 keys.push((&**k, &**v));
             }
         }
+        // a Cookie header whose value is a redaction marker (Caddy's
+        // default `["REDACTED"]`): cookies were sent, which ones is unknown
+        if ex
+            .request
+            .cookie
+            .as_deref()
+            .is_some_and(|c| credential::is_redaction_marker(c.trim()))
+        {
+            redacted.get_or_insert(Cow::Borrowed("Cookie header"));
+        }
         let challenges = ex
             .shows
             .challenge
