@@ -142,3 +142,88 @@ proptest! {
         same_as_reference(&format!("seed {seed} cut at {cut}"), &doc[..cut], &[chunk]);
     }
 }
+
+/// A capture whose header objects come in the shapes exporters and
+/// sanitizers write (members in another order, extra members, null and
+/// empty values, escaped names, the status after the headers, no headers
+/// at all), with the unusual headers a verdict depends on: the fast reader
+/// keeps only the headers a verdict reads and must keep these.
+fn header_shapes(sign: &str) -> String {
+    let entry = |t: u32, method: &str, path: &str, req: &str, resp: &str| {
+        format!(
+            r#"{{"startedDateTime": "2024-05-01T08:00:{t:02}.000Z", "time": 1.5,
+  "request": {{"method": "{method}", "url": "https://api.example.com{path}", "httpVersion": "HTTP/1.1", "cookies": [], {req}}},
+  {resp}, "timings": {{"send": 0, "wait": 1, "receive": 0}}}}"#
+        )
+    };
+    let ua = r#"{"value": "shape-test/1.0", "name": "User-Agent"}"#;
+    let entries = [
+        // a key header in capitals, value before name, an extra member;
+        // the status after the headers, a set-cookie among them
+        entry(
+            1,
+            "GET",
+            "/v1/items",
+            &format!(
+                r#""headers": [{ua}, {{"comment": "", "value": "mk_live_shape_0001", "name": "X-GOOG-API-KEY"}}, {{"name": "accept", "value": ""}}]"#
+            ),
+            r#""response": {"headers": [{"name": "Set-Cookie", "value": null}, {"name": "etag", "value": "\"v1\""}], "status": 200, "content": {"size": 2, "text": "[]"}}"#,
+        ),
+        // the same key refused: the revoked rule follows the success above
+        entry(
+            3,
+            "GET",
+            "/v1/items",
+            &format!(
+                r#""headers": [{{"name":"x-goog-api-key","value":"mk_live_shape_0001"}}, {ua}]"#
+            ),
+            r#""response": {"headers": [{"name": "www-authentic\u0061te", "value": "Bearer error=\"invalid_token\""}, {"value": "key revoked", "name": "X-Error-Message"}], "status": 401, "content": {"size": 0, "text": ""}}"#,
+        ),
+        // a sanitized export: no headers member, a null one, empty values
+        entry(
+            5,
+            "GET",
+            "/v1/open",
+            r#""queryString": []"#,
+            r#""response": {"status": 401, "headers": null, "content": {"size": 0}}"#,
+        ),
+        entry(
+            6,
+            "GET",
+            "/v1/open",
+            r#""headers": [{"name": "Authorization", "value": ""}, {"name": null, "value": "x"}]"#,
+            r#""response": {"status": 200, "headers": [], "content": {"size": 0}}"#,
+        ),
+        // the only credential sign of the capture, whatever its value
+        entry(
+            8,
+            "POST",
+            "/v1/proxy",
+            &format!(r#""headers": [{ua}, {{"name": "{sign}", "value": null}}]"#),
+            r#""response": {"status": 204, "headers": [{"name": "x-request-id", "value": "r1"}]}"#,
+        ),
+    ];
+    format!(
+        "{{\n  \"log\": {{\"version\": \"1.2\", \"creator\": {{\"name\": \"t\", \"version\": \"1\"}},\n  \"entries\": [\n{}\n]}}}}\n",
+        entries.join(",\n")
+    )
+}
+
+#[test]
+fn header_shapes_give_the_reference_bytes() {
+    let src = Source::new(NAME, 0, "har");
+    let ctx = context(false);
+    let mut seen = Vec::new();
+    for sign in ["Proxy-Authorization", "x-proxy-note"] {
+        let doc = header_shapes(sign);
+        same_as_reference(sign, doc.as_bytes(), &[1, 64, 1 << 20]);
+        let (_, summary, _) = outputs(har::analyze(doc.as_bytes(), &ctx, &src, 1), &ctx);
+        seen.push(String::from_utf8(summary).expect("UTF-8 JSON"));
+    }
+    // what the kept headers decide: the key's history and the challenge
+    let s = &seen[0];
+    assert!(s.contains("revoked_credentials"), "{s}");
+    // a Proxy-Authorization header, even empty, says the capture kept its
+    // credential headers; without it they may have been removed
+    assert_ne!(seen[0], seen[1], "the credential sign changes nothing");
+}

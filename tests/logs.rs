@@ -153,7 +153,7 @@ const DETECTED: &[(&str, &str)] = &[
     ("access-combined.log.2.zst", "combined"),
     ("access-common.log", "common"),
     ("alb.log", "alb"),
-    ("apache-custom.log", "combined"),
+    ("apache-custom.log", "nginx"),
     ("bad-timestamps.log", "combined"),
     ("caddy.jsonl", "caddy"),
     ("caddy-redacted.jsonl", "caddy"),

@@ -294,3 +294,73 @@ fn bzip2_and_xz_are_read_and_damage_is_named() {
         );
     }
 }
+
+#[test]
+fn apaches_empty_user_name_is_a_record_and_a_malformed_credential() {
+    // mod_log_config writes an empty `%u` as `""`: the line is a record,
+    // and an empty Basic user name is a malformed credential
+    let ws = workspace();
+    let f = write(
+        ws.path(),
+        "access.log",
+        concat!(
+            "203.0.113.7 - \"\" [25/Apr/2024:05:33:02 +0000] \"GET /private/ HTTP/1.1\" 401 381 \"-\" \"Mozilla/5.0\"\n",
+            "203.0.113.8 - bob [25/Apr/2024:05:34:01 +0000] \"GET /private/ HTTP/1.1\" 401 381 \"-\" \"curl/8\"\n",
+            "203.0.113.9 - - [25/Apr/2024:05:35:01 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"curl/8\"\n",
+        )
+        .as_bytes(),
+    );
+    for env in [vec![], vec![("AUTHSIFT_REFERENCE", "1")]] {
+        let run = authsift_env(ws.path(), &["analyze", "--json", &f], &env);
+        run.expect_code(0);
+        let s = run.json();
+        assert_eq!(s["files"][0]["format"], "combined", "{}", run.stderr);
+        assert_eq!(u(&s["totals"]["unparsed"]), 0, "{:?}", problems(&s));
+        assert_eq!(u(&s["totals"]["status_401"]), 2);
+        let causes = causes_of(&s);
+        assert!(
+            causes.contains(&("malformed_credentials".to_string(), 1)),
+            "{causes:?}"
+        );
+        assert!(
+            causes.contains(&("invalid_credentials".to_string(), 1)),
+            "{causes:?}"
+        );
+    }
+}
+
+#[test]
+fn a_logged_authorization_header_is_read_as_the_requests_credential() {
+    // `log_format … "$http_authorization"`: a client's scheme and token
+    // after the user agent is its credential, not the server's challenge
+    let ws = workspace();
+    let token = "dXNlcjpodW50ZXIy";
+    let line = |ip: u8, status: u16| {
+        format!(
+            "203.0.113.{ip} - - [25/Apr/2024:05:33:0{ip} +0000] \"GET /api/me HTTP/1.1\" {status} 179 \"-\" \"curl/8.5.0\" \"Basic {token}\"\n"
+        )
+    };
+    let f = write(
+        ws.path(),
+        "access.log",
+        format!("{}{}{}", line(1, 401), line(2, 401), line(3, 200)).as_bytes(),
+    );
+    let run = authsift(ws.path(), &["analyze", "--json", &f]);
+    run.expect_code(0);
+    let s = run.json();
+    assert_eq!(s["files"][0]["format"], "nginx", "{}", run.stderr);
+    assert!(
+        causes_of(&s).contains(&("invalid_credentials".to_string(), 2)),
+        "{:?}",
+        causes_of(&s)
+    );
+    let table = authsift(ws.path(), &["analyze", &f]);
+    for out in [
+        &run.stdout_text(),
+        &run.stderr,
+        &table.stdout_text(),
+        &table.stderr,
+    ] {
+        assert!(!out.contains(token), "the credential leaked: {out}");
+    }
+}

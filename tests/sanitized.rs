@@ -170,3 +170,71 @@ fn absence_is_no_evidence_in_a_capture_said_to_be_sanitized() {
         "{no:?} {auto:?}"
     );
 }
+
+#[test]
+fn header_values_recorded_as_arrays_are_read_as_their_values() {
+    // recorders such as Polly.js write a header's values as an array: the
+    // entry is read (its values joined as HTTP joins them), not dropped
+    let ws = workspace();
+    let secret = "dXNlcjpodW50ZXIy";
+    let entry = |t: u32, auth: &str, status: u16, challenge: &str| {
+        format!(
+            r#"{{"startedDateTime":"2024-05-01T08:00:0{t}.000Z","time":1,
+"request":{{"method":"GET","url":"https://api.example.com/v1/me","httpVersion":"HTTP/1.1","cookies":[],"queryString":[],
+"headers":[{{"name":"authorization","value":{auth}}},{{"name":"accept","value":["application/json","text/plain"]}},{{"name":"user-agent","value":["node-fetch"]}}],"headersSize":-1,"bodySize":0}},
+"response":{{"status":{status},"statusText":"","httpVersion":"HTTP/1.1","cookies":[],"headers":[{{"name":"www-authenticate","value":{challenge}}}],
+"content":{{"size":0,"mimeType":"application/json"}},"redirectURL":"","headersSize":-1,"bodySize":0}},"cache":{{}},"timings":{{"send":0,"wait":1,"receive":0}}}}"#
+        )
+    };
+    let doc = format!(
+        r#"{{"log":{{"version":"1.2","creator":{{"name":"Polly.JS","version":"6"}},"entries":[{},{}]}}}}"#,
+        entry(
+            1,
+            &format!(r#"["Basic {secret}"]"#),
+            401,
+            r#"["Basic realm=\"api\""]"#
+        ),
+        entry(2, "[]", 401, r#"["Basic realm=\"api\"", "Bearer"]"#),
+    );
+    std::fs::write(ws.path().join("recording.har"), &doc).expect("write");
+    for reference in [false, true] {
+        let env: &[(&str, &str)] = if reference {
+            &[("AUTHSIFT_REFERENCE", "1")]
+        } else {
+            &[]
+        };
+        let run = common::authsift_env(ws.path(), &["analyze", "--json", "recording.har"], env);
+        run.expect_code(0);
+        assert!(!run.stdout_text().contains(secret) && !run.stderr.contains(secret));
+        let s = run.json();
+        assert_eq!(s["totals"]["status_401"], 2, "{}", run.stderr);
+        assert_eq!(s["totals"]["unparsed"], 0, "{}", run.stderr);
+        let causes = causes_of(&s);
+        assert_eq!(count(&causes, "invalid_credentials"), 1, "{causes:?}");
+        assert_eq!(count(&causes, "missing_credentials"), 1, "{causes:?}");
+    }
+}
+
+#[test]
+fn a_redacted_cookie_header_is_a_credential_sent_not_a_missing_one() {
+    // Caddy logs a Cookie header as ["REDACTED"] by default: cookies were
+    // sent, so the 401 is not "no credential"
+    let ws = workspace();
+    let line = |ip: u8, headers: &str| {
+        format!(
+            r#"{{"level":"info","ts":1717581600.{ip},"logger":"http.log.access","msg":"handled request","request":{{"remote_ip":"203.0.113.{ip}","client_ip":"203.0.113.{ip}","proto":"HTTP/1.1","method":"GET","host":"app.example.com","uri":"/account","headers":{{"User-Agent":["Mozilla/5.0"]{headers}}}}},"bytes_read":0,"user_id":"","duration":0.004,"size":58,"status":401,"resp_headers":{{}}}}"#
+        ) + "\n"
+    };
+    let log = line(1, r#","Cookie":["REDACTED"]"#) + &line(2, "");
+    std::fs::write(ws.path().join("access.log"), log).expect("write");
+    for env in [vec![], vec![("AUTHSIFT_REFERENCE", "1")]] {
+        let r = common::authsift_env(ws.path(), &["analyze", "--json", "access.log"], &env);
+        r.expect_code(0);
+        let s = r.json();
+        assert_eq!(s["files"][0]["format"], "caddy");
+        let causes = causes_of(&s);
+        // the line without any cookie is the one missing credentials
+        assert_eq!(count(&causes, "missing_credentials"), 1, "{causes:?}");
+        assert_eq!(count(&causes, "invalid_credentials"), 1, "{causes:?}");
+    }
+}

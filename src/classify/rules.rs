@@ -144,6 +144,16 @@ impl<'e> View<'e> {
                 keys.push((&**k, &**v));
             }
         }
+        // a Cookie header whose value is a redaction marker (Caddy's
+        // default `["REDACTED"]`): cookies were sent, which ones is unknown
+        if ex
+            .request
+            .cookie
+            .as_deref()
+            .is_some_and(|c| credential::is_redaction_marker(c.trim()))
+        {
+            redacted.get_or_insert(Cow::Borrowed("Cookie header"));
+        }
         let challenges = ex
             .shows
             .challenge
@@ -702,6 +712,9 @@ fn assess_view<'e>(
     }
 }
 
+/// How Apache's `%u` writes a user name that is empty.
+const APACHE_EMPTY_USER: &str = "\"\"";
+
 /// Step 1: a placeholder, a malformed or an empty credential value.
 fn unusable_credential(f: &Facts<'_, '_>) -> Option<Verdict> {
     let v = f.v;
@@ -760,6 +773,15 @@ fn unusable_credential(f: &Facts<'_, '_>) -> Option<Verdict> {
             EvidenceKind::RequestShape,
             "step1:malformed",
             reason,
+        ));
+    }
+    // Apache's `%u` of a Basic header with an empty user name
+    if f.ex.shows.user == UserField::Apache && v.user == Some(APACHE_EMPTY_USER) {
+        return Some(Verdict::new(
+            Cause::MalformedCredentials,
+            EvidenceKind::RequestShape,
+            "step1:empty",
+            "empty Basic user name (logged as \"\")".to_string(),
         ));
     }
     let (kind_of, name, _) = tokens.iter().find(|(_, _, t)| t.trim().is_empty())?;

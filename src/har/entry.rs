@@ -92,8 +92,53 @@ impl<'de: 'a, 'a> Deserialize<'de> for Raw<'a> {
 pub struct Header<'a> {
     #[serde(borrow, default)]
     pub name: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "header_value")]
     pub value: Option<Str<'a>>,
+}
+
+/// A header's value: a string, null, or (as some recorders write a
+/// repeated header, Polly.js among them) an array of strings, which is the
+/// header's values joined as HTTP joins them (`, `).
+fn header_value<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<Str<'a>>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<Str<'de>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string, or an array of strings")
+        }
+        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Some(Str(Cow::Borrowed(v))))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(Str(Cow::Owned(v.to_owned()))))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(Str(Cow::Owned(v))))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(V)
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut parts: Vec<Str<'de>> = Vec::new();
+            while let Some(p) = seq.next_element::<Str<'de>>()? {
+                parts.push(p);
+            }
+            Ok(match parts.len() {
+                0 => None,
+                1 => parts.pop(),
+                _ => Some(Str(Cow::Owned(
+                    parts.iter().map(|p| &*p.0).collect::<Vec<_>>().join(", "),
+                ))),
+            })
+        }
+    }
+    d.deserialize_any(V)
 }
 
 #[derive(Deserialize)]
@@ -102,6 +147,94 @@ pub struct Content<'a> {
     pub text: Option<Str<'a>>,
     #[serde(borrow, default)]
     pub encoding: Option<Str<'a>>,
+}
+
+/// What a request header is to a verdict: the one list of the request
+/// headers an exchange reads (`har::exchange_of`), the capture's signs of
+/// credential headers follow (`har::feed_entry`) and the fast reader keeps
+/// (`walk`); any other header is read by no rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestHeader {
+    Authorization,
+    ProxyAuthorization,
+    UserAgent,
+    Cookie,
+    /// `:authority` or `Host`.
+    Host,
+    /// An API-key header (`classify::credential::is_key_header`).
+    Key,
+}
+
+/// What a response header is to a verdict (see `RequestHeader`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseHeader {
+    /// `WWW-Authenticate`.
+    Challenge,
+    /// A header whose value states why a request failed
+    /// (`classify::phrases::is_statement_header`).
+    Statement,
+    SetCookie,
+}
+
+impl RequestHeader {
+    /// The role of a request header named `name` (any case), if it has one.
+    /// Most names are sorted out by their length alone.
+    #[inline]
+    pub fn of(name: &[u8]) -> Option<Self> {
+        let is = |w: &[u8]| name.eq_ignore_ascii_case(w);
+        let role = match name.len() {
+            4 if is(b"host") => Self::Host,
+            6 if is(b"cookie") => Self::Cookie,
+            10 if is(b"user-agent") => Self::UserAgent,
+            10 if is(b":authority") => Self::Host,
+            13 if is(b"authorization") => Self::Authorization,
+            19 if is(b"proxy-authorization") => Self::ProxyAuthorization,
+            _ if crate::classify::credential::is_key_header_bytes(name) => Self::Key,
+            _ => return None,
+        };
+        Some(role)
+    }
+
+    /// Does the header show that the capture kept credential headers?
+    pub fn carries_credential(self) -> bool {
+        matches!(
+            self,
+            Self::Authorization | Self::ProxyAuthorization | Self::Cookie
+        )
+    }
+}
+
+/// The one response header read whatever the status.
+const SET_COOKIE: &[u8] = b"set-cookie";
+
+impl ResponseHeader {
+    /// The role of a response header named `name` (any case), if it has one.
+    #[inline]
+    fn of(name: &[u8]) -> Option<Self> {
+        if name.eq_ignore_ascii_case(b"www-authenticate") {
+            Some(Self::Challenge)
+        } else if name.eq_ignore_ascii_case(SET_COOKIE) {
+            Some(Self::SetCookie)
+        } else if std::str::from_utf8(name).is_ok_and(crate::classify::phrases::is_statement_header)
+        {
+            Some(Self::Statement)
+        } else {
+            None
+        }
+    }
+
+    /// The role of a response header in an exchange of `status` (`None`:
+    /// not known yet) as the exchange reads it: the challenge and the
+    /// statements only on a 401 (`har::exchange_of`).
+    #[inline]
+    pub fn read_in(name: &[u8], status: Option<u16>) -> Option<Self> {
+        match status {
+            Some(s) if s != 401 => name
+                .eq_ignore_ascii_case(SET_COOKIE)
+                .then_some(Self::SetCookie),
+            _ => Self::of(name),
+        }
+    }
 }
 
 /// `headers` may be missing or null.

@@ -15,11 +15,10 @@ use base64::engine::general_purpose::STANDARD;
 use rayon::prelude::*;
 
 use crate::analyzer::{Analyzer, ChunkResult, Context, Source};
-use crate::classify::credential::is_key_header;
 use crate::exchange::{Exchange, Position, Shows};
 use crate::progress::FileBar;
 use crate::time::parse_iso8601;
-use entry::{Content, Entry};
+use entry::{Content, Entry, RequestHeader, ResponseHeader};
 use scan::StringEnd;
 
 /// Response bodies of 401s are read up to this many bytes.
@@ -367,23 +366,20 @@ fn repair_strings(bytes: &[u8]) -> (Cow<'_, [u8]>, bool) {
 }
 
 fn feed_entry(a: &mut Analyzer<'_>, e: &Entry<'_>, index: u64, offset: u64) {
-    let named = |headers: &[entry::Header<'_>], names: &[&str]| {
-        headers.iter().any(|h| {
-            h.name
-                .as_ref()
-                .is_some_and(|n| names.iter().any(|w| n.0.eq_ignore_ascii_case(w)))
-        })
+    let named = |headers: &[entry::Header<'_>], seen: &dyn Fn(&[u8]) -> bool| {
+        headers
+            .iter()
+            .any(|h| h.name.as_ref().is_some_and(|n| seen(n.0.as_bytes())))
     };
     if e.request.as_ref().is_some_and(|r| {
-        named(
-            &r.headers,
-            &["authorization", "cookie", "proxy-authorization"],
-        )
-    }) || e
-        .response
-        .as_ref()
-        .is_some_and(|r| named(&r.headers, &["set-cookie"]))
-    {
+        named(&r.headers, &|n| {
+            RequestHeader::of(n).is_some_and(RequestHeader::carries_credential)
+        })
+    }) || e.response.as_ref().is_some_and(|r| {
+        named(&r.headers, &|n| {
+            ResponseHeader::read_in(n, None) == Some(ResponseHeader::SetCookie)
+        })
+    }) {
         a.credential_header_seen();
     }
     let (ex, problem) = exchange_of(a.source().id, e, index, offset);
@@ -425,36 +421,45 @@ fn exchange_of<'e>(
             let (Some(name), Some(value)) = (h.name.as_deref(), h.value.as_deref()) else {
                 continue;
             };
-            if name.eq_ignore_ascii_case("authorization") {
-                if ex.request.authorization.is_none() {
-                    ex.request.authorization = Some(value.into());
+            match RequestHeader::of(name.as_bytes()) {
+                Some(RequestHeader::Authorization) => {
+                    if ex.request.authorization.is_none() {
+                        ex.request.authorization = Some(value.into());
+                    }
                 }
-            } else if name.eq_ignore_ascii_case("user-agent") {
-                ex.user_agent.get_or_insert(value.into());
-            } else if name.eq_ignore_ascii_case("cookie") {
-                ex.request.cookie.get_or_insert(value.into());
-            } else if (name.eq_ignore_ascii_case(":authority") || name.eq_ignore_ascii_case("host"))
-                && ex.host.is_none()
-            {
-                ex.host = Some(value.into());
-            } else if is_key_header(name) {
-                ex.request.key_headers.push((name.into(), value.into()));
+                Some(RequestHeader::UserAgent) => {
+                    ex.user_agent.get_or_insert(value.into());
+                }
+                Some(RequestHeader::Cookie) => {
+                    ex.request.cookie.get_or_insert(value.into());
+                }
+                Some(RequestHeader::Host) => {
+                    if ex.host.is_none() {
+                        ex.host = Some(value.into());
+                    }
+                }
+                Some(RequestHeader::Key) => {
+                    ex.request.key_headers.push((name.into(), value.into()));
+                }
+                Some(RequestHeader::ProxyAuthorization) | None => {}
             }
         }
     }
     if let Some(resp) = &e.response {
         ex.status = resp.status;
-        if ex.status == 401 {
-            for h in &resp.headers {
-                let (Some(n), Some(v)) = (h.name.as_deref(), h.value.as_deref()) else {
-                    continue;
-                };
-                if n.eq_ignore_ascii_case("www-authenticate") {
-                    ex.response.challenges.push(v.into());
-                } else if crate::classify::phrases::is_statement_header(n) {
+        for h in &resp.headers {
+            let (Some(n), Some(v)) = (h.name.as_deref(), h.value.as_deref()) else {
+                continue;
+            };
+            match ResponseHeader::read_in(n.as_bytes(), Some(ex.status)) {
+                Some(ResponseHeader::Challenge) => ex.response.challenges.push(v.into()),
+                Some(ResponseHeader::Statement) => {
                     ex.response.statements.push((n.into(), v.into()));
                 }
+                Some(ResponseHeader::SetCookie) | None => {}
             }
+        }
+        if ex.status == 401 {
             ex.response.body = resp.content.and_then(decode_body);
         }
     }

@@ -1,6 +1,8 @@
 //! The fast reader of one HAR entry: a cursor over its bytes that fills the
-//! same `Entry` serde would, stepping over everything else (bodies,
-//! timings, initiators) 64 bytes at a time without building it. It checks
+//! same `Entry` serde would, but for the headers no verdict reads (those
+//! without a `RequestHeader` or `ResponseHeader` role, which it checks and
+//! leaves out), stepping over everything else (bodies, timings,
+//! initiators) 64 bytes at a time without building it. It checks
 //! the whole JSON grammar as serde_json does, but it only accepts what is
 //! plainly valid: an escaped key, a duplicate field, a value of an
 //! unexpected type, a control character, a string that is not UTF-8 where
@@ -12,7 +14,9 @@
 
 use std::borrow::Cow;
 
-use super::entry::{Entry, Header, Raw, Request, Response, Str, status_of};
+use super::entry::{
+    Entry, Header, Raw, Request, RequestHeader, Response, ResponseHeader, Str, status_of,
+};
 use super::scan::{ScanState, Strings};
 use crate::logs::simd;
 
@@ -38,13 +42,14 @@ pub fn entry_at(bytes: &[u8], at: usize) -> Option<(Entry<'_>, usize)> {
     Some((e, c.i))
 }
 
-/// A string's content: `[start, end)`, whether it holds an escape and
-/// whether a byte of it is not ASCII.
+/// A string's content: `[start, end)`, whether it holds an escape (and a
+/// `\u` escape among them) and whether a byte of it is not ASCII.
 #[derive(Clone, Copy)]
 struct Span {
     start: usize,
     end: usize,
     escape: bool,
+    unicode: bool,
     wide: bool,
 }
 
@@ -64,6 +69,10 @@ impl<'a> Cursor<'a> {
     #[inline]
     fn ws(&mut self) {
         use wide::u8x16;
+        // most calls find none (between the tokens of a line)
+        if !matches!(self.peek(), Some(b' ' | b'\n' | b'\r' | b'\t')) {
+            return;
+        }
         while let Some(w) = self.b.get(self.i..self.i + 16) {
             let v = u8x16::new(w.try_into().unwrap_or([0; 16]));
             let ws = (v.simd_eq(u8x16::splat(b' '))
@@ -126,6 +135,7 @@ impl<'a> Cursor<'a> {
                         start,
                         end: at,
                         escape: false,
+                        unicode: false,
                         wide,
                     });
                 }
@@ -173,7 +183,10 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// `string` from `at` (inside it, no backslash before) 64 bytes at a time.
+    /// `string` from `at` (inside it, no backslash before) 64 bytes at a
+    /// time. (Not inlined: its mask buffer would make every short string's
+    /// call frame large.)
+    #[inline(never)]
     fn long_string(&mut self, start: usize, at: usize, wide: bool) -> Option<Span> {
         let mut wide = wide;
         let span = self.blocks(at, |at, [quote, slash, control, high]| {
@@ -194,6 +207,7 @@ impl<'a> Cursor<'a> {
                     start,
                     end: at + quote.trailing_zeros() as usize,
                     escape: false,
+                    unicode: false,
                     wide,
                 })
             }))
@@ -208,12 +222,13 @@ impl<'a> Cursor<'a> {
     }
 
     /// `string` for a string with a backslash, from its first byte.
+    #[inline(never)]
     fn escaped_string(&mut self, start: usize) -> Option<Span> {
         let mut strings = Strings::new(ScanState {
             in_string: true,
             escape: false,
         });
-        let mut wide = false;
+        let (mut wide, mut unicode) = (false, false);
         let b = self.b;
         let span = self.blocks(start, |at, [quote, slash, control, high]| {
             let (escaped, inside) = strings.block(quote, slash);
@@ -235,6 +250,7 @@ impl<'a> Cursor<'a> {
                 match b.get(k)? {
                     b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
                     b'u' => {
+                        unicode = true;
                         let hex = b.get(k + 1..k + 5)?;
                         if !hex.iter().all(u8::is_ascii_hexdigit) {
                             return None;
@@ -248,6 +264,7 @@ impl<'a> Cursor<'a> {
                 start,
                 end: at + closing.trailing_zeros() as usize,
                 escape: true,
+                unicode,
                 wide,
             }))
         })?;
@@ -259,11 +276,7 @@ impl<'a> Cursor<'a> {
     /// escape (and is UTF-8), else decoded by serde_json.
     fn text(&mut self) -> Option<Str<'a>> {
         let s = self.string()?;
-        if s.escape {
-            return serde_json::from_slice::<Str<'a>>(&self.b[s.start - 1..=s.end]).ok();
-        }
-        let t = std::str::from_utf8(&self.b[s.start..s.end]).ok()?;
-        Some(Str(Cow::Borrowed(t)))
+        self.decode(s)
     }
 
     /// `null` (None) or a string.
@@ -486,7 +499,7 @@ impl<'a> Cursor<'a> {
             match field {
                 0 => r.method = c.opt_text()?,
                 1 => r.url = c.opt_text()?,
-                _ => r.headers = c.headers()?,
+                _ => r.headers = c.headers(|n| RequestHeader::of(n).is_some())?,
             }
             Some(())
         })?;
@@ -512,7 +525,11 @@ impl<'a> Cursor<'a> {
             }
             match field {
                 0 => r.status = c.status()?,
-                1 => r.headers = c.headers()?,
+                1 => {
+                    // the status is most often read before the headers
+                    let status = seen[0].then_some(r.status);
+                    r.headers = c.headers(|n| ResponseHeader::read_in(n, status).is_some())?;
+                }
                 _ => r.content = c.content()?,
             }
             Some(())
@@ -544,105 +561,172 @@ impl<'a> Cursor<'a> {
         Some(Some(Raw(raw)))
     }
 
-    /// `null` (no headers) or an array of header objects. The strings
-    /// are checked as UTF-8 all at once, as the array's bytes (one string
-    /// at a time where that fails: a member that is skipped may hold bytes
-    /// a name or a value may not).
-    fn headers(&mut self) -> Option<Vec<Header<'a>>> {
+    /// `null` (no headers) or an array of header objects, of which only
+    /// those whose name `keep` wants are kept (in their order): the
+    /// others are checked as serde reads them (a string or null, UTF-8,
+    /// escapes serde decodes) without being built.
+    fn headers(&mut self, keep: impl Fn(&[u8]) -> bool) -> Option<Vec<Header<'a>>> {
         match self.peek()? {
             b'n' => return self.literal(b"null").map(|()| Vec::new()),
             b'[' => {}
             _ => return None,
         }
-        let from = self.i;
         self.i += 1;
-        // one allocation for a browser's usual dozen or so
-        let mut fields: Vec<[Field<'a>; 2]> = Vec::with_capacity(16);
+        let mut kept = Vec::new();
         self.ws();
         if self.peek() == Some(b']') {
             self.i += 1;
-        } else {
-            loop {
-                self.ws();
-                if self.peek() != Some(b'{') {
-                    return None;
-                }
-                let mut h = [Field::Null, Field::Null];
-                let mut seen = [false; 2];
-                self.object(|c, key| {
-                    let field = match key {
-                        b"name" => 0,
-                        b"value" => 1,
-                        _ => return c.skip().map(|_| ()),
-                    };
-                    if std::mem::replace(&mut seen[field], true) {
-                        return None;
+            return Some(kept);
+        }
+        loop {
+            self.ws();
+            if self.peek() != Some(b'{') {
+                return None;
+            }
+            let [name, value] = self.header()?;
+            match name {
+                // nothing reads a header without a name
+                Field::Null => self.check(value)?,
+                Field::Str(n) if !n.escape => {
+                    let bytes = &self.b[n.start..n.end];
+                    if n.wide {
+                        std::str::from_utf8(bytes).ok()?;
                     }
-                    h[field] = c.field()?;
-                    Some(())
-                })?;
-                fields.push(h);
-                self.ws();
-                match self.peek()? {
-                    b',' => self.i += 1,
-                    b']' => {
-                        self.i += 1;
-                        break;
+                    if keep(bytes) {
+                        kept.push(Header {
+                            name: Some(self.decode(n)?),
+                            value: self.text_of(value)?,
+                        });
+                    } else {
+                        self.check(value)?;
                     }
-                    _ => return None,
                 }
+                Field::Str(n) => {
+                    let name = self.decode(n)?;
+                    if keep(name.as_bytes()) {
+                        kept.push(Header {
+                            name: Some(name),
+                            value: self.text_of(value)?,
+                        });
+                    } else {
+                        self.check(value)?;
+                    }
+                }
+            }
+            self.ws();
+            match self.peek()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    return Some(kept);
+                }
+                _ => return None,
             }
         }
-        let b = self.b;
-        let whole = std::str::from_utf8(&b[from..self.i]).ok();
-        let text = |f: Field<'a>| -> Option<Option<Str<'a>>> {
-            Some(match f {
-                Field::Null => None,
-                Field::Decoded(t) => Some(t),
-                Field::Plain(s, e) => Some(Str(Cow::Borrowed(match whole {
-                    Some(w) => w.get(s - from..e - from)?,
-                    None => std::str::from_utf8(&b[s..e]).ok()?,
-                }))),
-            })
-        };
-        fields
-            .into_iter()
-            .map(|[name, value]| {
-                Some(Header {
-                    name: text(name)?,
-                    value: text(value)?,
-                })
-            })
-            .collect()
     }
 
-    /// `null` or a string, read as `opt_text` reads it but for the UTF-8
-    /// check of a string without escapes, left to the caller.
-    fn field(&mut self) -> Option<Field<'a>> {
+    /// The header object at the cursor: its name and value
+    /// (`Field::Null` when missing or null).
+    #[inline]
+    fn header(&mut self) -> Option<[Field; 2]> {
+        let open = self.i;
+        if let Some(h) = self.usual_header() {
+            return Some(h);
+        }
+        // any other shape: another order, more members, a key with an escape
+        self.i = open;
+        let mut h = [Field::Null, Field::Null];
+        let mut seen = [false; 2];
+        self.object(|c, key| {
+            let field = match key {
+                b"name" => 0,
+                b"value" => 1,
+                _ => return c.skip().map(|_| ()),
+            };
+            if std::mem::replace(&mut seen[field], true) {
+                return None;
+            }
+            h[field] = c.field()?;
+            Some(())
+        })?;
+        Some(h)
+    }
+
+    /// A header object of the usual shape, `{"name": …, "value": …}` and
+    /// nothing else, its keys compared as bytes; `None`: another shape (or
+    /// an error, which `header` finds again).
+    #[inline(always)]
+    fn usual_header(&mut self) -> Option<[Field; 2]> {
+        self.i += 1;
+        self.ws();
+        self.keyword(b"\"name\"")?;
+        self.eat(b':')?;
+        self.ws();
+        let name = self.field()?;
+        self.eat(b',')?;
+        self.ws();
+        self.keyword(b"\"value\"")?;
+        self.eat(b':')?;
+        self.ws();
+        let value = self.field()?;
+        self.eat(b'}')?;
+        Some([name, value])
+    }
+
+    /// Steps over `word` at the cursor, or gives up.
+    #[inline(always)]
+    fn keyword(&mut self, word: &[u8]) -> Option<()> {
+        let end = self.i + word.len();
+        (self.b.get(self.i..end)? == word).then(|| self.i = end)
+    }
+
+    /// `null` or a string, its span.
+    #[inline]
+    fn field(&mut self) -> Option<Field> {
         match self.peek()? {
             b'n' => self.literal(b"null").map(|()| Field::Null),
-            b'"' => {
-                let s = self.string()?;
-                if s.escape {
-                    let t = serde_json::from_slice::<Str<'a>>(&self.b[s.start - 1..=s.end]).ok()?;
-                    Some(Field::Decoded(t))
-                } else {
-                    Some(Field::Plain(s.start, s.end))
-                }
-            }
+            b'"' => self.string().map(Field::Str),
             _ => None,
+        }
+    }
+
+    /// A string as serde reads a `Str`: borrowed when it has no escape,
+    /// else decoded by serde_json; `None` when serde refuses it.
+    fn decode(&self, s: Span) -> Option<Str<'a>> {
+        if s.escape {
+            return serde_json::from_slice::<Str<'a>>(&self.b[s.start - 1..=s.end]).ok();
+        }
+        let t = std::str::from_utf8(&self.b[s.start..s.end]).ok()?;
+        Some(Str(Cow::Borrowed(t)))
+    }
+
+    /// A field as serde reads an `Option<Str>`.
+    fn text_of(&self, f: Field) -> Option<Option<Str<'a>>> {
+        match f {
+            Field::Null => Some(None),
+            Field::Str(s) => self.decode(s).map(Some),
+        }
+    }
+
+    /// Would serde read this field as an `Option<Str>`? Decided without
+    /// building it where it can be: only a `\u` escape (a lone surrogate
+    /// is an error) needs the decoding.
+    fn check(&self, f: Field) -> Option<()> {
+        match f {
+            Field::Str(s) if s.unicode => self.decode(s).map(|_| ()),
+            Field::Str(s) if s.wide => std::str::from_utf8(&self.b[s.start..s.end])
+                .ok()
+                .map(|_| ()),
+            _ => Some(()),
         }
     }
 }
 
 /// A header's name or value as `headers` first reads it.
-enum Field<'a> {
+#[derive(Clone, Copy)]
+enum Field {
     Null,
-    /// A string with an escape, decoded.
-    Decoded(Str<'a>),
-    /// The bytes `[start, end)` of a string without an escape, not yet
-    /// checked as UTF-8.
-    Plain(usize, usize),
+    Str(Span),
 }
 
 #[cfg(test)]
@@ -654,21 +738,26 @@ mod tests {
     /// What an entry holds, to compare the two readers.
     fn view(e: &Entry<'_>) -> String {
         let s = |t: &Option<Str<'_>>| format!("{:?}", t.as_ref().map(|t| &t.0));
-        let hs = |h: &[Header<'_>]| {
+        // the headers a verdict reads (`RequestHeader`, `ResponseHeader`):
+        // the only ones the fast reader keeps
+        let hs = |h: &[Header<'_>], keep: &dyn Fn(&[u8]) -> bool| {
             h.iter()
+                .filter(|h| h.name.as_ref().is_some_and(|n| keep(n.as_bytes())))
                 .map(|h| format!("{}={}", s(&h.name), s(&h.value)))
                 .collect::<Vec<_>>()
                 .join(";")
         };
-        let req = e
-            .request
-            .as_ref()
-            .map(|r| format!("{} {} [{}]", s(&r.method), s(&r.url), hs(&r.headers)));
+        let req = e.request.as_ref().map(|r| {
+            let h = hs(&r.headers, &|n| RequestHeader::of(n).is_some());
+            format!("{} {} [{h}]", s(&r.method), s(&r.url))
+        });
         let resp = e.response.as_ref().map(|r| {
             format!(
                 "{} [{}] {:?}",
                 r.status,
-                hs(&r.headers),
+                hs(&r.headers, &|n| {
+                    ResponseHeader::read_in(n, Some(r.status)).is_some()
+                }),
                 r.content.map(|c| String::from_utf8_lossy(c.0).into_owned())
             )
         });

@@ -47,7 +47,11 @@ pub struct Request {
 /// `None` when the line has no such shape (`why_bad` says why).
 #[inline]
 fn request_and_status(line: &[u8]) -> Option<(u32, u32, u32, u16)> {
-    let q1 = find1(line, 0, b'"')?;
+    let mut q1 = find1(line, 0, b'"')?;
+    // Apache writes an empty user name as `""`, before the time
+    if line[q1..].starts_with(b"\"\" [") {
+        q1 = find1(line, q1 + 2, b'"')?;
+    }
     let mut qmark = 0;
     let mut i = q1 + 1;
     let q2 = loop {

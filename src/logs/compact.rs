@@ -218,11 +218,27 @@ impl<'a, 'q> Walk<'a, 'q> {
         (self.s.as_bytes().get(self.i..end)? == word.as_bytes()).then(|| self.i = end)
     }
 
+    /// Skips a run of ASCII digits, eight bytes at a time; returns its length.
     fn digits(&mut self) -> usize {
-        let n = self.s.as_bytes()[self.i..]
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .count();
+        let b = &self.s.as_bytes()[self.i..];
+        let mut n = 0;
+        while let Some(w) = b.get(n..).and_then(|r| r.first_chunk::<8>()) {
+            let w = u64::from_le_bytes(*w);
+            // a byte is a digit when its high half is 3 and its low half
+            // is at most 9 (adding 6 then leaves the high half 3: bytes
+            // below the first non-digit carry nothing into it)
+            const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+            const THREES: u64 = 0x3030_3030_3030_3030;
+            let other =
+                ((w & HIGH) ^ THREES) | ((w.wrapping_add(0x0606_0606_0606_0606) & HIGH) ^ THREES);
+            if other != 0 {
+                n += other.trailing_zeros() as usize / 8;
+                self.i += n;
+                return n;
+            }
+            n += 8;
+        }
+        n += b[n..].iter().take_while(|c| c.is_ascii_digit()).count();
         self.i += n;
         n
     }
@@ -442,6 +458,30 @@ mod tests {
             assert_eq!(skip(s), None, "{s}");
             assert!(serde_json::from_str::<serde_json::Value>(s).is_err(), "{s}");
         }
+    }
+
+    #[test]
+    fn digit_runs_end_at_the_first_other_byte() {
+        // every byte after runs of 0 to 20 digits, near and far from the end
+        for run in 0..20 {
+            for other in (0..=255u8).filter(|c| !c.is_ascii_digit()) {
+                for after in [0, 1, 9] {
+                    let mut s = "7".repeat(run);
+                    s.push(other as char);
+                    s.push_str(&"5".repeat(after));
+                    let line = s.as_bytes();
+                    let mut buf = [0; MAX_QUOTES];
+                    let Some(mut w) = Walk::new(line, &mut buf) else {
+                        continue; // not in the reader's alphabet
+                    };
+                    assert_eq!(w.digits(), run, "{s:?}");
+                    assert_eq!(w.i, run);
+                }
+            }
+        }
+        let mut buf = [0; MAX_QUOTES];
+        let mut w = Walk::new(b"0123456789012345678", &mut buf).unwrap();
+        assert_eq!(w.digits(), 19);
     }
 
     #[test]

@@ -556,7 +556,8 @@ fn fill_request_headers<'a>(
 
 /// One request header, by the first of its values (both Caddy paths). An
 /// `Authorization` logged without a value (`[]`, as some Caddy versions
-/// redact it) was sent with its value hidden, like `["REDACTED"]`.
+/// redact it) was sent with its value hidden, like `["REDACTED"]`; a
+/// cookie or key header keeps its redaction marker as its value.
 fn take_request_header<'a>(
     auth: &mut RequestAuth<'a>,
     user_agent: &mut Option<Cow<'a, str>>,
@@ -574,9 +575,11 @@ fn take_request_header<'a>(
         Wanted::Authorization if v == REDACTED => auth.authorization_redacted = true,
         Wanted::Authorization => auth.authorization = Some(v),
         Wanted::UserAgent => *user_agent = Some(v),
-        Wanted::Cookie if v != REDACTED => auth.cookie = Some(v),
-        Wanted::Key if v != REDACTED => auth.key_headers.push((name, v)),
-        _ => {}
+        // a redacted cookie or key is kept as its marker: the rules read it
+        // as a credential sent with its value hidden
+        Wanted::Cookie => auth.cookie = Some(v),
+        Wanted::Key => auth.key_headers.push((name, v)),
+        Wanted::WwwAuthenticate => {}
     }
 }
 

@@ -18,6 +18,9 @@ enum Shape {
     QuotedDash,
     /// A quoted `WWW-Authenticate` value (`"Bearer realm=…"`).
     Challenge,
+    /// A quoted `Authorization` value: a scheme and a token
+    /// (`"Bearer eyJ…"`, `"Basic dXNl…"`).
+    Authorization,
     /// Seconds with a fraction (`0.012`).
     Seconds,
     /// A host name (`api.example.com`, with a port or not).
@@ -31,6 +34,7 @@ impl Shape {
         match self {
             Shape::Dash | Shape::QuotedDash => "an empty field",
             Shape::Challenge => "a challenge",
+            Shape::Authorization => "a credential",
             Shape::Seconds => "a duration",
             Shape::Host => "a host name",
             Shape::Quoted => "a quoted text",
@@ -59,6 +63,19 @@ const SCHEMES: [&str; 8] = [
     "mutual",
 ];
 
+/// The schemes whose challenges may carry a token (a handshake's next leg).
+const HANDSHAKES: [&str; 2] = ["negotiate", "ntlm"];
+
+/// A token68 (RFC 9110: letters, digits, `-._~+/`, then `=` padding), not
+/// auth-params (`realm="…"`, `error=…`).
+fn is_token68(v: &[u8]) -> bool {
+    let end = v.iter().rposition(|&c| c != b'=').map_or(0, |i| i + 1);
+    end > 0
+        && v[..end]
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || b"-._~+/".contains(&c))
+}
+
 fn shape(f: &[u8]) -> Shape {
     if f == b"-" {
         return Shape::Dash;
@@ -73,9 +90,18 @@ fn shape(f: &[u8]) -> Shape {
             .unwrap_or(inner.len());
         let word = String::from_utf8_lossy(&inner[..word_end]).to_ascii_lowercase();
         let after = &inner[word_end..];
+        let known = SCHEMES.contains(&word.as_str());
+        // a scheme and one token68 is what a client sends (`Bearer eyJ…`,
+        // `Basic dXNl…`: an `$http_authorization` field); but the servers
+        // of the handshake schemes answer with a token too
+        if known
+            && !HANDSHAKES.contains(&word.as_str())
+            && after.strip_prefix(b" ").is_some_and(is_token68)
+        {
+            return Shape::Authorization;
+        }
         // a known scheme, or any scheme with a realm (`ApiKey realm=…`)
-        if (SCHEMES.contains(&word.as_str())
-            && (after.is_empty() || after.starts_with(b" ") || after.starts_with(b",")))
+        if (known && (after.is_empty() || after.starts_with(b" ") || after.starts_with(b",")))
             || (!word.is_empty() && after.starts_with(b" realm="))
         {
             return Shape::Challenge;
@@ -159,9 +185,10 @@ pub fn detect(head: &[u8]) -> Option<Tail> {
                         (x, y) if x == y => x,
                         (Shape::Dash | Shape::QuotedDash, y) => y,
                         (x, Shape::Dash | Shape::QuotedDash) => x,
-                        (Shape::Challenge, Shape::Quoted) | (Shape::Quoted, Shape::Challenge) => {
-                            Shape::Quoted
-                        }
+                        (
+                            Shape::Challenge | Shape::Authorization | Shape::Quoted,
+                            Shape::Challenge | Shape::Authorization | Shape::Quoted,
+                        ) => Shape::Quoted,
                         _ => Shape::Other,
                     };
                 }
@@ -172,7 +199,7 @@ pub fn detect(head: &[u8]) -> Option<Tail> {
     let mut spec = String::from(
         r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent""#,
     );
-    let (mut seconds, mut host, mut challenge) = (0, false, false);
+    let (mut seconds, mut host, mut challenge, mut auth) = (0, false, false, false);
     let mut known = true;
     for s in &slots {
         let var = match s {
@@ -180,6 +207,7 @@ pub fn detect(head: &[u8]) -> Option<Tail> {
             Shape::Seconds if seconds == 1 => "$upstream_response_time",
             Shape::Host if !host => "$host",
             Shape::Challenge if !challenge => "\"$sent_http_www_authenticate\"",
+            Shape::Authorization if !auth => "\"$http_authorization\"",
             _ => {
                 known = false;
                 break;
@@ -188,6 +216,7 @@ pub fn detect(head: &[u8]) -> Option<Tail> {
         match s {
             Shape::Seconds => seconds += 1,
             Shape::Host => host = true,
+            Shape::Authorization => auth = true,
             _ => challenge = true,
         }
         spec.push(' ');
@@ -226,6 +255,38 @@ mod tests {
         assert!(
             matches!(detect(head.as_bytes()), Some(Tail::Template(t)) if t.ends_with("$request_time $upstream_response_time"))
         );
+    }
+
+    #[test]
+    fn a_logged_authorization_header_is_not_a_challenge() {
+        // `"$http_authorization"` after the user agent: a client's scheme
+        // and token, on every line
+        for value in [
+            "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln",
+            "Basic dXNlcjpwYXNzd29yZA==",
+            "Basic dXNlcjpwYXNz",
+        ] {
+            let head = format!("{CLF} \"{value}\"\n{CLF} \"{value}\"\n");
+            assert!(
+                matches!(detect(head.as_bytes()), Some(Tail::Template(t)) if t.ends_with("\"$http_authorization\"")),
+                "{value}"
+            );
+        }
+        // challenges: auth-params, a bare scheme, a handshake's token
+        for value in [
+            "Bearer realm=\\\"api\\\", error=\\\"invalid_token\\\"",
+            "Bearer error=invalid_token",
+            "Basic realm=x",
+            "Negotiate",
+            "Negotiate oYG3MIG0oAMKAQChCwYJKoZIgvcSAQICooGfBIGc",
+            "NTLM TlRMTVNTUAACAAAADAAMADgAAAAFgoqi",
+        ] {
+            let head = format!("{CLF} \"{value}\"\n");
+            assert!(
+                matches!(detect(head.as_bytes()), Some(Tail::Template(t)) if t.ends_with("\"$sent_http_www_authenticate\"")),
+                "{value}"
+            );
+        }
     }
 
     #[test]
