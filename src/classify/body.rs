@@ -306,9 +306,10 @@ fn decode_references(text: &str, out: &mut String) {
     while let Some(n) = rest.find('&') {
         out.push_str(&rest[..n]);
         rest = &rest[n..];
-        let reference = rest[1..]
-            .find(';')
-            .filter(|&e| e <= 10)
+        // (the `;` looked for in the next few bytes only: a text of many
+        // `&` and no `;` stays linear)
+        let near = &rest.as_bytes()[1..rest.len().min(12)];
+        let reference = memchr::memchr(b';', near)
             .and_then(|e| Some((reference_char(&rest[1..1 + e])?, e + 2)));
         match reference {
             Some((c, used)) => {
@@ -649,6 +650,26 @@ mod tests {
         fn any_text_is_read_without_panic(body in "[<>&;!\\[\\]{}\":,a-z0-9 /*#\\\\é-]{0,40}") {
             let _ = stated(&body);
         }
+    }
+
+    /// Bodies are capped, not small: a hostile one is read in linear time.
+    #[test]
+    fn hostile_bodies_take_linear_time() {
+        let n = 64 * 1024;
+        let started = std::time::Instant::now();
+        for body in [
+            format!("<p>{}", "&".repeat(n)),
+            format!("<p>{}", "&#".repeat(n / 2)),
+            "<a ".repeat(n / 3),
+            "<script>".repeat(n / 8),
+            "</".repeat(n / 2),
+            "<".repeat(n),
+            format!("[{}", "[".repeat(n)),
+            format!("{{\"a\":\"{}", "\\u".repeat(n / 2)),
+        ] {
+            let _ = stated(&body);
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
     }
 
     #[test]
