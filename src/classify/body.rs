@@ -356,6 +356,10 @@ const SCRIPT_OPENINGS: &[&str] = &[
     "(function",
     "(()",
     "(async",
+    "(self.",
+    "(window.",
+    "(this.",
+    "(globalThis.",
     ";(",
     "\"use strict\"",
     "'use strict'",
@@ -365,6 +369,7 @@ const SCRIPT_OPENINGS: &[&str] = &[
     "exports.",
     "window.",
     "self.",
+    "this.",
     "document.",
     "globalThis.",
     "export default",
@@ -530,6 +535,14 @@ mod tests {
             (".btn.disabled { opacity: .65 }", "disabled"),
             ("@media print{.inactive{display:none}}", "inactive"),
             ("const {expired} = state;", "expired"),
+            (
+                "\"use strict\";(self.webpackChunkapp=self.webpackChunkapp||[]).push([[1],{5:e=>{e.disabled=!0}}]);",
+                "disabled",
+            ),
+            (
+                "(self.webpackChunkapp=self.webpackChunkapp||[]).push([[1],{5:e=>{e.disabled=!0}}]);",
+                "disabled",
+            ),
             ("function isExpired(t){return t.expired}", "expired"),
             (r#"[{"revoked":false},{"revoked":true}]"#, "revoked"),
         ] {
