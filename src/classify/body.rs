@@ -4,8 +4,10 @@
 //! its tags (not tag names, attributes, comments, scripts or style
 //! sheets); a script or a style sheet states nothing; any other body is
 //! read as it is. Which of these a body is comes from the body itself (a
-//! body that reads as JSON is JSON whatever it was labelled). Bodies are
-//! short (capped where they are read) and only those of 401s come here.
+//! body that reads as JSON is JSON whatever it was labelled; a script or a
+//! style sheet is known by how it begins, as the exchange does not carry
+//! the content type). Bodies are short (capped where they are read) and
+//! only those of 401s come here.
 
 use std::borrow::Cow;
 
@@ -229,8 +231,6 @@ fn markup_text(s: &str) -> String {
             i = (i + end + 3).min(b.len());
         } else if rest.starts_with(b"<?") || rest.starts_with(b"<!") {
             // a processing instruction or a declaration (`<!DOCTYPE html>`)
-            i = after(b">", 2);
-        } else if rest.starts_with(b"<!") {
             i = after(b">", 2);
         } else if rest
             .get(1)
