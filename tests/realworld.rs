@@ -364,3 +364,45 @@ fn a_logged_authorization_header_is_read_as_the_requests_credential() {
         assert!(!out.contains(token), "the credential leaked: {out}");
     }
 }
+
+#[test]
+fn a_list_of_forwarded_addresses_in_the_client_field_is_one_field() {
+    // `log_format … '$http_x_forwarded_for - $remote_user [$time_local] …'`
+    // behind proxies: the list is the client field, its first address the
+    // client; the fields after it are still ident and user
+    let ws = workspace();
+    let f = write(
+        ws.path(),
+        "access.log",
+        concat!(
+            "10.0.0.2, 10.0.0.1, 127.0.0.1 - - [07/Dec/2016:11:05:07 +0100] \"GET /ocelot HTTP/1.1\" 401 571 \"-\" \"curl/8\"\n",
+            "10.0.0.3, 127.0.0.1 - bob [07/Dec/2016:11:05:08 +0100] \"GET /ocelot HTTP/1.1\" 401 571 \"-\" \"curl/8\"\n",
+            "10.0.0.4 - - [07/Dec/2016:11:05:09 +0100] \"GET / HTTP/1.1\" 200 5 \"-\" \"curl/8\"\n",
+        )
+        .as_bytes(),
+    );
+    for env in [vec![], vec![("AUTHSIFT_REFERENCE", "1")]] {
+        let run = authsift_env(ws.path(), &["analyze", "--json", &f], &env);
+        run.expect_code(0);
+        let s = run.json();
+        assert_eq!(s["files"][0]["format"], "combined", "{}", run.stderr);
+        assert_eq!(u(&s["totals"]["unparsed"]), 0, "{:?}", problems(&s));
+        let clients: Vec<&str> = s["clients"]
+            .as_array()
+            .expect("clients")
+            .iter()
+            .map(|c| c["client"].as_str().unwrap_or(""))
+            .collect();
+        assert_eq!(clients.len(), 2, "{clients:?}");
+        assert!(
+            clients.contains(&"10.0.0.2") && clients.contains(&"10.0.0.3"),
+            "{clients:?}"
+        );
+        // only bob's line logged a Basic user
+        let causes = causes_of(&s);
+        assert!(
+            causes.contains(&("invalid_credentials".to_string(), 1)),
+            "{causes:?}"
+        );
+    }
+}

@@ -523,3 +523,35 @@ fn an_error_log_behind_syslog_is_unwrapped_and_joined() {
     assert_eq!(err["format"], "nginx-error");
     assert_eq!(u(&err["error_log"]["joined"]), 3);
 }
+
+#[test]
+fn haproxys_own_messages_are_not_records_and_broken_lines_still_are_reported() {
+    // a reload, a server going down and a TLS failure between the HTTP log
+    // lines of a syslog file: the proxy's own messages are no records
+    let ws = workspace();
+    let http = |ms: u32, status: u16| {
+        format!(
+            "Feb 25 16:20:1{ms} lb haproxy[7]: 192.0.2.7:5123{ms} [25/Feb/2019:16:20:1{ms}.111] web~ api/s1 0/0/1/2/3 {status} 512 - - ---- 3/3/1/1/0 0/0 \"GET /v1/me HTTP/1.1\"\n"
+        )
+    };
+    let log = [
+        "Feb 25 16:19:38 lb haproxy[1]: Proxy web started.\n".to_string(),
+        "Feb 25 16:19:38 lb haproxy[1]: Proxy api started.\n".to_string(),
+        http(1, 401),
+        "Feb 25 16:20:12 lb haproxy[7]: Server api/s2 is DOWN, reason: Layer4 timeout, check duration: 2001ms. 1 active and 0 backup servers left.\n".to_string(),
+        "Feb 25 16:20:13 lb haproxy[7]: 198.51.100.9:56224 [25/Feb/2019:16:20:13.111] web/1: SSL handshake failure\n".to_string(),
+        http(4, 200),
+        // an HTTP log line cut short: still a record that could not be read
+        "Feb 25 16:20:15 lb haproxy[7]: 192.0.2.7:51235 [25/Feb/2019:16:20:15.111] web~ api/s1 0/0/1\n".to_string(),
+    ]
+    .concat();
+    std::fs::write(ws.path().join("haproxy.log"), log).expect("write");
+    let r = authsift(ws.path(), &["analyze", "--json", "haproxy.log"]);
+    r.expect_code(0);
+    let s = r.json();
+    assert_eq!(format_of(&s), "haproxy", "{}", r.stderr);
+    assert_eq!(u(&s["totals"]["exchanges"]), 2);
+    assert_eq!(u(&s["totals"]["status_401"]), 1);
+    assert_eq!(u(&s["totals"]["unparsed"]), 1, "{}", r.stderr);
+    assert_eq!(s["problems"][0]["position"], 7, "{}", s["problems"]);
+}

@@ -199,8 +199,13 @@ fn is_clf(line: &[u8]) -> Option<FormatName> {
     }
     let req_start = s.len() - after.len() + 1;
     // host ident user, any spaces between (Jetty pads them); Apache's
-    // vhost_combined puts the virtual host first
-    let vhost = match s[..lb].split_ascii_whitespace().count() {
+    // vhost_combined puts the virtual host first; a list of forwarded
+    // addresses (`a, b, c`) is one field
+    let vhost = match s[..lb]
+        .split_ascii_whitespace()
+        .filter(|f| !f.ends_with(','))
+        .count()
+    {
         3 => false,
         4 => true,
         _ => return None,

@@ -338,13 +338,41 @@ impl Clf {
             .unwrap_or(before.len())
     }
 
+    /// The client address at the start of `before` (the part of a line
+    /// before its request), and where its field ends. A list of addresses
+    /// (`$http_x_forwarded_for` logged in its place: `203.0.113.9,
+    /// 10.0.0.1, 127.0.0.1`) is one field, whose first address is the
+    /// client.
+    #[inline(always)]
+    fn client_field(before: &[u8]) -> (&[u8], usize) {
+        let sp = Clf::client_end(before);
+        match before[..sp].strip_suffix(b",") {
+            None => (&before[..sp], sp),
+            Some(first) => (first, Clf::list_end(before, sp)),
+        }
+    }
+
+    /// Where a list of addresses whose first one ends at `sp` ends: after
+    /// the first of its items without a comma.
+    #[cold]
+    fn list_end(before: &[u8], mut sp: usize) -> usize {
+        loop {
+            let from = sp + before[sp..].iter().take_while(|&&c| c == b' ').count();
+            let end = find1(before, from, b' ').unwrap_or(before.len());
+            if end == from || !before[from..end].ends_with(b",") {
+                return end;
+            }
+            sp = end;
+        }
+    }
+
     /// `host ident user [time]` before the request: the client, the user
     /// and the time.
     fn locate_before_request(line: &[u8], head: &mut Head<Request>) {
         let r = head.own;
         let before = &line[r.base as usize..r.q1 as usize];
-        let sp = Clf::client_end(before);
-        head.client = Span::field(line, &before[..sp]);
+        let (client, sp) = Clf::client_field(before);
+        head.client = Span::field(line, client);
         match time_brackets(before) {
             Some((lb, rb)) => {
                 // ident, then the user (which may itself hold spaces);
@@ -408,7 +436,7 @@ impl LineFormat for Clf {
         match f {
             Field::Client => {
                 let before = &line[r.base as usize..r.q1 as usize];
-                head.client = Span::field(line, &before[..Clf::client_end(before)]);
+                head.client = Span::field(line, Clf::client_field(before).0);
             }
             Field::Time | Field::User => Clf::locate_before_request(line, head),
             Field::Method | Field::Target => {

@@ -135,6 +135,39 @@ pub fn haproxy(line: &[u8]) -> Option<Haproxy<'_>> {
     })
 }
 
+/// One of HAProxy's own messages between its HTTP log lines (what
+/// follows its syslog tag, when a transport left one): a notice such as
+/// `Proxy web started.`, `Server api/s1 is DOWN, …`, `[WARNING] …`, or a
+/// connection's error (`192.0.2.7:5123 [25/Feb/2019:16:20:10.111] web/1:
+/// SSL handshake failure`). An HTTP log line always holds its quoted
+/// request (`"<BADREQ>"` at least): a line with a quote is never one of
+/// these, and a line of any other shape stays unparsed.
+fn haproxy_message(line: &[u8]) -> bool {
+    if line.contains(&b'"') {
+        return false;
+    }
+    let msg = match memchr::memmem::find(line, b"haproxy") {
+        Some(tag) => {
+            let rest = &line[tag + b"haproxy".len()..];
+            let rest = match rest.strip_prefix(b"[") {
+                Some(r) => {
+                    let digits = r.iter().take_while(|c| c.is_ascii_digit()).count();
+                    r[digits..].strip_prefix(b"]").unwrap_or(&r[digits..])
+                }
+                None => rest,
+            };
+            rest.strip_prefix(b": ").unwrap_or(line)
+        }
+        None => line,
+    };
+    match msg.first() {
+        Some(c) if c.is_ascii_alphabetic() || *c == b'[' => true,
+        // `client:port [date] frontend/bind: message`
+        _ => memchr::memmem::find(msg, b"] ")
+            .is_some_and(|d| token(msg, d + 2).is_some_and(|(t, _)| t.ends_with(b":"))),
+    }
+}
+
 pub struct HaproxyLog;
 
 impl LineFormat for HaproxyLog {
@@ -157,6 +190,11 @@ impl LineFormat for HaproxyLog {
             return Line::Blank;
         }
         let Some(p) = haproxy(line) else {
+            // the proxy's own messages (start, stop, health checks,
+            // connection errors): not records
+            if haproxy_message(line) {
+                return Line::Directive;
+            }
             return Line::Bad("not an HAProxy HTTP log line");
         };
         let mut h = Head::bare(p.status);
@@ -465,6 +503,31 @@ mod tests {
         assert!(
             haproxy(b"1.2.3.4 - - [02/Jan/2024:10:00:00 +0000] \"GET / HTTP/1.1\" 401 5").is_none()
         );
+    }
+
+    #[test]
+    fn haproxys_own_messages_are_told_from_broken_log_lines() {
+        for own in [
+            &b"Feb 25 16:19:38 192.168.4.2 haproxy[1]: Proxy prod_http_in started."[..],
+            b"<133>Feb 25 16:20:10 lb haproxy[7]: 95.216.197.33:56224 [25/Feb/2019:16:20:10.111] prod_http_in/sktst2: SSL handshake failure",
+            b"haproxy: Server bk/srv1 is DOWN, reason: Layer4 timeout, check duration: 2001ms.",
+            // as a syslog transport hands them on, without the tag
+            b"Proxy prod_http_in started.",
+            b"95.216.197.33:56224 [25/Feb/2019:16:20:10.111] prod_http_in/sktst2: SSL handshake failure",
+            b"[WARNING]  (1) : config : missing timeouts for frontend 'web'.",
+        ] {
+            assert!(haproxy_message(own), "{}", String::from_utf8_lossy(own));
+            assert!(haproxy(own).is_none());
+        }
+        for not_own in [
+            // an HTTP log line cut or garbled: still reported as unparsed
+            &b"Feb 25 16:19:49 lb haproxy[7]: 141.35.244.171:53332 [25/Feb/2019:16:19:48.143] web~ \"GET /"[..],
+            b"141.35.244.171:53332 [25/Feb/2019:16:19:48.143] web~ api/s1 0/0/7",
+            b"12345 garbage",
+            b"",
+        ] {
+            assert!(!haproxy_message(not_own), "{}", String::from_utf8_lossy(not_own));
+        }
     }
 
     #[test]
