@@ -202,7 +202,7 @@ fn parse_clf_text(b: &[u8]) -> Option<Timestamp> {
     if b.len() < 20
         || b[2] != b'/'
         || b[6] != b'/'
-        || b[11] != b':'
+        || !matches!(b[11], b':' | b' ')
         || b[14] != b':'
         || b[17] != b':'
     {
@@ -306,7 +306,9 @@ pub fn month_name(word: &str) -> Option<u32> {
 
 /// The rest of a CLF time after `day/month/`: `yyyy:hh:mm:ss[.frac][ zone]`.
 fn clf_after_month(d: u32, mo: u32, b: &[u8]) -> Option<Timestamp> {
-    if b.len() < 13 || b[4] != b':' || b[7] != b':' || b[10] != b':' {
+    // Python's servers (http.server, Werkzeug) write a space after the year
+    // and no offset: `25/Apr/2024 05:33:01`
+    if b.len() < 13 || !matches!(b[4], b':' | b' ') || b[7] != b':' || b[10] != b':' {
         return None;
     }
     let y = digits(&b[0..4])? as i64;
@@ -499,6 +501,12 @@ mod tests {
             1_714_550_400_000_000
         );
         assert!(parse_clf(b"01/Foo/2024:08:00:00 +0000").is_none());
+        // Python's http.server and Werkzeug: a space after the year, no offset
+        assert_eq!(
+            parse_clf(b"01/May/2024 08:00:00").unwrap().0,
+            1_714_550_400_000_000
+        );
+        assert!(parse_clf(b"01/May/2024-08:00:00").is_none());
         // months in the server's language, where the word names one month
         let en = parse_clf(b"02/Sep/2015:00:11:31 +0200");
         assert!(en.is_some());

@@ -406,3 +406,24 @@ fn a_list_of_forwarded_addresses_in_the_client_field_is_one_field() {
         );
     }
 }
+
+#[test]
+fn pythons_development_servers_are_common_log_lines() {
+    // http.server and Werkzeug (Flask): `[25/Apr/2024 05:33:01]`, no offset
+    let ws = workspace();
+    let f = write(
+        ws.path(),
+        "flask.log",
+        concat!(
+            "127.0.0.1 - - [25/Apr/2024 05:33:01] \"GET /admin HTTP/1.1\" 401 -\n",
+            "127.0.0.1 - - [25/Apr/2024 05:33:02] \"GET /static/app.js HTTP/1.1\" 200 -\n",
+        )
+        .as_bytes(),
+    );
+    let run = authsift(ws.path(), &["analyze", "--json", &f]);
+    run.expect_code(0);
+    let s = run.json();
+    assert_eq!(s["files"][0]["format"], "common", "{}", run.stderr);
+    assert_eq!(u(&s["totals"]["status_401"]), 1);
+    assert_eq!(u(&s["totals"]["degraded"]), 0, "{:?}", problems(&s));
+}
