@@ -295,6 +295,23 @@ fn bzip2_and_xz_are_read_and_damage_is_named() {
     }
 }
 
+/// The summary of `file` as a combined log, in the default and the
+/// reference mode (the two must agree on what a user sees): the run
+/// succeeds, reads the file as combined and leaves no record unparsed.
+fn combined_in_both_modes(dir: &std::path::Path, file: &str) -> Vec<Value> {
+    [vec![], vec![("AUTHSIFT_REFERENCE", "1")]]
+        .iter()
+        .map(|env| {
+            let run = authsift_env(dir, &["analyze", "--json", file], env);
+            run.expect_code(0);
+            let s = run.json();
+            assert_eq!(s["files"][0]["format"], "combined", "{}", run.stderr);
+            assert_eq!(u(&s["totals"]["unparsed"]), 0, "{:?}", problems(&s));
+            s
+        })
+        .collect()
+}
+
 #[test]
 fn apaches_empty_user_name_is_a_record_and_a_malformed_credential() {
     // mod_log_config writes an empty `%u` as `""`: the line is a record,
@@ -310,12 +327,7 @@ fn apaches_empty_user_name_is_a_record_and_a_malformed_credential() {
         )
         .as_bytes(),
     );
-    for env in [vec![], vec![("AUTHSIFT_REFERENCE", "1")]] {
-        let run = authsift_env(ws.path(), &["analyze", "--json", &f], &env);
-        run.expect_code(0);
-        let s = run.json();
-        assert_eq!(s["files"][0]["format"], "combined", "{}", run.stderr);
-        assert_eq!(u(&s["totals"]["unparsed"]), 0, "{:?}", problems(&s));
+    for s in combined_in_both_modes(ws.path(), &f) {
         assert_eq!(u(&s["totals"]["status_401"]), 2);
         let causes = causes_of(&s);
         assert!(
@@ -381,12 +393,7 @@ fn a_list_of_forwarded_addresses_in_the_client_field_is_one_field() {
         )
         .as_bytes(),
     );
-    for env in [vec![], vec![("AUTHSIFT_REFERENCE", "1")]] {
-        let run = authsift_env(ws.path(), &["analyze", "--json", &f], &env);
-        run.expect_code(0);
-        let s = run.json();
-        assert_eq!(s["files"][0]["format"], "combined", "{}", run.stderr);
-        assert_eq!(u(&s["totals"]["unparsed"]), 0, "{:?}", problems(&s));
+    for s in combined_in_both_modes(ws.path(), &f) {
         let clients: Vec<&str> = s["clients"]
             .as_array()
             .expect("clients")
