@@ -107,3 +107,41 @@ fn the_table_names_the_phrases_said_and_no_body_text() {
         "{details:?}"
     );
 }
+
+#[test]
+fn invalid_or_expired_decides_neither_the_tokens_own_expiry_does() {
+    // djangorestframework-simplejwt answers every bad token with "Token is
+    // invalid or expired": the statement names no cause, the JWT's `exp`
+    // (when the token is visible) or the generic rejection decides
+    let ws = workspace();
+    let body = r#"{"detail":"Given token not valid for any token type","code":"token_not_valid","messages":[{"token_class":"AccessToken","token_type":"access","message":"Token is invalid or expired"}]}"#;
+    // 2024-05-01T08:00:00Z is the request time: one token expired an hour
+    // before, the other expires an hour after
+    let expired = scenario::jwt(&serde_json::json!({"sub": "u1", "exp": 1_714_546_800}), 1);
+    let live = scenario::jwt(&serde_json::json!({"sub": "u2", "exp": 1_714_554_000}), 2);
+    let entry = |token: &str| {
+        serde_json::json!({
+            "startedDateTime": "2024-05-01T08:00:00.000Z", "time": 10,
+            "request": {"method": "GET", "url": "https://api.example.com/v1/me", "httpVersion": "HTTP/1.1",
+                "headers": [{"name": "Authorization", "value": format!("Bearer {token}")}], "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0},
+            "response": {"status": 401, "statusText": "", "httpVersion": "HTTP/1.1",
+                "headers": [{"name": "WWW-Authenticate", "value": "Bearer realm=\"api\""}], "cookies": [],
+                "content": {"size": body.len(), "mimeType": "application/json", "text": body}, "redirectURL": "", "headersSize": -1, "bodySize": -1},
+            "cache": {}, "timings": {"send": 0, "wait": 10, "receive": 0}
+        })
+    };
+    let doc = serde_json::json!({"log": {"version": "1.2", "creator": {"name": "t", "version": "1"},
+        "entries": [entry(&expired), entry(&live)]}});
+    std::fs::write(ws.path().join("simplejwt.har"), doc.to_string()).expect("write");
+    let r = authsift(ws.path(), &["analyze", "--json", "simplejwt.har"]);
+    r.expect_code(0);
+    let causes = causes_of(&r.json());
+    assert!(
+        causes.contains(&("expired_credentials".to_string(), 1)),
+        "{causes:?}"
+    );
+    assert!(
+        causes.contains(&("invalid_credentials".to_string(), 1)),
+        "{causes:?}"
+    );
+}

@@ -19,8 +19,9 @@ use super::Cause;
 /// Version 6: a response body is searched in the text it states
 /// (`body::stated`: a JSON body's string values, the text between an HTML
 /// or XML body's tags, nothing of a script or style sheet), no longer in
-/// its keys, markup and code.
-pub const PHRASES_VERSION: u32 = 6;
+/// its keys, markup and code. Version 7: a row's text inside a text that
+/// names two causes (`UNDECIDED`: "invalid or expired") is not said.
+pub const PHRASES_VERSION: u32 = 7;
 
 pub struct Phrase {
     /// The rule id recorded in the evidence.
@@ -799,12 +800,33 @@ pub fn is_statement_header(name: &str) -> bool {
     })
 }
 
+/// Texts that name two causes and decide neither: "Token is invalid or
+/// expired" (djangorestframework-simplejwt, and many others) is what a
+/// server says when it does not tell an expired token from a bad one. A
+/// row's text found only inside one of these is not said.
+pub const UNDECIDED: &[&str] = &[
+    "invalid or expired",
+    "invalid or has expired",
+    "expired or invalid",
+    "expired or is invalid",
+];
+
+/// Does `text` (lower case) say the row's phrase: hold its text outside
+/// the `UNDECIDED` texts? The one test of a phrase, for every place a
+/// server's words are read.
+pub fn says(text: &str, ph: &Phrase) -> bool {
+    text.match_indices(ph.text).any(|(at, m)| {
+        !UNDECIDED.iter().any(|u| {
+            text.match_indices(u)
+                .any(|(s, _)| s <= at && at + m.len() <= s + u.len())
+        })
+    })
+}
+
 /// The first phrase of `table` found in any of `texts` (already lower case),
 /// trying causes in table order.
 pub fn find<'t>(table: &'t [Phrase], texts: &[&str]) -> Option<&'t Phrase> {
-    table
-        .iter()
-        .find(|ph| texts.iter().any(|t| t.contains(ph.text)))
+    table.iter().find(|ph| texts.iter().any(|t| says(t, ph)))
 }
 
 #[cfg(test)]
@@ -901,6 +923,32 @@ mod tests {
                 let got = find(table, &[&said]).map(|r| r.id);
                 assert_eq!(got, Some(ph.id), "the sample of {} as a body", ph.id);
             }
+        }
+    }
+
+    #[test]
+    fn a_text_that_names_two_causes_decides_neither() {
+        let expired = SPECIFIC
+            .iter()
+            .find(|p| p.id == "phrase:expired")
+            .expect("the expiry row");
+        for undecided in [
+            "token is invalid or expired",
+            "given token not valid for any token type\ntoken is invalid or expired",
+            "the access token is expired or invalid",
+        ] {
+            assert!(!says(undecided, expired), "{undecided}");
+            assert_ne!(
+                find(SPECIFIC, &[undecided]).map(|p| p.id),
+                Some("phrase:expired")
+            );
+        }
+        // said outside such a text, it still counts
+        for said in [
+            "token is invalid or expired: the token expired at 10:00",
+            "the access token expired",
+        ] {
+            assert!(says(said, expired), "{said}");
         }
     }
 

@@ -227,12 +227,12 @@ impl<'e> View<'e> {
             return None;
         }
         table.iter().find_map(|ph| {
-            if self.body.contains(ph.text) {
+            if phrases::says(&self.body, ph) {
                 return Some((ph, Said::Body));
             }
             self.statements
                 .iter()
-                .position(|(_, v)| v.contains(ph.text))
+                .position(|(_, v)| phrases::says(v, ph))
                 .map(|i| (ph, Said::Header(i)))
         })
     }
@@ -903,7 +903,7 @@ fn specific_statement(f: &Facts<'_, '_>) -> Option<Verdict> {
             .iter()
             .flatten()
             .filter_map(|c| c.param("error_description"))
-            .find(|d| d.to_lowercase().contains(ph.text))
+            .find(|d| phrases::says(&d.to_lowercase(), ph))
             .unwrap_or_default();
         return Some(phrase_verdict(
             ph,
