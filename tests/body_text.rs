@@ -1,6 +1,7 @@
 //! Response bodies through the real binary: the server phrases that decide
-//! a 401 come from what a body states (a JSON body's string values, the
-//! text of an HTML or XML page), not from its keys, attributes, markup or
+//! a 401 come from what a body states (a JSON body's sentences and the
+//! one-word values of its error, reason and message keys, the text of an
+//! HTML or XML page), not from its keys, attributes, markup or
 //! scripts. The capture is `fixtures/har/devtools_body_markup.har`; its
 //! counts are checked by `tests/fixtures.rs`, each entry's cause and rule
 //! here.
@@ -33,6 +34,12 @@ const EXPECTED: &[(u64, &str, &str)] = &[
     (9, "expired_credentials", "phrase:expired"),
     (10, "expired_credentials", "phrase:expired"),
     (11, "expired_credentials", "phrase:expired"),
+    // one-word values of an ordinary object are data: an organization's
+    // `"status":"disabled"`, a user's `"state":"inactive"`
+    (12, "invalid_credentials", "step6:rejected"),
+    (13, "invalid_credentials", "step6:rejected"),
+    // one word inside an `error` member is what was said
+    (14, "expired_credentials", "phrase:expired"),
 ];
 
 #[test]

@@ -3,7 +3,12 @@
 //! keys, numbers, booleans or nulls); an HTML or XML body the text between
 //! its tags (not tag names, attributes, comments, scripts or style
 //! sheets); a script or a style sheet states nothing; any other body is
-//! read as it is. Which of these a body is comes from the body itself (a
+//! read as it is. A JSON string of one word ("disabled", "free") is a
+//! statement only under a key that names an error, a reason or a message
+//! (`statement_key`), or inside such a member (`{"error":{"type":…}}`): in
+//! an ordinary object (`{"status":"disabled","plan":"free"}`) it is data,
+//! not what the server said; a value of several words is a statement
+//! wherever it stands. Which of these a body is comes from the body itself (a
 //! body that reads as JSON is JSON whatever it was labelled; a script or a
 //! style sheet is known by how it begins, as the exchange does not carry
 //! the content type). Bodies are short (capped where they are read) and
@@ -31,9 +36,10 @@ pub fn stated(body: &str) -> Cow<'_, str> {
     Cow::Borrowed(body)
 }
 
-/// The string values of a JSON text, one a line; `None` when it is not
-/// JSON. A text cut short (a body at its cap) is JSON as far as it goes.
-/// Several documents in a row (JSON lines) are read one after another.
+/// The string values of a JSON text that are statements (`says`), one a
+/// line; `None` when it is not JSON. A text cut short (a body at its cap)
+/// is JSON as far as it goes. Several documents in a row (JSON lines) are
+/// read one after another.
 fn json_strings(s: &str) -> Option<String> {
     /// What may come next.
     #[derive(PartialEq)]
@@ -45,18 +51,30 @@ fn json_strings(s: &str) -> Option<String> {
         /// A comma, or the end of the container.
         Comma,
     }
+    /// An open container.
+    struct Open {
+        object: bool,
+        /// It is the value of a statement key, or inside one.
+        within: bool,
+    }
     let b = s.as_bytes();
     let mut out = String::new();
-    // per open container: is it an object
-    let mut open: Vec<bool> = Vec::new();
+    let mut open: Vec<Open> = Vec::new();
     let mut next = Next::Value;
     let mut values = 0usize;
-    let after_value = |open: &[bool]| {
+    // the last key read names an error, a reason or a message
+    let mut key_states = false;
+    let after_value = |open: &[Open]| {
         if open.is_empty() {
             Next::Value
         } else {
             Next::Comma
         }
+    };
+    // a value here is the value of a statement key, or inside one
+    let stated_here = |open: &[Open], key_states: bool| match open.last() {
+        None => true,
+        Some(o) => o.within || (o.object && key_states),
     };
     let mut i = 0;
     while i < b.len() {
@@ -64,7 +82,12 @@ fn json_strings(s: &str) -> Option<String> {
         match c {
             b' ' | b'\t' | b'\n' | b'\r' => i += 1,
             b'{' | b'[' if next == Next::Value => {
-                open.push(c == b'{');
+                // (a top-level container is no member of anything)
+                let within = !open.is_empty() && stated_here(&open, key_states);
+                open.push(Open {
+                    object: c == b'{',
+                    within,
+                });
                 next = if c == b'{' { Next::Key } else { Next::Value };
                 i += 1;
             }
@@ -76,14 +99,14 @@ fn json_strings(s: &str) -> Option<String> {
                     Next::Value => !object,
                     Next::Colon => false,
                 };
-                if !may_close || open.pop() != Some(object) {
+                if !may_close || open.pop().map(|o| o.object) != Some(object) {
                     return None;
                 }
                 next = after_value(&open);
                 i += 1;
             }
             b',' if next == Next::Comma => {
-                next = if *open.last()? {
+                next = if open.last()?.object {
                     Next::Key
                 } else {
                     Next::Value
@@ -95,16 +118,20 @@ fn json_strings(s: &str) -> Option<String> {
                 i += 1;
             }
             b'"' if next == Next::Key => {
-                i = json_string(s, i)?.1;
+                let (key, end) = json_string(s, i)?;
+                key_states = statement_key(&key);
+                i = end;
                 next = Next::Colon;
             }
             b'"' if next == Next::Value => {
                 let (text, end) = json_string(s, i)?;
-                if values > 0 {
-                    out.push('\n');
+                if stated_here(&open, key_states) || is_sentence(&text) {
+                    if values > 0 {
+                        out.push('\n');
+                    }
+                    values += 1;
+                    out.push_str(&text);
                 }
-                values += 1;
-                out.push_str(&text);
                 i = end;
                 next = after_value(&open);
             }
@@ -127,6 +154,67 @@ fn json_strings(s: &str) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// The words of a JSON key that make it name what went wrong: its value,
+/// even one word (`"error":"invalid_token"`, `"code":"API_KEY_INVALID"`,
+/// `"reason":"CREDENTIALS_MISSING"`), and everything inside it
+/// (`"error":{"type":"token_expired"}`) is a statement. A key is split into
+/// words at every character that is not a letter and where a lower-case
+/// letter meets a capital (`error_description`, `errorCode`, `x-ms-error-code`).
+const STATEMENT_KEY_WORDS: &[&str] = &[
+    "error",
+    "errors",
+    "err",
+    "message",
+    "messages",
+    "msg",
+    "reason",
+    "reasons",
+    "detail",
+    "details",
+    "description",
+    "code",
+    "title",
+    "fault",
+    "faultstring",
+];
+
+/// Does a JSON key name an error, a reason or a message (`STATEMENT_KEY_WORDS`)?
+fn statement_key(key: &str) -> bool {
+    let b = key.as_bytes();
+    let mut start = 0;
+    for i in 0..=b.len() {
+        let boundary = match (b.get(i), i.checked_sub(1).map(|p| b[p])) {
+            (None, _) => true,
+            (Some(c), _) if !c.is_ascii_alphabetic() => true,
+            (Some(c), Some(p)) => c.is_ascii_uppercase() && p.is_ascii_lowercase(),
+            _ => false,
+        };
+        if !boundary {
+            continue;
+        }
+        let word = &b[start..i];
+        if !word.is_empty()
+            && STATEMENT_KEY_WORDS
+                .iter()
+                .any(|w| w.as_bytes().eq_ignore_ascii_case(word))
+        {
+            return true;
+        }
+        start = if b.get(i).is_some_and(u8::is_ascii_alphabetic) {
+            i
+        } else {
+            i + 1
+        };
+    }
+    false
+}
+
+/// A value of several words (white space between two of them): said
+/// wherever it stands.
+fn is_sentence(text: &str) -> bool {
+    text.split_whitespace().nth(1).is_some()
 }
 
 /// The string that starts with the quote at `at`, unescaped, and the
@@ -545,6 +633,22 @@ mod tests {
             ),
             ("function isExpired(t){return t.expired}", "expired"),
             (r#"[{"revoked":false},{"revoked":true}]"#, "revoked"),
+            // one-word values of an ordinary object: data, not statements
+            (r#"{"id":7,"status":"disabled","plan":"free"}"#, "disabled"),
+            (r#"{"state":"inactive"}"#, "inactive"),
+            (
+                r#"{"login":"octocat","type":"User","account_status":"deleted"}"#,
+                "deleted",
+            ),
+            (r#"[{"id":1,"state":"revoked"}]"#, "revoked"),
+            (
+                r#"{"message":"Unauthorized","user":{"status":"expired"}}"#,
+                "expired",
+            ),
+            (
+                r#"{"codename":"disabled","messaging":"inactive"}"#,
+                "disabled",
+            ),
         ] {
             let text = says(body);
             assert!(!text.contains(word), "{body:?} states {text:?}");
@@ -614,6 +718,28 @@ mod tests {
             ("let me in: the token expired", "token expired"),
             ("error=insufficient_scope", "error=insufficient_scope"),
             ("a < b: token revoked", "token revoked"),
+            // one word under a key that names an error, a reason or a
+            // message, or inside such a member
+            (r#"{"error":"invalid_token"}"#, "invalid_token"),
+            (r#"{"code":"API_KEY_INVALID"}"#, "api_key_invalid"),
+            (r#"{"errorCode":"TOKEN_REVOKED"}"#, "token_revoked"),
+            (r#"{"error_description":"expired"}"#, "expired"),
+            (
+                r#"{"error":{"code":401,"type":"token_expired","details":[{"reason":"X"}]}}"#,
+                "token_expired",
+            ),
+            (r#"{"errors":["account_disabled"]}"#, "account_disabled"),
+            (
+                r#"{"x-ms-error-code":"InvalidAuthenticationInfo"}"#,
+                "invalidauth",
+            ),
+            // a sentence is a statement wherever it stands
+            (
+                r#"{"id":7,"user":{"note":"Token has been revoked"}}"#,
+                "token has been revoked",
+            ),
+            // a JSON text that is one string is all the server said
+            (r#""expired""#, "expired"),
         ] {
             let text = says(body);
             assert!(text.contains(phrase), "{body:?} states {text:?}");
@@ -623,8 +749,13 @@ mod tests {
     #[test]
     fn json_values_are_separate_statements() {
         assert_eq!(
-            stated(r#"{"a":"token","b":["has","expired"],"n":1.5e3,"t":true}"#),
+            stated(r#"{"error":"token","errors":["has","expired"],"n":1.5e3,"t":true}"#),
             "token\nhas\nexpired"
+        );
+        // the one-word values of other keys are left out, sentences kept
+        assert_eq!(
+            stated(r#"{"status":"disabled","message":"Bad credentials","note":"see the docs"}"#),
+            "Bad credentials\nsee the docs"
         );
         assert_eq!(stated(r#"{"k":"\ud83d\ude00 \u00e9"}"#), "\u{1f600} é");
         assert_eq!(stated("{}"), "");
@@ -637,11 +768,12 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::test_runner::Config::with_cases(500))]
-        /// A JSON document states its string values, in order, whatever
-        /// they hold (quotes, escapes, markup, non-ASCII); its keys never.
+        /// A JSON document states its sentences (string values of several
+        /// words), in order, whatever they hold (quotes, escapes, markup,
+        /// non-ASCII) and under whatever key; its keys never.
         #[test]
         fn json_states_its_string_values(
-            values in proptest::collection::vec("[^\\n\\r\\t\u{8}\u{c}]{0,12}", 1..6),
+            values in proptest::collection::vec("[^\\s\u{8}\u{c}]{1,6} [^\\s\u{8}\u{c}]{1,6}", 1..6),
             keys in proptest::collection::vec("[a-z\"<>{}\\\\]{1,8}", 6),
             nested in proptest::bool::ANY,
         ) {
@@ -659,9 +791,66 @@ mod tests {
             proptest::prop_assert_eq!(stated(&doc), want.join("\n"));
         }
 
+        /// A value of one word is stated under a statement key, or inside
+        /// one, and nowhere else.
+        #[test]
+        fn one_word_is_stated_under_a_statement_key_only(
+            word in "[a-z_]{1,10}",
+            other in "[a-z]{1,8}",
+            nested in proptest::bool::ANY,
+        ) {
+            let other = format!("z{other}");
+            let doc = |key: &str| {
+                let v = serde_json::Value::String(word.clone());
+                let v = if nested { serde_json::json!({"k": [v]}) } else { v };
+                serde_json::json!({"id": 7, key: v}).to_string()
+            };
+            let under_error = stated(&doc("error")).into_owned();
+            proptest::prop_assert_eq!(under_error.as_str(), word.as_str());
+            let elsewhere = stated(&doc(&other)).into_owned();
+            let want = if statement_key(&other) { word.as_str() } else { "" };
+            proptest::prop_assert_eq!(elsewhere.as_str(), want);
+        }
+
         #[test]
         fn any_text_is_read_without_panic(body in "[<>&;!\\[\\]{}\":,a-z0-9 /*#\\\\é-]{0,40}") {
             let _ = stated(&body);
+        }
+    }
+
+    #[test]
+    fn statement_keys_are_named_error_reason_or_message() {
+        for k in [
+            "error",
+            "Error",
+            "errors",
+            "error_description",
+            "errorCode",
+            "ErrorMessage",
+            "x-ms-error-code",
+            "msg",
+            "detail",
+            "reason",
+            "code",
+            "title",
+            "faultstring",
+            "error2",
+        ] {
+            assert!(statement_key(k), "{k}");
+        }
+        for k in [
+            "status",
+            "state",
+            "plan",
+            "type",
+            "codename",
+            "messaging",
+            "terror",
+            "",
+            "é",
+            "\u{1f600}",
+        ] {
+            assert!(!statement_key(k), "{k}");
         }
     }
 

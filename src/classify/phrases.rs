@@ -21,7 +21,10 @@ use super::Cause;
 /// or XML body's tags, nothing of a script or style sheet), no longer in
 /// its keys, markup and code. Version 7: a row's text inside a text that
 /// names two causes (`UNDECIDED`: "invalid or expired") is not said.
-pub const PHRASES_VERSION: u32 = 7;
+/// Version 8: a JSON body's value of one word is said only under a key
+/// that names an error, a reason or a message, or inside such a member
+/// (`body::stated`): `{"status":"disabled"}` in a user object says nothing.
+pub const PHRASES_VERSION: u32 = 8;
 
 pub struct Phrase {
     /// The rule id recorded in the evidence.
