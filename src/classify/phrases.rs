@@ -21,7 +21,12 @@ use super::Cause;
 /// or XML body's tags, nothing of a script or style sheet), no longer in
 /// its keys, markup and code. Version 7: a row's text inside a text that
 /// names two causes (`UNDECIDED`: "invalid or expired") is not said.
-/// Version 8: a JSON body's value of one word is said only under a key
+/// Version 8: statements that the server saw no credential (`UNSEEN`:
+/// Django REST framework's "Authentication credentials were not
+/// provided.", "no credentials supplied", Spring Security's "Full
+/// authentication is required") say `wrong_scheme` where the request
+/// carried one; DRF's "Invalid token." is a generic rejection. A JSON
+/// body's value of one word is said only under a key
 /// that names an error, a reason or a message, or inside such a member
 /// (`body::stated`): `{"status":"disabled"}` in a user object says nothing.
 pub const PHRASES_VERSION: u32 = 8;
@@ -339,8 +344,99 @@ pub const SPECIFIC: &[Phrase] = &[
     ),
 ];
 
+/// Statements that the server saw no credential in the request, where a
+/// request that carried one tells more than "missing": heard at step 1 as
+/// `MISSING` is when the request shows none, and at step 2 as `wrong_scheme`
+/// when it visibly carried one — the credential was not where or how this
+/// server reads it (Django REST framework's `TokenAuthentication` reads
+/// `Authorization: Token …` and does not see `Bearer …`; a key in a header
+/// the API does not read), or it was dropped on the way (CAUSES.md,
+/// `wrong_scheme`). The two older rows keep their `missing:` ids.
+pub const UNSEEN: &[Phrase] = &[
+    p(
+        "unseen:drf-not-provided",
+        "authentication credentials were not provided",
+        Cause::MissingCredentials,
+        "Django REST framework (NotAuthenticated)",
+        "{\"detail\":\"Authentication credentials were not provided.\"}",
+    )
+    .fixed("Django REST framework did not find the credential: TokenAuthentication reads `Authorization: Token <key>` (not Bearer, unless the view sets another keyword), SessionAuthentication the session cookie; send what the view's authentication classes read"),
+    p(
+        "unseen:credentials-were-not-provided",
+        "credentials were not provided",
+        Cause::MissingCredentials,
+        "generic",
+        "Credentials were not provided with the request",
+    ),
+    p(
+        "unseen:credentials-not-provided",
+        "credentials not provided",
+        Cause::MissingCredentials,
+        "generic",
+        "Credentials not provided",
+    ),
+    p(
+        "unseen:no-credentials-provided",
+        "no credentials provided",
+        Cause::MissingCredentials,
+        "generic",
+        "No credentials provided",
+    ),
+    p(
+        "unseen:no-credentials-were-provided",
+        "no credentials were provided",
+        Cause::MissingCredentials,
+        "generic",
+        "No credentials were provided",
+    ),
+    p(
+        "unseen:credentials-were-not-supplied",
+        "credentials were not supplied",
+        Cause::MissingCredentials,
+        "generic",
+        "Authentication failed: credentials were not supplied",
+    ),
+    p(
+        "unseen:no-credentials-supplied",
+        "no credentials supplied",
+        Cause::MissingCredentials,
+        "generic",
+        "No credentials supplied",
+    ),
+    p(
+        "unseen:no-credentials-were-supplied",
+        "no credentials were supplied",
+        Cause::MissingCredentials,
+        "generic",
+        "No credentials were supplied in the request",
+    ),
+    p(
+        "unseen:spring-full-authentication",
+        "full authentication is required",
+        Cause::MissingCredentials,
+        "Spring Security (the request was anonymous to it)",
+        "{\"status\":401,\"error\":\"Unauthorized\",\"message\":\"Full authentication is required to access this resource\"}",
+    )
+    .fixed("Spring Security saw an anonymous request: check that the endpoint's filter chain reads the credential that was sent (an OAuth2 resource server for Bearer tokens, HTTP Basic for user and password)"),
+    p(
+        "missing:did-not-provide-key",
+        "did not provide an api key",
+        Cause::MissingCredentials,
+        "Stripe",
+        "You did not provide an API key.",
+    ),
+    p(
+        "missing:didnt-provide-key",
+        "didn't provide an api key",
+        Cause::MissingCredentials,
+        "OpenAI, Stripe",
+        "You didn't provide an API key.",
+    ),
+];
+
 /// Statements that no credential arrived (precedence step 1, when the
-/// request shows none; a credential that is visibly present wins).
+/// request shows none; a credential that is visibly present wins). The
+/// rows of `UNSEEN` say so too, and more where a credential was sent.
 pub const MISSING: &[Phrase] = &[
     p(
         "missing:authentication-required",
@@ -362,20 +458,6 @@ pub const MISSING: &[Phrase] = &[
         Cause::MissingCredentials,
         "Google APIs",
         "The request is missing a valid API key.",
-    ),
-    p(
-        "missing:did-not-provide-key",
-        "did not provide an api key",
-        Cause::MissingCredentials,
-        "Stripe",
-        "You did not provide an API key.",
-    ),
-    p(
-        "missing:didnt-provide-key",
-        "didn't provide an api key",
-        Cause::MissingCredentials,
-        "OpenAI, Stripe",
-        "You didn't provide an API key.",
     ),
     p(
         "missing:credentials-missing",
@@ -487,6 +569,13 @@ pub const GENERIC: &[Phrase] = &[
         Cause::InvalidCredentials,
         "generic JSON APIs",
         "{\"error\":{\"status\":401,\"message\":\"Invalid access token\"}}",
+    ),
+    p(
+        "generic:invalid-token-words",
+        "invalid token",
+        Cause::InvalidCredentials,
+        "Django REST framework TokenAuthentication",
+        "{\"detail\":\"Invalid token.\"}",
     ),
     p(
         "generic:invalid-signature",
@@ -836,8 +925,9 @@ pub fn find<'t>(table: &'t [Phrase], texts: &[&str]) -> Option<&'t Phrase> {
 mod tests {
     use super::*;
 
-    const TABLES: [(&[Phrase], Speaks); 4] = [
+    const TABLES: [(&[Phrase], Speaks); 5] = [
         (SPECIFIC, Speaks::Specific),
+        (UNSEEN, Speaks::NoCredential),
         (MISSING, Speaks::NoCredential),
         (GENERIC, Speaks::Generic),
         (BARE, Speaks::Generic),
@@ -967,7 +1057,13 @@ mod tests {
     #[test]
     fn ids_are_unique_and_text_is_lower_case() {
         let mut seen = std::collections::HashSet::new();
-        for ph in SPECIFIC.iter().chain(MISSING).chain(GENERIC).chain(BARE) {
+        for ph in SPECIFIC
+            .iter()
+            .chain(UNSEEN)
+            .chain(MISSING)
+            .chain(GENERIC)
+            .chain(BARE)
+        {
             assert!(seen.insert(ph.id), "duplicate id {}", ph.id);
             assert_eq!(ph.text, ph.text.to_lowercase(), "{}", ph.id);
         }

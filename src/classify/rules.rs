@@ -834,7 +834,9 @@ fn no_credential(f: &Facts<'_, '_>) -> Option<Verdict> {
     if let Some(said) = f.reason(Speaks::NoCredential) {
         return Some(said);
     }
-    let (ph, at) = f.v.said(phrases::MISSING)?;
+    let (ph, at) =
+        f.v.said(phrases::UNSEEN)
+            .or_else(|| f.v.said(phrases::MISSING))?;
     Some(phrase_verdict(ph, f.v.phrase_said(ph, at, f.secrets())))
 }
 
@@ -913,9 +915,37 @@ fn specific_statement(f: &Facts<'_, '_>) -> Option<Verdict> {
             ),
         ));
     }
-    let (ph, at) = elsewhere?;
-    Some(phrase_verdict(ph, v.phrase_said(ph, at, f.secrets())))
+    if let Some((ph, at)) = elsewhere {
+        return Some(phrase_verdict(ph, v.phrase_said(ph, at, f.secrets())));
+    }
+    credential_unseen(f)
 }
+
+/// Step 2: the server says it saw no credential, and the request visibly
+/// carried one: it was not where or how this server reads it
+/// (`phrases::UNSEEN`).
+fn credential_unseen(f: &Facts<'_, '_>) -> Option<Verdict> {
+    if !f.present {
+        return None;
+    }
+    let (ph, at) = f.v.said(phrases::UNSEEN)?;
+    Some(
+        Verdict::new(
+            Cause::WrongScheme,
+            EvidenceKind::ServerMessage,
+            ph.id,
+            format!(
+                "{}: the server saw no credential, the request carried one ({})",
+                f.v.phrase_said(ph, at, f.secrets()),
+                carried(f)
+            ),
+        )
+        .with_fix(ph.fix.unwrap_or(UNSEEN_FIX)),
+    )
+}
+
+/// The remedy of a credential the server did not see.
+const UNSEEN_FIX: &str = "the server did not read the credential that was sent: send it where and how this endpoint reads it (the scheme word, header or parameter its documentation names), and check that no proxy drops it on the way";
 
 /// Step 3: the request's scheme against the challenge.
 fn scheme_vs_challenge(f: &Facts<'_, '_>) -> Option<Verdict> {
@@ -1050,7 +1080,26 @@ fn rejected(f: &Facts<'_, '_>) -> Verdict {
             None => f.reason_evidence().unwrap_or_else(|| no_signal(f)),
         };
     }
-    let what = if let Some(a) = v.auth {
+    let what = carried(f);
+    match generic {
+        Some((ph, at)) => phrase_verdict(
+            ph,
+            format!("{what} rejected; {}", v.phrase_said(ph, at, f.secrets())),
+        ),
+        None => Verdict::new(
+            Cause::InvalidCredentials,
+            EvidenceKind::RequestShape,
+            "step6:rejected",
+            format!("{what} rejected, no other signal"),
+        ),
+    }
+}
+
+/// The credential a request carried, as the evidence names it ("Bearer
+/// credential", "api key in header x-api-key"), secret-free.
+fn carried(f: &Facts<'_, '_>) -> String {
+    let (v, ex) = (f.v, f.ex);
+    if let Some(a) = v.auth {
         format!(
             "{} credential",
             scheme_word(split_authorization(a).0, f.secrets())
@@ -1074,18 +1123,6 @@ fn rejected(f: &Facts<'_, '_>) -> Verdict {
         .to_string()
     } else {
         "session cookie".to_string()
-    };
-    match generic {
-        Some((ph, at)) => phrase_verdict(
-            ph,
-            format!("{what} rejected; {}", v.phrase_said(ph, at, f.secrets())),
-        ),
-        None => Verdict::new(
-            Cause::InvalidCredentials,
-            EvidenceKind::RequestShape,
-            "step6:rejected",
-            format!("{what} rejected, no other signal"),
-        ),
     }
 }
 
@@ -1506,6 +1543,7 @@ mod tests {
     fn every_phrase_sample_decides_by_its_own_row() {
         for (table, speaks) in [
             (phrases::SPECIFIC, Speaks::Specific),
+            (phrases::UNSEEN, Speaks::NoCredential),
             (phrases::MISSING, Speaks::NoCredential),
             (phrases::GENERIC, Speaks::Generic),
             (phrases::BARE, Speaks::Generic),
@@ -1538,6 +1576,58 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A statement that the server saw no credential, where the request
+    /// carried one (a Bearer token, an api key header, a redacted
+    /// header): the credential was not where or how the server reads it.
+    #[test]
+    fn no_credential_seen_while_one_was_sent_is_the_wrong_scheme() {
+        for ph in phrases::UNSEEN {
+            for carrier in ["bearer", "key", "redacted"] {
+                let mut ex = har401(None, None, Some(ph.sample));
+                match carrier {
+                    "bearer" => {
+                        ex.request.authorization = Some("Bearer tk_9f8e7d6c5b4a3921".into())
+                    }
+                    "key" => {
+                        ex.request.key_headers =
+                            vec![("X-API-Key".into(), "mk_live_51c0ffee9a8b7c6d".into())]
+                    }
+                    _ => ex.request.authorization = Some("Bearer [REDACTED]".into()),
+                }
+                let a = assess(&ex, &RuleSettings::default());
+                assert_eq!(a.verdict.cause, Cause::WrongScheme, "{} {carrier}", ph.id);
+                assert_eq!(a.verdict.rule, ph.id, "{carrier}");
+                assert_eq!(a.verdict.kind, EvidenceKind::ServerMessage);
+                assert!(
+                    a.verdict
+                        .detail
+                        .contains("the server saw no credential, the request carried one"),
+                    "{}",
+                    a.verdict.detail
+                );
+                assert!(
+                    !a.verdict.detail.contains("tk_9f8e") && !a.verdict.detail.contains("mk_live")
+                );
+            }
+            // no credential in a capture that shows every carrier: missing
+            let ex = har401(None, None, Some(ph.sample));
+            assert_eq!(cause(&ex), Cause::MissingCredentials, "{}", ph.id);
+        }
+        // a placeholder still wins (step 1), a specific statement too
+        let ex = har401(
+            Some("Bearer YOUR_API_KEY"),
+            None,
+            Some("Authentication credentials were not provided."),
+        );
+        assert_eq!(cause(&ex), Cause::PlaceholderCredentials);
+        let ex = har401(
+            Some("Bearer tk_9f8e7d6c5b4a3921"),
+            None,
+            Some("Credentials not provided or token expired at 10:00"),
+        );
+        assert_eq!(cause(&ex), Cause::ExpiredCredentials);
     }
 
     #[test]
