@@ -104,9 +104,15 @@ pub struct RequestAuth<'a> {
     /// `None` when empty or `-`.
     pub user: Option<Text<'a>>,
     /// The `user:password` of the request URL, where the source drops it
-    /// from the target (HAR, ALB). Not a credential the rules follow: it is
-    /// kept only to keep it out of outputs.
+    /// from the target (HAR, ALB): a credential the request carried (the
+    /// rules count it as sent, the history does not follow it), kept out
+    /// of outputs.
     pub userinfo: Option<Text<'a>>,
+    /// The credential parameters of a form body the request sent
+    /// (`classify::credential::form_credentials`: a token endpoint's
+    /// `client_secret`, a login form's `password`), name and value; read
+    /// for 401s of a HAR (`postData`) only.
+    pub form: Vec<(Text<'a>, Text<'a>)>,
 }
 
 /// Authentication material on the response.

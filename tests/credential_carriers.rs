@@ -1,5 +1,5 @@
-//! Where a request carried its credential, and whether the server saw it,
-//! through the real binary: `fixtures/har/insomnia_unseen_credentials.har`
+//! Where a request carried its credential (headers, a form body, the
+//! URL's user info), and whether the server saw it, through the real binary: `fixtures/har/insomnia_unseen_credentials.har`
 //! (its counts are checked by `tests/fixtures.rs`, each entry's cause and
 //! rule here).
 
@@ -21,6 +21,13 @@ const EXPECTED: &[(u64, &str, &str)] = &[
     (4, "missing_credentials", "step1:no-credential"),
     // the scheme DRF reads, a key it does not know
     (5, "invalid_credentials", "generic:invalid-token-words"),
+    // credentials outside the headers were sent: a form body's
+    // client_secret (as `postData.params`, as `postData.text`), a URL's
+    // user and password, a form placeholder
+    (6, "invalid_credentials", "step6:rejected"),
+    (7, "invalid_credentials", "step6:rejected"),
+    (8, "invalid_credentials", "generic:unauthorized"),
+    (9, "placeholder_credentials", "step1:placeholder"),
 ];
 
 /// `(record, cause, rule, detail)` of every 401 event of `har`.
@@ -74,4 +81,27 @@ fn a_credential_the_server_did_not_see_is_the_wrong_scheme() {
         "{}",
         got[1].3
     );
+}
+
+#[test]
+fn a_credential_outside_the_headers_was_sent() {
+    let got = events("har/insomnia_unseen_credentials.har");
+    let detail = |i: usize| got[i].3.as_str();
+    assert_eq!(
+        detail(6),
+        "credential in form parameter client_secret rejected, no other signal"
+    );
+    assert_eq!(detail(7), detail(6));
+    assert!(
+        detail(8).starts_with("user and password in the URL rejected"),
+        "{}",
+        detail(8)
+    );
+    assert!(
+        detail(9).ends_with("in form parameter client_secret"),
+        "{}",
+        detail(9)
+    );
+    // (tests/reference.rs reads the capture in the reference mode too: the
+    // form is read from the entry's bytes, the same in both)
 }

@@ -626,6 +626,47 @@ fn a_server_echo_of_the_secret_is_never_quoted() {
     check(ws.path(), &f, &[], &[pw, tok]);
 }
 
+#[test]
+fn a_form_secret_echoed_by_the_server_is_never_quoted() {
+    let ws = workspace();
+    // no digit, short: not token-shaped, only the request's own material
+    // keeps it out of the quoted server text
+    let secret = "plainsecretword";
+    let password = "correcthorse";
+    let post = |i: usize, text: String, echo: String| {
+        let mut e = entry(i, "https://auth.example.com/oauth/token", &[], Some(&echo));
+        e["request"]["method"] = json!("POST");
+        e["request"]["postData"] = json!({
+            "mimeType": "application/x-www-form-urlencoded",
+            "text": text,
+        });
+        e
+    };
+    let entries = vec![
+        post(
+            0,
+            format!("grant_type=client_credentials&client_id=etl&client_secret={secret}"),
+            format!(
+                "Bearer error=\"invalid_client\", error_description=\"client secret {secret} has been revoked\""
+            ),
+        ),
+        post(
+            1,
+            format!("grant_type=password&username=alice&password={password}"),
+            format!(
+                "Bearer error=\"invalid_grant\", error_description=\"password {password} expired\""
+            ),
+        ),
+    ];
+    let f = write(ws.path(), "in-form.har", har(entries));
+    // the server's statements decide, so the secrets were read as sent
+    let r = authsift(ws.path(), &["analyze", "--json", &f]);
+    let s = r.json();
+    assert_eq!(s["causes"]["revoked_credentials"], json!(1), "{s}");
+    assert_eq!(s["causes"]["expired_credentials"], json!(1), "{s}");
+    check(ws.path(), &f, &[], &[secret, password]);
+}
+
 // ------------------------------------------------------------ the leak fuzz test
 
 /// A small seeded generator (xorshift64*): the same markers every run.

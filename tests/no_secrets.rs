@@ -1,7 +1,7 @@
 //! No secret leaves: every credential string in the fixtures (Authorization
 //! values and their token parts, decoded Basic `user:password` and the
 //! password, API-key header values, credential query parameters, cookie
-//! values) is looked for in every output authsift writes: the terminal
+//! values, the credential parameters of a form body, a URL's user info) is looked for in every output authsift writes: the terminal
 //! table, `--json`, every file of `--out`, events as CSV and NDJSON, the
 //! `--partial` file, `merge` output and stderr. Only strings of 8 or more
 //! characters count, and placeholders such as `YOUR_API_KEY` are not secrets.
@@ -161,6 +161,27 @@ impl Secrets {
         }
         if let Some(url) = req["url"].as_str() {
             self.query(url);
+            // user:password@ of the URL
+            let authority = url
+                .split_once("://")
+                .map_or("", |(_, r)| r.split(['/', '?', '#']).next().unwrap_or(""));
+            if let Some((userinfo, _)) = authority.rsplit_once('@') {
+                self.add(userinfo);
+                for part in userinfo.split(':') {
+                    self.add(part);
+                    self.add(&percent_decode(part));
+                }
+            }
+        }
+        // a form body: its parameters, and its text read as a query
+        let post = &req["postData"];
+        for p in post["params"].as_array().into_iter().flatten() {
+            if let (Some(k), Some(v)) = (p["name"].as_str(), p["value"].as_str()) {
+                self.query(&format!("?{k}={v}"));
+            }
+        }
+        if let Some(text) = post["text"].as_str() {
+            self.query(&format!("?{text}"));
         }
         for q in req["queryString"].as_array().into_iter().flatten() {
             if let (Some(k), Some(v)) = (q["name"].as_str(), q["value"].as_str()) {
@@ -301,6 +322,11 @@ fn the_fixtures_hold_credentials_of_every_kind() {
     has(&|x| x == "Pa55-w0rd-not-real", "Basic password");
     has(&|x| x.starts_with("TlRMTVNTUAAD"), "NTLM type-3 token");
     has(&|x| x.starts_with("GA1."), "cookie value");
+    has(
+        &|x| x.starts_with("cs_not_real_"),
+        "client secret of a form body",
+    );
+    has(&|x| x == "not-real-pass-7", "password of a URL's user info");
     assert!(
         !s.contains("YOUR_API_KEY") && !s.contains("{apikey}"),
         "placeholders are not secrets"

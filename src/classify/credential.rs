@@ -211,6 +211,27 @@ pub fn is_key_param_bytes(name: &[u8]) -> bool {
         .any(|p| p.len() == name.len() && p.as_bytes().eq_ignore_ascii_case(name))
 }
 
+/// Form-body parameters that carry a credential besides `KEY_PARAMS`
+/// (`client_secret` is one of those): what a token endpoint or a login
+/// form is sent (compared case-insensitively).
+pub const FORM_PARAMS: &[&str] = &["password", "client_assertion", "refresh_token"];
+
+/// Does a parameter of a form body (`application/x-www-form-urlencoded`)
+/// carry a credential?
+pub fn is_form_param(name: &str) -> bool {
+    is_key_param(name) || FORM_PARAMS.iter().any(|p| p.eq_ignore_ascii_case(name))
+}
+
+/// The credential parameters of a URL-encoded form body, `(name, decoded
+/// value)`, in order.
+pub fn form_credentials(body: &str) -> impl Iterator<Item = (&str, Cow<'_, str>)> {
+    body.split('&').filter_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        let k = k.trim();
+        is_form_param(k).then(|| (k, percent_decode(v)))
+    })
+}
+
 pub fn is_token_param(name: &str) -> bool {
     TOKEN_PARAMS.iter().any(|p| p.eq_ignore_ascii_case(name))
 }
@@ -364,6 +385,31 @@ fn name_end(b: &[u8], start: usize) -> (usize, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn form_bodies_carry_credentials_by_name() {
+        let got: Vec<(&str, Cow<'_, str>)> = form_credentials(
+            "grant_type=password&username=alice&Password=p%40ss&client_id=web&client_secret=cs1&refresh_token=rt&api_key=k&x=1",
+        )
+        .collect();
+        let names: Vec<&str> = got.iter().map(|(k, _)| *k).collect();
+        assert_eq!(
+            names,
+            ["Password", "client_secret", "refresh_token", "api_key"]
+        );
+        assert_eq!(got[0].1, "p@ss");
+        for not in [
+            "username",
+            "client_id",
+            "grant_type",
+            "scope",
+            "code_verifier",
+        ] {
+            assert!(!is_form_param(not), "{not}");
+        }
+        assert_eq!(form_credentials("").count(), 0);
+        assert_eq!(form_credentials("client_secret").count(), 0);
+    }
 
     #[test]
     fn redaction_markers() {

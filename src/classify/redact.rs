@@ -379,6 +379,9 @@ impl<'e> Secrets<'e> {
         if let Some(u) = r.userinfo.as_deref() {
             s.userinfo(u);
         }
+        for (_, v) in &r.form {
+            s.add(Cow::Borrowed(v.trim()));
+        }
         if let Some(u) = target_userinfo(&ex.target) {
             s.userinfo(u);
         }

@@ -84,6 +84,12 @@ struct View<'e> {
     keys: Vec<(&'e str, &'e str)>,
     query: Vec<(&'e str, Cow<'e, str>)>,
     user: Option<&'e str>,
+    /// Credential parameters of the form body (`RequestAuth::form`).
+    form: Vec<(&'e str, &'e str)>,
+    /// The request URL held a user name (and password): sent, but the
+    /// way a client asks for a Basic prompt too, so no proof against a
+    /// handshake leg.
+    url_user: bool,
     session_cookie: bool,
     challenges: Option<Vec<Challenge<'e>>>,
     /// The text the response body states (`body::stated`), lower case.
@@ -181,6 +187,12 @@ impl<'e> View<'e> {
                 .user
                 .as_deref()
                 .filter(|u| !u.is_empty() && *u != "-"),
+            form: ex.request.form.iter().map(|(k, v)| (&**k, &**v)).collect(),
+            url_user: ex
+                .request
+                .userinfo
+                .as_deref()
+                .is_some_and(|u| !u.is_empty()),
             session_cookie: ex
                 .request
                 .cookie
@@ -209,6 +221,7 @@ impl<'e> View<'e> {
             || !self.keys.is_empty()
             || !self.query.is_empty()
             || self.user.is_some()
+            || !self.form.is_empty()
     }
 
     fn present(&self) -> bool {
@@ -217,6 +230,8 @@ impl<'e> View<'e> {
             || !self.keys.is_empty()
             || !self.query.is_empty()
             || self.user.is_some()
+            || !self.form.is_empty()
+            || self.url_user
     }
 
     /// The first row of `table` found in the body or a statement header
@@ -725,6 +740,7 @@ fn unusable_credential(f: &Facts<'_, '_>) -> Option<Verdict> {
         .map(|(k, val)| ("query parameter", *k, &**val))
         .collect();
     tokens.extend(v.keys.iter().map(|(k, val)| ("header", *k, *val)));
+    tokens.extend(v.form.iter().map(|(k, val)| ("form parameter", *k, *val)));
     if let (Some(a), Some(s)) = (v.auth, v.scheme.as_deref())
         && scheme::of(s).token()
         && let (name, Some(rest)) = split_authorization(a)
@@ -1044,7 +1060,7 @@ fn token_claims(f: &Facts<'_, '_>) -> Option<Verdict> {
 /// Step 6, the fallback of step 5: a credential was sent and rejected (with
 /// the generic statement that says so, if any), or there is no signal.
 fn rejected(f: &Facts<'_, '_>) -> Verdict {
-    let (v, ex) = (f.v, f.ex);
+    let v = f.v;
     if !f.bearer_errors.is_empty() {
         let detail = match f.bearer_errors.iter().flatten().next() {
             Some(e) => format!(
@@ -1112,6 +1128,10 @@ fn carried(f: &Facts<'_, '_>) -> String {
         } else {
             carrier_name("api key in query parameter", k, f.secrets())
         }
+    } else if let Some((k, _)) = v.form.first() {
+        carrier_name("credential in form parameter", k, f.secrets())
+    } else if v.url_user {
+        "user and password in the URL".to_string()
     } else if let Some(what) = &v.redacted {
         format!("redacted {what}")
     } else if v.user.is_some() {
@@ -1628,6 +1648,39 @@ mod tests {
             Some("Credentials not provided or token expired at 10:00"),
         );
         assert_eq!(cause(&ex), Cause::ExpiredCredentials);
+    }
+
+    /// A credential outside the headers (a form body's parameter, a URL's
+    /// user info) was sent: no missing credential.
+    #[test]
+    fn credentials_outside_the_headers_were_sent() {
+        let mut ex = har401(None, None, Some("{\"error\":\"invalid_client\"}"));
+        assert_eq!(cause(&ex), Cause::MissingCredentials);
+        ex.request.form = vec![("client_secret".into(), "cs_9a8b7c6d5e4f".into())];
+        let a = assess(&ex, &RuleSettings::default());
+        assert_eq!(a.verdict.cause, Cause::InvalidCredentials);
+        assert_eq!(
+            a.verdict.detail,
+            "credential in form parameter client_secret rejected, no other signal"
+        );
+        assert!(!a.leg, "a form secret is no handshake token");
+        ex.request.form = vec![("client_secret".into(), "<client-secret>".into())];
+        assert_eq!(cause(&ex), Cause::PlaceholderCredentials);
+        ex.request.form = vec![("client_secret".into(), "".into())];
+        assert_eq!(cause(&ex), Cause::MalformedCredentials);
+        // the URL's user and password, answered with a Basic prompt
+        let mut ex = har401(None, Some("Basic realm=\"files\""), None);
+        ex.request.userinfo = Some("backup:s3cret-pass".into());
+        let a = assess(&ex, &RuleSettings::default());
+        assert_eq!(a.verdict.cause, Cause::InvalidCredentials);
+        assert_eq!(
+            a.verdict.detail,
+            "user and password in the URL rejected, no other signal"
+        );
+        assert!(
+            a.leg,
+            "a retry with the header may still complete the prompt"
+        );
     }
 
     #[test]

@@ -287,7 +287,7 @@ fn read_entry<'b>(bytes: &'b [u8], reference: bool) -> serde_json::Result<Entry<
 /// Feeds the entry `bytes` (at byte `offset` of the input) to the analyzer.
 fn analyze_entry(a: &mut Analyzer<'_>, bytes: &[u8], index: u64, offset: u64) {
     match read_entry(bytes, a.reference()) {
-        Ok(e) => feed_entry(a, &e, index, offset),
+        Ok(e) => feed_entry(a, &e, bytes, index, offset),
         Err(err) => {
             // invalid UTF-8, a raw control character or a lone surrogate
             // escape inside a string: read the entry with replacement
@@ -296,7 +296,7 @@ fn analyze_entry(a: &mut Analyzer<'_>, bytes: &[u8], index: u64, offset: u64) {
                 && let Ok(e) = serde_json::from_str::<Entry<'_>>(&text)
             {
                 a.degraded(index, format!("{what} read as replacement characters"));
-                feed_entry(a, &e, index, offset);
+                feed_entry(a, &e, text.as_bytes(), index, offset);
                 return;
             }
             a.unparsed(index, describe(&err));
@@ -365,7 +365,8 @@ fn repair_strings(bytes: &[u8]) -> (Cow<'_, [u8]>, bool) {
     }
 }
 
-fn feed_entry(a: &mut Analyzer<'_>, e: &Entry<'_>, index: u64, offset: u64) {
+/// Feeds the entry `e`, read from `raw`, to the analyzer.
+fn feed_entry(a: &mut Analyzer<'_>, e: &Entry<'_>, raw: &[u8], index: u64, offset: u64) {
     let named = |headers: &[entry::Header<'_>], seen: &dyn Fn(&[u8]) -> bool| {
         headers
             .iter()
@@ -382,18 +383,19 @@ fn feed_entry(a: &mut Analyzer<'_>, e: &Entry<'_>, index: u64, offset: u64) {
     }) {
         a.credential_header_seen();
     }
-    let (ex, problem) = exchange_of(a.source().id, e, index, offset);
+    let (ex, problem) = exchange_of(a.source().id, e, raw, index, offset);
     if let Some(p) = problem {
         a.degraded(index, p);
     }
     a.exchange(&ex);
 }
 
-/// The exchange of an entry (the `index`th, at byte `offset`), and the
-/// problem with a field that could not be read, if any.
+/// The exchange of an entry (the `index`th, at byte `offset`, read from
+/// `raw`), and the problem with a field that could not be read, if any.
 fn exchange_of<'e>(
     file: u32,
     e: &'e Entry<'e>,
+    raw: &[u8],
     index: u64,
     offset: u64,
 ) -> (Exchange<'e>, Option<String>) {
@@ -461,9 +463,50 @@ fn exchange_of<'e>(
         }
         if ex.status == 401 {
             ex.response.body = resp.content.and_then(decode_body);
+            ex.request.form = form_credentials(raw);
         }
     }
     (ex, problem)
+}
+
+/// The credential parameters of the form body an entry's request sent
+/// (`postData`: its `params`, else its `text` when the type is
+/// `application/x-www-form-urlencoded`), read from the entry's bytes
+/// `raw`: neither reader of `Entry` keeps the post data, so both modes
+/// read it here, and only for 401s.
+fn form_credentials(raw: &[u8]) -> Vec<(Cow<'static, str>, Cow<'static, str>)> {
+    use crate::classify::credential;
+    if memchr::memmem::find(raw, b"\"postData\"").is_none() {
+        return Vec::new();
+    }
+    let Some(post) = serde_json::from_slice::<entry::PostOf<'_>>(raw)
+        .ok()
+        .and_then(|p| p.request?.post_data)
+    else {
+        return Vec::new();
+    };
+    let owned =
+        |(k, v): (&str, Cow<'_, str>)| (Cow::Owned(k.to_string()), Cow::Owned(v.into_owned()));
+    let params: Vec<_> = post
+        .params
+        .iter()
+        .flatten()
+        .filter_map(|p| Some((p.name.as_deref()?, p.value.as_deref().unwrap_or(""))))
+        .filter(|(k, _)| credential::is_form_param(k))
+        .map(|(k, v)| owned((k, Cow::Borrowed(v))))
+        .collect();
+    if !params.is_empty() {
+        return params;
+    }
+    let form = post.mime_type.as_deref().is_some_and(|m| {
+        m.trim_start()
+            .get(..33)
+            .is_some_and(|t| t.eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+    });
+    match (&post.text, form) {
+        (Some(text), true) => credential::form_credentials(text).map(owned).collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// Analyzes a whole HAR document held in memory (mapped or read).
@@ -597,7 +640,7 @@ fn own_element(a: &mut Analyzer<'_>, bytes: &[u8], f: chunks::Found<'_>, index: 
         return;
     }
     match f.entry {
-        Some(e) => feed_entry(a, &e, index, f.start as u64),
+        Some(e) => feed_entry(a, &e, &bytes[f.start..f.end], index, f.start as u64),
         None => analyze_entry(a, &bytes[f.start..f.end], index, f.start as u64),
     }
 }
@@ -619,16 +662,16 @@ fn lookahead_entry(
     }
     let id = a.source().id;
     if let Some(e) = entry {
-        a.lookahead(&exchange_of(id, &e, index, offset).0);
+        a.lookahead(&exchange_of(id, &e, raw, index, offset).0);
         return;
     }
     match read_entry(raw, a.reference()) {
-        Ok(e) => a.lookahead(&exchange_of(id, &e, index, offset).0),
+        Ok(e) => a.lookahead(&exchange_of(id, &e, raw, index, offset).0),
         Err(_) => {
             if let Some((text, _)) = repaired_text(raw)
                 && let Ok(e) = serde_json::from_str::<Entry<'_>>(&text)
             {
-                a.lookahead(&exchange_of(id, &e, index, offset).0);
+                a.lookahead(&exchange_of(id, &e, text.as_bytes(), index, offset).0);
             }
         }
     }
