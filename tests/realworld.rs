@@ -415,6 +415,36 @@ fn a_list_of_forwarded_addresses_in_the_client_field_is_one_field() {
 }
 
 #[test]
+fn a_quoted_list_of_forwarded_addresses_before_the_client_is_read() {
+    // `log_format … '"$http_x_forwarded_for" $remote_addr - $remote_user
+    // [$time_local] …'`: the quoted list comes first; the client is its
+    // first address, as of an unquoted list (the address after a `-`
+    // list, when the header was absent); every 401 is counted
+    let ws = workspace();
+    let f = copy_fixture(ws.path(), "realworld/forwarded-quoted-first.log");
+    for s in combined_in_both_modes(ws.path(), &f) {
+        assert_eq!(u(&s["totals"]["status_401"]), 4);
+        assert_eq!(u(&s["totals"]["unparsed"]), 0);
+        let mut clients: Vec<&str> = s["clients"]
+            .as_array()
+            .expect("clients")
+            .iter()
+            .map(|c| c["client"].as_str().unwrap_or(""))
+            .collect();
+        clients.sort_unstable();
+        assert_eq!(
+            clients,
+            [
+                "10.2.1.187",
+                "198.51.100.23",
+                "198.51.100.24",
+                "203.0.113.9"
+            ]
+        );
+    }
+}
+
+#[test]
 fn pythons_development_servers_are_common_log_lines() {
     // http.server and Werkzeug (Flask): `[25/Apr/2024 05:33:01]`, no offset
     let ws = workspace();

@@ -200,15 +200,23 @@ fn is_clf(line: &[u8]) -> Option<FormatName> {
     let req_start = s.len() - after.len() + 1;
     // host ident user, any spaces between (Jetty pads them); Apache's
     // vhost_combined puts the virtual host first; a list of forwarded
-    // addresses (`a, b, c`) is one field
-    let vhost = match s[..lb]
-        .split_ascii_whitespace()
-        .filter(|f| !f.ends_with(','))
-        .count()
-    {
-        3 => false,
-        4 => true,
-        _ => return None,
+    // addresses (`a, b, c`) is one field; a quoted list first
+    // (`"$http_x_forwarded_for" $remote_addr - $remote_user`) comes before
+    // the client or in its place
+    let vhost = match s[..lb].strip_prefix('"').and_then(|h| h.split_once("\" ")) {
+        Some((_, rest)) => match rest.split_ascii_whitespace().count() {
+            2 | 3 => false,
+            _ => return None,
+        },
+        None => match s[..lb]
+            .split_ascii_whitespace()
+            .filter(|f| !f.ends_with(','))
+            .count()
+        {
+            3 => false,
+            4 => true,
+            _ => return None,
+        },
     };
     crate::time::parse_clf(&s.as_bytes()[lb + 2..rb])?;
     let bytes = line;
@@ -450,6 +458,15 @@ mod tests {
             ),
             Some(FormatName::Common)
         );
+        // a quoted list of forwarded addresses before the client, or in its
+        // place (nginx's `"$http_x_forwarded_for"` first)
+        for (line, want) in [
+            (&b"\"203.0.113.9, 10.0.0.2\" 10.2.1.185 - - [10/Oct/2024:13:55:36 +0000] \"GET / HTTP/1.1\" 401 5 \"-\" \"curl/8\"\n"[..], FormatName::Combined),
+            (b"\"-\" 10.2.1.185 - - [10/Oct/2024:13:55:36 +0000] \"GET / HTTP/1.1\" 401 5\n", FormatName::Common),
+            (b"\"203.0.113.9, 10.0.0.2\" - bob [10/Oct/2024:13:55:36 +0000] \"GET / HTTP/1.1\" 401 5\n", FormatName::Common),
+        ] {
+            assert_eq!(detect(line, "x"), Some(want), "{}", String::from_utf8_lossy(line));
+        }
         assert_eq!(
             detect(
                 b"{\"ts\":1.5,\"request\":{\"uri\":\"/\",\"headers\":{}},\"status\":200}\n{}",

@@ -52,6 +52,18 @@ fn request_and_status(line: &[u8]) -> Option<(u32, u32, u32, u16)> {
     if line[q1..].starts_with(b"\"\" [") {
         q1 = find1(line, q1 + 2, b'"')?;
     }
+    match request_from(line, q1) {
+        // a quoted list of forwarded addresses first, no request (nginx's
+        // `"$http_x_forwarded_for" $remote_addr - …`): the request is the
+        // next quoted field
+        None if q1 == 0 => request_from(line, find1(line, quoted_list_end(line)?, b'"')?),
+        found => found,
+    }
+}
+
+/// `request_and_status` with the request's opening quote at `q1`.
+#[inline]
+fn request_from(line: &[u8], q1: usize) -> Option<(u32, u32, u32, u16)> {
     let mut qmark = 0;
     let mut i = q1 + 1;
     let q2 = loop {
@@ -81,6 +93,14 @@ fn request_and_status(line: &[u8]) -> Option<(u32, u32, u32, u16)> {
     }
     let status = status3(&s[1..])?;
     Some((q1 as u32, q2 as u32, qmark as u32, status))
+}
+
+/// Where the quoted list of forwarded addresses that starts `head` (at its
+/// quote) ends: the index after its closing quote, which a space follows.
+#[cold]
+fn quoted_list_end(head: &[u8]) -> Option<usize> {
+    let close = 1 + find1(head, 1, b'"')?;
+    (head.get(close) == Some(&b' ')).then_some(close)
 }
 
 /// The bytes the block scan marks: newlines, quotes and `?`.
@@ -346,9 +366,58 @@ impl Clf {
     #[inline(always)]
     fn client_field(before: &[u8]) -> (&[u8], usize) {
         let sp = Clf::client_end(before);
+        // (one test of the field's last byte on the hot path: a list's
+        // first item ends with a comma, a quoted list's first field with
+        // a comma or a quote)
+        match before[..sp].last() {
+            Some(b',' | b'"') => Clf::listed_client_field(before, sp),
+            _ => (&before[..sp], sp),
+        }
+    }
+
+    /// `client_field` of a list, quoted or not, whose first field ends at
+    /// `sp`.
+    #[cold]
+    fn listed_client_field(before: &[u8], sp: usize) -> (&[u8], usize) {
+        if before[0] == b'"' {
+            return Clf::quoted_client_field(before);
+        }
         match before[..sp].strip_suffix(b",") {
-            None => (&before[..sp], sp),
             Some(first) => (first, Clf::list_end(before, sp)),
+            None => (&before[..sp], sp),
+        }
+    }
+
+    /// `client_field` of a line that starts with a quoted list of
+    /// forwarded addresses (`"203.0.113.9, 10.0.0.2" 10.2.1.185 - - […]`,
+    /// nginx's `"$http_x_forwarded_for"` logged first): the client is the
+    /// first address of the list, as of an unquoted list, and the field
+    /// ends after the address that follows the list (the proxy's
+    /// `$remote_addr`), so that ident and user come next. A list that is
+    /// empty or `-` (no such header) names no one: the address after it is
+    /// the client.
+    #[cold]
+    fn quoted_client_field(before: &[u8]) -> (&[u8], usize) {
+        let Some(close) = quoted_list_end(before) else {
+            return (&[], 0);
+        };
+        let list = before[1..close - 1].trim_ascii();
+        let first = list[..find1(list, 0, b',').unwrap_or(list.len())].trim_ascii();
+        // the next field, if it is an address (ident is `-` or a name)
+        let from = close + before[close..].iter().take_while(|&&c| c == b' ').count();
+        let end = find1(before, from, b' ').unwrap_or(before.len());
+        let next = &before[from..end];
+        let address = !next.is_empty()
+            && next.iter().any(u8::is_ascii_digit)
+            && next
+                .iter()
+                .all(|c| c.is_ascii_hexdigit() || matches!(c, b'.' | b':' | b'[' | b']'));
+        let named = !first.is_empty() && first != b"-";
+        match (named, address) {
+            (true, true) => (first, end),
+            (true, false) => (first, close),
+            (false, true) => (next, end),
+            (false, false) => (&[], close),
         }
     }
 
@@ -601,6 +670,10 @@ mod tests {
             "5.6.7.8 - - [x] \"GET /c\\\\\" 204 0\n",
             "open \"quote\n",
             "\"GET /d?x HTTP/1.1\" 2000 1\n",
+            "\"GET /e HTTP/1.1\" 401\n",
+            "\"203.0.113.9, 10.0.0.2\" 10.2.1.185 - - [x] \"GET /f?key=k HTTP/1.1\" 401 0 \"-\" \"-\"\n",
+            "\"-\" 10.2.1.185 - - [x] \"GET /g HTTP/1.1\" 200 0\n",
+            "\"a b\" \"GET /h HTTP/1.1\" 401 0\n",
             "\"GET /e HTTP/1.1\" 401",
         );
         assert_eq!(scanned(h.as_bytes()), one_by_one(h.as_bytes()));
@@ -697,6 +770,45 @@ mod tests {
         }
     }
 
+    /// A quoted list of forwarded addresses before the client (nginx's
+    /// `"$http_x_forwarded_for"` first): the client is the list's first
+    /// address, ident and user follow the address after the list; a list
+    /// that is `-` names the address after it.
+    #[test]
+    fn a_quoted_forwarded_list_before_the_client() {
+        for (l, client, user) in [
+            (
+                r#""203.0.113.9, 10.0.0.2" 10.2.1.185 - - [10/Oct/2024:13:55:36 +0000] "GET / HTTP/1.1" 401 5 "-" "ua""#,
+                Some("203.0.113.9"),
+                None,
+            ),
+            (
+                r#""198.51.100.23" 10.2.1.185 - alice [10/Oct/2024:13:55:36 +0000] "GET / HTTP/1.1" 401 5 "-" "ua""#,
+                Some("198.51.100.23"),
+                Some("alice"),
+            ),
+            (
+                r#""-" 2001:db8::7 - bob [10/Oct/2024:13:55:36 +0000] "GET / HTTP/1.1" 401 5 "-" "ua""#,
+                Some("2001:db8::7"),
+                Some("bob"),
+            ),
+            // the list in the client's place
+            (
+                r#""203.0.113.9, 10.0.0.2" - carol [10/Oct/2024:13:55:36 +0000] "GET / HTTP/1.1" 401 5"#,
+                Some("203.0.113.9"),
+                Some("carol"),
+            ),
+        ] {
+            let (ex, problem) = parse(&Clf::COMBINED, l);
+            assert_eq!(problem, None, "{l}");
+            assert_eq!(ex.status, 401);
+            assert_eq!(ex.client_addr.as_deref(), client, "{l}");
+            assert_eq!(ex.request.user.as_deref(), user, "{l}");
+            assert_eq!(&*ex.target, "/");
+            assert!(ex.time.is_some(), "{l}");
+        }
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::test_runner::Config::with_cases(2000))]
         #[test]
@@ -705,6 +817,7 @@ mod tests {
                 "\"", "\\", "?", "\n", "\r", " ", " 200", " 401 ", "GET /a", "x", "\"GET /p?q=1 HTTP/1.1\" 200 1 ",
                 "\\\"", "\\?", "\\\\", "0123456789abcdef0123456789abcdef",
                 "1.2.3.4 - - [01/May/2024:08:00:00 +0000] ",
+                "\"203.0.113.9, 10.0.0.2\" 10.2.1.185 - - [01/May/2024:08:00:00 +0000] ",
             ]), 0..120),
         ) {
             let h = parts.concat();
@@ -734,6 +847,10 @@ mod tests {
             (
                 &Clf::COMBINED,
                 r#"203.0.113.9 - - [01/May/2024:08:00:01 +0000] "GET /a?api_key=k5 HTTP/1.1" 200 5 "-" "ua""#,
+            ),
+            (
+                &Clf::COMBINED,
+                r#""203.0.113.9, 10.0.0.2" 10.2.1.185 - - [01/May/2024:08:00:01 +0000] "GET /a?access_token=t6 HTTP/1.1" 200 5 "-" "ua""#,
             ),
         ];
         for (fmt, l) in lines {
