@@ -445,6 +445,75 @@ fn a_quoted_list_of_forwarded_addresses_before_the_client_is_read() {
 }
 
 #[test]
+fn a_w3c_log_with_a_time_but_no_date_field_takes_the_date_directive() {
+    let ws = workspace();
+    let f = copy_fixture(ws.path(), "realworld/time-only-w3c.log");
+    let times = |env: &[(&str, &str)], file: &str| -> Vec<(u64, String)> {
+        let r = authsift_env(
+            ws.path(),
+            &[
+                "analyze",
+                "--events",
+                "-",
+                "--events-format",
+                "ndjson",
+                file,
+            ],
+            env,
+        );
+        r.expect_code(0);
+        r.stdout_text()
+            .lines()
+            .map(|l| {
+                let e: Value = serde_json::from_str(l).expect("an event");
+                (
+                    u(&e["record"]),
+                    e["time"].as_str().unwrap_or("none").to_string(),
+                )
+            })
+            .collect()
+    };
+    let want: Vec<(u64, String)> = [
+        (5, "2024-06-03T09:15:02Z"),
+        (6, "2024-06-03T09:15:02Z"),
+        (8, "2024-06-03T09:20:40Z"),
+        // a block begun at 23:59:50: after midnight is the next day
+        (13, "2024-06-03T23:59:58Z"),
+        (14, "2024-06-04T00:00:01Z"),
+    ]
+    .iter()
+    .map(|(r, t)| (*r, t.to_string()))
+    .collect();
+    assert_eq!(times(&[], &f), want);
+    // many chunks (the reference mode's are small): each starts with the
+    // last #Date before it
+    let mut big = String::new();
+    for day in 1..=9 {
+        big.push_str(&format!(
+            "#Software: Microsoft Internet Information Services 10.0\n#Date: 2024-07-0{day} 00:00:00\n#Fields: time c-ip cs-method cs-uri-stem cs-username sc-status sc-substatus sc-win32-status\n"
+        ));
+        for i in 0..400 {
+            big.push_str(&format!(
+                "{:02}:{:02}:{:02} 192.0.2.{} GET /app/{i} CORP\\u{i} 401 1 1326\n",
+                i / 60 % 24,
+                i % 60,
+                i % 60,
+                i % 200
+            ));
+        }
+    }
+    let big_file = write(ws.path(), "u_ex-big.log", big.as_bytes());
+    let fast = times(&[], &big_file);
+    let reference = times(&[("AUTHSIFT_REFERENCE", "1")], &big_file);
+    assert_eq!(fast.len(), 9 * 400);
+    assert_eq!(fast, reference);
+    for (k, (_, t)) in fast.iter().enumerate() {
+        let day = k / 400 + 1;
+        assert!(t.starts_with(&format!("2024-07-0{day}T")), "{k}: {t}");
+    }
+}
+
+#[test]
 fn pythons_development_servers_are_common_log_lines() {
     // http.server and Werkzeug (Flask): `[25/Apr/2024 05:33:01]`, no offset
     let ws = workspace();

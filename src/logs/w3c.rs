@@ -1,7 +1,9 @@
 //! W3C extended logs: IIS (with `sc-substatus` and `sc-win32-status`),
 //! CloudFront (tab-separated) and any other `#Fields:` layout. A file may
 //! restart its `#Fields:` block midway with other fields; each chunk starts
-//! with the layout of the last directive before it.
+//! with the layout of the last directive before it, and the day of the
+//! last `#Date:` directive (the date of records whose layout has a `time`
+//! field but no `date` field).
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -77,7 +79,7 @@ const EARLIER: usize = 8;
 
 /// `next`, a directive that follows the layouts of `before`, with them as
 /// its earlier layouts.
-fn chain(before: &Ctx, next: Layout) -> Arc<Layout> {
+fn chain(before: &Option<Arc<Layout>>, next: Layout) -> Arc<Layout> {
     let mut next = next;
     // a directive without a status field after a layout with one is
     // broken: the layout before it stays (only a file that starts with
@@ -156,8 +158,42 @@ impl Layout {
     }
 }
 
-/// The layout in effect (none before the first `#Fields:`).
-pub type Ctx = Option<Arc<Layout>>;
+/// The state the directives leave: the layout in effect (none before the
+/// first `#Fields:`) and the day of the last `#Date:`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ctx {
+    layout: Option<Arc<Layout>>,
+    day: Option<Day>,
+}
+
+/// A `#Date:` directive (`#Date: 2024-06-03 00:00:00`, the time the block
+/// of records after it began): the date of the records whose layout has a
+/// time but no date field. A record whose time of day is earlier than the
+/// directive's was written after midnight: the next day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Day {
+    date: [u8; 10],
+    /// `HH:MM:SS`.
+    from: [u8; 8],
+}
+
+const DATE_DIRECTIVE: &[u8] = b"#Date:";
+
+/// The day a `#Date:` directive line names, if it names one.
+fn day_of(line: &[u8]) -> Option<Day> {
+    let rest = line.strip_prefix(DATE_DIRECTIVE)?.trim_ascii();
+    let date: [u8; 10] = rest.get(..10)?.try_into().ok()?;
+    let from: [u8; 8] = match rest[10..].trim_ascii_start() {
+        [] => *b"00:00:00",
+        t => t.get(..8)?.try_into().ok()?,
+    };
+    let mut iso = [0u8; 19];
+    iso[..10].copy_from_slice(&date);
+    iso[10] = b'T';
+    iso[11..].copy_from_slice(&from);
+    parse_iso8601(std::str::from_utf8(&iso).ok()?)?;
+    Some(Day { date, from })
+}
 
 pub struct W3c {
     format: FormatName,
@@ -278,7 +314,7 @@ impl LineFormat for W3c {
     type Own = Own;
 
     fn shows(&self, ctx: &Ctx) -> Shows {
-        ctx.as_ref().map_or(
+        ctx.layout.as_ref().map_or(
             Shows {
                 request_headers: HeaderView::None,
                 challenge: false,
@@ -302,7 +338,7 @@ impl LineFormat for W3c {
         if line.iter().all(|&c| c == b' ') {
             return Line::Blank;
         }
-        let Some(current) = ctx else {
+        let Some(current) = &ctx.layout else {
             return Line::Bad("no #Fields directive before this line");
         };
         if current.status == NO_STATUS {
@@ -407,9 +443,18 @@ impl LineFormat for W3c {
         percent_or_plus(raw, self.format != FormatName::Cloudfront)
     }
 
-    fn time(&self, line: &[u8], _: &Ctx, h: &Head<Own>) -> (Option<Timestamp>, Option<String>) {
-        let date = h.time.raw(line).unwrap_or(b"");
+    fn time(&self, line: &[u8], ctx: &Ctx, h: &Head<Own>) -> (Option<Timestamp>, Option<String>) {
         let time = h.own.time_of_day.raw(line).unwrap_or(b"");
+        // no date field: the day of the `#Date:` directive, the next one
+        // for a time of day before the directive's
+        let (date, next_day) = match (h.time.raw(line), &ctx.day) {
+            (Some(d), _) => (d, false),
+            (None, Some(day)) => (
+                &day.date[..],
+                time.get(..8).is_some_and(|t| t < &day.from[..]),
+            ),
+            (None, None) => (&b""[..], false),
+        };
         let mut buf = [0u8; 40];
         if date.len() == 10 && (8..=15).contains(&time.len()) {
             buf[..10].copy_from_slice(date);
@@ -417,27 +462,39 @@ impl LineFormat for W3c {
             buf[11..11 + time.len()].copy_from_slice(time);
             let s = std::str::from_utf8(&buf[..11 + time.len()]).unwrap_or("");
             if let Some(t) = parse_iso8601(s) {
+                let t = if next_day {
+                    Timestamp::from_secs(t.secs() + 86_400)
+                } else {
+                    t
+                };
                 return (Some(t), None);
             }
         }
-        (
-            None,
-            Some("date and time fields are not readable".to_string()),
-        )
+        let why = if h.time.is_none() && ctx.day.is_none() {
+            "no date field and no #Date directive before this line"
+        } else {
+            "date and time fields are not readable"
+        };
+        (None, Some(why.to_string()))
     }
 
     fn directive(&self, line: &[u8], ctx: &mut Ctx) {
         if line.starts_with(b"#Fields:")
             && let Some(l) = Layout::from_directive(line, self.format)
         {
-            *ctx = Some(chain(ctx, l));
+            ctx.layout = Some(chain(&ctx.layout, l));
+        } else if let Some(day) = day_of(line) {
+            ctx.day = Some(day);
         }
     }
 
     fn follow(&self, before: &Ctx, after: Ctx) -> Ctx {
-        match after {
-            Some(a) => Some(chain(before, (*a).clone())),
-            None => before.clone(),
+        Ctx {
+            layout: match after.layout {
+                Some(a) => Some(chain(&before.layout, (*a).clone())),
+                None => before.layout.clone(),
+            },
+            day: after.day.or(before.day),
         }
     }
 
@@ -448,21 +505,25 @@ impl LineFormat for W3c {
         // chunk, so its lines read differently from a run without the cut)
         // (all of them, in order: the earlier ones are the last one's
         // fallbacks)
-        let finder = memchr::memmem::Finder::new(b"#Fields:");
-        let mut ctx: Option<Ctx> = None;
-        for pos in finder
-            .find_iter(bytes)
-            .filter(|&pos| pos == 0 || bytes[pos - 1] == b'\n')
-        {
+        let line_at = |pos: usize| {
             let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |o| pos + o);
-            let line = bytes[pos..end]
+            bytes[pos..end]
                 .strip_suffix(b"\r")
-                .unwrap_or(&bytes[pos..end]);
-            if let Some(l) = Layout::from_directive(line, self.format) {
-                ctx = Some(Some(chain(&ctx.unwrap_or_default(), l)));
+                .unwrap_or(&bytes[pos..end])
+        };
+        let at_line_start = |&pos: &usize| pos == 0 || bytes[pos - 1] == b'\n';
+        let finder = memchr::memmem::Finder::new(b"#Fields:");
+        let mut layout: Option<Arc<Layout>> = None;
+        for pos in finder.find_iter(bytes).filter(at_line_start) {
+            if let Some(l) = Layout::from_directive(line_at(pos), self.format) {
+                layout = Some(chain(&layout, l));
             }
         }
-        ctx
+        // the last `#Date:` that `directive` would take
+        let day = memchr::memmem::rfind_iter(bytes, DATE_DIRECTIVE)
+            .filter(at_line_start)
+            .find_map(|pos| day_of(line_at(pos)));
+        (layout.is_some() || day.is_some()).then_some(Ctx { layout, day })
     }
 
     fn parse<'a>(
@@ -499,7 +560,7 @@ mod tests {
     #[test]
     fn iis_lines() {
         let w = W3c::new(FormatName::Iis);
-        let mut ctx: Ctx = None;
+        let mut ctx = Ctx::default();
         assert!(matches!(
             w.head(b"2024-05-01 08:00:00 x", &ctx),
             Line::Bad(_)
@@ -539,6 +600,74 @@ mod tests {
         assert!(
             crate::logs::carries_credential(&w, l, &mut q, &ctx)
                 && q.get(&w, l, &ctx, Field::Target).plain(l).is_none()
+        );
+    }
+
+    /// A layout with a time but no date field takes the date of the
+    /// `#Date:` directive before it (the next day for a time of day
+    /// before the directive's); the last `#Date:` of a chunk carries over.
+    #[test]
+    fn a_time_without_a_date_field_takes_the_date_directive() {
+        let w = W3c::new(FormatName::W3c);
+        let fields = b"#Fields: time c-ip cs-method cs-uri-stem sc-status";
+        let line = b"08:00:05 192.0.2.1 GET /a 401";
+        let time_of = |ctx: &Ctx, l: &[u8]| {
+            let Line::Record(h) = w.head(l, ctx) else {
+                panic!()
+            };
+            let (t, problem) = w.time(l, ctx, &h);
+            (t.map(|t| t.to_string()), problem)
+        };
+        let mut ctx = Ctx::default();
+        w.directive(fields, &mut ctx);
+        let (t, problem) = time_of(&ctx, line);
+        assert_eq!(t, None);
+        assert!(problem.unwrap().contains("no #Date directive"));
+        w.directive(b"#Date: 2024-06-03 00:00:00", &mut ctx);
+        assert_eq!(
+            time_of(&ctx, line),
+            (Some("2024-06-03T08:00:05Z".into()), None)
+        );
+        // a block begun late in the day: after midnight is the next day
+        w.directive(b"#Date: 2024-06-03 23:59:50", &mut ctx);
+        assert_eq!(
+            time_of(&ctx, b"23:59:58 192.0.2.1 GET /a 401").0.as_deref(),
+            Some("2024-06-03T23:59:58Z")
+        );
+        assert_eq!(
+            time_of(&ctx, line).0.as_deref(),
+            Some("2024-06-04T08:00:05Z")
+        );
+        // a date field wins over the directive
+        let mut dated = Ctx::default();
+        w.directive(b"#Date: 2024-06-03 00:00:00", &mut dated);
+        w.directive(
+            b"#Fields: date time c-ip cs-method cs-uri-stem sc-status",
+            &mut dated,
+        );
+        assert_eq!(
+            time_of(&dated, b"2024-05-01 08:00:05 192.0.2.1 GET /a 401")
+                .0
+                .as_deref(),
+            Some("2024-05-01T08:00:05Z")
+        );
+        // unreadable directives are no day
+        for bad in [
+            &b"#Date:"[..],
+            b"#Date: 2024-13-40 00:00:00",
+            b"#Date: yesterday",
+        ] {
+            assert_eq!(day_of(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+        // what a chunk starts with: the last `#Date:` before it, and the
+        // layout before it when the chunk holds none
+        let text = "#Date: 2024-06-02 00:00:00\n#Date: 2024-06-03 00:00:00\n08:00:00 x\n";
+        let found = w.last_directive(text.as_bytes()).expect("a directive");
+        let after = w.follow(&ctx, found);
+        assert_eq!(after.layout, ctx.layout);
+        assert_eq!(
+            time_of(&after, line).0.as_deref(),
+            Some("2024-06-03T08:00:05Z")
         );
     }
 
