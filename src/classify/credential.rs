@@ -242,8 +242,9 @@ pub fn session_cookies(header: &str) -> impl Iterator<Item = (&str, &str)> {
 /// `Scheme rest` split at the first space, as sent (nothing trimmed).
 /// A value with no space is a scheme with no credential.
 pub fn split_authorization(value: &str) -> (&str, Option<&str>) {
-    match value.split_once(' ') {
-        Some((s, r)) => (s, Some(r)),
+    match memchr::memchr(b' ', value.as_bytes()) {
+        // a space is ASCII: both sides are at char boundaries
+        Some(i) => (&value[..i], Some(&value[i + 1..])),
         None => (value, None),
     }
 }
