@@ -277,6 +277,86 @@ impl Json {
         Json::new(Kind::Mapped(Box::new(m)), &status_key, credential_keys)
     }
 
+    /// Where the head's client is (`LineFormat::locate`).
+    #[inline(never)]
+    fn client_span(&self, line: &[u8]) -> Span {
+        match self.kind {
+            Kind::Caddy => match string_after(line, &self.client_ip) {
+                Found::Plain(c) if !c.is_empty() => Span::of(line, c),
+                Found::Other => Span::UNKNOWN,
+                _ => match string_after(line, &self.remote_ip) {
+                    Found::Plain(c) => Span::of(line, c),
+                    Found::Absent => Span::NONE,
+                    Found::Other => Span::UNKNOWN,
+                },
+            },
+            Kind::Traefik(_) => text_span(
+                line,
+                string_after(line, &self.client_host),
+                client_addr_bytes,
+            ),
+            // without an address the parse falls back to x_forwarded_for
+            Kind::Envoy(_) => {
+                match text_span(
+                    line,
+                    string_after(line, &self.downstream),
+                    client_addr_bytes,
+                ) {
+                    s if s.found() => s,
+                    _ => Span::UNKNOWN,
+                }
+            }
+            Kind::Mapped(_) | Kind::K8sAudit(_) => Span::UNKNOWN,
+        }
+    }
+
+    /// Where the head's target is (`LineFormat::locate`).
+    #[inline(never)]
+    fn target_span(&self, line: &[u8]) -> Span {
+        match self.kind {
+            Kind::Caddy => match string_after(line, &self.uri) {
+                Found::Plain(t) => Span::of(line, t),
+                Found::Absent => Span::NONE,
+                Found::Other => Span::UNKNOWN,
+            },
+            Kind::Traefik(_) => text_span(line, string_after(line, &self.request_path), |t| t),
+            Kind::Envoy(_) => text_span(line, string_after(line, &self.path), |t| t),
+            Kind::Mapped(_) | Kind::K8sAudit(_) => Span::UNKNOWN,
+        }
+    }
+
+    /// Where the head's query is (`LineFormat::locate`).
+    #[inline(never)]
+    fn query_span(&self, line: &[u8], h: &mut Head<()>) -> Span {
+        match self.kind {
+            // no `?` in the line: none in its target
+            Kind::Mapped(_) | Kind::K8sAudit(_) if memchr::memchr(b'?', line).is_none() => {
+                Span::NONE
+            }
+            Kind::Mapped(_) | Kind::K8sAudit(_) => Span::UNKNOWN,
+            _ => {
+                let t = h.get(self, line, &(), Field::Target);
+                Span::query_of(line, t)
+            }
+        }
+    }
+
+    /// The head's auth field (`LineFormat::locate`): found when a header
+    /// carries a credential (most credentials are in headers).
+    #[inline(never)]
+    fn auth_span(&self, line: &[u8]) -> Span {
+        let found = match self.kind {
+            Kind::Caddy => self.caddy_credential_header(line),
+            _ => self.credential_keys.iter().any(|k| {
+                k.find(line).is_some_and(|i| {
+                    let v = &line[i + k.needle().len()..];
+                    !v.starts_with(b"[\"REDACTED\"]") && !v.starts_with(b"\"REDACTED\"")
+                })
+            }),
+        };
+        if found { Span::at(0, 0) } else { Span::NONE }
+    }
+
     /// Does a Caddy line show a credential header (not redacted)?
     fn caddy_credential_header(&self, line: &[u8]) -> bool {
         // `":["` found from its `[` (a rarer byte in these lines than `"` or `:`)
@@ -1029,78 +1109,15 @@ impl LineFormat for Json {
         }
     }
 
+    /// (Inlined: each caller asks for one field, and goes straight to the
+    /// function that finds it.)
+    #[inline(always)]
     fn locate(&self, line: &[u8], _: &(), h: &mut Head<()>, f: Field) {
         match f {
-            Field::Client => {
-                h.client = match self.kind {
-                    Kind::Caddy => match string_after(line, &self.client_ip) {
-                        Found::Plain(c) if !c.is_empty() => Span::of(line, c),
-                        Found::Other => Span::UNKNOWN,
-                        _ => match string_after(line, &self.remote_ip) {
-                            Found::Plain(c) => Span::of(line, c),
-                            Found::Absent => Span::NONE,
-                            Found::Other => Span::UNKNOWN,
-                        },
-                    },
-                    Kind::Traefik(_) => text_span(
-                        line,
-                        string_after(line, &self.client_host),
-                        client_addr_bytes,
-                    ),
-                    // without an address the parse falls back to x_forwarded_for
-                    Kind::Envoy(_) => {
-                        match text_span(
-                            line,
-                            string_after(line, &self.downstream),
-                            client_addr_bytes,
-                        ) {
-                            s if s.found() => s,
-                            _ => Span::UNKNOWN,
-                        }
-                    }
-                    Kind::Mapped(_) | Kind::K8sAudit(_) => Span::UNKNOWN,
-                }
-            }
-            Field::Target => {
-                h.target = match self.kind {
-                    Kind::Caddy => match string_after(line, &self.uri) {
-                        Found::Plain(t) => Span::of(line, t),
-                        Found::Absent => Span::NONE,
-                        Found::Other => Span::UNKNOWN,
-                    },
-                    Kind::Traefik(_) => {
-                        text_span(line, string_after(line, &self.request_path), |t| t)
-                    }
-                    Kind::Envoy(_) => text_span(line, string_after(line, &self.path), |t| t),
-                    Kind::Mapped(_) | Kind::K8sAudit(_) => Span::UNKNOWN,
-                }
-            }
-            Field::Query => {
-                h.query = match self.kind {
-                    // no `?` in the line: none in its target
-                    Kind::Mapped(_) | Kind::K8sAudit(_) if memchr::memchr(b'?', line).is_none() => {
-                        Span::NONE
-                    }
-                    Kind::Mapped(_) | Kind::K8sAudit(_) => Span::UNKNOWN,
-                    _ => {
-                        let t = h.get(self, line, &(), Field::Target);
-                        Span::query_of(line, t)
-                    }
-                }
-            }
-            Field::Auth => {
-                // headers: they carry most credentials
-                let found = match self.kind {
-                    Kind::Caddy => self.caddy_credential_header(line),
-                    _ => self.credential_keys.iter().any(|k| {
-                        k.find(line).is_some_and(|i| {
-                            let v = &line[i + k.needle().len()..];
-                            !v.starts_with(b"[\"REDACTED\"]") && !v.starts_with(b"\"REDACTED\"")
-                        })
-                    }),
-                };
-                h.auth = if found { Span::at(0, 0) } else { Span::NONE };
-            }
+            Field::Client => h.client = self.client_span(line),
+            Field::Target => h.target = self.target_span(line),
+            Field::Query => h.query = self.query_span(line, h),
+            Field::Auth => h.auth = self.auth_span(line),
             // the JSON reader reads them
             _ => {}
         }
