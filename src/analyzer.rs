@@ -380,7 +380,11 @@ impl<'c> Analyzer<'c> {
     pub fn degraded_record(&mut self, ex: &Exchange<'_>, problem: String) {
         let matters = ex.status == 401
             || self.has_time_filter()
-            || (ex.is_success() && !rules::success_credentials(ex).is_empty());
+            || (ex.is_success() && {
+                let mut any = false;
+                rules::success_credentials(ex, |_| any = true);
+                any
+            });
         if matters {
             self.degraded(ex.pos.record, problem);
         }
@@ -512,6 +516,14 @@ impl<'c> Analyzer<'c> {
         if let Some(e) = memo.and_then(|k| self.endpoints.get(&k)) {
             return *e;
         }
+        self.new_endpoint(ex, memo)
+    }
+
+    /// `endpoint` of a method and path not remembered (`memo`: the key it
+    /// is remembered under). Out of line: most records repeat an endpoint.
+    #[cold]
+    #[inline(never)]
+    fn new_endpoint(&mut self, ex: &Exchange<'_>, memo: Option<u64>) -> u64 {
         let template = self
             .derived(0, &[ex.path().as_bytes()], || {
                 Some(path::template(&ex.target))
@@ -831,20 +843,33 @@ impl<'c> Analyzer<'c> {
         let client_id = Self::client_id(ex);
         let key = Self::handshake_key(ex, client_id);
         let scope = Self::scope(ex);
-        let seen = rules::success_credentials(ex);
-        let endpoint = if seen.iter().any(|c| !c.in_query) {
-            self.endpoint(ex)
+        // the endpoint is read once, for the first credential outside the
+        // query; the credentials are kept on the stack (a request carries
+        // a few)
+        let mut endpoint = None;
+        let mut first = [SeenCredential::default(); 8];
+        let (mut n, mut more) = (0, Vec::new());
+        rules::success_credentials(ex, |c| {
+            let e = if c.in_query {
+                0
+            } else {
+                *endpoint.get_or_insert_with(|| self.endpoint(ex))
+            };
+            let seen = self.seen(&c.value, c.is_token, scope, e);
+            match first.get_mut(n) {
+                Some(slot) => {
+                    *slot = seen;
+                    n += 1;
+                }
+                None => more.push(seen),
+            }
+        });
+        if more.is_empty() {
+            self.seq.success(key, order, client_id, &first[..n]);
         } else {
-            0
-        };
-        let creds: Vec<SeenCredential> = seen
-            .into_iter()
-            .map(|c| {
-                let endpoint = if c.in_query { 0 } else { endpoint };
-                self.seen(&c.value, c.is_token, scope, endpoint)
-            })
-            .collect();
-        self.seq.success(key, order, client_id, &creds);
+            let all: Vec<SeenCredential> = first.into_iter().chain(more).collect();
+            self.seq.success(key, order, client_id, &all);
+        }
     }
 
     /// A credential (`rules::identifies_credential`) a success carried, on

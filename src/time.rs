@@ -336,7 +336,11 @@ fn clf_after_month(d: u32, mo: u32, b: &[u8]) -> Option<Timestamp> {
 
 /// Seconds since the epoch written as a decimal (`1714550400.123456`), exactly.
 pub fn parse_epoch_decimal(s: &str) -> Option<Timestamp> {
-    let b = s.trim().as_bytes();
+    // `trim` only when an end may be whitespace
+    let b = match s.as_bytes() {
+        b @ [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => b,
+        _ => s.trim().as_bytes(),
+    };
     let (neg, b) = match b.first() {
         Some(b'-') => (true, &b[1..]),
         _ => (false, b),

@@ -28,6 +28,16 @@ pub const REDACTION_MARKERS: &[&str] = &[
 /// Is this value a redaction marker (a credential that was sent, value
 /// unknown)? A run of three or more asterisks is one too.
 pub fn is_redaction_marker(value: &str) -> bool {
+    // a long value between visible characters, the first not `*`: none
+    // (most credentials, told without the trim)
+    if let [first, .., last] = value.as_bytes()
+        && value.len() > 12
+        && *first != b'*'
+        && first.is_ascii_graphic()
+        && last.is_ascii_graphic()
+    {
+        return false;
+    }
     let v = value.trim();
     (v.len() >= 3 && v.bytes().all(|b| b == b'*'))
         || (v.len() <= 12 && REDACTION_MARKERS.iter().any(|m| v.eq_ignore_ascii_case(m)))
@@ -263,8 +273,9 @@ pub fn session_cookies(header: &str) -> impl Iterator<Item = (&str, &str)> {
 /// `Scheme rest` split at the first space, as sent (nothing trimmed).
 /// A value with no space is a scheme with no credential.
 pub fn split_authorization(value: &str) -> (&str, Option<&str>) {
-    match value.split_once(' ') {
-        Some((s, r)) => (s, Some(r)),
+    match memchr::memchr(b' ', value.as_bytes()) {
+        // a space is ASCII: both sides are at char boundaries
+        Some(i) => (&value[..i], Some(&value[i + 1..])),
         None => (value, None),
     }
 }

@@ -907,12 +907,22 @@ pub const UNDECIDED: &[&str] = &[
 /// the `UNDECIDED` texts? The one test of a phrase, for every place a
 /// server's words are read.
 pub fn says(text: &str, ph: &Phrase) -> bool {
-    text.match_indices(ph.text).any(|(at, m)| {
-        !UNDECIDED.iter().any(|u| {
-            text.match_indices(u)
-                .any(|(s, _)| s <= at && at + m.len() <= s + u.len())
-        })
+    let len = ph.text.len();
+    positions(text, ph.text).any(|at| {
+        !UNDECIDED
+            .iter()
+            .any(|u| positions(text, u).any(|s| s <= at && at + len <= s + u.len()))
     })
+}
+
+/// Where `needle` (not empty) starts in `text`: its first byte's places
+/// whose bytes go on with the rest. (The texts are short or capped, and
+/// the needles a few words: cheaper than setting up a substring searcher
+/// per phrase.)
+fn positions<'t>(text: &'t str, needle: &'t str) -> impl Iterator<Item = usize> + 't {
+    let (t, n) = (text.as_bytes(), needle.as_bytes());
+    let first = n.first().copied().unwrap_or(0);
+    memchr::memchr_iter(first, t).filter(move |&i| t[i..].starts_with(n))
 }
 
 /// The first phrase of `table` found in any of `texts` (already lower case),

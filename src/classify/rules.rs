@@ -288,11 +288,42 @@ pub struct SeenValue<'e> {
     pub in_query: bool,
 }
 
-/// Every credential a (successful) exchange visibly carried.
-pub fn success_credentials<'e>(ex: &'e Exchange<'e>) -> Vec<SeenValue<'e>> {
-    let mut out = visible_credentials(ex);
-    out.retain(|c| identifies_credential(&c.value));
-    out
+/// Calls `each` with every credential a (successful) exchange visibly
+/// carried that identifies one (`identifies_credential`), in order: the
+/// query's credential parameters, the `Authorization` header, key headers,
+/// session cookies.
+pub fn success_credentials<'e>(ex: &'e Exchange<'e>, mut each: impl FnMut(SeenValue<'e>)) {
+    let mut seen = |value: Cow<'e, str>, is_token, in_query| {
+        if identifies_credential(&value) {
+            each(SeenValue {
+                value,
+                is_token,
+                in_query,
+            });
+        }
+    };
+    for (k, v) in credential::query_credentials(&ex.target) {
+        seen(v, credential::is_token_param(k), true);
+    }
+    if let Some(a) = ex.request.authorization.as_deref() {
+        let (name, rest) = split_authorization(a);
+        let scheme = scheme::of(name);
+        if scheme.reusable() {
+            seen(
+                Cow::Borrowed(rest.unwrap_or(name)),
+                scheme.value == Value::BearerToken,
+                false,
+            );
+        }
+    }
+    for (_, v) in &ex.request.key_headers {
+        seen(Cow::Borrowed(&**v), false, false);
+    }
+    if let Some(c) = ex.request.cookie.as_deref() {
+        for (_, v) in credential::session_cookies(c) {
+            seen(Cow::Borrowed(v), false, false);
+        }
+    }
 }
 
 /// Does a value a successful request carried identify a credential the
@@ -300,38 +331,8 @@ pub fn success_credentials<'e>(ex: &'e Exchange<'e>) -> Vec<SeenValue<'e>> {
 /// one test for every route a success takes (`success_credentials`, the
 /// light path of log parsers).
 pub fn identifies_credential(v: &str) -> bool {
-    !v.trim().is_empty() && !credential::is_redaction_marker(v)
-}
-
-fn visible_credentials<'e>(ex: &'e Exchange<'e>) -> Vec<SeenValue<'e>> {
-    let seen = |value, is_token, in_query| SeenValue {
-        value,
-        is_token,
-        in_query,
-    };
-    let mut out: Vec<SeenValue<'e>> = credential::query_credentials(&ex.target)
-        .map(|(k, v)| seen(v, credential::is_token_param(k), true))
-        .collect();
-    if let Some(a) = ex.request.authorization.as_deref() {
-        let (name, rest) = split_authorization(a);
-        let scheme = scheme::of(name);
-        if scheme.reusable() {
-            out.push(seen(
-                Cow::Borrowed(rest.unwrap_or(name)),
-                scheme.value == Value::BearerToken,
-                false,
-            ));
-        }
-    }
-    for (_, v) in &ex.request.key_headers {
-        out.push(seen(Cow::Borrowed(&**v), false, false));
-    }
-    if let Some(c) = ex.request.cookie.as_deref() {
-        out.extend(
-            credential::session_cookies(c).map(|(_, v)| seen(Cow::Borrowed(v), false, false)),
-        );
-    }
-    out
+    // (not all whitespace: `trim` would search from both ends)
+    !v.chars().all(char::is_whitespace) && !credential::is_redaction_marker(v)
 }
 
 /// Is a run of token characters likely a secret? Long and either holding a

@@ -277,6 +277,86 @@ impl Json {
         Json::new(Kind::Mapped(Box::new(m)), &status_key, credential_keys)
     }
 
+    /// Where the head's client is (`LineFormat::locate`).
+    #[inline(never)]
+    fn client_span(&self, line: &[u8]) -> Span {
+        match self.kind {
+            Kind::Caddy => match string_after(line, &self.client_ip) {
+                Found::Plain(c) if !c.is_empty() => Span::of(line, c),
+                Found::Other => Span::UNKNOWN,
+                _ => match string_after(line, &self.remote_ip) {
+                    Found::Plain(c) => Span::of(line, c),
+                    Found::Absent => Span::NONE,
+                    Found::Other => Span::UNKNOWN,
+                },
+            },
+            Kind::Traefik(_) => text_span(
+                line,
+                string_after(line, &self.client_host),
+                client_addr_bytes,
+            ),
+            // without an address the parse falls back to x_forwarded_for
+            Kind::Envoy(_) => {
+                match text_span(
+                    line,
+                    string_after(line, &self.downstream),
+                    client_addr_bytes,
+                ) {
+                    s if s.found() => s,
+                    _ => Span::UNKNOWN,
+                }
+            }
+            Kind::Mapped(_) | Kind::K8sAudit(_) => Span::UNKNOWN,
+        }
+    }
+
+    /// Where the head's target is (`LineFormat::locate`).
+    #[inline(never)]
+    fn target_span(&self, line: &[u8]) -> Span {
+        match self.kind {
+            Kind::Caddy => match string_after(line, &self.uri) {
+                Found::Plain(t) => Span::of(line, t),
+                Found::Absent => Span::NONE,
+                Found::Other => Span::UNKNOWN,
+            },
+            Kind::Traefik(_) => text_span(line, string_after(line, &self.request_path), |t| t),
+            Kind::Envoy(_) => text_span(line, string_after(line, &self.path), |t| t),
+            Kind::Mapped(_) | Kind::K8sAudit(_) => Span::UNKNOWN,
+        }
+    }
+
+    /// Where the head's query is (`LineFormat::locate`).
+    #[inline(never)]
+    fn query_span(&self, line: &[u8], h: &mut Head<()>) -> Span {
+        match self.kind {
+            // no `?` in the line: none in its target
+            Kind::Mapped(_) | Kind::K8sAudit(_) if memchr::memchr(b'?', line).is_none() => {
+                Span::NONE
+            }
+            Kind::Mapped(_) | Kind::K8sAudit(_) => Span::UNKNOWN,
+            _ => {
+                let t = h.get(self, line, &(), Field::Target);
+                Span::query_of(line, t)
+            }
+        }
+    }
+
+    /// The head's auth field (`LineFormat::locate`): found when a header
+    /// carries a credential (most credentials are in headers).
+    #[inline(never)]
+    fn auth_span(&self, line: &[u8]) -> Span {
+        let found = match self.kind {
+            Kind::Caddy => self.caddy_credential_header(line),
+            _ => self.credential_keys.iter().any(|k| {
+                k.find(line).is_some_and(|i| {
+                    let v = &line[i + k.needle().len()..];
+                    !v.starts_with(b"[\"REDACTED\"]") && !v.starts_with(b"\"REDACTED\"")
+                })
+            }),
+        };
+        if found { Span::at(0, 0) } else { Span::NONE }
+    }
+
     /// Does a Caddy line show a credential header (not redacted)?
     fn caddy_credential_header(&self, line: &[u8]) -> bool {
         // `":["` found from its `[` (a rarer byte in these lines than `"` or `:`)
@@ -583,26 +663,6 @@ fn take_request_header<'a>(
     }
 }
 
-/// The headers a Caddy exchange takes, as `fill_request_headers` and
-/// `fill_caddy` take them (in order, first value of each request header).
-#[derive(Default)]
-struct CompactHeaders<'a> {
-    auth: RequestAuth<'a>,
-    user_agent: Option<Cow<'a, str>>,
-    challenges: Vec<Cow<'a, str>>,
-    /// Response headers that state a reason (`phrases::is_statement_header`).
-    statements: Vec<(Cow<'a, str>, Cow<'a, str>)>,
-}
-
-/// What a Caddy line gives an exchange, read by the compact reader (the
-/// request's headers are in `headers`).
-#[derive(Default)]
-struct CaddyFields<'a> {
-    ts: Option<&'a str>,
-    request: Option<CaddyRequest<'a>>,
-    headers: CompactHeaders<'a>,
-}
-
 /// Header values as `Values` reads them (a string, a list of strings, or
 /// null), each passed to `each`.
 fn compact_values<'a>(
@@ -624,13 +684,13 @@ fn compact_values<'a>(
 }
 
 /// `Option<Headers>` as serde reads it (null, or a map whose wanted
-/// entries must be header values), applied to `h` as the fill functions
+/// entries must be header values), applied to `ex` as the fill functions
 /// apply it: request headers (`request`) or response headers.
 fn compact_headers<'a>(
     w: &mut Walk<'a, '_>,
     depth: u32,
     request: bool,
-    h: &mut CompactHeaders<'a>,
+    ex: &mut Exchange<'a>,
 ) -> Option<()> {
     if w.null()? {
         return Some(());
@@ -639,14 +699,16 @@ fn compact_headers<'a>(
         let Some(name) = wanted_header(k.as_bytes()) else {
             // read as serde reads a response's `Headers` (which keeps these too)
             if !request && crate::classify::phrases::is_statement_header(k) {
-                return compact_values(w, depth + 1, |v| h.statements.push((Cow::Borrowed(k), v)));
+                let statements = &mut ex.response.statements;
+                return compact_values(w, depth + 1, |v| statements.push((Cow::Borrowed(k), v)));
             }
             return w.skip(depth + 1);
         };
         if !request {
+            let challenges = &mut ex.response.challenges;
             return compact_values(w, depth + 1, |v| {
                 if name == Wanted::WwwAuthenticate {
-                    h.challenges.push(v);
+                    challenges.push(v);
                 }
             });
         }
@@ -655,8 +717,8 @@ fn compact_headers<'a>(
             first.get_or_insert(v);
         })?;
         take_request_header(
-            &mut h.auth,
-            &mut h.user_agent,
+            &mut ex.request,
+            &mut ex.user_agent,
             Cow::Borrowed(k),
             name,
             first,
@@ -675,13 +737,18 @@ fn compact_field<'a>(w: &mut Walk<'a, '_>, slot: &mut Option<Option<Cow<'a, str>
     Some(())
 }
 
-/// A Caddy line read by the compact reader, exactly as serde would read it;
-/// `None`: not a compact line (or not valid), serde decides.
-fn compact_caddy(line: &[u8]) -> Option<CaddyFields<'_>> {
+/// A Caddy line read by the compact reader into `ex` (a fresh exchange),
+/// exactly as serde would read it: the problem with a field, if any;
+/// `None`: not a compact line (or not valid), serde decides (`ex` may then
+/// hold part of the line).
+fn compact_caddy<'a>(line: &'a [u8], ex: &mut Exchange<'a>) -> Option<Option<String>> {
     let mut buf = [0; MAX_QUOTES];
     let mut w = Walk::new(line, &mut buf)?;
-    let mut f = CaddyFields::default();
+    let mut ts = None;
+    let mut request: [Option<Option<Cow<'_, str>>>; 5] = Default::default();
     let (mut seen_ts, mut seen_request, mut seen_resp) = (false, false, false);
+    // a request object (not null)
+    let mut has_request = false;
     w.object(0, |w, k| {
         match k {
             "ts" => {
@@ -689,14 +756,14 @@ fn compact_caddy(line: &[u8]) -> Option<CaddyFields<'_>> {
                     return None;
                 }
                 // a RawValue: null is no value
-                f.ts = if w.null()? { None } else { Some(w.value(1)?) };
+                ts = if w.null()? { None } else { Some(w.value(1)?) };
             }
             "request" => {
                 if std::mem::replace(&mut seen_request, true) {
                     return None;
                 }
                 if !w.null()? {
-                    let mut fields: [Option<Option<Cow<'_, str>>>; 5] = Default::default();
+                    has_request = true;
                     let mut seen_headers = false;
                     w.object(1, |w, k| {
                         let i = match k {
@@ -709,51 +776,48 @@ fn compact_caddy(line: &[u8]) -> Option<CaddyFields<'_>> {
                                 if std::mem::replace(&mut seen_headers, true) {
                                     return None;
                                 }
-                                return compact_headers(w, 2, true, &mut f.headers);
+                                return compact_headers(w, 2, true, ex);
                             }
                             _ => return w.skip(2),
                         };
-                        compact_field(w, &mut fields[i])
+                        compact_field(w, &mut request[i])
                     })?;
-                    let [remote_ip, client_ip, method, host, uri] = fields.map(Option::flatten);
-                    f.request = Some(CaddyRequest {
-                        remote_ip,
-                        client_ip,
-                        method,
-                        host,
-                        uri,
-                        headers: None,
-                    });
                 }
             }
             "resp_headers" => {
                 if std::mem::replace(&mut seen_resp, true) {
                     return None;
                 }
-                compact_headers(w, 1, false, &mut f.headers)?;
+                compact_headers(w, 1, false, ex)?;
             }
             _ => w.skip(1)?,
         }
         Some(())
     })?;
     w.end()?;
-    Some(f)
-}
-
-/// `fill_caddy` for what the compact reader read.
-fn fill_caddy_compact<'a>(ex: &mut Exchange<'a>, f: CaddyFields<'a>) -> Option<String> {
-    let problem = fill_caddy(ex, f.ts.map(str::as_bytes), f.request, None);
-    ex.request = f.headers.auth;
-    ex.user_agent = f.headers.user_agent;
-    ex.response.challenges = f.headers.challenges;
-    ex.response.statements = f.headers.statements;
-    problem
+    let problem = fill_caddy_time(ex, ts.map(str::as_bytes));
+    if has_request {
+        let [remote_ip, client_ip, method, host, uri] = request;
+        fill_caddy_request(
+            ex,
+            remote_ip.flatten(),
+            client_ip.flatten(),
+            method.flatten(),
+            host.flatten(),
+            uri.flatten(),
+        );
+    }
+    Some(problem)
 }
 
 fn parse_caddy<'a>(line: &'a [u8], ex: &mut Exchange<'a>) -> Option<String> {
-    if let Some(f) = compact_caddy(line) {
-        return fill_caddy_compact(ex, f);
+    if let Some(problem) = compact_caddy(line, ex) {
+        return problem;
     }
+    // from a fresh exchange again
+    let status = ex.status;
+    *ex = Exchange::new(ex.pos, ex.shows);
+    ex.status = status;
     parse_caddy_serde(line, ex)
 }
 
@@ -784,16 +848,9 @@ fn fill_caddy<'a>(
     request: Option<CaddyRequest<'a>>,
     resp_headers: Option<Headers<'a, true>>,
 ) -> Option<String> {
-    let mut problem = None;
-    match ts.map(|r| std::str::from_utf8(r).ok().and_then(parse_epoch_decimal)) {
-        Some(Some(t)) => ex.time = Some(t),
-        _ => problem = Some("no readable ts".to_string()),
-    }
+    let problem = fill_caddy_time(ex, ts);
     if let Some(r) = request {
-        ex.client_addr = r.client_ip.filter(|s| !s.is_empty()).or(r.remote_ip);
-        ex.method = r.method.unwrap_or_default();
-        ex.host = r.host;
-        ex.target = r.uri.unwrap_or_default();
+        fill_caddy_request(ex, r.remote_ip, r.client_ip, r.method, r.host, r.uri);
         if let Some(h) = r.headers {
             fill_request_headers(ex, h.0);
         }
@@ -810,6 +867,34 @@ fn fill_caddy<'a>(
         }
     }
     problem
+}
+
+/// The time of a Caddy line from its `ts` (both Caddy paths); the problem
+/// when it cannot be read.
+fn fill_caddy_time(ex: &mut Exchange<'_>, ts: Option<&[u8]>) -> Option<String> {
+    match ts.map(|r| std::str::from_utf8(r).ok().and_then(parse_epoch_decimal)) {
+        Some(Some(t)) => {
+            ex.time = Some(t);
+            None
+        }
+        _ => Some("no readable ts".to_string()),
+    }
+}
+
+/// The request fields of a Caddy line (both Caddy paths): the client is
+/// `client_ip` unless empty, else `remote_ip`.
+fn fill_caddy_request<'a>(
+    ex: &mut Exchange<'a>,
+    remote_ip: Option<Cow<'a, str>>,
+    client_ip: Option<Cow<'a, str>>,
+    method: Option<Cow<'a, str>>,
+    host: Option<Cow<'a, str>>,
+    uri: Option<Cow<'a, str>>,
+) {
+    ex.client_addr = client_ip.filter(|s| !s.is_empty()).or(remote_ip);
+    ex.method = method.unwrap_or_default();
+    ex.host = host;
+    ex.target = uri.unwrap_or_default();
 }
 
 // ---- generic (Value) for Traefik, Envoy and mappings
@@ -1024,78 +1109,15 @@ impl LineFormat for Json {
         }
     }
 
+    /// (Inlined: each caller asks for one field, and goes straight to the
+    /// function that finds it.)
+    #[inline(always)]
     fn locate(&self, line: &[u8], _: &(), h: &mut Head<()>, f: Field) {
         match f {
-            Field::Client => {
-                h.client = match self.kind {
-                    Kind::Caddy => match string_after(line, &self.client_ip) {
-                        Found::Plain(c) if !c.is_empty() => Span::of(line, c),
-                        Found::Other => Span::UNKNOWN,
-                        _ => match string_after(line, &self.remote_ip) {
-                            Found::Plain(c) => Span::of(line, c),
-                            Found::Absent => Span::NONE,
-                            Found::Other => Span::UNKNOWN,
-                        },
-                    },
-                    Kind::Traefik(_) => text_span(
-                        line,
-                        string_after(line, &self.client_host),
-                        client_addr_bytes,
-                    ),
-                    // without an address the parse falls back to x_forwarded_for
-                    Kind::Envoy(_) => {
-                        match text_span(
-                            line,
-                            string_after(line, &self.downstream),
-                            client_addr_bytes,
-                        ) {
-                            s if s.found() => s,
-                            _ => Span::UNKNOWN,
-                        }
-                    }
-                    Kind::Mapped(_) | Kind::K8sAudit(_) => Span::UNKNOWN,
-                }
-            }
-            Field::Target => {
-                h.target = match self.kind {
-                    Kind::Caddy => match string_after(line, &self.uri) {
-                        Found::Plain(t) => Span::of(line, t),
-                        Found::Absent => Span::NONE,
-                        Found::Other => Span::UNKNOWN,
-                    },
-                    Kind::Traefik(_) => {
-                        text_span(line, string_after(line, &self.request_path), |t| t)
-                    }
-                    Kind::Envoy(_) => text_span(line, string_after(line, &self.path), |t| t),
-                    Kind::Mapped(_) | Kind::K8sAudit(_) => Span::UNKNOWN,
-                }
-            }
-            Field::Query => {
-                h.query = match self.kind {
-                    // no `?` in the line: none in its target
-                    Kind::Mapped(_) | Kind::K8sAudit(_) if memchr::memchr(b'?', line).is_none() => {
-                        Span::NONE
-                    }
-                    Kind::Mapped(_) | Kind::K8sAudit(_) => Span::UNKNOWN,
-                    _ => {
-                        let t = h.get(self, line, &(), Field::Target);
-                        Span::query_of(line, t)
-                    }
-                }
-            }
-            Field::Auth => {
-                // headers: they carry most credentials
-                let found = match self.kind {
-                    Kind::Caddy => self.caddy_credential_header(line),
-                    _ => self.credential_keys.iter().any(|k| {
-                        k.find(line).is_some_and(|i| {
-                            let v = &line[i + k.needle().len()..];
-                            !v.starts_with(b"[\"REDACTED\"]") && !v.starts_with(b"\"REDACTED\"")
-                        })
-                    }),
-                };
-                h.auth = if found { Span::at(0, 0) } else { Span::NONE };
-            }
+            Field::Client => h.client = self.client_span(line),
+            Field::Target => h.target = self.target_span(line),
+            Field::Query => h.query = self.query_span(line, h),
+            Field::Auth => h.auth = self.auth_span(line),
             // the JSON reader reads them
             _ => {}
         }
@@ -1176,7 +1198,7 @@ mod tests {
     /// compact reader took the line.
     fn same_as_serde(line: &str) -> bool {
         let (mut fast, mut slow) = (exchange(), exchange());
-        let taken = compact_caddy(line.as_bytes()).is_some();
+        let taken = compact_caddy(line.as_bytes(), &mut exchange()).is_some();
         let p1 = parse_caddy(line.as_bytes(), &mut fast);
         let p2 = parse_caddy_serde(line.as_bytes(), &mut slow);
         assert_eq!(p1, p2, "{line}");
