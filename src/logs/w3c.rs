@@ -511,18 +511,25 @@ impl LineFormat for W3c {
                 .strip_suffix(b"\r")
                 .unwrap_or(&bytes[pos..end])
         };
-        let at_line_start = |&pos: &usize| pos == 0 || bytes[pos - 1] == b'\n';
-        let finder = memchr::memmem::Finder::new(b"#Fields:");
+        // every directive line, in one forward (vectorised) search; the
+        // last `#Date:` that `directive` would take is the chunk's day
+        let finder = memchr::memmem::Finder::new(b"\n#");
+        let starts = (bytes.first() == Some(&b'#'))
+            .then_some(0)
+            .into_iter()
+            .chain(finder.find_iter(bytes).map(|p| p + 1));
         let mut layout: Option<Arc<Layout>> = None;
-        for pos in finder.find_iter(bytes).filter(at_line_start) {
-            if let Some(l) = Layout::from_directive(line_at(pos), self.format) {
-                layout = Some(chain(&layout, l));
+        let mut day = None;
+        for pos in starts {
+            let line = line_at(pos);
+            if line.starts_with(b"#Fields:") {
+                if let Some(l) = Layout::from_directive(line, self.format) {
+                    layout = Some(chain(&layout, l));
+                }
+            } else if let Some(d) = day_of(line) {
+                day = Some(d);
             }
         }
-        // the last `#Date:` that `directive` would take
-        let day = memchr::memmem::rfind_iter(bytes, DATE_DIRECTIVE)
-            .filter(at_line_start)
-            .find_map(|pos| day_of(line_at(pos)));
         (layout.is_some() || day.is_some()).then_some(Ctx { layout, day })
     }
 
