@@ -49,8 +49,10 @@ fn run(cli: Cli) -> Result<i32, Error> {
                 path: p,
                 ndjson: cfg.events_ndjson,
             });
-            let report =
-                run::write_outputs(analysis.state, &analysis.provenance, events, &cfg.outputs)?;
+            let (state, provenance) = (analysis.state, &analysis.provenance);
+            let report = analysis
+                .pool
+                .install(|| run::write_outputs(state, provenance, events, &cfg.outputs))?;
             run::diagnose(&report, cfg.quiet);
             Ok(run::exit_code(&report, cfg.strict))
         }

@@ -30,6 +30,9 @@ pub struct Analysis {
     pub events: Vec<Record401>,
     /// Input names by input index (for events).
     pub files: Vec<String>,
+    /// The threads of the run (`--threads`): the outputs are built on them
+    /// too (the 401s that waited for the whole input are decided there).
+    pub pool: rayon::ThreadPool,
 }
 
 /// Exit codes (documented in README).
@@ -522,6 +525,7 @@ pub fn analyze(cfg: &Config) -> Result<Analysis> {
         provenance,
         events,
         files: inputs.into_iter().map(|i| i.name).collect(),
+        pool,
     })
 }
 

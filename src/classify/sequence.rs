@@ -1079,6 +1079,17 @@ pub fn resolve(
     summary: &mut State,
     keep: bool,
 ) -> BTreeMap<Order, Verdict> {
+    resolve_from(seq, summary, keep, PARALLEL_RESOLVE)
+}
+
+/// `resolve`, deciding the list in two halves side by side from `parallel`
+/// waiting 401s on.
+fn resolve_from(
+    seq: &mut SequenceState,
+    summary: &mut State,
+    keep: bool,
+    parallel: usize,
+) -> BTreeMap<Order, Verdict> {
     let state = seq;
     let window = summary.settings.handshake_window_us;
     let pending = std::mem::take(&mut state.pending);
@@ -1118,33 +1129,80 @@ pub fn resolve(
     }
     let endpoints = EndpointRejections::of(&pending, &state.endpoints, &state.history);
 
-    let mut changed = BTreeMap::new();
+    let d = Deciding {
+        heads: &heads,
+        window,
+        history: &state.history,
+        ends: &state.ends,
+        switches: &switches,
+        endpoints: &endpoints,
+        keep,
+    };
     // each 401 is decided alone and the summary does not depend on the
-    // order it records them in: they are taken as they are stored, and the
+    // order it records them in (nor on how it is split: states merge):
+    // the two halves of the list are decided beside each other, and the
     // memory of each block goes back as soon as it has been read
-    for p in pending {
-        let mut rec = p.rec;
-        let o = rec.order;
-        let hist = p.history.and_then(|id| state.history.get(&id));
-        if let Some(key) = p.leg
-            && let Some(gap) = completion(&heads, key, o, window)
-        {
-            rec.verdict = handshake_verdict(&rec, gap);
-        }
-        // the nearest success before the 401 that is known
-        let before = hist.and_then(|h| h.before(o).max(p.local_before.filter(|b| *b < o)));
-        if rec.verdict.cause != Cause::ChallengeHandshake
-            && let (Some(h), false) = (hist, p.annotate_only)
-        {
-            let fp = show(h.fp);
-            if let Some(scope) = endpoints.refused(p.history, p.endpoint, &rec, &fp) {
-                rec.verdict = scope;
-            } else if let Some(before) = before {
-                let after = match (h.after(o), p.local_after) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
-                rec.verdict = match after {
+    let changed = if pending.len() < parallel.max(2) {
+        d.record_all(pending, summary)
+    } else {
+        let (first, second) = pending.halves();
+        let mut other = State::new(summary.settings.clone());
+        let (mut changed, more) = rayon::join(
+            || d.record_all(first, summary),
+            || d.record_all(second, &mut other),
+        );
+        summary.merge(other);
+        changed.extend(more);
+        changed
+    };
+    state.heads.clear();
+    changed
+}
+
+/// Below this many waiting 401s the list is decided on one thread.
+const PARALLEL_RESOLVE: usize = 4096;
+
+/// What `resolve` decides the waiting 401s with (read only).
+struct Deciding<'s> {
+    heads: &'s IdMap<Vec<Order>>,
+    window: i64,
+    history: &'s IdTable<CredHistory>,
+    ends: &'s BTreeMap<u64, i64>,
+    switches: &'s IdMap<Vec<(Order, u64)>>,
+    endpoints: &'s EndpointRejections,
+    keep: bool,
+}
+
+impl Deciding<'_> {
+    /// Decides the 401s of `pending` and records them in `summary`; with
+    /// `keep`, returns their final verdicts.
+    fn record_all(&self, pending: PendingList, summary: &mut State) -> BTreeMap<Order, Verdict> {
+        let (heads, window, keep) = (self.heads, self.window, self.keep);
+        let (switches, endpoints) = (self.switches, self.endpoints);
+        let mut changed = BTreeMap::new();
+        for p in pending {
+            let mut rec = p.rec;
+            let o = rec.order;
+            let hist = p.history.and_then(|id| self.history.get(&id));
+            if let Some(key) = p.leg
+                && let Some(gap) = completion(heads, key, o, window)
+            {
+                rec.verdict = handshake_verdict(&rec, gap);
+            }
+            // the nearest success before the 401 that is known
+            let before = hist.and_then(|h| h.before(o).max(p.local_before.filter(|b| *b < o)));
+            if rec.verdict.cause != Cause::ChallengeHandshake
+                && let (Some(h), false) = (hist, p.annotate_only)
+            {
+                let fp = show(h.fp);
+                if let Some(scope) = endpoints.refused(p.history, p.endpoint, &rec, &fp) {
+                    rec.verdict = scope;
+                } else if let Some(before) = before {
+                    let after = match (h.after(o), p.local_after) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                    rec.verdict = match after {
                     Some(after) => Verdict::new(
                         Cause::TransientRejection,
                         EvidenceKind::Sequence,
@@ -1164,7 +1222,7 @@ pub fn resolve(
                             at(before),
                             at(o),
                             remaining(
-                                state
+                                self
                                     .ends
                                     .get(&scope_key(rec.host.as_deref()))
                                     .map_or(0, |e| e.saturating_sub(o.t))
@@ -1173,37 +1231,37 @@ pub fn resolve(
                     )
                     .with_fix(REVOKED_BY_SEQUENCE),
                 };
+                }
             }
-        }
-        // "old token used after refresh": the newest token this client started
-        // using on this host after this credential's last success (if it had any)
-        if let Some(id) = p.history
-            && matches!(
-                rec.verdict.cause,
-                Cause::ExpiredCredentials | Cause::RevokedCredentials
-            )
-            && rec.client_id != 0
-            && let Some(list) =
-                switches.get(&switch_key(rec.client_id, scope_key(rec.host.as_deref())))
-        {
-            let floor = before;
-            if let Some((when, _)) = list
-                .iter()
-                .rev()
-                .find(|(w, other)| *other != id && *w < o && floor.is_none_or(|f| *w > f))
+            // "old token used after refresh": the newest token this client started
+            // using on this host after this credential's last success (if it had any)
+            if let Some(id) = p.history
+                && matches!(
+                    rec.verdict.cause,
+                    Cause::ExpiredCredentials | Cause::RevokedCredentials
+                )
+                && rec.client_id != 0
+                && let Some(list) =
+                    switches.get(&switch_key(rec.client_id, scope_key(rec.host.as_deref())))
             {
-                rec.verdict
-                    .detail
-                    .to_mut()
-                    .push_str(&format!("; old token used after refresh at {}", at(*when)));
+                let floor = before;
+                if let Some((when, _)) = list
+                    .iter()
+                    .rev()
+                    .find(|(w, other)| *other != id && *w < o && floor.is_none_or(|f| *w > f))
+                {
+                    rec.verdict
+                        .detail
+                        .to_mut()
+                        .push_str(&format!("; old token used after refresh at {}", at(*when)));
+                }
             }
+            let valid_elsewhere = hist.is_some();
+            if keep {
+                changed.insert(o, rec.verdict.clone());
+            }
+            summary.record(&rec, valid_elsewhere);
         }
-        let valid_elsewhere = hist.is_some();
-        if keep {
-            changed.insert(o, rec.verdict.clone());
-        }
-        summary.record(&rec, valid_elsewhere);
+        changed
     }
-    state.heads.clear();
-    changed
 }

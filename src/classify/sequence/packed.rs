@@ -119,6 +119,27 @@ impl PendingList {
         self.bytes += o.bytes;
     }
 
+    /// The list cut in two between blocks, about half of the bytes in
+    /// each (the records keep their storage order: the first part's, then
+    /// the second's).
+    pub fn halves(self) -> (PendingList, PendingList) {
+        let mut first = PendingList::default();
+        let mut blocks = self.blocks.into_iter().peekable();
+        while first.bytes < self.bytes / 2
+            && let Some(b) = blocks.next()
+        {
+            first.len += records_in(&b);
+            first.bytes += b.len();
+            first.blocks.push(b);
+        }
+        let second = PendingList {
+            blocks: blocks.collect(),
+            len: self.len - first.len,
+            bytes: self.bytes.saturating_sub(first.bytes),
+        };
+        (first, second)
+    }
+
     /// Every record, unpacked, in storage order.
     pub fn iter(&self) -> impl Iterator<Item = Pending> + '_ {
         let mut strings = Strings::default();
@@ -553,6 +574,16 @@ fn skip(b: &[u8], pos: &mut usize) {
     *pos += len;
 }
 
+/// The number of records of block `b`.
+fn records_in(b: &[u8]) -> usize {
+    let (mut pos, mut n) = (0, 0);
+    while pos < b.len() {
+        skip(b, &mut pos);
+        n += 1;
+    }
+    n
+}
+
 /// Does a record of block `b` keep a verdict for a sanitized capture?
 fn has_sanitized(b: &[u8]) -> bool {
     let mut pos = 0;
@@ -942,5 +973,43 @@ mod tests {
         assert_eq!(json, serde_json::to_string(&all).unwrap());
         let read: PendingList = serde_json::from_str(&json).unwrap();
         assert_eq!(read, l);
+    }
+
+    #[test]
+    fn halves_keep_every_record_in_order() {
+        let all: Vec<Pending> = (0..60).map(|i| sample(i, i.is_multiple_of(3))).collect();
+        let mut l = PendingList::default();
+        for part in all.chunks(7) {
+            let mut block = PendingList::default();
+            block.push_block(part);
+            l.append(block);
+        }
+        let (a, b) = l.halves();
+        assert!(!a.is_empty() && !b.is_empty());
+        assert_eq!(a.len() + b.len(), 60);
+        let back: Vec<Pending> = a.into_iter().chain(b).collect();
+        assert_eq!(back, all);
+    }
+
+    /// The waiting 401s decided in two halves (on two threads) give the
+    /// summary and the verdicts of one pass.
+    #[test]
+    fn a_list_decided_in_halves_gives_the_same_summary() {
+        use crate::summary::{Settings, State};
+        let all: Vec<Pending> = (0..300).map(|i| sample(i, i.is_multiple_of(3))).collect();
+        let mut seq = super::super::SequenceState::default();
+        for part in all.chunks(40) {
+            seq.pending.push_block(part);
+        }
+        let run = |parallel| {
+            let (mut seq, mut summary) = (seq.clone(), State::new(Settings::default()));
+            let changed = super::super::resolve_from(&mut seq, &mut summary, true, parallel);
+            (summary, changed)
+        };
+        let (one, one_changed) = run(usize::MAX);
+        let (two, two_changed) = run(0);
+        assert_eq!(one.causes.iter().sum::<u64>(), 300);
+        assert_eq!(two, one);
+        assert_eq!(two_changed, one_changed);
     }
 }
