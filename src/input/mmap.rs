@@ -318,6 +318,22 @@ mod guard {
     }
 }
 
+/// Asks the kernel to start reading `range` (byte offsets into `m`) into
+/// the page cache now, while the caller is still busy with the part
+/// before it: on a file that is not cached, reading and parsing then
+/// overlap instead of taking turns at every page fault. A hint only:
+/// failures are ignored.
+pub fn prefetch(m: &Mmap, range: Range<usize>) {
+    let end = range.end.min(m.len());
+    if range.start >= end {
+        return;
+    }
+    #[cfg(unix)]
+    let _ = m
+        .map
+        .advise_range(memmap2::Advice::WillNeed, range.start, end - range.start);
+}
+
 /// Gives back the pages wholly inside `range` (byte offsets into `m`) once
 /// a pass has read them: they leave this process's page tables but stay in
 /// the page cache, and reading them again maps them again (same bytes).

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 pub use detect::{Detected, FormatName};
-pub use mmap::{Mmap, Shrink, Watch, release};
+pub use mmap::{Mmap, Shrink, Watch, prefetch, release};
 
 use crate::error::{Error, Result};
 

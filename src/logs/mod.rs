@@ -1053,6 +1053,11 @@ fn mapped<F: LineFormat>(
             |acc: Option<(Analyzer<'_>, u64, usize)>, ((i, &(s, e)), init)| {
                 let (mut a, lines, _) =
                     acc.unwrap_or_else(|| (Analyzer::for_part(ctx, src, s == 0), 0, i));
+                // this chunk and the two after it are read from disk while
+                // this one is parsed
+                if let Some(m) = map {
+                    crate::input::prefetch(m, s..e + 2 * (e - s));
+                }
                 let n = chunk(fmt, &bytes[s..e], s as u64, lines, init.clone(), &mut a);
                 if let Some(m) = map {
                     crate::input::release(m, s..e);
