@@ -1012,10 +1012,17 @@ impl CaptureSigns {
                     .any(|k| self.ok_bare.contains_key(k)))
     }
 
-    /// Notes a capture's exchange that shows no credential header.
+    /// Notes a capture's exchange that shows no credential (no credential
+    /// header; for a 401 also none in its form body or URL, which only
+    /// 401s are read for).
     fn bare(&mut self, ex: &Exchange<'_>) {
         let r = &ex.request;
-        if r.authorization.is_some() || !r.key_headers.is_empty() || r.cookie.is_some() {
+        if r.authorization.is_some()
+            || !r.key_headers.is_empty()
+            || r.cookie.is_some()
+            || r.userinfo.is_some()
+            || !r.form.is_empty()
+        {
             return;
         }
         let key = fast_hash(&[

@@ -238,3 +238,56 @@ fn a_redacted_cookie_header_is_a_credential_sent_not_a_missing_one() {
         assert_eq!(count(&causes, "invalid_credentials"), 1, "{causes:?}");
     }
 }
+
+/// A capture whose requests carry their credential outside the headers (a
+/// token endpoint's `client_secret` in a form body) keeps its verdicts: an
+/// endpoint that refused one form secret and accepted another is no sign
+/// that credential headers were removed, so a request elsewhere that
+/// carried nothing at all is `missing_credentials`, not "credential
+/// headers removed".
+#[test]
+fn form_credentials_are_no_sign_of_a_sanitized_capture() {
+    let entry = |method: &str, url: &str, status: u16, form: Option<&str>, at: &str| {
+        let mut request = serde_json::json!({
+            "method": method, "url": url, "httpVersion": "HTTP/1.1",
+            "headers": [{"name": "User-Agent", "value": "client/1.0"}],
+            "queryString": [], "cookies": [], "headersSize": -1, "bodySize": -1
+        });
+        if let Some(text) = form {
+            request["postData"] = serde_json::json!({
+                "mimeType": "application/x-www-form-urlencoded", "text": text
+            });
+        }
+        serde_json::json!({
+            "startedDateTime": at, "time": 10, "request": request,
+            "response": {
+                "status": status, "statusText": "", "httpVersion": "HTTP/1.1",
+                "headers": [{"name": "Content-Type", "value": "application/json"}],
+                "cookies": [], "content": {"size": 2, "mimeType": "application/json", "text": "{}"},
+                "redirectURL": "", "headersSize": -1, "bodySize": -1
+            },
+            "cache": {}, "timings": {"send": 0, "wait": 10, "receive": 0}
+        })
+    };
+    let token = "https://auth.example.com/oauth/token";
+    let doc = serde_json::json!({"log": {"version": "1.2", "creator": {"name": "t", "version": "1"},
+    "entries": [
+        entry("POST", token, 401, Some("grant_type=client_credentials&client_id=app&client_secret=wrong-Secret-8841"), "2024-05-01T10:00:00.000Z"),
+        entry("POST", token, 200, Some("grant_type=client_credentials&client_id=app&client_secret=right-Secret-2203"), "2024-05-01T10:00:01.000Z"),
+        entry("GET", "https://api.example.com/v1/me", 401, None, "2024-05-01T10:00:02.000Z"),
+    ]}});
+    let ws = workspace();
+    let path = ws.path().join("token.har");
+    std::fs::write(&path, doc.to_string()).expect("write the capture");
+    let r = authsift(
+        ws.path(),
+        &["analyze", "--json", path.to_str().expect("a UTF-8 path")],
+    );
+    r.expect_code(0);
+    let causes = causes_of(&r.json());
+    assert_eq!(count(&causes, "invalid_credentials"), 1, "{causes:?}");
+    assert_eq!(count(&causes, "missing_credentials"), 1, "{causes:?}");
+    assert_eq!(count(&causes, "unknown"), 0, "{causes:?}");
+    let out = r.stdout_text();
+    assert!(!out.contains("Secret-8841") && !out.contains("Secret-2203"));
+}
