@@ -46,23 +46,9 @@ const EXPECTED: &[(u64, &str, &str)] = &[
 fn causes_come_from_what_the_body_states() {
     let ws = workspace();
     let har = copy_fixture(ws.path(), "har/devtools_body_markup.har");
-    let r = authsift(
-        ws.path(),
-        &[
-            "analyze",
-            "--events",
-            "-",
-            "--events-format",
-            "ndjson",
-            &har,
-        ],
-    );
-    r.expect_code(0);
-    let got: Vec<(u64, String, String)> = r
-        .stdout_text()
-        .lines()
-        .map(|l| {
-            let e: serde_json::Value = serde_json::from_str(l).expect("an NDJSON event");
+    let got: Vec<(u64, String, String)> = events_of(ws.path(), &har, &[])
+        .iter()
+        .map(|e| {
             (
                 u(&e["record"]),
                 e["cause"].as_str().expect("cause").to_string(),

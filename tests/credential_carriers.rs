@@ -34,22 +34,9 @@ const EXPECTED: &[(u64, &str, &str)] = &[
 fn events(har: &str) -> Vec<(u64, String, String, String)> {
     let ws = workspace();
     let path = copy_fixture(ws.path(), har);
-    let r = authsift(
-        ws.path(),
-        &[
-            "analyze",
-            "--events",
-            "-",
-            "--events-format",
-            "ndjson",
-            &path,
-        ],
-    );
-    r.expect_code(0);
-    r.stdout_text()
-        .lines()
-        .map(|l| {
-            let e: serde_json::Value = serde_json::from_str(l).expect("an NDJSON event");
+    events_of(ws.path(), &path, &[])
+        .iter()
+        .map(|e| {
             let s = |k: &str| e[k].as_str().unwrap_or_default().to_string();
             (
                 u(&e["record"]),

@@ -449,23 +449,9 @@ fn a_w3c_log_with_a_time_but_no_date_field_takes_the_date_directive() {
     let ws = workspace();
     let f = copy_fixture(ws.path(), "realworld/time-only-w3c.log");
     let times = |env: &[(&str, &str)], file: &str| -> Vec<(u64, String)> {
-        let r = authsift_env(
-            ws.path(),
-            &[
-                "analyze",
-                "--events",
-                "-",
-                "--events-format",
-                "ndjson",
-                file,
-            ],
-            env,
-        );
-        r.expect_code(0);
-        r.stdout_text()
-            .lines()
-            .map(|l| {
-                let e: Value = serde_json::from_str(l).expect("an event");
+        events_of(ws.path(), file, env)
+            .iter()
+            .map(|e| {
                 (
                     u(&e["record"]),
                     e["time"].as_str().unwrap_or("none").to_string(),

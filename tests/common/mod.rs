@@ -188,6 +188,29 @@ pub fn authsift_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     finish(args, out)
 }
 
+/// The 401 events of `file` (`analyze --events - --events-format
+/// ndjson`, in `dir`, with the extra environment `env`), one JSON object
+/// each, in the order written.
+pub fn events_of(dir: &Path, file: &str, env: &[(&str, &str)]) -> Vec<Value> {
+    let r = authsift_env(
+        dir,
+        &[
+            "analyze",
+            "--events",
+            "-",
+            "--events-format",
+            "ndjson",
+            file,
+        ],
+        env,
+    );
+    r.expect_code(0);
+    r.stdout_text()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("an NDJSON event"))
+        .collect()
+}
+
 /// Runs `authsift ARGS` with `input` on stdin.
 pub fn authsift_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Run {
     let mut child = command(dir, args)
