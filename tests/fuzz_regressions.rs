@@ -124,3 +124,51 @@ fn a_broken_fields_directive_keeps_the_layout_across_a_chunk_edge() {
         );
     }
 }
+
+/// differential: a W3C line that is both read with an earlier `#Fields:`
+/// block (a note) and degraded (its date and time unreadable) gave its two
+/// problems in the order they were found when the file was one part (the
+/// default mode), and in message order when parts were merged (the
+/// reference mode's 4 KiB chunks). Problems are now kept in (position,
+/// message) order however the input is cut.
+#[test]
+fn two_problems_of_one_line_come_in_one_order_in_every_mode() {
+    let ws = workspace();
+    let mut log = String::from(
+        "#Software: Microsoft Internet Information Services 10.0\r\n#Date: 2024-06-04 09:00:00\r\n\
+         #Fields: date time s-ip cs-method cs-uri-stem sc-status sc-substatus sc-win32-status\r\n",
+    );
+    for i in 0..80 {
+        log.push_str(&format!(
+            "2024-06-04 09:00:{:02} 10.0.0.5 GET /sites/a/page{i}.aspx 200 0 0\r\n",
+            i % 60
+        ));
+    }
+    log.push_str(
+        "#Fields: time date sc-status sc-substatus sc-win32-status c-ip cs-method cs-uri-stem cs-uri-query\r\n\
+         xx:yy yesterday 10.0.0.5 GET /late.aspx 401 2 5\r\n",
+    );
+    std::fs::write(ws.path().join("u_ex.log"), log).unwrap();
+    let args = ["analyze", "-j1", "--json", "--format", "iis", "u_ex.log"];
+    let default = authsift(ws.path(), &args);
+    default.expect_code(0);
+    let problems = &default.json()["problems"];
+    let messages: Vec<&str> = problems
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter(|p| p["position"] == 85)
+        .map(|p| p["message"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(messages.len(), 2, "{problems}");
+    assert!(messages[0] < messages[1], "{messages:?}");
+    for (reference, j) in [("0", "2"), ("1", "1"), ("1", "4")] {
+        let args = ["analyze", "-j", j, "--json", "--format", "iis", "u_ex.log"];
+        let other = authsift_env(ws.path(), &args, &[("AUTHSIFT_REFERENCE", reference)]);
+        assert_eq!(
+            other.stdout_text(),
+            default.stdout_text(),
+            "reference={reference} -j{j}"
+        );
+    }
+}

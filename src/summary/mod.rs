@@ -1155,22 +1155,29 @@ impl FileStats {
     /// `NOTE`): kept once, at its first position; counts nothing.
     pub fn note(&mut self, position: u64, message: &str) {
         debug_assert!(message.starts_with(NOTE));
-        match self.problems.iter_mut().find(|p| p.message == message) {
-            Some(p) => p.position = p.position.min(position),
+        match self.problems.iter().position(|p| p.message == message) {
+            Some(i) if self.problems[i].position <= position => {}
+            Some(i) => {
+                self.problems.remove(i);
+                self.problem(position, message.to_string());
+            }
             None => self.problem(position, message.to_string()),
         }
     }
 
+    /// Keeps a problem: the first `PROBLEMS_PER_FILE` in (position,
+    /// message) order, each once, the order `merge` leaves them in, so the
+    /// list does not depend on how the input was cut into parts.
     pub fn problem(&mut self, position: u64, message: String) {
-        if self.problems.len() < PROBLEMS_PER_FILE {
-            self.problems.push(Problem { position, message });
-        } else if let Some(last) = self.problems.last()
-            && position < last.position
-        {
-            self.problems.pop();
-            self.problems.push(Problem { position, message });
-            self.problems.sort_by_key(|p| p.position);
+        let p = Problem { position, message };
+        let at = self.problems.partition_point(|q| {
+            (q.position, q.message.as_str()) <= (p.position, p.message.as_str())
+        });
+        if at >= PROBLEMS_PER_FILE || (at > 0 && self.problems[at - 1] == p) {
+            return;
         }
+        self.problems.insert(at, p);
+        self.problems.truncate(PROBLEMS_PER_FILE);
     }
 }
 
