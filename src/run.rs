@@ -349,6 +349,34 @@ fn read_input(
         }
         None => (format, std::borrow::Cow::Borrowed(&cfg.parsers), None),
     };
+    // JSON lines of no server known by name, without --json-fields: the
+    // mapping of the member names they share with well-known logs, said
+    // so that it can be copied and adjusted
+    let (parsers, note) = if format == FormatName::Jsonl && cfg.reading.json_fields.is_none() {
+        let inferred = logs::jsonl::Mapping::infer(&head)
+            .and_then(|spec| Some((logs::Parsers::new(None, Some(&spec)).ok()?, spec)));
+        let Some((p, spec)) = inferred else {
+            let src = Source::new(&inp.name, id, format.id());
+            return failed(
+                ctx,
+                &src,
+                "JSON lines whose first lines hold no HTTP status and path under a known name (Caddy, Traefik, Envoy, nginx, Google Cloud, Cloudflare, API Gateway, pino, …): give --json-fields status=…,time=…,path=…".into(),
+            );
+        };
+        let msg = format!("JSON lines read with --json-fields '{spec}'");
+        if !cfg.quiet {
+            eprintln!("authsift: {}: {msg}", inp.name);
+        }
+        (
+            std::borrow::Cow::Owned(p),
+            Some(format!(
+                "{}{msg} (member names recognised in the first lines)",
+                summary::NOTE
+            )),
+        )
+    } else {
+        (parsers, note)
+    };
     let src = Source::new(&inp.name, id, format.id());
     let compression = opened.compression;
     let bar = progress

@@ -368,6 +368,30 @@ pub fn parse_epoch_decimal(s: &str) -> Option<Timestamp> {
     Some(Timestamp(if neg { -t } else { t }))
 }
 
+/// The time of an epoch whose unit its length says, as structured loggers
+/// write it: seconds (`parse_epoch_decimal`, with a fraction or not), or a
+/// whole number of milliseconds (13 digits: pino, API Gateway's
+/// `requestTimeEpoch`), microseconds (16) or nanoseconds (19: Cloudflare's
+/// `unixnano`).
+pub fn parse_epoch_any_unit(s: &str) -> Option<Timestamp> {
+    let b = s.trim().as_bytes();
+    let per_micro: i64 = match b.len() {
+        13 => -1000,
+        16 => 1,
+        19 => 1000,
+        _ => return parse_epoch_decimal(s),
+    };
+    if !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let v: i64 = std::str::from_utf8(b).ok()?.parse().ok()?;
+    Some(Timestamp(if per_micro < 0 {
+        v * -per_micro
+    } else {
+        v / per_micro
+    }))
+}
+
 fn put(buf: &mut [u8], at: usize, v: u64, width: usize) {
     let mut v = v;
     for i in (0..width).rev() {
@@ -464,6 +488,27 @@ impl<'de> serde::Deserialize<'de> for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn epochs_in_any_unit() {
+        let want = parse_iso8601("2024-05-01T08:00:00.123Z");
+        for s in [
+            "1714550400.123",
+            "1714550400123",
+            "1714550400123000",
+            "1714550400123000000",
+            " 1714550400123 ",
+        ] {
+            assert_eq!(parse_epoch_any_unit(s), want, "{s}");
+        }
+        assert_eq!(
+            parse_epoch_any_unit("1714550400"),
+            parse_iso8601("2024-05-01T08:00:00Z")
+        );
+        for s in ["", "x", "1714550400123.5", "-1714550400123", "17145504001234"] {
+            assert_eq!(parse_epoch_any_unit(s), None, "{s}");
+        }
+    }
 
     #[test]
     fn iso_shapes() {

@@ -123,3 +123,159 @@ pub const LOGFMT_ALIASES: &[(&str, &[&str])] = &[
     ("client", &["remote_ip", "client_ip", "ip"]),
     ("message", &["err", "reason"]),
 ];
+
+/// The member names of JSON access logs that authsift reads without
+/// `--json-fields`, per `--json-fields` role, in order of preference (a
+/// dotted name is a path into nested objects): nginx `log_format …
+/// escape=json` with its variables' names, Google Cloud request logs
+/// (`httpRequest`), Cloudflare Logpush, AWS API Gateway access logs, and
+/// the request logs of zap, zerolog, slog, pino-http, morgan-json,
+/// express-winston and lograge. The mapping is inferred from the first
+/// lines (`logs::jsonl::Mapping::infer`) and parsed with the same names.
+/// A `path` may hold a path, an absolute URL (which gives the host too) or
+/// a request line (`GET /p HTTP/1.1`, API Gateway's `routeKey` `GET /p`:
+/// which gives the method too).
+pub const JSON_ROLES: &[(&str, &[&str])] = &[
+    (
+        "status",
+        &[
+            "status",
+            "httpRequest.status",
+            "EdgeResponseStatus",
+            "statusCode",
+            "status_code",
+            "res.statusCode",
+            "response.status",
+            "response.statusCode",
+            "http.status_code",
+        ],
+    ),
+    (
+        "time",
+        &[
+            "time_iso8601",
+            "time_local",
+            "timestamp",
+            "@timestamp",
+            "time",
+            "ts",
+            "EdgeStartTimestamp",
+            "requestTime",
+            "requestTimeEpoch",
+            "msec",
+        ],
+    ),
+    (
+        "path",
+        &[
+            "request_uri",
+            "httpRequest.requestUrl",
+            "ClientRequestURI",
+            "path",
+            "url",
+            "req.url",
+            "request.url",
+            "request",
+            "uri",
+            "routeKey",
+            "resourcePath",
+            "http.url",
+        ],
+    ),
+    (
+        "method",
+        &[
+            "request_method",
+            "httpRequest.requestMethod",
+            "ClientRequestMethod",
+            "httpMethod",
+            "method",
+            "req.method",
+            "request.method",
+            "http.method",
+        ],
+    ),
+    (
+        "host",
+        &[
+            "host",
+            "http_host",
+            "server_name",
+            "ClientRequestHost",
+            "domainName",
+            "req.headers.host",
+            "request.headers.host",
+        ],
+    ),
+    (
+        "client",
+        &[
+            "remote_addr",
+            "httpRequest.remoteIp",
+            "ClientIP",
+            "ip",
+            "remote_ip",
+            "client_ip",
+            "clientIp",
+            "remoteAddress",
+            "req.remoteAddress",
+            "http_x_forwarded_for",
+        ],
+    ),
+    (
+        "user_agent",
+        &[
+            "http_user_agent",
+            "httpRequest.userAgent",
+            "ClientRequestUserAgent",
+            "user_agent",
+            "userAgent",
+            "req.headers.user-agent",
+            "request.headers.user-agent",
+        ],
+    ),
+    (
+        "authorization",
+        &[
+            "http_authorization",
+            "authorization",
+            "req.headers.authorization",
+            "request.headers.authorization",
+            // Cloudflare's custom fields (header names in lower case)
+            "RequestHeaders.authorization",
+        ],
+    ),
+    (
+        "api_key",
+        &[
+            "http_x_api_key",
+            "req.headers.x-api-key",
+            "request.headers.x-api-key",
+            "RequestHeaders.x-api-key",
+        ],
+    ),
+    (
+        "www_authenticate",
+        &[
+            "sent_http_www_authenticate",
+            "res.headers.www-authenticate",
+            "response.headers.www-authenticate",
+            "ResponseHeaders.www-authenticate",
+        ],
+    ),
+    // nginx sets it from a Basic credential only; an application's own
+    // user members name who was authenticated, not what was sent
+    ("user", &["remote_user"]),
+    (
+        "message",
+        &[
+            "error.message",
+            "err.message",
+            "errorMessage",
+            "error_message",
+            "error",
+            "err",
+            "reason",
+        ],
+    ),
+];

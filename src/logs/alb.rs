@@ -42,7 +42,7 @@ const ERROR_REASON: usize = 24;
 
 /// `GET https://host:443/path?q HTTP/1.1` → host and target (a
 /// `user:password@` in front of the host is no part of either).
-fn url_parts(url: &[u8]) -> (Option<&[u8]>, &[u8]) {
+pub(crate) fn url_parts(url: &[u8]) -> (Option<&[u8]>, &[u8]) {
     let Some(p) = memchr::memmem::find(url, b"://") else {
         return (None, url);
     };

@@ -18,9 +18,9 @@ use crate::exchange::{ClientView, Exchange, HeaderView, RequestAuth, Shows, User
 use crate::exchange::{Reason, ReasonKind};
 use crate::host::{client_addr, client_addr_bytes};
 use crate::input::fields::{
-    ENVOY, JsonFields, K8S_ANNOTATIONS, K8S_AUDIT, K8S_AUTHN_PREFIX, TRAEFIK,
+    ENVOY, JSON_ROLES, JsonFields, K8S_ANNOTATIONS, K8S_AUDIT, K8S_AUTHN_PREFIX, TRAEFIK,
 };
-use crate::time::{Timestamp, parse_epoch_decimal, parse_iso8601};
+use crate::time::{Timestamp, parse_clf, parse_epoch_any_unit, parse_epoch_decimal, parse_iso8601};
 
 /// A generic field mapping: target name → dotted JSON path.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -103,6 +103,76 @@ impl Mapping {
         }
         Ok(m)
     }
+
+    /// The mapping of JSON lines whose members have well-known names
+    /// (`fields::JSON_ROLES`), as a `--json-fields` value: for each role,
+    /// the first of its names that one of the first lines holds (with an
+    /// HTTP status, a path, URL or request line, a readable time for those
+    /// roles). `None` unless a status and a path are found.
+    pub fn infer(head: &[u8]) -> Option<String> {
+        let lines: Vec<Value> = head
+            .split(|&c| c == b'\n')
+            .take(64)
+            .filter_map(|l| serde_json::from_slice::<Value>(l.trim_ascii()).ok())
+            .filter(Value::is_object)
+            .collect();
+        let mut spec = Vec::new();
+        for &(role, names) in JSON_ROLES {
+            let found = names.iter().find(|name| {
+                let path: Vec<String> = name.split('.').map(str::to_owned).collect();
+                lines
+                    .iter()
+                    .filter_map(|v| at(v, &path))
+                    .any(|v| fits_role(role, v))
+            });
+            match found {
+                Some(name) => spec.push(format!("{role}={name}")),
+                None if role == "status" || role == "path" => return None,
+                None => {}
+            }
+        }
+        Some(spec.join(","))
+    }
+}
+
+/// Can `v` be the value of `role` (`Mapping::infer`)? A status is a
+/// number 100–599 (or such a string), a path a path, an absolute URL or a
+/// request line, a time one the parse reads; any other role any text or
+/// null (an empty `Authorization` member says that none was sent).
+fn fits_role(role: &str, v: &Value) -> bool {
+    match role {
+        "status" => match v {
+            Value::Number(n) => n.as_u64().is_some_and(|n| (100..600).contains(&n)),
+            Value::String(s) => {
+                s.len() == 3 && s.parse::<u16>().is_ok_and(|n| (100..600).contains(&n))
+            }
+            _ => false,
+        },
+        "path" => match v {
+            Value::String(s) => {
+                s.starts_with('/')
+                    || s.starts_with("http://")
+                    || s.starts_with("https://")
+                    || request_line(s).is_some()
+            }
+            _ => false,
+        },
+        "time" => mapped_time(Some(v)).is_some(),
+        _ => matches!(v, Value::String(_) | Value::Number(_) | Value::Null),
+    }
+}
+
+/// `GET /p HTTP/1.1` or `GET /p` → the method and the target (a method is
+/// one to twenty capital letters; the target a path or an absolute URL).
+fn request_line(s: &str) -> Option<(&str, &str)> {
+    let (method, target) = super::text::split_request(s.as_bytes());
+    let target = std::str::from_utf8(target?).ok()?;
+    let method = &s[..method.len()];
+    (!method.is_empty()
+        && method.len() <= 20
+        && method.bytes().all(|c| c.is_ascii_uppercase())
+        && (target.starts_with('/') || target.contains("://")))
+    .then_some((method, target))
 }
 
 #[derive(Debug, Clone)]
@@ -924,6 +994,50 @@ fn time_of(v: Option<&Value>) -> Option<Timestamp> {
     }
 }
 
+/// The time of a mapped line: RFC 3339, CLF (nginx `$time_local`, API
+/// Gateway's `requestTime`) or an epoch in seconds, milliseconds,
+/// microseconds or nanoseconds.
+fn mapped_time(v: Option<&Value>) -> Option<Timestamp> {
+    match v? {
+        Value::String(s) => parse_iso8601(s)
+            .or_else(|| parse_clf(s.as_bytes()))
+            .or_else(|| parse_epoch_any_unit(s)),
+        Value::Number(n) => parse_epoch_any_unit(&n.to_string()),
+        _ => None,
+    }
+}
+
+/// A mapped line's target that is an absolute URL or a request line: the
+/// host and the method it gives (unless the line has their own members)
+/// and the path. A host is kept without its port (`Host` headers and
+/// nginx `$http_host` carry one).
+fn split_target(ex: &mut Exchange<'_>) {
+    if let Some(h) = &ex.host {
+        let bare = crate::host::strip_port(h);
+        if bare.len() < h.len() {
+            ex.host = Some(Cow::Owned(bare.to_owned()));
+        }
+    }
+    if ex.target.starts_with('/') {
+        return;
+    }
+    if let Some((method, target)) = request_line(&ex.target) {
+        if ex.method.is_empty() {
+            ex.method = Cow::Owned(method.to_owned());
+        }
+        ex.target = Cow::Owned(target.to_owned());
+    }
+    if ex.target.contains("://") {
+        let (host, path) = super::alb::url_parts(ex.target.as_bytes());
+        let host = host.map(|h| String::from_utf8_lossy(h).into_owned());
+        let path = String::from_utf8_lossy(path).into_owned();
+        if ex.host.is_none() {
+            ex.host = host.filter(|h| !h.is_empty()).map(Cow::Owned);
+        }
+        ex.target = Cow::Owned(path);
+    }
+}
+
 #[inline(never)]
 fn parse_value<'a>(kind: &Kind, line: &'a [u8], ex: &mut Exchange<'a>) -> Option<String> {
     let v: Value = match serde_json::from_slice(line) {
@@ -936,13 +1050,18 @@ fn parse_value<'a>(kind: &Kind, line: &'a [u8], ex: &mut Exchange<'a>) -> Option
     };
     let get = |path: &Option<Vec<String>>| path.as_ref().and_then(|pp| at(&v, pp));
     let mut problem = None;
-    match time_of(get(&m.time).or_else(|| {
+    let time = get(&m.time).or_else(|| {
         if matches!(kind, Kind::Traefik(_)) {
             v.get("time")
         } else {
             None
         }
-    })) {
+    });
+    let time = match kind {
+        Kind::Mapped(_) => mapped_time(time),
+        _ => time_of(time),
+    };
+    match time {
         Some(t) => ex.time = Some(t),
         None if m.time.is_some() => problem = Some("no readable time".to_string()),
         None => {}
@@ -950,6 +1069,9 @@ fn parse_value<'a>(kind: &Kind, line: &'a [u8], ex: &mut Exchange<'a>) -> Option
     ex.method = text(get(&m.method)).unwrap_or_default();
     ex.target = text(get(&m.path)).unwrap_or_default();
     ex.host = text(get(&m.host));
+    if matches!(kind, Kind::Mapped(_)) {
+        split_target(ex);
+    }
     ex.client_addr = text(get(&m.client).or_else(|| {
         if matches!(kind, Kind::Envoy(_)) {
             v.get("x_forwarded_for")
@@ -1067,7 +1189,8 @@ impl LineFormat for Json {
                 },
                 challenge: m.www_authenticate.is_some(),
                 body: m.message.is_some(),
-                host: m.host.is_some(),
+                // an absolute URL as the target gives the host
+                host: m.host.is_some() || m.path.is_some(),
                 user: UserField::Absent,
                 client: if m.user_agent.is_some() {
                     ClientView::AddrAndAgent
