@@ -1039,3 +1039,96 @@ fn no_marker_leaks_from_any_carrier_in_any_format() {
     assert!(markers.len() >= per_carrier * CARRIERS);
     assert_no_leaks(&texts, &markers);
 }
+
+// ------------------------------------------------------------ JSON logs read without --json-fields
+
+/// nginx `escape=json`, pino-http and Cloudflare lines whose credential
+/// members (`http_authorization`, `req.headers.authorization` and
+/// `x-api-key`, `RequestHeaders.authorization`) and URLs carry markers:
+/// read with the inferred mapping, no marker reaches any output.
+#[test]
+fn credentials_of_json_logs_read_without_a_mapping_are_never_quoted() {
+    const NGINX_TOKEN: &str = "ngxJsonTok9Qw3Er5Ty7Ui1Op";
+    const NGINX_PASS: &str = "ngx-json-Pa55word-x81";
+    const PINO_TOKEN: &str = "pinoTok7Hh2Jj4Kk6Ll8Zz0Xx";
+    const PINO_KEY: &str = "pk_pino_5c4b3a2918f7e6d5";
+    const CF_TOKEN: &str = "cfTok3Mm5Nn7Bb9Vv1Cc2Xx4";
+    const URL_KEY: &str = "gk_gcp_8e7d6c5b4a392817";
+    let ws = workspace();
+    let basic = STANDARD.encode(format!("alice:{NGINX_PASS}"));
+    let ngx = |i: usize, auth: &str, status: u16, chal: &str| {
+        format!(
+            r#"{{"time_local":"{}","remote_addr":"198.51.100.{i}","remote_user":"","request":"GET /v1/me?n={i} HTTP/1.1","status":"{status}","http_user_agent":"curl/8","host":"api.example.com","http_authorization":"{auth}","sent_http_www_authenticate":"{chal}"}}"#,
+            clf_time(i).trim_matches(['[', ']'])
+        ) + "\n"
+    };
+    // the lines are read (their 401s counted, their credentials
+    // fingerprinted), not passed over
+    let read_all = |f: &str, want_401: u64| {
+        let run = authsift(ws.path(), &["analyze", "--json", f]);
+        run.expect_code(0);
+        let s = run.json();
+        assert_eq!(
+            u(&s["totals"]["status_401"]),
+            want_401,
+            "{f}: {}",
+            run.stderr
+        );
+        assert_eq!(u(&s["totals"]["unparsed"]), 0, "{f}: {}", run.stderr);
+        assert!(
+            s["credentials"].as_array().is_some_and(|c| !c.is_empty()),
+            "{f}: no credential fingerprinted"
+        );
+    };
+    let lines = [
+        ngx(
+            1,
+            &format!("Bearer {NGINX_TOKEN}"),
+            401,
+            "Bearer realm=\\\"api\\\"",
+        ),
+        ngx(
+            2,
+            &format!("Basic {basic}"),
+            401,
+            "Basic realm=\\\"admin\\\"",
+        ),
+        ngx(3, &format!("Bearer {NGINX_TOKEN}"), 200, ""),
+        ngx(4, NGINX_TOKEN, 401, ""),
+    ]
+    .concat();
+    let f = write(ws.path(), "in-nginx-json.log", lines);
+    read_all(&f, 3);
+    check(ws.path(), &f, &[], &[NGINX_TOKEN, NGINX_PASS, &basic]);
+    let pino = |i: usize, headers: &str, status: u16| {
+        format!(
+            r#"{{"level":30,"time":{},"req":{{"id":{i},"method":"GET","url":"/api/p?i={i}","headers":{{"host":"svc:3000",{headers}}},"remoteAddress":"::1"}},"res":{{"statusCode":{status},"headers":{{"www-authenticate":"Bearer realm=\"svc\""}}}},"msg":"request completed"}}"#,
+            1_714_550_400_000u64 + i as u64 * 1000
+        ) + "\n"
+    };
+    let lines = [
+        pino(1, &format!(r#""authorization":"Bearer {PINO_TOKEN}""#), 401),
+        pino(2, &format!(r#""x-api-key":"{PINO_KEY}""#), 401),
+        pino(3, r#""authorization":"[Redacted]""#, 401),
+        pino(4, &format!(r#""authorization":"Bearer {PINO_TOKEN}""#), 200),
+    ]
+    .concat();
+    let f = write(ws.path(), "in-pino.jsonl", lines);
+    read_all(&f, 3);
+    check(ws.path(), &f, &[], &[PINO_TOKEN, PINO_KEY]);
+    let cf = |i: usize, auth: &str, status: u16| {
+        format!(
+            r#"{{"ClientIP":"192.0.2.{i}","ClientRequestHost":"www.example.org","ClientRequestMethod":"GET","ClientRequestURI":"/api?api_key={URL_KEY}","EdgeResponseStatus":{status},"EdgeStartTimestamp":{},"RequestHeaders":{{"authorization":"{auth}"}}}}"#,
+            1_714_550_400_000_000_000u64 + i as u64 * 1_000_000_000
+        ) + "\n"
+    };
+    let lines = [
+        cf(1, &format!("Bearer {CF_TOKEN}"), 401),
+        cf(2, CF_TOKEN, 401),
+        cf(3, &format!("Bearer {CF_TOKEN}"), 200),
+    ]
+    .concat();
+    let f = write(ws.path(), "in-cloudflare.jsonl", lines);
+    read_all(&f, 2);
+    check(ws.path(), &f, &[], &[CF_TOKEN, URL_KEY]);
+}

@@ -525,7 +525,8 @@ fn server_text_that_echoes_a_token_is_quoted_without_it() {
 // ---------------------------------------------------------------- access logs
 
 /// Every log file of `fixtures/logs`, `fixtures/sequence` and
-/// `fixtures/servers`, recursively, sorted.
+/// `fixtures/servers`, recursively, sorted, and the JSON logs of
+/// `fixtures/realworld`.
 fn log_fixture_files() -> Vec<PathBuf> {
     fn walk(d: &Path, out: &mut Vec<PathBuf>) {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(d)
@@ -549,6 +550,13 @@ fn log_fixture_files() -> Vec<PathBuf> {
     walk(&fixture("logs"), &mut v);
     walk(&fixture("sequence"), &mut v);
     walk(&fixture("servers"), &mut v);
+    // the JSON logs read without a field mapping
+    let mut real = Vec::new();
+    walk(&fixture("realworld"), &mut real);
+    v.extend(real.into_iter().filter(|p| {
+        let n = p.to_string_lossy();
+        n.ends_with(".jsonl") || n.ends_with("-json.log")
+    }));
     v
 }
 
@@ -600,7 +608,8 @@ impl Secrets {
             _ => Vec::new(),
         };
         for s in &strings {
-            if *s == "REDACTED" {
+            // redaction markers (Caddy's, pino's `redact`) hide the value
+            if s.eq_ignore_ascii_case("REDACTED") || s.eq_ignore_ascii_case("[Redacted]") {
                 continue;
             }
             if lk.ends_with("authorization") {
@@ -720,6 +729,18 @@ fn the_log_fixtures_hold_credentials_of_every_kind() {
         "Basic password from a JSON log",
     );
     has(&|x| x.starts_with("TlRMTVNTUAAD"), "NTLM type-3 token");
+    has(
+        &|x| x == "ngx-json-wrong-pw",
+        "Basic password of an nginx escape=json log",
+    );
+    has(
+        &|x| x.starts_with("eyJ") && x.ends_with("c2lnLXBpbm8yLW5vdC1yZWFsLTAxMjM0NTY3ODk"),
+        "JWT of a pino-http request header",
+    );
+    has(
+        &|x| x.starts_with("eyJ") && x.ends_with("c2lnLWdjcDEtbm90LXJlYWwtMDEyMzQ1Njc4OQ"),
+        "JWT in the query of a Google Cloud requestUrl",
+    );
     has(
         &|x| x == "mk_rot_7d6c5b4a39281706",
         "key of the gzip-compressed rotated log",

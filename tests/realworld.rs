@@ -519,3 +519,252 @@ fn pythons_development_servers_are_common_log_lines() {
     assert_eq!(u(&s["totals"]["status_401"]), 1);
     assert_eq!(u(&s["totals"]["degraded"]), 0, "{:?}", problems(&s));
 }
+
+/// (host, method, target, cause) of each 401 event of `file`.
+fn events_401(dir: &std::path::Path, file: &str) -> Vec<(String, String, String, String)> {
+    events_of(dir, file, &[])
+        .iter()
+        .map(|e| {
+            let s = |k: &str| e[k].as_str().unwrap_or("").to_string();
+            (s("host"), s("method"), s("target"), s("cause"))
+        })
+        .collect()
+}
+
+#[test]
+fn json_logs_of_well_known_schemas_are_read_without_a_mapping_and_the_mapping_is_said() {
+    let ws = workspace();
+    // (fixture, the mapping said on stderr, (host, method, target, cause) of each 401)
+    let cases: &[(&str, &str, &[(&str, &str, &str, &str)])] = &[
+        (
+            "nginx-json.log",
+            "status=status,time=time_local,path=request,host=host,client=remote_addr,user_agent=http_user_agent,authorization=http_authorization,www_authenticate=sent_http_www_authenticate,user=remote_user",
+            &[
+                ("api.example.com", "GET", "/v1/me", "missing_credentials"),
+                (
+                    "api.example.com",
+                    "GET",
+                    "/v1/orders?page=2",
+                    "expired_credentials",
+                ),
+                ("api.example.com", "GET", "/admin/", "invalid_credentials"),
+            ],
+        ),
+        (
+            "gcp-requests.jsonl",
+            "status=httpRequest.status,time=timestamp,path=httpRequest.requestUrl,method=httpRequest.requestMethod,client=httpRequest.remoteIp,user_agent=httpRequest.userAgent",
+            &[
+                (
+                    "api.example.com",
+                    "GET",
+                    "/v1/items?key=REDACTED",
+                    "placeholder_credentials",
+                ),
+                ("api.example.com", "GET", "/v1/items", "unknown"),
+                (
+                    "api.example.com",
+                    "GET",
+                    "/v1/report?access_token=REDACTED",
+                    "expired_credentials",
+                ),
+            ],
+        ),
+        (
+            "cloudflare-http.jsonl",
+            "status=EdgeResponseStatus,time=EdgeStartTimestamp,path=ClientRequestURI,method=ClientRequestMethod,host=ClientRequestHost,client=ClientIP,user_agent=ClientRequestUserAgent,authorization=RequestHeaders.authorization,www_authenticate=ResponseHeaders.www-authenticate",
+            &[
+                ("www.example.org", "GET", "/api/cart", "missing_credentials"),
+                (
+                    "www.example.org",
+                    "GET",
+                    "/api/cart?x=1",
+                    "placeholder_credentials",
+                ),
+                ("www.example.org", "GET", "/api/orders", "wrong_scheme"),
+            ],
+        ),
+        (
+            "apigateway-rest.jsonl",
+            "status=status,time=requestTime,path=resourcePath,method=httpMethod,client=ip,message=errorMessage",
+            &[
+                ("", "GET", "/pets/{petId}", "unknown"),
+                ("", "POST", "/pets", "expired_credentials"),
+            ],
+        ),
+        (
+            "apigateway-http.jsonl",
+            "status=status,time=requestTime,path=routeKey,method=httpMethod,client=ip,message=errorMessage",
+            &[
+                ("", "GET", "/items/{id}", "unknown"),
+                ("", "DELETE", "/items/{id}", "unknown"),
+            ],
+        ),
+        (
+            "pino-http.jsonl",
+            "status=res.statusCode,time=time,path=req.url,method=req.method,host=req.headers.host,client=req.remoteAddress,user_agent=req.headers.user-agent,authorization=req.headers.authorization,api_key=req.headers.x-api-key,www_authenticate=res.headers.www-authenticate",
+            &[
+                ("svc.internal", "GET", "/api/profile", "missing_credentials"),
+                // pino's `redact` leaves "[Redacted]": a credential was sent
+                ("svc.internal", "GET", "/api/profile", "invalid_credentials"),
+                (
+                    "svc.internal",
+                    "GET",
+                    "/api/reports/42",
+                    "expired_credentials",
+                ),
+                (
+                    "svc.internal",
+                    "GET",
+                    "/api/keys",
+                    "placeholder_credentials",
+                ),
+            ],
+        ),
+    ];
+    for (name, mapping, want) in cases {
+        let f = copy_fixture(ws.path(), &format!("realworld/{name}"));
+        let run = authsift(ws.path(), &["analyze", "--json", &f]);
+        run.expect_code(0);
+        let said = format!("authsift: {f}: JSON lines read with --json-fields '{mapping}'\n");
+        assert_eq!(
+            run.stderr.matches(&said).count(),
+            1,
+            "{name}: {}",
+            run.stderr
+        );
+        let s = run.json();
+        assert_eq!(s["files"][0]["format"], "jsonl", "{name}");
+        assert!(
+            problems(&s)
+                .iter()
+                .any(|(line, m)| *line == 1 && m.contains(mapping)),
+            "{name}: {:?}",
+            problems(&s)
+        );
+        let got = events_401(ws.path(), &f);
+        let want: Vec<(String, String, String, String)> = want
+            .iter()
+            .map(|(h, m, t, c)| (h.to_string(), m.to_string(), t.to_string(), c.to_string()))
+            .collect();
+        assert_eq!(got, want, "{name}");
+        // every 401 has its time (CLF, RFC 3339, epoch milliseconds and
+        // nanoseconds alike)
+        for e in events_of(ws.path(), &f, &[]) {
+            assert!(
+                e["time"]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with("2024-10-10T13:5")),
+                "{name}: {e}"
+            );
+        }
+        // the mapping said, given back, reads the same
+        let again = authsift(
+            ws.path(),
+            &["analyze", "--json", "--json-fields", mapping, &f],
+        );
+        again.expect_code(0);
+        assert!(
+            !again.stderr.contains("JSON lines read with"),
+            "{}",
+            again.stderr
+        );
+        assert_eq!(again.json()["causes"], s["causes"], "{name}");
+    }
+    // --json-fields still decides: without the host member the Cloudflare
+    // 401s have none, and no mapping is said
+    let f = copy_fixture(ws.path(), "realworld/cloudflare-http.jsonl");
+    let run = authsift(
+        ws.path(),
+        &[
+            "analyze",
+            "--events",
+            "-",
+            "--events-format",
+            "ndjson",
+            "--json-fields",
+            "status=EdgeResponseStatus,path=ClientRequestURI",
+            &f,
+        ],
+    );
+    run.expect_code(0);
+    assert!(
+        !run.stderr.contains("JSON lines read with"),
+        "{}",
+        run.stderr
+    );
+    let hosts: Vec<Value> = run
+        .stdout_text()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("event")["host"].clone())
+        .collect();
+    assert_eq!(hosts, vec![Value::Null; 3]);
+}
+
+#[test]
+fn lines_of_an_inferred_json_log_that_are_no_records_are_counted_with_their_line() {
+    let ws = workspace();
+    let ok = |status: &str| {
+        format!(
+            r#"{{"time":"2024-10-10T13:55:36Z","status":{status},"method":"GET","path":"/v1/me","remote_addr":"10.0.0.1"}}"#
+        ) + "\n"
+    };
+    let text = [
+        ok("401"),
+        "not json at all\n".to_string(),
+        ok("\"401\""),
+        r#"{"time":"2024-10-10T13:55:37Z","level":"info","msg":"cache warmed"}"#.to_string() + "\n",
+        ok("200"),
+    ]
+    .concat();
+    let f = write(ws.path(), "app.jsonl", text.as_bytes());
+    let run = authsift(ws.path(), &["analyze", "--json", &f]);
+    run.expect_code(0);
+    let s = run.json();
+    // a status as a number and as a string both count
+    assert_eq!(u(&s["totals"]["status_401"]), 2);
+    assert_eq!(u(&s["totals"]["exchanges"]), 3);
+    assert_eq!(u(&s["totals"]["unparsed"]), 2);
+    let lines: Vec<u64> = problems(&s)
+        .into_iter()
+        .filter(|(_, m)| !m.starts_with("note: "))
+        .map(|(l, _)| l)
+        .collect();
+    assert_eq!(lines, [2, 4], "{:?}", problems(&s));
+}
+
+#[test]
+fn json_lines_with_no_status_under_a_known_name_fail_with_a_clear_message() {
+    let ws = workspace();
+    let f = write(
+        ws.path(),
+        "app.jsonl",
+        b"{\"level\":\"info\",\"msg\":\"started\"}\n{\"level\":\"info\",\"code\":401,\"route\":\"/x\"}\n",
+    );
+    // alone, nothing could be analysed (exit 2); beside another input, that
+    // input fails (exit 1)
+    let run = authsift(ws.path(), &["analyze", &f]);
+    run.expect_code(2);
+    assert!(
+        run.stderr
+            .contains("app.jsonl: JSON lines whose first lines hold no HTTP status and path")
+            && run.stderr.contains("--json-fields status="),
+        "{}",
+        run.stderr
+    );
+    let other = write(ws.path(), "a.log", CLF_401.as_bytes());
+    let run = authsift(ws.path(), &["analyze", "--json", &f, &other]);
+    run.expect_code(1);
+    assert_eq!(u(&run.json()["totals"]["status_401"]), 1);
+    // the mapping a user gives reads them
+    let run = authsift(
+        ws.path(),
+        &[
+            "analyze",
+            "--json",
+            "--json-fields",
+            "status=code,path=route",
+            &f,
+        ],
+    );
+    assert_eq!(u(&run.json()["totals"]["status_401"]), 1, "{}", run.stderr);
+}
