@@ -101,7 +101,9 @@ impl FormatName {
             }
             FormatName::Nginx => "An nginx log_format string (--log-format 'nginx:…')",
             FormatName::Apache => "An Apache LogFormat string (--log-format 'apache:…')",
-            FormatName::Jsonl => "JSON lines with a field mapping (--json-fields)",
+            FormatName::Jsonl => {
+                "Other JSON lines: well-known member names (nginx, Google Cloud, Cloudflare, API Gateway, pino, …) or --json-fields"
+            }
             FormatName::Caddy => "Caddy JSON access log",
             FormatName::Traefik => "Traefik JSON access log",
             FormatName::Envoy => "Envoy JSON access log (default fields)",

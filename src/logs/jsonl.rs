@@ -1591,6 +1591,96 @@ mod tests {
     }
 
     #[test]
+    fn a_mapping_is_inferred_from_well_known_names_only_with_a_status_and_a_path() {
+        let infer = |lines: &[&str]| Mapping::infer(lines.join("\n").as_bytes());
+        // the first name of a role that a line holds with a value of the
+        // role's shape; a later line may show it
+        assert_eq!(
+            infer(&[
+                r#"{"status":"ok","statusCode":"401","request":"req-7","uri":"/a?b=1","time":"yesterday","ts":1714550400.5}"#,
+                r#"{"statusCode":200,"uri":"/b","method":"GET","http_authorization":""}"#,
+            ])
+            .as_deref(),
+            Some("status=statusCode,time=ts,path=uri,method=method,authorization=http_authorization")
+        );
+        // an HTTP status only: a number or string 100–599
+        for status in ["99", "600", "\"4011\"", "\"abc\"", "true"] {
+            let line = format!(r#"{{"status":{status},"path":"/x"}}"#);
+            assert_eq!(infer(&[&line]), None, "{line}");
+        }
+        // no path, URL or request line
+        assert_eq!(
+            infer(&[r#"{"status":401,"path":"x","routeKey":"$default"}"#]),
+            None
+        );
+        assert_eq!(infer(&["not json", "{\"level\":\"info\"}"]), None);
+    }
+
+    #[test]
+    fn a_mapped_target_that_is_a_url_or_a_request_line_is_split() {
+        let j = Json::mapped(
+            Mapping::parse("status=s,path=p,method=m,host=h,time=t").expect("mapping"),
+        );
+        let read = |line: &str| {
+            let mut ex = Exchange::new(
+                Position {
+                    file: 0,
+                    record: 1,
+                    offset: 0,
+                },
+                j.shows(&()),
+            );
+            let problem =
+                crate::logs::exchange(&j, line.as_bytes(), &(), &mut Head::new(401), &mut ex);
+            (
+                problem,
+                ex.method.to_string(),
+                ex.host.as_deref().map(str::to_string),
+                ex.target.to_string(),
+                ex.time.map(|t| t.0),
+            )
+        };
+        let t = Some(1_714_550_400_000_000);
+        let some = |s: &str| Some(s.to_string());
+        for (line, want) in [
+            (
+                r#"{"s":401,"p":"GET /v1/me?x=1 HTTP/1.1","t":"01/May/2024:08:00:00 +0000"}"#,
+                (None, "GET".into(), None, "/v1/me?x=1".into(), t),
+            ),
+            (
+                r#"{"s":401,"p":"DELETE /items/{id}","m":"POST","t":1714550400000}"#,
+                (None, "POST".into(), None, "/items/{id}".into(), t),
+            ),
+            (
+                r#"{"s":401,"p":"https://user@api.example.com:8443/v1?q=1","t":1714550400000000000}"#,
+                (
+                    None,
+                    "".into(),
+                    some("api.example.com"),
+                    "/v1?q=1".into(),
+                    t,
+                ),
+            ),
+            (
+                r#"{"s":401,"p":"https://api.example.com","h":"h.example:8080","t":"2024-05-01T08:00:00Z"}"#,
+                (None, "".into(), some("h.example"), "/".into(), t),
+            ),
+            (
+                r#"{"s":401,"p":"/plain","t":"later"}"#,
+                (
+                    Some("no readable time".to_string()),
+                    "".into(),
+                    None,
+                    "/plain".into(),
+                    None,
+                ),
+            ),
+        ] {
+            assert_eq!(read(line), want, "{line}");
+        }
+    }
+
+    #[test]
     fn traefik_envoy_and_mapping() {
         let t = r#"{"ClientHost":"10.0.0.1","DownstreamStatus":401,"RequestMethod":"GET","RequestPath":"/x","RequestHost":"h.example","StartUTC":"2024-05-01T08:00:00.5Z","request_User-Agent":"curl/8"}"#;
         let j = Json::traefik();
