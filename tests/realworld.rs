@@ -531,11 +531,14 @@ fn events_401(dir: &std::path::Path, file: &str) -> Vec<(String, String, String,
         .collect()
 }
 
+/// (host, method, target, cause) of a 401 as its event shows it.
+type Seen<'a> = (&'a str, &'a str, &'a str, &'a str);
+
 #[test]
 fn json_logs_of_well_known_schemas_are_read_without_a_mapping_and_the_mapping_is_said() {
     let ws = workspace();
     // (fixture, the mapping said on stderr, (host, method, target, cause) of each 401)
-    let cases: &[(&str, &str, &[(&str, &str, &str, &str)])] = &[
+    let cases: &[(&str, &str, &[Seen])] = &[
         (
             "nginx-json.log",
             "status=status,time=time_local,path=request,host=host,client=remote_addr,user_agent=http_user_agent,authorization=http_authorization,www_authenticate=sent_http_www_authenticate,user=remote_user",
