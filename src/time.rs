@@ -349,9 +349,10 @@ pub fn parse_epoch_decimal(s: &str) -> Option<Timestamp> {
     if int_len == 0 || int_len > 12 {
         return None;
     }
-    let secs = digits(&b[..int_len])
-        .map(|v| v as i64)
-        .or_else(|| std::str::from_utf8(&b[..int_len]).ok()?.parse().ok())?;
+    // at most 12 digits: no overflow
+    let secs = b[..int_len]
+        .iter()
+        .fold(0i64, |v, &c| v * 10 + i64::from(c - b'0'));
     let mut micros = 0;
     let rest = &b[int_len..];
     if !rest.is_empty() {

@@ -14,39 +14,49 @@ use super::simd;
 /// Most backslashes a line may have for this reader (more: serde's path).
 const MAX_BACKSLASHES: usize = 64;
 
-/// Most quotes a line may have for this reader (more: serde's path).
-pub const MAX_QUOTES: usize = 512;
+/// Most 64-byte blocks a line may have for this reader (longer: serde's
+/// path).
+pub const MAX_BLOCKS: usize = 256;
 
-/// Where the string delimiters of a line are, when no byte is a control
-/// character: one pass, 64 bytes at a time, then the backslashes (few) in
-/// order: each one that is not itself escaped must start a valid escape,
-/// and a quote it escapes is not a delimiter. A string then ends at the
-/// next delimiter. Returns their number and whether the line has escapes.
-fn quotes_of(line: &[u8], out: &mut [u32; MAX_QUOTES]) -> Option<(usize, bool)> {
+/// Where a line's string delimiters are: one quote mask per 64-byte block.
+pub type Delimiters = [u64; MAX_BLOCKS];
+
+/// The string delimiters of a line, when no byte is a control character:
+/// one pass, 64 bytes at a time, gives each block's quotes; then the
+/// backslashes (few) in order: each one that is not itself escaped must
+/// start a valid escape, and a quote it escapes is not a delimiter (its
+/// bit is cleared). A string then ends at the next delimiter. Returns the
+/// number of blocks and whether the line has escapes.
+fn quotes_of(line: &[u8], out: &mut Delimiters) -> Option<(usize, bool)> {
     let mut slashes = [0u32; MAX_BACKSLASHES];
-    let (mut n, mut ns) = (0usize, 0usize);
-    let push = |m: u64, base: usize, to: &mut [u32], n: &mut usize| -> Option<()> {
+    let mut ns = 0usize;
+    let (blocks, tail) = line.as_chunks::<64>();
+    if blocks.len() >= MAX_BLOCKS {
+        return None;
+    }
+    let mut push_slashes = |m: u64, base: usize| -> Option<()> {
         let mut m = m;
         while m != 0 {
-            *to.get_mut(*n)? = (base + m.trailing_zeros() as usize) as u32;
-            *n += 1;
+            *slashes.get_mut(ns)? = (base + m.trailing_zeros() as usize) as u32;
+            ns += 1;
             m &= m - 1;
         }
         Some(())
     };
-    let (blocks, tail) = line.as_chunks::<64>();
     // a short batch: a line is a few blocks, and the masks are zeroed first
     const BATCH: usize = 16;
     let mut masks = [[0u64; 4]; BATCH];
     for (j, batch) in blocks.chunks(BATCH).enumerate() {
         simd::json_masks(batch, &mut masks);
+        let out = &mut out[j * BATCH..];
         for (i, &[quotes, bs, controls, _]) in masks[..batch.len()].iter().enumerate() {
             if controls != 0 {
                 return None;
             }
-            let base = (j * BATCH + i) * 64;
-            push(quotes, base, out, &mut n)?;
-            push(bs, base, &mut slashes, &mut ns)?;
+            out[i] = quotes;
+            if bs != 0 {
+                push_slashes(bs, (j * BATCH + i) * 64)?;
+            }
         }
     }
     // the tail padded with spaces (neither control characters nor quotes)
@@ -56,14 +66,14 @@ fn quotes_of(line: &[u8], out: &mut [u32; MAX_QUOTES]) -> Option<(usize, bool)> 
     if controls != 0 {
         return None;
     }
-    push(quotes, blocks.len() * 64, out, &mut n)?;
-    push(bs, blocks.len() * 64, &mut slashes, &mut ns)?;
+    let n = blocks.len() + 1;
+    out[blocks.len()] = quotes;
+    push_slashes(bs, blocks.len() * 64)?;
     if ns == 0 {
         return Some((n, false));
     }
     // the escapes, in order; `next` is the first byte not yet escaped
-    let mut escaped_quotes = [0u32; MAX_BACKSLASHES];
-    let (mut ne, mut next) = (0usize, 0usize);
+    let mut next = 0usize;
     for &p in &slashes[..ns] {
         let p = p as usize;
         if p < next {
@@ -71,8 +81,8 @@ fn quotes_of(line: &[u8], out: &mut [u32; MAX_QUOTES]) -> Option<(usize, bool)> 
         }
         next = p + match *line.get(p + 1)? {
             b'"' => {
-                *escaped_quotes.get_mut(ne)? = (p + 1) as u32;
-                ne += 1;
+                // an escaped quote is no delimiter
+                out[(p + 1) / 64] &= !(1u64 << ((p + 1) % 64));
                 2
             }
             b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => 2,
@@ -80,17 +90,7 @@ fn quotes_of(line: &[u8], out: &mut [u32; MAX_QUOTES]) -> Option<(usize, bool)> 
             _ => return None,
         };
     }
-    // drop the escaped quotes
-    let escaped = &escaped_quotes[..ne];
-    let mut kept = 0;
-    for i in 0..n {
-        let q = out[i];
-        if escaped.binary_search(&q).is_err() {
-            out[kept] = q;
-            kept += 1;
-        }
-    }
-    Some((kept, true))
+    Some((n, true))
 }
 
 /// A string's text with its escapes decoded as serde_json decodes them;
@@ -126,22 +126,22 @@ const MAX_DEPTH: u32 = 100;
 pub struct Walk<'a, 'q> {
     s: &'a str,
     i: usize,
-    /// The line's string delimiters; the next one not yet consumed is
-    /// `quotes[0]`.
-    quotes: &'q [u32],
+    /// The quote mask of each 64-byte block of the line, escaped quotes
+    /// cleared (`quotes_of`).
+    quotes: &'q [u64],
     /// The line has escapes (strings are checked for a backslash).
     escapes: bool,
 }
 
 impl<'a, 'q> Walk<'a, 'q> {
     /// `None` unless the line is in the reader's alphabet (and has at most
-    /// `MAX_QUOTES` quotes); `buf` holds the quote positions.
-    pub fn new(line: &'a [u8], buf: &'q mut [u32; MAX_QUOTES]) -> Option<Walk<'a, 'q>> {
+    /// `MAX_BLOCKS` blocks); `buf` holds the delimiters.
+    pub fn new(line: &'a [u8], buf: &'q mut Delimiters) -> Option<Walk<'a, 'q>> {
         if line.len() > u32::MAX as usize {
             return None;
         }
         let (n, escapes) = quotes_of(line, buf)?;
-        let s = std::str::from_utf8(line).ok()?;
+        let s = simd::ascii_str(line).or_else(|| std::str::from_utf8(line).ok())?;
         Some(Walk {
             s,
             i: 0,
@@ -187,18 +187,22 @@ impl<'a, 'q> Walk<'a, 'q> {
     /// A string as written (its escapes were checked with the line's).
     #[inline(always)]
     fn raw(&mut self) -> Option<&'a str> {
-        // every delimiter before the cursor was consumed, in order: the
-        // next one opens this string and the one after closes it
-        let [open, close, ..] = *self.quotes else {
-            return None;
-        };
-        let (open, close) = (open as usize, close as usize);
-        if open != self.i {
+        // outside strings (where the cursor always is) a quote opens one;
+        // the next delimiter closes it
+        let open = self.i;
+        if self.peek()? != b'"' {
             return None;
         }
-        self.quotes = &self.quotes[2..];
+        let from = open + 1;
+        let mut k = from / 64;
+        let mut m = *self.quotes.get(k)? & (u64::MAX << (from % 64));
+        while m == 0 {
+            k += 1;
+            m = *self.quotes.get(k)?;
+        }
+        let close = k * 64 + m.trailing_zeros() as usize;
         self.i = close + 1;
-        Some(&self.s[open + 1..close])
+        self.s.get(from..close)
     }
 
     /// Is the next value `null` (then consumed)?
@@ -360,7 +364,7 @@ mod tests {
     use super::*;
 
     fn skip(s: &str) -> Option<&str> {
-        let mut buf = [0; MAX_QUOTES];
+        let mut buf = [0; MAX_BLOCKS];
         let mut w = Walk::new(s.as_bytes(), &mut buf)?;
         let v = w.value(0)?;
         w.end()?;
@@ -386,7 +390,7 @@ mod tests {
     }
 
     fn text(s: &str) -> Option<Cow<'_, str>> {
-        let mut buf = [0; MAX_QUOTES];
+        let mut buf = [0; MAX_BLOCKS];
         let mut w = Walk::new(s.as_bytes(), &mut buf)?;
         let v = w.string()?;
         w.end()?;
@@ -470,7 +474,7 @@ mod tests {
                     s.push(other as char);
                     s.push_str(&"5".repeat(after));
                     let line = s.as_bytes();
-                    let mut buf = [0; MAX_QUOTES];
+                    let mut buf = [0; MAX_BLOCKS];
                     let Some(mut w) = Walk::new(line, &mut buf) else {
                         continue; // not in the reader's alphabet
                     };
@@ -479,7 +483,7 @@ mod tests {
                 }
             }
         }
-        let mut buf = [0; MAX_QUOTES];
+        let mut buf = [0; MAX_BLOCKS];
         let mut w = Walk::new(b"0123456789012345678", &mut buf).unwrap();
         assert_eq!(w.digits(), 19);
     }
@@ -492,31 +496,47 @@ mod tests {
         assert_eq!(skip(&s), Some(s.as_str()));
     }
 
+    /// The delimiter positions `quotes_of` found.
+    fn delimiters(line: &[u8]) -> Option<(Vec<u32>, bool)> {
+        let mut q = [0; MAX_BLOCKS];
+        let (n, escapes) = quotes_of(line, &mut q)?;
+        assert_eq!(n, line.len() / 64 + 1);
+        let at = q[..n]
+            .iter()
+            .enumerate()
+            .flat_map(|(k, &m)| {
+                (0..64)
+                    .filter(move |b| m >> b & 1 == 1)
+                    .map(move |b| (k * 64 + b) as u32)
+            })
+            .collect();
+        Some((at, escapes))
+    }
+
     #[test]
     fn alphabet_is_checked_on_every_byte() {
         let mut line = vec![b'a'; 100];
-        let mut q = [0; MAX_QUOTES];
-        assert_eq!(quotes_of(&line, &mut q), Some((0, false)));
+        assert_eq!(delimiters(&line), Some((vec![], false)));
         for at in [0, 15, 16, 63, 99] {
             for bad in [0x1f, 0, b'\t', b'\n'] {
                 line[at] = bad;
-                assert_eq!(quotes_of(&line, &mut q), None, "{at} {bad}");
+                assert_eq!(delimiters(&line), None, "{at} {bad}");
                 line[at] = b'a';
             }
         }
         for at in [0, 15, 16, 17, 63, 99] {
             line[at] = b'"';
         }
-        assert_eq!(quotes_of(&line, &mut q), Some((6, false)));
-        assert_eq!(q[..6], [0, 15, 16, 17, 63, 99]);
+        assert_eq!(
+            delimiters(&line),
+            Some((vec![0, 15, 16, 17, 63, 99], false))
+        );
         // escaped quotes are not delimiters, across block edges too
         line[14] = b'\\';
         line[62] = b'\\';
-        assert_eq!(quotes_of(&line, &mut q), Some((4, true)));
-        assert_eq!(q[..4], [0, 16, 17, 99]);
+        assert_eq!(delimiters(&line), Some((vec![0, 16, 17, 99], true)));
         line[61] = b'\\'; // `\\"`: the quote is a delimiter again
-        assert_eq!(quotes_of(&line, &mut q), Some((5, true)));
-        assert_eq!(q[..5], [0, 16, 17, 63, 99]);
+        assert_eq!(delimiters(&line), Some((vec![0, 16, 17, 63, 99], true)));
     }
 
     proptest::proptest! {
@@ -524,8 +544,7 @@ mod tests {
         fn delimiters_are_the_quotes_after_an_even_run_of_backslashes(
             bytes in proptest::collection::vec(proptest::sample::select(b"a\"\\nu0".to_vec()), 0..200)
         ) {
-            let mut q = [0; MAX_QUOTES];
-            if let Some((n, _)) = quotes_of(&bytes, &mut q) {
+            if let Some((got, _)) = delimiters(&bytes) {
                 let want: Vec<u32> = (0..bytes.len())
                     .filter(|&i| {
                         bytes[i] == b'"'
@@ -533,16 +552,19 @@ mod tests {
                     })
                     .map(|i| i as u32)
                     .collect();
-                proptest::prop_assert_eq!(&q[..n], &want[..]);
+                proptest::prop_assert_eq!(got, want);
             }
         }
     }
 
     #[test]
-    fn too_many_quotes_are_left_to_serde() {
-        let many = format!("[{}]", vec!["\"\""; 300].join(","));
-        assert_eq!(skip(&many), None);
-        let some = format!("[{}]", vec!["\"x\""; 200].join(","));
+    fn long_lines_are_left_to_serde() {
+        let long = format!("[{}]", vec!["\"x\""; MAX_BLOCKS * 16].join(","));
+        assert_eq!(skip(&long), None);
+        let some = format!("[{}]", vec!["\"x\""; MAX_BLOCKS * 8].join(","));
         assert_eq!(skip(&some), Some(some.as_str()));
+        // strings that cross many blocks
+        let wide = format!("[\"{}\",\"{}\"]", "a".repeat(300), "b".repeat(70));
+        assert_eq!(skip(&wide), Some(wide.as_str()));
     }
 }

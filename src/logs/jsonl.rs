@@ -11,7 +11,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::compact::{MAX_QUOTES, Walk};
+use super::compact::{MAX_BLOCKS, Walk};
 use super::{Field, Head, Line, LineFormat, Span};
 use crate::classify::credential::{KEY_HEADERS, is_key_header_bytes, may_end_credential_header};
 use crate::exchange::{ClientView, Exchange, HeaderView, RequestAuth, Shows, UserField};
@@ -362,14 +362,14 @@ impl Json {
         // `":["` found from its `[` (a rarer byte in these lines than `"` or `:`)
         // (the name's last letter first: it sorts out most names before the
         // search for where the name starts)
-        let mut hits = memchr::memchr_iter(b'[', line)
-            .filter(|&b| {
-                b >= 3
-                    && line[b - 2..].starts_with(b"\":[\"")
-                    && may_end_credential_header(line[b - 3])
-            })
-            .map(|b| b - 2);
-        hits.any(|pos| {
+        super::simd::any_at(line, b'[', |b| {
+            if !(b >= 3
+                && line[b - 2..].starts_with(b"\":[\"")
+                && may_end_credential_header(line[b - 3]))
+            {
+                return false;
+            }
+            let pos = b - 2;
             let Some(open) = memchr::memrchr(b'"', &line[..pos]) else {
                 return false;
             };
@@ -742,7 +742,7 @@ fn compact_field<'a>(w: &mut Walk<'a, '_>, slot: &mut Option<Option<Cow<'a, str>
 /// `None`: not a compact line (or not valid), serde decides (`ex` may then
 /// hold part of the line).
 fn compact_caddy<'a>(line: &'a [u8], ex: &mut Exchange<'a>) -> Option<Option<String>> {
-    let mut buf = [0; MAX_QUOTES];
+    let mut buf = [0; MAX_BLOCKS];
     let mut w = Walk::new(line, &mut buf)?;
     let mut ts = None;
     let mut request: [Option<Option<Cow<'_, str>>>; 5] = Default::default();

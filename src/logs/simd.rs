@@ -55,6 +55,70 @@ pub fn json_masks(blocks: &[[u8; 64]], out: &mut [[u64; 4]]) {
     }
 }
 
+/// `b` as text when every byte is ASCII (and so valid UTF-8), checked a
+/// whole block per compare; `None` when a byte is not (the caller then
+/// asks `std::str::from_utf8`). Cheaper than the general UTF-8 check on
+/// the long ASCII lines of JSON logs.
+#[inline]
+pub fn ascii_str(b: &[u8]) -> Option<&str> {
+    let (blocks, tail) = b.as_chunks::<64>();
+    if !tail.is_ascii() || !blocks_ascii(blocks) {
+        return None;
+    }
+    // SAFETY: every byte of `b` is below 0x80 (checked just above), and a
+    // run of ASCII bytes is valid UTF-8.
+    Some(unsafe { std::str::from_utf8_unchecked(b) })
+}
+
+/// Are all bytes of `blocks` ASCII?
+#[inline]
+fn blocks_ascii(blocks: &[[u8; 64]]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512bw") {
+        // SAFETY: the processor has AVX-512BW (checked just above).
+        return unsafe { avx512::ascii(blocks) };
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2 (checked just above).
+        return unsafe { avx2::ascii(blocks) };
+    }
+    blocks.as_flattened().is_ascii()
+}
+
+/// Calls `f` with the positions of `needle` in `b`, in order, until it
+/// returns true; whether one did. The positions come off the bits of a
+/// batch of block masks (no search restarted after each hit).
+#[inline]
+pub fn any_at(b: &[u8], needle: u8, mut f: impl FnMut(usize) -> bool) -> bool {
+    const N: usize = 16;
+    let mut each = |bits: u64, base: usize| {
+        let mut bits = bits;
+        while bits != 0 {
+            if f(base + bits.trailing_zeros() as usize) {
+                return true;
+            }
+            bits &= bits - 1;
+        }
+        false
+    };
+    let (blocks, tail) = b.as_chunks::<64>();
+    let mut m = [[0u64; 1]; N];
+    for (j, batch) in blocks.chunks(N).enumerate() {
+        masks(batch, [needle], &mut m);
+        for (i, &[bits]) in m[..batch.len()].iter().enumerate() {
+            if each(bits, (j * N + i) * 64) {
+                return true;
+            }
+        }
+    }
+    // the tail padded with a byte that is not the needle
+    let mut pad = [!needle; 64];
+    pad[..tail.len()].copy_from_slice(tail);
+    let [bits] = super::text::block_masks(&pad, [needle]);
+    each(bits, blocks.len() * 64)
+}
+
 /// `json_masks` of one block, 16 bytes at a time.
 #[inline(always)]
 pub fn json_block(b: &[u8; 64]) -> [u64; 4] {
@@ -76,7 +140,7 @@ pub fn json_block(b: &[u8; 64]) -> [u64; 4] {
 mod avx2 {
     use std::arch::x86_64::{
         __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8,
-        _mm256_set1_epi8,
+        _mm256_or_si256, _mm256_set1_epi8, _mm256_setzero_si256,
     };
 
     /// The two 32-byte halves of a block.
@@ -124,6 +188,16 @@ mod avx2 {
     }
 
     #[target_feature(enable = "avx2")]
+    pub fn ascii(blocks: &[[u8; 64]]) -> bool {
+        let mut any = _mm256_setzero_si256();
+        for b in blocks {
+            let (lo, hi) = halves(b);
+            any = _mm256_or_si256(any, _mm256_or_si256(lo, hi));
+        }
+        _mm256_movemask_epi8(any) == 0
+    }
+
+    #[target_feature(enable = "avx2")]
     pub fn masks<const N: usize>(blocks: &[[u8; 64]], needles: [u8; N], out: &mut [[u64; N]]) {
         let find: [__m256i; N] = needles.map(|n| _mm256_set1_epi8(n as i8));
         for (b, o) in blocks.iter().zip(out.iter_mut()) {
@@ -139,7 +213,7 @@ mod avx2 {
 mod avx512 {
     use std::arch::x86_64::{
         __m512i, _mm512_cmpeq_epi8_mask, _mm512_cmple_epu8_mask, _mm512_loadu_si512,
-        _mm512_movepi8_mask, _mm512_set1_epi8,
+        _mm512_movepi8_mask, _mm512_or_si512, _mm512_set1_epi8, _mm512_setzero_si512,
     };
 
     /// A block in one 64-byte register.
@@ -166,6 +240,15 @@ mod avx512 {
                 _mm512_movepi8_mask(v),
             ];
         }
+    }
+
+    #[target_feature(enable = "avx512bw")]
+    pub fn ascii(blocks: &[[u8; 64]]) -> bool {
+        let mut any = _mm512_setzero_si512();
+        for b in blocks {
+            any = _mm512_or_si512(any, load(b));
+        }
+        _mm512_movepi8_mask(any) == 0
     }
 
     #[target_feature(enable = "avx512bw")]
@@ -268,6 +351,50 @@ mod tests {
                     let want = needles.map(|n| plain(b, n));
                     prop_assert_eq!(o, want, "{}", name);
                     prop_assert_eq!(super::super::text::block_masks(b, needles), want);
+                }
+            }
+        }
+
+        #[test]
+        fn any_at_gives_every_position_in_order(
+            bytes in proptest::collection::vec(
+                prop_oneof![Just(b'['), Just(b'x'), any::<u8>()],
+                0..64 * 20,
+            ),
+            stop in 0usize..40,
+        ) {
+            let want: Vec<usize> = bytes.iter().enumerate().filter(|&(_, &c)| c == b'[').map(|(i, _)| i).collect();
+            let mut got = Vec::new();
+            let hit = any_at(&bytes, b'[', |p| {
+                got.push(p);
+                got.len() > stop
+            });
+            prop_assert_eq!(hit, want.len() > stop);
+            prop_assert_eq!(&got[..], &want[..want.len().min(stop + 1)]);
+        }
+
+        #[test]
+        fn ascii_str_is_the_text_of_ascii_bytes_only(
+            bytes in proptest::collection::vec(
+                prop_oneof![8 => 0x20u8..0x7f, 1 => Just(0x80u8), 1 => any::<u8>()],
+                0..64 * 5,
+            ),
+            cut in 0usize..64 * 5,
+        ) {
+            let b = &bytes[..cut.min(bytes.len())];
+            let want = b.is_ascii().then(|| std::str::from_utf8(b).unwrap());
+            prop_assert_eq!(ascii_str(b), want);
+            #[cfg(target_arch = "x86_64")]
+            {
+                let (blocks, _) = b.as_chunks::<64>();
+                let all = blocks.as_flattened().is_ascii();
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the processor has AVX2.
+                    prop_assert_eq!(unsafe { avx2::ascii(blocks) }, all);
+                }
+                if std::arch::is_x86_feature_detected!("avx512bw") {
+                    // SAFETY: the processor has AVX-512BW.
+                    prop_assert_eq!(unsafe { avx512::ascii(blocks) }, all);
                 }
             }
         }
