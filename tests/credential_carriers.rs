@@ -23,9 +23,10 @@ const EXPECTED: &[(u64, &str, &str)] = &[
     (5, "invalid_credentials", "generic:invalid-token-words"),
     // credentials outside the headers were sent: a form body's
     // client_secret (as `postData.params`, as `postData.text`), a URL's
-    // user and password, a form placeholder
-    (6, "invalid_credentials", "step6:rejected"),
-    (7, "invalid_credentials", "step6:rejected"),
+    // user and password, a form placeholder (the token endpoint's
+    // `invalid_client` is the evidence of the form secrets' rejection)
+    (6, "invalid_credentials", "generic:oauth-invalid-client"),
+    (7, "invalid_credentials", "generic:oauth-invalid-client"),
     (8, "invalid_credentials", "generic:unauthorized"),
     (9, "placeholder_credentials", "step1:placeholder"),
 ];
@@ -76,7 +77,7 @@ fn a_credential_outside_the_headers_was_sent() {
     let detail = |i: usize| got[i].3.as_str();
     assert_eq!(
         detail(6),
-        "credential in form parameter client_secret rejected, no other signal"
+        "credential in form parameter client_secret rejected; response body phrase \"invalid_client\""
     );
     assert_eq!(detail(7), detail(6));
     assert!(

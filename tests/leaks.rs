@@ -667,6 +667,33 @@ fn a_form_secret_echoed_by_the_server_is_never_quoted() {
     check(ws.path(), &f, &[], &[secret, password]);
 }
 
+/// A form value's `+` is a space: a password of several words, echoed by
+/// the server as the user typed it, is known for the secret it is.
+#[test]
+fn a_form_secret_with_spaces_echoed_by_the_server_is_never_quoted() {
+    let ws = workspace();
+    // words without digits: not token-shaped, only the request's own
+    // material (decoded as a form is) keeps them out of the quoted text
+    let typed = "purple monkey dishwasher";
+    let mut e = entry(
+        0,
+        "https://portal.example.com/login",
+        &[],
+        Some(&format!(
+            "Bearer error=\"invalid_grant\", error_description=\"password {typed} expired\""
+        )),
+    );
+    e["request"]["method"] = json!("POST");
+    e["request"]["postData"] = json!({
+        "mimeType": "application/x-www-form-urlencoded",
+        "text": format!("username=alice&password={}", typed.replace(' ', "+")),
+    });
+    let f = write(ws.path(), "in-plus.har", har(vec![e]));
+    let r = authsift(ws.path(), &["analyze", "--json", &f]);
+    assert_eq!(r.json()["causes"]["expired_credentials"], json!(1));
+    check(ws.path(), &f, &[], &[typed, "monkey dishwasher"]);
+}
+
 // ------------------------------------------------------------ the leak fuzz test
 
 /// A small seeded generator (xorshift64*): the same markers every run.

@@ -131,6 +131,8 @@ impl Secrets {
             {
                 self.add(v);
                 self.add(&percent_decode(v));
+                // as a form body's value is read: `+` is a space
+                self.add(&percent_decode(&v.replace('+', " ")));
             }
         }
     }
@@ -327,6 +329,14 @@ fn the_fixtures_hold_credentials_of_every_kind() {
         "client secret of a form body",
     );
     has(&|x| x == "not-real-pass-7", "password of a URL's user info");
+    has(
+        &|x| x == "correct horse battery not-real",
+        "form password with `+` for its spaces",
+    );
+    has(
+        &|x| x.starts_with("rt_rotA_"),
+        "refresh token of a form body",
+    );
     assert!(
         !s.contains("YOUR_API_KEY") && !s.contains("{apikey}"),
         "placeholders are not secrets"

@@ -238,8 +238,19 @@ pub fn form_credentials(body: &str) -> impl Iterator<Item = (&str, Cow<'_, str>)
     body.split('&').filter_map(|kv| {
         let (k, v) = kv.split_once('=')?;
         let k = k.trim();
-        is_form_param(k).then(|| (k, percent_decode(v)))
+        is_form_param(k).then(|| (k, form_decode(v)))
     })
+}
+
+/// Form parameters that carry the grant of a token request or the secret
+/// of a login form (RFC 6749 §6 `refresh_token`, §4.3 `password`): where a
+/// form carries one, it is what the request stands or falls by, and the
+/// credential a 401 is followed by (a token request's client credential
+/// stays the same from one request to the next).
+pub fn is_grant_param(name: &str) -> bool {
+    ["refresh_token", "password"]
+        .iter()
+        .any(|p| p.eq_ignore_ascii_case(name))
 }
 
 pub fn is_token_param(name: &str) -> bool {
@@ -291,10 +302,21 @@ fn hex(c: u8) -> Option<u8> {
 
 /// Percent-decoding of a query value (`+` is left alone, as in a path).
 pub fn percent_decode(s: &str) -> Cow<'_, str> {
-    if memchr::memchr(b'%', s.as_bytes()).is_none() {
+    decode(s, false)
+}
+
+/// A value of an `application/x-www-form-urlencoded` body: percent-decoded,
+/// and `+` is a space (a literal plus is sent as `%2B`).
+pub fn form_decode(s: &str) -> Cow<'_, str> {
+    decode(s, true)
+}
+
+fn decode(s: &str, plus_is_space: bool) -> Cow<'_, str> {
+    let b = s.as_bytes();
+    let plus = plus_is_space && memchr::memchr(b'+', b).is_some();
+    if !plus && memchr::memchr(b'%', b).is_none() {
         return Cow::Borrowed(s);
     }
-    let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
@@ -306,7 +328,7 @@ pub fn percent_decode(s: &str) -> Cow<'_, str> {
             i += 3;
             continue;
         }
-        out.push(b[i]);
+        out.push(if plus && b[i] == b'+' { b' ' } else { b[i] });
         i += 1;
     }
     Cow::Owned(String::from_utf8_lossy(&out).into_owned())
@@ -420,6 +442,20 @@ mod tests {
         }
         assert_eq!(form_credentials("").count(), 0);
         assert_eq!(form_credentials("client_secret").count(), 0);
+    }
+
+    #[test]
+    fn a_plus_in_a_form_value_is_a_space_and_an_encoded_plus_a_plus() {
+        let got: Vec<Cow<'_, str>> =
+            form_credentials("password=two+words%2Bplus&client_secret=a%2Bb+c&refresh_token=plain")
+                .map(|(_, v)| v)
+                .collect();
+        assert_eq!(got, ["two words+plus", "a+b c", "plain"]);
+        assert!(matches!(form_decode("plain"), Cow::Borrowed(_)));
+        // a query string is percent-decoded only: its plus stays a plus
+        assert_eq!(percent_decode("a+b%20c"), "a+b c");
+        assert!(is_grant_param("Refresh_Token") && is_grant_param("password"));
+        assert!(!is_grant_param("client_secret"));
     }
 
     #[test]

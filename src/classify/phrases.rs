@@ -29,7 +29,15 @@ use super::Cause;
 /// body's value of one word is said only under a key
 /// that names an error, a reason or a message, or inside such a member
 /// (`body::stated`): `{"status":"disabled"}` in a user object says nothing.
-pub const PHRASES_VERSION: u32 = 8;
+/// Version 9: OAuth 2.0 token endpoint errors (RFC 6749 §5.2) and the
+/// descriptions identity providers write with them: `invalid_client`
+/// (client authentication failed: no client credential, an unknown client
+/// or a wrong secret) is a rejection that presupposes nothing,
+/// `invalid_grant` one of a grant that was sent, and the description
+/// decides where it says more (Entra's expired client secret, a client not
+/// allowed the grant type); the RFC's and Google's texts that name several
+/// causes ("invalid, expired, revoked", "expired or revoked") decide none.
+pub const PHRASES_VERSION: u32 = 9;
 
 pub struct Phrase {
     /// The rule id recorded in the evidence.
@@ -42,6 +50,10 @@ pub struct Phrase {
     pub sample: &'static str,
     /// What to do, where the row knows more than its cause's remedy.
     pub fix: Option<&'static str>,
+    /// A token endpoint's answer to the client's own credential (RFC 6749
+    /// §2.3): a Basic header of the request is `client_id:client_secret`,
+    /// not a user's.
+    pub client_auth: bool,
 }
 
 const fn p(
@@ -58,6 +70,7 @@ const fn p(
         source,
         sample,
         fix: None,
+        client_auth: false,
     }
 }
 
@@ -69,7 +82,23 @@ impl Phrase {
             ..self
         }
     }
+
+    /// The row of a token endpoint's client authentication, with the
+    /// remedy for a client credential unless it has its own.
+    const fn client(self) -> Phrase {
+        Phrase {
+            client_auth: true,
+            fix: match self.fix {
+                Some(f) => Some(f),
+                None => Some(CLIENT_SECRET_FIX),
+            },
+            ..self
+        }
+    }
 }
+
+/// The remedy of a client credential a token endpoint refused.
+const CLIENT_SECRET_FIX: &str = "check the client id and client secret the client sends against the application's registration in the authorization server (a rotated or mistyped secret, another tenant's client id); create a new secret if it is lost";
 
 /// Where in the precedence of CAUSES.md a server statement of a cause
 /// decides.
@@ -126,6 +155,14 @@ pub const SPECIFIC: &[Phrase] = &[
     )
     .fixed("conditional access (sign-in frequency) ended the session: sign the user in again"),
     p(
+        "phrase:aadsts70008",
+        "aadsts70008",
+        Cause::ExpiredCredentials,
+        "Entra ID: authorization code or refresh token expired (token endpoint, invalid_grant)",
+        "AADSTS70008: The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.",
+    )
+    .fixed("the authorization code or refresh token expired: send a new interactive sign-in request for the user"),
+    p(
         "phrase:aadsts50173",
         "aadsts50173",
         Cause::RevokedCredentials,
@@ -149,6 +186,23 @@ pub const SPECIFIC: &[Phrase] = &[
         "AADSTS700016: Application with identifier '4d2f1c3e' was not found in the directory 'Contoso'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.",
     )
     .fixed("the client id is not in this tenant's directory: check the application id and the tenant in the authority URL"),
+    p(
+        "phrase:aadsts7000222",
+        "aadsts7000222",
+        Cause::ExpiredCredentials,
+        "Entra ID: the application's client secret expired (token endpoint, invalid_client)",
+        "AADSTS7000222: The provided client secret keys for app '4d2f1c3e' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security.",
+    )
+    .fixed("the application's client secret expired: create a new secret in the app registration and deploy it where the client reads it")
+    .client(),
+    p(
+        "phrase:aadsts54005",
+        "aadsts54005",
+        Cause::RevokedCredentials,
+        "Entra ID: authorization code already redeemed (token endpoint, invalid_grant)",
+        "AADSTS54005: OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.",
+    )
+    .fixed("an authorization code is good for one token request: start a new sign-in instead of sending the same code again"),
     // expiry
     p(
         "phrase:expired",
@@ -335,6 +389,41 @@ pub const SPECIFIC: &[Phrase] = &[
         "Slack missing_scope, GitLab",
         "missing required scopes: repo",
     ),
+    // OAuth 2.0 `unauthorized_client` (RFC 6749 §5.2): the client
+    // authenticated but may not use this grant type. The code alone does
+    // not decide: Keycloak sends it for a wrong client secret too
+    p(
+        "phrase:oauth-grant-type-not-authorized",
+        "not authorized to use this authorization grant type",
+        Cause::InsufficientScope,
+        "RFC 6749 §5.2 unauthorized_client (its text, used by OAuth libraries)",
+        "{\"error\":\"unauthorized_client\",\"error_description\":\"The authenticated client is not authorized to use this authorization grant type.\"}",
+    )
+    .fixed(GRANT_TYPE_FIX),
+    p(
+        "phrase:okta-grant-type-not-authorized",
+        "not authorized to use the provided grant type",
+        Cause::InsufficientScope,
+        "Okta unauthorized_client",
+        "{\"error\":\"unauthorized_client\",\"error_description\":\"The client is not authorized to use the provided grant type. Configured grant types: [authorization_code].\"}",
+    )
+    .fixed(GRANT_TYPE_FIX),
+    p(
+        "phrase:keycloak-direct-grants-not-allowed",
+        "not allowed for direct access grants",
+        Cause::InsufficientScope,
+        "Keycloak unauthorized_client (password grant)",
+        "{\"error\":\"unauthorized_client\",\"error_description\":\"Client not allowed for direct access grants\"}",
+    )
+    .fixed(GRANT_TYPE_FIX),
+    p(
+        "phrase:keycloak-service-account-not-enabled",
+        "not enabled to retrieve service account",
+        Cause::InsufficientScope,
+        "Keycloak unauthorized_client (client_credentials grant)",
+        "{\"error\":\"unauthorized_client\",\"error_description\":\"Client not enabled to retrieve service account\"}",
+    )
+    .fixed(GRANT_TYPE_FIX),
     p(
         "phrase:jira-authorisation-failed",
         "authorisation_failed",
@@ -343,6 +432,9 @@ pub const SPECIFIC: &[Phrase] = &[
         "AUTHORISATION_FAILED",
     ),
 ];
+
+/// The remedy of a client that may not use the grant type it asked with.
+const GRANT_TYPE_FIX: &str = "the client authenticated but may not use this grant type: enable the grant (authorization code, client credentials, password, refresh token) for the client in the authorization server's application settings, or use a grant it is allowed";
 
 /// Statements that the server saw no credential in the request, where a
 /// request that carried one tells more than "missing": heard at step 1 as
@@ -432,7 +524,29 @@ pub const UNSEEN: &[Phrase] = &[
         "OpenAI, Stripe",
         "You didn't provide an API key.",
     ),
+    p(
+        "unseen:keycloak-client-secret-not-provided",
+        "client secret not provided",
+        Cause::MissingCredentials,
+        "Keycloak token endpoint (unauthorized_client)",
+        "{\"error\":\"unauthorized_client\",\"error_description\":\"Client secret not provided in request\"}",
+    )
+    .fixed(CLIENT_AUTH_FIX)
+    .client(),
+    p(
+        "unseen:aadsts7000218",
+        "aadsts7000218",
+        Cause::MissingCredentials,
+        "Entra ID token endpoint (invalid_client: no client secret or assertion)",
+        "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+    )
+    .fixed(CLIENT_AUTH_FIX)
+    .client(),
 ];
+
+/// The remedy of a token request whose client credential the server did
+/// not find.
+const CLIENT_AUTH_FIX: &str = "the token endpoint found no client credential: send client_id and client_secret the way the client is registered (HTTP Basic `client_id:client_secret`, or `client_secret` in the form body), or a client_assertion";
 
 /// Statements that no credential arrived (precedence step 1, when the
 /// request shows none; a credential that is visibly present wins). The
@@ -619,12 +733,110 @@ pub const GENERIC: &[Phrase] = &[
         "Azure x-ms-error-code",
         "AuthenticationFailed",
     ),
+    // OAuth 2.0 token endpoints (RFC 6749 §5.2): a grant or a client
+    // credential that was sent and refused
+    p(
+        "generic:aadsts7000215",
+        "aadsts7000215",
+        Cause::InvalidCredentials,
+        "Entra ID token endpoint (invalid_client: wrong client secret)",
+        "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '4d2f1c3e'.",
+    )
+    .fixed("send the client secret's value (shown once, when it was created), not its secret ID; or create a new secret")
+    .client(),
+    p(
+        "generic:invalid-client-secret",
+        "invalid client secret",
+        Cause::InvalidCredentials,
+        "Keycloak, Entra ID token endpoints",
+        "{\"error\":\"unauthorized_client\",\"error_description\":\"Invalid client secret\"}",
+    )
+    .client(),
+    p(
+        "generic:okta-client-secret-invalid",
+        "client secret supplied for a confidential client is invalid",
+        Cause::InvalidCredentials,
+        "Okta token endpoint (invalid_client)",
+        "{\"error\":\"invalid_client\",\"error_description\":\"The client secret supplied for a confidential client is invalid.\"}",
+    )
+    .client(),
+    p(
+        "generic:invalid-client-credentials",
+        "invalid client credentials",
+        Cause::InvalidCredentials,
+        "Keycloak token endpoint (unauthorized_client)",
+        "{\"error\":\"unauthorized_client\",\"error_description\":\"Invalid client or Invalid client credentials\"}",
+    )
+    .client(),
+    p(
+        "generic:google-oauth-client-not-found",
+        "oauth client was not found",
+        Cause::InvalidCredentials,
+        "Google token endpoint (invalid_client: unknown client id)",
+        "{\"error\":\"invalid_client\",\"error_description\":\"The OAuth client was not found.\"}",
+    )
+    .client(),
+    p(
+        "generic:invalid-refresh-token",
+        "invalid refresh token",
+        Cause::InvalidCredentials,
+        "Auth0, Spring Security OAuth (invalid_grant)",
+        "{\"error\":\"invalid_grant\",\"error_description\":\"Unknown or invalid refresh token.\"}",
+    ),
+    p(
+        "generic:invalid-authorization-code",
+        "invalid authorization code",
+        Cause::InvalidCredentials,
+        "Auth0 (invalid_grant)",
+        "{\"error\":\"invalid_grant\",\"error_description\":\"Invalid authorization code\"}",
+    ),
+    p(
+        "generic:okta-credentials-invalid",
+        "credentials provided were invalid",
+        Cause::InvalidCredentials,
+        "Okta (invalid_grant, password grant)",
+        "{\"error\":\"invalid_grant\",\"error_description\":\"The credentials provided were invalid.\"}",
+    ),
+    p(
+        "generic:oauth-invalid-grant",
+        "invalid_grant",
+        Cause::InvalidCredentials,
+        "RFC 6749 §5.2 (a code, refresh token or password that was sent is invalid, expired or revoked: the description decides)",
+        "{\"error\":\"invalid_grant\"}",
+    )
+    .fixed("the token endpoint refused the grant (an authorization code, refresh token or password): sign in again for a new one; its error_description says why, and an authorization code is good for one request only"),
 ];
 
 /// A bare status word: evidence for `invalid_credentials` where a
 /// credential is visible, but unlike the rows of `GENERIC` it does not say
 /// that the server received one. Tried after `GENERIC`.
 pub const BARE: &[Phrase] = &[
+    // OAuth 2.0 client authentication failed (RFC 6749 §5.2): also what a
+    // token request without any client credential is answered
+    p(
+        "generic:oauth-invalid-client",
+        "invalid_client",
+        Cause::InvalidCredentials,
+        "RFC 6749 §5.2 (unknown client, no client authentication, wrong secret, unsupported authentication method)",
+        "{\"error\":\"invalid_client\"}",
+    )
+    .client(),
+    p(
+        "generic:client-authentication-failed",
+        "client authentication failed",
+        Cause::InvalidCredentials,
+        "Okta, Doorkeeper, RFC 6749 §5.2 texts",
+        "Client authentication failed. Either the client or the client credentials are invalid.",
+    )
+    .client(),
+    p(
+        "generic:oauth-unauthorized-client",
+        "unauthorized_client",
+        Cause::InvalidCredentials,
+        "RFC 6749 §5.2 (a client not allowed the grant type; Keycloak: a wrong client secret too): the description decides",
+        "{\"error\":\"unauthorized_client\"}",
+    )
+    .client(),
     p(
         "generic:unauthorized",
         "unauthorized",
@@ -901,6 +1113,10 @@ pub const UNDECIDED: &[&str] = &[
     "invalid or has expired",
     "expired or invalid",
     "expired or is invalid",
+    // Google's invalid_grant, and RFC 6749 §5.2's invalid_grant text as
+    // servers copy it (Doorkeeper): expired or revoked, the history decides
+    "expired or revoked",
+    "invalid, expired, revoked",
 ];
 
 /// Does `text` (lower case) say the row's phrase: hold its text outside

@@ -324,6 +324,12 @@ pub fn success_credentials<'e>(ex: &'e Exchange<'e>, mut each: impl FnMut(SeenVa
             seen(Cow::Borrowed(v), false, false);
         }
     }
+    // a form body's credentials (a token request's refresh token and
+    // client secret, a login form's password): what a later 401 that
+    // sends them is followed by (`primary_credential`)
+    for (_, v) in &ex.request.form {
+        seen(Cow::Borrowed(&**v), false, false);
+    }
 }
 
 /// Does a value a successful request carried identify a credential the
@@ -518,11 +524,18 @@ fn assess_bare<'e>(ex: &'e Exchange<'e>) -> Option<Assessment<'e>> {
 }
 
 /// The credential a 401 is identified by for history and fingerprints:
-/// the `Authorization` value (not handshake tokens), else the first
-/// API-key header, else the first credential query parameter, else the
-/// first session cookie (read from the rules' view of the exchange).
+/// the grant of a form body (`credential::is_grant_param`: a token
+/// request's refresh token or password, not the client credential sent
+/// with every request), else the `Authorization` value (not handshake
+/// tokens), else the first API-key header, else the first credential query
+/// parameter, else the first other credential of a form body (a
+/// `client_secret`), else the first session cookie (read from the rules'
+/// view of the exchange).
 fn primary_credential<'e>(ex: &'e Exchange<'e>, v: &View<'e>) -> Option<Cow<'e, str>> {
     let found = (|| {
+        if let Some((_, g)) = v.form.iter().find(|(k, _)| credential::is_grant_param(k)) {
+            return Some(Cow::Borrowed(*g));
+        }
         if let Some(a) = v.auth {
             let (name, rest) = split_authorization(a);
             if scheme::of(name).reusable() {
@@ -534,6 +547,9 @@ fn primary_credential<'e>(ex: &'e Exchange<'e>, v: &View<'e>) -> Option<Cow<'e, 
         }
         if let Some((_, q)) = v.query.first() {
             return Some(q.clone());
+        }
+        if let Some((_, f)) = v.form.first() {
+            return Some(Cow::Borrowed(*f));
         }
         let c = ex.request.cookie.as_deref()?;
         credential::session_cookies(c)
@@ -705,6 +721,7 @@ fn assess_view<'e>(
     let history_credential = if ex.request.authorization.is_some() && !v.handshake_scheme()
         || !v.keys.is_empty()
         || !v.query.is_empty()
+        || !v.form.is_empty()
         || v.session_cookie
     {
         primary.clone()
@@ -715,6 +732,7 @@ fn assess_view<'e>(
     // there to take
     let history_in_query = history_credential.is_some()
         && v.keys.is_empty()
+        && !v.form.iter().any(|(k, _)| credential::is_grant_param(k))
         && !v
             .auth
             .is_some_and(|a| scheme::of(split_authorization(a).0).reusable());
@@ -954,7 +972,7 @@ fn credential_unseen(f: &Facts<'_, '_>) -> Option<Verdict> {
             format!(
                 "{}: the server saw no credential, the request carried one ({})",
                 f.v.phrase_said(ph, at, f.secrets()),
-                carried(f)
+                carried_as(f, ph)
             ),
         )
         .with_fix(ph.fix.unwrap_or(UNSEEN_FIX)),
@@ -1097,26 +1115,42 @@ fn rejected(f: &Facts<'_, '_>) -> Verdict {
             None => f.reason_evidence().unwrap_or_else(|| no_signal(f)),
         };
     }
-    let what = carried(f);
     match generic {
         Some((ph, at)) => phrase_verdict(
             ph,
-            format!("{what} rejected; {}", v.phrase_said(ph, at, f.secrets())),
+            format!(
+                "{} rejected; {}",
+                carried_as(f, ph),
+                v.phrase_said(ph, at, f.secrets())
+            ),
         ),
         None => Verdict::new(
             Cause::InvalidCredentials,
             EvidenceKind::RequestShape,
             "step6:rejected",
-            format!("{what} rejected, no other signal"),
+            format!("{} rejected, no other signal", carried(f)),
         ),
     }
+}
+
+/// `carried`, as the row `ph` that answered it reads the request: a token
+/// endpoint's client authentication takes a Basic header for the client's
+/// own credential (RFC 6749 §2.3.1), not a user's.
+fn carried_as(f: &Facts<'_, '_>, ph: &Phrase) -> String {
+    if ph.client_auth && f.v.scheme.as_deref() == Some(BASIC.name) {
+        return "Basic client credential (client_id:client_secret)".to_string();
+    }
+    carried(f)
 }
 
 /// The credential a request carried, as the evidence names it ("Bearer
 /// credential", "api key in header x-api-key"), secret-free.
 fn carried(f: &Facts<'_, '_>) -> String {
     let (v, ex) = (f.v, f.ex);
-    if let Some(a) = v.auth {
+    // `primary_credential`'s order: a form body's grant first
+    if let Some((k, _)) = v.form.iter().find(|(k, _)| credential::is_grant_param(k)) {
+        carrier_name("credential in form parameter", k, f.secrets())
+    } else if let Some(a) = v.auth {
         format!(
             "{} credential",
             scheme_word(split_authorization(a).0, f.secrets())
@@ -1662,9 +1696,23 @@ mod tests {
         assert_eq!(a.verdict.cause, Cause::InvalidCredentials);
         assert_eq!(
             a.verdict.detail,
-            "credential in form parameter client_secret rejected, no other signal"
+            "credential in form parameter client_secret rejected; response body phrase \"invalid_client\""
         );
+        assert_eq!(a.verdict.rule, "generic:oauth-invalid-client");
         assert!(!a.leg, "a form secret is no handshake token");
+        // the history follows it, as it follows a header's
+        assert_eq!(a.history_credential.as_deref(), Some("cs_9a8b7c6d5e4f"));
+        assert_eq!(a.primary_credential.as_deref(), Some("cs_9a8b7c6d5e4f"));
+        assert!(!a.history_in_query);
+        // a token request's grant is what it stands or falls by, not the
+        // client credential sent with every request
+        ex.request.form = vec![
+            ("client_secret".into(), "cs_9a8b7c6d5e4f".into()),
+            ("refresh_token".into(), "rt_1f2e3d4c5b6a".into()),
+        ];
+        ex.request.authorization = Some("Basic Y2xpOmNzXzFhMmIzYw==".into());
+        let a = assess(&ex, &RuleSettings::default());
+        assert_eq!(a.history_credential.as_deref(), Some("rt_1f2e3d4c5b6a"));
         ex.request.form = vec![("client_secret".into(), "<client-secret>".into())];
         assert_eq!(cause(&ex), Cause::PlaceholderCredentials);
         ex.request.form = vec![("client_secret".into(), "".into())];
@@ -1681,6 +1729,31 @@ mod tests {
         assert!(
             a.leg,
             "a retry with the header may still complete the prompt"
+        );
+    }
+
+    /// A token endpoint's answer to client authentication reads a Basic
+    /// header as the client's credential; elsewhere Basic is a user's.
+    #[test]
+    fn a_basic_header_answered_by_client_authentication_is_the_clients() {
+        let body =
+            "{\"error\":\"invalid_client\",\"error_description\":\"Client authentication failed\"}";
+        let mut ex = har401(None, Some("Basic realm=\"token\""), Some(body));
+        ex.request.authorization = Some("Basic Y2xpOmNzXzFhMmIzYw==".into());
+        let a = assess(&ex, &RuleSettings::default());
+        assert_eq!(a.verdict.cause, Cause::InvalidCredentials);
+        assert_eq!(
+            a.verdict.detail,
+            "Basic client credential (client_id:client_secret) rejected; response body phrase \"invalid_client\""
+        );
+        let fix = a.verdict.fix.as_deref().unwrap_or_default();
+        assert!(fix.contains("client secret"), "{fix}");
+        // a user's Basic credential answered by a generic phrase
+        ex.response.body = Some("Bad credentials".into());
+        let a = assess(&ex, &RuleSettings::default());
+        assert_eq!(
+            a.verdict.detail,
+            "Basic credential rejected; response body phrase \"bad credentials\""
         );
     }
 

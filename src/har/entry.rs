@@ -1,8 +1,8 @@
 //! Borrowed serde structs for one HAR 1.2 entry: only the fields a verdict
 //! needs. Everything else (timings, initiators, post data, custom `_`
 //! fields) is skipped; response content is kept as raw JSON and decoded
-//! only for 401 entries, and a 401's post data is read from the entry's
-//! bytes apart (`PostOf`). Strings borrow from the input unless they hold an
+//! only for 401 entries, and the post data is read from the entry's
+//! bytes apart (`PostData`). Strings borrow from the input unless they hold an
 //! escape (`Str`).
 
 use std::borrow::Cow;
@@ -142,24 +142,11 @@ fn header_value<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<Str<'a
     d.deserialize_any(V)
 }
 
-/// The `request.postData` of an entry, read from the entry's bytes apart
-/// from `Entry` (only for a 401, whose verdict reads the credentials a
-/// form body carried; neither reader of `Entry` builds it, so both modes
-/// read it the same way).
-#[derive(Deserialize)]
-pub struct PostOf<'a> {
-    #[serde(borrow, default)]
-    pub request: Option<PostRequest<'a>>,
-}
-
-#[derive(Deserialize)]
-pub struct PostRequest<'a> {
-    #[serde(rename = "postData", borrow, default)]
-    pub post_data: Option<PostData<'a>>,
-}
-
-/// HAR 1.2 `postData`: the body as text, and its parameters when it is a
-/// form.
+/// HAR 1.2 `postData` of an entry, read from the entry's bytes apart
+/// (`har::post_data`: for a 401, whose verdict reads the credentials a
+/// form body carried, and a success whose credentials the history follows;
+/// neither reader of `Entry` builds it, so both modes read it the same
+/// way): the body as text, and its parameters when it is a form.
 #[derive(Deserialize)]
 pub struct PostData<'a> {
     #[serde(rename = "mimeType", borrow, default)]

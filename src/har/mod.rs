@@ -463,6 +463,13 @@ fn exchange_of<'e>(
         }
         if ex.status == 401 {
             ex.response.body = resp.content.and_then(decode_body);
+        }
+        // a form body's credential is followed by the history as a
+        // header's is: read for a 401 and for a success that may have
+        // sent a body (a GET or HEAD is not looked into)
+        if ex.status == 401
+            || (ex.is_success() && !matches!(&*ex.method, "GET" | "HEAD" | "OPTIONS"))
+        {
             ex.request.form = form_credentials(raw);
         }
     }
@@ -473,16 +480,10 @@ fn exchange_of<'e>(
 /// (`postData`: its `params`, else its `text` when the type is
 /// `application/x-www-form-urlencoded`), read from the entry's bytes
 /// `raw`: neither reader of `Entry` keeps the post data, so both modes
-/// read it here, and only for 401s.
+/// read it here, and only for 401s and successes that may carry a body.
 fn form_credentials(raw: &[u8]) -> Vec<(Cow<'static, str>, Cow<'static, str>)> {
     use crate::classify::credential;
-    if memchr::memmem::find(raw, b"\"postData\"").is_none() {
-        return Vec::new();
-    }
-    let Some(post) = serde_json::from_slice::<entry::PostOf<'_>>(raw)
-        .ok()
-        .and_then(|p| p.request?.post_data)
-    else {
+    let Some(post) = post_data(raw) else {
         return Vec::new();
     };
     let owned =
@@ -507,6 +508,29 @@ fn form_credentials(raw: &[u8]) -> Vec<(Cow<'static, str>, Cow<'static, str>)> {
         (Some(text), true) => credential::form_credentials(text).map(owned).collect(),
         _ => Vec::new(),
     }
+}
+
+/// The `request.postData` member of an entry's bytes, read where its key
+/// stands: the rest of the entry (the response's body, often most of its
+/// bytes) is not parsed. A key is a `"postData"` whose opening quote is
+/// not escaped (inside a JSON string every quote is), followed by a colon;
+/// only a request has one in HAR 1.2.
+fn post_data(raw: &[u8]) -> Option<entry::PostData<'_>> {
+    use serde::Deserialize;
+    const KEY: &[u8] = b"\"postData\"";
+    memchr::memmem::find_iter(raw, KEY).find_map(|at| {
+        let escapes = raw[..at].iter().rev().take_while(|&&b| b == b'\\').count();
+        if escapes % 2 == 1 {
+            return None;
+        }
+        let rest = &raw[at + KEY.len()..];
+        let colon = rest.iter().position(|b| !b.is_ascii_whitespace())?;
+        if rest[colon] != b':' {
+            return None;
+        }
+        let mut de = serde_json::Deserializer::from_slice(&rest[colon + 1..]);
+        Option::<entry::PostData<'_>>::deserialize(&mut de).ok()?
+    })
 }
 
 /// Analyzes a whole HAR document held in memory (mapped or read).
@@ -830,6 +854,35 @@ fn two_passes(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_post_data_is_read_where_its_key_stands() {
+        let form = |raw: &[u8]| -> Vec<(String, String)> {
+            form_credentials(raw)
+                .into_iter()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        };
+        let want = vec![("client_secret".to_string(), "s 1".to_string())];
+        let post = r#""postData" : {"mimeType":"application/x-www-form-urlencoded","text":"client_secret=s+1"}"#;
+        let entry =
+            format!(r#"{{"request":{{"method":"POST",{post}}},"response":{{"status":200}}}}"#);
+        assert_eq!(form(entry.as_bytes()), want);
+        // the key's text inside a string (a comment, the end of another
+        // key) is no key
+        let quoted = format!(
+            r#"{{"comment":"see \"postData\": {{\"text\":\"password=x\"}}","_a\"postData":{{"text":"password=x"}},"request":{{{post}}}}}"#
+        );
+        assert_eq!(form(quoted.as_bytes()), want);
+        // a string that ends in an escaped backslash before the key
+        let after = format!(r#"{{"comment":"C:\\","request":{{{post}}}}}"#);
+        assert_eq!(form(after.as_bytes()), want);
+        // null, a member of another name, damage after the post data
+        assert!(form(br#"{"request":{"postData":null}}"#).is_empty());
+        assert!(form(br#"{"request":{"postDatas":{"text":"password=x"}}}"#).is_empty());
+        let cut = format!(r#"{{"request":{{{post},"headers":[{{"na"#);
+        assert_eq!(form(cut.as_bytes()), want);
+    }
 
     #[test]
     fn finds_entries_anywhere_in_log() {
