@@ -354,16 +354,14 @@ pub fn parse_epoch_decimal(s: &str) -> Option<Timestamp> {
         .iter()
         .fold(0i64, |v, &c| v * 10 + i64::from(c - b'0'));
     let mut micros = 0;
-    let rest = &b[int_len..];
-    if !rest.is_empty() {
-        if rest[0] != b'.' {
+    if let Some((&dot, frac)) = b[int_len..].split_first() {
+        if dot != b'.' || frac.is_empty() || !frac.iter().all(u8::is_ascii_digit) {
             return None;
         }
-        let (v, n) = fraction(&rest[1..])?;
-        if n + 1 != rest.len() {
-            return None;
-        }
-        micros = v;
+        // microseconds: the first six digits, scaled when fewer
+        const SCALE: [i64; 7] = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+        let kept = &frac[..frac.len().min(6)];
+        micros = kept.iter().fold(0i64, |v, &c| v * 10 + i64::from(c - b'0')) * SCALE[kept.len()];
     }
     let t = secs * MICROS_PER_SEC + micros;
     Some(Timestamp(if neg { -t } else { t }))
@@ -624,6 +622,27 @@ mod tests {
             1_714_550_400_100_000
         );
         assert!(parse_epoch_decimal("17x").is_none());
+        // digits past the microsecond are cut, not rounded
+        assert_eq!(
+            parse_epoch_decimal("1714550400.1234569").unwrap().0,
+            1_714_550_400_123_456
+        );
+        assert_eq!(parse_epoch_decimal("-1.5").unwrap().0, -1_500_000);
+        assert_eq!(
+            parse_epoch_decimal(" 999999999999.000001 ").unwrap().0,
+            999_999_999_999_000_001
+        );
+        for bad in [
+            "1714550400.",
+            "1714550400.12a",
+            "1714550400..1",
+            ".5",
+            "1234567890123",
+            "1.-5",
+            "",
+        ] {
+            assert!(parse_epoch_decimal(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]

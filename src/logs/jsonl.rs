@@ -797,6 +797,26 @@ fn compact_headers<'a>(
     })
 }
 
+/// Headers that are not read (a response's, when the record is no 401),
+/// checked a little more strictly than serde checks them: null or a map
+/// whose every value is a header value (a string, a list of strings or
+/// null; serde asks that of the wanted names only). Anything else: `None`,
+/// and serde decides.
+fn unread_headers(w: &mut Walk<'_, '_>, depth: u32) -> Option<()> {
+    if w.null()? {
+        return Some(());
+    }
+    let string = |w: &mut Walk<'_, '_>| match w.peek()? {
+        b'"' => w.skip(depth + 2),
+        _ => None,
+    };
+    w.object(depth, |w, _| match w.peek()? {
+        b'n' => w.null().map(drop),
+        b'"' => string(w),
+        _ => w.array(depth + 1, string),
+    })
+}
+
 /// `Option<Cow<str>>` as serde reads it (null or a string); a field seen
 /// twice is an error for serde, so `None` here.
 fn compact_field<'a>(w: &mut Walk<'a, '_>, slot: &mut Option<Option<Cow<'a, str>>>) -> Option<()> {
@@ -858,14 +878,19 @@ fn compact_caddy<'a>(line: &'a [u8], ex: &mut Exchange<'a>) -> Option<Option<Str
                 if std::mem::replace(&mut seen_resp, true) {
                     return None;
                 }
-                compact_headers(w, 1, false, ex)?;
+                // only a 401's response headers are read (`fill_caddy`)
+                if ex.status == 401 {
+                    compact_headers(w, 1, false, ex)?;
+                } else {
+                    unread_headers(w, 1)?;
+                }
             }
             _ => w.skip(1)?,
         }
         Some(())
     })?;
     w.end()?;
-    let problem = fill_caddy_time(ex, ts.map(str::as_bytes));
+    let problem = fill_caddy_time(ex, ts);
     if has_request {
         let [remote_ip, client_ip, method, host, uri] = request;
         fill_caddy_request(
@@ -904,17 +929,12 @@ fn parse_caddy_serde<'a>(line: &'a [u8], ex: &mut Exchange<'a>) -> Option<String
             ));
         }
     };
-    fill_caddy(
-        ex,
-        l.ts.map(|r| r.get().as_bytes()),
-        l.request,
-        l.resp_headers,
-    )
+    fill_caddy(ex, l.ts.map(RawValue::get), l.request, l.resp_headers)
 }
 
 fn fill_caddy<'a>(
     ex: &mut Exchange<'a>,
-    ts: Option<&[u8]>,
+    ts: Option<&str>,
     request: Option<CaddyRequest<'a>>,
     resp_headers: Option<Headers<'a, true>>,
 ) -> Option<String> {
@@ -925,7 +945,8 @@ fn fill_caddy<'a>(
             fill_request_headers(ex, h.0);
         }
     }
-    if let Some(h) = resp_headers {
+    // the rules read the response of a 401 only
+    if let Some(h) = resp_headers.filter(|_| ex.status == 401) {
         for (name, values) in h.0 {
             if name.eq_ignore_ascii_case("www-authenticate") {
                 ex.response.challenges.extend(values);
@@ -941,8 +962,8 @@ fn fill_caddy<'a>(
 
 /// The time of a Caddy line from its `ts` (both Caddy paths); the problem
 /// when it cannot be read.
-fn fill_caddy_time(ex: &mut Exchange<'_>, ts: Option<&[u8]>) -> Option<String> {
-    match ts.map(|r| std::str::from_utf8(r).ok().and_then(parse_epoch_decimal)) {
+fn fill_caddy_time(ex: &mut Exchange<'_>, ts: Option<&str>) -> Option<String> {
+    match ts.map(parse_epoch_decimal) {
         Some(Some(t)) => {
             ex.time = Some(t);
             None
@@ -1305,27 +1326,44 @@ mod tests {
 
     const CADDY: &str = r#"{"level":"info","ts":1714550400.123456,"logger":"http.log.access.log0","msg":"handled request","request":{"remote_ip":"23.1.2.3","remote_port":"5000","client_ip":"23.1.2.3","proto":"HTTP/2.0","method":"GET","host":"api.example.com","uri":"/v1/me?x=1","headers":{"User-Agent":["Mozilla/5.0"],"Accept":["*/*"],"Authorization":["Bearer abc.def.ghi"],"X-Api-Key":["k_123"]}},"bytes_read":0,"user_id":"","duration":0.01,"size":60,"status":401,"resp_headers":{"Server":["envoy"],"Www-Authenticate":["Bearer realm=\"api\", error=\"invalid_token\""]}}"#;
 
-    fn exchange() -> Exchange<'static> {
-        Exchange::new(
+    /// A fresh exchange of a record whose head found `status` (the parse
+    /// starts from one, as `logs::exchange` hands it over).
+    fn exchange_with(status: u16) -> Exchange<'static> {
+        let mut ex = Exchange::new(
             Position {
                 file: 0,
                 record: 1,
                 offset: 0,
             },
             Json::caddy().shows(&()),
-        )
+        );
+        ex.status = status;
+        ex
+    }
+
+    fn exchange() -> Exchange<'static> {
+        exchange_with(401)
     }
 
     /// The compact reader and serde give the same exchange and the same
-    /// problem (or the compact reader steps aside); returns whether the
-    /// compact reader took the line.
+    /// problem (or the compact reader steps aside), for a 401 (whose
+    /// response headers are read) and for a success (whose are not);
+    /// returns whether the compact reader took the line as a 401.
     fn same_as_serde(line: &str) -> bool {
-        let (mut fast, mut slow) = (exchange(), exchange());
         let taken = compact_caddy(line.as_bytes(), &mut exchange()).is_some();
-        let p1 = parse_caddy(line.as_bytes(), &mut fast);
-        let p2 = parse_caddy_serde(line.as_bytes(), &mut slow);
-        assert_eq!(p1, p2, "{line}");
-        assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{line}");
+        for status in [401, 200] {
+            let (mut fast, mut slow) = (exchange_with(status), exchange_with(status));
+            let p1 = parse_caddy(line.as_bytes(), &mut fast);
+            let p2 = parse_caddy_serde(line.as_bytes(), &mut slow);
+            assert_eq!(p1, p2, "{status} {line}");
+            assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{status} {line}");
+            if status != 401 {
+                assert!(
+                    fast.response.challenges.is_empty() && fast.response.statements.is_empty(),
+                    "{line}"
+                );
+            }
+        }
         taken
     }
 
@@ -1545,7 +1583,7 @@ mod tests {
             j.shows(&()),
         );
         assert_eq!(
-            crate::logs::exchange(&j, CADDY.as_bytes(), &(), &mut Head::new(200), &mut ex),
+            crate::logs::exchange(&j, CADDY.as_bytes(), &(), &mut Head::new(401), &mut ex),
             None
         );
         assert_eq!(ex.time.unwrap().0, 1_714_550_400_123_456);
@@ -1561,6 +1599,14 @@ mod tests {
             ex.response.challenges[0],
             r#"Bearer realm="api", error="invalid_token""#
         );
+        // a success's response is not read (no rule looks at it)
+        let mut ok = exchange_with(200);
+        assert_eq!(
+            crate::logs::exchange(&j, CADDY.as_bytes(), &(), &mut Head::new(200), &mut ok),
+            None
+        );
+        assert_eq!(ok.request.authorization, ex.request.authorization);
+        assert!(ok.response.challenges.is_empty());
     }
 
     #[test]
