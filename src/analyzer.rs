@@ -767,6 +767,7 @@ impl<'c> Analyzer<'c> {
 
     /// (Kept out of `exchange`: the rules make it large, and the successes
     /// that most records are run through `exchange` without it.)
+    #[cold]
     #[inline(never)]
     fn on_401(&mut self, ex: &Exchange<'_>) {
         let secrets = Secrets::of(ex);

@@ -59,10 +59,9 @@ fn quotes_of(line: &[u8], out: &mut Delimiters) -> Option<(usize, bool)> {
             }
         }
     }
-    // the tail padded with spaces (neither control characters nor quotes)
-    let mut pad = [b' '; 64];
-    pad[..tail.len()].copy_from_slice(tail);
-    let [quotes, bs, controls, _] = simd::json_block(&pad);
+    // the tail (padded with spaces when the line is short: neither control
+    // characters nor quotes)
+    let [quotes, bs, controls, _] = simd::tail_masks(line, tail.len(), b' ', simd::json_block);
     if controls != 0 {
         return None;
     }

@@ -86,6 +86,32 @@ fn blocks_ascii(blocks: &[[u8; 64]]) -> bool {
     blocks.as_flattened().is_ascii()
 }
 
+/// The masks (`masks_of`) of the last `tail` bytes of `b` (a partial block
+/// after the whole ones), at bits `0..tail`: read from the 64 bytes that
+/// end `b` when it has as many, the bits of the bytes before the tail
+/// shifted out (no copy of a variable length, whose branches mispredict
+/// line after line); else from a copy padded with `filler`, whose bits
+/// must be clear in every mask.
+#[inline(always)]
+pub fn tail_masks<const N: usize>(
+    b: &[u8],
+    tail: usize,
+    filler: u8,
+    masks_of: impl Fn(&[u8; 64]) -> [u64; N],
+) -> [u64; N] {
+    if tail == 0 {
+        return [0; N];
+    }
+    match b.last_chunk::<64>() {
+        Some(last) => masks_of(last).map(|m| m >> (64 - tail)),
+        None => {
+            let mut pad = [filler; 64];
+            pad[..tail].copy_from_slice(&b[b.len() - tail..]);
+            masks_of(&pad)
+        }
+    }
+}
+
 /// Calls `f` with the positions of `needle` in `b`, in order, until it
 /// returns true; whether one did. The positions come off the bits of a
 /// batch of block masks (no search restarted after each hit).
@@ -112,10 +138,9 @@ pub fn any_at(b: &[u8], needle: u8, mut f: impl FnMut(usize) -> bool) -> bool {
             }
         }
     }
-    // the tail padded with a byte that is not the needle
-    let mut pad = [!needle; 64];
-    pad[..tail.len()].copy_from_slice(tail);
-    let [bits] = super::text::block_masks(&pad, [needle]);
+    let [bits] = tail_masks(b, tail.len(), !needle, |blk| {
+        super::text::block_masks(blk, [needle])
+    });
     each(bits, blocks.len() * 64)
 }
 
@@ -371,6 +396,22 @@ mod tests {
             });
             prop_assert_eq!(hit, want.len() > stop);
             prop_assert_eq!(&got[..], &want[..want.len().min(stop + 1)]);
+        }
+
+        #[test]
+        fn tail_masks_are_the_masks_of_the_tail_alone(
+            bytes in proptest::collection::vec(
+                prop_oneof![Just(b'['), Just(b'"'), any::<u8>()],
+                0..200,
+            )
+        ) {
+            let tail = bytes.len() % 64;
+            let got = tail_masks(&bytes, tail, b' ', |blk| super::super::text::block_masks(blk, [b'[', b'"']));
+            let start = bytes.len() - tail;
+            for (k, needle) in [b'[', b'"'].into_iter().enumerate() {
+                let want = bytes[start..].iter().enumerate().filter(|&(_, &c)| c == needle).fold(0u64, |m, (i, _)| m | 1 << i);
+                prop_assert_eq!(got[k], want);
+            }
         }
 
         #[test]
