@@ -1013,9 +1013,9 @@ impl CaptureSigns {
                     .any(|k| self.ok_bare.contains_key(k)))
     }
 
-    /// Notes a capture's exchange that shows no credential (no credential
-    /// header; for a 401 also none in its form body or URL, which only
-    /// 401s are read for).
+    /// Notes a capture's exchange that shows no credential: no credential
+    /// header, no user in its URL and no form credential (a form body is
+    /// read for 401s and for successes that may post one, `har::exchange_of`).
     fn bare(&mut self, ex: &Exchange<'_>) {
         let r = &ex.request;
         if r.authorization.is_some()
