@@ -1574,14 +1574,7 @@ mod tests {
             &mut q,
             &()
         ));
-        let mut ex = Exchange::new(
-            Position {
-                file: 0,
-                record: 1,
-                offset: 0,
-            },
-            j.shows(&()),
-        );
+        let mut ex = exchange();
         assert_eq!(
             crate::logs::exchange(&j, CADDY.as_bytes(), &(), &mut Head::new(401), &mut ex),
             None
