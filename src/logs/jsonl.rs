@@ -1326,17 +1326,22 @@ mod tests {
 
     const CADDY: &str = r#"{"level":"info","ts":1714550400.123456,"logger":"http.log.access.log0","msg":"handled request","request":{"remote_ip":"23.1.2.3","remote_port":"5000","client_ip":"23.1.2.3","proto":"HTTP/2.0","method":"GET","host":"api.example.com","uri":"/v1/me?x=1","headers":{"User-Agent":["Mozilla/5.0"],"Accept":["*/*"],"Authorization":["Bearer abc.def.ghi"],"X-Api-Key":["k_123"]}},"bytes_read":0,"user_id":"","duration":0.01,"size":60,"status":401,"resp_headers":{"Server":["envoy"],"Www-Authenticate":["Bearer realm=\"api\", error=\"invalid_token\""]}}"#;
 
-    /// A fresh exchange of a record whose head found `status` (the parse
-    /// starts from one, as `logs::exchange` hands it over).
-    fn exchange_with(status: u16) -> Exchange<'static> {
-        let mut ex = Exchange::new(
+    /// A fresh exchange of the first record of an input, as a format shows it.
+    fn fresh(shows: Shows) -> Exchange<'static> {
+        Exchange::new(
             Position {
                 file: 0,
                 record: 1,
                 offset: 0,
             },
-            Json::caddy().shows(&()),
-        );
+            shows,
+        )
+    }
+
+    /// A fresh exchange of a record whose head found `status` (the parse
+    /// starts from one, as `logs::exchange` hands it over).
+    fn exchange_with(status: u16) -> Exchange<'static> {
+        let mut ex = fresh(Json::caddy().shows(&()));
         ex.status = status;
         ex
     }
@@ -1617,14 +1622,7 @@ mod tests {
             &mut q,
             &()
         ));
-        let mut ex = Exchange::new(
-            Position {
-                file: 0,
-                record: 1,
-                offset: 0,
-            },
-            j.shows(&()),
-        );
+        let mut ex = fresh(j.shows(&()));
         crate::logs::exchange(&j, l.as_bytes(), &(), &mut Head::new(200), &mut ex);
         assert!(ex.request.authorization.is_none() && ex.request.authorization_redacted);
     }
@@ -1661,14 +1659,7 @@ mod tests {
             Mapping::parse("status=s,path=p,method=m,host=h,time=t").expect("mapping"),
         );
         let read = |line: &str| {
-            let mut ex = Exchange::new(
-                Position {
-                    file: 0,
-                    record: 1,
-                    offset: 0,
-                },
-                j.shows(&()),
-            );
+            let mut ex = fresh(j.shows(&()));
             let problem =
                 crate::logs::exchange(&j, line.as_bytes(), &(), &mut Head::new(401), &mut ex);
             (
@@ -1723,14 +1714,7 @@ mod tests {
     fn traefik_envoy_and_mapping() {
         let t = r#"{"ClientHost":"10.0.0.1","DownstreamStatus":401,"RequestMethod":"GET","RequestPath":"/x","RequestHost":"h.example","StartUTC":"2024-05-01T08:00:00.5Z","request_User-Agent":"curl/8"}"#;
         let j = Json::traefik();
-        let mut ex = Exchange::new(
-            Position {
-                file: 0,
-                record: 1,
-                offset: 0,
-            },
-            j.shows(&()),
-        );
+        let mut ex = fresh(j.shows(&()));
         assert_eq!(
             crate::logs::exchange(&j, t.as_bytes(), &(), &mut Head::new(200), &mut ex),
             None
@@ -1745,14 +1729,7 @@ mod tests {
             j.head(e.as_bytes(), &()),
             Line::Record(Head { status: 401, .. })
         ));
-        let mut ex = Exchange::new(
-            Position {
-                file: 0,
-                record: 1,
-                offset: 0,
-            },
-            j.shows(&()),
-        );
+        let mut ex = fresh(j.shows(&()));
         assert_eq!(
             crate::logs::exchange(&j, e.as_bytes(), &(), &mut Head::new(200), &mut ex),
             None
@@ -1773,14 +1750,7 @@ mod tests {
             &mut q,
             &()
         ));
-        let mut ex = Exchange::new(
-            Position {
-                file: 0,
-                record: 1,
-                offset: 0,
-            },
-            j.shows(&()),
-        );
+        let mut ex = fresh(j.shows(&()));
         assert_eq!(
             crate::logs::exchange(&j, g.as_bytes(), &(), &mut Head::new(200), &mut ex),
             None
