@@ -164,7 +164,7 @@ impl<'h> Window<'h> {
             let mut pad = [0u8; 64];
             pad[..tail.len()].copy_from_slice(tail);
             let keep = (1u64 << tail.len()) - 1;
-            self.masks[i] = super::text::block_masks(&pad, NEEDLES).map(|m| m & keep);
+            self.masks[i] = simd::block_masks(&pad, NEEDLES).map(|m| m & keep);
             i += 1;
         }
         self.masks[i..].fill([0; 3]);

@@ -140,7 +140,7 @@ impl<'a, 'q> Walk<'a, 'q> {
             return None;
         }
         let (n, escapes) = quotes_of(line, buf)?;
-        let s = simd::ascii_str(line).or_else(|| std::str::from_utf8(line).ok())?;
+        let s = super::text::utf8(line)?;
         Some(Walk {
             s,
             i: 0,

@@ -754,7 +754,7 @@ fn light<'a, F: LineFormat>(
     first: (usize, usize, usize),
     rest: crate::classify::credential::CredentialSpans<'_>,
 ) -> Option<LightSuccess<'a>> {
-    let query = std::str::from_utf8(query).ok()?;
+    let query = text::utf8(query)?;
     let mut creds: [Option<(Cow<'a, str>, bool)>; LIGHT_MAX_CREDENTIALS] = Default::default();
     let mut token = false;
     for (n, (s, name_end, end)) in std::iter::once(first).chain(rest).enumerate() {
@@ -775,9 +775,7 @@ fn light<'a, F: LineFormat>(
         if s.is_none() {
             return Some(None);
         }
-        s.plain(l)
-            .and_then(|b| std::str::from_utf8(b).ok())
-            .map(Some)
+        s.plain(l).and_then(text::utf8).map(Some)
     };
     let scope = if fmt.shows(ctx).host {
         scope_key(value(Field::Host)?)

@@ -1,12 +1,14 @@
 //! Bit masks of byte classes over many 64-byte blocks per call: a whole
 //! block per compare with AVX-512BW, 32 bytes with AVX2 (whichever the
 //! processor has, checked at run time), 16 bytes per compare (SSE2,
-//! `text::block_masks`) otherwise. Scanners compute the masks of a batch of
+//! `block_masks`) otherwise. Scanners compute the masks of a batch of
 //! blocks here, then read events off the bits.
 //!
 //! The second place with unsafe code: the 64- and 32-byte loads and the
 //! calls into the AVX-512 and AVX2 functions after the run-time checks.
 #![allow(unsafe_code)]
+
+use wide::u8x16;
 
 /// Blocks per call a scanner passes (4 KiB: the masks stay in L1).
 pub const BATCH: usize = 64;
@@ -29,7 +31,7 @@ pub fn masks<const N: usize>(blocks: &[[u8; 64]], needles: [u8; N], out: &mut [[
         return;
     }
     for (b, o) in blocks.iter().zip(out.iter_mut()) {
-        *o = super::text::block_masks(b, needles);
+        *o = block_masks(b, needles);
     }
 }
 
@@ -55,6 +57,22 @@ pub fn json_masks(blocks: &[[u8; 64]], out: &mut [[u64; 4]]) {
     }
 }
 
+/// The positions of each needle in a 64-byte block, as bit masks (bit `i`:
+/// byte `i`), 16 bytes at a time.
+#[inline(always)]
+pub fn block_masks<const N: usize>(b: &[u8; 64], needles: [u8; N]) -> [u64; N] {
+    let find = needles.map(u8x16::splat);
+    let (parts, _) = b.as_chunks::<16>();
+    let mut m = [0u64; N];
+    for (i, p) in parts.iter().enumerate() {
+        let v = u8x16::new(*p);
+        for (mk, f) in m.iter_mut().zip(find) {
+            *mk |= u64::from(v.simd_eq(f).to_bitmask()) << (i * 16);
+        }
+    }
+    m
+}
+
 /// `b` as text when every byte is ASCII (and so valid UTF-8), checked a
 /// whole block per compare; `None` when a byte is not (the caller then
 /// asks `std::str::from_utf8`). Cheaper than the general UTF-8 check on
@@ -62,7 +80,8 @@ pub fn json_masks(blocks: &[[u8; 64]], out: &mut [[u64; 4]]) {
 #[inline]
 pub fn ascii_str(b: &[u8]) -> Option<&str> {
     let (blocks, tail) = b.as_chunks::<64>();
-    if !tail.is_ascii() || !blocks_ascii(blocks) {
+    // short fields are all tail: no block check to dispatch
+    if !tail.is_ascii() || (!blocks.is_empty() && !blocks_ascii(blocks)) {
         return None;
     }
     // SAFETY: every byte of `b` is below 0x80 (checked just above), and a
@@ -138,16 +157,13 @@ pub fn any_at(b: &[u8], needle: u8, mut f: impl FnMut(usize) -> bool) -> bool {
             }
         }
     }
-    let [bits] = tail_masks(b, tail.len(), !needle, |blk| {
-        super::text::block_masks(blk, [needle])
-    });
+    let [bits] = tail_masks(b, tail.len(), !needle, |blk| block_masks(blk, [needle]));
     each(bits, blocks.len() * 64)
 }
 
 /// `json_masks` of one block, 16 bytes at a time.
 #[inline(always)]
 pub fn json_block(b: &[u8; 64]) -> [u64; 4] {
-    use wide::u8x16;
     let control = u8x16::splat(0x1f);
     let (parts, _) = b.as_chunks::<16>();
     let (mut ctl, mut high) = (0u64, 0u64);
@@ -157,7 +173,7 @@ pub fn json_block(b: &[u8; 64]) -> [u64; 4] {
         ctl |= u64::from(v.min(control).simd_eq(v).to_bitmask()) << (i * 16);
         high |= u64::from(v.to_bitmask()) << (i * 16);
     }
-    let [quotes, bs] = super::text::block_masks(b, [b'"', b'\\']);
+    let [quotes, bs] = block_masks(b, [b'"', b'\\']);
     [quotes, bs, ctl, high]
 }
 
@@ -302,7 +318,7 @@ mod tests {
             "sse2",
             run(|blocks, needles, o| {
                 for (b, m) in blocks.iter().zip(o.iter_mut()) {
-                    *m = super::super::text::block_masks(b, needles);
+                    *m = super::block_masks(b, needles);
                 }
             }),
         ));
@@ -375,7 +391,7 @@ mod tests {
                 for (b, o) in blocks.iter().zip(o) {
                     let want = needles.map(|n| plain(b, n));
                     prop_assert_eq!(o, want, "{}", name);
-                    prop_assert_eq!(super::super::text::block_masks(b, needles), want);
+                    prop_assert_eq!(super::block_masks(b, needles), want);
                 }
             }
         }
@@ -406,7 +422,7 @@ mod tests {
             )
         ) {
             let tail = bytes.len() % 64;
-            let got = tail_masks(&bytes, tail, b' ', |blk| super::super::text::block_masks(blk, [b'[', b'"']));
+            let got = tail_masks(&bytes, tail, b' ', |blk| super::block_masks(blk, [b'[', b'"']));
             let start = bytes.len() - tail;
             for (k, needle) in [b'[', b'"'].into_iter().enumerate() {
                 let want = bytes[start..].iter().enumerate().filter(|&(_, &c)| c == needle).fold(0u64, |m, (i, _)| m | 1 << i);

@@ -4,28 +4,20 @@ use std::borrow::Cow;
 
 use wide::u8x16;
 
-/// The positions of each needle in a 64-byte block, as bit masks (bit `i`:
-/// byte `i`), 16 bytes at a time.
-#[inline(always)]
-pub fn block_masks<const N: usize>(b: &[u8; 64], needles: [u8; N]) -> [u64; N] {
-    let find = needles.map(u8x16::splat);
-    let (parts, _) = b.as_chunks::<16>();
-    let mut m = [0u64; N];
-    for (i, p) in parts.iter().enumerate() {
-        let v = u8x16::new(*p);
-        for (mk, f) in m.iter_mut().zip(find) {
-            *mk |= u64::from(v.simd_eq(f).to_bitmask()) << (i * 16);
-        }
-    }
-    m
+/// Bytes as text when they are valid UTF-8: ASCII (most log fields) is
+/// confirmed a block at a time (`simd::ascii_str`), anything else goes to
+/// the full UTF-8 check.
+#[inline]
+pub fn utf8(b: &[u8]) -> Option<&str> {
+    super::simd::ascii_str(b).or_else(|| std::str::from_utf8(b).ok())
 }
 
 /// Bytes as text: borrowed when valid UTF-8, replacement characters otherwise.
 #[inline]
 pub fn lossy(b: &[u8]) -> Cow<'_, str> {
-    match std::str::from_utf8(b) {
-        Ok(s) => Cow::Borrowed(s),
-        Err(_) => String::from_utf8_lossy(b),
+    match utf8(b) {
+        Some(s) => Cow::Borrowed(s),
+        None => String::from_utf8_lossy(b),
     }
 }
 
@@ -267,5 +259,25 @@ mod tests {
         assert!(target_has_credential(b"/m?x=1&api_key=abc"));
         assert!(!target_has_credential(b"/m?x=1&monkey=abc"));
         assert!(!target_has_credential(b"/m"));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// The ASCII-first check gives what the standard library's does,
+        /// on ASCII, on multi-byte UTF-8 and on broken bytes, at any length
+        /// around the 64-byte blocks.
+        #[test]
+        fn utf8_and_lossy_agree_with_the_standard_library(
+            text in "[ -~]{0,200}(é|€|😀)?[ -~]{0,80}",
+            noise in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..3),
+            at in 0usize..300,
+        ) {
+            let mut b = text.into_bytes();
+            let at = at.min(b.len());
+            b.splice(at..at, noise);
+            proptest::prop_assert_eq!(utf8(&b), std::str::from_utf8(&b).ok());
+            proptest::prop_assert_eq!(lossy(&b), String::from_utf8_lossy(&b));
+        }
     }
 }
