@@ -171,14 +171,37 @@ const KEY_HEADER_LAST_LETTERS: u32 = last_letter_bits(KEY_HEADERS);
 const KEY_PARAM_LENGTHS: u64 = length_bits(KEY_PARAMS);
 const KEY_PARAM_LAST_LETTERS: u32 = last_letter_bits(KEY_PARAMS);
 
-/// Could a header name ending in byte `last` be a credential header
-/// (`Authorization`, `Cookie` or a key header)? A one-byte test that sorts
-/// out most other names before any search or comparison.
+/// For each last letter (`c - b'a'`), the lengths (bit `n`: `n` bytes) of
+/// the credential header names (`Authorization`, `Cookie`, the key headers)
+/// that end with it.
+const CREDENTIAL_HEADER_SHAPES: [u64; 26] = {
+    const NAMES: [&[&str]; 2] = [KEY_HEADERS, &["authorization", "cookie"]];
+    let mut t = [0u64; 26];
+    let mut l = 0;
+    while l < NAMES.len() {
+        let mut i = 0;
+        while i < NAMES[l].len() {
+            let b = NAMES[l][i].as_bytes();
+            t[(b[b.len() - 1] - b'a') as usize] |= 1 << b.len();
+            i += 1;
+        }
+        l += 1;
+    }
+    t
+};
+
+/// The lengths a credential header name (`Authorization`, `Cookie` or a
+/// key header) ending in byte `last` can have, as bits (bit `n`: `n`
+/// bytes); 0 when none ends with it. A name's last byte and the byte
+/// before each of these lengths sort out most other names before any
+/// search or comparison.
 #[inline]
-pub fn may_end_credential_header(last: u8) -> bool {
-    const LETTERS: u32 = KEY_HEADER_LAST_LETTERS | last_letter_bits(&["authorization", "cookie"]);
+pub fn credential_header_lengths(last: u8) -> u64 {
     let l = last.to_ascii_lowercase().wrapping_sub(b'a');
-    l < 26 && LETTERS >> l & 1 == 1
+    CREDENTIAL_HEADER_SHAPES
+        .get(l as usize)
+        .copied()
+        .unwrap_or(0)
 }
 
 pub fn is_key_header(name: &str) -> bool {
@@ -486,25 +509,32 @@ mod tests {
     }
 
     #[test]
-    fn credential_header_names_pass_the_last_letter_test() {
+    fn credential_header_names_pass_the_shape_test() {
+        let passes = |h: &str| {
+            let last = *h.as_bytes().last().unwrap_or(&0);
+            credential_header_lengths(last) >> h.len() & 1 == 1
+        };
         for h in KEY_HEADERS
             .iter()
             .chain(&["authorization", "Cookie", "AUTHORIZATION"])
         {
-            let last = *h.as_bytes().last().unwrap_or(&0);
-            assert!(may_end_credential_header(last), "{h}");
-            assert!(may_end_credential_header(last.to_ascii_uppercase()), "{h}");
+            assert!(passes(h), "{h}");
+            assert!(passes(&h.to_ascii_uppercase()), "{h}");
         }
-        // common other names end in letters no credential header ends in
+        // common other names have a length or a last letter no credential
+        // header has
         for h in [
             "Accept-Encoding",
             "Referer",
             "X-Forwarded-For",
             "Server",
             "X-Request-Id1",
+            "User-Agent",
+            "Accept",
+            "Content-Type",
+            "Www-Authenticate",
         ] {
-            let last = *h.as_bytes().last().unwrap_or(&0);
-            assert!(!may_end_credential_header(last), "{h}");
+            assert!(!passes(h), "{h}");
         }
     }
 

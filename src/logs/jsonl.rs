@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 
 use super::compact::{MAX_BLOCKS, Walk};
 use super::{Field, Head, Line, LineFormat, Span};
-use crate::classify::credential::{KEY_HEADERS, is_key_header_bytes, may_end_credential_header};
+use crate::classify::credential::{KEY_HEADERS, credential_header_lengths, is_key_header_bytes};
 use crate::exchange::{ClientView, Exchange, HeaderView, RequestAuth, Shows, UserField};
 use crate::exchange::{Reason, ReasonKind};
 use crate::host::{client_addr, client_addr_bytes};
@@ -430,16 +430,25 @@ impl Json {
     /// Does a Caddy line show a credential header (not redacted)?
     fn caddy_credential_header(&self, line: &[u8]) -> bool {
         // `":["` found from its `[` (a rarer byte in these lines than `"` or `:`)
-        // (the name's last letter first: it sorts out most names before the
-        // search for where the name starts)
         super::simd::any_at(line, b'[', |b| {
-            if !(b >= 3
-                && line[b - 2..].starts_with(b"\":[\"")
-                && may_end_credential_header(line[b - 3]))
-            {
+            if !(b >= 3 && line[b - 2..].starts_with(b"\":[\"")) {
                 return false;
             }
             let pos = b - 2;
+            // the name's last letter gives the lengths a credential header
+            // of that letter has; a name of one of them has its opening
+            // quote that far back (most names are sorted out here, before
+            // the search for where they start)
+            let mut lengths = credential_header_lengths(line[pos - 1]);
+            let mut quoted = false;
+            while lengths != 0 && !quoted {
+                let n = lengths.trailing_zeros() as usize;
+                quoted = pos > n && line[pos - n - 1] == b'"';
+                lengths &= lengths - 1;
+            }
+            if !quoted {
+                return false;
+            }
             let Some(open) = memchr::memrchr(b'"', &line[..pos]) else {
                 return false;
             };
