@@ -657,7 +657,14 @@ impl<'c> Analyzer<'c> {
             let t = path::redact(&ex.target);
             Shared::from(&*secrets.scrub_path(&t, "REDACTED"))
         });
-        let user_agent = ex.user_agent.as_deref().map(|u| self.intern(u));
+        // a client may repeat its credential in the user agent
+        let user_agent = ex
+            .user_agent
+            .as_deref()
+            .map(|u| match secrets.scrub_seldom(u) {
+                Cow::Borrowed(u) => self.intern(u),
+                Cow::Owned(u) => self.intern(&u),
+            });
         // an address repeats little (most failing clients fail a few times):
         // kept as it is, not looked up; without one, the user agent
         let client = match ex.client_addr.as_deref() {

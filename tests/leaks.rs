@@ -429,6 +429,43 @@ fn a_token_without_a_scheme_is_never_quoted_in_logs() {
     check(ws.path(), &f, &[], &[SK, LOWER_TOKEN]);
 }
 
+/// Some clients write their key into the User-Agent as well (`app/2.1
+/// (key …)`), some write a bare token there: the request's own credential
+/// is scrubbed from the user agent as from every other text it reaches.
+#[test]
+fn a_credential_repeated_in_the_user_agent_is_never_quoted() {
+    let ws = workspace();
+    let in_agent = format!("billing-sync/2.1 (key {SK})");
+    let lines = [
+        caddy(
+            0,
+            "/a",
+            &[("X-Api-Key", SK), ("User-Agent", &in_agent)],
+            None,
+        ),
+        caddy(
+            1,
+            "/b",
+            &[("Authorization", LOWER_TOKEN), ("User-Agent", LOWER_TOKEN)],
+            Some("Bearer realm=\"api\""),
+        ),
+    ]
+    .concat();
+    let f = write(ws.path(), "in-ua.caddy.jsonl", lines);
+    check(ws.path(), &f, &[], &[SK, LOWER_TOKEN]);
+    let entries = vec![entry(
+        0,
+        "https://api.example.com/a",
+        &[
+            ("Authorization", &format!("Bearer {SK}")),
+            ("User-Agent", &in_agent),
+        ],
+        None,
+    )];
+    let f = write(ws.path(), "in-ua.har", har(entries));
+    check(ws.path(), &f, &[], &[SK]);
+}
+
 // ------------------------------------------------------------ 2: userinfo
 
 #[test]

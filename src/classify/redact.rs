@@ -518,6 +518,23 @@ impl<'e> Secrets<'e> {
         self.scrub_as(text, MARK, true)
     }
 
+    /// `scrub` for a text a credential seldom reaches (a user agent): the
+    /// whole search runs only when the text holds a piece's first bytes as
+    /// written (its first `WINDOW` bytes, or all of a shorter piece), which
+    /// a verbatim or cut copy does; a text without one stays as it is.
+    pub fn scrub_seldom<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        let b = text.as_bytes();
+        let near = self.material.iter().any(|m| {
+            let m = m.as_bytes();
+            m.len() >= MIN_PIECE && memchr::memmem::find(b, &m[..m.len().min(WINDOW)]).is_some()
+        });
+        if near {
+            self.scrub(text)
+        } else {
+            Cow::Borrowed(text)
+        }
+    }
+
     /// `scrub` for paths and hosts: runs become `mark`, and a short piece
     /// (shorter than 8) counts only as a whole run (a path segment such as
     /// `orders` is not a password because one was `orders`).
@@ -721,6 +738,23 @@ mod tests {
         ] {
             assert!(!is_secret_name(n), "{n}");
         }
+    }
+
+    #[test]
+    fn a_user_agent_loses_a_verbatim_or_cut_copy_only_when_it_has_one() {
+        let e = ex(Some("Bearer aB3dE5fG7hJ9kL1mN3pQ5rS7"), "/x");
+        let s = Secrets::of(&e);
+        for ua in [
+            "sync/2.1 (token aB3dE5fG7hJ9kL1mN3pQ5rS7)",
+            "sync/2.1 key=aB3dE5fG7hJ9kL1mN3pQ5rS7",
+            "sync/2.1 aB3dE5fG7hJ9",
+        ] {
+            let got = s.scrub_seldom(ua);
+            assert!(!got.contains("aB3dE5fG"), "{got}");
+            assert!(got.starts_with("sync/2.1 "), "{got}");
+        }
+        let ua = "Mozilla/5.0 (X11; Linux x86_64) Firefox/126.0";
+        assert!(matches!(s.scrub_seldom(ua), Cow::Borrowed(u) if u == ua));
     }
 
     #[test]
