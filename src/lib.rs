@@ -24,6 +24,7 @@ pub mod path;
 pub mod progress;
 pub mod provenance;
 pub mod run;
+pub mod runs;
 pub mod summary;
 pub mod time;
 pub mod verdict;

@@ -1036,43 +1036,45 @@ fn mapped<F: LineFormat>(
         }
     }
     // Each worker analyses a run of neighbouring chunks with one analyzer
-    // (a fold: the chunks of a run are one stretch of the file, so nothing
-    // is merged inside a run), then reads on past the run as far as its
-    // sequences need (`lookahead`), and neighbouring runs merge as soon as
-    // both are done. The right-hand side's line numbers are shifted by the
-    // left-hand side's line count: that keeps the merge associative, which
-    // is all a reduce needs, and the result the same for any split.
-    let runs = spans
-        .par_iter()
-        .enumerate()
-        .zip(inits.par_iter())
-        .fold(
-            || None,
-            |acc: Option<(Analyzer<'_>, u64, usize)>, ((i, &(s, e)), init)| {
-                let (mut a, lines, _) =
-                    acc.unwrap_or_else(|| (Analyzer::for_part(ctx, src, s == 0), 0, i));
-                // this chunk and the two after it are read from disk while
-                // this one is parsed
-                if let Some(m) = map {
-                    crate::input::prefetch(m, s..e + 2 * (e - s));
-                }
-                let n = chunk(fmt, &bytes[s..e], s as u64, lines, init.clone(), &mut a);
-                if let Some(m) = map {
-                    crate::input::release(m, s..e);
-                }
-                bar.inc((e - s) as u64);
-                Some((a, lines + n, i + 1))
-            },
-        )
-        .map(|run| {
-            run.map(|(mut a, n, next)| {
-                if let (Some(&(s, _)), Some(init)) = (spans.get(next), inits.get(next)) {
-                    lookahead(fmt, &bytes[s..], s as u64, init.clone(), &mut a);
-                }
-                (a.finish(), n)
-            })
-        });
-    let out = runs.reduce(
+    // (nothing is merged inside a run: its chunks are one stretch of the
+    // file; `runs` says how the chunks are shared), then reads on past the
+    // run as far as its sequences need (`lookahead`); the runs merge in
+    // the file's order, neighbours first. The right-hand side's line
+    // numbers are shifted by the left-hand side's line count: that keeps
+    // the merge associative, which is all a reduce needs, and the result
+    // the same for any split.
+    let runs = crate::runs::in_runs(
+        spans.len(),
+        |i| {
+            let (s, e) = spans[i];
+            // this chunk and the two after it are read from disk while it
+            // is parsed (later chunks of the run ask for the one two ahead)
+            if let Some(m) = map {
+                crate::input::prefetch(m, s..e + 2 * (e - s));
+            }
+            (Analyzer::for_part(ctx, src, s == 0), 0u64, i)
+        },
+        |(a, lines, first), i| {
+            let (s, e) = spans[i];
+            if let Some(m) = map
+                && i != *first
+            {
+                crate::input::prefetch(m, e + (e - s)..e + 2 * (e - s));
+            }
+            *lines += chunk(fmt, &bytes[s..e], s as u64, *lines, inits[i].clone(), a);
+            if let Some(m) = map {
+                crate::input::release(m, s..e);
+            }
+            bar.inc((e - s) as u64);
+        },
+        |(mut a, lines, _), next| {
+            if let (Some(&(s, _)), Some(init)) = (spans.get(next), inits.get(next)) {
+                lookahead(fmt, &bytes[s..], s as u64, init.clone(), &mut a);
+            }
+            (a.finish(), lines)
+        },
+    );
+    let out = runs.into_par_iter().map(Some).reduce(
         || None,
         |left, right| match (left, right) {
             (Some((mut left, nl)), Some((mut right, nr))) => {
