@@ -329,6 +329,37 @@ fn a_nul_or_lone_surrogate_in_a_har_string_leaves_a_degraded_401() {
     }
 }
 
+/// An entry without a response (an export that left it out, a request
+/// never answered) is counted and reported, not passed over in silence.
+#[test]
+fn a_har_entry_without_a_response_is_reported_degraded() {
+    let ws = workspace();
+    let har = r#"{"log":{"version":"1.2","entries":[
+{"startedDateTime":"2024-05-01T08:00:00.000Z","request":{"method":"GET","url":"https://api.example.com/a","headers":[]},"response":{"status":401,"headers":[]}},
+{"startedDateTime":"2024-05-01T08:00:01.000Z","request":{"method":"GET","url":"https://api.example.com/b","headers":[]}},
+{"startedDateTime":"2024-05-01T08:00:02.000Z","request":{"method":"GET","url":"https://api.example.com/c","headers":[]},"response":{"status":200,"headers":[]}}
+]}}"#;
+    std::fs::write(ws.path().join("noresp.har"), har).unwrap();
+    for env in [vec![], vec![("AUTHSIFT_REFERENCE", "1")]] {
+        let r = common::authsift_env(ws.path(), &["analyze", "--json", "noresp.har"], &env);
+        r.expect_code(0);
+        let v = r.json();
+        assert_eq!(
+            (
+                u(&v["totals"]["exchanges"]),
+                u(&v["totals"]["status_401"]),
+                u(&v["totals"]["degraded"])
+            ),
+            (3, 1, 1)
+        );
+        let p = problems_of(&v, "noresp.har");
+        assert_eq!(
+            (&p[0]["position"], &p[0]["message"]),
+            (&1.into(), &"no response".into())
+        );
+    }
+}
+
 #[test]
 fn a_long_or_invalid_first_line_does_not_defeat_detection() {
     let ws = workspace();

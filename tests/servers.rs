@@ -138,6 +138,61 @@ fn haproxy_plain_and_behind_syslog_says_when_the_proxy_answered_itself() {
     );
 }
 
+/// HAProxy cuts a request longer than its buffer and leaves its quote
+/// open: the line is still a record, read as far as it goes.
+#[test]
+fn haproxy_lines_with_a_cut_request_are_records() {
+    let s = run(&["haproxy-cut-request.log"], &[]);
+    assert_eq!(format_of(&s), "haproxy");
+    assert_eq!(
+        (
+            u(&s["totals"]["exchanges"]),
+            u(&s["totals"]["status_401"]),
+            u(&s["totals"]["unparsed"])
+        ),
+        (3, 2, 0)
+    );
+    let paths: Vec<&str> = s["patterns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.contains(&"/v2/reports/export"), "{paths:?}");
+}
+
+/// Uvicorn writes a query as it came, quotes and all: such a line is a
+/// record, and an access line it cannot read is unparsed, not skipped as
+/// one of the server's own messages.
+#[test]
+fn uvicorn_lines_with_quotes_in_the_query_are_records() {
+    let s = run(&["uvicorn-quoted-query.log"], &[]);
+    assert_eq!(format_of(&s), "uvicorn");
+    assert_eq!(
+        (
+            u(&s["totals"]["exchanges"]),
+            u(&s["totals"]["status_401"]),
+            u(&s["totals"]["unparsed"])
+        ),
+        (4, 3, 0)
+    );
+    let ws = workspace();
+    let f = ws.path().join("u.log");
+    std::fs::write(
+        &f,
+        "INFO:     198.51.100.30:40100 - \"GET /a HTTP/1.1\" 401 Unauthorized\n\
+         INFO:     198.51.100.30:40101 - \"GET /b HTTP/1.1\n\
+         INFO:     Application startup complete.\n",
+    )
+    .unwrap();
+    let r = authsift(ws.path(), &["analyze", "--json", "-f", "uvicorn", "u.log"]);
+    let s = r.json();
+    assert_eq!(
+        (u(&s["totals"]["status_401"]), u(&s["totals"]["unparsed"])),
+        (1, 1)
+    );
+}
+
 #[test]
 fn python_servers_uvicorn_gunicorn_hypercorn() {
     let s = run(&["uvicorn.log"], &[]);

@@ -575,8 +575,16 @@ impl<'e> Secrets<'e> {
             return Cow::Borrowed(text);
         }
         let b = text.as_bytes();
-        let mut out: Option<String> = None;
-        let mut last = 0;
+        // a piece written with bytes that end runs (a password with `&` or
+        // `/`) is also looked for as written: its runs alone would leave
+        // the short ones at its ends (`<redacted>&3`)
+        let mut cuts: Vec<(usize, usize)> = Vec::new();
+        for m in &self.material {
+            let m = m.as_bytes();
+            if !m.iter().all(|&c| run_byte(c)) {
+                cuts.extend(memchr::memmem::find_iter(b, m).map(|at| (at, at + m.len())));
+            }
+        }
         for (s, e) in runs(b) {
             let run = &b[s..e];
             if run.len() < MIN_PIECE
@@ -589,20 +597,32 @@ impl<'e> Secrets<'e> {
                 || self.spellings().holds(run, words)
                 || (run.len() >= WINDOW && self.spellings().holds_base64(run))
             {
-                let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
-                // runs end at ASCII bytes or the end: char boundaries
-                o.push_str(&text[last..s]);
-                o.push_str(mark);
-                last = e;
+                cuts.push((s, e));
             }
         }
-        match out {
-            None => Cow::Borrowed(text),
-            Some(mut o) => {
-                o.push_str(&text[last..]);
-                Cow::Owned(o)
-            }
+        if cuts.is_empty() {
+            return Cow::Borrowed(text);
         }
+        // runs end at ASCII bytes or the end, a piece found as written is
+        // whole characters: every cut is at char boundaries
+        cuts.sort_unstable();
+        let mut o = String::with_capacity(text.len());
+        let mut last = 0;
+        let mut i = 0;
+        while i < cuts.len() {
+            let (s, mut e) = cuts[i];
+            i += 1;
+            // overlapping and touching cuts are one
+            while let Some(&(_, e2)) = cuts.get(i).filter(|c| c.0 <= e) {
+                e = e.max(e2);
+                i += 1;
+            }
+            o.push_str(&text[last..s.max(last)]);
+            o.push_str(mark);
+            last = last.max(e);
+        }
+        o.push_str(&text[last..]);
+        Cow::Owned(o)
     }
 
     /// Is `run` a piece of the material as it is (any case)?
@@ -755,6 +775,22 @@ mod tests {
         }
         let ua = "Mozilla/5.0 (X11; Linux x86_64) Firefox/126.0";
         assert!(matches!(s.scrub_seldom(ua), Cow::Borrowed(u) if u == ua));
+    }
+
+    #[test]
+    fn a_password_with_punctuation_goes_whole() {
+        // `&`, `!`, `/` and `:` end runs: the runs alone left `<redacted>&3`
+        for pw in ["Tr0ub4dor&3", "c0rrect!horse", "pa/ss:w0rd!long"] {
+            let basic = format!("Basic {}", STANDARD.encode(format!("alice:{pw}")));
+            let e = ex(Some(Box::leak(basic.into_boxed_str())), "/x");
+            let s = Secrets::of(&e);
+            let said = format!("error_description=\"password {pw} expired\"");
+            assert_eq!(
+                s.scrub(&said),
+                "error_description=\"password <redacted> expired\""
+            );
+            assert_eq!(s.scrub(&format!("{pw}{pw}")), "<redacted>");
+        }
     }
 
     #[test]

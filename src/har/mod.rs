@@ -447,6 +447,10 @@ fn exchange_of<'e>(
             }
         }
     }
+    if e.response.is_none() && problem.is_none() {
+        // an export that left it out, or a request never answered
+        problem = Some("no response".to_string());
+    }
     if let Some(resp) = &e.response {
         ex.status = resp.status;
         for h in &resp.headers {

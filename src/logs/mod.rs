@@ -98,10 +98,15 @@ impl Span {
         }
     }
 
-    /// `part` (a slice of `line`) as a span.
+    /// `part` (a slice of `line`) as a span; `NONE` for a part that is not
+    /// inside `line` (a parser's stand-in such as a literal `b""`): such a
+    /// part has no position in the line.
     #[inline(always)]
     pub fn of(line: &[u8], part: &[u8]) -> Span {
-        let start = part.as_ptr() as usize - line.as_ptr() as usize;
+        let start = (part.as_ptr() as usize).wrapping_sub(line.as_ptr() as usize);
+        if start > line.len() || part.len() > line.len() - start {
+            return Span::NONE;
+        }
         Span::at(start, start + part.len())
     }
 

@@ -122,9 +122,12 @@ pub fn haproxy(line: &[u8]) -> Option<Haproxy<'_>> {
     let (_req_cookie, i) = token(line, i)?;
     let (_resp_cookie, i) = token(line, i)?;
     let (termination, i) = token(line, i)?;
-    let request = memchr::memchr(b'"', &line[i..])
-        .and_then(|q| quoted(line, i + q))
-        .map_or(&b""[..], |(r, _)| r);
+    // HAProxy cuts a request longer than its buffer and leaves the quote
+    // open: the request is then the rest of the line
+    let request = match memchr::memchr(b'"', &line[i..]) {
+        Some(q) => quoted(line, i + q).map_or(&line[i + q + 1..], |(r, _)| r),
+        None => &line[line.len()..],
+    };
     Some(Haproxy {
         client,
         date,
@@ -253,9 +256,19 @@ pub fn uvicorn(line: &[u8]) -> Option<(&[u8], &[u8], u16)> {
         return None;
     }
     let i = i + 1;
-    let (request, i) = quoted(line, i)?;
-    let (status, _) = token(line, i)?;
-    Some((client, request, status_of(status)?))
+    let status_after = |j: usize| token(line, j).and_then(|(t, _)| status_of(t));
+    // Uvicorn writes the query as it came, quotes and all: the request
+    // ends at the quote a status follows (the first one, or the last one
+    // of the line)
+    let (request, status) = match quoted(line, i) {
+        Some((r, j)) if status_after(j).is_some() => (r, status_after(j)?),
+        _ if line.get(i) == Some(&b'"') => {
+            let last = i + 1 + memchr::memrchr(b'"', line.get(i + 1..)?)?;
+            (&line[i + 1..last], status_after(last + 1)?)
+        }
+        _ => return None,
+    };
+    Some((client, request, status))
 }
 
 /// A line that starts with a log level and a colon (`INFO:`, `WARNING:`).
@@ -299,8 +312,11 @@ impl LineFormat for UvicornLog {
                 Line::Record(h)
             }
             // the server's own messages between the access lines
-            // ("INFO:     Application startup complete."): not records
-            None if level_prefix(line) => Line::Directive,
+            // ("INFO:     Application startup complete."): not records; a
+            // line with a quoted request is an access line, read or not
+            None if level_prefix(line) && memchr::memmem::find(line, b" - \"").is_none() => {
+                Line::Directive
+            }
             None => Line::Bad("not a Uvicorn access log line"),
         }
     }
@@ -494,6 +510,12 @@ mod tests {
             (401, &b"<NOSRV>"[..], &b"PR--"[..])
         );
         assert_eq!(h.request, b"GET /admin HTTP/1.1");
+        // a request longer than HAProxy's buffer is cut, its quote left open
+        let cut = br#"192.0.2.7:51234 [02/Jan/2024:10:00:00.123] main api/srv1 0/0/1/2/3 401 512 - - ---- 1/1/0/0/0 0/0 "GET /v1/report?from=2024-01-01&to"#;
+        assert_eq!(
+            haproxy(cut).unwrap().request,
+            b"GET /v1/report?from=2024-01-01&to"
+        );
         let wrapped = br#"<134>Jan  2 10:00:00 lb1 haproxy[123]: 192.0.2.7:51234 [02/Jan/2024:10:00:00.123] web~ api/srv1 0/0/1/2/3 200 512 - - ---- 3/3/1/1/0 0/0 {api.example.com} "GET /v1/me HTTP/1.1""#;
         let h = haproxy(wrapped).unwrap();
         assert_eq!(
@@ -538,6 +560,16 @@ mod tests {
             Some((&b"192.0.2.7:5678"[..], &b"GET /v1/models HTTP/1.1"[..], 401))
         );
         assert!(uvicorn(b"INFO:     Started server process [1]").is_none());
+        // a quote in the query, as Uvicorn writes it
+        let q = br#"INFO:     192.0.2.7:5678 - "GET /find?q="x y" HTTP/1.1" 401 Unauthorized"#;
+        assert_eq!(
+            uvicorn(q),
+            Some((
+                &b"192.0.2.7:5678"[..],
+                &br#"GET /find?q="x y" HTTP/1.1"#[..],
+                401
+            ))
+        );
         let e = br#"[2024-01-02T10:00:00.123Z] "GET /v1/me HTTP/1.1" 401 - 0 14 1 - "192.0.2.7" "curl/8.5.0" "5f1c" "api.example.com" "-""#;
         let p = envoy_text(e).unwrap();
         assert_eq!((p.status, p.details), (401, None));
