@@ -45,9 +45,48 @@ pub fn client_addr_bytes(a: &[u8]) -> &[u8] {
         .unwrap_or(h)
 }
 
+/// `client_addr_bytes` of a field that always ends with a port
+/// (`%ci:%cp`, HAProxy's and Uvicorn's client), where an IPv6 address is
+/// written without brackets (`2001:db8::8:33321`): the last `:digits` is
+/// the port, whatever comes before it.
+pub fn client_addr_port_bytes(a: &[u8]) -> &[u8] {
+    if a.first() == Some(&b'[') {
+        return client_addr_bytes(a);
+    }
+    match memchr::memrchr(b':', a) {
+        Some(i)
+            if i > 0
+                && a[i - 1] != b':'
+                && i + 1 < a.len()
+                && a[i + 1..].iter().all(u8::is_ascii_digit) =>
+        {
+            &a[..i]
+        }
+        _ => client_addr_bytes(a),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_field_that_always_has_a_port_loses_it_on_ipv6_too() {
+        for (given, client) in [
+            ("2001:db8::8:33321", "2001:db8::8"),
+            ("2001:db8::8:8080", "2001:db8::8"),
+            ("[2001:db8::8]:443", "2001:db8::8"),
+            ("192.0.2.7:51234", "192.0.2.7"),
+            ("unix", "unix"),
+            ("::1", "::1"),
+        ] {
+            assert_eq!(
+                client_addr_port_bytes(given.as_bytes()),
+                client.as_bytes(),
+                "{given}"
+            );
+        }
+    }
 
     #[test]
     fn ports_go_hosts_stay() {

@@ -161,6 +161,30 @@ fn haproxy_lines_with_a_cut_request_are_records() {
     assert!(paths.contains(&"/v2/reports/export"), "{paths:?}");
 }
 
+/// HAProxy writes an IPv6 client without brackets, its port after the
+/// last colon: the port goes, so a retry on another connection is the same
+/// client and its 401 a handshake leg, as for IPv4.
+#[test]
+fn haproxy_ipv6_clients_lose_their_port() {
+    let ws = workspace();
+    let line = |client: &str, t: &str, status: u16| {
+        format!(
+            "{client} [06/Feb/2009:12:14:{t}] edge api/app1 0/0/1/5/6 {status} 310 - - ---- 2/2/0/0/0 0/0 \"GET /v1/z HTTP/1.1\"\n"
+        )
+    };
+    let log = [
+        line("198.51.100.40:40001", "18.555", 401),
+        line("198.51.100.40:40002", "18.655", 200),
+        line("2001:db8::8:33321", "19.555", 401),
+        line("2001:db8::8:33322", "19.655", 200),
+    ]
+    .concat();
+    std::fs::write(ws.path().join("v6.log"), log).unwrap();
+    let s = authsift(ws.path(), &["analyze", "--json", "v6.log"]).json();
+    assert_eq!(format_of(&s), "haproxy");
+    assert_eq!(causes(&s), want(&[("challenge_handshake", 2)]));
+}
+
 /// Uvicorn writes a query as it came, quotes and all: such a line is a
 /// record, and an access line it cannot read is unparsed, not skipped as
 /// one of the server's own messages.

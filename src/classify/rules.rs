@@ -998,7 +998,7 @@ fn scheme_vs_challenge(f: &Facts<'_, '_>) -> Option<Verdict> {
         None => return None,
     };
     let chs = v.challenges.as_ref()?;
-    if chs.is_empty() || chs.iter().any(|c| c.scheme == req_scheme) {
+    if chs.is_empty() || chs.iter().any(|c| scheme::answers(&c.scheme, req_scheme)) {
         return None;
     }
     let mut offered: Vec<&str> = chs.iter().map(|c| &*c.scheme).collect();
@@ -1544,6 +1544,13 @@ mod tests {
         assert_eq!(cause(&e), Cause::WrongScheme);
         let e = har401(Some("Token abc"), Some(r#"Bearer realm="api""#), None);
         assert_eq!(cause(&e), Cause::WrongScheme);
+        // Kong challenges an API key as `Key`: a key sent is the scheme it
+        // asks for, rejected
+        let mut e = har401(None, Some(r#"Key realm="kong""#), None);
+        e.request
+            .key_headers
+            .push(("apikey".into(), "k_7f3a9c2e5b1d8f4a".into()));
+        assert_eq!(cause(&e), Cause::InvalidCredentials);
     }
 
     #[test]

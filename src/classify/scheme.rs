@@ -40,6 +40,9 @@ pub struct Scheme {
     pub display: &'static str,
     pub value: Value,
     pub prompt: Prompt,
+    /// Other names servers write for it (lower case): Kong challenges an
+    /// API key as `Key`.
+    pub also: &'static [&'static str],
 }
 
 impl Scheme {
@@ -60,6 +63,7 @@ const fn row(name: &'static str, display: &'static str, value: Value, prompt: Pr
         display,
         value,
         prompt,
+        also: &[],
     }
 }
 
@@ -67,7 +71,10 @@ pub const BASIC: Scheme = row("basic", "Basic", Value::UserPassword, Prompt::Alw
 pub const BEARER: Scheme = row("bearer", "Bearer", Value::BearerToken, Prompt::TokenService);
 /// What a request that sends an API key (header or query parameter) counts
 /// as against a challenge; some servers also challenge `ApiKey`.
-pub const APIKEY: Scheme = row("apikey", "ApiKey", Value::Opaque, Prompt::Never);
+pub const APIKEY: Scheme = Scheme {
+    also: &["key", "api-key"],
+    ..row("apikey", "ApiKey", Value::Opaque, Prompt::Never)
+};
 
 /// The schemes the rules know.
 pub static SCHEMES: &[Scheme] = &[
@@ -95,7 +102,15 @@ const OTHER: Scheme = row("", "", Value::Opaque, Prompt::Never);
 
 /// The row of a listed scheme (any case).
 pub fn lookup(name: &str) -> Option<&'static Scheme> {
-    SCHEMES.iter().find(|s| s.name.eq_ignore_ascii_case(name))
+    SCHEMES.iter().find(|s| {
+        s.name.eq_ignore_ascii_case(name) || s.also.iter().any(|a| a.eq_ignore_ascii_case(name))
+    })
+}
+
+/// Does a challenge in scheme `challenge` ask for what a request in scheme
+/// `request` (a listed name, or an unlisted one as written) sent?
+pub fn answers(challenge: &str, request: &str) -> bool {
+    challenge.eq_ignore_ascii_case(request) || lookup(challenge).is_some_and(|s| s.name == request)
 }
 
 /// The row of `name`, or what an unlisted scheme is.
@@ -119,6 +134,10 @@ mod tests {
             }
         }
         assert!(lookup("token").is_none());
+        // another name a server writes
+        assert_eq!(of("Key").name, "apikey");
+        assert!(answers("Key", "apikey") && answers("ApiKey", "apikey"));
+        assert!(answers("Token", "token") && !answers("Basic", "apikey"));
         assert!(of("Token").reusable() && of("Token").token());
         assert_eq!(of("").prompt, Prompt::Never);
     }

@@ -12,7 +12,7 @@
 use super::text::{addr, closing_quote, lossy, split_request, status3};
 use super::{Head, Line, LineFormat, Span};
 use crate::exchange::{ClientView, Exchange, HeaderView, Reason, ReasonKind, Shows, UserField};
-use crate::host::client_addr_bytes;
+use crate::host::{client_addr_bytes, client_addr_port_bytes};
 use crate::time::{Timestamp, parse_clf, parse_iso8601};
 
 /// A quoted field starting at `from` (its opening quote): its content and
@@ -201,7 +201,7 @@ impl LineFormat for HaproxyLog {
             return Line::Bad("not an HAProxy HTTP log line");
         };
         let mut h = Head::bare(p.status);
-        h.client = Span::field(line, client_addr_bytes(p.client));
+        h.client = Span::field(line, client_addr_port_bytes(p.client));
         h.time = Span::of(line, p.date);
         request_spans(line, p.request, &mut h);
         h.own = Own(Span::of(line, p.server), Span::of(line, p.termination));
@@ -306,7 +306,7 @@ impl LineFormat for UvicornLog {
         match uvicorn(line) {
             Some((client, request, status)) => {
                 let mut h = Head::bare(status);
-                h.client = Span::field(line, client_addr_bytes(client));
+                h.client = Span::field(line, client_addr_port_bytes(client));
                 request_spans(line, request, &mut h);
                 // Uvicorn writes no time
                 Line::Record(h)
