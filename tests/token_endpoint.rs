@@ -156,3 +156,53 @@ fn a_form_value_is_decoded_as_a_form_is() {
     assert_eq!(fp[0], fp[1], "`+` and `%20` are one space");
     assert_ne!(fp[0], fp[2], "`%2B` is a plus");
 }
+
+/// A single-page app logs in with a JSON body: the password in it is the
+/// credential the 401 rejected, not a request without one.
+#[test]
+fn a_password_in_a_json_login_body_is_a_credential_sent() {
+    let ws = workspace();
+    let entry = |i: u32, mime: &str, body: &str| {
+        serde_json::json!({
+            "startedDateTime": format!("2024-07-09T10:0{i}:00.000Z"),
+            "time": 10,
+            "request": {"method": "POST", "url": "https://app.example.com/api/login", "httpVersion": "HTTP/1.1",
+                "headers": [{"name": "Content-Type", "value": mime}],
+                "postData": {"mimeType": mime, "text": body}},
+            "response": {"status": 401, "headers": [], "content": {"size": 26, "mimeType": "application/json",
+                "text": "{\"message\":\"Unauthorized\"}"}}
+        })
+    };
+    let doc = serde_json::json!({"log": {"version": "1.2", "entries": [
+        entry(0, "application/json", r#"{"username":"dana","password":"Hydr4nt!blue"}"#),
+        entry(1, "application/json; charset=utf-8", r#"{"auth":{"username":"dana","password":"Hydr4nt!blue"}}"#),
+        entry(2, "application/json", r#"{"username":"dana","remember":true}"#),
+    ]}});
+    std::fs::write(ws.path().join("login.har"), doc.to_string()).expect("write");
+    let events = events_of(ws.path(), "login.har", &[]);
+    let causes: Vec<&str> = events
+        .iter()
+        .map(|e| e["cause"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        causes,
+        [
+            "invalid_credentials",
+            "invalid_credentials",
+            "missing_credentials"
+        ]
+    );
+    assert!(events[0]["credential"].is_string());
+    assert_eq!(events[0]["credential"], events[1]["credential"]);
+    let r = authsift(
+        ws.path(),
+        &["analyze", "--json", "login.har", "--events", "e.ndjson"],
+    );
+    let all = format!(
+        "{}{}{}",
+        r.stdout_text(),
+        r.stderr,
+        std::fs::read_to_string(ws.path().join("e.ndjson")).unwrap()
+    );
+    assert!(!all.contains("Hydr4nt"), "the password is not quoted");
+}

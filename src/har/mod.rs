@@ -474,7 +474,7 @@ fn exchange_of<'e>(
         if ex.status == 401
             || (ex.is_success() && !matches!(&*ex.method, "GET" | "HEAD" | "OPTIONS"))
         {
-            ex.request.form = form_credentials(raw);
+            ex.request.form = form_credentials(raw, ex.status == 401);
         }
     }
     (ex, problem)
@@ -485,7 +485,10 @@ fn exchange_of<'e>(
 /// `application/x-www-form-urlencoded`), read from the entry's bytes
 /// `raw`: neither reader of `Entry` keeps the post data, so both modes
 /// read it here, and only for 401s and successes that may carry a body.
-fn form_credentials(raw: &[u8]) -> Vec<(Cow<'static, str>, Cow<'static, str>)> {
+/// With `json` (a 401's), a JSON object body is read too; the successes'
+/// JSON bodies are not (parsing every posted JSON document cost 8 % on a
+/// generated capture), so a credential sent in one has no history.
+fn form_credentials(raw: &[u8], json: bool) -> Vec<(Cow<'static, str>, Cow<'static, str>)> {
     use crate::classify::credential;
     let Some(post) = post_data(raw) else {
         return Vec::new();
@@ -503,15 +506,56 @@ fn form_credentials(raw: &[u8]) -> Vec<(Cow<'static, str>, Cow<'static, str>)> {
     if !params.is_empty() {
         return params;
     }
-    let form = post.mime_type.as_deref().is_some_and(|m| {
-        m.trim_start()
-            .get(..33)
-            .is_some_and(|t| t.eq_ignore_ascii_case("application/x-www-form-urlencoded"))
-    });
-    match (&post.text, form) {
-        (Some(text), true) => credential::form_credentials(text).map(owned).collect(),
+    let mime = post
+        .mime_type
+        .as_deref()
+        .map(|m| m.split(';').next().unwrap_or("").trim())
+        .unwrap_or("");
+    let form = mime.eq_ignore_ascii_case("application/x-www-form-urlencoded");
+    // a login or token request of a single-page app: a JSON object
+    let json = json
+        && (mime.eq_ignore_ascii_case("application/json")
+            || mime
+                .get(mime.len().saturating_sub(5)..)
+                .is_some_and(|t| t.eq_ignore_ascii_case("+json")));
+    match &post.text {
+        Some(text) if form => credential::form_credentials(text).map(owned).collect(),
+        Some(text) if json && text.len() <= JSON_BODY_MAX => json_credentials(text),
         _ => Vec::new(),
     }
+}
+
+/// JSON request bodies longer than this are not read for credentials (a
+/// login or token request is small; an upload is not one).
+const JSON_BODY_MAX: usize = 64 << 10;
+
+/// The credential members of a JSON object body (`{"username": …,
+/// "password": …}`), by the names of form parameters
+/// (`credential::is_form_param`), on the top level and one level down
+/// (`{"auth": {"password": …}}`): string values only, in order.
+fn json_credentials(text: &str) -> Vec<(Cow<'static, str>, Cow<'static, str>)> {
+    use crate::classify::credential::is_form_param;
+    use serde_json::{Map, Value};
+    let Ok(top) = serde_json::from_str::<Map<String, Value>>(text) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut take = |m: &Map<String, Value>| {
+        for (k, v) in m {
+            if let Value::String(s) = v
+                && is_form_param(k)
+            {
+                out.push((Cow::Owned(k.clone()), Cow::Owned(s.clone())));
+            }
+        }
+    };
+    take(&top);
+    for v in top.values() {
+        if let Value::Object(inner) = v {
+            take(inner);
+        }
+    }
+    out
 }
 
 /// The `request.postData` member of an entry's bytes, read where its key
@@ -862,7 +906,7 @@ mod tests {
     #[test]
     fn the_post_data_is_read_where_its_key_stands() {
         let form = |raw: &[u8]| -> Vec<(String, String)> {
-            form_credentials(raw)
+            form_credentials(raw, true)
                 .into_iter()
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect()
