@@ -233,6 +233,33 @@ fn wrapped_lines_keep_the_line_numbers_of_the_file() {
     assert_eq!(lines, vec!["1", "4"]);
 }
 
+/// Docker's default log driver writes each line as a JSON document
+/// (`{"log":"…\n","stream":…,"time":…}`): the lines are unwrapped like
+/// CRI's, a line the driver cut in two parts joined at its last part.
+#[test]
+fn docker_json_file_logs_are_unwrapped() {
+    let ws = workspace();
+    let f = copy_fixture(ws.path(), "realworld/docker-json-file.log");
+    let run = authsift(ws.path(), &["analyze", "--json", "--events", "ev.csv", &f]);
+    run.expect_code(0);
+    let s = run.json();
+    assert_eq!(s["files"][0]["format"], "combined");
+    assert_eq!(
+        (u(&s["totals"]["exchanges"]), u(&s["totals"]["status_401"])),
+        (3, 2)
+    );
+    assert_eq!(
+        problems(&s).iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+        vec![5]
+    );
+    let (head, rows) = read_csv(&ws.path().join("ev.csv"));
+    let record = head.iter().position(|h| h == "record").expect("record");
+    let mut lines: Vec<&str> = rows.iter().map(|r| r[record].as_str()).collect();
+    lines.sort();
+    assert_eq!(lines, vec!["1", "4"]);
+    assert!(!run.stdout_text().contains("k_51f0c9ad3e7b2864"));
+}
+
 #[test]
 fn a_byte_order_mark_is_not_part_of_the_first_client() {
     let ws = workspace();

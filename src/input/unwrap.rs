@@ -1,7 +1,8 @@
 //! Transports that wrap each line of a log: syslog (RFC 3164 and RFC 5424,
 //! with or without the `<PRI>` of the wire), Docker Compose's `service  | `
-//! prefix and the Kubernetes CRI log prefix (`TIME stdout F `, partial `P`
-//! lines joined). The wrapper is detected from the first lines; the lines
+//! prefix, the Kubernetes CRI log prefix (`TIME stdout F `, partial `P`
+//! lines joined) and Docker's `json-file` driver (`{"log":"…\n",
+//! "stream":"stdout","time":"…"}`, a line cut at 16 KiB joined). The wrapper is detected from the first lines; the lines
 //! are then unwrapped before the inner format is detected and read, so no
 //! format needs to know about transports.
 //!
@@ -11,6 +12,7 @@
 //! CRI record split over several lines become blank lines, the record
 //! itself standing at the line of its last part.
 
+use std::borrow::Cow;
 use std::io::{self, BufRead, Read};
 
 /// A transport around the lines of a log.
@@ -19,6 +21,7 @@ pub enum Wrapper {
     Syslog,
     Compose,
     Cri,
+    DockerJson,
 }
 
 impl Wrapper {
@@ -27,17 +30,19 @@ impl Wrapper {
             Wrapper::Syslog => "syslog",
             Wrapper::Compose => "docker compose",
             Wrapper::Cri => "kubernetes cri",
+            Wrapper::DockerJson => "docker json-file",
         }
     }
 
     /// The message a line carries, and whether it is the last part of its
-    /// record (only CRI splits records); `None` when the line is not
-    /// wrapped this way.
-    pub fn inner(self, line: &[u8]) -> Option<(&[u8], bool)> {
+    /// record (CRI and Docker split long records); `None` when the line is
+    /// not wrapped this way.
+    pub fn inner(self, line: &[u8]) -> Option<(Cow<'_, [u8]>, bool)> {
         match self {
-            Wrapper::Syslog => syslog_message(line).map(|m| (m, true)),
-            Wrapper::Compose => compose_message(line).map(|m| (m, true)),
-            Wrapper::Cri => cri_message(line),
+            Wrapper::Syslog => syslog_message(line).map(|m| (Cow::Borrowed(m), true)),
+            Wrapper::Compose => compose_message(line).map(|m| (Cow::Borrowed(m), true)),
+            Wrapper::Cri => cri_message(line).map(|(m, last)| (Cow::Borrowed(m), last)),
+            Wrapper::DockerJson => docker_json_message(line),
         }
     }
 }
@@ -63,9 +68,14 @@ pub fn detect(head: &[u8]) -> Option<Wrapper> {
     if lines.is_empty() {
         return None;
     }
-    [Wrapper::Cri, Wrapper::Compose, Wrapper::Syslog]
-        .into_iter()
-        .find(|w| lines.iter().all(|l| w.inner(l).is_some()))
+    [
+        Wrapper::Cri,
+        Wrapper::DockerJson,
+        Wrapper::Compose,
+        Wrapper::Syslog,
+    ]
+    .into_iter()
+    .find(|w| lines.iter().all(|l| w.inner(l).is_some()))
 }
 
 /// The first bytes of a log with its lines unwrapped (for detecting the
@@ -130,9 +140,9 @@ impl<R: Read> Unwrapped<R> {
         let line = std::mem::take(&mut self.line);
         let body = &line[..len];
         match self.w.inner(body) {
-            Some((msg, true)) if self.parts == 0 => self.out.extend_from_slice(msg),
+            Some((msg, true)) if self.parts == 0 => self.out.extend_from_slice(&msg),
             Some((msg, last)) => {
-                self.partial.extend_from_slice(msg);
+                self.partial.extend_from_slice(&msg);
                 self.parts += 1;
                 if !last {
                     // a blank line in its place: the record comes at its last part
@@ -368,6 +378,42 @@ pub fn cri_message(line: &[u8]) -> Option<(&[u8], bool)> {
     }
 }
 
+/// A line of Docker's `json-file` log driver
+/// (`/var/lib/docker/containers/…-json.log`): `{"log":"msg\n",
+/// "stream":"stdout","time":"…"}`. The message without its line end, and
+/// whether it is the last part of its record: Docker cuts a line at 16 KiB
+/// and ends only the last part with `\n`. A line end inside the message
+/// (there is none in what Docker writes) becomes a space, so that every
+/// line stays one line.
+pub fn docker_json_message(line: &[u8]) -> Option<(Cow<'_, [u8]>, bool)> {
+    #[derive(serde::Deserialize)]
+    struct Line<'a> {
+        #[serde(borrow)]
+        log: Cow<'a, str>,
+        #[allow(dead_code)]
+        stream: &'a str,
+        #[allow(dead_code)]
+        #[serde(borrow)]
+        time: Cow<'a, str>,
+    }
+    // Docker writes `log` first: a cheap test before any parse
+    if !line.trim_ascii_start().starts_with(b"{\"log\":") {
+        return None;
+    }
+    let l: Line<'_> = serde_json::from_slice(line).ok()?;
+    let (msg, last) = match l.log.strip_suffix('\n') {
+        Some(m) => (m.strip_suffix('\r').unwrap_or(m), true),
+        None => (&*l.log, false),
+    };
+    let mut msg = msg.as_bytes().to_vec();
+    for c in &mut msg {
+        if *c == b'\n' || *c == b'\r' {
+            *c = b' ';
+        }
+    }
+    Some((Cow::Owned(msg), last))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,6 +467,27 @@ mod tests {
             None
         );
         assert_eq!(detect(b"{\"a\": \"b | c\"}\n"), None);
+        let d = "{\"log\":\"1.2.3.4 - - [02/Jan/2024:10:00:00 +0000] \\\"GET / HTTP/1.1\\\" 401 5\\n\",\"stream\":\"stdout\",\"time\":\"2024-01-02T10:00:00.1Z\"}\n";
+        assert_eq!(detect(d.repeat(2).as_bytes()), Some(Wrapper::DockerJson));
+        // a JSON log with a `log` member of its own is not wrapped
+        assert_eq!(detect(b"{\"log\":\"x\",\"status\":401}\n"), None);
+    }
+
+    #[test]
+    fn docker_json_lines_are_unescaped_and_long_ones_joined() {
+        let s = concat!(
+            r#"{"log":"1.2.3.4 - - [02/Jan/2024:10:00:00 +0000] \"GET /a?k=\u0026 HTTP/1.1\" 401 5\n","stream":"stdout","time":"2024-01-02T10:00:00.1Z"}"#,
+            "\n",
+            r#"{"log":"part one ","stream":"stderr","time":"2024-01-02T10:00:00.2Z"}"#,
+            "\n",
+            r#"{"log":"part two\r\n","stream":"stderr","time":"2024-01-02T10:00:00.2Z"}"#,
+            "\n",
+            "not wrapped\n"
+        );
+        assert_eq!(
+            unwrapped(Wrapper::DockerJson, s),
+            "1.2.3.4 - - [02/Jan/2024:10:00:00 +0000] \"GET /a?k=& HTTP/1.1\" 401 5\n\npart one part two\nnot wrapped\n"
+        );
     }
 
     #[test]
