@@ -1341,3 +1341,68 @@ fn a_fields_restart_is_followed_across_chunks() {
         );
     }
 }
+
+/// Traefik keeps the request headers it is told to as `request_<Name>`
+/// members: a cookie or a token header there is a credential sent (with
+/// its value hidden when Traefik redacts it), read alike by the head of a
+/// success and by the full parse.
+#[test]
+fn traefik_request_cookies_and_token_headers_are_credentials() {
+    let ws = workspace();
+    let line = |client: u32, status: u16, member: &str| {
+        format!(
+            r#"{{"ClientHost":"10.1.2.{client}","DownstreamStatus":{status},"RequestHost":"api.example.com","RequestMethod":"GET","RequestPath":"/v1/me/{client}","StartUTC":"2024-05-02T08:00:0{client}Z","request_User-Agent":"probe/1.0"{member}}}"#
+        )
+    };
+    let text = [
+        line(1, 401, r#","request_Cookie":"sessionid=q8Zr41VmXc07LpTe""#),
+        line(2, 401, r#","request_X-Auth-Token":"xat_73hd92kf02mz55qa""#),
+        line(3, 401, r#","request_Cookie":"REDACTED""#),
+        line(4, 200, r#","request_X-Auth-Token":"xat_73hd92kf02mz55qa""#),
+        line(5, 401, ""),
+    ]
+    .join("\n");
+    std::fs::write(ws.path().join("t.log"), text).unwrap();
+    let mut all = Vec::new();
+    for env in [vec![], vec![("AUTHSIFT_REFERENCE", "1")]] {
+        let r = authsift_env(
+            ws.path(),
+            &[
+                "analyze", "--json", "-f", "traefik", "t.log", "--events", "e.ndjson",
+            ],
+            &env,
+        );
+        r.expect_code(0);
+        let events = std::fs::read_to_string(ws.path().join("e.ndjson")).unwrap();
+        assert!(!events.contains("q8Zr41Vm") && !events.contains("73hd92kf"));
+        assert!(!r.stdout_text().contains("q8Zr41Vm") && !r.stdout_text().contains("73hd92kf"));
+        let ev: Vec<Value> = events
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let said: Vec<(String, String)> = ev
+            .iter()
+            .map(|e| {
+                (
+                    e["cause"].as_str().unwrap().to_string(),
+                    e["evidence_detail"].as_str().unwrap().to_lowercase(),
+                )
+            })
+            .collect();
+        assert_eq!(said.len(), 4);
+        assert!(
+            said[0].1.contains("cookie") && said[0].0 != "unknown",
+            "{said:?}"
+        );
+        assert!(
+            said[1].1.contains("x-auth-token") && said[1].0 != "unknown",
+            "{said:?}"
+        );
+        assert!(said[2].1.contains("cookie"), "{said:?}");
+        assert!(!said[3].1.contains("cookie"), "{said:?}");
+        // the token that failed and then worked has one fingerprint
+        assert!(ev[1]["credential"].is_string(), "{:?}", ev[1]);
+        all.push((r.stdout_text(), events));
+    }
+    assert_eq!(all[0], all[1], "default and reference modes");
+}

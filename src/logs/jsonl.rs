@@ -311,15 +311,11 @@ impl Json {
         Json::new(Kind::Caddy, "status", Vec::new())
     }
     pub fn traefik() -> Json {
-        let credential_keys = [TRAEFIK.authorization, TRAEFIK.api_key]
-            .into_iter()
-            .flatten()
-            .map(key)
-            .collect();
+        // its credential headers are found by name (`traefik_credential_header`)
         Json::new(
             Kind::Traefik(Box::new(Mapping::of(&TRAEFIK))),
             TRAEFIK.status,
-            credential_keys,
+            Vec::new(),
         )
     }
     pub fn envoy() -> Json {
@@ -417,6 +413,7 @@ impl Json {
     fn auth_span(&self, line: &[u8]) -> Span {
         let found = match self.kind {
             Kind::Caddy => self.caddy_credential_header(line),
+            Kind::Traefik(_) => traefik_credential_header(line),
             _ => self.credential_keys.iter().any(|k| {
                 k.find(line).is_some_and(|i| {
                     let v = &line[i + k.needle().len()..];
@@ -700,6 +697,36 @@ impl<'de: 'a, 'a, const RESPONSE: bool> Deserialize<'de> for Headers<'a, RESPONS
 }
 
 const REDACTED: &str = "REDACTED";
+
+/// The prefix of the request headers Traefik's access log keeps
+/// (`accessLog.fields.headers`): `"request_<Canonical-Name>": "value"`.
+const TRAEFIK_REQUEST: &str = "request_";
+
+/// A request header of a Traefik line that carries a credential
+/// (`Authorization`, `Cookie`, a key header) other than its user agent;
+/// `None` for other members.
+fn traefik_credential_name(member: &str) -> Option<Wanted> {
+    let name = member.strip_prefix(TRAEFIK_REQUEST)?;
+    wanted_header(name.as_bytes())
+        .filter(|w| matches!(w, Wanted::Authorization | Wanted::Cookie | Wanted::Key))
+}
+
+/// Does a Traefik line show a credential header (not redacted)? Every
+/// `"request_` member name is looked up, as the full parse reads them.
+fn traefik_credential_header(line: &[u8]) -> bool {
+    let key = b"\"request_";
+    memchr::memmem::find_iter(line, key).any(|at| {
+        let name_start = at + 1;
+        let Some(len) = memchr::memchr(b'"', &line[name_start..]) else {
+            return false;
+        };
+        let name = &line[name_start..name_start + len];
+        let value = &line[name_start + len + 1..];
+        let value = value.trim_ascii_start().strip_prefix(b":").unwrap_or(b"");
+        std::str::from_utf8(name).is_ok_and(|n| traefik_credential_name(n).is_some())
+            && !value.trim_ascii_start().starts_with(b"\"REDACTED\"")
+    })
+}
 
 fn fill_request_headers<'a>(
     ex: &mut Exchange<'a>,
@@ -1122,6 +1149,21 @@ fn parse_value<'a>(kind: &Kind, line: &'a [u8], ex: &mut Exchange<'a>) -> Option
         && k != REDACTED
     {
         ex.request.key_headers.push((Cow::Borrowed("x-api-key"), k));
+    }
+    if let (Kind::Traefik(_), Some(members)) = (kind, v.as_object()) {
+        // the other credential headers Traefik keeps (a cookie, a token
+        // header): the mapping names Authorization and X-Api-Key
+        for (k, val) in members {
+            let is_mapped =
+                |f: &Option<Vec<String>>| f.as_ref().is_some_and(|p| p.len() == 1 && p[0] == *k);
+            if is_mapped(&m.authorization) || is_mapped(&m.api_key) {
+                continue;
+            }
+            if let (Some(w), Some(t)) = (traefik_credential_name(k), text(Some(val))) {
+                let name = Cow::Owned(k[TRAEFIK_REQUEST.len()..].to_string());
+                take_request_header(&mut ex.request, &mut ex.user_agent, name, w, Some(t));
+            }
+        }
     }
     if let Some(c) = text(get(&m.www_authenticate)) {
         ex.response.challenges.push(c);
