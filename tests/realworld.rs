@@ -650,6 +650,16 @@ fn json_logs_of_well_known_schemas_are_read_without_a_mapping_and_the_mapping_is
                 ),
             ],
         ),
+        (
+            // Kong's file-log plugin: epoch milliseconds, key-auth's `apikey`
+            "kong-file-log.jsonl",
+            "status=response.status,time=started_at,path=request.url,method=request.method,host=request.headers.host,client=client_ip,user_agent=request.headers.user-agent,authorization=request.headers.authorization,api_key=request.headers.apikey,www_authenticate=response.headers.www-authenticate",
+            &[
+                ("gw.example.com", "GET", "/orders", "invalid_credentials"),
+                ("gw.example.com", "GET", "/orders", "expired_credentials"),
+                ("gw.example.com", "GET", "/orders", "unknown"),
+            ],
+        ),
     ];
     for (name, mapping, want) in cases {
         let f = copy_fixture(ws.path(), &format!("realworld/{name}"));

@@ -163,6 +163,8 @@ pub const JSON_ROLES: &[(&str, &[&str])] = &[
             "requestTime",
             "requestTimeEpoch",
             "msec",
+            // Kong's file-log and http-log plugins (epoch milliseconds)
+            "started_at",
         ],
     ),
     (
@@ -251,6 +253,8 @@ pub const JSON_ROLES: &[(&str, &[&str])] = &[
             "http_x_api_key",
             "req.headers.x-api-key",
             "request.headers.x-api-key",
+            // Kong's key-auth plugin reads `apikey` by default
+            "request.headers.apikey",
             "RequestHeaders.x-api-key",
         ],
     ),
