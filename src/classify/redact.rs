@@ -581,8 +581,14 @@ impl<'e> Secrets<'e> {
         let mut cuts: Vec<(usize, usize)> = Vec::new();
         for m in &self.material {
             let m = m.as_bytes();
-            if !m.iter().all(|&c| run_byte(c)) {
-                cuts.extend(memchr::memmem::find_iter(b, m).map(|at| (at, at + m.len())));
+            if m.len() <= b.len() && !m.iter().all(|&c| run_byte(c)) {
+                // texts and pieces are short: a search from each place of
+                // the first byte (no searcher to set up per text)
+                cuts.extend(
+                    memchr::memchr_iter(m[0], &b[..=b.len() - m.len()])
+                        .filter(|&at| b[at..].starts_with(m))
+                        .map(|at| (at, at + m.len())),
+                );
             }
         }
         for (s, e) in runs(b) {
