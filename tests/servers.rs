@@ -138,6 +138,25 @@ fn haproxy_plain_and_behind_syslog_says_when_the_proxy_answered_itself() {
     );
 }
 
+/// A Classic Load Balancer writes the ALB's fields without the type in
+/// front (and stops after the TLS protocol): read as ALB lines.
+#[test]
+fn classic_load_balancer_lines_are_read_as_alb() {
+    let s = run(&["elb-classic.log"], &[]);
+    assert_eq!(format_of(&s), "alb");
+    assert_eq!(
+        (
+            u(&s["totals"]["exchanges"]),
+            u(&s["totals"]["status_401"]),
+            u(&s["totals"]["unparsed"])
+        ),
+        (3, 2, 0)
+    );
+    let ev = events(&["elb-classic.log"], &[]);
+    assert_eq!(ev.len(), 2, "{ev:?}");
+    assert!(!format!("{s}{ev:?}").contains("ck_2f9b7d1e8a03c6d4"));
+}
+
 /// HAProxy cuts a request longer than its buffer and leaves its quote
 /// open: the line is still a record, read as far as it goes.
 #[test]

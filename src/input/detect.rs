@@ -273,12 +273,26 @@ fn is_alb(line: &[u8]) -> bool {
         Err(e) => std::str::from_utf8(&line[..e.valid_up_to()]).unwrap_or(""),
     };
     let mut it = s.split(' ');
-    matches!(
+    (matches!(
         it.next(),
         Some("http" | "https" | "h2" | "ws" | "wss" | "grpcs")
     ) && it
         .next()
-        .is_some_and(|t| t.len() >= 20 && crate::time::parse_iso8601(t).is_some())
+        .is_some_and(|t| t.len() >= 20 && crate::time::parse_iso8601(t).is_some()))
+        || is_classic_elb(line)
+}
+
+/// A Classic Load Balancer's line: `time name client:port backend:port
+/// rpt bpt rspt elb_status backend_status rb sb "request" …`.
+fn is_classic_elb(line: &[u8]) -> bool {
+    let t: Vec<&[u8]> = line.splitn(10, |&c| c == b' ').collect();
+    let status = |s: &[u8]| s.len() == 3 && s.iter().all(u8::is_ascii_digit);
+    t.len() == 10
+        && crate::logs::alb::is_time(t[0])
+        && t[2].contains(&b':')
+        && status(t[7])
+        && (status(t[8]) || t[8] == b"-")
+        && t[9].windows(2).any(|w| w == b" \"")
 }
 
 /// Detects the format from the first bytes (already decompressed). `name`

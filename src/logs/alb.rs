@@ -40,6 +40,17 @@ const AGENT: usize = 13;
 // … request_creation_time "actions_executed" "redirect_url" "error_reason"
 const ERROR_REASON: usize = 24;
 
+/// An ISO 8601 time (`2015-05-13T23:39:43.945958Z`): where a Classic Load
+/// Balancer's line starts, in place of an ALB line's type.
+pub(crate) fn is_time(t: &[u8]) -> bool {
+    t.len() >= 20
+        && t[4] == b'-'
+        && std::str::from_utf8(t)
+            .ok()
+            .and_then(crate::time::parse_iso8601)
+            .is_some()
+}
+
 /// `GET https://host:443/path?q HTTP/1.1` → host and target (a
 /// `user:password@` in front of the host is no part of either).
 pub(crate) fn url_parts(url: &[u8]) -> (Option<&[u8]>, &[u8]) {
@@ -98,7 +109,13 @@ impl LineFormat for Alb {
         if line.is_empty() {
             return Line::Blank;
         }
-        let f = fields(line, ERROR_REASON + 1);
+        let mut f = fields(line, ERROR_REASON + 1);
+        // a Classic Load Balancer's line has no type before its time (and
+        // ends after the TLS protocol): the same fields, one place earlier
+        let classic = f.first().is_some_and(|t| is_time(t));
+        if classic {
+            f.insert(0, b"");
+        }
         let Some(status) = f
             .get(STATUS)
             .and_then(|s| status3(s).filter(|_| s.len() == 3))
@@ -109,9 +126,10 @@ impl LineFormat for Alb {
         let at = |i: usize| f.get(i).map_or(Span::NONE, |v| Span::of(line, v));
         h.time = at(TIME);
         h.own.target_status = at(TARGET_STATUS);
-        h.own.error_reason = f
-            .get(ERROR_REASON)
-            .map_or(Span::NONE, |v| Span::field(line, v));
+        h.own.error_reason = match f.get(ERROR_REASON) {
+            Some(v) if !classic => Span::field(line, v),
+            _ => Span::NONE,
+        };
         if let Some(c) = f.get(CLIENT) {
             h.client = Span::field(line, client_addr_bytes(c));
         }
