@@ -278,7 +278,7 @@ fn is_alb(line: &[u8]) -> bool {
         Some("http" | "https" | "h2" | "ws" | "wss" | "grpcs")
     ) && it
         .next()
-        .is_some_and(|t| t.len() >= 20 && crate::time::parse_iso8601(t).is_some()))
+        .is_some_and(|t| crate::logs::alb::is_time(t.as_bytes())))
         || is_classic_elb(line)
 }
 

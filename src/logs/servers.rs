@@ -260,13 +260,14 @@ pub fn uvicorn(line: &[u8]) -> Option<(&[u8], &[u8], u16)> {
     // Uvicorn writes the query as it came, quotes and all: the request
     // ends at the quote a status follows (the first one, or the last one
     // of the line)
-    let (request, status) = match quoted(line, i) {
-        Some((r, j)) if status_after(j).is_some() => (r, status_after(j)?),
-        _ if line.get(i) == Some(&b'"') => {
+    let first = quoted(line, i).and_then(|(r, j)| Some((r, status_after(j)?)));
+    let (request, status) = match first {
+        Some(found) => found,
+        None if line.get(i) == Some(&b'"') => {
             let last = i + 1 + memchr::memrchr(b'"', line.get(i + 1..)?)?;
             (&line[i + 1..last], status_after(last + 1)?)
         }
-        _ => return None,
+        None => return None,
     };
     Some((client, request, status))
 }
