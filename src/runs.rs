@@ -1,9 +1,10 @@
 //! How the chunks of one input are shared among the workers: each worker
 //! reads a run of neighbouring chunks in order, and a worker that has none
 //! left takes the back half of the largest share another worker has not
-//! read yet. So the runs stay few (a run's tables are merged once, at the
-//! end) and no worker stands idle while a long share of another is left:
-//! the workers finish at most one chunk apart.
+//! read yet. So the runs stay few (a run's tables are merged once, with
+//! its neighbours as soon as they are closed too) and no worker stands
+//! idle while a long share of another is left: the workers finish at most
+//! one chunk apart.
 //!
 //! A fixed split cannot do both. Rayon's adaptive split of an indexed
 //! iterator hands out shares that cannot be split again once a worker
@@ -12,6 +13,7 @@
 //! shares made four times as many runs, and their merges cost as much as
 //! the idle time saved.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Mutex;
 
@@ -58,27 +60,33 @@ impl Shares {
 }
 
 /// Reads chunks `0..n` in runs of neighbouring chunks on all the pool's
-/// workers: `open(i)` starts a run at chunk `i`, `read(run, i)` reads chunk
-/// `i` into it, `close(run, next)` ends a run whose last chunk is
-/// `next - 1`. Returns the closed runs in the order of their chunks.
+/// workers and joins the runs into one: `open(i)` starts a run at chunk
+/// `i`, `read(run, i)` reads chunk `i` into it, `close(run, next)` ends a
+/// run whose last chunk is `next - 1`, and `join(left, right)` joins two
+/// neighbouring closed runs (it must be associative). `None` when `n` is 0.
+///
+/// A run is joined to its closed neighbours as soon as it is closed, by the
+/// worker that closed it, while the other workers still read: only the
+/// joins of the last runs are left when the reading ends.
 pub fn in_runs<A, T>(
     n: usize,
     open: impl Fn(usize) -> A + Sync,
     read: impl Fn(&mut A, usize) + Sync,
     close: impl Fn(A, usize) -> T + Sync,
-) -> Vec<T>
+    join: impl Fn(T, T) -> T + Sync,
+) -> Option<T>
 where
     T: Send,
 {
     let workers = rayon::current_num_threads();
     let shares = Shares::new(n, workers);
+    let closed = Closed(Mutex::new(BTreeMap::new()));
     let worker = |me: usize| {
-        let mut done: Vec<(usize, T)> = Vec::new();
         let mut cur: Option<(usize, usize, A)> = None;
         while let Some((i, fresh)) = shares.next(me) {
             if fresh || cur.is_none() {
                 if let Some((first, next, run)) = cur.take() {
-                    done.push((first, close(run, next)));
+                    closed.add(first, next, close(run, next), &join);
                 }
                 cur = Some((i, i, open(i)));
             }
@@ -88,17 +96,52 @@ where
             }
         }
         if let Some((first, next, run)) = cur {
-            done.push((first, close(run, next)));
+            closed.add(first, next, close(run, next), &join);
         }
-        done
     };
-    let mut all: Vec<(usize, T)> = (0..workers.clamp(1, n.max(1)))
+    (0..workers.clamp(1, n.max(1)))
         .into_par_iter()
         .with_max_len(1)
-        .flat_map_iter(worker)
-        .collect();
-    all.sort_unstable_by_key(|(first, _)| *first);
-    all.into_iter().map(|(_, t)| t).collect()
+        .for_each(worker);
+    // every run was added with the lock held while its neighbours were
+    // looked for, so the last one added found all the others joined
+    let left = closed.0.into_inner().unwrap_or_else(|e| e.into_inner());
+    left.into_values().map(|(_, t)| t).reduce(join)
+}
+
+/// The closed runs not joined yet, by first chunk: (next chunk, run).
+struct Closed<T>(Mutex<BTreeMap<usize, (usize, T)>>);
+
+impl<T> Closed<T> {
+    /// Adds the closed run `first..next`, joined to the closed runs beside
+    /// it; the joins run without the lock.
+    fn add(&self, mut first: usize, mut next: usize, mut t: T, join: &impl Fn(T, T) -> T) {
+        loop {
+            let (left, right) = {
+                let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+                let left = m
+                    .range(..first)
+                    .next_back()
+                    .filter(|(_, (end, _))| *end == first)
+                    .map(|(&s, _)| s)
+                    .and_then(|s| m.remove(&s).map(|(_, l)| (s, l)));
+                let right = m.remove(&next);
+                if left.is_none() && right.is_none() {
+                    m.insert(first, (next, t));
+                    return;
+                }
+                (left, right)
+            };
+            if let Some((s, l)) = left {
+                t = join(l, t);
+                first = s;
+            }
+            if let Some((end, r)) = right {
+                t = join(t, r);
+                next = end;
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -115,6 +158,7 @@ mod tests {
                 .build()
                 .expect("pool");
             for n in [0, 1, 2, 5, 64, 257] {
+                // a run is its list of runs: (first, chunks read, next)
                 let runs: Vec<(usize, Vec<usize>, usize)> = pool.install(|| {
                     in_runs(
                         n,
@@ -126,8 +170,15 @@ mod tests {
                             ));
                             v.push(i)
                         },
-                        |(first, v), next| (first, v, next),
+                        |(first, v), next| vec![(first, v, next)],
+                        |mut l, r| {
+                            // only neighbours are joined, left before right
+                            assert_eq!(l.last().map(|x| x.2), r.first().map(|x| x.0));
+                            l.extend(r);
+                            l
+                        },
                     )
+                    .unwrap_or_default()
                 });
                 let mut seen: Vec<usize> = Vec::new();
                 for (first, v, next) in &runs {

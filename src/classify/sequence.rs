@@ -9,9 +9,13 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+mod histories;
 mod packed;
+
+pub use histories::Histories;
 pub use packed::{Head, PendingList};
 
 use super::{Cause, EvidenceKind, Verdict};
@@ -202,8 +206,7 @@ pub fn endpoint_key(method: &str, template: &str) -> u64 {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SequenceState {
     /// Credential history by (host, value) identity.
-    #[serde(with = "sorted_map")]
-    pub history: IdTable<CredHistory>,
+    pub history: Histories,
     /// Serialized as a list of `Pending`, in order.
     pub pending: PendingList,
     pub heads: Vec<Success>,
@@ -245,27 +248,11 @@ fn add_endpoint(m: &mut IdTable<EndpointOk>, e: EndpointOk) {
         .or_insert(e);
 }
 
-mod sorted_map {
-    use super::CredHistory;
-    use crate::fingerprint::IdTable;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer>(m: &IdTable<CredHistory>, s: S) -> Result<S::Ok, S::Error> {
-        let mut v: Vec<(&u64, &CredHistory)> = m.iter().collect();
-        v.sort_by_key(|(k, _)| **k);
-        v.serialize(s)
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<IdTable<CredHistory>, D::Error> {
-        let v: Vec<(u64, CredHistory)> = Vec::deserialize(d)?;
-        Ok(v.into_iter().collect())
-    }
-}
-
 impl SequenceState {
     /// Why this sequence state could not come from a run of authsift (a
     /// partial summary read back), naming the field.
     pub fn validate(&self) -> Result<(), String> {
-        for (id, h) in &self.history {
+        for (id, h) in self.history.iter() {
             if h.intervals.iter().any(|(f, l)| f > l) {
                 return Err(format!(
                     "sequence.history[{id}]: a success interval ends before it starts"
@@ -289,7 +276,7 @@ impl SequenceState {
 
     /// Combines another part's sequence state (associative, commutative).
     pub fn merge(&mut self, o: SequenceState) {
-        merge_ids(&mut self.history, o.history, |h, v| h.merge(&v));
+        self.history.merge(o.history);
         merge_ids(&mut self.endpoints, o.endpoints, |a, b| {
             a.last = a.last.max(b.last)
         });
@@ -313,14 +300,17 @@ impl SequenceState {
     /// The first and last success of every credential that failed, by
     /// fingerprint (most credentials in the history never failed).
     pub fn success_spans(&self, failed: &IdTable<CredentialFailures>) -> IdMap<(Order, Order)> {
+        let found: Vec<(u64, Order, Order)> = self
+            .history
+            .par_values()
+            .filter(|h| failed.contains_key(&h.fp))
+            .map(|h| (h.fp, h.first_ok(), h.last_ok()))
+            .collect();
         let mut spans: IdMap<(Order, Order)> = IdMap::default();
-        for h in self.history.values() {
-            if !failed.contains_key(&h.fp) {
-                continue;
-            }
-            let e = spans.entry(h.fp).or_insert((h.first_ok(), h.last_ok()));
-            e.0 = e.0.min(h.first_ok());
-            e.1 = e.1.max(h.last_ok());
+        for (fp, first, last) in found {
+            let e = spans.entry(fp).or_insert((first, last));
+            e.0 = e.0.min(first);
+            e.1 = e.1.max(last);
         }
         spans
     }
@@ -340,15 +330,6 @@ struct OpenLeg {
     /// in the queue is still open (an input out of time order): no success
     /// completes it any more; it leaves the queue when it reaches the front.
     ended: bool,
-}
-
-struct LocalCred {
-    first: Order,
-    last: Order,
-    fp: u64,
-    first_client: u64,
-    is_token: bool,
-    scope: u64,
 }
 
 /// A credential a successful request carried.
@@ -408,7 +389,9 @@ pub struct ChunkSequence {
     /// (only the input's first window's successes are kept).
     head_closed: bool,
     heads: Vec<Success>,
-    creds: IdTable<LocalCred>,
+    /// The credential histories of the successes so far: one interval
+    /// each, kept in the form the sequence state takes (`finish` moves it).
+    creds: Histories,
     endpoints: IdTable<EndpointOk>,
     ends: IdMap<i64>,
     /// The 401s waiting for a later success of their credential in the
@@ -477,7 +460,7 @@ impl ChunkSequence {
             disordered: false,
             head_closed: !keeps_heads,
             heads: Vec::new(),
-            creds: IdTable::default(),
+            creds: Histories::default(),
             endpoints: IdTable::default(),
             ends: IdMap::default(),
             awaiting_after: IdMap::default(),
@@ -664,7 +647,7 @@ impl ChunkSequence {
         annotate_only: bool,
         endpoint: u64,
     ) {
-        let local_before = self.creds.get(&history).map(|c| c.last);
+        let local_before = self.creds.get(&history).map(|c| c.intervals.first.1);
         if self.pending.len() >= 2 * UNPACKED {
             self.pack();
         }
@@ -723,19 +706,19 @@ impl ChunkSequence {
             // light path of log parsers, which does not read it, gives the
             // same history as a full parse
             let client = if c.is_token { client } else { 0 };
-            let e = self.creds.entry(c.history).or_insert(LocalCred {
-                first: order,
-                last: order,
+            let e = self.creds.get_or_insert_with(c.history, || CredHistory {
+                intervals: Intervals::new(order, order),
                 fp: c.fp,
                 first_client: client,
                 is_token: c.is_token,
                 scope: c.scope,
             });
-            if order < e.first {
-                e.first = order;
+            let span = &mut e.intervals.first;
+            if order < span.0 {
+                span.0 = order;
                 e.first_client = client;
             }
-            e.last = e.last.max(order);
+            span.1 = span.1.max(order);
             e.is_token |= c.is_token;
             if c.endpoint != 0 {
                 add_endpoint(
@@ -784,20 +767,7 @@ impl ChunkSequence {
                 decided.push(rec);
             }
         }
-        let history: IdTable<CredHistory> = self
-            .creds
-            .into_iter()
-            .map(|(id, c)| {
-                let h = CredHistory {
-                    intervals: Intervals::new(c.first, c.last),
-                    fp: c.fp,
-                    first_client: c.first_client,
-                    is_token: c.is_token,
-                    scope: c.scope,
-                };
-                (id, h)
-            })
-            .collect();
+        let history = std::mem::take(&mut self.creds);
         let mut pending = std::mem::take(&mut self.packed);
         pending.push_block(&self.pending);
         if !self.after_packed.is_empty() {
@@ -908,9 +878,8 @@ pub fn settle_input(seq: &mut SequenceState) {
             };
         }
     });
-    for h in seq.history.values_mut() {
-        h.intervals = Intervals::new(h.first_ok(), h.last_ok());
-    }
+    seq.history
+        .par_update(|h| h.intervals = Intervals::new(h.first_ok(), h.last_ok()));
 }
 
 fn at(o: Order) -> String {
@@ -963,11 +932,7 @@ struct EndpointRejections {
 }
 
 impl EndpointRejections {
-    fn of(
-        pending: &PendingList,
-        table: &IdTable<EndpointOk>,
-        history: &IdTable<CredHistory>,
-    ) -> Self {
+    fn of(pending: &PendingList, table: &IdTable<EndpointOk>, history: &Histories) -> Self {
         // per (history, endpoint): each 401 and the nearest success of its
         // credential after it (in its own input, or proven by the history)
         let mut runs: IdMap<Vec<(Order, Option<Order>)>> = IdMap::default();
@@ -1095,33 +1060,32 @@ fn resolve_from(
     let pending = std::mem::take(&mut state.pending);
     let heads = heads_by_key(&state.heads);
     // per client and host, the tokens it started using successfully: (first
-    // success, identity); only for the clients a pending 401 may need (of
-    // the clients that started using a token: the smaller set is built)
-    let started: IdMap<()> = state
+    // success, identity); only for the clients a pending 401 may need, and
+    // only when a client started using a token at all
+    let started = state
         .history
-        .values()
-        .filter(|h| h.is_token && h.first_client != 0)
-        .map(|h| (switch_key(h.first_client, h.scope), ()))
-        .collect();
-    let wanted: IdMap<()> = if started.is_empty() {
-        IdMap::default()
-    } else {
+        .par_values()
+        .any(|h| h.is_token && h.first_client != 0);
+    let wanted: IdMap<()> = if started {
         pending
             .heads()
             .filter(|p| p.history.is_some() && p.client_id != 0)
-            .map(|p| switch_key(p.client_id, p.scope))
-            .filter(|k| started.contains_key(k))
-            .map(|k| (k, ()))
+            .map(|p| (switch_key(p.client_id, p.scope), ()))
             .collect()
+    } else {
+        IdMap::default()
     };
-    drop(started);
     let mut switches: IdMap<Vec<(Order, u64)>> = IdMap::default();
     if !wanted.is_empty() {
-        for (id, h) in &state.history {
-            let k = switch_key(h.first_client, h.scope);
-            if h.is_token && h.first_client != 0 && wanted.contains_key(&k) {
-                switches.entry(k).or_default().push((h.first_ok(), *id));
-            }
+        let found: Vec<(u64, Order, u64)> = state
+            .history
+            .par_iter()
+            .filter(|(_, h)| h.is_token && h.first_client != 0)
+            .map(|(id, h)| (switch_key(h.first_client, h.scope), h.first_ok(), *id))
+            .filter(|(k, _, _)| wanted.contains_key(k))
+            .collect();
+        for (k, first, id) in found {
+            switches.entry(k).or_default().push((first, id));
         }
     }
     for v in switches.values_mut() {
@@ -1166,7 +1130,7 @@ const PARALLEL_RESOLVE: usize = 4096;
 struct Deciding<'s> {
     heads: &'s IdMap<Vec<Order>>,
     window: i64,
-    history: &'s IdTable<CredHistory>,
+    history: &'s Histories,
     ends: &'s BTreeMap<u64, i64>,
     switches: &'s IdMap<Vec<(Order, u64)>>,
     endpoints: &'s EndpointRejections,

@@ -1043,11 +1043,11 @@ fn mapped<F: LineFormat>(
     // Each worker analyses a run of neighbouring chunks with one analyzer
     // (nothing is merged inside a run: its chunks are one stretch of the
     // file; `runs` says how the chunks are shared), then reads on past the
-    // run as far as its sequences need (`lookahead`); the runs merge in
-    // the file's order, neighbours first. The right-hand side's line
-    // numbers are shifted by the left-hand side's line count: that keeps
-    // the merge associative, which is all a reduce needs, and the result
-    // the same for any split.
+    // run as far as its sequences need (`lookahead`); a closed run merges
+    // with its closed neighbours. The right-hand side's line numbers are
+    // shifted by the left-hand side's line count: that keeps the merge
+    // associative, which is all `in_runs` needs, and the result the same
+    // for any split.
     let runs = crate::runs::in_runs(
         spans.len(),
         |i| {
@@ -1078,19 +1078,13 @@ fn mapped<F: LineFormat>(
             }
             (a.finish(), lines)
         },
-    );
-    let out = runs.into_par_iter().map(Some).reduce(
-        || None,
-        |left, right| match (left, right) {
-            (Some((mut left, nl)), Some((mut right, nr))) => {
-                right.shift_records(&src.name, nl);
-                left.append(right);
-                Some((left, nl + nr))
-            }
-            (l, r) => l.or(r),
+        |(mut left, nl), (mut right, nr)| {
+            right.shift_records(&src.name, nl);
+            left.append(right);
+            (left, nl + nr)
         },
     );
-    out.map_or_else(|| Analyzer::new(ctx, src).finish(), |(r, _)| r)
+    runs.map_or_else(|| Analyzer::new(ctx, src).finish(), |(r, _)| r)
 }
 
 /// One chunk read from a stream: its bytes (ending at a line end, or the
