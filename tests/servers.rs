@@ -100,6 +100,15 @@ fn want(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
     pairs.iter().map(|(k, n)| (k.to_string(), *n)).collect()
 }
 
+/// The totals of records, 401s and unparsed records.
+fn records(s: &Value) -> (u64, u64, u64) {
+    (
+        u(&s["totals"]["exchanges"]),
+        u(&s["totals"]["status_401"]),
+        u(&s["totals"]["unparsed"]),
+    )
+}
+
 fn format_of(s: &Value) -> &str {
     s["files"][0]["format"].as_str().unwrap()
 }
@@ -144,14 +153,7 @@ fn haproxy_plain_and_behind_syslog_says_when_the_proxy_answered_itself() {
 fn classic_load_balancer_lines_are_read_as_alb() {
     let s = run(&["elb-classic.log"], &[]);
     assert_eq!(format_of(&s), "alb");
-    assert_eq!(
-        (
-            u(&s["totals"]["exchanges"]),
-            u(&s["totals"]["status_401"]),
-            u(&s["totals"]["unparsed"])
-        ),
-        (3, 2, 0)
-    );
+    assert_eq!(records(&s), (3, 2, 0));
     let ev = events(&["elb-classic.log"], &[]);
     assert_eq!(ev.len(), 2, "{ev:?}");
     assert!(!format!("{s}{ev:?}").contains("ck_2f9b7d1e8a03c6d4"));
@@ -163,14 +165,7 @@ fn classic_load_balancer_lines_are_read_as_alb() {
 fn haproxy_lines_with_a_cut_request_are_records() {
     let s = run(&["haproxy-cut-request.log"], &[]);
     assert_eq!(format_of(&s), "haproxy");
-    assert_eq!(
-        (
-            u(&s["totals"]["exchanges"]),
-            u(&s["totals"]["status_401"]),
-            u(&s["totals"]["unparsed"])
-        ),
-        (3, 2, 0)
-    );
+    assert_eq!(records(&s), (3, 2, 0));
     let paths: Vec<&str> = s["patterns"]
         .as_array()
         .unwrap()
@@ -211,14 +206,7 @@ fn haproxy_ipv6_clients_lose_their_port() {
 fn uvicorn_lines_with_quotes_in_the_query_are_records() {
     let s = run(&["uvicorn-quoted-query.log"], &[]);
     assert_eq!(format_of(&s), "uvicorn");
-    assert_eq!(
-        (
-            u(&s["totals"]["exchanges"]),
-            u(&s["totals"]["status_401"]),
-            u(&s["totals"]["unparsed"])
-        ),
-        (4, 3, 0)
-    );
+    assert_eq!(records(&s), (4, 3, 0));
     let ws = workspace();
     let f = ws.path().join("u.log");
     std::fs::write(
@@ -241,14 +229,7 @@ fn python_servers_uvicorn_gunicorn_hypercorn() {
     let s = run(&["uvicorn.log"], &[]);
     assert_eq!(format_of(&s), "uvicorn");
     // the server's own messages are not records, and not unparsed
-    assert_eq!(
-        (
-            u(&s["totals"]["exchanges"]),
-            u(&s["totals"]["status_401"]),
-            u(&s["totals"]["unparsed"])
-        ),
-        (3, 2, 0)
-    );
+    assert_eq!(records(&s), (3, 2, 0));
     assert_eq!(
         causes(&s),
         want(&[("placeholder_credentials", 1), ("unknown", 1)])
@@ -287,14 +268,7 @@ fn logfmt_with_odd_names_takes_the_json_field_mapping() {
     let mapping = "status=http_status,method=verb,path=route,client=peer,user_agent=agent,time=ts,message=reason";
     let s = run(&["odd-names.logfmt"], &["--json-fields", mapping]);
     assert_eq!(format_of(&s), "logfmt");
-    assert_eq!(
-        (
-            u(&s["totals"]["exchanges"]),
-            u(&s["totals"]["status_401"]),
-            u(&s["totals"]["unparsed"])
-        ),
-        (2, 1, 0)
-    );
+    assert_eq!(records(&s), (2, 1, 0));
     assert_eq!(causes(&s), want(&[("expired_credentials", 1)]));
     // the same mapping over JSON lines: `message` is read as a response body is
     let ws = workspace();
@@ -322,14 +296,7 @@ fn kubernetes_audit_reads_the_failed_authentication_and_its_annotations() {
     let s = run(&["k8s-audit.jsonl"], &[]);
     assert_eq!(format_of(&s), "k8s-audit");
     // the RequestReceived stage of a request is not a second record
-    assert_eq!(
-        (
-            u(&s["totals"]["exchanges"]),
-            u(&s["totals"]["status_401"]),
-            u(&s["totals"]["unparsed"])
-        ),
-        (4, 3, 0)
-    );
+    assert_eq!(records(&s), (4, 3, 0));
     assert_eq!(
         causes(&s),
         want(&[

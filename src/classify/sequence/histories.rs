@@ -68,10 +68,6 @@ impl Histories {
         self.shards.iter().flatten()
     }
 
-    pub fn values(&self) -> impl Iterator<Item = &CredHistory> {
-        self.shards.iter().flat_map(IdTable::values)
-    }
-
     /// Every identity and its history, on all workers.
     pub fn par_iter(&self) -> impl ParallelIterator<Item = (&u64, &CredHistory)> {
         self.shards.par_iter().flat_map_iter(|s| s.iter())
