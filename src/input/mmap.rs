@@ -334,6 +334,36 @@ pub fn prefetch(m: &Mmap, range: Range<usize>) {
         .advise_range(memmap2::Advice::WillNeed, range.start, end - range.start);
 }
 
+/// The bytes of `range` (byte offsets into `m`), read with `pread` into
+/// `buf` (grown as needed and never shrunk, so one buffer serves a whole
+/// pass). Where the file gives fewer bytes than were mapped (it shrank, or
+/// a read failed) the rest is copied from the mapping, which knows what a
+/// lost page reads as and flags the shrink (see the module documentation).
+pub fn read_into<'b>(m: &Mmap, range: Range<usize>, buf: &'b mut Vec<u8>) -> &'b [u8] {
+    let end = range.end.min(m.len());
+    let start = range.start.min(end);
+    let len = end - start;
+    if buf.len() < len {
+        buf.resize(len, 0);
+    }
+    let out = &mut buf[..len];
+    let mut got = 0;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        while got < len {
+            match m.file.read_at(&mut out[got..], (start + got) as u64) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+    }
+    out[got..].copy_from_slice(&m.map[start + got..end]);
+    out
+}
+
 /// Gives back the pages wholly inside `range` (byte offsets into `m`) once
 /// a pass has read them: they leave this process's page tables but stay in
 /// the page cache, and reading them again maps them again (same bytes).

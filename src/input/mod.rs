@@ -17,7 +17,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 pub use detect::{Detected, FormatName};
-pub use mmap::{Mmap, Shrink, Watch, prefetch, release};
+#[cfg(test)]
+pub(crate) use mmap::map;
+pub use mmap::{Mmap, Shrink, Watch, prefetch, read_into, release};
 
 use crate::error::{Error, Result};
 
