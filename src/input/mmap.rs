@@ -32,6 +32,8 @@ pub struct Mmap {
     file: File,
     slot: Option<usize>,
     watch: Watch,
+    /// A read found bytes that were not in the page cache (`read_into`).
+    uncached: AtomicBool,
 }
 
 /// Whether a mapped file shrank while it was read; readable after the map
@@ -102,6 +104,12 @@ impl Mmap {
         self.watch.clone()
     }
 
+    /// Has a read (`read_into`) found bytes of the file outside the page
+    /// cache (or could it not tell)?
+    pub fn uncached(&self) -> bool {
+        self.uncached.load(Ordering::Relaxed)
+    }
+
     /// Updates the watch from the fault handler's flags.
     fn check(&self) {
         #[cfg(target_os = "linux")]
@@ -157,6 +165,7 @@ pub fn map(file: &File) -> std::io::Result<Mmap> {
         file: file.try_clone()?,
         slot,
         watch,
+        uncached: AtomicBool::new(false),
     })
 }
 
@@ -321,9 +330,14 @@ mod guard {
 /// Asks the kernel to start reading `range` (byte offsets into `m`) into
 /// the page cache now, while the caller is still busy with the part
 /// before it: on a file that is not cached, reading and parsing then
-/// overlap instead of taking turns at every page fault. A hint only:
-/// failures are ignored.
+/// overlap instead of taking turns at every page fault. Only once a read
+/// (`read_into`) has found bytes of the file outside the page cache, or
+/// where that cannot be known: on a cached file the request would walk
+/// every page of the range for nothing. A hint only: failures are ignored.
 pub fn prefetch(m: &Mmap, range: Range<usize>) {
+    if !m.uncached() {
+        return;
+    }
     let end = range.end.min(m.len());
     if range.start >= end {
         return;
@@ -336,9 +350,12 @@ pub fn prefetch(m: &Mmap, range: Range<usize>) {
 
 /// The bytes of `range` (byte offsets into `m`), read with `pread` into
 /// `buf` (grown as needed and never shrunk, so one buffer serves a whole
-/// pass). Where the file gives fewer bytes than were mapped (it shrank, or
-/// a read failed) the rest is copied from the mapping, which knows what a
-/// lost page reads as and flags the shrink (see the module documentation).
+/// pass). Until a read finds bytes outside the page cache, reads ask for
+/// cached bytes only (`RWF_NOWAIT`), which is how that is found out (see
+/// `prefetch`). Where the file gives fewer bytes than were mapped (it
+/// shrank, or a read failed) the rest is copied from the mapping, which
+/// knows what a lost page reads as and flags the shrink (see the module
+/// documentation).
 pub fn read_into<'b>(m: &Mmap, range: Range<usize>, buf: &'b mut Vec<u8>) -> &'b [u8] {
     let end = range.end.min(m.len());
     let start = range.start.min(end);
@@ -348,6 +365,12 @@ pub fn read_into<'b>(m: &Mmap, range: Range<usize>, buf: &'b mut Vec<u8>) -> &'b
     }
     let out = &mut buf[..len];
     let mut got = 0;
+    if !m.uncached() {
+        got = read_cached(&m.file, out, start as u64);
+        if got < len {
+            m.uncached.store(true, Ordering::Relaxed);
+        }
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileExt;
@@ -362,6 +385,40 @@ pub fn read_into<'b>(m: &Mmap, range: Range<usize>, buf: &'b mut Vec<u8>) -> &'b
     }
     out[got..].copy_from_slice(&m.map[start + got..end]);
     out
+}
+
+/// Reads into `out` from `offset` what the page cache holds, without
+/// waiting for the disk (`preadv2` with `RWF_NOWAIT`); returns how many
+/// bytes were read. 0 where the system cannot tell (then every read is
+/// taken to need the disk).
+#[cfg(target_os = "linux")]
+fn read_cached(file: &File, out: &mut [u8], offset: u64) -> usize {
+    use std::os::fd::AsRawFd;
+    let mut got = 0;
+    while got < out.len() {
+        let rest = &mut out[got..];
+        let iov = libc::iovec {
+            iov_base: rest.as_mut_ptr().cast(),
+            iov_len: rest.len(),
+        };
+        let Ok(at) = libc::off_t::try_from(offset + got as u64) else {
+            break;
+        };
+        // SAFETY: `iov` describes `rest`, writable and alive for the call;
+        // the descriptor is `file`'s, open for the whole call.
+        let n = unsafe { libc::preadv2(file.as_raw_fd(), &iov, 1, at, libc::RWF_NOWAIT) };
+        match usize::try_from(n) {
+            // the end of the file, or not cached (EAGAIN), or no RWF_NOWAIT
+            Ok(0) | Err(_) => break,
+            Ok(n) => got += n,
+        }
+    }
+    got
+}
+
+#[cfg(not(target_os = "linux"))]
+fn read_cached(_: &File, _: &mut [u8], _: u64) -> usize {
+    0
 }
 
 /// Gives back the pages wholly inside `range` (byte offsets into `m`) once
@@ -417,6 +474,30 @@ mod tests {
         assert!(m.watch().shrink().is_none());
     }
 
+    #[test]
+    fn reads_into_a_buffer_give_the_mapped_bytes() {
+        let bytes: Vec<u8> = (0..3 * 65536 + 77).map(|i| (i * 13 % 251) as u8).collect();
+        let mut f = tempfile::NamedTempFile::new().expect("temp file");
+        f.write_all(&bytes).expect("write");
+        f.flush().expect("flush");
+        let m = map(f.as_file()).expect("map");
+        let mut buf = Vec::new();
+        // a buffer larger than the range, ranges past the end, an empty one
+        for r in [
+            0..m.len(),
+            5..70_000,
+            65536..65536 + 10,
+            9..9,
+            100..m.len() + 50,
+        ] {
+            let want = &bytes[r.start.min(bytes.len())..r.end.min(bytes.len())];
+            assert_eq!(read_into(&m, r.clone(), &mut buf), want, "{r:?}");
+        }
+        // a file just written is in the page cache: nothing asked for the disk
+        #[cfg(target_os = "linux")]
+        assert!(!m.uncached());
+    }
+
     #[cfg(target_os = "linux")]
     #[test]
     fn a_file_truncated_under_its_map_reads_newlines_and_is_flagged() {
@@ -437,6 +518,11 @@ mod tests {
         assert!(m[8192..].iter().all(|&b| b == b'\n'));
         release(&m, 0..m.len());
         assert!(m[8192..].iter().all(|&b| b == b'\n'));
+        // a read past the new end gives the file's bytes, then the filler
+        let mut buf = Vec::new();
+        let got = read_into(&m, 4096..3 * 65536, &mut buf);
+        assert_eq!(&got[..4096], &bytes[4096..8192]);
+        assert!(got[4096..].iter().all(|&b| b == b'\n'));
         drop(m);
         let s = watch.shrink().expect("the shrink is seen");
         assert_eq!((s.was, s.now, s.first_lost), (len as u64, 8192, 8192));

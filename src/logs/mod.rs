@@ -986,7 +986,8 @@ const PIECE_BYTES: usize = 256 << 10;
 
 /// `chunk` of the bytes `range` of the mapped log `m`, read with `pread`
 /// into `buf` in pieces of about `piece` bytes, each cut after its last
-/// line end (`input::read_into`). On a file in the page cache this is
+/// line end (`input::read_into`; `input::prefetch` once a piece is found
+/// outside the page cache). On a file in the page cache this is
 /// faster than reading the mapping: a copy of what the cache holds costs
 /// less than faulting the pages into the page tables and giving them back,
 /// and the piece is read from the core's cache. A line longer than a piece
@@ -1007,7 +1008,14 @@ fn chunk_read<F: LineFormat>(
     let mut at = range.start;
     while at < range.end {
         let want = at.saturating_add(piece).min(range.end);
+        let cached = !m.uncached();
         let got = crate::input::read_into(m, at..want, buf);
+        if cached && m.uncached() {
+            // the first bytes found outside the page cache: the rest of the
+            // chunk and the two after it are read from disk while it is parsed
+            let len = range.end - range.start;
+            crate::input::prefetch(m, at..range.end + 2 * len);
+        }
         let cut = if want == range.end {
             got.len()
         } else if let Some(nl) = memchr::memrchr(b'\n', got) {
