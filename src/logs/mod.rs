@@ -1086,11 +1086,23 @@ fn mapped<F: LineFormat>(
 ) -> ChunkResult {
     let cuts = boundaries(bytes, ctx.chunk_bytes());
     let spans: Vec<(usize, usize)> = cuts.windows(2).map(|w| (w[0], w[1])).collect();
-    // the parsing state each chunk starts with (directives seen before it)
+    // the parsing state each chunk starts with (directives seen before it);
+    // the pages this pass mapped (a W3C log's are all of them) go back as
+    // it goes, and those `boundaries` mapped after it: the chunks are read
+    // with `pread` (`chunk_read`), so nothing else would give them back
     let lasts: Vec<Option<F::Ctx>> = spans
         .par_iter()
-        .map(|&(s, e)| fmt.last_directive(&bytes[s..e]))
+        .map(|&(s, e)| {
+            let last = fmt.last_directive(&bytes[s..e]);
+            if let Some(m) = map {
+                crate::input::release(m, s..e);
+            }
+            last
+        })
         .collect();
+    if let Some(m) = map {
+        crate::input::release(m, 0..bytes.len());
+    }
     let mut inits = Vec::with_capacity(spans.len());
     let mut cur = F::Ctx::default();
     for l in lasts {
