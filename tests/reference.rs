@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use common::scenario::{self, Ev, clf_time, client_ip, client_ua, rfc3339_ms};
-use common::{crate_root, fixtures_dir, workspace};
+use common::{authsift, crate_root, fixtures_dir, u, workspace};
 use serde_json::{Value, json};
 
 /// Every output of one configuration, by name.
@@ -565,4 +565,37 @@ fn out_of_order_input_gives_the_same_bytes_in_every_mode() {
         &[],
         &["partial.json", "partial.stdout"],
     );
+}
+
+#[test]
+fn legs_behind_one_later_in_time_end_and_are_decided_in_every_mode() {
+    // One 401 an hour later than every line after it keeps its handshake
+    // leg open to the end; the 600 legs behind it end as time goes on (300
+    // completed by their retry a second later, 300 not) and leave the
+    // queue while it stays open, whatever the chunks.
+    let ws = workspace();
+    let line = |t: u32, ip: &str, path: &str, status: u16| {
+        format!(
+            "{ip} - - [01/May/2024:{:02}:{:02}:{:02} +0000] \"GET {path} HTTP/1.1\" {status} 12 \"-\" \"curl/8.0\"\n",
+            t / 3600,
+            t / 60 % 60,
+            t % 60
+        )
+    };
+    let mut log = line(11 * 3600, "10.9.9.9", "/late", 401);
+    let mut t = 10 * 3600;
+    for i in 0..300 {
+        let ip = format!("10.0.{}.{}", i / 100, i % 100);
+        log.push_str(&line(t, &ip, &format!("/p{i}"), 401));
+        log.push_str(&line(t + 1, &ip, &format!("/p{i}"), 200));
+        log.push_str(&line(t + 2, &ip, &format!("/q{i}"), 401));
+        t += 3;
+    }
+    let path = ws.path().join("behind.log");
+    std::fs::write(&path, &log).expect("write input");
+    same_everywhere("legs behind a later one", &path, &[]);
+    let s = authsift(ws.path(), &["analyze", "behind.log", "--json"]).json();
+    assert_eq!(u(&s["totals"]["status_401"]), 601);
+    assert_eq!(u(&s["causes"]["challenge_handshake"]), 300);
+    assert_eq!(u(&s["causes"]["unknown"]), 301);
 }

@@ -365,6 +365,9 @@ fn switch_key(client: u64, scope: u64) -> u64 {
 
 const CLIENT_SLOTS: usize = 4096;
 
+/// Ended legs a queue keeps before it drops them (`ChunkSequence::advance`).
+const COMPACT_MIN: usize = 64;
+
 #[inline]
 fn client_slot(client: u64) -> usize {
     (client >> 52) as usize % CLIENT_SLOTS
@@ -385,6 +388,8 @@ pub struct ChunkSequence {
     /// A leg was queued before an earlier-timed one (an input out of time
     /// order) since the queue was last empty.
     disordered: bool,
+    /// Legs in `open` whose window ended behind one still open.
+    ended: usize,
     /// Closed from the start in a chunk that does not start its input
     /// (only the input's first window's successes are kept).
     head_closed: bool,
@@ -452,6 +457,7 @@ impl ChunkSequence {
         ChunkSequence {
             window_us,
             open: VecDeque::new(),
+            ended: 0,
             open_targets: IdMap::default(),
             open_clients: IdMap::default(),
             client_slots: Box::new([0; CLIENT_SLOTS]),
@@ -535,7 +541,9 @@ impl ChunkSequence {
         while self.open.front().is_some_and(past)
             && let Some(leg) = self.open.pop_front()
         {
-            if !leg.ended {
+            if leg.ended {
+                self.ended -= 1;
+            } else {
                 self.release_leg(leg.target, leg.client, leg.done.is_none());
             }
             if let Some(rec) = self.decide(leg) {
@@ -557,8 +565,26 @@ impl ChunkSequence {
                 released.push((leg.target, leg.client, leg.done.is_none()));
             }
         }
+        self.ended += released.len();
         for (target, client, undone) in released {
             self.release_leg(target, client, undone);
+        }
+        // once most of the queue has ended, the ended legs leave it (the
+        // others keep their order): the queue holds the legs a success may
+        // still complete, not every leg behind the first, however far back
+        // in time the input jumps
+        if self.ended > COMPACT_MIN && self.ended * 2 > self.open.len() {
+            let (gone, open): (VecDeque<OpenLeg>, VecDeque<OpenLeg>) =
+                std::mem::take(&mut self.open)
+                    .into_iter()
+                    .partition(|l| l.ended);
+            self.open = open;
+            self.ended = 0;
+            for leg in gone {
+                if let Some(rec) = self.decide(leg) {
+                    decided(rec);
+                }
+            }
         }
     }
 
