@@ -822,17 +822,27 @@ pub(crate) fn carries_credential<F: LineFormat>(
 /// `a`'s sequences need:
 /// its open legs and, for the part that starts the input, the input's
 /// first window. Nothing is counted or reported. Returns whether `a`
-/// still needs what follows.
+/// still needs what follows. `map`: the mapping `bytes` are part of, whose
+/// pages are given back behind the reading (in an input out of time order
+/// a leg may stay open to its end).
 fn lookahead<F: LineFormat>(
     fmt: &F,
     bytes: &[u8],
     base: u64,
     mut ctx: F::Ctx,
     a: &mut Analyzer<'_>,
+    map: Option<&Mmap>,
 ) -> bool {
     let mut seq = fmt.shows(&ctx).client != ClientView::None;
     let mut start = 0;
+    let mut kept = 0;
     while start < bytes.len() && a.needs_more() {
+        if let Some(m) = map
+            && start - kept >= CHUNK_BYTES
+        {
+            crate::input::release(m, base as usize + kept..base as usize + start);
+            kept = start;
+        }
         let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
         let (raw, offset) = (&bytes[start..end], base + start as u64);
         start = end + 1;
@@ -1154,7 +1164,7 @@ fn mapped<F: LineFormat>(
         },
         |(mut a, lines, _, _), next| {
             if let (Some(&(s, _)), Some(init)) = (spans.get(next), inits.get(next)) {
-                lookahead(fmt, &bytes[s..], s as u64, init.clone(), &mut a);
+                lookahead(fmt, &bytes[s..], s as u64, init.clone(), &mut a, map);
             }
             (a.finish(), lines)
         },
@@ -1387,7 +1397,7 @@ fn streamed<F: LineFormat>(
             parts.par_iter_mut().for_each(|(p, _)| {
                 if let Part::Waiting(a) = p {
                     for c in &chunks {
-                        if !lookahead(fmt, &c.bytes, c.offset, c.init.clone(), a) {
+                        if !lookahead(fmt, &c.bytes, c.offset, c.init.clone(), a, None) {
                             break;
                         }
                     }
@@ -1402,7 +1412,14 @@ fn streamed<F: LineFormat>(
                     let n = stream_chunk(fmt, c, &mut a);
                     bar.inc(c.bytes.len() as u64 + c.skipped.iter().map(|s| s.1).sum::<u64>());
                     for next in &chunks[i + 1..] {
-                        if !lookahead(fmt, &next.bytes, next.offset, next.init.clone(), &mut a) {
+                        if !lookahead(
+                            fmt,
+                            &next.bytes,
+                            next.offset,
+                            next.init.clone(),
+                            &mut a,
+                            None,
+                        ) {
                             break;
                         }
                     }
