@@ -330,14 +330,11 @@ mod guard {
 /// Asks the kernel to start reading `range` (byte offsets into `m`) into
 /// the page cache now, while the caller is still busy with the part
 /// before it: on a file that is not cached, reading and parsing then
-/// overlap instead of taking turns at every page fault. Only once a read
-/// (`read_into`) has found bytes of the file outside the page cache, or
-/// where that cannot be known: on a cached file the request would walk
-/// every page of the range for nothing. A hint only: failures are ignored.
+/// overlap instead of taking turns at every page fault. (On a cached file
+/// the request walks every page of the range for nothing: callers that
+/// read with `read_into` ask only once `Mmap::uncached` says so.) A hint
+/// only: failures are ignored.
 pub fn prefetch(m: &Mmap, range: Range<usize>) {
-    if !m.uncached() {
-        return;
-    }
     let end = range.end.min(m.len());
     if range.start >= end {
         return;
@@ -351,8 +348,8 @@ pub fn prefetch(m: &Mmap, range: Range<usize>) {
 /// The bytes of `range` (byte offsets into `m`), read with `pread` into
 /// `buf` (grown as needed and never shrunk, so one buffer serves a whole
 /// pass). Until a read finds bytes outside the page cache, reads ask for
-/// cached bytes only (`RWF_NOWAIT`), which is how that is found out (see
-/// `prefetch`). Where the file gives fewer bytes than were mapped (it
+/// cached bytes only (`RWF_NOWAIT`), which is how that is found out
+/// (`Mmap::uncached`). Where the file gives fewer bytes than were mapped (it
 /// shrank, or a read failed) the rest is copied from the mapping, which
 /// knows what a lost page reads as and flags the shrink (see the module
 /// documentation).
@@ -493,9 +490,35 @@ mod tests {
             let want = &bytes[r.start.min(bytes.len())..r.end.min(bytes.len())];
             assert_eq!(read_into(&m, r.clone(), &mut buf), want, "{r:?}");
         }
-        // a file just written is in the page cache: nothing asked for the disk
-        #[cfg(target_os = "linux")]
-        assert!(!m.uncached());
+        // the reads that may wait for the disk (once bytes were found
+        // outside the page cache) give the same bytes
+        m.uncached.store(true, Ordering::Relaxed);
+        for r in [0..m.len(), 5..70_000, 100..m.len() + 50] {
+            let want = &bytes[r.start..r.end.min(bytes.len())];
+            assert_eq!(read_into(&m, r.clone(), &mut buf), want, "{r:?}");
+        }
+    }
+
+    /// A file truncated before any of its mapping was read: a read into a
+    /// buffer gets the bytes left, then the filler, and the shrink is seen.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_read_into_a_buffer_past_a_truncation_reads_newlines_and_is_flagged() {
+        let len = 3 * (1 << 20) + 5000;
+        let bytes: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+        let mut f = tempfile::NamedTempFile::new().expect("temp file");
+        f.write_all(&bytes).expect("write");
+        f.flush().expect("flush");
+        let m = map(f.as_file()).expect("map");
+        let watch = m.watch();
+        f.as_file().set_len(8192).expect("truncate");
+        let mut buf = Vec::new();
+        let got = read_into(&m, 4096..(1 << 20), &mut buf);
+        assert_eq!(&got[..4096], &bytes[4096..8192]);
+        assert!(got[4096..].iter().all(|&b| b == b'\n'));
+        drop(m);
+        let s = watch.shrink().expect("the shrink is seen");
+        assert_eq!((s.was, s.now, s.first_lost), (len as u64, 8192, 8192));
     }
 
     #[cfg(target_os = "linux")]

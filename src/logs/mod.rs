@@ -840,7 +840,10 @@ fn lookahead<F: LineFormat>(
         if let Some(m) = map
             && start - kept >= CHUNK_BYTES
         {
-            crate::input::release(m, base as usize + kept..base as usize + start);
+            // from a little before the last range: `release` gives back only
+            // whole 64 KiB blocks, and one straddles its end
+            let from = base as usize + kept.saturating_sub(64 << 10);
+            crate::input::release(m, from..base as usize + start);
             kept = start;
         }
         let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
@@ -994,10 +997,18 @@ fn chunk<F: LineFormat>(
 /// the core's cache while it is scanned and parsed.
 const PIECE_BYTES: usize = 256 << 10;
 
+/// What a worker keeps from chunk to chunk of a run read by `chunk_read`:
+/// its buffer, and how far it asked the kernel to read ahead.
+#[derive(Default)]
+struct Reader {
+    buf: Vec<u8>,
+    ahead: usize,
+}
+
 /// `chunk` of the bytes `range` of the mapped log `m`, read with `pread`
 /// into `buf` in pieces of about `piece` bytes, each cut after its last
-/// line end (`input::read_into`; `input::prefetch` once a piece is found
-/// outside the page cache). On a file in the page cache this is
+/// line end (`input::read_into`; `input::prefetch` once bytes of the file
+/// were found outside the page cache). On a file in the page cache this is
 /// faster than reading the mapping: a copy of what the cache holds costs
 /// less than faulting the pages into the page tables and giving them back,
 /// and the piece is read from the core's cache. A line longer than a piece
@@ -1011,20 +1022,21 @@ fn chunk_read<F: LineFormat>(
     first_line: u64,
     ctx: &mut F::Ctx,
     a: &mut Analyzer<'_>,
-    buf: &mut Vec<u8>,
+    r: &mut Reader,
     piece: usize,
 ) -> u64 {
     let mut lines = 0;
     let mut at = range.start;
     while at < range.end {
         let want = at.saturating_add(piece).min(range.end);
-        let cached = !m.uncached();
-        let got = crate::input::read_into(m, at..want, buf);
-        if cached && m.uncached() {
-            // the first bytes found outside the page cache: the rest of the
-            // chunk and the two after it are read from disk while it is parsed
-            let len = range.end - range.start;
-            crate::input::prefetch(m, at..range.end + 2 * len);
+        let got = crate::input::read_into(m, at..want, &mut r.buf);
+        // once bytes of the file were found outside the page cache (by any
+        // worker), the rest of the chunk and the two after it are read from
+        // disk while it is parsed
+        let len = range.end - range.start;
+        if m.uncached() && r.ahead < range.end + 2 * len {
+            crate::input::prefetch(m, r.ahead.max(at)..range.end + 2 * len);
+            r.ahead = range.end + 2 * len;
         }
         let cut = if want == range.end {
             got.len()
@@ -1129,28 +1141,37 @@ fn mapped<F: LineFormat>(
     // shifted by the left-hand side's line count: that keeps the merge
     // associative, which is all `in_runs` needs, and the result the same
     // for any split.
+    // the chunks of a mapped file are read with `pread` (`chunk_read`),
+    // except in the reference mode and where there is no `pread`
+    let pread = map.is_some() && !ctx.reference && cfg!(unix);
     let runs = crate::runs::in_runs(
         spans.len(),
         |i| {
             let (s, e) = spans[i];
-            // this chunk and the two after it are read from disk while it
-            // is parsed (later chunks of the run ask for the one two ahead)
-            if let Some(m) = map {
+            // read from the mapping: this chunk and the two after it are read
+            // from disk while it is parsed (later chunks of the run ask for
+            // the one two ahead); `chunk_read` asks for itself
+            if let Some(m) = map.filter(|_| !pread) {
                 crate::input::prefetch(m, s..e + 2 * (e - s));
             }
-            (Analyzer::for_part(ctx, src, s == 0), 0u64, i, Vec::new())
+            (
+                Analyzer::for_part(ctx, src, s == 0),
+                0u64,
+                i,
+                Reader::default(),
+            )
         },
-        |(a, lines, first, buf), i| {
+        |(a, lines, first, reader), i| {
             let (s, e) = spans[i];
-            if let Some(m) = map
+            if let Some(m) = map.filter(|_| !pread)
                 && i != *first
             {
                 crate::input::prefetch(m, e + (e - s)..e + 2 * (e - s));
             }
             let mut init = inits[i].clone();
             *lines += match map {
-                Some(m) if !ctx.reference => {
-                    chunk_read(fmt, m, s..e, *lines, &mut init, a, buf, PIECE_BYTES)
+                Some(m) if pread => {
+                    chunk_read(fmt, m, s..e, *lines, &mut init, a, reader, PIECE_BYTES)
                 }
                 _ => {
                     let n = chunk(fmt, &bytes[s..e], s as u64, *lines, &mut init, a);
@@ -1642,10 +1663,14 @@ mod tests {
         assert_eq!(whole.events.len(), 80, "every 401 is an event");
         // a line longer than a piece, pieces that cut the byte order mark,
         // pieces of a few lines, one piece
+        // the two halves of the log as two chunks of a run (the second
+        // starts mid-file, its lines numbered on from the first's)
+        let mid = memchr::memchr(b'\n', &m[m.len() / 2..]).map_or(m.len(), |o| m.len() / 2 + o + 1);
         for piece in [1, 2, 7, 64, 200, 1000, 4096, 1 << 20] {
             let mut a = Analyzer::for_part(&ctx, &src, true);
-            let mut buf = Vec::new();
-            let n = chunk_read(fmt, &m, 0..m.len(), 0, &mut (), &mut a, &mut buf, piece);
+            let mut r = Reader::default();
+            let mut n = chunk_read(fmt, &m, 0..mid, 0, &mut (), &mut a, &mut r, piece);
+            n += chunk_read(fmt, &m, mid..m.len(), n, &mut (), &mut a, &mut r, piece);
             let r = a.finish();
             assert_eq!(n, lines, "piece {piece}");
             assert!(
