@@ -455,13 +455,24 @@ mod tests {
     use super::*;
     use std::io::Write;
 
+    /// A temporary file holding `bytes` and its mapping.
+    fn mapped(bytes: &[u8]) -> (tempfile::NamedTempFile, Mmap) {
+        let mut f = tempfile::NamedTempFile::new().expect("temp file");
+        f.write_all(bytes).expect("write");
+        f.flush().expect("flush");
+        let m = map(f.as_file()).expect("map");
+        (f, m)
+    }
+
+    /// `len` bytes of letters.
+    fn letters(len: usize) -> Vec<u8> {
+        (0..len).map(|i| b'a' + (i % 26) as u8).collect()
+    }
+
     #[test]
     fn released_pages_read_back_the_same_bytes() {
         let bytes: Vec<u8> = (0..5 * 65536 + 123).map(|i| (i * 7 % 251) as u8).collect();
-        let mut f = tempfile::NamedTempFile::new().expect("temp file");
-        f.write_all(&bytes).expect("write");
-        f.flush().expect("flush");
-        let m = map(f.as_file()).expect("map");
+        let (_f, m) = mapped(&bytes);
         assert_eq!(&m[..], &bytes[..]);
         // ranges that are not page-aligned, empty, or reach past the end
         for r in [100..3 * 65536 + 5, 0..m.len(), 7..7, 65536..65536 * 9] {
@@ -474,10 +485,7 @@ mod tests {
     #[test]
     fn reads_into_a_buffer_give_the_mapped_bytes() {
         let bytes: Vec<u8> = (0..3 * 65536 + 77).map(|i| (i * 13 % 251) as u8).collect();
-        let mut f = tempfile::NamedTempFile::new().expect("temp file");
-        f.write_all(&bytes).expect("write");
-        f.flush().expect("flush");
-        let m = map(f.as_file()).expect("map");
+        let (_f, m) = mapped(&bytes);
         let mut buf = Vec::new();
         // a buffer larger than the range, ranges past the end, an empty one
         for r in [
@@ -505,11 +513,8 @@ mod tests {
     #[test]
     fn a_read_into_a_buffer_past_a_truncation_reads_newlines_and_is_flagged() {
         let len = 3 * (1 << 20) + 5000;
-        let bytes: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
-        let mut f = tempfile::NamedTempFile::new().expect("temp file");
-        f.write_all(&bytes).expect("write");
-        f.flush().expect("flush");
-        let m = map(f.as_file()).expect("map");
+        let bytes = letters(len);
+        let (f, m) = mapped(&bytes);
         let watch = m.watch();
         f.as_file().set_len(8192).expect("truncate");
         let mut buf = Vec::new();
@@ -525,11 +530,8 @@ mod tests {
     #[test]
     fn a_file_truncated_under_its_map_reads_newlines_and_is_flagged() {
         let len = 3 * (1 << 20) + 5000;
-        let bytes: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
-        let mut f = tempfile::NamedTempFile::new().expect("temp file");
-        f.write_all(&bytes).expect("write");
-        f.flush().expect("flush");
-        let m = map(f.as_file()).expect("map");
+        let bytes = letters(len);
+        let (f, m) = mapped(&bytes);
         assert_eq!(m[10], bytes[10]);
         let watch = m.watch();
         f.as_file().set_len(8192).expect("truncate");
