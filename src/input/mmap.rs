@@ -418,6 +418,12 @@ fn read_cached(_: &File, _: &mut [u8], _: u64) -> usize {
     0
 }
 
+/// The blocks `release` gives back: a multiple of every common page size
+/// (4, 16 and 64 KiB), so that the pages given back lie inside its range
+/// whatever the system's page size (the kernel works in whole pages); the
+/// few bytes at the ends of a range go at the unmap.
+pub const RELEASE_ALIGN: usize = 64 << 10;
+
 /// Gives back the pages wholly inside `range` (byte offsets into `m`) once
 /// a pass has read them: they leave this process's page tables but stay in
 /// the page cache, and reading them again maps them again (same bytes).
@@ -426,13 +432,8 @@ fn read_cached(_: &File, _: &mut [u8], _: u64) -> usize {
 /// go instead of all at once, on one thread, when the file is unmapped.
 /// Failures are ignored: the pages are then released at the unmap.
 pub fn release(m: &Mmap, range: Range<usize>) {
-    // a multiple of every common page size (4, 16 and 64 KiB), so that the
-    // pages given back lie inside `range` whatever the system's page size
-    // (the kernel works in whole pages); the few bytes at the ends of a
-    // range go at the unmap
-    const ALIGN: usize = 64 << 10;
-    let start = range.start.div_ceil(ALIGN) * ALIGN;
-    let end = range.end.min(m.len()) / ALIGN * ALIGN;
+    let start = range.start.div_ceil(RELEASE_ALIGN) * RELEASE_ALIGN;
+    let end = range.end.min(m.len()) / RELEASE_ALIGN * RELEASE_ALIGN;
     if start >= end {
         return;
     }

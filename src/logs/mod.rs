@@ -840,9 +840,9 @@ fn lookahead<F: LineFormat>(
         if let Some(m) = map
             && start - kept >= CHUNK_BYTES
         {
-            // from a little before the last range: `release` gives back only
-            // whole 64 KiB blocks, and one straddles its end
-            let from = base as usize + kept.saturating_sub(64 << 10);
+            // from a block before the last range's end: `release` gives
+            // back whole blocks only, and one straddles that end
+            let from = base as usize + kept.saturating_sub(crate::input::RELEASE_ALIGN);
             crate::input::release(m, from..base as usize + start);
             kept = start;
         }
