@@ -1060,15 +1060,20 @@ fn chunk_read<F: LineFormat>(
     lines
 }
 
-/// Chunk boundaries at line ends, about `chunk` bytes apart.
-fn boundaries(bytes: &[u8], chunk: usize) -> Vec<usize> {
+/// Chunk boundaries at line ends, about `chunk` bytes apart, in `len`
+/// bytes where `line_end(pos)` finds the first line end at or after `pos`.
+fn boundaries(
+    len: usize,
+    chunk: usize,
+    mut line_end: impl FnMut(usize) -> Option<usize>,
+) -> Vec<usize> {
     let mut b = vec![0];
     let mut pos = chunk;
-    while pos < bytes.len() {
-        match memchr::memchr(b'\n', &bytes[pos..]) {
-            Some(off) => {
-                let cut = pos + off + 1;
-                if cut < bytes.len() {
+    while pos < len {
+        match line_end(pos) {
+            Some(nl) => {
+                let cut = nl + 1;
+                if cut < len {
                     b.push(cut);
                 }
                 pos = cut + chunk;
@@ -1076,8 +1081,29 @@ fn boundaries(bytes: &[u8], chunk: usize) -> Vec<usize> {
             None => break,
         }
     }
-    b.push(bytes.len());
+    b.push(len);
     b
+}
+
+/// Bytes read at a time when looking for a line end with `pread`.
+const CUT_WINDOW: usize = 32 << 10;
+
+/// The first line end at or after `pos` in the mapped log `m`, read with
+/// `pread` (`input::read_into`) rather than through the mapping: a page
+/// fault on a file outside the page cache reads the kernel's whole
+/// read-ahead window into it, a window as large as a chunk on some systems.
+fn line_end_read(m: &Mmap, mut pos: usize, buf: &mut Vec<u8>) -> Option<usize> {
+    while pos < m.len() {
+        let got = crate::input::read_into(m, pos..pos.saturating_add(CUT_WINDOW), buf);
+        if let Some(i) = memchr::memchr(b'\n', got) {
+            return Some(pos + i);
+        }
+        if got.is_empty() {
+            return None;
+        }
+        pos += got.len();
+    }
+    None
 }
 
 fn merge_ordered(
@@ -1106,12 +1132,27 @@ fn mapped<F: LineFormat>(
     src: &Source,
     bar: &FileBar,
 ) -> ChunkResult {
-    let cuts = boundaries(bytes, ctx.chunk_bytes());
+    // the chunks of a mapped file are read with `pread` (`chunk_read`),
+    // except in the reference mode and where there is no `pread`
+    let pread = map.is_some() && !ctx.reference && cfg!(unix);
+    // and so are the cuts between chunks: a page fault on a file outside
+    // the page cache reads a whole read-ahead window (as large as a chunk on
+    // some systems) on this one thread, before the workers start
+    let mut buf = Vec::new();
+    let cuts = match map {
+        Some(m) if pread => boundaries(bytes.len(), ctx.chunk_bytes(), |pos| {
+            line_end_read(m, pos, &mut buf)
+        }),
+        _ => boundaries(bytes.len(), ctx.chunk_bytes(), |pos| {
+            memchr::memchr(b'\n', &bytes[pos..]).map(|i| pos + i)
+        }),
+    };
     let spans: Vec<(usize, usize)> = cuts.windows(2).map(|w| (w[0], w[1])).collect();
     // the parsing state each chunk starts with (directives seen before it);
     // the pages this pass mapped (a W3C log's are all of them) go back as
-    // it goes, and those `boundaries` mapped after it: the chunks are read
-    // with `pread` (`chunk_read`), so nothing else would give them back
+    // it goes, and those the reference mode's `boundaries` mapped after it:
+    // the chunks are read with `pread` (`chunk_read`), so nothing else would
+    // give them back
     let lasts: Vec<Option<F::Ctx>> = spans
         .par_iter()
         .map(|&(s, e)| {
@@ -1141,9 +1182,6 @@ fn mapped<F: LineFormat>(
     // shifted by the left-hand side's line count: that keeps the merge
     // associative, which is all `in_runs` needs, and the result the same
     // for any split.
-    // the chunks of a mapped file are read with `pread` (`chunk_read`),
-    // except in the reference mode and where there is no `pread`
-    let pread = map.is_some() && !ctx.reference && cfg!(unix);
     let runs = crate::runs::in_runs(
         spans.len(),
         |i| {
@@ -1679,6 +1717,45 @@ mod tests {
             );
             assert_eq!(r.events, whole.events, "piece {piece}");
             assert_eq!(r.deferred, whole.deferred, "piece {piece}");
+        }
+    }
+
+    /// The cuts found by reading the file (the default) are the cuts found
+    /// in its mapping (the reference mode): lines shorter and longer than a
+    /// read, a last line without its newline, chunks of every size.
+    #[test]
+    fn chunk_cuts_read_from_the_file_are_those_of_its_mapping() {
+        let mut bytes = Vec::new();
+        for i in 0..300usize {
+            let len = match i % 50 {
+                7 => 3 * CUT_WINDOW + 11,
+                8 => CUT_WINDOW - 1,
+                9 => CUT_WINDOW,
+                _ => i * 37 % 900,
+            };
+            bytes.extend(std::iter::repeat_n(b'a' + (i % 26) as u8, len));
+            bytes.push(b'\n');
+        }
+        bytes.extend(b"no newline at the end");
+        let mut f = tempfile::NamedTempFile::new().expect("temp file");
+        f.write_all(&bytes).expect("write");
+        let m = crate::input::map(f.as_file()).expect("map");
+        let mut buf = Vec::new();
+        for chunk in [1, 100, 4096, CUT_WINDOW, 40_000, 1 << 20, bytes.len() + 10] {
+            let mapped = boundaries(m.len(), chunk, |pos| {
+                memchr::memchr(b'\n', &m[pos..]).map(|i| pos + i)
+            });
+            let read = boundaries(m.len(), chunk, |pos| line_end_read(&m, pos, &mut buf));
+            assert_eq!(read, mapped, "chunk {chunk}");
+            assert_eq!((mapped[0], mapped[mapped.len() - 1]), (0, bytes.len()));
+            assert!(
+                mapped
+                    .iter()
+                    .skip(1)
+                    .rev()
+                    .skip(1)
+                    .all(|&c| bytes[c - 1] == b'\n')
+            );
         }
     }
 }
