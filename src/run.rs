@@ -397,9 +397,7 @@ fn read_input(
     };
     let result = match (format, data) {
         (FormatName::Har, Data::Mapped(map)) => {
-            har::analyze_with(&map, ctx, &src, cfg.threads, &bar, &|r| {
-                input::release(&map, r)
-            })
+            har::analyze_with(&map, ctx, &src, cfg.threads, &bar, Some(&map))
         }
         (FormatName::Har, Data::Stream(mut r)) => {
             // a stream is held in memory (it is parsed as one document);

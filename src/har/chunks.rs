@@ -216,6 +216,11 @@ pub struct Read {
 /// `stop`, with anything else it read on (a lookahead).
 pub type Worker<'w, T> = dyn Fn(Walk<'_>, usize, bool) -> Chunk<T> + Sync + 'w;
 
+/// How many chunks `read` reads at a time: a few per thread.
+pub fn window() -> usize {
+    rayon::current_num_threads().max(1) * 4
+}
+
 /// Reads the array whose content starts at `start` in chunks of
 /// `chunk_bytes`, on the rayon pool, a window of a few chunks per thread
 /// at a time (so that what the chunks made is held for a window, not for
@@ -239,7 +244,7 @@ pub fn read<T: Send>(
     let start = start.min(len);
     let chunk_bytes = chunk_bytes.max(1);
     let n = (len - start).div_ceil(chunk_bytes).max(1);
-    let window = rayon::current_num_threads().max(1) * 4;
+    let window = window();
     let bounds = |k: usize| {
         let lo = start + k * chunk_bytes;
         (lo, (lo + chunk_bytes).min(len))

@@ -16,6 +16,7 @@ use rayon::prelude::*;
 
 use crate::analyzer::{Analyzer, ChunkResult, Context, Source};
 use crate::exchange::{Exchange, Position, Shows};
+use crate::input::Mmap;
 use crate::progress::FileBar;
 use crate::time::parse_iso8601;
 use entry::{Content, Entry, RequestHeader, ResponseHeader};
@@ -583,23 +584,24 @@ fn post_data(raw: &[u8]) -> Option<entry::PostData<'_>> {
 
 /// Analyzes a whole HAR document held in memory (mapped or read).
 pub fn analyze(bytes: &[u8], ctx: &Context, src: &Source, threads: usize) -> ChunkResult {
-    analyze_with(bytes, ctx, src, threads, &FileBar::hidden(), &|_| {})
+    analyze_with(bytes, ctx, src, threads, &FileBar::hidden(), None)
 }
 
-/// `analyze`, moving `bar` on as chunks of entries are done, and calling
-/// `release` with the byte ranges it has read, so that a memory-mapped
-/// capture gives its pages back as it goes (`input::release`) and the
-/// resident set does not grow with the file. A range read again later (a
-/// chunk's lookahead) is read from the page cache: the same bytes.
+/// `analyze`, moving `bar` on as chunks of entries are done. `map`: the
+/// mapping `bytes` is, whose pages are given back as they are read
+/// (`input::release`), so that the resident set does not grow with the
+/// file (a range read again later, a chunk's lookahead, is read from the
+/// page cache: the same bytes), and read ahead when the file is not in
+/// the page cache (`input::read_ahead`).
 pub fn analyze_with(
     bytes: &[u8],
     ctx: &Context,
     src: &Source,
     threads: usize,
     bar: &FileBar,
-    release: &(dyn Fn(std::ops::Range<usize>) + Sync),
+    map: Option<&Mmap>,
 ) -> ChunkResult {
-    analyze_in_chunks(bytes, ctx, src, threads, BATCH_BYTES, bar, release)
+    analyze_in_chunks(bytes, ctx, src, threads, BATCH_BYTES, bar, map)
 }
 
 /// `analyze`, reading the entries in chunks of `chunk_bytes` (the
@@ -618,7 +620,7 @@ pub fn analyze_chunked(
         threads,
         chunk_bytes,
         &FileBar::hidden(),
-        &|_| {},
+        None,
     )
 }
 
@@ -638,7 +640,7 @@ fn analyze_in_chunks(
     threads: usize,
     chunk_bytes: usize,
     bar: &FileBar,
-    release: &(dyn Fn(std::ops::Range<usize>) + Sync),
+    map: Option<&Mmap>,
 ) -> ChunkResult {
     let start = match find_entries(bytes) {
         Ok(s) => s,
@@ -657,11 +659,11 @@ fn analyze_in_chunks(
     let one_pass = if ctx.reference {
         None
     } else {
-        one_pass(bytes, start, ctx, src, chunk_bytes, bar, release)
+        one_pass(bytes, start, ctx, src, chunk_bytes, bar, map)
     };
     let (results, shape) = match one_pass {
         Some(r) => r,
-        None => two_passes(bytes, start, ctx, src, threads, bar, release),
+        None => two_passes(bytes, start, ctx, src, threads, bar, map),
     };
     let mut tail = Analyzer::new(ctx, src);
     tail.add_bytes(bytes.len() as u64);
@@ -702,6 +704,15 @@ fn analyze_in_chunks(
         }
     }
     out.unwrap_or_else(|| Analyzer::new(ctx, src).finish())
+}
+
+/// Gives back the pages of `range` of a mapped capture once it is read
+/// (`input::release`), so that the resident set does not grow with the
+/// file.
+fn release(map: Option<&Mmap>, range: std::ops::Range<usize>) {
+    if let Some(m) = map {
+        crate::input::release(m, range);
+    }
 }
 
 /// Reads an element the walk found, as an entry of its own part.
@@ -758,9 +769,16 @@ fn one_pass(
     src: &Source,
     chunk_bytes: usize,
     bar: &FileBar,
-    release: &(dyn Fn(std::ops::Range<usize>) + Sync),
+    map: Option<&Mmap>,
 ) -> Option<(Vec<ChunkResult>, Shape)> {
+    // the chunk a window of chunks ahead is read into the page cache while
+    // this one is parsed, once the file was found not to be all there
+    // (`input::read_ahead`): the workers' page faults then seldom wait
+    let ahead = chunks::window().saturating_sub(1) * chunk_bytes;
     let work = |mut walk: chunks::Walk<'_>, hi: usize, first: bool| {
+        if let Some(m) = map {
+            crate::input::read_ahead(m, hi + ahead..hi + ahead + chunk_bytes);
+        }
         let from = match walk.peek() {
             chunks::Next::Element(s) => s,
             _ => hi,
@@ -780,7 +798,7 @@ fn one_pass(
             chunks::Next::Element(s) => s,
             _ => hi,
         };
-        release(from.min(to)..to);
+        release(map, from.min(to)..to);
         bar.inc((to.saturating_sub(from)) as u64);
         // read on as far as the part's sequences need
         let mut index = count;
@@ -835,9 +853,11 @@ fn two_passes(
     src: &Source,
     threads: usize,
     bar: &FileBar,
-    release: &(dyn Fn(std::ops::Range<usize>) + Sync),
+    map: Option<&Mmap>,
 ) -> (Vec<ChunkResult>, Shape) {
-    let elems = scan::elements_releasing(bytes, start, bytes.len(), threads.max(1) * 4, release);
+    let elems = scan::elements_releasing(bytes, start, bytes.len(), threads.max(1) * 4, &|r| {
+        release(map, r)
+    });
     // batches of consecutive entries, about BATCH_BYTES each (a few
     // entries each in the reference mode)
     let batch_bytes = if ctx.reference { 4 << 10 } else { BATCH_BYTES };
@@ -868,7 +888,7 @@ fn two_passes(
                 analyze_entry(&mut a, &bytes[s..e], i as u64, s as u64);
             }
             if hi > lo {
-                release(elems.ranges[lo].0..elems.ranges[hi - 1].1);
+                release(map, elems.ranges[lo].0..elems.ranges[hi - 1].1);
                 bar.inc((elems.ranges[hi - 1].1 - elems.ranges[lo].0) as u64);
             }
             // read on as far as the batch's sequences need

@@ -345,6 +345,24 @@ pub fn prefetch(m: &Mmap, range: Range<usize>) {
         .advise_range(memmap2::Advice::WillNeed, range.start, end - range.start);
 }
 
+/// Asks the kernel to read `range` (byte offsets into `m`) into the page
+/// cache ahead of a reader of the mapping (`prefetch`), once bytes of the
+/// file were found outside it; until then a read of the range's first
+/// byte that does not wait (`RWF_NOWAIT`) looks: on a cached file the
+/// request would walk every page of the range for nothing.
+pub fn read_ahead(m: &Mmap, range: Range<usize>) {
+    if range.start >= m.len() {
+        return;
+    }
+    if !m.uncached() {
+        if read_cached(&m.file, &mut [0], range.start as u64) == 1 {
+            return;
+        }
+        m.uncached.store(true, Ordering::Relaxed);
+    }
+    prefetch(m, range);
+}
+
 /// The bytes of `range` (byte offsets into `m`), read with `pread` into
 /// `buf` (grown as needed and never shrunk, so one buffer serves a whole
 /// pass). Until a read finds bytes outside the page cache, reads ask for
@@ -552,5 +570,32 @@ mod tests {
         drop(m);
         let s = watch.shrink().expect("the shrink is seen");
         assert_eq!((s.was, s.now, s.first_lost), (len as u64, 8192, 8192));
+    }
+
+    /// `read_ahead` asks the kernel for nothing while the file reads as
+    /// cached, and starts asking once its first byte was not.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn read_ahead_waits_for_a_range_outside_the_page_cache() {
+        use std::os::fd::AsRawFd;
+        let bytes = letters(1 << 20);
+        let (f, m) = mapped(&bytes);
+        read_ahead(&m, 0..m.len());
+        assert!(!m.uncached(), "a cached file is not read ahead");
+        f.as_file().sync_all().expect("sync");
+        // SAFETY: plain calls on our descriptor and our mapping's pages
+        let evicted = unsafe {
+            libc::posix_fadvise(f.as_file().as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED);
+            let mut v = [1u8; 1];
+            libc::mincore(m.map.as_ptr().add(8192) as *mut _, 1, v.as_mut_ptr()) == 0
+                && v[0] & 1 == 0
+        };
+        if !evicted {
+            // a file system that keeps the pages where the file is (tmpfs)
+            return;
+        }
+        read_ahead(&m, 8192..m.len());
+        assert!(m.uncached(), "a range outside the page cache is read ahead");
+        assert_eq!(&m[..], &bytes[..]);
     }
 }

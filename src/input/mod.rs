@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 pub use detect::{Detected, FormatName};
 #[cfg(test)]
 pub(crate) use mmap::map;
-pub use mmap::{Mmap, RELEASE_ALIGN, Shrink, Watch, prefetch, read_into, release};
+pub use mmap::{Mmap, RELEASE_ALIGN, Shrink, Watch, prefetch, read_ahead, read_into, release};
 
 use crate::error::{Error, Result};
 
