@@ -5,6 +5,7 @@
 #   benches/compare.sh                 # HAR 1024 MB, combined log 2048 MB, Caddy log 512 MB
 #   benches/compare.sh --quick         # ~100 MB each
 #   benches/compare.sh --compressed    # also the combined log as .gz, .zst, frames, parts
+#   benches/compare.sh --cold          # also each file cold, against cat (needs root)
 #   benches/compare.sh --har-mb 512 --log-mb 0 --jsonl-mb 0 -j 4 --runs 5
 #
 # It builds the release binary, generates deterministic inputs with
@@ -30,6 +31,7 @@ RUNS=3
 THREADS=
 BUILD=1
 COMPRESSED=0
+COLD=0
 
 usage() {
     cat <<EOF
@@ -42,8 +44,12 @@ usage: benches/compare.sh [options]
                    .zst (one frame) and one of 8 frames against zstd -dc, and
                    4 .gz parts analysed together against zcat of the 4
                    (--gzip: the same)
+  --cold           also each file with the page cache dropped before every run
+                   (root only: /proc/sys/vm/drop_caches), authsift against
+                   cat > /dev/null, alternated, medians of --runs rounds
   -j, --threads N  authsift worker threads (default: all cores)
-  --runs N         timed runs per tool, the best counts (default $RUNS)
+  --runs N         timed runs per tool, the best counts (default $RUNS); with
+                   --cold also the cold rounds, whose median counts
   --seed S         generator seed (default $SEED)
   --data DIR       where inputs go (default target/bench-data, or \$AUTHSIFT_BENCH_DATA)
   --no-build       use target/release/authsift as it is (\$CARGO_TARGET_DIR/release/… when set)
@@ -57,6 +63,7 @@ while [ $# -gt 0 ]; do
         --log-mb) LOG_MB=$2; shift ;;
         --jsonl-mb) JSONL_MB=$2; shift ;;
         --compressed|--gzip) COMPRESSED=1 ;;
+        --cold) COLD=1 ;;
         -j|--threads) THREADS=$2; shift ;;
         --runs) RUNS=$2; shift ;;
         --seed) SEED=$2; shift ;;
@@ -206,6 +213,62 @@ columns() {
 
 skip() { printf '   %-10s skipped: %s\n' "$1" "$2"; }
 
+drop_caches() { sync && echo 3 > /proc/sys/vm/drop_caches; }
+
+# seconds CMD: runs CMD (a shell command line, output dropped) and prints its
+# wall-clock seconds, or "failed"
+seconds() {
+    local t0 t1
+    t0=$(date +%s.%N)
+    bash -c "$1" > /dev/null 2>&1 || { echo failed; return; }
+    t1=$(date +%s.%N)
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
+}
+
+# spread TIMES...: "median [min-max]"
+spread() {
+    printf '%s\n' "$@" | LC_ALL=C sort -g | awk '{ v[NR] = $1 } END {
+        m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+        printf "%.3f [%.3f-%.3f]", m, v[1], v[NR] }'
+}
+
+# cold FILE CMD: with --cold, `cat FILE > /dev/null` and CMD (authsift) each
+# with the page cache dropped before it (and the authsift binary read back
+# in, so that its loading is not timed), for --runs rounds, which of the two
+# goes first alternating: the storage under a machine (and a virtual
+# machine's host) varies from minute to minute, so only a ratio within the
+# same rounds says much. Leaves FILE cached again.
+cold() {
+    local file=$1 cmd=$2 i c a cats=() runs=()
+    [ "$COLD" = 1 ] || return 0
+    if ! drop_caches 2>/dev/null; then
+        skip cold "the page cache cannot be dropped (root only: /proc/sys/vm/drop_caches)"
+        return 0
+    fi
+    for ((i = 0; i < RUNS; i++)); do
+        if ((i % 2)); then
+            drop_caches; cat "$BIN" > /dev/null; a=$(seconds "$cmd")
+            drop_caches; c=$(seconds "cat '$file' > /dev/null")
+        else
+            drop_caches; c=$(seconds "cat '$file' > /dev/null")
+            drop_caches; cat "$BIN" > /dev/null; a=$(seconds "$cmd")
+        fi
+        if [ "$a" = failed ] || [ "$c" = failed ]; then
+            skip cold "a cold run failed (authsift: $a, cat: $c)"
+            warm "$file"
+            return 0
+        fi
+        cats+=("$c") runs+=("$a")
+    done
+    warm "$file"
+    local cm am
+    cm=$(spread "${cats[@]}") am=$(spread "${runs[@]}")
+    echo "   cold cache (dropped before every run), $RUNS alternated rounds, median [min-max] seconds:"
+    printf '   %-10s %s\n' "cat" "$cm"
+    printf '   %-10s %s   authsift/cat %s (medians); warm authsift %s\n' authsift "$am" \
+        "$(awk -v a="${am%% *}" -v c="${cm%% *}" 'BEGIN { printf "%.2f", a / c }')" "${AUTHSIFT_SECS:--}"
+}
+
 # compressed LOG: the log as one .gz (against zcat), one .zst of one frame
 # (what zstd and zstd -T0 write) and one of 8 frames (what pzstd, or parts
 # compressed and concatenated, give; against zstd -dc), and in 4 .gz parts
@@ -279,6 +342,7 @@ if [ "$HAR_MB" -gt 0 ]; then
     else
         skip wiretrail "not installed (cargo install wiretrail, or WIRETRAIL=path)"
     fi
+    cold "$HAR" "$AUTHSIFT '$HAR'"
 fi
 
 if [ "$LOG_MB" -gt 0 ]; then
@@ -301,6 +365,7 @@ if [ "$LOG_MB" -gt 0 ]; then
     else
         skip goaccess "not installed"
     fi
+    cold "$LOG" "$AUTHSIFT --format combined '$LOG'"
     if [ "$COMPRESSED" = 1 ]; then
         compressed "$LOG"
     fi
@@ -315,6 +380,7 @@ if [ "$JSONL_MB" -gt 0 ]; then
     if have jq; then measure jq number "jq -c 'select(.status == 401) | 1' '$JL' | wc -l"; else skip jq "not installed"; fi
     if have rg; then measure rg number "rg -c '\"status\":401,' '$JL'"; else skip rg "not installed"; fi
     measure grep number "LC_ALL=C grep -c '\"status\":401,' '$JL'"
+    cold "$JL" "$AUTHSIFT --format caddy '$JL'"
 fi
 echo
 echo "authsift/peer is the time ratio (below 1: authsift is faster; the factor in brackets is peer/authsift)."

@@ -591,8 +591,8 @@ pub fn analyze(bytes: &[u8], ctx: &Context, src: &Source, threads: usize) -> Chu
 /// mapping `bytes` is, whose pages are given back as they are read
 /// (`input::release`), so that the resident set does not grow with the
 /// file (a range read again later, a chunk's lookahead, is read from the
-/// page cache: the same bytes), and read ahead when the file is not in
-/// the page cache (`input::read_ahead`).
+/// page cache: the same bytes), and, by the one-pass reading, read ahead
+/// when the file is not in the page cache (`input::read_ahead`).
 pub fn analyze_with(
     bytes: &[u8],
     ctx: &Context,
@@ -774,10 +774,11 @@ fn one_pass(
     // the chunk a window of chunks ahead is read into the page cache while
     // this one is parsed, once the file was found not to be all there
     // (`input::read_ahead`): the workers' page faults then seldom wait
-    let ahead = chunks::window().saturating_sub(1) * chunk_bytes;
+    let ahead = (chunks::window().saturating_sub(1)).saturating_mul(chunk_bytes);
     let work = |mut walk: chunks::Walk<'_>, hi: usize, first: bool| {
         if let Some(m) = map {
-            crate::input::read_ahead(m, hi + ahead..hi + ahead + chunk_bytes);
+            let at = hi.saturating_add(ahead);
+            crate::input::read_ahead(m, at..at.saturating_add(chunk_bytes));
         }
         let from = match walk.peek() {
             chunks::Next::Element(s) => s,

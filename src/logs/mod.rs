@@ -1085,6 +1085,11 @@ fn boundaries(
     b
 }
 
+/// The first line end at or after `pos` in `bytes`.
+fn line_end(bytes: &[u8], pos: usize) -> Option<usize> {
+    memchr::memchr(b'\n', &bytes[pos..]).map(|i| pos + i)
+}
+
 /// Bytes read at a time when looking for a line end with `pread`.
 const CUT_WINDOW: usize = 32 << 10;
 
@@ -1098,6 +1103,7 @@ fn line_end_read(m: &Mmap, mut pos: usize, buf: &mut Vec<u8>) -> Option<usize> {
         if let Some(i) = memchr::memchr(b'\n', got) {
             return Some(pos + i);
         }
+        // (never empty before the end: the mapping gives what a read does not)
         if got.is_empty() {
             return None;
         }
@@ -1143,9 +1149,7 @@ fn mapped<F: LineFormat>(
         Some(m) if pread => boundaries(bytes.len(), ctx.chunk_bytes(), |pos| {
             line_end_read(m, pos, &mut buf)
         }),
-        _ => boundaries(bytes.len(), ctx.chunk_bytes(), |pos| {
-            memchr::memchr(b'\n', &bytes[pos..]).map(|i| pos + i)
-        }),
+        _ => boundaries(bytes.len(), ctx.chunk_bytes(), |pos| line_end(bytes, pos)),
     };
     let spans: Vec<(usize, usize)> = cuts.windows(2).map(|w| (w[0], w[1])).collect();
     // the parsing state each chunk starts with (directives seen before it);
@@ -1725,6 +1729,19 @@ mod tests {
     /// read, a last line without its newline, chunks of every size.
     #[test]
     fn chunk_cuts_read_from_the_file_are_those_of_its_mapping() {
+        let mut buf = Vec::new();
+        let cuts = |bytes: &[u8], chunk: usize, buf: &mut Vec<u8>| {
+            let mut f = tempfile::NamedTempFile::new().expect("temp file");
+            f.write_all(bytes).expect("write");
+            let m = crate::input::map(f.as_file()).expect("map");
+            let mapped = boundaries(m.len(), chunk, |pos| line_end(&m, pos));
+            let read = boundaries(m.len(), chunk, |pos| line_end_read(&m, pos, buf));
+            assert_eq!(read, mapped, "chunk {chunk}");
+            mapped
+        };
+        // an empty file; one ending in a newline
+        assert_eq!(cuts(b"", 1, &mut buf), [0, 0]);
+        assert_eq!(cuts(b"a\nbb\nccc\n", 2, &mut buf), [0, 5, 9]);
         let mut bytes = Vec::new();
         for i in 0..300usize {
             let len = match i % 50 {
@@ -1737,16 +1754,8 @@ mod tests {
             bytes.push(b'\n');
         }
         bytes.extend(b"no newline at the end");
-        let mut f = tempfile::NamedTempFile::new().expect("temp file");
-        f.write_all(&bytes).expect("write");
-        let m = crate::input::map(f.as_file()).expect("map");
-        let mut buf = Vec::new();
         for chunk in [1, 100, 4096, CUT_WINDOW, 40_000, 1 << 20, bytes.len() + 10] {
-            let mapped = boundaries(m.len(), chunk, |pos| {
-                memchr::memchr(b'\n', &m[pos..]).map(|i| pos + i)
-            });
-            let read = boundaries(m.len(), chunk, |pos| line_end_read(&m, pos, &mut buf));
-            assert_eq!(read, mapped, "chunk {chunk}");
+            let mapped = cuts(&bytes, chunk, &mut buf);
             assert_eq!((mapped[0], mapped[mapped.len() - 1]), (0, bytes.len()));
             assert!(
                 mapped
