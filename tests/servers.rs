@@ -9,7 +9,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{authsift, copy_fixture, u, workspace};
+use common::{authsift, authsift_env, copy_fixture, u, workspace};
 use serde_json::Value;
 
 /// `authsift analyze --json ARGS` over fixtures copied into a fresh
@@ -619,4 +619,87 @@ fn haproxys_own_messages_are_not_records_and_broken_lines_still_are_reported() {
     assert_eq!(u(&s["totals"]["status_401"]), 1);
     assert_eq!(u(&s["totals"]["unparsed"]), 1, "{}", r.stderr);
     assert_eq!(s["problems"][0]["position"], 7, "{}", s["problems"]);
+}
+
+/// A request target that holds spaces (Uvicorn logs the decoded path; a
+/// client may send them raw) is everything between the method and the
+/// protocol: the path keeps its words and the query its credential, in
+/// the default and the reference mode alike.
+#[test]
+fn a_target_with_spaces_keeps_its_path_and_its_query() {
+    let ws = workspace();
+    std::fs::write(
+        ws.path().join("uvicorn.log"),
+        "INFO:     192.0.2.30:51000 - \"GET /files/my report.pdf?api_key=k3y-0f-s1x HTTP/1.1\" 401 Unauthorized\n",
+    )
+    .unwrap();
+    std::fs::write(
+        ws.path().join("access.log"),
+        "192.0.2.31 - - [10/Oct/2024:13:55:36 +0000] \"GET /a b/c?access_token=t0k3n-v4lue HTTP/1.1\" 401 12 \"-\" \"curl/8\"\n",
+    )
+    .unwrap();
+    for (file, path) in [
+        ("uvicorn.log", "/files/my report.pdf"),
+        ("access.log", "/a b/c"),
+    ] {
+        let mut outs = Vec::new();
+        for env in [&[][..], &[("AUTHSIFT_REFERENCE", "1")][..]] {
+            let r = authsift_env(ws.path(), &["analyze", "--json", file], env);
+            let text = r.stdout_text();
+            assert!(!text.contains("k3y-0f-s1x") && !text.contains("t0k3n-v4lue"));
+            let s = r.json();
+            let p = &s["patterns"][0];
+            assert_eq!(p["path"], path, "{file}");
+            assert_eq!(
+                p["cause"], "invalid_credentials",
+                "{file}: the query's credential was read"
+            );
+            assert_eq!(u(&p["distinct_credentials"]), 1, "{file}");
+            outs.push(s["patterns"].clone());
+        }
+        assert_eq!(
+            outs[0], outs[1],
+            "{file}: the reference mode reads the same"
+        );
+    }
+}
+
+/// Squid's native access log: detected without `--format`; the time is
+/// seconds since the epoch, the host and path come from the absolute URL
+/// (a URL without a path is `/`), a placeholder key in a query is read, a
+/// proxy's own 407 and a CONNECT tunnel are exchanges and not 401s, and
+/// the advice says what the format cannot show.
+#[test]
+fn squid_native_access_log() {
+    let s = run(&["squid.log"], &[]);
+    assert_eq!(format_of(&s), "squid");
+    assert_eq!(records(&s), (7, 3, 0));
+    assert_eq!(
+        causes(&s),
+        want(&[("placeholder_credentials", 1), ("unknown", 2)])
+    );
+    let p = s["patterns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["cause"] == "placeholder_credentials")
+        .unwrap();
+    assert_eq!(
+        (&p["host"], &p["method"], &p["path"]),
+        (
+            &"api.example.net".into(),
+            &"GET".into(),
+            &"/v2/orders".into()
+        )
+    );
+    assert_eq!(p["first_seen"], "2024-12-06T10:15:02.347Z");
+    let paths: Vec<&str> = s["patterns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.contains(&"/"), "{paths:?}");
+    let advice = s["files"][0]["advice"].as_str().unwrap();
+    assert!(advice.contains("strip_query_terms"), "{advice}");
 }

@@ -26,11 +26,12 @@ pub enum FormatName {
     K8sAudit,
     ApacheError,
     NginxError,
+    Squid,
 }
 
 impl FormatName {
     /// Every format, in the order messages and help list them.
-    pub const ALL: [FormatName; 21] = [
+    pub const ALL: [FormatName; 22] = [
         FormatName::Har,
         FormatName::Combined,
         FormatName::Common,
@@ -54,6 +55,7 @@ impl FormatName {
         FormatName::K8sAudit,
         FormatName::ApacheError,
         FormatName::NginxError,
+        FormatName::Squid,
     ];
 
     /// The name on the command line and in outputs.
@@ -80,6 +82,7 @@ impl FormatName {
             FormatName::K8sAudit => "k8s-audit",
             FormatName::ApacheError => "apache-error",
             FormatName::NginxError => "nginx-error",
+            FormatName::Squid => "squid",
         }
     }
 
@@ -118,6 +121,7 @@ impl FormatName {
             FormatName::K8sAudit => "Kubernetes API server audit log (JSON lines)",
             FormatName::ApacheError => "Apache 2.2/2.4 error log (joined to access-log 401s)",
             FormatName::NginxError => "nginx error log (joined to access-log 401s)",
+            FormatName::Squid => "Squid native access log (logformat squid)",
         }
     }
 
@@ -417,6 +421,8 @@ fn server_log(head: &[u8]) -> Option<FormatName> {
             Some(FormatName::Haproxy)
         } else if servers::uvicorn(l).is_some() {
             Some(FormatName::Uvicorn)
+        } else if servers::squid(l).is_some() {
+            Some(FormatName::Squid)
         } else if logfmt::looks_like(l) {
             Some(FormatName::Logfmt)
         } else {
@@ -536,7 +542,8 @@ mod tests {
 
     #[test]
     fn detects_the_servers_layouts() {
-        let cases: [(&[u8], FormatName); 8] = [
+        let cases: [(&[u8], FormatName); 9] = [
+            (b"1733480102.347     45 10.20.0.14 TCP_MISS/401 388 GET http://api.example.net/v2/orders - HIER_DIRECT/203.0.113.10 application/json\n", FormatName::Squid),
             (b"10.0.0.1:4000 [02/Jan/2024:10:00:00.101] main main/<NOSRV> -1/-1/-1/-1/0 401 248 - - PR-- 1/1/0/0/0 0/0 \"GET / HTTP/1.1\"\n", FormatName::Haproxy),
             (b"<134>Jan  2 10:00:00 lb haproxy[1]: 10.0.0.1:4000 [02/Jan/2024:10:00:00.101] main web/s1 0/0/1/2/3 200 5 - - ---- 1/1/0/0/0 0/0 \"GET / HTTP/1.1\"\n", FormatName::Haproxy),
             (b"INFO:     Started server process [1]\nINFO:     10.0.0.1:5000 - \"GET / HTTP/1.1\" 401 Unauthorized\n", FormatName::Uvicorn),

@@ -2,7 +2,7 @@
 //! hand-written because it is the most common format and the fastest path:
 //! the tokenizer (`head`) finds the status right after the request's closing quote.
 
-use super::text::{closing_quote, find1, find3, split_request, status3};
+use super::text::{closing_quote, find1, find3, split_request, status3, target_span};
 use super::{Field, Head, Line, LineFormat, Span, simd};
 use crate::exchange::{ClientView, Exchange, HeaderView, Shows, UserField};
 use crate::time::{Timestamp, parse_clf};
@@ -238,27 +238,20 @@ fn target_query<'a>(line: &'a [u8], r: &Request) -> Option<&'a [u8]> {
     if r.qmark == 0 {
         return None;
     }
-    // the request's first `?` is the target's when it is past the method
-    // (`split_request`: the target lies between the first two spaces) and
-    // no space comes between; the query ends at the target's end or a `#`
+    // the request's first `?` is the target's when it lies in the target
+    // (`target_span`, the target of `split_request`); one in the method
+    // leaves the target's own to be found
     let (q1, q2) = (r.q1 as usize, r.q2 as usize);
     let req = &line[q1 + 1..q2];
-    let sp = find1(req, 0, b' ')?;
+    let (start, end) = target_span(req)?;
     let qmark = r.qmark as usize - (q1 + 1);
-    if qmark > sp {
-        if find1(&req[..qmark], sp + 1, b' ').is_some() {
-            return None;
-        }
-        let start = qmark + 1;
-        // a target may be long: one vectorised search for both ends
-        let stop = memchr::memchr2(b' ', b'#', &req[start..]).map_or(req.len(), |o| start + o);
-        return Some(&req[start..stop]);
-    }
-    // a `?` in the method: the target's own, if any
-    let end = memchr::memchr(b' ', &req[sp + 1..]).map_or(req.len(), |o| sp + 1 + o);
-    let start = sp + 1 + find1(&req[sp + 1..end], 0, b'?')? + 1;
-    let stop = memchr::memchr(b'#', &req[start..end]).map_or(end, |o| start + o);
-    Some(&req[start..stop])
+    let from = match qmark {
+        q if q >= end => return None,
+        q if q >= start => q + 1,
+        _ => start + find1(&req[start..end], 0, b'?')? + 1,
+    };
+    let stop = memchr::memchr(b'#', &req[from..end]).map_or(end, |o| from + o);
+    Some(&req[from..stop])
 }
 
 /// The `[time]` brackets in the head of a line (before the request): its

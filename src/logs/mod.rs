@@ -1641,6 +1641,7 @@ fn analyze_in(
         FormatName::W3c | FormatName::Iis | FormatName::Cloudfront => run(&w3c::W3c::new(format), data, ctx, src, threads, bar),
         FormatName::Haproxy => run(&servers::HaproxyLog, data, ctx, src, threads, bar),
         FormatName::Uvicorn => run(&servers::UvicornLog, data, ctx, src, threads, bar),
+        FormatName::Squid => run(&servers::SquidLog, data, ctx, src, threads, bar),
         FormatName::EnvoyText => run(&servers::EnvoyTextLog, data, ctx, src, threads, bar),
         FormatName::Logfmt => run(&logfmt::Logfmt::new(parsers.json.as_ref()), data, ctx, src, threads, bar),
         FormatName::K8sAudit => run(&jsonl::Json::k8s_audit().reference(ctx.reference), data, ctx, src, threads, bar),

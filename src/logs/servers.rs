@@ -1,6 +1,7 @@
 //! Text access logs of the servers and proxies people run in front of
 //! APIs, each with its fixed layout: HAProxy's HTTP log (`option
-//! httplog`, plain or behind a syslog prefix), Uvicorn's access log and
+//! httplog`, plain or behind a syslog prefix), Squid's native access log,
+//! Uvicorn's access log and
 //! Envoy's default text access log (and Istio's, which adds the response
 //! code details). Gunicorn's and Hypercorn's default access formats are
 //! the combined format (`clf`).
@@ -10,10 +11,11 @@
 //! layout is written once.
 
 use super::text::{addr, closing_quote, lossy, split_request, status3};
-use super::{Head, Line, LineFormat, Span};
+use super::{Field, Head, Line, LineFormat, Span};
 use crate::exchange::{ClientView, Exchange, HeaderView, Reason, ReasonKind, Shows, UserField};
 use crate::host::{client_addr_bytes, client_addr_port_bytes};
-use crate::time::{Timestamp, parse_clf, parse_iso8601};
+use crate::time::{Timestamp, parse_clf, parse_epoch_decimal, parse_iso8601};
+use std::borrow::Cow;
 
 /// A quoted field starting at `from` (its opening quote): its content and
 /// the position after its closing quote.
@@ -327,6 +329,134 @@ impl LineFormat for UvicornLog {
     }
 }
 
+// ---- Squid, native format
+
+/// The fields of a line of Squid's native access log (`logformat squid`:
+/// `%ts.%03tu %6tr %>a %Ss/%03>Hs %<st %rm %ru %[un %Sh/%<a %mt`).
+pub struct Squid<'a> {
+    pub time: &'a [u8],
+    pub client: &'a [u8],
+    /// The result code (`TCP_MISS`, `TCP_DENIED`, …).
+    pub result: &'a [u8],
+    pub status: u16,
+    pub method: &'a [u8],
+    /// What `%ru` wrote: an absolute URL, a CONNECT's `host:port`, or the
+    /// path of a request Squid served as the site (an accelerator).
+    pub url: &'a [u8],
+}
+
+/// `1286536308.779    180 192.168.0.224 TCP_MISS/200 411 GET
+/// http://example.com/ - HIER_DIRECT/203.0.113.5 text/html`: the time
+/// (seconds and milliseconds), the elapsed milliseconds (padded), the
+/// client, `result/status`, the bytes, the method, the URL; the fields
+/// after it (user, hierarchy, type) are not read.
+pub fn squid(line: &[u8]) -> Option<Squid<'_>> {
+    let (time, i) = token(line, 0)?;
+    let dot = memchr::memchr(b'.', time)?;
+    if !(9..=10).contains(&dot)
+        || time.len() != dot + 4
+        || !time[..dot]
+            .iter()
+            .chain(&time[dot + 1..])
+            .all(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    let (elapsed, i) = token(line, i)?;
+    if !elapsed.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let (client, i) = token(line, i)?;
+    let (code, i) = token(line, i)?;
+    let slash = memchr::memchr(b'/', code)?;
+    let result = &code[..slash];
+    if result.is_empty() || !result.iter().all(|c| c.is_ascii_uppercase() || *c == b'_') {
+        return None;
+    }
+    let status = status_of(&code[slash + 1..])?;
+    let (bytes, i) = token(line, i)?;
+    if !bytes.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let (method, i) = token(line, i)?;
+    let (url, _) = token(line, i)?;
+    Some(Squid {
+        time,
+        client,
+        result,
+        status,
+        method,
+        url,
+    })
+}
+
+pub struct SquidLog;
+
+impl LineFormat for SquidLog {
+    type Ctx = ();
+    type Own = ();
+
+    fn shows(&self, _: &()) -> Shows {
+        Shows {
+            request_headers: HeaderView::None,
+            challenge: false,
+            body: false,
+            // a proxied request's URL is absolute
+            host: true,
+            // `%[un` is the proxy's own user (proxy authentication,
+            // ident), not a credential the origin judged
+            user: UserField::Absent,
+            client: ClientView::AddrAndAgent,
+        }
+    }
+
+    fn head(&self, line: &[u8], _: &()) -> Line<()> {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return Line::Blank;
+        }
+        let Some(q) = squid(line) else {
+            return Line::Bad("not a Squid native access log line");
+        };
+        let mut h = Head::bare(q.status);
+        h.time = Span::of(line, q.time);
+        h.client = Span::field(line, client_addr_bytes(q.client));
+        h.method = Span::of(line, q.method);
+        let (host, target) = super::alb::url_parts(q.url);
+        h.host = host.map_or(Span::NONE, |v| Span::field(line, v));
+        h.target = if target.as_ptr() == b"/".as_ptr() {
+            // a URL without a path: the target is `/`, written nowhere in
+            // the line (`decode` gives it)
+            Span::encoded(0, 0)
+        } else {
+            Span::escaped_of(line, target)
+        };
+        h.query = Span::query_of(line, h.target);
+        Line::Record(h)
+    }
+
+    fn decode<'a>(&self, f: Field, raw: &'a [u8]) -> Cow<'a, str> {
+        match f {
+            Field::Target if raw.is_empty() => Cow::Borrowed("/"),
+            _ => super::text::unescape(raw),
+        }
+    }
+
+    fn time(&self, line: &[u8], _: &(), h: &Head<()>) -> (Option<Timestamp>, Option<String>) {
+        match h
+            .time
+            .raw(line)
+            .and_then(|t| parse_epoch_decimal(&lossy(t)))
+        {
+            Some(t) => (Some(t), None),
+            None => (None, Some("time is not seconds since the epoch".into())),
+        }
+    }
+
+    fn parse<'a>(&self, _: &'a [u8], _: &(), _: &Head<()>, _: &mut Exchange<'a>) -> Option<String> {
+        None
+    }
+}
+
 // ---- Envoy, default text format
 
 /// The fields of Envoy's default text access log:
@@ -550,6 +680,36 @@ mod tests {
             b"",
         ] {
             assert!(!haproxy_message(not_own), "{}", String::from_utf8_lossy(not_own));
+        }
+    }
+
+    #[test]
+    fn squid_lines() {
+        let q = squid(b"1733480105.004  15023 10.20.0.17 TCP_TUNNEL/200 48211 CONNECT api.example.net:443 alice HIER_DIRECT/203.0.113.10 -")
+            .expect("a CONNECT line");
+        assert_eq!(
+            (q.time, q.client, q.result, q.status, q.method, q.url),
+            (
+                &b"1733480105.004"[..],
+                &b"10.20.0.17"[..],
+                &b"TCP_TUNNEL"[..],
+                200,
+                &b"CONNECT"[..],
+                &b"api.example.net:443"[..]
+            )
+        );
+        let aborted = squid(b"1733480106.250      0 10.20.0.18 NONE_NONE/000 0 - error:transaction-end-before-headers - HIER_NONE/- -");
+        assert_eq!(aborted.map(|q| (q.status, q.method)), Some((0, &b"-"[..])));
+        for not in [
+            // no milliseconds, a result in lower case, a status of two
+            // digits, a combined line, a line cut before its URL
+            &b"1733480102 45 10.0.0.1 TCP_MISS/401 388 GET http://a/ - HIER_NONE/- -"[..],
+            b"1733480102.347 45 10.0.0.1 tcp_miss/401 388 GET http://a/ - HIER_NONE/- -",
+            b"1733480102.347 45 10.0.0.1 TCP_MISS/40 388 GET http://a/ - HIER_NONE/- -",
+            b"10.0.0.1 - - [10/Oct/2024:13:55:36 +0000] \"GET / HTTP/1.1\" 401 12",
+            b"1733480102.347 45 10.0.0.1 TCP_MISS/401 388 GET",
+        ] {
+            assert!(squid(not).is_none(), "{}", String::from_utf8_lossy(not));
         }
     }
 

@@ -159,16 +159,29 @@ pub fn status3(b: &[u8]) -> Option<u16> {
     }
 }
 
-/// `METHOD target PROTOCOL` → (method, target); a request line that is not
-/// of that shape gives its whole text as the method and no target.
+/// Where the target of a request line `METHOD target PROTOCOL` is: from
+/// after the first space to the space before the protocol when the line
+/// ends with one (`HTTP/…`: the target may hold spaces, as where a server
+/// logs the decoded path), else to the next space (or the end); `None`
+/// for a request line without a space.
+pub fn target_span(req: &[u8]) -> Option<(usize, usize)> {
+    let start = memchr::memchr(b' ', req)? + 1;
+    if let Some(last) = memchr::memrchr(b' ', &req[start..]).map(|o| start + o)
+        && req[last + 1..].starts_with(b"HTTP/")
+    {
+        return Some((start, last));
+    }
+    let end = memchr::memchr(b' ', &req[start..]).map_or(req.len(), |o| start + o);
+    Some((start, end))
+}
+
+/// `METHOD target PROTOCOL` → (method, target) (`target_span`); a request
+/// line that is not of that shape gives its whole text as the method and
+/// no target.
 pub fn split_request(req: &[u8]) -> (&[u8], Option<&[u8]>) {
-    match memchr::memchr(b' ', req) {
+    match target_span(req) {
         None => (req, None),
-        Some(sp) => {
-            let rest = &req[sp + 1..];
-            let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
-            (&req[..sp], Some(&rest[..end]))
-        }
+        Some((start, end)) => (&req[..start - 1], Some(&req[start..end])),
     }
 }
 
@@ -254,6 +267,16 @@ mod tests {
             (&b"GET"[..], Some(&b"/x?y"[..]))
         );
         assert_eq!(split_request(b"\\x16\\x03"), (&b"\\x16\\x03"[..], None));
+        // a target with spaces before the protocol; none without one
+        assert_eq!(
+            split_request(b"GET /a b/c d?k=v e HTTP/1.1"),
+            (&b"GET"[..], Some(&b"/a b/c d?k=v e"[..]))
+        );
+        assert_eq!(split_request(b"GET /a b"), (&b"GET"[..], Some(&b"/a"[..])));
+        assert_eq!(
+            split_request(b"GET  HTTP/1.0"),
+            (&b"GET"[..], Some(&b""[..]))
+        );
         assert_eq!(status3(b"401 12"), Some(401));
         assert_eq!(status3(b"4x1"), None);
         assert!(target_has_credential(b"/m?x=1&api_key=abc"));

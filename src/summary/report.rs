@@ -227,6 +227,10 @@ pub const ADVICE: &[(&str, &str)] = &[
         "w3c",
         "Log the W3C field cs-username and the response's WWW-Authenticate header, or read the application's log of why it refused.",
     ),
+    (
+        "squid",
+        "Squid's native format shows no credential carrier and no challenge, and with strip_query_terms on (its default) not the query either: read the origin server's log of why it refused, or capture the client's requests as a HAR.",
+    ),
     ("caddy", LOG_OTHER),
     ("traefik", LOG_OTHER),
     (
