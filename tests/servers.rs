@@ -666,18 +666,26 @@ fn a_target_with_spaces_keeps_its_path_and_its_query() {
 
 /// Squid's native access log: detected without `--format`; the time is
 /// seconds since the epoch, the host and path come from the absolute URL
-/// (a URL without a path is `/`), a placeholder key in a query is read, a
-/// proxy's own 407 and a CONNECT tunnel are exchanges and not 401s, and
-/// the advice says what the format cannot show.
+/// (a URL without a path is `/`), a placeholder key in a query and a
+/// password in a URL are read, a proxy's own 407 and a CONNECT tunnel are
+/// exchanges and not 401s, and the advice says what the format cannot
+/// show.
 #[test]
 fn squid_native_access_log() {
     let s = run(&["squid.log"], &[]);
     assert_eq!(format_of(&s), "squid");
-    assert_eq!(records(&s), (7, 3, 0));
+    assert_eq!(records(&s), (8, 4, 0));
+    // the FTP URL's user and password are a credential sent, and stay in
+    // the input
     assert_eq!(
         causes(&s),
-        want(&[("placeholder_credentials", 1), ("unknown", 2)])
+        want(&[
+            ("invalid_credentials", 1),
+            ("placeholder_credentials", 1),
+            ("unknown", 2)
+        ])
     );
+    assert!(!s.to_string().contains("s3cr3t-pw"));
     let p = s["patterns"]
         .as_array()
         .unwrap()

@@ -503,6 +503,7 @@ fn assess_bare<'e>(ex: &'e Exchange<'e>) -> Option<Assessment<'e>> {
         && !r.authorization_redacted
         && r.key_headers.is_empty()
         && r.cookie.is_none()
+        && r.userinfo.is_none()
         && r.user.as_deref().is_none_or(|u| u.is_empty() || u == "-")
         && ex.response.challenges.is_empty()
         && ex.response.substatus.is_none()

@@ -52,23 +52,49 @@ pub(crate) fn is_time(t: &[u8]) -> bool {
 }
 
 /// `GET https://host:443/path?q HTTP/1.1` → host and target (a
-/// `user:password@` in front of the host is no part of either).
+/// `user:password@` in front of the host is no part of either; the host
+/// ends at the path, the query or the fragment).
 pub(crate) fn url_parts(url: &[u8]) -> (Option<&[u8]>, &[u8]) {
     let Some(p) = memchr::memmem::find(url, b"://") else {
         return (None, url);
     };
     let rest = &url[p + 3..];
-    let slash = memchr::memchr(b'/', rest).unwrap_or(rest.len());
-    let authority = &rest[..slash];
+    let end = memchr::memchr3(b'/', b'?', b'#', rest).unwrap_or(rest.len());
+    let authority = &rest[..end];
     let authority = memchr::memrchr(b'@', authority).map_or(authority, |i| &authority[i + 1..]);
     (
         Some(strip_port_bytes(authority)),
-        if slash < rest.len() {
-            &rest[slash..]
-        } else {
-            b"/"
-        },
+        if end < rest.len() { &rest[end..] } else { b"/" },
     )
+}
+
+/// Sets the host, target and query of `h` from `url`, a part of `line`
+/// (`url_parts`). A URL without a path has the target `/`, written
+/// nowhere in the line: an empty encoded span, which `url_decode` reads.
+pub(crate) fn url_spans<O>(line: &[u8], url: &[u8], h: &mut Head<O>) {
+    let (host, target) = url_parts(url);
+    h.host = host.map_or(Span::NONE, |v| Span::of(line, v));
+    h.target = if target.as_ptr() == b"/".as_ptr() {
+        Span::encoded(0, 0)
+    } else {
+        Span::of(line, target)
+    };
+    h.query = Span::query_of(line, h.target);
+}
+
+/// The value of an encoded span of a format whose targets `url_spans`
+/// located.
+pub(crate) fn url_decode(f: Field, raw: &[u8]) -> Cow<'_, str> {
+    match f {
+        Field::Target if raw.is_empty() => Cow::Borrowed("/"),
+        _ => unescape(raw),
+    }
+}
+
+/// The `user:password@` of a URL, as the parse keeps it (a credential
+/// sent: it is judged and fingerprinted, never written out).
+pub(crate) fn url_userinfo(url: &[u8]) -> Option<Cow<'static, str>> {
+    crate::classify::redact::target_userinfo(&lossy(url)).map(|u| Cow::Owned(u.to_owned()))
 }
 
 /// What the parse of an ALB line reads beyond the head: the request's URL,
@@ -137,17 +163,8 @@ impl LineFormat for Alb {
             let (m, url) = split_request(r);
             h.method = Span::of(line, m);
             if let Some(url) = url {
-                let (host, target) = url_parts(url);
                 h.own.url = Span::of(line, url);
-                h.host = host.map_or(Span::NONE, |v| Span::of(line, v));
-                h.target = if target.as_ptr() == b"/".as_ptr() {
-                    // a URL without a path: the target is `/`, written
-                    // nowhere in the line (`decode` gives it)
-                    Span::encoded(0, 0)
-                } else {
-                    Span::of(line, target)
-                };
-                h.query = Span::query_of(line, h.target);
+                url_spans(line, url, &mut h);
             }
         }
         if let Some(ua) = f.get(AGENT) {
@@ -157,10 +174,7 @@ impl LineFormat for Alb {
     }
 
     fn decode<'a>(&self, f: Field, raw: &'a [u8]) -> Cow<'a, str> {
-        match f {
-            Field::Target => Cow::Borrowed("/"),
-            _ => unescape(raw),
-        }
+        url_decode(f, raw)
     }
 
     fn time(&self, line: &[u8], _: &(), h: &Head<Own>) -> (Option<Timestamp>, Option<String>) {
@@ -193,9 +207,7 @@ impl LineFormat for Alb {
             });
         }
         if let Some(url) = h.own.url.raw(line) {
-            let url = lossy(url);
-            ex.request.userinfo = crate::classify::redact::target_userinfo(&url)
-                .map(|u| std::borrow::Cow::Owned(u.to_owned()));
+            ex.request.userinfo = url_userinfo(url);
         }
         None
     }
@@ -205,6 +217,34 @@ impl LineFormat for Alb {
 mod tests {
     use super::*;
     use crate::exchange::Position;
+
+    #[test]
+    fn url_parts_of_urls() {
+        for (url, host, target) in [
+            (
+                &b"https://api.example.com:443/v1/me?k=v"[..],
+                Some(&b"api.example.com"[..]),
+                &b"/v1/me?k=v"[..],
+            ),
+            (b"http://u:p@h.example/x", Some(b"h.example"), b"/x"),
+            // the host ends at the query or the fragment too
+            (
+                b"http://h.example?api_key=k",
+                Some(b"h.example"),
+                b"?api_key=k",
+            ),
+            (b"http://h.example#f", Some(b"h.example"), b"#f"),
+            (b"http://h.example", Some(b"h.example"), b"/"),
+            (b"/plain?x", None, b"/plain?x"),
+        ] {
+            assert_eq!(
+                url_parts(url),
+                (host, target),
+                "{}",
+                String::from_utf8_lossy(url)
+            );
+        }
+    }
 
     #[test]
     fn alb_line() {

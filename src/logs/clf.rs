@@ -2,7 +2,7 @@
 //! hand-written because it is the most common format and the fastest path:
 //! the tokenizer (`head`) finds the status right after the request's closing quote.
 
-use super::text::{closing_quote, find1, find3, split_request, status3, target_span};
+use super::text::{closing_quote, find1, find3, request_parts, split_request, status3};
 use super::{Field, Head, Line, LineFormat, Span, simd};
 use crate::exchange::{ClientView, Exchange, HeaderView, Shows, UserField};
 use crate::time::{Timestamp, parse_clf};
@@ -239,11 +239,11 @@ fn target_query<'a>(line: &'a [u8], r: &Request) -> Option<&'a [u8]> {
         return None;
     }
     // the request's first `?` is the target's when it lies in the target
-    // (`target_span`, the target of `split_request`); one in the method
+    // (`request_parts`, the target of `split_request`); one in the method
     // leaves the target's own to be found
     let (q1, q2) = (r.q1 as usize, r.q2 as usize);
     let req = &line[q1 + 1..q2];
-    let (start, end) = target_span(req)?;
+    let (_, start, end) = request_parts(req)?;
     let qmark = r.qmark as usize - (q1 + 1);
     let from = match qmark {
         q if q >= end => return None,

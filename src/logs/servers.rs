@@ -392,9 +392,19 @@ pub fn squid(line: &[u8]) -> Option<Squid<'_>> {
 
 pub struct SquidLog;
 
+/// What the parse of a Squid line reads beyond the head: the URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SquidUrl(Span);
+
+impl Default for SquidUrl {
+    fn default() -> Self {
+        SquidUrl(Span::NONE)
+    }
+}
+
 impl LineFormat for SquidLog {
     type Ctx = ();
-    type Own = ();
+    type Own = SquidUrl;
 
     fn shows(&self, _: &()) -> Shows {
         Shows {
@@ -406,11 +416,13 @@ impl LineFormat for SquidLog {
             // `%[un` is the proxy's own user (proxy authentication,
             // ident), not a credential the origin judged
             user: UserField::Absent,
-            client: ClientView::AddrAndAgent,
+            // an address without a user agent (behind NAT, a terminal
+            // server, `client_netmask`: many clients)
+            client: ClientView::None,
         }
     }
 
-    fn head(&self, line: &[u8], _: &()) -> Line<()> {
+    fn head(&self, line: &[u8], _: &()) -> Line<SquidUrl> {
         if line.iter().all(u8::is_ascii_whitespace) {
             return Line::Blank;
         }
@@ -421,27 +433,16 @@ impl LineFormat for SquidLog {
         h.time = Span::of(line, q.time);
         h.client = Span::field(line, client_addr_bytes(q.client));
         h.method = Span::of(line, q.method);
-        let (host, target) = super::alb::url_parts(q.url);
-        h.host = host.map_or(Span::NONE, |v| Span::field(line, v));
-        h.target = if target.as_ptr() == b"/".as_ptr() {
-            // a URL without a path: the target is `/`, written nowhere in
-            // the line (`decode` gives it)
-            Span::encoded(0, 0)
-        } else {
-            Span::escaped_of(line, target)
-        };
-        h.query = Span::query_of(line, h.target);
+        h.own = SquidUrl(Span::of(line, q.url));
+        super::alb::url_spans(line, q.url, &mut h);
         Line::Record(h)
     }
 
     fn decode<'a>(&self, f: Field, raw: &'a [u8]) -> Cow<'a, str> {
-        match f {
-            Field::Target if raw.is_empty() => Cow::Borrowed("/"),
-            _ => super::text::unescape(raw),
-        }
+        super::alb::url_decode(f, raw)
     }
 
-    fn time(&self, line: &[u8], _: &(), h: &Head<()>) -> (Option<Timestamp>, Option<String>) {
+    fn time(&self, line: &[u8], _: &(), h: &Head<SquidUrl>) -> (Option<Timestamp>, Option<String>) {
         match h
             .time
             .raw(line)
@@ -452,7 +453,17 @@ impl LineFormat for SquidLog {
         }
     }
 
-    fn parse<'a>(&self, _: &'a [u8], _: &(), _: &Head<()>, _: &mut Exchange<'a>) -> Option<String> {
+    fn parse<'a>(
+        &self,
+        line: &'a [u8],
+        _: &(),
+        h: &Head<SquidUrl>,
+        ex: &mut Exchange<'a>,
+    ) -> Option<String> {
+        // a `user:password@` in the URL (an FTP URL's login)
+        if let Some(url) = h.own.0.raw(line) {
+            ex.request.userinfo = super::alb::url_userinfo(url);
+        }
         None
     }
 }

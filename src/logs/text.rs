@@ -159,29 +159,38 @@ pub fn status3(b: &[u8]) -> Option<u16> {
     }
 }
 
-/// Where the target of a request line `METHOD target PROTOCOL` is: from
-/// after the first space to the space before the protocol when the line
-/// ends with one (`HTTP/…`: the target may hold spaces, as where a server
-/// logs the decoded path), else to the next space (or the end); `None`
-/// for a request line without a space.
-pub fn target_span(req: &[u8]) -> Option<(usize, usize)> {
-    let start = memchr::memchr(b' ', req)? + 1;
-    if let Some(last) = memchr::memrchr(b' ', &req[start..]).map(|o| start + o)
+/// Where the parts of a request line `METHOD target PROTOCOL` are: the end
+/// of the method (the first space), and the target's start and end. The
+/// target runs from after the spaces that follow the method to the spaces
+/// before the protocol when the line ends with one (`HTTP/…`: the target
+/// may hold spaces, as where a server logs the decoded path), else to the
+/// next space (or the end). `None` for a request line without a space.
+pub fn request_parts(req: &[u8]) -> Option<(usize, usize, usize)> {
+    let sp = memchr::memchr(b' ', req)?;
+    let after = sp + 1;
+    let start = after + req[after..].iter().take_while(|&&c| c == b' ').count();
+    if let Some(last) = memchr::memrchr(b' ', &req[after..]).map(|o| after + o)
         && req[last + 1..].starts_with(b"HTTP/")
     {
-        return Some((start, last));
+        let start = start.min(last);
+        let end = start
+            + req[start..last]
+                .iter()
+                .rposition(|&c| c != b' ')
+                .map_or(0, |i| i + 1);
+        return Some((sp, start, end));
     }
     let end = memchr::memchr(b' ', &req[start..]).map_or(req.len(), |o| start + o);
-    Some((start, end))
+    Some((sp, start, end))
 }
 
-/// `METHOD target PROTOCOL` → (method, target) (`target_span`); a request
-/// line that is not of that shape gives its whole text as the method and
-/// no target.
+/// `METHOD target PROTOCOL` → (method, target) (`request_parts`); a
+/// request line that is not of that shape gives its whole text as the
+/// method and no target.
 pub fn split_request(req: &[u8]) -> (&[u8], Option<&[u8]>) {
-    match target_span(req) {
+    match request_parts(req) {
         None => (req, None),
-        Some((start, end)) => (&req[..start - 1], Some(&req[start..end])),
+        Some((sp, start, end)) => (&req[..sp], Some(&req[start..end])),
     }
 }
 

@@ -229,7 +229,7 @@ pub const ADVICE: &[(&str, &str)] = &[
     ),
     (
         "squid",
-        "Squid's native format shows no credential carrier and no challenge, and with strip_query_terms on (its default) not the query either: read the origin server's log of why it refused, or capture the client's requests as a HAR.",
+        "Squid's native format shows no credential carrier and no challenge, and with strip_query_terms on (its default) not the query either. A 401 with TCP_DENIED is Squid's own answer (its authentication in front of a site): its cache.log says why; for the others read the origin server's log of why it refused, or capture the client's requests as a HAR.",
     ),
     ("caddy", LOG_OTHER),
     ("traefik", LOG_OTHER),
