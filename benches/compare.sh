@@ -6,6 +6,7 @@
 #   benches/compare.sh --quick         # ~100 MB each
 #   benches/compare.sh --compressed    # also the combined log as .gz, .zst, frames, parts
 #   benches/compare.sh --cold          # also each file cold, against cat (needs root)
+#   benches/compare.sh --cold --throttle 1G,2G   # and with reads capped at 1 and 2 GB/s
 #   benches/compare.sh --har-mb 512 --log-mb 0 --jsonl-mb 0 -j 4 --runs 5
 #
 # It builds the release binary, generates deterministic inputs with
@@ -32,6 +33,7 @@ THREADS=
 BUILD=1
 COMPRESSED=0
 COLD=0
+THROTTLE=
 
 usage() {
     cat <<EOF
@@ -47,6 +49,10 @@ usage: benches/compare.sh [options]
   --cold           also each file with the page cache dropped before every run
                    (root only: /proc/sys/vm/drop_caches), authsift against
                    cat > /dev/null, alternated, medians of --runs rounds
+  --throttle LIST  with --cold, the cold rounds again with the reads of the
+                   inputs' disk capped at each rate of LIST (bytes per second,
+                   K/M/G suffixes of 10^3: 500M,1G,2G), as a disk of that speed
+                   would give them (root only: a cgroup's blkio or io limit)
   -j, --threads N  authsift worker threads (default: all cores)
   --runs N         timed runs per tool, the best counts (default $RUNS); with
                    --cold also the cold rounds, whose median counts
@@ -64,6 +70,7 @@ while [ $# -gt 0 ]; do
         --jsonl-mb) JSONL_MB=$2; shift ;;
         --compressed|--gzip) COMPRESSED=1 ;;
         --cold) COLD=1 ;;
+        --throttle) THROTTLE=$2; COLD=1; shift ;;
         -j|--threads) THREADS=$2; shift ;;
         --runs) RUNS=$2; shift ;;
         --seed) SEED=$2; shift ;;
@@ -79,6 +86,20 @@ for n in "$HAR_MB" "$LOG_MB" "$JSONL_MB" "$RUNS" "$SEED" ${THREADS:+"$THREADS"};
     case $n in ''|*[!0-9]*) echo "compare.sh: '$n' is not a whole number" >&2; exit 2 ;; esac
 done
 [ "$RUNS" -ge 1 ] || { echo "compare.sh: --runs must be at least 1" >&2; exit 2; }
+# --throttle's rates, in bytes per second
+RATES=()
+if [ -n "$THROTTLE" ]; then
+    IFS=, read -r -a rates <<< "$THROTTLE"
+    for r in "${rates[@]}"; do
+        case $r in
+            ''|*[!0-9KMG]*|[KMG]*|*[KMG]?*) echo "compare.sh: '$r' is not a rate (bytes per second, K/M/G suffixes: 500M,1G)" >&2; exit 2 ;;
+            *K) RATES+=($(( ${r%K} * 1000 ))) ;;
+            *M) RATES+=($(( ${r%M} * 1000000 ))) ;;
+            *G) RATES+=($(( ${r%G} * 1000000000 ))) ;;
+            *) RATES+=("$r") ;;
+        esac
+    done
+fi
 
 have() { command -v "$1" >/dev/null 2>&1; }
 have python3 || { echo "compare.sh: python3 is needed to generate the inputs" >&2; exit 2; }
@@ -97,7 +118,8 @@ fi
 
 mkdir -p "$DATA"
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+CGROUP=
+trap 'rm -rf "$TMP"; [ -z "$CGROUP" ] || rmdir "$CGROUP" 2>/dev/null || true' EXIT
 
 # gen KIND SIZE_MB FILE [FORMAT]: (re)generates FILE unless it is newer than the generator.
 gen() {
@@ -232,41 +254,103 @@ spread() {
         printf "%.3f [%.3f-%.3f]", m, v[1], v[NR] }'
 }
 
-# cold FILE CMD: with --cold, `cat FILE > /dev/null` and CMD (authsift) each
-# with the page cache dropped before it (and the authsift binary read back
-# in, so that its loading is not timed), for --runs rounds, which of the two
-# goes first alternating: the storage under a machine (and a virtual
-# machine's host) varies from minute to minute, so only a ratio within the
-# same rounds says much. Leaves FILE cached again.
+# The cgroup --throttle caps reads in: CGROUP (its folder), CG_DEV (the
+# whole disk under the inputs, major:minor) and CG_LIMIT (the file its rate
+# is written to), set by throttle_setup, which says why when it cannot.
+CG_DEV= CG_LIMIT= CG_V2=0
+throttle_setup() {
+    [ ${#RATES[@]} -gt 0 ] || return 0
+    local dev
+    dev=$(stat -c '%Hd:%Ld' "$DATA" 2>/dev/null) || dev=
+    if [ -z "$dev" ] || [ ! -e "/sys/dev/block/$dev" ]; then
+        echo "   note: --throttle: the inputs are not on a block device (${dev:-unknown}): no capped rounds"
+        RATES=(); return 0
+    fi
+    # a partition's reads are capped on its disk
+    [ -e "/sys/dev/block/$dev/partition" ] && dev=$(cat "/sys/dev/block/$dev/../dev")
+    if [ -w /sys/fs/cgroup/blkio ] && [ -e /sys/fs/cgroup/blkio/blkio.throttle.read_bps_device ]; then
+        CGROUP=/sys/fs/cgroup/blkio/authsift-bench-$$
+        CG_LIMIT=$CGROUP/blkio.throttle.read_bps_device
+    elif [ -w /sys/fs/cgroup/cgroup.subtree_control ] && grep -qw io /sys/fs/cgroup/cgroup.controllers 2>/dev/null \
+        && echo +io > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
+        CGROUP=/sys/fs/cgroup/authsift-bench-$$
+        CG_LIMIT=$CGROUP/io.max CG_V2=1
+    else
+        echo "   note: --throttle: no writable blkio (cgroup v1) or io (cgroup v2) controller (root only): no capped rounds"
+        RATES=(); return 0
+    fi
+    if ! mkdir "$CGROUP" 2>/dev/null; then
+        echo "   note: --throttle: cannot make the cgroup $CGROUP: no capped rounds"
+        CGROUP= RATES=(); return 0
+    fi
+    CG_DEV=$dev
+}
+
+# throttle_rate BPS: caps the cgroup's reads of the disk at BPS bytes a second
+throttle_rate() {
+    if [ "$CG_V2" = 1 ]; then echo "$CG_DEV rbps=$1" > "$CG_LIMIT"; else echo "$CG_DEV $1" > "$CG_LIMIT"; fi
+}
+
+# cold_rounds FILE CMD [CGROUP]: prints "cat-median authsift-median", each
+# "median [min-max]" joined by "|", of --runs rounds of `cat FILE >
+# /dev/null` and CMD (authsift), each with the page cache dropped before it
+# (and the authsift binary read back in, so that its loading is not timed),
+# which of the two goes first alternating: the storage under a machine (and
+# a virtual machine's host) varies from minute to minute, so only a ratio
+# within the same rounds says much. In CGROUP, when given, both run in it.
+# Prints "failed: ..." when a run failed.
+cold_rounds() {
+    local file=$1 cmd=$2 i c a cats=() runs=() in=
+    [ -z "${3:-}" ] || in="echo \$\$ > '$3/cgroup.procs' && exec "
+    for ((i = 0; i < RUNS; i++)); do
+        if ((i % 2)); then
+            drop_caches; cat "$BIN" > /dev/null; a=$(seconds "$in$cmd")
+            drop_caches; c=$(seconds "${in}cat '$file' > /dev/null")
+        else
+            drop_caches; c=$(seconds "${in}cat '$file' > /dev/null")
+            drop_caches; cat "$BIN" > /dev/null; a=$(seconds "$in$cmd")
+        fi
+        if [ "$a" = failed ] || [ "$c" = failed ]; then
+            echo "failed: authsift: $a, cat: $c"
+            return 0
+        fi
+        cats+=("$c") runs+=("$a")
+    done
+    echo "$(spread "${cats[@]}")|$(spread "${runs[@]}")"
+}
+
+# cold_row LABEL FILE RESULT: one table row of a cold_rounds result
+cold_row() {
+    local cm=${3%%|*} am=${3##*|} size
+    size=$(stat -c %s "$2")
+    printf '   %-24s cat %-22s authsift %-22s authsift/cat %s\n' "$1" "$cm" "$am" \
+        "$(awk -v a="${am%% *}" -v c="${cm%% *}" 'BEGIN { printf "%.2f", a / c }')"
+}
+
+# cold FILE CMD: with --cold, cold_rounds of FILE, with the page cache as the
+# machine's storage fills it and then, with --throttle, with reads capped at
+# each rate. Leaves FILE cached again.
 cold() {
-    local file=$1 cmd=$2 i c a cats=() runs=()
+    local file=$1 cmd=$2 r res size
     [ "$COLD" = 1 ] || return 0
     if ! drop_caches 2>/dev/null; then
         skip cold "the page cache cannot be dropped (root only: /proc/sys/vm/drop_caches)"
         return 0
     fi
-    for ((i = 0; i < RUNS; i++)); do
-        if ((i % 2)); then
-            drop_caches; cat "$BIN" > /dev/null; a=$(seconds "$cmd")
-            drop_caches; c=$(seconds "cat '$file' > /dev/null")
-        else
-            drop_caches; c=$(seconds "cat '$file' > /dev/null")
-            drop_caches; cat "$BIN" > /dev/null; a=$(seconds "$cmd")
-        fi
-        if [ "$a" = failed ] || [ "$c" = failed ]; then
-            skip cold "a cold run failed (authsift: $a, cat: $c)"
-            warm "$file"
-            return 0
-        fi
-        cats+=("$c") runs+=("$a")
+    size=$(stat -c %s "$file")
+    echo "   cold cache (dropped before every run), $RUNS alternated rounds, median [min-max] seconds; warm authsift ${AUTHSIFT_SECS:--}:"
+    res=$(cold_rounds "$file" "$cmd")
+    case $res in failed*) skip cold "a cold run failed (${res#failed: })" ;; *) cold_row "this machine's storage" "$file" "$res" ;; esac
+    for r in "${RATES[@]}"; do
+        throttle_rate "$r"
+        res=$(cold_rounds "$file" "$cmd" "$CGROUP")
+        case $res in
+            failed*) skip cold "a capped run failed (${res#failed: })" ;;
+            *) cold_row "reads capped at $(awk -v r="$r" 'BEGIN { printf "%g GB/s", r / 1e9 }')" "$file" "$res"
+               awk -v s="$size" -v r="$r" 'BEGIN { printf "   %-24s (the file at the cap alone: %.3f s)\n", "", s / r }' ;;
+        esac
     done
     warm "$file"
-    local cm am
-    cm=$(spread "${cats[@]}") am=$(spread "${runs[@]}")
-    echo "   cold cache (dropped before every run), $RUNS alternated rounds, median [min-max] seconds:"
-    printf '   %-10s %s\n' "cat" "$cm"
-    printf '   %-10s %s   authsift/cat %s (medians); warm authsift %s\n' authsift "$am" \
-        "$(awk -v a="${am%% *}" -v c="${cm%% *}" 'BEGIN { printf "%.2f", a / c }')" "${AUTHSIFT_SECS:--}"
 }
 
 # compressed LOG: the log as one .gz (against zcat), one .zst of one frame
@@ -319,6 +403,7 @@ AUTHSIFT="'$BIN' analyze --json --progress never -q $J"
 
 echo "== machine: $(nproc) cores, $(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM; authsift threads: ${THREADS:-all cores}"
 [ -n "$GNU_TIME" ] || echo "   note: GNU time (/usr/bin/time) not found: no peak RSS"
+[ "$COLD" = 1 ] && throttle_setup
 
 if [ "$HAR_MB" -gt 0 ]; then
     HAR=$DATA/har-${HAR_MB}m-s$SEED.har

@@ -104,7 +104,8 @@ pub fn apache(line: &[u8]) -> Option<ErrorLine<'_>> {
 }
 
 /// The path an Apache authentication message names: `… for "/x": …` or a
-/// last `: /x`.
+/// last `: /x`, which ends the message (Apache writes the decoded path
+/// there, spaces and all).
 fn apache_target(m: &[u8]) -> Option<&[u8]> {
     if let Some(p) = memchr::memmem::find(m, b"for \"") {
         let rest = &m[p + 5..];
@@ -112,8 +113,7 @@ fn apache_target(m: &[u8]) -> Option<&[u8]> {
         return Some(&rest[..end]).filter(|t| t.starts_with(b"/"));
     }
     let p = memchr::memmem::rfind(m, b": /")?;
-    let t = &m[p + 2..];
-    Some(&t[..memchr::memchr(b' ', t).unwrap_or(t.len())])
+    Some(m[p + 2..].trim_ascii_end())
 }
 
 /// nginx: `2024/05/01 08:00:00 [error] 12#12: *5 message, client: 1.2.3.4,
@@ -258,11 +258,18 @@ impl ErrorIndex {
         let entries = self.by_client.get(client)?;
         let t = ex.time?.secs() + zone_offset(raw);
         let start = entries.partition_point(|e| e.local < t - JOIN_WINDOW_SECS);
+        // the error log names the decoded path, the access log the path as
+        // it was sent
         let path = ex.path();
+        let decoded = crate::classify::credential::percent_decode(path);
         let best = entries[start..]
             .iter()
             .take_while(|e| e.local <= t + JOIN_WINDOW_SECS)
-            .filter(|e| e.target.as_deref().is_none_or(|p| p == path))
+            .filter(|e| {
+                e.target
+                    .as_deref()
+                    .is_none_or(|p| p == path || p == decoded)
+            })
             .min_by_key(|e| ((e.local - t).abs(), e.file, e.line))?;
         let file = &self.files[best.file as usize];
         ex.response.reasons.push(Reason {
@@ -312,6 +319,12 @@ mod tests {
         assert_eq!(e.client, Some(&b"192.0.2.7"[..]));
         assert_eq!(e.target, Some(&b"/private/"[..]));
         assert_eq!(e.message, b"AH01618: user mallory not found: /private/");
+        // the decoded path ends the message, spaces and all
+        let spaced = b"[Tue Jan 02 10:00:01.123456 2024] [auth_basic:error] [pid 812:tid 140] [client 192.0.2.7:51234] AH01618: user mallory not found: /shared docs/plan.pdf ";
+        assert_eq!(
+            apache(spaced).unwrap().target,
+            Some(&b"/shared docs/plan.pdf"[..])
+        );
         assert_eq!(e.local, wall(2024, 1, 2, 10, 0, 1).unwrap());
         let a22 = br#"[Tue Jan 02 10:00:01 2024] [error] [client 192.0.2.7] user alice: authentication failure for "/private/": Password Mismatch"#;
         let e = apache(a22).unwrap();
