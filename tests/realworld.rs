@@ -631,7 +631,7 @@ fn json_logs_of_well_known_schemas_are_read_without_a_mapping_and_the_mapping_is
         ),
         (
             "pino-http.jsonl",
-            "status=res.statusCode,time=time,path=req.url,method=req.method,host=req.headers.host,client=req.remoteAddress,user_agent=req.headers.user-agent,authorization=req.headers.authorization,api_key=req.headers.x-api-key,www_authenticate=res.headers.www-authenticate",
+            "status=res.statusCode,time=time,path=req.url,method=req.method,host=req.headers.host,client=req.remoteAddress,user_agent=req.headers.user-agent,authorization=req.headers.authorization,api_key=req.headers.x-api-key,headers=req.headers,www_authenticate=res.headers.www-authenticate",
             &[
                 ("svc.internal", "GET", "/api/profile", "missing_credentials"),
                 // pino's `redact` leaves "[Redacted]": a credential was sent
@@ -653,11 +653,12 @@ fn json_logs_of_well_known_schemas_are_read_without_a_mapping_and_the_mapping_is
         (
             // Kong's file-log plugin: epoch milliseconds, key-auth's `apikey`
             "kong-file-log.jsonl",
-            "status=response.status,time=started_at,path=request.url,method=request.method,host=request.headers.host,client=client_ip,user_agent=request.headers.user-agent,authorization=request.headers.authorization,api_key=request.headers.apikey,www_authenticate=response.headers.www-authenticate",
+            "status=response.status,time=started_at,path=request.url,method=request.method,host=request.headers.host,client=client_ip,user_agent=request.headers.user-agent,authorization=request.headers.authorization,api_key=request.headers.apikey,headers=request.headers,www_authenticate=response.headers.www-authenticate",
             &[
                 ("gw.example.com", "GET", "/orders", "invalid_credentials"),
                 ("gw.example.com", "GET", "/orders", "expired_credentials"),
-                ("gw.example.com", "GET", "/orders", "unknown"),
+                // Kong logs every request header: no key, no Authorization
+                ("gw.example.com", "GET", "/orders", "missing_credentials"),
             ],
         ),
     ];

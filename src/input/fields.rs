@@ -258,6 +258,10 @@ pub const JSON_ROLES: &[(&str, &[&str])] = &[
             "RequestHeaders.x-api-key",
         ],
     ),
+    // every request header, as Kong's log plugins and pino-http write them
+    // (Cloudflare's `RequestHeaders` holds only the headers chosen for it:
+    // not one of these)
+    ("headers", &["request.headers", "req.headers"]),
     (
         "www_authenticate",
         &[

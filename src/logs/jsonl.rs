@@ -34,6 +34,10 @@ pub struct Mapping {
     pub user_agent: Option<Vec<String>>,
     pub authorization: Option<Vec<String>>,
     pub api_key: Option<Vec<String>>,
+    /// An object of every request header, name to value (a string or a
+    /// list): Kong's `request.headers`, pino-http's `req.headers`. Where a
+    /// line has it, a credential header it lacks was not sent.
+    pub headers: Option<Vec<String>>,
     pub www_authenticate: Option<Vec<String>>,
     pub user: Option<Vec<String>>,
     /// A message, reason or error text (`message=`, `reason=` or
@@ -53,6 +57,7 @@ pub const MAPPING_NAMES: &[&str] = &[
     "user_agent",
     "authorization",
     "api_key",
+    "headers",
     "www_authenticate",
     "user",
     "message",
@@ -85,6 +90,7 @@ impl Mapping {
                 "user_agent" => &mut m.user_agent,
                 "authorization" => &mut m.authorization,
                 "api_key" => &mut m.api_key,
+                "headers" => &mut m.headers,
                 "www_authenticate" => &mut m.www_authenticate,
                 "user" => &mut m.user,
                 "message" | "reason" | "error" => &mut m.message,
@@ -158,6 +164,7 @@ fn fits_role(role: &str, v: &Value) -> bool {
             _ => false,
         },
         "time" => mapped_time(Some(v)).is_some(),
+        "headers" => v.is_object(),
         _ => matches!(v, Value::String(_) | Value::Number(_) | Value::Null),
     }
 }
@@ -201,6 +208,7 @@ impl Mapping {
             user_agent: opt(f.user_agent),
             authorization: f.authorization.map(one),
             api_key: f.api_key.map(one),
+            headers: None,
             www_authenticate: f.www_authenticate.map(one),
             user: f.user.map(one),
             message: f.message.map(one),
@@ -221,6 +229,7 @@ impl Mapping {
             (&mut self.user_agent, &over.user_agent),
             (&mut self.authorization, &over.authorization),
             (&mut self.api_key, &over.api_key),
+            (&mut self.headers, &over.headers),
             (&mut self.www_authenticate, &over.www_authenticate),
             (&mut self.user, &over.user),
             (&mut self.message, &over.message),
@@ -1034,6 +1043,15 @@ fn at<'v>(v: &'v Value, path: &[String]) -> Option<&'v Value> {
     Some(cur)
 }
 
+/// The header name an `api_key` role's path stands for: its last member
+/// (`request.headers.apikey`: `apikey`), without nginx's `http_` and with
+/// `-` for `_` (`http_x_api_key`: `x-api-key`).
+fn key_header_name(path: &[String]) -> String {
+    let last = path.last().map_or("x-api-key", String::as_str);
+    let last = last.strip_prefix("http_").unwrap_or(last);
+    last.replace('_', "-").to_ascii_lowercase()
+}
+
 fn text(v: Option<&Value>) -> Option<Cow<'static, str>> {
     match v? {
         Value::String(s) if !s.is_empty() && s != "-" => Some(Cow::Owned(s.clone())),
@@ -1138,17 +1156,47 @@ fn parse_value<'a>(kind: &Kind, line: &'a [u8], ex: &mut Exchange<'a>) -> Option
     }))
     .map(|a| Cow::Owned(client_addr(&a).to_string()));
     ex.user_agent = text(get(&m.user_agent));
-    if let Some(a) = text(get(&m.authorization)) {
+    // a line's map of every request header: each credential header in it,
+    // and what it lacks was not sent; a role under it is read from it
+    let all = match get(&m.headers) {
+        Some(Value::Object(headers)) => {
+            ex.shows.request_headers = HeaderView::Redacting;
+            for (name, v) in headers {
+                if let Some(kind) = wanted_header(name.as_bytes()) {
+                    let name = Cow::Owned(name.clone());
+                    take_request_header(
+                        &mut ex.request,
+                        &mut ex.user_agent,
+                        name,
+                        kind,
+                        text(Some(v)),
+                    );
+                }
+            }
+            m.headers.as_deref()
+        }
+        _ => None,
+    };
+    let own = |role: &Option<Vec<String>>| {
+        role.as_ref()
+            .filter(|p| all.is_none_or(|h| !p.starts_with(h)))
+            .and_then(|p| at(&v, p))
+    };
+    if let Some(a) = text(own(&m.authorization)) {
         if a == REDACTED {
             ex.request.authorization_redacted = true;
         } else {
             ex.request.authorization = Some(a);
         }
     }
-    if let Some(k) = text(get(&m.api_key))
+    if let Some(k) = text(own(&m.api_key))
         && k != REDACTED
     {
-        ex.request.key_headers.push((Cow::Borrowed("x-api-key"), k));
+        let name = m
+            .api_key
+            .as_deref()
+            .map_or_else(|| "x-api-key".into(), key_header_name);
+        ex.request.key_headers.push((Cow::Owned(name), k));
     }
     if let (Kind::Traefik(_), Some(members)) = (kind, v.as_object()) {
         // the other credential headers Traefik keeps (a cookie, a token
@@ -1254,7 +1302,11 @@ impl LineFormat for Json {
                 client: ClientView::AddrAndAgent,
             },
             Kind::Mapped(m) => Shows {
-                request_headers: if m.authorization.is_some() || m.api_key.is_some() {
+                // all of them on a line that has `m.headers` (`parse_value`)
+                request_headers: if m.authorization.is_some()
+                    || m.api_key.is_some()
+                    || m.headers.is_some()
+                {
                     HeaderView::Some
                 } else {
                     HeaderView::None
