@@ -152,7 +152,31 @@ fn read_error_logs(
         if let Some(w) = wrapper {
             bytes = unwrap::unwrap_head(w, &bytes);
         }
-        a.error_log_read(index.add(&inp.name, &bytes, flavor));
+        let mut access = 0u64;
+        let read = index.add(&inp.name, &bytes, flavor, |line, l| {
+            // a line alone, as a whole input would be (JSON kinds need a
+            // line end): one of the formats that count records?
+            let mut one = l.to_vec();
+            one.push(b'\n');
+            if let Some(f) = input::detect::detect(&one, "")
+                .filter(|f| !matches!(f, FormatName::ApacheError | FormatName::NginxError))
+            {
+                access += 1;
+                a.unparsed(
+                    line,
+                    format!(
+                        "a line of an access log ({f}) in an error log ({format}, from its first lines): not analysed; give the access lines as a file of their own"
+                    ),
+                );
+            }
+        });
+        a.error_log_read(read);
+        if access > 0 {
+            // its 401s are not in the summary: the run must not pass
+            a.failed(format!(
+                "{access} access-log line(s) among the error-log lines were not analysed (their 401s are not counted): give them as a file of their own"
+            ));
+        }
         let d = digest.finish();
         let record = InputRecord {
             path: inp.name.clone(),

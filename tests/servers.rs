@@ -713,3 +713,81 @@ fn squid_native_access_log() {
     let advice = s["files"][0]["advice"].as_str().unwrap();
     assert!(advice.contains("strip_query_terms"), "{advice}");
 }
+
+/// A container's log (`docker logs`, `kubectl logs`): the server's start-up
+/// notices and error-log lines come first and between its access lines.
+/// The access lines are read, every 401 counted; the error-log lines are
+/// not records (a note says so), not unparsed ones.
+#[test]
+fn a_container_log_of_error_and_access_lines_is_read_as_its_access_log() {
+    let ws = workspace();
+    let mut log = String::new();
+    for i in 0..12 {
+        log.push_str(&format!(
+            "2024/05/02 10:00:0{} [notice] 1#1: start worker process {}\n",
+            i % 10,
+            30 + i
+        ));
+    }
+    let access = |n: u32, status: u16| {
+        format!(
+            "172.17.0.{n} - - [02/May/2024:10:00:{n:02} +0000] \"GET /admin HTTP/1.1\" {status} 179 \"-\" \"curl/8.5.0\"\n"
+        )
+    };
+    log.push_str(&access(1, 401));
+    log.push_str("2024/05/02 10:00:02 [error] 29#29: *2 user \"bob\": password mismatch, client: 172.17.0.2, server: localhost, request: \"GET /admin HTTP/1.1\", host: \"localhost\"\n");
+    log.push_str(&access(2, 401));
+    log.push_str(&access(3, 200));
+    log.push_str(&access(4, 401));
+    std::fs::write(ws.path().join("nginx-container.log"), log).unwrap();
+    let r = authsift(ws.path(), &["analyze", "--json", "nginx-container.log"]);
+    r.expect_code(0);
+    let s = r.json();
+    assert_eq!(format_of(&s), "combined", "{}", r.stderr);
+    assert_eq!(records(&s), (4, 3, 0), "{}", s["totals"]);
+    let problems = s["problems"].as_array().unwrap();
+    assert!(
+        problems.iter().any(|p| u(&p["position"]) == 1
+            && p["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("error-log lines among the access lines"))),
+        "{problems:?}"
+    );
+}
+
+/// An error log whose access lines come only after its first lines: read
+/// as an error log, each access line is reported unparsed at its line and
+/// the input fails (exit 1): its 401s are not in the summary.
+#[test]
+fn access_lines_late_in_an_error_log_are_reported_never_dropped() {
+    let ws = workspace();
+    let mut log = String::new();
+    for i in 0..70 {
+        log.push_str(&format!(
+            "2024/05/02 10:00:0{} [error] 29#29: *{i} user \"bob\": password mismatch, client: 172.17.0.1, server: localhost, request: \"GET /admin HTTP/1.1\", host: \"localhost\"\n",
+            i % 10
+        ));
+    }
+    log.push_str("172.17.0.1 - - [02/May/2024:10:00:09 +0000] \"GET /admin HTTP/1.1\" 401 179 \"-\" \"curl/8.5.0\"\n");
+    log.push('\n');
+    log.push_str("172.17.0.9 - - [02/May/2024:10:00:09 +0000] \"GET /x HTTP/1.1\" 401 179 \"-\" \"curl/8.5.0\"\n");
+    std::fs::write(ws.path().join("error.log"), log).unwrap();
+    let r = authsift(ws.path(), &["analyze", "--json", "error.log"]);
+    r.expect_code(1);
+    let s = r.json();
+    assert_eq!(format_of(&s), "nginx-error");
+    assert_eq!(u(&s["totals"]["unparsed"]), 2);
+    let at: Vec<u64> = s["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| {
+            p["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("access log (combined)"))
+        })
+        .map(|p| u(&p["position"]))
+        .collect();
+    assert_eq!(at, [71, 73]);
+    assert!(r.stderr.contains("not analysed"), "{}", r.stderr);
+}

@@ -251,6 +251,10 @@ fn is_clf(line: &[u8]) -> Option<FormatName> {
     })
 }
 
+/// How many of a log's first lines may be the server's error-log lines
+/// before its first access line is looked for no further.
+const ERROR_LINES_PASSED: usize = 64;
+
 /// A comment line (`# note`) of a log that has no directives: not a record.
 pub fn is_comment(line: &[u8]) -> bool {
     line.first() == Some(&b'#')
@@ -373,13 +377,16 @@ pub fn detect(head: &[u8], name: &str) -> Option<FormatName> {
             if is_alb(line) {
                 return Some(FormatName::Alb);
             }
-            // look at a few lines: the first may be a partial or a garbage line
+            // look at a few lines: the first may be a partial or a garbage
+            // line; the server's own error-log lines before its first access
+            // line (a container's log: the start-up notices) do not count
             for l in trimmed
                 .split(|&c| c == b'\n')
-                .filter(|l| !is_comment(l))
+                .take(ERROR_LINES_PASSED)
+                .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+                .filter(|l| !is_comment(l) && crate::logs::errorlog::which(l).is_none())
                 .take(8)
             {
-                let l = l.strip_suffix(b"\r").unwrap_or(l);
                 if let Some(f) = is_clf(l) {
                     return Some(f);
                 }

@@ -206,8 +206,16 @@ pub struct Joined<'i> {
 
 impl ErrorIndex {
     /// Reads the authentication lines of one error log (its bytes, its
-    /// name); returns how many there were.
-    pub fn add(&mut self, name: &str, bytes: &[u8], flavor: ErrorFlavor) -> u64 {
+    /// name); returns how many there were. `other` hears of each line
+    /// that is not blank and no error-log line (its number from 1): a
+    /// container's log may hold access lines too.
+    pub fn add(
+        &mut self,
+        name: &str,
+        bytes: &[u8],
+        flavor: ErrorFlavor,
+        mut other: impl FnMut(u64, &[u8]),
+    ) -> u64 {
         let file = self.files.len() as u32;
         self.files.push(name.to_string());
         let mut n = 0;
@@ -217,7 +225,12 @@ impl ErrorIndex {
                 ErrorFlavor::Apache => apache(l),
                 ErrorFlavor::Nginx => nginx(l),
             };
-            let Some(e) = parsed else { continue };
+            let Some(e) = parsed else {
+                if !l.trim_ascii().is_empty() {
+                    other(i as u64 + 1, l);
+                }
+                continue;
+            };
             let message = lossy(e.message);
             if reasons::find(ReasonKind::ErrorLog, &message).is_none() {
                 continue;

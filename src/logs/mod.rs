@@ -539,6 +539,11 @@ fn line<F: LineFormat>(
     handle(fmt, l, h, line_no, offset, ctx, a, seq_client);
 }
 
+/// What an input's error-log lines among its access lines are said to be
+/// (once, at the first of them).
+const ERROR_LINES_NOTE: &str =
+    "note: the server's error-log lines among the access lines are not records (not read)";
+
 /// Analyses one line (without its line end) given what `head` found.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
@@ -563,7 +568,12 @@ fn handle<F: LineFormat>(
         // shrank under the reader (`input::mmap`), not a record; a `#`
         // comment line (annotated samples) is not one either
         Line::Bad(why) if l.first() != Some(&b'\n') && !crate::input::detect::is_comment(l) => {
-            a.unparsed(line_no, *why)
+            if errorlog::which(l).is_some() {
+                // a container's log holds the server's error log too
+                a.note(line_no, ERROR_LINES_NOTE);
+            } else {
+                a.unparsed(line_no, *why)
+            }
         }
         Line::Bad(_) => {}
         Line::Record(h) => {
