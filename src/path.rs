@@ -8,10 +8,53 @@ use std::borrow::Cow;
 
 use crate::classify::jwt::looks_like_jwt;
 pub use crate::classify::redact::SECRET_PARAMS;
-use crate::classify::redact::{is_secret_name, strip_target_userinfo};
+use crate::classify::redact::{is_secret_name, is_secret_param, names_user, strip_target_userinfo};
 
 /// What a secret value becomes in a redacted target.
 const REDACTED: &str = "REDACTED";
+
+/// Path words after which a segment shaped like a code is a secret: a
+/// password-reset, e-mail confirmation, invitation or sign-in link
+/// (`/password/reset/4kq9z7w2`, `/verify/831204`).
+pub const SECRET_PATH_WORDS: &[&str] = &[
+    "reset",
+    "reset-password",
+    "reset_password",
+    "password-reset",
+    "password_reset",
+    "verify",
+    "verification",
+    "confirm",
+    "confirmation",
+    "activate",
+    "activation",
+    "magic",
+    "magic-link",
+    "invite",
+    "invitation",
+    "invitations",
+    "unsubscribe",
+    "token",
+    "tokens",
+    "otp",
+];
+
+/// A segment shaped like a one-time code or a token: 6 characters or more
+/// of letters, digits, `-`, `_`, `.` and `=`, with a digit (a word such as
+/// `phone` or `email` is not one).
+fn code_like(seg: &str) -> bool {
+    let b = seg.as_bytes();
+    b.len() >= 6
+        && b.iter().any(u8::is_ascii_digit)
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'='))
+}
+
+/// Does a segment after `prev` hold a secret by where it is?
+fn secret_by_place(prev: Option<&str>, seg: &str) -> bool {
+    prev.is_some_and(|p| SECRET_PATH_WORDS.iter().any(|w| w.eq_ignore_ascii_case(p)))
+        && code_like(seg)
+}
 
 fn is_uuid(s: &str) -> bool {
     let b = s.as_bytes();
@@ -120,7 +163,13 @@ fn secret_value(v: &str) -> bool {
 
 fn push_plain(out: &mut String, seg: &str, tokens_only: bool) {
     match segment_class(seg) {
-        Some(class) if !tokens_only || class.starts_with("{token}") => {
+        // a target keeps ids, and hex shorter than a 128-bit key (object
+        // and commit ids are most of them)
+        Some(class)
+            if !tokens_only
+                || class.starts_with("{token}")
+                || (class.starts_with("{hex}") && seg.len() >= 32) =>
+        {
             if let Some(prefix) = class.strip_suffix('.') {
                 out.push_str(prefix);
                 out.push('.');
@@ -165,11 +214,17 @@ pub fn template(target: &str) -> String {
     let target = strip_target_userinfo(target);
     let path = target.split(['?', '#']).next().unwrap_or(&target);
     let mut out = String::with_capacity(path.len());
+    let mut prev = None;
     for (i, seg) in path.split('/').enumerate() {
         if i > 0 {
             out.push('/');
         }
-        push_segment(&mut out, seg, false);
+        if secret_by_place(prev, seg) {
+            out.push_str("{token}");
+        } else {
+            push_segment(&mut out, seg, false);
+        }
+        prev = Some(seg);
     }
     if out.is_empty() {
         out.push('/');
@@ -180,6 +235,7 @@ pub fn template(target: &str) -> String {
 /// `k=v` parameters separated by `&` or `;`, with secret values hidden: by
 /// the parameter's name, or by the value's shape.
 fn push_params(out: &mut String, params: &str) {
+    let paired = names_user(params);
     let mut rest = params;
     loop {
         let (kv, sep, tail) = match rest.find(['&', ';']) {
@@ -187,7 +243,7 @@ fn push_params(out: &mut String, params: &str) {
             None => (rest, None, ""),
         };
         match kv.split_once('=') {
-            Some((k, v)) if is_secret_name(k) || secret_value(v) => {
+            Some((k, v)) if is_secret_param(k, paired) || secret_value(v) => {
                 out.push_str(k);
                 out.push('=');
                 out.push_str(REDACTED);
@@ -216,11 +272,18 @@ pub fn redact(target: &str) -> String {
         None => (before, None),
     };
     let mut out = String::with_capacity(target.len());
+    let mut prev = None;
     for (i, seg) in path.split('/').enumerate() {
         if i > 0 {
             out.push('/');
         }
-        push_segment(&mut out, seg, true);
+        if secret_by_place(prev, seg) {
+            // as a token-shaped segment is
+            out.push_str("{token}");
+        } else {
+            push_segment(&mut out, seg, true);
+        }
+        prev = Some(seg);
     }
     if let Some(q) = query {
         out.push('?');
@@ -314,6 +377,46 @@ mod tests {
         ] {
             assert_eq!(redact(given), want, "{given}");
         }
+    }
+
+    #[test]
+    fn secrets_by_place() {
+        for (given, want_template, want_redacted) in [
+            (
+                "/password/reset/k7q2m9x4w1",
+                "/password/reset/{token}",
+                "/password/reset/{token}",
+            ),
+            ("/verify/831204", "/verify/{token}", "/verify/{token}"),
+            // a word after them is no code
+            (
+                "/email/verify/phone",
+                "/email/verify/phone",
+                "/email/verify/phone",
+            ),
+            ("/reset/", "/reset/", "/reset/"),
+            // hex of 128 bits or more is hidden in a target, shorter kept
+            (
+                "/files/5e884898da28047151d0e56f8dc62927/get",
+                "/files/{hex}/get",
+                "/files/{hex}/get",
+            ),
+            (
+                "/commits/5e884898da280471/get",
+                "/commits/{hex}/get",
+                "/commits/5e884898da280471/get",
+            ),
+        ] {
+            assert_eq!(template(given), want_template, "{given}");
+            assert_eq!(redact(given), want_redacted, "{given}");
+        }
+        // a short secret beside a user parameter, and not without one
+        assert_eq!(redact("/f?u=alice&p=pw1"), "/f?u=alice&p=REDACTED");
+        assert_eq!(
+            redact("/f?user=bob&t=abc&s=x1"),
+            "/f?user=bob&t=REDACTED&s=REDACTED"
+        );
+        assert_eq!(redact("/blog?p=12&s=term"), "/blog?p=12&s=term");
     }
 
     #[test]

@@ -587,6 +587,58 @@ fn query_credentials_are_redacted_by_name() {
     check(ws.path(), &f, &[], &m);
 }
 
+/// Secrets a target holds by where they are, not by their own shape: a
+/// short password beside a user parameter (`?u=alice&p=…`), a code after a
+/// password-reset or confirmation word, a 256-bit hex token, and a
+/// Basic user who is also a path word (which stays: it is the endpoint's).
+#[test]
+fn secrets_by_place_in_the_target_are_never_quoted() {
+    let ws = workspace();
+    let markers = [
+        "Tr0ub4dor3xyzQ",
+        "k7q2m9x4w1zz8p",
+        "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8",
+        "Hh4Jj6Kk8sLl0m",
+    ];
+    // a one-time code is shorter than the markers the search takes
+    const OTP: &str = "831204";
+    let targets = [
+        format!("/feed.rss?u=alice&p={}", markers[0]),
+        format!("/password/reset/{}", markers[1]),
+        format!("/files/{}/get", markers[2]),
+        format!(
+            "/rest/ping.view?v=1.16&c=app&user=bob&t={}&s=x1",
+            markers[3]
+        ),
+        format!("/account/verify/{OTP}"),
+    ];
+    let lines: String = targets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| combined(i, t))
+        .collect();
+    let f = write(ws.path(), "in-place.log", lines);
+    check(ws.path(), &f, &[], &markers);
+    let entries = targets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| entry(i, &format!("https://api.example.com{t}"), &[], None))
+        .collect();
+    let f = write(ws.path(), "in-place.har", har(entries));
+    check(ws.path(), &f, &[], &markers);
+    for input in ["in-place.log", "in-place.har"] {
+        for out in every_output(ws.path(), input, &[], false) {
+            assert!(!out.1.contains(OTP), "{input}: {}: {}", out.0, out.1);
+        }
+    }
+    // a page number without a user parameter is no password
+    let f = write(ws.path(), "page.log", combined(0, "/blog?p=12"));
+    let events = authsift(ws.path(), &["analyze", "--events", "-", &f]);
+    events.expect_code(0);
+    let out = events.stdout_text();
+    assert!(out.contains("/blog?p=12"), "{out}");
+}
+
 // ------------------------------------------------------------ 5: echoes
 
 #[test]

@@ -62,6 +62,32 @@ pub const SECRET_PARAMS: &[&str] = &[
     "jwt",
 ];
 
+/// Short parameter names that hold a password or a token where the same
+/// query names a user (`?u=alice&p=…`: Subsonic's `u`, `p`, `t` and `s`,
+/// and many a home-made API); alone, `p` is a page and `s` a search.
+pub const PAIRED_SECRET_PARAMS: &[&str] = &["p", "pw", "t", "s", "k"];
+
+/// The user parameters that make `PAIRED_SECRET_PARAMS` secret.
+pub const USER_PARAMS: &[&str] = &["u", "user", "username", "usr", "login", "email", "uid"];
+
+/// Does a query (or fragment) name a user (`USER_PARAMS`)?
+pub fn names_user(params: &str) -> bool {
+    params.split(['&', ';']).any(|kv| {
+        let k = kv.split_once('=').map_or(kv, |(k, _)| k);
+        USER_PARAMS.iter().any(|u| u.eq_ignore_ascii_case(k))
+    })
+}
+
+/// Is a parameter secret by its name (`is_secret_name`), or as one of a
+/// pair with a user parameter in its query (`paired`: `names_user`)?
+pub fn is_secret_param(name: &str, paired: bool) -> bool {
+    is_secret_name(name)
+        || (paired
+            && PAIRED_SECRET_PARAMS
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(name)))
+}
+
 /// Common words that hold a part of `SECRET_NAME_PARTS` without being about
 /// secrets (`keyword`, `author`, `design`, `zipcode`): removed from a name
 /// before the parts are looked for.
@@ -349,6 +375,11 @@ impl Spellings<'_> {
 #[derive(Default)]
 pub struct Secrets<'e> {
     material: Vec<Cow<'e, str>>,
+    /// The pieces of `material` that are user names only (a log's user
+    /// field, the user of a Basic credential or of a URL): hidden in free
+    /// text, but a path segment that is one is the endpoint's own word
+    /// (`admin` of `/admin/login`), kept.
+    names: Vec<Cow<'e, str>>,
     /// The percent-encoded spellings of the pieces that have one.
     encoded: OnceCell<Vec<String>>,
 }
@@ -377,7 +408,7 @@ impl<'e> Secrets<'e> {
             }
         }
         if let Some(u) = r.user.as_deref().filter(|u| *u != "-") {
-            s.add_always(Cow::Borrowed(u));
+            s.add_name(Cow::Borrowed(u));
         }
         if let Some(u) = r.userinfo.as_deref() {
             s.userinfo(u);
@@ -404,17 +435,37 @@ impl<'e> Secrets<'e> {
     /// Adds a piece whatever it looks like (a password such as `password`
     /// is a weak secret, not a placeholder).
     fn add_always(&mut self, v: Cow<'e, str>) {
+        // a name that is a secret too (`admin:admin`) is a secret
+        self.names.retain(|n| *n != v);
         if v.len() >= MIN_PIECE && !self.material.contains(&v) {
+            self.material.push(v);
+        }
+    }
+
+    /// Adds a user name (see `names`), unless it is a secret already.
+    fn add_name(&mut self, v: Cow<'e, str>) {
+        if v.len() >= MIN_PIECE && !self.material.contains(&v) {
+            self.names.push(v.clone());
             self.material.push(v);
         }
     }
 
     fn userinfo(&mut self, u: &'e str) {
         self.add_always(Cow::Borrowed(u));
-        for part in u.split(':') {
-            self.add_always(Cow::Borrowed(part));
-            if let Cow::Owned(d) = percent_decode(part) {
-                self.add_always(Cow::Owned(d));
+        let (user, password) = match u.split_once(':') {
+            Some((user, pw)) => (user, Some(pw)),
+            None => (u, None),
+        };
+        self.add_name(Cow::Borrowed(user));
+        if let Cow::Owned(d) = percent_decode(user) {
+            self.add_name(Cow::Owned(d));
+        }
+        if let Some(pw) = password {
+            for part in pw.split(':') {
+                self.add_always(Cow::Borrowed(part));
+                if let Cow::Owned(d) = percent_decode(part) {
+                    self.add_always(Cow::Owned(d));
+                }
             }
         }
     }
@@ -454,7 +505,7 @@ impl<'e> Secrets<'e> {
         {
             let text = String::from_utf8_lossy(&raw).into_owned();
             if let Some((user, pw)) = text.split_once(':') {
-                self.add_always(Cow::Owned(user.to_owned()));
+                self.add_name(Cow::Owned(user.to_owned()));
                 self.add_always(Cow::Owned(pw.to_owned()));
             }
             self.add_always(Cow::Owned(text));
@@ -466,6 +517,7 @@ impl<'e> Secrets<'e> {
         let Some(mut start) = memchr::memchr3(b'?', b'#', b';', b) else {
             return;
         };
+        let paired = names_user(&target[start + 1..]);
         // parameters separated by `&`, `;`, `#` or `?` (byte searches: the
         // cuts are at ASCII bytes, so at char boundaries)
         while start < b.len() {
@@ -478,7 +530,7 @@ impl<'e> Secrets<'e> {
             let kv = &target[from..end];
             if let Some(eq) = memchr::memchr(b'=', kv.as_bytes())
                 && let (k, v) = (&kv[..eq], &kv[eq + 1..])
-                && is_secret_name(k)
+                && is_secret_param(k, paired)
             {
                 match percent_decode(v) {
                     Cow::Owned(d) if is_placeholder(&d) => {}
@@ -554,7 +606,7 @@ impl<'e> Secrets<'e> {
         let mut out: Option<String> = None;
         let mut last = 0;
         for (s, e) in runs(b) {
-            if e - s >= MIN_PIECE && self.whole(&b[s..e]) {
+            if e - s >= MIN_PIECE && self.whole(&b[s..e], true) {
                 let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
                 o.push_str(&text[last..s]);
                 o.push_str(mark);
@@ -593,13 +645,22 @@ impl<'e> Secrets<'e> {
         }
         for (s, e) in runs(b) {
             let run = &b[s..e];
-            if run.len() < MIN_PIECE
-                || (!words && run.len() < WINDOW && !self.whole(run))
-                || (plain_run(run) && !self.whole(run))
+            let paths = !words;
+            if paths
+                && self
+                    .names
+                    .iter()
+                    .any(|n| n.as_bytes().eq_ignore_ascii_case(run))
             {
                 continue;
             }
-            if self.whole(run)
+            if run.len() < MIN_PIECE
+                || (paths && run.len() < WINDOW && !self.whole(run, paths))
+                || (plain_run(run) && !self.whole(run, paths))
+            {
+                continue;
+            }
+            if self.whole(run, paths)
                 || self.spellings().holds(run, words)
                 || (run.len() >= WINDOW && self.spellings().holds_base64(run))
             {
@@ -631,11 +692,17 @@ impl<'e> Secrets<'e> {
         Cow::Owned(o)
     }
 
-    /// Is `run` a piece of the material as it is (any case)?
-    fn whole(&self, run: &[u8]) -> bool {
-        self.material
-            .iter()
-            .any(|m| m.as_bytes().eq_ignore_ascii_case(run))
+    /// Is `run` a piece of the material as it is (any case)? In a path or
+    /// a host (`paths`), a user name is not looked for.
+    fn whole(&self, run: &[u8], paths: bool) -> bool {
+        self.material.iter().any(|m| {
+            m.as_bytes().eq_ignore_ascii_case(run)
+                && !(paths
+                    && self
+                        .names
+                        .iter()
+                        .any(|n| n.as_bytes().eq_ignore_ascii_case(run)))
+        })
     }
 }
 
@@ -724,6 +791,21 @@ mod tests {
         e.request.authorization = auth.map(Into::into);
         e.target = target.into();
         e
+    }
+
+    #[test]
+    fn a_user_name_is_hidden_in_text_but_is_a_path_word_in_paths() {
+        // Basic `admin:s3cretpass`, and a log's user field
+        let mut e = ex(Some("Basic YWRtaW46czNjcmV0cGFzcw=="), "/admin/login");
+        e.request.user = Some("jenkins".into());
+        let s = Secrets::of(&e);
+        assert_eq!(s.scrub_path("/admin/login", "R"), "/admin/login");
+        assert_eq!(s.scrub_whole("/jenkins/api", "{token}"), "/jenkins/api");
+        assert_eq!(s.scrub("user admin failed"), format!("user {MARK} failed"));
+        assert_eq!(s.scrub_path("/x/s3cretpass", "R"), "/x/R");
+        // a user whose password is the same word: a secret
+        let e = ex(Some("Basic YWRtaW46YWRtaW4="), "/admin/login");
+        assert_eq!(Secrets::of(&e).scrub_path("/admin/login", "R"), "/R/login");
     }
 
     #[test]
