@@ -588,3 +588,82 @@ fn hostile_inputs_beside_a_good_file() {
         assert!(r.stderr.contains(bad), "{}", r.stderr);
     }
 }
+
+fn har_entry(second: u32, path: &str, status: u16) -> String {
+    format!(
+        r#"{{"startedDateTime":"2024-01-02T10:00:{second:02}.000Z","request":{{"method":"GET","url":"https://a.example{path}","headers":[]}},"response":{{"status":{status},"headers":[]}}}}"#
+    )
+}
+
+/// Values in `log.entries` that are not entries (`null`, a string, a
+/// number, an array) are unparsed records at their own index, and the
+/// entries after them keep theirs; both readings agree.
+#[test]
+fn values_that_are_not_entries_keep_their_places_in_the_array() {
+    let ws = workspace();
+    let doc = format!(
+        "{{\"log\":{{\"version\":\"1.2\",\"entries\":[\n{},\nnull,\n{},\n\"oops\", [1, {{\"a\": 2}}], 42,\n{}\n]}}}}\n",
+        har_entry(0, "/ok", 200),
+        har_entry(1, "/test", 401),
+        har_entry(2, "/std", 401)
+    );
+    std::fs::write(ws.path().join("stray.har"), &doc).unwrap();
+    let mut outs = Vec::new();
+    for reference in ["", "1"] {
+        let r = authsift_env(
+            ws.path(),
+            &["analyze", "--events", "-", "stray.har"],
+            &[("AUTHSIFT_REFERENCE", reference)],
+        );
+        r.expect_code(1);
+        outs.push(r.stdout_text());
+    }
+    assert_eq!(outs[0], outs[1], "the two readings differ");
+    let r = authsift(ws.path(), &["analyze", "--json", "stray.har"]);
+    let s = r.json();
+    assert_eq!(
+        (
+            u(&s["totals"]["exchanges"]),
+            u(&s["totals"]["status_401"]),
+            u(&s["totals"]["unparsed"])
+        ),
+        (3, 2, 4)
+    );
+    let at: Vec<u64> = problems_of(&s, "stray.har")
+        .iter()
+        .map(|p| u(&p["position"]))
+        .collect();
+    assert_eq!(at, [1, 3, 4, 5]);
+    let events = authsift(ws.path(), &["analyze", "--events", "-", "stray.har"]).stdout_text();
+    let records: Vec<&str> = events
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap())
+        .collect();
+    assert_eq!(records, ["2", "6"], "{events}");
+}
+
+/// Two captures in one file (`cat a.har b.har`): the second is not read,
+/// and the input fails with where it starts.
+#[test]
+fn a_capture_after_the_capture_is_not_read_silently() {
+    let ws = workspace();
+    let one = format!(
+        "{{\"log\":{{\"entries\":[{}]}}}}\n",
+        har_entry(1, "/a", 401)
+    );
+    std::fs::write(ws.path().join("both.har"), format!("{one}{one}")).unwrap();
+    let r = authsift(ws.path(), &["analyze", "--json", "both.har"]);
+    r.expect_code(1);
+    assert!(
+        r.stderr.contains(&format!(
+            "data after the end of the HAR document at byte {}",
+            one.len()
+        )),
+        "{}",
+        r.stderr
+    );
+    // whitespace after the document is no data
+    std::fs::write(ws.path().join("one.har"), format!("{one}\n\n")).unwrap();
+    authsift(ws.path(), &["analyze", "--json", "one.har"]).expect_code(0);
+}

@@ -69,27 +69,16 @@ fn next_after(bytes: &[u8], p: usize) -> Next {
         i = skip_ws(bytes, i + 1);
     }
     match bytes.get(i) {
-        Some(b'{') => return Next::Element(i),
-        Some(b']') => {
-            return Next::End(Tail {
-                closed: true,
-                after: i + 1,
-                open_tail: None,
-            });
-        }
-        _ => {}
-    }
-    // anything else: the next bracket outside strings decides, as in the scan
-    match scan::next_bracket(bytes, p) {
-        Some(i) => match bytes[i] {
-            b'{' => Next::Element(i),
-            b'[' => Next::Odd,
-            close => Next::End(Tail {
-                closed: close == b']',
-                after: i + 1,
-                open_tail: None,
-            }),
-        },
+        Some(b'{') => Next::Element(i),
+        Some(b']') => Next::End(Tail {
+            closed: true,
+            after: i + 1,
+            open_tail: None,
+        }),
+        // a value that is not an object takes a place in the array (the
+        // two-pass scan numbers the entries around it), and bytes that are
+        // no value are the scan's to judge
+        Some(_) => Next::Odd,
         None => Next::End(Tail::default()),
     }
 }
@@ -521,7 +510,8 @@ mod tests {
             if let Some((got, count, tail)) = chunked(&doc, start, chunk) {
                 prop_assert_eq!(&got, &want.ranges);
                 prop_assert_eq!(count, want.ranges.len() as u64);
-                prop_assert!(want.stray.is_empty());
+                let end = if want.closed { want.after - 1 } else { want.open_tail.unwrap_or(doc.len()) };
+                prop_assert!(scan::stray_values(&doc, &want.ranges, start, end).is_empty());
                 prop_assert_eq!(tail.closed, want.closed);
                 prop_assert_eq!(tail.open_tail, want.open_tail);
                 if want.closed {
@@ -569,13 +559,19 @@ mod tests {
                 );
             }
         }
-        // values that are no brackets are passed over as the scan passes them
+        // values that are no objects are given to the scan too, which
+        // finds them in the gaps between the entries
         let doc = br#"{"log":{"entries":[{"a":1}, 7, "x]", {"b":2} {"c":3}]}}"#;
         let start = crate::har::find_entries(doc).unwrap();
         for chunk in 1..doc.len() {
-            let (got, _, tail) = chunked(doc, start, chunk).unwrap();
-            assert_eq!(got, scan::elements(doc, start, doc.len(), 1).ranges);
-            assert!(tail.closed);
+            assert!(chunked(doc, start, chunk).is_none());
         }
+        let e = scan::elements(doc, start, doc.len(), 1);
+        assert_eq!(e.ranges.len(), 3);
+        let at = |needle: &[u8]| doc.windows(needle.len()).position(|w| w == needle).unwrap();
+        assert_eq!(
+            scan::stray_values(doc, &e.ranges, start, e.after - 1),
+            [at(b"7"), at(b"\"x]\"")]
+        );
     }
 }

@@ -628,8 +628,8 @@ pub fn analyze_chunked(
 struct Shape {
     /// Complete elements (entries, read or not).
     entries: u64,
-    /// Values that are not objects.
-    stray: Vec<usize>,
+    /// Values that are not objects: their index in the array, and byte.
+    stray: Vec<(u64, usize)>,
     tail: chunks::Tail,
 }
 
@@ -668,9 +668,9 @@ fn analyze_in_chunks(
     let mut tail = Analyzer::new(ctx, src);
     tail.add_bytes(bytes.len() as u64);
     let n = shape.entries;
-    for &p in &shape.stray {
+    for &(i, p) in &shape.stray {
         tail.unparsed(
-            n,
+            i,
             format!("a value that is not an object in log.entries at byte {p}"),
         );
     }
@@ -679,13 +679,22 @@ fn analyze_in_chunks(
             b: bytes,
             i: shape.tail.after,
         };
-        if let Err(e) = w.close_document()
-            && e.truncated
-        {
-            tail.failed(format!(
+        match w.close_document() {
+            Err(e) if e.truncated => tail.failed(format!(
                 "truncated after log.entries ({n} entries read): {}",
                 e.why
-            ));
+            )),
+            Err(_) => {}
+            Ok(()) => {
+                // a second capture appended to the first (`cat a.har b.har`)
+                // or anything else after the document is not read
+                if let Some(k) = bytes[w.i..].iter().position(|c| !c.is_ascii_whitespace()) {
+                    tail.failed(format!(
+                        "data after the end of the HAR document at byte {}: not read (captures joined into one file? give each as a file of its own)",
+                        w.i + k
+                    ));
+                }
+            }
         }
     } else {
         if shape.tail.open_tail.is_some() {
@@ -859,6 +868,18 @@ fn two_passes(
     let elems = scan::elements_releasing(bytes, start, bytes.len(), threads.max(1) * 4, &|r| {
         release(map, r)
     });
+    // values that are not objects take their places in the array: an
+    // entry's index counts them
+    let end = match (elems.closed, elems.open_tail) {
+        (true, _) => elems.after - 1,
+        (false, Some(t)) => t,
+        (false, None) => bytes.len(),
+    };
+    let stray = scan::stray_values(bytes, &elems.ranges, start, end);
+    let index = |i: usize| {
+        let before = stray.partition_point(|&p| p < elems.ranges[i].0);
+        (i + before) as u64
+    };
     // batches of consecutive entries, about BATCH_BYTES each (a few
     // entries each in the reference mode)
     let batch_bytes = if ctx.reference { 4 << 10 } else { BATCH_BYTES };
@@ -883,10 +904,10 @@ fn two_passes(
             for i in lo..hi {
                 let (s, e) = elems.ranges[i];
                 if e - s > a.max_record() {
-                    a.oversized(i as u64, (e - s) as u64);
+                    a.oversized(index(i), (e - s) as u64);
                     continue;
                 }
-                analyze_entry(&mut a, &bytes[s..e], i as u64, s as u64);
+                analyze_entry(&mut a, &bytes[s..e], index(i), s as u64);
             }
             if hi > lo {
                 release(map, elems.ranges[lo].0..elems.ranges[hi - 1].1);
@@ -897,7 +918,7 @@ fn two_passes(
                 if !a.needs_more() {
                     break;
                 }
-                lookahead_entry(&mut a, &bytes[s..e], None, i as u64, s as u64);
+                lookahead_entry(&mut a, &bytes[s..e], None, index(i), s as u64);
             }
             a.finish()
         })
@@ -911,7 +932,13 @@ fn two_passes(
     bar.inc(bytes.len().saturating_sub(in_entries) as u64);
     let shape = Shape {
         entries: elems.ranges.len() as u64,
-        stray: elems.stray,
+        stray: stray
+            .iter()
+            .map(|&p| {
+                let before = elems.ranges.partition_point(|&(s, _)| s < p);
+                ((before + stray.partition_point(|&q| q < p)) as u64, p)
+            })
+            .collect(),
         tail: chunks::Tail {
             closed: elems.closed,
             after: elems.after,

@@ -203,27 +203,6 @@ pub fn value_end(bytes: &[u8], start: usize) -> Option<usize> {
     end
 }
 
-/// The first bracket at or after `from` (outside any string there) that is
-/// not inside a string, or `None` when the bytes end first.
-pub fn next_bracket(bytes: &[u8], from: usize) -> Option<usize> {
-    let mut strings = Strings::new(ScanState::default());
-    let mut found = None;
-    for_blocks(
-        bytes.get(from..)?,
-        4,
-        |off, _, [quote, backslash, o1, o2, c1, c2]| {
-            let (escaped, inside) = strings.block(quote, backslash);
-            let brackets = (o1 | o2 | c1 | c2) & !escaped & !inside;
-            if brackets != 0 {
-                found = Some(from + off + brackets.trailing_zeros() as usize);
-                return false;
-            }
-            true
-        },
-    );
-    found
-}
-
 /// Scans `bytes[start..end]` from `state` at relative depth 0. Records the
 /// structural bytes whose depth is at or below the lowest depth seen so far,
 /// which, inside an array of objects, are exactly the elements' own braces.
@@ -296,8 +275,55 @@ pub struct Elements {
     pub open_tail: Option<usize>,
     /// Position just after the array's closing bracket.
     pub after: usize,
-    /// Values that are not objects found between elements (counted as problems).
-    pub stray: Vec<usize>,
+}
+
+/// The values between the elements of an array that are not objects (a
+/// `null`, a string, a number, an array), each by its first byte: the gaps
+/// `[start, first element)`, between elements and `[last element, end)` of
+/// an array whose content starts at `start` and ends at `end` (its `]`, or
+/// where the bytes or the open tail begin). Gaps hold only whitespace and
+/// commas in a well-formed capture: one look at each.
+pub fn stray_values(
+    bytes: &[u8],
+    ranges: &[(usize, usize)],
+    start: usize,
+    end: usize,
+) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut from = start;
+    let ends = ranges
+        .iter()
+        .map(|&(s, e)| (s, e))
+        .chain(std::iter::once((end, end)));
+    for (gap_end, next) in ends {
+        let mut i = from;
+        while i < gap_end.min(bytes.len()) {
+            match bytes[i] {
+                b' ' | b'\n' | b'\r' | b'\t' | b',' => i += 1,
+                c => {
+                    out.push(i);
+                    i = match c {
+                        b'"' => match string_end(&bytes[i + 1..gap_end]) {
+                            StringEnd::Closed(q) => i + 1 + q + 1,
+                            StringEnd::Open { .. } => gap_end,
+                        },
+                        b'[' | b'{' => value_end(&bytes[..gap_end], i).unwrap_or(gap_end),
+                        _ => {
+                            let mut j = i + 1;
+                            while j < gap_end
+                                && !matches!(bytes[j], b' ' | b'\n' | b'\r' | b'\t' | b',')
+                            {
+                                j += 1;
+                            }
+                            j
+                        }
+                    };
+                }
+            }
+        }
+        from = next;
+    }
+    out
 }
 
 /// Stitches segments scanned in order (re-scanning those whose assumed start
@@ -317,13 +343,9 @@ pub fn stitch(bytes: &[u8], mut segments: Vec<Segment>) -> Elements {
         for ev in &seg.events {
             let abs = base + ev.depth;
             match ev.byte {
-                b'{' | b'[' if abs == 0 => {
-                    if ev.byte == b'{' {
-                        elem_start = Some(ev.pos);
-                    } else {
-                        out.stray.push(ev.pos);
-                    }
-                }
+                // an array among the elements is no element
+                // (`stray_values`)
+                b'{' if abs == 0 => elem_start = Some(ev.pos),
                 b'}' if abs == 0 => {
                     if let Some(s) = elem_start.take() {
                         out.ranges.push((s, ev.pos + 1));
