@@ -326,6 +326,9 @@ fn read_input(
             f.skipped = Some("not a recognised format".into());
             return res;
         }
+        if let Some(problem) = input::encoding_problem(&opened.head) {
+            return failed(ctx, &src, format!("format not recognised: {problem}"));
+        }
         return failed(
             ctx,
             &src,

@@ -667,3 +667,44 @@ fn a_capture_after_the_capture_is_not_read_silently() {
     std::fs::write(ws.path().join("one.har"), format!("{one}\n\n")).unwrap();
     authsift(ws.path(), &["analyze", "--json", "one.har"]).expect_code(0);
 }
+
+/// A capture or a log saved as UTF-16 (Windows PowerShell's `>` and
+/// `Out-File`) is named as such, with the way out; a JSON array is not
+/// called a truncated capture.
+#[test]
+fn utf16_and_array_inputs_say_what_they_are() {
+    let ws = workspace();
+    let utf16 = |text: &str| -> Vec<u8> {
+        let mut b = vec![0xFF, 0xFE];
+        b.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        b
+    };
+    let doc = format!(
+        "{{\"log\":{{\"entries\":[{}]}}}}\n",
+        har_entry(1, "/a", 401)
+    );
+    std::fs::write(ws.path().join("ps.har"), utf16(&doc)).unwrap();
+    std::fs::write(ws.path().join("ps.log"), utf16(&clf_lines(3, "\r\n"))).unwrap();
+    for args in [
+        &["analyze", "ps.har"][..],
+        &["analyze", "-f", "har", "ps.har"],
+        &["analyze", "ps.log"],
+    ] {
+        let r = authsift(ws.path(), args);
+        r.expect_code(2);
+        assert!(
+            r.stderr
+                .contains("the file is UTF-16 (little-endian): convert it to UTF-8"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    std::fs::write(
+        ws.path().join("arr.har"),
+        format!("[{}]", har_entry(1, "/a", 401)),
+    )
+    .unwrap();
+    let r = authsift(ws.path(), &["analyze", "-f", "har", "arr.har"]);
+    r.expect_code(2);
+    assert!(r.stderr.contains("a JSON array at byte 0"), "{}", r.stderr);
+}

@@ -192,6 +192,13 @@ pub fn find_entries(bytes: &[u8]) -> Result<usize, NotHar> {
             truncated: true,
         });
     }
+    w.ws();
+    if w.b.get(w.i) == Some(&b'[') {
+        return Err(NotHar::shape(format!(
+            "a JSON array at byte {}; a HAR capture is an object, {{\"log\":{{\"entries\":[…]}}}}",
+            w.i
+        )));
+    }
     w.member(b"log")?;
     w.member(b"entries")?;
     w.expect(b'[')?;
@@ -647,11 +654,15 @@ fn analyze_in_chunks(
         Err(e) => {
             let mut a = Analyzer::new(ctx, src);
             a.add_bytes(bytes.len() as u64);
-            a.failed(if e.truncated {
-                format!("truncated before log.entries: {}", e.why)
-            } else {
-                format!("not a HAR capture: {}", e.why)
-            });
+            a.failed(
+                if let Some(problem) = crate::input::encoding_problem(bytes) {
+                    format!("not a HAR capture: {problem}")
+                } else if e.truncated {
+                    format!("truncated before log.entries: {}", e.why)
+                } else {
+                    format!("not a HAR capture: {}", e.why)
+                },
+            );
             return a.finish();
         }
     };

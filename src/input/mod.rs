@@ -275,6 +275,33 @@ fn read_head(r: &mut dyn Read) -> (Vec<u8>, Option<io::Error>) {
     (head, None)
 }
 
+/// What is wrong with a file's encoding when its first bytes say so: UTF-16
+/// (what Windows PowerShell's `Out-File` and `>` write), by its byte order
+/// mark or by NULs between ASCII letters. authsift reads UTF-8 (and
+/// Latin-1 in logs).
+pub fn encoding_problem(head: &[u8]) -> Option<&'static str> {
+    let ascii_at = |i: usize| {
+        head.get(i)
+            .is_some_and(|c| c.is_ascii_graphic() || c.is_ascii_whitespace())
+    };
+    let zero_at = |i: usize| head.get(i) == Some(&0);
+    let le =
+        head.starts_with(b"\xFF\xFE") || (ascii_at(0) && zero_at(1) && ascii_at(2) && zero_at(3));
+    let be =
+        head.starts_with(b"\xFE\xFF") || (zero_at(0) && ascii_at(1) && zero_at(2) && ascii_at(3));
+    if le {
+        Some(
+            "the file is UTF-16 (little-endian): convert it to UTF-8 first (iconv -f UTF-16LE -t UTF-8)",
+        )
+    } else if be {
+        Some(
+            "the file is UTF-16 (big-endian): convert it to UTF-8 first (iconv -f UTF-16BE -t UTF-8)",
+        )
+    } else {
+        None
+    }
+}
+
 /// Carriage returns without a single line feed in the head: a file from
 /// a system whose line end is a lone CR.
 pub fn cr_only(head: &[u8]) -> bool {
