@@ -338,14 +338,28 @@ fn a_one_line_har_that_ends_with_a_newline_is_read_as_a_har() {
 #[test]
 fn problems_name_file_and_position() {
     let ws = workspace();
-    let name = copy_fixture(ws.path(), "har/martian_compact_oneline.har");
-    let r = authsift(ws.path(), &["analyze", "--json", &name]);
+    let entry = |time: &str, status: u16| {
+        format!(
+            r#"{{"startedDateTime":{time},"request":{{"method":"GET","url":"https://a.example/x","headers":[]}},"response":{{"status":{status},"headers":[]}}}}"#
+        )
+    };
+    let name = "capture.har";
+    let doc = format!(
+        r#"{{"log":{{"entries":[{},{},{}]}}}}"#,
+        entry(r#""2024-01-02T10:00:00Z""#, 401),
+        entry("null", 401),
+        // a success without a credential is only counted: its time is
+        // not read in full, nothing to report
+        entry("null", 200)
+    );
+    std::fs::write(ws.path().join(name), doc).expect("write");
+    let r = authsift(ws.path(), &["analyze", "--json", name]);
     r.expect_code(0);
     let s = r.json();
     assert_eq!(
         u(&s["totals"]["degraded"]),
         1,
-        "the entry with a null startedDateTime is counted as degraded"
+        "the 401 with a null startedDateTime is counted as degraded"
     );
     let p = &s["problems"][0];
     assert_eq!(p["file"], json!(name));

@@ -393,7 +393,9 @@ fn feed_entry(a: &mut Analyzer<'_>, e: &Entry<'_>, raw: &[u8], index: u64, offse
     }
     let (ex, problem) = exchange_of(a.source().id, e, raw, index, offset);
     if let Some(p) = problem {
-        a.degraded(index, p);
+        // as a log's record: reported where it matters to the report (a
+        // 401, a success with a credential, a time filter)
+        a.degraded_record(&ex, p);
     }
     a.exchange(&ex);
 }
