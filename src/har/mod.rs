@@ -392,10 +392,13 @@ fn feed_entry(a: &mut Analyzer<'_>, e: &Entry<'_>, raw: &[u8], index: u64, offse
         a.credential_header_seen();
     }
     let (ex, problem) = exchange_of(a.source().id, e, raw, index, offset);
-    if let Some(p) = problem {
+    match problem {
+        // an entry without its response may have been a 401: always said
+        Some(p) if e.response.is_none() => a.degraded(index, p),
         // as a log's record: reported where it matters to the report (a
         // 401, a success with a credential, a time filter)
-        a.degraded_record(&ex, p);
+        Some(p) => a.degraded_record(&ex, p),
+        None => {}
     }
     a.exchange(&ex);
 }
@@ -457,7 +460,7 @@ fn exchange_of<'e>(
             }
         }
     }
-    if e.response.is_none() && problem.is_none() {
+    if e.response.is_none() {
         // an export that left it out, or a request never answered
         problem = Some("no response".to_string());
     }
