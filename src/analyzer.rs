@@ -187,9 +187,7 @@ impl ChunkResult {
             return;
         }
         if let Some(f) = self.state.summary.files.get_mut(name) {
-            for p in &mut f.problems {
-                p.position += lines;
-            }
+            f.shift_positions(lines);
         }
         self.state
             .sequence
@@ -338,8 +336,7 @@ impl<'c> Analyzer<'c> {
 
     /// A record that could not be parsed at all.
     pub fn unparsed(&mut self, position: u64, message: impl Into<String>) {
-        self.stats.unparsed += 1;
-        self.stats.problem(position, message.into());
+        self.stats.unparsed(position, message.into());
     }
 
     /// A remark on how the input was read, kept once per input (at its

@@ -945,7 +945,8 @@ pub fn diagnose(report: &Report, quiet: bool) {
             }
         }
         if f.unparsed > 0 {
-            let first = report.problems.iter().find(|p| p.file == f.path);
+            // the first record that failed, not the first problem (a note
+            // or a degraded record may come before it)
             let seen = f.exchanges + f.unparsed;
             eprintln!(
                 "authsift: {}: {} of {} records could not be parsed as {}{}",
@@ -953,7 +954,8 @@ pub fn diagnose(report: &Report, quiet: bool) {
                 f.unparsed,
                 seen,
                 f.format,
-                first
+                f.first_unparsed
+                    .as_ref()
                     .map(|p| format!(
                         " (first at {} {}: {})",
                         if p.entry { "entry" } else { "line" },

@@ -183,6 +183,47 @@ fn unknown_trailing_fields_are_named_by_shape_and_a_log_format_is_suggested() {
     assert!(run.stderr.is_empty(), "{}", run.stderr);
 }
 
+/// The diagnostic's "first at" names the first record that failed, with
+/// why: not a note at line 1 (a comment there, fields after the user agent
+/// noted), nor a degraded record before it.
+#[test]
+fn the_first_unparsed_line_named_is_a_record_that_failed_not_a_note() {
+    let ws = workspace();
+    let mut text = String::from("# exported by the edge team\n");
+    for i in 0..24 {
+        let (time, status) = if i == 3 {
+            ("02/Jan/2024:10:00:xx +0000".to_string(), 401)
+        } else {
+            (
+                format!("02/Jan/2024:10:00:{i:02} +0000"),
+                if i % 3 == 0 { 401 } else { 200 },
+            )
+        };
+        text.push_str(&format!(
+            "10.0.0.{i} - - [{time}] \"GET /api/{i} HTTP/1.1\" {status} 12 \"-\" \"curl/8.5\" w{i}x\n"
+        ));
+    }
+    text.push_str("garbage without a request\n");
+    text.push_str("10.0.0.9 - - [02/Jan/2024:10:01:00 +0000] \"GET /x HTTP/1.1\" 4O1 12 \"-\" \"curl/8.5\" w\n");
+    let f = write(ws.path(), "edge.log", text.as_bytes());
+    for env in [&[][..], &[("AUTHSIFT_REFERENCE", "1")][..]] {
+        let run = authsift_env(ws.path(), &["analyze", "--json", &f], env);
+        run.expect_code(0);
+        assert!(
+            run.stderr.contains(
+                "edge.log: 2 of 26 records could not be parsed as combined (first at line 26: no quoted request)"
+            ),
+            "{}",
+            run.stderr
+        );
+        // the note is still in the file's problems, at line 1, and the
+        // degraded record (line 5) before the first unparsed one
+        let p = problems(&run.json());
+        assert!(p[0].0 == 1 && p[0].1.starts_with("note: "), "{p:?}");
+        assert!(p.iter().any(|(at, _)| *at == 5), "{p:?}");
+    }
+}
+
 #[test]
 fn wrapped_lines_keep_the_line_numbers_of_the_file() {
     let ws = workspace();

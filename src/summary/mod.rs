@@ -1068,6 +1068,11 @@ pub struct FileStats {
     /// Records outside `--since`/`--until` (counted, not analysed).
     pub filtered: u64,
     pub problems: Vec<Problem>,
+    /// The first record that could not be parsed, with why (the problems
+    /// also hold notes and degraded records, and only the first
+    /// `PROBLEMS_PER_FILE`): what the diagnostics name as "first at".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_unparsed: Option<Problem>,
     /// The input could not be read (or only partly).
     pub error: Option<String>,
     /// A capture whose credential headers were removed (HAR inputs only).
@@ -1115,6 +1120,9 @@ impl FileStats {
         self.unparsed = self.unparsed.saturating_add(o.unparsed);
         self.degraded = self.degraded.saturating_add(o.degraded);
         self.filtered = self.filtered.saturating_add(o.filtered);
+        if let Some(p) = &o.first_unparsed {
+            self.first_unparsed_at(p.position, &p.message);
+        }
         self.problems.extend(o.problems.iter().cloned());
         self.problems.sort_by(|a, b| {
             a.position
@@ -1162,6 +1170,38 @@ impl FileStats {
                 self.problem(position, message.to_string());
             }
             None => self.problem(position, message.to_string()),
+        }
+    }
+
+    /// Adds `lines` to every position the stats hold (a part of an input
+    /// numbers its records from its own start).
+    pub fn shift_positions(&mut self, lines: u64) {
+        for p in self.problems.iter_mut().chain(&mut self.first_unparsed) {
+            p.position += lines;
+        }
+    }
+
+    /// A record that could not be parsed: counted, kept as a problem, and
+    /// as the first unparsed record when it is.
+    pub fn unparsed(&mut self, position: u64, message: String) {
+        self.unparsed = self.unparsed.saturating_add(1);
+        self.first_unparsed_at(position, &message);
+        self.problem(position, message);
+    }
+
+    /// Keeps the first unparsed record in (position, message) order, the
+    /// order `merge` keeps problems in, so that it does not depend on how
+    /// the input was cut.
+    fn first_unparsed_at(&mut self, position: u64, message: &str) {
+        let earlier = self
+            .first_unparsed
+            .as_ref()
+            .is_none_or(|f| (position, message) < (f.position, f.message.as_str()));
+        if earlier {
+            self.first_unparsed = Some(Problem {
+                position,
+                message: message.to_string(),
+            });
         }
     }
 
@@ -1655,6 +1695,11 @@ impl State {
             }
         }
         for (name, f) in &self.files {
+            if f.first_unparsed.is_some() && f.unparsed == 0 {
+                return Err(format!(
+                    "summary.files[{name:?}].first_unparsed: a first unparsed record of an input without one"
+                ));
+            }
             if let Some(e) = &f.error_log
                 && (e.joined.len() as u64 > e.auth_failures || e.joined.contains(&0))
             {
@@ -1683,6 +1728,41 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The first unparsed record is the first that failed, whatever notes
+    /// and degraded records come before it and however the input was cut.
+    #[test]
+    fn the_first_unparsed_record_is_no_note_and_survives_the_merge() {
+        let note = format!("{NOTE}fields after the user agent not read");
+        let mut head = FileStats::default();
+        head.note(1, &note);
+        head.problem(3, "time is not a Common Log Format timestamp".into());
+        let mut tail = FileStats::default();
+        tail.unparsed(40, "no quoted request".into());
+        tail.unparsed(26, "no status after the request".into());
+        let first = |f: &FileStats| {
+            f.first_unparsed
+                .as_ref()
+                .map(|p| (p.position, p.message.clone()))
+        };
+        let want = Some((26, "no status after the request".to_string()));
+        assert_eq!(first(&tail), want);
+        for (a, b) in [(&head, &tail), (&tail, &head)] {
+            let mut m = a.clone();
+            m.merge(b);
+            assert_eq!(first(&m), want);
+            assert_eq!(m.unparsed, 2);
+            assert_eq!(m.problems[0].message, note, "the note is still a problem");
+        }
+        // more problems than are kept before it: still named
+        let mut many = FileStats::default();
+        for i in 0..2 * PROBLEMS_PER_FILE as u64 {
+            many.problem(i + 1, format!("degraded {i}"));
+        }
+        many.unparsed(500, "no quoted request".into());
+        assert_eq!(many.problems.len(), PROBLEMS_PER_FILE);
+        assert_eq!(first(&many), Some((500, "no quoted request".to_string())));
+    }
 
     proptest::proptest! {
         #[test]

@@ -183,6 +183,10 @@ pub struct FileRow {
     /// An error log: its authentication lines, joined to a 401 or not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_log: Option<ErrorLogRow>,
+    /// The first record that could not be parsed (position, why): named
+    /// by the diagnostics on stderr.
+    #[serde(skip)]
+    pub first_unparsed: Option<ProblemRow>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -372,6 +376,12 @@ impl State {
                 .get(&super::input_key(path))
                 .copied()
                 .unwrap_or(0);
+            let row_of = |p: &super::Problem| ProblemRow {
+                file: path.clone(),
+                position: p.position,
+                message: p.message.clone(),
+                entry: f.format == crate::input::FormatName::Har.id(),
+            };
             files.push(FileRow {
                 undecided_401: undecided,
                 advice: advice_for(&f.format, undecided, f.status_401),
@@ -391,15 +401,9 @@ impl State {
                     joined: e.joined.len() as u64,
                     unjoined: e.unjoined(),
                 }),
+                first_unparsed: f.first_unparsed.as_ref().map(row_of),
             });
-            for p in &f.problems {
-                problems.push(ProblemRow {
-                    file: path.clone(),
-                    position: p.position,
-                    message: p.message.clone(),
-                    entry: f.format == crate::input::FormatName::Har.id(),
-                });
-            }
+            problems.extend(f.problems.iter().map(row_of));
         }
 
         // inputs by their key in the global order (`Order::file`)
