@@ -99,7 +99,7 @@ fn main() {
         Ok(code) => code,
         Err(e) if e.is_broken_pipe() => exit::OK,
         Err(e) => {
-            eprintln!("authsift: {e}");
+            authsift::say!("authsift: {e}");
             match e {
                 Error::Usage(_) => exit::USAGE,
                 Error::Input { .. } | Error::Io { .. } => exit::USAGE,

@@ -102,7 +102,8 @@ impl Progress {
             ),
         };
         let bar = m.add(bar);
-        bar.set_prefix(name.to_string());
+        // a file name may hold control characters
+        bar.set_prefix(crate::output::terminal_text(name).into_owned());
         FileBar {
             bar: Some(bar),
             source: None,

@@ -366,7 +366,7 @@ fn read_input(
                 shapes.join(", ")
             );
             if !cfg.quiet {
-                eprintln!(
+                crate::say!(
                     "authsift: {}: {}",
                     inp.name,
                     msg.trim_start_matches("note: ")
@@ -392,7 +392,7 @@ fn read_input(
         };
         let msg = format!("JSON lines read with --json-fields '{spec}'");
         if !cfg.quiet {
-            eprintln!("authsift: {}: {msg}", inp.name);
+            crate::say!("authsift: {}: {msg}", inp.name);
         }
         (
             std::borrow::Cow::Owned(p),
@@ -567,7 +567,7 @@ pub fn analyze(cfg: &Config) -> Result<Analysis> {
     if state.summary.files.values().all(|f| f.skipped.is_some()) {
         if !cfg.quiet {
             for f in state.summary.files.keys() {
-                eprintln!("authsift: {f}: skipped (not a recognised format)");
+                crate::say!("authsift: {f}: skipped (not a recognised format)");
             }
         }
         return Err(Error::Usage("no input in a recognised format".into()));
@@ -637,7 +637,7 @@ pub fn write_partial(
     })?;
     if !quiet {
         let n = provenance.inputs.len();
-        eprintln!(
+        crate::say!(
             "authsift: wrote the partial summary {} ({n} input{})",
             path.display(),
             if n == 1 { "" } else { "s" }
@@ -781,7 +781,7 @@ pub fn merge<P: AsRef<Path> + Sync>(
     for ((name, p), take) in parts.into_iter().zip(plan) {
         if take == Take::Skip {
             if !quiet {
-                eprintln!(
+                crate::say!(
                     "authsift: {name}: every input of it is in another partial: counted once"
                 );
             }
@@ -848,7 +848,7 @@ pub fn write_outputs(
     if let Some(dir) = &outs.out_dir {
         output::write_dir(&report, dir)?;
         if !outs.quiet {
-            eprintln!(
+            crate::say!(
                 "authsift: wrote {} (summary.json and {} CSV files)",
                 dir.display(),
                 output::csv_out::FILES.len()
@@ -858,7 +858,7 @@ pub fn write_outputs(
     if let Some(path) = &outs.html {
         write_html(&report, path)?;
         if !outs.quiet && path.as_os_str() != "-" {
-            eprintln!("authsift: wrote the HTML report {}", path.display());
+            crate::say!("authsift: wrote the HTML report {}", path.display());
         }
     }
     if let Some(EventsOut {
@@ -881,7 +881,7 @@ pub fn write_outputs(
         } else {
             output::AtomicFile::write(path, |w| output::events::write(&evs, files, ndjson, w))?;
             if !outs.quiet {
-                eprintln!("authsift: wrote {} events to {}", evs.len(), path.display());
+                crate::say!("authsift: wrote {} events to {}", evs.len(), path.display());
             }
         }
     }
@@ -931,24 +931,24 @@ pub fn report<P: AsRef<Path> + Sync>(partials: &[P], path: &Path) -> Result<Repo
 pub fn diagnose(report: &Report, quiet: bool) {
     for f in &report.files {
         if let Some(err) = &f.error {
-            eprintln!("authsift: {}: {err}", f.path);
+            crate::say!("authsift: {}: {err}", f.path);
         }
         if quiet {
             continue;
         }
         if let Some(why) = &f.skipped {
-            eprintln!("authsift: {}: skipped ({why})", f.path);
+            crate::say!("authsift: {}: skipped ({why})", f.path);
         }
         for p in &report.problems {
             if p.file == f.path && p.message.starts_with(logs::shape::PROBLEM) {
-                eprintln!("authsift: {}: warning: {}", p.location(), p.message);
+                crate::say!("authsift: {}: warning: {}", p.location(), p.message);
             }
         }
         if f.unparsed > 0 {
             // the first record that failed, not the first problem (a note
             // or a degraded record may come before it)
             let seen = f.exchanges + f.unparsed;
-            eprintln!(
+            crate::say!(
                 "authsift: {}: {} of {} records could not be parsed as {}{}",
                 f.path,
                 f.unparsed,

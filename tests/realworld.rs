@@ -588,6 +588,49 @@ fn pythons_development_servers_are_common_log_lines() {
     assert_eq!(u(&s["totals"]["degraded"]), 0, "{:?}", problems(&s));
 }
 
+/// Werkzeug on a terminal colours the request line by its status
+/// (`ESC[31mESC[1mGET /api/data HTTP/1.1ESC[0m` for a 4xx): the colour
+/// codes are not part of the method or the target, and its time (a space
+/// before the time of day, no offset) reads as UTC.
+#[test]
+fn werkzeugs_coloured_request_lines_are_read_without_their_colours() {
+    let ws = workspace();
+    let f = copy_fixture(ws.path(), "realworld/werkzeug-colour.log");
+    for env in [&[][..], &[("AUTHSIFT_REFERENCE", "1")][..]] {
+        let evs = events_of(ws.path(), &f, env);
+        let got: Vec<(String, String, String, String)> = evs
+            .iter()
+            .map(|e| {
+                let s = |k: &str| e[k].as_str().unwrap_or("").to_string();
+                (s("time"), s("method"), s("target"), s("cause"))
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("2024-01-02T10:00:00Z", "GET", "/api/data", "unknown"),
+                (
+                    "2024-01-02T10:00:01Z",
+                    "GET",
+                    "/api/data?api_key=REDACTED",
+                    "placeholder_credentials"
+                ),
+                ("2024-01-02T10:00:06Z", "DELETE", "/api/jobs/7", "unknown"),
+            ]
+            .map(|(a, b, c, d)| (
+                a.to_string(),
+                b.to_string(),
+                c.to_string(),
+                d.to_string()
+            ))
+        );
+    }
+    let s = authsift(ws.path(), &["analyze", "--json", &f]).json();
+    assert_eq!(s["files"][0]["format"], "common");
+    assert_eq!(u(&s["totals"]["degraded"]), 0, "{:?}", problems(&s));
+    assert_eq!(u(&s["totals"]["unparsed"]), 0, "{:?}", problems(&s));
+}
+
 /// (host, method, target, cause) of each 401 event of `file`.
 fn events_401(dir: &std::path::Path, file: &str) -> Vec<(String, String, String, String)> {
     events_of(dir, file, &[])

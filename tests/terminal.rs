@@ -213,6 +213,112 @@ fn colour_on_a_terminal_only_and_never_with_no_color() {
     assert!(!never.contains("\x1b["), "colour despite --color never");
 }
 
+/// The escape sequences in `text` (ESC `[` … final byte), each whole.
+fn sequences(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('\x1b') {
+        let seq: String = rest[at..]
+            .chars()
+            .enumerate()
+            .take_while(|(i, c)| *i < 2 || !c.is_ascii_alphabetic())
+            .map(|(_, c)| c)
+            .collect();
+        let end = at + seq.len();
+        let fin = rest[end..]
+            .chars()
+            .next()
+            .map(String::from)
+            .unwrap_or_default();
+        out.push(format!("{seq}{fin}"));
+        rest = &rest[(end + fin.len()).min(rest.len())..];
+    }
+    out
+}
+
+/// Control characters a client put in its request (an OSC that retitles
+/// the window, a screen clear, C1 codes, DEL), and in a file name, never
+/// reach the terminal raw: the table, the diagnostics on stderr, the
+/// progress bars and the HTML report show them escaped (`\x1b`,
+/// `\u{9b}`). The table's own colours are its only escape sequences.
+#[test]
+fn control_characters_of_the_input_reach_the_terminal_escaped() {
+    let ws = workspace();
+    let name = "ctl\x1b]0;pwned\x07.log";
+    std::fs::copy(
+        fixture("realworld/terminal-controls.log"),
+        ws.path().join(name),
+    )
+    .unwrap();
+    let raw_controls = |text: &str| -> Vec<char> {
+        text.chars()
+            .filter(|c| c.is_control() && *c != '\n' && *c != '\x1b')
+            .collect()
+    };
+    let own: Vec<String> = std::iter::once("\x1b[0m".to_string())
+        .chain(
+            CAUSE_IDS
+                .iter()
+                .filter_map(|id| authsift::verdict::Cause::from_id(id))
+                .map(|c| format!("\x1b[{}m", authsift::output::cause_colour(c).0)),
+        )
+        .collect();
+    let dims = "cause,client,user_agent,method,path";
+    for colour in ["never", "always"] {
+        let r = authsift_env(
+            ws.path(),
+            &["analyze", "--color", colour, "--group-by", dims, name],
+            &[("COLUMNS", "200")],
+        );
+        r.expect_code(0);
+        let out = r.stdout_text();
+        assert!(raw_controls(&out).is_empty(), "{colour}:\n{out}");
+        let seqs = sequences(&out);
+        assert!(
+            seqs.iter().all(|s| own.contains(s)) && (colour == "always" || seqs.is_empty()),
+            "{colour}: {seqs:?}\n{out}"
+        );
+        for shown in [
+            "/a\\x1b]0;pwned\\x07/b",
+            "/c\\u{9b}31m",
+            "curl/8\\x1b[2J\\x1b[H",
+            "agent\\u{85}x",
+            "tab\\x09here",
+        ] {
+            assert!(out.contains(shown), "{colour}: {shown} not shown:\n{out}");
+        }
+        // stderr names the file, escaped
+        assert!(
+            r.stderr
+                .contains("ctl\\x1b]0;pwned\\x07.log: 1 of 4 records")
+                && raw_controls(&r.stderr).is_empty()
+                && !r.stderr.contains('\x1b'),
+            "{}",
+            r.stderr
+        );
+    }
+    // the progress bar's file name
+    let r = authsift(
+        ws.path(),
+        &["analyze", "--progress", "always", "--json", name],
+    );
+    r.expect_code(0);
+    assert!(
+        !r.stderr.contains("\x1b]0;pwned") && r.stderr.contains("\\x1b]0;pwned"),
+        "{:?}",
+        r.stderr
+    );
+    // the HTML report on stdout
+    let r = authsift(ws.path(), &["analyze", "--html", "-", "-q", name]);
+    r.expect_code(0);
+    let page = r.stdout_text();
+    assert!(
+        !page.contains('\x1b') && !page.contains('\x07') && !page.contains('\u{9b}'),
+        "a raw control character in the page"
+    );
+    assert!(page.contains("/a\\x1b]0;pwned\\x07/b"));
+}
+
 // ------------------------------------------------------------ progress
 
 /// Bytes of an indicatif size (`0 B`, `575.45 KiB`, `5.52 MiB`).

@@ -243,7 +243,7 @@ fn target_query<'a>(line: &'a [u8], r: &Request) -> Option<&'a [u8]> {
     // leaves the target's own to be found
     let (q1, q2) = (r.q1 as usize, r.q2 as usize);
     let req = &line[q1 + 1..q2];
-    let (_, start, end) = request_parts(req)?;
+    let (start, end) = request_parts(req)?.target;
     let qmark = r.qmark as usize - (q1 + 1);
     let from = match qmark {
         q if q >= end => return None,

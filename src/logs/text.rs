@@ -159,13 +159,29 @@ pub fn status3(b: &[u8]) -> Option<u16> {
     }
 }
 
-/// Where the parts of a request line `METHOD target PROTOCOL` are: the end
-/// of the method (the first space), and the target's start and end. The
-/// target runs from after the spaces that follow the method to the spaces
-/// before the protocol when the line ends with one (`HTTP/…`: the target
-/// may hold spaces, as where a server logs the decoded path), else to the
-/// next space (or the end). `None` for a request line without a space.
-pub fn request_parts(req: &[u8]) -> Option<(usize, usize, usize)> {
+/// Where the parts of a request line `METHOD target PROTOCOL` are: the
+/// method's start and end, and the target's start and end. The method ends
+/// at the first space; the target runs from after the spaces that follow
+/// the method to the spaces before the protocol when the line ends with one
+/// (`HTTP/…`: the target may hold spaces, as where a server logs the
+/// decoded path), else to the next space (or the end). Terminal colour
+/// codes around the line are not part of it (`uncoloured`). `None` for a
+/// request line without a space.
+pub fn request_parts(req: &[u8]) -> Option<RequestParts> {
+    if memchr::memchr(0x1b, req).is_some() {
+        return coloured_request_parts(req);
+    }
+    plain_request_parts(req)
+}
+
+/// The parts of a request line (`request_parts`), as positions in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestParts {
+    pub method: (usize, usize),
+    pub target: (usize, usize),
+}
+
+fn plain_request_parts(req: &[u8]) -> Option<RequestParts> {
     let sp = memchr::memchr(b' ', req)?;
     let after = sp + 1;
     let start = after + req[after..].iter().take_while(|&&c| c == b' ').count();
@@ -178,10 +194,69 @@ pub fn request_parts(req: &[u8]) -> Option<(usize, usize, usize)> {
                 .iter()
                 .rposition(|&c| c != b' ')
                 .map_or(0, |i| i + 1);
-        return Some((sp, start, end));
+        return Some(RequestParts {
+            method: (0, sp),
+            target: (start, end),
+        });
     }
     let end = memchr::memchr(b' ', &req[start..]).map_or(req.len(), |o| start + o);
-    Some((sp, start, end))
+    Some(RequestParts {
+        method: (0, sp),
+        target: (start, end),
+    })
+}
+
+/// `request_parts` of a line that holds an ESC byte (only such lines pay
+/// for the look).
+#[cold]
+fn coloured_request_parts(req: &[u8]) -> Option<RequestParts> {
+    let (from, to) = uncoloured(req);
+    let p = plain_request_parts(&req[from..to])?;
+    let at = |(s, e): (usize, usize)| (from + s, from + e);
+    Some(RequestParts {
+        method: at(p.method),
+        target: at(p.target),
+    })
+}
+
+/// Where a request line starts and ends without the terminal colour codes
+/// (ANSI CSI sequences: ESC `[`, parameters, a final byte) written before
+/// and after it. A development server writing to a terminal colours the
+/// whole line by its status (Werkzeug, Flask's server:
+/// `ESC[31mESC[1mGET /api HTTP/1.1ESC[0m`); a code inside the line stays
+/// part of its text (and is shown escaped).
+fn uncoloured(req: &[u8]) -> (usize, usize) {
+    let mut from = 0;
+    while let Some(n) = csi_len(&req[from..]) {
+        from += n;
+    }
+    let mut to = req.len();
+    while let Some(esc) = memchr::memrchr(0x1b, &req[from..to]).map(|o| from + o) {
+        if csi_len(&req[esc..to]) != Some(to - esc) {
+            break;
+        }
+        to = esc;
+    }
+    (from, to)
+}
+
+/// The length of the CSI sequence `b` starts with, if it starts with one:
+/// ESC `[`, parameter bytes (0x30–0x3F), intermediate bytes (0x20–0x2F)
+/// and a final byte (0x40–0x7E).
+fn csi_len(b: &[u8]) -> Option<usize> {
+    let rest = b.strip_prefix(b"\x1b[")?;
+    let params = rest
+        .iter()
+        .take_while(|c| (0x30..=0x3f).contains(*c))
+        .count();
+    let inter = rest[params..]
+        .iter()
+        .take_while(|c| (0x20..=0x2f).contains(*c))
+        .count();
+    let fin = *rest.get(params + inter)?;
+    (0x40..=0x7e)
+        .contains(&fin)
+        .then_some(2 + params + inter + 1)
 }
 
 /// `METHOD target PROTOCOL` → (method, target) (`request_parts`); a
@@ -190,7 +265,10 @@ pub fn request_parts(req: &[u8]) -> Option<(usize, usize, usize)> {
 pub fn split_request(req: &[u8]) -> (&[u8], Option<&[u8]>) {
     match request_parts(req) {
         None => (req, None),
-        Some((sp, start, end)) => (&req[..sp], Some(&req[start..end])),
+        Some(RequestParts {
+            method: (m0, m1),
+            target: (t0, t1),
+        }) => (&req[m0..m1], Some(&req[t0..t1])),
     }
 }
 
@@ -286,6 +364,32 @@ mod tests {
             split_request(b"GET  HTTP/1.0"),
             (&b"GET"[..], Some(&b""[..]))
         );
+        // the colours a development server writes around the line on a
+        // terminal are not part of it (Werkzeug: ESC[31mESC[1m…ESC[0m)
+        assert_eq!(
+            split_request(b"\x1b[31m\x1b[1mGET /api/data HTTP/1.1\x1b[0m"),
+            (&b"GET"[..], Some(&b"/api/data"[..]))
+        );
+        assert_eq!(
+            split_request(b"\x1b[33mPOST /a b?k=v HTTP/1.0\x1b[0m"),
+            (&b"POST"[..], Some(&b"/a b?k=v"[..]))
+        );
+        assert_eq!(
+            split_request(b"\x1b[1mGET /x\x1b[0m"),
+            (&b"GET"[..], Some(&b"/x"[..]))
+        );
+        // a code inside the line, or no CSI sequence, stays text
+        assert_eq!(
+            split_request(b"GET /a\x1b[0m/b HTTP/1.1"),
+            (&b"GET"[..], Some(&b"/a\x1b[0m/b"[..]))
+        );
+        assert_eq!(
+            split_request(b"\x1b]0;t\x07GET /x HTTP/1.1"),
+            (&b"\x1b]0;t\x07GET"[..], Some(&b"/x"[..]))
+        );
+        assert_eq!(split_request(b"\x1b[0m"), (&b"\x1b[0m"[..], None));
+        assert_eq!(csi_len(b"\x1b[38;5;196mX"), Some(11));
+        assert_eq!(csi_len(b"\x1b[31"), None);
         assert_eq!(status3(b"401 12"), Some(401));
         assert_eq!(status3(b"4x1"), None);
         assert!(target_has_credential(b"/m?x=1&api_key=abc"));

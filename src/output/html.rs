@@ -28,7 +28,9 @@ const UNKNOWN_ADVICE_SHARE: f64 = 0.2;
 /// Text made safe for HTML content and quoted attribute values.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    // control characters shown as the terminal table shows them (a page
+    // renders them as nothing, `--html -` may go to a terminal)
+    for c in super::terminal_text(s).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -871,6 +873,7 @@ mod tests {
             escape("<img src=x onerror=\"a('b')\">&"),
             "&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt;&amp;"
         );
+        assert_eq!(escape("/a\x1b]0;t\x07<b>"), "/a\\x1b]0;t\\x07&lt;b&gt;");
     }
 
     #[test]

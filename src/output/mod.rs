@@ -7,6 +7,7 @@ pub mod events;
 pub mod html;
 pub mod table;
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -34,6 +35,44 @@ pub fn cause_colour(c: Cause) -> (&'static str, &'static str) {
         Cause::ChallengeHandshake => ("32", "#4caf50"),
         Cause::Unknown => ("2", "#9aa0a6"),
     }
+}
+
+/// Text from the input as a terminal may be shown it: every control
+/// character (C0, DEL and C1) written as an escape (`\x1b`, `\x07`,
+/// `\u{9b}`), so that a log line cannot move the cursor, retitle the
+/// window, clear the screen or hide what follows. The one place where the
+/// terminal table (its cells and prose go through `table::shorten` and
+/// `table::wrap`), the diagnostics on stderr (`say!`), the progress bars'
+/// file names and the HTML report make input text safe to show. Borrowed
+/// when there is nothing to escape (the common case).
+pub fn terminal_text(s: &str) -> Cow<'_, str> {
+    use std::fmt::Write as _;
+    // `char::is_control`: exactly C0, DEL and C1 (general category Cc)
+    if !s.chars().any(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        let _ = match c as u32 {
+            n @ (0..=0x1f | 0x7f) => write!(out, "\\x{n:02x}"),
+            n @ 0x80..=0x9f => write!(out, "\\u{{{n:x}}}"),
+            _ => {
+                out.push(c);
+                Ok(())
+            }
+        };
+    }
+    Cow::Owned(out)
+}
+
+/// `eprintln!` for diagnostics: the line, with the control characters of
+/// the input text it quotes (file names, messages, values) escaped
+/// (`output::terminal_text`).
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {
+        eprintln!("{}", $crate::output::terminal_text(&format!($($arg)*)))
+    };
 }
 
 /// `1234567` as `1,234,567`.
@@ -262,6 +301,29 @@ mod tests {
         assert_eq!(percent(0, 3), "0%");
         assert_eq!(percent(3, 3), "100%");
         assert_eq!(percent(0, 0), "0%");
+    }
+
+    #[test]
+    fn control_characters_are_escaped_and_nothing_else() {
+        assert_eq!(
+            terminal_text("/a\x1b]0;pwned\x07/b"),
+            "/a\\x1b]0;pwned\\x07/b"
+        );
+        assert_eq!(
+            terminal_text("tab\there\nDEL\x7f"),
+            "tab\\x09here\\x0aDEL\\x7f"
+        );
+        assert_eq!(
+            terminal_text("csi \u{9b}2J nel \u{85}"),
+            "csi \\u{9b}2J nel \\u{85}"
+        );
+        // text without one is borrowed as it is, other characters kept
+        let plain = "/maps/v1/tiles é€ 😀 \\x1b";
+        assert!(matches!(terminal_text(plain), Cow::Borrowed(p) if p == plain));
+        for c in (0u32..0x110000).filter_map(char::from_u32) {
+            let shown = terminal_text(c.encode_utf8(&mut [0; 4])).into_owned();
+            assert!(!shown.chars().any(char::is_control), "{c:?}");
+        }
     }
 
     #[test]

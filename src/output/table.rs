@@ -1,13 +1,16 @@
 //! The terminal summary: totals, causes, the top patterns, incidents,
 //! storms and problems, in plain text that fits the width it is given
 //! (columns shrink, long values lose their middle, never their ends).
+//! Every text is measured, cut and written through `shorten` or `wrap`,
+//! which escape the control characters of input text (`terminal_text`):
+//! the table's only escape sequences are its own colours.
 
 use std::io::Write;
 
 use crate::summary::report::{PatternRow, Report};
 use crate::verdict::Cause;
 
-use super::{cause_colour, group, percent, plural};
+use super::{cause_colour, group, percent, plural, terminal_text};
 
 const TOP_PATTERNS: usize = 15;
 const TOP_ROWS: usize = 5;
@@ -52,19 +55,21 @@ impl Layout {
     }
 }
 
-/// Characters `s` takes on the screen (one per char: the table's text is
-/// ids, paths and evidence).
+/// Characters `s` takes on the screen, its control characters escaped
+/// (one per char: the table's text is ids, paths and evidence).
 fn width_of(s: &str) -> usize {
-    s.chars().count()
+    terminal_text(s).chars().count()
 }
 
-/// `s` in at most `width` characters: the middle is replaced by `…`, so
-/// that the start and the end (where a path's resource and an evidence's
-/// conclusion are) both stay.
+/// `s` in at most `width` characters, its control characters escaped
+/// (`terminal_text`): the middle is replaced by `…`, so that the start and
+/// the end (where a path's resource and an evidence's conclusion are) both
+/// stay.
 pub fn shorten(s: &str, width: usize) -> String {
-    let n = width_of(s);
+    let s = terminal_text(s);
+    let n = width_of(&s);
     if n <= width {
-        return s.to_string();
+        return s.into_owned();
     }
     if width == 0 {
         return String::new();
@@ -101,8 +106,10 @@ fn cell(s: &str, width: usize, sgr: Option<&str>) -> String {
     }
 }
 
-/// Lines of at most `width` characters, broken between words.
+/// Lines of at most `width` characters, broken between words, the control
+/// characters of `text` escaped (`terminal_text`).
 fn wrap(text: &str, width: usize, indent: &str) -> Vec<String> {
+    let text = terminal_text(text);
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in text.split(' ') {
@@ -496,6 +503,26 @@ mod tests {
         assert_eq!(fit_columns(&[10, 30], &[5, 5], 30), vec![10, 20]);
         assert_eq!(fit_columns(&[20, 30], &[5, 5], 30), vec![15, 15]);
         assert_eq!(fit_columns(&[20, 30], &[12, 24], 10), vec![12, 24]);
+    }
+
+    #[test]
+    fn cells_and_prose_escape_control_characters_and_are_measured_escaped() {
+        let path = "/x\x1b]0;pwned\x07/y\u{9b}2J";
+        let shown = "/x\\x1b]0;pwned\\x07/y\\u{9b}2J";
+        assert_eq!(shorten(path, 80), shown);
+        assert_eq!(width_of(path), shown.chars().count());
+        assert_eq!(cell(path, 40, None).chars().count(), 40);
+        let cut = shorten(path, 12);
+        assert!(
+            width_of(&cut) <= 12 && !cut.chars().any(char::is_control),
+            "{cut}"
+        );
+        let lines = wrap(&format!("a.log:3: {path} and\nmore"), 20, "  ");
+        assert!(
+            lines.iter().all(|l| !l.chars().any(char::is_control)),
+            "{lines:?}"
+        );
+        assert!(lines.join(" ").contains("\\x1b]0;pwned"), "{lines:?}");
     }
 
     #[test]
