@@ -358,6 +358,76 @@ fn envoy_text_istio_details_and_json_details() {
     );
 }
 
+/// Envoy's jwt_authn statuses beyond the common ones: each decides by
+/// its meaning (the JWKS fetch failing is the gateway's side, a field of
+/// the wrong type or two tokens is a malformed credential), and the status
+/// stands in clear in the evidence; a status Envoy does not write is a
+/// rejection whose text is quoted as server text (redacted).
+#[test]
+fn envoy_jwt_authn_statuses_decide_by_their_meaning_and_are_shown() {
+    let s = run(&["istio-jwt-statuses.log"], &[]);
+    assert_eq!(format_of(&s), "envoy-text");
+    assert_eq!(
+        causes(&s),
+        want(&[
+            ("invalid_credentials", 2),
+            ("malformed_credentials", 3),
+            ("transient_rejection", 2),
+        ])
+    );
+    let ev = events(&["istio-jwt-statuses.log"], &[]);
+    let by_rule: BTreeMap<&str, (&str, &str)> = ev
+        .iter()
+        .map(|e| (e.3.as_str(), (e.2.as_str(), e.4.as_str())))
+        .collect();
+    for (rule, cause, shown) in [
+        (
+            "envoy:jwks-fetch-failed",
+            "transient_rejection",
+            "jwt_authn_access_denied{Jwks_remote_fetch_is_failed}",
+        ),
+        (
+            "envoy:jwks-unusable",
+            "transient_rejection",
+            "jwt_authn_access_denied{Jwks_doesn't_have_any_valid_public_key}",
+        ),
+        (
+            "envoy:jwt-not-yet-valid",
+            "invalid_credentials",
+            "jwt_authn_access_denied{Jwt_not_yet_valid}",
+        ),
+        (
+            "envoy:jwt-bad-json",
+            "malformed_credentials",
+            "jwt_authn_access_denied{Jwt_header_is_an_invalid_JSON}",
+        ),
+        (
+            "envoy:jwt-multiple",
+            "malformed_credentials",
+            "jwt_authn_access_denied{Found_multiple_Jwt_tokens}",
+        ),
+        (
+            "envoy:jwt-bad-field",
+            "malformed_credentials",
+            "jwt_authn_access_denied{Jwt_payload_[exp]_field_is_not_an_integer}",
+        ),
+        (
+            "envoy:jwt-denied",
+            "invalid_credentials",
+            "jwt_authn_access_denied{<redacted>}",
+        ),
+    ] {
+        let (c, detail) = by_rule
+            .get(rule)
+            .unwrap_or_else(|| panic!("{rule} in {ev:?}"));
+        assert_eq!(*c, cause, "{rule}");
+        assert!(
+            detail.starts_with(&format!("response_code_details \"{shown}\": ")),
+            "{rule}: {detail}"
+        );
+    }
+}
+
 #[test]
 fn alb_error_reasons_and_the_load_balancer_answering_itself() {
     let s = run(&["alb-auth.log"], &[]);

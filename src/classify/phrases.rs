@@ -37,7 +37,12 @@ use super::Cause;
 /// decides where it says more (Entra's expired client secret, a client not
 /// allowed the grant type); the RFC's and Google's texts that name several
 /// causes ("invalid, expired, revoked", "expired or revoked") decide none.
-pub const PHRASES_VERSION: u32 = 9;
+/// Version 10: every Envoy jwt_authn status (`reasons.rs`, matched whole):
+/// bad header or payload fields, an unsupported algorithm and several
+/// tokens are malformed; the JWKS fetch failing or the gateway's JWKS
+/// holding no usable key is a transient rejection (the gateway's side),
+/// no longer evidence only.
+pub const PHRASES_VERSION: u32 = 10;
 
 pub struct Phrase {
     /// The rule id recorded in the evidence.

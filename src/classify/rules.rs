@@ -1204,18 +1204,16 @@ fn reason_detail(row: &ReasonRule, r: &Reason<'_>, secrets: &Secrets<'_>) -> Str
         return format!("{source} {}: {}", secrets.scrub(at), row.meaning);
     }
     // the words the row matched are the table's own (written as the input
-    // spells them); what is around them is quoted as any server text is
+    // spells them: a known jwt_authn status whole); what is around them is
+    // quoted as any server text is
     let text = &*r.text;
-    let quoted = match text.to_ascii_lowercase().find(row.text) {
-        Some(at) => {
-            let end = at + row.text.len();
-            format!(
-                "{}{}{}",
-                safe_quote_in(&text[..at], secrets),
-                &text[at..end],
-                safe_quote_in(&text[end..], secrets)
-            )
-        }
+    let quoted = match reasons::clear_span(row, text) {
+        Some(span) => format!(
+            "{}{}{}",
+            safe_quote_in(&text[..span.start], secrets),
+            &text[span.clone()],
+            safe_quote_in(&text[span.end..], secrets)
+        ),
         None => safe_quote_in(text, secrets),
     };
     format!("{source} \"{quoted}\": {}", row.meaning)
@@ -1875,5 +1873,84 @@ mod tests {
         let q = safe_quote_in(&format!("key {short} revoked"), &Secrets::of(&ex));
         assert!(!q.contains(short), "{q}");
         assert_eq!(safe_quote("insufficient_scope"), "insufficient_scope");
+    }
+
+    /// What Envoy's jwt_authn wrote: a known status decides its row's cause
+    /// and stands in clear in the evidence; an unknown one is a rejection
+    /// whose text is quoted as any server text (a long token-like run
+    /// redacted: it could hold anything).
+    #[test]
+    fn envoy_jwt_authn_statuses_decide_and_known_ones_are_shown() {
+        let verdict = |details: &str| {
+            let mut ex = har401(None, None, None);
+            ex.shows.request_headers = HeaderView::None;
+            ex.response.reasons.push(crate::exchange::Reason {
+                kind: ReasonKind::EnvoyDetails,
+                text: details.to_string().into(),
+                origin: None,
+            });
+            let v = assess(&ex, &RuleSettings::default()).verdict;
+            (v.cause, v.rule.to_string(), v.detail)
+        };
+        for (status, cause, rule) in [
+            (
+                "Audiences_in_Jwt_are_not_allowed",
+                Cause::WrongAudience,
+                "envoy:jwt-audience",
+            ),
+            (
+                "Jwt_issuer_is_not_configured",
+                Cause::WrongAudience,
+                "envoy:jwt-issuer-not-configured",
+            ),
+            (
+                "Jwt_not_yet_valid",
+                Cause::InvalidCredentials,
+                "envoy:jwt-not-yet-valid",
+            ),
+            (
+                "Jwks_doesn't_have_key_to_match_kid_or_alg_from_Jwt",
+                Cause::InvalidCredentials,
+                "envoy:jwt-no-matching-key",
+            ),
+            (
+                "Jwt_header_is_an_invalid_JSON",
+                Cause::MalformedCredentials,
+                "envoy:jwt-bad-json",
+            ),
+            (
+                "Jwt_payload_[aud]_field_is_not_a_string_or_string_list",
+                Cause::MalformedCredentials,
+                "envoy:jwt-bad-field",
+            ),
+            (
+                "Jwks_remote_fetch_is_failed",
+                Cause::TransientRejection,
+                "envoy:jwks-fetch-failed",
+            ),
+            (
+                "Jwks_EC_[x]_or_[y]_field_is_an_invalid_Base64.",
+                Cause::TransientRejection,
+                "envoy:jwks-unusable",
+            ),
+        ] {
+            let details = format!("jwt_authn_access_denied{{{status}}}");
+            let (c, r, detail) = verdict(&details);
+            assert_eq!((c, r.as_str()), (cause, rule), "{details}");
+            assert!(
+                detail.starts_with(&format!("response_code_details \"{details}\": ")),
+                "{detail}"
+            );
+        }
+        // an unknown status: still a jwt_authn rejection, its text quoted
+        let (c, r, detail) = verdict("jwt_authn_access_denied{Jwt_audience_is_not_allowed}");
+        assert_eq!(
+            (c, r.as_str()),
+            (Cause::InvalidCredentials, "envoy:jwt-denied")
+        );
+        assert!(
+            detail.starts_with("response_code_details \"jwt_authn_access_denied{<redacted>}\""),
+            "{detail}"
+        );
     }
 }
