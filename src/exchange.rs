@@ -98,7 +98,8 @@ pub struct RequestAuth<'a> {
     pub authorization_redacted: bool,
     /// API-key style headers (`x-api-key: …`), name as written.
     pub key_headers: Vec<(Text<'a>, Text<'a>)>,
-    /// The `Cookie` header value, if written.
+    /// The `Cookie` header value, if written (HAR: the crumbs of several
+    /// `cookie` headers joined with `; `, as HTTP/2 sends them).
     pub cookie: Option<Text<'a>>,
     /// The user name field of a log (`%u`, `$remote_user`, `cs-username`),
     /// `None` when empty or `-`.

@@ -110,8 +110,11 @@ pub const MAX_KEY_PARAM: usize = 16;
 /// Query parameters that carry a bearer token rather than an API key.
 pub const TOKEN_PARAMS: &[&str] = &["access_token", "token", "auth_token", "id_token", "jwt"];
 
-/// Cookie names that usually hold a session (compared case-insensitively; a
-/// trailing `*` matches a prefix).
+/// Cookie names that usually hold a session, lower case: compared
+/// case-insensitively, after the name's `__Host-` or `__Secure-` prefix
+/// (`COOKIE_NAME_PREFIXES`) is taken off; a `*` matches any run of
+/// characters (`_session*`, `sb-*-auth-token`). Where a library splits a
+/// large session into numbered cookies, its first piece is listed too.
 pub const SESSION_COOKIES: &[&str] = &[
     "sid",
     "session",
@@ -130,7 +133,49 @@ pub const SESSION_COOKIES: &[&str] = &[
     "jwt",
     "id_token",
     "laravel_session",
+    // Auth.js / NextAuth.js (`.0`, `.1`, … when split)
+    "next-auth.session-token",
+    "next-auth.session-token.0",
+    "authjs.session-token",
+    // Auth0 express-openid-connect
+    "appsession",
+    "appsession.0",
+    // Cloudflare Access
+    "cf_authorization",
+    // oauth2-proxy (`_0`, `_1`, … when split)
+    "_oauth2_proxy",
+    "_oauth2_proxy_0",
+    // AWS ALB authentication: AWSELBAuthSessionCookie-0, -1, …
+    "awselbauthsessioncookie-*",
+    // SharePoint / WS-Federation
+    "fedauth",
+    // Microsoft Entra ID sign-in
+    "estsauth",
+    "estsauthpersistent",
+    // AD FS
+    "msisauth",
+    // Supabase: sb-<project ref>-auth-token (`.0`, `.1`, … when split)
+    "sb-*-auth-token",
+    "sb-*-auth-token.0",
+    // Rack (Sinatra, Hanami)
+    "rack.session",
+    // Devise's remember-me
+    "remember_user_token",
+    // WordPress: wordpress_logged_in_<hash of the site>
+    "wordpress_logged_in_*",
+    // Drupal: SESS<hash>, SSESS<hash> over HTTPS
+    "sess*",
+    "ssess*",
+    // Shibboleth SP: _shibsession_<id>
+    "_shibsession_*",
+    // Pomerium
+    "_pomerium",
 ];
+
+/// Cookie name prefixes that only constrain how a cookie is set (RFC 6265bis
+/// §4.1.3): `__Host-session` is the `session` cookie (lower case, compared
+/// case-insensitively).
+pub const COOKIE_NAME_PREFIXES: &[&str] = &["__host-", "__secure-"];
 
 /// Bit `n` set: some name in `names` is `n` bytes long (all are shorter
 /// than 64 bytes).
@@ -280,19 +325,35 @@ pub fn is_token_param(name: &str) -> bool {
     TOKEN_PARAMS.iter().any(|p| p.eq_ignore_ascii_case(name))
 }
 
-fn glob_match(pat: &str, name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    if let Some(p) = pat.strip_suffix('*') {
-        name.starts_with(p)
-    } else if let Some(p) = pat.strip_prefix('*') {
-        name.ends_with(p)
-    } else {
-        name == pat
+/// Does `name` match `pat` (lower case; `*` matches any run of bytes), in
+/// any case? No allocation: it runs for every cookie of every request.
+fn glob_match(pat: &[u8], name: &[u8]) -> bool {
+    let Some(star) = memchr::memchr(b'*', pat) else {
+        return pat.eq_ignore_ascii_case(name);
+    };
+    let (head, rest) = (&pat[..star], &pat[star + 1..]);
+    if name.len() < head.len() || !name[..head.len()].eq_ignore_ascii_case(head) {
+        return false;
     }
+    let name = &name[head.len()..];
+    if memchr::memchr(b'*', rest).is_none() {
+        return name.len() >= rest.len()
+            && name[name.len() - rest.len()..].eq_ignore_ascii_case(rest);
+    }
+    (0..=name.len()).any(|i| glob_match(rest, &name[i..]))
 }
 
 pub fn is_session_cookie(name: &str) -> bool {
-    SESSION_COOKIES.iter().any(|p| glob_match(p, name.trim()))
+    let mut name = name.trim().as_bytes();
+    if let Some(p) = COOKIE_NAME_PREFIXES.iter().find(|p| {
+        name.get(..p.len())
+            .is_some_and(|n| n.eq_ignore_ascii_case(p.as_bytes()))
+    }) {
+        name = &name[p.len()..];
+    }
+    SESSION_COOKIES
+        .iter()
+        .any(|p| glob_match(p.as_bytes(), name))
 }
 
 /// Names of the session cookies in a `Cookie` header value.
@@ -621,6 +682,76 @@ mod tests {
         assert_eq!(query_credentials("/e?&&=&key").count(), 0);
         let got: Vec<_> = query_credentials("/e?averyveryverylongparametername=1&key=v").collect();
         assert_eq!(got, vec![("key", Cow::Borrowed("v"))]);
+    }
+
+    /// Every row of the session cookie table, in the case servers write
+    /// it and behind the `__Host-`/`__Secure-` prefixes; near misses are not.
+    #[test]
+    fn session_cookie_names() {
+        for row in SESSION_COOKIES {
+            // a `*` stands for some characters
+            let name = row.replace('*', "5f2a9c");
+            for n in [
+                name.clone(),
+                name.to_ascii_uppercase(),
+                format!("__Host-{name}"),
+                format!("__Secure-{name}"),
+                format!("__SECURE-{name}"),
+            ] {
+                assert!(is_session_cookie(&n), "{row}: {n}");
+            }
+        }
+        for n in [
+            "next-auth.session-token",
+            "__Secure-next-auth.session-token",
+            "next-auth.session-token.0",
+            "authjs.session-token",
+            "__Secure-authjs.session-token",
+            "appSession",
+            "CF_Authorization",
+            "_oauth2_proxy",
+            "AWSELBAuthSessionCookie-0",
+            "AWSELBAuthSessionCookie-1",
+            "FedAuth",
+            "ESTSAUTH",
+            "ESTSAUTHPERSISTENT",
+            "MSISAuth",
+            "sb-abcdefghijklmnop-auth-token",
+            "sb-abcdefghijklmnop-auth-token.0",
+            "rack.session",
+            "remember_user_token",
+            "wordpress_logged_in_0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e",
+            "SESS0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e",
+            "SSESS0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e",
+            "_shibsession_64656661756c7468747470733a2f2f",
+            "_pomerium",
+            "__Host-session",
+            "__Secure-sessionid",
+            " JSESSIONID ",
+        ] {
+            assert!(is_session_cookie(n), "{n}");
+        }
+        for n in [
+            "",
+            "__Host-",
+            "__Host-theme",
+            "theme",
+            "_ga",
+            "csrftoken",
+            "next-auth.csrf-token",
+            "next-auth.callback-url",
+            "sb-auth-token",
+            "sb-x-auth-token-code-verifier",
+            "_oauth2_proxy_csrf",
+            "AWSELBAuthSessionCookie",
+            "wordpress_test_cookie",
+            "FedAuthX",
+            "MSISAuthenticated",
+            "_pomerium_csrf",
+            "__Host-Secure-theme",
+        ] {
+            assert!(!is_session_cookie(n), "{n}");
+        }
     }
 
     #[test]

@@ -446,7 +446,13 @@ fn exchange_of<'e>(
                     ex.user_agent.get_or_insert(value.into());
                 }
                 Some(RequestHeader::Cookie) => {
-                    ex.request.cookie.get_or_insert(value.into());
+                    // HTTP/2 sends the Cookie as several headers, "crumbs"
+                    // (RFC 9113 §8.2.3), and Chrome and Firefox export them
+                    // so: together they are the request's Cookie
+                    ex.request.cookie = Some(match ex.request.cookie.take() {
+                        None => value.into(),
+                        Some(before) => format!("{before}; {value}").into(),
+                    });
                 }
                 Some(RequestHeader::Host) => {
                     if ex.host.is_none() {
@@ -994,6 +1000,27 @@ mod tests {
         assert!(form(br#"{"request":{"postDatas":{"text":"password=x"}}}"#).is_empty());
         let cut = format!(r#"{{"request":{{{post},"headers":[{{"na"#);
         assert_eq!(form(cut.as_bytes()), want);
+    }
+
+    /// HTTP/2 cookie crumbs: every `cookie` header of the request, joined
+    /// in order, by both readers of an entry.
+    #[test]
+    fn cookie_crumbs_are_one_cookie() {
+        let raw = br#"{"startedDateTime":"2024-05-01T00:00:00Z","request":{"method":"GET","url":"https://h/x","headers":[{"name":"cookie","value":"theme=dark"},{"name":"user-agent","value":"ua"},{"name":"Cookie","value":"sessionid=s1; _ga=1"},{"name":"cookie","value":"lang=en"}]},"response":{"status":401}}"#;
+        let slow: Entry<'_> = serde_json::from_slice(raw).expect("an entry");
+        let fast = walk::entry(raw).expect("the fast reader reads it");
+        for e in [&slow, &fast] {
+            let (ex, _) = exchange_of(0, e, raw, 0, 0);
+            assert_eq!(
+                ex.request.cookie.as_deref(),
+                Some("theme=dark; sessionid=s1; _ga=1; lang=en")
+            );
+        }
+        // one header stays borrowed from the input
+        let one = br#"{"request":{"headers":[{"name":"cookie","value":"sid=s1"}]}}"#;
+        let e: Entry<'_> = serde_json::from_slice(one).expect("an entry");
+        let (ex, _) = exchange_of(0, &e, one, 0, 0);
+        assert!(matches!(ex.request.cookie, Some(Cow::Borrowed("sid=s1"))));
     }
 
     #[test]

@@ -1,0 +1,288 @@
+//! Shapes of real captures, each a class of inputs, through the real
+//! binary: the session cookies of common frameworks and gateways, HTTP/2
+//! cookie crumbs. Every capture here is written by the test, with made-up
+//! credentials that must not appear in any output.
+
+mod common;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use common::*;
+use serde_json::{Value, json};
+
+/// One exchange of a capture.
+struct Ex<'a> {
+    /// Seconds after 09:00:00.
+    at: u32,
+    method: &'a str,
+    url: &'a str,
+    request: &'a [(&'a str, &'a str)],
+    status: u16,
+    response: &'a [(&'a str, &'a str)],
+    body: &'a str,
+}
+
+impl<'a> Ex<'a> {
+    /// A GET answered 401 with these request headers.
+    fn get401(at: u32, url: &'a str, request: &'a [(&'a str, &'a str)]) -> Self {
+        Ex {
+            at,
+            method: "GET",
+            url,
+            request,
+            status: 401,
+            response: &[],
+            body: "",
+        }
+    }
+
+    fn status(self, status: u16) -> Self {
+        Ex { status, ..self }
+    }
+
+    fn entry(&self) -> Value {
+        let headers = |hs: &[(&str, &str)]| -> Vec<Value> {
+            hs.iter()
+                .map(|(n, v)| json!({"name": n, "value": v}))
+                .collect()
+        };
+        let mut req = headers(self.request);
+        req.push(
+            json!({"name": "User-Agent", "value": "Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0"}),
+        );
+        json!({
+            "startedDateTime": format!("2024-06-12T09:{:02}:{:02}.000Z", self.at / 60, self.at % 60),
+            "time": 12,
+            "request": {"method": self.method, "url": self.url, "httpVersion": "h2",
+                "headers": req, "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0},
+            "response": {"status": self.status, "statusText": "", "httpVersion": "h2",
+                "headers": headers(self.response), "cookies": [],
+                "content": {"size": self.body.len(), "mimeType": "application/json", "text": self.body},
+                "redirectURL": "", "headersSize": -1, "bodySize": -1},
+            "cache": {}, "timings": {"send": 0, "wait": 12, "receive": 0}
+        })
+    }
+}
+
+fn har(entries: &[Ex<'_>]) -> Value {
+    json!({"log": {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"},
+        "pages": [], "entries": entries.iter().map(Ex::entry).collect::<Vec<_>>()}})
+}
+
+/// One 401 event: (record, cause, rule, detail, fix).
+type Event = (u64, String, String, String, String);
+
+/// The 401 events of `doc`, after checking that none of `secrets` (in any
+/// spelling, any 12 of its characters) is in any output: the table, the
+/// JSON summary grouped by every dimension, the output files, CSV and
+/// NDJSON events, a partial and its merge.
+fn events(doc: &Value, secrets: &[&str]) -> Vec<Event> {
+    let ws = workspace();
+    let dir = ws.path();
+    std::fs::write(dir.join("in-capture.har"), doc.to_string()).expect("write");
+    let runs: &[&[&str]] = &[
+        &[
+            "analyze",
+            "--group-by",
+            "cause,host,method,path,client,user_agent,credential,status_detail",
+        ],
+        &[
+            "analyze",
+            "--json",
+            "--group-by",
+            "cause,host,method,path,client,user_agent,credential,status_detail",
+            "--out",
+            "o",
+            "--events",
+            "ev.csv",
+            "--partial",
+            "p.partial",
+        ],
+        &["merge", "--json", "p.partial"],
+    ];
+    let mut texts: Vec<(String, String)> = Vec::new();
+    for args in runs {
+        let mut a = args.to_vec();
+        if a[0] == "analyze" {
+            a.push("in-capture.har");
+        }
+        let r = authsift(dir, &a);
+        r.expect_code(0);
+        texts.push((format!("stdout of {a:?}"), r.stdout_text()));
+        texts.push((format!("stderr of {a:?}"), r.stderr.clone()));
+    }
+    let r = authsift(
+        dir,
+        &[
+            "analyze",
+            "--events",
+            "-",
+            "--events-format",
+            "ndjson",
+            "in-capture.har",
+        ],
+    );
+    r.expect_code(0);
+    let ndjson = r.stdout_text();
+    texts.push(("ndjson events".into(), ndjson.clone()));
+    for f in [
+        "ev.csv",
+        "o/summary.json",
+        "o/summary.csv",
+        "o/credentials.csv",
+        "o/clients.csv",
+    ] {
+        if let Ok(t) = std::fs::read_to_string(dir.join(f)) {
+            texts.push((f.to_string(), t));
+        }
+    }
+    for s in secrets {
+        let forms = [
+            s.to_string(),
+            s.to_lowercase(),
+            s.to_uppercase(),
+            STANDARD.encode(s),
+        ];
+        for f in &forms {
+            for w in f.as_bytes().windows(12.min(f.len())) {
+                let w = String::from_utf8_lossy(w);
+                for (place, text) in &texts {
+                    assert!(
+                        !text.contains(&*w),
+                        "{place} holds {w:?} of the secret {s:?}:\n{text}"
+                    );
+                }
+            }
+        }
+    }
+    ndjson
+        .lines()
+        .map(|l| {
+            let e: Value = serde_json::from_str(l).expect("an NDJSON event");
+            let s = |k: &str| e[k].as_str().unwrap_or_default().to_string();
+            (
+                u(&e["record"]),
+                s("cause"),
+                s("evidence_rule"),
+                s("evidence_detail"),
+                s("fix"),
+            )
+        })
+        .collect()
+}
+
+/// (record, cause) of each event.
+fn causes(evs: &[Event]) -> Vec<(u64, &str)> {
+    evs.iter().map(|e| (e.0, e.1.as_str())).collect()
+}
+
+const API: &str = "https://app.example.com/api/me";
+
+// ------------------------------------------------------------ session cookies
+
+/// The session cookies of common frameworks and gateways, also behind a
+/// `__Host-`/`__Secure-` prefix, are credentials that were sent: a 401 with
+/// one is a rejected session, not a missing credential.
+#[test]
+fn session_cookies_of_common_frameworks_are_credentials() {
+    const NAMES: &[&str] = &[
+        "next-auth.session-token",
+        "__Secure-next-auth.session-token",
+        "authjs.session-token",
+        "appSession",
+        "CF_Authorization",
+        "_oauth2_proxy",
+        "AWSELBAuthSessionCookie-0",
+        "FedAuth",
+        "ESTSAUTHPERSISTENT",
+        "MSISAuth",
+        "sb-qwertyuiopasdfgh-auth-token",
+        "rack.session",
+        "remember_user_token",
+        "wordpress_logged_in_0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e",
+        "SSESS0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e",
+        "_shibsession_64656661756c74",
+        "_pomerium",
+        "__Host-session",
+    ];
+    let cookies: Vec<(String, String)> = NAMES
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            (
+                format!("theme=dark; {n}=sessVal{i:02}Qz7Kp3Lm9Xw2"),
+                format!("sessVal{i:02}Qz7Kp3Lm9Xw2"),
+            )
+        })
+        .collect();
+    let headers: Vec<[(&str, &str); 1]> = cookies
+        .iter()
+        .map(|(c, _)| [("cookie", c.as_str())])
+        .collect();
+    let entries: Vec<Ex<'_>> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| Ex::get401(i as u32 * 20, API, h))
+        .collect();
+    let secrets: Vec<&str> = cookies.iter().map(|(_, v)| v.as_str()).collect();
+    let evs = events(&har(&entries), &secrets);
+    assert_eq!(evs.len(), NAMES.len());
+    for (e, name) in evs.iter().zip(NAMES) {
+        assert_eq!(
+            (e.1.as_str(), e.2.as_str(), e.3.as_str()),
+            (
+                "invalid_credentials",
+                "step6:rejected",
+                "session cookie rejected, no other signal"
+            ),
+            "{name}"
+        );
+    }
+    // a cookie that holds no session is no credential
+    let evs = events(
+        &har(&[Ex::get401(
+            0,
+            API,
+            &[("cookie", "theme=dark; __Host-csrf=c1")],
+        )]),
+        &[],
+    );
+    assert_eq!(causes(&evs), [(0, "missing_credentials")]);
+}
+
+/// HTTP/2 captures write the Cookie as several `cookie` headers ("crumbs",
+/// RFC 9113 §8.2.3): together they are the request's Cookie, for the
+/// verdict and for the credential's history alike.
+#[test]
+fn cookie_crumbs_of_http2_are_one_cookie() {
+    const SID: &str = "crumbSid7Hq2Wx9Lp4Zt6";
+    let ok = [
+        ("cookie", "_ga=GA1.1.99"),
+        ("cookie", "theme=dark"),
+        ("cookie", "sessionid=crumbSid7Hq2Wx9Lp4Zt6"),
+    ];
+    // the same session in another order of crumbs
+    let failed = [
+        ("cookie", "theme=dark"),
+        ("cookie", "sessionid=crumbSid7Hq2Wx9Lp4Zt6; _ga=GA1.1.99"),
+    ];
+    let evs = events(
+        &har(&[
+            Ex::get401(0, API, &ok).status(200),
+            Ex::get401(30, API, &failed),
+            Ex::get401(60, API, &ok).status(200),
+        ]),
+        &[SID],
+    );
+    // it worked before and after: a transient rejection of that session
+    assert_eq!(causes(&evs), [(1, "transient_rejection")], "{evs:?}");
+    // alone, the second crumb is what the 401 is judged by
+    let evs = events(&har(&[Ex::get401(0, API, &failed)]), &[SID]);
+    assert_eq!(
+        (evs[0].1.as_str(), evs[0].3.as_str()),
+        (
+            "invalid_credentials",
+            "session cookie rejected, no other signal"
+        )
+    );
+}
