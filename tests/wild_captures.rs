@@ -1,6 +1,6 @@
 //! Shapes of real captures, each a class of inputs, through the real
 //! binary: the session cookies of common frameworks and gateways, HTTP/2
-//! cookie crumbs. Every capture here is written by the test, with made-up
+//! cookie crumbs, the markers of Cloudflare's har-sanitizer. Every capture here is written by the test, with made-up
 //! credentials that must not appear in any output.
 
 mod common;
@@ -38,6 +38,14 @@ impl<'a> Ex<'a> {
 
     fn status(self, status: u16) -> Self {
         Ex { status, ..self }
+    }
+
+    fn answer(self, response: &'a [(&'a str, &'a str)], body: &'a str) -> Self {
+        Ex {
+            response,
+            body,
+            ..self
+        }
     }
 
     fn entry(&self) -> Value {
@@ -285,4 +293,78 @@ fn cookie_crumbs_of_http2_are_one_cookie() {
             "session cookie rejected, no other signal"
         )
     );
+}
+
+// ------------------------------------------------------------ har-sanitizer
+
+/// Cloudflare's har-sanitizer replaces values with `[<name> redacted]` in
+/// headers, cookies and query parameters: credentials that were sent with
+/// their values hidden, so the server's statement decides (a bare
+/// `invalid_token` is a rejection: `invalid_credentials`). A redacted
+/// `Authorization` names no scheme to hold against the challenge.
+#[test]
+fn har_sanitizer_markers_are_credentials_with_hidden_values() {
+    const INVALID_TOKEN: &[(&str, &str)] = &[(
+        "www-authenticate",
+        "Bearer realm=\"api\", error=\"invalid_token\"",
+    )];
+    let sanitized_url =
+        "https://app.example.com/api/me?page=2&access_token=[access_token redacted]";
+    let evs = events(
+        &har(&[
+            Ex::get401(0, API, &[("cookie", "theme=dark; token=[token redacted]")])
+                .answer(INVALID_TOKEN, ""),
+            Ex::get401(10, API, &[("x-api-key", "[x-api-key redacted]")])
+                .answer(&[], "{\"message\":\"Invalid API key\"}"),
+            Ex::get401(20, API, &[("authorization", "[Authorization redacted]")])
+                .answer(INVALID_TOKEN, ""),
+            Ex::get401(30, sanitized_url, &[]).answer(INVALID_TOKEN, ""),
+            // with a session cookie in clear beside it
+            Ex::get401(
+                40,
+                API,
+                &[(
+                    "cookie",
+                    "token=[token redacted]; sessionid=sanSid4Rt6Yu8Io0",
+                )],
+            ),
+        ]),
+        &["sanSid4Rt6Yu8Io0"],
+    );
+    assert_eq!(
+        causes(&evs),
+        [
+            (0, "invalid_credentials"),
+            (1, "invalid_credentials"),
+            (2, "invalid_credentials"),
+            (3, "invalid_credentials"),
+            (4, "invalid_credentials"),
+        ],
+        "{evs:?}"
+    );
+    assert_eq!(evs[2].2, "step6:bearer-challenge");
+    assert_eq!(
+        evs[4].3,
+        "redacted session cookie token rejected, no other signal"
+    );
+    for e in &evs {
+        assert!(
+            !e.3.contains("placeholder") && !e.3.contains("template"),
+            "{e:?}"
+        );
+    }
+    // the whole capture still shows credential headers: not called sanitized
+    let ws = workspace();
+    std::fs::write(
+        ws.path().join("s.har"),
+        har(&[Ex::get401(
+            0,
+            API,
+            &[("authorization", "[Authorization redacted]")],
+        )])
+        .to_string(),
+    )
+    .expect("write");
+    let s = authsift(ws.path(), &["analyze", "--json", "s.har"]).json();
+    assert_eq!(s["files"][0]["sanitized"], Value::Bool(false));
 }

@@ -25,22 +25,51 @@ pub const REDACTION_MARKERS: &[&str] = &[
     "[removed]",
 ];
 
+/// Markers that name the carrier whose value they replace, as (start,
+/// end), lower case, with the name between them: Cloudflare's
+/// har-sanitizer writes `[<name> redacted]` in headers, cookies and query
+/// parameters (`[token redacted]`, `[Authorization redacted]`).
+pub const NAMED_REDACTION_MARKERS: &[(&str, &str)] = &[("[", " redacted]")];
+
+/// The longest carrier name a named marker is taken to hold.
+const MAX_MARKER_NAME: usize = 64;
+
 /// Is this value a redaction marker (a credential that was sent, value
 /// unknown)? A run of three or more asterisks is one too.
 pub fn is_redaction_marker(value: &str) -> bool {
-    // a long value between visible characters, the first not `*`: none
-    // (most credentials, told without the trim)
+    // a long value between visible characters, the first not `*` and the
+    // last not that of a named marker: none (most credentials, told
+    // without the trim)
     if let [first, .., last] = value.as_bytes()
         && value.len() > 12
         && *first != b'*'
         && first.is_ascii_graphic()
         && last.is_ascii_graphic()
+        && !NAMED_REDACTION_MARKERS
+            .iter()
+            .any(|(_, end)| end.as_bytes().last() == Some(last))
     {
         return false;
     }
     let v = value.trim();
     (v.len() >= 3 && v.bytes().all(|b| b == b'*'))
         || (v.len() <= 12 && REDACTION_MARKERS.iter().any(|m| v.eq_ignore_ascii_case(m)))
+        || NAMED_REDACTION_MARKERS
+            .iter()
+            .any(|(start, end)| names_a_carrier(v.as_bytes(), start.as_bytes(), end.as_bytes()))
+}
+
+/// Is `v` `start`, a carrier's name (visible characters, no brackets),
+/// then `end`, in any case?
+fn names_a_carrier(v: &[u8], start: &[u8], end: &[u8]) -> bool {
+    let frame = start.len() + end.len();
+    v.len() > frame
+        && v.len() <= frame + MAX_MARKER_NAME
+        && v[..start.len()].eq_ignore_ascii_case(start)
+        && v[v.len() - end.len()..].eq_ignore_ascii_case(end)
+        && v[start.len()..v.len() - end.len()]
+            .iter()
+            .all(|c| c.is_ascii_graphic() && !matches!(c, b'[' | b']'))
 }
 
 /// The user and password of a `Basic` value (`base64(user:password)`),
@@ -553,6 +582,13 @@ mod tests {
             "***",
             "********",
             " [Redacted] ",
+            // Cloudflare's har-sanitizer names what it hid
+            "[token redacted]",
+            "[Authorization redacted]",
+            "[x-api-key redacted]",
+            "[sessionid REDACTED]",
+            "[next-auth.session-token redacted]",
+            " [access_token redacted] ",
         ] {
             assert!(is_redaction_marker(m), "{m}");
         }
@@ -564,6 +600,13 @@ mod tests {
             "null",
             "Bearer",
             "[REDACTED",
+            "[token redacted",
+            "[ redacted]",
+            "[two words redacted]",
+            "[[token] redacted]",
+            "token redacted]",
+            "[token redacted]x",
+            "[API_KEY]",
         ] {
             assert!(!is_redaction_marker(v), "{v}");
         }

@@ -79,7 +79,8 @@ struct View<'e> {
     auth: Option<&'e str>,
     scheme: Option<String>,
     /// The carrier of a credential whose value is hidden (a redaction
-    /// marker, or Caddy's redacted header), when there is one.
+    /// marker, or Caddy's redacted header), when there is one. The
+    /// carriers below hold the values that are not hidden.
     redacted: Option<Cow<'e, str>>,
     keys: Vec<(&'e str, &'e str)>,
     query: Vec<(&'e str, Cow<'e, str>)>,
@@ -90,6 +91,9 @@ struct View<'e> {
     /// way a client asks for a Basic prompt too, so no proof against a
     /// handshake leg.
     url_user: bool,
+    /// The session cookies of the `Cookie` header (`credential::session_cookies`).
+    cookies: Vec<(&'e str, &'e str)>,
+    /// `cookies` is not empty.
     session_cookie: bool,
     challenges: Option<Vec<Challenge<'e>>>,
     /// The text the response body states (`body::stated`), lower case.
@@ -120,10 +124,15 @@ impl<'e> View<'e> {
             .authorization_redacted
             .then_some(Cow::Borrowed(AUTHORIZATION));
         // a redaction marker where the value was ("[REDACTED]", "Bearer
-        // ***"): a credential was sent, its value is unknown
+        // ***", har-sanitizer's "[Authorization redacted]"): a credential
+        // was sent, its value is unknown (and so is its scheme, unless a
+        // known one stands before the marker)
         if let Some(a) = auth {
             match split_authorization(a) {
-                (name, _) if credential::is_redaction_marker(name) => {
+                (name, _)
+                    if credential::is_redaction_marker(a)
+                        || credential::is_redaction_marker(name) =>
+                {
                     (auth, scheme) = (None, None);
                     redacted = Some(Cow::Borrowed(AUTHORIZATION));
                 }
@@ -139,27 +148,37 @@ impl<'e> View<'e> {
                 _ => {}
             }
         }
-        let mut keys: Vec<(&'e str, &'e str)> = Vec::new();
-        for (k, v) in &ex.request.key_headers {
-            if credential::is_redaction_marker(v) {
-                // (a header name of the key-header table: no secret in it)
-                redacted.get_or_insert_with(|| {
-                    Cow::Owned(format!("api key in header {}", k.to_ascii_lowercase()))
-                });
-            } else {
-                keys.push((&**k, &**v));
+        // every other carrier: a value that is a marker was sent hidden
+        // (named by the carrier tables' names: no secret)
+        let keys = visible(
+            ex.request.key_headers.iter().map(|(k, v)| (&**k, &**v)),
+            &mut redacted,
+            |k| format!("api key in header {}", k.to_ascii_lowercase()),
+        );
+        let query = visible(
+            credential::query_credentials(&ex.target),
+            &mut redacted,
+            |k| format!("credential in query parameter {}", k.to_ascii_lowercase()),
+        );
+        let form = visible(
+            ex.request.form.iter().map(|(k, v)| (&**k, &**v)),
+            &mut redacted,
+            |k| format!("credential in form parameter {}", k.to_ascii_lowercase()),
+        );
+        let cookies = match ex.request.cookie.as_deref() {
+            // the whole header a marker (Caddy's default `["REDACTED"]`):
+            // cookies were sent, which ones is unknown
+            Some(c) if credential::is_redaction_marker(c.trim()) => {
+                redacted.get_or_insert(Cow::Borrowed("Cookie header"));
+                Vec::new()
             }
-        }
-        // a Cookie header whose value is a redaction marker (Caddy's
-        // default `["REDACTED"]`): cookies were sent, which ones is unknown
-        if ex
-            .request
-            .cookie
-            .as_deref()
-            .is_some_and(|c| credential::is_redaction_marker(c.trim()))
-        {
-            redacted.get_or_insert(Cow::Borrowed("Cookie header"));
-        }
+            // (a name the table matched may hold a site's hash: quoted as
+            // any input text)
+            Some(c) => visible(credential::session_cookies(c), &mut redacted, |k| {
+                format!("session cookie {}", safe_quote(&k.to_ascii_lowercase()))
+            }),
+            None => Vec::new(),
+        };
         let challenges = ex
             .shows
             .challenge
@@ -181,23 +200,20 @@ impl<'e> View<'e> {
             scheme,
             redacted,
             keys,
-            query: credential::query_credentials(&ex.target).collect(),
+            query,
             user: ex
                 .request
                 .user
                 .as_deref()
                 .filter(|u| !u.is_empty() && *u != "-"),
-            form: ex.request.form.iter().map(|(k, v)| (&**k, &**v)).collect(),
+            form,
             url_user: ex
                 .request
                 .userinfo
                 .as_deref()
                 .is_some_and(|u| !u.is_empty()),
-            session_cookie: ex
-                .request
-                .cookie
-                .as_deref()
-                .is_some_and(|c| credential::session_cookies(c).next().is_some()),
+            session_cookie: !cookies.is_empty(),
+            cookies,
             challenges,
             body,
             reasons: ex
@@ -277,6 +293,25 @@ impl<'e> View<'e> {
             .map(|c| c.param("error"))
             .collect()
     }
+}
+
+/// The `(carrier name, value)` pairs whose value is no redaction marker;
+/// the first that is one is the request's hidden credential (`redacted`,
+/// as `label` names its carrier), unless one was found before.
+fn visible<'e, V: std::ops::Deref<Target = str>>(
+    pairs: impl Iterator<Item = (&'e str, V)>,
+    redacted: &mut Option<Cow<'e, str>>,
+    label: impl Fn(&str) -> String,
+) -> Vec<(&'e str, V)> {
+    pairs
+        .filter(|(k, v)| {
+            let hidden = credential::is_redaction_marker(v);
+            if hidden && redacted.is_none() {
+                *redacted = Some(Cow::Owned(label(k)));
+            }
+            !hidden
+        })
+        .collect()
 }
 
 /// A credential a successful exchange visibly carried.
@@ -482,7 +517,7 @@ fn assess_full<'e>(
     secrets: &Secrets<'_>,
 ) -> Assessment<'e> {
     let v = View::of(ex);
-    let primary = primary_credential(ex, &v);
+    let primary = primary_credential(&v);
     let mut a = assess_view(ex, &v, settings, &primary, secrets);
     a.primary_credential = primary;
     a
@@ -532,7 +567,7 @@ fn assess_bare<'e>(ex: &'e Exchange<'e>) -> Option<Assessment<'e>> {
 /// parameter, else the first other credential of a form body (a
 /// `client_secret`), else the first session cookie (read from the rules'
 /// view of the exchange).
-fn primary_credential<'e>(ex: &'e Exchange<'e>, v: &View<'e>) -> Option<Cow<'e, str>> {
+fn primary_credential<'e>(v: &View<'e>) -> Option<Cow<'e, str>> {
     let found = (|| {
         if let Some((_, g)) = v.form.iter().find(|(k, _)| credential::is_grant_param(k)) {
             return Some(Cow::Borrowed(*g));
@@ -552,10 +587,7 @@ fn primary_credential<'e>(ex: &'e Exchange<'e>, v: &View<'e>) -> Option<Cow<'e, 
         if let Some((_, f)) = v.form.first() {
             return Some(Cow::Borrowed(*f));
         }
-        let c = ex.request.cookie.as_deref()?;
-        credential::session_cookies(c)
-            .map(|(_, v)| Cow::Borrowed(v))
-            .next()
+        v.cookies.first().map(|(_, c)| Cow::Borrowed(*c))
     })();
     // an empty value identifies nothing
     found.filter(|v| !v.trim().is_empty())
@@ -767,9 +799,7 @@ fn unusable_credential(f: &Facts<'_, '_>) -> Option<Verdict> {
     {
         tokens.push(("Authorization", name, rest));
     }
-    if let Some(c) = f.ex.request.cookie.as_deref() {
-        tokens.extend(credential::session_cookies(c).map(|(k, val)| ("cookie", k, val)));
-    }
+    tokens.extend(v.cookies.iter().map(|(k, val)| ("cookie", *k, *val)));
     for (kind_of, name, tok) in &tokens {
         if let Some(kind) = placeholder_kind(tok) {
             return Some(Verdict::new(
@@ -1689,6 +1719,67 @@ mod tests {
             Some("Credentials not provided or token expired at 10:00"),
         );
         assert_eq!(cause(&ex), Cause::ExpiredCredentials);
+    }
+
+    /// Cloudflare's har-sanitizer writes `[<name> redacted]` for the
+    /// values it hides, in every carrier: a credential that was sent, its
+    /// value (and an `Authorization`'s scheme) unknown; neither a
+    /// placeholder nor a scheme to compare with the challenge.
+    #[test]
+    fn har_sanitizer_markers_are_credentials_with_hidden_values() {
+        let invalid_token = Some(r#"Bearer realm="api", error="invalid_token""#);
+        let mut cases: Vec<(Exchange<'_>, &str)> = Vec::new();
+        let ex = har401(Some("[Authorization redacted]"), invalid_token, None);
+        cases.push((ex, "redacted Authorization header"));
+        let ex = har401(
+            Some("[Authorization redacted]"),
+            Some(r#"Basic realm="x""#),
+            None,
+        );
+        cases.push((ex, "redacted Authorization header"));
+        let mut ex = har401(None, invalid_token, None);
+        ex.request.cookie = Some("theme=dark; token=[token redacted]".into());
+        cases.push((ex, "redacted session cookie token"));
+        let mut ex = har401(None, None, Some("Invalid API key"));
+        ex.request.key_headers = vec![("X-Api-Key".into(), "[x-api-key redacted]".into())];
+        cases.push((ex, "redacted api key in header x-api-key"));
+        let mut ex = har401(None, invalid_token, None);
+        ex.target = "/v1/me?page=2&access_token=[access_token redacted]".into();
+        cases.push((ex, "redacted credential in query parameter access_token"));
+        let mut ex = har401(None, None, Some("{\"error\":\"invalid_client\"}"));
+        ex.request.form = vec![("client_secret".into(), "[client_secret redacted]".into())];
+        cases.push((ex, "redacted credential in form parameter client_secret"));
+        for (ex, carried) in &cases {
+            let a = assess(ex, &RuleSettings::default());
+            assert_eq!(
+                a.verdict.cause,
+                Cause::InvalidCredentials,
+                "{carried}: {a:?}"
+            );
+            assert!(
+                a.verdict.rule.starts_with("step6:") || a.verdict.rule.starts_with("generic:"),
+                "{carried}: {}",
+                a.verdict.rule
+            );
+            if !a.verdict.rule.starts_with("step6:bearer") {
+                assert!(
+                    a.verdict.detail.starts_with(carried),
+                    "{}",
+                    a.verdict.detail
+                );
+            }
+            // a hidden value identifies no credential
+            assert!(a.primary_credential.is_none() && a.history_credential.is_none());
+        }
+        // beside a visible session cookie, the visible one is followed
+        let mut ex = har401(None, None, None);
+        ex.request.cookie = Some("token=[token redacted]; sessionid=s9f8e7d6c5b4".into());
+        let a = assess(&ex, &RuleSettings::default());
+        assert_eq!(a.primary_credential.as_deref(), Some("s9f8e7d6c5b4"));
+        // a template in brackets is still a placeholder
+        let mut ex = har401(None, None, None);
+        ex.request.cookie = Some("token=[token]".into());
+        assert_eq!(cause(&ex), Cause::PlaceholderCredentials);
     }
 
     /// A credential outside the headers (a form body's parameter, a URL's
