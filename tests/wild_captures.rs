@@ -1,6 +1,7 @@
 //! Shapes of real captures, each a class of inputs, through the real
 //! binary: the session cookies of common frameworks and gateways, HTTP/2
-//! cookie crumbs, the markers of Cloudflare's har-sanitizer. Every capture here is written by the test, with made-up
+//! cookie crumbs, the markers of Cloudflare's har-sanitizer, an API key as
+//! the Basic user. Every capture here is written by the test, with made-up
 //! credentials that must not appear in any output.
 
 mod common;
@@ -367,4 +368,41 @@ fn har_sanitizer_markers_are_credentials_with_hidden_values() {
     .expect("write");
     let s = authsift(ws.path(), &["analyze", "--json", "s.har"]).json();
     assert_eq!(s["files"][0]["sanitized"], Value::Bool(false));
+}
+
+// ------------------------------------------------------------ Basic key:
+
+/// `Authorization: Basic base64("<key>:")`, an API key as the user with an
+/// empty password (`curl -u sk_test_…:`, as Stripe documents it), is
+/// well-formed: the server's answer decides. No `:` at all is malformed.
+#[test]
+fn an_api_key_as_the_basic_user_is_well_formed() {
+    const KEY: &str = "sk_test_51Hq9ZfLkP3xVb7Rt2Wy";
+    let with_colon = format!("Basic {}", STANDARD.encode(format!("{KEY}:")));
+    let without = format!("Basic {}", STANDARD.encode(KEY));
+    let stripe = "{\"error\":{\"message\":\"Invalid API Key provided: sk_test_****7Rt2Wy\",\"type\":\"invalid_request_error\"}}";
+    let realm: &[(&str, &str)] = &[("www-authenticate", "Basic realm=\"Stripe\"")];
+    let evs = events(
+        &har(&[
+            Ex::get401(
+                0,
+                "https://api.stripe.com/v1/charges",
+                &[("authorization", &with_colon)],
+            )
+            .answer(realm, stripe),
+            Ex::get401(
+                10,
+                "https://api.stripe.com/v1/charges",
+                &[("authorization", &without)],
+            )
+            .answer(realm, stripe),
+        ]),
+        &[KEY],
+    );
+    assert_eq!(
+        causes(&evs),
+        [(0, "invalid_credentials"), (1, "malformed_credentials")],
+        "{evs:?}"
+    );
+    assert_eq!(evs[0].2, "generic:invalid-api-key-words");
 }

@@ -476,9 +476,9 @@ fn malformed_reason(auth: &str) -> Option<&'static str> {
         if colon == 0 {
             return Some("Basic value has an empty user name");
         }
-        if colon + 1 == raw.len() {
-            return Some("Basic value has no password");
-        }
+        // an empty password after a user is well-formed: an API key as the
+        // user (`curl -u sk_test_…:`, Stripe's, Mailgun's, Twilio-like
+        // APIs' documented form)
     }
     None
 }
@@ -1515,8 +1515,8 @@ mod tests {
             "Bearer ",
             "Bearer \"abc\"",
             "Bearer  abc ",
-            "Basic dXNlcjo=",
             "Basic OnB3",
+            "Basic Og==",
             "Basic dXNlcg==",
             "Basic user:pw",
             "eyJ.eyJ.sig",
@@ -1529,6 +1529,41 @@ mod tests {
                 )),
                 Cause::MalformedCredentials,
                 "{a}"
+            );
+        }
+    }
+
+    /// An API key as the Basic user with an empty password (`curl -u
+    /// key:`) is well-formed: the server's answer decides.
+    #[test]
+    fn an_api_key_as_the_basic_user_with_no_password_is_well_formed() {
+        let basic = format!("Basic {}", STANDARD.encode("sk_test_4eC39HqLyjWDarjt:"));
+        let ex = har401(
+            Some(&basic),
+            Some(r#"Basic realm="Stripe""#),
+            Some(
+                r#"{"error":{"message":"Invalid API Key provided: sk_test_****arjt","type":"invalid_request_error"}}"#,
+            ),
+        );
+        let a = assess(&ex, &RuleSettings::default());
+        assert_eq!(a.verdict.cause, Cause::InvalidCredentials, "{a:?}");
+        assert_eq!(a.verdict.rule, "generic:invalid-api-key-words");
+        assert!(
+            !a.verdict.detail.contains("sk_test_4eC3"),
+            "{}",
+            a.verdict.detail
+        );
+        assert_eq!(a.primary_credential.as_deref(), Some(&basic[6..]));
+        // no answer: a rejected credential
+        let ex = har401(Some(&basic), None, None);
+        assert_eq!(cause(&ex), Cause::InvalidCredentials);
+        // no ':' at all, or no user: still malformed
+        for v in ["sk_test_4eC39HqLyjWDarjt", ":pw"] {
+            let a = format!("Basic {}", STANDARD.encode(v));
+            assert_eq!(
+                cause(&har401(Some(&a), None, None)),
+                Cause::MalformedCredentials,
+                "{v}"
             );
         }
     }
