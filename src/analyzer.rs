@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use crate::classify::challenge;
 use crate::classify::redact::{self, Secrets};
 use crate::classify::rules::{self, RuleSettings};
-use crate::classify::sequence::{ChunkSequence, Seen, SeenCredential, endpoint_key, scope_key};
+use crate::classify::sequence::{
+    self, ChunkSequence, HeadLeg, Listing, Seam, Seen, SeenCredential, endpoint_key, scope_key,
+};
 use crate::classify::{Cause, Verdict};
 use crate::exchange::{ClientView, Exchange, Position};
 use crate::fingerprint::{Fingerprinter, IdMap, fast_hash, fast_hash_seeded, mix};
@@ -113,6 +115,20 @@ impl Source {
             format: format.to_string(),
         }
     }
+
+    /// A capture (HAR) rather than a log.
+    pub fn is_capture(&self) -> bool {
+        self.format == "har"
+    }
+
+    /// How the input lists its records (`sequence::Listing`).
+    pub fn listing(&self) -> Listing {
+        if self.is_capture() {
+            Listing::Started
+        } else {
+            Listing::Answered
+        }
+    }
 }
 
 /// What a chunk produced.
@@ -122,22 +138,77 @@ pub struct ChunkResult {
     /// 401s whose verdict waits for the input's `CaptureSigns`.
     pub deferred: Vec<Record401>,
     pub capture: CaptureSigns,
+    /// What waits for the stretch of the input listed before this one (a
+    /// capture's 401 whose retry may be listed before it).
+    pub seam: Seam,
 }
 
 impl ChunkResult {
     /// Appends the result of the stretch of the same input that follows
     /// this one (its record positions already shifted).
-    pub fn append(&mut self, next: ChunkResult) {
+    pub fn append(&mut self, mut next: ChunkResult) {
+        let window = self.state.summary.settings.handshake_window_us;
+        let joined = self.seam.join(std::mem::take(&mut next.seam), window);
+        next.decide_head_legs(joined);
         self.state.merge(next.state);
         self.events.extend(next.events);
         self.deferred.extend(next.deferred);
         self.capture.merge(next.capture);
     }
 
+    /// Decides this stretch's 401s that waited for the stretch before it
+    /// (`Seam::join`), each with the gap of the success that answers it.
+    fn decide_head_legs(&mut self, legs: Vec<(HeadLeg, Option<i64>)>) {
+        let mut changed: HashMap<Order, Verdict> = HashMap::new();
+        let mut in_pending: HashMap<Order, i64> = HashMap::new();
+        for (leg, gap) in legs {
+            match (leg.rec, gap) {
+                (Some(mut rec), gap) => {
+                    if let Some(gap) = gap {
+                        rec.verdict = sequence::handshake_verdict(&rec, gap);
+                        changed.insert(rec.order, rec.verdict.clone());
+                    }
+                    count(&mut self.state.summary, &mut self.deferred, rec);
+                }
+                (None, Some(gap)) => {
+                    in_pending.insert(leg.order, gap);
+                }
+                // it waits on, for its credential history or another input
+                (None, None) => {}
+            }
+        }
+        if !in_pending.is_empty() {
+            let pending = std::mem::take(&mut self.state.sequence.pending);
+            let mut rest = Vec::new();
+            for p in pending {
+                match in_pending.get(&p.rec.order) {
+                    Some(&gap) => {
+                        let mut rec = p.rec;
+                        rec.verdict = sequence::handshake_verdict(&rec, gap);
+                        changed.insert(rec.order, rec.verdict.clone());
+                        count(&mut self.state.summary, &mut self.deferred, rec);
+                    }
+                    None => rest.push(p),
+                }
+            }
+            self.state.sequence.pending = rest.into_iter().collect();
+        }
+        if !changed.is_empty() {
+            for e in &mut self.events {
+                if let Some(v) = changed.get(&e.order) {
+                    e.verdict = v.clone();
+                }
+            }
+        }
+    }
+
     /// Settles what the whole input decides about itself (call once, on
     /// the result of a whole input): afterwards nothing in it depends on
     /// where the input was cut into chunks.
     pub fn settle_input(&mut self, policy: Sanitized, name: &str) {
+        // no stretch before the input's first answers what still waits
+        let rest = std::mem::take(&mut self.seam).settle();
+        self.decide_head_legs(rest.into_iter().map(|l| (l, None)).collect());
         self.state.settle_input();
         let c = &self.capture;
         let is_capture = self
@@ -199,6 +270,7 @@ impl ChunkResult {
         for d in &mut self.deferred {
             d.record += lines;
         }
+        self.seam.shift_records(lines);
         // a part holds one input: every example is one of its records
         for x in self.state.summary.patterns.examples_mut() {
             x.record += lines;
@@ -292,7 +364,11 @@ impl<'c> Analyzer<'c> {
                 format: src.format.clone(),
                 ..FileStats::default()
             },
-            seq: ChunkSequence::new(ctx.settings.handshake_window_us, starts_input),
+            seq: ChunkSequence::new(
+                ctx.settings.handshake_window_us,
+                starts_input,
+                src.listing(),
+            ),
             events: Vec::new(),
             changed: HashMap::new(),
             deferred: Vec::new(),
@@ -432,6 +508,7 @@ impl<'c> Analyzer<'c> {
     /// ends the legs whose window it is past, a success may complete a leg
     /// or belong to the input's first window. Nothing is counted.
     pub fn lookahead(&mut self, ex: &Exchange<'_>) {
+        self.seq.end_own();
         let Some(t) = ex.time else { return };
         if ex.status == 401 {
             self.advance(t.0, Seen::Failure);
@@ -925,7 +1002,7 @@ impl<'c> Analyzer<'c> {
 
     pub fn finish(mut self) -> ChunkResult {
         let mut decided = Vec::new();
-        let sequence = self.seq.finish(&mut decided);
+        let (sequence, seam) = self.seq.finish(&mut decided);
         if self.ctx.keep_events {
             self.changed
                 .extend(decided.iter().map(|r| (r.order, r.verdict.clone())));
@@ -959,6 +1036,7 @@ impl<'c> Analyzer<'c> {
             events: self.events,
             deferred: self.deferred,
             capture: self.capture,
+            seam,
         }
     }
 
@@ -1054,6 +1132,123 @@ fn display_scheme(lower: &str) -> String {
 mod tests {
     use super::*;
     use crate::fingerprint::Fingerprinter;
+
+    /// One entry of a capture: a GET of `/report` by one browser, at
+    /// `ms` after 10:00, listed `at` (its byte offset).
+    fn entry(at: u64, ms: i64, status: u16, auth: Option<&str>, cookie: bool) -> Exchange<'_> {
+        let mut ex = Exchange::new(
+            Position {
+                file: 0,
+                record: at,
+                offset: at,
+            },
+            crate::exchange::Shows::HAR,
+        );
+        ex.status = status;
+        ex.time = Some(Timestamp(1_717_581_600_000_000 + ms * 1000));
+        ex.method = "GET".into();
+        ex.host = Some("intranet.example.com".into());
+        ex.target = "/report".into();
+        ex.user_agent = Some("Mozilla/5.0".into());
+        ex.request.authorization = auth.map(Into::into);
+        if cookie {
+            ex.request.cookie = Some("sid=s3ss10n-v4lue-0123456789abcdef".into());
+        }
+        if status == 401 {
+            ex.response.challenges = vec!["Negotiate".into()];
+        }
+        ex
+    }
+
+    /// The capture `entries`, cut into parts at `cuts`, analysed part by
+    /// part and joined: the cause of each 401, by offset.
+    fn causes_in_parts(entries: &[Exchange<'_>], cuts: &[usize]) -> Vec<(u64, Cause)> {
+        let ctx = Context::new(Settings::default(), Fingerprinter::new(Some("k")), true);
+        let src = Source::new("c.har", 0, "har");
+        let mut bounds = vec![0];
+        bounds.extend_from_slice(cuts);
+        bounds.push(entries.len());
+        let mut whole: Option<ChunkResult> = None;
+        for w in bounds.windows(2) {
+            let mut a = Analyzer::for_part(&ctx, &src, w[0] == 0);
+            for ex in &entries[w[0]..w[1]] {
+                a.exchange(ex);
+            }
+            for ex in &entries[w[1]..] {
+                if !a.needs_more() {
+                    break;
+                }
+                a.lookahead(ex);
+            }
+            let r = a.finish();
+            match &mut whole {
+                None => whole = Some(r),
+                Some(x) => x.append(r),
+            }
+        }
+        let mut r = whole.expect("a part");
+        r.settle_input(Sanitized::No, "c.har");
+        let mut state = r.state;
+        let changed =
+            crate::classify::sequence::resolve(&mut state.sequence, &mut state.summary, true);
+        let mut out: Vec<(u64, Cause)> = r
+            .events
+            .iter()
+            .map(|e| {
+                let v = changed.get(&e.order).unwrap_or(&e.verdict);
+                (e.order.record, v.cause)
+            })
+            .collect();
+        out.sort_by_key(|(at, _)| *at);
+        out
+    }
+
+    #[test]
+    fn a_retry_listed_before_its_401_completes_it_wherever_the_capture_is_cut() {
+        const NEGOTIATE: Option<&str> = Some("Negotiate YIIGhgYGKwYBBQUCoIIGejCCBnagMDAu");
+        let entries = [
+            // a retry listed before the 401 it answers (completion order)
+            entry(10, 200, 200, NEGOTIATE, false),
+            entry(20, 0, 401, None, false),
+            // the same with a session cookie on the 401 (its credential
+            // history waits for the rest of the input)
+            entry(30, 5_200, 200, NEGOTIATE, true),
+            entry(40, 5_000, 401, None, true),
+            // a success that started more than the window after the 401
+            entry(50, 31_000, 200, NEGOTIATE, false),
+            entry(60, 20_000, 401, None, false),
+            // a success no longer waiting: an entry listed after it started
+            // more than a window later, before the 401 is listed
+            entry(70, 40_500, 200, NEGOTIATE, false),
+            entry(80, 51_000, 200, None, false),
+            entry(90, 40_000, 401, None, false),
+            // a 401 that ends the input, its retry listed before it
+            entry(100, 60_300, 200, NEGOTIATE, false),
+            entry(110, 60_000, 401, None, false),
+        ];
+        let want = vec![
+            (20, Cause::ChallengeHandshake),
+            (40, Cause::ChallengeHandshake),
+            (60, Cause::MissingCredentials),
+            (90, Cause::MissingCredentials),
+            (110, Cause::ChallengeHandshake),
+        ];
+        assert_eq!(causes_in_parts(&entries, &[]), want, "one part");
+        for cut in 1..entries.len() {
+            assert_eq!(causes_in_parts(&entries, &[cut]), want, "cut at {cut}");
+        }
+        let every: Vec<usize> = (1..entries.len()).collect();
+        assert_eq!(causes_in_parts(&entries, &every), want, "an entry per part");
+        // a log lists a retry after its 401: a success listed first
+        // answers nothing there
+        let ctx = Context::new(Settings::default(), Fingerprinter::new(Some("k")), true);
+        let src = Source::new("c.log", 0, "combined");
+        let mut a = Analyzer::new(&ctx, &src);
+        a.exchange(&entries[0]);
+        a.exchange(&entries[1]);
+        let r = a.finish();
+        assert_eq!(r.events[0].verdict.cause, Cause::MissingCredentials);
+    }
 
     #[test]
     fn remembered_fingerprints_are_the_fingerprints() {

@@ -109,6 +109,51 @@ fn generated_captures_give_the_reference_bytes_for_any_chunk_size() {
     }
 }
 
+/// Dense traffic, listed as a capture that writes entries as they
+/// complete: many retries are listed before the 401 they answer.
+fn completion_capture(seed: u64) -> (Vec<u8>, Vec<u8>) {
+    let mut evs = scenario::traffic(seed, 160, 300, 4);
+    scenario::strictly_increasing(&mut evs);
+    let in_time = scenario::har_doc(&evs.iter().map(scenario::har_entry).collect::<Vec<_>>());
+    scenario::by_completion(&mut evs, seed);
+    let listed = scenario::har_doc(&evs.iter().map(scenario::har_entry).collect::<Vec<_>>());
+    (in_time.into_bytes(), listed.into_bytes())
+}
+
+/// The totals and causes of the summary JSON of `doc` (reference mode).
+fn causes(doc: &[u8]) -> (Value, Value) {
+    let ctx = context(true);
+    let src = Source::new(NAME, 0, "har");
+    let (_, json, _) = outputs(har::analyze(doc, &ctx, &src, 1), &ctx);
+    let v: Value = serde_json::from_slice(&json).unwrap();
+    (v["totals"].clone(), v["causes"].clone())
+}
+
+#[test]
+fn a_capture_listed_as_entries_completed_reads_as_in_time_order_for_any_chunk_size() {
+    for seed in [0xB0C1, 0xB0C2] {
+        let (in_time, listed) = completion_capture(seed);
+        // handshake legs whose retry is listed first are completed across
+        // every cut of the capture into parts (an entry per part at 7 bytes)
+        same_as_reference(
+            &format!("capture listed by completion, seed {seed:x}"),
+            &listed,
+            &[7, 301, 4096, 65536],
+        );
+        let (time_totals, time_causes) = causes(&in_time);
+        let (totals, by_cause) = causes(&listed);
+        assert_eq!(
+            (&totals, &by_cause),
+            (&time_totals, &time_causes),
+            "seed {seed:x}: the verdicts depend on the order of the entries"
+        );
+        assert!(
+            by_cause["challenge_handshake"].as_u64().unwrap() > 10,
+            "seed {seed:x}: {by_cause}"
+        );
+    }
+}
+
 #[test]
 fn every_fixture_capture_gives_the_reference_bytes_in_small_chunks() {
     let mut files = har_fixtures();

@@ -145,6 +145,106 @@ fn handshake_legs_of_every_scheme_in_a_log() {
     }
 }
 
+/// A capture written as entries completed lists the retry before the 401
+/// it answers: the verdicts follow the entries' times, not their places,
+/// in both reading modes and at any thread count.
+#[test]
+fn a_capture_listed_as_it_completed_has_the_verdicts_of_time_order() {
+    let ws = workspace();
+    let name = copy_fixture(ws.path(), "har/playwright_completion_order.har");
+    // the same entries sorted by their startedDateTime
+    let mut doc: Value =
+        serde_json::from_slice(&std::fs::read(ws.path().join(&name)).unwrap()).unwrap();
+    let entries = doc["log"]["entries"].as_array_mut().unwrap();
+    entries.sort_by(|a, b| {
+        a["startedDateTime"]
+            .as_str()
+            .cmp(&b["startedDateTime"].as_str())
+    });
+    std::fs::write(
+        ws.path().join("in_time.har"),
+        serde_json::to_vec_pretty(&doc).unwrap(),
+    )
+    .unwrap();
+    let (_, ev) = analyze(ws.path(), &[&name]);
+    expect_causes(
+        &ev,
+        &name,
+        &[
+            (1, "challenge_handshake"), // Negotiate, its 200 listed first
+            (3, "challenge_handshake"), // NTLM type-2 leg
+            (4, "challenge_handshake"), // NTLM anonymous leg, listed after both
+            (6, "challenge_handshake"), // Basic prompt answered 2.5 s later
+            (8, "missing_credentials"), // the success started 15 s later
+            (11, "transient_rejection"),
+            (13, "revoked_credentials"),
+            (14, "revoked_credentials"),
+        ],
+    );
+    assert_eq!(
+        event(&ev, &name, 1)["evidence_detail"],
+        "Negotiate challenge, same client succeeded on the same target 0.200 s later"
+    );
+    // what each 401 gets, by its time and target: the same in time order,
+    // in both modes, at any thread count
+    let verdicts = |file: &str, reference: bool, threads: &str| -> Vec<(String, String, String)> {
+        let env: &[(&str, &str)] = if reference {
+            &[("AUTHSIFT_REFERENCE", "1")]
+        } else {
+            &[]
+        };
+        let r = authsift_env(
+            ws.path(),
+            &[
+                "analyze",
+                "-j",
+                threads,
+                "--events",
+                "-",
+                "--events-format",
+                "ndjson",
+                file,
+            ],
+            env,
+        );
+        r.expect_code(0);
+        let mut v: Vec<(String, String, String)> = r
+            .stdout_text()
+            .lines()
+            .map(|l| {
+                let e: Value = serde_json::from_str(l).unwrap();
+                (
+                    format!("{} {}", e["time"], e["target"]),
+                    e["cause"].as_str().unwrap().to_string(),
+                    e["evidence_detail"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    // its partial summary reads back (a completed leg that carried a
+    // session cookie waits for nothing) and merges to the same causes
+    let (s, _) = analyze(ws.path(), &[&name]);
+    let r = authsift(ws.path(), &["analyze", "--partial", "p.json", &name]);
+    r.expect_code(0);
+    let merged = authsift(ws.path(), &["merge", "p.json", "--json"]);
+    merged.expect_code(0);
+    assert_eq!(merged.json()["causes"], s["causes"], "{}", merged.stderr);
+    let want = verdicts("in_time.har", true, "1");
+    for file in [name.as_str(), "in_time.har"] {
+        for reference in [false, true] {
+            for threads in ["1", "4"] {
+                assert_eq!(
+                    verdicts(file, reference, threads),
+                    want,
+                    "{file}, reference mode {reference}, -j{threads}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn iis_windows_authentication_legs_are_a_handshake() {
     let ws = workspace();

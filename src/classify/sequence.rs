@@ -6,6 +6,12 @@
 //! successes of its first window (`heads`). `resolve` decides those once
 //! every chunk has been merged. Exact for inputs in time order, however they
 //! were cut into chunks, files or partial summaries.
+//!
+//! A capture lists its entries as they completed, not as they started
+//! (`Listing::Started`): there a success also waits, for a 401 listed after
+//! it that started before it, and what the chunk before may still answer
+//! leaves the chunk as its `Seam`, joined to its neighbour's in input order
+//! (`Seam::join`).
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -326,10 +332,124 @@ struct OpenLeg {
     rec: Record401,
     /// Gap to the success that completed it, in microseconds.
     done: Option<i64>,
+    /// Gap to the nearest success listed before it that answers it (a
+    /// capture out of time order, `Listing::Started`): it stands when no
+    /// success listed after it completes it.
+    back: Option<i64>,
+    /// The latest time of the part's records listed up to it (its own
+    /// included): whether a success listed before the part may still
+    /// answer it (`reaches_back`).
+    reach: i64,
     /// Its window has ended (a 401 past it was seen) while a leg before it
     /// in the queue is still open (an input out of time order): no success
     /// completes it any more; it leaves the queue when it reaches the front.
     ended: bool,
+}
+
+/// How an input lists its records against the times they carry, which
+/// decides where the success that completes a handshake leg may stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// A server's log: a line is written once its request is answered, and
+    /// a client sends its retry only once the 401 has arrived, so the retry
+    /// is listed after the 401 it answers, whatever time each line carries.
+    Answered,
+    /// A capture (HAR): each entry carries the time its request started
+    /// (`startedDateTime`), but entries are listed as they completed
+    /// (Playwright, Chrome) or as a tool merged them, so the retry may be
+    /// listed before the 401 it answers. Its successes wait for such 401s.
+    Started,
+}
+
+/// A 401 that no success of its own part completed, and that a success
+/// listed before the part may still answer (`Listing::Started`): it waits
+/// for the part before it (`Seam::join`).
+#[derive(Debug, Clone)]
+pub struct HeadLeg {
+    pub key: u64,
+    pub order: Order,
+    /// The latest time of the records listed from the start of the part
+    /// (or parts) up to it: a success listed before them answers it only if
+    /// it was still waiting (no record listed after it started more than a
+    /// window later).
+    reach: i64,
+    /// The 401, unless it waits in its part's `pending` (for its
+    /// credential history, or for another input).
+    pub rec: Option<Record401>,
+}
+
+/// What a part of a capture (`Listing::Started`) leaves for the parts
+/// beside it: the successes still waiting for a 401 listed after them, at
+/// its end, and the 401s no success of the part answered that one listed
+/// before it may answer. Parts are joined in input order (`join`).
+#[derive(Debug, Clone, Default)]
+pub struct Seam {
+    starts_input: bool,
+    /// The latest time of the part's own records.
+    latest: Option<i64>,
+    /// The successes still waiting at the part's end, in input order.
+    answers: Vec<Success>,
+    head_legs: Vec<HeadLeg>,
+}
+
+impl Seam {
+    /// Joins the part listed right after this one: its 401s that a success
+    /// of this part answers are completed, the others whose reach this part
+    /// ends (or that follow the input's start) are decided as they are;
+    /// returns those, each with the gap of the success that answers it.
+    pub fn join(&mut self, later: Seam, window: i64) -> Vec<(HeadLeg, Option<i64>)> {
+        let mut decided = Vec::new();
+        for mut leg in later.head_legs {
+            // the nearest success listed before it that still waited for it
+            let answer = self.answers.iter().rev().find(|a| {
+                a.key == leg.key
+                    && a.order > leg.order
+                    && a.order.t - leg.order.t <= window
+                    && leg.reach <= a.order.t.saturating_add(window)
+            });
+            if let Some(a) = answer {
+                let gap = a.order.t - leg.order.t;
+                decided.push((leg, Some(gap)));
+                continue;
+            }
+            leg.reach = leg.reach.max(self.latest.unwrap_or(i64::MIN));
+            if self.starts_input || !reaches_back(leg.order.t, leg.reach, window) {
+                decided.push((leg, None));
+            } else {
+                self.head_legs.push(leg);
+            }
+        }
+        // a success waits until a record listed after it started more than
+        // a window later
+        if let Some(latest) = later.latest {
+            self.answers
+                .retain(|a| a.order.t.saturating_add(window) >= latest);
+            self.latest = Some(self.latest.map_or(latest, |l| l.max(latest)));
+        }
+        self.answers.extend(later.answers);
+        decided
+    }
+
+    /// Adds `lines` to the position for people of the 401s held here
+    /// (`ChunkResult::shift_records`).
+    pub fn shift_records(&mut self, lines: u64) {
+        for rec in self.head_legs.iter_mut().filter_map(|l| l.rec.as_mut()) {
+            rec.record += lines;
+        }
+    }
+
+    /// The 401s still waiting once the whole input is joined: nothing
+    /// listed before them answers them.
+    pub fn settle(self) -> Vec<HeadLeg> {
+        self.head_legs
+    }
+}
+
+/// May a success listed before a part answer a 401 at `t` whose part's
+/// records up to it reach `reach`? Only one that started after it, within
+/// the window, and still waited when the 401 was listed.
+fn reaches_back(t: i64, reach: i64, window: i64) -> bool {
+    reach <= t.saturating_add(window.saturating_mul(2))
 }
 
 /// A credential a successful request carried.
@@ -416,6 +536,23 @@ pub struct ChunkSequence {
     /// Successes after packed 401s that waited for them: (index, order of
     /// the success), applied to `local_after` when the chunk ends.
     after_packed: Vec<(usize, Order)>,
+    listing: Listing,
+    starts_input: bool,
+    /// The chunk's own records have ended (what follows is read ahead, for
+    /// the legs only).
+    own_ended: bool,
+    /// `Listing::Started`: the latest time of the chunk's own records.
+    latest: Option<i64>,
+    /// `Listing::Started`: the successes that may answer a 401 listed after
+    /// them, by time, with their handshake key; a success leaves at the
+    /// first record listed after it that started more than a window later.
+    answers: BTreeMap<Order, u64>,
+    /// How many of `answers` have each handshake key.
+    answer_keys: IdMap<u32>,
+    head_legs: Vec<HeadLeg>,
+    /// Waiting 401s (legs that carried a session cookie) that a success
+    /// completed: decided, they leave the list when the chunk ends.
+    answered_in_pending: usize,
 }
 
 /// No waiting 401 (`ChunkSequence::waiting_before`).
@@ -453,7 +590,7 @@ pub enum Seen {
 
 impl ChunkSequence {
     /// `keeps_heads`: the chunk starts its input.
-    pub fn new(window_us: i64, keeps_heads: bool) -> Self {
+    pub fn new(window_us: i64, keeps_heads: bool, listing: Listing) -> Self {
         ChunkSequence {
             window_us,
             open: VecDeque::new(),
@@ -474,7 +611,35 @@ impl ChunkSequence {
             pending: Vec::new(),
             packed: PendingList::default(),
             after_packed: Vec::new(),
+            listing,
+            starts_input: keeps_heads,
+            own_ended: false,
+            latest: None,
+            answers: BTreeMap::new(),
+            answer_keys: IdMap::default(),
+            head_legs: Vec::new(),
+            answered_in_pending: 0,
         }
+    }
+
+    /// The chunk's own records have ended: what comes now is read ahead
+    /// for its open legs only (it answers none of them itself).
+    pub fn end_own(&mut self) {
+        self.own_ended = true;
+    }
+
+    /// Does the chunk follow its successes to 401s listed after them (a
+    /// capture, and a record of the chunk's own)?
+    fn answers_later(&self) -> bool {
+        self.listing == Listing::Started && !self.own_ended
+    }
+
+    /// Could a success before this chunk answer a 401 at `t` whose reach
+    /// is `reach`?
+    fn may_be_answered_before(&self, t: i64, reach: i64) -> bool {
+        self.listing == Listing::Started
+            && !self.starts_input
+            && reaches_back(t, reach, self.window_us)
     }
 
     /// Could a success with this quick key (client and target) complete an
@@ -528,6 +693,16 @@ impl ChunkSequence {
     pub fn advance(&mut self, t: i64, seen: Seen, mut decided: impl FnMut(Record401)) {
         let w = self.window_us;
         let first = *self.first_t.get_or_insert(t);
+        if self.answers_later() {
+            self.latest = Some(self.latest.map_or(t, |l| l.max(t)));
+            // the successes this record started more than a window after
+            while let Some(e) = self.answers.first_entry()
+                && e.key().t.saturating_add(w) < t
+            {
+                let key = e.remove();
+                Self::release(&mut self.answer_keys, key);
+            }
+        }
         if seen == Seen::Other {
             return;
         }
@@ -608,22 +783,48 @@ impl ChunkSequence {
     }
 
     /// The record of a leg whose window has closed; `None` when the 401 also
-    /// waits in `pending` (for its credential history), which is updated here.
+    /// waits in `pending` (for its credential history), which is updated
+    /// here, or when no success of the chunk answered it and one listed
+    /// before the chunk still may (it waits in `head_legs`, for `Seam::join`).
     fn decide(&mut self, leg: OpenLeg) -> Option<Record401> {
         let mut rec = leg.rec;
-        match (leg.done, leg.pending) {
+        // the success listed after it first, else the nearest listed before
+        let gap = leg.done.or(leg.back);
+        let head = gap.is_none() && self.may_be_answered_before(rec.order.t, leg.reach);
+        match (gap, leg.pending) {
             (Some(gap), Some(i)) => {
-                // an open leg's 401 is never packed (see `pack`)
+                // an open leg's 401 is never packed (see `pack`); it now
+                // waits for nothing and leaves the list when the chunk ends
                 if let Some(p) = self.unpacked(i) {
                     p.rec.verdict = handshake_verdict(&rec, gap);
                     p.history = None;
+                    self.answered_in_pending += 1;
                 }
                 None
             }
-            (None, Some(_)) => None,
+            (None, Some(_)) => {
+                if head {
+                    self.head_legs.push(HeadLeg {
+                        key: leg.key,
+                        order: rec.order,
+                        reach: leg.reach,
+                        rec: None,
+                    });
+                }
+                None
+            }
             (Some(gap), None) => {
                 rec.verdict = handshake_verdict(&rec, gap);
                 Some(rec)
+            }
+            (None, None) if head => {
+                self.head_legs.push(HeadLeg {
+                    key: leg.key,
+                    order: rec.order,
+                    reach: leg.reach,
+                    rec: Some(rec),
+                });
+                None
             }
             (None, None) => Some(rec),
         }
@@ -652,6 +853,7 @@ impl ChunkSequence {
             self.history_failure(rec.clone(), h, false, endpoint);
             self.next_index() - 1
         });
+        let back = self.answered_before(key, rec.order);
         self.open.push_back(OpenLeg {
             key,
             target,
@@ -659,8 +861,30 @@ impl ChunkSequence {
             pending,
             rec,
             done: None,
+            back,
+            reach: self.latest.unwrap_or(i64::MIN),
             ended: false,
         });
+    }
+
+    /// The gap to the nearest success of `key` listed before a 401 at
+    /// `order` that answers it: it started after the 401, within the
+    /// window, and no record listed after it started more than a window
+    /// later (`Listing::Started`; `answers` holds just those).
+    fn answered_before(&self, key: u64, order: Order) -> Option<i64> {
+        if !self.answer_keys.contains_key(&key) {
+            return None;
+        }
+        let until = Order {
+            t: order.t.saturating_add(self.window_us),
+            file: u64::MAX,
+            record: u64::MAX,
+        };
+        self.answers
+            .range(order..=until)
+            .filter(|(o, k)| **k == key && **o > order)
+            .max_by_key(|(o, _)| (o.file, o.record))
+            .map(|(o, _)| o.t - order.t)
     }
 
     /// A 401 whose credential history decides revoked/transient (or, with
@@ -722,6 +946,10 @@ impl ChunkSequence {
             if !self.head_closed && self.in_head(t) {
                 self.heads.push(Success { key, order });
             }
+            if self.answers_later() {
+                self.answers.insert(order, key);
+                *self.answer_keys.entry(key).or_insert(0) += 1;
+            }
         }
         if let Some(c) = creds.first() {
             self.seen_on(c.scope, t);
@@ -769,10 +997,19 @@ impl ChunkSequence {
 
     /// Ends the chunk: decided records go to `decided`; what waits for the
     /// rest of the input is returned.
-    pub fn finish(mut self, decided: &mut Vec<Record401>) -> SequenceState {
+    pub fn finish(mut self, decided: &mut Vec<Record401>) -> (SequenceState, Seam) {
         while let Some(leg) = self.open.pop_front() {
-            if leg.done.is_none() && !leg.ended {
-                // open at the end of the input: a retry may come in another input
+            if leg.done.is_none() && leg.back.is_none() && !leg.ended {
+                // open at the end of the input: a retry may come in another
+                // input (or be listed before the chunk)
+                if self.may_be_answered_before(leg.rec.order.t, leg.reach) {
+                    self.head_legs.push(HeadLeg {
+                        key: leg.key,
+                        order: leg.rec.order,
+                        reach: leg.reach,
+                        rec: None,
+                    });
+                }
                 match leg.pending {
                     Some(i) => {
                         if let Some(p) = self.unpacked(i) {
@@ -793,6 +1030,17 @@ impl ChunkSequence {
                 decided.push(rec);
             }
         }
+        let mut answers: Vec<Success> = std::mem::take(&mut self.answers)
+            .into_iter()
+            .map(|(order, key)| Success { key, order })
+            .collect();
+        answers.sort_by_key(|a| (a.order.file, a.order.record));
+        let seam = Seam {
+            starts_input: self.starts_input,
+            latest: self.latest,
+            answers,
+            head_legs: std::mem::take(&mut self.head_legs),
+        };
         let history = std::mem::take(&mut self.creds);
         let mut pending = std::mem::take(&mut self.packed);
         pending.push_block(&self.pending);
@@ -809,13 +1057,29 @@ impl ChunkSequence {
                 i += 1;
             });
         }
-        SequenceState {
+        if self.answered_in_pending > 0 {
+            // a completed leg waits for nothing (a partial that kept it
+            // would not read back)
+            pending = pending
+                .into_iter()
+                .filter_map(|p| {
+                    if p.leg.is_none() && p.history.is_none() {
+                        decided.push(p.rec);
+                        None
+                    } else {
+                        Some(p)
+                    }
+                })
+                .collect();
+        }
+        let state = SequenceState {
             history,
             pending,
             heads: self.heads,
             endpoints: self.endpoints,
             ends: self.ends.into_iter().collect(),
-        }
+        };
+        (state, seam)
     }
 
     /// The index the next waiting 401 gets.

@@ -401,6 +401,30 @@ pub fn strictly_increasing(evs: &mut [Ev]) {
     }
 }
 
+/// Lists `evs` (times strictly increasing) as a capture lists entries
+/// when it writes them as they complete (Playwright, Chrome): each request
+/// lasts a while (a 401 long enough to end after its retry, as a browser
+/// that answers the challenge itself writes it), and entries are ordered by
+/// start plus duration. Times stay those of the starts.
+pub fn by_completion(evs: &mut [Ev], seed: u64) {
+    let mut rng = Rng::new(seed);
+    let mut done: Vec<(i64, usize)> = evs
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let lasts = if e.status == 401 {
+                1_000 + rng.below(2_000) as i64
+            } else {
+                5 + rng.below(100) as i64
+            };
+            (e.t_ms + lasts, i)
+        })
+        .collect();
+    done.sort();
+    let listed: Vec<Ev> = done.iter().map(|&(_, i)| evs[i].clone()).collect();
+    evs.clone_from_slice(&listed);
+}
+
 /// (year, month, day) of a day count since 1970-01-01 (proleptic Gregorian).
 pub fn civil(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
