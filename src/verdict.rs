@@ -66,7 +66,7 @@ pub const CAUSES: &[CauseInfo] = &[
     },
     CauseInfo {
         cause: Cause::TransientRejection,
-        meaning: "the same credential succeeded both before and after this failure, without a refresh in between",
+        meaning: "the same credential succeeded both before and after this failure, without a refresh in between; or a Digest stale=true challenge no retry answered",
         fix: "look at the auth service and the time window, not at the client",
     },
     CauseInfo {

@@ -1,7 +1,7 @@
 //! Shapes of real captures, each a class of inputs, through the real
 //! binary: the session cookies of common frameworks and gateways, HTTP/2
 //! cookie crumbs, the markers of Cloudflare's har-sanitizer, an API key as
-//! the Basic user. Every capture here is written by the test, with made-up
+//! the Basic user, Digest `stale=true`. Every capture here is written by the test, with made-up
 //! credentials that must not appear in any output.
 
 mod common;
@@ -405,4 +405,42 @@ fn an_api_key_as_the_basic_user_is_well_formed() {
         "{evs:?}"
     );
     assert_eq!(evs[0].2, "generic:invalid-api-key-words");
+}
+
+// ------------------------------------------------------------ Digest stale=true
+
+/// Digest `stale=true`: the credentials were right and the nonce had
+/// expired. Retried with the new nonce it is a handshake leg; not retried,
+/// a transient rejection whose fix says to retry, not to rotate.
+#[test]
+fn a_stale_digest_nonce_is_retried_not_rotated() {
+    const RESPONSE: &str = "6629fae49393a05397450978507c4ef1";
+    let auth = format!(
+        "Digest username=\"backup\", realm=\"nas\", nonce=\"d27928733eaa\", uri=\"/s\", qop=auth, nc=00000002, cnonce=\"0a4f113b\", response=\"{RESPONSE}\""
+    );
+    let stale: &[(&str, &str)] = &[(
+        "WWW-Authenticate",
+        "Digest realm=\"nas\", qop=\"auth\", algorithm=MD5, nonce=\"f2a69249786e\", stale=TRUE",
+    )];
+    let h = [("authorization", auth.as_str())];
+    let evs = events(
+        &har(&[
+            Ex::get401(0, "https://nas.example.org/status", &h).answer(stale, ""),
+            Ex::get401(1, "https://nas.example.org/status", &h).status(200),
+            Ex::get401(60, "https://nas.example.org/jobs", &h).answer(stale, ""),
+        ]),
+        &[RESPONSE],
+    );
+    assert_eq!(
+        causes(&evs),
+        [(0, "challenge_handshake"), (2, "transient_rejection")],
+        "{evs:?}"
+    );
+    let (rule, fix) = (&evs[1].2, &evs[1].4);
+    assert_eq!(rule, "server:digest-stale-nonce");
+    assert!(
+        fix.contains("retry the request with the new nonce"),
+        "{fix}"
+    );
+    assert!(!fix.contains("rotate"), "{fix}");
 }

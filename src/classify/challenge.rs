@@ -24,6 +24,16 @@ impl<'a> Challenge<'a> {
     pub fn is(&self, scheme: &str) -> bool {
         self.scheme == scheme
     }
+
+    /// A Digest challenge with `stale=true` (RFC 7616 §3.3; any case,
+    /// quoted or not): the request's credentials were right, its nonce had
+    /// expired, and the client is to retry with this challenge's nonce.
+    pub fn is_stale_nonce(&self) -> bool {
+        self.is("digest")
+            && self
+                .param("stale")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    }
 }
 
 fn is_tchar(c: u8) -> bool {
@@ -231,6 +241,15 @@ mod tests {
             one(r#"Digest realm="r@x", qop="auth", algorithm=SHA-256, nonce="abc", opaque="5c""#);
         assert_eq!(c.param("algorithm"), Some("SHA-256"));
         assert_eq!(c.param("opaque"), Some("5c"));
+        assert!(!c.is_stale_nonce());
+        for stale in ["stale=true", "stale=TRUE", "STALE=\"True\""] {
+            assert!(
+                one(&format!("Digest realm=\"r\", nonce=\"n2\", {stale}")).is_stale_nonce(),
+                "{stale}"
+            );
+        }
+        assert!(!one("Digest realm=\"r\", nonce=\"n2\", stale=false").is_stale_nonce());
+        assert!(!one("Basic realm=\"r\", stale=true").is_stale_nonce());
         let c = one(
             r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull""#,
         );

@@ -1111,6 +1111,9 @@ fn token_claims(f: &Facts<'_, '_>) -> Option<Verdict> {
 /// the generic statement that says so, if any), or there is no signal.
 fn rejected(f: &Facts<'_, '_>) -> Verdict {
     let v = f.v;
+    if let Some(stale) = stale_nonce(f) {
+        return stale;
+    }
     if !f.bearer_errors.is_empty() {
         let detail = match f.bearer_errors.iter().flatten().next() {
             Some(e) => format!(
@@ -1163,6 +1166,33 @@ fn rejected(f: &Facts<'_, '_>) -> Verdict {
         ),
     }
 }
+
+/// Step 6 for a Digest challenge with `stale=true` that no retry completed
+/// (step 5 would have made it a `challenge_handshake` leg): the server
+/// says the user name and password were right and the nonce had expired.
+/// CAUSES.md names stale-nonce renewal only as a completed handshake;
+/// unanswered, it is the taxonomy's "server rejected a credential that was
+/// valid" (`transient_rejection`, whose examples — a restart, a handshake
+/// split across load-balancer connections — are what makes a nonce stale),
+/// not a wrong password, and not benign: the request failed.
+fn stale_nonce(f: &Facts<'_, '_>) -> Option<Verdict> {
+    f.v.challenges
+        .iter()
+        .flatten()
+        .any(Challenge::is_stale_nonce)
+        .then(|| {
+            Verdict::new(
+                Cause::TransientRejection,
+                EvidenceKind::ServerMessage,
+                "server:digest-stale-nonce",
+                "www-authenticate Digest stale=true: the credentials were right, the nonce had expired; no retry with the new nonce followed",
+            )
+            .with_fix(STALE_NONCE_FIX)
+        })
+}
+
+/// The remedy of a stale Digest nonce that was not retried.
+const STALE_NONCE_FIX: &str = "the Digest nonce was stale, not the password: the client must retry the request with the new nonce of this challenge (no new credentials needed); a client that stops at stale=true does not handle nonce renewal";
 
 /// `carried`, as the row `ph` that answered it reads the request: a token
 /// endpoint's client authentication takes a Basic header for the client's
@@ -1566,6 +1596,28 @@ mod tests {
                 "{v}"
             );
         }
+    }
+
+    /// A Digest `stale=true` challenge: the nonce expired, the password
+    /// was right. A retry with the new nonce makes it a handshake leg
+    /// (step 5); without one it is a transient rejection that says to retry.
+    #[test]
+    fn a_stale_digest_nonce_is_no_wrong_password() {
+        let auth = r#"Digest username="backup", realm="nas", nonce="d2", uri="/s", response="6629fae49393a05397450978507c4ef1""#;
+        for stale in ["stale=true", "stale=TRUE", "stale=\"true\""] {
+            let ch = format!(r#"Digest realm="nas", qop="auth", nonce="f2", {stale}"#);
+            let ex = har401(Some(auth), Some(&ch), None);
+            let a = assess(&ex, &RuleSettings::default());
+            assert_eq!(a.verdict.cause, Cause::TransientRejection, "{stale}");
+            assert_eq!(a.verdict.rule, "server:digest-stale-nonce");
+            let fix = a.verdict.fix();
+            assert!(fix.contains("retry") && fix.contains("new nonce"), "{fix}");
+            assert!(!fix.contains("rotate"), "{fix}");
+            assert!(a.leg && a.needs_sequence, "a retry may still complete it");
+        }
+        // not stale: a rejected Digest credential
+        let ex = har401(Some(auth), Some(r#"Digest realm="nas", nonce="f2""#), None);
+        assert_eq!(cause(&ex), Cause::InvalidCredentials);
     }
 
     #[test]
