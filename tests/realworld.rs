@@ -631,6 +631,99 @@ fn werkzeugs_coloured_request_lines_are_read_without_their_colours() {
     assert_eq!(u(&s["totals"]["unparsed"]), 0, "{:?}", problems(&s));
 }
 
+/// An IIS log without its `#Fields:` directive (shipped to a SIEM line by
+/// line): lines of IIS's default fields are detected and read with them,
+/// said once in the problems; IIS 7.5's 14 fields too; a `#Fields:`
+/// directive later in the file takes over from it.
+#[test]
+fn an_iis_log_without_its_fields_directive_is_read_with_the_default_fields() {
+    let ws = workspace();
+    let f = copy_fixture(ws.path(), "realworld/iis-no-fields.log");
+    for args in [
+        &["--json"][..],
+        &["--json", "--format", "iis"],
+        &["--json", "--format", "w3c"],
+    ] {
+        for env in [&[][..], &[("AUTHSIFT_REFERENCE", "1")][..]] {
+            let mut all = vec!["analyze"];
+            all.extend_from_slice(args);
+            all.push(&f);
+            let run = authsift_env(ws.path(), &all, env);
+            run.expect_code(0);
+            let s = run.json();
+            assert_eq!(
+                (
+                    u(&s["totals"]["exchanges"]),
+                    u(&s["totals"]["status_401"]),
+                    u(&s["totals"]["unparsed"])
+                ),
+                (7, 5, 0),
+                "{args:?} {}",
+                run.stderr
+            );
+            let p = problems(&s);
+            assert_eq!(p.len(), 1, "{p:?}");
+            assert_eq!(p[0].0, 1);
+            assert!(
+                p[0].1.starts_with("note: no #Fields directive before these lines: read with the default fields of IIS 8.5 and later (#Fields: date time s-ip "),
+                "{p:?}"
+            );
+        }
+    }
+    let s = authsift(ws.path(), &["analyze", "--json", &f]).json();
+    assert_eq!(s["files"][0]["format"], "iis");
+    // IIS 7.5 (no cs(Referer)), then a directive of other fields
+    let text = concat!(
+        "2019-03-06 18:43:17 10.0.140.107 GET /health-monitoring - 80 - 10.0.140.2 - 200 0 0 15\n",
+        "2019-03-06 18:43:18 10.0.140.107 GET /admin - 80 - 10.0.140.2 curl/8.5 401 2 5 15\n",
+        "#Software: Microsoft Internet Information Services 7.5\n",
+        "#Fields: date time cs-method cs-uri-stem cs-username c-ip sc-status sc-substatus sc-win32-status\n",
+        "2019-03-06 18:43:19 GET /admin CORP\\eve 10.0.140.2 401 1 1326\n",
+        "2019-03-06 18:43:20 10.0.140.107 GET /admin - 80 - 10.0.140.2 curl/8.5 401 2 5 15\n",
+    );
+    let g = write(ws.path(), "u_ex190306.log", text.as_bytes());
+    for env in [&[][..], &[("AUTHSIFT_REFERENCE", "1")][..]] {
+        let run = authsift_env(ws.path(), &["analyze", "--json", &g], env);
+        run.expect_code(0);
+        let s = run.json();
+        assert_eq!(s["files"][0]["format"], "iis");
+        assert_eq!(
+            (
+                u(&s["totals"]["exchanges"]),
+                u(&s["totals"]["status_401"]),
+                u(&s["totals"]["unparsed"])
+            ),
+            (3, 2, 1),
+            "{}",
+            run.stderr
+        );
+        let p = problems(&s);
+        assert!(
+            p.iter()
+                .any(|(at, m)| *at == 1 && m.contains("default fields of IIS 7.5 (")),
+            "{p:?}"
+        );
+        // the line after the directive with the old shape is not a record
+        assert!(p.iter().any(|(at, _)| *at == 6), "{p:?}");
+        let causes: Vec<(u64, String)> = events_of(ws.path(), &g, env)
+            .iter()
+            .map(|e| {
+                (
+                    u(&e["record"]),
+                    e["cause"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            causes,
+            [
+                (2, "missing_credentials".to_string()),
+                (5, "invalid_credentials".to_string())
+            ]
+        );
+    }
+}
+
 /// (host, method, target, cause) of each 401 event of `file`.
 fn events_401(dir: &std::path::Path, file: &str) -> Vec<(String, String, String, String)> {
     events_of(dir, file, &[])

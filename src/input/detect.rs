@@ -394,6 +394,13 @@ pub fn detect(head: &[u8], name: &str) -> Option<FormatName> {
             if trimmed.split(|&c| c == b'\n').skip(1).take(8).any(is_alb) {
                 return Some(FormatName::Alb);
             }
+            // an IIS log without its directives (shipped line by line):
+            // lines of IIS's default fields
+            if trimmed.split(|&c| c == b'\n').take(8).any(|l| {
+                crate::logs::w3c::iis_default(l.strip_suffix(b"\r").unwrap_or(l)).is_some()
+            }) {
+                return Some(FormatName::Iis);
+            }
             server_log(trimmed)
         }
     }
@@ -545,6 +552,25 @@ mod tests {
             Some(FormatName::VhostCombined)
         );
         assert_eq!(detect(b"", "x"), None);
+        // IIS without its directives: lines of its default fields (15, or
+        // 14 without cs(Referer)), IPv4 or IPv6, after comments too
+        for head in [
+            &b"2024-01-02 10:00:00 10.0.0.5 GET /owa/ - 443 - 203.0.113.7 Mozilla/5.0+(Windows+NT+10.0) - 401 0 0 15\n"[..],
+            b"2019-03-06 18:43:17 2001:cdba::3257:9652 GET /health - 80 - 2001:cdba::3257:9652 - 200 0 0 15\r\n",
+            b"#Software: Microsoft Internet Information Services 10.0\n#Date: 2024-01-02 10:00:00\n2024-01-02 10:00:00 10.0.0.5 POST /api/x a=1 443 CORP\\bob 203.0.113.7 curl/8 https://x/ 401 1 2148074254 0\n",
+        ] {
+            assert_eq!(detect(head, "x"), Some(FormatName::Iis), "{}", String::from_utf8_lossy(head));
+        }
+        // not with a field too many or too few, or of another shape
+        for head in [
+            &b"2024-01-02 10:00:00 10.0.0.5 GET /owa/ - 443 - 203.0.113.7 Mozilla/5.0 - 401 0 0 15 9\n"[..],
+            b"2024-01-02 10:00:00 10.0.0.5 GET /owa/ - 443 - 203.0.113.7 401 0 0 15\n",
+            b"2024-01-02 10:00:00 host.example GET /owa/ - 443 - 203.0.113.7 Mozilla/5.0 - 401 0 0 15\n",
+            b"2024-01-02 10:00:00 10.0.0.5 get /owa/ - 443 - 203.0.113.7 Mozilla/5.0 - 401 0 0 15\n",
+            b"2024-01-02 10:00:00 10.0.0.5 GET /owa/ - 443 - 203.0.113.7 Mozilla/5.0 - 401 0 0 fast\n",
+        ] {
+            assert_eq!(detect(head, "x"), None, "{}", String::from_utf8_lossy(head));
+        }
     }
 
     #[test]

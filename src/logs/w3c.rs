@@ -3,10 +3,12 @@
 //! restart its `#Fields:` block midway with other fields; each chunk starts
 //! with the layout of the last directive before it, and the day of the
 //! last `#Date:` directive (the date of records whose layout has a `time`
-//! field but no `date` field).
+//! field but no `date` field). Lines before any `#Fields:` (a log shipped
+//! line by line, its directives dropped) are read with IIS's default
+//! fields when they have their shape (`iis_default`).
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use super::text::{lossy, status3};
 use super::{Field, Head, Line, LineFormat, Span};
@@ -121,6 +123,119 @@ fn chain(before: &Option<Arc<Layout>>, next: Layout) -> Arc<Layout> {
 /// (once per file, at the first such line).
 const EARLIER_NOTE: &str = "note: lines with the field count of an earlier #Fields: block (its header is missing before them) are read with that block";
 
+/// IIS's default W3C fields, and the note a file read with them carries.
+struct DefaultLayout {
+    /// The `#Fields:` directive IIS writes with its default fields.
+    directive: &'static str,
+    note: &'static str,
+}
+
+/// One definition of a default layout: its directive, and a note that
+/// names it, ready to be copied in front of the lines.
+macro_rules! iis_default {
+    ($which:literal, $fields:literal) => {
+        DefaultLayout {
+            directive: concat!("#Fields: ", $fields),
+            note: concat!(
+                "note: no #Fields directive before these lines: read with the default fields of ",
+                $which,
+                " (#Fields: ",
+                $fields,
+                ")"
+            ),
+        }
+    };
+}
+
+/// The fields IIS logs when nobody chose them, for lines that come without
+/// their `#Fields:` directive (a log shipped to a SIEM line by line). IIS
+/// 8.5 and later log 15 fields (the `logExtFileFlags` default, with
+/// `Referer` and `TimeTaken`), IIS 7.5 14 (no `cs(Referer)`), in IIS's own
+/// order. Checked against real files: elastic/beats'
+/// `filebeat/module/iis/access/test/test.log` (IIS 10.0) and
+/// `test-iis-7.5.log` (IIS 7.5), whose ingest pipeline reads both shapes.
+const DEFAULT_LAYOUTS: [DefaultLayout; 2] = [
+    iis_default!(
+        "IIS 8.5 and later",
+        "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken"
+    ),
+    iis_default!(
+        "IIS 7.5",
+        "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status sc-substatus sc-win32-status time-taken"
+    ),
+];
+
+/// `DEFAULT_LAYOUTS` compiled, each with its field names (what `fits`
+/// checks a value by).
+static DEFAULTS: LazyLock<Vec<(Layout, Vec<&'static str>)>> = LazyLock::new(|| {
+    DEFAULT_LAYOUTS
+        .iter()
+        .map(|d| {
+            let layout = Layout::from_directive(d.directive.as_bytes(), FormatName::Iis)
+                .expect("a default layout is a directive");
+            let names = d.directive["#Fields:".len()..].split_whitespace().collect();
+            (layout, names)
+        })
+        .collect()
+});
+
+/// `Own::layout` of a line read with `DEFAULT_LAYOUTS[i]`: `DEFAULT + i`
+/// (0 is the layout in effect, `1 + i` its earlier layout `i`).
+const DEFAULT: u32 = u32::MAX - 8;
+
+/// Which of IIS's default layouts a line without a `#Fields:` directive
+/// has the shape of, if any: their field count, and in their places a
+/// date, a time of day, addresses, a method, a path, a port and the
+/// numbers of the status, substatus, Win32 status and time taken (a line
+/// of another format is not read as one). What detection recognises an
+/// IIS log without directives by, and what the parse reads such a line
+/// with.
+pub fn iis_default(line: &[u8]) -> Option<usize> {
+    DEFAULTS.iter().position(|(_, names)| {
+        let mut values = split(line, false);
+        names
+            .iter()
+            .all(|name| values.next().is_some_and(|v| fits(name, v)))
+            && values.next().is_none()
+    })
+}
+
+/// Does `v` have the shape of the value of field `name` of IIS's default
+/// layouts?
+fn fits(name: &str, v: &[u8]) -> bool {
+    let digits = |b: &[u8]| !b.is_empty() && b.iter().all(u8::is_ascii_digit);
+    // digits with separators at the given places
+    let shaped = |b: &[u8], sep: u8, at: &[usize]| {
+        b.iter().enumerate().all(|(i, c)| {
+            if at.contains(&i) {
+                *c == sep
+            } else {
+                c.is_ascii_digit()
+            }
+        })
+    };
+    match name {
+        "date" => v.len() == 10 && shaped(v, b'-', &[4, 7]),
+        "time" => {
+            v.len() >= 8
+                && shaped(&v[..8], b':', &[2, 5])
+                && (v.len() == 8 || (v[8] == b'.' && digits(&v[9..])))
+        }
+        // IPv4 or IPv6 (with a zone: `fe80::1%13`)
+        "s-ip" | "c-ip" => {
+            v == b"-"
+                || (v.iter().any(u8::is_ascii_digit)
+                    && v.iter()
+                        .all(|c| c.is_ascii_hexdigit() || b".:%".contains(c)))
+        }
+        "cs-method" => !v.is_empty() && v.iter().all(|c| c.is_ascii_uppercase() || *c == b'-'),
+        "cs-uri-stem" => v.first().is_some_and(|c| b"/*-".contains(c)),
+        "sc-status" => v.len() == 3 && digits(v),
+        "s-port" | "sc-substatus" | "sc-win32-status" | "time-taken" => digits(v),
+        _ => true,
+    }
+}
+
 impl Layout {
     fn from_directive(line: &[u8], format: FormatName) -> Option<Layout> {
         let text = std::str::from_utf8(line).ok()?;
@@ -203,158 +318,9 @@ impl W3c {
     pub fn new(format: FormatName) -> W3c {
         W3c { format }
     }
-}
 
-/// The fields of a line: tab-separated (CloudFront, or any line with a
-/// tab), else separated by runs of spaces (Oracle Web Cache pads them),
-/// where a field may be quoted (IIS Advanced Logging, Incapsula:
-/// `"GET" "/x" "401"`; the quotes are not part of the value).
-fn split(line: &[u8], tabs: bool) -> Fields<'_> {
-    Fields {
-        rest: line,
-        tabs: tabs || memchr::memchr(b'\t', line).is_some(),
-        done: false,
-    }
-}
-
-struct Fields<'a> {
-    rest: &'a [u8],
-    tabs: bool,
-    done: bool,
-}
-
-impl<'a> Iterator for Fields<'a> {
-    type Item = &'a [u8];
-
-    fn next(&mut self) -> Option<&'a [u8]> {
-        if self.tabs {
-            if self.done {
-                return None;
-            }
-            return Some(match memchr::memchr(b'\t', self.rest) {
-                Some(t) => {
-                    let (v, r) = (&self.rest[..t], &self.rest[t + 1..]);
-                    self.rest = r;
-                    v
-                }
-                None => {
-                    self.done = true;
-                    self.rest
-                }
-            });
-        }
-        let r = self.rest.trim_ascii_start();
-        if r.is_empty() {
-            return None;
-        }
-        if r[0] == b'"' {
-            // to the quote that ends the field (followed by a space or the end)
-            let mut i = 1;
-            while let Some(o) = memchr::memchr(b'"', &r[i..]) {
-                let q = i + o;
-                if r.get(q + 1).is_none_or(|&c| c == b' ') {
-                    self.rest = &r[q + 1..];
-                    return Some(&r[1..q]);
-                }
-                i = q + 1;
-            }
-        }
-        let end = memchr::memchr(b' ', r).unwrap_or(r.len());
-        self.rest = &r[end..];
-        Some(&r[..end])
-    }
-}
-
-/// What the parse of a W3C line reads beyond the head: the layout it was
-/// found with (0 the current one, else an earlier one), the time of day
-/// (the head's time is the date), the stem and query of a target that
-/// joins them, the substatus, the Win32 status and the cookie.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Own {
-    layout: u32,
-    time_of_day: Span,
-    stem: Span,
-    query: Span,
-    substatus: Span,
-    win32: Span,
-}
-
-impl Default for Own {
-    fn default() -> Self {
-        Own {
-            layout: 0,
-            time_of_day: Span::NONE,
-            stem: Span::NONE,
-            query: Span::NONE,
-            substatus: Span::NONE,
-            win32: Span::NONE,
-        }
-    }
-}
-
-fn empty(v: &[u8]) -> bool {
-    v.is_empty() || v == b"-"
-}
-
-fn percent_or_plus(v: &[u8], plus: bool) -> Cow<'_, str> {
-    if !v.contains(&b'%') && (!plus || !v.contains(&b'+')) {
-        return lossy(v);
-    }
-    let s = lossy(v);
-    let s = if plus {
-        s.replace('+', " ")
-    } else {
-        s.into_owned()
-    };
-    Cow::Owned(crate::classify::credential::percent_decode(&s).into_owned())
-}
-
-impl LineFormat for W3c {
-    type Ctx = Ctx;
-    type Own = Own;
-
-    fn shows(&self, ctx: &Ctx) -> Shows {
-        ctx.layout.as_ref().map_or(
-            Shows {
-                request_headers: HeaderView::None,
-                challenge: false,
-                body: false,
-                host: false,
-                user: UserField::Absent,
-                client: ClientView::None,
-            },
-            |l| l.shows,
-        )
-    }
-
-    fn head(&self, line: &[u8], ctx: &Ctx) -> Line<Own> {
-        if line.is_empty() {
-            return Line::Blank;
-        }
-        if line[0] == b'#' {
-            return Line::Directive;
-        }
-        // IIS Advanced Logging writes lines of spaces among its directives
-        if line.iter().all(|&c| c == b' ') {
-            return Line::Blank;
-        }
-        let Some(current) = &ctx.layout else {
-            return Line::Bad("no #Fields directive before this line");
-        };
-        if current.status == NO_STATUS {
-            return Line::Bad("the #Fields directive names no status field (sc-status)");
-        }
-        let mut which = 0;
-        let mut layout = &**current;
-        if !current.earlier.is_empty() {
-            let n = split(line, current.tabs).count();
-            if n != current.fields.len()
-                && let Some(i) = current.earlier.iter().position(|e| e.fields.len() == n)
-            {
-                which = i + 1;
-                layout = &current.earlier[i];
-            }
-        }
+    /// The head of a record line read with `layout` (`which`: `Own::layout`).
+    fn read(&self, line: &[u8], layout: &Layout, which: u32) -> Line<Own> {
         let Some(status) = split(line, layout.tabs)
             .nth(layout.status)
             .and_then(|v| status3(v).filter(|_| v.len() == 3))
@@ -362,7 +328,7 @@ impl LineFormat for W3c {
             return Line::Bad("no status in the sc-status field");
         };
         let mut h: Head<Own> = Head::bare(status);
-        h.own.layout = which as u32;
+        h.own.layout = which;
         let plus = self.format != FormatName::Cloudfront;
         let (mut stem, mut query): (Option<&[u8]>, &[u8]) = (None, b"");
         for (i, v) in split(line, layout.tabs).enumerate() {
@@ -433,9 +399,182 @@ impl LineFormat for W3c {
         }
         Line::Record(h)
     }
+}
+
+/// The fields of a line: tab-separated (CloudFront, or any line with a
+/// tab), else separated by runs of spaces (Oracle Web Cache pads them),
+/// where a field may be quoted (IIS Advanced Logging, Incapsula:
+/// `"GET" "/x" "401"`; the quotes are not part of the value).
+fn split(line: &[u8], tabs: bool) -> Fields<'_> {
+    Fields {
+        rest: line,
+        tabs: tabs || memchr::memchr(b'\t', line).is_some(),
+        done: false,
+    }
+}
+
+struct Fields<'a> {
+    rest: &'a [u8],
+    tabs: bool,
+    done: bool,
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.tabs {
+            if self.done {
+                return None;
+            }
+            return Some(match memchr::memchr(b'\t', self.rest) {
+                Some(t) => {
+                    let (v, r) = (&self.rest[..t], &self.rest[t + 1..]);
+                    self.rest = r;
+                    v
+                }
+                None => {
+                    self.done = true;
+                    self.rest
+                }
+            });
+        }
+        let r = self.rest.trim_ascii_start();
+        if r.is_empty() {
+            return None;
+        }
+        if r[0] == b'"' {
+            // to the quote that ends the field (followed by a space or the end)
+            let mut i = 1;
+            while let Some(o) = memchr::memchr(b'"', &r[i..]) {
+                let q = i + o;
+                if r.get(q + 1).is_none_or(|&c| c == b' ') {
+                    self.rest = &r[q + 1..];
+                    return Some(&r[1..q]);
+                }
+                i = q + 1;
+            }
+        }
+        let end = memchr::memchr(b' ', r).unwrap_or(r.len());
+        self.rest = &r[end..];
+        Some(&r[..end])
+    }
+}
+
+/// What the parse of a W3C line reads beyond the head: the layout it was
+/// found with (0 the current one, `1 + i` the earlier one `i`, `DEFAULT +
+/// i` IIS's default layout `i`), the time of day
+/// (the head's time is the date), the stem and query of a target that
+/// joins them, the substatus, the Win32 status and the cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Own {
+    layout: u32,
+    time_of_day: Span,
+    stem: Span,
+    query: Span,
+    substatus: Span,
+    win32: Span,
+}
+
+impl Default for Own {
+    fn default() -> Self {
+        Own {
+            layout: 0,
+            time_of_day: Span::NONE,
+            stem: Span::NONE,
+            query: Span::NONE,
+            substatus: Span::NONE,
+            win32: Span::NONE,
+        }
+    }
+}
+
+fn empty(v: &[u8]) -> bool {
+    v.is_empty() || v == b"-"
+}
+
+fn percent_or_plus(v: &[u8], plus: bool) -> Cow<'_, str> {
+    if !v.contains(&b'%') && (!plus || !v.contains(&b'+')) {
+        return lossy(v);
+    }
+    let s = lossy(v);
+    let s = if plus {
+        s.replace('+', " ")
+    } else {
+        s.into_owned()
+    };
+    Cow::Owned(crate::classify::credential::percent_decode(&s).into_owned())
+}
+
+impl LineFormat for W3c {
+    type Ctx = Ctx;
+    type Own = Own;
+
+    fn shows(&self, ctx: &Ctx) -> Shows {
+        match &ctx.layout {
+            Some(l) => l.shows,
+            // before any directive, what IIS's default fields show (both
+            // show the same)
+            None if self.format != FormatName::Cloudfront => DEFAULTS[0].0.shows,
+            None => Shows {
+                request_headers: HeaderView::None,
+                challenge: false,
+                body: false,
+                host: false,
+                user: UserField::Absent,
+                client: ClientView::None,
+            },
+        }
+    }
+
+    fn head(&self, line: &[u8], ctx: &Ctx) -> Line<Own> {
+        if line.is_empty() {
+            return Line::Blank;
+        }
+        if line[0] == b'#' {
+            return Line::Directive;
+        }
+        // IIS Advanced Logging writes lines of spaces among its directives
+        if line.iter().all(|&c| c == b' ') {
+            return Line::Blank;
+        }
+        let Some(current) = &ctx.layout else {
+            // no directive yet: IIS's default fields, if the line has
+            // their shape
+            let default = match self.format {
+                FormatName::Cloudfront => None,
+                _ => iis_default(line),
+            };
+            return match default {
+                Some(i) => self.read(line, &DEFAULTS[i].0, DEFAULT + i as u32),
+                None => {
+                    Line::Bad("no #Fields directive before this line (nor IIS's default fields)")
+                }
+            };
+        };
+        if current.status == NO_STATUS {
+            return Line::Bad("the #Fields directive names no status field (sc-status)");
+        }
+        let mut which = 0;
+        let mut layout = &**current;
+        if !current.earlier.is_empty() {
+            let n = split(line, current.tabs).count();
+            if n != current.fields.len()
+                && let Some(i) = current.earlier.iter().position(|e| e.fields.len() == n)
+            {
+                which = i as u32 + 1;
+                layout = &current.earlier[i];
+            }
+        }
+        self.read(line, layout, which)
+    }
 
     fn remark(&self, h: &Head<Own>, _: &Ctx) -> Option<&'static str> {
-        (h.own.layout != 0).then_some(EARLIER_NOTE)
+        match h.own.layout {
+            0 => None,
+            n if n >= DEFAULT => DEFAULT_LAYOUTS.get((n - DEFAULT) as usize).map(|d| d.note),
+            _ => Some(EARLIER_NOTE),
+        }
     }
 
     fn decode<'a>(&self, _: Field, raw: &'a [u8]) -> Cow<'a, str> {
@@ -676,6 +815,89 @@ mod tests {
             time_of(&after, line).0.as_deref(),
             Some("2024-06-03T08:00:05Z")
         );
+    }
+
+    /// Lines before any `#Fields:` are read with IIS's default fields when
+    /// they have their shape (15 fields, or IIS 7.5's 14), said once by a
+    /// note; a later directive takes over.
+    #[test]
+    fn lines_without_a_directive_are_read_with_iis_default_fields() {
+        assert_eq!(DEFAULTS.len(), DEFAULT_LAYOUTS.len());
+        for (d, (layout, names)) in DEFAULT_LAYOUTS.iter().zip(DEFAULTS.iter()) {
+            assert_eq!(layout.fields.len(), names.len());
+            assert!(d.note.starts_with(crate::summary::NOTE) && d.note.contains(d.directive));
+        }
+        assert_eq!(DEFAULTS[0].1.len(), 15);
+        assert_eq!(DEFAULTS[1].1.len(), 14);
+        let w = W3c::new(FormatName::Iis);
+        let ctx = Ctx::default();
+        let read = |l: &'static [u8]| {
+            let Line::Record(mut q) = w.head(l, &ctx) else {
+                panic!("{}", String::from_utf8_lossy(l))
+            };
+            let mut ex = Exchange::new(
+                Position {
+                    file: 0,
+                    record: 1,
+                    offset: 0,
+                },
+                w.shows(&ctx),
+            );
+            assert_eq!(crate::logs::exchange(&w, l, &ctx, &mut q, &mut ex), None);
+            (w.remark(&q, &ctx), ex)
+        };
+        let (note, ex) = read(
+            b"2024-01-02 10:00:00 10.0.0.5 GET /owa/ a=1 443 CORP\\alice 203.0.113.7 Mozilla/5.0+(Windows+NT+10.0) - 401 1 2148074254 15",
+        );
+        assert_eq!(note, Some(DEFAULT_LAYOUTS[0].note));
+        assert_eq!(
+            (ex.status, &*ex.method, &*ex.target),
+            (401, "GET", "/owa/?a=1")
+        );
+        assert_eq!(ex.client_addr.as_deref(), Some("203.0.113.7"));
+        assert_eq!(ex.request.user.as_deref(), Some("CORP\\alice"));
+        assert_eq!(
+            ex.user_agent.as_deref(),
+            Some("Mozilla/5.0 (Windows NT 10.0)")
+        );
+        assert_eq!(ex.response.substatus, Some((1, 2148074254)));
+        assert_eq!(ex.time.unwrap().to_string(), "2024-01-02T10:00:00Z");
+        // IIS 7.5: no cs(Referer)
+        let (note, ex) = read(
+            b"2019-03-06 18:43:17 2001:cdba::3257:9652 GET /health - 80 - 2001:cdba::3257:9652 - 401 2 5 15",
+        );
+        assert_eq!(note, Some(DEFAULT_LAYOUTS[1].note));
+        assert_eq!(ex.response.substatus, Some((2, 5)));
+        assert_eq!(ex.client_addr.as_deref(), Some("2001:cdba::3257:9652"));
+        // another shape is not read as one
+        for l in [
+            &b"2024-01-02 10:00:00 x"[..],
+            b"2024-01-02 10:00:00 10.0.0.5 GET /owa/ - 443 - 203.0.113.7 Mozilla/5.0 - 401 0 0 15 7",
+        ] {
+            assert!(matches!(w.head(l, &ctx), Line::Bad(_)));
+        }
+        // a directive takes over; CloudFront has no default
+        let mut fields = Ctx::default();
+        w.directive(b"#Fields: date time cs-uri-stem sc-status", &mut fields);
+        assert!(matches!(
+            w.head(
+                b"2024-01-02 10:00:00 10.0.0.5 GET /owa/ - 443 - 203.0.113.7 ua - 401 0 0 15",
+                &fields
+            ),
+            Line::Bad(_)
+        ));
+        let Line::Record(q) = w.head(b"2024-01-02 10:00:00 /a 401", &fields) else {
+            panic!()
+        };
+        assert_eq!(w.remark(&q, &fields), None);
+        let cf = W3c::new(FormatName::Cloudfront);
+        assert!(matches!(
+            cf.head(
+                b"2024-01-02 10:00:00 10.0.0.5 GET /owa/ - 443 - 203.0.113.7 ua - 401 0 0 15",
+                &ctx
+            ),
+            Line::Bad(_)
+        ));
     }
 
     #[test]
