@@ -1100,7 +1100,9 @@ impl CaptureSigns {
     /// read for 401s and for successes that may post one, `har::exchange_of`).
     fn bare(&mut self, ex: &Exchange<'_>) {
         let r = &ex.request;
-        if r.authorization.is_some()
+        // a preflight shows no credential in any capture: no sign either way
+        if ex.preflight
+            || r.authorization.is_some()
             || !r.key_headers.is_empty()
             || r.cookie.is_some()
             || r.userinfo.is_some()

@@ -176,6 +176,10 @@ pub struct Exchange<'a> {
     pub request: RequestAuth<'a>,
     pub response: ResponseAuth<'a>,
     pub shows: Shows,
+    /// A CORS preflight (HAR: `_resourceType: "preflight"`, or `OPTIONS`
+    /// with `Access-Control-Request-Method`): a browser sends no
+    /// credential on one, whatever the server wants.
+    pub preflight: bool,
 }
 
 impl<'a> Exchange<'a> {
@@ -192,6 +196,7 @@ impl<'a> Exchange<'a> {
             request: RequestAuth::default(),
             response: ResponseAuth::default(),
             shows,
+            preflight: false,
         }
     }
 

@@ -1,7 +1,7 @@
 //! Shapes of real captures, each a class of inputs, through the real
 //! binary: the session cookies of common frameworks and gateways, HTTP/2
 //! cookie crumbs, the markers of Cloudflare's har-sanitizer, an API key as
-//! the Basic user, Digest `stale=true`. Every capture here is written by the test, with made-up
+//! the Basic user, Digest `stale=true`, CORS preflights. Every capture here is written by the test, with made-up
 //! credentials that must not appear in any output.
 
 mod common;
@@ -21,6 +21,8 @@ struct Ex<'a> {
     status: u16,
     response: &'a [(&'a str, &'a str)],
     body: &'a str,
+    /// Chrome's `_resourceType`.
+    resource_type: Option<&'a str>,
 }
 
 impl<'a> Ex<'a> {
@@ -34,6 +36,18 @@ impl<'a> Ex<'a> {
             status: 401,
             response: &[],
             body: "",
+            resource_type: None,
+        }
+    }
+
+    fn method(self, method: &'a str) -> Self {
+        Ex { method, ..self }
+    }
+
+    fn resource_type(self, t: &'a str) -> Self {
+        Ex {
+            resource_type: Some(t),
+            ..self
         }
     }
 
@@ -59,7 +73,7 @@ impl<'a> Ex<'a> {
         req.push(
             json!({"name": "User-Agent", "value": "Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0"}),
         );
-        json!({
+        let mut e = json!({
             "startedDateTime": format!("2024-06-12T09:{:02}:{:02}.000Z", self.at / 60, self.at % 60),
             "time": 12,
             "request": {"method": self.method, "url": self.url, "httpVersion": "h2",
@@ -69,7 +83,11 @@ impl<'a> Ex<'a> {
                 "content": {"size": self.body.len(), "mimeType": "application/json", "text": self.body},
                 "redirectURL": "", "headersSize": -1, "bodySize": -1},
             "cache": {}, "timings": {"send": 0, "wait": 12, "receive": 0}
-        })
+        });
+        if let Some(t) = self.resource_type {
+            e["_resourceType"] = json!(t);
+        }
+        e
     }
 }
 
@@ -443,4 +461,72 @@ fn a_stale_digest_nonce_is_retried_not_rotated() {
         "{fix}"
     );
     assert!(!fix.contains("rotate"), "{fix}");
+}
+
+// ------------------------------------------------------------ CORS preflights
+
+/// A 401 to a CORS preflight (`OPTIONS` with
+/// `Access-Control-Request-Method`, or Chrome's `_resourceType:
+/// "preflight"`) carried no credential, as no preflight does: the fix is
+/// the server's, to answer OPTIONS preflights without authentication, not
+/// "send the credential".
+#[test]
+fn a_preflight_401_is_the_servers_to_fix() {
+    let bearer: &[(&str, &str)] = &[("www-authenticate", "Bearer realm=\"api\"")];
+    let preflight = [
+        ("Origin", "https://app.example.com"),
+        ("Access-Control-Request-Method", "POST"),
+        (
+            "Access-Control-Request-Headers",
+            "authorization,content-type",
+        ),
+    ];
+    let origin = [("Origin", "https://app.example.com")];
+    let doc = har(&[
+        Ex::get401(0, API, &preflight)
+            .method("OPTIONS")
+            .answer(bearer, ""),
+        Ex::get401(20, API, &origin)
+            .method("OPTIONS")
+            .resource_type("preflight")
+            .answer(bearer, ""),
+        // an OPTIONS request that is no preflight is a request like any other
+        Ex::get401(40, API, &origin)
+            .method("OPTIONS")
+            .answer(bearer, ""),
+    ]);
+    let evs = events(&doc, &[]);
+    let rules: Vec<(&str, &str)> = evs.iter().map(|e| (e.1.as_str(), e.2.as_str())).collect();
+    assert_eq!(
+        rules,
+        [
+            ("missing_credentials", "step1:cors-preflight"),
+            ("missing_credentials", "step1:cors-preflight"),
+            ("missing_credentials", "step1:no-credential"),
+        ],
+        "{evs:?}"
+    );
+    for e in &evs[..2] {
+        assert!(
+            e.4.contains("answer OPTIONS preflight requests without authentication"),
+            "{}",
+            e.4
+        );
+        assert!(!e.4.starts_with("send the credential"), "{}", e.4);
+    }
+    // the table shows the preflights' fix (wrapped)
+    let ws = workspace();
+    let only = har(&[Ex::get401(0, API, &preflight)
+        .method("OPTIONS")
+        .answer(bearer, "")]);
+    std::fs::write(ws.path().join("p.har"), only.to_string()).expect("write");
+    let table = authsift(ws.path(), &["analyze", "p.har"]);
+    table.expect_code(0);
+    assert!(
+        table
+            .stdout_text()
+            .contains("must answer OPTIONS preflight requests without"),
+        "{}",
+        table.stdout_text()
+    );
 }

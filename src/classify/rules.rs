@@ -872,6 +872,19 @@ fn no_credential(f: &Facts<'_, '_>) -> Option<Verdict> {
     if f.present {
         return None;
     }
+    // a browser never sends a credential on a CORS preflight: the server
+    // is to answer it without one (certain in a sanitized capture too)
+    if f.ex.preflight && !f.v.session_cookie {
+        return Some(
+            Verdict::new(
+                Cause::MissingCredentials,
+                EvidenceKind::RequestShape,
+                "step1:cors-preflight",
+                "CORS preflight: browsers send no credential on a preflight",
+            )
+            .with_fix(PREFLIGHT_FIX),
+        );
+    }
     if f.absent {
         // a server statement that presupposes a credential (an invalid,
         // expired or revoked token, a bad password) outranks "none seen":
@@ -905,6 +918,9 @@ fn no_credential(f: &Facts<'_, '_>) -> Option<Verdict> {
             .or_else(|| f.v.said(phrases::MISSING))?;
     Some(phrase_verdict(ph, f.v.phrase_said(ph, at, f.secrets())))
 }
+
+/// The remedy of a 401 to a CORS preflight.
+const PREFLIGHT_FIX: &str = "the server (or the gateway in front of it) must answer OPTIONS preflight requests without authentication, with the Access-Control-Allow-* headers: browsers never send credentials on a preflight, so the real request is never made; let OPTIONS through the authentication check or handle CORS before it";
 
 /// Does the server say that a credential it received was wrong (a Bearer
 /// `error="invalid_token"`, a specific or a generic rejection phrase)?
@@ -1326,7 +1342,8 @@ fn no_signal_in(headers: HeaderView) -> Verdict {
 /// Can this 401 be a leg of a challenge-response handshake, from what the
 /// format shows? (CAUSES.md step 5.)
 fn eligible_leg(ex: &Exchange<'_>, v: &View<'_>) -> bool {
-    if ex.shows.client == ClientView::None || v.plain() {
+    // (a browser never answers a preflight's challenge)
+    if ex.shows.client == ClientView::None || v.plain() || ex.preflight {
         return false;
     }
     match &v.challenges {
@@ -1618,6 +1635,35 @@ mod tests {
         // not stale: a rejected Digest credential
         let ex = har401(Some(auth), Some(r#"Digest realm="nas", nonce="f2""#), None);
         assert_eq!(cause(&ex), Cause::InvalidCredentials);
+    }
+
+    /// A 401 to a CORS preflight: no credential, as always on a preflight;
+    /// the fix is the server's, to answer OPTIONS without authentication.
+    #[test]
+    fn a_preflight_is_answered_without_authentication() {
+        let mut ex = har401(None, Some(r#"Bearer realm="api""#), None);
+        ex.method = "OPTIONS".into();
+        ex.preflight = true;
+        let a = assess(&ex, &RuleSettings::default());
+        assert_eq!(a.verdict.cause, Cause::MissingCredentials);
+        assert_eq!(a.verdict.rule, "step1:cors-preflight");
+        let fix = a.verdict.fix();
+        assert!(
+            fix.contains("answer OPTIONS preflight requests without authentication"),
+            "{fix}"
+        );
+        assert!(!a.leg && a.if_sanitized.is_none());
+        // even where the server speaks of a token it did not get
+        ex.response.challenges = vec![r#"Bearer error="invalid_token""#.into()];
+        assert_eq!(
+            assess(&ex, &RuleSettings::default()).verdict.rule,
+            "step1:cors-preflight"
+        );
+        // another OPTIONS is a request like any other
+        ex.preflight = false;
+        ex.response.challenges = vec![r#"Bearer realm="api""#.into()];
+        let a = assess(&ex, &RuleSettings::default());
+        assert_eq!(a.verdict.rule, NO_CREDENTIAL);
     }
 
     #[test]

@@ -56,6 +56,65 @@ pub struct Entry<'a> {
     pub response: Option<Response<'a>>,
     #[serde(rename = "startedDateTime", borrow, default)]
     pub started: Option<Str<'a>>,
+    /// Chrome's `_resourceType` (`"preflight"` for a CORS preflight); a
+    /// custom field, so a value that is no string is read as none.
+    #[serde(
+        rename = "_resourceType",
+        borrow,
+        default,
+        deserialize_with = "text_or_none"
+    )]
+    pub resource_type: Option<Str<'a>>,
+}
+
+/// A string, or `None` for a value of any other type (skipped).
+fn text_or_none<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<Str<'a>>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<Str<'de>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any value")
+        }
+        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Some(Str(Cow::Borrowed(v))))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(Str(Cow::Owned(v.to_owned()))))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(Str(Cow::Owned(v))))
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(V)
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+            while m.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+    }
+    d.deserialize_any(V)
 }
 
 #[derive(Deserialize)]
@@ -187,6 +246,8 @@ pub enum RequestHeader {
     Host,
     /// An API-key header (`classify::credential::is_key_header`).
     Key,
+    /// `Access-Control-Request-Method`: with `OPTIONS`, a CORS preflight.
+    PreflightMethod,
 }
 
 /// What a response header is to a verdict (see `RequestHeader`).
@@ -213,6 +274,7 @@ impl RequestHeader {
             10 if is(b":authority") => Self::Host,
             13 if is(b"authorization") => Self::Authorization,
             19 if is(b"proxy-authorization") => Self::ProxyAuthorization,
+            29 if is(b"access-control-request-method") => Self::PreflightMethod,
             _ if crate::classify::credential::is_key_header_bytes(name) => Self::Key,
             _ => return None,
         };
@@ -328,5 +390,16 @@ mod tests {
         assert!(r.headers[1].name.is_none() && r.headers[1].value.is_none());
         // a value of another type is an error, as for any string field
         assert!(serde_json::from_slice::<Entry<'_>>(br#"{"startedDateTime":1}"#).is_err());
+        // but for a custom field, which is then none
+        for v in ["1", "[1,{}]", "{\"a\":[]}", "true", "null"] {
+            let doc = format!(r#"{{"_resourceType":{v}}}"#);
+            let e: Entry<'_> = serde_json::from_str(&doc).expect("read");
+            assert!(e.resource_type.is_none(), "{v}");
+        }
+        let e: Entry<'_> = serde_json::from_slice(br#"{"_resourceType":"preflight"}"#).unwrap();
+        assert!(matches!(
+            e.resource_type.unwrap().0,
+            Cow::Borrowed("preflight")
+        ));
     }
 }

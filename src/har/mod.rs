@@ -462,9 +462,18 @@ fn exchange_of<'e>(
                 Some(RequestHeader::Key) => {
                     ex.request.key_headers.push((name.into(), value.into()));
                 }
+                Some(RequestHeader::PreflightMethod) => {
+                    ex.preflight = ex.method.eq_ignore_ascii_case("OPTIONS");
+                }
                 Some(RequestHeader::ProxyAuthorization) | None => {}
             }
         }
+    }
+    if e.resource_type
+        .as_deref()
+        .is_some_and(|t| t.eq_ignore_ascii_case("preflight"))
+    {
+        ex.preflight = true;
     }
     if e.response.is_none() {
         // an export that left it out, or a request never answered
@@ -1021,6 +1030,38 @@ mod tests {
         let e: Entry<'_> = serde_json::from_slice(one).expect("an entry");
         let (ex, _) = exchange_of(0, &e, one, 0, 0);
         assert!(matches!(ex.request.cookie, Some(Cow::Borrowed("sid=s1"))));
+    }
+
+    /// A CORS preflight: `OPTIONS` with `Access-Control-Request-Method`,
+    /// or Chrome's `_resourceType: "preflight"`, by both readers.
+    #[test]
+    fn a_preflight_is_told_by_its_header_or_its_resource_type() {
+        let entry = |method: &str, acrm: bool, kind: &str| {
+            let h = if acrm {
+                r#"{"name":"Access-Control-Request-Method","value":"POST"},"#
+            } else {
+                ""
+            };
+            format!(
+                r#"{{"startedDateTime":"2024-05-01T00:00:00Z"{kind},"request":{{"method":"{method}","url":"https://h/x","headers":[{h}{{"name":"Origin","value":"https://app"}}]}},"response":{{"status":401}}}}"#
+            )
+        };
+        let rt = r#","_resourceType":"preflight""#;
+        for (raw, want) in [
+            (entry("OPTIONS", true, ""), true),
+            (entry("options", true, r#","_resourceType":"fetch""#), true),
+            (entry("OPTIONS", false, rt), true),
+            (entry("OPTIONS", false, ""), false),
+            (entry("GET", true, ""), false),
+        ] {
+            let raw = raw.as_bytes();
+            let slow: Entry<'_> = serde_json::from_slice(raw).expect("an entry");
+            let fast = walk::entry(raw).expect("the fast reader reads it");
+            for e in [&slow, &fast] {
+                let (ex, _) = exchange_of(0, e, raw, 0, 0);
+                assert_eq!(ex.preflight, want, "{}", String::from_utf8_lossy(raw));
+            }
+        }
     }
 
     #[test]

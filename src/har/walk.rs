@@ -448,13 +448,15 @@ impl<'a> Cursor<'a> {
             request: None,
             response: None,
             started: None,
+            resource_type: None,
         };
-        let mut seen = [false; 3];
+        let mut seen = [false; 4];
         self.object(|c, key| {
             let field = match key {
                 b"request" => 0,
                 b"response" => 1,
                 b"startedDateTime" => 2,
+                b"_resourceType" => 3,
                 _ => return c.skip().map(|_| ()),
             };
             if std::mem::replace(&mut seen[field], true) {
@@ -463,7 +465,8 @@ impl<'a> Cursor<'a> {
             match field {
                 0 => e.request = c.nullable(Self::request)?,
                 1 => e.response = c.nullable(Self::response)?,
-                _ => e.started = c.opt_text()?,
+                2 => e.started = c.opt_text()?,
+                _ => e.resource_type = c.opt_text()?,
             }
             Some(())
         })?;
@@ -761,7 +764,11 @@ mod tests {
                 r.content.map(|c| String::from_utf8_lossy(c.0).into_owned())
             )
         });
-        format!("{} | {req:?} | {resp:?}", s(&e.started))
+        format!(
+            "{} {} | {req:?} | {resp:?}",
+            s(&e.started),
+            s(&e.resource_type)
+        )
     }
 
     const ENTRY: &str = r#"{
@@ -784,6 +791,7 @@ mod tests {
           "_error": null
         },
         "startedDateTime": "2024-05-01T08:00:01.072Z",
+        "_resourceType": "fetch",
         "time": 38.904
     }"#;
 
@@ -808,6 +816,7 @@ mod tests {
             r#"{"response": {"status": "401"}}"#,
             r#"{"response": {"status": 401.0}}"#,
             r#"{"startedDateTime": 1}"#,
+            r#"{"_resourceType": 1}"#,
             r#"{"x": [1,]}"#,
             r#"{"x": 01}"#,
             r#"{"x": "a\qb"}"#,
