@@ -278,12 +278,27 @@ impl ChunkResult {
     }
 }
 
+/// The part of a request target that a handshake leg and its retry share:
+/// the path. The query is left out: a browser resends the URL it was
+/// challenged on, but a client whose queries carry an id per request
+/// (Exchange's `cafeReqId`, a cache buster) sends its retry with another
+/// one. A 401 that carried a credential in its query is no leg (it
+/// rejected that credential), so no credential is matched away.
+#[inline]
+pub fn handshake_path(target: &[u8]) -> &[u8] {
+    match memchr::memchr(b'?', target) {
+        Some(i) => &target[..i],
+        None => target,
+    }
+}
+
 /// The key of the "could this success complete an open handshake leg?"
-/// test: client address (as the exchange holds it) and request target.
-/// Log parsers compute it from a record's head, without a full parse.
+/// test: client address (as the exchange holds it) and the path of the
+/// request target (`handshake_path`). Log parsers compute it from a
+/// record's head, without a full parse.
 #[inline]
 pub fn quick_key(client: Option<&[u8]>, target: &[u8]) -> u64 {
-    fast_hash(&[client.unwrap_or(b""), target])
+    fast_hash(&[client.unwrap_or(b""), handshake_path(target)])
 }
 
 /// The first stage of that test: the client address alone.
@@ -554,14 +569,24 @@ impl<'c> Analyzer<'c> {
     }
 
     /// The handshake identity: the same client (address and user agent, or
-    /// the user agent of a browser capture) asking for the same target.
+    /// the user agent of a browser capture) asking for the same method and
+    /// path (`handshake_path`). A request that carried a credential in its
+    /// query has none: such a 401 is no leg (it rejected that credential),
+    /// and such a success answers no leg (a key sent after a 401 that
+    /// lacked it answers no challenge: that 401 was a missing key).
     fn handshake_key(ex: &Exchange<'_>, client_id: u64) -> Option<u64> {
+        if crate::classify::credential::query_credentials(&ex.target)
+            .next()
+            .is_some()
+        {
+            return None;
+        }
         match ex.shows.client {
             ClientView::None => None,
             ClientView::UserAgent | ClientView::AddrAndAgent => Some(fast_hash(&[
                 &client_id.to_le_bytes(),
                 ex.method.as_bytes(),
-                ex.target.as_bytes(),
+                handshake_path(ex.target.as_bytes()),
             ])),
         }
     }
@@ -1137,7 +1162,13 @@ mod tests {
 
     /// One entry of a capture: a GET of `/report` by one browser, at
     /// `ms` after 10:00, listed `at` (its byte offset).
-    fn entry(at: u64, ms: i64, status: u16, auth: Option<&str>, cookie: bool) -> Exchange<'_> {
+    fn entry(
+        at: u64,
+        ms: i64,
+        status: u16,
+        auth: Option<&'static str>,
+        cookie: bool,
+    ) -> Exchange<'static> {
         let mut ex = Exchange::new(
             Position {
                 file: 0,
@@ -1250,6 +1281,38 @@ mod tests {
         a.exchange(&entries[1]);
         let r = a.finish();
         assert_eq!(r.events[0].verdict.cause, Cause::MissingCredentials);
+    }
+
+    #[test]
+    fn a_leg_and_its_retry_share_the_path_not_the_query() {
+        const NEGOTIATE: Option<&str> = Some("Negotiate YIIGhgYGKwYBBQUCoIIGejCCBnagMDAu");
+        let with = |mut ex: Exchange<'static>, target: &'static str| {
+            ex.target = target.into();
+            ex
+        };
+        let entries = [
+            // an id per request in the query (Exchange's cafeReqId)
+            with(entry(10, 0, 401, None, false), "/report?cafeReqId=1"),
+            with(entry(20, 100, 200, NEGOTIATE, false), "/report?cafeReqId=2"),
+            // a key in the query of the success answers no challenge
+            with(entry(30, 1_000, 401, None, false), "/data"),
+            with(
+                entry(40, 1_100, 200, None, false),
+                "/data?api_key=mk_test_0123456789abcdef",
+            ),
+        ];
+        assert_eq!(
+            causes_in_parts(&entries, &[]),
+            vec![
+                (10, Cause::ChallengeHandshake),
+                (30, Cause::MissingCredentials)
+            ]
+        );
+        // the quick test of log parsers keys the same path
+        let ip = Some(&b"10.0.0.1"[..]);
+        assert_eq!(quick_key(ip, b"/p?a=1"), quick_key(ip, b"/p"));
+        assert_ne!(quick_key(ip, b"/p?a=1"), quick_key(ip, b"/q?a=1"));
+        assert_eq!(handshake_path(b"/a/b?c=d?e"), b"/a/b");
     }
 
     #[test]

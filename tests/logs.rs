@@ -171,6 +171,7 @@ const DETECTED: &[(&str, &str)] = &[
     ("api-history.jsonl", "caddy"),
     ("handshakes.jsonl", "caddy"),
     ("u_ex240605.log", "iis"),
+    ("u_ex240612.log", "iis"),
     ("access.log", "combined"),
     ("access.log.1", "combined"),
     ("access.log.2.gz", "combined"),

@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 const HANDSHAKES: &str = "sequence/handshakes.jsonl";
 const HISTORY: &str = "sequence/api-history.jsonl";
 const IIS: &str = "sequence/u_ex240605.log";
+const EXCHANGE: &str = "sequence/u_ex240612.log";
 const ROTATED: [&str; 3] = [
     "sequence/rotated/access.log.2.gz",
     "sequence/rotated/access.log.1",
@@ -114,10 +115,10 @@ fn handshake_legs_of_every_scheme_in_a_log() {
             (14, "invalid_credentials"), // a rejected Basic credential is not a leg
             (16, "missing_credentials"), // another client succeeded
             (18, "missing_credentials"), // another method succeeded
-            (20, "missing_credentials"), // another query succeeded
+            (20, "challenge_handshake"), // another query of the same path succeeded
         ],
     );
-    assert_eq!(u(&s["totals"]["benign_401"]), 6);
+    assert_eq!(u(&s["totals"]["benign_401"]), 7);
     for (rec, scheme, gap) in [
         (1, "NTLM", "0.100 s"),
         (2, "NTLM", "0.050 s"),
@@ -183,7 +184,7 @@ fn a_capture_listed_as_it_completed_has_the_verdicts_of_time_order() {
     );
     assert_eq!(
         event(&ev, &name, 1)["evidence_detail"],
-        "Negotiate challenge, same client succeeded on the same target 0.200 s later"
+        "Negotiate challenge, same client succeeded on the same path 0.200 s later"
     );
     // what each 401 gets, by its time and target: the same in time order,
     // in both modes, at any thread count
@@ -259,7 +260,7 @@ fn iis_windows_authentication_legs_are_a_handshake() {
             (8, "missing_credentials"), // 401 2 5, never completed
             (9, "invalid_credentials"), // 401 1 1326 for CORP\bob, who succeeds 1 s later
             (11, "missing_credentials"),
-            (12, "invalid_credentials"),
+            (12, "missing_credentials"), // 401 1 2148074254: no credentials arrived
         ],
     );
     assert_eq!(event(&ev, &name, 5)["status_detail"], "401.2.5");
@@ -275,14 +276,74 @@ fn iis_windows_authentication_legs_are_a_handshake() {
     assert_eq!(u(&s["totals"]["benign_401"]), 4);
 }
 
+/// Exchange writes a request id of its own into every query (`cafeReqId`):
+/// Outlook's Windows authentication legs and their retry differ in the
+/// query only, and are one handshake (the method and path decide). The
+/// win32 status of a 401.1 decides where it names a cause.
+#[test]
+fn exchange_legs_with_a_request_id_in_the_query_are_a_handshake() {
+    let ws = workspace();
+    let name = copy_fixture(ws.path(), EXCHANGE);
+    for env in [&[][..], &[("AUTHSIFT_REFERENCE", "1")][..]] {
+        let ev: Vec<Row> = events_of(ws.path(), &name, env)
+            .into_iter()
+            .map(|e| {
+                e.as_object()
+                    .unwrap()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().map_or(v.to_string(), str::to_owned)))
+                    .collect()
+            })
+            .collect();
+        expect_causes(
+            &ev,
+            &name,
+            &[
+                (5, "challenge_handshake"),  // 401 2 5, cafeReqId A
+                (6, "challenge_handshake"),  // 401 1 2148074254, cafeReqId B; 200 with C
+                (8, "missing_credentials"),  // 401 1 2148074254, never completed
+                (9, "expired_credentials"),  // 1330 password expired
+                (10, "revoked_credentials"), // 1909 account locked out
+                (11, "revoked_credentials"), // 1331 account disabled
+                (12, "expired_credentials"), // 1793 account expired
+                (13, "invalid_credentials"), // 1326 bad password
+            ],
+        );
+        for (rec, rule) in [
+            (8, "server:iis-401.1-no-credentials"),
+            (9, "server:iis-401.1-password-expired"),
+            (10, "server:iis-401.1-account-locked-out"),
+            (11, "server:iis-401.1-account-disabled"),
+            (12, "server:iis-401.1-account-expired"),
+            (13, "step6:iis-401.1"),
+        ] {
+            let e = event(&ev, &name, rec);
+            assert_eq!(e["evidence_rule"], rule, "{env:?} record {rec}");
+            assert_eq!(e["evidence_kind"], "server_message", "record {rec}");
+        }
+        let e = event(&ev, &name, 8);
+        assert!(
+            e["evidence_detail"].contains("no credentials")
+                && e["fix"].contains("Windows credentials"),
+            "{e:?}"
+        );
+        assert!(
+            event(&ev, &name, 6)["evidence_detail"]
+                .contains("same client succeeded on the same path"),
+            "{:?}",
+            event(&ev, &name, 6)
+        );
+    }
+}
+
 #[test]
 fn the_handshake_window_decides_whether_a_basic_prompt_was_answered() {
     let ws = workspace();
     let name = copy_fixture(ws.path(), HANDSHAKES);
     for (window, rec10, rec12, benign) in [
-        ("2", "missing_credentials", "missing_credentials", 5),
-        ("10", "challenge_handshake", "missing_credentials", 6),
-        ("20", "challenge_handshake", "challenge_handshake", 7),
+        ("2", "missing_credentials", "missing_credentials", 6),
+        ("10", "challenge_handshake", "missing_credentials", 7),
+        ("20", "challenge_handshake", "challenge_handshake", 8),
     ] {
         let (s, ev) = analyze(ws.path(), &["--handshake-window", window, &name]);
         assert_eq!(

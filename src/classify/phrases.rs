@@ -42,7 +42,11 @@ use super::Cause;
 /// tokens are malformed; the JWKS fetch failing or the gateway's JWKS
 /// holding no usable key is a transient rejection (the gateway's side),
 /// no longer evidence only.
-pub const PHRASES_VERSION: u32 = 10;
+/// Version 11: the win32 status of an IIS 401.1 decides where it names a
+/// cause of its own (`WIN32_STATUS`: no credentials, a password or an
+/// account that expired, an account disabled or locked out), and the
+/// codes of `SEC_E_TARGET_UNKNOWN` and `SEC_E_TIME_SKEW` are theirs.
+pub const PHRASES_VERSION: u32 = 11;
 
 pub struct Phrase {
     /// The rule id recorded in the evidence.
@@ -937,17 +941,34 @@ pub const IIS_SUBSTATUS: &[Substatus] = &[
     },
 ];
 
-/// What IIS substatus `code` says of a 401 whose user field names a user
-/// (`user`) or not, if anything.
-pub fn iis_statement(code: u32, user: bool) -> Option<(&'static Substatus, &'static IisStatement)> {
+impl IisStatement {
+    /// Does it speak of a 401 whose user field names a user (`user`) or not?
+    fn applies(&self, user: bool) -> bool {
+        match self.user {
+            IisUser::None => !user,
+            IisUser::Named => user,
+            IisUser::Any => true,
+        }
+    }
+}
+
+/// What IIS substatus `code` with win32 status `win32` says of a 401 whose
+/// user field names a user (`user`) or not, if anything: the statement of
+/// the win32 status where it explains that substatus and names a cause of
+/// its own, else the substatus's.
+pub fn iis_statement(
+    code: u32,
+    win32: u64,
+    user: bool,
+) -> Option<(&'static Substatus, &'static IisStatement)> {
     let row = IIS_SUBSTATUS.iter().find(|s| s.code == code)?;
-    let says = row.says.as_ref()?;
-    let applies = match says.user {
-        IisUser::None => !user,
-        IisUser::Named => user,
-        IisUser::Any => true,
-    };
-    applies.then_some((row, says))
+    let refined = WIN32_STATUS
+        .iter()
+        .find(|w| w.code == win32 && w.explains.contains(&code))
+        .and_then(|w| w.says.as_ref())
+        .filter(|says| says.applies(user));
+    let says = refined.or(row.says.as_ref().filter(|says| says.applies(user)))?;
+    Some((row, says))
 }
 
 /// The evidence detail of an IIS statement.
@@ -961,16 +982,59 @@ pub fn iis_detail(row: &Substatus, says: &IisStatement, win32: u64) -> String {
 pub struct Win32Status {
     pub code: u64,
     pub name: &'static str,
-    /// What to do, when the status says more than the substatus.
+    /// The substatus codes whose failure it explains (why a logon failed:
+    /// beside a 401.1); beside another it is only named.
+    pub explains: &'static [u32],
+    /// What it decides, beside a substatus it explains, where it names a
+    /// cause of its own (an expired password is no wrong password).
+    pub says: Option<IisStatement>,
+    /// What to do, when the status says more than the substatus (the
+    /// remedy of `says`, when it has one).
     pub fix: Option<&'static str>,
 }
 
+/// A logon failure (401.1).
+const LOGON: &[u32] = &[1];
+
 const fn w(code: u64, name: &'static str, fix: Option<&'static str>) -> Win32Status {
-    Win32Status { code, name, fix }
+    Win32Status {
+        code,
+        name,
+        explains: LOGON,
+        says: None,
+        fix,
+    }
+}
+
+/// A win32 status that names a cause of its own beside a 401.1.
+const fn ws(
+    code: u64,
+    name: &'static str,
+    cause: Cause,
+    rule: &'static str,
+    user: IisUser,
+    detail: &'static str,
+    fix: &'static str,
+) -> Win32Status {
+    Win32Status {
+        code,
+        name,
+        explains: LOGON,
+        says: Some(IisStatement {
+            cause,
+            rule,
+            user,
+            detail,
+            fix,
+        }),
+        fix: None,
+    }
 }
 
 /// Windows status codes IIS writes in `sc-win32-status` beside a 401, with
-/// what they say (Win32 error codes and SSPI `SEC_E_*` results).
+/// what they say (Win32 error codes and SSPI `SEC_E_*` results, the
+/// `HRESULT` as an unsigned number: `SEC_E_NO_CREDENTIALS` 0x8009030E is
+/// 2148074254).
 pub const WIN32_STATUS: &[Win32Status] = &[
     w(
         5,
@@ -1008,22 +1072,43 @@ pub const WIN32_STATUS: &[Win32Status] = &[
             "the account may not log on from this computer: add it to the account's allowed workstations",
         ),
     ),
-    w(
+    // the credential was right once and its lifetime is over
+    ws(
         1330,
         "password expired",
-        Some("the password expired: change it"),
+        Cause::ExpiredCredentials,
+        "server:iis-401.1-password-expired",
+        IisUser::Any,
+        "IIS substatus 401.1 ({meaning}), win32 status {win32}: the password has expired",
+        "the password expired: change it",
     ),
-    w(
+    ws(
+        1793,
+        "account expired",
+        Cause::ExpiredCredentials,
+        "server:iis-401.1-account-expired",
+        IisUser::Any,
+        "IIS substatus 401.1 ({meaning}), win32 status {win32}: the account's expiry date has passed",
+        "the account expired: extend its expiry date in the directory, or use another account",
+    ),
+    // the account may not log on, whatever password is sent
+    ws(
         1331,
         "account disabled",
-        Some("the account is disabled: enable it or use another"),
+        Cause::RevokedCredentials,
+        "server:iis-401.1-account-disabled",
+        IisUser::Any,
+        "IIS substatus 401.1 ({meaning}), win32 status {win32}: the account is disabled",
+        "the account is disabled: enable it or use another",
     ),
-    w(
+    ws(
         1909,
         "account locked out",
-        Some(
-            "the account is locked out: unlock it, or wait for the lockout to end, and find what keeps sending a wrong password",
-        ),
+        Cause::RevokedCredentials,
+        "server:iis-401.1-account-locked-out",
+        IisUser::Any,
+        "IIS substatus 401.1 ({meaning}), win32 status {win32}: the account is locked out, whatever password is sent",
+        "the account is locked out: unlock it, or wait for the lockout to end, and find what keeps sending a wrong password",
     ),
     w(
         2148074252,
@@ -1032,12 +1117,16 @@ pub const WIN32_STATUS: &[Win32Status] = &[
             "the server denied the logon: check the account and its right to log on over the network",
         ),
     ),
-    w(
+    // no credential reached the security package: the first legs of a
+    // Negotiate or NTLM handshake (a leg when the client's retry follows)
+    ws(
         2148074254,
         "no credentials (SEC_E_NO_CREDENTIALS)",
-        Some(
-            "the client offered no usable Windows credentials: check its integrated authentication (browser intranet zone, the service's account)",
-        ),
+        Cause::MissingCredentials,
+        "server:iis-401.1-no-credentials",
+        IisUser::None,
+        "IIS substatus 401.1 ({meaning}) with no user, win32 status {win32}: no credentials arrived (a Negotiate or NTLM handshake the client did not finish)",
+        "the client offered no usable Windows credentials: check its integrated authentication (browser intranet zone, the service's account)",
     ),
     w(
         2148074248,
@@ -1047,12 +1136,12 @@ pub const WIN32_STATUS: &[Win32Status] = &[
         ),
     ),
     w(
-        2148074307,
+        2148074276,
         "the clocks of client and server differ (SEC_E_TIME_SKEW)",
         Some("synchronize the clocks of the client, the server and the domain controller"),
     ),
     w(
-        2148074244,
+        2148074243,
         "the target is unknown or unreachable (SEC_E_TARGET_UNKNOWN)",
         Some("register the service principal name (SPN) of the site for its account"),
     ),
@@ -1298,10 +1387,12 @@ mod tests {
             assert!(seen.insert(ph.id), "duplicate id {}", ph.id);
             assert_eq!(ph.text, ph.text.to_lowercase(), "{}", ph.id);
         }
-        for row in IIS_SUBSTATUS {
-            if let Some(says) = &row.says {
-                assert!(seen.insert(says.rule), "duplicate id {}", says.rule);
-            }
+        for says in IIS_SUBSTATUS
+            .iter()
+            .filter_map(|r| r.says.as_ref())
+            .chain(WIN32_STATUS.iter().filter_map(|w| w.says.as_ref()))
+        {
+            assert!(seen.insert(says.rule), "duplicate id {}", says.rule);
         }
     }
 
@@ -1322,16 +1413,73 @@ mod tests {
             let rest = says.detail.replace("{meaning}", "").replace("{win32}", "");
             assert!(!rest.contains(['{', '}']), "{}", says.rule);
             let user = says.user == IisUser::Named;
-            assert!(iis_statement(row.code, user).is_some(), "{}", says.rule);
+            assert!(iis_statement(row.code, 0, user).is_some(), "{}", says.rule);
             if says.user != IisUser::Any {
-                assert!(iis_statement(row.code, !user).is_none(), "{}", says.rule);
+                assert!(iis_statement(row.code, 0, !user).is_none(), "{}", says.rule);
             }
         }
-        let (row, says) = iis_statement(1, false).expect("401.1 decides");
+        let (row, says) = iis_statement(1, 1326, false).expect("401.1 decides");
         assert_eq!(
             iis_detail(row, says, 1326),
             "IIS substatus 401.1 (logon failed), win32 status 1326 (logon failure: unknown user name or bad password)"
         );
-        assert!(iis_statement(4, true).is_none() && iis_statement(99, true).is_none());
+        assert!(iis_statement(4, 5, true).is_none() && iis_statement(99, 0, true).is_none());
+    }
+
+    /// A win32 status that names a cause decides beside the substatus it
+    /// explains, for the user field it names, with its own rule; beside
+    /// another substatus, or for another user field, the substatus decides.
+    #[test]
+    fn win32_rows_decide_beside_the_substatus_they_explain() {
+        for w in WIN32_STATUS {
+            assert!(!w.explains.is_empty() || w.fix.is_none(), "{}", w.code);
+            let Some(says) = &w.says else { continue };
+            assert!(w.fix.is_none(), "{}: the remedy is the statement's", w.code);
+            let rest = says.detail.replace("{meaning}", "").replace("{win32}", "");
+            assert!(!rest.contains(['{', '}']), "{}", says.rule);
+            for &code in w.explains {
+                assert!(
+                    says.detail.contains(&format!("401.{code}")),
+                    "{}",
+                    says.rule
+                );
+                for user in [false, true] {
+                    let (_, got) = iis_statement(code, w.code, user).expect("a statement");
+                    if says.applies(user) {
+                        assert_eq!(got.rule, says.rule);
+                    } else {
+                        assert_ne!(got.rule, says.rule);
+                    }
+                }
+            }
+            // beside a 401.2 or a 401.3 it names no cause
+            for code in [2, 3] {
+                assert!(!w.explains.contains(&code));
+                if let Some((_, got)) = iis_statement(code, w.code, code == 3) {
+                    assert_ne!(got.rule, says.rule);
+                }
+            }
+        }
+        // what the Windows headers define
+        let code = |name: &str| {
+            WIN32_STATUS
+                .iter()
+                .find(|w| w.name.contains(name))
+                .map(|w| w.code)
+        };
+        assert_eq!(code("SEC_E_NO_CREDENTIALS"), Some(0x8009_030E));
+        assert_eq!(code("SEC_E_INVALID_TOKEN"), Some(0x8009_0308));
+        assert_eq!(code("SEC_E_LOGON_DENIED"), Some(0x8009_030C));
+        assert_eq!(code("SEC_E_TARGET_UNKNOWN"), Some(0x8009_0303));
+        assert_eq!(code("SEC_E_TIME_SKEW"), Some(0x8009_0324));
+        let cause = |c: u64, user: bool| iis_statement(1, c, user).map(|(_, s)| s.cause);
+        assert_eq!(cause(2148074254, false), Some(Cause::MissingCredentials));
+        assert_eq!(cause(2148074254, true), Some(Cause::InvalidCredentials));
+        assert_eq!(cause(1330, true), Some(Cause::ExpiredCredentials));
+        assert_eq!(cause(1793, true), Some(Cause::ExpiredCredentials));
+        assert_eq!(cause(1331, true), Some(Cause::RevokedCredentials));
+        assert_eq!(cause(1909, true), Some(Cause::RevokedCredentials));
+        assert_eq!(cause(1326, true), Some(Cause::InvalidCredentials));
+        assert_eq!(cause(2148074252, true), Some(Cause::InvalidCredentials));
     }
 }

@@ -675,7 +675,7 @@ impl<'v, 'e> Facts<'v, 'e> {
     /// The verdict of the IIS substatus, if its row decides at step `at`.
     fn iis(&self, at: Speaks) -> Option<Verdict> {
         let (code, win32) = self.ex.response.substatus?;
-        let (row, says) = phrases::iis_statement(code, self.v.user.is_some())?;
+        let (row, says) = phrases::iis_statement(code, win32, self.v.user.is_some())?;
         (Speaks::of(says.cause) == at).then(|| {
             Verdict::new(
                 says.cause,
@@ -2056,6 +2056,46 @@ mod tests {
                     ),
                 }
             }
+        }
+    }
+
+    /// The win32 status beside a 401.1 decides where it names a cause:
+    /// no credentials arrived (the first legs of a Windows handshake: a
+    /// leg the sequence completes), a password or account that expired,
+    /// an account disabled or locked out.
+    #[test]
+    fn the_win32_status_of_a_logon_failure_decides_where_it_names_a_cause() {
+        for (win32, user, cause, leg) in [
+            (2148074254, None, Cause::MissingCredentials, true),
+            (
+                2148074254,
+                Some("CORP\\bob"),
+                Cause::InvalidCredentials,
+                false,
+            ),
+            (1330, Some("CORP\\bob"), Cause::ExpiredCredentials, false),
+            (1793, Some("CORP\\bob"), Cause::ExpiredCredentials, false),
+            (1331, Some("CORP\\bob"), Cause::RevokedCredentials, false),
+            (1909, None, Cause::RevokedCredentials, false),
+            (1326, Some("CORP\\bob"), Cause::InvalidCredentials, false),
+            (
+                2148074252,
+                Some("CORP\\bob"),
+                Cause::InvalidCredentials,
+                false,
+            ),
+        ] {
+            let mut ex = har401(None, None, None);
+            ex.shows.request_headers = HeaderView::Some;
+            ex.shows.challenge = false;
+            ex.shows.body = false;
+            ex.shows.user = UserField::Iis;
+            ex.request.user = user.map(Into::into);
+            ex.response.substatus = Some((1, win32));
+            let a = assess(&ex, &RuleSettings::default());
+            assert_eq!(a.verdict.cause, cause, "401.1 win32 {win32} {user:?}");
+            assert_eq!(a.verdict.kind, EvidenceKind::ServerMessage, "{win32}");
+            assert_eq!(a.leg && a.needs_sequence, leg, "{win32} {user:?}");
         }
     }
 

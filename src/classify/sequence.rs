@@ -168,7 +168,7 @@ pub struct Success {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pending {
     pub rec: Record401,
-    /// Handshake key (client, method, target) when it can be a leg not completed in its chunk.
+    /// Handshake key (client, method, path) when it can be a leg not completed in its chunk.
     pub leg: Option<u64>,
     /// Credential history identity when revoked/transient may apply.
     pub history: Option<u64>,
@@ -571,7 +571,7 @@ pub fn handshake_verdict(rec: &Record401, gap_us: i64) -> Verdict {
         EvidenceKind::Sequence,
         "sequence:handshake",
         format!(
-            "{what}, same client succeeded on the same target {:.3} s later",
+            "{what}, same client succeeded on the same path {:.3} s later",
             gap_us as f64 / 1e6
         ),
     )
