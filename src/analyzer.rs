@@ -278,15 +278,12 @@ impl ChunkResult {
     }
 }
 
-/// The part of a request target that a handshake leg and its retry share:
-/// the path. The query is left out: a browser resends the URL it was
-/// challenged on, but a client whose queries carry an id per request
-/// (Exchange's `cafeReqId`, a cache buster) sends its retry with another
-/// one. A 401 that carried a credential in its query is no leg (it
-/// rejected that credential), so no credential is matched away.
+/// The path of a request target: what the quick test keys. Every
+/// handshake leg and its retry share it (`path::handshake_parts` starts
+/// with it), so the test lets no retry pass by.
 #[inline]
 pub fn handshake_path(target: &[u8]) -> &[u8] {
-    match memchr::memchr(b'?', target) {
+    match memchr::memchr2(b'?', b'#', target) {
         Some(i) => &target[..i],
         None => target,
     }
@@ -570,10 +567,11 @@ impl<'c> Analyzer<'c> {
 
     /// The handshake identity: the same client (address and user agent, or
     /// the user agent of a browser capture) asking for the same method and
-    /// path (`handshake_path`). A request that carried a credential in its
-    /// query has none: such a 401 is no leg (it rejected that credential),
-    /// and such a success answers no leg (a key sent after a 401 that
-    /// lacked it answers no challenge: that 401 was a missing key).
+    /// target, ids of one request left out (`path::handshake_parts`). A
+    /// request that carried a credential in its query has none: such a 401
+    /// is no leg (it rejected that credential), and such a success answers
+    /// no leg (a key sent after a 401 that lacked it answers no challenge:
+    /// that 401 was a missing key).
     fn handshake_key(ex: &Exchange<'_>, client_id: u64) -> Option<u64> {
         if crate::classify::credential::query_credentials(&ex.target)
             .next()
@@ -583,11 +581,12 @@ impl<'c> Analyzer<'c> {
         }
         match ex.shows.client {
             ClientView::None => None,
-            ClientView::UserAgent | ClientView::AddrAndAgent => Some(fast_hash(&[
-                &client_id.to_le_bytes(),
-                ex.method.as_bytes(),
-                handshake_path(ex.target.as_bytes()),
-            ])),
+            ClientView::UserAgent | ClientView::AddrAndAgent => Some(
+                path::handshake_parts(&ex.target).fold(
+                    fast_hash(&[&client_id.to_le_bytes(), ex.method.as_bytes()]),
+                    |h, part| fast_hash(&[&h.to_le_bytes(), part.as_bytes()]),
+                ),
+            ),
         }
     }
 
@@ -1284,16 +1283,26 @@ mod tests {
     }
 
     #[test]
-    fn a_leg_and_its_retry_share_the_path_not_the_query() {
+    fn a_leg_and_its_retry_share_the_target_but_ids_of_one_request() {
         const NEGOTIATE: Option<&str> = Some("Negotiate YIIGhgYGKwYBBQUCoIIGejCCBnagMDAu");
         let with = |mut ex: Exchange<'static>, target: &'static str| {
             ex.target = target.into();
             ex
         };
         let entries = [
-            // an id per request in the query (Exchange's cafeReqId)
-            with(entry(10, 0, 401, None, false), "/report?cafeReqId=1"),
-            with(entry(20, 100, 200, NEGOTIATE, false), "/report?cafeReqId=2"),
+            // an id per request in the query (Exchange's cafeReqId), and an
+            // empty parameter only the retry has
+            with(
+                entry(10, 0, 401, None, false),
+                "/report?ClientId=JZQXKWVE&cafeReqId=3f6b1c9e-52a0-4d7e-9b1f-0c2d3e4f5a61;",
+            ),
+            with(
+                entry(20, 100, 200, NEGOTIATE, false),
+                "/report?ClientId=JZQXKWVE&cafeReqId=8a2d4e6f-1b3c-4d5e-8f70-a1b2c3d4e5f6;&encoding=;",
+            ),
+            // another page is another request: its success answers nothing
+            with(entry(24, 200, 401, None, false), "/report?page=2&_=1717581600000"),
+            with(entry(26, 300, 200, NEGOTIATE, false), "/report?page=3&_=1717581600100"),
             // a key in the query of the success answers no challenge
             with(entry(30, 1_000, 401, None, false), "/data"),
             with(
@@ -1305,14 +1314,17 @@ mod tests {
             causes_in_parts(&entries, &[]),
             vec![
                 (10, Cause::ChallengeHandshake),
+                (24, Cause::MissingCredentials),
                 (30, Cause::MissingCredentials)
             ]
         );
-        // the quick test of log parsers keys the same path
+        // the quick test of log parsers keys the path, which every leg and
+        // its retry share
         let ip = Some(&b"10.0.0.1"[..]);
         assert_eq!(quick_key(ip, b"/p?a=1"), quick_key(ip, b"/p"));
         assert_ne!(quick_key(ip, b"/p?a=1"), quick_key(ip, b"/q?a=1"));
         assert_eq!(handshake_path(b"/a/b?c=d?e"), b"/a/b");
+        assert_eq!(handshake_path(b"/a/b#c?d"), b"/a/b");
     }
 
     #[test]

@@ -209,6 +209,40 @@ fn push_segment(out: &mut String, seg: &str, tokens_only: bool) {
     push_plain(out, seg, tokens_only);
 }
 
+/// Does a query value identify one request rather than what is asked
+/// for: a UUID (in braces or not), 16 hex digits or more, a timestamp of
+/// 10 digits or more, or a random fraction (`0.7134…`)? Clients put such
+/// values in every request (Exchange's `cafeReqId`, jQuery's `_=`, cache
+/// busters), so a retry carries another one.
+fn per_request_value(v: &str) -> bool {
+    let v = v
+        .strip_prefix(['{', '('])
+        .and_then(|v| v.strip_suffix(['}', ')']))
+        .unwrap_or(v);
+    let b = v.as_bytes();
+    let digits = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
+    is_uuid(v)
+        || (b.len() >= 16 && b.iter().all(u8::is_ascii_hexdigit))
+        || (b.len() >= 10 && digits(b))
+        || v.strip_prefix("0.")
+            .is_some_and(|f| f.len() >= 8 && digits(f.as_bytes()))
+}
+
+/// The parts of a request target that a challenge and its retry share: the
+/// path, then each query parameter that says what is asked for, in order.
+/// Left out are the fragment, parameters without a value (`&encoding=`)
+/// and those whose value identifies one request (`per_request_value`), so
+/// `?page=2` and `?page=3` differ but `?cafeReqId=<uuid>` and its retry's
+/// do not.
+pub fn handshake_parts(target: &str) -> impl Iterator<Item = &str> {
+    let target = target.split('#').next().unwrap_or(target);
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    std::iter::once(path).chain(query.split(['&', ';']).filter(|kv| match kv.split_once('=') {
+        Some((_, v)) => !v.is_empty() && !per_request_value(v),
+        None => !kv.is_empty(),
+    }))
+}
+
 /// The path template of a request target.
 pub fn template(target: &str) -> String {
     let target = strip_target_userinfo(target);
@@ -453,5 +487,21 @@ mod tests {
             redact("http://bob:s3cretpass@api.example.com/x?y"),
             "http://api.example.com/x?y"
         );
+    }
+
+    #[test]
+    fn handshake_parts_leave_out_ids_of_one_request() {
+        let parts = |t| handshake_parts(t).collect::<Vec<_>>();
+        assert_eq!(
+            parts("/ad.xml?&Id=<empty>;&cafeReqId={3F6B1C9E-52A0-4D7E-9B1F-0C2D3E4F5A61};&enc=;"),
+            ["/ad.xml", "Id=<empty>"]
+        );
+        assert_eq!(
+            parts("/p?page=2&_=1717581600000&cb=0.71342957&r=0123456789abcdef#top"),
+            ["/p", "page=2"]
+        );
+        // a short number or word is what is asked for
+        assert_eq!(parts("/p?limit=10&q=abc"), ["/p", "limit=10", "q=abc"]);
+        assert_ne!(parts("/p?limit=10"), parts("/p?limit=25"));
     }
 }

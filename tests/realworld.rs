@@ -767,9 +767,9 @@ fn json_logs_of_well_known_schemas_are_read_without_a_mapping_and_the_mapping_is
                     "/v1/items?key=REDACTED",
                     "placeholder_credentials",
                 ),
-                // shows nothing, and the same client's success on the
-                // same path 2 s later (another query) completes it
-                ("api.example.com", "GET", "/v1/items", "challenge_handshake"),
+                // shows nothing; the same client's success 2 s later is
+                // for another page (`?page=3`), no retry of this request
+                ("api.example.com", "GET", "/v1/items", "unknown"),
                 (
                     "api.example.com",
                     "GET",

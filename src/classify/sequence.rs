@@ -571,7 +571,7 @@ pub fn handshake_verdict(rec: &Record401, gap_us: i64) -> Verdict {
         EvidenceKind::Sequence,
         "sequence:handshake",
         format!(
-            "{what}, same client succeeded on the same path {:.3} s later",
+            "{what}, same client succeeded on the same request {:.3} s later",
             gap_us as f64 / 1e6
         ),
     )
