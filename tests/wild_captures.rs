@@ -1,7 +1,8 @@
 //! Shapes of real captures, each a class of inputs, through the real
 //! binary: the session cookies of common frameworks and gateways, HTTP/2
 //! cookie crumbs, the markers of Cloudflare's har-sanitizer, an API key as
-//! the Basic user, Digest `stale=true`, CORS preflights. Every capture here is written by the test, with made-up
+//! the Basic user, Digest `stale=true`, CORS preflights, Django REST
+//! framework's "not provided" to a session cookie. Every capture here is written by the test, with made-up
 //! credentials that must not appear in any output.
 
 mod common;
@@ -529,4 +530,63 @@ fn a_preflight_401_is_the_servers_to_fix() {
         "{}",
         table.stdout_text()
     );
+}
+
+// ------------------------------------------------------------ DRF and a session cookie
+
+/// Django REST framework's "Authentication credentials were not provided."
+/// to a request that carried a session cookie: the server did not take
+/// the cookie as a credential, `wrong_scheme` as for a token it did not
+/// read (README, Causes); the fix speaks of the session, not of
+/// `Authorization: Token`. With no credential at all it stays missing.
+#[test]
+fn drf_not_provided_to_a_session_cookie() {
+    const SID: &str = "drfSess8Yh3Nb6Vc1Xz5";
+    const DRF: &str = "{\"detail\":\"Authentication credentials were not provided.\"}";
+    let token: &[(&str, &str)] = &[("www-authenticate", "Token")];
+    let evs = events(
+        &har(&[
+            Ex::get401(
+                0,
+                "https://shop.example.com/api/orders/",
+                &[
+                    ("cookie", "csrftoken=c1"),
+                    ("cookie", "sessionid=drfSess8Yh3Nb6Vc1Xz5"),
+                ],
+            )
+            .answer(token, DRF),
+            Ex::get401(
+                10,
+                "https://shop.example.com/api/orders/",
+                &[("cookie", "sessionid=[sessionid redacted]")],
+            )
+            .answer(token, DRF),
+            Ex::get401(
+                20,
+                "https://shop.example.com/api/orders/",
+                &[("cookie", "csrftoken=c1")],
+            )
+            .answer(token, DRF),
+        ]),
+        &[SID],
+    );
+    let got: Vec<(&str, &str)> = evs.iter().map(|e| (e.1.as_str(), e.2.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            ("wrong_scheme", "unseen:drf-not-provided"),
+            ("wrong_scheme", "unseen:drf-not-provided"),
+            ("missing_credentials", "step1:no-credential"),
+        ],
+        "{evs:?}"
+    );
+    for e in &evs[..2] {
+        assert!(
+            e.3.contains("the request carried one (") && e.3.contains("session cookie"),
+            "{}",
+            e.3
+        );
+        assert!(e.4.contains("session cookie"), "{}", e.4);
+        assert!(!e.4.contains("Authorization"), "{}", e.4);
+    }
 }

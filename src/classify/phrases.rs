@@ -46,7 +46,10 @@ use super::Cause;
 /// cause of its own (`WIN32_STATUS`: no credentials, a password or an
 /// account that expired, an account disabled or locked out), and the
 /// codes of `SEC_E_TARGET_UNKNOWN` and `SEC_E_TIME_SKEW` are theirs.
-pub const PHRASES_VERSION: u32 = 11;
+/// Version 12: `UNSEEN` statements to a request whose credential is a
+/// session cookie say `wrong_scheme` as well (they said
+/// `missing_credentials`), with a remedy for the cookie (`cookie_fix`).
+pub const PHRASES_VERSION: u32 = 12;
 
 pub struct Phrase {
     /// The rule id recorded in the evidence.
@@ -59,6 +62,10 @@ pub struct Phrase {
     pub sample: &'static str,
     /// What to do, where the row knows more than its cause's remedy.
     pub fix: Option<&'static str>,
+    /// What to do where the credential sent was a session cookie, if that
+    /// differs (a row of `UNSEEN`: the cookie's remedy is not the
+    /// header's).
+    pub cookie_fix: Option<&'static str>,
     /// A token endpoint's answer to the client's own credential (RFC 6749
     /// §2.3): a Basic header of the request is `client_id:client_secret`,
     /// not a user's.
@@ -79,6 +86,7 @@ const fn p(
         source,
         sample,
         fix: None,
+        cookie_fix: None,
         client_auth: false,
     }
 }
@@ -88,6 +96,14 @@ impl Phrase {
     const fn fixed(self, fix: &'static str) -> Phrase {
         Phrase {
             fix: Some(fix),
+            ..self
+        }
+    }
+
+    /// The row with its own remedy for a session cookie.
+    const fn cookie_fixed(self, fix: &'static str) -> Phrase {
+        Phrase {
+            cookie_fix: Some(fix),
             ..self
         }
     }
@@ -461,7 +477,8 @@ pub const UNSEEN: &[Phrase] = &[
         "Django REST framework (NotAuthenticated)",
         "{\"detail\":\"Authentication credentials were not provided.\"}",
     )
-    .fixed("Django REST framework did not find the credential: TokenAuthentication reads `Authorization: Token <key>` (not Bearer, unless the view sets another keyword), SessionAuthentication the session cookie; send what the view's authentication classes read"),
+    .fixed("Django REST framework did not find the credential: TokenAuthentication reads `Authorization: Token <key>` (not Bearer, unless the view sets another keyword), SessionAuthentication the session cookie; send what the view's authentication classes read")
+    .cookie_fixed("Django REST framework did not take the session cookie as a credential: SessionAuthentication reads it only on views that list it among their authentication classes, and only while the session is signed in (an expired, signed-out or other site's session is anonymous); sign in again, or send the credential this view's authentication classes read"),
     p(
         "unseen:credentials-were-not-provided",
         "credentials were not provided",

@@ -91,6 +91,8 @@ struct View<'e> {
     /// way a client asks for a Basic prompt too, so no proof against a
     /// handshake leg.
     url_user: bool,
+    /// `redacted` is a cookie (so no other carrier was hidden).
+    redacted_by_cookie: bool,
     /// The session cookies of the `Cookie` header (`credential::session_cookies`).
     cookies: Vec<(&'e str, &'e str)>,
     /// `cookies` is not empty.
@@ -165,6 +167,8 @@ impl<'e> View<'e> {
             &mut redacted,
             |k| format!("credential in form parameter {}", k.to_ascii_lowercase()),
         );
+        // (the cookie is read last: `redacted` set from here on is its)
+        let hidden_before = redacted.is_some();
         let cookies = match ex.request.cookie.as_deref() {
             // the whole header a marker (Caddy's default `["REDACTED"]`):
             // cookies were sent, which ones is unknown
@@ -179,6 +183,7 @@ impl<'e> View<'e> {
             }),
             None => Vec::new(),
         };
+        let redacted_by_cookie = !hidden_before && redacted.is_some();
         let challenges = ex
             .shows
             .challenge
@@ -213,6 +218,7 @@ impl<'e> View<'e> {
                 .as_deref()
                 .is_some_and(|u| !u.is_empty()),
             session_cookie: !cookies.is_empty(),
+            redacted_by_cookie,
             cookies,
             challenges,
             body,
@@ -238,6 +244,19 @@ impl<'e> View<'e> {
             || !self.query.is_empty()
             || self.user.is_some()
             || !self.form.is_empty()
+    }
+
+    /// The request's only credential is a session cookie, in clear or
+    /// redacted (the remedies of a cookie are not those of a header).
+    fn cookie_only(&self) -> bool {
+        let other = self.auth.is_some()
+            || (self.redacted.is_some() && !self.redacted_by_cookie)
+            || !self.keys.is_empty()
+            || !self.query.is_empty()
+            || self.user.is_some()
+            || !self.form.is_empty()
+            || self.url_user;
+        !other && (self.session_cookie || self.redacted_by_cookie)
     }
 
     fn present(&self) -> bool {
@@ -869,7 +888,10 @@ pub const NO_CREDENTIAL: &str = "step1:no-credential";
 /// Step 1: no credential, in a capture that would show one, or where the
 /// server says none arrived.
 fn no_credential(f: &Facts<'_, '_>) -> Option<Verdict> {
-    if f.present {
+    // a session cookie was sent and the server says it saw no credential:
+    // it was not where or how the server reads one (step 2,
+    // `credential_unseen`), as for a token
+    if f.present || (f.v.session_cookie && f.v.said(phrases::UNSEEN).is_some()) {
         return None;
     }
     // a browser never sends a credential on a CORS preflight: the server
@@ -1007,10 +1029,15 @@ fn specific_statement(f: &Facts<'_, '_>) -> Option<Verdict> {
 /// carried one: it was not where or how this server reads it
 /// (`phrases::UNSEEN`).
 fn credential_unseen(f: &Facts<'_, '_>) -> Option<Verdict> {
-    if !f.present {
+    if !f.present && !f.v.session_cookie {
         return None;
     }
     let (ph, at) = f.v.said(phrases::UNSEEN)?;
+    let fix = if f.v.cookie_only() {
+        ph.cookie_fix.unwrap_or(UNSEEN_COOKIE_FIX)
+    } else {
+        ph.fix.unwrap_or(UNSEEN_FIX)
+    };
     Some(
         Verdict::new(
             Cause::WrongScheme,
@@ -1022,9 +1049,12 @@ fn credential_unseen(f: &Facts<'_, '_>) -> Option<Verdict> {
                 carried_as(f, ph)
             ),
         )
-        .with_fix(ph.fix.unwrap_or(UNSEEN_FIX)),
+        .with_fix(fix),
     )
 }
+
+/// The remedy of a session cookie the server did not take as a credential.
+const UNSEEN_COOKIE_FIX: &str = "the server did not take the session cookie as a credential: the session may have expired or been signed out, or belong to another site or deployment (sign in again), or this endpoint does not read sessions (send the credential its documentation names); check that no proxy drops the Cookie header";
 
 /// The remedy of a credential the server did not see.
 const UNSEEN_FIX: &str = "the server did not read the credential that was sent: send it where and how this endpoint reads it (the scheme word, header or parameter its documentation names), and check that no proxy drops it on the way";
@@ -1835,8 +1865,42 @@ mod tests {
                     !a.verdict.detail.contains("tk_9f8e") && !a.verdict.detail.contains("mk_live")
                 );
             }
+            // a session cookie, in clear or redacted: the same, with the
+            // cookie's remedy (no talk of Authorization headers)
+            for cookie in [
+                "csrftoken=c1; sessionid=s7k2m9x4q1w8e5r3",
+                "__Host-session=s7k2m9x4q1w8e5r3",
+                "sessionid=[sessionid redacted]",
+            ] {
+                let mut ex = har401(None, Some(r#"Token realm="api""#), Some(ph.sample));
+                ex.request.cookie = Some(cookie.into());
+                let a = assess(&ex, &RuleSettings::default());
+                assert_eq!(a.verdict.cause, Cause::WrongScheme, "{} {cookie}", ph.id);
+                assert_eq!(a.verdict.rule, ph.id, "{cookie}");
+                assert!(
+                    a.verdict.detail.contains("session cookie"),
+                    "{}",
+                    a.verdict.detail
+                );
+                let fix = a.verdict.fix();
+                assert_eq!(fix, ph.cookie_fix.unwrap_or(UNSEEN_COOKIE_FIX));
+                assert!(
+                    fix.contains("session cookie") && !fix.contains("Authorization"),
+                    "{fix}"
+                );
+                assert!(!a.verdict.detail.contains("s7k2m9x4"));
+            }
+            // a cookie beside a token: the token's remedy
+            let mut ex = har401(Some("Bearer tk_9f8e7d6c5b4a3921"), None, Some(ph.sample));
+            ex.request.cookie = Some("sessionid=s7k2m9x4q1w8e5r3".into());
+            let a = assess(&ex, &RuleSettings::default());
+            assert_eq!(a.verdict.fix(), ph.fix.unwrap_or(UNSEEN_FIX));
             // no credential in a capture that shows every carrier: missing
             let ex = har401(None, None, Some(ph.sample));
+            assert_eq!(cause(&ex), Cause::MissingCredentials, "{}", ph.id);
+            // nor with a cookie that holds no session
+            let mut ex = har401(None, None, Some(ph.sample));
+            ex.request.cookie = Some("theme=dark".into());
             assert_eq!(cause(&ex), Cause::MissingCredentials, "{}", ph.id);
         }
         // a placeholder still wins (step 1), a specific statement too
