@@ -116,6 +116,48 @@ fn every_pattern_has_a_fix_and_an_example_that_points_at_one_of_its_401s() {
     }
 }
 
+/// Every IIS substatus says what to do about itself: a win32 status's
+/// remedy replaces it only beside a substatus the status explains (Web
+/// Deploy's `401 2 5` is no ACL problem: access denied adds nothing there).
+#[test]
+fn each_iis_substatus_gets_its_own_fix() {
+    let ws = workspace();
+    let dir = ws.path();
+    let log = copy_fixture(dir, "logs/u_ex240614.log");
+    for env in [&[][..], &[("AUTHSIFT_REFERENCE", "1")][..]] {
+        let by_line: BTreeMap<u64, Value> = common::events_of(dir, &log, env)
+            .into_iter()
+            .map(|e| (e["record"].as_u64().unwrap(), e))
+            .collect();
+        let fix = |line: u64| by_line[&line]["fix"].as_str().unwrap().to_string();
+        let cause = |line: u64| by_line[&line]["cause"].as_str().unwrap().to_string();
+        // Web Deploy: no authentication method the client offered is enabled
+        assert_eq!(cause(5), "missing_credentials");
+        assert!(
+            fix(5).contains("no authentication method the client offered is enabled")
+                && fix(5).contains("send credentials for the one that is enabled")
+                && !fix(5).contains("ACL"),
+            "{}",
+            fix(5)
+        );
+        assert_eq!(cause(6), "insufficient_scope");
+        assert!(fix(6).contains("ACL"), "{}", fix(6));
+        assert_eq!((cause(7), cause(8)), ("unknown".into(), "unknown".into()));
+        assert!(fix(7).contains("filter"), "{}", fix(7));
+        assert!(fix(8).contains("ISAPI or CGI application"), "{}", fix(8));
+        for line in [7, 8] {
+            assert_eq!(by_line[&line]["evidence_kind"], "server_message");
+        }
+        assert_eq!(fix(9), "check the user name, domain and password");
+        // a connection closed between the legs, beside a 401.2
+        assert!(fix(10).contains("connection closed"), "{}", fix(10));
+        let mut fixes: Vec<String> = [5, 6, 7, 8, 9].iter().map(|&l| fix(l)).collect();
+        fixes.sort();
+        fixes.dedup();
+        assert_eq!(fixes.len(), 5, "{fixes:?}");
+    }
+}
+
 #[test]
 fn the_table_shows_the_fix_per_cause_and_the_advice_on_what_to_log() {
     let ws = workspace();

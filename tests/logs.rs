@@ -168,6 +168,7 @@ const DETECTED: &[(&str, &str)] = &[
     ("traefik.jsonl", "traefik"),
     ("u_ex240603.log", "iis"),
     ("u_ex240604.log", "iis"),
+    ("u_ex240614.log", "iis"),
     ("api-history.jsonl", "caddy"),
     ("handshakes.jsonl", "caddy"),
     ("u_ex240605.log", "iis"),

@@ -49,7 +49,11 @@ use super::Cause;
 /// Version 12: `UNSEEN` statements to a request whose credential is a
 /// session cookie say `wrong_scheme` as well (they said
 /// `missing_credentials`), with a remedy for the cookie (`cookie_fix`).
-pub const PHRASES_VERSION: u32 = 12;
+/// Version 13: every IIS substatus has a fix of its own (401.2: enable an
+/// authentication method the client uses), 401.4 and 401.5 are evidence
+/// of who refused (`unknown`), and a win32 status's remedy applies beside
+/// the substatus it explains only (`access denied` beside none).
+pub const PHRASES_VERSION: u32 = 13;
 
 pub struct Phrase {
     /// The rule id recorded in the evidence.
@@ -143,7 +147,9 @@ impl Speaks {
     pub fn of(cause: Cause) -> Speaks {
         match cause {
             Cause::MissingCredentials => Speaks::NoCredential,
-            Cause::InvalidCredentials => Speaks::Generic,
+            // a statement that something refused the request, not why (an
+            // IIS filter): evidence at the last step, as a generic rejection
+            Cause::InvalidCredentials | Cause::Unknown => Speaks::Generic,
             _ => Speaks::Specific,
         }
     }
@@ -932,7 +938,7 @@ pub const IIS_SUBSTATUS: &[Substatus] = &[
             rule: "server:iis-401.2",
             user: IisUser::None,
             detail: "IIS substatus 401.2 with no user: {meaning}",
-            fix: "send credentials with a scheme the site enables (or enable the scheme the client uses in IIS Authentication)",
+            fix: "no authentication method the client offered is enabled for this site: enable one the client uses (IIS Authentication: Windows, Basic; Web Deploy: the Management Service's credentials), or send credentials for the one that is enabled",
         }),
     },
     Substatus {
@@ -946,15 +952,29 @@ pub const IIS_SUBSTATUS: &[Substatus] = &[
             fix: "grant the user read access to the resource (its file-system ACL), or use an account that has it",
         }),
     },
+    // who refused is known, not why: evidence for an unknown cause, with
+    // where to look
     Substatus {
         code: 4,
         meaning: "authorization failed by filter",
-        says: None,
+        says: Some(IisStatement {
+            cause: Cause::Unknown,
+            rule: "step6:iis-401.4",
+            user: IisUser::Any,
+            detail: "IIS substatus 401.4 ({meaning}), win32 status {win32}: a filter refused the request, its reason is not logged",
+            fix: "an ISAPI filter or module of the site refused the request: find which (Failed Request Tracing names it) and read its configuration and log",
+        }),
     },
     Substatus {
         code: 5,
         meaning: "authorization failed by ISAPI/CGI application",
-        says: None,
+        says: Some(IisStatement {
+            cause: Cause::Unknown,
+            rule: "step6:iis-401.5",
+            user: IisUser::Any,
+            detail: "IIS substatus 401.5 ({meaning}), win32 status {win32}: the application refused the request, its reason is not logged",
+            fix: "the ISAPI or CGI application of the site refused the request: check its authentication settings and its log",
+        }),
     },
 ];
 
@@ -1053,18 +1073,25 @@ const fn ws(
 /// `HRESULT` as an unsigned number: `SEC_E_NO_CREDENTIALS` 0x8009030E is
 /// 2148074254).
 pub const WIN32_STATUS: &[Win32Status] = &[
-    w(
-        5,
-        "access denied",
-        Some("grant the user access to the resource (its ACL or the site's authorization rules)"),
-    ),
-    w(
-        64,
-        "the network name is no longer available",
-        Some(
+    // beside a 401.2 (no enabled method) and a 401.3 (the ACL) it adds
+    // nothing to what the substatus says: named only
+    Win32Status {
+        code: 5,
+        name: "access denied",
+        explains: &[],
+        says: None,
+        fix: None,
+    },
+    // a leg of a Windows handshake is a 401.2 or a 401.1
+    Win32Status {
+        code: 64,
+        name: "the network name is no longer available",
+        explains: &[1, 2],
+        says: None,
+        fix: Some(
             "the connection closed during the handshake: check keep-alive and the load balancer between the legs",
         ),
-    ),
+    },
     w(
         1326,
         "logon failure: unknown user name or bad password",
@@ -1173,13 +1200,14 @@ pub fn win32_text(win32: u64) -> String {
     }
 }
 
-/// What to do about an IIS 401: the win32 status's remedy when it has one,
-/// else the substatus's.
-pub fn iis_fix(says: &IisStatement, win32: u64) -> &'static str {
+/// What to do about an IIS 401 of substatus `code` that `says` decided:
+/// the win32 status's remedy when it explains that substatus and has one,
+/// else the statement's own.
+pub fn iis_fix(code: u32, says: &IisStatement, win32: u64) -> &'static str {
     WIN32_STATUS
         .iter()
-        .find(|s| s.code == win32)
-        .and_then(|s| s.fix)
+        .find(|w| w.code == win32 && w.explains.contains(&code))
+        .and_then(|w| w.fix)
         .unwrap_or(says.fix)
 }
 
@@ -1440,7 +1468,42 @@ mod tests {
             iis_detail(row, says, 1326),
             "IIS substatus 401.1 (logon failed), win32 status 1326 (logon failure: unknown user name or bad password)"
         );
-        assert!(iis_statement(4, 5, true).is_none() && iis_statement(99, 0, true).is_none());
+        assert!(iis_statement(99, 0, true).is_none());
+    }
+
+    /// Every substatus that decides has a fix of its own, and a win32
+    /// status's remedy replaces it only beside a substatus the status
+    /// explains (`401 2 5` is no ACL problem).
+    #[test]
+    fn each_substatus_has_its_own_fix() {
+        let says: Vec<(u32, &IisStatement)> = IIS_SUBSTATUS
+            .iter()
+            .filter_map(|r| r.says.as_ref().map(|s| (r.code, s)))
+            .collect();
+        assert_eq!(
+            says.len(),
+            IIS_SUBSTATUS.len(),
+            "every substatus says something"
+        );
+        let mut fixes: Vec<&str> = says.iter().map(|(_, s)| s.fix).collect();
+        fixes.sort_unstable();
+        fixes.dedup();
+        assert_eq!(fixes.len(), says.len(), "a fix per substatus");
+        for &(code, s) in &says {
+            for w in WIN32_STATUS {
+                let fix = iis_fix(code, s, w.code);
+                match w.fix.filter(|_| w.explains.contains(&code)) {
+                    Some(own) => assert_eq!(fix, own, "401.{code} win32 {}", w.code),
+                    None => assert_eq!(fix, s.fix, "401.{code} win32 {}", w.code),
+                }
+            }
+            assert_eq!(iis_fix(code, s, 4242), s.fix);
+        }
+        let (_, web_deploy) = iis_statement(2, 5, false).expect("401.2 decides");
+        let fix = iis_fix(2, web_deploy, 5);
+        assert!(fix.contains("enable") && !fix.contains("ACL"), "{fix}");
+        let (_, acl) = iis_statement(3, 5, true).expect("401.3 decides");
+        assert!(iis_fix(3, acl, 5).contains("ACL"));
     }
 
     /// A win32 status that names a cause decides beside the substatus it

@@ -702,7 +702,7 @@ impl<'v, 'e> Facts<'v, 'e> {
                 says.rule,
                 phrases::iis_detail(row, says, win32),
             )
-            .with_fix(phrases::iis_fix(says, win32))
+            .with_fix(phrases::iis_fix(code, says, win32))
         })
     }
 }
