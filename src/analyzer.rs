@@ -581,12 +581,12 @@ impl<'c> Analyzer<'c> {
         }
         match ex.shows.client {
             ClientView::None => None,
-            ClientView::UserAgent | ClientView::AddrAndAgent => Some(
-                path::handshake_parts(&ex.target).fold(
+            ClientView::UserAgent | ClientView::AddrAndAgent => {
+                Some(path::handshake_parts(&ex.target).fold(
                     fast_hash(&[&client_id.to_le_bytes(), ex.method.as_bytes()]),
                     |h, part| fast_hash(&[&h.to_le_bytes(), part.as_bytes()]),
-                ),
-            ),
+                ))
+            }
         }
     }
 
@@ -1301,8 +1301,14 @@ mod tests {
                 "/report?ClientId=JZQXKWVE&cafeReqId=8a2d4e6f-1b3c-4d5e-8f70-a1b2c3d4e5f6;&encoding=;",
             ),
             // another page is another request: its success answers nothing
-            with(entry(24, 200, 401, None, false), "/report?page=2&_=1717581600000"),
-            with(entry(26, 300, 200, NEGOTIATE, false), "/report?page=3&_=1717581600100"),
+            with(
+                entry(24, 200, 401, None, false),
+                "/report?page=2&_=1717581600000",
+            ),
+            with(
+                entry(26, 300, 200, NEGOTIATE, false),
+                "/report?page=3&_=1717581600100",
+            ),
             // a key in the query of the success answers no challenge
             with(entry(30, 1_000, 401, None, false), "/data"),
             with(

@@ -161,6 +161,13 @@ fn secret_value(v: &str) -> bool {
     !v.contains(['+', '%']) && segment_class(v) == Some("{token}")
 }
 
+/// Is a value shaped like a key or an id that no one types: a token-like
+/// run, a JWT, a UUID or 16 hex digits or more (not a word or a name such
+/// as `partner-042`)?
+pub fn key_shaped(v: &str) -> bool {
+    matches!(segment_class(v), Some("{token}" | "{hex}" | "{uuid}"))
+}
+
 fn push_plain(out: &mut String, seg: &str, tokens_only: bool) {
     match segment_class(seg) {
         // a target keeps ids, and hex shorter than a 128-bit key (object
@@ -237,10 +244,14 @@ fn per_request_value(v: &str) -> bool {
 pub fn handshake_parts(target: &str) -> impl Iterator<Item = &str> {
     let target = target.split('#').next().unwrap_or(target);
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    std::iter::once(path).chain(query.split(['&', ';']).filter(|kv| match kv.split_once('=') {
-        Some((_, v)) => !v.is_empty() && !per_request_value(v),
-        None => !kv.is_empty(),
-    }))
+    std::iter::once(path).chain(
+        query
+            .split(['&', ';'])
+            .filter(|kv| match kv.split_once('=') {
+                Some((_, v)) => !v.is_empty() && !per_request_value(v),
+                None => !kv.is_empty(),
+            }),
+    )
 }
 
 /// The path template of a request target.

@@ -41,7 +41,7 @@ pub const CAUSES: &[CauseInfo] = &[
     },
     CauseInfo {
         cause: Cause::MalformedCredentials,
-        meaning: "a credential is present but unusable as sent: empty token, Basic value not base64 or without ':', an empty user name, quotes or whitespace around the token, a scheme with no value",
+        meaning: "a credential is present but unusable as sent: empty token, Basic value not base64 or without ':', empty user name or password (an API key as the user may have none), quotes or whitespace around the token, a scheme with no value",
         fix: "fix how the header is built",
     },
     CauseInfo {

@@ -495,9 +495,14 @@ fn malformed_reason(auth: &str) -> Option<&'static str> {
         if colon == 0 {
             return Some("Basic value has an empty user name");
         }
-        // an empty password after a user is well-formed: an API key as the
-        // user (`curl -u sk_test_…:`, Stripe's, Mailgun's, Twilio-like
-        // APIs' documented form)
+        // an empty password is one left out, except after an API key as the
+        // user (`curl -u sk_test_…:`, the documented form of Stripe-like
+        // APIs)
+        if colon + 1 == raw.len()
+            && !std::str::from_utf8(&raw[..colon]).is_ok_and(crate::path::key_shaped)
+        {
+            return Some("Basic value has a user name and no password");
+        }
     }
     None
 }
@@ -1594,6 +1599,7 @@ mod tests {
             "Bearer  abc ",
             "Basic OnB3",
             "Basic Og==",
+            "Basic dXNlcjo=",
             "Basic dXNlcg==",
             "Basic user:pw",
             "eyJ.eyJ.sig",
@@ -1634,8 +1640,9 @@ mod tests {
         // no answer: a rejected credential
         let ex = har401(Some(&basic), None, None);
         assert_eq!(cause(&ex), Cause::InvalidCredentials);
-        // no ':' at all, or no user: still malformed
-        for v in ["sk_test_4eC39HqLyjWDarjt", ":pw"] {
+        // no ':' at all, no user, or a user name (not a key) with no
+        // password: still malformed
+        for v in ["sk_test_4eC39HqLyjWDarjt", ":pw", "partner-042:", "alice:"] {
             let a = format!("Basic {}", STANDARD.encode(v));
             assert_eq!(
                 cause(&har401(Some(&a), None, None)),
