@@ -142,7 +142,8 @@ pub const TOKEN_PARAMS: &[&str] = &["access_token", "token", "auth_token", "id_t
 /// Cookie names that usually hold a session, lower case: compared
 /// case-insensitively, after the name's `__Host-` or `__Secure-` prefix
 /// (`COOKIE_NAME_PREFIXES`) is taken off; a `*` matches any run of
-/// characters (`_session*`, `sb-*-auth-token`). Where a library splits a
+/// characters (`_session*`, `sb-*-auth-token`), a `#` a hash (16 hex
+/// digits or more: Drupal's `SESS#`). Where a library splits a
 /// large session into numbered cookies, its first piece is listed too.
 pub const SESSION_COOKIES: &[&str] = &[
     "sid",
@@ -191,10 +192,10 @@ pub const SESSION_COOKIES: &[&str] = &[
     // Devise's remember-me
     "remember_user_token",
     // WordPress: wordpress_logged_in_<hash of the site>
-    "wordpress_logged_in_*",
-    // Drupal: SESS<hash>, SSESS<hash> over HTTPS
-    "sess*",
-    "ssess*",
+    "wordpress_logged_in_#",
+    // Drupal: SESS<hash>, SSESS<hash> over HTTPS (not `sessionTheme`)
+    "sess#",
+    "ssess#",
     // Shibboleth SP: _shibsession_<id>
     "_shibsession_*",
     // Pomerium
@@ -354,10 +355,11 @@ pub fn is_token_param(name: &str) -> bool {
     TOKEN_PARAMS.iter().any(|p| p.eq_ignore_ascii_case(name))
 }
 
-/// Does `name` match `pat` (lower case; `*` matches any run of bytes), in
-/// any case? No allocation: it runs for every cookie of every request.
+/// Does `name` match `pat` (lower case; `*` matches any run of bytes, `#`
+/// a run of 16 hex digits or more: a hash), in any case? No allocation: it
+/// runs for every cookie of every request.
 fn glob_match(pat: &[u8], name: &[u8]) -> bool {
-    let Some(star) = memchr::memchr(b'*', pat) else {
+    let Some(star) = memchr::memchr2(b'*', b'#', pat) else {
         return pat.eq_ignore_ascii_case(name);
     };
     let (head, rest) = (&pat[..star], &pat[star + 1..]);
@@ -365,6 +367,10 @@ fn glob_match(pat: &[u8], name: &[u8]) -> bool {
         return false;
     }
     let name = &name[head.len()..];
+    if pat[star] == b'#' {
+        let hex = name.iter().take_while(|c| c.is_ascii_hexdigit()).count();
+        return (16..=hex).any(|n| glob_match(rest, &name[n..]));
+    }
     if memchr::memchr(b'*', rest).is_none() {
         return name.len() >= rest.len()
             && name[name.len() - rest.len()..].eq_ignore_ascii_case(rest);
@@ -732,8 +738,10 @@ mod tests {
     #[test]
     fn session_cookie_names() {
         for row in SESSION_COOKIES {
-            // a `*` stands for some characters
-            let name = row.replace('*', "5f2a9c");
+            // a `*` stands for some characters, a `#` for a hash
+            let name = row
+                .replace('*', "5f2a9c")
+                .replace('#', "0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e");
             for n in [
                 name.clone(),
                 name.to_ascii_uppercase(),
@@ -792,6 +800,14 @@ mod tests {
             "MSISAuthenticated",
             "_pomerium_csrf",
             "__Host-Secure-theme",
+            // Drupal's and WordPress's names end in a hash
+            "sessionTheme",
+            "SESSION_THEME",
+            "SSESSx",
+            "SESS0b1c2d3e",
+            "SESS0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e-x",
+            "wordpress_logged_in_",
+            "wordpress_logged_in_settings",
         ] {
             assert!(!is_session_cookie(n), "{n}");
         }

@@ -1905,10 +1905,18 @@ mod tests {
             // no credential in a capture that shows every carrier: missing
             let ex = har401(None, None, Some(ph.sample));
             assert_eq!(cause(&ex), Cause::MissingCredentials, "{}", ph.id);
-            // nor with a cookie that holds no session
+            // nor with cookies that hold no session (a name that merely
+            // starts like Drupal's `SESS<hash>` among them)
+            for cookie in ["theme=dark", "sessionTheme=dark; SESSION_TAB=2"] {
+                let mut ex = har401(None, None, Some(ph.sample));
+                ex.request.cookie = Some(cookie.into());
+                assert_eq!(cause(&ex), Cause::MissingCredentials, "{} {cookie}", ph.id);
+            }
+            // Drupal's session cookie is one
             let mut ex = har401(None, None, Some(ph.sample));
-            ex.request.cookie = Some("theme=dark".into());
-            assert_eq!(cause(&ex), Cause::MissingCredentials, "{}", ph.id);
+            ex.request.cookie =
+                Some("SSESS0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e=s7k2m9x4q1w8e5r3".into());
+            assert_eq!(cause(&ex), Cause::WrongScheme, "{}", ph.id);
         }
         // a placeholder still wins (step 1), a specific statement too
         let ex = har401(
