@@ -724,6 +724,67 @@ fn an_iis_log_without_its_fields_directive_is_read_with_the_default_fields() {
     }
 }
 
+/// An IIS log without its directives whose site chose other fields than
+/// the defaults: each line is read with the IIS fields its values fit, in
+/// IIS's order (the client address and the three status numbers are
+/// IIS's mark); a line of another shape is no record.
+#[test]
+fn an_iis_log_of_selected_fields_without_its_directive_is_read_by_what_its_values_fit() {
+    let ws = workspace();
+    let f = copy_fixture(ws.path(), "realworld/iis-selected-fields.log");
+    for env in [&[][..], &[("AUTHSIFT_REFERENCE", "1")][..]] {
+        let run = authsift_env(ws.path(), &["analyze", "--json", &f], env);
+        run.expect_code(0);
+        let s = run.json();
+        assert_eq!(s["files"][0]["format"], "iis");
+        let p = problems(&s);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].1.contains("read with the IIS fields their values fit"),
+            "{p:?}"
+        );
+        let causes: Vec<(u64, String, String)> = events_of(ws.path(), &f, env)
+            .iter()
+            .map(|e| {
+                (
+                    u(&e["record"]),
+                    e["cause"].as_str().unwrap_or("").to_string(),
+                    e["client"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        let want = [
+            (1, "challenge_handshake", "192.0.2.10"),
+            (2, "challenge_handshake", "192.0.2.10"),
+            (4, "invalid_credentials", "198.51.100.9"),
+            (5, "missing_credentials", "10.1.0.1"),
+        ];
+        assert_eq!(
+            causes,
+            want.map(|(r, c, a)| (r, c.to_string(), a.to_string())),
+            "{env:?}"
+        );
+    }
+    // lines of other shapes: no client address, or no status numbers
+    let text = concat!(
+        "2024-03-04 09:00:12 INFO GET /jobs 200 0 0 12\n",
+        "2024-03-04 09:00:13 W3SVC2 GET /x - 443 - 192.0.2.10 401\n",
+        "2024-03-04 09:00:14 W3SVC2 GET /x - 443 - 192.0.2.10 curl/8.5.0 401 2 5 3\n",
+    );
+    let g = write(ws.path(), "u_ex240304.log", text.as_bytes());
+    let s = authsift(ws.path(), &["analyze", "--json", "--format", "iis", &g]).json();
+    assert_eq!(
+        (
+            u(&s["totals"]["exchanges"]),
+            u(&s["totals"]["status_401"]),
+            u(&s["totals"]["unparsed"])
+        ),
+        (1, 1, 2),
+        "{:?}",
+        problems(&s)
+    );
+}
+
 /// (host, method, target, cause) of each 401 event of `file`.
 fn events_401(dir: &std::path::Path, file: &str) -> Vec<(String, String, String, String)> {
     events_of(dir, file, &[])

@@ -395,9 +395,9 @@ pub fn detect(head: &[u8], name: &str) -> Option<FormatName> {
                 return Some(FormatName::Alb);
             }
             // an IIS log without its directives (shipped line by line):
-            // lines of IIS's default fields
+            // lines of IIS's default fields, or of a selection of its fields
             if trimmed.split(|&c| c == b'\n').take(8).any(|l| {
-                crate::logs::w3c::iis_default(l.strip_suffix(b"\r").unwrap_or(l)).is_some()
+                crate::logs::w3c::iis_without_directive(l.strip_suffix(b"\r").unwrap_or(l))
             }) {
                 return Some(FormatName::Iis);
             }

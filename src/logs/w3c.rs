@@ -183,6 +183,131 @@ static DEFAULTS: LazyLock<Vec<(Layout, Vec<&'static str>)>> = LazyLock::new(|| {
 /// (0 is the layout in effect, `1 + i` its earlier layout `i`).
 const DEFAULT: u32 = u32::MAX - 8;
 
+/// `Own::layout` of a line read with the fields its values fit
+/// (`iis_fitted`).
+const FITTED: u32 = DEFAULT + DEFAULT_LAYOUTS.len() as u32;
+
+const FITTED_NOTE: &str = "note: no #Fields directive before these lines, and not IIS's default fields: read with the IIS fields their values fit, in the order IIS writes them";
+
+/// Every field IIS can log, in the order it writes them (a site's selection
+/// keeps this order: its "all fields" directive is this list), and whether
+/// a line read without a directive must have it: the date and time, the
+/// request, the client address and the three status numbers are IIS's
+/// mark. After `time-taken` come custom fields (`IIS_CUSTOM` at most).
+const IIS_ORDER: [(&str, bool); 22] = [
+    ("date", true),
+    ("time", true),
+    ("s-sitename", false),
+    ("s-computername", false),
+    ("s-ip", false),
+    ("cs-method", true),
+    ("cs-uri-stem", true),
+    ("cs-uri-query", false),
+    ("s-port", false),
+    ("cs-username", false),
+    ("c-ip", true),
+    ("cs-version", false),
+    ("cs(User-Agent)", false),
+    ("cs(Cookie)", false),
+    ("cs(Referer)", false),
+    ("cs-host", false),
+    ("sc-status", true),
+    ("sc-substatus", true),
+    ("sc-win32-status", true),
+    ("sc-bytes", false),
+    ("cs-bytes", false),
+    ("time-taken", false),
+];
+
+/// How many custom fields may follow IIS's own.
+const IIS_CUSTOM: usize = 8;
+
+/// The fields of `IIS_ORDER` that a line without a directive has, as bits
+/// (bit `i`: `IIS_ORDER[i]`), and how many custom fields follow: the
+/// selection whose fields its values fit, the earliest fields taken where
+/// several would (an empty `-` fits most). None where no selection that
+/// has every required field fits: a line of another format.
+fn iis_fitted(line: &[u8]) -> Option<(u32, usize)> {
+    let values: Vec<&[u8]> = split(line, false)
+        .take(IIS_ORDER.len() + IIS_CUSTOM + 1)
+        .collect();
+    let (nf, nv) = (IIS_ORDER.len(), values.len());
+    // can fields i.. take values j..? (memo: 0 unknown, 1 yes, 2 no)
+    let mut memo = vec![0u8; (nf + 1) * (nv + 1)];
+    fn can(i: usize, j: usize, values: &[&[u8]], memo: &mut [u8]) -> bool {
+        let (nf, nv) = (IIS_ORDER.len(), values.len());
+        if i == nf {
+            return nv - j <= IIS_CUSTOM;
+        }
+        let at = i * (nv + 1) + j;
+        if memo[at] != 0 {
+            return memo[at] == 1;
+        }
+        let (name, required) = IIS_ORDER[i];
+        let yes = (j < nv && fits_fitted(name, values[j]) && can(i + 1, j + 1, values, memo))
+            || (!required && can(i + 1, j, values, memo));
+        memo[at] = if yes { 1 } else { 2 };
+        yes
+    }
+    if nv > nf + IIS_CUSTOM || !can(0, 0, &values, &mut memo) {
+        return None;
+    }
+    let (mut mask, mut j) = (0u32, 0);
+    for (i, &(name, _)) in IIS_ORDER.iter().enumerate() {
+        if j < nv && fits_fitted(name, values[j]) && can(i + 1, j + 1, &values, &mut memo) {
+            mask |= 1 << i;
+            j += 1;
+        }
+    }
+    Some((mask, nv - j))
+}
+
+/// `fits`, with the shapes of the fields only a selection has, and a client
+/// address that is one (what tells IIS's lines from others).
+fn fits_fitted(name: &str, v: &[u8]) -> bool {
+    let digits = !v.is_empty() && v.iter().all(u8::is_ascii_digit);
+    match name {
+        // W3SVC1, MSFTPSVC2, SMTPSVC1
+        "s-sitename" => {
+            v.last().is_some_and(u8::is_ascii_digit) && memchr::memmem::find(v, b"SVC").is_some()
+        }
+        // a host name, not an address
+        "s-computername" => v != b"-" && !fits("s-ip", v),
+        "c-ip" => v != b"-" && fits(name, v),
+        "cs-version" => v == b"-" || v.starts_with(b"HTTP/"),
+        "sc-bytes" | "cs-bytes" => digits,
+        _ => fits(name, v),
+    }
+}
+
+/// The layout of a line read with the fields it fits (`iis_fitted`), made
+/// once per selection and thread.
+fn with_fitted<R>(mask: u32, custom: usize, f: impl FnOnce(&Layout) -> R) -> R {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static MADE: RefCell<HashMap<(u32, usize), Layout>> = RefCell::new(HashMap::new());
+    }
+    MADE.with(|made| {
+        let mut made = made.borrow_mut();
+        let layout = made.entry((mask, custom)).or_insert_with(|| {
+            let mut directive = String::from("#Fields:");
+            for (i, (name, _)) in IIS_ORDER.iter().enumerate() {
+                if mask >> i & 1 == 1 {
+                    directive.push(' ');
+                    directive.push_str(name);
+                }
+            }
+            for _ in 0..custom {
+                directive.push_str(" x-custom");
+            }
+            Layout::from_directive(directive.as_bytes(), FormatName::Iis)
+                .unwrap_or_else(|| DEFAULTS[0].0.clone())
+        });
+        f(layout)
+    })
+}
+
 /// Which of IIS's default layouts a line without a `#Fields:` directive
 /// has the shape of, if any: their field count, and in their places a
 /// date, a time of day, addresses, a method, a path, a port and the
@@ -198,6 +323,13 @@ pub fn iis_default(line: &[u8]) -> Option<usize> {
             .all(|name| values.next().is_some_and(|v| fits(name, v)))
             && values.next().is_none()
     })
+}
+
+/// Is a line without a directive one of IIS: of its default fields, or of
+/// a selection of its fields (`iis_fitted`)? What detection recognises an
+/// IIS log whose directives were dropped by.
+pub fn iis_without_directive(line: &[u8]) -> bool {
+    iis_default(line).is_some() || iis_fitted(line).is_some()
 }
 
 /// Does `v` have the shape of the value of field `name` of IIS's default
@@ -547,9 +679,14 @@ impl LineFormat for W3c {
             };
             return match default {
                 Some(i) => self.read(line, &DEFAULTS[i].0, DEFAULT + i as u32),
-                None => {
-                    Line::Bad("no #Fields directive before this line (nor IIS's default fields)")
-                }
+                None => match iis_fitted(line).filter(|_| self.format != FormatName::Cloudfront) {
+                    Some((mask, custom)) => {
+                        with_fitted(mask, custom, |l| self.read(line, l, FITTED))
+                    }
+                    None => Line::Bad(
+                        "no #Fields directive before this line (nor the shape of IIS's fields)",
+                    ),
+                },
             };
         };
         if current.status == NO_STATUS {
@@ -572,6 +709,7 @@ impl LineFormat for W3c {
     fn remark(&self, h: &Head<Own>, _: &Ctx) -> Option<&'static str> {
         match h.own.layout {
             0 => None,
+            FITTED => Some(FITTED_NOTE),
             n if n >= DEFAULT => DEFAULT_LAYOUTS.get((n - DEFAULT) as usize).map(|d| d.note),
             _ => Some(EARLIER_NOTE),
         }
