@@ -743,25 +743,42 @@ fn an_iis_log_of_selected_fields_without_its_directive_is_read_by_what_its_value
             p[0].1.contains("read with the IIS fields their values fit"),
             "{p:?}"
         );
-        let causes: Vec<(u64, String, String)> = events_of(ws.path(), &f, env)
+        let causes: Vec<(u64, String, String, String)> = events_of(ws.path(), &f, env)
             .iter()
             .map(|e| {
                 (
                     u(&e["record"]),
                     e["cause"].as_str().unwrap_or("").to_string(),
                     e["client"].as_str().unwrap_or("").to_string(),
+                    e["host"].as_str().unwrap_or("").to_string(),
                 )
             })
             .collect();
         let want = [
-            (1, "challenge_handshake", "192.0.2.10"),
-            (2, "challenge_handshake", "192.0.2.10"),
-            (4, "invalid_credentials", "198.51.100.9"),
-            (5, "missing_credentials", "10.1.0.1"),
+            (
+                1,
+                "challenge_handshake",
+                "192.0.2.10",
+                "intranet.example.org",
+            ),
+            (
+                2,
+                "challenge_handshake",
+                "192.0.2.10",
+                "intranet.example.org",
+            ),
+            (
+                4,
+                "invalid_credentials",
+                "198.51.100.9",
+                "files.example.org",
+            ),
+            // no cs-host in this selection
+            (5, "missing_credentials", "10.1.0.1", ""),
         ];
         assert_eq!(
             causes,
-            want.map(|(r, c, a)| (r, c.to_string(), a.to_string())),
+            want.map(|(r, c, a, h)| (r, c.to_string(), a.to_string(), h.to_string())),
             "{env:?}"
         );
     }

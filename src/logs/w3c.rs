@@ -275,6 +275,15 @@ fn fits_fitted(name: &str, v: &[u8]) -> bool {
         "s-computername" => v != b"-" && !fits("s-ip", v),
         "c-ip" => v != b"-" && fits(name, v),
         "cs-version" => v == b"-" || v.starts_with(b"HTTP/"),
+        // `name=value` pairs; an absolute URL (what browsers send); a host
+        "cs(Cookie)" => v == b"-" || memchr::memchr(b'=', v).is_some(),
+        "cs(Referer)" => v == b"-" || memchr::memmem::find(v, b"://").is_some(),
+        "cs-host" => {
+            v == b"-"
+                || (!v.is_empty()
+                    && v.iter()
+                        .all(|c| c.is_ascii_alphanumeric() || b".-_:[]".contains(c)))
+        }
         "sc-bytes" | "cs-bytes" => digits,
         _ => fits(name, v),
     }
@@ -646,8 +655,12 @@ impl LineFormat for W3c {
         match &ctx.layout {
             Some(l) => l.shows,
             // before any directive, what IIS's default fields show (both
-            // show the same)
-            None if self.format != FormatName::Cloudfront => DEFAULTS[0].0.shows,
+            // show the same), and the host of a selection with `cs-host`
+            // (`iis_fitted`; a line without one shows none)
+            None if self.format != FormatName::Cloudfront => Shows {
+                host: true,
+                ..DEFAULTS[0].0.shows
+            },
             None => Shows {
                 request_headers: HeaderView::None,
                 challenge: false,
