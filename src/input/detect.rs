@@ -561,13 +561,22 @@ mod tests {
         ] {
             assert_eq!(detect(head, "x"), Some(FormatName::Iis), "{}", String::from_utf8_lossy(head));
         }
-        // not with a field too many or too few, or of another shape
+        // other selections of IIS's fields, in its order: a custom field
+        // after time-taken, no user agent or referer, a computer name
         for head in [
             &b"2024-01-02 10:00:00 10.0.0.5 GET /owa/ - 443 - 203.0.113.7 Mozilla/5.0 - 401 0 0 15 9\n"[..],
             b"2024-01-02 10:00:00 10.0.0.5 GET /owa/ - 443 - 203.0.113.7 401 0 0 15\n",
             b"2024-01-02 10:00:00 host.example GET /owa/ - 443 - 203.0.113.7 Mozilla/5.0 - 401 0 0 15\n",
-            b"2024-01-02 10:00:00 10.0.0.5 get /owa/ - 443 - 203.0.113.7 Mozilla/5.0 - 401 0 0 15\n",
-            b"2024-01-02 10:00:00 10.0.0.5 GET /owa/ - 443 - 203.0.113.7 Mozilla/5.0 - 401 0 0 fast\n",
+        ] {
+            assert_eq!(detect(head, "x"), Some(FormatName::Iis), "{}", String::from_utf8_lossy(head));
+        }
+        // not of another shape: a method in lower case, no client
+        // address, no substatus, a word where IIS's numbers are
+        for head in [
+            &b"2024-01-02 10:00:00 10.0.0.5 get /owa/ - 443 - 203.0.113.7 Mozilla/5.0 - 401 0 0 15\n"[..],
+            b"2024-01-02 10:00:00 INFO GET /jobs 200 0 0 12\n",
+            b"2024-01-02 10:00:00 10.0.0.5 GET /owa/ - 443 - 203.0.113.7 Mozilla/5.0 - 401\n",
+            b"2024-01-02 10:00:00 10.0.0.5 GET /owa/ - 443 - 203.0.113.7 Mozilla/5.0 - 401 fast 0 15\n",
         ] {
             assert_eq!(detect(head, "x"), None, "{}", String::from_utf8_lossy(head));
         }

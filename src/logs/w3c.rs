@@ -1023,10 +1023,17 @@ mod tests {
         // another shape is not read as one
         for l in [
             &b"2024-01-02 10:00:00 x"[..],
-            b"2024-01-02 10:00:00 10.0.0.5 GET /owa/ - 443 - 203.0.113.7 Mozilla/5.0 - 401 0 0 15 7",
+            b"2024-01-02 10:00:00 10.0.0.5 GET /owa/ - 443 - 203.0.113.7 Mozilla/5.0 - 401 0",
         ] {
             assert!(matches!(w.head(l, &ctx), Line::Bad(_)));
         }
+        // a field after time-taken is a custom field of a selection
+        let (note, ex) = read(
+            b"2024-01-02 10:00:00 10.0.0.5 GET /owa/ - 443 - 203.0.113.7 Mozilla/5.0 - 401 2 5 15 198.51.100.4",
+        );
+        assert_eq!(note, Some(FITTED_NOTE));
+        assert_eq!(ex.response.substatus, Some((2, 5)));
+        assert_eq!(ex.client_addr.as_deref(), Some("203.0.113.7"));
         // a directive takes over; CloudFront has no default
         let mut fields = Ctx::default();
         w.directive(b"#Fields: date time cs-uri-stem sc-status", &mut fields);
