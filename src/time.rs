@@ -370,22 +370,37 @@ pub fn parse_epoch_decimal(s: &str) -> Option<Timestamp> {
 /// The time of an epoch whose unit its length says, as structured loggers
 /// write it: seconds (`parse_epoch_decimal`, with a fraction or not), or a
 /// whole number of milliseconds (13 digits: pino, API Gateway's
-/// `requestTimeEpoch`), microseconds (16) or nanoseconds (19: Cloudflare's
-/// `unixnano`).
+/// `requestTimeEpoch`; a fraction after them is read too, as JavaScript's
+/// `performance.timeOrigin` writes one), microseconds (16) or nanoseconds
+/// (19: Cloudflare's `unixnano`).
 pub fn parse_epoch_any_unit(s: &str) -> Option<Timestamp> {
     let b = s.trim().as_bytes();
-    let per_micro: i64 = match b.len() {
+    let (whole, fraction) = match b.iter().position(|&c| c == b'.') {
+        Some(dot) => (&b[..dot], Some(&b[dot + 1..])),
+        None => (b, None),
+    };
+    let per_micro: i64 = match whole.len() {
         13 => -1000,
         16 => 1,
         19 => 1000,
         _ => return parse_epoch_decimal(s),
     };
-    if !b.iter().all(u8::is_ascii_digit) {
+    if !whole.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let v: i64 = std::str::from_utf8(b).ok()?.parse().ok()?;
+    let v: i64 = std::str::from_utf8(whole).ok()?.parse().ok()?;
+    // microseconds of a fraction of a millisecond: its first three digits
+    let extra = match fraction {
+        None => 0,
+        Some(f) if per_micro < 0 && !f.is_empty() && f.iter().all(u8::is_ascii_digit) => {
+            const SCALE: [i64; 4] = [1, 100, 10, 1];
+            let kept = &f[..f.len().min(3)];
+            kept.iter().fold(0i64, |v, &c| v * 10 + i64::from(c - b'0')) * SCALE[kept.len()]
+        }
+        Some(_) => return None,
+    };
     Some(Timestamp(if per_micro < 0 {
-        v * -per_micro
+        v * -per_micro + extra
     } else {
         v / per_micro
     }))
@@ -504,10 +519,21 @@ mod tests {
             parse_epoch_any_unit("1714550400"),
             parse_iso8601("2024-05-01T08:00:00Z")
         );
+        // milliseconds with a fraction: microseconds kept
+        assert_eq!(
+            parse_epoch_any_unit("1714550400123.5"),
+            parse_iso8601("2024-05-01T08:00:00.1235Z")
+        );
+        assert_eq!(
+            parse_epoch_any_unit("1714550400123.456789"),
+            parse_iso8601("2024-05-01T08:00:00.123456Z")
+        );
         for s in [
             "",
             "x",
-            "1714550400123.5",
+            "1714550400123.",
+            "1714550400123.5x",
+            "1714550400123000.5",
             "-1714550400123",
             "17145504001234",
         ] {

@@ -9,8 +9,10 @@ use std::borrow::Cow;
 use std::fmt;
 use std::ops::Deref;
 
+use std::marker::PhantomData;
+
 use serde::Deserialize;
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 /// A JSON string: borrowed from the input when it has no escape, owned
@@ -48,23 +50,86 @@ impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
     }
 }
 
-#[derive(Deserialize)]
+/// An object read member by member, its keys in any order: the value of
+/// a key the struct reads goes through `member`, any other is skipped. A
+/// key given twice is read twice and the value read last stands (JSON's
+/// usual rule: serde_json's `Value`, JavaScript's `JSON.parse`), in every
+/// object of an entry and in both readers of it (`walk` leaves such an
+/// object to this one).
+trait Members<'de>: Default {
+    /// What the object is, for a type error.
+    const WHAT: &'static str;
+    /// Reads the value of `key` into `self`; `false`: a key it does not read.
+    fn member<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error>;
+}
+
+/// Reads a JSON object (and nothing else) as `T`.
+fn object<'de, D: Deserializer<'de>, T: Members<'de>>(d: D) -> Result<T, D::Error> {
+    struct V<T>(PhantomData<T>);
+    impl<'de, T: Members<'de>> Visitor<'de> for V<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str(T::WHAT)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+            let mut t = T::default();
+            while let Some(key) = map.next_key::<Str<'de>>()? {
+                if !t.member(&key, &mut map)? {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+            Ok(t)
+        }
+    }
+    d.deserialize_map(V(PhantomData))
+}
+
+/// `Deserialize` for a struct read by `Members`.
+macro_rules! by_members {
+    ($($t:ident),*) => {$(
+        impl<'de: 'a, 'a> Deserialize<'de> for $t<'a> {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                object(d)
+            }
+        }
+    )*};
+}
+
+by_members!(Entry, Request, Response, Header, PostData, Param, Content);
+
+#[derive(Default)]
 pub struct Entry<'a> {
-    #[serde(borrow, default)]
     pub request: Option<Request<'a>>,
-    #[serde(borrow, default)]
     pub response: Option<Response<'a>>,
-    #[serde(rename = "startedDateTime", borrow, default)]
+    /// `startedDateTime`: an ISO 8601 time, or the JSON text of a number
+    /// (an epoch, as some tools write it; `Scalar`).
     pub started: Option<Str<'a>>,
     /// Chrome's `_resourceType` (`"preflight"` for a CORS preflight); a
     /// custom field, so a value that is no string is read as none.
-    #[serde(
-        rename = "_resourceType",
-        borrow,
-        default,
-        deserialize_with = "text_or_none"
-    )]
     pub resource_type: Option<Str<'a>>,
+}
+
+impl<'de: 'a, 'a> Members<'de> for Entry<'a> {
+    const WHAT: &'static str = "a HAR entry";
+    fn member<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        match key {
+            "request" => self.request = map.next_value()?,
+            "response" => self.response = map.next_value()?,
+            "startedDateTime" => self.started = map.next_value::<Scalar<'a>>()?.0,
+            "_resourceType" => self.resource_type = map.next_value::<TextOrNone<'a>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+/// A string, or `None` for a value of any other type (skipped).
+struct TextOrNone<'a>(Option<Str<'a>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for TextOrNone<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        text_or_none(d).map(TextOrNone)
+    }
 }
 
 /// A string, or `None` for a value of any other type (skipped).
@@ -117,24 +182,73 @@ fn text_or_none<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<Str<'a
     d.deserialize_any(V)
 }
 
-#[derive(Deserialize)]
+/// A value written where HAR 1.2 wants a string (a header's name or
+/// value, `startedDateTime`): the string; a number or a boolean, as some
+/// tools write them (`{"name":"Content-Length","value":123}`, an epoch),
+/// as its JSON text (`123`, `1.50`, `true`); null as none. Any other
+/// value is an error.
+struct Scalar<'a>(Option<Str<'a>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = <&'de RawValue>::deserialize(d)?;
+        scalar(raw.get()).map(Scalar)
+    }
+}
+
+/// The text `raw` (one JSON value, whole) stands for as a `Scalar`.
+fn scalar<'a, E: de::Error>(raw: &'a str) -> Result<Option<Str<'a>>, E> {
+    match raw.as_bytes().first() {
+        Some(b'"') => serde_json::from_str::<Str<'a>>(raw)
+            .map(Some)
+            .map_err(E::custom),
+        Some(b'n') => Ok(None),
+        Some(b'-' | b'0'..=b'9' | b't' | b'f') => Ok(Some(Str(Cow::Borrowed(raw)))),
+        _ => Err(E::invalid_type(
+            de::Unexpected::Other("an array or an object"),
+            &"a string, a number, a boolean or null",
+        )),
+    }
+}
+
+#[derive(Default)]
 pub struct Request<'a> {
-    #[serde(borrow, default)]
     pub method: Option<Str<'a>>,
-    #[serde(borrow, default)]
     pub url: Option<Str<'a>>,
-    #[serde(borrow, default, deserialize_with = "headers")]
     pub headers: Vec<Header<'a>>,
 }
 
-#[derive(Deserialize)]
+impl<'de: 'a, 'a> Members<'de> for Request<'a> {
+    const WHAT: &'static str = "a HAR request";
+    fn member<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        match key {
+            "method" => self.method = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "headers" => self.headers = map.next_value::<Headers<'a>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+#[derive(Default)]
 pub struct Response<'a> {
-    #[serde(default, deserialize_with = "status")]
     pub status: u16,
-    #[serde(borrow, default, deserialize_with = "headers")]
     pub headers: Vec<Header<'a>>,
-    #[serde(borrow, default)]
     pub content: Option<Raw<'a>>,
+}
+
+impl<'de: 'a, 'a> Members<'de> for Response<'a> {
+    const WHAT: &'static str = "a HAR response";
+    fn member<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value::<Status>()?.0,
+            "headers" => self.headers = map.next_value::<Headers<'a>>()?.0,
+            "content" => self.content = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
 }
 
 /// A JSON value kept as its bytes (valid UTF-8, checked as serde_json's
@@ -148,57 +262,45 @@ impl<'de: 'a, 'a> Deserialize<'de> for Raw<'a> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Default)]
 pub struct Header<'a> {
-    #[serde(borrow, default)]
     pub name: Option<Str<'a>>,
-    #[serde(borrow, default, deserialize_with = "header_value")]
     pub value: Option<Str<'a>>,
 }
 
-/// A header's value: a string, null, or (as some recorders write a
-/// repeated header, Polly.js among them) an array of strings, which is the
-/// header's values joined as HTTP joins them (`, `).
-fn header_value<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<Str<'a>>, D::Error> {
-    struct V;
-    impl<'de> Visitor<'de> for V {
-        type Value = Option<Str<'de>>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a string, or an array of strings")
+impl<'de: 'a, 'a> Members<'de> for Header<'a> {
+    const WHAT: &'static str = "a header";
+    fn member<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value::<Scalar<'a>>()?.0,
+            "value" => self.value = map.next_value::<HeaderValue<'a>>()?.0,
+            _ => return Ok(false),
         }
-        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-            Ok(Some(Str(Cow::Borrowed(v))))
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Some(Str(Cow::Owned(v.to_owned()))))
-        }
-        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-            Ok(Some(Str(Cow::Owned(v))))
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_any(V)
-        }
-        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let mut parts: Vec<Str<'de>> = Vec::new();
-            while let Some(p) = seq.next_element::<Str<'de>>()? {
-                parts.push(p);
-            }
-            Ok(match parts.len() {
-                0 => None,
-                1 => parts.pop(),
-                _ => Some(Str(Cow::Owned(
-                    parts.iter().map(|p| &*p.0).collect::<Vec<_>>().join(", "),
-                ))),
-            })
-        }
+        Ok(true)
     }
-    d.deserialize_any(V)
+}
+
+/// A header's value: a `Scalar`, or (as some recorders write a repeated
+/// header, Polly.js among them) an array of them, which is the header's
+/// values joined as HTTP joins them (`, `; nulls left out).
+struct HeaderValue<'a>(Option<Str<'a>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for HeaderValue<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = <&'de RawValue>::deserialize(d)?.get();
+        if !raw.starts_with('[') {
+            return scalar(raw).map(HeaderValue);
+        }
+        let parts: Vec<Scalar<'de>> = serde_json::from_str(raw).map_err(de::Error::custom)?;
+        let mut parts: Vec<Str<'de>> = parts.into_iter().filter_map(|p| p.0).collect();
+        Ok(HeaderValue(match parts.len() {
+            0 => None,
+            1 => parts.pop(),
+            _ => Some(Str(Cow::Owned(
+                parts.iter().map(|p| &*p.0).collect::<Vec<_>>().join(", "),
+            ))),
+        }))
+    }
 }
 
 /// HAR 1.2 `postData` of an entry, read from the entry's bytes apart
@@ -206,30 +308,60 @@ fn header_value<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<Str<'a
 /// form body carried, and a success whose credentials the history follows;
 /// neither reader of `Entry` builds it, so both modes read it the same
 /// way): the body as text, and its parameters when it is a form.
-#[derive(Deserialize)]
+#[derive(Default)]
 pub struct PostData<'a> {
-    #[serde(rename = "mimeType", borrow, default)]
     pub mime_type: Option<Str<'a>>,
-    #[serde(borrow, default)]
     pub text: Option<Str<'a>>,
-    #[serde(borrow, default)]
     pub params: Option<Vec<Param<'a>>>,
 }
 
-#[derive(Deserialize)]
+impl<'de: 'a, 'a> Members<'de> for PostData<'a> {
+    const WHAT: &'static str = "a HAR postData";
+    fn member<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        match key {
+            "mimeType" => self.mime_type = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "params" => self.params = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+#[derive(Default)]
 pub struct Param<'a> {
-    #[serde(borrow, default)]
     pub name: Option<Str<'a>>,
-    #[serde(borrow, default)]
     pub value: Option<Str<'a>>,
 }
 
-#[derive(Deserialize)]
+impl<'de: 'a, 'a> Members<'de> for Param<'a> {
+    const WHAT: &'static str = "a HAR param";
+    fn member<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+#[derive(Default)]
 pub struct Content<'a> {
-    #[serde(borrow, default)]
     pub text: Option<Str<'a>>,
-    #[serde(borrow, default)]
     pub encoding: Option<Str<'a>>,
+}
+
+impl<'de: 'a, 'a> Members<'de> for Content<'a> {
+    const WHAT: &'static str = "a HAR content";
+    fn member<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            "encoding" => self.encoding = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
 }
 
 /// What a request header is to a verdict: the one list of the request
@@ -324,8 +456,14 @@ impl ResponseHeader {
 }
 
 /// `headers` may be missing or null.
-fn headers<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Vec<Header<'a>>, D::Error> {
-    Ok(Option::<Vec<Header<'a>>>::deserialize(d)?.unwrap_or_default())
+struct Headers<'a>(Vec<Header<'a>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Headers<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Headers(
+            Option::<Vec<Header<'a>>>::deserialize(d)?.unwrap_or_default(),
+        ))
+    }
 }
 
 /// The status a non-negative integer stands for (0: none).
@@ -333,41 +471,54 @@ pub fn status_of(v: u64) -> u16 {
     u16::try_from(v).unwrap_or(0)
 }
 
-/// A status written as a number, a numeric string, or null.
-fn status<'de, D: Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
-    struct V;
-    impl<'de> Visitor<'de> for V {
-        type Value = u16;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("an HTTP status")
+/// The status a string stands for: its leading integer (`"401"`, `"401
+/// Unauthorized"`, as some tools write the status line's words into it),
+/// 0 when it starts with none.
+pub fn status_in_text(v: &str) -> u16 {
+    let v = v.trim_start();
+    let digits = v.bytes().take_while(u8::is_ascii_digit).count();
+    v[..digits].parse().map_or(0, status_of)
+}
+
+/// A status written as a number, a string (`status_in_text`), or null.
+struct Status(u16);
+
+impl<'de> Deserialize<'de> for Status {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = u16;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an HTTP status")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<u16, E> {
+                Ok(status_of(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<u16, E> {
+                Ok(u16::try_from(v).unwrap_or(0))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<u16, E> {
+                Ok(if (0.0..65536.0).contains(&v) {
+                    v as u16
+                } else {
+                    0
+                })
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<u16, E> {
+                Ok(status_in_text(v))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<u16, E> {
+                Ok(0)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<u16, E> {
+                Ok(0)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<u16, D::Error> {
+                d.deserialize_any(V)
+            }
         }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<u16, E> {
-            Ok(status_of(v))
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<u16, E> {
-            Ok(u16::try_from(v).unwrap_or(0))
-        }
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<u16, E> {
-            Ok(if (0.0..65536.0).contains(&v) {
-                v as u16
-            } else {
-                0
-            })
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<u16, E> {
-            Ok(v.trim().parse().unwrap_or(0))
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<u16, E> {
-            Ok(0)
-        }
-        fn visit_none<E: de::Error>(self) -> Result<u16, E> {
-            Ok(0)
-        }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<u16, D::Error> {
-            d.deserialize_any(V)
-        }
+        d.deserialize_any(V).map(Status)
     }
-    d.deserialize_any(V)
 }
 
 #[cfg(test)]
@@ -388,8 +539,12 @@ mod tests {
         assert!(matches!(&url, Cow::Owned(u) if u == "https://h/x"));
         assert!(matches!(r.headers[0].value.as_ref().unwrap().0, Cow::Owned(ref v) if v == "b\"c"));
         assert!(r.headers[1].name.is_none() && r.headers[1].value.is_none());
-        // a value of another type is an error, as for any string field
-        assert!(serde_json::from_slice::<Entry<'_>>(br#"{"startedDateTime":1}"#).is_err());
+        // a value of another type than a string, a number, a boolean or
+        // null is an error
+        for v in ["[]", "{}", "[\"x\"]"] {
+            let doc = format!(r#"{{"startedDateTime":{v}}}"#);
+            assert!(serde_json::from_str::<Entry<'_>>(&doc).is_err(), "{v}");
+        }
         // but for a custom field, which is then none
         for v in ["1", "[1,{}]", "{\"a\":[]}", "true", "null"] {
             let doc = format!(r#"{{"_resourceType":{v}}}"#);
@@ -401,5 +556,73 @@ mod tests {
             e.resource_type.unwrap().0,
             Cow::Borrowed("preflight")
         ));
+    }
+
+    /// Values some tools write where HAR 1.2 wants a string: a number or
+    /// a boolean is read as its JSON text, null as none.
+    #[test]
+    fn scalars_are_read_as_their_text() {
+        let doc = br#"{"startedDateTime":1714550400123,"request":{"headers":[{"name":"Content-Length","value":123},{"name":"x-flag","value":true},{"name":"x-ratio","value":1.50},{"name":"x-none","value":null},{"name":42,"value":"a"},{"name":"x-list","value":["a",1,null,false]}]},"response":{"status":"401 Unauthorized"}}"#;
+        let e: Entry<'_> = serde_json::from_slice(doc).expect("read");
+        assert!(matches!(
+            e.started.unwrap().0,
+            Cow::Borrowed("1714550400123")
+        ));
+        let hs: Vec<(Option<&str>, Option<&str>)> = e
+            .request
+            .as_ref()
+            .expect("a request")
+            .headers
+            .iter()
+            .map(|h| (h.name.as_deref(), h.value.as_deref()))
+            .collect();
+        assert_eq!(
+            hs,
+            [
+                (Some("Content-Length"), Some("123")),
+                (Some("x-flag"), Some("true")),
+                (Some("x-ratio"), Some("1.50")),
+                (Some("x-none"), None),
+                (Some("42"), Some("a")),
+                (Some("x-list"), Some("a, 1, false")),
+            ]
+        );
+        assert_eq!(e.response.expect("a response").status, 401);
+    }
+
+    /// A status as a string: its leading integer.
+    #[test]
+    fn a_status_in_text_is_its_leading_integer() {
+        for (text, want) in [
+            ("401", 401),
+            (" 401 Unauthorized", 401),
+            ("401.0", 401),
+            ("Unauthorized", 0),
+            ("", 0),
+            ("99999", 0),
+            ("401401401401401401401401", 0),
+        ] {
+            assert_eq!(status_in_text(text), want, "{text:?}");
+        }
+    }
+
+    /// A key given twice: the value read last stands, in every object of
+    /// an entry.
+    #[test]
+    fn the_last_of_a_duplicate_key_stands() {
+        let doc = br#"{"startedDateTime":"2024-05-01T00:00:00Z","startedDateTime":"2024-05-01T00:00:09Z","request":{"method":"GET","url":"https://h/a"},"response":{"status":200,"headers":[{"name":"a","value":"1","value":"2"}],"status":401},"request":{"url":"https://h/b","url":"https://h/c"}}"#;
+        let e: Entry<'_> = serde_json::from_slice(doc).expect("read");
+        assert_eq!(e.started.as_deref(), Some("2024-05-01T00:00:09Z"));
+        let r = e.request.expect("a request");
+        assert_eq!(r.url.as_deref(), Some("https://h/c"));
+        // the later request object replaced the earlier, method and all
+        assert!(r.method.is_none());
+        let resp = e.response.expect("a response");
+        assert_eq!(resp.status, 401);
+        assert_eq!(resp.headers[0].value.as_deref(), Some("2"));
+        // and the fast reader leaves such an entry to serde
+        assert!(super::super::walk::entry(doc).is_none());
+        let c: Content<'_> = serde_json::from_slice(br#"{"text":"a","text":"b"}"#).expect("read");
+        assert_eq!(c.text.as_deref(), Some("b"));
     }
 }

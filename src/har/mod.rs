@@ -267,21 +267,30 @@ fn truncate(s: &str) -> &str {
     &s[..end]
 }
 
-/// Feeds one entry to the analyzer.
 /// An entry that serde refused, with its invalid UTF-8, raw control
-/// characters and lone surrogate escapes replaced, and what was wrong;
-/// `None` when none of these is why.
-fn repaired_text(bytes: &[u8]) -> Option<(String, &'static str)> {
-    let (clean, repaired) = repair_strings(bytes);
+/// characters and lone surrogate escapes replaced and its non-finite
+/// numbers read as null (`repair`), and what was done, to report; `None`
+/// when none of these is why.
+fn repaired_text(bytes: &[u8]) -> Option<(String, String)> {
+    let (clean, repaired) = repair(bytes);
     let invalid = std::str::from_utf8(bytes).is_err();
-    let what = match (invalid, repaired) {
-        (false, false) => return None,
-        (true, false) => "invalid UTF-8",
-        (false, true) => "a control character or a lone surrogate escape in a string",
-        (true, true) => "invalid UTF-8 and a control character or a lone surrogate escape",
+    let strings = match (invalid, repaired.strings) {
+        (false, false) => None,
+        (true, false) => Some("invalid UTF-8"),
+        (false, true) => Some("a control character or a lone surrogate escape in a string"),
+        (true, true) => Some("invalid UTF-8 and a control character or a lone surrogate escape"),
+    };
+    let what = match (strings, repaired.non_finite) {
+        (None, false) => return None,
+        (Some(s), false) => format!("{s} read as replacement characters"),
+        (None, true) => NON_FINITE.to_string(),
+        (Some(s), true) => format!("{s} read as replacement characters; {NON_FINITE}"),
     };
     Some((String::from_utf8_lossy(&clean).into_owned(), what))
 }
+
+/// The problem reported for an entry with a non-finite number.
+const NON_FINITE: &str = "a number JSON does not have (NaN, Infinity) read as null";
 
 /// An entry read by the fast reader (`walk`), or by serde where that gives
 /// up and in the reference mode.
@@ -298,12 +307,13 @@ fn analyze_entry(a: &mut Analyzer<'_>, bytes: &[u8], index: u64, offset: u64) {
         Ok(e) => feed_entry(a, &e, bytes, index, offset),
         Err(err) => {
             // invalid UTF-8, a raw control character or a lone surrogate
-            // escape inside a string: read the entry with replacement
-            // characters (still counted, as what it is: a 401 stays a 401)
+            // escape inside a string, a NaN in the timings: read the entry
+            // with replacement characters and nulls (still counted, as
+            // what it is: a 401 stays a 401)
             if let Some((text, what)) = repaired_text(bytes)
                 && let Ok(e) = serde_json::from_str::<Entry<'_>>(&text)
             {
-                a.degraded(index, format!("{what} read as replacement characters"));
+                a.degraded(index, what);
                 feed_entry(a, &e, text.as_bytes(), index, offset);
                 return;
             }
@@ -312,17 +322,38 @@ fn analyze_entry(a: &mut Analyzer<'_>, bytes: &[u8], index: u64, offset: u64) {
     }
 }
 
-/// `bytes` (an entry) with what JSON forbids inside a string but a
-/// capture may still hold made readable: raw control characters become
-/// spaces, `\u` escapes of lone surrogates become `\uFFFD`. Returns
-/// whether anything changed.
-fn repair_strings(bytes: &[u8]) -> (Cow<'_, [u8]>, bool) {
+/// What `repair` changed.
+#[derive(Default)]
+struct Repairs {
+    /// A raw control character or a lone surrogate escape in a string.
+    strings: bool,
+    /// A non-finite number.
+    non_finite: bool,
+}
+
+/// `bytes` (an entry) with what JSON forbids but a capture may still hold
+/// made readable: inside a string, raw control characters become spaces
+/// and `\u` escapes of lone surrogates become `\uFFFD`; outside, the
+/// non-finite numbers some writers put in a value's place (Python's
+/// `json` and Jackson write `NaN`, `Infinity`, `-Infinity`; C's printf
+/// `nan`, `-inf`: a timing never measured) become `null`, which every
+/// field of an entry reads as absent. Nothing else is touched: serde
+/// still decides whether the result is an entry.
+fn repair(bytes: &[u8]) -> (Cow<'_, [u8]>, Repairs) {
     let mut out: Option<Vec<u8>> = None;
+    let mut done = Repairs::default();
+    // non-finite numbers: (start, length), in order
+    let mut words: Vec<(usize, usize)> = Vec::new();
     let mut in_string = false;
     let mut i = 0;
     while i < bytes.len() {
         let c = bytes[i];
         if !in_string {
+            if let Some(n) = non_finite_at(&bytes[i..]) {
+                words.push((i, n));
+                i += n;
+                continue;
+            }
             in_string = c == b'"';
             i += 1;
             continue;
@@ -367,10 +398,42 @@ fn repair_strings(bytes: &[u8]) -> (Cow<'_, [u8]>, bool) {
         }
         i += 1;
     }
-    match out {
-        Some(v) => (Cow::Owned(v), true),
-        None => (Cow::Borrowed(bytes), false),
+    done.strings = out.is_some();
+    if !words.is_empty() {
+        // the string repairs kept every byte where it was
+        let from: &[u8] = out.as_deref().unwrap_or(bytes);
+        let mut v = Vec::with_capacity(from.len());
+        let mut at = 0;
+        for &(start, n) in &words {
+            v.extend_from_slice(&from[at..start]);
+            v.extend_from_slice(b"null");
+            at = start + n;
+        }
+        v.extend_from_slice(&from[at..]);
+        out = Some(v);
+        done.non_finite = true;
     }
+    match out {
+        Some(v) => (Cow::Owned(v), done),
+        None => (Cow::Borrowed(bytes), done),
+    }
+}
+
+/// The length of the non-finite number `rest` starts with outside a
+/// string (`NaN`, `Infinity`, `-Infinity`, `inf`, any case, any sign),
+/// if it does: a word that no JSON value outside a string can hold, ended
+/// by a byte that cannot continue it.
+fn non_finite_at(rest: &[u8]) -> Option<usize> {
+    let sign = usize::from(matches!(rest.first(), Some(b'-' | b'+')));
+    let word = &rest[sign..];
+    let n = [&b"infinity"[..], b"nan", b"inf"]
+        .iter()
+        .find(|w| word.len() >= w.len() && word[..w.len()].eq_ignore_ascii_case(w))?
+        .len();
+    let ends = word
+        .get(n)
+        .is_none_or(|b| !b.is_ascii_alphanumeric() && *b != b'_');
+    ends.then_some(sign + n)
 }
 
 /// Feeds the entry `e`, read from `raw`, to the analyzer.
@@ -419,9 +482,11 @@ fn exchange_of<'e>(
     };
     let mut ex = Exchange::new(pos, Shows::HAR);
     let mut problem = None;
-    match e.started.as_deref().map(parse_iso8601) {
+    match e.started.as_deref().map(started_time) {
         Some(Some(t)) => ex.time = Some(t),
-        Some(None) => problem = Some("startedDateTime is not an ISO 8601 time".to_string()),
+        Some(None) => {
+            problem = Some("startedDateTime is neither an ISO 8601 time nor an epoch".to_string());
+        }
         None => problem = Some("no startedDateTime".to_string()),
     }
     if let Some(req) = &e.request {
@@ -508,6 +573,15 @@ fn exchange_of<'e>(
     (ex, problem)
 }
 
+/// The time of a `startedDateTime`: an ISO 8601 time as HAR 1.2 writes
+/// it, or an epoch as some tools write it instead (a number, or a string
+/// of one) in seconds or milliseconds, told apart by magnitude
+/// (`time::parse_epoch_any_unit`: 13 digits before any fraction are
+/// milliseconds, 10 seconds).
+fn started_time(text: &str) -> Option<crate::time::Timestamp> {
+    parse_iso8601(text).or_else(|| crate::time::parse_epoch_any_unit(text))
+}
+
 /// The credential parameters of the form body an entry's request sent
 /// (`postData`: its `params`, else its `text` when the type is
 /// `application/x-www-form-urlencoded`), read from the entry's bytes
@@ -590,23 +664,26 @@ fn json_credentials(text: &str) -> Vec<(Cow<'static, str>, Cow<'static, str>)> {
 /// stands: the rest of the entry (the response's body, often most of its
 /// bytes) is not parsed. A key is a `"postData"` whose opening quote is
 /// not escaped (inside a JSON string every quote is), followed by a colon;
-/// only a request has one in HAR 1.2.
+/// only a request has one in HAR 1.2. Of two, the last is read (whatever
+/// it holds), as the last of a key given twice stands in every object of
+/// an entry (`entry::Members`).
 fn post_data(raw: &[u8]) -> Option<entry::PostData<'_>> {
     use serde::Deserialize;
     const KEY: &[u8] = b"\"postData\"";
-    memchr::memmem::find_iter(raw, KEY).find_map(|at| {
-        let escapes = raw[..at].iter().rev().take_while(|&&b| b == b'\\').count();
-        if escapes % 2 == 1 {
-            return None;
-        }
-        let rest = &raw[at + KEY.len()..];
-        let colon = rest.iter().position(|b| !b.is_ascii_whitespace())?;
-        if rest[colon] != b':' {
-            return None;
-        }
-        let mut de = serde_json::Deserializer::from_slice(&rest[colon + 1..]);
-        Option::<entry::PostData<'_>>::deserialize(&mut de).ok()?
-    })
+    // the keys, front to back (the forward search is the fast one)
+    let value = memchr::memmem::find_iter(raw, KEY)
+        .filter_map(|at| {
+            let escapes = raw[..at].iter().rev().take_while(|&&b| b == b'\\').count();
+            if escapes % 2 == 1 {
+                return None;
+            }
+            let rest = &raw[at + KEY.len()..];
+            let colon = rest.iter().position(|b| !b.is_ascii_whitespace())?;
+            (rest[colon] == b':').then(|| &rest[colon + 1..])
+        })
+        .last()?;
+    let mut de = serde_json::Deserializer::from_slice(value);
+    Option::<entry::PostData<'_>>::deserialize(&mut de).ok()?
 }
 
 /// Analyzes a whole HAR document held in memory (mapped or read).
@@ -1009,6 +1086,16 @@ mod tests {
         assert!(form(br#"{"request":{"postDatas":{"text":"password=x"}}}"#).is_empty());
         let cut = format!(r#"{{"request":{{{post},"headers":[{{"na"#);
         assert_eq!(form(cut.as_bytes()), want);
+        // of two (a key given twice, a request given twice), the last
+        let form_type = r#""mimeType":"application/x-www-form-urlencoded""#;
+        let twice = format!(
+            r#"{{"request":{{"postData":{{{form_type},"text":"password=first"}},"postData":{{{form_type},"text":"client_secret=s+1"}}}}}}"#
+        );
+        assert_eq!(form(twice.as_bytes()), want);
+        let requests = format!(
+            r#"{{"request":{{"postData":{{{form_type},"text":"password=first"}}}},"response":{{}},"request":{{{post}}}}}"#
+        );
+        assert_eq!(form(requests.as_bytes()), want);
     }
 
     /// HTTP/2 cookie crumbs: every `cookie` header of the request, joined
@@ -1062,6 +1149,29 @@ mod tests {
                 assert_eq!(ex.preflight, want, "{}", String::from_utf8_lossy(raw));
             }
         }
+    }
+
+    /// Non-finite numbers outside strings become null; the same words
+    /// inside a string, a longer word, and everything else stay.
+    #[test]
+    fn non_finite_numbers_are_repaired_to_null() {
+        let (out, done) = repair(
+            br#"{"a":"NaN -Infinity \"Infinity","b":NaN,"c":[-Infinity,+inf,1e5,Infinity],"d":nan}"#,
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            r#"{"a":"NaN -Infinity \"Infinity","b":null,"c":[null,null,1e5,null],"d":null}"#
+        );
+        assert!(done.non_finite && !done.strings);
+        let (out, done) = repair(br#"{"a":NaNa,"b":Infinit,"c":null,"d":true}"#);
+        assert!(matches!(out, Cow::Borrowed(_)) && !done.non_finite);
+        // with a string repaired in the same entry
+        let (out, done) = repair(b"{\"a\":\"x\x01y\",\"b\":-NaN}");
+        assert_eq!(&*out, b"{\"a\":\"x y\",\"b\":null}");
+        assert!(done.non_finite && done.strings);
+        let (text, what) = repaired_text(b"{\"time\":NaN}").expect("repaired");
+        assert_eq!(text, r#"{"time":null}"#);
+        assert!(what.contains("NaN"), "{what}");
     }
 
     #[test]

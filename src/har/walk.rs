@@ -15,7 +15,8 @@
 use std::borrow::Cow;
 
 use super::entry::{
-    Entry, Header, Raw, Request, RequestHeader, Response, ResponseHeader, Str, status_of,
+    Entry, Header, Raw, Request, RequestHeader, Response, ResponseHeader, Str, status_in_text,
+    status_of,
 };
 use super::scan::{ScanState, Strings};
 use crate::logs::simd;
@@ -288,6 +289,13 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// A value as serde reads an `entry::Scalar`: `null` (None), a
+    /// string, or a number or a boolean as its JSON text.
+    fn scalar(&mut self) -> Option<Option<Str<'a>>> {
+        let f = self.scalar_field()?;
+        self.text_of(f)
+    }
+
     fn literal(&mut self, word: &[u8]) -> Option<()> {
         let end = self.i + word.len();
         (self.b.get(self.i..end)? == word).then(|| self.i = end)
@@ -465,7 +473,7 @@ impl<'a> Cursor<'a> {
             match field {
                 0 => e.request = c.nullable(Self::request)?,
                 1 => e.response = c.nullable(Self::response)?,
-                2 => e.started = c.opt_text()?,
+                2 => e.started = c.scalar()?,
                 _ => e.resource_type = c.opt_text()?,
             }
             Some(())
@@ -540,8 +548,12 @@ impl<'a> Cursor<'a> {
         Some(r)
     }
 
-    /// A status written as a plain integer (any other form: serde's path).
+    /// A status written as a plain integer, or a string read as serde
+    /// reads it (`entry::status_in_text`; any other form: serde's path).
     fn status(&mut self) -> Option<u16> {
+        if self.peek()? == b'"' {
+            return self.text().map(|t| status_in_text(&t));
+        }
         let from = self.i;
         if !self.number()? || self.i - from > 19 {
             return None;
@@ -588,8 +600,9 @@ impl<'a> Cursor<'a> {
             }
             let [name, value] = self.header()?;
             match name {
-                // nothing reads a header without a name
-                Field::Null => self.check(value)?,
+                // nothing reads a header without a name, nor one named by
+                // a number or a boolean (no role has such a name)
+                Field::Null | Field::Raw(..) => self.check(value)?,
                 Field::Str(n) if !n.escape => {
                     let bytes = &self.b[n.start..n.end];
                     if n.wide {
@@ -636,7 +649,8 @@ impl<'a> Cursor<'a> {
         if let Some(h) = self.usual_header() {
             return Some(h);
         }
-        // any other shape: another order, more members, a key with an escape
+        // any other shape: another order, more members, a key with an
+        // escape, a value that is a number or a boolean
         self.i = open;
         let mut h = [Field::Null, Field::Null];
         let mut seen = [false; 2];
@@ -649,15 +663,15 @@ impl<'a> Cursor<'a> {
             if std::mem::replace(&mut seen[field], true) {
                 return None;
             }
-            h[field] = c.field()?;
+            h[field] = c.scalar_field()?;
             Some(())
         })?;
         Some(h)
     }
 
     /// A header object of the usual shape, `{"name": …, "value": …}` and
-    /// nothing else, its keys compared as bytes; `None`: another shape (or
-    /// an error, which `header` finds again).
+    /// nothing else, its keys compared as bytes, a string or null each;
+    /// `None`: another shape (or an error, which `header` finds again).
     #[inline(always)]
     fn usual_header(&mut self) -> Option<[Field; 2]> {
         self.i += 1;
@@ -693,6 +707,31 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// `field`, or a number or a boolean (its text, as `entry::Scalar`
+    /// reads them where a string was due).
+    fn scalar_field(&mut self) -> Option<Field> {
+        match self.peek()? {
+            b'n' | b'"' => self.field(),
+            _ => self.raw_scalar(),
+        }
+    }
+
+    /// A number, `true` or `false` at the cursor, as its bytes (where a
+    /// string was due: seldom).
+    #[cold]
+    #[inline(never)]
+    fn raw_scalar(&mut self) -> Option<Field> {
+        let from = self.i;
+        match self.peek()? {
+            b't' => self.literal(b"true")?,
+            b'f' => self.literal(b"false")?,
+            _ => {
+                self.number()?;
+            }
+        }
+        Some(Field::Raw(from, self.i))
+    }
+
     /// A string as serde reads a `Str`: borrowed when it has no escape,
     /// else decoded by serde_json; `None` when serde refuses it.
     fn decode(&self, s: Span) -> Option<Str<'a>> {
@@ -703,11 +742,16 @@ impl<'a> Cursor<'a> {
         Some(Str(Cow::Borrowed(t)))
     }
 
-    /// A field as serde reads an `Option<Str>`.
+    /// A field as serde reads an `entry::Scalar`.
     fn text_of(&self, f: Field) -> Option<Option<Str<'a>>> {
         match f {
             Field::Null => Some(None),
             Field::Str(s) => self.decode(s).map(Some),
+            // ASCII: a number or a literal
+            Field::Raw(from, to) => {
+                let t = std::str::from_utf8(&self.b[from..to]).ok()?;
+                Some(Some(Str(Cow::Borrowed(t))))
+            }
         }
     }
 
@@ -730,6 +774,8 @@ impl<'a> Cursor<'a> {
 enum Field {
     Null,
     Str(Span),
+    /// A number or a boolean: `[start, end)`.
+    Raw(usize, usize),
 }
 
 #[cfg(test)]
@@ -780,7 +826,9 @@ mod tests {
             {"name": ":authority", "value": "api.example.com"},
             {"name": "authorization", "value": "Bearer abc.def"},
             {"name": "x-note", "value": "naïve \"quoted\" \\ \/ \b\f\n\r\t"},
-            {"name": null, "value": "v"}
+            {"name": null, "value": "v"},
+            {"name": "Content-Length", "value": 0},
+            {"name": "x-api-key", "value": 31415926535}
           ],
           "queryString": []
         },
@@ -812,10 +860,11 @@ mod tests {
     fn gives_up_on_what_serde_decides() {
         for bad in [
             r#"{"request": null, "request": null}"#,
+            r#"{"response": {"status": 401, "status": 200}}"#,
             r#"{"re\u0071uest": null}"#,
-            r#"{"response": {"status": "401"}}"#,
             r#"{"response": {"status": 401.0}}"#,
-            r#"{"startedDateTime": 1}"#,
+            r#"{"startedDateTime": [1]}"#,
+            r#"{"request": {"headers": [{"name": "a", "value": {}}]}}"#,
             r#"{"_resourceType": 1}"#,
             r#"{"x": [1,]}"#,
             r#"{"x": 01}"#,
@@ -827,6 +876,31 @@ mod tests {
         }
         // a lone surrogate in a skipped string is no error to serde either
         assert!(entry(br#"{"x": "\ud800"}"#).is_some());
+    }
+
+    /// What real tools write off the spec, read as serde reads it: a
+    /// header's name or value that is a number, a boolean or null, an
+    /// epoch as `startedDateTime`, a status as a string.
+    #[test]
+    fn reads_off_spec_scalars_as_serde_does() {
+        for doc in [
+            r#"{"startedDateTime": 1714550400123, "response": {"status": "401"}}"#,
+            r#"{"startedDateTime": 1714550400.5, "response": {"status": " 401 Unauthorized"}}"#,
+            r#"{"startedDateTime": true, "response": {"status": "Unauthorized"}}"#,
+            r#"{"request": {"headers": [{"name": "Content-Length", "value": 123}, {"name": "X-API-Key", "value": -12.5e3}, {"name": "authorization", "value": false}, {"name": 7, "value": "x"}, {"value": 1, "name": null}]}}"#,
+            r#"{"response": {"status": "401", "headers": [{"name": "WWW-Authenticate", "value": 0}, {"name": "x-error-code", "value": 4011}]}}"#,
+        ] {
+            let fast =
+                entry(doc.as_bytes()).unwrap_or_else(|| panic!("the fast reader reads {doc}"));
+            let slow: Entry<'_> = serde_json::from_str(doc).expect("valid");
+            assert_eq!(view(&fast), view(&slow), "{doc}");
+        }
+        let e = entry(br#"{"startedDateTime": 1714550400123, "request": {"headers": [{"name": "X-API-Key", "value": 1.50}]}, "response": {"status": "401 Unauthorized"}}"#)
+            .expect("read");
+        assert_eq!(e.started.as_deref(), Some("1714550400123"));
+        assert_eq!(e.response.expect("a response").status, 401);
+        let h = &e.request.expect("a request").headers[0];
+        assert_eq!(h.value.as_deref(), Some("1.50"));
     }
 
     proptest! {
