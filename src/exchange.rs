@@ -151,6 +151,9 @@ pub enum ReasonKind {
     Haproxy,
     /// A line of the server's error log joined to this 401.
     ErrorLog,
+    /// Amazon S3 server access log: the error code of the answer
+    /// (`ExpiredToken`, `InvalidAccessKeyId`, …).
+    S3Error,
 }
 
 /// One reason: its source, its text as written, and where it was read when

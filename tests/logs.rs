@@ -176,6 +176,10 @@ const DETECTED: &[(&str, &str)] = &[
     ("access.log", "combined"),
     ("access.log.1", "combined"),
     ("access.log.2.gz", "combined"),
+    ("s3-access.log", "s3"),
+    // the router's lines of a Heroku drain are logfmt
+    ("heroku-drain.log", "logfmt"),
+    ("elb-classic-tcp.log", "alb"),
 ];
 
 // ---------------------------------------------------------------- A.1 formats
@@ -1162,6 +1166,48 @@ fn independent_count(name: &str, bytes: &[u8]) -> (u64, u64, &'static str) {
             "awk '!/^#/ && $N == 401' with N the sc-status column of the #Fields block in effect (-F'\\t' for CloudFront)",
         );
     }
+    if name.starts_with("s3") {
+        // the status is the first word after the quoted Request-URI; S3's
+        // own operations (`S3.EXPIRE.OBJECT … - - -`) have no request
+        for l in lines.filter(|l| !l.is_empty()) {
+            // the tenth space-separated field (the time holds a space)
+            if !l.split(' ').nth(9).is_some_and(|r| r.starts_with('"')) {
+                continue;
+            }
+            let after_request = l.split('"').nth(2).unwrap_or("");
+            records += 1;
+            n401 += u64::from(after_request.split_whitespace().next() == Some("401"));
+        }
+        return (
+            records,
+            n401,
+            "awk '$10 ~ /^\"/' | awk -F'\"' '{split($3, f, \" \")} f[1] == 401' (lines with a quoted request)",
+        );
+    }
+    if name.starts_with("heroku") {
+        for l in lines.filter(|l| l.contains(" heroku[router]: ")) {
+            records += 1;
+            n401 += u64::from(l.contains(" status=401 "));
+        }
+        return (
+            records,
+            n401,
+            "grep ' heroku\\[router\\]: ' | grep -c ' status=401 '",
+        );
+    }
+    if name.starts_with("elb") {
+        // a Classic Load Balancer: elb_status_code is the eighth field; a
+        // TCP listener's line has no HTTP request
+        for l in lines.filter(|l| !l.is_empty() && !l.contains("\"- - - \"")) {
+            records += 1;
+            n401 += u64::from(l.split_whitespace().nth(7) == Some("401"));
+        }
+        return (
+            records,
+            n401,
+            "grep -v '\"- - - \"' | awk '$8 == 401' (elb_status_code)",
+        );
+    }
     if name.starts_with("alb") {
         for l in lines.filter(|l| !l.is_empty()) {
             records += 1;
@@ -1407,4 +1453,191 @@ fn traefik_request_cookies_and_token_headers_are_credentials() {
         all.push((r.stdout_text(), events));
     }
     assert_eq!(all[0], all[1], "default and reference modes");
+}
+
+// ------------------------------------------- platform and storage access logs
+
+/// The problems of the first file of a summary, as (position, message).
+fn problems_of(s: &Value) -> Vec<(u64, String)> {
+    s["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                u(&p["position"]),
+                p["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Amazon S3's server access log is read without `--format`: only 401s are
+/// 401s (a 403 AccessDenied is an exchange), the error code decides the
+/// cause, the host is the Host header, the method and target come from the
+/// Request-URI, an older line without the trailing fields still counts,
+/// and S3's own lifecycle operations are a note, not unparsed lines. The
+/// presigned URL's signature and the session token never leave.
+#[test]
+fn s3_server_access_log_error_codes_decide_the_cause() {
+    let ws = workspace();
+    let name = copy_fixture(ws.path(), "logs/s3-access.log");
+    let r = authsift(
+        ws.path(),
+        &["analyze", "--json", "--events", "ev.csv", &name],
+    );
+    r.expect_code(0);
+    let s = r.json();
+    assert_eq!(s["files"][0]["format"], "s3");
+    assert_eq!(
+        (
+            u(&s["totals"]["exchanges"]),
+            u(&s["totals"]["status_401"]),
+            u(&s["totals"]["unparsed"])
+        ),
+        (8, 4, 0)
+    );
+    let ev = events_csv(&ws.path().join("ev.csv"));
+    let got: Vec<(&str, &str, &str)> = ev
+        .iter()
+        .map(|e| {
+            (
+                e["record"].as_str(),
+                e["cause"].as_str(),
+                e["evidence_rule"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("2", "expired_credentials", "s3:expired-token"),
+            ("3", "invalid_credentials", "s3:invalid-access-key-id"),
+            ("4", "invalid_credentials", "s3:signature-does-not-match"),
+            ("9", "expired_credentials", "s3:token-refresh-required"),
+        ]
+    );
+    let e = event_at(&ev, 3);
+    assert_eq!(
+        (
+            e["time"].as_str(),
+            e["host"].as_str(),
+            e["method"].as_str(),
+            e["target"].as_str(),
+            e["client"].as_str()
+        ),
+        (
+            "2024-03-11T09:16:40.000Z",
+            "acme-reports-prod.s3.us-east-1.amazonaws.com",
+            "PUT",
+            "/uploads/invoice-8812.pdf",
+            "198.51.100.70"
+        )
+    );
+    assert!(e["evidence_detail"].contains("InvalidAccessKeyId"), "{e:?}");
+    // the older line ends after the version id: no host, still a 401
+    assert_eq!(event_at(&ev, 9)["host"], "");
+    assert_eq!(
+        problems_of(&s),
+        [(
+            8,
+            "note: S3's records of its own operations (lifecycle expirations and transitions: no request, no HTTP status) are not HTTP records (not read)".to_string()
+        )]
+    );
+    let all = format!(
+        "{}{}{}",
+        r.stdout_text(),
+        r.stderr,
+        std::fs::read_to_string(ws.path().join("ev.csv")).unwrap()
+    );
+    for secret in [
+        "5f0e4b2c9a7d31e8f6b0a4c2d9e7f1a3b5c8d0e2f4a6b8c1d3e5f7a9b0c2d4e6",
+        "IQoJb3JpZ2luX2VjEFAKEFAKEFAKEsessiontokenDoNotUse0123456789abcdef",
+        "AKIAFAKE7EXAMPLE4QZ2",
+    ] {
+        assert!(!all.contains(secret), "{secret} in the output");
+    }
+}
+
+/// A Heroku log drain holds the router's access lines and the
+/// application's and platform's own lines: the router's lines are the
+/// records (time from the drain's prefix, the client the first forwarded
+/// address), the others are not unparsed and one note says so, even when
+/// an application line looks like logfmt with a status (lograge).
+#[test]
+fn a_heroku_drain_is_read_as_its_router_lines() {
+    let ws = workspace();
+    let name = copy_fixture(ws.path(), "logs/heroku-drain.log");
+    let r = authsift(
+        ws.path(),
+        &["analyze", "--json", "--events", "ev.csv", &name],
+    );
+    r.expect_code(0);
+    let s = r.json();
+    assert_eq!(s["files"][0]["format"], "logfmt");
+    assert_eq!(
+        (
+            u(&s["totals"]["exchanges"]),
+            u(&s["totals"]["status_401"]),
+            u(&s["totals"]["unparsed"])
+        ),
+        (5, 3, 0)
+    );
+    let p = problems_of(&s);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].0, 1);
+    assert!(
+        p[0].1.starts_with(
+            "note: the application's and the platform's lines of the Heroku log drain"
+        ),
+        "{p:?}"
+    );
+    let ev = events_csv(&ws.path().join("ev.csv"));
+    let e = event_at(&ev, 9);
+    assert_eq!(
+        (
+            e["time"].as_str(),
+            e["host"].as_str(),
+            e["method"].as_str(),
+            e["client"].as_str(),
+            e["cause"].as_str()
+        ),
+        (
+            "2024-03-11T09:15:09.870Z",
+            "acme-billing.herokuapp.com",
+            "POST",
+            "198.51.100.70",
+            "invalid_credentials"
+        )
+    );
+    let all = format!(
+        "{}{}{}",
+        r.stdout_text(),
+        r.stderr,
+        std::fs::read_to_string(ws.path().join("ev.csv")).unwrap()
+    );
+    assert!(!all.contains("sk_live_FAKE9f8e7d6c5b4a3"));
+}
+
+/// A Classic Load Balancer with a TCP or SSL listener logs its connections
+/// with `"- - - "` as the request and no status: no HTTP record, not an
+/// unparsed line; one note says so.
+#[test]
+fn classic_elb_tcp_listener_lines_are_a_note_not_unparsed() {
+    let ws = workspace();
+    let name = copy_fixture(ws.path(), "logs/elb-classic-tcp.log");
+    let s = summary(ws.path(), &[&name], 0);
+    assert_eq!(s["files"][0]["format"], "alb");
+    assert_eq!(
+        (
+            u(&s["totals"]["exchanges"]),
+            u(&s["totals"]["status_401"]),
+            u(&s["totals"]["unparsed"])
+        ),
+        (3, 2, 0)
+    );
+    let p = problems_of(&s);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].0, 2);
+    assert!(p[0].1.contains("TCP/SSL listener"), "{p:?}");
 }

@@ -1,7 +1,8 @@
 //! Reasons that gateways, load balancers and servers write down beside a
 //! 401, as data: Envoy / Istio response code details, AWS ALB error
-//! reasons, Kubernetes audit annotations, HAProxy termination states and
-//! the authentication lines of Apache and nginx error logs. They are the
+//! reasons, Kubernetes audit annotations, HAProxy termination states,
+//! Amazon S3 error codes and the authentication lines of Apache and nginx
+//! error logs. They are the
 //! log-side equivalent of a `WWW-Authenticate` error; each row names the
 //! cause it decides (or none: evidence only), its rule id and a sample
 //! that the tests check hits the row. Bump `phrases::PHRASES_VERSION` when
@@ -646,6 +647,98 @@ pub const REASONS: &[ReasonRule] = &[
         Some(InvalidCredentials),
         "the authentication provider denied the user (Apache AH01791)",
         "AH01791: user `alice' in realm `private' denied by provider: /private/",
+    ),
+    // Amazon S3 server access log: the error code of the answer (the
+    // codes of S3's error responses, "Error Responses" in the S3 API
+    // reference); S3 answers most of them with 400 or 403, an
+    // S3-compatible store may answer them with 401
+    r(
+        "s3:expired-token",
+        S3Error,
+        "expiredtoken",
+        Some(ExpiredCredentials),
+        "S3: the session token of the temporary credentials has expired",
+        "ExpiredToken",
+    ),
+    r(
+        "s3:token-refresh-required",
+        S3Error,
+        "tokenrefreshrequired",
+        Some(ExpiredCredentials),
+        "S3: the session token must be refreshed",
+        "TokenRefreshRequired",
+    ),
+    r(
+        "s3:request-expired",
+        S3Error,
+        "requestexpired",
+        Some(ExpiredCredentials),
+        "S3: the presigned request is past its expiry",
+        "RequestExpired",
+    ),
+    r(
+        "s3:invalid-access-key-id",
+        S3Error,
+        "invalidaccesskeyid",
+        Some(InvalidCredentials),
+        "S3: the access key id does not exist",
+        "InvalidAccessKeyId",
+    ),
+    r(
+        "s3:signature-does-not-match",
+        S3Error,
+        "signaturedoesnotmatch",
+        Some(InvalidCredentials),
+        "S3: the request signature does not match (a wrong secret access key, or a request changed after signing)",
+        "SignatureDoesNotMatch",
+    ),
+    r(
+        "s3:invalid-token",
+        S3Error,
+        "invalidtoken",
+        Some(InvalidCredentials),
+        "S3: the session token is malformed or not valid",
+        "InvalidToken",
+    ),
+    r(
+        "s3:invalid-security",
+        S3Error,
+        "invalidsecurity",
+        Some(InvalidCredentials),
+        "S3: the security credentials are not valid",
+        "InvalidSecurity",
+    ),
+    r(
+        "s3:authorization-query-malformed",
+        S3Error,
+        "authorizationqueryparameterserror",
+        Some(MalformedCredentials),
+        "S3: the authentication parameters of the presigned URL are malformed",
+        "AuthorizationQueryParametersError",
+    ),
+    r(
+        "s3:authorization-header-malformed",
+        S3Error,
+        "authorizationheadermalformed",
+        None,
+        "S3: the Authorization header is not valid (malformed, or signed for another region)",
+        "AuthorizationHeaderMalformed",
+    ),
+    r(
+        "s3:time-too-skewed",
+        S3Error,
+        "requesttimetooskewed",
+        None,
+        "S3: the request time differs too much from the server's (the client's clock)",
+        "RequestTimeTooSkewed",
+    ),
+    r(
+        "s3:access-denied",
+        S3Error,
+        "accessdenied",
+        None,
+        "S3: access denied (a bucket or IAM policy, or an anonymous request)",
+        "AccessDenied",
     ),
 ];
 

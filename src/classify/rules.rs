@@ -1309,6 +1309,7 @@ fn reason_detail(row: &ReasonRule, r: &Reason<'_>, secrets: &Secrets<'_>) -> Str
         ReasonKind::K8sAudit => "audit event",
         ReasonKind::Haproxy => "HAProxy",
         ReasonKind::ErrorLog => "error log",
+        ReasonKind::S3Error => "S3 error code",
     };
     if let Some(at) = &r.origin {
         // the input's own name and a line number (named in `files` as well)

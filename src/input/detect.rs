@@ -27,11 +27,12 @@ pub enum FormatName {
     ApacheError,
     NginxError,
     Squid,
+    S3,
 }
 
 impl FormatName {
     /// Every format, in the order messages and help list them.
-    pub const ALL: [FormatName; 22] = [
+    pub const ALL: [FormatName; 23] = [
         FormatName::Har,
         FormatName::Combined,
         FormatName::Common,
@@ -56,6 +57,7 @@ impl FormatName {
         FormatName::ApacheError,
         FormatName::NginxError,
         FormatName::Squid,
+        FormatName::S3,
     ];
 
     /// The name on the command line and in outputs.
@@ -83,6 +85,7 @@ impl FormatName {
             FormatName::ApacheError => "apache-error",
             FormatName::NginxError => "nginx-error",
             FormatName::Squid => "squid",
+            FormatName::S3 => "s3",
         }
     }
 
@@ -122,6 +125,7 @@ impl FormatName {
             FormatName::ApacheError => "Apache 2.2/2.4 error log (joined to access-log 401s)",
             FormatName::NginxError => "nginx error log (joined to access-log 401s)",
             FormatName::Squid => "Squid native access log (logformat squid)",
+            FormatName::S3 => "Amazon S3 server access log",
         }
     }
 
@@ -419,30 +423,37 @@ fn is_k8s_audit(o: &serde_json::Map<String, serde_json::Value>) -> bool {
 
 /// The first of a few lines that one of the servers' layouts reads, by
 /// the layout that reads it (tried after the Common Log Format family and
-/// ALB: a file is detected once, never per line).
+/// ALB: a file is detected once, never per line). The application's lines
+/// of a Heroku drain before its first router line are passed over.
 fn server_log(head: &[u8]) -> Option<FormatName> {
     use crate::logs::{errorlog, logfmt, servers};
-    head.split(|&c| c == b'\n').take(8).find_map(|l| {
-        let l = l.strip_suffix(b"\r").unwrap_or(l);
-        if servers::envoy_text(l).is_some() {
-            Some(FormatName::EnvoyText)
-        } else if let Some(f) = errorlog::which(l) {
-            Some(match f {
-                errorlog::ErrorFlavor::Apache => FormatName::ApacheError,
-                errorlog::ErrorFlavor::Nginx => FormatName::NginxError,
-            })
-        } else if servers::haproxy(l).is_some() {
-            Some(FormatName::Haproxy)
-        } else if servers::uvicorn(l).is_some() {
-            Some(FormatName::Uvicorn)
-        } else if servers::squid(l).is_some() {
-            Some(FormatName::Squid)
-        } else if logfmt::looks_like(l) {
-            Some(FormatName::Logfmt)
-        } else {
-            None
-        }
-    })
+    head.split(|&c| c == b'\n')
+        .take(ERROR_LINES_PASSED)
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| !logfmt::heroku_passed(l))
+        .take(8)
+        .find_map(|l| {
+            if servers::envoy_text(l).is_some() {
+                Some(FormatName::EnvoyText)
+            } else if let Some(f) = errorlog::which(l) {
+                Some(match f {
+                    errorlog::ErrorFlavor::Apache => FormatName::ApacheError,
+                    errorlog::ErrorFlavor::Nginx => FormatName::NginxError,
+                })
+            } else if servers::haproxy(l).is_some() {
+                Some(FormatName::Haproxy)
+            } else if servers::uvicorn(l).is_some() {
+                Some(FormatName::Uvicorn)
+            } else if servers::squid(l).is_some() {
+                Some(FormatName::Squid)
+            } else if servers::s3(l).is_some() {
+                Some(FormatName::S3)
+            } else if logfmt::looks_like(l) {
+                Some(FormatName::Logfmt)
+            } else {
+                None
+            }
+        })
 }
 
 #[cfg(test)]
@@ -584,7 +595,12 @@ mod tests {
 
     #[test]
     fn detects_the_servers_layouts() {
-        let cases: [(&[u8], FormatName); 9] = [
+        let cases: [(&[u8], FormatName); 12] = [
+            (b"7c3e9a1f acme-reports [11/Mar/2024:09:15:07 +0000] 203.0.113.24 - 8A1B2C3D4E5F6071 REST.GET.OBJECT a.csv \"GET /a.csv HTTP/1.1\" 401 ExpiredToken 556 - 4 - \"-\" \"aws-cli/2\" -\n", FormatName::S3),
+            // a Heroku drain: the application's lines before the router's
+            (b"2024-03-11T09:14:58.402117+00:00 app[web.1]: => Booting Puma\n2024-03-11T09:14:59.001233+00:00 heroku[web.1]: State changed from starting to up\n2024-03-11T09:15:02.114291+00:00 heroku[router]: at=info method=GET path=\"/x\" host=a.herokuapp.com fwd=\"203.0.113.24\" dyno=web.1 status=401 bytes=312\n", FormatName::Logfmt),
+            // a Classic Load Balancer's TCP listener line first
+            (b"2024-03-04T10:00:00.400112Z lb 198.51.100.17:60412 10.0.1.9:5432 0.000051 0.000001 0.000046 - - 57 502 \"- - - \" \"-\" - -\n2024-03-04T10:00:00.123456Z lb 203.0.113.50:41001 10.0.1.5:8080 0.000042 0.002100 0.000031 401 401 0 88 \"GET https://a.example:443/ HTTP/1.1\" \"curl/8\" - -\n", FormatName::Alb),
             (b"1733480102.347     45 10.20.0.14 TCP_MISS/401 388 GET http://api.example.net/v2/orders - HIER_DIRECT/203.0.113.10 application/json\n", FormatName::Squid),
             (b"10.0.0.1:4000 [02/Jan/2024:10:00:00.101] main main/<NOSRV> -1/-1/-1/-1/0 401 248 - - PR-- 1/1/0/0/0 0/0 \"GET / HTTP/1.1\"\n", FormatName::Haproxy),
             (b"<134>Jan  2 10:00:00 lb haproxy[1]: 10.0.0.1:4000 [02/Jan/2024:10:00:00.101] main web/s1 0/0/1/2/3 200 5 - - ---- 1/1/0/0/0 0/0 \"GET / HTTP/1.1\"\n", FormatName::Haproxy),

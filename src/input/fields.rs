@@ -115,12 +115,13 @@ pub const LOGFMT: JsonFields = JsonFields {
 
 /// Other names logfmt writers use for the same members, tried after the
 /// table's name: Grafana writes the time as `t`, zap and others `ts`;
-/// errors are `err` as often as `error`.
+/// errors are `err` as often as `error`; Heroku's router writes the
+/// client's forwarded addresses as `fwd`.
 pub const LOGFMT_ALIASES: &[(&str, &[&str])] = &[
     ("status", &["status_code", "code"]),
     ("time", &["t", "ts"]),
     ("path", &["uri", "url"]),
-    ("client", &["remote_ip", "client_ip", "ip"]),
+    ("client", &["remote_ip", "client_ip", "ip", "fwd"]),
     ("message", &["err", "reason"]),
 ];
 

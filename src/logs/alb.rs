@@ -40,6 +40,10 @@ const AGENT: usize = 13;
 // … request_creation_time "actions_executed" "redirect_url" "error_reason"
 const ERROR_REASON: usize = 24;
 
+/// What a Classic Load Balancer's records of its TCP and SSL listeners
+/// are said to be (once, at the first of them).
+const TCP_LISTENER_LINES: &str = "note: the load balancer's records of TCP/SSL listener connections (request \"- - - \", no HTTP status) are not HTTP records (not read)";
+
 /// An ISO 8601 time (`2015-05-13T23:39:43.945958Z`): where a Classic Load
 /// Balancer's line starts, in place of an ALB line's type.
 pub(crate) fn is_time(t: &[u8]) -> bool {
@@ -146,6 +150,12 @@ impl LineFormat for Alb {
             .get(STATUS)
             .and_then(|s| status3(s).filter(|_| s.len() == 3))
         else {
+            if classic
+                && f.get(STATUS) == Some(&&b"-"[..])
+                && f.get(REQUEST) == Some(&&b"- - - "[..])
+            {
+                return Line::Passed(TCP_LISTENER_LINES);
+            }
             return Line::Bad("no elb_status_code field");
         };
         let mut h: Head<Own> = Head::bare(status);
@@ -276,5 +286,14 @@ mod tests {
         assert_eq!(ex.user_agent.as_deref(), Some("curl/8.5.0"));
         assert_eq!(ex.time.unwrap().0, 1_714_550_400_123_456);
         assert!(matches!(Alb.head(b"h2 nonsense", &()), Line::Bad(_)));
+    }
+
+    #[test]
+    fn classic_tcp_listener_lines_are_no_http_records() {
+        let tcp = br#"2024-03-04T10:00:00.400112Z shop-lb 198.51.100.17:60412 10.0.1.9:5432 0.000051 0.000001 0.000046 - - 57 502 "- - - " "-" - -"#;
+        assert_eq!(Alb.head(tcp, &()), Line::Passed(TCP_LISTENER_LINES));
+        // an HTTP line without its status stays unparsed
+        let cut = br#"2024-03-04T10:00:00.400112Z shop-lb 198.51.100.17:60412 10.0.1.9:80 0.000051 0.000001 0.000046 - - 57 502 "GET http://a.example:80/ HTTP/1.1" "-" - -"#;
+        assert!(matches!(Alb.head(cut, &()), Line::Bad(_)));
     }
 }

@@ -78,6 +78,48 @@ pub fn looks_like(line: &[u8]) -> bool {
         && (f.get(line, &f.method).is_some() || f.get(line, &f.path).is_some())
 }
 
+/// The prefix of a line of a Heroku log drain (`heroku logs`, a drain
+/// written to a file): `TIME SOURCE[DYNO]: `, the source `heroku` (the
+/// platform: its router's access lines, `heroku[router]`, and the dynos'
+/// state changes) or `app` (the application's own output). The time and
+/// whether the line is the router's.
+pub fn heroku_prefix(line: &[u8]) -> Option<(&[u8], bool)> {
+    if !line.first().is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    let sp = memchr::memchr(b' ', line)?;
+    let time = &line[..sp];
+    let rest = &line[sp + 1..];
+    let tag_end =
+        memchr::memmem::find(rest, b"]: ").or_else(|| rest.strip_suffix(b"]:").map(|r| r.len()))?;
+    let tag = &rest[..tag_end];
+    let open = memchr::memchr(b'[', tag)?;
+    let (source, dyno) = (&tag[..open], &tag[open + 1..]);
+    let word = |w: &[u8]| {
+        !w.is_empty()
+            && w.iter()
+                .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+    };
+    if !matches!(source, b"heroku" | b"app")
+        || !word(dyno)
+        || crate::time::parse_iso8601(std::str::from_utf8(time).ok()?).is_none()
+    {
+        return None;
+    }
+    Some((time, source == b"heroku" && dyno == b"router"))
+}
+
+/// A line of a Heroku log drain that is not the router's: the
+/// application's output, the platform's notices (`State changed from
+/// starting to up`). The router writes an access line for every request.
+pub fn heroku_passed(line: &[u8]) -> bool {
+    heroku_prefix(line).is_some_and(|(_, router)| !router)
+}
+
+/// What the lines of a Heroku drain that are not the router's are said to
+/// be (once, at the first of them).
+const HEROKU_OWN_LINES: &str = "note: the application's and the platform's lines of the Heroku log drain (app[…], heroku[web.1], …) are not access records (not read): heroku[router] lines are";
+
 /// The keys of one member, in the order they are tried.
 type Keys = Vec<Vec<u8>>;
 
@@ -246,6 +288,10 @@ impl LineFormat for Logfmt {
         if line.iter().all(u8::is_ascii_whitespace) {
             return Line::Blank;
         }
+        let heroku = heroku_prefix(line);
+        if heroku.is_some_and(|(_, router)| !router) {
+            return Line::Passed(HEROKU_OWN_LINES);
+        }
         // every member's value in one pass over the pairs: the first of its
         // keys the line has (as `get` finds it)
         let members = self.members();
@@ -282,14 +328,21 @@ impl LineFormat for Logfmt {
         };
         let span = |m: Option<(&[u8], bool)>| m.map_or(Span::NONE, |(v, q)| value_span(line, v, q));
         let mut h = Head::bare(status);
-        h.time = span(time);
+        // a Heroku router line's time is its drain's (before the pairs)
+        h.time = match (time, heroku) {
+            (None, Some((t, _))) => Span::of(line, t),
+            _ => span(time),
+        };
         h.target = span(path);
         h.query = Span::query_of(line, h.target);
         h.method = span(method);
         h.host = span(host);
         h.client = match client {
+            // a list of forwarded addresses (Heroku's `fwd="a, b"`): the
+            // first is the client
             Some((v, quoted)) if !quoted || memchr::memchr(b'\\', v).is_none() => {
-                Span::of(line, crate::host::client_addr_bytes(v))
+                let first = memchr::memchr(b',', v).map_or(v, |c| v[..c].trim_ascii());
+                Span::of(line, crate::host::client_addr_bytes(first))
             }
             c => span(c),
         };
@@ -375,5 +428,45 @@ mod tests {
         assert_eq!(f.status(l), Some(401));
         assert_eq!(f.text(l, &f.path).as_deref(), Some("/x"));
         assert_eq!(f.text(l, &f.message).as_deref(), Some("token expired"));
+    }
+
+    #[test]
+    fn heroku_drain_lines() {
+        let f = Logfmt::new(None);
+        let router = br#"2024-03-11T09:15:02.114291+00:00 heroku[router]: at=info method=GET path="/api/v1/me" host=a.herokuapp.com request_id=2b5c fwd="203.0.113.24, 10.1.22.7" dyno=web.1 connect=0ms service=4ms status=401 bytes=312 protocol=https"#;
+        assert_eq!(heroku_prefix(router).map(|(_, r)| r), Some(true));
+        let Line::Record(h) = f.head(router, &()) else {
+            panic!("a record")
+        };
+        assert_eq!(h.status, 401);
+        assert_eq!(
+            h.time.raw(router),
+            Some(&b"2024-03-11T09:15:02.114291+00:00"[..])
+        );
+        // the first of the forwarded addresses is the client
+        assert_eq!(h.client.raw(router), Some(&b"203.0.113.24"[..]));
+        assert!(f.time(router, &(), &h).0.is_some());
+        // the application's output and the platform's notices, whatever
+        // they hold (a lograge line is the application's own)
+        for passed in [
+            &b"2024-03-11T09:15:02.109841+00:00 app[web.1]: Started GET \"/api/v1/me\" for 203.0.113.24"[..],
+            b"2024-03-11T09:15:05.330118+00:00 app[web.1]: method=GET path=/api/v1/me status=200 duration=21.04",
+            b"2024-03-11T09:14:59.001233+00:00 heroku[web.1]: State changed from starting to up",
+        ] {
+            assert!(heroku_passed(passed), "{}", String::from_utf8_lossy(passed));
+            assert_eq!(f.head(passed, &()), Line::Passed(HEROKU_OWN_LINES));
+        }
+        // not a drain's prefix: read as logfmt
+        for not in [
+            &b"time=2024-01-02T10:00:00Z method=GET path=/x status=401"[..],
+            b"2024-03-11T09:15:02Z web[1]: method=GET path=/x status=401",
+            b"yesterday app[web.1]: x",
+        ] {
+            assert!(
+                heroku_prefix(not).is_none(),
+                "{}",
+                String::from_utf8_lossy(not)
+            );
+        }
     }
 }

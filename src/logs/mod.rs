@@ -347,6 +347,11 @@ pub enum Line<O> {
     Directive,
     /// An empty line: not a record.
     Blank,
+    /// A line of the input that is no access record (an application's own
+    /// output in a platform's log drain, a load balancer's record of a TCP
+    /// connection without HTTP): not a record and not unparsed; the note
+    /// (it starts with `note:`) is kept once, at the first such line.
+    Passed(&'static str),
     /// No recognisable status: unparsed, with the reason.
     Bad(&'static str),
 }
@@ -560,6 +565,7 @@ fn handle<F: LineFormat>(
     let seq = *seq_client;
     match &mut h {
         Line::Blank => {}
+        Line::Passed(note) => a.note(line_no, note),
         Line::Directive => {
             fmt.directive(l, ctx);
             *seq_client = fmt.shows(ctx).client != ClientView::None;
@@ -1652,6 +1658,7 @@ fn analyze_in(
         FormatName::Haproxy => run(&servers::HaproxyLog, data, ctx, src, threads, bar),
         FormatName::Uvicorn => run(&servers::UvicornLog, data, ctx, src, threads, bar),
         FormatName::Squid => run(&servers::SquidLog, data, ctx, src, threads, bar),
+        FormatName::S3 => run(&servers::S3Log, data, ctx, src, threads, bar),
         FormatName::EnvoyText => run(&servers::EnvoyTextLog, data, ctx, src, threads, bar),
         FormatName::Logfmt => run(&logfmt::Logfmt::new(parsers.json.as_ref()), data, ctx, src, threads, bar),
         FormatName::K8sAudit => run(&jsonl::Json::k8s_audit().reference(ctx.reference), data, ctx, src, threads, bar),

@@ -392,19 +392,20 @@ pub fn squid(line: &[u8]) -> Option<Squid<'_>> {
 
 pub struct SquidLog;
 
-/// What the parse of a Squid line reads beyond the head: the URL.
+/// What the parse of a line reads beyond the head when that is one field
+/// of the format's own (Squid: the URL; S3: the error code).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SquidUrl(Span);
+pub struct OwnField(Span);
 
-impl Default for SquidUrl {
+impl Default for OwnField {
     fn default() -> Self {
-        SquidUrl(Span::NONE)
+        OwnField(Span::NONE)
     }
 }
 
 impl LineFormat for SquidLog {
     type Ctx = ();
-    type Own = SquidUrl;
+    type Own = OwnField;
 
     fn shows(&self, _: &()) -> Shows {
         Shows {
@@ -422,7 +423,7 @@ impl LineFormat for SquidLog {
         }
     }
 
-    fn head(&self, line: &[u8], _: &()) -> Line<SquidUrl> {
+    fn head(&self, line: &[u8], _: &()) -> Line<OwnField> {
         if line.iter().all(u8::is_ascii_whitespace) {
             return Line::Blank;
         }
@@ -433,7 +434,7 @@ impl LineFormat for SquidLog {
         h.time = Span::of(line, q.time);
         h.client = Span::field(line, client_addr_bytes(q.client));
         h.method = Span::of(line, q.method);
-        h.own = SquidUrl(Span::of(line, q.url));
+        h.own = OwnField(Span::of(line, q.url));
         super::alb::url_spans(line, q.url, &mut h);
         Line::Record(h)
     }
@@ -442,7 +443,7 @@ impl LineFormat for SquidLog {
         super::alb::url_decode(f, raw)
     }
 
-    fn time(&self, line: &[u8], _: &(), h: &Head<SquidUrl>) -> (Option<Timestamp>, Option<String>) {
+    fn time(&self, line: &[u8], _: &(), h: &Head<OwnField>) -> (Option<Timestamp>, Option<String>) {
         match h
             .time
             .raw(line)
@@ -457,12 +458,184 @@ impl LineFormat for SquidLog {
         &self,
         line: &'a [u8],
         _: &(),
-        h: &Head<SquidUrl>,
+        h: &Head<OwnField>,
         ex: &mut Exchange<'a>,
     ) -> Option<String> {
         // a `user:password@` in the URL (an FTP URL's login)
         if let Some(url) = h.own.0.raw(line) {
             ex.request.userinfo = super::alb::url_userinfo(url);
+        }
+        None
+    }
+}
+
+// ---- Amazon S3 server access log
+
+/// The fields of a line of Amazon S3's server access log that a verdict
+/// reads.
+pub struct S3<'a> {
+    pub time: &'a [u8],
+    pub client: &'a [u8],
+    /// The quoted `Request-URI` (`GET /bucket/key?x HTTP/1.1`); empty when
+    /// the operation had none (`-`: lifecycle and batch operations).
+    pub request: &'a [u8],
+    /// `None` for `-`: an operation S3 did itself (a lifecycle
+    /// expiration), no HTTP request.
+    pub status: Option<u16>,
+    /// S3's error code (`AccessDenied`, `ExpiredToken`, …), `-` for none.
+    pub error_code: &'a [u8],
+    pub user_agent: Option<&'a [u8]>,
+    /// The `Host` header (logs written since 2018; absent before).
+    pub host: Option<&'a [u8]>,
+}
+
+/// An S3 operation: `REST.GET.OBJECT`, `WEBSITE.HEAD.OBJECT`,
+/// `BATCH.DELETE.OBJECT`, `S3.EXPIRE.OBJECT` (words of capitals, digits
+/// and underscores joined by dots).
+fn s3_operation(t: &[u8]) -> bool {
+    t.len() >= 3
+        && t.contains(&b'.')
+        && t.first().is_some_and(u8::is_ascii_uppercase)
+        && t.iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, b'_' | b'.'))
+}
+
+/// `BucketOwner Bucket [dd/Mon/yyyy:hh:mm:ss +0000] RemoteIP Requester
+/// RequestID Operation Key "Request-URI" HTTPstatus ErrorCode BytesSent
+/// ObjectSize TotalTime TurnAroundTime "Referer" "User-Agent" VersionId
+/// HostId SignatureVersion CipherSuite AuthenticationType HostHeader
+/// TLSversion AccessPointArn AclRequired`: the fields after the error code
+/// are read when they are there (older logs end earlier; S3 may add
+/// fields at the end).
+pub fn s3(line: &[u8]) -> Option<S3<'_>> {
+    let (_owner, i) = token(line, 0)?;
+    let (_bucket, i) = token(line, i)?;
+    let open = i + 1;
+    if line.get(i) != Some(&b' ') || line.get(open) != Some(&b'[') {
+        return None;
+    }
+    let close = open + memchr::memchr(b']', &line[open..])?;
+    let time = &line[open + 1..close];
+    // dd/Mon/yyyy:hh:mm:ss +zzzz
+    if time.len() < 20 || time[2] != b'/' || time[11] != b':' {
+        return None;
+    }
+    let (client, i) = token(line, close + 1)?;
+    let (_requester, i) = token(line, i)?;
+    let (_request_id, i) = token(line, i)?;
+    let (operation, i) = token(line, i)?;
+    if !s3_operation(operation) {
+        return None;
+    }
+    let (_key, i) = token(line, i)?;
+    let (request, i) = item(line, i)?;
+    let (status, i) = token(line, i)?;
+    let status = match status {
+        b"-" => None,
+        s => Some(status_of(s)?),
+    };
+    let (error_code, i) = token(line, i)?;
+    // bytes sent, object size, total time, turn-around time, referer
+    let mut at = Some(i);
+    for _ in 0..5 {
+        at = at.and_then(|j| item(line, j)).map(|(_, j)| j);
+    }
+    let ua = at.and_then(|j| item(line, j));
+    // version id, host id, signature version, cipher suite, authentication
+    // type, then the host header
+    let mut at = ua.map(|(_, j)| j);
+    for _ in 0..5 {
+        at = at.and_then(|j| item(line, j)).map(|(_, j)| j);
+    }
+    let host = at.and_then(|j| item(line, j)).map(|(h, _)| h);
+    let dash = |b: &'_ [u8]| -> bool { b.is_empty() || b == b"-" };
+    Some(S3 {
+        time,
+        client,
+        request: if request == b"-" {
+            &request[..0]
+        } else {
+            request
+        },
+        status,
+        error_code,
+        user_agent: ua.map(|(u, _)| u).filter(|u| !dash(u)),
+        host: host.filter(|h| !dash(h)),
+    })
+}
+
+pub struct S3Log;
+
+/// What an S3 log's records of the operations S3 did itself are said to
+/// be (once, at the first of them).
+const S3_OWN_OPERATIONS: &str = "note: S3's records of its own operations (lifecycle expirations and transitions: no request, no HTTP status) are not HTTP records (not read)";
+
+impl LineFormat for S3Log {
+    type Ctx = ();
+    type Own = OwnField;
+
+    fn shows(&self, _: &()) -> Shows {
+        Shows {
+            request_headers: HeaderView::None,
+            challenge: false,
+            body: false,
+            host: true,
+            // the requester is the identity S3 resolved (an IAM ARN, a
+            // canonical user id), not a credential sent
+            user: UserField::Absent,
+            client: ClientView::AddrAndAgent,
+        }
+    }
+
+    fn head(&self, line: &[u8], _: &()) -> Line<OwnField> {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return Line::Blank;
+        }
+        let Some(s) = s3(line) else {
+            return Line::Bad("not an S3 server access log line");
+        };
+        let Some(status) = s.status else {
+            if s.request.is_empty() {
+                return Line::Passed(S3_OWN_OPERATIONS);
+            }
+            return Line::Bad("no HTTP status");
+        };
+        let mut h = Head::bare(status);
+        h.time = Span::of(line, s.time);
+        h.client = Span::field(line, client_addr_bytes(s.client));
+        if !s.request.is_empty() {
+            request_spans(line, s.request, &mut h);
+        }
+        h.user_agent = s
+            .user_agent
+            .map_or(Span::NONE, |u| Span::escaped_of(line, u));
+        h.host = s.host.map_or(Span::NONE, |a| {
+            Span::of(line, crate::host::strip_port_bytes(a))
+        });
+        h.own = OwnField(Span::field(line, s.error_code));
+        Line::Record(h)
+    }
+
+    fn time(&self, line: &[u8], _: &(), h: &Head<OwnField>) -> (Option<Timestamp>, Option<String>) {
+        match h.time.raw(line).and_then(parse_clf) {
+            Some(t) => (Some(t), None),
+            None => (None, Some("time is not dd/Mon/yyyy:hh:mm:ss +zzzz".into())),
+        }
+    }
+
+    fn parse<'a>(
+        &self,
+        line: &'a [u8],
+        _: &(),
+        h: &Head<OwnField>,
+        ex: &mut Exchange<'a>,
+    ) -> Option<String> {
+        if let Some(code) = h.own.0.raw(line) {
+            ex.response.reasons.push(Reason {
+                kind: ReasonKind::S3Error,
+                text: lossy(code),
+                origin: None,
+            });
         }
         None
     }
@@ -721,6 +894,44 @@ mod tests {
             b"1733480102.347 45 10.0.0.1 TCP_MISS/401 388 GET",
         ] {
             assert!(squid(not).is_none(), "{}", String::from_utf8_lossy(not));
+        }
+    }
+
+    #[test]
+    fn s3_lines_new_and_old() {
+        let new = br#"7c3e9a1f5b2d8e4c acme-reports [11/Mar/2024:09:15:07 +0000] 203.0.113.24 arn:aws:sts::123456789012:assumed-role/r/s 8A1B2C3D4E5F6071 REST.GET.OBJECT a/b.csv "GET /a/b.csv?x=1 HTTP/1.1" 401 ExpiredToken 556 - 4 - "-" "aws-cli/2.15.30 Python/3.11.8" - hOsT= SigV4 TLS_AES_128_GCM_SHA256 AuthHeader acme-reports.s3.us-east-1.amazonaws.com TLSv1.3 - -"#;
+        let s = s3(new).expect("an S3 line");
+        assert_eq!(
+            (s.time, s.client, s.request, s.status, s.error_code),
+            (
+                &b"11/Mar/2024:09:15:07 +0000"[..],
+                &b"203.0.113.24"[..],
+                &b"GET /a/b.csv?x=1 HTTP/1.1"[..],
+                Some(401),
+                &b"ExpiredToken"[..]
+            )
+        );
+        assert_eq!(s.user_agent, Some(&b"aws-cli/2.15.30 Python/3.11.8"[..]));
+        assert_eq!(
+            s.host,
+            Some(&b"acme-reports.s3.us-east-1.amazonaws.com"[..])
+        );
+        // an older line ends after the version id: no host
+        let old = br#"7c3e acme [11/Mar/2024:09:15:07 +0000] 198.51.100.70 - 9B2C REST.PUT.OBJECT k "PUT /k HTTP/1.1" 401 InvalidAccessKeyId 389 10 6 - "-" "Boto3/1.34.60" -"#;
+        let s = s3(old).expect("an older S3 line");
+        assert_eq!((s.status, s.host), (Some(401), None));
+        // S3's own operation: no request, no status
+        let own = br#"7c3e acme [12/Mar/2024:00:00:12 +0000] - AWS:AROAX E071 S3.EXPIRE.OBJECT tmp/x - - - - 1048576 - - "-" "-" -"#;
+        let s = s3(own).expect("a lifecycle line");
+        assert_eq!((s.status, s.request), (None, &b""[..]));
+        assert_eq!(S3Log.head(own, &()), Line::Passed(S3_OWN_OPERATIONS));
+        for not in [
+            // a combined line, an operation in lower case, no bracketed time
+            &b"1.2.3.4 - - [10/Oct/2024:13:55:36 +0000] \"GET / HTTP/1.1\" 401 12"[..],
+            br#"o b [11/Mar/2024:09:15:07 +0000] 1.2.3.4 - ID rest.get.object k "GET /k HTTP/1.1" 401 - 1 - 1 - "-" "-" -"#,
+            br#"o b 11/Mar/2024:09:15:07 1.2.3.4 - ID REST.GET.OBJECT k "GET /k HTTP/1.1" 401 - 1 - 1 - "-" "-" -"#,
+        ] {
+            assert!(s3(not).is_none(), "{}", String::from_utf8_lossy(not));
         }
     }
 

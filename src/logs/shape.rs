@@ -140,7 +140,7 @@ fn check_with<F: LineFormat>(fmt: &F, head: &[u8], option: &str) -> Option<(u64,
                 }
             }
             Line::Directive => fmt.directive(l, &mut ctx),
-            Line::Blank | Line::Bad(_) => {}
+            Line::Blank | Line::Passed(_) | Line::Bad(_) => {}
         }
     }
     let found: Vec<(u64, String)> = SHAPES
