@@ -201,6 +201,28 @@ fn failed(ctx: &Context, src: &Source, message: String) -> ChunkResult {
     a.finish()
 }
 
+/// Why a file found in a directory is passed over: no format was
+/// recognised in its first lines.
+const NOT_RECOGNISED: &str = "not a recognised format";
+
+/// Why a JSON file found in a directory is passed over: JSON, but no HAR
+/// capture (no `log.entries`) and no JSON lines of an HTTP log (no status
+/// and path under a known name).
+const NOT_AN_INPUT_JSON: &str =
+    "not a recognised format: JSON, but neither a HAR capture nor an HTTP log";
+
+/// A file found in a directory beside the data that is no input authsift
+/// reads: passed over and listed with why (`files[].skipped`, counted in
+/// `totals.skipped_inputs`), not a failure (exit 0). A file named on the
+/// command line fails instead.
+fn skipped(ctx: &Context, src: &Source, size: Option<u64>, why: String) -> ChunkResult {
+    let mut res = Analyzer::new(ctx, src).finish();
+    let f = res.state.summary.file_mut(&src.name);
+    f.bytes = size.unwrap_or(0);
+    f.skipped = Some(why);
+    res
+}
+
 /// Analyses one input; returns what it gave and its provenance record.
 fn analyze_input(
     inp: &Input,
@@ -318,13 +340,7 @@ fn read_input(
     let Some(format) = format_for(cfg, &head, &inp.name) else {
         let src = Source::new(&inp.name, id, "");
         if inp.from_dir {
-            // found in a directory beside the data: passed over, and listed
-            // with the reason (exit 0)
-            let mut res = Analyzer::new(ctx, &src).finish();
-            let f = res.state.summary.file_mut(&inp.name);
-            f.bytes = opened.size.unwrap_or(0);
-            f.skipped = Some("not a recognised format".into());
-            return res;
+            return skipped(ctx, &src, opened.size, NOT_RECOGNISED.into());
         }
         if let Some(problem) = input::encoding_problem(&opened.head) {
             return failed(ctx, &src, format!("format not recognised: {problem}"));
@@ -338,6 +354,14 @@ fn read_input(
             ),
         );
     };
+    if inp.from_dir
+        && format == FormatName::Har
+        && matches!(cfg.format, FormatChoice::Detect)
+        && input::detect::is_json_but_not_har(&head)
+    {
+        let src = Source::new(&inp.name, id, "");
+        return skipped(ctx, &src, opened.size, NOT_AN_INPUT_JSON.into());
+    }
     // fields after the user agent of a detected combined log
     let tail = match (cfg.format, format) {
         (FormatChoice::Detect, FormatName::Combined) => logs::tail::detect(&head),
@@ -383,6 +407,11 @@ fn read_input(
         let inferred = logs::jsonl::Mapping::infer(&head)
             .and_then(|spec| Some((logs::Parsers::new(None, Some(&spec)).ok()?, spec)));
         let Some((p, spec)) = inferred else {
+            if inp.from_dir && matches!(cfg.format, FormatChoice::Detect) {
+                // JSON beside the logs (a package.json, a configuration)
+                let src = Source::new(&inp.name, id, "");
+                return skipped(ctx, &src, opened.size, NOT_AN_INPUT_JSON.into());
+            }
             let src = Source::new(&inp.name, id, format.id());
             return failed(
                 ctx,
@@ -566,8 +595,9 @@ pub fn analyze(cfg: &Config) -> Result<Analysis> {
     let state = merged.unwrap_or_else(|| Partial::new(cfg.settings.clone()));
     if state.summary.files.values().all(|f| f.skipped.is_some()) {
         if !cfg.quiet {
-            for f in state.summary.files.keys() {
-                crate::say!("authsift: {f}: skipped (not a recognised format)");
+            for (name, f) in &state.summary.files {
+                let why = f.skipped.as_deref().unwrap_or(NOT_RECOGNISED);
+                crate::say!("authsift: {name}: skipped ({why})");
             }
         }
         return Err(Error::Usage("no input in a recognised format".into()));

@@ -1641,3 +1641,64 @@ fn classic_elb_tcp_listener_lines_are_a_note_not_unparsed() {
     assert_eq!(p[0].0, 2);
     assert!(p[0].1.contains("TCP/SSL listener"), "{p:?}");
 }
+
+/// JSON files beside the logs of a directory (a package.json, a
+/// configuration with a `log` section, JSON lines of no HTTP log) are
+/// passed over with one line each on stderr and listed with the reason;
+/// the run succeeds. Named on the command line, each still fails.
+#[test]
+fn json_that_is_no_input_is_skipped_in_a_directory_and_fails_when_named() {
+    let ws = workspace();
+    let dir = ws.path().join("app");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::copy(fixture("logs/access-common.log"), dir.join("access.log")).unwrap();
+    let jsons = [
+        (
+            "package.json",
+            "{\"name\":\"web\",\"version\":\"1.0.0\",\"scripts\":{\"start\":\"node .\"}}\n",
+        ),
+        (
+            "settings.json",
+            "{\n  \"name\": \"svc\",\n  \"log\": {\n    \"level\": \"debug\"\n  }\n}\n",
+        ),
+        (
+            "app.jsonl",
+            "{\"level\":\"info\",\"msg\":\"started\"}\n{\"level\":\"info\",\"msg\":\"ready\"}\n",
+        ),
+    ];
+    for (n, text) in jsons {
+        std::fs::write(dir.join(n), text).unwrap();
+    }
+    std::fs::write(dir.join("notes.txt"), "rotated nightly\n").unwrap();
+    let r = authsift(ws.path(), &["analyze", "--json", "app"]);
+    r.expect_code(0);
+    let s = r.json();
+    assert_eq!(u(&s["totals"]["inputs"]), 1);
+    assert_eq!(u(&s["totals"]["skipped_inputs"]), 4);
+    assert_eq!(u(&s["totals"]["status_401"]), 10);
+    for (n, _) in jsons {
+        let path = format!("app/{n}");
+        let f = s["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == json!(path))
+            .unwrap_or_else(|| panic!("{path} is listed: {}", s["files"]));
+        assert_eq!(
+            f["skipped"],
+            json!("not a recognised format: JSON, but neither a HAR capture nor an HTTP log"),
+            "{path}"
+        );
+        assert!(f["error"].is_null(), "{path}");
+        let said: Vec<&str> = r.stderr.lines().filter(|l| l.contains(&path)).collect();
+        assert_eq!(said.len(), 1, "{path}: {}", r.stderr);
+        assert!(said[0].contains("skipped"), "{}", said[0]);
+    }
+    for (n, _) in jsons {
+        let r = authsift(
+            ws.path(),
+            &["analyze", "--json", "app/access.log", &format!("app/{n}")],
+        );
+        r.expect_code(1);
+    }
+}

@@ -156,14 +156,29 @@ fn first_line(b: &[u8]) -> &[u8] {
     l.strip_suffix(b"\r").unwrap_or(l)
 }
 
+/// A HAR document's top level: a `log` object with `entries`, `creator`
+/// or `version`.
+fn is_har_object(o: &serde_json::Map<String, serde_json::Value>) -> bool {
+    o.get("log").and_then(|l| l.as_object()).is_some_and(|l| {
+        l.contains_key("entries") || l.contains_key("creator") || l.contains_key("version")
+    })
+}
+
+/// A whole JSON document (`head` holds all of it) that is no HAR capture:
+/// what a `"log"` somewhere in its first bytes made detection take for one
+/// (a configuration with a `log` section).
+pub fn is_json_but_not_har(head: &[u8]) -> bool {
+    let b = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    serde_json::from_slice::<serde_json::Value>(b)
+        .is_ok_and(|v| v.as_object().is_none_or(|o| !is_har_object(o)))
+}
+
 fn json_kind(line: &[u8]) -> Option<FormatName> {
     let v: serde_json::Value = serde_json::from_slice(line).ok()?;
     let o = v.as_object()?;
     // a whole HAR on one line (`jq -c`, JSON encoders that end with a
     // newline) is not a JSON line of a log
-    if o.get("log").and_then(|l| l.as_object()).is_some_and(|l| {
-        l.contains_key("entries") || l.contains_key("creator") || l.contains_key("version")
-    }) {
+    if is_har_object(o) {
         return Some(FormatName::Har);
     }
     if is_k8s_audit(o) {
@@ -459,6 +474,19 @@ fn server_log(head: &[u8]) -> Option<FormatName> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_json_document_with_a_log_member_is_no_capture() {
+        assert!(is_json_but_not_har(
+            b"{\"name\":\"web\",\"log\":{\"level\":\"info\"}}\n"
+        ));
+        assert!(is_json_but_not_har(b"[1, 2]"));
+        assert!(!is_json_but_not_har(
+            b"{\"log\":{\"version\":\"1.2\",\"entries\":[]}}"
+        ));
+        // cut: no verdict
+        assert!(!is_json_but_not_har(b"{\"name\":\"web\",\"log\":{"));
+    }
 
     #[test]
     fn every_format_is_listed_once_under_its_own_name() {
