@@ -367,6 +367,11 @@ fn read_input(
         (FormatChoice::Detect, FormatName::Combined) => logs::tail::detect(&head),
         _ => None,
     };
+    // a product's own nginx log_format, which detection recognised
+    let known = match (cfg.format, format) {
+        (FormatChoice::Detect, FormatName::Nginx) => logs::template::known_layout(&head),
+        _ => None,
+    };
     let (format, parsers, note) = match &tail {
         Some(Tail::Template(spec)) => match logs::Parsers::new(Some(spec), None) {
             Ok(p) => (
@@ -398,7 +403,19 @@ fn read_input(
             }
             (format, std::borrow::Cow::Borrowed(&cfg.parsers), Some(msg))
         }
-        None => (format, std::borrow::Cow::Borrowed(&cfg.parsers), None),
+        None => match known
+            .and_then(|(what, spec)| Some((what, spec, logs::Parsers::new(Some(spec), None).ok()?)))
+        {
+            Some((what, spec, p)) => (
+                format,
+                std::borrow::Cow::Owned(p),
+                Some(format!(
+                    "note: read as {what}, with the nginx log_format '{}'",
+                    spec.trim_start_matches("nginx:")
+                )),
+            ),
+            None => (format, std::borrow::Cow::Borrowed(&cfg.parsers), None),
+        },
     };
     // JSON lines of no server known by name, without --json-fields: the
     // mapping of the member names they share with well-known logs, said

@@ -180,6 +180,10 @@ const DETECTED: &[(&str, &str)] = &[
     // the router's lines of a Heroku drain are logfmt
     ("heroku-drain.log", "logfmt"),
     ("elb-classic-tcp.log", "alb"),
+    ("gorouter.log", "gorouter"),
+    ("uwsgi.log", "uwsgi"),
+    // Nginx Proxy Manager's proxy log, read with its nginx log_format
+    ("npm-proxy.log", "nginx"),
 ];
 
 // ---------------------------------------------------------------- A.1 formats
@@ -1184,6 +1188,36 @@ fn independent_count(name: &str, bytes: &[u8]) -> (u64, u64, &'static str) {
             "awk '$10 ~ /^\"/' | awk -F'\"' '{split($3, f, \" \")} f[1] == 401' (lines with a quoted request)",
         );
     }
+    if name.starts_with("gorouter") {
+        // the router's lines (`[RTR/n]` in cf logs): the status follows the
+        // quoted request
+        for l in lines.filter(|l| l.contains(" [RTR/")) {
+            records += 1;
+            let after_request = l.split('"').nth(2).unwrap_or("");
+            n401 += u64::from(after_request.split_whitespace().next() == Some("401"));
+        }
+        return (
+            records,
+            n401,
+            "grep ' \\[RTR/' | awk -F'\"' '{split($3, f, \" \")} f[1] == 401'",
+        );
+    }
+    if name.starts_with("uwsgi") {
+        for l in lines.filter(|l| l.starts_with("[pid: ")) {
+            records += 1;
+            n401 += u64::from(l.contains(" 401) "));
+        }
+        return (records, n401, "grep '^\\[pid: ' | grep -c ' 401) '");
+    }
+    if name.starts_with("npm") {
+        // `[time] cache upstream_status status - …`: the fifth word (the
+        // time holds a space)
+        for l in lines.filter(|l| !l.is_empty()) {
+            records += 1;
+            n401 += u64::from(l.split_whitespace().nth(4) == Some("401"));
+        }
+        return (records, n401, "awk '$5 == 401' ($status)");
+    }
     if name.starts_with("heroku") {
         for l in lines.filter(|l| l.contains(" heroku[router]: ")) {
             records += 1;
@@ -1701,4 +1735,150 @@ fn json_that_is_no_input_is_skipped_in_a_directory_and_fails_when_named() {
         );
         r.expect_code(1);
     }
+}
+
+/// Cloud Foundry's gorouter access lines, in `cf logs` with the
+/// application's and the platform's lines between them: the host comes
+/// first, the client is the first forwarded address, both time layouts are
+/// read; the other lines are a note, not unparsed.
+#[test]
+fn gorouter_lines_in_cf_logs_are_read_and_the_apps_lines_passed() {
+    let ws = workspace();
+    let name = copy_fixture(ws.path(), "logs/gorouter.log");
+    let r = authsift(
+        ws.path(),
+        &["analyze", "--json", "--events", "ev.csv", &name],
+    );
+    r.expect_code(0);
+    let s = r.json();
+    assert_eq!(s["files"][0]["format"], "gorouter");
+    assert_eq!(
+        (
+            u(&s["totals"]["exchanges"]),
+            u(&s["totals"]["status_401"]),
+            u(&s["totals"]["unparsed"])
+        ),
+        (4, 2, 0)
+    );
+    let p = problems_of(&s);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].0, 1);
+    assert!(p[0].1.contains("cf logs"), "{p:?}");
+    let ev = events_csv(&ws.path().join("ev.csv"));
+    let got: Vec<(&str, &str, &str, &str, &str)> = ev
+        .iter()
+        .map(|e| {
+            (
+                e["time"].as_str(),
+                e["host"].as_str(),
+                e["method"].as_str(),
+                e["target"].as_str(),
+                e["client"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "2024-03-11T09:15:02.104Z",
+                "api.apps.acme.example",
+                "GET",
+                "/v1/invoices",
+                "203.0.113.24"
+            ),
+            (
+                "2024-03-11T09:15:07.771Z",
+                "admin.apps.acme.example",
+                "POST",
+                "/session",
+                "198.51.100.70"
+            ),
+        ]
+    );
+    assert!(!r.stdout_text().contains("cf_fake_tok_7d3a91b2e4"));
+}
+
+/// uWSGI's request lines, with the server's start-up lines before them
+/// (a note, not unparsed), and Nginx Proxy Manager's proxy log, read with
+/// its own nginx log_format (named in a note) without `--log-format`.
+#[test]
+fn uwsgi_and_nginx_proxy_manager_logs_are_read_without_flags() {
+    let ws = workspace();
+    let name = copy_fixture(ws.path(), "logs/uwsgi.log");
+    let r = authsift(
+        ws.path(),
+        &["analyze", "--json", "--events", "ev.csv", &name],
+    );
+    r.expect_code(0);
+    let s = r.json();
+    assert_eq!(s["files"][0]["format"], "uwsgi");
+    assert_eq!(
+        (
+            u(&s["totals"]["exchanges"]),
+            u(&s["totals"]["status_401"]),
+            u(&s["totals"]["unparsed"])
+        ),
+        (4, 2, 0)
+    );
+    assert_eq!(problems_of(&s).len(), 1, "{:?}", problems_of(&s));
+    let ev = events_csv(&ws.path().join("ev.csv"));
+    let e = event_at(&ev, 5);
+    assert_eq!(
+        (
+            e["time"].as_str(),
+            e["method"].as_str(),
+            e["target"].as_str(),
+            e["client"].as_str()
+        ),
+        (
+            "2024-03-11T09:15:07.000Z",
+            "POST",
+            "/api/v1/login",
+            "198.51.100.70"
+        )
+    );
+    assert!(!r.stdout_text().contains("uw_fake_51c0a9d3e7"));
+
+    let name = copy_fixture(ws.path(), "logs/npm-proxy.log");
+    let r = authsift(
+        ws.path(),
+        &["analyze", "--json", "--events", "ev2.csv", &name],
+    );
+    r.expect_code(0);
+    let s = r.json();
+    assert_eq!(s["files"][0]["format"], "nginx");
+    assert_eq!(
+        (
+            u(&s["totals"]["exchanges"]),
+            u(&s["totals"]["status_401"]),
+            u(&s["totals"]["unparsed"])
+        ),
+        (5, 3, 0)
+    );
+    let p = problems_of(&s);
+    assert!(
+        p.iter()
+            .any(|(_, m)| m.starts_with("note: read as Nginx Proxy Manager's proxy log")),
+        "{p:?}"
+    );
+    let ev = events_csv(&ws.path().join("ev2.csv"));
+    let e = event_at(&ev, 5);
+    assert_eq!(
+        (
+            e["host"].as_str(),
+            e["method"].as_str(),
+            e["client"].as_str(),
+            e["cause"].as_str()
+        ),
+        (
+            "api.acme.example",
+            "POST",
+            "192.0.2.45",
+            "placeholder_credentials"
+        )
+    );
+    assert!(!r.stdout_text().contains("npm_fake_9b1d77e2c4a0"));
+    // named with --format nginx and no --log-format, it is still refused
+    authsift(ws.path(), &["analyze", "--json", "-f", "nginx", &name]).expect_code(2);
 }

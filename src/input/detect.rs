@@ -28,11 +28,13 @@ pub enum FormatName {
     NginxError,
     Squid,
     S3,
+    Gorouter,
+    Uwsgi,
 }
 
 impl FormatName {
     /// Every format, in the order messages and help list them.
-    pub const ALL: [FormatName; 23] = [
+    pub const ALL: [FormatName; 25] = [
         FormatName::Har,
         FormatName::Combined,
         FormatName::Common,
@@ -58,6 +60,8 @@ impl FormatName {
         FormatName::NginxError,
         FormatName::Squid,
         FormatName::S3,
+        FormatName::Gorouter,
+        FormatName::Uwsgi,
     ];
 
     /// The name on the command line and in outputs.
@@ -86,6 +90,8 @@ impl FormatName {
             FormatName::NginxError => "nginx-error",
             FormatName::Squid => "squid",
             FormatName::S3 => "s3",
+            FormatName::Gorouter => "gorouter",
+            FormatName::Uwsgi => "uwsgi",
         }
     }
 
@@ -126,6 +132,8 @@ impl FormatName {
             FormatName::NginxError => "nginx error log (joined to access-log 401s)",
             FormatName::Squid => "Squid native access log (logformat squid)",
             FormatName::S3 => "Amazon S3 server access log",
+            FormatName::Gorouter => "Cloud Foundry gorouter access log (also in cf logs)",
+            FormatName::Uwsgi => "uWSGI default request log",
         }
     }
 
@@ -413,6 +421,10 @@ pub fn detect(head: &[u8], name: &str) -> Option<FormatName> {
             if trimmed.split(|&c| c == b'\n').skip(1).take(8).any(is_alb) {
                 return Some(FormatName::Alb);
             }
+            // a product's own nginx log_format (Nginx Proxy Manager's)
+            if crate::logs::template::known_layout(trimmed).is_some() {
+                return Some(FormatName::Nginx);
+            }
             // an IIS log without its directives (shipped line by line):
             // lines of IIS's default fields, or of a selection of its fields
             if trimmed.split(|&c| c == b'\n').take(8).any(|l| {
@@ -439,13 +451,14 @@ fn is_k8s_audit(o: &serde_json::Map<String, serde_json::Value>) -> bool {
 /// The first of a few lines that one of the servers' layouts reads, by
 /// the layout that reads it (tried after the Common Log Format family and
 /// ALB: a file is detected once, never per line). The application's lines
-/// of a Heroku drain before its first router line are passed over.
+/// of a Heroku drain or of `cf logs` before the first router line are
+/// passed over.
 fn server_log(head: &[u8]) -> Option<FormatName> {
     use crate::logs::{errorlog, logfmt, servers};
     head.split(|&c| c == b'\n')
         .take(ERROR_LINES_PASSED)
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .filter(|l| !logfmt::heroku_passed(l))
+        .filter(|l| !logfmt::heroku_passed(l) && !servers::cf_passed(l))
         .take(8)
         .find_map(|l| {
             if servers::envoy_text(l).is_some() {
@@ -463,6 +476,10 @@ fn server_log(head: &[u8]) -> Option<FormatName> {
                 Some(FormatName::Squid)
             } else if servers::s3(l).is_some() {
                 Some(FormatName::S3)
+            } else if servers::gorouter(l).is_some() {
+                Some(FormatName::Gorouter)
+            } else if servers::uwsgi(l).is_some() {
+                Some(FormatName::Uwsgi)
             } else if logfmt::looks_like(l) {
                 Some(FormatName::Logfmt)
             } else {
@@ -623,7 +640,13 @@ mod tests {
 
     #[test]
     fn detects_the_servers_layouts() {
-        let cases: [(&[u8], FormatName); 12] = [
+        let cases: [(&[u8], FormatName); 16] = [
+            (b"a.example - [2024-03-11T09:15:02.104Z] \"GET /v1/me HTTP/1.1\" 401 0 19 \"-\" \"curl/8\" \"10.0.0.1:5678\" \"10.0.0.2:61001\" x_forwarded_for:\"1.2.3.4\" vcap_request_id:\"6f2b\"\n", FormatName::Gorouter),
+            // cf logs: the application's line before the router's
+            (b"   2024-03-11T09:15:01.98+0000 [APP/PROC/WEB/0] OUT Listening on port 8080\n   2024-03-11T09:15:02.11+0000 [RTR/0] OUT a.example - [2024-03-11T09:15:02Z] \"GET / HTTP/1.1\" 401 0 1 \"-\" \"-\" \"10.0.0.1:1\" \"-\"\n", FormatName::Gorouter),
+            (b"*** Starting uWSGI 2.0.23 (64bit) on [Mon Mar 11 09:14:58 2024] ***\n[pid: 7|app: 0|req: 1/1] 203.0.113.24 () {38 vars in 512 bytes} [Mon Mar 11 09:15:02 2024] GET / => generated 58 bytes in 3 msecs (HTTP/1.1 401) 3 headers in 128 bytes (1 switches on core 0)\n", FormatName::Uwsgi),
+            // Nginx Proxy Manager's proxy log: an nginx log_format of its own
+            (b"[11/Mar/2024:09:15:02 +0000] - 401 401 - GET https api.acme.example \"/v1/me\" [Client 203.0.113.24] [Length 188] [Gzip -] [Sent-to 172.18.0.5] \"curl/8.5.0\" \"-\"\n", FormatName::Nginx),
             (b"7c3e9a1f acme-reports [11/Mar/2024:09:15:07 +0000] 203.0.113.24 - 8A1B2C3D4E5F6071 REST.GET.OBJECT a.csv \"GET /a.csv HTTP/1.1\" 401 ExpiredToken 556 - 4 - \"-\" \"aws-cli/2\" -\n", FormatName::S3),
             // a Heroku drain: the application's lines before the router's
             (b"2024-03-11T09:14:58.402117+00:00 app[web.1]: => Booting Puma\n2024-03-11T09:14:59.001233+00:00 heroku[web.1]: State changed from starting to up\n2024-03-11T09:15:02.114291+00:00 heroku[router]: at=info method=GET path=\"/x\" host=a.herokuapp.com fwd=\"203.0.113.24\" dyno=web.1 status=401 bytes=312\n", FormatName::Logfmt),

@@ -52,8 +52,10 @@ fn wall(y: i64, mo: u32, d: u32, h: i64, mi: i64, s: i64) -> Option<i64> {
     Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s)
 }
 
-/// `Wed Oct 11 14:32:52 2000` or `Wed Oct 11 14:32:52.123456 2000`.
-fn apache_time(b: &[u8]) -> Option<i64> {
+/// `Wed Oct 11 14:32:52 2000` or `Wed Oct 11 14:32:52.123456 2000` (C's
+/// `ctime`, as Apache's error log and uWSGI's request log write it; the
+/// day may be padded with a space): the local time in seconds.
+pub(crate) fn ctime_secs(b: &[u8]) -> Option<i64> {
     let mut it = b.split(|&c| c == b' ').filter(|p| !p.is_empty());
     let (day, mon, dd, hms, year) = (it.next()?, it.next()?, it.next()?, it.next()?, it.next()?);
     if !DAYS.contains(&day) {
@@ -73,7 +75,7 @@ pub fn apache(line: &[u8]) -> Option<ErrorLine<'_>> {
         return None;
     }
     let close = memchr::memchr(b']', line)?;
-    let local = apache_time(&line[1..close])?;
+    let local = ctime_secs(&line[1..close])?;
     let mut i = close + 1;
     let mut client = None;
     let mut groups = 0;

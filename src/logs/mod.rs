@@ -1659,6 +1659,8 @@ fn analyze_in(
         FormatName::Uvicorn => run(&servers::UvicornLog, data, ctx, src, threads, bar),
         FormatName::Squid => run(&servers::SquidLog, data, ctx, src, threads, bar),
         FormatName::S3 => run(&servers::S3Log, data, ctx, src, threads, bar),
+        FormatName::Gorouter => run(&servers::GorouterLog, data, ctx, src, threads, bar),
+        FormatName::Uwsgi => run(&servers::UwsgiLog, data, ctx, src, threads, bar),
         FormatName::EnvoyText => run(&servers::EnvoyTextLog, data, ctx, src, threads, bar),
         FormatName::Logfmt => run(&logfmt::Logfmt::new(parsers.json.as_ref()), data, ctx, src, threads, bar),
         FormatName::K8sAudit => run(&jsonl::Json::k8s_audit().reference(ctx.reference), data, ctx, src, threads, bar),

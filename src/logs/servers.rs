@@ -641,6 +641,302 @@ impl LineFormat for S3Log {
     }
 }
 
+// ---- Cloud Foundry gorouter
+
+/// The fields of a Cloud Foundry gorouter access log line that a verdict
+/// reads.
+pub struct Gorouter<'a> {
+    pub host: &'a [u8],
+    pub time: &'a [u8],
+    pub request: &'a [u8],
+    pub status: u16,
+    pub user_agent: Option<&'a [u8]>,
+    /// The first address of `x_forwarded_for`, else the remote address
+    /// (without its port).
+    pub client: Option<&'a [u8]>,
+}
+
+/// The access line in a line of `cf logs`: what follows `[RTR/n] OUT `.
+/// `None` for a line without that prefix (the router's log as it writes
+/// it, or as a syslog drain carries it: the line itself).
+fn cf_router_body(line: &[u8]) -> Option<&[u8]> {
+    let (source, rest) = cf_source(line)?;
+    source.starts_with(b"RTR/").then_some(rest)
+}
+
+/// The source and the message of a line of `cf logs` (`TIME [SOURCE/n]
+/// OUT|ERR message`): `RTR/0`, `APP/PROC/WEB/0`, `CELL/0`, `API/0`, ….
+fn cf_source(line: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (time, i) = token(line, 0)?;
+    if time.len() < 20 || time[4] != b'-' || time[10] != b'T' {
+        return None;
+    }
+    let (source, i) = token(line, i)?;
+    let source = source.strip_prefix(b"[")?.strip_suffix(b"]")?;
+    if !source.contains(&b'/') || !source.first().is_some_and(u8::is_ascii_uppercase) {
+        return None;
+    }
+    let (stream, i) = token(line, i)?;
+    if !matches!(stream, b"OUT" | b"ERR") {
+        return None;
+    }
+    Some((source, line.get(i + 1..).unwrap_or(b"")))
+}
+
+/// A line of `cf logs` that is not the router's: the application's
+/// output, the platform's messages (`[CELL/0]`, `[API/0]`, `[STG/0]`).
+/// The router writes an access line for every request.
+pub fn cf_passed(line: &[u8]) -> bool {
+    cf_source(line).is_some_and(|(s, _)| !s.starts_with(b"RTR/"))
+}
+
+/// What the lines of `cf logs` that are not the router's are said to be
+/// (once, at the first of them).
+const CF_OWN_LINES: &str = "note: the application's and the platform's lines of cf logs ([APP/…], [CELL/…], …) are not access records (not read): [RTR/…] lines are";
+
+/// `host - [time] "request" status bytes_received bytes_sent "referer"
+/// "user_agent" "remote_addr:port" "backend_addr:port"
+/// x_forwarded_for:"…" x_forwarded_proto:"…" vcap_request_id:"…"
+/// response_time:… gorouter_time:… app_id:"…" app_index:"…" …`, alone or
+/// after the `[RTR/n] OUT ` of `cf logs`. The time is RFC 3339 (recent
+/// releases) or `dd/mm/yyyy:hh:mm:ss.mmm +zzzz`.
+pub fn gorouter(line: &[u8]) -> Option<Gorouter<'_>> {
+    let body = cf_router_body(line).unwrap_or(line);
+    let (host, i) = token(body, 0)?;
+    let (dash, i) = token(body, i)?;
+    if dash != b"-" || body.get(i..i + 2) != Some(b" [") {
+        return None;
+    }
+    let close = i + 2 + memchr::memchr(b']', &body[i + 2..])?;
+    let time = &body[i + 2..close];
+    if time.len() < 20 || !time[0].is_ascii_digit() {
+        return None;
+    }
+    let (request, i) = quoted(body, close + 2)?;
+    let (status, i) = token(body, i)?;
+    let status = status_of(status)?;
+    let (received, i) = token(body, i)?;
+    let (sent, i) = token(body, i)?;
+    if !received
+        .iter()
+        .chain(sent)
+        .all(|c| c.is_ascii_digit() || *c == b'-')
+    {
+        return None;
+    }
+    let (_referer, i) = quoted(body, i + 1)?;
+    let (ua, i) = quoted(body, i + 1)?;
+    let (remote, _) = quoted(body, i + 1)?;
+    let dash = |b: &'_ [u8]| -> bool { b.is_empty() || b == b"-" };
+    let forwarded = memchr::memmem::find(body, b" x_forwarded_for:\"")
+        .and_then(|at| quoted(body, at + b" x_forwarded_for:".len()))
+        .map(|(x, _)| x[..memchr::memchr(b',', x).unwrap_or(x.len())].trim_ascii())
+        .filter(|x| !dash(x));
+    Some(Gorouter {
+        host,
+        time,
+        request,
+        status,
+        user_agent: Some(ua).filter(|u| !dash(u)),
+        client: forwarded
+            .or(Some(remote).filter(|r| !dash(r)))
+            .map(client_addr_bytes),
+    })
+}
+
+/// A gorouter time: RFC 3339, or `dd/mm/yyyy:hh:mm:ss.mmm +zzzz` (the
+/// month in digits), read as RFC 3339 once reordered.
+fn gorouter_time(t: &[u8]) -> Option<Timestamp> {
+    let s = std::str::from_utf8(t).ok()?;
+    if let Some(ts) = parse_iso8601(s) {
+        return Some(ts);
+    }
+    let (date, rest) = s.split_once(':')?;
+    let mut d = date.split('/');
+    let (day, month, year) = (d.next()?, d.next()?, d.next()?);
+    let (clock, zone) = rest.split_once(' ')?;
+    if zone.len() != 5 {
+        return None;
+    }
+    parse_iso8601(&format!(
+        "{year}-{month}-{day}T{clock}{}:{}",
+        &zone[..3],
+        &zone[3..]
+    ))
+}
+
+pub struct GorouterLog;
+
+impl LineFormat for GorouterLog {
+    type Ctx = ();
+    type Own = ();
+
+    fn shows(&self, _: &()) -> Shows {
+        Shows {
+            request_headers: HeaderView::None,
+            challenge: false,
+            body: false,
+            host: true,
+            user: UserField::Absent,
+            client: ClientView::AddrAndAgent,
+        }
+    }
+
+    fn head(&self, line: &[u8], _: &()) -> Line<()> {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return Line::Blank;
+        }
+        let Some(g) = gorouter(line) else {
+            if cf_passed(line) {
+                return Line::Passed(CF_OWN_LINES);
+            }
+            return Line::Bad("not a gorouter access log line");
+        };
+        let mut h = Head::bare(g.status);
+        h.time = Span::of(line, g.time);
+        h.host = Span::field(line, crate::host::strip_port_bytes(g.host));
+        h.client = g.client.map_or(Span::NONE, |c| Span::of(line, c));
+        request_spans(line, g.request, &mut h);
+        h.user_agent = g
+            .user_agent
+            .map_or(Span::NONE, |u| Span::escaped_of(line, u));
+        Line::Record(h)
+    }
+
+    fn time(&self, line: &[u8], _: &(), h: &Head<()>) -> (Option<Timestamp>, Option<String>) {
+        match h.time.raw(line).and_then(gorouter_time) {
+            Some(t) => (Some(t), None),
+            None => (
+                None,
+                Some("time is neither RFC 3339 nor dd/mm/yyyy:hh:mm:ss.mmm +zzzz".into()),
+            ),
+        }
+    }
+
+    fn parse<'a>(&self, _: &'a [u8], _: &(), _: &Head<()>, _: &mut Exchange<'a>) -> Option<String> {
+        None
+    }
+}
+
+// ---- uWSGI
+
+/// The fields of uWSGI's default request log line that a verdict reads.
+pub struct Uwsgi<'a> {
+    pub client: &'a [u8],
+    pub time: &'a [u8],
+    pub method: &'a [u8],
+    pub target: &'a [u8],
+    pub status: u16,
+}
+
+/// `[pid: 1|app: 0|req: 1/1] 1.2.3.4 () {34 vars in 456 bytes} [Mon Jan  1
+/// 00:00:00 2024] GET /path => generated 10 bytes in 1 msecs (HTTP/1.1 401)
+/// 2 headers in 80 bytes (1 switches on core 0)`: the client, the request
+/// time (local, no zone), the method, the URI (to ` => generated `) and the
+/// status after the protocol.
+pub fn uwsgi(line: &[u8]) -> Option<Uwsgi<'_>> {
+    let rest = line.strip_prefix(b"[pid: ")?;
+    let close = memchr::memchr(b']', rest)?;
+    let i = line.len() - rest.len() + close + 1;
+    let (client, i) = token(line, i)?;
+    // `(%(user))`, then `{%(vars) vars in %(pktsize) bytes}`
+    let user_end = i + 1 + memchr::memchr(b')', line.get(i + 1..)?)?;
+    if line.get(i + 1) != Some(&b'(') {
+        return None;
+    }
+    let open = user_end + 2;
+    if line.get(open) != Some(&b'{') {
+        return None;
+    }
+    let vars_end = open + memchr::memchr(b'}', &line[open..])?;
+    let t_open = vars_end + 2;
+    if line.get(t_open) != Some(&b'[') {
+        return None;
+    }
+    let t_close = t_open + memchr::memchr(b']', &line[t_open..])?;
+    let time = &line[t_open + 1..t_close];
+    let (method, i) = token(line, t_close + 1)?;
+    let arrow = i + memchr::memmem::find(&line[i..], b" => generated ")?;
+    let target = line[i..arrow].trim_ascii();
+    let proto = arrow + memchr::memmem::find(&line[arrow..], b" msecs (")? + b" msecs (".len();
+    let paren = proto + memchr::memchr(b')', &line[proto..])?;
+    let (_protocol, status) =
+        line[proto..paren].split_at(memchr::memrchr(b' ', &line[proto..paren])? + 1);
+    Some(Uwsgi {
+        client,
+        time,
+        method,
+        target,
+        status: status_of(status)?,
+    })
+}
+
+pub struct UwsgiLog;
+
+impl LineFormat for UwsgiLog {
+    type Ctx = ();
+    type Own = ();
+
+    fn shows(&self, _: &()) -> Shows {
+        Shows {
+            request_headers: HeaderView::None,
+            challenge: false,
+            body: false,
+            host: false,
+            user: UserField::Absent,
+            // an address without a user agent
+            client: ClientView::None,
+        }
+    }
+
+    fn head(&self, line: &[u8], _: &()) -> Line<()> {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return Line::Blank;
+        }
+        let Some(w) = uwsgi(line) else {
+            if uwsgi_message(line) {
+                return Line::Passed(UWSGI_OWN_LINES);
+            }
+            return Line::Bad("not a uWSGI request log line");
+        };
+        let mut h = Head::bare(w.status);
+        h.client = Span::field(line, client_addr_bytes(w.client));
+        h.time = Span::of(line, w.time);
+        h.method = Span::of(line, w.method);
+        h.target = Span::of(line, w.target);
+        h.query = Span::query_of(line, h.target);
+        Line::Record(h)
+    }
+
+    fn time(&self, line: &[u8], _: &(), h: &Head<()>) -> (Option<Timestamp>, Option<String>) {
+        // local time without a zone: read as UTC
+        match h.time.raw(line).and_then(super::errorlog::ctime_secs) {
+            Some(s) => (Some(Timestamp::from_secs(s)), None),
+            None => (None, Some("time is not Www Mmm dd hh:mm:ss yyyy".into())),
+        }
+    }
+
+    fn parse<'a>(&self, _: &'a [u8], _: &(), _: &Head<()>, _: &mut Exchange<'a>) -> Option<String> {
+        None
+    }
+}
+
+/// One of the uWSGI server's own messages between its request lines (a
+/// request line starts with its `[pid: `): `*** Operational MODE:
+/// preforking ***`, `spawned uWSGI worker 1 (pid: 7, cores: 1)`. A line
+/// of any other shape stays unparsed.
+fn uwsgi_message(line: &[u8]) -> bool {
+    !line.starts_with(b"[pid: ")
+        && (line.starts_with(b"*** ")
+            || memchr::memmem::find(line, b"uWSGI").is_some()
+            || memchr::memmem::find(line, b"uwsgi").is_some())
+}
+
+/// What the uWSGI server's own lines between its request lines are said
+/// to be (once, at the first of them).
+const UWSGI_OWN_LINES: &str =
+    "note: the uWSGI server's own lines among the request lines are not records (not read)";
+
 // ---- Envoy, default text format
 
 /// The fields of Envoy's default text access log:
@@ -933,6 +1229,82 @@ mod tests {
         ] {
             assert!(s3(not).is_none(), "{}", String::from_utf8_lossy(not));
         }
+    }
+
+    #[test]
+    fn gorouter_lines_alone_and_in_cf_logs() {
+        let plain = br#"api.apps.example.com - [2024-03-11T09:15:02.104118233Z] "GET /v1/me HTTP/1.1" 401 0 19 "-" "curl/8" "10.0.0.1:5678" "10.0.0.2:61001" x_forwarded_for:"1.2.3.4, 10.0.0.1" x_forwarded_proto:"https" vcap_request_id:"6f2b" response_time:0.003 gorouter_time:0.0001 app_id:"2c7e" app_index:"0""#;
+        let g = gorouter(plain).expect("a gorouter line");
+        assert_eq!(
+            (g.host, g.request, g.status, g.user_agent, g.client),
+            (
+                &b"api.apps.example.com"[..],
+                &b"GET /v1/me HTTP/1.1"[..],
+                401,
+                Some(&b"curl/8"[..]),
+                Some(&b"1.2.3.4"[..])
+            )
+        );
+        // without X-Forwarded-For, the remote address (without its port);
+        // the older time in digits
+        let old = br#"a.example - [11/03/2024:09:15:07.771 +0000] "POST /s HTTP/1.1" 401 57 112 "-" "x" "10.0.16.9:40022" "10.0.32.9:61004" x_forwarded_for:"-" x_forwarded_proto:"https""#;
+        let g = gorouter(old).expect("an older gorouter line");
+        assert_eq!(g.client, Some(&b"10.0.16.9"[..]));
+        assert_eq!(
+            gorouter_time(g.time),
+            parse_iso8601("2024-03-11T09:15:07.771Z")
+        );
+        let cf = br#"   2024-03-11T09:15:02.11+0000 [RTR/0] OUT a.example - [2024-03-11T09:15:02Z] "GET / HTTP/1.1" 401 0 1 "-" "-" "10.0.0.1:1" "-""#;
+        assert_eq!(
+            gorouter(cf).map(|g| (g.host, g.user_agent)),
+            Some((&b"a.example"[..], None))
+        );
+        let app = b"   2024-03-11T09:15:02.12+0000 [APP/PROC/WEB/0] ERR 401 Unauthorized";
+        assert!(gorouter(app).is_none() && cf_passed(app));
+        assert_eq!(GorouterLog.head(app, &()), Line::Passed(CF_OWN_LINES));
+        assert!(!cf_passed(cf));
+        // a combined line is no gorouter line
+        assert!(
+            gorouter(
+                b"1.2.3.4 - - [10/Oct/2024:13:55:36 +0000] \"GET / HTTP/1.1\" 401 12 \"-\" \"x\""
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn uwsgi_request_lines() {
+        let l = b"[pid: 7|app: 0|req: 1/1] 203.0.113.24 () {38 vars in 512 bytes} [Mon Mar  4 09:15:02 2024] GET /api/v1/r?x=1 => generated 58 bytes in 3 msecs (HTTP/1.1 401) 3 headers in 128 bytes (1 switches on core 0)";
+        let w = uwsgi(l).expect("a uWSGI line");
+        assert_eq!(
+            (w.client, w.time, w.method, w.target, w.status),
+            (
+                &b"203.0.113.24"[..],
+                &b"Mon Mar  4 09:15:02 2024"[..],
+                &b"GET"[..],
+                &b"/api/v1/r?x=1"[..],
+                401
+            )
+        );
+        let Line::Record(h) = UwsgiLog.head(l, &()) else {
+            panic!("a record")
+        };
+        assert_eq!(
+            UwsgiLog.time(l, &(), &h).0,
+            parse_iso8601("2024-03-04T09:15:02Z")
+        );
+        // the server's own messages are no records; other lines stay unparsed
+        for own in [
+            &b"*** Starting uWSGI 2.0.23 (64bit) on [Mon Mar 11 09:14:58 2024] ***"[..],
+            b"spawned uWSGI worker 1 (pid: 7, cores: 1)",
+        ] {
+            assert_eq!(UwsgiLog.head(own, &()), Line::Passed(UWSGI_OWN_LINES));
+        }
+        assert!(matches!(UwsgiLog.head(b"garbage 401", &()), Line::Bad(_)));
+        assert!(matches!(
+            UwsgiLog.head(b"[pid: 7|app: 0|req: 1/1] 1.2.3.4 () {1 vars", &()),
+            Line::Bad(_)
+        ));
     }
 
     #[test]

@@ -53,6 +53,28 @@ pub enum Flavor {
     Apache,
 }
 
+/// The nginx `log_format`s of products whose logs are read without
+/// `--log-format`: what the log is, and the format its lines are read
+/// with (detection tries the same compiled format on the first line).
+pub const KNOWN_LAYOUTS: &[(&str, &str)] = &[(
+    // Nginx Proxy Manager's `proxy` format, the default of its proxy hosts
+    // (docker/rootfs/etc/nginx/conf.d/include/log.conf)
+    "Nginx Proxy Manager's proxy log",
+    r#"nginx:[$time_local] $upstream_cache_status $upstream_status $status - $request_method $scheme $host "$request_uri" [Client $remote_addr] [Length $body_bytes_sent] [Gzip $gzip_ratio] [Sent-to $server] "$http_user_agent" "$http_referer""#,
+)];
+
+/// The known layout (`KNOWN_LAYOUTS`: what it is, its `log_format`) that
+/// reads the first line of `head` that is not blank as a record.
+pub fn known_layout(head: &[u8]) -> Option<(&'static str, &'static str)> {
+    let line = head
+        .split(|&c| c == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .find(|l| !l.trim_ascii().is_empty())?;
+    KNOWN_LAYOUTS.iter().copied().find(|(_, spec)| {
+        Template::compile(spec).is_ok_and(|t| matches!(t.head(line, &()), Line::Record(_)))
+    })
+}
+
 #[derive(Debug, Clone)]
 pub struct Template {
     toks: Vec<Tok>,
@@ -488,6 +510,22 @@ mod tests {
     use super::*;
     use crate::exchange::Position;
     use crate::logs::Field;
+
+    #[test]
+    fn known_layouts_compile_and_read_their_lines() {
+        for (what, spec) in KNOWN_LAYOUTS {
+            assert!(Template::compile(spec).is_ok(), "{what}");
+        }
+        let npm = b"[11/Mar/2024:09:15:04 +0000] - - 401 - GET https admin.acme.example \"/\" [Client 198.51.100.7] [Length 590] [Gzip -] [Sent-to 172.18.0.9] \"Mozilla/5.0 (X11)\" \"-\"\n";
+        assert_eq!(
+            known_layout(npm).map(|(what, _)| what),
+            Some("Nginx Proxy Manager's proxy log")
+        );
+        assert_eq!(
+            known_layout(b"1.2.3.4 - - [11/Mar/2024:09:15:04 +0000] \"GET / HTTP/1.1\" 401 5\n"),
+            None
+        );
+    }
 
     const NGINX_AUTH: &str = r#"nginx:$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $host $request_time "$sent_http_www_authenticate""#;
 
