@@ -107,7 +107,8 @@ pub struct RequestAuth<'a> {
     /// The `user:password` of the request URL, where the source drops it
     /// from the target (HAR, ALB): a credential the request carried (the
     /// rules count it as sent, the history does not follow it), kept out
-    /// of outputs.
+    /// of outputs. An absolute-form target's own user info counts the same
+    /// (`redact::request_userinfo`).
     pub userinfo: Option<Text<'a>>,
     /// The credential parameters of a form body the request sent
     /// (`classify::credential::form_credentials`: a token endpoint's

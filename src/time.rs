@@ -161,6 +161,32 @@ pub fn parse_iso8601(s: &str) -> Option<Timestamp> {
     compose(y, mo, d, h, mi, sec, micros, off)
 }
 
+/// ISO 8601 in the basic format, UTC, as request signing writes it
+/// (`X-Amz-Date`, `X-Goog-Date`): `20240520T080000Z`.
+pub fn parse_iso8601_basic(s: &str) -> Option<Timestamp> {
+    let b = s.trim().as_bytes();
+    if b.len() != 16 || !matches!(b[8], b'T' | b't') || !matches!(b[15], b'Z' | b'z') {
+        return None;
+    }
+    let y = digits(&b[0..4])? as i64;
+    let mo = digits(&b[4..6])?;
+    let d = digits(&b[6..8])?;
+    let h = digits(&b[9..11])?;
+    let mi = digits(&b[11..13])?;
+    let sec = digits(&b[13..15])?;
+    compose(y, mo, d, h, mi, sec, 0, 0)
+}
+
+/// An ISO 8601 time (`parse_iso8601`) or a date alone (`2024-05-20`, its
+/// midnight UTC), as an Azure SAS writes its `se` expiry.
+pub fn parse_iso8601_or_date(s: &str) -> Option<Timestamp> {
+    let t = s.trim();
+    if t.len() == 10 {
+        return parse_iso8601(&format!("{t}T00:00:00Z"));
+    }
+    parse_iso8601(t)
+}
+
 const MONTHS: [&[u8; 3]; 12] = [
     b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
 ];

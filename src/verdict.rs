@@ -41,7 +41,7 @@ pub const CAUSES: &[CauseInfo] = &[
     },
     CauseInfo {
         cause: Cause::MalformedCredentials,
-        meaning: "a credential is present but unusable as sent: empty token, Basic value not base64 or without ':', empty user name or password (an API key as the user may have none), quotes or whitespace around the token, a scheme with no value",
+        meaning: "a credential is present but unusable as sent: empty token, Basic value not base64 or without ':', empty user name or password, in a Basic value or a URL (an API key as the user may have none), quotes or whitespace around the token, a scheme with no value",
         fix: "fix how the header is built",
     },
     CauseInfo {
@@ -56,7 +56,7 @@ pub const CAUSES: &[CauseInfo] = &[
     },
     CauseInfo {
         cause: Cause::ExpiredCredentials,
-        meaning: "the credential's lifetime is over: JWT exp at or before the request time, or the server says it expired",
+        meaning: "the credential's lifetime is over: JWT exp, or a signed URL's own expiry (AWS, Google Cloud Storage, Azure SAS), at or before the request time, or the server says it expired",
         fix: "refresh the token; check clock skew",
     },
     CauseInfo {

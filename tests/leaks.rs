@@ -507,6 +507,125 @@ fn userinfo_never_survives() {
     check(ws.path(), &f, &[], &[pw]);
 }
 
+// ------------------------------------------------------------ 2b: credentials of the target itself
+
+/// Fake secrets of signed URLs and of a forward proxy's user info.
+const TARGET_PASSWORD: &str = "Qz7pXv2LmKw9Rt4N";
+const TARGET_EMPTY_USER: &str = "mallory.operator";
+const AMZ_SIGNATURE: &str = "7e3f9a1c5b2d8e4f6a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f";
+const AMZ_SESSION_TOKEN: &str = "FwoGZXIvYXdzEHoaDk9xR2pLm7Qs";
+const AMZ_V2_SIGNATURE: &str = "Wb8Kc2Nd4Pf6Rh0Tj3Vl5Xn7Zq9=";
+const GOOG_SIGNATURE: &str = "a9b8c7d6e5f40123456789abcdef0fedcba9876543210fedcba98765432100ab";
+const SAS_SIG: &str = "Lk3Jh5Gf7Ds9Ap1Oi2Uy4Tr6Ew8Qz+M=";
+
+/// The request targets of a forward proxy and of signed URLs, each with
+/// the cause its 401 must get (request time 08:00:00 of 2024-05-20).
+fn target_credentials() -> Vec<(String, &'static str)> {
+    vec![
+        (
+            format!("http://carol:{TARGET_PASSWORD}@files.example.com/q1.pdf"),
+            "invalid_credentials",
+        ),
+        (
+            format!("ftp://carol:{TARGET_PASSWORD}@ftp.example.net/pub/a.tgz"),
+            "invalid_credentials",
+        ),
+        (
+            format!("https://{TARGET_EMPTY_USER}:@files.example.com/q2.pdf"),
+            "malformed_credentials",
+        ),
+        (
+            format!(
+                "/b/k.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20240520%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20240520T070000Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Security-Token={}&X-Amz-Signature={AMZ_SIGNATURE}",
+                pct(AMZ_SESSION_TOKEN)
+            ),
+            "expired_credentials",
+        ),
+        (
+            format!(
+                "/b/k.pdf?AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1916188400&Signature={}",
+                pct(AMZ_V2_SIGNATURE)
+            ),
+            "invalid_credentials",
+        ),
+        (
+            format!(
+                "/o/v.mp4?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Date=20240520T075900Z&X-Goog-Expires=600&X-Goog-Signature={GOOG_SIGNATURE}"
+            ),
+            "invalid_credentials",
+        ),
+        (
+            format!(
+                "/c/b.txt?sv=2022-11-02&sr=b&sp=r&se=2024-05-20T07%3A00%3A00Z&sig={}",
+                pct(SAS_SIG)
+            ),
+            "expired_credentials",
+        ),
+    ]
+}
+
+/// A combined log line at 08:00:00 for this target.
+fn combined_at_eight(i: usize, target: &str) -> String {
+    format!(
+        "10.9.0.{i} - - [20/May/2024:08:00:00 +0000] \"GET {target} HTTP/1.1\" 401 0 \"-\" \"client/{i}\"\n"
+    )
+}
+
+#[test]
+fn credentials_in_the_target_are_classified_and_never_quoted() {
+    let ws = workspace();
+    let cases = target_credentials();
+    let markers = [
+        TARGET_PASSWORD,
+        TARGET_EMPTY_USER,
+        AMZ_SIGNATURE,
+        AMZ_SESSION_TOKEN,
+        AMZ_V2_SIGNATURE,
+        GOOG_SIGNATURE,
+        SAS_SIG,
+    ];
+    let lines: String = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (t, _))| combined_at_eight(i, t))
+        .collect();
+    let log = write(ws.path(), "in-9.log", lines);
+    let entries = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (t, _))| {
+            let url = if t.starts_with('/') {
+                format!("https://storage.example.com{t}")
+            } else {
+                t.clone()
+            };
+            let mut e = entry(i, &url, &[], None);
+            e["startedDateTime"] = json!("2024-05-20T08:00:00.000Z");
+            e
+        })
+        .collect();
+    let capture = write(ws.path(), "in-9.har", har(entries));
+    for f in [&log, &capture] {
+        // what a user sees: each 401 decided by the credential its target
+        // carried, with that credential's fingerprint
+        let events = events_of(ws.path(), f, &[]);
+        assert_eq!(events.len(), cases.len(), "{f}");
+        for (e, (target, cause)) in events.iter().zip(&cases) {
+            assert_eq!(e["cause"], *cause, "{f}: {target}: {e}");
+            let fp = e["credential"].as_str().unwrap_or("");
+            assert!(!fp.is_empty(), "{f}: {target}: no fingerprint: {e}");
+        }
+        let expired = events
+            .iter()
+            .filter(|e| e["evidence_rule"] == "claims:signed-url-expiry")
+            .count();
+        assert_eq!(expired, 2, "{f}");
+        // one password, one fingerprint: the http and the ftp target
+        assert_eq!(events[0]["credential"], events[1]["credential"], "{f}");
+        check(ws.path(), f, &[], &markers);
+    }
+}
+
 // ------------------------------------------------------------ 3: path segments by shape
 
 const PATH_SECRETS: &[(&str, &str)] = &[

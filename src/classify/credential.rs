@@ -133,8 +133,168 @@ pub const KEY_PARAMS: &[&str] = &[
     "sig_token",
 ];
 
-/// The longest name in `KEY_PARAMS`.
+/// The longest name in `KEY_PARAMS` and of a signature in `SIGNED_URLS`.
 pub const MAX_KEY_PARAM: usize = 16;
+
+/// How a signed URL says when it stops being valid: parameter names,
+/// lower case (compared case-insensitively).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignedExpiry {
+    /// The signing time in ISO 8601 basic format (`20240520T080000Z`) and
+    /// the lifetime in seconds after it.
+    SignedPlusSeconds {
+        date: &'static str,
+        seconds: &'static str,
+    },
+    /// Seconds since the epoch.
+    Epoch(&'static str),
+    /// An ISO 8601 time, or a date alone.
+    Iso(&'static str),
+}
+
+/// A kind of signed (pre-signed) URL: query authentication whose signature
+/// parameter is the credential the request carried.
+#[derive(Debug)]
+pub struct SignedUrl {
+    /// How evidence names it.
+    pub display: &'static str,
+    /// The parameter that holds the signature (lower case).
+    pub signature: &'static str,
+    /// Parameters of which the query must hold one besides the signature
+    /// (lower case); empty: the signature's name alone tells.
+    pub with_any: &'static [&'static str],
+    pub expiry: SignedExpiry,
+}
+
+/// Signed URLs by their query parameters: AWS Signature Version 4 and 2
+/// query authentication (S3 pre-signed URLs, CloudFront-free API calls),
+/// Google Cloud Storage V4 and V2 signed URLs, Azure shared access
+/// signatures. Rows are data: extend the table, not the control flow (a
+/// signature name must be at most `MAX_KEY_PARAM` long).
+pub const SIGNED_URLS: &[SignedUrl] = &[
+    SignedUrl {
+        display: "AWS SigV4",
+        signature: "x-amz-signature",
+        with_any: &[],
+        expiry: SignedExpiry::SignedPlusSeconds {
+            date: "x-amz-date",
+            seconds: "x-amz-expires",
+        },
+    },
+    SignedUrl {
+        display: "Google Cloud Storage V4",
+        signature: "x-goog-signature",
+        with_any: &[],
+        expiry: SignedExpiry::SignedPlusSeconds {
+            date: "x-goog-date",
+            seconds: "x-goog-expires",
+        },
+    },
+    SignedUrl {
+        display: "AWS SigV2",
+        signature: "signature",
+        with_any: &["awsaccesskeyid"],
+        expiry: SignedExpiry::Epoch("expires"),
+    },
+    SignedUrl {
+        display: "Google Cloud Storage V2",
+        signature: "signature",
+        with_any: &["googleaccessid"],
+        expiry: SignedExpiry::Epoch("expires"),
+    },
+    SignedUrl {
+        display: "Azure SAS",
+        signature: "sig",
+        with_any: &["sv"],
+        expiry: SignedExpiry::Iso("se"),
+    },
+];
+
+const SIGNATURE_NAMES: [&str; SIGNED_URLS.len()] = {
+    let mut t = [""; SIGNED_URLS.len()];
+    let mut i = 0;
+    while i < SIGNED_URLS.len() {
+        t[i] = SIGNED_URLS[i].signature;
+        i += 1;
+    }
+    t
+};
+const SIGNATURE_LENGTHS: u64 = length_bits(&SIGNATURE_NAMES);
+const SIGNATURE_LAST_LETTERS: u32 = last_letter_bits(&SIGNATURE_NAMES);
+
+/// Does `query` (the part after `?`) hold a parameter named `name` (lower
+/// case; any case in the query)?
+fn has_param(query: &[u8], name: &str) -> bool {
+    query.split(|&c| c == b'&').any(|kv| {
+        let k = kv.split(|&c| c == b'=').next().unwrap_or(kv);
+        k.eq_ignore_ascii_case(name.as_bytes())
+    })
+}
+
+/// The kind of signed URL whose signature parameter `name` is in `query`,
+/// if it is one: its name is a row's signature and the query holds one of
+/// the row's other parameters. Most names are sorted out by their length
+/// and last letter alone.
+#[inline]
+pub fn signature_of(query: &[u8], name: &[u8]) -> Option<&'static SignedUrl> {
+    if !may_be_one_of(name, SIGNATURE_LENGTHS, SIGNATURE_LAST_LETTERS) {
+        return None;
+    }
+    SIGNED_URLS.iter().find(|row| {
+        row.signature.as_bytes().eq_ignore_ascii_case(name)
+            && (row.with_any.is_empty() || row.with_any.iter().any(|w| has_param(query, w)))
+    })
+}
+
+/// The query string of a request target: after its first `?`, up to a `#`
+/// (what `query_credentials` reads).
+fn query_of(target: &str) -> &str {
+    let b = target.as_bytes();
+    let start = memchr::memchr(b'?', b).map_or(b.len(), |i| i + 1);
+    let end = memchr::memchr(b'#', &b[start..]).map_or(b.len(), |i| start + i);
+    &target[start..end]
+}
+
+/// The signed URL a request target is, if any: its kind, and the
+/// credential parameter that holds the signature (as written).
+pub fn signed_url(target: &str) -> Option<(&'static SignedUrl, &str)> {
+    let query = query_of(target);
+    query.split('&').find_map(|kv| {
+        let (k, _) = kv.split_once('=')?;
+        signature_of(query.as_bytes(), k.as_bytes()).map(|row| (row, k))
+    })
+}
+
+/// The first value of the query parameter `name` (any case), decoded.
+fn param<'q>(query: &'q str, name: &str) -> Option<Cow<'q, str>> {
+    query.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        k.eq_ignore_ascii_case(name).then(|| percent_decode(v))
+    })
+}
+
+/// When the signed URL of a request target stops being valid, by its own
+/// parameters (`SignedExpiry`): its kind and that time. `None` when the
+/// target is no signed URL or does not say (or says it in a shape not
+/// read).
+pub fn signed_url_expiry(target: &str) -> Option<(&'static SignedUrl, crate::time::Timestamp)> {
+    use crate::time::{self, Timestamp};
+    let (row, _) = signed_url(target)?;
+    let query = query_of(target);
+    let at = match row.expiry {
+        SignedExpiry::SignedPlusSeconds { date, seconds } => {
+            let signed = time::parse_iso8601_basic(&param(query, date)?)?;
+            let life: i64 = param(query, seconds)?.trim().parse().ok()?;
+            Timestamp::from_secs(signed.secs().checked_add(life)?)
+        }
+        SignedExpiry::Epoch(name) => {
+            let secs: i64 = param(query, name)?.trim().parse().ok()?;
+            Timestamp::from_secs(secs)
+        }
+        SignedExpiry::Iso(name) => time::parse_iso8601_or_date(&param(query, name)?)?,
+    };
+    Some((row, at))
+}
 
 /// Query parameters that carry a bearer token rather than an API key.
 pub const TOKEN_PARAMS: &[&str] = &["access_token", "token", "auth_token", "id_token", "jwt"];
@@ -461,10 +621,7 @@ fn decode(s: &str, plus_is_space: bool) -> Cow<'_, str> {
 
 /// Credential parameters of a request target: `(name, decoded value)`.
 pub fn query_credentials(target: &str) -> QueryCredentials<'_> {
-    let b = target.as_bytes();
-    let start = memchr::memchr(b'?', b).map_or(b.len(), |i| i + 1);
-    let end = memchr::memchr(b'#', &b[start..]).map_or(b.len(), |i| start + i);
-    let query = &target[start..end];
+    let query = query_of(target);
     QueryCredentials {
         query,
         spans: credential_spans(query.as_bytes()),
@@ -490,7 +647,8 @@ impl<'a> Iterator for QueryCredentials<'a> {
 }
 
 /// Where the credential parameters of a query string (the part after `?`)
-/// are, in order: `(name start, its '=', value end)`. One pass over the
+/// are, in order: `(name start, its '=', value end)`: the `KEY_PARAMS`,
+/// and the signature of a signed URL (`signature_of`). One pass over the
 /// bytes: the one definition of what a credential parameter is, for the
 /// full parse and the fast paths of log parsers alike.
 #[inline]
@@ -516,7 +674,10 @@ impl Iterator for CredentialSpans<'_> {
             // values can be long (tokens): skip them with a vectorised search
             let end = memchr::memchr(b'&', &b[name_end..]).map_or(b.len(), |o| name_end + o);
             self.pos = end + 1;
-            if is_eq && is_key_param_bytes(&b[start..name_end]) {
+            if is_eq
+                && (is_key_param_bytes(&b[start..name_end])
+                    || signature_of(b, &b[start..name_end]).is_some())
+            {
                 return Some((start, name_end, end));
             }
         }
@@ -693,6 +854,66 @@ mod tests {
         assert_eq!(got[1].0, "ACCESS_TOKEN");
         assert_eq!(query_credentials("/plain/path").count(), 0);
         assert_eq!(query_credentials("/p?keyboard=1&monkey=2").count(), 0);
+    }
+
+    #[test]
+    fn signed_urls_carry_their_signature() {
+        use crate::time::parse_iso8601;
+        let v4 = "/b/k.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20240520%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20240520T080000Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7";
+        let got: Vec<_> = query_credentials(v4).map(|(k, _)| k).collect();
+        assert_eq!(got, ["X-Amz-Signature"]);
+        let (row, at) = signed_url_expiry(v4).unwrap();
+        assert_eq!(row.display, "AWS SigV4");
+        assert_eq!(Some(at), parse_iso8601("2024-05-20T08:15:00Z"));
+        let goog = "/o?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Date=20240520T080000Z&X-Goog-Expires=60&X-Goog-Signature=0a1b2c";
+        assert_eq!(signed_url(goog).unwrap().1, "X-Goog-Signature");
+        assert_eq!(
+            signed_url_expiry(goog).map(|(_, t)| t),
+            parse_iso8601("2024-05-20T08:01:00Z")
+        );
+        for (t, kind) in [
+            (
+                "/k?AWSAccessKeyId=AKIDEXAMPLE&Expires=1716192000&Signature=vjbyPxybdZaNmGa%2ByT272YEAiv4%3D",
+                "AWS SigV2",
+            ),
+            (
+                "/k?GoogleAccessId=sa%40p.iam.gserviceaccount.com&Expires=1716192000&Signature=abc%2Fdef",
+                "Google Cloud Storage V2",
+            ),
+        ] {
+            assert_eq!(query_credentials(t).count(), 1, "{t}");
+            let (row, at) = signed_url_expiry(t).unwrap();
+            assert_eq!((row.display, at.secs()), (kind, 1_716_192_000), "{t}");
+        }
+        let sas =
+            "/c/b.txt?sv=2022-11-02&sr=b&sp=r&se=2024-05-20T08%3A00%3A00Z&sig=S3cr3tSigValue%3D";
+        let got: Vec<_> = query_credentials(sas).collect();
+        assert_eq!(got, vec![("sig", Cow::Borrowed("S3cr3tSigValue="))]);
+        assert_eq!(
+            signed_url_expiry(sas).map(|(_, t)| t),
+            parse_iso8601("2024-05-20T08:00:00Z")
+        );
+        assert_eq!(
+            signed_url_expiry("/c?sv=2022-11-02&se=2024-05-21&sig=x").map(|(_, t)| t),
+            parse_iso8601("2024-05-21T00:00:00Z")
+        );
+        // the generic names alone are no signed URL
+        for t in [
+            "/img?sig=abc&w=200",
+            "/maps?signature=abc&center=1,2",
+            "/x?Signature=abc&Expires=1716192000",
+            "/x?sv=1&sigs=abc",
+        ] {
+            assert_eq!(query_credentials(t).count(), 0, "{t}");
+            assert!(signed_url(t).is_none(), "{t}");
+        }
+        // a signed URL that does not say when it ends
+        assert!(signed_url_expiry("/x?sv=2022-11-02&sig=abc").is_none());
+        assert!(
+            SIGNED_URLS
+                .iter()
+                .all(|r| r.signature.len() <= MAX_KEY_PARAM)
+        );
     }
 
     #[test]

@@ -728,6 +728,16 @@ pub fn target_userinfo(target: &str) -> Option<&str> {
     auth.rfind('@').map(|i| &auth[..i])
 }
 
+/// The `user:password` a request sent in its URL: the recorder's own field
+/// (`Request::userinfo`: a HAR URL, an ALB log's) or that of an
+/// absolute-form target (a forward proxy's `GET http://user:pw@host/x`).
+pub fn request_userinfo<'e>(ex: &'e Exchange<'e>) -> Option<&'e str> {
+    ex.request
+        .userinfo
+        .as_deref()
+        .or_else(|| target_userinfo(&ex.target))
+}
+
 /// Where the authority of an absolute-form (`scheme://…`) or network-path
 /// (`//…`) target is: `(start, end)`.
 pub fn authority_span(target: &str) -> Option<(usize, usize)> {

@@ -14,7 +14,7 @@ use super::credential::{self, split_authorization};
 use super::phrases::{self, Phrase, Speaks};
 use super::placeholder::placeholder_kind;
 use super::reasons::{self, ReasonRule};
-use super::redact::Secrets;
+use super::redact::{self, Secrets};
 use super::scheme::{self, APIKEY, BASIC, BEARER, Prompt, Value};
 use super::{Cause, EvidenceKind, Verdict, jwt};
 use crate::exchange::{ClientView, Exchange, HeaderView, Reason, ReasonKind, UserField};
@@ -87,6 +87,9 @@ struct View<'e> {
     user: Option<&'e str>,
     /// Credential parameters of the form body (`RequestAuth::form`).
     form: Vec<(&'e str, &'e str)>,
+    /// The `user:password` of the request URL (`redact::request_userinfo`),
+    /// when not empty.
+    userinfo: Option<&'e str>,
     /// The request URL held a user name (and password): sent, but the
     /// way a client asks for a Basic prompt too, so no proof against a
     /// handshake leg.
@@ -184,6 +187,7 @@ impl<'e> View<'e> {
             None => Vec::new(),
         };
         let redacted_by_cookie = !hidden_before && redacted.is_some();
+        let userinfo = redact::request_userinfo(ex).filter(|u| !u.is_empty());
         let challenges = ex
             .shows
             .challenge
@@ -212,11 +216,8 @@ impl<'e> View<'e> {
                 .as_deref()
                 .filter(|u| !u.is_empty() && *u != "-"),
             form,
-            url_user: ex
-                .request
-                .userinfo
-                .as_deref()
-                .is_some_and(|u| !u.is_empty()),
+            userinfo,
+            url_user: userinfo.is_some(),
             session_cookie: !cookies.is_empty(),
             redacted_by_cookie,
             cookies,
@@ -489,22 +490,73 @@ fn malformed_reason(auth: &str) -> Option<&'static str> {
         let Ok(raw) = STANDARD.decode(rest) else {
             return Some("Basic value is not base64");
         };
-        let Some(colon) = raw.iter().position(|&b| b == b':') else {
-            return Some("Basic value has no ':' between user and password");
-        };
-        if colon == 0 {
-            return Some("Basic value has an empty user name");
-        }
-        // an empty password is one left out, except after an API key as the
-        // user (`curl -u sk_test_…:`, the documented form of Stripe-like
-        // APIs)
-        if colon + 1 == raw.len()
-            && !std::str::from_utf8(&raw[..colon]).is_ok_and(crate::path::key_shaped)
-        {
-            return Some("Basic value has a user name and no password");
-        }
+        return user_password_flaw(&raw).map(|flaw| match flaw {
+            UserPasswordFlaw::Colon => "Basic value has no ':' between user and password",
+            UserPasswordFlaw::User => "Basic value has an empty user name",
+            UserPasswordFlaw::Password => "Basic value has a user name and no password",
+        });
     }
     None
+}
+
+/// What a `user:password` pair lacks, making it unusable as sent: the
+/// `:` between them, the user name, the password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UserPasswordFlaw {
+    Colon,
+    User,
+    Password,
+}
+
+/// The flaw of a decoded `user:password` pair (a Basic value, a URL's
+/// user info), if it has one: the one rule for both.
+fn user_password_flaw(raw: &[u8]) -> Option<UserPasswordFlaw> {
+    let Some(colon) = raw.iter().position(|&b| b == b':') else {
+        return Some(UserPasswordFlaw::Colon);
+    };
+    if colon == 0 {
+        return Some(UserPasswordFlaw::User);
+    }
+    // an empty password is one left out, except after an API key as the
+    // user (`curl -u sk_test_…:`, the documented form of Stripe-like
+    // APIs; `https://<token>@host/` for a URL)
+    if colon + 1 == raw.len()
+        && !std::str::from_utf8(&raw[..colon]).is_ok_and(crate::path::key_shaped)
+    {
+        return Some(UserPasswordFlaw::Password);
+    }
+    None
+}
+
+/// The user and password of a URL's user info, percent-decoded; a user
+/// alone (`https://alice@host/`) has an empty password.
+fn url_user_password(userinfo: &str) -> (Cow<'_, str>, Cow<'_, str>) {
+    let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+    (
+        credential::percent_decode(user),
+        credential::percent_decode(password),
+    )
+}
+
+/// A URL's user info as the value of the `Basic` header that carries the
+/// same user and password: one fingerprint for the credential however it
+/// was sent.
+fn userinfo_as_basic(userinfo: &str) -> String {
+    let (user, password) = url_user_password(userinfo);
+    STANDARD.encode(format!("{user}:{password}"))
+}
+
+/// Why a URL's user info is unusable as sent, if it is (`user_password_flaw`
+/// of its decoded user and password).
+fn userinfo_malformed(userinfo: &str) -> Option<&'static str> {
+    let (user, password) = url_user_password(userinfo);
+    let raw = format!("{user}:{password}");
+    user_password_flaw(raw.as_bytes()).map(|flaw| match flaw {
+        UserPasswordFlaw::User => "URL user info has an empty user name",
+        UserPasswordFlaw::Colon | UserPasswordFlaw::Password => {
+            "URL user info has a user name and no password"
+        }
+    })
 }
 
 /// The verdict of a server phrase (with the row's own remedy, if any).
@@ -562,7 +614,7 @@ fn assess_bare<'e>(ex: &'e Exchange<'e>) -> Option<Assessment<'e>> {
         && !r.authorization_redacted
         && r.key_headers.is_empty()
         && r.cookie.is_none()
-        && r.userinfo.is_none()
+        && redact::request_userinfo(ex).is_none()
         && r.user.as_deref().is_none_or(|u| u.is_empty() || u == "-")
         && ex.response.challenges.is_empty()
         && ex.response.substatus.is_none()
@@ -589,8 +641,9 @@ fn assess_bare<'e>(ex: &'e Exchange<'e>) -> Option<Assessment<'e>> {
 /// with every request), else the `Authorization` value (not handshake
 /// tokens), else the first API-key header, else the first credential query
 /// parameter, else the first other credential of a form body (a
-/// `client_secret`), else the first session cookie (read from the rules'
-/// view of the exchange).
+/// `client_secret`), else the first session cookie, else the user and
+/// password of the URL as a Basic value would carry them
+/// (`userinfo_as_basic`) (read from the rules' view of the exchange).
 fn primary_credential<'e>(v: &View<'e>) -> Option<Cow<'e, str>> {
     let found = (|| {
         if let Some((_, g)) = v.form.iter().find(|(k, _)| credential::is_grant_param(k)) {
@@ -611,7 +664,10 @@ fn primary_credential<'e>(v: &View<'e>) -> Option<Cow<'e, str>> {
         if let Some((_, f)) = v.form.first() {
             return Some(Cow::Borrowed(*f));
         }
-        v.cookies.first().map(|(_, c)| Cow::Borrowed(*c))
+        if let Some((_, c)) = v.cookies.first() {
+            return Some(Cow::Borrowed(*c));
+        }
+        v.userinfo.map(|u| Cow::Owned(userinfo_as_basic(u)))
     })();
     // an empty value identifies nothing
     found.filter(|v| !v.trim().is_empty())
@@ -839,25 +895,22 @@ fn unusable_credential(f: &Facts<'_, '_>) -> Option<Verdict> {
         && scheme::of(s).value == Value::UserPassword
         && let (_, Some(rest)) = split_authorization(a)
         && let Some((user, password)) = credential::basic_user_password(rest)
+        && let Some(verdict) = placeholder_in_pair("Basic", &user, &password)
     {
-        // a user name may be a word such as "apikey" (IBM Cloud's literal
-        // user for API keys): only its shape counts there
-        let user_kind = placeholder_kind(&user).filter(|k| *k != "placeholder word");
-        for (part, kind) in [
-            ("password", placeholder_kind(&password)),
-            ("user", user_kind),
-        ] {
-            if let Some(kind) = kind {
-                return Some(Verdict::new(
-                    Cause::PlaceholderCredentials,
-                    EvidenceKind::RequestShape,
-                    "step1:placeholder",
-                    format!("{kind} in the Basic {part}"),
-                ));
-            }
+        return Some(verdict);
+    }
+    // the same inside the user info of the URL (`https://apikey:{apikey}@…`)
+    if let Some(u) = v.userinfo {
+        let (user, password) = url_user_password(u);
+        if let Some(verdict) = placeholder_in_pair("URL", &user, &password) {
+            return Some(verdict);
         }
     }
-    if let Some(reason) = v.auth.and_then(malformed_reason) {
+    if let Some(reason) = v
+        .auth
+        .and_then(malformed_reason)
+        .or_else(|| v.userinfo.and_then(userinfo_malformed))
+    {
         return Some(Verdict::new(
             Cause::MalformedCredentials,
             EvidenceKind::RequestShape,
@@ -883,6 +936,26 @@ fn unusable_credential(f: &Facts<'_, '_>) -> Option<Verdict> {
             "empty value in {}",
             carrier_name(kind_of, name, f.secrets())
         ),
+    ))
+}
+
+/// Step 1 for a `user:password` pair (`carrier`: "Basic", "URL"): a
+/// placeholder as its password or its user.
+fn placeholder_in_pair(carrier: &str, user: &str, password: &str) -> Option<Verdict> {
+    // a user name may be a word such as "apikey" (IBM Cloud's literal
+    // user for API keys): only its shape counts there
+    let user_kind = placeholder_kind(user).filter(|k| *k != "placeholder word");
+    let (part, kind) = [
+        ("password", placeholder_kind(password)),
+        ("user", user_kind),
+    ]
+    .into_iter()
+    .find_map(|(part, kind)| Some((part, kind?)))?;
+    Some(Verdict::new(
+        Cause::PlaceholderCredentials,
+        EvidenceKind::RequestShape,
+        "step1:placeholder",
+        format!("{kind} in the {carrier} {part}"),
     ))
 }
 
@@ -1101,8 +1174,12 @@ fn scheme_vs_challenge(f: &Facts<'_, '_>) -> Option<Verdict> {
     ))
 }
 
-/// Step 4: the claims of a JWT bearer token: expiry, then audience.
+/// Step 4: the expiry a signed URL states (`signed_url_expired`), then the
+/// claims of a JWT bearer token: expiry, then audience.
 fn token_claims(f: &Facts<'_, '_>) -> Option<Verdict> {
+    if let Some(expired) = signed_url_expired(f) {
+        return Some(expired);
+    }
     let (v, ex) = (f.v, f.ex);
     let token: Option<Cow<'_, str>> = match (v.auth, v.scheme.as_deref()) {
         (Some(a), Some(s)) if scheme::of(s).value == Value::BearerToken => {
@@ -1154,6 +1231,28 @@ fn token_claims(f: &Facts<'_, '_>) -> Option<Verdict> {
         )
         .with_fix(format!(
             "ask for a token whose aud claim names {host}, or send this one to {aud}, the audience it was issued for"
+        )),
+    )
+}
+
+/// Step 4 for a signed URL (`credential::signed_url_expiry`): its own
+/// expiry at or before the request time, less the clock skew, as a JWT's
+/// `exp` is read.
+fn signed_url_expired(f: &Facts<'_, '_>) -> Option<Verdict> {
+    let now = f.ex.time?;
+    let (row, exp) = credential::signed_url_expiry(&f.ex.target)?;
+    if exp.secs() > now.secs() - f.settings.clock_skew_secs {
+        return None;
+    }
+    Some(
+        Verdict::new(
+            Cause::ExpiredCredentials,
+            EvidenceKind::TokenClaims,
+            "claims:signed-url-expiry",
+            format!("{} signed URL expiry {exp} before request {now}", row.display),
+        )
+        .with_fix(format!(
+            "sign a new URL and use it before it expires (this one expired at {exp}); give it a lifetime that covers when it is used, and if it had just been signed, check the clocks"
         )),
     )
 }
@@ -1270,7 +1369,15 @@ fn carried(f: &Facts<'_, '_>) -> String {
     } else if let Some((k, _)) = v.keys.first() {
         carrier_name("api key in header", k, f.secrets())
     } else if let Some((k, _)) = v.query.first() {
-        if credential::is_token_param(k) {
+        if let Some((row, sig)) = credential::signed_url(&ex.target)
+            && sig == *k
+        {
+            format!(
+                "{} signed URL (query parameter {})",
+                row.display,
+                sig.to_ascii_lowercase()
+            )
+        } else if credential::is_token_param(k) {
             carrier_name("token in query parameter", k, f.secrets())
         } else {
             carrier_name("api key in query parameter", k, f.secrets())
@@ -2040,6 +2147,100 @@ mod tests {
             a.leg,
             "a retry with the header may still complete the prompt"
         );
+    }
+
+    /// The user info of an absolute-form target (a forward proxy's log):
+    /// a Basic credential that was sent, under the Basic rules, with the
+    /// fingerprint of the Basic value it stands for.
+    #[test]
+    fn a_targets_user_info_is_a_basic_credential() {
+        let settings = RuleSettings::default();
+        let mut log = har401(None, None, None);
+        // what a combined log shows
+        log.shows = Shows {
+            request_headers: HeaderView::None,
+            challenge: false,
+            body: false,
+            host: false,
+            user: UserField::Apache,
+            client: ClientView::AddrAndAgent,
+        };
+        log.target = "http://alice:s3cret%2Bpass@files.example.com/q1.pdf".into();
+        let a = assess(&log, &settings);
+        assert_eq!(a.verdict.cause, Cause::InvalidCredentials);
+        assert_eq!(
+            a.primary_credential.as_deref(),
+            Some(STANDARD.encode("alice:s3cret+pass").as_str())
+        );
+        // the same credential as a Basic header: one fingerprint
+        let basic = format!("Basic {}", STANDARD.encode("alice:s3cret+pass"));
+        let header = har401(Some(&basic), None, None);
+        assert_eq!(
+            assess(&header, &settings).primary_credential,
+            a.primary_credential
+        );
+        for (target, want, detail) in [
+            (
+                "https://bob:@files.example.com/x",
+                Cause::MalformedCredentials,
+                "URL user info has a user name and no password",
+            ),
+            (
+                "ftp://bob@ftp.example.net/pub/x",
+                Cause::MalformedCredentials,
+                "URL user info has a user name and no password",
+            ),
+            (
+                "http://:pw@files.example.com/x",
+                Cause::MalformedCredentials,
+                "URL user info has an empty user name",
+            ),
+            (
+                "http://apikey:%7Bapikey%7D@files.example.com/x",
+                Cause::PlaceholderCredentials,
+                "template brackets in the URL password",
+            ),
+            // a key as the user needs no password (Git hosts' token form)
+            (
+                "https://ghp_16C7e42F292c6912E7710c838347Ae178B4a@git.example.com/r.git",
+                Cause::InvalidCredentials,
+                "user and password in the URL rejected, no other signal",
+            ),
+        ] {
+            log.target = target.into();
+            let v = assess(&log, &settings).verdict;
+            assert_eq!((v.cause, &*v.detail), (want, detail), "{target}");
+        }
+    }
+
+    /// A signed URL past its own expiry is expired (step 4, as a JWT's
+    /// `exp`), within the clock skew or before it a rejected credential.
+    #[test]
+    fn a_signed_url_expires_by_its_own_parameters() {
+        let settings = RuleSettings::default();
+        let mut ex = har401(None, None, None);
+        let sas =
+            |se: &str| format!("/c/b.txt?sv=2022-11-02&sr=b&sp=r&se={se}&sig=Zm9vYmFyYmF6cXV4");
+        ex.target = sas("2024-05-01T07%3A59%3A30Z").into();
+        let a = assess(&ex, &settings);
+        assert_eq!(a.verdict.cause, Cause::ExpiredCredentials);
+        assert_eq!(a.verdict.kind, EvidenceKind::TokenClaims);
+        assert_eq!(a.verdict.rule, "claims:signed-url-expiry");
+        assert_eq!(a.primary_credential.as_deref(), Some("Zm9vYmFyYmF6cXV4"));
+        // 29 s before the request: inside the 30 s skew
+        ex.target = sas("2024-05-01T07%3A59%3A31Z").into();
+        let a = assess(&ex, &settings);
+        assert_eq!(a.verdict.cause, Cause::InvalidCredentials);
+        assert_eq!(
+            a.verdict.detail,
+            "Azure SAS signed URL (query parameter sig) rejected, no other signal"
+        );
+        assert!(!a.leg && a.needs_sequence && a.history_in_query);
+        ex.target =
+            "/k?X-Amz-Date=20240501T074000Z&X-Amz-Expires=600&X-Amz-Signature=abc123".into();
+        assert_eq!(cause(&ex), Cause::ExpiredCredentials);
+        ex.target = "/k?X-Amz-Date=20240501T075500Z&X-Amz-Expires=600&X-Amz-Signature=".into();
+        assert_eq!(cause(&ex), Cause::MalformedCredentials);
     }
 
     /// A token endpoint's answer to client authentication reads a Basic
