@@ -1120,7 +1120,8 @@ impl CaptureSigns {
     }
 
     /// Notes a capture's exchange that shows no credential: no credential
-    /// header, no user in its URL and no form credential (a form body is
+    /// header, no user in its URL, no credential query parameter (an api
+    /// key, a signed URL's signature) and no form credential (a form body is
     /// read for 401s and for successes that may post one, `har::exchange_of`).
     fn bare(&mut self, ex: &Exchange<'_>) {
         let r = &ex.request;
@@ -1129,8 +1130,11 @@ impl CaptureSigns {
             || r.authorization.is_some()
             || !r.key_headers.is_empty()
             || r.cookie.is_some()
-            || r.userinfo.is_some()
+            || crate::classify::redact::request_userinfo(ex).is_some()
             || !r.form.is_empty()
+            || crate::classify::credential::query_credentials(&ex.target)
+                .next()
+                .is_some()
         {
             return;
         }

@@ -165,6 +165,7 @@ const DETECTED: &[(&str, &str)] = &[
     // combined with its trailing fields recognised: read as the nginx
     // log_format that names them
     ("nginx-auth.log", "nginx"),
+    ("proxy-signed-urls.log", "combined"),
     ("traefik.jsonl", "traefik"),
     ("u_ex240603.log", "iis"),
     ("u_ex240604.log", "iis"),

@@ -121,10 +121,11 @@ fn sanitized_variants_of_every_har_fixture_leave_no_unfounded_missing_credential
             &["analyze", "--json", "s.har", "--events", "e.csv"],
         );
         let s = r.json();
-        // a capture whose every 401 sent its credential in a form body
-        // shows no request refused for want of one: nothing in it says
-        // that headers were removed
-        let every_401_posts_a_form = doc["log"]["entries"]
+        // a capture whose every 401 sent its credential outside the
+        // headers (in a form body, or in the URL: its user info, a
+        // credential query parameter) shows no request refused for want
+        // of one: nothing in it says that headers were removed
+        let every_401_sends_one_outside_headers = doc["log"]["entries"]
             .as_array()
             .expect("entries")
             .iter()
@@ -137,15 +138,20 @@ fn sanitized_variants_of_every_har_fixture_leave_no_unfounded_missing_credential
                         .is_some_and(|t| t.trim_start().starts_with("401"))
             })
             .all(|e| {
-                e["request"]["postData"]["text"].as_str().is_some_and(|t| {
-                    authsift::classify::credential::form_credentials(t)
+                let url = e["request"]["url"].as_str().unwrap_or("");
+                authsift::classify::redact::target_userinfo(url).is_some()
+                    || authsift::classify::credential::query_credentials(url)
                         .next()
                         .is_some()
-                })
+                    || e["request"]["postData"]["text"].as_str().is_some_and(|t| {
+                        authsift::classify::credential::form_credentials(t)
+                            .next()
+                            .is_some()
+                    })
             });
         assert_eq!(
             s["files"][0]["sanitized"],
-            Value::Bool(!every_401_posts_a_form),
+            Value::Bool(!every_401_sends_one_outside_headers),
             "{name}"
         );
         let (header, rows) = common::read_csv(&ws.path().join("e.csv"));
