@@ -279,11 +279,11 @@ impl ChunkResult {
 }
 
 /// The path of a request target: what the quick test keys. Every
-/// handshake leg and its retry share it (`path::handshake_parts` starts
+/// handshake leg and its retry share it (`path::handshake_target` starts
 /// with it), so the test lets no retry pass by.
 #[inline]
 pub fn handshake_path(target: &[u8]) -> &[u8] {
-    match memchr::memchr2(b'?', b'#', target) {
+    match memchr::memchr(b'?', target) {
         Some(i) => &target[..i],
         None => target,
     }
@@ -567,7 +567,7 @@ impl<'c> Analyzer<'c> {
 
     /// The handshake identity: the same client (address and user agent, or
     /// the user agent of a browser capture) asking for the same method and
-    /// target, ids of one request left out (`path::handshake_parts`). A
+    /// target, ids of one request left out (`path::handshake_target`). A
     /// request that carried a credential in its query has none: such a 401
     /// is no leg (it rejected that credential), and such a success answers
     /// no leg (a key sent after a 401 that lacked it answers no challenge:
@@ -581,12 +581,11 @@ impl<'c> Analyzer<'c> {
         }
         match ex.shows.client {
             ClientView::None => None,
-            ClientView::UserAgent | ClientView::AddrAndAgent => {
-                Some(path::handshake_parts(&ex.target).fold(
-                    fast_hash(&[&client_id.to_le_bytes(), ex.method.as_bytes()]),
-                    |h, part| fast_hash(&[&h.to_le_bytes(), part.as_bytes()]),
-                ))
-            }
+            ClientView::UserAgent | ClientView::AddrAndAgent => Some(fast_hash(&[
+                &client_id.to_le_bytes(),
+                ex.method.as_bytes(),
+                path::handshake_target(&ex.target).as_bytes(),
+            ])),
         }
     }
 
@@ -1334,7 +1333,6 @@ mod tests {
         assert_eq!(quick_key(ip, b"/p?a=1"), quick_key(ip, b"/p"));
         assert_ne!(quick_key(ip, b"/p?a=1"), quick_key(ip, b"/q?a=1"));
         assert_eq!(handshake_path(b"/a/b?c=d?e"), b"/a/b");
-        assert_eq!(handshake_path(b"/a/b#c?d"), b"/a/b");
     }
 
     #[test]
