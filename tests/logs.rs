@@ -1882,4 +1882,28 @@ fn uwsgi_and_nginx_proxy_manager_logs_are_read_without_flags() {
     assert!(!r.stdout_text().contains("npm_fake_9b1d77e2c4a0"));
     // named with --format nginx and no --log-format, it is still refused
     authsift(ws.path(), &["analyze", "--json", "-f", "nginx", &name]).expect_code(2);
+
+    // its `standard` log (the default host, dead hosts): no upstream fields
+    let text = concat!(
+        "[11/Mar/2024:09:16:00 +0000] 401 - GET https old.acme.example \"/admin\" [Client 198.51.100.8] [Length 0] [Gzip -] \"curl/8.5.0\" \"-\"\n",
+        "[11/Mar/2024:09:16:01 +0000] 444 - GET http 203.0.113.9 \"/.env\" [Client 192.0.2.77] [Length 0] [Gzip -] \"Mozilla/5.0\" \"-\"\n",
+        "[11/Mar/2024:09:16:02 +0000] 301 - GET http www.acme.example \"/\" [Client 198.51.100.8] [Length 162] [Gzip -] \"curl/8.5.0\" \"-\"\n",
+    );
+    std::fs::write(ws.path().join("default-host_access.log"), text).expect("write");
+    let s = authsift(ws.path(), &["analyze", "--json", "default-host_access.log"]).json();
+    assert_eq!(
+        (
+            u(&s["totals"]["exchanges"]),
+            u(&s["totals"]["status_401"]),
+            u(&s["totals"]["unparsed"])
+        ),
+        (3, 1, 0)
+    );
+    assert!(
+        problems_of(&s)
+            .iter()
+            .any(|(_, m)| m.starts_with("note: read as Nginx Proxy Manager's standard log")),
+        "{:?}",
+        problems_of(&s)
+    );
 }

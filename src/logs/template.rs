@@ -56,12 +56,20 @@ pub enum Flavor {
 /// The nginx `log_format`s of products whose logs are read without
 /// `--log-format`: what the log is, and the format its lines are read
 /// with (detection tries the same compiled format on the first line).
-pub const KNOWN_LAYOUTS: &[(&str, &str)] = &[(
-    // Nginx Proxy Manager's `proxy` format, the default of its proxy hosts
-    // (docker/rootfs/etc/nginx/conf.d/include/log.conf)
-    "Nginx Proxy Manager's proxy log",
-    r#"nginx:[$time_local] $upstream_cache_status $upstream_status $status - $request_method $scheme $host "$request_uri" [Client $remote_addr] [Length $body_bytes_sent] [Gzip $gzip_ratio] [Sent-to $server] "$http_user_agent" "$http_referer""#,
-)];
+pub const KNOWN_LAYOUTS: &[(&str, &str)] = &[
+    (
+        // Nginx Proxy Manager's `proxy` format, the default of its proxy
+        // hosts (docker/rootfs/etc/nginx/conf.d/include/log.conf)
+        "Nginx Proxy Manager's proxy log",
+        r#"nginx:[$time_local] $upstream_cache_status $upstream_status $status - $request_method $scheme $host "$request_uri" [Client $remote_addr] [Length $body_bytes_sent] [Gzip $gzip_ratio] [Sent-to $server] "$http_user_agent" "$http_referer""#,
+    ),
+    (
+        // its `standard` format: the default host, dead hosts and
+        // redirections (no upstream)
+        "Nginx Proxy Manager's standard log",
+        r#"nginx:[$time_local] $status - $request_method $scheme $host "$request_uri" [Client $remote_addr] [Length $body_bytes_sent] [Gzip $gzip_ratio] "$http_user_agent" "$http_referer""#,
+    ),
+];
 
 /// The known layout (`KNOWN_LAYOUTS`: what it is, its `log_format`) that
 /// reads the first line of `head` that is not blank as a record.
@@ -520,6 +528,11 @@ mod tests {
         assert_eq!(
             known_layout(npm).map(|(what, _)| what),
             Some("Nginx Proxy Manager's proxy log")
+        );
+        let standard = b"[11/Mar/2024:09:15:05 +0000] 401 - GET https old.acme.example \"/admin\" [Client 198.51.100.8] [Length 0] [Gzip -] \"curl/8.5.0\" \"-\"\n";
+        assert_eq!(
+            known_layout(standard).map(|(what, _)| what),
+            Some("Nginx Proxy Manager's standard log")
         );
         assert_eq!(
             known_layout(b"1.2.3.4 - - [11/Mar/2024:09:15:04 +0000] \"GET / HTTP/1.1\" 401 5\n"),
