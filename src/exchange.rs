@@ -79,6 +79,19 @@ pub struct Shows {
 }
 
 impl Shows {
+    /// What a log of request lines shows: no request header, no challenge,
+    /// no body, no user field; the host and the client as given.
+    pub const fn request_line(host: bool, client: ClientView) -> Shows {
+        Shows {
+            request_headers: HeaderView::None,
+            challenge: false,
+            body: false,
+            host,
+            user: UserField::Absent,
+            client,
+        }
+    }
+
     pub const HAR: Shows = Shows {
         request_headers: HeaderView::All,
         challenge: true,

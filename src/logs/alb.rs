@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use super::text::{closing_quote, lossy, split_request, status3, unescape};
 use super::{Field, Head, Line, LineFormat, Span};
-use crate::exchange::{ClientView, Exchange, HeaderView, Reason, ReasonKind, Shows, UserField};
+use crate::exchange::{ClientView, Exchange, Reason, ReasonKind, Shows};
 use crate::host::{client_addr_bytes, strip_port_bytes};
 use crate::time::{Timestamp, parse_iso8601};
 
@@ -125,14 +125,7 @@ impl LineFormat for Alb {
     type Own = Own;
 
     fn shows(&self, _: &()) -> Shows {
-        Shows {
-            request_headers: HeaderView::None,
-            challenge: false,
-            body: false,
-            host: true,
-            user: UserField::Absent,
-            client: ClientView::AddrAndAgent,
-        }
+        Shows::request_line(true, ClientView::AddrAndAgent)
     }
 
     fn head(&self, line: &[u8], _: &()) -> Line<Own> {

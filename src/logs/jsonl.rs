@@ -1285,14 +1285,7 @@ impl LineFormat for Json {
                 user: UserField::Absent,
                 client: ClientView::AddrAndAgent,
             },
-            Kind::Envoy(_) => Shows {
-                request_headers: HeaderView::None,
-                challenge: false,
-                body: false,
-                host: true,
-                user: UserField::Absent,
-                client: ClientView::AddrAndAgent,
-            },
+            Kind::Envoy(_) => Shows::request_line(true, ClientView::AddrAndAgent),
             Kind::K8sAudit(_) => Shows {
                 request_headers: HeaderView::None,
                 challenge: false,

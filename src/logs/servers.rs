@@ -12,7 +12,7 @@
 
 use super::text::{addr, closing_quote, lossy, split_request, status3};
 use super::{Field, Head, Line, LineFormat, Span};
-use crate::exchange::{ClientView, Exchange, HeaderView, Reason, ReasonKind, Shows, UserField};
+use crate::exchange::{ClientView, Exchange, Reason, ReasonKind, Shows};
 use crate::host::{client_addr_bytes, client_addr_port_bytes};
 use crate::time::{Timestamp, parse_clf, parse_epoch_decimal, parse_iso8601};
 use std::borrow::Cow;
@@ -180,14 +180,7 @@ impl LineFormat for HaproxyLog {
     type Own = Own;
 
     fn shows(&self, _: &()) -> Shows {
-        Shows {
-            request_headers: HeaderView::None,
-            challenge: false,
-            body: false,
-            host: false,
-            user: UserField::Absent,
-            client: ClientView::AddrAndAgent,
-        }
+        Shows::request_line(false, ClientView::AddrAndAgent)
     }
 
     fn head(&self, line: &[u8], _: &()) -> Line<Own> {
@@ -290,16 +283,9 @@ impl LineFormat for UvicornLog {
     type Own = ();
 
     fn shows(&self, _: &()) -> Shows {
-        Shows {
-            request_headers: HeaderView::None,
-            challenge: false,
-            body: false,
-            host: false,
-            user: UserField::Absent,
-            // an address and port, no user agent: the port tells apart
-            // connections, not clients
-            client: ClientView::None,
-        }
+        // an address and port, no user agent: the port tells apart
+        // connections, not clients
+        Shows::request_line(false, ClientView::None)
     }
 
     fn head(&self, line: &[u8], _: &()) -> Line<()> {
@@ -408,19 +394,12 @@ impl LineFormat for SquidLog {
     type Own = OwnField;
 
     fn shows(&self, _: &()) -> Shows {
-        Shows {
-            request_headers: HeaderView::None,
-            challenge: false,
-            body: false,
-            // a proxied request's URL is absolute
-            host: true,
-            // `%[un` is the proxy's own user (proxy authentication,
-            // ident), not a credential the origin judged
-            user: UserField::Absent,
-            // an address without a user agent (behind NAT, a terminal
-            // server, `client_netmask`: many clients)
-            client: ClientView::None,
-        }
+        // a proxied request's URL is absolute (the host); `%[un` is the
+        // proxy's own user (proxy authentication, ident), not a credential
+        // the origin judged (no user field); an address without a user
+        // agent (behind NAT, a terminal server, `client_netmask`: many
+        // clients)
+        Shows::request_line(true, ClientView::None)
     }
 
     fn head(&self, line: &[u8], _: &()) -> Line<OwnField> {
@@ -575,16 +554,9 @@ impl LineFormat for S3Log {
     type Own = OwnField;
 
     fn shows(&self, _: &()) -> Shows {
-        Shows {
-            request_headers: HeaderView::None,
-            challenge: false,
-            body: false,
-            host: true,
-            // the requester is the identity S3 resolved (an IAM ARN, a
-            // canonical user id), not a credential sent
-            user: UserField::Absent,
-            client: ClientView::AddrAndAgent,
-        }
+        // the requester is the identity S3 resolved (an IAM ARN, a
+        // canonical user id), not a credential sent: no user field
+        Shows::request_line(true, ClientView::AddrAndAgent)
     }
 
     fn head(&self, line: &[u8], _: &()) -> Line<OwnField> {
@@ -772,14 +744,7 @@ impl LineFormat for GorouterLog {
     type Own = ();
 
     fn shows(&self, _: &()) -> Shows {
-        Shows {
-            request_headers: HeaderView::None,
-            challenge: false,
-            body: false,
-            host: true,
-            user: UserField::Absent,
-            client: ClientView::AddrAndAgent,
-        }
+        Shows::request_line(true, ClientView::AddrAndAgent)
     }
 
     fn head(&self, line: &[u8], _: &()) -> Line<()> {
@@ -878,15 +843,8 @@ impl LineFormat for UwsgiLog {
     type Own = ();
 
     fn shows(&self, _: &()) -> Shows {
-        Shows {
-            request_headers: HeaderView::None,
-            challenge: false,
-            body: false,
-            host: false,
-            user: UserField::Absent,
-            // an address without a user agent
-            client: ClientView::None,
-        }
+        // an address without a user agent
+        Shows::request_line(false, ClientView::None)
     }
 
     fn head(&self, line: &[u8], _: &()) -> Line<()> {
@@ -1039,14 +997,7 @@ impl LineFormat for EnvoyTextLog {
     type Own = Own;
 
     fn shows(&self, _: &()) -> Shows {
-        Shows {
-            request_headers: HeaderView::None,
-            challenge: false,
-            body: false,
-            host: true,
-            user: UserField::Absent,
-            client: ClientView::AddrAndAgent,
-        }
+        Shows::request_line(true, ClientView::AddrAndAgent)
     }
 
     fn head(&self, line: &[u8], _: &()) -> Line<Own> {

@@ -661,14 +661,7 @@ impl LineFormat for W3c {
                 host: true,
                 ..DEFAULTS[0].0.shows
             },
-            None => Shows {
-                request_headers: HeaderView::None,
-                challenge: false,
-                body: false,
-                host: false,
-                user: UserField::Absent,
-                client: ClientView::None,
-            },
+            None => Shows::request_line(false, ClientView::None),
         }
     }
 
