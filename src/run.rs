@@ -404,7 +404,7 @@ fn read_input(
             (format, std::borrow::Cow::Borrowed(&cfg.parsers), Some(msg))
         }
         None => match known
-            .and_then(|(what, spec)| Some((what, spec, logs::Parsers::new(Some(spec), None).ok()?)))
+            .and_then(|k| Some((k.what, k.spec, logs::Parsers::new(Some(k.spec), None).ok()?)))
         {
             Some((what, spec, p)) => (
                 format,

@@ -360,6 +360,45 @@ fn clf_after_month(d: u32, mo: u32, b: &[u8]) -> Option<Timestamp> {
     compose(y, mo, d, h, mi, s, micros, off)
 }
 
+/// The slashed date and time of Go's `log` package and of Gin's request
+/// log, local time without an offset (read as UTC): `2024/05/20 08:00:00`,
+/// `2024/05/20 - 08:00:00`, with a fraction after the seconds or not.
+pub fn parse_slashed(b: &[u8]) -> Option<Timestamp> {
+    if b.len() < 19 || b[4] != b'/' || b[7] != b'/' {
+        return None;
+    }
+    let (y, mo, d) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
+    let rest = b[10..]
+        .strip_prefix(b" - ")
+        .or_else(|| b[10..].strip_prefix(b" "))?;
+    if rest.len() < 8 || rest[2] != b':' || rest[5] != b':' {
+        return None;
+    }
+    let (h, mi, s) = (
+        digits(&rest[0..2])?,
+        digits(&rest[3..5])?,
+        digits(&rest[6..8])?,
+    );
+    let micros = match &rest[8..] {
+        [] => 0,
+        [b'.', f @ ..] => match fraction(f)? {
+            (v, n) if n == f.len() => v,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    compose(y as i64, mo, d, h, mi, s, micros, 0)
+}
+
+/// A time in a text log written in any of the layouts servers and web
+/// frameworks use: CLF (`parse_clf`, also `20/May/2024 08:00:00`), ISO
+/// 8601 (`parse_iso8601`) or the slashed date (`parse_slashed`).
+pub fn parse_text_time(b: &[u8]) -> Option<Timestamp> {
+    parse_clf(b)
+        .or_else(|| std::str::from_utf8(b).ok().and_then(parse_iso8601))
+        .or_else(|| parse_slashed(b))
+}
+
 /// Seconds since the epoch written as a decimal (`1714550400.123456`), exactly.
 pub fn parse_epoch_decimal(s: &str) -> Option<Timestamp> {
     // `trim` only when an end may be whitespace
@@ -528,6 +567,32 @@ impl<'de> serde::Deserialize<'de> for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_times_in_any_layout() {
+        let want = parse_iso8601("2024-05-20T08:00:01Z");
+        for t in [
+            "2024/05/20 - 08:00:01",
+            "2024/05/20 08:00:01",
+            "20/May/2024:08:00:01 +0000",
+            "20/May/2024 08:00:01",
+            "2024-05-20T08:00:01Z",
+        ] {
+            assert_eq!(parse_text_time(t.as_bytes()), want, "{t}");
+        }
+        assert_eq!(
+            parse_slashed(b"2024/05/20 08:00:01.25"),
+            parse_iso8601("2024-05-20T08:00:01.25Z")
+        );
+        for bad in [
+            "2024/05/20",
+            "2024/13/20 08:00:01",
+            "2024/05/20 08:00:01x",
+            "08:00:01",
+        ] {
+            assert_eq!(parse_text_time(bad.as_bytes()), None, "{bad}");
+        }
+    }
 
     #[test]
     fn epochs_in_any_unit() {

@@ -185,6 +185,12 @@ const DETECTED: &[(&str, &str)] = &[
     ("uwsgi.log", "uwsgi"),
     // Nginx Proxy Manager's proxy log, read with its nginx log_format
     ("npm-proxy.log", "nginx"),
+    // web frameworks' request logs, read with their nginx log_format
+    ("gin-debug.log", "nginx"),
+    ("morgan-short.log", "nginx"),
+    ("morgan-tiny.log", "nginx"),
+    ("django-runserver.log", "nginx"),
+    ("actix-web.log", "nginx"),
 ];
 
 // ---------------------------------------------------------------- A.1 formats
@@ -1150,6 +1156,36 @@ fn independent_count(name: &str, bytes: &[u8]) -> (u64, u64, &'static str) {
         };
         return (records, n401, rule);
     }
+    if name.starts_with("gin") {
+        // Gin: `[GIN] time | status | …`; its own lines start otherwise
+        for l in lines.filter(|l| l.starts_with("[GIN] ")) {
+            records += 1;
+            n401 += u64::from(l.split('|').nth(1).map(str::trim) == Some("401"));
+        }
+        return (records, n401, "grep '^\\[GIN\\] ' | awk -F'|' '$2 == 401'");
+    }
+    if name.starts_with("morgan") {
+        // morgan: the status is the word before the size, `- time ms`
+        for l in lines.filter(|l| !l.is_empty()) {
+            records += 1;
+            let w: Vec<&str> = l.split_whitespace().collect();
+            n401 += u64::from(w.len() >= 5 && w[w.len() - 5] == "401");
+        }
+        return (records, n401, "awk '$(NF-4) == 401'");
+    }
+    if name.starts_with("django") {
+        // the django.server lines: `[time] "request" status size`
+        for l in lines.filter(|l| l.starts_with('[')) {
+            records += 1;
+            let after_request = l.split('"').nth(2).unwrap_or("");
+            n401 += u64::from(after_request.split_whitespace().next() == Some("401"));
+        }
+        return (
+            records,
+            n401,
+            "grep '^\\[' | awk -F'\"' '{split($3, f, \" \")} f[1] == 401'",
+        );
+    }
     if name.starts_with("u_ex") || name.starts_with("cloudfront") {
         // W3C: the sc-status column of the #Fields block in effect
         let mut col = None;
@@ -1906,4 +1942,59 @@ fn uwsgi_and_nginx_proxy_manager_logs_are_read_without_flags() {
         "{:?}",
         problems_of(&s)
     );
+}
+
+/// A web framework's request log (Gin's, after its debug-mode start-up
+/// lines) is read without flags: the start-up lines are a note, not
+/// unparsed; fields padded to columns read without their padding; the
+/// local time reads as UTC; the token in a query never reaches an output.
+#[test]
+fn gin_request_log_is_read_without_flags() {
+    let ws = workspace();
+    let name = copy_fixture(ws.path(), "logs/gin-debug.log");
+    let r = authsift(
+        ws.path(),
+        &["analyze", "--json", "--events", "ev.csv", &name],
+    );
+    r.expect_code(0);
+    let s = r.json();
+    assert_eq!(s["files"][0]["format"], "nginx");
+    assert_eq!(
+        (
+            u(&s["totals"]["exchanges"]),
+            u(&s["totals"]["status_401"]),
+            u(&s["totals"]["unparsed"])
+        ),
+        (5, 3, 0)
+    );
+    let p = problems_of(&s);
+    assert!(
+        p.iter()
+            .any(|(_, m)| m.starts_with("note: read as Gin's request log")),
+        "{p:?}"
+    );
+    assert!(
+        p.iter()
+            .any(|(_, m)| m.starts_with("note: Gin's own lines")),
+        "{p:?}"
+    );
+    let ev = events_csv(&ws.path().join("ev.csv"));
+    let e = event_at(&ev, 12);
+    assert_eq!(
+        (
+            e["time"].as_str(),
+            e["method"].as_str(),
+            e["client"].as_str()
+        ),
+        ("2024-05-20T08:00:02.000Z", "GET", "2001:db8::17")
+    );
+    let e = event_at(&ev, 14);
+    assert_eq!(
+        (e["method"].as_str(), e["cause"].as_str()),
+        ("DELETE", "invalid_credentials")
+    );
+    let written = std::fs::read_to_string(ws.path().join("ev.csv")).unwrap();
+    for out in [r.stdout_text(), r.stderr.clone(), written] {
+        assert!(!out.contains("gin_fake_tok_4b1e9c07d2a8"));
+    }
 }

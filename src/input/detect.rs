@@ -421,7 +421,8 @@ pub fn detect(head: &[u8], name: &str) -> Option<FormatName> {
             if trimmed.split(|&c| c == b'\n').skip(1).take(8).any(is_alb) {
                 return Some(FormatName::Alb);
             }
-            // a product's own nginx log_format (Nginx Proxy Manager's)
+            // a product's own nginx log_format (Nginx Proxy Manager's, Gin's,
+            // morgan's, …: `logs::template::KNOWN_LAYOUTS`)
             if crate::logs::template::known_layout(trimmed).is_some() {
                 return Some(FormatName::Nginx);
             }

@@ -11,7 +11,7 @@ use super::text::{closing_quote, lossy, split_request, status3, unescape};
 use super::{Head, Line, LineFormat, Span};
 use crate::classify::credential::is_key_header;
 use crate::exchange::{ClientView, Exchange, HeaderView, Shows, UserField};
-use crate::time::{Timestamp, parse_clf, parse_epoch_decimal, parse_iso8601};
+use crate::time::{Timestamp, parse_epoch_decimal, parse_text_time};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Var {
@@ -53,39 +53,137 @@ pub enum Flavor {
     Apache,
 }
 
-/// The nginx `log_format`s of products whose logs are read without
-/// `--log-format`: what the log is, and the format its lines are read
-/// with (detection tries the same compiled format on the first line).
-pub const KNOWN_LAYOUTS: &[(&str, &str)] = &[
-    (
+/// A product whose log is read without `--log-format`: what it is, the
+/// nginx `log_format` its lines are read with (detection tries the same
+/// compiled format), and the prefixes of the product's own lines between
+/// its records (start-up messages), which are not records.
+#[derive(Debug, Clone, Copy)]
+pub struct KnownLayout {
+    pub what: &'static str,
+    pub spec: &'static str,
+    own_lines: &'static [&'static str],
+    own_note: &'static str,
+}
+
+/// The products whose logs are read without `--log-format`.
+pub const KNOWN_LAYOUTS: &[KnownLayout] = &[
+    KnownLayout {
         // Nginx Proxy Manager's `proxy` format, the default of its proxy
         // hosts (docker/rootfs/etc/nginx/conf.d/include/log.conf)
-        "Nginx Proxy Manager's proxy log",
-        r#"nginx:[$time_local] $upstream_cache_status $upstream_status $status - $request_method $scheme $host "$request_uri" [Client $remote_addr] [Length $body_bytes_sent] [Gzip $gzip_ratio] [Sent-to $server] "$http_user_agent" "$http_referer""#,
-    ),
-    (
+        what: "Nginx Proxy Manager's proxy log",
+        spec: r#"nginx:[$time_local] $upstream_cache_status $upstream_status $status - $request_method $scheme $host "$request_uri" [Client $remote_addr] [Length $body_bytes_sent] [Gzip $gzip_ratio] [Sent-to $server] "$http_user_agent" "$http_referer""#,
+        own_lines: &[],
+        own_note: "",
+    },
+    KnownLayout {
         // its `standard` format: the default host, dead hosts and
         // redirections (no upstream)
-        "Nginx Proxy Manager's standard log",
-        r#"nginx:[$time_local] $status - $request_method $scheme $host "$request_uri" [Client $remote_addr] [Length $body_bytes_sent] [Gzip $gzip_ratio] "$http_user_agent" "$http_referer""#,
-    ),
+        what: "Nginx Proxy Manager's standard log",
+        spec: r#"nginx:[$time_local] $status - $request_method $scheme $host "$request_uri" [Client $remote_addr] [Length $body_bytes_sent] [Gzip $gzip_ratio] "$http_user_agent" "$http_referer""#,
+        own_lines: &[],
+        own_note: "",
+    },
+    KnownLayout {
+        // Gin's default request log (gin.Logger(), without colours: its
+        // output is not a terminal); the fields are padded to columns
+        what: "Gin's request log",
+        spec: r#"nginx:[GIN] $time_local | $status | $request_time | $remote_addr | $request_method "$request_uri""#,
+        own_lines: &[
+            "[GIN-debug]",
+            "[GIN-warning]",
+            "[GIN-error]",
+            // the lines of its debug-mode warning that follow one
+            " - using env:",
+            " - using code:",
+            "Please check https://pkg.go.dev/github.com/gin-gonic/gin",
+        ],
+        own_note: "note: Gin's own lines ([GIN-debug] …) are not records (not read)",
+    },
+    KnownLayout {
+        // Express's morgan `short` and `tiny` formats
+        what: "morgan's short log",
+        spec: "nginx:$remote_addr $remote_user $request_method $request_uri HTTP/$server_protocol $status $body_bytes_sent - $request_time ms",
+        own_lines: &[],
+        own_note: "",
+    },
+    KnownLayout {
+        what: "morgan's tiny log",
+        spec: "nginx:$request_method $request_uri $status $body_bytes_sent - $request_time ms",
+        own_lines: &[],
+        own_note: "",
+    },
+    KnownLayout {
+        // Django's development server (the `django.server` logger)
+        what: "Django's runserver log",
+        spec: r#"nginx:[$time_local] "$request" $status $body_bytes_sent"#,
+        // the server's start-up lines when its output is one file
+        own_lines: &[
+            "Watching for file changes with ",
+            "Performing system checks",
+            "System check identified ",
+            "Django version ",
+            "Starting development server at ",
+            "Starting ASGI/Daphne version ",
+            "Quit the server with ",
+        ],
+        own_note: "note: the development server's own lines (Watching for file changes …) are not records (not read)",
+    },
+    KnownLayout {
+        // actix-web's default Logger format, through env_logger's default
+        // line and through tracing-subscriber's
+        what: "actix-web's request log (env_logger)",
+        spec: r#"nginx:[$time_iso8601 INFO  actix_web::middleware::logger] $remote_addr "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time"#,
+        own_lines: &[],
+        own_note: "",
+    },
+    KnownLayout {
+        what: "actix-web's request log (tracing)",
+        spec: r#"nginx:$time_iso8601  INFO actix_web::middleware::logger: $remote_addr "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time"#,
+        own_lines: &[],
+        own_note: "",
+    },
 ];
 
-/// The known layout (`KNOWN_LAYOUTS`: what it is, its `log_format`) that
-/// reads the first line of `head` that is not blank as a record.
-pub fn known_layout(head: &[u8]) -> Option<(&'static str, &'static str)> {
-    let line = head
+/// The lines of the first non-blank lines of an input that detection
+/// looks at for a known layout.
+const KNOWN_LAYOUT_LINES: usize = 16;
+
+/// The known layout that reads the start of an input (`head`): the first
+/// of its first non-blank lines is a record or the product's own line,
+/// and at least one of them is a record — more than half of those that
+/// are not the product's own, unless the product's own lines (a start-up
+/// banner) name it.
+pub fn known_layout(head: &[u8]) -> Option<KnownLayout> {
+    let lines: Vec<&[u8]> = head
         .split(|&c| c == b'\n')
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .find(|l| !l.trim_ascii().is_empty())?;
-    KNOWN_LAYOUTS.iter().copied().find(|(_, spec)| {
-        Template::compile(spec).is_ok_and(|t| matches!(t.head(line, &()), Line::Record(_)))
+        .filter(|l| !l.trim_ascii().is_empty())
+        .take(KNOWN_LAYOUT_LINES)
+        .collect();
+    KNOWN_LAYOUTS.iter().copied().find(|k| {
+        let Ok(t) = Template::compile(k.spec) else {
+            return false;
+        };
+        let (mut own, mut records, mut others) = (0, 0, 0);
+        for l in &lines {
+            match t.head(l, &()) {
+                Line::Passed(_) => own += 1,
+                Line::Record(_) => records += 1,
+                _ if records == 0 && own == 0 => return false,
+                _ => others += 1,
+            }
+        }
+        records > 0 && (own > 0 || records > others)
     })
 }
 
 #[derive(Debug, Clone)]
 pub struct Template {
     toks: Vec<Tok>,
+    /// The product's own lines when the format is a known layout's
+    /// (prefixes, and the note said at the first of them).
+    own_lines: &'static [&'static str],
+    own_note: &'static str,
     flavor: Flavor,
     shows: Shows,
     /// Index (among fields) of the status, and of the field giving the target.
@@ -279,9 +377,12 @@ impl Template {
                 ClientView::None
             },
         };
+        let known = KNOWN_LAYOUTS.iter().find(|k| k.spec == spec);
         Ok(Template {
             fields: vars.len(),
             toks,
+            own_lines: known.map_or(&[], |k| k.own_lines),
+            own_note: known.map_or("", |k| k.own_note),
             flavor,
             shows,
             status_field,
@@ -320,7 +421,18 @@ impl Template {
                         }
                         Some(Tok::Var(_)) => unreachable!("rejected at compile time"),
                     };
-                    out[f] = (p, end);
+                    // a field padded to a column (`|    10.0.0.7 |`) is its
+                    // value without the spaces around it
+                    let (mut s, mut e) = (p, end);
+                    if !quoted {
+                        while s < e && line[s] == b' ' {
+                            s += 1;
+                        }
+                        while e > s && line[e - 1] == b' ' {
+                            e -= 1;
+                        }
+                    }
+                    out[f] = (s, e);
                     f += 1;
                     p = end;
                 }
@@ -389,6 +501,13 @@ impl LineFormat for Template {
             return Line::Bad("the format has too many fields");
         }
         if let Err(why) = self.spans(line, &mut spans) {
+            if self
+                .own_lines
+                .iter()
+                .any(|p| line.starts_with(p.as_bytes()))
+            {
+                return Line::Passed(self.own_note);
+            }
             return Line::Bad(why);
         }
         let Some(status) = status3(self.value(line, spans[self.status_field])) else {
@@ -470,9 +589,15 @@ impl LineFormat for Template {
                     } else {
                         raw
                     };
-                    set(parse_clf(b), "a Common Log Format timestamp");
+                    set(
+                        parse_text_time(b),
+                        "a timestamp (CLF, ISO 8601 or yyyy/mm/dd hh:mm:ss)",
+                    );
                 }
-                Var::TimeIso => set(parse_iso8601(&lossy(raw)), "an ISO 8601 timestamp"),
+                Var::TimeIso => set(
+                    parse_text_time(raw),
+                    "a timestamp (ISO 8601, CLF or yyyy/mm/dd hh:mm:ss)",
+                ),
                 Var::TimeEpoch => set(parse_epoch_decimal(&lossy(raw)), "seconds since the epoch"),
                 _ => {}
             }
@@ -521,22 +646,74 @@ mod tests {
 
     #[test]
     fn known_layouts_compile_and_read_their_lines() {
-        for (what, spec) in KNOWN_LAYOUTS {
-            assert!(Template::compile(spec).is_ok(), "{what}");
+        for k in KNOWN_LAYOUTS {
+            assert!(Template::compile(k.spec).is_ok(), "{}", k.what);
+            assert_eq!(k.own_lines.is_empty(), k.own_note.is_empty(), "{}", k.what);
+            assert!(k.own_note.is_empty() || k.own_note.starts_with("note: "));
         }
         let npm = b"[11/Mar/2024:09:15:04 +0000] - - 401 - GET https admin.acme.example \"/\" [Client 198.51.100.7] [Length 590] [Gzip -] [Sent-to 172.18.0.9] \"Mozilla/5.0 (X11)\" \"-\"\n";
         assert_eq!(
-            known_layout(npm).map(|(what, _)| what),
+            known_layout(npm).map(|k| k.what),
             Some("Nginx Proxy Manager's proxy log")
         );
         let standard = b"[11/Mar/2024:09:15:05 +0000] 401 - GET https old.acme.example \"/admin\" [Client 198.51.100.8] [Length 0] [Gzip -] \"curl/8.5.0\" \"-\"\n";
         assert_eq!(
-            known_layout(standard).map(|(what, _)| what),
+            known_layout(standard).map(|k| k.what),
             Some("Nginx Proxy Manager's standard log")
         );
         assert_eq!(
-            known_layout(b"1.2.3.4 - - [11/Mar/2024:09:15:04 +0000] \"GET / HTTP/1.1\" 401 5\n"),
+            known_layout(b"1.2.3.4 - - [11/Mar/2024:09:15:04 +0000] \"GET / HTTP/1.1\" 401 5\n")
+                .map(|k| k.what),
             None
+        );
+    }
+
+    #[test]
+    fn web_frameworks_request_logs_are_known_layouts() {
+        let what = |head: &[u8]| known_layout(head).map(|k| k.what);
+        // Gin in debug mode: its start-up lines, some unprefixed, then requests
+        let gin = b"[GIN-debug] [WARNING] Running in \"debug\" mode.\n - using env:\texport GIN_MODE=release\n\n[GIN-debug] GET    /ping   --> main.main.func1 (3 handlers)\n[GIN] 2024/05/20 - 08:00:01 | 401 |      45.1\xc2\xb5s |       10.0.0.7 | POST     \"/api/orders?x=1\"\n";
+        assert_eq!(what(gin), Some("Gin's request log"));
+        assert_eq!(
+            what(b"::1 - GET /api HTTP/1.1 401 12 - 3.456 ms\n"),
+            Some("morgan's short log")
+        );
+        assert_eq!(
+            what(b"GET /api 401 - - 0.321 ms\n"),
+            Some("morgan's tiny log")
+        );
+        assert_eq!(
+            what(b"[20/May/2024 08:00:00] \"GET /api/ HTTP/1.1\" 401 58\n"),
+            Some("Django's runserver log")
+        );
+        assert_eq!(
+            what(b"[2024-05-20T08:00:00Z INFO  actix_web::middleware::logger] 127.0.0.1 \"GET /api HTTP/1.1\" 401 0 \"-\" \"curl/8.5.0\" 0.000123\n"),
+            Some("actix-web's request log (env_logger)")
+        );
+        // an application's log that happens to hold one request line first
+        // is not taken for one: most of its lines are not records
+        let app = b"GET /api 401 - - 0.321 ms\nstarting worker 1\nstarting worker 2\nready\n";
+        assert_eq!(what(app), None);
+        // a line of something else first: not a known layout
+        assert_eq!(what(b"starting\nGET /api 401 - - 0.321 ms\n"), None);
+
+        // Gin's padded fields read without their padding, its time local
+        let t = Template::compile(KNOWN_LAYOUTS[2].spec).unwrap();
+        let line: &[u8] = b"[GIN] 2024/05/20 - 08:00:01 | 401 |      45.1\xc2\xb5s |       10.0.0.7 | POST     \"/api/orders?x=1\"";
+        let Line::Record(h) = t.head(line, &()) else {
+            panic!("not a record")
+        };
+        assert_eq!(h.status, 401);
+        assert_eq!(h.method.raw(line), Some(&b"POST"[..]));
+        assert_eq!(h.client.raw(line), Some(&b"10.0.0.7"[..]));
+        assert_eq!(h.target.raw(line), Some(&b"/api/orders?x=1"[..]));
+        assert_eq!(
+            t.time(line, &(), &h).0,
+            crate::time::parse_iso8601("2024-05-20T08:00:01Z")
+        );
+        assert_eq!(
+            t.head(b"[GIN-debug] Listening and serving HTTP on :8080", &()),
+            Line::Passed("note: Gin's own lines ([GIN-debug] \u{2026}) are not records (not read)")
         );
     }
 
