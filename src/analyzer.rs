@@ -104,6 +104,8 @@ pub struct Source {
     /// Index in this run's input table.
     pub id: u32,
     pub format: String,
+    /// The known layout the input is read as (`KnownLayout::what`).
+    pub layout: Option<&'static str>,
 }
 
 impl Source {
@@ -113,6 +115,7 @@ impl Source {
             key: crate::summary::input_key(name),
             id,
             format: format.to_string(),
+            layout: None,
         }
     }
 
@@ -374,6 +377,7 @@ impl<'c> Analyzer<'c> {
             state: State::new(ctx.settings.clone()),
             stats: FileStats {
                 format: src.format.clone(),
+                layout: src.layout.map(str::to_string),
                 ..FileStats::default()
             },
             seq: ChunkSequence::new(

@@ -450,7 +450,10 @@ fn read_input(
     } else {
         (parsers, note)
     };
-    let src = Source::new(&inp.name, id, format.id());
+    let mut src = Source::new(&inp.name, id, format.id());
+    if tail.is_none() {
+        src.layout = known.map(|k| k.what);
+    }
     let compression = opened.compression;
     let bar = progress
         .file(&inp.name, opened.size)

@@ -1959,6 +1959,13 @@ fn gin_request_log_is_read_without_flags() {
     r.expect_code(0);
     let s = r.json();
     assert_eq!(s["files"][0]["format"], "nginx");
+    assert_eq!(s["files"][0]["layout"], "Gin's request log");
+    // the advice for a framework's log is not nginx's log_format
+    let advice = s["files"][0]["advice"].as_str().unwrap();
+    assert!(
+        advice.starts_with("Log the authenticated user") && !advice.contains("$remote_user"),
+        "{advice}"
+    );
     assert_eq!(
         (
             u(&s["totals"]["exchanges"]),

@@ -63,6 +63,19 @@ pub struct KnownLayout {
     pub spec: &'static str,
     own_lines: &'static [&'static str],
     own_note: &'static str,
+    /// The product runs on nginx: the advice for its undecided 401s is
+    /// nginx's (else the advice for other logs).
+    on_nginx: bool,
+}
+
+/// The format whose advice (`summary::report::ADVICE`) an input read as
+/// the known layout `what` gets: nginx for a product built on nginx,
+/// none of the named ones (the advice for other logs) for a framework.
+pub fn advice_format(what: &str) -> &'static str {
+    match KNOWN_LAYOUTS.iter().find(|k| k.what == what) {
+        Some(k) if k.on_nginx => "nginx",
+        _ => "",
+    }
 }
 
 /// The products whose logs are read without `--log-format`.
@@ -74,6 +87,7 @@ pub const KNOWN_LAYOUTS: &[KnownLayout] = &[
         spec: r#"nginx:[$time_local] $upstream_cache_status $upstream_status $status - $request_method $scheme $host "$request_uri" [Client $remote_addr] [Length $body_bytes_sent] [Gzip $gzip_ratio] [Sent-to $server] "$http_user_agent" "$http_referer""#,
         own_lines: &[],
         own_note: "",
+        on_nginx: true,
     },
     KnownLayout {
         // its `standard` format: the default host, dead hosts and
@@ -82,6 +96,7 @@ pub const KNOWN_LAYOUTS: &[KnownLayout] = &[
         spec: r#"nginx:[$time_local] $status - $request_method $scheme $host "$request_uri" [Client $remote_addr] [Length $body_bytes_sent] [Gzip $gzip_ratio] "$http_user_agent" "$http_referer""#,
         own_lines: &[],
         own_note: "",
+        on_nginx: true,
     },
     KnownLayout {
         // Gin's default request log (gin.Logger(), without colours: its
@@ -98,6 +113,7 @@ pub const KNOWN_LAYOUTS: &[KnownLayout] = &[
             "Please check https://pkg.go.dev/github.com/gin-gonic/gin",
         ],
         own_note: "note: Gin's own lines ([GIN-debug] …) are not records (not read)",
+        on_nginx: false,
     },
     KnownLayout {
         // Express's morgan `short` and `tiny` formats
@@ -105,12 +121,14 @@ pub const KNOWN_LAYOUTS: &[KnownLayout] = &[
         spec: "nginx:$remote_addr $remote_user $request_method $request_uri HTTP/$server_protocol $status $body_bytes_sent - $request_time ms",
         own_lines: &[],
         own_note: "",
+        on_nginx: false,
     },
     KnownLayout {
         what: "morgan's tiny log",
         spec: "nginx:$request_method $request_uri $status $body_bytes_sent - $request_time ms",
         own_lines: &[],
         own_note: "",
+        on_nginx: false,
     },
     KnownLayout {
         // Django's development server (the `django.server` logger)
@@ -127,6 +145,7 @@ pub const KNOWN_LAYOUTS: &[KnownLayout] = &[
             "Quit the server with ",
         ],
         own_note: "note: the development server's own lines (Watching for file changes …) are not records (not read)",
+        on_nginx: false,
     },
     KnownLayout {
         // actix-web's default Logger format, through env_logger's default
@@ -135,12 +154,14 @@ pub const KNOWN_LAYOUTS: &[KnownLayout] = &[
         spec: r#"nginx:[$time_iso8601 INFO  actix_web::middleware::logger] $remote_addr "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time"#,
         own_lines: &[],
         own_note: "",
+        on_nginx: false,
     },
     KnownLayout {
         what: "actix-web's request log (tracing)",
         spec: r#"nginx:$time_iso8601  INFO actix_web::middleware::logger: $remote_addr "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time"#,
         own_lines: &[],
         own_note: "",
+        on_nginx: false,
     },
 ];
 

@@ -215,14 +215,16 @@ pub fn write<W: Write>(r: &Report, layout: Layout, w: &mut W) -> std::io::Result
             writeln!(w, "{line}")?;
         }
     }
-    // one line per format whose inputs left many 401s without evidence (a
-    // sanitized capture has its own line above)
+    // one line per format (or known layout: Gin's request log) whose
+    // inputs left many 401s without evidence (a sanitized capture has its
+    // own line above)
     let mut advised: Vec<(&str, &str, u64, u64)> = Vec::new();
     for f in r.files.iter().filter(|f| f.sanitized != Some(true)) {
         let Some(advice) = f.advice else { continue };
-        match advised.iter_mut().find(|a| a.0 == f.format) {
+        let read_as = f.layout.as_deref().unwrap_or(&f.format);
+        match advised.iter_mut().find(|a| a.0 == read_as) {
             Some(a) => (a.2, a.3) = (a.2 + f.undecided_401, a.3 + f.status_401),
-            None => advised.push((&f.format, advice, f.undecided_401, f.status_401)),
+            None => advised.push((read_as, advice, f.undecided_401, f.status_401)),
         }
     }
     for (format, advice, undecided, all) in advised {

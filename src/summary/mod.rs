@@ -1086,6 +1086,10 @@ pub struct FileStats {
     /// joined to a 401 (error-log inputs only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_log: Option<ErrorLogStats>,
+    /// The product or framework whose known layout the input was read as
+    /// (`logs::template::KNOWN_LAYOUTS`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout: Option<String>,
 }
 
 /// The authentication lines of an error log and the ones joined to a 401.
@@ -1152,6 +1156,7 @@ impl FileStats {
         };
         self.error = self.error.take().or_else(|| o.error.clone());
         self.skipped = self.skipped.take().or_else(|| o.skipped.clone());
+        self.layout = self.layout.take().or_else(|| o.layout.clone());
         match (&mut self.error_log, &o.error_log) {
             (Some(a), Some(b)) => a.merge(b),
             (a @ None, Some(b)) => *a = Some(b.clone()),

@@ -180,6 +180,10 @@ pub struct FileRow {
     /// that would let authsift decide (`ADVICE`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub advice: Option<&'static str>,
+    /// The product or framework whose layout the input was read as (a
+    /// log read with a known layout's nginx `log_format`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layout: Option<String>,
     /// An error log: its authentication lines, joined to a 401 or not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_log: Option<ErrorLogRow>,
@@ -384,7 +388,15 @@ impl State {
             };
             files.push(FileRow {
                 undecided_401: undecided,
-                advice: advice_for(&f.format, undecided, f.status_401),
+                advice: advice_for(
+                    match f.layout.as_deref() {
+                        Some(what) => crate::logs::template::advice_format(what),
+                        None => f.format.as_str(),
+                    },
+                    undecided,
+                    f.status_401,
+                ),
+                layout: f.layout.clone(),
                 path: path.clone(),
                 format: f.format.clone(),
                 bytes: f.bytes,
