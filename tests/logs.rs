@@ -188,6 +188,7 @@ const DETECTED: &[(&str, &str)] = &[
     // web frameworks' request logs, read with their nginx log_format
     ("gin-debug.log", "nginx"),
     ("morgan-short.log", "nginx"),
+    ("morgan-dev.log", "nginx"),
     ("morgan-tiny.log", "nginx"),
     ("django-runserver.log", "nginx"),
     ("actix-web.log", "nginx"),
@@ -1165,13 +1166,27 @@ fn independent_count(name: &str, bytes: &[u8]) -> (u64, u64, &'static str) {
         return (records, n401, "grep '^\\[GIN\\] ' | awk -F'|' '$2 == 401'");
     }
     if name.starts_with("morgan") {
-        // morgan: the status is the word before the size, `- time ms`
+        // morgan: the status is the fifth word from the end (`dev` after
+        // its colour codes are taken off: sed 's/\x1b\[[0-9;]*m//g')
         for l in lines.filter(|l| !l.is_empty()) {
             records += 1;
-            let w: Vec<&str> = l.split_whitespace().collect();
+            let mut plain = String::new();
+            for (i, part) in l.split('\x1b').enumerate() {
+                let text = if i == 0 {
+                    part
+                } else {
+                    part.split_once('m').map_or(part, |(_, t)| t)
+                };
+                plain.push_str(text);
+            }
+            let w: Vec<&str> = plain.split_whitespace().collect();
             n401 += u64::from(w.len() >= 5 && w[w.len() - 5] == "401");
         }
-        return (records, n401, "awk '$(NF-4) == 401'");
+        return (
+            records,
+            n401,
+            "sed 's/\\x1b\\[[0-9;]*m//g' | awk '$(NF-4) == 401'",
+        );
     }
     if name.starts_with("django") {
         // the django.server lines: `[time] "request" status size`

@@ -421,11 +421,6 @@ pub fn detect(head: &[u8], name: &str) -> Option<FormatName> {
             if trimmed.split(|&c| c == b'\n').skip(1).take(8).any(is_alb) {
                 return Some(FormatName::Alb);
             }
-            // a product's own nginx log_format (Nginx Proxy Manager's, Gin's,
-            // morgan's, …: `logs::template::KNOWN_LAYOUTS`)
-            if crate::logs::template::known_layout(trimmed).is_some() {
-                return Some(FormatName::Nginx);
-            }
             // an IIS log without its directives (shipped line by line):
             // lines of IIS's default fields, or of a selection of its fields
             if trimmed.split(|&c| c == b'\n').take(8).any(|l| {
@@ -433,7 +428,12 @@ pub fn detect(head: &[u8], name: &str) -> Option<FormatName> {
             }) {
                 return Some(FormatName::Iis);
             }
+            // else a product's own nginx log_format (Nginx Proxy Manager's,
+            // Gin's, morgan's, …: `logs::template::KNOWN_LAYOUTS`), after the
+            // servers' layouts: a layout that ends in a field takes the rest
+            // of a line (Django's would read an Envoy line)
             server_log(trimmed)
+                .or_else(|| crate::logs::template::known_layout(trimmed).map(|_| FormatName::Nginx))
         }
     }
 }

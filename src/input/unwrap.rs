@@ -2,7 +2,9 @@
 //! with or without the `<PRI>` of the wire), Docker Compose's `service  | `
 //! prefix, the Kubernetes CRI log prefix (`TIME stdout F `, partial `P`
 //! lines joined) and Docker's `json-file` driver (`{"log":"…\n",
-//! "stream":"stdout","time":"…"}`, a line cut at 16 KiB joined). The wrapper is detected from the first lines; the lines
+//! "stream":"stdout","time":"…"}`, a line cut at 16 KiB joined), and the
+//! colour codes of a server or framework writing to a terminal (`ESC[33m`:
+//! Express morgan's `dev` format, Gin, Werkzeug). The wrapper is detected from the first lines; the lines
 //! are then unwrapped before the inner format is detected and read, so no
 //! format needs to know about transports.
 //!
@@ -22,6 +24,8 @@ pub enum Wrapper {
     Compose,
     Cri,
     DockerJson,
+    /// Terminal colour codes (SGR: ESC `[`, numbers, `m`) in the lines.
+    Colours,
 }
 
 impl Wrapper {
@@ -31,6 +35,7 @@ impl Wrapper {
             Wrapper::Compose => "docker compose",
             Wrapper::Cri => "kubernetes cri",
             Wrapper::DockerJson => "docker json-file",
+            Wrapper::Colours => "terminal colours",
         }
     }
 
@@ -43,8 +48,27 @@ impl Wrapper {
             Wrapper::Compose => compose_message(line).map(|m| (Cow::Borrowed(m), true)),
             Wrapper::Cri => cri_message(line).map(|(m, last)| (Cow::Borrowed(m), last)),
             Wrapper::DockerJson => docker_json_message(line),
+            Wrapper::Colours => uncoloured(line).map(|l| (l, true)),
         }
     }
+}
+
+/// A line without its terminal colour codes; `None` when it holds an ESC
+/// that starts no colour code (a cursor move, a title: text of the line,
+/// left to be shown escaped).
+fn uncoloured(line: &[u8]) -> Option<Cow<'_, [u8]>> {
+    if memchr::memchr(0x1b, line).is_none() {
+        return Some(Cow::Borrowed(line));
+    }
+    let mut out = Vec::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(esc) = memchr::memchr(0x1b, rest) {
+        out.extend_from_slice(&rest[..esc]);
+        let n = crate::logs::text::csi_len(&rest[esc..]).filter(|&n| rest[esc + n - 1] == b'm')?;
+        rest = &rest[esc + n..];
+    }
+    out.extend_from_slice(rest);
+    Some(Cow::Owned(out))
 }
 
 /// How many of the first lines decide.
@@ -76,6 +100,16 @@ pub fn detect(head: &[u8]) -> Option<Wrapper> {
     ]
     .into_iter()
     .find(|w| lines.iter().all(|l| w.inner(l).is_some()))
+    .or_else(|| {
+        // colour codes in at least half of the lines, and no other control
+        // sequence in any (a log with an injected `ESC[2J` is not coloured)
+        let coloured = lines
+            .iter()
+            .filter(|l| memchr::memchr(0x1b, l).is_some())
+            .count();
+        (coloured * 2 >= lines.len() && lines.iter().all(|l| uncoloured(l).is_some()))
+            .then_some(Wrapper::Colours)
+    })
 }
 
 /// The first bytes of a log with its lines unwrapped (for detecting the
@@ -471,6 +505,31 @@ mod tests {
         assert_eq!(detect(d.repeat(2).as_bytes()), Some(Wrapper::DockerJson));
         // a JSON log with a `log` member of its own is not wrapped
         assert_eq!(detect(b"{\"log\":\"x\",\"status\":401}\n"), None);
+    }
+
+    #[test]
+    fn colour_codes_are_no_part_of_the_lines() {
+        // Express morgan's `dev` format writes its colours to a file too
+        let dev = "\x1b[0mGET /api/me \x1b[33m401\x1b[0m 3.456 ms - 12\x1b[0m\n\x1b[0mGET /ok \x1b[32m200\x1b[0m 1.204 ms - 5\x1b[0m\n";
+        assert_eq!(detect(dev.as_bytes()), Some(Wrapper::Colours));
+        assert_eq!(
+            unwrapped(Wrapper::Colours, dev),
+            "GET /api/me 401 3.456 ms - 12\nGET /ok 200 1.204 ms - 5\n"
+        );
+        // one coloured line in three: not a coloured log
+        let plain = "GET /a 200 1 ms - 1\n";
+        let sparse = format!("{plain}{plain}\x1b[33mGET /b 401 1 ms - 1\x1b[0m\n");
+        assert_eq!(detect(sparse.as_bytes()), None);
+        // a control sequence that is no colour (an injected screen clear,
+        // a terminal title): the log is not taken for a coloured one, and
+        // such a line is passed on as it is
+        let hostile = "1.2.3.4 - - [02/Jan/2024:10:00:00 +0000] \"GET /a HTTP/1.1\" 401 0 \"-\" \"curl\x1b[2J\x1b[31m\"\n";
+        assert_eq!(detect(hostile.repeat(2).as_bytes()), None);
+        assert_eq!(Wrapper::Colours.inner(b"a\x1b]0;t\x07b"), None);
+        assert_eq!(
+            Wrapper::Colours.inner(b"a\x1b[1;31mb\x1b[0m"),
+            Some((Cow::Borrowed(&b"ab"[..]), true))
+        );
     }
 
     #[test]

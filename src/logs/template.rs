@@ -124,6 +124,15 @@ pub const KNOWN_LAYOUTS: &[KnownLayout] = &[
         on_nginx: false,
     },
     KnownLayout {
+        // written with its colours even to a file: read once they are
+        // taken off (`input::unwrap`, terminal colours)
+        what: "morgan's dev log",
+        spec: "nginx:$request_method $request_uri $status $request_time ms - $body_bytes_sent",
+        own_lines: &[],
+        own_note: "",
+        on_nginx: false,
+    },
+    KnownLayout {
         what: "morgan's tiny log",
         spec: "nginx:$request_method $request_uri $status $body_bytes_sent - $request_time ms",
         own_lines: &[],

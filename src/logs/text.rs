@@ -243,7 +243,7 @@ fn uncoloured(req: &[u8]) -> (usize, usize) {
 /// The length of the CSI sequence `b` starts with, if it starts with one:
 /// ESC `[`, parameter bytes (0x30–0x3F), intermediate bytes (0x20–0x2F)
 /// and a final byte (0x40–0x7E).
-fn csi_len(b: &[u8]) -> Option<usize> {
+pub(crate) fn csi_len(b: &[u8]) -> Option<usize> {
     let rest = b.strip_prefix(b"\x1b[")?;
     let params = rest
         .iter()
