@@ -98,6 +98,25 @@ pub fn host_of(uri: &str) -> &str {
     crate::host::strip_port(s.rsplit_once('@').map_or(s, |(_, h)| h))
 }
 
+/// Is `host` (as `host_of` gives it) a DNS name with a dot, which an
+/// audience and a request host can be compared by? Not an address (an IP
+/// literal names no service: a client may reach any service by one), not
+/// a single label (`localhost`, `default` of Okta's `api://default`), not
+/// an audience that names no host at all (Supabase's `authenticated`,
+/// Keycloak's `account`, an application id, a URN).
+pub fn names_host(host: &str) -> bool {
+    let b = host.as_bytes();
+    let labels_ok = host.split('.').all(|l| {
+        !l.is_empty() && l.len() <= 63 && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
+    });
+    // the last label of a name is never all digits (that is an IPv4 address)
+    let top_is_name = host
+        .rsplit('.')
+        .next()
+        .is_some_and(|t| t.bytes().any(|c| c.is_ascii_alphabetic()));
+    b.contains(&b'.') && b.len() <= 253 && labels_ok && top_is_name
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +177,30 @@ mod tests {
         assert_eq!(host_of("api.example.com"), "api.example.com");
         assert_eq!(host_of("urn:example:thing"), "urn:example:thing");
         assert_eq!(host_of("https://[::1]:8443/v1"), "[::1]");
+    }
+
+    #[test]
+    fn audiences_that_name_hosts() {
+        for h in ["api.example.com", "xyz.supabase.co", "a-1.b2.example"] {
+            assert!(names_host(h), "{h}");
+        }
+        for aud in [
+            "authenticated",
+            "account",
+            "api://default",
+            "00000003-0000-0000-c000-000000000000",
+            "urn:example:thing",
+            "https://10.1.2.3:8443/v1",
+            "127.0.0.1",
+            "https://[::1]:8443/v1",
+            "localhost",
+            "http://localhost:3000",
+            "",
+            "a..b",
+            "my project.example.com",
+        ] {
+            assert!(!names_host(host_of(aud)), "{aud}");
+        }
         assert_eq!(
             host_of("https://user@api.example.com:8443"),
             "api.example.com"

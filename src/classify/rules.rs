@@ -150,6 +150,13 @@ impl<'e> View<'e> {
                         None => Cow::Borrowed(AUTHORIZATION),
                     });
                 }
+                (name, _)
+                    if credential::is_redaction_marker(a)
+                        || credential::is_redaction_marker(name) =>
+                {
+                    (auth, scheme) = (None, None);
+                    redacted = Some(Cow::Borrowed(AUTHORIZATION));
+                }
                 _ => {}
             }
         }
@@ -1209,12 +1216,17 @@ fn token_claims(f: &Facts<'_, '_>) -> Option<Verdict> {
             )),
         );
     }
+    // an audience is held against the host only when both are host names:
+    // an audience that names none (`authenticated`, `api://default`, an
+    // application id) may be just what this service accepts, and a host
+    // that is an address may be any service
     let host = jwt::host_of(ex.host.as_deref().filter(|_| ex.shows.host)?);
     let first = claims.aud.first()?;
-    if claims
-        .aud
-        .iter()
-        .any(|a| jwt::host_of(a).eq_ignore_ascii_case(host))
+    if !jwt::names_host(host)
+        || claims.aud.iter().any(|a| {
+            let named = jwt::host_of(a);
+            !jwt::names_host(named) || named.eq_ignore_ascii_case(host)
+        })
     {
         return None;
     }
@@ -1882,6 +1894,23 @@ mod tests {
         let t = jwt(r#"{"exp":1814550000,"aud":"https://api.eu.example.com"}"#);
         let a = format!("Bearer {t}");
         assert_eq!(cause(&har401(Some(&a), None, None)), Cause::WrongAudience);
+        // an audience that names no host, or a host that is an address:
+        // nothing to compare
+        for aud in [
+            r#""authenticated""#,
+            r#""api://default""#,
+            r#"["https://api.eu.example.com","account"]"#,
+        ] {
+            let t = jwt(&format!(r#"{{"exp":1814550000,"aud":{aud}}}"#));
+            let a = format!("Bearer {t}");
+            let e = har401(Some(&a), Some(r#"Bearer error="invalid_token""#), None);
+            assert_eq!(cause(&e), Cause::InvalidCredentials, "{aud}");
+        }
+        let t = jwt(r#"{"exp":1814550000,"aud":"https://api.eu.example.com"}"#);
+        let a = format!("Bearer {t}");
+        let mut e = har401(Some(&a), Some(r#"Bearer error="invalid_token""#), None);
+        e.host = Some("10.1.2.3:8080".into());
+        assert_eq!(cause(&e), Cause::InvalidCredentials);
     }
 
     #[test]
