@@ -46,3 +46,29 @@ fn an_audience_is_held_against_the_host_only_when_both_name_hosts() {
     );
     assert_eq!(got.len(), 4);
 }
+
+#[test]
+fn credentials_cut_short_by_hand_are_hidden_not_followed() {
+    let got = verdicts("devtools_elided_credentials.har");
+    assert_eq!(got.len(), 3, "{got:?}");
+    for (r, cause, rule) in &got {
+        // not one credential "eyJhbGciOi..." that works and fails (a
+        // transient rejection, an endpoint out of scope): a hidden one,
+        // rejected as the server says
+        assert_eq!(cause, "invalid_credentials", "entry {r}: {got:?}");
+        assert!(!rule.starts_with("sequence:"), "entry {r}: {rule}");
+    }
+    let dir = workspace();
+    let file = copy_fixture(dir.path(), "har/devtools_elided_credentials.har");
+    for e in events_of(dir.path(), &file, &[]) {
+        assert!(
+            e["credential"].is_null(),
+            "an elided value has no fingerprint: {e}"
+        );
+        let detail = e["evidence_detail"].as_str().expect("detail");
+        assert!(
+            !detail.contains("eyJhbGci") && !detail.contains("sk_live"),
+            "{detail}"
+        );
+    }
+}

@@ -35,8 +35,12 @@ pub const NAMED_REDACTION_MARKERS: &[(&str, &str)] = &[("[", " redacted]")];
 const MAX_MARKER_NAME: usize = 64;
 
 /// Is this value a redaction marker (a credential that was sent, value
-/// unknown)? A run of three or more asterisks is one too.
+/// unknown)? A run of three or more asterisks is one too, and so is a value
+/// cut short by hand (`elided`).
 pub fn is_redaction_marker(value: &str) -> bool {
+    if elided(value) {
+        return true;
+    }
     // a long value between visible characters, the first not `*` and the
     // last not that of a named marker: none (most credentials, told
     // without the trim)
@@ -57,6 +61,14 @@ pub fn is_redaction_marker(value: &str) -> bool {
         || NAMED_REDACTION_MARKERS
             .iter()
             .any(|(start, end)| names_a_carrier(v.as_bytes(), start.as_bytes(), end.as_bytes()))
+}
+
+/// Does the value hold an ellipsis (`...` or `…`)? No credential does:
+/// it is a value someone shortened before sharing the capture (`...`,
+/// `eyJhbGciOi...`, `sk_live_…4f2a`), and whatever it was, what is left
+/// neither identifies it nor was sent.
+fn elided(value: &str) -> bool {
+    value.contains("...") || value.contains('\u{2026}')
 }
 
 /// Is `v` `start`, a carrier's name (visible characters, no brackets),
@@ -762,6 +774,11 @@ mod tests {
             "[sessionid REDACTED]",
             "[next-auth.session-token redacted]",
             " [access_token redacted] ",
+            // cut short by hand before the capture was shared
+            "...",
+            "\u{2026}",
+            "eyJhbGciOiJSUzI1NiJ9...",
+            "sk_live_\u{2026}4f2a",
         ] {
             assert!(is_redaction_marker(m), "{m}");
         }
@@ -780,6 +797,8 @@ mod tests {
             "token redacted]",
             "[token redacted]x",
             "[API_KEY]",
+            "..",
+            "a.b.c",
         ] {
             assert!(!is_redaction_marker(v), "{v}");
         }

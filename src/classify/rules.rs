@@ -133,15 +133,13 @@ impl<'e> View<'e> {
         // was sent, its value is unknown (and so is its scheme, unless a
         // known one stands before the marker)
         if let Some(a) = auth {
+            // (the value after a scheme first: a value cut short, `Bearer
+            // eyJhbGciOi...`, keeps its scheme)
             match split_authorization(a) {
-                (name, _)
-                    if credential::is_redaction_marker(a)
-                        || credential::is_redaction_marker(name) =>
+                (name, Some(rest))
+                    if !credential::is_redaction_marker(name)
+                        && credential::is_redaction_marker(rest) =>
                 {
-                    (auth, scheme) = (None, None);
-                    redacted = Some(Cow::Borrowed(AUTHORIZATION));
-                }
-                (name, Some(rest)) if credential::is_redaction_marker(rest) => {
                     auth = None;
                     // a known scheme's name only: an unknown first word may be
                     // the secret itself
