@@ -48,13 +48,14 @@ fn an_audience_is_held_against_the_host_only_when_both_name_hosts() {
 }
 
 #[test]
-fn credentials_cut_short_by_hand_are_hidden_not_followed() {
+fn credentials_masked_by_hand_are_hidden_not_followed() {
     let got = verdicts("devtools_elided_credentials.har");
-    assert_eq!(got.len(), 3, "{got:?}");
+    assert_eq!(got.len(), 5, "{got:?}");
     for (r, cause, rule) in &got {
-        // not one credential "eyJhbGciOi..." that works and fails (a
-        // transient rejection, an endpoint out of scope): a hidden one,
-        // rejected as the server says
+        // not one credential "eyJhbGciOi..." or "••••3f9a" that works and
+        // fails (a transient rejection, an endpoint out of scope), nor a
+        // placeholder "[sanitized]": a hidden one, rejected as the server
+        // says
         assert_eq!(cause, "invalid_credentials", "entry {r}: {got:?}");
         assert!(!rule.starts_with("sequence:"), "entry {r}: {rule}");
     }

@@ -23,6 +23,9 @@ pub const REDACTION_MARKERS: &[&str] = &[
     "<hidden>",
     "removed",
     "[removed]",
+    "sanitized",
+    "[sanitized]",
+    "<sanitized>",
 ];
 
 /// Markers that name the carrier whose value they replace, as (start,
@@ -35,18 +38,16 @@ pub const NAMED_REDACTION_MARKERS: &[(&str, &str)] = &[("[", " redacted]")];
 const MAX_MARKER_NAME: usize = 64;
 
 /// Is this value a redaction marker (a credential that was sent, value
-/// unknown)? A run of three or more asterisks is one too, and so is a value
-/// cut short by hand (`elided`).
+/// unknown)? So is a value masked or cut short by hand (`elided`: three
+/// asterisks or bullets in a row, an ellipsis).
 pub fn is_redaction_marker(value: &str) -> bool {
     if elided(value) {
         return true;
     }
-    // a long value between visible characters, the first not `*` and the
-    // last not that of a named marker: none (most credentials, told
-    // without the trim)
+    // a long value between visible characters, the last not that of a
+    // named marker: none (most credentials, told without the trim)
     if let [first, .., last] = value.as_bytes()
         && value.len() > 12
-        && *first != b'*'
         && first.is_ascii_graphic()
         && last.is_ascii_graphic()
         && !NAMED_REDACTION_MARKERS
@@ -56,19 +57,30 @@ pub fn is_redaction_marker(value: &str) -> bool {
         return false;
     }
     let v = value.trim();
-    (v.len() >= 3 && v.bytes().all(|b| b == b'*'))
-        || (v.len() <= 12 && REDACTION_MARKERS.iter().any(|m| v.eq_ignore_ascii_case(m)))
+    (v.len() <= 12 && REDACTION_MARKERS.iter().any(|m| v.eq_ignore_ascii_case(m)))
         || NAMED_REDACTION_MARKERS
             .iter()
             .any(|(start, end)| names_a_carrier(v.as_bytes(), start.as_bytes(), end.as_bytes()))
 }
 
-/// Does the value hold an ellipsis (`...` or `…`)? No credential does:
-/// it is a value someone shortened before sharing the capture (`...`,
-/// `eyJhbGciOi...`, `sk_live_…4f2a`), and whatever it was, what is left
+/// Characters that mask a value, three of them in a row: asterisks and
+/// the bullets of password fields and masking helpers.
+const MASK_CHARS: &[char] = &['*', '\u{2022}', '\u{25cf}'];
+
+/// Does the value hold an ellipsis (`...` or `…`) or a run of three mask
+/// characters (`***`, `•••`)? No credential does: it is a value someone
+/// masked or shortened before sharing the capture (`...`, `eyJhbGciOi...`,
+/// `sk_live_…4f2a`, `••••••••4f2a`), and whatever it was, what is left
 /// neither identifies it nor was sent.
 fn elided(value: &str) -> bool {
-    value.contains("...") || value.contains('\u{2026}')
+    if value.contains("...") || value.contains('\u{2026}') {
+        return true;
+    }
+    let mut run = 0;
+    value.chars().any(|c| {
+        run = if MASK_CHARS.contains(&c) { run + 1 } else { 0 };
+        run == 3
+    })
 }
 
 /// Is `v` `start`, a carrier's name (visible characters, no brackets),
@@ -779,6 +791,11 @@ mod tests {
             "\u{2026}",
             "eyJhbGciOiJSUzI1NiJ9...",
             "sk_live_\u{2026}4f2a",
+            "\u{2022}\u{2022}\u{2022}\u{2022}\u{2022}\u{2022}\u{2022}\u{2022}4f2a",
+            "\u{25cf}\u{25cf}\u{25cf}",
+            "sk_live_****************4f2a",
+            // sanitizers' own words
+            "[sanitized]",
         ] {
             assert!(is_redaction_marker(m), "{m}");
         }
@@ -799,6 +816,8 @@ mod tests {
             "[API_KEY]",
             "..",
             "a.b.c",
+            "a**b",
+            "\u{2022}\u{2022}",
         ] {
             assert!(!is_redaction_marker(v), "{v}");
         }
