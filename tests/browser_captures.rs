@@ -73,3 +73,23 @@ fn credentials_masked_by_hand_are_hidden_not_followed() {
         );
     }
 }
+
+#[test]
+fn a_redacted_session_cookie_is_a_session_not_a_token_sent() {
+    let got = verdicts("playwright_redacted_session_cookie.har");
+    // the cookie hidden or not, a bare Bearer challenge says no token came
+    let missing: Vec<u64> = got
+        .iter()
+        .filter(|(_, cause, rule)| {
+            cause == "missing_credentials" && rule == "server:bearer-no-error"
+        })
+        .map(|(r, _, _)| *r)
+        .collect();
+    assert_eq!(missing, [0, 1], "{got:?}");
+    assert!(
+        got.iter()
+            .any(|(r, cause, _)| *r == 3 && cause == "invalid_credentials"),
+        "{got:?}"
+    );
+    assert_eq!(got.len(), 3);
+}

@@ -98,7 +98,9 @@ struct View<'e> {
     redacted_by_cookie: bool,
     /// The session cookies of the `Cookie` header (`credential::session_cookies`).
     cookies: Vec<(&'e str, &'e str)>,
-    /// `cookies` is not empty.
+    /// A session cookie was sent: `cookies` is not empty, or the cookie's
+    /// value was redacted (`redacted_by_cookie`). A hidden cookie is what a
+    /// visible one is: a session, not a token or key that was sent.
     session_cookie: bool,
     challenges: Option<Vec<Challenge<'e>>>,
     /// The text the response body states (`body::stated`), lower case.
@@ -223,7 +225,7 @@ impl<'e> View<'e> {
             form,
             userinfo,
             url_user: userinfo.is_some(),
-            session_cookie: !cookies.is_empty(),
+            session_cookie: !cookies.is_empty() || redacted_by_cookie,
             redacted_by_cookie,
             cookies,
             challenges,
@@ -262,12 +264,14 @@ impl<'e> View<'e> {
             || self.user.is_some()
             || !self.form.is_empty()
             || self.url_user;
-        !other && (self.session_cookie || self.redacted_by_cookie)
+        !other && self.session_cookie
     }
 
+    /// A credential other than a session cookie, visible or redacted (a
+    /// cookie, in clear or hidden, is `session_cookie`).
     fn present(&self) -> bool {
         self.auth.is_some()
-            || self.redacted.is_some()
+            || (self.redacted.is_some() && !self.redacted_by_cookie)
             || !self.keys.is_empty()
             || !self.query.is_empty()
             || self.user.is_some()
@@ -686,7 +690,8 @@ struct Facts<'v, 'e> {
     settings: &'v RuleSettings,
     /// The request's credential material, kept out of quoted text.
     secrets: &'v Secrets<'v>,
-    /// A credential (or its redacted header) is visible.
+    /// A credential (or its redacted header) is visible, a session cookie
+    /// apart (`View::present`).
     present: bool,
     /// The format shows every credential carrier, and there is none (not
     /// even a session cookie).
