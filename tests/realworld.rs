@@ -1066,3 +1066,40 @@ fn json_lines_with_no_status_under_a_known_name_fail_with_a_clear_message() {
     );
     assert_eq!(u(&run.json()["totals"]["status_401"]), 1, "{}", run.stderr);
 }
+
+#[test]
+fn query_tokens_under_common_names_are_credentials_sent() {
+    // `oauth_token` (OAuth 1.0, Google's legacy name), `api_token`,
+    // `apiToken`, `accessToken`: each 401 carried a credential, fingerprinted
+    // and never quoted; the last line carries none
+    let ws = workspace();
+    let f = copy_fixture(ws.path(), "realworld/query-token-names.log");
+    let got: Vec<(String, String, bool)> = events_of(ws.path(), &f, &[])
+        .iter()
+        .map(|e| {
+            (
+                e["evidence_detail"].as_str().unwrap_or("").to_string(),
+                e["cause"].as_str().unwrap_or("").to_string(),
+                e["credential"].is_string(),
+            )
+        })
+        .collect();
+    let want = [
+        ("token in query parameter oauth_token rejected", true),
+        ("api key in query parameter api_token rejected", true),
+        ("api key in query parameter apitoken rejected", true),
+        ("token in query parameter accesstoken rejected", true),
+        ("format carries no request headers", false),
+    ];
+    assert_eq!(got.len(), want.len(), "{got:?}");
+    for ((detail, cause, fingerprinted), (said, sent)) in got.iter().zip(want) {
+        assert!(detail.starts_with(said), "{detail} / {said}");
+        assert_eq!(*fingerprinted, sent, "{detail}");
+        let expected = if sent {
+            "invalid_credentials"
+        } else {
+            "unknown"
+        };
+        assert_eq!(cause, expected, "{detail}");
+    }
+}

@@ -144,9 +144,16 @@ pub const KEY_PARAMS: &[&str] = &[
     "api-key",
     "key",
     "access_token",
+    // camelCase and OAuth 1.0's name (RFC 5849 §3.5.3, Google's legacy
+    // alias of `access_token`)
+    "accesstoken",
+    "oauth_token",
     "token",
     "auth",
     "auth_token",
+    // Pipedrive, Pivotal Tracker, Todoist…; `apiToken` in camelCase
+    "api_token",
+    "apitoken",
     "private_token",
     "client_secret",
     "x-api-key",
@@ -321,7 +328,15 @@ pub fn signed_url_expiry(target: &str) -> Option<(&'static SignedUrl, crate::tim
 }
 
 /// Query parameters that carry a bearer token rather than an API key.
-pub const TOKEN_PARAMS: &[&str] = &["access_token", "token", "auth_token", "id_token", "jwt"];
+pub const TOKEN_PARAMS: &[&str] = &[
+    "access_token",
+    "accesstoken",
+    "oauth_token",
+    "token",
+    "auth_token",
+    "id_token",
+    "jwt",
+];
 
 /// Cookie names that usually hold a session, lower case: compared
 /// case-insensitively, after the name's `__Host-` or `__Secure-` prefix
