@@ -1103,3 +1103,23 @@ fn query_tokens_under_common_names_are_credentials_sent() {
         assert_eq!(cause, expected, "{detail}");
     }
 }
+
+#[test]
+fn a_traefik_line_without_client_host_takes_its_client_from_client_addr() {
+    // `accessLog.fields.names` may drop ClientHost: the client is then
+    // ClientAddr without its port, not the user agent; ClientHost wins
+    // where both are logged; the same in the reference mode
+    let ws = workspace();
+    let f = copy_fixture(ws.path(), "realworld/traefik-no-clienthost.jsonl");
+    for env in [vec![], vec![("AUTHSIFT_REFERENCE", "1")]] {
+        let clients: Vec<String> = events_of(ws.path(), &f, &env)
+            .iter()
+            .map(|e| e["client"].as_str().unwrap_or("").to_string())
+            .collect();
+        assert_eq!(
+            clients,
+            ["198.51.100.40", "2001:db8::41", "198.51.100.42"],
+            "{env:?}"
+        );
+    }
+}

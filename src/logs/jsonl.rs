@@ -365,11 +365,16 @@ impl Json {
                     Found::Other => Span::UNKNOWN,
                 },
             },
-            Kind::Traefik(_) => text_span(
+            // without ClientHost (dropped by `accessLog.fields.names`) the
+            // parse falls back to ClientAddr
+            Kind::Traefik(_) => match text_span(
                 line,
                 string_after(line, &self.client_host),
                 client_addr_bytes,
-            ),
+            ) {
+                s if s.found() => s,
+                _ => Span::UNKNOWN,
+            },
             // without an address the parse falls back to x_forwarded_for
             Kind::Envoy(_) => {
                 match text_span(
@@ -710,6 +715,9 @@ const REDACTED: &str = "REDACTED";
 /// The prefix of the request headers Traefik's access log keeps
 /// (`accessLog.fields.headers`): `"request_<Canonical-Name>": "value"`.
 const TRAEFIK_REQUEST: &str = "request_";
+/// Traefik's client address with its port: the client when `ClientHost`
+/// was dropped from the log.
+const TRAEFIK_CLIENT_ADDR: &str = "ClientAddr";
 
 /// A request header of a Traefik line that carries a credential
 /// (`Authorization`, `Cookie`, a key header) other than its user agent;
@@ -1147,12 +1155,10 @@ fn parse_value<'a>(kind: &Kind, line: &'a [u8], ex: &mut Exchange<'a>) -> Option
     if matches!(kind, Kind::Mapped(_)) {
         split_target(ex);
     }
-    ex.client_addr = text(get(&m.client).or_else(|| {
-        if matches!(kind, Kind::Envoy(_)) {
-            v.get("x_forwarded_for")
-        } else {
-            None
-        }
+    ex.client_addr = text(get(&m.client).or_else(|| match kind {
+        Kind::Envoy(_) => v.get("x_forwarded_for"),
+        Kind::Traefik(_) => v.get(TRAEFIK_CLIENT_ADDR),
+        _ => None,
     }))
     .map(|a| Cow::Owned(client_addr(&a).to_string()));
     ex.user_agent = text(get(&m.user_agent));
