@@ -1123,3 +1123,60 @@ fn a_traefik_line_without_client_host_takes_its_client_from_client_addr() {
         );
     }
 }
+
+#[test]
+fn an_address_before_ident_is_no_basic_user() {
+    // `$http_x_forwarded_for $remote_addr - $remote_user` unquoted: the
+    // proxy's address stands before ident; a virtual host before the
+    // client on some lines of a log read as combined (its format changed).
+    // Neither makes the user `- -`, a Basic user no request sent.
+    let ws = workspace();
+    let f = copy_fixture(ws.path(), "realworld/forwarded-unquoted-list.log");
+    let mixed = write(
+        ws.path(),
+        "changed.log",
+        concat!(
+            "203.0.113.70 - - [05/Jun/2024:08:00:01 +0000] \"GET /a HTTP/1.1\" 401 60 \"-\" \"curl/8\"\n",
+            "api.example.com 203.0.113.71 - - [05/Jun/2024:08:00:02 +0000] \"GET /b HTTP/1.1\" 401 60 \"-\" \"curl/8\"\n",
+            "api.example.com:443 203.0.113.72 - - [05/Jun/2024:08:00:03 +0000] \"GET /c HTTP/1.1\" 401 60 \"-\" \"curl/8\"\n",
+            "api.example.com:443 203.0.113.73 - dave [05/Jun/2024:08:00:04 +0000] \"GET /d HTTP/1.1\" 401 60 \"-\" \"curl/8\"\n",
+        )
+        .as_bytes(),
+    );
+    for env in [vec![], vec![("AUTHSIFT_REFERENCE", "1")]] {
+        let run = authsift_env(ws.path(), &["analyze", "--json", &f], &env);
+        run.expect_code(0);
+        assert_eq!(
+            run.json()["files"][0]["format"],
+            "combined",
+            "{}",
+            run.stderr
+        );
+        let got: Vec<(String, String)> = events_of(ws.path(), &f, &env)
+            .iter()
+            .map(|e| {
+                let s = |k: &str| e[k].as_str().unwrap_or("").to_string();
+                (s("client"), s("cause"))
+            })
+            .collect();
+        let want = [
+            ("203.0.113.9", "unknown"),
+            ("198.51.100.60", "invalid_credentials"),
+            ("198.51.100.61", "unknown"),
+        ];
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(c, k)| (c.to_string(), k.to_string()))
+            .collect();
+        assert_eq!(got, want, "{env:?}");
+        let causes: Vec<String> = events_of(ws.path(), &mixed, &env)
+            .iter()
+            .map(|e| e["cause"].as_str().unwrap_or("").to_string())
+            .collect();
+        assert_eq!(
+            causes,
+            ["unknown", "unknown", "unknown", "invalid_credentials"],
+            "{env:?}"
+        );
+    }
+}

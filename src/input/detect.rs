@@ -241,13 +241,16 @@ fn is_clf(line: &[u8]) -> Option<FormatName> {
             2 | 3 => false,
             _ => return None,
         },
+        // (a first field that ends with a comma starts a list: no virtual
+        // host, and an address may follow the list, `$http_x_forwarded_for
+        // $remote_addr`)
         None => match s[..lb]
             .split_ascii_whitespace()
             .filter(|f| !f.ends_with(','))
             .count()
         {
             3 => false,
-            4 => true,
+            4 => !s[..lb].split_ascii_whitespace().next()?.ends_with(','),
             _ => return None,
         },
     };

@@ -95,6 +95,15 @@ fn request_from(line: &[u8], q1: usize) -> Option<(u32, u32, u32, u16)> {
     Some((q1 as u32, q2 as u32, qmark as u32, status))
 }
 
+/// Is `f` an IP address as a log writes one (IPv4, or IPv6 bracketed or
+/// not, with a port or not): digits and hex digits with dots or colons?
+fn is_address(f: &[u8]) -> bool {
+    f.iter().any(u8::is_ascii_digit)
+        && f.iter().any(|c| matches!(c, b'.' | b':'))
+        && f.iter()
+            .all(|c| c.is_ascii_hexdigit() || matches!(c, b'.' | b':' | b'[' | b']'))
+}
+
 /// Where the quoted list of forwarded addresses that starts `head` (at its
 /// quote) ends: the index after its closing quote, which a space follows.
 #[cold]
@@ -400,11 +409,7 @@ impl Clf {
         let from = close + before[close..].iter().take_while(|&&c| c == b' ').count();
         let end = find1(before, from, b' ').unwrap_or(before.len());
         let next = &before[from..end];
-        let address = !next.is_empty()
-            && next.iter().any(u8::is_ascii_digit)
-            && next
-                .iter()
-                .all(|c| c.is_ascii_hexdigit() || matches!(c, b'.' | b':' | b'[' | b']'));
+        let address = is_address(next);
         let named = !first.is_empty() && first != b"-";
         match (named, address) {
             (true, true) => (first, end),
@@ -428,6 +433,23 @@ impl Clf {
         }
     }
 
+    /// `who` (what stands between the client field and the time) without
+    /// an address that comes before ident and user: the proxy's
+    /// `$remote_addr` after an unquoted list of forwarded addresses
+    /// (`203.0.113.9, 10.0.0.1 10.2.1.185 - - […]`), or the client after
+    /// a virtual host on a line of a log read as combined (`api.example.com
+    /// 203.0.113.8 - - […]`, a log whose format changed). Ident is `-` or a
+    /// name, never an address; without this the user would read `- -`, a
+    /// Basic user that no request sent.
+    fn after_extra_address(who: &[u8]) -> &[u8] {
+        match find1(who, 0, b' ') {
+            Some(s) if is_address(&who[..s]) && find1(who, s + 1, b' ').is_some() => {
+                who[s + 1..].trim_ascii_start()
+            }
+            _ => who,
+        }
+    }
+
     /// `host ident user [time]` before the request: the client, the user
     /// and the time.
     fn locate_before_request(line: &[u8], head: &mut Head<Request>) {
@@ -439,7 +461,7 @@ impl Clf {
             Some((lb, rb)) => {
                 // ident, then the user (which may itself hold spaces);
                 // Jetty pads the fields with runs of spaces
-                let who = before[(sp + 1).min(lb)..lb].trim_ascii();
+                let who = Clf::after_extra_address(before[(sp + 1).min(lb)..lb].trim_ascii());
                 head.user = match find1(who, 0, b' ') {
                     Some(s) => Span::field(line, who[s + 1..].trim_ascii_start()),
                     None => Span::NONE,
