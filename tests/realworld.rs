@@ -1180,3 +1180,34 @@ fn an_address_before_ident_is_no_basic_user() {
         );
     }
 }
+
+#[test]
+fn a_bare_dash_referer_keeps_the_user_agent_that_follows_it() {
+    // Traefik's common log writes an absent referer as a bare `-`: the
+    // first quoted field after it is the user agent (not the router's
+    // name two fields on), and a first line of that shape is combined
+    let ws = workspace();
+    let f = copy_fixture(ws.path(), "realworld/traefik-common-dash-referer.log");
+    for env in [vec![], vec![("AUTHSIFT_REFERENCE", "1")]] {
+        let run = authsift_env(ws.path(), &["analyze", "--json", &f], &env);
+        run.expect_code(0);
+        assert_eq!(
+            run.json()["files"][0]["format"],
+            "combined",
+            "{}",
+            run.stderr
+        );
+        let agents: Vec<String> = events_of(ws.path(), &f, &env)
+            .iter()
+            .map(|e| e["user_agent"].as_str().unwrap_or("").to_string())
+            .collect();
+        assert_eq!(
+            agents,
+            [
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X)",
+                "curl/8.5.0"
+            ],
+            "{env:?}"
+        );
+    }
+}

@@ -272,9 +272,16 @@ fn is_clf(line: &[u8]) -> Option<FormatName> {
         return None;
     }
     let after: Vec<&str> = rest.trim_start().splitn(3, ' ').collect();
+    // the referer quoted, or a bare `-` before the quoted user agent
+    // (`clf::bare_dash_referer`)
+    let referer = after.len() == 3
+        && (after[2].starts_with('"')
+            || rest
+                .find('"')
+                .is_some_and(|q| crate::logs::clf::bare_dash_referer(&rest.as_bytes()[..q])));
     Some(if vhost {
         FormatName::VhostCombined
-    } else if after.len() == 3 && after[2].starts_with('"') {
+    } else if referer {
         FormatName::Combined
     } else {
         FormatName::Common

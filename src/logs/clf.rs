@@ -271,14 +271,33 @@ fn time_brackets(head: &[u8]) -> Option<(usize, usize)> {
     (lb < rb).then_some((lb, rb))
 }
 
-/// Where the user agent of a combined line lies (between its quotes).
+/// Where the user agent of a combined line lies (between its quotes). A
+/// referer logged as a bare `-` (Traefik's common log: `401 19 - "curl/8"
+/// 13 "router" …`) is no quoted field: the first quoted field is then the
+/// user agent.
 fn user_agent_span(line: &[u8], q2: usize) -> Option<(usize, usize)> {
     let rest = &line[q2 + 1..];
     let r1 = memchr::memchr(b'"', rest)?;
-    let r2 = closing_quote(rest, r1 + 1)?;
-    let u1 = memchr::memchr(b'"', &rest[r2 + 1..]).map(|o| r2 + 1 + o)?;
+    let u1 = if bare_dash_referer(&rest[..r1]) {
+        r1
+    } else {
+        let r2 = closing_quote(rest, r1 + 1)?;
+        memchr::memchr(b'"', &rest[r2 + 1..]).map(|o| r2 + 1 + o)?
+    };
     let u2 = closing_quote(rest, u1 + 1)?;
     Some((q2 + 1 + u1 + 1, q2 + 1 + u2))
+}
+
+/// Do the fields between the request and the first quote after it (`401
+/// 19 - `) end with a bare `-` referer after the status and the size?
+pub fn bare_dash_referer(between: &[u8]) -> bool {
+    let mut f = between
+        .split(u8::is_ascii_whitespace)
+        .filter(|f| !f.is_empty());
+    matches!(
+        (f.next(), f.next(), f.next(), f.next()),
+        (Some(_), Some(_), Some(b"-"), None)
+    )
 }
 
 /// What follows the user agent of a combined line (extra fields), `None`
