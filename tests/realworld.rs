@@ -1211,3 +1211,46 @@ fn a_bare_dash_referer_keeps_the_user_agent_that_follows_it() {
         );
     }
 }
+
+#[test]
+fn haproxy_and_envoy_targets_keep_the_backslashes_the_client_sent() {
+    // neither server escapes a backslash (HAProxy encodes as `#XX`, Envoy
+    // writes what it got): the scanner's `\think\app` is no tab, `\n` and
+    // `\x41` are four bytes each
+    let ws = workspace();
+    for (rel, want) in [
+        (
+            "realworld/haproxy-backslash.log",
+            &[
+                (
+                    "/index.php?s=/index/\\think\\app/invokefunction&function=call_user_func_array",
+                    "",
+                ),
+                ("/files/a\\nb\\x41", ""),
+            ][..],
+        ),
+        (
+            "realworld/envoy-backslash.log",
+            &[(
+                "/index.php?s=/index/\\think\\app/invokefunction",
+                "scanner\\tbot/1.0",
+            )][..],
+        ),
+    ] {
+        let f = copy_fixture(ws.path(), rel);
+        for env in [vec![], vec![("AUTHSIFT_REFERENCE", "1")]] {
+            let got: Vec<(String, String)> = events_of(ws.path(), &f, &env)
+                .iter()
+                .map(|e| {
+                    let s = |k: &str| e[k].as_str().unwrap_or("").to_string();
+                    (s("target"), s("user_agent"))
+                })
+                .collect();
+            let want: Vec<(String, String)> = want
+                .iter()
+                .map(|(t, a)| (t.to_string(), a.to_string()))
+                .collect();
+            assert_eq!(got, want, "{rel} {env:?}");
+        }
+    }
+}

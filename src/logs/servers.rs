@@ -52,12 +52,27 @@ fn status_of(t: &[u8]) -> Option<u16> {
     status3(t).filter(|_| t.len() == 3)
 }
 
+/// What a backslash in a server's request line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backslash {
+    /// The start of an escape (`\"`, `\\`, `\xHH`): unescaped by the parse.
+    Escape,
+    /// A byte the client sent: HAProxy writes its request line as sent
+    /// (what it encodes, it writes as `#XX`), Envoy every field as sent.
+    /// The ThinkPHP probe `/index.php?s=/index/\think\app/…` keeps its
+    /// `\t`, not a tab.
+    Sent,
+}
+
 /// The method, target and query of a request line (`METHOD target
-/// PROTOCOL`, the target unescaped by the parse).
-fn request_spans<O>(line: &[u8], request: &[u8], h: &mut Head<O>) {
+/// PROTOCOL`; the target unescaped by the parse where the server escapes).
+fn request_spans<O>(line: &[u8], request: &[u8], h: &mut Head<O>, backslash: Backslash) {
     let (m, t) = split_request(request);
     h.method = Span::of(line, m);
-    h.target = t.map_or(Span::NONE, |t| Span::escaped_of(line, t));
+    h.target = t.map_or(Span::NONE, |t| match backslash {
+        Backslash::Escape => Span::escaped_of(line, t),
+        Backslash::Sent => Span::of(line, t),
+    });
     h.query = Span::query_of(line, h.target);
 }
 
@@ -198,7 +213,7 @@ impl LineFormat for HaproxyLog {
         let mut h = Head::bare(p.status);
         h.client = Span::field(line, client_addr_port_bytes(p.client));
         h.time = Span::of(line, p.date);
-        request_spans(line, p.request, &mut h);
+        request_spans(line, p.request, &mut h, Backslash::Sent);
         h.own = Own(Span::of(line, p.server), Span::of(line, p.termination));
         Line::Record(h)
     }
@@ -296,7 +311,7 @@ impl LineFormat for UvicornLog {
             Some((client, request, status)) => {
                 let mut h = Head::bare(status);
                 h.client = Span::field(line, client_addr_port_bytes(client));
-                request_spans(line, request, &mut h);
+                request_spans(line, request, &mut h, Backslash::Escape);
                 // Uvicorn writes no time
                 Line::Record(h)
             }
@@ -576,7 +591,7 @@ impl LineFormat for S3Log {
         h.time = Span::of(line, s.time);
         h.client = Span::field(line, client_addr_bytes(s.client));
         if !s.request.is_empty() {
-            request_spans(line, s.request, &mut h);
+            request_spans(line, s.request, &mut h, Backslash::Escape);
         }
         h.user_agent = s
             .user_agent
@@ -761,7 +776,7 @@ impl LineFormat for GorouterLog {
         h.time = Span::of(line, g.time);
         h.host = Span::field(line, crate::host::strip_port_bytes(g.host));
         h.client = g.client.map_or(Span::NONE, |c| Span::of(line, c));
-        request_spans(line, g.request, &mut h);
+        request_spans(line, g.request, &mut h, Backslash::Escape);
         h.user_agent = g
             .user_agent
             .map_or(Span::NONE, |u| Span::escaped_of(line, u));
@@ -1010,10 +1025,8 @@ impl LineFormat for EnvoyTextLog {
         let mut h = Head::bare(e.status);
         h.time = Span::of(line, e.time);
         h.client = e.client().map_or(Span::NONE, |c| Span::of(line, c));
-        request_spans(line, e.request, &mut h);
-        h.user_agent = e
-            .user_agent
-            .map_or(Span::NONE, |u| Span::escaped_of(line, u));
+        request_spans(line, e.request, &mut h, Backslash::Sent);
+        h.user_agent = e.user_agent.map_or(Span::NONE, |u| Span::of(line, u));
         h.host = e.authority.map_or(Span::NONE, |a| {
             Span::of(line, crate::host::strip_port_bytes(a))
         });
