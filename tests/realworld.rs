@@ -918,6 +918,46 @@ fn json_logs_of_well_known_schemas_are_read_without_a_mapping_and_the_mapping_is
                 ("gw.example.com", "GET", "/orders", "missing_credentials"),
             ],
         ),
+        (
+            // Azure Front Door: the status a string, the target a URL
+            "azure-frontdoor.jsonl",
+            "status=properties.httpStatusCode,time=time,path=properties.requestUri,method=properties.httpMethod,client=properties.clientIp,user_agent=properties.userAgent",
+            &[
+                (
+                    "shop.fixture.example.com",
+                    "GET",
+                    "/api/orders?page=1",
+                    "unknown",
+                ),
+                (
+                    "shop.fixture.example.com",
+                    "GET",
+                    "/api/export?api_key=REDACTED",
+                    "invalid_credentials",
+                ),
+            ],
+        ),
+        (
+            "azure-appgateway.jsonl",
+            "status=properties.httpStatus,time=time,path=properties.requestUri,method=properties.httpMethod,host=properties.host,client=properties.clientIP,user_agent=properties.userAgent",
+            &[(
+                "portal.fixture.example.com",
+                "POST",
+                "/api/login",
+                "unknown",
+            )],
+        ),
+        (
+            // App Service's HTTP log: IIS's fields under `properties`
+            "azure-appservice-http.jsonl",
+            "status=properties.ScStatus,time=time,path=properties.CsUriStem,method=properties.CsMethod,host=properties.CsHost,client=properties.CIp,user_agent=properties.UserAgent",
+            &[(
+                "app-fixture.azurewebsites.net",
+                "GET",
+                "/api/report",
+                "unknown",
+            )],
+        ),
     ];
     for (name, mapping, want) in cases {
         let f = copy_fixture(ws.path(), &format!("realworld/{name}"));

@@ -129,7 +129,8 @@ pub const LOGFMT_ALIASES: &[(&str, &[&str])] = &[
 /// `--json-fields`, per `--json-fields` role, in order of preference (a
 /// dotted name is a path into nested objects): nginx `log_format …
 /// escape=json` with its variables' names, Google Cloud request logs
-/// (`httpRequest`), Cloudflare Logpush, AWS API Gateway access logs, and
+/// (`httpRequest`), Cloudflare Logpush, AWS API Gateway access logs, Azure
+/// Front Door, Application Gateway and App Service HTTP logs (`properties`), and
 /// the request logs of zap, zerolog, slog, pino-http, morgan-json,
 /// express-winston and lograge. The mapping is inferred from the first
 /// lines (`logs::jsonl::Mapping::infer`) and parsed with the same names.
@@ -149,6 +150,11 @@ pub const JSON_ROLES: &[(&str, &[&str])] = &[
             "response.status",
             "response.statusCode",
             "http.status_code",
+            // Azure diagnostic logs: Front Door (a string), Application
+            // Gateway, App Service (IIS's fields)
+            "properties.httpStatusCode",
+            "properties.httpStatus",
+            "properties.ScStatus",
         ],
     ),
     (
@@ -183,6 +189,9 @@ pub const JSON_ROLES: &[(&str, &[&str])] = &[
             "routeKey",
             "resourcePath",
             "http.url",
+            // Front Door: an absolute URL; Application Gateway: the path
+            "properties.requestUri",
+            "properties.CsUriStem",
         ],
     ),
     (
@@ -196,6 +205,8 @@ pub const JSON_ROLES: &[(&str, &[&str])] = &[
             "req.method",
             "request.method",
             "http.method",
+            "properties.httpMethod",
+            "properties.CsMethod",
         ],
     ),
     (
@@ -208,6 +219,8 @@ pub const JSON_ROLES: &[(&str, &[&str])] = &[
             "domainName",
             "req.headers.host",
             "request.headers.host",
+            "properties.host",
+            "properties.CsHost",
         ],
     ),
     (
@@ -223,6 +236,9 @@ pub const JSON_ROLES: &[(&str, &[&str])] = &[
             "remoteAddress",
             "req.remoteAddress",
             "http_x_forwarded_for",
+            "properties.clientIp",
+            "properties.clientIP",
+            "properties.CIp",
         ],
     ),
     (
@@ -235,6 +251,8 @@ pub const JSON_ROLES: &[(&str, &[&str])] = &[
             "userAgent",
             "req.headers.user-agent",
             "request.headers.user-agent",
+            "properties.userAgent",
+            "properties.UserAgent",
         ],
     ),
     (
