@@ -1294,3 +1294,39 @@ fn haproxy_and_envoy_targets_keep_the_backslashes_the_client_sent() {
         }
     }
 }
+
+#[test]
+fn emissary_ingress_access_lines_are_envoy_text() {
+    // Emissary-ingress (Ambassador) writes `ACCESS ` before Envoy's default
+    // format: detected and read, its external authorization's UAEX said
+    let ws = workspace();
+    let f = copy_fixture(ws.path(), "realworld/emissary-access.log");
+    let run = authsift(ws.path(), &["analyze", "--json", &f]);
+    run.expect_code(0);
+    let s = run.json();
+    assert_eq!(s["files"][0]["format"], "envoy-text", "{}", run.stderr);
+    assert_eq!(u(&s["totals"]["exchanges"]), 3);
+    assert_eq!(u(&s["totals"]["unparsed"]), 0);
+    let got: Vec<(String, String, String)> = events_of(ws.path(), &f, &[])
+        .iter()
+        .map(|e| {
+            let s = |k: &str| e[k].as_str().unwrap_or("").to_string();
+            (s("client"), s("target"), s("evidence_rule"))
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "198.51.100.130".to_string(),
+                "/backend/orders".to_string(),
+                "envoy:flag-uaex".to_string()
+            ),
+            (
+                "198.51.100.132".to_string(),
+                "/backend/admin".to_string(),
+                "step6:no-signal".to_string()
+            ),
+        ]
+    );
+}

@@ -912,6 +912,10 @@ const UWSGI_OWN_LINES: &str =
 
 // ---- Envoy, default text format
 
+/// What Emissary-ingress (Ambassador) writes before each line of Envoy's
+/// default format.
+const EMISSARY_PREFIX: &[u8] = b"ACCESS ";
+
 /// The fields of Envoy's default text access log:
 /// `[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%
 /// %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED%
@@ -934,6 +938,8 @@ pub struct EnvoyText<'a> {
 }
 
 pub fn envoy_text(line: &[u8]) -> Option<EnvoyText<'_>> {
+    // Emissary-ingress (Ambassador) puts `ACCESS ` before Envoy's default
+    let line = line.strip_prefix(EMISSARY_PREFIX).unwrap_or(line);
     if line.first() != Some(&b'[') {
         return None;
     }
