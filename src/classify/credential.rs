@@ -73,7 +73,19 @@ const MASK_CHARS: &[char] = &['*', '\u{2022}', '\u{25cf}'];
 /// `sk_live_…4f2a`, `••••••••4f2a`), and whatever it was, what is left
 /// neither identifies it nor was sent.
 fn elided(value: &str) -> bool {
-    if value.contains("...") || value.contains('\u{2026}') {
+    // most values hold no byte that starts a mask or an ellipsis (`.`,
+    // `*`, and 0xE2, the first byte of `…`, `•` and `●`)
+    let b = value.as_bytes();
+    if memchr::memchr3(b'.', b'*', 0xE2, b).is_none() {
+        return false;
+    }
+    if memchr::memmem::find(b, b"...").is_some() || memchr::memmem::find(b, b"***").is_some() {
+        return true;
+    }
+    if memchr::memchr(0xE2, b).is_none() {
+        return false;
+    }
+    if value.contains('\u{2026}') {
         return true;
     }
     let mut run = 0;

@@ -291,6 +291,10 @@ fn user_agent_span(line: &[u8], q2: usize) -> Option<(usize, usize)> {
 /// Do the fields between the request and the first quote after it (`401
 /// 19 - `) end with a bare `-` referer after the status and the size?
 pub fn bare_dash_referer(between: &[u8]) -> bool {
+    // most lines: a quoted referer, the status and size before it (`401 19 `)
+    if !between.trim_ascii_end().ends_with(b" -") {
+        return false;
+    }
     let mut f = between
         .split(u8::is_ascii_whitespace)
         .filter(|f| !f.is_empty());
