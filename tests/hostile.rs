@@ -707,4 +707,22 @@ fn utf16_and_array_inputs_say_what_they_are() {
     let r = authsift(ws.path(), &["analyze", "-f", "har", "arr.har"]);
     r.expect_code(2);
     assert!(r.stderr.contains("a JSON array at byte 0"), "{}", r.stderr);
+
+    // a zipped capture (Playwright's recordHar to a .zip): a local file
+    // header, then the entry
+    let mut zip = b"PK\x03\x04\x14\x00\x00\x00\x08\x00".to_vec();
+    zip.extend_from_slice(&[0x5a; 64]);
+    std::fs::write(ws.path().join("trace.zip"), &zip).unwrap();
+    for args in [
+        &["analyze", "trace.zip"][..],
+        &["analyze", "-f", "har", "trace.zip"],
+    ] {
+        let r = authsift(ws.path(), args);
+        r.expect_code(2);
+        assert!(
+            r.stderr.contains("the file is a zip archive") && r.stderr.contains("unzip"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
 }

@@ -275,11 +275,17 @@ fn read_head(r: &mut dyn Read) -> (Vec<u8>, Option<io::Error>) {
     (head, None)
 }
 
-/// What is wrong with a file's encoding when its first bytes say so: UTF-16
-/// (what Windows PowerShell's `Out-File` and `>` write), by its byte order
-/// mark or by NULs between ASCII letters. authsift reads UTF-8 (and
-/// Latin-1 in logs).
+/// What is wrong with a file's encoding when its first bytes say so: a zip
+/// archive (Playwright's `recordHar` to a `.zip`, a capture sent zipped),
+/// or UTF-16 (what Windows PowerShell's `Out-File` and `>` write), by its
+/// byte order mark or by NULs between ASCII letters. authsift reads UTF-8
+/// (and Latin-1 in logs), plain or gzip, zstd, bzip2 or xz compressed.
 pub fn encoding_problem(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(b"PK\x03\x04") {
+        return Some(
+            "the file is a zip archive (Playwright's recordHar to a .zip, a capture sent zipped): unzip it and give the .har or log inside (unzip -p capture.zip '*.har' | authsift analyze -f har -)",
+        );
+    }
     let ascii_at = |i: usize| {
         head.get(i)
             .is_some_and(|c| c.is_ascii_graphic() || c.is_ascii_whitespace())
