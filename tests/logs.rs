@@ -192,6 +192,7 @@ const DETECTED: &[(&str, &str)] = &[
     ("morgan-tiny.log", "nginx"),
     ("django-runserver.log", "nginx"),
     ("actix-web.log", "nginx"),
+    ("chi.log", "nginx"),
 ];
 
 // ---------------------------------------------------------------- A.1 formats
@@ -1186,6 +1187,19 @@ fn independent_count(name: &str, bytes: &[u8]) -> (u64, u64, &'static str) {
             records,
             n401,
             "sed 's/\\x1b\\[[0-9;]*m//g' | awk '$(NF-4) == 401'",
+        );
+    }
+    if name.starts_with("chi") {
+        // chi: `… from client - status size in time`
+        for l in lines.filter(|l| !l.is_empty()) {
+            records += 1;
+            let after = l.rsplit(" - ").next().unwrap_or("");
+            n401 += u64::from(after.split_whitespace().next() == Some("401"));
+        }
+        return (
+            records,
+            n401,
+            "awk -F' - ' '{split($NF, f, \" \")} f[1] == 401'",
         );
     }
     if name.starts_with("django") {

@@ -140,6 +140,24 @@ pub const KNOWN_LAYOUTS: &[KnownLayout] = &[
         on_nginx: false,
     },
     KnownLayout {
+        // go-chi's middleware.Logger through Go's log package (no colours
+        // when its output is not a terminal), with the request id of
+        // middleware.RequestID or without it (tried second: its time
+        // field would take the id)
+        what: "chi's request log (with request ids)",
+        spec: r#"nginx:$time_local [$request_id] "$request" from $remote_addr - $status $body_bytes_sent in $request_time"#,
+        own_lines: &[],
+        own_note: "",
+        on_nginx: false,
+    },
+    KnownLayout {
+        what: "chi's request log",
+        spec: r#"nginx:$time_local "$request" from $remote_addr - $status $body_bytes_sent in $request_time"#,
+        own_lines: &[],
+        own_note: "",
+        on_nginx: false,
+    },
+    KnownLayout {
         // Django's development server (the `django.server` logger)
         what: "Django's runserver log",
         spec: r#"nginx:[$time_local] "$request" $status $body_bytes_sent"#,
@@ -198,7 +216,9 @@ pub fn known_layout(head: &[u8]) -> Option<KnownLayout> {
         for l in &lines {
             match t.head(l, &()) {
                 Line::Passed(_) => own += 1,
-                Line::Record(_) => records += 1,
+                // a record whose time reads (a layout whose time field
+                // took more than the time is not this one)
+                Line::Record(h) if t.time(l, &(), &h).1.is_none() => records += 1,
                 _ if records == 0 && own == 0 => return false,
                 _ => others += 1,
             }
@@ -551,7 +571,9 @@ impl LineFormat for Template {
         let (mut path, mut query) = (None, None);
         for (v, raw) in self.vars(line, &own) {
             match v {
-                Var::Addr => h.client = Span::field(line, raw),
+                // a client with its port (chi's `127.0.0.1:54545`) is the
+                // address
+                Var::Addr => h.client = Span::field(line, crate::host::client_addr_bytes(raw)),
                 Var::User => h.user = Span::escaped_field(line, raw),
                 Var::TimeClf { .. } | Var::TimeIso | Var::TimeEpoch => h.time = Span::of(line, raw),
                 Var::Request => {
@@ -715,6 +737,10 @@ mod tests {
         assert_eq!(
             what(b"[20/May/2024 08:00:00] \"GET /api/ HTTP/1.1\" 401 58\n"),
             Some("Django's runserver log")
+        );
+        assert_eq!(
+            what(b"2024/05/20 08:00:00 [web-1/aZ3kQ-000001] \"GET http://localhost:3333/ HTTP/1.1\" from [::1]:54545 - 401 12B in 25.4\xc2\xb5s\n"),
+            Some("chi's request log (with request ids)")
         );
         assert_eq!(
             what(b"[2024-05-20T08:00:00Z INFO  actix_web::middleware::logger] 127.0.0.1 \"GET /api HTTP/1.1\" 401 0 \"-\" \"curl/8.5.0\" 0.000123\n"),
