@@ -64,7 +64,7 @@ printf '%s\n' 'apache:%a %{X-Api-Key}i %{%d/%b/%Y:%H:%M:%S %z}t "%m %U%q %H" %>s
 
 # WWW-Authenticate values: the challenges of the fixtures, and a few by hand
 n=0
-grep -ohiE '"www-authenticate", *"value": *"([^"\\]|\\.)*"' -r "$fx/har" | sed -E 's/^[^:]*: *"[^"]*", *"value": *"//; s/"$//; s/\\"/"/g' | sort -u | head -n 40 |
+grep -ohiE '"www-authenticate", *"value": *"([^"\\]|\\.)*"' -r "$fx/har" | sed -E 's/^[^:]*: *"[^"]*", *"value": *"//; s/"$//; s/\\"/"/g' | sort -u | sed -n '1,40p' |
 while IFS= read -r v; do n=$((n + 1)); printf '%s' "$v" > "$corpus/challenge/fixture-$n"; done
 printf '%s' 'Bearer realm="api", error="invalid_token", error_description="The token expired at 2024-06-03"' > "$corpus/challenge/bearer"
 printf '%s' 'Negotiate, NTLM, Basic realm="corp", charset="UTF-8"' > "$corpus/challenge/multi"
@@ -78,7 +78,7 @@ while IFS= read -r v; do n=$((n + 1)); printf '%s' "$v" > "$corpus/jwt/fixture-$
 
 # Request targets of the fixtures
 n=0
-grep -ohE '"(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS) [^ "]+' -r "$fx/logs" "$fx/sequence" | sed -E 's/^"[A-Z]+ //' | sort -u | head -n 60 |
+grep -ohE '"(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS) [^ "]+' -r "$fx/logs" "$fx/sequence" | sed -E 's/^"[A-Z]+ //' | sort -u | sed -n '1,60p' |
 while IFS= read -r v; do n=$((n + 1)); printf '%s' "$v" > "$corpus/path/fixture-$n"; done
 printf '%s' '/v1/users/123/keys/KcC612fbBbEz599x;jsessionid=8jnXDwp366yQ?api_key=abc&token=%7Bx%7D#access_token=y' > "$corpus/path/hand-1"
 printf '%s' '/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage' > "$corpus/path/hand-2"
