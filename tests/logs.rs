@@ -1129,6 +1129,13 @@ fn a_log_in_no_known_format_is_a_clear_error() {
 
 // ---------------------------------------------------------------- A.3 independent counts
 
+/// Is the first word after a line's quoted request (the second quoted
+/// part: `awk -F'"' '{split($3, f, " ")} f[1] == 401'`) 401?
+fn status_after_request_is_401(l: &str) -> bool {
+    let after_request = l.split('"').nth(2).unwrap_or("");
+    after_request.split_whitespace().next() == Some("401")
+}
+
 /// Counts records and 401s of a log without the tool: returns (records,
 /// 401s, the rule used). Records are the lines that are not empty (and not
 /// `#` directives in W3C logs); a CR before the line end is dropped.
@@ -1206,8 +1213,7 @@ fn independent_count(name: &str, bytes: &[u8]) -> (u64, u64, &'static str) {
         // the django.server lines: `[time] "request" status size`
         for l in lines.filter(|l| l.starts_with('[')) {
             records += 1;
-            let after_request = l.split('"').nth(2).unwrap_or("");
-            n401 += u64::from(after_request.split_whitespace().next() == Some("401"));
+            n401 += u64::from(status_after_request_is_401(l));
         }
         return (
             records,
@@ -1244,9 +1250,8 @@ fn independent_count(name: &str, bytes: &[u8]) -> (u64, u64, &'static str) {
             if !l.split(' ').nth(9).is_some_and(|r| r.starts_with('"')) {
                 continue;
             }
-            let after_request = l.split('"').nth(2).unwrap_or("");
             records += 1;
-            n401 += u64::from(after_request.split_whitespace().next() == Some("401"));
+            n401 += u64::from(status_after_request_is_401(l));
         }
         return (
             records,
@@ -1259,8 +1264,7 @@ fn independent_count(name: &str, bytes: &[u8]) -> (u64, u64, &'static str) {
         // quoted request
         for l in lines.filter(|l| l.contains(" [RTR/")) {
             records += 1;
-            let after_request = l.split('"').nth(2).unwrap_or("");
-            n401 += u64::from(after_request.split_whitespace().next() == Some("401"));
+            n401 += u64::from(status_after_request_is_401(l));
         }
         return (
             records,
@@ -1319,8 +1323,7 @@ fn independent_count(name: &str, bytes: &[u8]) -> (u64, u64, &'static str) {
     // the first word after the quoted request
     for l in lines.filter(|l| !l.is_empty()) {
         records += 1;
-        let after_request = l.split('"').nth(2).unwrap_or("");
-        n401 += u64::from(after_request.split_whitespace().next() == Some("401"));
+        n401 += u64::from(status_after_request_is_401(l));
     }
     (
         records,

@@ -68,6 +68,19 @@ pub struct KnownLayout {
     on_nginx: bool,
 }
 
+impl KnownLayout {
+    /// A layout without lines of the product's own between its records.
+    const fn plain(what: &'static str, spec: &'static str, on_nginx: bool) -> KnownLayout {
+        KnownLayout {
+            what,
+            spec,
+            own_lines: &[],
+            own_note: "",
+            on_nginx,
+        }
+    }
+}
+
 /// The format whose advice (`summary::report::ADVICE`) an input read as
 /// the known layout `what` gets: nginx for a product built on nginx,
 /// none of the named ones (the advice for other logs) for a framework.
@@ -80,24 +93,20 @@ pub fn advice_format(what: &str) -> &'static str {
 
 /// The products whose logs are read without `--log-format`.
 pub const KNOWN_LAYOUTS: &[KnownLayout] = &[
-    KnownLayout {
-        // Nginx Proxy Manager's `proxy` format, the default of its proxy
-        // hosts (docker/rootfs/etc/nginx/conf.d/include/log.conf)
-        what: "Nginx Proxy Manager's proxy log",
-        spec: r#"nginx:[$time_local] $upstream_cache_status $upstream_status $status - $request_method $scheme $host "$request_uri" [Client $remote_addr] [Length $body_bytes_sent] [Gzip $gzip_ratio] [Sent-to $server] "$http_user_agent" "$http_referer""#,
-        own_lines: &[],
-        own_note: "",
-        on_nginx: true,
-    },
-    KnownLayout {
-        // its `standard` format: the default host, dead hosts and
-        // redirections (no upstream)
-        what: "Nginx Proxy Manager's standard log",
-        spec: r#"nginx:[$time_local] $status - $request_method $scheme $host "$request_uri" [Client $remote_addr] [Length $body_bytes_sent] [Gzip $gzip_ratio] "$http_user_agent" "$http_referer""#,
-        own_lines: &[],
-        own_note: "",
-        on_nginx: true,
-    },
+    // Nginx Proxy Manager's `proxy` format, the default of its proxy
+    // hosts (docker/rootfs/etc/nginx/conf.d/include/log.conf)
+    KnownLayout::plain(
+        "Nginx Proxy Manager's proxy log",
+        r#"nginx:[$time_local] $upstream_cache_status $upstream_status $status - $request_method $scheme $host "$request_uri" [Client $remote_addr] [Length $body_bytes_sent] [Gzip $gzip_ratio] [Sent-to $server] "$http_user_agent" "$http_referer""#,
+        true,
+    ),
+    // its `standard` format: the default host, dead hosts and
+    // redirections (no upstream)
+    KnownLayout::plain(
+        "Nginx Proxy Manager's standard log",
+        r#"nginx:[$time_local] $status - $request_method $scheme $host "$request_uri" [Client $remote_addr] [Length $body_bytes_sent] [Gzip $gzip_ratio] "$http_user_agent" "$http_referer""#,
+        true,
+    ),
     KnownLayout {
         // Gin's default request log (gin.Logger(), without colours: its
         // output is not a terminal); the fields are padded to columns
@@ -115,48 +124,38 @@ pub const KNOWN_LAYOUTS: &[KnownLayout] = &[
         own_note: "note: Gin's own lines ([GIN-debug] …) are not records (not read)",
         on_nginx: false,
     },
-    KnownLayout {
-        // Express's morgan `short` and `tiny` formats
-        what: "morgan's short log",
-        spec: "nginx:$remote_addr $remote_user $request_method $request_uri HTTP/$server_protocol $status $body_bytes_sent - $request_time ms",
-        own_lines: &[],
-        own_note: "",
-        on_nginx: false,
-    },
-    KnownLayout {
-        // written with its colours even to a file: read once they are
-        // taken off (`input::unwrap`, terminal colours)
-        what: "morgan's dev log",
-        spec: "nginx:$request_method $request_uri $status $request_time ms - $body_bytes_sent",
-        own_lines: &[],
-        own_note: "",
-        on_nginx: false,
-    },
-    KnownLayout {
-        what: "morgan's tiny log",
-        spec: "nginx:$request_method $request_uri $status $body_bytes_sent - $request_time ms",
-        own_lines: &[],
-        own_note: "",
-        on_nginx: false,
-    },
-    KnownLayout {
-        // go-chi's middleware.Logger through Go's log package (no colours
-        // when its output is not a terminal), with the request id of
-        // middleware.RequestID or without it (tried second: its time
-        // field would take the id)
-        what: "chi's request log (with request ids)",
-        spec: r#"nginx:$time_local [$request_id] "$request" from $remote_addr - $status $body_bytes_sent in $request_time"#,
-        own_lines: &[],
-        own_note: "",
-        on_nginx: false,
-    },
-    KnownLayout {
-        what: "chi's request log",
-        spec: r#"nginx:$time_local "$request" from $remote_addr - $status $body_bytes_sent in $request_time"#,
-        own_lines: &[],
-        own_note: "",
-        on_nginx: false,
-    },
+    // Express's morgan formats: `short`, `dev` and `tiny`
+    KnownLayout::plain(
+        "morgan's short log",
+        "nginx:$remote_addr $remote_user $request_method $request_uri HTTP/$server_protocol $status $body_bytes_sent - $request_time ms",
+        false,
+    ),
+    // (`dev` is written with its colours even to a file: read once they are
+    // taken off, `input::unwrap`, terminal colours)
+    KnownLayout::plain(
+        "morgan's dev log",
+        "nginx:$request_method $request_uri $status $request_time ms - $body_bytes_sent",
+        false,
+    ),
+    KnownLayout::plain(
+        "morgan's tiny log",
+        "nginx:$request_method $request_uri $status $body_bytes_sent - $request_time ms",
+        false,
+    ),
+    // go-chi's middleware.Logger through Go's log package (no colours
+    // when its output is not a terminal), with the request id of
+    // middleware.RequestID or without it (tried second: its time
+    // field would take the id)
+    KnownLayout::plain(
+        "chi's request log (with request ids)",
+        r#"nginx:$time_local [$request_id] "$request" from $remote_addr - $status $body_bytes_sent in $request_time"#,
+        false,
+    ),
+    KnownLayout::plain(
+        "chi's request log",
+        r#"nginx:$time_local "$request" from $remote_addr - $status $body_bytes_sent in $request_time"#,
+        false,
+    ),
     KnownLayout {
         // Django's development server (the `django.server` logger)
         what: "Django's runserver log",
@@ -174,22 +173,18 @@ pub const KNOWN_LAYOUTS: &[KnownLayout] = &[
         own_note: "note: the development server's own lines (Watching for file changes …) are not records (not read)",
         on_nginx: false,
     },
-    KnownLayout {
-        // actix-web's default Logger format, through env_logger's default
-        // line and through tracing-subscriber's
-        what: "actix-web's request log (env_logger)",
-        spec: r#"nginx:[$time_iso8601 INFO  actix_web::middleware::logger] $remote_addr "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time"#,
-        own_lines: &[],
-        own_note: "",
-        on_nginx: false,
-    },
-    KnownLayout {
-        what: "actix-web's request log (tracing)",
-        spec: r#"nginx:$time_iso8601  INFO actix_web::middleware::logger: $remote_addr "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time"#,
-        own_lines: &[],
-        own_note: "",
-        on_nginx: false,
-    },
+    // actix-web's default Logger format, through env_logger's default
+    // line and through tracing-subscriber's
+    KnownLayout::plain(
+        "actix-web's request log (env_logger)",
+        r#"nginx:[$time_iso8601 INFO  actix_web::middleware::logger] $remote_addr "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time"#,
+        false,
+    ),
+    KnownLayout::plain(
+        "actix-web's request log (tracing)",
+        r#"nginx:$time_iso8601  INFO actix_web::middleware::logger: $remote_addr "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time"#,
+        false,
+    ),
 ];
 
 /// The lines of the first non-blank lines of an input that detection
